@@ -1,0 +1,347 @@
+//! Guest checkout: the shopper's details parsed from the form, and the quote (fees and totals)
+//! computed from them. The quote is recomputed on the server when the order is placed, so no
+//! amount ever comes from the browser.
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::address::{
+    parse_optional_text, parse_text, Address, Email, FieldError, Kana, Phone, PostalCode,
+    Prefecture,
+};
+use crate::money::MoneyOverflow;
+use crate::order::PaymentMethod;
+use crate::pricing::{items_total, totals, PricedLine, Totals};
+use crate::settings::ShopSettings;
+use crate::Yen;
+
+/// Most lines one order may hold.
+pub const MAX_ORDER_LINES: usize = 5_000;
+
+/// The checkout form as typed, before parsing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CheckoutInput {
+    pub name: String,
+    pub name_kana: String,
+    pub email: String,
+    pub phone: String,
+    pub postal_code: String,
+    pub prefecture: String,
+    pub city: String,
+    pub line1: String,
+    pub line2: String,
+    pub shipping_method: String,
+    pub delivery_date: String,
+    pub delivery_slot: String,
+    pub payment_method: String,
+}
+
+/// The shopper's validated details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutDetails {
+    pub name: String,
+    pub name_kana: Kana,
+    pub email: Email,
+    pub phone: Phone,
+    pub address: Address,
+    pub shipping_method: String,
+    pub delivery_date: Option<NaiveDate>,
+    pub delivery_slot: Option<String>,
+    pub payment_method: PaymentMethod,
+}
+
+/// A rejected field: the form field's name and why.
+pub type FieldErrors = Vec<(&'static str, FieldError)>;
+
+/// The dates a shopper may choose for delivery when ordering on `today`.
+pub fn delivery_dates(settings: &ShopSettings, today: NaiveDate) -> Vec<NaiveDate> {
+    (settings.delivery.earliest_days..=settings.delivery.latest_days)
+        .filter_map(|d| today.checked_add_days(Days::new(u64::from(d))))
+        .collect()
+}
+
+impl CheckoutInput {
+    /// Parses every field and reports all problems at once.
+    pub fn parse(
+        &self,
+        settings: &ShopSettings,
+        today: NaiveDate,
+    ) -> Result<CheckoutDetails, FieldErrors> {
+        let mut errors: FieldErrors = Vec::new();
+        let name = field(&mut errors, "name", parse_text(&self.name, 50));
+        let name_kana = field(&mut errors, "name_kana", Kana::parse(&self.name_kana));
+        let email = field(&mut errors, "email", Email::parse(&self.email));
+        let phone = field(&mut errors, "phone", Phone::parse(&self.phone));
+        let postal_code = field(
+            &mut errors,
+            "postal_code",
+            PostalCode::parse(&self.postal_code),
+        );
+        let prefecture = field(
+            &mut errors,
+            "prefecture",
+            Prefecture::parse(&self.prefecture),
+        );
+        let city = field(&mut errors, "city", parse_text(&self.city, 50));
+        let line1 = field(&mut errors, "line1", parse_text(&self.line1, 100));
+        let line2 = field(&mut errors, "line2", parse_optional_text(&self.line2, 100));
+        let method = field(
+            &mut errors,
+            "shipping_method",
+            settings
+                .shipping_method(self.shipping_method.trim())
+                .ok_or(FieldError::Required),
+        );
+        let payment_method = field(
+            &mut errors,
+            "payment_method",
+            PaymentMethod::parse(self.payment_method.trim())
+                .filter(|m| settings.payment_methods.contains(m))
+                .ok_or(FieldError::Required),
+        );
+        let slot_allowed = method.is_some_and(|m| m.allows_delivery_slot);
+        let delivery_date = field(
+            &mut errors,
+            "delivery_date",
+            parse_delivery_date(&self.delivery_date, slot_allowed, settings, today),
+        );
+        let delivery_slot = field(
+            &mut errors,
+            "delivery_slot",
+            parse_delivery_slot(&self.delivery_slot, slot_allowed, settings),
+        );
+        match (
+            name,
+            name_kana,
+            email,
+            phone,
+            postal_code,
+            prefecture,
+            city,
+            line1,
+            line2,
+            method,
+            payment_method,
+            delivery_date,
+            delivery_slot,
+        ) {
+            (
+                Some(name),
+                Some(name_kana),
+                Some(email),
+                Some(phone),
+                Some(postal_code),
+                Some(prefecture),
+                Some(city),
+                Some(line1),
+                Some(line2),
+                Some(method),
+                Some(payment_method),
+                Some(delivery_date),
+                Some(delivery_slot),
+            ) if errors.is_empty() => Ok(CheckoutDetails {
+                name,
+                name_kana,
+                email,
+                phone,
+                address: Address {
+                    postal_code,
+                    prefecture,
+                    city,
+                    line1,
+                    line2,
+                },
+                shipping_method: method.code.clone(),
+                delivery_date,
+                delivery_slot,
+                payment_method,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Keeps the value, or records the field's error.
+fn field<T>(errors: &mut FieldErrors, name: &'static str, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|e| errors.push((name, e))).ok()
+}
+
+fn parse_delivery_date(
+    raw: &str,
+    allowed: bool,
+    settings: &ShopSettings,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>, FieldError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if !allowed {
+        return Err(FieldError::Invalid);
+    }
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| FieldError::Invalid)?;
+    if delivery_dates(settings, today).contains(&date) {
+        Ok(Some(date))
+    } else {
+        Err(FieldError::Invalid)
+    }
+}
+
+fn parse_delivery_slot(
+    raw: &str,
+    allowed: bool,
+    settings: &ShopSettings,
+) -> Result<Option<String>, FieldError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if !allowed || !settings.delivery.time_slots.iter().any(|s| s == raw) {
+        return Err(FieldError::Invalid);
+    }
+    Ok(Some(raw.to_string()))
+}
+
+/// Why an order cannot be priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum QuoteError {
+    #[error("the cart is empty")]
+    EmptyCart,
+    #[error("the order has too many lines")]
+    TooManyLines,
+    #[error("the shipping method is not offered")]
+    UnknownShippingMethod,
+    #[error("cash on delivery cannot collect this amount")]
+    CodLimitExceeded,
+    #[error(transparent)]
+    Overflow(#[from] MoneyOverflow),
+}
+
+/// Fees and totals for the cart's lines delivered as the shopper asked.
+pub fn quote(
+    lines: &[PricedLine],
+    details: &CheckoutDetails,
+    settings: &ShopSettings,
+) -> Result<Totals, QuoteError> {
+    if lines.is_empty() {
+        return Err(QuoteError::EmptyCart);
+    }
+    if lines.len() > MAX_ORDER_LINES {
+        return Err(QuoteError::TooManyLines);
+    }
+    let method = settings
+        .shipping_method(&details.shipping_method)
+        .ok_or(QuoteError::UnknownShippingMethod)?;
+    let items = items_total(lines)?;
+    let shipping = method.fee(details.address.prefecture, items);
+    let payment_fee = match details.payment_method {
+        PaymentMethod::BankTransfer => Yen::ZERO,
+        PaymentMethod::CashOnDelivery => settings
+            .cod_fee(items.checked_add(shipping)?)
+            .ok_or(QuoteError::CodLimitExceeded)?,
+    };
+    Ok(totals(lines, shipping, payment_fee, settings.rounding)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> CheckoutInput {
+        CheckoutInput {
+            name: "山田 花子".into(),
+            name_kana: "ヤマダ ハナコ".into(),
+            email: "hanako@example.jp".into(),
+            phone: "090-1234-5678".into(),
+            postal_code: "150-0001".into(),
+            prefecture: "13".into(),
+            city: "渋谷区".into(),
+            line1: "神宮前1-2-3".into(),
+            line2: String::new(),
+            shipping_method: "standard".into(),
+            delivery_date: "2026-12-01".into(),
+            delivery_slot: "午前中".into(),
+            payment_method: "cash_on_delivery".into(),
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+    }
+
+    #[test]
+    fn a_complete_form_parses() {
+        let s = ShopSettings::starter("t");
+        let d = input().parse(&s, today()).unwrap();
+        assert_eq!(d.address.prefecture, Prefecture::Tokyo);
+        assert_eq!(d.delivery_date, NaiveDate::from_ymd_opt(2026, 12, 1));
+        assert_eq!(d.payment_method, PaymentMethod::CashOnDelivery);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let s = ShopSettings::starter("t");
+        let bad = CheckoutInput {
+            postal_code: "12-345".into(),
+            prefecture: "99".into(),
+            delivery_date: "2026-11-26".into(), // earlier than the 3-day lead time
+            delivery_slot: "深夜".into(),
+            payment_method: "card".into(),
+            ..input()
+        };
+        let errs = bad.parse(&s, today()).unwrap_err();
+        let names: Vec<&str> = errs.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            names,
+            vec![
+                "postal_code",
+                "prefecture",
+                "payment_method",
+                "delivery_date",
+                "delivery_slot"
+            ]
+        );
+    }
+
+    #[test]
+    fn mail_delivery_takes_no_slot() {
+        let s = ShopSettings::starter("t");
+        let errs = CheckoutInput {
+            shipping_method: "mail".into(),
+            ..input()
+        }
+        .parse(&s, today())
+        .unwrap_err();
+        assert!(errs.iter().any(|(n, _)| *n == "delivery_date"));
+        let ok = CheckoutInput {
+            shipping_method: "mail".into(),
+            delivery_date: String::new(),
+            delivery_slot: String::new(),
+            ..input()
+        };
+        assert!(ok.parse(&s, today()).is_ok());
+    }
+
+    #[test]
+    fn quote_adds_shipping_and_cod_fee() {
+        let s = ShopSettings::starter("t");
+        let d = input().parse(&s, today()).unwrap();
+        let line = PricedLine {
+            sku_id: crate::ids::SkuId(1),
+            product_id: crate::ids::ProductId(1),
+            product_name: "x".into(),
+            option_label: String::new(),
+            sku_code: "X".into(),
+            unit_price: Yen(3300),
+            quantity: 2,
+            tax_category: crate::tax::TaxCategory::Standard,
+            line_total: Yen(6600),
+        };
+        let t = quote(&[line], &d, &s).unwrap();
+        assert_eq!(t.shipping_fee, Yen(800));
+        assert_eq!(t.payment_fee, Yen(330));
+        assert_eq!(t.grand_total, Yen(7730));
+        assert_eq!(quote(&[], &d, &s), Err(QuoteError::EmptyCart));
+    }
+}

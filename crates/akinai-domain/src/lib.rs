@@ -1,0 +1,22 @@
+//! Pure domain rules of akinai.
+//!
+//! This crate owns the shop's business vocabulary and every rule that can be decided without
+//! input or output: integer-yen money, Japanese consumption tax (JP-TAX-1/2, JP-INV-2), cart and
+//! order pricing, the order state machine, addresses and contact data as parsed newtypes, search
+//! text normalisation and rich-text sanitising (SWS-5). It depends on no runtime, database or web
+//! crate, so the rules can be unit- and property-tested in isolation and reused by every layer.
+#![forbid(unsafe_code)]
+
+pub mod address;
+pub mod catalog;
+pub mod checkout;
+pub mod ids;
+pub mod money;
+pub mod order;
+pub mod pricing;
+pub mod rich_text;
+pub mod search;
+pub mod settings;
+pub mod tax;
+
+pub use money::Yen;

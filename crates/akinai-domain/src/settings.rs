@@ -1,0 +1,256 @@
+//! Shop settings that drive the rules: legal notices, tax rounding, shipping fees, delivery slots,
+//! payment methods. Stored as one document by the storage layer; edited by the admin issue, and
+//! seeded with sensible defaults so a new shop is lawful from its first page.
+
+use serde::{Deserialize, Serialize};
+
+use crate::address::Prefecture;
+use crate::order::PaymentMethod;
+use crate::tax::RoundingMode;
+use crate::Yen;
+
+/// 特定商取引法に基づく表記 (JP-TOK-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalNotice {
+    pub seller_name: String,
+    pub representative: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub business_hours: String,
+    pub additional_fees: String,
+    pub payment_timing: String,
+    pub delivery_timing: String,
+    /// 返品特約 (JP-TOK-3): shown on the notice page and the final confirmation screen.
+    pub returns_policy: String,
+}
+
+/// Privacy policy (JP-APPI-1, JP-APPI-4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyPolicy {
+    pub business_operator: String,
+    pub purposes: Vec<String>,
+    pub third_parties: String,
+    pub security_measures: String,
+    pub request_procedure: String,
+    pub contact: String,
+}
+
+/// How a shipping method's base fee is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FeeRule {
+    Flat {
+        fee: Yen,
+    },
+    /// Per-prefecture table (JIS code → fee), with a fee for any prefecture not listed.
+    PerPrefecture {
+        default_fee: Yen,
+        fees: Vec<(u8, Yen)>,
+    },
+}
+
+/// A shipping method offered at checkout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingMethod {
+    pub code: String,
+    pub name: String,
+    pub rule: FeeRule,
+    /// Free shipping when the items total reaches this amount.
+    pub free_over: Option<Yen>,
+    /// Whether delivery date and time may be chosen (配送日時指定).
+    pub allows_delivery_slot: bool,
+}
+
+impl ShippingMethod {
+    /// The fee for delivery to `prefecture` of goods worth `items_total`.
+    pub fn fee(&self, prefecture: Prefecture, items_total: Yen) -> Yen {
+        if self
+            .free_over
+            .is_some_and(|threshold| items_total >= threshold)
+        {
+            return Yen::ZERO;
+        }
+        match &self.rule {
+            FeeRule::Flat { fee } => *fee,
+            FeeRule::PerPrefecture { default_fee, fees } => fees
+                .iter()
+                .find(|(code, _)| *code == prefecture.code())
+                .map_or(*default_fee, |(_, fee)| *fee),
+        }
+    }
+}
+
+/// Rules for the delivery date and time a shopper may ask for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryRules {
+    /// Earliest selectable date, in days after the order day.
+    pub earliest_days: u32,
+    /// Latest selectable date, in days after the order day.
+    pub latest_days: u32,
+    /// Time slots, e.g. "午前中", "14-16時".
+    pub time_slots: Vec<String>,
+}
+
+/// Cash-on-delivery fee by order total: the first tier whose `up_to` covers the total applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodFeeTier {
+    pub up_to: Yen,
+    pub fee: Yen,
+}
+
+/// The shop's bank account for 銀行振込.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankAccount {
+    pub bank: String,
+    pub branch: String,
+    pub account_type: String,
+    pub number: String,
+    pub holder: String,
+    /// Days after ordering within which the transfer must arrive.
+    pub due_days: u32,
+}
+
+/// Everything the storefront needs to know about the shop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopSettings {
+    pub shop_name: String,
+    pub tagline: String,
+    pub legal: LegalNotice,
+    pub privacy: PrivacyPolicy,
+    pub rounding: RoundingMode,
+    pub shipping_methods: Vec<ShippingMethod>,
+    pub delivery: DeliveryRules,
+    pub payment_methods: Vec<PaymentMethod>,
+    pub cod_fees: Vec<CodFeeTier>,
+    pub bank_account: BankAccount,
+}
+
+impl ShopSettings {
+    pub fn shipping_method(&self, code: &str) -> Option<&ShippingMethod> {
+        self.shipping_methods.iter().find(|m| m.code == code)
+    }
+
+    /// The cash-on-delivery fee for an amount to collect, or `None` above the highest tier
+    /// (carriers refuse to collect more).
+    pub fn cod_fee(&self, amount: Yen) -> Option<Yen> {
+        self.cod_fees
+            .iter()
+            .find(|t| amount <= t.up_to)
+            .map(|t| t.fee)
+    }
+
+    /// Settings of a new shop: lawful and usable, to be edited by the owner.
+    pub fn starter(shop_name: &str) -> ShopSettings {
+        ShopSettings {
+            shop_name: shop_name.to_string(),
+            tagline: "職人の手仕事と、毎日の暮らしの道具".into(),
+            legal: LegalNotice {
+                seller_name: "株式会社あきない商店".into(),
+                representative: "代表取締役 山田 太郎".into(),
+                address: "〒150-0001 東京都渋谷区神宮前1-2-3".into(),
+                phone: "03-1234-5678".into(),
+                email: "shop@akinai.example".into(),
+                business_hours: "平日 10:00〜17:00(土日祝・年末年始を除く)".into(),
+                additional_fees: "送料(配送方法と地域により異なります)、代金引換手数料、銀行振込手数料はお客様負担となります。".into(),
+                payment_timing: "銀行振込:ご注文後7日以内の前払い。代金引換:商品お受け取り時。".into(),
+                delivery_timing: "ご入金確認後(代金引換はご注文確認後)3営業日以内に発送します。".into(),
+                returns_policy: "商品到着後8日以内に限り、未使用品の返品を承ります。お客様都合の返品送料はお客様負担です。不良品の場合は当店負担で交換いたします。".into(),
+            },
+            privacy: PrivacyPolicy {
+                business_operator: "株式会社あきない商店 代表取締役 山田 太郎 (東京都渋谷区神宮前1-2-3)".into(),
+                purposes: vec![
+                    "ご注文商品の発送、代金の請求およびお支払いの確認".into(),
+                    "ご注文・お問い合わせへの連絡".into(),
+                    "不正利用の防止".into(),
+                ],
+                third_parties: "法令に基づく場合を除き、ご本人の同意なく第三者に提供しません。配送業者および決済事業者に業務上必要な範囲で委託します。".into(),
+                security_measures: "通信の暗号化、アクセス制御、操作ログの記録、従業者への教育を行っています。".into(),
+                request_procedure: "保有個人データの開示・訂正・利用停止等のご請求は、下記窓口までご連絡ください。ご本人確認のうえ対応します。".into(),
+                contact: "個人情報お問い合わせ窓口 shop@akinai.example / 03-1234-5678".into(),
+            },
+            rounding: RoundingMode::Floor,
+            shipping_methods: vec![
+                ShippingMethod {
+                    code: "standard".into(),
+                    name: "宅配便".into(),
+                    rule: FeeRule::PerPrefecture {
+                        default_fee: Yen(800),
+                        fees: vec![(1, Yen(1500)), (47, Yen(1800))],
+                    },
+                    free_over: Some(Yen(10000)),
+                    allows_delivery_slot: true,
+                },
+                ShippingMethod {
+                    code: "mail".into(),
+                    name: "メール便(ポスト投函・日時指定不可)".into(),
+                    rule: FeeRule::Flat { fee: Yen(370) },
+                    free_over: None,
+                    allows_delivery_slot: false,
+                },
+            ],
+            delivery: DeliveryRules {
+                earliest_days: 3,
+                latest_days: 14,
+                time_slots: vec![
+                    "午前中".into(),
+                    "14時〜16時".into(),
+                    "16時〜18時".into(),
+                    "18時〜20時".into(),
+                    "19時〜21時".into(),
+                ],
+            },
+            payment_methods: vec![PaymentMethod::BankTransfer, PaymentMethod::CashOnDelivery],
+            cod_fees: vec![
+                CodFeeTier { up_to: Yen(10_000), fee: Yen(330) },
+                CodFeeTier { up_to: Yen(30_000), fee: Yen(440) },
+                CodFeeTier { up_to: Yen(100_000), fee: Yen(660) },
+                CodFeeTier { up_to: Yen(300_000), fee: Yen(1_100) },
+            ],
+            bank_account: BankAccount {
+                bank: "あきない銀行".into(),
+                branch: "渋谷支店".into(),
+                account_type: "普通".into(),
+                number: "1234567".into(),
+                holder: "カ)アキナイシヨウテン".into(),
+                due_days: 7,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipping_fees_follow_the_table_and_threshold() {
+        let s = ShopSettings::starter("t");
+        let m = s.shipping_method("standard").unwrap();
+        assert_eq!(m.fee(Prefecture::Tokyo, Yen(5000)), Yen(800));
+        assert_eq!(m.fee(Prefecture::Hokkaido, Yen(5000)), Yen(1500));
+        assert_eq!(m.fee(Prefecture::Okinawa, Yen(9999)), Yen(1800));
+        assert_eq!(m.fee(Prefecture::Okinawa, Yen(10000)), Yen(0));
+        assert_eq!(
+            s.shipping_method("mail")
+                .unwrap()
+                .fee(Prefecture::Tokyo, Yen(50000)),
+            Yen(370)
+        );
+    }
+
+    #[test]
+    fn cod_fee_tiers() {
+        let s = ShopSettings::starter("t");
+        assert_eq!(s.cod_fee(Yen(10_000)), Some(Yen(330)));
+        assert_eq!(s.cod_fee(Yen(10_001)), Some(Yen(440)));
+        assert_eq!(s.cod_fee(Yen(300_001)), None);
+    }
+}

@@ -1,0 +1,295 @@
+//! Catalog, search and settings queries for PostgreSQL. Search filters with `LIKE` on the
+//! normalised text, which the pg_trgm GIN indexes accelerate for terms of three or more characters.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, QueryBuilder, Row};
+
+use akinai_domain::catalog::{
+    Category, NewProduct, PageCursor, Product, ProductSummary, Sku, SkuForSale,
+};
+use akinai_domain::ids::{CategoryId, ProductId, SkuId};
+use akinai_domain::rich_text::SafeHtml;
+use akinai_domain::search::{normalize, searchable_html, SearchQuery};
+use akinai_domain::settings::ShopSettings;
+use akinai_domain::tax::TaxCategory;
+use akinai_domain::Yen;
+use akinai_store::{CatalogStore, NewCategory, Page, SettingsStore, StoreResult};
+
+use crate::{corrupt, map_err, PgStore};
+
+/// Columns of a product summary; the query must join `skus s` and group by `p.id`.
+const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.tax_category, p.image_hue, \
+     MIN(s.price) AS price_min, MAX(s.price) AS price_max, MAX(s.stock) AS stock_max \
+     FROM products p JOIN skus s ON s.product_id = p.id WHERE p.published";
+
+fn tax(s: &str) -> StoreResult<TaxCategory> {
+    TaxCategory::parse(s).ok_or_else(|| corrupt(format!("tax category {s}")))
+}
+
+fn summary(row: &PgRow) -> StoreResult<ProductSummary> {
+    let min: i64 = row.try_get("price_min").map_err(map_err)?;
+    let max: i64 = row.try_get("price_max").map_err(map_err)?;
+    let stock: i64 = row.try_get("stock_max").map_err(map_err)?;
+    let hue: i64 = row.try_get("image_hue").map_err(map_err)?;
+    Ok(ProductSummary {
+        id: ProductId(row.try_get("id").map_err(map_err)?),
+        name: row.try_get("name").map_err(map_err)?,
+        price_from: Yen(min),
+        price_varies: min != max,
+        tax_category: tax(row.try_get("tax_category").map_err(map_err)?)?,
+        in_stock: stock > 0,
+        image_hue: u16::try_from(hue).map_err(corrupt)?,
+    })
+}
+
+/// `%term%` for LIKE, with the wildcards of the term escaped.
+fn like_pattern(term: &str) -> String {
+    let mut p = String::with_capacity(term.len() + 2);
+    p.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+#[async_trait]
+impl CatalogStore for PgStore {
+    async fn categories(&self) -> StoreResult<Vec<Category>> {
+        let rows = sqlx::query(
+            "SELECT id, parent_id, slug, name, position FROM categories ORDER BY position, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Category {
+                    id: CategoryId(r.try_get("id").map_err(map_err)?),
+                    parent_id: r
+                        .try_get::<Option<i64>, _>("parent_id")
+                        .map_err(map_err)?
+                        .map(CategoryId),
+                    slug: r.try_get("slug").map_err(map_err)?,
+                    name: r.try_get("name").map_err(map_err)?,
+                    position: r.try_get("position").map_err(map_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn products_in_categories(
+        &self,
+        categories: &[CategoryId],
+        after: Option<PageCursor>,
+        limit: u32,
+    ) -> StoreResult<Page<ProductSummary>> {
+        if categories.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(SUMMARY_SELECT);
+        q.push(" AND p.category_id IN (");
+        let mut sep = q.separated(", ");
+        for c in categories {
+            sep.push_bind(c.0);
+        }
+        q.push(") AND p.id > ");
+        q.push_bind(after.map_or(0, |c| c.after_id.0));
+        q.push(" GROUP BY p.id ORDER BY p.id LIMIT ");
+        q.push_bind(i64::from(limit) + 1);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        let mut items = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|p| PageCursor { after_id: p.id })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn product(&self, id: ProductId) -> StoreResult<Option<Product>> {
+        let Some(row) = sqlx::query(
+            "SELECT id, category_id, name, description_html, tax_category, image_hue FROM products WHERE id = $1 AND published",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        else {
+            return Ok(None);
+        };
+        let skus = sqlx::query("SELECT id, code, option_label, price, stock FROM skus WHERE product_id = $1 ORDER BY position, id")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?
+            .iter()
+            .map(|s| {
+                Ok(Sku {
+                    id: SkuId(s.try_get("id").map_err(map_err)?),
+                    product_id: id,
+                    code: s.try_get("code").map_err(map_err)?,
+                    option_label: s.try_get("option_label").map_err(map_err)?,
+                    price: Yen(s.try_get("price").map_err(map_err)?),
+                    stock: s.try_get("stock").map_err(map_err)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let hue: i64 = row.try_get("image_hue").map_err(map_err)?;
+        Ok(Some(Product {
+            id,
+            category_id: CategoryId(row.try_get("category_id").map_err(map_err)?),
+            name: row.try_get("name").map_err(map_err)?,
+            description: SafeHtml::from_stored(row.try_get("description_html").map_err(map_err)?),
+            tax_category: tax(row.try_get("tax_category").map_err(map_err)?)?,
+            image_hue: u16::try_from(hue).map_err(corrupt)?,
+            skus,
+        }))
+    }
+
+    async fn search(
+        &self,
+        query: &SearchQuery,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Vec<ProductSummary>> {
+        let terms = query.terms();
+        let patterns: Vec<String> = terms.iter().map(|t| like_pattern(t)).collect();
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(SUMMARY_SELECT);
+        for p in &patterns {
+            q.push(" AND (p.search_name LIKE ");
+            q.push_bind(p.clone());
+            q.push(" ESCAPE '\\' OR p.search_body LIKE ");
+            q.push_bind(p.clone());
+            q.push(" ESCAPE '\\')");
+        }
+        q.push(" GROUP BY p.id ORDER BY (0");
+        for p in &patterns {
+            q.push(" + (p.search_name LIKE ");
+            q.push_bind(p.clone());
+            q.push(" ESCAPE '\\')::int");
+        }
+        q.push(") DESC, length(p.search_name), p.id LIMIT ");
+        q.push_bind(i64::from(limit));
+        q.push(" OFFSET ");
+        q.push_bind(i64::from(offset));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(summary).collect()
+    }
+
+    async fn skus_for_sale(&self, ids: &[SkuId]) -> StoreResult<Vec<SkuForSale>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+            "SELECT s.id, s.product_id, p.name, s.option_label, s.code, s.price, p.tax_category, s.stock \
+             FROM skus s JOIN products p ON p.id = s.product_id WHERE p.published AND s.id IN (",
+        );
+        let mut sep = q.separated(", ");
+        for id in ids {
+            sep.push_bind(id.0);
+        }
+        q.push(") ORDER BY s.id");
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(SkuForSale {
+                    sku_id: SkuId(r.try_get("id").map_err(map_err)?),
+                    product_id: ProductId(r.try_get("product_id").map_err(map_err)?),
+                    product_name: r.try_get("name").map_err(map_err)?,
+                    option_label: r.try_get("option_label").map_err(map_err)?,
+                    code: r.try_get("code").map_err(map_err)?,
+                    price: Yen(r.try_get("price").map_err(map_err)?),
+                    tax_category: tax(r.try_get("tax_category").map_err(map_err)?)?,
+                    stock: r.try_get("stock").map_err(map_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_category(&self, c: &NewCategory) -> StoreResult<CategoryId> {
+        let id: i64 = sqlx::query_scalar("INSERT INTO categories (parent_id, slug, name, position) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(c.parent_id.map(|p| p.0))
+            .bind(&c.slug)
+            .bind(&c.name)
+            .bind(c.position)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(CategoryId(id))
+    }
+
+    async fn create_product(&self, p: &NewProduct) -> StoreResult<ProductId> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO products (category_id, name, description_html, tax_category, image_hue, search_name, search_body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(p.category_id.0)
+        .bind(&p.name)
+        .bind(p.description.as_str())
+        .bind(p.tax_category.as_str())
+        .bind(i64::from(p.image_hue))
+        .bind(normalize(&p.name))
+        .bind(searchable_html(p.description.as_str()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        for (pos, s) in p.skus.iter().enumerate() {
+            sqlx::query("INSERT INTO skus (product_id, position, code, option_label, price, stock) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id)
+                .bind(i64::try_from(pos).map_err(corrupt)?)
+                .bind(&s.code)
+                .bind(&s.option_label)
+                .bind(s.price.0)
+                .bind(s.stock)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(ProductId(id))
+    }
+
+    async fn product_count(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM products")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+}
+
+#[async_trait]
+impl SettingsStore for PgStore {
+    async fn settings(&self) -> StoreResult<Option<ShopSettings>> {
+        let doc: Option<String> = sqlx::query_scalar("SELECT document FROM settings WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        doc.map(|d| serde_json::from_str(&d).map_err(corrupt))
+            .transpose()
+    }
+
+    async fn save_settings(&self, settings: &ShopSettings) -> StoreResult<()> {
+        let doc = serde_json::to_string(settings).map_err(corrupt)?;
+        sqlx::query(
+            "INSERT INTO settings (id, document, updated_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
+        )
+        .bind(doc)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+}

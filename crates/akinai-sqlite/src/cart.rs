@@ -1,0 +1,122 @@
+//! Server-side carts for SQLite.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use akinai_domain::catalog::Quantity;
+use akinai_domain::checkout::CheckoutDetails;
+use akinai_domain::ids::{CartId, OrderId, SkuId};
+use akinai_store::{Cart, CartStore, StoreResult, TokenHash};
+
+use crate::{corrupt, map_err, ms, SqliteStore};
+
+#[async_trait]
+impl CartStore for SqliteStore {
+    async fn create_cart(&self, token: &TokenHash, now: DateTime<Utc>) -> StoreResult<CartId> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO carts (token_hash, created_at, updated_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(&token.0)
+        .bind(ms(now))
+        .bind(ms(now))
+        .fetch_one(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(CartId(id))
+    }
+
+    async fn cart_by_token(&self, token: &TokenHash) -> StoreResult<Option<Cart>> {
+        let row = sqlx::query(
+            "SELECT c.id, c.checkout, o.id AS order_id FROM carts c LEFT JOIN orders o ON o.cart_id = c.id WHERE c.token_hash = ?",
+        )
+        .bind(&token.0)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_err)?;
+        row.map(|r| {
+            let checkout: Option<String> = r.try_get("checkout").map_err(map_err)?;
+            Ok(Cart {
+                id: CartId(r.try_get("id").map_err(map_err)?),
+                order_id: r
+                    .try_get::<Option<i64>, _>("order_id")
+                    .map_err(map_err)?
+                    .map(OrderId),
+                checkout: checkout
+                    .map(|c| serde_json::from_str(&c).map_err(corrupt))
+                    .transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn cart_lines(&self, cart: CartId) -> StoreResult<Vec<(SkuId, Quantity)>> {
+        let rows = sqlx::query(
+            "SELECT sku_id, quantity FROM cart_lines WHERE cart_id = ? ORDER BY added_at, sku_id",
+        )
+        .bind(cart.0)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let q: i64 = r.try_get("quantity").map_err(map_err)?;
+                Ok((
+                    SkuId(r.try_get("sku_id").map_err(map_err)?),
+                    Quantity::new(q).map_err(corrupt)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn set_cart_line(
+        &self,
+        cart: CartId,
+        sku: SkuId,
+        quantity: Option<Quantity>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await.map_err(map_err)?;
+        match quantity {
+            Some(q) => sqlx::query(
+                "INSERT INTO cart_lines (cart_id, sku_id, quantity, added_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (cart_id, sku_id) DO UPDATE SET quantity = excluded.quantity",
+            )
+            .bind(cart.0)
+            .bind(sku.0)
+            .bind(i64::from(q.get()))
+            .bind(ms(now))
+            .execute(&mut *tx),
+            None => sqlx::query("DELETE FROM cart_lines WHERE cart_id = ? AND sku_id = ?")
+                .bind(cart.0)
+                .bind(sku.0)
+                .execute(&mut *tx),
+        }
+        .await
+        .map_err(map_err)?;
+        sqlx::query("UPDATE carts SET updated_at = ? WHERE id = ?")
+            .bind(ms(now))
+            .bind(cart.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn save_checkout(
+        &self,
+        cart: CartId,
+        details: &CheckoutDetails,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let doc = serde_json::to_string(details).map_err(corrupt)?;
+        sqlx::query("UPDATE carts SET checkout = ?, updated_at = ? WHERE id = ?")
+            .bind(doc)
+            .bind(ms(now))
+            .bind(cart.0)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,239 @@
+//! Order placement and lookup for SQLite.
+//!
+//! `place_order` is one transaction on the single writer connection: the idempotency check on the
+//! cart, the guarded stock decrements, the order rows and the confirmation job commit together or
+//! not at all, and the commit is fsynced before the shopper sees the order.
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+use akinai_domain::ids::{OrderId, ProductId, SkuId};
+use akinai_domain::order::{OrderStatus, PaymentMethod};
+use akinai_domain::pricing::{PricedLine, RateTotal, Totals};
+use akinai_domain::tax::TaxCategory;
+use akinai_domain::Yen;
+use akinai_store::{
+    NewOrder, Order, OrderStore, PlaceOrderError, PlacedOrder, StoreResult, TokenHash,
+    JOB_ORDER_CONFIRMATION,
+};
+
+use crate::{corrupt, from_ms, map_err, ms, SqliteStore};
+
+/// Rows per multi-row INSERT (SQLite allows 32,766 bound parameters).
+const INSERT_CHUNK: usize = 500;
+
+#[async_trait]
+impl OrderStore for SqliteStore {
+    async fn place_order(&self, order: &NewOrder) -> Result<PlacedOrder, PlaceOrderError> {
+        let mut tx = self.writer.begin().await.map_err(map_err)?;
+        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM orders WHERE cart_id = ?")
+            .bind(order.cart_id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if let Some(id) = existing {
+            return Ok(PlacedOrder {
+                id: OrderId(id),
+                newly_placed: false,
+            });
+        }
+        for line in &order.lines {
+            let updated =
+                sqlx::query("UPDATE skus SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1")
+                    .bind(i64::from(line.quantity))
+                    .bind(line.sku_id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            if updated.rows_affected() != 1 {
+                // Dropping the transaction rolls back the decrements made so far.
+                return Err(PlaceOrderError::OutOfStock(line.sku_id));
+            }
+        }
+        let details = serde_json::to_string(&order.details).map_err(corrupt)?;
+        let t = &order.totals;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
+             items_total, shipping_fee, payment_fee, grand_total, placed_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(order.cart_id.0)
+        .bind(&order.status_token.0)
+        .bind(OrderStatus::Placed.as_str())
+        .bind(order.details.payment_method.as_str())
+        .bind(order.details.email.as_str())
+        .bind(details)
+        .bind(t.items_total.0)
+        .bind(t.shipping_fee.0)
+        .bind(t.payment_fee.0)
+        .bind(t.grand_total.0)
+        .bind(ms(order.placed_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        insert_lines(&mut tx, id, &order.lines).await?;
+        for r in &t.rates {
+            sqlx::query("INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax) VALUES (?, ?, ?, ?, ?)")
+                .bind(id)
+                .bind(r.tax_category.as_str())
+                .bind(i64::from(r.rate_percent))
+                .bind(r.total.0)
+                .bind(r.tax.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        sqlx::query(
+            "INSERT INTO jobs (kind, payload, order_id, run_at, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(JOB_ORDER_CONFIRMATION)
+        .bind(serde_json::json!({ "order_id": id }).to_string())
+        .bind(id)
+        .bind(ms(order.placed_at))
+        .bind(ms(order.placed_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(PlacedOrder {
+            id: OrderId(id),
+            newly_placed: true,
+        })
+    }
+
+    async fn order(&self, id: OrderId) -> StoreResult<Option<Order>> {
+        let row = sqlx::query(&format!("{ORDER_SELECT} WHERE id = ?"))
+            .bind(id.0)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        self.load(row).await
+    }
+
+    async fn order_by_status_token(&self, token: &TokenHash) -> StoreResult<Option<Order>> {
+        let row = sqlx::query(&format!("{ORDER_SELECT} WHERE status_token_hash = ?"))
+            .bind(&token.0)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        self.load(row).await
+    }
+}
+
+const ORDER_SELECT: &str =
+    "SELECT id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
+     grand_total, placed_at, confirmation_sent_at FROM orders";
+
+async fn insert_lines(
+    tx: &mut SqliteConnection,
+    order_id: i64,
+    lines: &[PricedLine],
+) -> StoreResult<()> {
+    for (chunk_no, chunk) in lines.chunks(INSERT_CHUNK).enumerate() {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO order_lines (order_id, line_no, sku_id, product_id, product_name, option_label, sku_code, \
+             unit_price, quantity, tax_category, line_total) ",
+        );
+        let base = chunk_no * INSERT_CHUNK;
+        let mut line_no = 0usize;
+        q.push_values(chunk, |mut b, l| {
+            line_no += 1;
+            b.push_bind(order_id)
+                .push_bind(i64::try_from(base + line_no).unwrap_or(i64::MAX))
+                .push_bind(l.sku_id.0)
+                .push_bind(l.product_id.0)
+                .push_bind(&l.product_name)
+                .push_bind(&l.option_label)
+                .push_bind(&l.sku_code)
+                .push_bind(l.unit_price.0)
+                .push_bind(i64::from(l.quantity))
+                .push_bind(l.tax_category.as_str())
+                .push_bind(l.line_total.0);
+        });
+        q.build().execute(&mut *tx).await.map_err(map_err)?;
+    }
+    Ok(())
+}
+
+fn col<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
+    row: &'r SqliteRow,
+    name: &str,
+) -> StoreResult<T> {
+    row.try_get(name).map_err(map_err)
+}
+
+fn tax(s: &str) -> StoreResult<TaxCategory> {
+    TaxCategory::parse(s).ok_or_else(|| corrupt(format!("tax category {s}")))
+}
+
+impl SqliteStore {
+    async fn load(&self, row: Option<SqliteRow>) -> StoreResult<Option<Order>> {
+        let Some(row) = row else { return Ok(None) };
+        let id: i64 = col(&row, "id")?;
+        let lines = sqlx::query(
+            "SELECT sku_id, product_id, product_name, option_label, sku_code, unit_price, quantity, tax_category, line_total \
+             FROM order_lines WHERE order_id = ? ORDER BY line_no",
+        )
+        .bind(id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|r| {
+            Ok(PricedLine {
+                sku_id: SkuId(col(r, "sku_id")?),
+                product_id: ProductId(col(r, "product_id")?),
+                product_name: col(r, "product_name")?,
+                option_label: col(r, "option_label")?,
+                sku_code: col(r, "sku_code")?,
+                unit_price: Yen(col(r, "unit_price")?),
+                quantity: u32::try_from(col::<i64>(r, "quantity")?).map_err(corrupt)?,
+                tax_category: tax(col(r, "tax_category")?)?,
+                line_total: Yen(col(r, "line_total")?),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        let mut rates = sqlx::query(
+            "SELECT tax_category, rate_percent, total, tax FROM order_tax_rates WHERE order_id = ?",
+        )
+        .bind(id)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|r| {
+            Ok(RateTotal {
+                tax_category: tax(col(r, "tax_category")?)?,
+                rate_percent: u32::try_from(col::<i64>(r, "rate_percent")?).map_err(corrupt)?,
+                total: Yen(col(r, "total")?),
+                tax: Yen(col(r, "tax")?),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        rates.sort_by_key(|r| r.tax_category);
+        let status: String = col(&row, "status")?;
+        let payment: String = col(&row, "payment_method")?;
+        let details: String = col(&row, "details")?;
+        Ok(Some(Order {
+            id: OrderId(id),
+            status: OrderStatus::parse(&status)
+                .ok_or_else(|| corrupt(format!("status {status}")))?,
+            payment_method: PaymentMethod::parse(&payment)
+                .ok_or_else(|| corrupt(format!("payment {payment}")))?,
+            details: serde_json::from_str(&details).map_err(corrupt)?,
+            lines,
+            totals: Totals {
+                items_total: Yen(col(&row, "items_total")?),
+                shipping_fee: Yen(col(&row, "shipping_fee")?),
+                payment_fee: Yen(col(&row, "payment_fee")?),
+                grand_total: Yen(col(&row, "grand_total")?),
+                rates,
+            },
+            placed_at: from_ms(col(&row, "placed_at")?)?,
+            confirmation_sent_at: col::<Option<i64>>(&row, "confirmation_sent_at")?
+                .map(from_ms)
+                .transpose()?,
+        }))
+    }
+}

@@ -1,0 +1,29 @@
+//! Storage errors, small enough for callers to act on.
+
+use akinai_domain::ids::SkuId;
+
+/// A storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or is overloaded; worth retrying.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back into domain types.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Why an order was not placed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceOrderError {
+    /// Not enough stock for this SKU; nothing was written.
+    #[error("sku {0} is out of stock")]
+    OutOfStock(SkuId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

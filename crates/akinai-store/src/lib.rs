@@ -1,0 +1,124 @@
+//! Storage contracts of akinai.
+//!
+//! The traits here are shaped around use cases, not tables: placing an order is one call that
+//! reserves stock, writes the order and enqueues its confirmation mail in one transaction. Each
+//! backend crate (`akinai-sqlite`, `akinai-postgres`) implements them with its own SQL and
+//! migrations, and runs the shared [`contract`] suite so both behave the same. Nothing above this
+//! crate ever sees SQL.
+#![forbid(unsafe_code)]
+
+pub mod contract;
+mod error;
+mod model;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use akinai_domain::catalog::{Category, PageCursor, Product, ProductSummary, Quantity, SkuForSale};
+use akinai_domain::checkout::CheckoutDetails;
+use akinai_domain::ids::{CartId, CategoryId, JobId, OrderId, ProductId, SkuId};
+use akinai_domain::search::SearchQuery;
+use akinai_domain::settings::ShopSettings;
+
+pub use error::{PlaceOrderError, StoreError, StoreResult};
+pub use model::{
+    Cart, Job, NewCategory, NewOrder, Order, Page, PlacedOrder, TokenHash, JOB_ORDER_CONFIRMATION,
+};
+
+/// Read and write the catalog.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    async fn categories(&self) -> StoreResult<Vec<Category>>;
+    /// Published products in any of `categories`, ordered by id, after the cursor.
+    async fn products_in_categories(
+        &self,
+        categories: &[CategoryId],
+        after: Option<PageCursor>,
+        limit: u32,
+    ) -> StoreResult<Page<ProductSummary>>;
+    async fn product(&self, id: ProductId) -> StoreResult<Option<Product>>;
+    /// Products whose name or description contains every term of the query, best first.
+    async fn search(
+        &self,
+        query: &SearchQuery,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Vec<ProductSummary>>;
+    /// The SKUs among `ids` that exist, with price, tax and stock.
+    async fn skus_for_sale(&self, ids: &[SkuId]) -> StoreResult<Vec<SkuForSale>>;
+    async fn create_category(&self, category: &NewCategory) -> StoreResult<CategoryId>;
+    async fn create_product(
+        &self,
+        product: &akinai_domain::catalog::NewProduct,
+    ) -> StoreResult<ProductId>;
+    async fn product_count(&self) -> StoreResult<i64>;
+}
+
+/// Server-side carts, addressed by the hash of the random token in the shopper's cookie.
+#[async_trait]
+pub trait CartStore: Send + Sync {
+    async fn create_cart(&self, token: &TokenHash, now: DateTime<Utc>) -> StoreResult<CartId>;
+    async fn cart_by_token(&self, token: &TokenHash) -> StoreResult<Option<Cart>>;
+    async fn cart_lines(&self, cart: CartId) -> StoreResult<Vec<(SkuId, Quantity)>>;
+    /// Sets a line's quantity; `None` removes the line.
+    async fn set_cart_line(
+        &self,
+        cart: CartId,
+        sku: SkuId,
+        quantity: Option<Quantity>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn save_checkout(
+        &self,
+        cart: CartId,
+        details: &CheckoutDetails,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+}
+
+/// Orders.
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// In one transaction: records the order (once per cart: a second call for the same cart
+    /// returns the first order), decrements the stock of every line with a guarded update (none
+    /// goes negative; any shortage aborts everything), and enqueues the confirmation mail.
+    async fn place_order(&self, order: &NewOrder) -> Result<PlacedOrder, PlaceOrderError>;
+    async fn order(&self, id: OrderId) -> StoreResult<Option<Order>>;
+    async fn order_by_status_token(&self, token: &TokenHash) -> StoreResult<Option<Order>>;
+}
+
+/// The transactional outbox of background jobs.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Takes the oldest due job and leases it until `lease_until`; a job whose lease ran out
+    /// (its worker died) is due again.
+    async fn claim_job(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<Option<Job>>;
+    /// Marks the job done; for a confirmation mail also records when it was delivered.
+    async fn complete_job(&self, job: JobId, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Releases the job to run again at `run_at`, recording the error.
+    async fn retry_job(&self, job: JobId, run_at: DateTime<Utc>, error: &str) -> StoreResult<()>;
+    /// Gives up on the job (kept for the operator to see).
+    async fn bury_job(&self, job: JobId, now: DateTime<Utc>, error: &str) -> StoreResult<()>;
+    /// Jobs not yet done nor buried.
+    async fn pending_jobs(&self) -> StoreResult<i64>;
+}
+
+/// The shop's settings document.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    async fn settings(&self) -> StoreResult<Option<ShopSettings>>;
+    async fn save_settings(&self, settings: &ShopSettings) -> StoreResult<()>;
+}
+
+/// Everything a backend provides.
+#[async_trait]
+pub trait Store: CatalogStore + CartStore + OrderStore + JobStore + SettingsStore {
+    /// Whether the database answers (for `/healthz`).
+    async fn ping(&self) -> StoreResult<()>;
+    /// The backend's name, for logs and `config check`.
+    fn backend(&self) -> &'static str;
+}

@@ -1,0 +1,93 @@
+//! Records that cross the storage boundary.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use akinai_domain::catalog::PageCursor;
+use akinai_domain::checkout::CheckoutDetails;
+use akinai_domain::ids::{CartId, CategoryId, JobId, OrderId};
+use akinai_domain::order::{OrderStatus, PaymentMethod};
+use akinai_domain::pricing::{PricedLine, Totals};
+
+/// The SHA-256 of a bearer token, hex-encoded. Only hashes are stored, so a leaked database
+/// does not hand out carts or order status pages.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TokenHash(pub String);
+
+/// One page of a keyset-paginated list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<PageCursor>,
+}
+
+/// A category to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCategory {
+    pub parent_id: Option<CategoryId>,
+    pub slug: String,
+    pub name: String,
+    pub position: i64,
+}
+
+/// A server-side cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cart {
+    pub id: CartId,
+    /// The order placed from this cart, if any: a cart orders once.
+    pub order_id: Option<OrderId>,
+    /// Details entered at checkout, kept while the shopper confirms.
+    pub checkout: Option<CheckoutDetails>,
+}
+
+/// An order to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub cart_id: CartId,
+    pub status_token: TokenHash,
+    pub placed_at: DateTime<Utc>,
+    pub details: CheckoutDetails,
+    pub lines: Vec<PricedLine>,
+    pub totals: Totals,
+}
+
+/// The result of placing an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlacedOrder {
+    pub id: OrderId,
+    /// False when the cart had already been ordered and this is that earlier order.
+    pub newly_placed: bool,
+}
+
+/// A stored order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub status: OrderStatus,
+    pub payment_method: PaymentMethod,
+    pub details: CheckoutDetails,
+    pub lines: Vec<PricedLine>,
+    pub totals: Totals,
+    pub placed_at: DateTime<Utc>,
+    pub confirmation_sent_at: Option<DateTime<Utc>>,
+}
+
+impl Order {
+    /// The number shown to the shopper and the shop (not an access key).
+    pub fn number(&self) -> String {
+        format!("AK{:08}", self.id.0)
+    }
+}
+
+/// The job kind that mails an order confirmation (受領連絡); payload `{"order_id": n}`.
+pub const JOB_ORDER_CONFIRMATION: &str = "order_confirmation";
+
+/// A leased background job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: JobId,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// How many times it has been claimed, this time included.
+    pub attempts: i64,
+}
