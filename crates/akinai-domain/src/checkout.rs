@@ -162,6 +162,30 @@ impl CheckoutInput {
     }
 }
 
+impl From<&CheckoutDetails> for CheckoutInput {
+    /// The form pre-filled from earlier details.
+    fn from(d: &CheckoutDetails) -> CheckoutInput {
+        CheckoutInput {
+            name: d.name.clone(),
+            name_kana: d.name_kana.as_str().to_string(),
+            email: d.email.as_str().to_string(),
+            phone: d.phone.as_str().to_string(),
+            postal_code: d.address.postal_code.as_str().to_string(),
+            prefecture: d.address.prefecture.code().to_string(),
+            city: d.address.city.clone(),
+            line1: d.address.line1.clone(),
+            line2: d.address.line2.clone().unwrap_or_default(),
+            shipping_method: d.shipping_method.clone(),
+            delivery_date: d
+                .delivery_date
+                .map(|x| x.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            delivery_slot: d.delivery_slot.clone().unwrap_or_default(),
+            payment_method: d.payment_method.as_str().to_string(),
+        }
+    }
+}
+
 /// Keeps the value, or records the field's error.
 fn field<T>(errors: &mut FieldErrors, name: &'static str, r: Result<T, FieldError>) -> Option<T> {
     r.map_err(|e| errors.push((name, e))).ok()
@@ -302,6 +326,13 @@ mod tests {
                 "delivery_slot"
             ]
         );
+    }
+
+    #[test]
+    fn details_round_trip_through_the_form() {
+        let s = ShopSettings::starter("t");
+        let d = input().parse(&s, today()).unwrap();
+        assert_eq!(CheckoutInput::from(&d).parse(&s, today()).unwrap(), d);
     }
 
     #[test]

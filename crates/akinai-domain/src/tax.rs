@@ -36,6 +36,11 @@ impl TaxCategory {
         }
     }
 
+    /// Whether the reduced rate applies (marked ※ on receipts and pages).
+    pub fn is_reduced(self) -> bool {
+        self == TaxCategory::Reduced
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TaxCategory::Standard => "standard",

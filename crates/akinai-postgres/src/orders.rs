@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
-use akinai_domain::ids::{OrderId, ProductId, SkuId};
+use akinai_domain::ids::{CartId, OrderId, ProductId, SkuId};
 use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::pricing::{PricedLine, RateTotal, Totals};
 use akinai_domain::tax::TaxCategory;
@@ -229,6 +229,7 @@ impl PgStore {
         let details: String = col(&row, "details")?;
         Ok(Some(Order {
             id: OrderId(id),
+            cart_id: CartId(col(&row, "cart_id")?),
             status: OrderStatus::parse(&status)
                 .ok_or_else(|| corrupt(format!("status {status}")))?,
             payment_method: PaymentMethod::parse(&payment)

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use akinai_domain::ids::{OrderId, ProductId, SkuId};
+use akinai_domain::ids::{CartId, OrderId, ProductId, SkuId};
 use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::pricing::{PricedLine, RateTotal, Totals};
 use akinai_domain::tax::TaxCategory;
@@ -217,6 +217,7 @@ impl SqliteStore {
         let details: String = col(&row, "details")?;
         Ok(Some(Order {
             id: OrderId(id),
+            cart_id: CartId(col(&row, "cart_id")?),
             status: OrderStatus::parse(&status)
                 .ok_or_else(|| corrupt(format!("status {status}")))?,
             payment_method: PaymentMethod::parse(&payment)

@@ -440,6 +440,7 @@ async fn placing_an_order_reserves_stock_and_enqueues_its_mail(store: Arc<dyn St
         .unwrap()
         .unwrap();
     assert_eq!(stored.id, placed.id);
+    assert_eq!(stored.cart_id, order.cart_id);
     assert_eq!(stored.status, OrderStatus::Placed);
     assert_eq!(stored.lines, order.lines);
     assert_eq!(stored.totals, order.totals);

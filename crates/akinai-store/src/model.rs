@@ -63,6 +63,8 @@ pub struct PlacedOrder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     pub id: OrderId,
+    /// The cart it was placed from (its idempotency key).
+    pub cart_id: CartId,
     pub status: OrderStatus,
     pub payment_method: PaymentMethod,
     pub details: CheckoutDetails,

@@ -1,1 +1,105 @@
-fn main() {}
+//! `akinai`: one binary for the storefront, its background jobs and its operations.
+//!
+//! ```text
+//! akinai serve [--demo] [--listen ADDR] [--data-dir DIR] [--config FILE]
+//! akinai migrate [--data-dir DIR] [--config FILE]
+//! akinai config check [--config FILE]
+//! ```
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use akinai::config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(
+    name = "akinai",
+    version,
+    about = "Secure-by-default e-commerce for Japanese shops"
+)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database, mail files, secret key); default ./data.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the shop (and run its background jobs).
+    Serve {
+        /// Seed the demo catalog into an empty store.
+        #[arg(long)]
+        demo: bool,
+        /// Listen address; default 127.0.0.1:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration with secrets masked.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => *listen,
+        _ => None,
+    };
+    let overrides = Overrides {
+        listen,
+        data_dir: cli.data_dir.clone(),
+    };
+    let config = match Config::load(cli.config.as_deref(), &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("akinai: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    akinai::init_logging(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("akinai: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { demo, .. } => akinai::serve(config, demo).await,
+            Command::Migrate => akinai::migrate(&config).await,
+            Command::Config {
+                command: ConfigCommand::Check,
+            } => akinai::config_check(&config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("akinai: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

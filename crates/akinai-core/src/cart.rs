@@ -1,0 +1,195 @@
+//! The server-side cart. The shopper's cookie holds only a random token; the cart, its lines and
+//! the checkout details live in the store under the token's hash. A cart that has been ordered is
+//! closed: the next change starts a new cart.
+
+use akinai_domain::catalog::{Quantity, SkuForSale};
+use akinai_domain::ids::SkuId;
+use akinai_domain::pricing::{items_total, PricedLine};
+use akinai_domain::Yen;
+use akinai_store::Cart;
+
+use crate::tokens;
+use crate::{CoreError, Shop};
+
+/// A line of the cart as the cart page shows it.
+#[derive(Debug, Clone)]
+pub struct CartLineView {
+    pub line: PricedLine,
+    /// Units in stock now.
+    pub available: i64,
+}
+
+impl CartLineView {
+    pub fn short_of_stock(&self) -> bool {
+        i64::from(self.line.quantity) > self.available
+    }
+}
+
+/// The cart page.
+#[derive(Debug, Clone, Default)]
+pub struct CartView {
+    pub lines: Vec<CartLineView>,
+    pub items_total: Yen,
+}
+
+impl CartView {
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    pub fn item_count(&self) -> u32 {
+        self.lines.iter().map(|l| l.line.quantity).sum()
+    }
+
+    pub fn can_check_out(&self) -> bool {
+        !self.is_empty() && !self.lines.iter().any(CartLineView::short_of_stock)
+    }
+}
+
+/// The shopper's open cart, and the new cookie secret when one was created.
+pub struct OpenCart {
+    pub cart: Cart,
+    pub new_secret: Option<String>,
+}
+
+impl Shop {
+    /// The open (not yet ordered) cart of a cookie token, if any.
+    pub async fn find_cart(&self, secret: Option<&str>) -> Result<Option<Cart>, CoreError> {
+        let Some(hash) = secret.and_then(tokens::parse) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .cart_by_token(&hash)
+            .await?
+            .filter(|c| c.order_id.is_none()))
+    }
+
+    /// The open cart, created if the shopper has none (or only an ordered one).
+    pub async fn open_cart(&self, secret: Option<&str>) -> Result<OpenCart, CoreError> {
+        if let Some(cart) = self.find_cart(secret).await? {
+            return Ok(OpenCart {
+                cart,
+                new_secret: None,
+            });
+        }
+        let token = tokens::generate();
+        let id = self
+            .store
+            .create_cart(&token.hash, self.clock.now())
+            .await?;
+        Ok(OpenCart {
+            cart: Cart {
+                id,
+                order_id: None,
+                checkout: None,
+            },
+            new_secret: Some(token.secret),
+        })
+    }
+
+    /// The cart's lines priced at today's prices, dropping SKUs that are no longer sold.
+    pub async fn view_cart(&self, cart: Option<&Cart>) -> Result<CartView, CoreError> {
+        let Some(cart) = cart else {
+            return Ok(CartView::default());
+        };
+        let lines = self.store.cart_lines(cart.id).await?;
+        let ids: Vec<SkuId> = lines.iter().map(|(s, _)| *s).collect();
+        let skus = self.store.skus_for_sale(&ids).await?;
+        let mut view = Vec::with_capacity(lines.len());
+        for (sku_id, qty) in lines {
+            if let Some(sku) = skus.iter().find(|s| s.sku_id == sku_id) {
+                view.push(CartLineView {
+                    line: PricedLine::new(sku, qty)
+                        .map_err(akinai_domain::checkout::QuoteError::from)?,
+                    available: sku.stock,
+                });
+            }
+        }
+        let priced: Vec<PricedLine> = view.iter().map(|l| l.line.clone()).collect();
+        let total = items_total(&priced).map_err(akinai_domain::checkout::QuoteError::from)?;
+        Ok(CartView {
+            lines: view,
+            items_total: total,
+        })
+    }
+
+    async fn sku_for_sale(&self, sku: SkuId) -> Result<SkuForSale, CoreError> {
+        self.store
+            .skus_for_sale(&[sku])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(CoreError::UnknownSku)
+    }
+
+    /// Adds `quantity` units (on top of any already in the cart), within stock.
+    pub async fn add_to_cart(
+        &self,
+        secret: Option<&str>,
+        sku: SkuId,
+        quantity: &str,
+    ) -> Result<OpenCart, CoreError> {
+        let add = Quantity::parse(quantity)?;
+        let item = self.sku_for_sale(sku).await?;
+        let open = self.open_cart(secret).await?;
+        let current = self
+            .store
+            .cart_lines(open.cart.id)
+            .await?
+            .into_iter()
+            .find(|(s, _)| *s == sku)
+            .map_or(0, |(_, q)| q.get());
+        let total = Quantity::new(i64::from(current) + i64::from(add.get()))?;
+        if i64::from(total.get()) > item.stock {
+            return Err(CoreError::InsufficientStock {
+                sku,
+                available: item.stock,
+            });
+        }
+        self.store
+            .set_cart_line(open.cart.id, sku, Some(total), self.clock.now())
+            .await?;
+        Ok(open)
+    }
+
+    /// Sets a line's quantity; `"0"` removes it.
+    pub async fn update_cart_line(
+        &self,
+        secret: Option<&str>,
+        sku: SkuId,
+        quantity: &str,
+    ) -> Result<(), CoreError> {
+        let cart = self.find_cart(secret).await?.ok_or(CoreError::NotFound)?;
+        if quantity.trim() == "0" {
+            self.store
+                .set_cart_line(cart.id, sku, None, self.clock.now())
+                .await?;
+            return Ok(());
+        }
+        let qty = Quantity::parse(quantity)?;
+        let item = self.sku_for_sale(sku).await?;
+        if i64::from(qty.get()) > item.stock {
+            return Err(CoreError::InsufficientStock {
+                sku,
+                available: item.stock,
+            });
+        }
+        self.store
+            .set_cart_line(cart.id, sku, Some(qty), self.clock.now())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn remove_cart_line(
+        &self,
+        secret: Option<&str>,
+        sku: SkuId,
+    ) -> Result<(), CoreError> {
+        let cart = self.find_cart(secret).await?.ok_or(CoreError::NotFound)?;
+        self.store
+            .set_cart_line(cart.id, sku, None, self.clock.now())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,191 @@
+//! Browsing: the category tree, category pages with keyset pagination, product pages, search.
+
+use akinai_domain::catalog::{Category, PageCursor, Product, ProductSummary};
+use akinai_domain::ids::{CategoryId, ProductId};
+use akinai_domain::search::SearchQuery;
+use akinai_store::Page;
+
+use crate::{CoreError, Shop};
+
+/// Products per category page.
+pub const PAGE_SIZE: u32 = 24;
+/// Search results per page, and the deepest page offered (ranked results use offsets).
+pub const SEARCH_PAGE_SIZE: u32 = 24;
+pub const SEARCH_MAX_PAGES: u32 = 40;
+
+/// A category page: the category, its path from the root, its children and one page of products.
+pub struct CategoryPage {
+    pub category: Category,
+    pub path: Vec<Category>,
+    pub children: Vec<Category>,
+    pub products: Page<ProductSummary>,
+}
+
+/// A product page with the category path for the breadcrumb.
+pub struct ProductPage {
+    pub product: Product,
+    pub path: Vec<Category>,
+}
+
+/// One page of search results.
+pub struct SearchResults {
+    pub products: Vec<ProductSummary>,
+    pub page: u32,
+    pub has_next: bool,
+}
+
+/// `id` and all categories below it.
+fn descendants(all: &[Category], id: CategoryId) -> Vec<CategoryId> {
+    let mut out = vec![id];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i];
+        out.extend(
+            all.iter()
+                .filter(|c| c.parent_id == Some(parent))
+                .map(|c| c.id),
+        );
+        i += 1;
+    }
+    out
+}
+
+/// The categories from the root down to `id`.
+fn path_to(all: &[Category], id: CategoryId) -> Vec<Category> {
+    let mut path = Vec::new();
+    let mut next = Some(id);
+    while let Some(current) = next {
+        match all.iter().find(|c| c.id == current) {
+            Some(c) if !path.iter().any(|p: &Category| p.id == c.id) => {
+                path.push(c.clone());
+                next = c.parent_id;
+            }
+            _ => break,
+        }
+    }
+    path.reverse();
+    path
+}
+
+impl Shop {
+    pub async fn categories(&self) -> Result<Vec<Category>, CoreError> {
+        Ok(self.store.categories().await?)
+    }
+
+    pub async fn category_page(
+        &self,
+        slug: &str,
+        after: Option<ProductId>,
+    ) -> Result<CategoryPage, CoreError> {
+        let all = self.store.categories().await?;
+        let category = all
+            .iter()
+            .find(|c| c.slug == slug)
+            .cloned()
+            .ok_or(CoreError::NotFound)?;
+        let ids = descendants(&all, category.id);
+        let products = self
+            .store
+            .products_in_categories(
+                &ids,
+                after.map(|after_id| PageCursor { after_id }),
+                PAGE_SIZE,
+            )
+            .await?;
+        Ok(CategoryPage {
+            path: path_to(&all, category.id),
+            children: all
+                .iter()
+                .filter(|c| c.parent_id == Some(category.id))
+                .cloned()
+                .collect(),
+            category,
+            products,
+        })
+    }
+
+    pub async fn product_page(&self, id: ProductId) -> Result<ProductPage, CoreError> {
+        let product = self.store.product(id).await?.ok_or(CoreError::NotFound)?;
+        let all = self.store.categories().await?;
+        Ok(ProductPage {
+            path: path_to(&all, product.category_id),
+            product,
+        })
+    }
+
+    /// Searches; `page` starts at 1 and is clamped to the pages offered.
+    pub async fn search(
+        &self,
+        raw_query: &str,
+        page: u32,
+    ) -> Result<Option<SearchResults>, CoreError> {
+        let Some(query) = SearchQuery::parse(raw_query) else {
+            return Ok(None);
+        };
+        let page = page.clamp(1, SEARCH_MAX_PAGES);
+        let mut products = self
+            .store
+            .search(&query, (page - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE + 1)
+            .await?;
+        let has_next = products.len() > SEARCH_PAGE_SIZE as usize && page < SEARCH_MAX_PAGES;
+        products.truncate(SEARCH_PAGE_SIZE as usize);
+        Ok(Some(SearchResults {
+            products,
+            page,
+            has_next,
+        }))
+    }
+
+    /// A few in-stock products of each top-level category for the home page.
+    pub async fn featured(
+        &self,
+        per_category: u32,
+    ) -> Result<Vec<(Category, Vec<ProductSummary>)>, CoreError> {
+        let all = self.store.categories().await?;
+        let mut out = Vec::new();
+        for top in all.iter().filter(|c| c.parent_id.is_none()) {
+            let ids = descendants(&all, top.id);
+            let page = self
+                .store
+                .products_in_categories(&ids, None, per_category)
+                .await?;
+            out.push((top.clone(), page.items));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat(id: i64, parent: Option<i64>) -> Category {
+        Category {
+            id: CategoryId(id),
+            parent_id: parent.map(CategoryId),
+            slug: format!("c{id}"),
+            name: format!("c{id}"),
+            position: id,
+        }
+    }
+
+    #[test]
+    fn descendants_and_paths_follow_the_tree() {
+        let all = vec![cat(1, None), cat(2, Some(1)), cat(3, Some(2)), cat(4, None)];
+        assert_eq!(
+            descendants(&all, CategoryId(1)),
+            vec![CategoryId(1), CategoryId(2), CategoryId(3)]
+        );
+        let path: Vec<i64> = path_to(&all, CategoryId(3))
+            .iter()
+            .map(|c| c.id.0)
+            .collect();
+        assert_eq!(path, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn a_cycle_in_stored_categories_does_not_loop_forever() {
+        let all = vec![cat(1, Some(2)), cat(2, Some(1))];
+        assert_eq!(path_to(&all, CategoryId(1)).len(), 2);
+    }
+}

@@ -1,0 +1,159 @@
+//! Guest checkout: details → final confirmation screen (最終確認画面, JP-TOK-2) → order.
+//!
+//! Every amount is recomputed on the server from the cart and today's prices. The confirmation
+//! screen carries a fingerprint of exactly what it showed; placing the order recomputes it and
+//! refuses if anything changed meanwhile (another tab edited the cart, a price changed), so the
+//! shopper is always bound to what was on screen. The cart is the idempotency key: a double
+//! submit or reload returns the order already placed from it.
+
+use sha2::{Digest, Sha256};
+
+use akinai_domain::checkout::{quote, CheckoutDetails, CheckoutInput};
+use akinai_domain::pricing::{PricedLine, Totals};
+use akinai_domain::settings::ShopSettings;
+use akinai_store::{NewOrder, Order};
+
+use crate::tokens;
+use crate::{CoreError, Shop};
+
+/// What the final confirmation screen shows.
+pub struct Confirmation {
+    pub details: CheckoutDetails,
+    pub lines: Vec<PricedLine>,
+    pub totals: Totals,
+    pub settings: ShopSettings,
+    /// Hex SHA-256 over details, lines and totals; echoed back by the order form.
+    pub fingerprint: String,
+}
+
+/// An order placed (or found already placed) from the shopper's cart.
+pub struct PlacedOrderRef {
+    /// Secret of the order status page, `/order/{secret}`.
+    pub status_secret: String,
+    pub newly_placed: bool,
+}
+
+fn fingerprint(details: &CheckoutDetails, lines: &[PricedLine], totals: &Totals) -> String {
+    let doc = serde_json::json!({ "details": details, "lines": lines, "totals": totals });
+    hex::encode(Sha256::digest(doc.to_string().as_bytes()))
+}
+
+impl Shop {
+    /// Validates and keeps the checkout form on the cart.
+    pub async fn save_checkout(
+        &self,
+        secret: Option<&str>,
+        input: &CheckoutInput,
+    ) -> Result<(), CoreError> {
+        let cart = self.find_cart(secret).await?.ok_or(CoreError::EmptyCart)?;
+        let settings = self.settings().await?;
+        let details = input
+            .parse(&settings, self.clock.today_jst())
+            .map_err(CoreError::InvalidCheckout)?;
+        self.store
+            .save_checkout(cart.id, &details, self.clock.now())
+            .await?;
+        Ok(())
+    }
+
+    /// The checkout form as last entered, for editing.
+    pub async fn saved_checkout(
+        &self,
+        secret: Option<&str>,
+    ) -> Result<Option<CheckoutDetails>, CoreError> {
+        Ok(self.find_cart(secret).await?.and_then(|c| c.checkout))
+    }
+
+    /// Everything the final confirmation screen must show, computed now.
+    pub async fn confirmation(&self, secret: Option<&str>) -> Result<Confirmation, CoreError> {
+        let cart = self.find_cart(secret).await?;
+        let view = self.view_cart(cart.as_ref()).await?;
+        let details = cart
+            .and_then(|c| c.checkout)
+            .ok_or(CoreError::CheckoutMissing)?;
+        if view.is_empty() {
+            return Err(CoreError::EmptyCart);
+        }
+        if let Some(short) = view.lines.iter().find(|l| l.short_of_stock()) {
+            return Err(CoreError::InsufficientStock {
+                sku: short.line.sku_id,
+                available: short.available,
+            });
+        }
+        let settings = self.settings().await?;
+        // Delivery dates move with the calendar: re-check what was chosen earlier.
+        let details = CheckoutInput::from(&details)
+            .parse(&settings, self.clock.today_jst())
+            .map_err(CoreError::InvalidCheckout)?;
+        let lines: Vec<PricedLine> = view.lines.into_iter().map(|l| l.line).collect();
+        let totals = quote(&lines, &details, &settings)?;
+        let fingerprint = fingerprint(&details, &lines, &totals);
+        Ok(Confirmation {
+            details,
+            lines,
+            totals,
+            settings,
+            fingerprint,
+        })
+    }
+
+    /// Places the order shown on the confirmation screen identified by `shown_fingerprint`.
+    pub async fn place_order(
+        &self,
+        secret: Option<&str>,
+        shown_fingerprint: &str,
+    ) -> Result<PlacedOrderRef, CoreError> {
+        let secret = secret.ok_or(CoreError::EmptyCart)?;
+        let hash = tokens::parse(secret).ok_or(CoreError::EmptyCart)?;
+        let cart = self
+            .store
+            .cart_by_token(&hash)
+            .await?
+            .ok_or(CoreError::EmptyCart)?;
+        let status = tokens::status_token_for_cart(&self.config.secret_key, cart.id);
+        if cart.order_id.is_some() {
+            return Ok(PlacedOrderRef {
+                status_secret: status.secret,
+                newly_placed: false,
+            });
+        }
+        let c = self.confirmation(Some(secret)).await?;
+        if c.fingerprint != shown_fingerprint {
+            return Err(CoreError::CartChanged);
+        }
+        let placed = self
+            .store
+            .place_order(&NewOrder {
+                cart_id: cart.id,
+                status_token: status.hash,
+                placed_at: self.clock.now(),
+                details: c.details,
+                lines: c.lines,
+                totals: c.totals,
+            })
+            .await?;
+        if placed.newly_placed {
+            self.jobs_ready.notify_one();
+            tracing::info!(order_id = placed.id.0, "order placed");
+        }
+        Ok(PlacedOrderRef {
+            status_secret: status.secret,
+            newly_placed: placed.newly_placed,
+        })
+    }
+
+    /// The order behind a status link.
+    pub async fn order_by_status_secret(&self, secret: &str) -> Result<Order, CoreError> {
+        let hash = tokens::parse(secret).ok_or(CoreError::NotFound)?;
+        self.store
+            .order_by_status_token(&hash)
+            .await?
+            .ok_or(CoreError::NotFound)
+    }
+
+    /// The absolute URL of an order's status page.
+    pub fn status_url(&self, status_secret: &str) -> String {
+        let base = self.config.base_url.as_str().trim_end_matches('/');
+        format!("{base}/order/{status_secret}")
+    }
+}

@@ -1,0 +1,41 @@
+//! Errors of the use cases. The web layer maps each variant to one response in one place.
+
+use akinai_domain::address::FieldError;
+use akinai_domain::catalog::QuantityError;
+use akinai_domain::checkout::QuoteError;
+use akinai_domain::ids::SkuId;
+use akinai_store::{PlaceOrderError, StoreError};
+
+/// Why a use case did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid quantity: {0}")]
+    Quantity(#[from] QuantityError),
+    #[error("unknown product variant")]
+    UnknownSku,
+    #[error("only {available} left of sku {sku}")]
+    InsufficientStock { sku: SkuId, available: i64 },
+    #[error("the cart is empty")]
+    EmptyCart,
+    #[error("invalid checkout details")]
+    InvalidCheckout(Vec<(&'static str, FieldError)>),
+    #[error("checkout details are missing")]
+    CheckoutMissing,
+    #[error("the cart changed since it was confirmed")]
+    CartChanged,
+    #[error(transparent)]
+    Quote(#[from] QuoteError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<PlaceOrderError> for CoreError {
+    fn from(e: PlaceOrderError) -> CoreError {
+        match e {
+            PlaceOrderError::OutOfStock(sku) => CoreError::InsufficientStock { sku, available: 0 },
+            PlaceOrderError::Store(s) => CoreError::Store(s),
+        }
+    }
+}

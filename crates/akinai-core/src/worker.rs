@@ -1,0 +1,142 @@
+//! The background worker: drains the job outbox.
+//!
+//! Jobs are enqueued in the same transaction as the change that causes them (an order and its
+//! confirmation mail), so a crash never loses one. A claimed job is leased; if the process dies
+//! the lease runs out and another worker (or the restarted one) takes it. A mail is therefore
+//! sent twice only when the process dies after the SMTP server accepted it and before the job was
+//! marked done, and then with the same Message-ID. Failures retry with exponential backoff and
+//! are buried after [`MAX_ATTEMPTS`], kept for the operator.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use akinai_domain::ids::OrderId;
+use akinai_store::{Job, JOB_ORDER_CONFIRMATION};
+
+use crate::mail::order_confirmation;
+use crate::tokens;
+use crate::{CoreError, Shop};
+
+/// How long a claimed job is reserved for its worker.
+pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+/// Attempts before a job is buried.
+pub const MAX_ATTEMPTS: i64 = 12;
+/// How often an idle worker looks for jobs enqueued by other processes.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Why a job did not complete.
+#[derive(Debug)]
+enum JobFailure {
+    /// Worth retrying (SMTP down, database busy).
+    Transient(String),
+    /// Retrying cannot help (unknown job kind, order gone).
+    Permanent(String),
+}
+
+/// Delay before retry number `attempts`: 30 s, 1 min, 2 min, … capped at one hour.
+pub fn backoff(attempts: i64) -> chrono::Duration {
+    let exp = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
+    chrono::Duration::seconds((30_i64 << exp).min(3600))
+}
+
+impl Shop {
+    /// Runs at most one due job; `Ok(false)` when none was due.
+    pub async fn run_one_job(&self) -> Result<bool, CoreError> {
+        let now = self.clock.now();
+        let Some(job) = self.store.claim_job(now, now + LEASE).await? else {
+            return Ok(false);
+        };
+        let outcome = match job.kind.as_str() {
+            JOB_ORDER_CONFIRMATION => self.send_confirmation(&job).await,
+            other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
+        };
+        let done_at = self.clock.now();
+        match outcome {
+            Ok(()) => self.store.complete_job(job.id, done_at).await?,
+            Err(JobFailure::Transient(e)) if job.attempts < MAX_ATTEMPTS => {
+                tracing::warn!(job = job.id.0, attempts = job.attempts, error = %e, "job failed, will retry");
+                self.store
+                    .retry_job(job.id, done_at + backoff(job.attempts), &e)
+                    .await?;
+            }
+            Err(JobFailure::Transient(e) | JobFailure::Permanent(e)) => {
+                tracing::error!(job = job.id.0, attempts = job.attempts, error = %e, "job buried");
+                self.store.bury_job(job.id, done_at, &e).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Runs every due job, returning how many ran (tests use this to drain the queue).
+    pub async fn run_due_jobs(&self) -> Result<usize, CoreError> {
+        let mut n = 0;
+        while self.run_one_job().await? {
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Works until `shutdown` turns true: drains due jobs, then waits for a wake-up from this
+    /// process or the poll interval.
+    pub async fn run_worker(&self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            if let Err(e) = self.run_due_jobs().await {
+                tracing::error!(error = %e, "worker could not run jobs");
+            }
+            tokio::select! {
+                _ = self.jobs_ready.notified() => {}
+                _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    async fn send_confirmation(&self, job: &Job) -> Result<(), JobFailure> {
+        let order_id = job.payload["order_id"]
+            .as_i64()
+            .map(OrderId)
+            .ok_or_else(|| JobFailure::Permanent("payload without order_id".into()))?;
+        let order = self
+            .store
+            .order(order_id)
+            .await
+            .map_err(|e| JobFailure::Transient(e.to_string()))?
+            .ok_or_else(|| JobFailure::Permanent(format!("order {order_id} not found")))?;
+        let settings = self
+            .settings()
+            .await
+            .map_err(|e| JobFailure::Transient(e.to_string()))?;
+        let status = tokens::status_token_for_cart(&self.config.secret_key, order.cart_id);
+        let message = order_confirmation(
+            &order,
+            &self.status_url(&status.secret),
+            &settings,
+            &self.config,
+        )
+        .map_err(|e| JobFailure::Permanent(e.to_string()))?;
+        self.mailer
+            .send(&message)
+            .await
+            .map_err(|e| JobFailure::Transient(e.to_string()))?;
+        tracing::info!(order_id = order_id.0, "order confirmation delivered");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1).num_seconds(), 30);
+        assert_eq!(backoff(2).num_seconds(), 60);
+        assert_eq!(backoff(5).num_seconds(), 480);
+        assert_eq!(backoff(12).num_seconds(), 3600);
+        assert_eq!(backoff(0).num_seconds(), 30);
+    }
+}

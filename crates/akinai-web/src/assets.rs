@@ -1,0 +1,60 @@
+//! Static assets, embedded in the binary and served under content-hashed names, so nothing on
+//! disk is ever served (CCSG-V-2) and browsers may cache them forever. Product image placeholders
+//! are drawn as SVG on the server until image upload arrives with the admin.
+
+use std::sync::OnceLock;
+
+use axum::extract::Path;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::error::WebError;
+
+const CSS: &str = include_str!("../assets/app.css");
+
+/// The URL path of the stylesheet, e.g. `/assets/app-1a2b3c4d5e6f7a8b.css`.
+pub fn css_path() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let digest = hex::encode(Sha256::digest(CSS.as_bytes()));
+        format!("/assets/app-{}.css", &digest[..16])
+    })
+}
+
+pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {
+    if format!("/assets/{name}") != css_path() {
+        return Err(WebError::NotFound);
+    }
+    Ok((
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        CSS,
+    )
+        .into_response())
+}
+
+/// `/placeholder/{hue}.svg`: a soft-coloured tile standing in for a product photo.
+pub async fn placeholder_get(Path(name): Path<String>) -> Result<Response, WebError> {
+    let hue: u16 = name
+        .strip_suffix(".svg")
+        .and_then(|h| h.parse().ok())
+        .filter(|h| *h < 360)
+        .ok_or(WebError::NotFound)?;
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 300 300\">\
+         <rect width=\"300\" height=\"300\" fill=\"hsl({hue},35%,88%)\"/>\
+         <circle cx=\"150\" cy=\"130\" r=\"60\" fill=\"hsl({hue},40%,70%)\"/>\
+         <rect x=\"70\" y=\"210\" width=\"160\" height=\"18\" rx=\"9\" fill=\"hsl({hue},30%,75%)\"/></svg>"
+    );
+    Ok((
+        [
+            (CONTENT_TYPE, "image/svg+xml"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        svg,
+    )
+        .into_response())
+}

@@ -1,0 +1,424 @@
+//! Guest checkout: the details form, the final confirmation screen (JP-TOK-2) and placing the
+//! order.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+
+use akinai_core::checkout::Confirmation;
+use akinai_core::CoreError;
+use akinai_domain::address::{FieldError, Prefecture};
+use akinai_domain::checkout::{delivery_dates, CheckoutInput};
+use akinai_domain::order::PaymentMethod;
+use akinai_domain::settings::{FeeRule, ShopSettings};
+
+use crate::error::WebError;
+use crate::i18n::{Lang, Tr};
+use crate::layout::{Ctx, Layout};
+use crate::pages::cart::form_error;
+use crate::AppState;
+
+/// One `<option>` or radio button.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One text input of the form.
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub kind: &'static str,
+    pub autocomplete: &'static str,
+    pub required: bool,
+    pub hint: &'static str,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "checkout.html")]
+pub struct CheckoutPage {
+    pub l: Layout,
+    pub contact: Vec<FieldView>,
+    pub address: Vec<FieldView>,
+    pub prefectures: Vec<Opt>,
+    pub methods: Vec<Opt>,
+    pub dates: Vec<Opt>,
+    pub slots: Vec<Opt>,
+    pub payments: Vec<Opt>,
+    pub errors: HashMap<&'static str, String>,
+}
+
+fn field_error(t: Tr, e: FieldError) -> String {
+    t.get(match e {
+        FieldError::Required => "error.required",
+        FieldError::TooLong => "error.too_long",
+        FieldError::Invalid => "error.invalid",
+    })
+    .to_string()
+}
+
+/// A human description of a shipping method's fee.
+fn method_label(t: Tr, m: &akinai_domain::settings::ShippingMethod) -> String {
+    let fee = match &m.rule {
+        FeeRule::Flat { fee } => fee.display(),
+        FeeRule::PerPrefecture { default_fee, .. } => {
+            t.fmt("checkout.fee_from", &[("fee", &default_fee.display())])
+        }
+    };
+    let free = m
+        .free_over
+        .map(|f| t.fmt("checkout.free_over", &[("amount", &f.display())]))
+        .unwrap_or_default();
+    format!("{} — {fee}{free}", m.name)
+}
+
+pub fn payment_label(t: Tr, m: PaymentMethod) -> &'static str {
+    match m {
+        PaymentMethod::BankTransfer => t.get("payment.bank_transfer"),
+        PaymentMethod::CashOnDelivery => t.get("payment.cash_on_delivery"),
+    }
+}
+
+fn checkout_page(
+    l: Layout,
+    t: Tr,
+    input: &CheckoutInput,
+    errors: &[(&'static str, FieldError)],
+    settings: &ShopSettings,
+    today: chrono::NaiveDate,
+) -> CheckoutPage {
+    let errors: HashMap<&'static str, String> = errors
+        .iter()
+        .map(|(f, e)| (*f, field_error(t, *e)))
+        .collect();
+    let text = |name: &'static str,
+                label: &'static str,
+                value: &str,
+                kind: &'static str,
+                autocomplete: &'static str,
+                required: bool,
+                hint: &'static str| FieldView {
+        name,
+        label: t.get(label),
+        value: value.to_string(),
+        kind,
+        autocomplete,
+        required,
+        hint: t.get(hint),
+        error: errors.get(name).cloned(),
+    };
+    let contact = vec![
+        text(
+            "name",
+            "checkout.name",
+            &input.name,
+            "text",
+            "name",
+            true,
+            "checkout.name_hint",
+        ),
+        text(
+            "name_kana",
+            "checkout.name_kana",
+            &input.name_kana,
+            "text",
+            "off",
+            true,
+            "checkout.name_kana_hint",
+        ),
+        text(
+            "email",
+            "checkout.email",
+            &input.email,
+            "email",
+            "email",
+            true,
+            "checkout.email_hint",
+        ),
+        text(
+            "phone",
+            "checkout.phone",
+            &input.phone,
+            "tel",
+            "tel",
+            true,
+            "checkout.phone_hint",
+        ),
+        text(
+            "postal_code",
+            "checkout.postal_code",
+            &input.postal_code,
+            "text",
+            "postal-code",
+            true,
+            "checkout.postal_code_hint",
+        ),
+    ];
+    let address = vec![
+        text(
+            "city",
+            "checkout.city",
+            &input.city,
+            "text",
+            "address-level2",
+            true,
+            "checkout.city_hint",
+        ),
+        text(
+            "line1",
+            "checkout.line1",
+            &input.line1,
+            "text",
+            "address-line1",
+            true,
+            "checkout.line1_hint",
+        ),
+        text(
+            "line2",
+            "checkout.line2",
+            &input.line2,
+            "text",
+            "address-line2",
+            false,
+            "checkout.line2_hint",
+        ),
+    ];
+    let prefectures = Prefecture::ALL
+        .iter()
+        .map(|p| Opt {
+            value: p.code().to_string(),
+            label: if t.lang == Lang::Ja {
+                p.name_ja()
+            } else {
+                p.name_en()
+            }
+            .to_string(),
+            selected: input.prefecture == p.code().to_string(),
+        })
+        .collect();
+    let chosen_method = if input.shipping_method.is_empty() {
+        settings
+            .shipping_methods
+            .first()
+            .map(|m| m.code.clone())
+            .unwrap_or_default()
+    } else {
+        input.shipping_method.clone()
+    };
+    let methods = settings
+        .shipping_methods
+        .iter()
+        .map(|m| Opt {
+            value: m.code.clone(),
+            label: method_label(t, m),
+            selected: m.code == chosen_method,
+        })
+        .collect();
+    let mut dates = vec![Opt {
+        value: String::new(),
+        label: t.get("checkout.no_preference").to_string(),
+        selected: input.delivery_date.is_empty(),
+    }];
+    dates.extend(delivery_dates(settings, today).into_iter().map(|d| {
+        let value = d.format("%Y-%m-%d").to_string();
+        Opt {
+            selected: input.delivery_date == value,
+            label: format_date(t, d),
+            value,
+        }
+    }));
+    let mut slots = vec![Opt {
+        value: String::new(),
+        label: t.get("checkout.no_preference").to_string(),
+        selected: input.delivery_slot.is_empty(),
+    }];
+    slots.extend(settings.delivery.time_slots.iter().map(|s| Opt {
+        value: s.clone(),
+        label: s.clone(),
+        selected: input.delivery_slot == *s,
+    }));
+    let chosen_payment = if input.payment_method.is_empty() {
+        settings
+            .payment_methods
+            .first()
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default()
+    } else {
+        input.payment_method.clone()
+    };
+    let payments = settings
+        .payment_methods
+        .iter()
+        .map(|m| Opt {
+            value: m.as_str().to_string(),
+            label: payment_label(t, *m).to_string(),
+            selected: m.as_str() == chosen_payment,
+        })
+        .collect();
+    CheckoutPage {
+        l,
+        contact,
+        address,
+        prefectures,
+        methods,
+        dates,
+        slots,
+        payments,
+        errors,
+    }
+}
+
+/// `2026年12月01日(火)` or `Tue 1 Dec 2026`.
+pub fn format_date(t: Tr, d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    if t.lang == Lang::Ja {
+        let wd =
+            ["月", "火", "水", "木", "金", "土", "日"][d.weekday().num_days_from_monday() as usize];
+        format!("{}({wd})", d.format("%Y年%m月%d日"))
+    } else {
+        d.format("%a %-d %b %Y").to_string()
+    }
+}
+
+pub async fn checkout_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let cart = state.shop.find_cart(ctx.cart()).await?;
+    if state.shop.view_cart(cart.as_ref()).await?.is_empty() {
+        return Ok(ctx.redirect("/cart"));
+    }
+    let input = state
+        .shop
+        .saved_checkout(ctx.cart())
+        .await?
+        .map(|d| CheckoutInput::from(&d))
+        .unwrap_or_default();
+    let settings = state.shop.settings().await?;
+    let l = ctx.layout(&state).await?;
+    let page = checkout_page(l, ctx.t, &input, &[], &settings, state.shop.today());
+    ctx.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct CheckoutForm {
+    csrf: String,
+    #[serde(flatten)]
+    input: CheckoutInput,
+}
+
+pub async fn checkout_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: Result<Form<CheckoutForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, WebError> {
+    let Form(form) = form.map_err(form_error)?;
+    ctx.check_csrf(&form.csrf)?;
+    match state.shop.save_checkout(ctx.cart(), &form.input).await {
+        Ok(()) => Ok(ctx.redirect("/checkout/confirm")),
+        Err(CoreError::InvalidCheckout(errors)) => {
+            let settings = state.shop.settings().await?;
+            let l = ctx.layout(&state).await?;
+            let page = checkout_page(
+                l,
+                ctx.t,
+                &form.input,
+                &errors,
+                &settings,
+                state.shop.today(),
+            );
+            ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub l: Layout,
+    pub c: Confirmation,
+    pub payment: &'static str,
+    pub payment_timing: String,
+    pub shipping_method: String,
+    pub prefecture: &'static str,
+    pub delivery_date: String,
+    pub changed: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmQuery {
+    changed: Option<String>,
+}
+
+pub async fn confirm_get(
+    Query(q): Query<ConfirmQuery>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let c = match state.shop.confirmation(ctx.cart()).await {
+        Ok(c) => c,
+        Err(CoreError::CheckoutMissing | CoreError::InvalidCheckout(_)) => {
+            return Ok(ctx.redirect("/checkout"))
+        }
+        Err(CoreError::EmptyCart | CoreError::InsufficientStock { .. }) => {
+            return Ok(ctx.redirect("/cart"))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let t = ctx.t;
+    let d = &c.details;
+    let page = ConfirmPage {
+        payment: payment_label(t, d.payment_method),
+        payment_timing: c.settings.legal.payment_timing.clone(),
+        shipping_method: c
+            .settings
+            .shipping_method(&d.shipping_method)
+            .map(|m| m.name.clone())
+            .unwrap_or_default(),
+        prefecture: if t.lang == Lang::Ja {
+            d.address.prefecture.name_ja()
+        } else {
+            d.address.prefecture.name_en()
+        },
+        delivery_date: d
+            .delivery_date
+            .map(|x| format_date(t, x))
+            .unwrap_or_else(|| t.get("checkout.no_preference").to_string()),
+        changed: q.changed.is_some(),
+        l: ctx.layout(&state).await?,
+        c,
+    };
+    ctx.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct PlaceForm {
+    csrf: String,
+    fingerprint: String,
+}
+
+pub async fn confirm_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: Result<Form<PlaceForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, WebError> {
+    let Form(form) = form.map_err(form_error)?;
+    ctx.check_csrf(&form.csrf)?;
+    match state.shop.place_order(ctx.cart(), &form.fingerprint).await {
+        Ok(placed) => Ok(ctx.redirect(&format!("/order/{}", placed.status_secret))),
+        Err(CoreError::CartChanged) => Ok(ctx.redirect("/checkout/confirm?changed=1")),
+        Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),
+        Err(CoreError::InsufficientStock { .. }) => Ok(ctx.redirect("/cart")),
+        Err(CoreError::CheckoutMissing | CoreError::InvalidCheckout(_)) => {
+            Ok(ctx.redirect("/checkout"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,49 @@
+//! 特定商取引法に基づく表記 (JP-TOK-1) and the privacy policy (JP-APPI-1), rendered from the shop
+//! settings and linked from every page's footer.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use akinai_domain::settings::ShopSettings;
+
+use crate::error::WebError;
+use crate::layout::{Ctx, Layout};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "tokushoho.html")]
+pub struct TokushohoPage {
+    pub l: Layout,
+    pub s: ShopSettings,
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+pub struct PrivacyPage {
+    pub l: Layout,
+    pub s: ShopSettings,
+}
+
+pub async fn tokushoho_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let s = state.shop.settings().await?;
+    ctx.page(
+        StatusCode::OK,
+        &TokushohoPage {
+            l: ctx.layout(&state).await?,
+            s,
+        },
+    )
+}
+
+pub async fn privacy_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let s = state.shop.settings().await?;
+    ctx.page(
+        StatusCode::OK,
+        &PrivacyPage {
+            l: ctx.layout(&state).await?,
+            s,
+        },
+    )
+}

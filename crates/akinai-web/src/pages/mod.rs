@@ -1,0 +1,9 @@
+//! Page handlers of the storefront, one module per area. Each handler extracts its input, calls
+//! one use case and renders its `*Page` template.
+
+pub mod cart;
+pub mod catalog;
+pub mod checkout;
+pub mod home;
+pub mod legal;
+pub mod order;

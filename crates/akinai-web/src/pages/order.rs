@@ -1,0 +1,88 @@
+//! The order status page (顧客確認), reached only through the unguessable link in the
+//! confirmation mail — never by order number.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use akinai_core::clock::jst;
+use akinai_domain::order::{OrderStatus, PaymentMethod};
+use akinai_domain::settings::ShopSettings;
+use akinai_store::Order;
+
+use crate::error::WebError;
+use crate::i18n::{Lang, Tr};
+use crate::layout::{Ctx, Layout};
+use crate::pages::checkout::{format_date, payment_label};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "order.html")]
+pub struct OrderPage {
+    pub l: Layout,
+    pub order: Order,
+    pub number: String,
+    pub status: &'static str,
+    pub placed_at: String,
+    pub payment: &'static str,
+    pub bank_due: String,
+    pub settings: ShopSettings,
+    pub prefecture: &'static str,
+    pub shipping_method: String,
+    pub delivery_date: String,
+    pub is_bank_transfer: bool,
+}
+
+pub fn status_label(t: Tr, s: OrderStatus) -> &'static str {
+    t.get(match s {
+        OrderStatus::Placed => "status.placed",
+        OrderStatus::Paid => "status.paid",
+        OrderStatus::Shipped => "status.shipped",
+        OrderStatus::Delivered => "status.delivered",
+        OrderStatus::Cancelled => "status.cancelled",
+        OrderStatus::Refunded => "status.refunded",
+    })
+}
+
+pub async fn order_get(
+    Path(token): Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let order = state.shop.order_by_status_secret(&token).await?;
+    let settings = state.shop.settings().await?;
+    let t = ctx.t;
+    let placed = order.placed_at.with_timezone(&jst());
+    let due = placed.date_naive() + chrono::Days::new(u64::from(settings.bank_account.due_days));
+    let d = &order.details;
+    let page = OrderPage {
+        number: order.number(),
+        status: status_label(t, order.status),
+        placed_at: format!(
+            "{} {}",
+            format_date(t, placed.date_naive()),
+            placed.format("%H:%M")
+        ),
+        payment: payment_label(t, order.payment_method),
+        bank_due: format_date(t, due),
+        prefecture: if t.lang == Lang::Ja {
+            d.address.prefecture.name_ja()
+        } else {
+            d.address.prefecture.name_en()
+        },
+        shipping_method: settings
+            .shipping_method(&d.shipping_method)
+            .map(|m| m.name.clone())
+            .unwrap_or_default(),
+        delivery_date: d
+            .delivery_date
+            .map(|x| format_date(t, x))
+            .unwrap_or_else(|| t.get("checkout.no_preference").to_string()),
+        is_bank_transfer: order.payment_method == PaymentMethod::BankTransfer,
+        l: ctx.layout(&state).await?,
+        settings,
+        order,
+    };
+    ctx.page(StatusCode::OK, &page)
+}

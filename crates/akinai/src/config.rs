@@ -1,0 +1,244 @@
+//! Configuration: defaults in code, then an optional TOML file (`--config FILE`), then
+//! `AKINAI__`-prefixed environment variables (`AKINAI__MAIL__SMTP_URL` sets `mail.smtp_url`), then
+//! command-line flags. Unknown keys anywhere are an error. Secrets are wrapped in [`Secret`], which
+//! never prints its value (`Debug`, logs, `akinai config check`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize, Serializer};
+
+/// A configuration value that must not be shown.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("***")
+    }
+}
+
+/// How shop mail leaves the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTransport {
+    /// `.eml` files under `<data-dir>/mail/` (default; nothing is sent).
+    File,
+    /// An SMTP server given by `mail.smtp_url`.
+    Smtp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// e.g. `smtps://user:password@smtp.example.jp:465`.
+    pub smtp_url: Option<Secret>,
+    /// Sender address of shop mail.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Storefront listen address.
+    pub listen: SocketAddr,
+    /// Where the SQLite database, mail files and the secret key live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; unset means SQLite in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// Connections per node to PostgreSQL.
+    pub database_max_connections: u32,
+    /// Public URL of the shop (links in mail); never taken from request headers.
+    pub base_url: String,
+    /// 64 hex digits signing derived tokens; unset means `<data_dir>/secret.key`, created on first
+    /// run. Several nodes must share one key.
+    pub secret_key: Option<Secret>,
+    pub mail: MailConfig,
+    /// Run the background worker inside `serve`.
+    pub worker: bool,
+    /// Log filter, e.g. `info` or `akinai=debug,info`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_max_connections: 16,
+            base_url: "http://127.0.0.1:8080".into(),
+            secret_key: None,
+            mail: MailConfig {
+                transport: MailTransport::File,
+                smtp_url: None,
+                from: "shop@akinai.example".into(),
+            },
+            worker: true,
+            log: "info".into(),
+        }
+    }
+}
+
+/// Command-line values that override everything else.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads the layered configuration.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            anyhow::ensure!(
+                path.is_file(),
+                "configuration file {} not found",
+                path.display()
+            );
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(Env::prefixed("AKINAI__").split("__"));
+        if let Some(listen) = overrides.listen {
+            figment = figment.merge(("listen", listen));
+        }
+        if let Some(dir) = &overrides.data_dir {
+            figment = figment.merge(("data_dir", dir));
+        }
+        let config: Config = figment.extract().context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let base = url::Url::parse(&self.base_url).context("base_url is not a URL")?;
+        anyhow::ensure!(
+            matches!(base.scheme(), "http" | "https"),
+            "base_url must be http:// or https://"
+        );
+        if let Some(url) = &self.database_url {
+            anyhow::ensure!(
+                url.expose().starts_with("postgres://")
+                    || url.expose().starts_with("postgresql://"),
+                "database_url must be a postgres:// URL (SQLite needs no URL)"
+            );
+        }
+        if self.mail.transport == MailTransport::Smtp {
+            anyhow::ensure!(
+                self.mail.smtp_url.is_some(),
+                "mail.transport = \"smtp\" needs mail.smtp_url"
+            );
+        }
+        if let Some(key) = &self.secret_key {
+            anyhow::ensure!(
+                akinai_core::tokens::SecretKey::from_hex(key.expose()).is_some(),
+                "secret_key must be 64 hex digits"
+            );
+        }
+        anyhow::ensure!(
+            self.database_max_connections > 0,
+            "database_max_connections must be at least 1"
+        );
+        Ok(())
+    }
+
+    pub fn base_url(&self) -> anyhow::Result<url::Url> {
+        url::Url::parse(&self.base_url).context("base_url is not a URL")
+    }
+
+    /// Whether the shop is served over HTTPS (cookies get `Secure`).
+    pub fn https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// The effective configuration as TOML, secrets masked.
+    pub fn to_masked_toml(&self) -> anyhow::Result<String> {
+        Ok(toml::to_string_pretty(self)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret("hunter2".into());
+        assert_eq!(format!("{s:?}"), "\"***\"");
+        let mut c = Config::default();
+        c.database_url = Some(Secret("postgres://u:hunter2@db/x".into()));
+        c.mail.smtp_url = Some(Secret("smtps://u:hunter2@mail".into()));
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert!(!c.to_masked_toml().unwrap().contains("hunter2"));
+    }
+
+    #[test]
+    fn file_then_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("akinai.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\nbase_url = \"https://shop.example.jp\"\n[mail]\nfrom = \"info@shop.example.jp\"\ntransport = \"file\"\n").unwrap();
+        let c = Config::load(Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert!(c.https());
+        assert_eq!(c.mail.from, "info@shop.example.jp");
+        let o = Overrides {
+            listen: Some("127.0.0.1:9100".parse().unwrap()),
+            data_dir: None,
+        };
+        assert_eq!(Config::load(Some(&file), &o).unwrap().listen.port(), 9100);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("akinai.toml");
+        std::fs::write(&file, "lisen = \"127.0.0.1:9000\"\n").unwrap();
+        let err = format!(
+            "{:#}",
+            Config::load(Some(&file), &Overrides::default()).unwrap_err()
+        );
+        assert!(err.contains("lisen"), "{err}");
+        std::fs::write(
+            &file,
+            "[mail]\nfrom = \"a@b.c\"\ntransport = \"file\"\nsmtp_host = \"x\"\n",
+        )
+        .unwrap();
+        assert!(Config::load(Some(&file), &Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("akinai.toml");
+        for bad in [
+            "base_url = \"ftp://x\"",
+            "database_url = \"mysql://x\"",
+            "secret_key = \"abc\"",
+            "[mail]\nfrom = \"a@b.c\"\ntransport = \"smtp\"",
+        ] {
+            std::fs::write(&file, bad).unwrap();
+            assert!(
+                Config::load(Some(&file), &Overrides::default()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Assembly of the akinai process: picks the storage backend from the configuration, prepares
+//! the data directory, secret key and mail transport, and runs the HTTP server with the worker.
+//! Everything here is wiring; rules live in the other crates.
+#![forbid(unsafe_code)]
+
+pub mod config;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::watch;
+
+use akinai_core::tokens::SecretKey;
+use akinai_core::{FileMailer, Mailer, Shop, ShopConfig, SmtpMailer, SystemClock};
+use akinai_postgres::PgStore;
+use akinai_sqlite::SqliteStore;
+use akinai_store::Store;
+use akinai_web::{AppState, WebConfig};
+
+use config::{Config, MailTransport};
+
+pub fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+/// Opens and migrates the configured store.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    match &config.database_url {
+        Some(url) => {
+            let store = PgStore::connect(url.expose(), config.database_max_connections)
+                .await
+                .context("cannot connect to PostgreSQL")?;
+            store.migrate().await?;
+            Ok(Arc::new(store))
+        }
+        None => {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("cannot create data directory {}", config.data_dir.display())
+            })?;
+            let path = config.data_dir.join("akinai.db");
+            let store = SqliteStore::open(&path)
+                .await
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            store.migrate().await?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// The configured key, or the one in `<data-dir>/secret.key`, created (mode 0600) on first run.
+fn secret_key(config: &Config) -> anyhow::Result<SecretKey> {
+    if let Some(hex) = &config.secret_key {
+        return SecretKey::from_hex(hex.expose()).context("secret_key must be 64 hex digits");
+    }
+    let path = config.data_dir.join("secret.key");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        return SecretKey::from_hex(&text)
+            .with_context(|| format!("{} is not a valid key", path.display()));
+    }
+    let key = SecretKey::generate();
+    write_private(&path, &key.to_hex())?;
+    tracing::info!(path = %path.display(), "generated a new secret key");
+    Ok(key)
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
+    Ok(match (config.mail.transport, &config.mail.smtp_url) {
+        (MailTransport::Smtp, Some(url)) => {
+            Arc::new(SmtpMailer::from_url(url.expose()).context("invalid mail.smtp_url")?)
+        }
+        _ => Arc::new(FileMailer::new(config.data_dir.join("mail"))),
+    })
+}
+
+/// Builds the shop from the configuration (store opened and migrated).
+pub async fn build_shop(config: &Config) -> anyhow::Result<Shop> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let store = open_store(config).await?;
+    let shop_config = ShopConfig {
+        base_url: config.base_url()?,
+        mail_from: config.mail.from.clone(),
+        secret_key: secret_key(config)?,
+    };
+    Ok(Shop::new(
+        store,
+        mailer(config)?,
+        Arc::new(SystemClock),
+        shop_config,
+    ))
+}
+
+/// Seeds the demo catalog and starter settings into an empty store; says what it did.
+pub async fn seed_demo(shop: &Shop) -> anyhow::Result<()> {
+    let store = shop.store();
+    if store.settings().await?.is_none() {
+        store
+            .save_settings(&akinai_domain::settings::ShopSettings::starter(
+                "あきない商店",
+            ))
+            .await?;
+    }
+    let made =
+        akinai_core::demo::seed(store.as_ref(), akinai_core::demo::base_product_count()).await?;
+    if made > 0 {
+        println!("demo: seeded the demo catalog ({made} products)");
+    } else {
+        println!("demo: the store already has products; nothing seeded");
+    }
+    Ok(())
+}
+
+/// `akinai serve`.
+pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let shop = build_shop(&config).await?;
+    if demo {
+        seed_demo(&shop).await?;
+    }
+    let state = AppState {
+        shop: shop.clone(),
+        config: Arc::new(WebConfig {
+            secure_cookies: config.https(),
+        }),
+    };
+    let app = akinai_web::router(state);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = config.worker.then(|| {
+        let shop = shop.clone();
+        tokio::spawn(async move { shop.run_worker(stop_rx).await })
+    });
+    println!(
+        "akinai: serving the shop at http://{} (store: {})",
+        listener.local_addr()?,
+        shop.store().backend()
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+        })
+        .await?;
+    let _ = stop_tx.send(true);
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// `akinai migrate`.
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    println!("akinai: migrations applied ({})", store.backend());
+    Ok(())
+}
+
+/// `akinai config check`.
+pub async fn config_check(config: &Config) -> anyhow::Result<()> {
+    println!("# effective configuration (secrets masked)");
+    print!("{}", config.to_masked_toml()?);
+    Ok(())
+}
