@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 
 use async_trait::async_trait;
-use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Mailbox, SinglePart};
+use lettre::message::header::ContentType;
+use lettre::message::{Body, Mailbox, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use akinai_domain::order::PaymentMethod;
@@ -122,7 +122,9 @@ pub fn order_confirmation(
         .parse()
         .map_err(|e| build(&e))?;
     let to = Mailbox::new(Some(format!("{} 様", order.details.name)), to_addr);
-    let body = confirmation_body(order, status_url, settings);
+    // lettre picks the transfer encoding (base64 for Japanese text, whose lines exceed what
+    // 8bit allows) and normalises line endings.
+    let body = Body::new(confirmation_body(order, status_url, settings));
     Message::builder()
         .from(from)
         .to(to)
@@ -140,7 +142,6 @@ pub fn order_confirmation(
         .singlepart(
             SinglePart::builder()
                 .header(ContentType::TEXT_PLAIN)
-                .header(ContentTransferEncoding::EightBit)
                 .body(body),
         )
         .map_err(|e| build(&e))

@@ -122,7 +122,7 @@ impl OrderStore for SqliteStore {
 }
 
 const ORDER_SELECT: &str =
-    "SELECT id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
+    "SELECT id, cart_id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
      grand_total, placed_at, confirmation_sent_at FROM orders";
 
 async fn insert_lines(

@@ -2,6 +2,9 @@
 //!
 //! Each case takes a fresh, migrated store. Backends list [`cases`] in a test binary of their own
 //! (see `akinai-sqlite/tests/contract.rs`), so a case added here runs on every backend at once.
+//! This is test code, compiled only with the `contract` feature that the backends' dev-dependencies
+//! turn on; a panic is a failed case.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
 use std::pin::Pin;

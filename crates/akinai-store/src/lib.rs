@@ -7,6 +7,7 @@
 //! crate ever sees SQL.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "contract")]
 pub mod contract;
 mod error;
 mod model;

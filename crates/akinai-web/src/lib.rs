@@ -10,6 +10,7 @@
 mod assets;
 mod cookies;
 pub mod error;
+mod form;
 mod i18n;
 mod layout;
 mod pages;

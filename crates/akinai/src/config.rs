@@ -183,8 +183,10 @@ mod tests {
     fn secrets_never_print() {
         let s = Secret("hunter2".into());
         assert_eq!(format!("{s:?}"), "\"***\"");
-        let mut c = Config::default();
-        c.database_url = Some(Secret("postgres://u:hunter2@db/x".into()));
+        let mut c = Config {
+            database_url: Some(Secret("postgres://u:hunter2@db/x".into())),
+            ..Config::default()
+        };
         c.mail.smtp_url = Some(Secret("smtps://u:hunter2@mail".into()));
         assert!(!format!("{c:?}").contains("hunter2"));
         assert!(!c.to_masked_toml().unwrap().contains("hunter2"));

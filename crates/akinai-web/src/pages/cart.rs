@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use serde::Deserialize;
 
 use akinai_core::cart::CartView;
@@ -14,6 +13,7 @@ use akinai_domain::catalog::QuantityError;
 use akinai_domain::ids::SkuId;
 
 use crate::error::WebError;
+use crate::form::StrictForm;
 use crate::i18n::Tr;
 use crate::layout::{Ctx, Layout};
 use crate::pages::catalog::render_product;
@@ -25,15 +25,6 @@ pub struct CartPage {
     pub l: Layout,
     pub cart: CartView,
     pub error: Option<String>,
-}
-
-/// A form rejected by axum (bad encoding, invalid UTF-8, missing field) as a clear 400.
-pub fn form_error(e: axum::extract::rejection::FormRejection) -> WebError {
-    tracing::debug!(error = %e, "form rejected");
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return WebError::TooLarge;
-    }
-    WebError::BadRequest("フォームの内容を読み取れません / The form could not be read")
 }
 
 #[derive(Deserialize)]
@@ -111,9 +102,8 @@ pub async fn cart_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
 pub async fn cart_add_post(
     State(state): State<AppState>,
     mut ctx: Ctx,
-    form: Result<Form<AddForm>, axum::extract::rejection::FormRejection>,
+    StrictForm(form): StrictForm<AddForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(form_error)?;
     ctx.check_csrf(&form.csrf)?;
     let sku = parse_sku(&form.sku)?;
     match state
@@ -140,9 +130,8 @@ pub async fn cart_add_post(
 pub async fn cart_update_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    form: Result<Form<LineForm>, axum::extract::rejection::FormRejection>,
+    StrictForm(form): StrictForm<LineForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(form_error)?;
     ctx.check_csrf(&form.csrf)?;
     let sku = parse_sku(&form.sku)?;
     match state
@@ -161,9 +150,8 @@ pub async fn cart_update_post(
 pub async fn cart_remove_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    form: Result<Form<LineForm>, axum::extract::rejection::FormRejection>,
+    StrictForm(form): StrictForm<LineForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(form_error)?;
     ctx.check_csrf(&form.csrf)?;
     state
         .shop

@@ -7,7 +7,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use serde::Deserialize;
 
 use akinai_core::checkout::Confirmation;
@@ -18,9 +17,9 @@ use akinai_domain::order::PaymentMethod;
 use akinai_domain::settings::{FeeRule, ShopSettings};
 
 use crate::error::WebError;
+use crate::form::StrictForm;
 use crate::i18n::{Lang, Tr};
 use crate::layout::{Ctx, Layout};
-use crate::pages::cart::form_error;
 use crate::AppState;
 
 /// One `<option>` or radio button.
@@ -315,9 +314,8 @@ pub struct CheckoutForm {
 pub async fn checkout_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    form: Result<Form<CheckoutForm>, axum::extract::rejection::FormRejection>,
+    StrictForm(form): StrictForm<CheckoutForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(form_error)?;
     ctx.check_csrf(&form.csrf)?;
     match state.shop.save_checkout(ctx.cart(), &form.input).await {
         Ok(()) => Ok(ctx.redirect("/checkout/confirm")),
@@ -407,9 +405,8 @@ pub struct PlaceForm {
 pub async fn confirm_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    form: Result<Form<PlaceForm>, axum::extract::rejection::FormRejection>,
+    StrictForm(form): StrictForm<PlaceForm>,
 ) -> Result<Response, WebError> {
-    let Form(form) = form.map_err(form_error)?;
     ctx.check_csrf(&form.csrf)?;
     match state.shop.place_order(ctx.cart(), &form.fingerprint).await {
         Ok(placed) => Ok(ctx.redirect(&format!("/order/{}", placed.status_secret))),

@@ -1,0 +1,218 @@
+//! Bad input gets a clear error, stores nothing and never crashes the server.
+
+use reqwest::StatusCode;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn invalid_quantities_are_refused_with_a_message_and_change_nothing() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let sku = app.sku_named("玄米茶").await;
+    let stock = app.stock(sku).await;
+    for (qty, status, message) in [
+        ("0", StatusCode::BAD_REQUEST, "数量は1以上"),
+        ("-3", StatusCode::BAD_REQUEST, "数量は1以上"),
+        ("1000", StatusCode::BAD_REQUEST, "999以下"),
+        (
+            "99999999999999999999999999",
+            StatusCode::BAD_REQUEST,
+            "999以下",
+        ),
+        ("abc", StatusCode::BAD_REQUEST, "半角数字"),
+        ("1.5", StatusCode::BAD_REQUEST, "半角数字"),
+        ("", StatusCode::BAD_REQUEST, "半角数字"),
+        ("999", StatusCode::CONFLICT, "在庫が足りません"),
+    ] {
+        let page = shopper.add(sku, qty).await;
+        assert_eq!(page.status, status, "quantity {qty:?}");
+        assert!(
+            page.body.contains(message),
+            "quantity {qty:?}: expected {message}"
+        );
+    }
+    assert!(
+        shopper
+            .get("/cart")
+            .await
+            .body
+            .contains("カートに商品は入っていません"),
+        "nothing was added"
+    );
+    assert_eq!(app.stock(sku).await, stock);
+}
+
+#[tokio::test]
+async fn unknown_or_malformed_skus_are_refused() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let csrf = shopper.csrf().await;
+    for sku in ["999999", "0", "-1", "abc", "1 OR 1=1", ""] {
+        let page = shopper
+            .post(
+                "/cart/add",
+                &[("csrf", &csrf), ("sku", sku), ("quantity", "1")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "sku {sku:?}");
+        assert!(page.body.contains("商品が見つかりません"), "sku {sku:?}");
+    }
+    assert!(app
+        .shopper()
+        .get("/cart")
+        .await
+        .body
+        .contains("カートに商品は入っていません"));
+}
+
+#[tokio::test]
+async fn cart_updates_validate_like_adds() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let sku = app.sku_named("天然醸造醤油").await;
+    shopper.add(sku, "2").await;
+    let csrf = shopper.csrf().await;
+    let s = sku.0.to_string();
+    let bad = shopper
+        .post(
+            "/cart/update",
+            &[("csrf", &csrf), ("sku", &s), ("quantity", "-1")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("数量は1以上"));
+    let ok = shopper
+        .post(
+            "/cart/update",
+            &[("csrf", &csrf), ("sku", &s), ("quantity", "3")],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert!(shopper.get("/cart").await.body.contains("value=\"3\""));
+    let removed = shopper
+        .post(
+            "/cart/update",
+            &[("csrf", &csrf), ("sku", &s), ("quantity", "0")],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert!(shopper
+        .get("/cart")
+        .await
+        .body
+        .contains("カートに商品は入っていません"));
+}
+
+#[tokio::test]
+async fn malformed_checkout_details_are_reported_per_field_and_not_stored() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    shopper.add(app.sku_named("米味噌").await, "1").await;
+    let page = shopper
+        .submit_details(&[
+            ("postal_code", "12-34567"),
+            ("email", "not-an-email"),
+            ("phone", "12345"),
+            ("prefecture", "48"),
+            ("name_kana", "山田"),
+        ])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("入力内容に誤りがあります"));
+    assert_eq!(
+        page.body.matches("class=\"field invalid\"").count(),
+        5,
+        "each bad field is marked"
+    );
+    assert!(
+        page.body.contains("value=\"12-34567\""),
+        "what was typed is kept for correction"
+    );
+    assert_eq!(
+        shopper.get("/checkout/confirm").await.location(),
+        "/checkout",
+        "nothing was saved"
+    );
+}
+
+#[tokio::test]
+async fn header_injection_in_names_is_refused_before_it_can_reach_a_mail() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    shopper.add(app.sku_named("柚子ぽん酢").await, "1").await;
+    let page = shopper
+        .submit_details(&[
+            ("name", "花子\r\nBcc: victim@example.com"),
+            ("email", "a@example.jp\r\nBcc: victim@example.com"),
+        ])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "SWS-8");
+    assert_eq!(page.body.matches("class=\"field invalid\"").count(), 2);
+}
+
+#[tokio::test]
+async fn oversize_and_undecodable_bodies_get_clear_errors() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let csrf = shopper.csrf().await;
+    let huge = format!("csrf={csrf}&sku=1&quantity=1&pad={}", "a".repeat(200_000));
+    let page = shopper.post_raw("/cart/add", huge.into_bytes()).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let mut invalid = format!("csrf={csrf}&sku=1&quantity=").into_bytes();
+    invalid.extend_from_slice(b"%FF%FE\xff");
+    let page = shopper.post_raw("/cart/add", invalid).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("フォームの内容を読み取れません"));
+    let page = shopper
+        .post_raw("/checkout", b"\xc3\x28=\xa0\xa1".to_vec())
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(app
+        .shopper()
+        .get("/cart")
+        .await
+        .body
+        .contains("カートに商品は入っていません"));
+    assert_eq!(
+        shopper.get("/healthz").await.status,
+        StatusCode::OK,
+        "the server is still up"
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let sku = app.sku_named("本みりん").await;
+    shopper.csrf().await;
+    let s = sku.0.to_string();
+    for token in [
+        "",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "wrong",
+    ] {
+        let page = shopper
+            .post(
+                "/cart/add",
+                &[("csrf", token), ("sku", &s), ("quantity", "1")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "SWS-6 token {token:?}");
+    }
+    // A cross-site form has no cookie at all.
+    let stranger = app.shopper();
+    let token = shopper.csrf().await;
+    let page = stranger
+        .post(
+            "/cart/add",
+            &[("csrf", &token), ("sku", &s), ("quantity", "1")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(shopper
+        .get("/cart")
+        .await
+        .body
+        .contains("カートに商品は入っていません"));
+}

@@ -1,0 +1,10 @@
+//! HTTP-level tests of the storefront over real sockets: a fresh SQLite shop per test, a real
+//! axum server on 127.0.0.1:0, a cookie-keeping HTTP client per shopper, the file mail transport,
+//! and the worker drained deterministically with `run_due_jobs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod checkout;
+mod concurrency;
+mod storefront;
+mod support;

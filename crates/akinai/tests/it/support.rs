@@ -1,0 +1,306 @@
+//! `TestApp`: one shop per test, and `Shopper`: one browser-like client.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+use akinai_core::tokens::SecretKey;
+use akinai_core::{FileMailer, FixedClock, Shop, ShopConfig};
+use akinai_domain::ids::SkuId;
+use akinai_sqlite::SqliteStore;
+use akinai_store::Store;
+use akinai_web::{AppState, WebConfig};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub shop: Shop,
+    pub store: Arc<dyn Store>,
+    pub mail_dir: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// 2026-11-25 10:00 JST.
+pub fn test_now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 1, 0, 0)
+        .single()
+        .unwrap()
+}
+
+impl TestApp {
+    /// A shop with the demo catalog.
+    pub async fn demo() -> TestApp {
+        let app = TestApp::empty().await;
+        akinai::seed_demo(&app.shop).await.unwrap();
+        app
+    }
+
+    /// A shop with no products.
+    pub async fn empty() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("akinai.db"))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let store: Arc<dyn Store> = Arc::new(store);
+        let mail_dir = dir.path().join("mail");
+        let config = ShopConfig {
+            base_url: url::Url::parse("https://shop.example.jp").unwrap(),
+            mail_from: "shop@example.jp".into(),
+            secret_key: SecretKey::generate(),
+        };
+        let shop = Shop::new(
+            store.clone(),
+            Arc::new(FileMailer::new(mail_dir.clone())),
+            Arc::new(FixedClock::new(test_now())),
+            config,
+        );
+        let state = AppState {
+            shop: shop.clone(),
+            config: Arc::new(WebConfig {
+                secure_cookies: false,
+            }),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, akinai_web::router(state)).await });
+        TestApp {
+            addr,
+            shop,
+            store,
+            mail_dir,
+            _dir: dir,
+        }
+    }
+
+    pub fn shopper(&self) -> Shopper {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Shopper {
+            client,
+            base: format!("http://{}", self.addr),
+            jar,
+        }
+    }
+
+    pub async fn stock(&self, sku: SkuId) -> i64 {
+        self.store.skus_for_sale(&[sku]).await.unwrap()[0].stock
+    }
+
+    /// The `.eml` files written so far: headers as sent, then the decoded text body.
+    pub fn mails(&self) -> Vec<String> {
+        use base64::Engine;
+        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .map(|p| {
+                let raw = std::fs::read_to_string(p).unwrap();
+                let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+                let text = if head.contains("Content-Transfer-Encoding: base64") {
+                    let compact: String = body.split_whitespace().collect();
+                    String::from_utf8(
+                        base64::engine::general_purpose::STANDARD
+                            .decode(compact)
+                            .unwrap(),
+                    )
+                    .unwrap()
+                } else {
+                    body.to_string()
+                };
+                format!("{head}\n\n{text}")
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The first SKU with at least `min` units in stock of a product matching `needle`.
+    pub async fn sku_with_stock(&self, needle: &str, min: i64) -> SkuId {
+        let q = akinai_domain::search::SearchQuery::parse(needle).unwrap();
+        for p in self.store.search(&q, 0, 50).await.unwrap() {
+            let product = self.store.product(p.id).await.unwrap().unwrap();
+            if let Some(s) = product.skus.iter().find(|s| s.stock >= min) {
+                return s.id;
+            }
+        }
+        panic!("no product matching {needle} with {min} in stock");
+    }
+
+    /// The first in-stock SKU of a product whose name matches `needle`.
+    pub async fn sku_named(&self, needle: &str) -> SkuId {
+        let q = akinai_domain::search::SearchQuery::parse(needle).unwrap();
+        let hits = self.store.search(&q, 0, 50).await.unwrap();
+        for p in hits {
+            let product = self.store.product(p.id).await.unwrap().unwrap();
+            if let Some(s) = product.skus.iter().find(|s| s.stock > 0) {
+                return s.id;
+            }
+        }
+        panic!("no in-stock product matching {needle}");
+    }
+}
+
+/// A response read whole.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The value of the first hidden input named `name`.
+    pub fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no hidden {name} in page:\n{}", self.body))
+            + marker.len();
+        let end = self.body[start..].find('"').unwrap();
+        self.body[start..start + end].to_string()
+    }
+}
+
+/// One shopper with its own cookies.
+pub struct Shopper {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub jar: Arc<reqwest::cookie::Jar>,
+}
+
+impl Shopper {
+    async fn read(resp: reqwest::Response) -> Page {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.text().await.unwrap();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Shopper::read(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        Shopper::read(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Page {
+        let req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        Shopper::read(req.send().await.unwrap()).await
+    }
+
+    /// The value of one of this shopper's cookies.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = reqwest::Url::parse(&self.base).unwrap();
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_string))
+    }
+
+    /// The CSRF token the shop gave this shopper (a first visit sets it).
+    pub async fn csrf(&self) -> String {
+        if let Some(token) = self.cookie("csrf") {
+            return token;
+        }
+        self.get("/").await;
+        self.cookie("csrf").expect("the shop sets a csrf cookie")
+    }
+
+    pub async fn add(&self, sku: akinai_domain::ids::SkuId, qty: &str) -> Page {
+        let csrf = self.csrf().await;
+        self.post(
+            "/cart/add",
+            &[
+                ("csrf", &csrf),
+                ("sku", &sku.0.to_string()),
+                ("quantity", qty),
+            ],
+        )
+        .await
+    }
+
+    pub async fn submit_details(&self, overrides: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf().await;
+        let mut fields: Vec<(&str, String)> = vec![
+            ("csrf", csrf),
+            ("name", "山田 花子".into()),
+            ("name_kana", "ヤマダ ハナコ".into()),
+            ("email", "hanako@example.jp".into()),
+            ("phone", "090-1234-5678".into()),
+            ("postal_code", "150-0001".into()),
+            ("prefecture", "13".into()),
+            ("city", "渋谷区".into()),
+            ("line1", "神宮前1-2-3".into()),
+            ("line2", String::new()),
+            ("shipping_method", "standard".into()),
+            ("delivery_date", "2026-12-01".into()),
+            ("delivery_slot", "午前中".into()),
+            ("payment_method", "bank_transfer".into()),
+        ];
+        for (k, v) in overrides {
+            if let Some(f) = fields.iter_mut().find(|(name, _)| name == k) {
+                f.1 = (*v).to_string();
+            }
+        }
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.post("/checkout", &form).await
+    }
+
+    /// Confirms the order shown on the confirmation screen.
+    pub async fn place(&self) -> Page {
+        let confirm = self.get("/checkout/confirm").await;
+        assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+        self.post(
+            "/checkout/confirm",
+            &[
+                ("csrf", &confirm.hidden("csrf")),
+                ("fingerprint", &confirm.hidden("fingerprint")),
+            ],
+        )
+        .await
+    }
+}
