@@ -51,6 +51,7 @@ cases!(
     an_order_short_of_stock_writes_nothing,
     concurrent_buyers_never_oversell,
     jobs_are_leased_retried_and_completed,
+    a_five_thousand_line_order_round_trips,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -597,4 +598,51 @@ async fn jobs_are_leased_retried_and_completed(store: Arc<dyn Store>) {
         .is_none());
     let stored = store.order(placed.id).await.unwrap().unwrap();
     assert_eq!(stored.confirmation_sent_at, Some(due));
+}
+
+async fn a_five_thousand_line_order_round_trips(store: Arc<dyn Store>) {
+    let cat = store
+        .create_category(&NewCategory {
+            parent_id: None,
+            slug: "bulk".into(),
+            name: "まとめ買い".into(),
+            position: 0,
+        })
+        .await
+        .unwrap();
+    let skus: Vec<NewSku> = (0..5000)
+        .map(|i| NewSku {
+            code: format!("B-{i}"),
+            option_label: format!("#{i}"),
+            price: Yen(100 + i),
+            stock: 3,
+        })
+        .collect();
+    let pid = store
+        .create_product(&NewProduct {
+            category_id: cat,
+            name: "ねじ".into(),
+            description: SafeHtml::sanitize(""),
+            tax_category: TaxCategory::Standard,
+            image_hue: 0,
+            skus,
+        })
+        .await
+        .unwrap();
+    let ids: Vec<(SkuId, u32)> = store
+        .product(pid)
+        .await
+        .unwrap()
+        .unwrap()
+        .skus
+        .iter()
+        .map(|s| (s.id, 2))
+        .collect();
+    assert_eq!(ids.len(), 5000);
+    let order = new_order(store.as_ref(), 1, &ids).await;
+    let placed = store.place_order(&order).await.unwrap();
+    let stored = store.order(placed.id).await.unwrap().unwrap();
+    assert_eq!(stored.lines, order.lines);
+    assert_eq!(stored.totals, order.totals);
+    assert_eq!(stock_of(store.as_ref(), ids[4999].0).await, 1);
 }

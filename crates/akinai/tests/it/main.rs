@@ -6,5 +6,6 @@
 mod bad_input;
 mod checkout;
 mod concurrency;
+mod mail;
 mod storefront;
 mod support;

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
 use akinai_core::tokens::SecretKey;
-use akinai_core::{FileMailer, FixedClock, Shop, ShopConfig};
+use akinai_core::{FileMailer, FixedClock, Mailer, Shop, ShopConfig};
 use akinai_domain::ids::SkuId;
 use akinai_sqlite::SqliteStore;
 use akinai_store::Store;
@@ -17,6 +17,7 @@ use akinai_web::{AppState, WebConfig};
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    pub clock: Arc<FixedClock>,
     pub shop: Shop,
     pub store: Arc<dyn Store>,
     pub mail_dir: PathBuf,
@@ -34,12 +35,37 @@ impl TestApp {
     /// A shop with the demo catalog.
     pub async fn demo() -> TestApp {
         let app = TestApp::empty().await;
-        akinai::seed_demo(&app.shop).await.unwrap();
+        app.seed().await;
         app
+    }
+
+    pub async fn seed(&self) {
+        akinai::seed_demo(&self.shop).await.unwrap();
+    }
+
+    /// Places one bank-transfer order for one unit of a product matching `needle` and returns
+    /// its status path.
+    pub async fn order_one(&self, needle: &str) -> String {
+        let shopper = self.shopper();
+        let sku = self.sku_named(needle).await;
+        assert_eq!(shopper.add(sku, "1").await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            shopper.submit_details(&[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let placed = shopper.place().await;
+        assert_eq!(placed.status, StatusCode::SEE_OTHER);
+        placed.location().to_string()
     }
 
     /// A shop with no products.
     pub async fn empty() -> TestApp {
+        TestApp::with_mailer(|dir| Arc::new(FileMailer::new(dir))).await
+    }
+
+    /// A shop with no products whose mail goes through the mailer `make` builds for the mail
+    /// directory.
+    pub async fn with_mailer(make: impl FnOnce(PathBuf) -> Arc<dyn Mailer>) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("akinai.db"))
             .await
@@ -52,12 +78,8 @@ impl TestApp {
             mail_from: "shop@example.jp".into(),
             secret_key: SecretKey::generate(),
         };
-        let shop = Shop::new(
-            store.clone(),
-            Arc::new(FileMailer::new(mail_dir.clone())),
-            Arc::new(FixedClock::new(test_now())),
-            config,
-        );
+        let clock = Arc::new(FixedClock::new(test_now()));
+        let shop = Shop::new(store.clone(), make(mail_dir.clone()), clock.clone(), config);
         let state = AppState {
             shop: shop.clone(),
             config: Arc::new(WebConfig {
@@ -69,6 +91,7 @@ impl TestApp {
         tokio::spawn(async move { axum::serve(listener, akinai_web::router(state)).await });
         TestApp {
             addr,
+            clock,
             shop,
             store,
             mail_dir,

@@ -1,0 +1,180 @@
+//! `akinai-bench`: measures the storefront on a 10,000-product SQLite catalog.
+//!
+//! 1. Seeds the demo catalog scaled to `--products` into a fresh SQLite store and serves it on
+//!    loopback (release build, worker off so only the measured work runs).
+//! 2. Drives the category page, a product page and search with `wrk` (Debian package `wrk`) at
+//!    `--connections` connections and reads its throughput and latency percentiles.
+//! 3. Serves a static copy of the product page with nginx (Debian package `nginx`) and measures it
+//!    the same way, as the yardstick for "half of nginx's throughput".
+//! 4. Prepares `--orders` checked-out carts for SKUs with limited stock, then places them all
+//!    over HTTP with `--connections` concurrent clients, and checks that no SKU was oversold.
+//!
+//! Prints a Markdown table for docs/performance.md. External tools run as argument vectors,
+//! never through a shell (SWS-2).
+#![forbid(unsafe_code)]
+
+mod load;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Parser;
+
+use akinai_core::tokens::SecretKey;
+use akinai_core::{FileMailer, Shop, ShopConfig, SystemClock};
+use akinai_sqlite::SqliteStore;
+use akinai_store::Store;
+use akinai_web::{AppState, WebConfig};
+
+#[derive(Parser)]
+struct Args {
+    /// Products in the catalog.
+    #[arg(long, default_value_t = 10_000)]
+    products: usize,
+    /// Seconds per wrk run.
+    #[arg(long, default_value_t = 10)]
+    duration: u32,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64)]
+    connections: u32,
+    /// Orders to place in the order benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    orders: usize,
+}
+
+/// One measured row.
+pub struct Row {
+    pub name: String,
+    pub requests_per_sec: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub note: String,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let dir = tempfile::tempdir()?;
+    let (shop, addr) = runtime.block_on(start_shop(dir.path(), args.products))?;
+    let base = format!("http://{addr}");
+    let product_id = runtime.block_on(middle_product(&shop))?;
+    let mut rows = Vec::new();
+    for (name, path) in [
+        (
+            "category page (first page, 24 products)",
+            "/category/outer".to_string(),
+        ),
+        ("product page", format!("/product/{product_id}")),
+        (
+            "search, 5 characters (ジャケット)",
+            "/search?q=%E3%82%B8%E3%83%A3%E3%82%B1%E3%83%83%E3%83%88".to_string(),
+        ),
+        (
+            "search, 1 character (革)",
+            "/search?q=%E9%9D%A9".to_string(),
+        ),
+    ] {
+        rows.push(load::wrk(
+            name,
+            &format!("{base}{path}"),
+            args.connections,
+            args.duration,
+        )?);
+    }
+    let page = runtime.block_on(async {
+        reqwest::get(format!("{base}/product/{product_id}"))
+            .await?
+            .text()
+            .await
+    })?;
+    rows.push(load::nginx_static(
+        dir.path(),
+        &page,
+        args.connections,
+        args.duration,
+    )?);
+    rows.push(runtime.block_on(load::orders(
+        &shop,
+        &base,
+        args.orders,
+        args.connections as usize,
+    ))?);
+    println!();
+    println!(
+        "machine: {} cores; catalog: {} products; {} connections; wrk runs of {} s",
+        cores(),
+        args.products,
+        args.connections,
+        args.duration
+    );
+    println!();
+    println!("| scenario | requests/s | p50 ms | p99 ms | note |");
+    println!("|---|---:|---:|---:|---|");
+    for r in rows {
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {} |",
+            r.name, r.requests_per_sec, r.p50_ms, r.p99_ms, r.note
+        );
+    }
+    Ok(())
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<(Shop, std::net::SocketAddr)> {
+    let store = SqliteStore::open(&dir.join("akinai.db")).await?;
+    store.migrate().await?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let started = Instant::now();
+    let made = akinai_core::demo::seed(store.as_ref(), products).await?;
+    eprintln!(
+        "seeded {made} products in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let config = ShopConfig {
+        base_url: url::Url::parse("http://127.0.0.1")?,
+        mail_from: "bench@akinai.example".into(),
+        secret_key: SecretKey::generate(),
+    };
+    let shop = Shop::new(
+        store,
+        Arc::new(FileMailer::new(dir.join("mail"))),
+        Arc::new(SystemClock),
+        config,
+    );
+    let app = akinai_web::router(AppState {
+        shop: shop.clone(),
+        config: Arc::new(WebConfig {
+            secure_cookies: false,
+        }),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((shop, addr))
+}
+
+async fn middle_product(shop: &Shop) -> anyhow::Result<i64> {
+    let count = shop.store().product_count().await?;
+    Ok(count / 2)
+}
+
+/// Runs a program with arguments (no shell) and returns its stdout.
+pub fn run(program: &str, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new(program).args(args).output().with_context(|| {
+        format!("cannot run {program}; install it with apt-get install {program}")
+    })?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
