@@ -142,6 +142,7 @@ async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<(Shop, std::n
         base_url: url::Url::parse("http://127.0.0.1")?,
         mail_from: "bench@akinai.example".into(),
         secret_key: SecretKey::generate(),
+        cache_ttl: std::time::Duration::from_secs(1),
     };
     let shop = Shop::new(
         store,

@@ -69,7 +69,14 @@ fn path_to(all: &[Category], id: CategoryId) -> Vec<Category> {
 
 impl Shop {
     pub async fn categories(&self) -> Result<Vec<Category>, CoreError> {
-        Ok(self.store.categories().await?)
+        if let Some(c) = self.caches.categories.get(&()) {
+            return Ok((*c).clone());
+        }
+        let all = self.store.categories().await?;
+        self.caches
+            .categories
+            .put((), std::sync::Arc::new(all.clone()));
+        Ok(all)
     }
 
     pub async fn category_page(
@@ -77,7 +84,7 @@ impl Shop {
         slug: &str,
         after: Option<ProductId>,
     ) -> Result<CategoryPage, CoreError> {
-        let all = self.store.categories().await?;
+        let all = self.categories().await?;
         let category = all
             .iter()
             .find(|c| c.slug == slug)
@@ -105,8 +112,15 @@ impl Shop {
     }
 
     pub async fn product_page(&self, id: ProductId) -> Result<ProductPage, CoreError> {
-        let product = self.store.product(id).await?.ok_or(CoreError::NotFound)?;
-        let all = self.store.categories().await?;
+        let product = match self.caches.products.get(&id) {
+            Some(p) => (*p).clone(),
+            None => {
+                let p = self.store.product(id).await?.ok_or(CoreError::NotFound)?;
+                self.caches.products.put(id, std::sync::Arc::new(p.clone()));
+                p
+            }
+        };
+        let all = self.categories().await?;
         Ok(ProductPage {
             path: path_to(&all, product.category_id),
             product,
@@ -141,7 +155,7 @@ impl Shop {
         &self,
         per_category: u32,
     ) -> Result<Vec<(Category, Vec<ProductSummary>)>, CoreError> {
-        let all = self.store.categories().await?;
+        let all = self.categories().await?;
         let mut out = Vec::new();
         for top in all.iter().filter(|c| c.parent_id.is_none()) {
             let ids = descendants(&all, top.id);

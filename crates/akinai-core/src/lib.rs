@@ -6,6 +6,7 @@
 //! tests swap them, never names a storage backend, and leaves all rules to `akinai-domain`.
 #![forbid(unsafe_code)]
 
+pub mod cache;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
@@ -20,9 +21,12 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use akinai_domain::catalog::{Category, Product};
+use akinai_domain::ids::ProductId;
 use akinai_domain::settings::ShopSettings;
 use akinai_store::Store;
 
+use cache::TtlCache;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::CoreError;
 pub use mail::{FileMailer, Mailer, SmtpMailer};
@@ -37,6 +41,8 @@ pub struct ShopConfig {
     pub mail_from: String,
     /// Signs derived tokens (order status links).
     pub secret_key: tokens::SecretKey,
+    /// How long settings, categories and product pages are served from memory (zero: never).
+    pub cache_ttl: std::time::Duration,
 }
 
 /// The shop's use cases.
@@ -48,6 +54,14 @@ pub struct Shop {
     pub(crate) config: ShopConfig,
     /// Wakes the worker when a job was enqueued by this process.
     pub(crate) jobs_ready: Arc<Notify>,
+    pub(crate) caches: Arc<Caches>,
+}
+
+/// The read caches of one process.
+pub(crate) struct Caches {
+    pub settings: TtlCache<(), ShopSettings>,
+    pub categories: TtlCache<(), Vec<Category>>,
+    pub products: TtlCache<ProductId, Product>,
 }
 
 impl Shop {
@@ -57,12 +71,19 @@ impl Shop {
         clock: Arc<dyn Clock>,
         config: ShopConfig,
     ) -> Shop {
+        let ttl = config.cache_ttl;
+        let caches = Arc::new(Caches {
+            settings: TtlCache::new(ttl, 1),
+            categories: TtlCache::new(ttl, 1),
+            products: TtlCache::new(ttl, 20_000),
+        });
         Shop {
             store,
             mailer,
             clock,
             config,
             jobs_ready: Arc::new(Notify::new()),
+            caches,
         }
     }
 
@@ -76,11 +97,16 @@ impl Shop {
 
     /// The shop settings, falling back to the starter settings until the owner saved some.
     pub async fn settings(&self) -> Result<ShopSettings, CoreError> {
-        Ok(self
+        if let Some(s) = self.caches.settings.get(&()) {
+            return Ok((*s).clone());
+        }
+        let settings = self
             .store
             .settings()
             .await?
-            .unwrap_or_else(|| ShopSettings::starter("akinai")))
+            .unwrap_or_else(|| ShopSettings::starter("akinai"));
+        self.caches.settings.put((), Arc::new(settings.clone()));
+        Ok(settings)
     }
 
     /// Today in Japan.

@@ -164,24 +164,34 @@ impl CatalogStore for PgStore {
     ) -> StoreResult<Vec<ProductSummary>> {
         let terms = query.terms();
         let patterns: Vec<String> = terms.iter().map(|t| like_pattern(t)).collect();
-        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(SUMMARY_SELECT);
+        // Rank and page over products first, then price only the page's products.
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+            "SELECT p.id, p.name, p.tax_category, p.image_hue, MIN(s.price) AS price_min, \
+             MAX(s.price) AS price_max, MAX(s.stock) AS stock_max FROM (\
+             SELECT id, name, tax_category, image_hue, length(search_name) AS name_len, (0",
+        );
         for p in &patterns {
-            q.push(" AND (p.search_name LIKE ");
-            q.push_bind(p.clone());
-            q.push(" ESCAPE '\\' OR p.search_body LIKE ");
-            q.push_bind(p.clone());
-            q.push(" ESCAPE '\\')");
-        }
-        q.push(" GROUP BY p.id ORDER BY (0");
-        for p in &patterns {
-            q.push(" + (p.search_name LIKE ");
+            q.push(" + (search_name LIKE ");
             q.push_bind(p.clone());
             q.push(" ESCAPE '\\')::int");
         }
-        q.push(") DESC, length(p.search_name), p.id LIMIT ");
+        q.push(") AS score FROM products WHERE published");
+        for p in &patterns {
+            q.push(" AND (search_name LIKE ");
+            q.push_bind(p.clone());
+            q.push(" ESCAPE '\\' OR search_body LIKE ");
+            q.push_bind(p.clone());
+            q.push(" ESCAPE '\\')");
+        }
+        q.push(" ORDER BY score DESC, name_len, id LIMIT ");
         q.push_bind(i64::from(limit));
         q.push(" OFFSET ");
         q.push_bind(i64::from(offset));
+        q.push(
+            ") p JOIN skus s ON s.product_id = p.id \
+             GROUP BY p.id, p.name, p.tax_category, p.image_hue, p.score, p.name_len \
+             ORDER BY p.score DESC, p.name_len, p.id",
+        );
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
         rows.iter().map(summary).collect()
     }

@@ -43,20 +43,6 @@ fn summary(row: &SqliteRow) -> StoreResult<ProductSummary> {
     })
 }
 
-/// `%term%` for LIKE, with the wildcards of the term escaped.
-fn like_pattern(term: &str) -> String {
-    let mut p = String::with_capacity(term.len() + 2);
-    p.push('%');
-    for c in term.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
 /// An FTS5 query that requires every term as a phrase; `None` when no term is long enough for the
 /// trigram index (the LIKE filter alone then decides).
 fn fts_match(terms: &[&str]) -> Option<String> {
@@ -173,30 +159,41 @@ impl CatalogStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<ProductSummary>> {
         let terms = query.terms();
-        let patterns: Vec<String> = terms.iter().map(|t| like_pattern(t)).collect();
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(SUMMARY_SELECT);
+        // Rank and page over products first, then price only the page's products.
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT p.id, p.name, p.tax_category, p.image_hue, MIN(s.price) AS price_min, \
+             MAX(s.price) AS price_max, MAX(s.stock) AS stock_max FROM (\
+             SELECT id, name, tax_category, image_hue, length(search_name) AS name_len, (0",
+        );
+        // The text is normalised on both sides, so a plain substring test (`instr`, a byte
+        // comparison with no wildcards to escape) decides a match.
+        for t in &terms {
+            q.push(" + (instr(search_name, ");
+            q.push_bind(t.to_string());
+            q.push(") > 0)");
+        }
+        q.push(") AS score FROM products WHERE published = 1");
         if let Some(fts) = fts_match(&terms) {
-            q.push(" AND p.id IN (SELECT rowid FROM product_search WHERE product_search MATCH ");
+            q.push(" AND id IN (SELECT rowid FROM product_search WHERE product_search MATCH ");
             q.push_bind(fts);
             q.push(")");
         }
-        for p in &patterns {
-            q.push(" AND (p.search_name LIKE ");
-            q.push_bind(p.clone());
-            q.push(" ESCAPE '\\' OR p.search_body LIKE ");
-            q.push_bind(p.clone());
-            q.push(" ESCAPE '\\')");
+        for t in &terms {
+            q.push(" AND (instr(search_name, ");
+            q.push_bind(t.to_string());
+            q.push(") > 0 OR instr(search_body, ");
+            q.push_bind(t.to_string());
+            q.push(") > 0)");
         }
-        q.push(" GROUP BY p.id ORDER BY (0");
-        for p in &patterns {
-            q.push(" + (p.search_name LIKE ");
-            q.push_bind(p.clone());
-            q.push(" ESCAPE '\\')");
-        }
-        q.push(") DESC, length(p.search_name), p.id LIMIT ");
+        q.push(" ORDER BY score DESC, name_len, id LIMIT ");
         q.push_bind(i64::from(limit));
         q.push(" OFFSET ");
         q.push_bind(i64::from(offset));
+        q.push(
+            ") p JOIN skus s ON s.product_id = p.id \
+             GROUP BY p.id, p.name, p.tax_category, p.image_hue, p.score, p.name_len \
+             ORDER BY p.score DESC, p.name_len, p.id",
+        );
         let rows = q.build().fetch_all(&self.reader).await.map_err(map_err)?;
         rows.iter().map(summary).collect()
     }

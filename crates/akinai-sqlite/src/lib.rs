@@ -3,11 +3,13 @@
 //! Durability first: WAL with `synchronous=FULL`, so an order acknowledged to the shopper has been
 //! fsynced; foreign keys on; a busy timeout. SQLite allows one writer at a time, so the store keeps
 //! one writer connection (writes queue in the pool instead of failing with `SQLITE_BUSY`) beside a
-//! pool of readers that WAL lets run concurrently. Times are stored as UTC Unix milliseconds.
+//! pool of readers that WAL lets run concurrently. Concurrent orders share one fsync through a
+//! group commit. Times are stored as UTC Unix milliseconds.
 #![forbid(unsafe_code)]
 
 mod cart;
 mod catalog;
+mod group_commit;
 mod jobs;
 mod orders;
 
@@ -28,6 +30,7 @@ use akinai_store::{Store, StoreError, StoreResult};
 pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
+    orders: group_commit::OrderWriter,
 }
 
 impl SqliteStore {
@@ -53,7 +56,12 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(map_err)?;
-        Ok(SqliteStore { reader, writer })
+        let orders = group_commit::OrderWriter::start(writer.clone());
+        Ok(SqliteStore {
+            reader,
+            writer,
+            orders,
+        })
     }
 
     /// Applies pending migrations (idempotent).

@@ -1,8 +1,8 @@
 //! Order placement and lookup for SQLite.
 //!
-//! `place_order` is one transaction on the single writer connection: the idempotency check on the
-//! cart, the guarded stock decrements, the order rows and the confirmation job commit together or
-//! not at all, and the commit is fsynced before the shopper sees the order.
+//! An order is placed in a savepoint of a group commit (see `group_commit`): the idempotency check
+//! on the cart, the guarded stock decrements, the order rows and the confirmation job commit
+//! together or not at all, and the commit is fsynced before the shopper sees the order.
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
@@ -26,80 +26,7 @@ const INSERT_CHUNK: usize = 500;
 #[async_trait]
 impl OrderStore for SqliteStore {
     async fn place_order(&self, order: &NewOrder) -> Result<PlacedOrder, PlaceOrderError> {
-        let mut tx = self.writer.begin().await.map_err(map_err)?;
-        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM orders WHERE cart_id = ?")
-            .bind(order.cart_id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        if let Some(id) = existing {
-            return Ok(PlacedOrder {
-                id: OrderId(id),
-                newly_placed: false,
-            });
-        }
-        for line in &order.lines {
-            let updated =
-                sqlx::query("UPDATE skus SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1")
-                    .bind(i64::from(line.quantity))
-                    .bind(line.sku_id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            if updated.rows_affected() != 1 {
-                // Dropping the transaction rolls back the decrements made so far.
-                return Err(PlaceOrderError::OutOfStock(line.sku_id));
-            }
-        }
-        let details = serde_json::to_string(&order.details).map_err(corrupt)?;
-        let t = &order.totals;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
-             items_total, shipping_fee, payment_fee, grand_total, placed_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(order.cart_id.0)
-        .bind(&order.status_token.0)
-        .bind(OrderStatus::Placed.as_str())
-        .bind(order.details.payment_method.as_str())
-        .bind(order.details.email.as_str())
-        .bind(details)
-        .bind(t.items_total.0)
-        .bind(t.shipping_fee.0)
-        .bind(t.payment_fee.0)
-        .bind(t.grand_total.0)
-        .bind(ms(order.placed_at))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        insert_lines(&mut tx, id, &order.lines).await?;
-        for r in &t.rates {
-            sqlx::query("INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax) VALUES (?, ?, ?, ?, ?)")
-                .bind(id)
-                .bind(r.tax_category.as_str())
-                .bind(i64::from(r.rate_percent))
-                .bind(r.total.0)
-                .bind(r.tax.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-        }
-        sqlx::query(
-            "INSERT INTO jobs (kind, payload, order_id, run_at, created_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(JOB_ORDER_CONFIRMATION)
-        .bind(serde_json::json!({ "order_id": id }).to_string())
-        .bind(id)
-        .bind(ms(order.placed_at))
-        .bind(ms(order.placed_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(PlacedOrder {
-            id: OrderId(id),
-            newly_placed: true,
-        })
+        self.orders.place(order.clone()).await
     }
 
     async fn order(&self, id: OrderId) -> StoreResult<Option<Order>> {
@@ -237,4 +164,84 @@ impl SqliteStore {
                 .transpose()?,
         }))
     }
+}
+
+/// Places one order inside the caller's transaction (a savepoint of a group commit). On an error
+/// the caller rolls the savepoint back, so nothing of this order remains.
+pub(crate) async fn place_one(
+    conn: &mut SqliteConnection,
+    order: &NewOrder,
+) -> Result<PlacedOrder, PlaceOrderError> {
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM orders WHERE cart_id = ?")
+        .bind(order.cart_id.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    if let Some(id) = existing {
+        return Ok(PlacedOrder {
+            id: OrderId(id),
+            newly_placed: false,
+        });
+    }
+    for line in &order.lines {
+        let updated =
+            sqlx::query("UPDATE skus SET stock = stock - ?1 WHERE id = ?2 AND stock >= ?1")
+                .bind(i64::from(line.quantity))
+                .bind(line.sku_id.0)
+                .execute(&mut *conn)
+                .await
+                .map_err(map_err)?;
+        if updated.rows_affected() != 1 {
+            // Dropping the transaction rolls back the decrements made so far.
+            return Err(PlaceOrderError::OutOfStock(line.sku_id));
+        }
+    }
+    let details = serde_json::to_string(&order.details).map_err(corrupt)?;
+    let t = &order.totals;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
+             items_total, shipping_fee, payment_fee, grand_total, placed_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(order.cart_id.0)
+    .bind(&order.status_token.0)
+    .bind(OrderStatus::Placed.as_str())
+    .bind(order.details.payment_method.as_str())
+    .bind(order.details.email.as_str())
+    .bind(details)
+    .bind(t.items_total.0)
+    .bind(t.shipping_fee.0)
+    .bind(t.payment_fee.0)
+    .bind(t.grand_total.0)
+    .bind(ms(order.placed_at))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    insert_lines(conn, id, &order.lines).await?;
+    for r in &t.rates {
+        sqlx::query("INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax) VALUES (?, ?, ?, ?, ?)")
+                .bind(id)
+                .bind(r.tax_category.as_str())
+                .bind(i64::from(r.rate_percent))
+                .bind(r.total.0)
+                .bind(r.tax.0)
+                .execute(&mut *conn)
+                .await
+                .map_err(map_err)?;
+    }
+    sqlx::query(
+        "INSERT INTO jobs (kind, payload, order_id, run_at, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(JOB_ORDER_CONFIRMATION)
+    .bind(serde_json::json!({ "order_id": id }).to_string())
+    .bind(id)
+    .bind(ms(order.placed_at))
+    .bind(ms(order.placed_at))
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    Ok(PlacedOrder {
+        id: OrderId(id),
+        newly_placed: true,
+    })
 }

@@ -73,6 +73,9 @@ pub struct Config {
     pub mail: MailConfig,
     /// Run the background worker inside `serve`.
     pub worker: bool,
+    /// Milliseconds that settings, categories and product pages are served from memory; a node
+    /// sees another node's catalog edits after at most this long. 0 disables the cache.
+    pub cache_ttl_ms: u64,
     /// Log filter, e.g. `info` or `akinai=debug,info`.
     pub log: String,
 }
@@ -92,6 +95,7 @@ impl Default for Config {
                 from: "shop@akinai.example".into(),
             },
             worker: true,
+            cache_ttl_ms: 1000,
             log: "info".into(),
         }
     }

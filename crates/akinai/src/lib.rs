@@ -106,6 +106,7 @@ pub async fn build_shop(config: &Config) -> anyhow::Result<Shop> {
         base_url: config.base_url()?,
         mail_from: config.mail.from.clone(),
         secret_key: secret_key(config)?,
+        cache_ttl: std::time::Duration::from_millis(config.cache_ttl_ms),
     };
     Ok(Shop::new(
         store,

@@ -77,6 +77,7 @@ impl TestApp {
             base_url: url::Url::parse("https://shop.example.jp").unwrap(),
             mail_from: "shop@example.jp".into(),
             secret_key: SecretKey::generate(),
+            cache_ttl: std::time::Duration::ZERO,
         };
         let clock = Arc::new(FixedClock::new(test_now()));
         let shop = Shop::new(store.clone(), make(mail_dir.clone()), clock.clone(), config);

@@ -1,0 +1,101 @@
+//! Short-lived read caches for what nearly every page shows: shop settings, the category tree,
+//! and product pages.
+//!
+//! Entries live for a configured time (a second or two) and are then read again, so several
+//! nodes sharing one PostgreSQL database converge without any invalidation messages, and an
+//! owner's edit shows within that time. Nothing that decides money or stock is read from here:
+//! carts, checkout and order placement always read the store. A TTL of zero disables caching.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A map whose entries expire `ttl` after they were stored. Holds at most `capacity` entries;
+/// when full, expired entries are dropped, and if none had expired the map starts over.
+pub struct TtlCache<K, V> {
+    ttl: Duration,
+    capacity: usize,
+    entries: Mutex<HashMap<K, (Instant, Arc<V>)>>,
+}
+
+impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
+    pub fn new(ttl: Duration, capacity: usize) -> TtlCache<K, V> {
+        TtlCache {
+            ttl,
+            capacity,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The cached value if it is still fresh.
+    pub fn get(&self, key: &K) -> Option<Arc<V>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, v)| v.clone())
+    }
+
+    pub fn put(&self, key: K, value: Arc<V>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= self.capacity && !entries.contains_key(&key) {
+                let ttl = self.ttl;
+                entries.retain(|_, (at, _)| at.elapsed() < ttl);
+                if entries.len() >= self.capacity {
+                    entries.clear();
+                }
+            }
+            entries.insert(key, (Instant::now(), value));
+        }
+    }
+
+    /// Forgets one entry (after a change made by this process).
+    pub fn forget(&self, key: &K) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_entries_are_served_and_expired_ones_are_not() {
+        let c: TtlCache<u32, String> = TtlCache::new(Duration::from_secs(60), 10);
+        c.put(1, Arc::new("a".into()));
+        assert_eq!(c.get(&1).as_deref().map(String::as_str), Some("a"));
+        c.forget(&1);
+        assert!(c.get(&1).is_none());
+        let expired: TtlCache<u32, String> = TtlCache::new(Duration::from_nanos(1), 10);
+        expired.put(1, Arc::new("a".into()));
+        std::thread::sleep(Duration::from_micros(10));
+        assert!(expired.get(&1).is_none());
+    }
+
+    #[test]
+    fn zero_ttl_disables_the_cache() {
+        let c: TtlCache<u32, u32> = TtlCache::new(Duration::ZERO, 10);
+        c.put(1, Arc::new(1));
+        assert!(c.get(&1).is_none());
+    }
+
+    #[test]
+    fn capacity_is_bounded() {
+        let c: TtlCache<u32, u32> = TtlCache::new(Duration::from_secs(60), 3);
+        for i in 0..10 {
+            c.put(i, Arc::new(i));
+        }
+        let held = (0..10).filter(|i| c.get(i).is_some()).count();
+        assert!(held <= 3, "{held}");
+        assert!(c.get(&9).is_some(), "the newest entry is kept");
+    }
+}
