@@ -13,6 +13,7 @@ pub mod checkout;
 pub mod clock;
 pub mod demo;
 mod error;
+pub mod i18n;
 pub mod mail;
 pub mod tokens;
 pub mod worker;

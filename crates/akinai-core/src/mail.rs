@@ -19,6 +19,7 @@ use akinai_domain::tax::TaxCategory;
 use akinai_store::Order;
 
 use crate::clock::jst;
+use crate::i18n::{Lang, Tr};
 use crate::ShopConfig;
 
 /// Sending a message failed; the worker retries later.
@@ -96,6 +97,13 @@ impl Mailer for SmtpMailer {
     }
 }
 
+/// A display name safe to hand to lettre: control characters (CR, LF, …) removed. lettre encodes
+/// everything else, but panics on a header value it cannot encode, so this is the last guard
+/// behind the domain's own refusal of control characters (SWS-8).
+pub fn display_name(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).collect()
+}
+
 /// The host part for Message-IDs.
 fn mail_domain(config: &ShopConfig) -> String {
     config
@@ -114,25 +122,29 @@ pub fn order_confirmation(
 ) -> Result<Message, MailError> {
     let build = |e: &dyn std::fmt::Display| MailError::Build(e.to_string());
     let from: Mailbox = config.mail_from.parse().map_err(|e| build(&e))?;
-    let from = Mailbox::new(Some(settings.shop_name.clone()), from.email);
+    let from = Mailbox::new(Some(display_name(&settings.shop_name)), from.email);
     let to_addr = order
         .details
         .email
         .as_str()
         .parse()
         .map_err(|e| build(&e))?;
-    let to = Mailbox::new(Some(format!("{} 様", order.details.name)), to_addr);
+    let to = Mailbox::new(
+        Some(display_name(
+            &Tr::new(Lang::Ja).fmt("mail.greeting", &[("name", &order.details.name)]),
+        )),
+        to_addr,
+    );
     // lettre picks the transfer encoding (base64 for Japanese text, whose lines exceed what
     // 8bit allows) and normalises line endings.
-    let body = Body::new(confirmation_body(order, status_url, settings));
+    let body = Body::new(confirmation_body(order, status_url, settings, Lang::Ja));
     Message::builder()
         .from(from)
         .to(to)
-        .subject(format!(
-            "【{}】ご注文ありがとうございます(注文番号 {})",
-            settings.shop_name,
-            order.number()
-        ))
+        .subject(display_name(&Tr::new(Lang::Ja).fmt(
+            "mail.subject",
+            &[("shop", &settings.shop_name), ("number", &order.number())],
+        )))
         .message_id(Some(format!(
             "<order-{}.confirmation@{}>",
             order.id.0,
@@ -147,23 +159,35 @@ pub fn order_confirmation(
         .map_err(|e| build(&e))
 }
 
-fn confirmation_body(order: &Order, status_url: &str, s: &ShopSettings) -> String {
+/// The mail's text in `lang`; every fixed phrase comes from the message catalogue.
+fn confirmation_body(order: &Order, status_url: &str, s: &ShopSettings, lang: Lang) -> String {
     use std::fmt::Write;
+    let tr = Tr::new(lang);
     let d = &order.details;
     let t = &order.totals;
+    let date = |x: chrono::NaiveDate| x.format(tr.get("mail.date_format")).to_string();
+    let placed = order.placed_at.with_timezone(&jst());
     let mut b = String::new();
-    let placed = order
-        .placed_at
-        .with_timezone(&jst())
-        .format("%Y年%m月%d日 %H:%M");
-    let _ = writeln!(b, "{} 様\n", d.name);
-    let _ = writeln!(b, "{}をご利用いただき、ありがとうございます。", s.shop_name);
-    let _ = writeln!(b, "以下の内容でご注文を承りました。\n");
-    let _ = writeln!(b, "■ 注文番号: {}", order.number());
-    let _ = writeln!(b, "■ ご注文日時: {placed}\n");
-    let _ = writeln!(b, "■ ご注文内容");
+    let mut line = |text: String| {
+        let _ = writeln!(b, "{text}");
+    };
+    line(tr.fmt("mail.greeting", &[("name", &d.name)]));
+    line(String::new());
+    line(tr.fmt("mail.thanks", &[("shop", &s.shop_name)]));
+    line(tr.get("mail.accepted").to_string());
+    line(String::new());
+    line(tr.fmt("mail.number", &[("number", &order.number())]));
+    line(tr.fmt(
+        "mail.placed_at",
+        &[
+            ("date", &date(placed.date_naive())),
+            ("time", &placed.format("%H:%M").to_string()),
+        ],
+    ));
+    line(String::new());
+    line(tr.get("mail.items").to_string());
     for l in &order.lines {
-        let mark = if l.tax_category == TaxCategory::Reduced {
+        let mark = if l.tax_category.is_reduced() {
             "※"
         } else {
             ""
@@ -173,99 +197,126 @@ fn confirmation_body(order: &Order, status_url: &str, s: &ShopSettings) -> Strin
         } else {
             format!(" ({})", l.option_label)
         };
-        let _ = writeln!(
-            b,
+        line(format!(
             "  {mark}{}{option}  {} × {} = {}",
             l.product_name, l.unit_price, l.quantity, l.line_total
-        );
+        ));
     }
-    let _ = writeln!(b, "  ※は軽減税率(8%)対象商品です。\n");
-    let _ = writeln!(b, "  商品合計: {}", t.items_total);
-    let _ = writeln!(b, "  送料: {}", t.shipping_fee);
+    line(format!("  {}", tr.get("mail.reduced_note")));
+    line(String::new());
+    line(format!(
+        "  {}: {}",
+        tr.get("summary.items_total"),
+        t.items_total
+    ));
+    line(format!(
+        "  {}: {}",
+        tr.get("summary.shipping"),
+        t.shipping_fee
+    ));
     if t.payment_fee.0 != 0 {
-        let _ = writeln!(b, "  代引手数料: {}", t.payment_fee);
+        line(format!(
+            "  {}: {}",
+            tr.get("summary.cod_fee"),
+            t.payment_fee
+        ));
     }
-    let _ = writeln!(b, "  お支払い合計: {} (税込)", t.grand_total);
+    line(format!(
+        "  {}: {}",
+        tr.get("summary.grand_total"),
+        t.grand_total
+    ));
     for r in &t.rates {
-        let _ = match r.tax_category {
-            TaxCategory::NonTaxable => writeln!(b, "    (非課税対象 {})", r.total),
-            _ => writeln!(
-                b,
-                "    ({}%対象 {} 内消費税 {})",
-                r.rate_percent, r.total, r.tax
+        line(match r.tax_category {
+            TaxCategory::NonTaxable => {
+                format!("    ({} {})", tr.get("summary.non_taxable"), r.total)
+            }
+            _ => format!(
+                "    ({} {} {} {})",
+                tr.fmt(
+                    "summary.rate_line",
+                    &[("rate", &r.rate_percent.to_string())]
+                ),
+                r.total,
+                tr.get("summary.tax"),
+                r.tax
             ),
-        };
+        });
     }
-    let _ = writeln!(b, "\n■ お支払い方法");
+    line(String::new());
+    line(tr.get("mail.payment").to_string());
     match order.payment_method {
         PaymentMethod::BankTransfer => {
             let a = &s.bank_account;
-            let due = (order.placed_at.with_timezone(&jst())
-                + chrono::Duration::days(i64::from(a.due_days)))
-            .format("%Y年%m月%d日");
-            let _ = writeln!(b, "  銀行振込(前払い)");
-            let _ = writeln!(
-                b,
+            let due = placed.date_naive() + chrono::Days::new(u64::from(a.due_days));
+            line(format!("  {}", tr.get("payment.bank_transfer")));
+            line(format!(
                 "  {} {} {} {}",
                 a.bank, a.branch, a.account_type, a.number
-            );
-            let _ = writeln!(b, "  口座名義: {}", a.holder);
-            let _ = writeln!(b, "  お振込期限: {due}");
-            let _ = writeln!(
-                b,
-                "  ご入金を確認後、商品を発送いたします。振込手数料はお客様のご負担となります。"
-            );
+            ));
+            line(format!("  {}: {}", tr.get("order.holder"), a.holder));
+            line(format!("  {}: {}", tr.get("order.due"), date(due)));
+            line(format!("  {}", tr.get("order.bank_note")));
         }
         PaymentMethod::CashOnDelivery => {
-            let _ = writeln!(
-                b,
-                "  代金引換: 商品お受け取り時に配達員へ {} をお支払いください。",
-                t.grand_total
-            );
+            line(format!("  {}", tr.get("payment.cash_on_delivery")));
+            line(format!(
+                "  {}",
+                tr.fmt("order.cod_note", &[("amount", &t.grand_total.display())])
+            ));
         }
     }
-    let _ = writeln!(b, "\n■ お届け先");
+    line(String::new());
+    line(tr.get("mail.ship_to").to_string());
     let a = &d.address;
-    let _ = writeln!(
-        b,
-        "  〒{} {}{}{}{}",
+    let prefecture = if lang == Lang::Ja {
+        a.prefecture.name_ja()
+    } else {
+        a.prefecture.name_en()
+    };
+    let line2 = a
+        .line2
+        .as_deref()
+        .map(|l| format!(" {l}"))
+        .unwrap_or_default();
+    line(format!(
+        "  〒{} {prefecture}{}{}{line2}",
         a.postal_code.as_str(),
-        a.prefecture.name_ja(),
         a.city,
-        a.line1,
-        a.line2
-            .as_deref()
-            .map(|l| format!(" {l}"))
-            .unwrap_or_default()
-    );
-    let _ = writeln!(
-        b,
-        "  {} 様 ({})  {}",
-        d.name,
+        a.line1
+    ));
+    line(format!(
+        "  {} ({})  {}",
+        tr.fmt("mail.greeting", &[("name", &d.name)]),
         d.name_kana.as_str(),
         d.phone.as_str()
-    );
+    ));
     let method = s
         .shipping_method(&d.shipping_method)
         .map_or(d.shipping_method.as_str(), |m| m.name.as_str());
-    let _ = writeln!(b, "  配送方法: {method}");
-    if let Some(date) = d.delivery_date {
-        let _ = writeln!(b, "  お届け希望日: {}", date.format("%Y年%m月%d日"));
+    line(format!("  {}: {method}", tr.get("confirm.shipping_method")));
+    if let Some(x) = d.delivery_date {
+        line(format!(
+            "  {}: {}",
+            tr.get("checkout.delivery_date"),
+            date(x)
+        ));
     }
     if let Some(slot) = &d.delivery_slot {
-        let _ = writeln!(b, "  お届け希望時間帯: {slot}");
+        line(format!("  {}: {slot}", tr.get("checkout.delivery_slot")));
     }
-    let _ = writeln!(b, "\n■ ご注文状況の確認");
-    let _ = writeln!(b, "  {status_url}");
-    let _ = writeln!(
-        b,
-        "  (このURLはお客様専用です。他の方に共有しないでください。)\n"
-    );
-    let _ = writeln!(b, "■ 返品について\n  {}\n", s.legal.returns_policy);
-    let _ = writeln!(b, "--");
-    let _ = writeln!(b, "{}", s.shop_name);
-    let _ = writeln!(b, "{}", s.legal.seller_name);
-    let _ = writeln!(b, "{}", s.legal.address);
-    let _ = writeln!(b, "TEL {}  {}", s.legal.phone, s.legal.email);
+    line(String::new());
+    line(tr.get("mail.status").to_string());
+    line(format!("  {status_url}"));
+    line(format!("  {}", tr.get("order.private_link")));
+    line(String::new());
+    line(tr.get("mail.returns").to_string());
+    line(format!("  {}", s.legal.returns_policy));
+    line(String::new());
+    line("--".to_string());
+    line(s.shop_name.clone());
+    line(s.legal.seller_name.clone());
+    line(s.legal.address.clone());
+    line(format!("TEL {}  {}", s.legal.phone, s.legal.email));
     b
 }

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use rand::RngCore;
 
+use akinai_core::i18n::{Lang, Tr};
 use akinai_core::CoreError;
 
 /// A request that could not be answered with its page.
@@ -15,10 +16,12 @@ use akinai_core::CoreError;
 pub enum WebError {
     #[error("not found")]
     NotFound,
+    /// The request is malformed; carries the catalogue key of the explanation.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
     #[error("request body too large")]
     TooLarge,
+    /// The request is refused; carries the catalogue key of the explanation.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
     #[error(transparent)]
@@ -33,7 +36,12 @@ struct ErrorPage<'a> {
     status: u16,
     title_ja: &'a str,
     title_en: &'a str,
-    detail: &'a str,
+    detail_ja: &'a str,
+    detail_en: &'a str,
+    reference_ja: &'a str,
+    reference_en: &'a str,
+    home_ja: &'a str,
+    home_en: &'a str,
     request_id: Option<String>,
 }
 
@@ -44,68 +52,41 @@ fn request_id() -> String {
 }
 
 impl WebError {
-    fn parts(&self) -> (StatusCode, &'static str, &'static str, &'static str) {
+    /// Status, title key and detail key ("" for none).
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            WebError::NotFound | WebError::Core(CoreError::NotFound) => (
-                StatusCode::NOT_FOUND,
-                "ページが見つかりません",
-                "Page not found",
-                "",
-            ),
-            WebError::BadRequest(detail) => (
-                StatusCode::BAD_REQUEST,
-                "リクエストが正しくありません",
-                "Bad request",
-                detail,
-            ),
+            WebError::NotFound | WebError::Core(CoreError::NotFound) => {
+                (StatusCode::NOT_FOUND, "errorpage.page_not_found", "")
+            }
+            WebError::BadRequest(detail) => {
+                (StatusCode::BAD_REQUEST, "errorpage.bad_request", detail)
+            }
             WebError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "送信データが大きすぎます",
-                "Request too large",
+                "errorpage.request_too_large",
                 "",
             ),
-            WebError::Forbidden(detail) => (
-                StatusCode::FORBIDDEN,
-                "この操作はできません",
-                "Forbidden",
-                detail,
-            ),
-            WebError::Core(CoreError::Quantity(_)) => (
-                StatusCode::BAD_REQUEST,
-                "数量が正しくありません",
-                "Invalid quantity",
-                "",
-            ),
-            WebError::Core(CoreError::UnknownSku) => (
-                StatusCode::BAD_REQUEST,
-                "商品が見つかりません",
-                "Unknown product",
-                "",
-            ),
-            WebError::Core(CoreError::InsufficientStock { .. }) => (
-                StatusCode::CONFLICT,
-                "在庫が不足しています",
-                "Not enough stock",
-                "",
-            ),
+            WebError::Forbidden(detail) => (StatusCode::FORBIDDEN, "errorpage.forbidden", detail),
+            WebError::Core(CoreError::Quantity(_)) => {
+                (StatusCode::BAD_REQUEST, "errorpage.invalid_quantity", "")
+            }
+            WebError::Core(CoreError::UnknownSku) => {
+                (StatusCode::BAD_REQUEST, "errorpage.unknown_product", "")
+            }
+            WebError::Core(CoreError::InsufficientStock { .. }) => {
+                (StatusCode::CONFLICT, "errorpage.not_enough_stock", "")
+            }
             WebError::Core(
                 CoreError::EmptyCart | CoreError::CheckoutMissing | CoreError::CartChanged,
-            ) => (
-                StatusCode::CONFLICT,
-                "カートの内容を確認してください",
-                "Please check your cart",
-                "",
-            ),
+            ) => (StatusCode::CONFLICT, "errorpage.please_check_your_cart", ""),
             WebError::Core(CoreError::InvalidCheckout(_) | CoreError::Quote(_)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "ご注文内容を確認してください",
-                "Please check your order",
+                "errorpage.please_check_your_order",
                 "",
             ),
             WebError::Core(CoreError::Store(_)) | WebError::Render(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "エラーが発生しました",
-                "Something went wrong",
+                "errorpage.something_went_wrong",
                 "",
             ),
         }
@@ -114,21 +95,28 @@ impl WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let (status, title_ja, title_en, detail) = self.parts();
+        let (status, title, detail) = self.parts();
         let request_id = status.is_server_error().then(request_id);
         if let Some(id) = &request_id {
             tracing::error!(request_id = %id, error = %self, "request failed");
         } else {
             tracing::debug!(status = status.as_u16(), error = %self, "request refused");
         }
+        let (ja, en) = (Tr::new(Lang::Ja), Tr::new(Lang::En));
+        let pick = |t: Tr, key: &'static str| if key.is_empty() { "" } else { t.get(key) };
         let page = ErrorPage {
             status: status.as_u16(),
-            title_ja,
-            title_en,
-            detail,
+            title_ja: ja.get(title),
+            title_en: en.get(title),
+            detail_ja: pick(ja, detail),
+            detail_en: pick(en, detail),
+            reference_ja: ja.get("errorpage.reference"),
+            reference_en: en.get("errorpage.reference"),
+            home_ja: ja.get("errorpage.home"),
+            home_en: en.get("errorpage.home"),
             request_id,
         };
-        let body = page.render().unwrap_or_else(|_| title_en.to_string());
+        let body = page.render().unwrap_or_else(|_| en.get(title).to_string());
         (status, Html(body)).into_response()
     }
 }

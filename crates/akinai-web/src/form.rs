@@ -12,7 +12,8 @@ use crate::error::WebError;
 /// A URL-encoded form whose every key and value is valid UTF-8 after percent-decoding.
 pub struct StrictForm<T>(pub T);
 
-const UNREADABLE: &str = "フォームの内容を読み取れません / The form could not be read";
+/// Catalogue key of the message for an unreadable form.
+const UNREADABLE: &str = "errorpage.unreadable_form";
 
 /// Whether every percent-decoded component of `body` is valid UTF-8.
 pub fn is_valid_utf8_form(body: &[u8]) -> bool {

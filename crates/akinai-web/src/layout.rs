@@ -52,7 +52,7 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, WebError> {
-        let lang = Lang::negotiate(&parts.headers);
+        let lang = crate::i18n::negotiate(&parts.headers);
         let cart_secret = cookies::get(&parts.headers, cookies::CART).map(str::to_string);
         let existing =
             cookies::get(&parts.headers, cookies::CSRF).filter(|c| tokens::parse(c).is_some());
@@ -98,7 +98,7 @@ impl Ctx {
         if self.csrf_from_cookie && same {
             Ok(())
         } else {
-            Err(WebError::Forbidden("フォームの有効期限が切れました。ページを再読み込みしてもう一度お試しください。 / The form expired; reload the page and try again."))
+            Err(WebError::Forbidden("errorpage.form_expired"))
         }
     }
 

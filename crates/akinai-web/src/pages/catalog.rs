@@ -39,7 +39,8 @@ pub async fn category_get(
     let after = match q.after.as_deref() {
         None | Some("") => None,
         Some(s) => Some(ProductId(
-            s.parse().map_err(|_| WebError::BadRequest("after"))?,
+            s.parse()
+                .map_err(|_| WebError::BadRequest("errorpage.bad_cursor"))?,
         )),
     };
     let page = state.shop.category_page(&slug, after).await?;

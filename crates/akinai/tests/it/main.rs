@@ -7,5 +7,6 @@ mod bad_input;
 mod checkout;
 mod concurrency;
 mod mail;
+mod postgres;
 mod storefront;
 mod support;
