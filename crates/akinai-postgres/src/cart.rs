@@ -2,11 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use akinai_domain::catalog::Quantity;
 use akinai_domain::checkout::CheckoutDetails;
-use akinai_domain::ids::{CartId, OrderId, SkuId};
+use akinai_domain::ids::{CartId, SkuId};
 use akinai_store::{Cart, CartStore, StoreResult, TokenHash};
 
 use crate::{corrupt, map_err, PgStore};
@@ -32,20 +31,7 @@ impl CartStore for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_err)?;
-        row.map(|r| {
-            let checkout: Option<String> = r.try_get("checkout").map_err(map_err)?;
-            Ok(Cart {
-                id: CartId(r.try_get("id").map_err(map_err)?),
-                order_id: r
-                    .try_get::<Option<i64>, _>("order_id")
-                    .map_err(map_err)?
-                    .map(OrderId),
-                checkout: checkout
-                    .map(|c| serde_json::from_str(&c).map_err(corrupt))
-                    .transpose()?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(akinai_sql::cart).transpose()
     }
 
     async fn cart_lines(&self, cart: CartId) -> StoreResult<Vec<(SkuId, Quantity)>> {
@@ -56,15 +42,7 @@ impl CartStore for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                let q: i64 = r.try_get("quantity").map_err(map_err)?;
-                Ok((
-                    SkuId(r.try_get("sku_id").map_err(map_err)?),
-                    Quantity::new(q).map_err(corrupt)?,
-                ))
-            })
-            .collect()
+        rows.iter().map(akinai_sql::cart_line).collect()
     }
 
     async fn set_cart_line(

@@ -3,18 +3,14 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::postgres::PgRow;
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::{Postgres, QueryBuilder};
 
 use akinai_domain::catalog::{
-    Category, NewProduct, PageCursor, Product, ProductSummary, Sku, SkuForSale,
+    Category, NewProduct, PageCursor, Product, ProductSummary, SkuForSale,
 };
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
-use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::search::{normalize, searchable_html, SearchQuery};
 use akinai_domain::settings::ShopSettings;
-use akinai_domain::tax::TaxCategory;
-use akinai_domain::Yen;
 use akinai_store::{CatalogStore, NewCategory, Page, SettingsStore, StoreResult};
 
 use crate::{corrupt, map_err, PgStore};
@@ -23,26 +19,6 @@ use crate::{corrupt, map_err, PgStore};
 const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.tax_category, p.image_hue, \
      MIN(s.price) AS price_min, MAX(s.price) AS price_max, MAX(s.stock) AS stock_max \
      FROM products p JOIN skus s ON s.product_id = p.id WHERE p.published";
-
-fn tax(s: &str) -> StoreResult<TaxCategory> {
-    TaxCategory::parse(s).ok_or_else(|| corrupt(format!("tax category {s}")))
-}
-
-fn summary(row: &PgRow) -> StoreResult<ProductSummary> {
-    let min: i64 = row.try_get("price_min").map_err(map_err)?;
-    let max: i64 = row.try_get("price_max").map_err(map_err)?;
-    let stock: i64 = row.try_get("stock_max").map_err(map_err)?;
-    let hue: i64 = row.try_get("image_hue").map_err(map_err)?;
-    Ok(ProductSummary {
-        id: ProductId(row.try_get("id").map_err(map_err)?),
-        name: row.try_get("name").map_err(map_err)?,
-        price_from: Yen(min),
-        price_varies: min != max,
-        tax_category: tax(row.try_get("tax_category").map_err(map_err)?)?,
-        in_stock: stock > 0,
-        image_hue: u16::try_from(hue).map_err(corrupt)?,
-    })
-}
 
 /// `%term%` for LIKE, with the wildcards of the term escaped.
 fn like_pattern(term: &str) -> String {
@@ -67,20 +43,7 @@ impl CatalogStore for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Category {
-                    id: CategoryId(r.try_get("id").map_err(map_err)?),
-                    parent_id: r
-                        .try_get::<Option<i64>, _>("parent_id")
-                        .map_err(map_err)?
-                        .map(CategoryId),
-                    slug: r.try_get("slug").map_err(map_err)?,
-                    name: r.try_get("name").map_err(map_err)?,
-                    position: r.try_get("position").map_err(map_err)?,
-                })
-            })
-            .collect()
+        rows.iter().map(akinai_sql::category).collect()
     }
 
     async fn products_in_categories(
@@ -106,7 +69,10 @@ impl CatalogStore for PgStore {
         q.push(" GROUP BY p.id ORDER BY p.id LIMIT ");
         q.push_bind(i64::from(limit) + 1);
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
-        let mut items = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
+        let mut items = rows
+            .iter()
+            .map(akinai_sql::summary)
+            .collect::<StoreResult<Vec<_>>>()?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|p| PageCursor { after_id: p.id })
@@ -133,27 +99,9 @@ impl CatalogStore for PgStore {
             .await
             .map_err(map_err)?
             .iter()
-            .map(|s| {
-                Ok(Sku {
-                    id: SkuId(s.try_get("id").map_err(map_err)?),
-                    product_id: id,
-                    code: s.try_get("code").map_err(map_err)?,
-                    option_label: s.try_get("option_label").map_err(map_err)?,
-                    price: Yen(s.try_get("price").map_err(map_err)?),
-                    stock: s.try_get("stock").map_err(map_err)?,
-                })
-            })
+            .map(|s| akinai_sql::sku(s, id))
             .collect::<StoreResult<Vec<_>>>()?;
-        let hue: i64 = row.try_get("image_hue").map_err(map_err)?;
-        Ok(Some(Product {
-            id,
-            category_id: CategoryId(row.try_get("category_id").map_err(map_err)?),
-            name: row.try_get("name").map_err(map_err)?,
-            description: SafeHtml::from_stored(row.try_get("description_html").map_err(map_err)?),
-            tax_category: tax(row.try_get("tax_category").map_err(map_err)?)?,
-            image_hue: u16::try_from(hue).map_err(corrupt)?,
-            skus,
-        }))
+        Ok(Some(akinai_sql::product(&row, id, skus)?))
     }
 
     async fn search(
@@ -193,7 +141,7 @@ impl CatalogStore for PgStore {
              ORDER BY p.score DESC, p.name_len, p.id",
         );
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
-        rows.iter().map(summary).collect()
+        rows.iter().map(akinai_sql::summary).collect()
     }
 
     async fn skus_for_sale(&self, ids: &[SkuId]) -> StoreResult<Vec<SkuForSale>> {
@@ -210,20 +158,7 @@ impl CatalogStore for PgStore {
         }
         q.push(") ORDER BY s.id");
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(SkuForSale {
-                    sku_id: SkuId(r.try_get("id").map_err(map_err)?),
-                    product_id: ProductId(r.try_get("product_id").map_err(map_err)?),
-                    product_name: r.try_get("name").map_err(map_err)?,
-                    option_label: r.try_get("option_label").map_err(map_err)?,
-                    code: r.try_get("code").map_err(map_err)?,
-                    price: Yen(r.try_get("price").map_err(map_err)?),
-                    tax_category: tax(r.try_get("tax_category").map_err(map_err)?)?,
-                    stock: r.try_get("stock").map_err(map_err)?,
-                })
-            })
-            .collect()
+        rows.iter().map(akinai_sql::sku_for_sale).collect()
     }
 
     async fn create_category(&self, c: &NewCategory) -> StoreResult<CategoryId> {

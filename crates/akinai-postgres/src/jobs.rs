@@ -3,12 +3,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use akinai_domain::ids::JobId;
 use akinai_store::{Job, JobStore, StoreResult, JOB_ORDER_CONFIRMATION};
 
-use crate::{corrupt, map_err, PgStore};
+use crate::{map_err, PgStore};
 
 #[async_trait]
 impl JobStore for PgStore {
@@ -29,16 +28,7 @@ impl JobStore for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_err)?;
-        row.map(|r| {
-            let payload: String = r.try_get("payload").map_err(map_err)?;
-            Ok(Job {
-                id: JobId(r.try_get("id").map_err(map_err)?),
-                kind: r.try_get("kind").map_err(map_err)?,
-                payload: serde_json::from_str(&payload).map_err(corrupt)?,
-                attempts: r.try_get("attempts").map_err(map_err)?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(akinai_sql::job).transpose()
     }
 
     async fn complete_job(&self, job: JobId, now: DateTime<Utc>) -> StoreResult<()> {

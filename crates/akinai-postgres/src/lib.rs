@@ -14,6 +14,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use akinai_store::{Store, StoreError, StoreResult};
 
+pub(crate) use akinai_sql::corrupt;
+use akinai_sql::map_err;
+
 /// A PostgreSQL database used by akinai.
 #[derive(Clone)]
 pub struct PgStore {
@@ -62,23 +65,6 @@ impl Store for PgStore {
     }
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
-}
-
-/// Maps driver errors to what callers can act on.
-fn map_err(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-            StoreError::Unavailable(e.to_string())
-        }
-        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
-            StoreError::Corrupt(e.to_string())
-        }
-        _ => StoreError::Backend(e.to_string()),
-    }
 }

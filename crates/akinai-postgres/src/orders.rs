@@ -9,15 +9,15 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
-use akinai_domain::ids::{CartId, OrderId, ProductId, SkuId};
-use akinai_domain::order::{OrderStatus, PaymentMethod};
-use akinai_domain::pricing::{PricedLine, RateTotal, Totals};
-use akinai_domain::tax::TaxCategory;
-use akinai_domain::Yen;
+use akinai_domain::ids::OrderId;
+use akinai_domain::order::OrderStatus;
+use akinai_domain::pricing::PricedLine;
 use akinai_store::{
     NewOrder, Order, OrderStore, PlaceOrderError, PlacedOrder, StoreResult, TokenHash,
     JOB_ORDER_CONFIRMATION,
 };
+
+use akinai_sql::Columns;
 
 use crate::{corrupt, is_unique_violation, map_err, PgStore};
 
@@ -170,21 +170,10 @@ async fn insert_lines(
     Ok(())
 }
 
-fn col<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(
-    row: &'r PgRow,
-    name: &str,
-) -> StoreResult<T> {
-    row.try_get(name).map_err(map_err)
-}
-
-fn tax(s: &str) -> StoreResult<TaxCategory> {
-    TaxCategory::parse(s).ok_or_else(|| corrupt(format!("tax category {s}")))
-}
-
 impl PgStore {
     async fn load(&self, row: Option<PgRow>) -> StoreResult<Option<Order>> {
         let Some(row) = row else { return Ok(None) };
-        let id: i64 = col(&row, "id")?;
+        let id: i64 = row.int("id")?;
         let lines = sqlx::query(
             "SELECT sku_id, product_id, product_name, option_label, sku_code, unit_price, quantity, tax_category, line_total \
              FROM order_lines WHERE order_id = $1 ORDER BY line_no",
@@ -194,57 +183,20 @@ impl PgStore {
         .await
         .map_err(map_err)?
         .iter()
-        .map(|r| {
-            Ok(PricedLine {
-                sku_id: SkuId(col(r, "sku_id")?),
-                product_id: ProductId(col(r, "product_id")?),
-                product_name: col(r, "product_name")?,
-                option_label: col(r, "option_label")?,
-                sku_code: col(r, "sku_code")?,
-                unit_price: Yen(col(r, "unit_price")?),
-                quantity: u32::try_from(col::<i64>(r, "quantity")?).map_err(corrupt)?,
-                tax_category: tax(col(r, "tax_category")?)?,
-                line_total: Yen(col(r, "line_total")?),
-            })
-        })
+        .map(akinai_sql::priced_line)
         .collect::<StoreResult<Vec<_>>>()?;
-        let mut rates = sqlx::query("SELECT tax_category, rate_percent, total, tax FROM order_tax_rates WHERE order_id = $1")
+        let rates = sqlx::query("SELECT tax_category, rate_percent, total, tax FROM order_tax_rates WHERE order_id = $1")
             .bind(id)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?
             .iter()
-            .map(|r| {
-                Ok(RateTotal {
-                    tax_category: tax(col(r, "tax_category")?)?,
-                    rate_percent: u32::try_from(col::<i64>(r, "rate_percent")?).map_err(corrupt)?,
-                    total: Yen(col(r, "total")?),
-                    tax: Yen(col(r, "tax")?),
-                })
-            })
+            .map(akinai_sql::rate_total)
             .collect::<StoreResult<Vec<_>>>()?;
-        rates.sort_by_key(|r| r.tax_category);
-        let status: String = col(&row, "status")?;
-        let payment: String = col(&row, "payment_method")?;
-        let details: String = col(&row, "details")?;
-        Ok(Some(Order {
-            id: OrderId(id),
-            cart_id: CartId(col(&row, "cart_id")?),
-            status: OrderStatus::parse(&status)
-                .ok_or_else(|| corrupt(format!("status {status}")))?,
-            payment_method: PaymentMethod::parse(&payment)
-                .ok_or_else(|| corrupt(format!("payment {payment}")))?,
-            details: serde_json::from_str(&details).map_err(corrupt)?,
-            lines,
-            totals: Totals {
-                items_total: Yen(col(&row, "items_total")?),
-                shipping_fee: Yen(col(&row, "shipping_fee")?),
-                payment_fee: Yen(col(&row, "payment_fee")?),
-                grand_total: Yen(col(&row, "grand_total")?),
-                rates,
-            },
-            placed_at: col(&row, "placed_at")?,
-            confirmation_sent_at: col(&row, "confirmation_sent_at")?,
-        }))
+        let placed_at = row.try_get("placed_at").map_err(map_err)?;
+        let sent_at = row.try_get("confirmation_sent_at").map_err(map_err)?;
+        Ok(Some(akinai_sql::order(
+            &row, lines, rates, placed_at, sent_at,
+        )?))
     }
 }

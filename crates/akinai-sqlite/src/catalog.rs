@@ -2,18 +2,14 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
 use akinai_domain::catalog::{
-    Category, NewProduct, PageCursor, Product, ProductSummary, Sku, SkuForSale,
+    Category, NewProduct, PageCursor, Product, ProductSummary, SkuForSale,
 };
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
-use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::search::{normalize, searchable_html, SearchQuery};
 use akinai_domain::settings::ShopSettings;
-use akinai_domain::tax::TaxCategory;
-use akinai_domain::Yen;
 use akinai_store::{CatalogStore, NewCategory, Page, SettingsStore, StoreResult};
 
 use crate::{corrupt, map_err, ms, SqliteStore};
@@ -22,26 +18,6 @@ use crate::{corrupt, map_err, ms, SqliteStore};
 const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.tax_category, p.image_hue, \
      MIN(s.price) AS price_min, MAX(s.price) AS price_max, MAX(s.stock) AS stock_max \
      FROM products p JOIN skus s ON s.product_id = p.id WHERE p.published = 1";
-
-fn tax(s: &str) -> StoreResult<TaxCategory> {
-    TaxCategory::parse(s).ok_or_else(|| corrupt(format!("tax category {s}")))
-}
-
-fn summary(row: &SqliteRow) -> StoreResult<ProductSummary> {
-    let min: i64 = row.try_get("price_min").map_err(map_err)?;
-    let max: i64 = row.try_get("price_max").map_err(map_err)?;
-    let stock: i64 = row.try_get("stock_max").map_err(map_err)?;
-    let hue: i64 = row.try_get("image_hue").map_err(map_err)?;
-    Ok(ProductSummary {
-        id: ProductId(row.try_get("id").map_err(map_err)?),
-        name: row.try_get("name").map_err(map_err)?,
-        price_from: Yen(min),
-        price_varies: min != max,
-        tax_category: tax(row.try_get("tax_category").map_err(map_err)?)?,
-        in_stock: stock > 0,
-        image_hue: u16::try_from(hue).map_err(corrupt)?,
-    })
-}
 
 /// An FTS5 query that requires every term as a phrase; `None` when no term is long enough for the
 /// trigram index (the LIKE filter alone then decides).
@@ -63,20 +39,7 @@ impl CatalogStore for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Category {
-                    id: CategoryId(r.try_get("id").map_err(map_err)?),
-                    parent_id: r
-                        .try_get::<Option<i64>, _>("parent_id")
-                        .map_err(map_err)?
-                        .map(CategoryId),
-                    slug: r.try_get("slug").map_err(map_err)?,
-                    name: r.try_get("name").map_err(map_err)?,
-                    position: r.try_get("position").map_err(map_err)?,
-                })
-            })
-            .collect()
+        rows.iter().map(akinai_sql::category).collect()
     }
 
     async fn products_in_categories(
@@ -102,7 +65,10 @@ impl CatalogStore for SqliteStore {
         q.push(" GROUP BY p.id ORDER BY p.id LIMIT ");
         q.push_bind(i64::from(limit) + 1);
         let rows = q.build().fetch_all(&self.reader).await.map_err(map_err)?;
-        let mut items = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
+        let mut items = rows
+            .iter()
+            .map(akinai_sql::summary)
+            .collect::<StoreResult<Vec<_>>>()?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|p| PageCursor { after_id: p.id })
@@ -129,27 +95,9 @@ impl CatalogStore for SqliteStore {
             .await
             .map_err(map_err)?
             .iter()
-            .map(|s| {
-                Ok(Sku {
-                    id: SkuId(s.try_get("id").map_err(map_err)?),
-                    product_id: id,
-                    code: s.try_get("code").map_err(map_err)?,
-                    option_label: s.try_get("option_label").map_err(map_err)?,
-                    price: Yen(s.try_get("price").map_err(map_err)?),
-                    stock: s.try_get("stock").map_err(map_err)?,
-                })
-            })
+            .map(|s| akinai_sql::sku(s, id))
             .collect::<StoreResult<Vec<_>>>()?;
-        let hue: i64 = row.try_get("image_hue").map_err(map_err)?;
-        Ok(Some(Product {
-            id,
-            category_id: CategoryId(row.try_get("category_id").map_err(map_err)?),
-            name: row.try_get("name").map_err(map_err)?,
-            description: SafeHtml::from_stored(row.try_get("description_html").map_err(map_err)?),
-            tax_category: tax(row.try_get("tax_category").map_err(map_err)?)?,
-            image_hue: u16::try_from(hue).map_err(corrupt)?,
-            skus,
-        }))
+        Ok(Some(akinai_sql::product(&row, id, skus)?))
     }
 
     async fn search(
@@ -195,7 +143,7 @@ impl CatalogStore for SqliteStore {
              ORDER BY p.score DESC, p.name_len, p.id",
         );
         let rows = q.build().fetch_all(&self.reader).await.map_err(map_err)?;
-        rows.iter().map(summary).collect()
+        rows.iter().map(akinai_sql::summary).collect()
     }
 
     async fn skus_for_sale(&self, ids: &[SkuId]) -> StoreResult<Vec<SkuForSale>> {
@@ -212,20 +160,7 @@ impl CatalogStore for SqliteStore {
         }
         q.push(") ORDER BY s.id");
         let rows = q.build().fetch_all(&self.reader).await.map_err(map_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(SkuForSale {
-                    sku_id: SkuId(r.try_get("id").map_err(map_err)?),
-                    product_id: ProductId(r.try_get("product_id").map_err(map_err)?),
-                    product_name: r.try_get("name").map_err(map_err)?,
-                    option_label: r.try_get("option_label").map_err(map_err)?,
-                    code: r.try_get("code").map_err(map_err)?,
-                    price: Yen(r.try_get("price").map_err(map_err)?),
-                    tax_category: tax(r.try_get("tax_category").map_err(map_err)?)?,
-                    stock: r.try_get("stock").map_err(map_err)?,
-                })
-            })
-            .collect()
+        rows.iter().map(akinai_sql::sku_for_sale).collect()
     }
 
     async fn create_category(&self, c: &NewCategory) -> StoreResult<CategoryId> {

@@ -25,6 +25,9 @@ use sqlx::sqlite::{
 
 use akinai_store::{Store, StoreError, StoreResult};
 
+pub(crate) use akinai_sql::corrupt;
+use akinai_sql::map_err;
+
 /// A SQLite database file opened for akinai.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -101,26 +104,6 @@ fn from_ms(v: i64) -> StoreResult<DateTime<Utc>> {
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
-}
-
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
-/// Maps driver errors to what callers can act on.
-fn map_err(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-            StoreError::Unavailable(e.to_string())
-        }
-        sqlx::Error::Database(db) if db.message().contains("database is locked") => {
-            StoreError::Unavailable(e.to_string())
-        }
-        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
-            StoreError::Corrupt(e.to_string())
-        }
-        _ => StoreError::Backend(e.to_string()),
-    }
 }
 
 #[cfg(test)]

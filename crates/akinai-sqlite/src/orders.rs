@@ -6,17 +6,17 @@
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use akinai_domain::ids::{CartId, OrderId, ProductId, SkuId};
-use akinai_domain::order::{OrderStatus, PaymentMethod};
-use akinai_domain::pricing::{PricedLine, RateTotal, Totals};
-use akinai_domain::tax::TaxCategory;
-use akinai_domain::Yen;
+use akinai_domain::ids::OrderId;
+use akinai_domain::order::OrderStatus;
+use akinai_domain::pricing::PricedLine;
 use akinai_store::{
     NewOrder, Order, OrderStore, PlaceOrderError, PlacedOrder, StoreResult, TokenHash,
     JOB_ORDER_CONFIRMATION,
 };
+
+use akinai_sql::Columns;
 
 use crate::{corrupt, from_ms, map_err, ms, SqliteStore};
 
@@ -83,21 +83,10 @@ async fn insert_lines(
     Ok(())
 }
 
-fn col<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(
-    row: &'r SqliteRow,
-    name: &str,
-) -> StoreResult<T> {
-    row.try_get(name).map_err(map_err)
-}
-
-fn tax(s: &str) -> StoreResult<TaxCategory> {
-    TaxCategory::parse(s).ok_or_else(|| corrupt(format!("tax category {s}")))
-}
-
 impl SqliteStore {
     async fn load(&self, row: Option<SqliteRow>) -> StoreResult<Option<Order>> {
         let Some(row) = row else { return Ok(None) };
-        let id: i64 = col(&row, "id")?;
+        let id: i64 = row.int("id")?;
         let lines = sqlx::query(
             "SELECT sku_id, product_id, product_name, option_label, sku_code, unit_price, quantity, tax_category, line_total \
              FROM order_lines WHERE order_id = ? ORDER BY line_no",
@@ -107,21 +96,9 @@ impl SqliteStore {
         .await
         .map_err(map_err)?
         .iter()
-        .map(|r| {
-            Ok(PricedLine {
-                sku_id: SkuId(col(r, "sku_id")?),
-                product_id: ProductId(col(r, "product_id")?),
-                product_name: col(r, "product_name")?,
-                option_label: col(r, "option_label")?,
-                sku_code: col(r, "sku_code")?,
-                unit_price: Yen(col(r, "unit_price")?),
-                quantity: u32::try_from(col::<i64>(r, "quantity")?).map_err(corrupt)?,
-                tax_category: tax(col(r, "tax_category")?)?,
-                line_total: Yen(col(r, "line_total")?),
-            })
-        })
+        .map(akinai_sql::priced_line)
         .collect::<StoreResult<Vec<_>>>()?;
-        let mut rates = sqlx::query(
+        let rates = sqlx::query(
             "SELECT tax_category, rate_percent, total, tax FROM order_tax_rates WHERE order_id = ?",
         )
         .bind(id)
@@ -129,40 +106,16 @@ impl SqliteStore {
         .await
         .map_err(map_err)?
         .iter()
-        .map(|r| {
-            Ok(RateTotal {
-                tax_category: tax(col(r, "tax_category")?)?,
-                rate_percent: u32::try_from(col::<i64>(r, "rate_percent")?).map_err(corrupt)?,
-                total: Yen(col(r, "total")?),
-                tax: Yen(col(r, "tax")?),
-            })
-        })
+        .map(akinai_sql::rate_total)
         .collect::<StoreResult<Vec<_>>>()?;
-        rates.sort_by_key(|r| r.tax_category);
-        let status: String = col(&row, "status")?;
-        let payment: String = col(&row, "payment_method")?;
-        let details: String = col(&row, "details")?;
-        Ok(Some(Order {
-            id: OrderId(id),
-            cart_id: CartId(col(&row, "cart_id")?),
-            status: OrderStatus::parse(&status)
-                .ok_or_else(|| corrupt(format!("status {status}")))?,
-            payment_method: PaymentMethod::parse(&payment)
-                .ok_or_else(|| corrupt(format!("payment {payment}")))?,
-            details: serde_json::from_str(&details).map_err(corrupt)?,
-            lines,
-            totals: Totals {
-                items_total: Yen(col(&row, "items_total")?),
-                shipping_fee: Yen(col(&row, "shipping_fee")?),
-                payment_fee: Yen(col(&row, "payment_fee")?),
-                grand_total: Yen(col(&row, "grand_total")?),
-                rates,
-            },
-            placed_at: from_ms(col(&row, "placed_at")?)?,
-            confirmation_sent_at: col::<Option<i64>>(&row, "confirmation_sent_at")?
-                .map(from_ms)
-                .transpose()?,
-        }))
+        let placed_at = from_ms(row.int("placed_at")?)?;
+        let sent_at = row
+            .opt_int("confirmation_sent_at")?
+            .map(from_ms)
+            .transpose()?;
+        Ok(Some(akinai_sql::order(
+            &row, lines, rates, placed_at, sent_at,
+        )?))
     }
 }
 

@@ -1,0 +1,239 @@
+//! Row-to-record mapping shared by the SQLite and PostgreSQL backends.
+//!
+//! The two backends differ in their SQL (placeholders, time types, full-text search, locking) but
+//! read the same columns into the same domain records. This crate holds that reading once,
+//! generic over any sqlx row whose driver decodes `BIGINT` as `i64` and text as `String`, plus the
+//! mapping of driver errors to [`StoreError`]. Timestamps are left to each backend (Unix
+//! milliseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL).
+#![forbid(unsafe_code)]
+
+use chrono::{DateTime, Utc};
+use sqlx::{ColumnIndex, Decode, Row, Type};
+
+use akinai_domain::catalog::{Category, ProductSummary, Quantity, Sku, SkuForSale};
+use akinai_domain::ids::{CartId, CategoryId, JobId, OrderId, ProductId, SkuId};
+use akinai_domain::pricing::{PricedLine, RateTotal};
+use akinai_domain::tax::TaxCategory;
+use akinai_domain::Yen;
+use akinai_store::{Cart, Job, StoreError, StoreResult};
+
+/// Typed column access with errors mapped to [`StoreError`].
+pub trait Columns {
+    fn int(&self, column: &str) -> StoreResult<i64>;
+    fn opt_int(&self, column: &str) -> StoreResult<Option<i64>>;
+    fn text(&self, column: &str) -> StoreResult<String>;
+    fn opt_text(&self, column: &str) -> StoreResult<Option<String>>;
+}
+
+impl<R> Columns for R
+where
+    R: Row,
+    for<'a> &'a str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn int(&self, column: &str) -> StoreResult<i64> {
+        self.try_get(column).map_err(map_err)
+    }
+
+    fn opt_int(&self, column: &str) -> StoreResult<Option<i64>> {
+        self.try_get(column).map_err(map_err)
+    }
+
+    fn text(&self, column: &str) -> StoreResult<String> {
+        self.try_get(column).map_err(map_err)
+    }
+
+    fn opt_text(&self, column: &str) -> StoreResult<Option<String>> {
+        self.try_get(column).map_err(map_err)
+    }
+}
+
+pub fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// Maps driver errors to what callers can act on.
+pub fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            StoreError::Unavailable(e.to_string())
+        }
+        // SQLite's busy timeout ran out.
+        sqlx::Error::Database(db) if db.message().contains("database is locked") => {
+            StoreError::Unavailable(e.to_string())
+        }
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
+            StoreError::Corrupt(e.to_string())
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+fn tax(s: &str) -> StoreResult<TaxCategory> {
+    TaxCategory::parse(s).ok_or_else(|| corrupt(format!("tax category {s}")))
+}
+
+fn u32_of(v: i64) -> StoreResult<u32> {
+    u32::try_from(v).map_err(corrupt)
+}
+
+fn hue(v: i64) -> StoreResult<u16> {
+    u16::try_from(v).map_err(corrupt)
+}
+
+/// `id, parent_id, slug, name, position`.
+pub fn category(r: &impl Columns) -> StoreResult<Category> {
+    Ok(Category {
+        id: CategoryId(r.int("id")?),
+        parent_id: r.opt_int("parent_id")?.map(CategoryId),
+        slug: r.text("slug")?,
+        name: r.text("name")?,
+        position: r.int("position")?,
+    })
+}
+
+/// `id, name, tax_category, image_hue, price_min, price_max, stock_max`.
+pub fn summary(r: &impl Columns) -> StoreResult<ProductSummary> {
+    let (min, max) = (r.int("price_min")?, r.int("price_max")?);
+    Ok(ProductSummary {
+        id: ProductId(r.int("id")?),
+        name: r.text("name")?,
+        price_from: Yen(min),
+        price_varies: min != max,
+        tax_category: tax(&r.text("tax_category")?)?,
+        in_stock: r.int("stock_max")? > 0,
+        image_hue: hue(r.int("image_hue")?)?,
+    })
+}
+
+/// `id, code, option_label, price, stock` of a SKU of `product`.
+pub fn sku(r: &impl Columns, product: ProductId) -> StoreResult<Sku> {
+    Ok(Sku {
+        id: SkuId(r.int("id")?),
+        product_id: product,
+        code: r.text("code")?,
+        option_label: r.text("option_label")?,
+        price: Yen(r.int("price")?),
+        stock: r.int("stock")?,
+    })
+}
+
+/// The product columns `category_id, name, description_html, tax_category, image_hue` with its SKUs.
+pub fn product(
+    r: &impl Columns,
+    id: ProductId,
+    skus: Vec<Sku>,
+) -> StoreResult<akinai_domain::catalog::Product> {
+    Ok(akinai_domain::catalog::Product {
+        id,
+        category_id: CategoryId(r.int("category_id")?),
+        name: r.text("name")?,
+        description: akinai_domain::rich_text::SafeHtml::from_stored(r.text("description_html")?),
+        tax_category: tax(&r.text("tax_category")?)?,
+        image_hue: hue(r.int("image_hue")?)?,
+        skus,
+    })
+}
+
+/// `id, product_id, name, option_label, code, price, tax_category, stock`.
+pub fn sku_for_sale(r: &impl Columns) -> StoreResult<SkuForSale> {
+    Ok(SkuForSale {
+        sku_id: SkuId(r.int("id")?),
+        product_id: ProductId(r.int("product_id")?),
+        product_name: r.text("name")?,
+        option_label: r.text("option_label")?,
+        code: r.text("code")?,
+        price: Yen(r.int("price")?),
+        tax_category: tax(&r.text("tax_category")?)?,
+        stock: r.int("stock")?,
+    })
+}
+
+/// `id, checkout, order_id`.
+pub fn cart(r: &impl Columns) -> StoreResult<Cart> {
+    Ok(Cart {
+        id: CartId(r.int("id")?),
+        order_id: r.opt_int("order_id")?.map(OrderId),
+        checkout: r
+            .opt_text("checkout")?
+            .map(|c| serde_json::from_str(&c).map_err(corrupt))
+            .transpose()?,
+    })
+}
+
+/// `sku_id, quantity`.
+pub fn cart_line(r: &impl Columns) -> StoreResult<(SkuId, Quantity)> {
+    Ok((
+        SkuId(r.int("sku_id")?),
+        Quantity::new(r.int("quantity")?).map_err(corrupt)?,
+    ))
+}
+
+/// `id, kind, payload, attempts`.
+pub fn job(r: &impl Columns) -> StoreResult<Job> {
+    Ok(Job {
+        id: JobId(r.int("id")?),
+        kind: r.text("kind")?,
+        payload: serde_json::from_str(&r.text("payload")?).map_err(corrupt)?,
+        attempts: r.int("attempts")?,
+    })
+}
+
+/// `sku_id, product_id, product_name, option_label, sku_code, unit_price, quantity, tax_category, line_total`.
+pub fn priced_line(r: &impl Columns) -> StoreResult<PricedLine> {
+    Ok(PricedLine {
+        sku_id: SkuId(r.int("sku_id")?),
+        product_id: ProductId(r.int("product_id")?),
+        product_name: r.text("product_name")?,
+        option_label: r.text("option_label")?,
+        sku_code: r.text("sku_code")?,
+        unit_price: Yen(r.int("unit_price")?),
+        quantity: u32_of(r.int("quantity")?)?,
+        tax_category: tax(&r.text("tax_category")?)?,
+        line_total: Yen(r.int("line_total")?),
+    })
+}
+
+/// `tax_category, rate_percent, total, tax`.
+pub fn rate_total(r: &impl Columns) -> StoreResult<RateTotal> {
+    Ok(RateTotal {
+        tax_category: tax(&r.text("tax_category")?)?,
+        rate_percent: u32_of(r.int("rate_percent")?)?,
+        total: Yen(r.int("total")?),
+        tax: Yen(r.int("tax")?),
+    })
+}
+
+/// The order columns `id, cart_id, status, payment_method, details, items_total, shipping_fee,
+/// payment_fee, grand_total` with its lines, rates and the backend-decoded times.
+pub fn order(
+    r: &impl Columns,
+    lines: Vec<PricedLine>,
+    mut rates: Vec<RateTotal>,
+    placed_at: DateTime<Utc>,
+    confirmation_sent_at: Option<DateTime<Utc>>,
+) -> StoreResult<akinai_store::Order> {
+    use akinai_domain::order::{OrderStatus, PaymentMethod};
+    rates.sort_by_key(|r| r.tax_category);
+    let status = r.text("status")?;
+    let payment = r.text("payment_method")?;
+    Ok(akinai_store::Order {
+        id: OrderId(r.int("id")?),
+        cart_id: CartId(r.int("cart_id")?),
+        status: OrderStatus::parse(&status).ok_or_else(|| corrupt(format!("status {status}")))?,
+        payment_method: PaymentMethod::parse(&payment)
+            .ok_or_else(|| corrupt(format!("payment {payment}")))?,
+        details: serde_json::from_str(&r.text("details")?).map_err(corrupt)?,
+        lines,
+        totals: akinai_domain::pricing::Totals {
+            items_total: Yen(r.int("items_total")?),
+            shipping_fee: Yen(r.int("shipping_fee")?),
+            payment_fee: Yen(r.int("payment_fee")?),
+            grand_total: Yen(r.int("grand_total")?),
+            rates,
+        },
+        placed_at,
+        confirmation_sent_at,
+    })
+}
