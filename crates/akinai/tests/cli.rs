@@ -1,0 +1,147 @@
+//! The command-line contract, run as a real process: `config check`, `migrate`, and
+//! `serve --demo` answering `/healthz` and the storefront on a real socket.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_akinai");
+
+fn akinai(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("AKINAI__DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn config_check_prints_the_effective_configuration_with_secrets_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("akinai.toml");
+    std::fs::write(&file, "database_url = \"postgres://shop:hunter2@db/akinai\"\n[mail]\nfrom = \"info@shop.example.jp\"\ntransport = \"file\"\n").unwrap();
+    let out = akinai(&["config", "check", "--config", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("listen = \"127.0.0.1:8080\""), "{text}");
+    assert!(text.contains("database_url = \"***\""), "{text}");
+    assert!(!text.contains("hunter2"));
+}
+
+#[test]
+fn unknown_configuration_keys_stop_the_program() {
+    let out = Command::new(BIN)
+        .args(["config", "check"])
+        .env("AKINAI__LISTN", "x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listn"));
+}
+
+#[test]
+fn migrate_creates_the_data_directory_and_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = akinai(&["migrate", "--data-dir", data.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(data.join("akinai.db").is_file());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
+}
+
+/// A plain HTTP/1.1 GET over a fresh connection; returns the status line and body.
+fn get(port: u16, path: &str) -> (String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    let status = response.lines().next().unwrap_or("").to_string();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn serve_demo_seeds_says_so_and_serves_the_shop() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            &listen,
+            "--data-dir",
+            dir.path().join("data").to_str().unwrap(),
+        ])
+        .env("AKINAI__LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let seeded = lines.next().unwrap().unwrap();
+    assert!(
+        seeded.starts_with("demo: seeded the demo catalog ("),
+        "{seeded}"
+    );
+    let serving = lines.next().unwrap().unwrap();
+    assert!(serving.contains(&listen), "{serving}");
+    // The listener is bound before that line is printed; allow a bounded wait all the same.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "server did not accept connections"
+        );
+        std::thread::yield_now();
+    }
+    let (status, body) = get(port, "/healthz");
+    assert!(status.contains("200"), "{status}");
+    assert_eq!(body, "ok");
+    let (status, body) = get(port, "/search?q=%E9%9D%A9");
+    assert!(status.contains("200"));
+    assert!(body.contains("本革ベルト"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // A second start finds the products and seeds nothing (and then stops: its port is taken).
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap().to_string();
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            &taken_addr,
+            "--data-dir",
+            dir.path().join("data").to_str().unwrap(),
+        ])
+        .env("AKINAI__LOG", "off")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing seeded"));
+    assert!(!out.status.success(), "a taken port is an error");
+    drop(taken);
+}
