@@ -22,6 +22,20 @@ pub fn css_path() -> &'static str {
     })
 }
 
+/// The Subresource Integrity value of the stylesheet (`sha384-…`), so a browser refuses a
+/// stylesheet altered on the way or by a proxy.
+pub fn css_integrity() -> &'static str {
+    static SRI: OnceLock<String> = OnceLock::new();
+    SRI.get_or_init(|| {
+        use base64::Engine;
+        let digest = sha2::Sha384::digest(CSS.as_bytes());
+        format!(
+            "sha384-{}",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        )
+    })
+}
+
 pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {
     if format!("/assets/{name}") != css_path() {
         return Err(WebError::NotFound);

@@ -26,6 +26,8 @@ pub enum WebError {
     Forbidden(&'static str),
     #[error(transparent)]
     Core(#[from] CoreError),
+    #[error("a handler panicked")]
+    Panicked,
     #[error("template: {0}")]
     Render(#[from] askama::Error),
 }
@@ -84,7 +86,7 @@ impl WebError {
                 "errorpage.please_check_your_order",
                 "",
             ),
-            WebError::Core(CoreError::Store(_)) | WebError::Render(_) => (
+            WebError::Core(CoreError::Store(_)) | WebError::Render(_) | WebError::Panicked => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "errorpage.something_went_wrong",
                 "",

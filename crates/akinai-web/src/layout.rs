@@ -33,6 +33,7 @@ pub struct Layout {
     /// The current path and query, for the language switch to come back to.
     pub here: String,
     pub css: &'static str,
+    pub css_integrity: &'static str,
     pub query: String,
 }
 
@@ -122,6 +123,7 @@ impl Ctx {
             top_categories,
             here: self.here.clone(),
             css: assets::css_path(),
+            css_integrity: assets::css_integrity(),
             query: String::new(),
         })
     }

@@ -45,7 +45,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The storefront router with its middleware.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(pages::home::home_get))
         .route("/category/{slug}", get(pages::catalog::category_get))
         .route("/product/{id}", get(pages::catalog::product_get))
@@ -70,7 +70,19 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{name}", get(assets::asset_get))
         .route("/placeholder/{hue}", get(assets::placeholder_get))
         .fallback(pages::home::not_found)
+        .with_state(state.clone());
+    harden(routes, state.config.secure_cookies)
+}
+
+/// The middleware every akinai router gets: body limit, panic catching, security headers.
+pub fn harden(routes: Router, https: bool) -> Router {
+    routes
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(security::headers))
-        .with_state(state)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            security::panic_response,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            https,
+            security::headers,
+        ))
 }

@@ -279,6 +279,24 @@ async fn nothing_outside_the_routes_is_served() {
         .to_string();
     let sheet = shopper.get(&css).await;
     assert_eq!(sheet.status, StatusCode::OK);
+    let integrity = home
+        .body
+        .split("integrity=\"sha384-")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let digest = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha384::digest(sheet.body.as_bytes()))
+    };
+    assert_eq!(
+        integrity, digest,
+        "the SRI hash matches the served stylesheet"
+    );
     assert!(sheet.headers["cache-control"]
         .to_str()
         .unwrap()
