@@ -1,0 +1,171 @@
+//! A small W3C WebDriver client for the browser tests: enough to open pages, find elements by
+//! CSS selector, click, type, read the URL and page source, and ask whether a JavaScript dialog is
+//! open. It drives Debian's `chromium` through `chromedriver`, both started by the test on
+//! loopback.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// Where the browser tools are; `None` when this machine has none (the tests then say so).
+pub fn tools() -> Option<(&'static str, &'static str)> {
+    let chromium = "/usr/bin/chromium";
+    let driver = "/usr/bin/chromedriver";
+    (std::path::Path::new(chromium).exists() && std::path::Path::new(driver).exists())
+        .then_some((chromium, driver))
+}
+
+/// A running chromedriver with one headless Chromium session.
+pub struct Browser {
+    driver: Child,
+    http: reqwest::Client,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    pub async fn start(chromium: &str, driver: &str) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::task::yield_now().await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "prefs": {"intl.accept_languages": "ja,en"},
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--lang=ja", format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}});
+        let resp: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = resp["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {resp}"))
+            .to_string();
+        Browser {
+            driver: child,
+            http,
+            session: format!("{base}/session/{session}"),
+            _profile: profile,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.session));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.unwrap().json().await.unwrap()
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
+    }
+
+    pub async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None).await["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub async fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", None).await["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// The element id of the first match, panicking with the page source when there is none.
+    pub async fn find(&self, css: &str) -> String {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        match v["value"]
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+        {
+            Some(id) => id.to_string(),
+            None => panic!("no element {css}: {v}\n{}", self.source().await),
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/clear"),
+            Some(json!({})),
+        )
+        .await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    pub async fn dismiss_dialog(&self) {
+        self.call(reqwest::Method::POST, "/alert/dismiss", Some(json!({})))
+            .await;
+    }
+
+    /// The text of an open alert/confirm/prompt dialog, if any.
+    pub async fn dialog(&self) -> Option<String> {
+        let v = self.call(reqwest::Method::GET, "/alert/text", None).await;
+        v["value"].as_str().map(str::to_string)
+    }
+}
