@@ -1,6 +1,9 @@
-//! A strict form extractor. axum's `Form` decodes invalid UTF-8 lossily (into U+FFFD), which would
-//! store garbage silently; [`StrictForm`] refuses such bodies with a clear 400 instead, maps an
-//! oversize body to 413, and a malformed one to 400, all through [`WebError`].
+//! The form extractor of every state-changing route: [`CsrfForm`] first checks the CSRF token
+//! (the `csrf` field must equal the `csrf` cookie, compared in constant time; SWS-6), then decodes
+//! the body strictly. axum's `Form` decodes invalid UTF-8 lossily (into U+FFFD), which would store
+//! garbage silently; here such bodies get a clear 400, an oversize body 413, a malformed one 400,
+//! and a missing or wrong token 403, all through [`WebError`]. A handler that takes a
+//! `CsrfForm` cannot forget the token check.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -9,8 +12,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::WebError;
 
-/// A URL-encoded form whose every key and value is valid UTF-8 after percent-decoding.
-pub struct StrictForm<T>(pub T);
+/// A URL-encoded form whose CSRF token matched the cookie and whose every key and value is valid
+/// UTF-8 after percent-decoding.
+pub struct CsrfForm<T>(pub T);
 
 /// Catalogue key of the message for an unreadable form.
 const UNREADABLE: &str = "errorpage.unreadable_form";
@@ -29,7 +33,16 @@ pub fn is_valid_utf8_form(body: &[u8]) -> bool {
         })
 }
 
-impl<S, T> FromRequest<S> for StrictForm<T>
+/// Whether `submitted` equals the cookie token, in time independent of where they differ.
+pub fn same_token(cookie: Option<&str>, submitted: &str) -> bool {
+    let Some(cookie) = cookie.filter(|c| akinai_core::tokens::parse(c).is_some()) else {
+        return false;
+    };
+    let (a, b) = (cookie.as_bytes(), submitted.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl<S, T> FromRequest<S> for CsrfForm<T>
 where
     S: Send + Sync,
     T: DeserializeOwned,
@@ -37,6 +50,7 @@ where
     type Rejection = WebError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
+        let cookie = crate::cookies::get(req.headers(), crate::cookies::CSRF).map(str::to_string);
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 WebError::TooLarge
@@ -47,8 +61,17 @@ where
         if !is_valid_utf8_form(&bytes) {
             return Err(WebError::BadRequest(UNREADABLE));
         }
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::BadRequest(UNREADABLE))?;
+        let submitted = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map_or("", |(_, v)| v.as_str());
+        if !same_token(cookie.as_deref(), submitted) {
+            return Err(WebError::Forbidden("errorpage.form_expired"));
+        }
         serde_urlencoded::from_bytes(&bytes)
-            .map(StrictForm)
+            .map(CsrfForm)
             .map_err(|e| {
                 tracing::debug!(error = %e, "form rejected");
                 WebError::BadRequest(UNREADABLE)
@@ -59,6 +82,19 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_must_match_a_well_formed_cookie() {
+        let t = "ab".repeat(32);
+        assert!(same_token(Some(&t), &t));
+        assert!(!same_token(Some(&t), &"ac".repeat(32)));
+        assert!(!same_token(Some(&t), ""));
+        assert!(!same_token(None, &t));
+        assert!(
+            !same_token(Some("short"), "short"),
+            "a malformed cookie never matches"
+        );
+    }
 
     #[test]
     fn invalid_utf8_is_detected_in_raw_and_encoded_form() {

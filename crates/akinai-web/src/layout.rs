@@ -1,9 +1,8 @@
 //! The request context every page handler starts from, and the page frame it fills.
 //!
 //! [`Ctx`] reads the shopper's language, cart cookie and CSRF cookie once. Handlers finish through
-//! [`Ctx::page`] or [`Ctx::redirect`], which attach any cookie the request created. State-changing
-//! forms carry the CSRF token that [`Ctx::check_csrf`] compares in constant time with the cookie
-//! (double-submit, SWS-6).
+//! [`Ctx::page`] or [`Ctx::redirect`], which attach any cookie the request created. Pages put the
+//! CSRF token of the `csrf` cookie into their forms; `form::CsrfForm` checks it (SWS-6).
 
 use askama::Template;
 use axum::extract::FromRequestParts;
@@ -87,19 +86,6 @@ impl Ctx {
     pub fn set_cart(&mut self, secret: Option<String>) {
         if secret.is_some() {
             self.new_cart = secret;
-        }
-    }
-
-    /// Refuses a form whose token does not match the cookie (SWS-6).
-    pub fn check_csrf(&self, submitted: &str) -> Result<(), WebError> {
-        let a = self.csrf.as_bytes();
-        let b = submitted.as_bytes();
-        let same =
-            a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
-        if self.csrf_from_cookie && same {
-            Ok(())
-        } else {
-            Err(WebError::Forbidden("errorpage.form_expired"))
         }
     }
 

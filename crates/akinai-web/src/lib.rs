@@ -19,7 +19,7 @@ mod security;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
 use akinai_core::Shop;
@@ -43,32 +43,83 @@ pub struct AppState {
 /// Largest request body the storefront accepts (its forms are small).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Who may use a route, declared next to it (SWS-11). Later issues add customer and admin
+/// policies; a test walks [`route_table`] and checks each declaration against the router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Anyone may read; GET only, changes nothing.
+    Public,
+    /// Anyone may submit, but only with the CSRF token of their own cookie (SWS-6).
+    PublicForm,
+}
+
+/// Every storefront route: path, policy, handlers.
+fn routes() -> Vec<(&'static str, Policy, MethodRouter<AppState>)> {
+    use pages::{cart, catalog, checkout, home, legal, order};
+    vec![
+        ("/", Policy::Public, get(home::home_get)),
+        (
+            "/category/{slug}",
+            Policy::Public,
+            get(catalog::category_get),
+        ),
+        ("/product/{id}", Policy::Public, get(catalog::product_get)),
+        ("/search", Policy::Public, get(catalog::search_get)),
+        ("/cart", Policy::Public, get(cart::cart_get)),
+        ("/cart/add", Policy::PublicForm, post(cart::cart_add_post)),
+        (
+            "/cart/update",
+            Policy::PublicForm,
+            post(cart::cart_update_post),
+        ),
+        (
+            "/cart/remove",
+            Policy::PublicForm,
+            post(cart::cart_remove_post),
+        ),
+        (
+            "/checkout",
+            Policy::PublicForm,
+            get(checkout::checkout_get).post(checkout::checkout_post),
+        ),
+        (
+            "/checkout/confirm",
+            Policy::PublicForm,
+            get(checkout::confirm_get).post(checkout::confirm_post),
+        ),
+        ("/order/{token}", Policy::Public, get(order::order_get)),
+        (
+            "/legal/tokushoho",
+            Policy::Public,
+            get(legal::tokushoho_get),
+        ),
+        ("/legal/privacy", Policy::Public, get(legal::privacy_get)),
+        ("/lang/{code}", Policy::Public, get(home::lang_get)),
+        ("/healthz", Policy::Public, get(home::healthz_get)),
+        ("/assets/{name}", Policy::Public, get(assets::asset_get)),
+        (
+            "/placeholder/{hue}",
+            Policy::Public,
+            get(assets::placeholder_get),
+        ),
+    ]
+}
+
+/// The declared policy of every route, for tests and documentation.
+pub fn route_table() -> Vec<(&'static str, Policy)> {
+    routes()
+        .into_iter()
+        .map(|(path, policy, _)| (path, policy))
+        .collect()
+}
+
 /// The storefront router with its middleware.
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
-        .route("/", get(pages::home::home_get))
-        .route("/category/{slug}", get(pages::catalog::category_get))
-        .route("/product/{id}", get(pages::catalog::product_get))
-        .route("/search", get(pages::catalog::search_get))
-        .route("/cart", get(pages::cart::cart_get))
-        .route("/cart/add", post(pages::cart::cart_add_post))
-        .route("/cart/update", post(pages::cart::cart_update_post))
-        .route("/cart/remove", post(pages::cart::cart_remove_post))
-        .route(
-            "/checkout",
-            get(pages::checkout::checkout_get).post(pages::checkout::checkout_post),
-        )
-        .route(
-            "/checkout/confirm",
-            get(pages::checkout::confirm_get).post(pages::checkout::confirm_post),
-        )
-        .route("/order/{token}", get(pages::order::order_get))
-        .route("/legal/tokushoho", get(pages::legal::tokushoho_get))
-        .route("/legal/privacy", get(pages::legal::privacy_get))
-        .route("/lang/{code}", get(pages::home::lang_get))
-        .route("/healthz", get(pages::home::healthz_get))
-        .route("/assets/{name}", get(assets::asset_get))
-        .route("/placeholder/{hue}", get(assets::placeholder_get))
+    let routes = routes()
+        .into_iter()
+        .fold(Router::new(), |r, (path, _, handlers)| {
+            r.route(path, handlers)
+        })
         .fallback(pages::home::not_found)
         .with_state(state.clone());
     harden(routes, state.config.secure_cookies)

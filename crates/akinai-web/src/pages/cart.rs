@@ -13,7 +13,7 @@ use akinai_domain::catalog::QuantityError;
 use akinai_domain::ids::SkuId;
 
 use crate::error::WebError;
-use crate::form::StrictForm;
+use crate::form::CsrfForm;
 use crate::i18n::Tr;
 use crate::layout::{Ctx, Layout};
 use crate::pages::catalog::render_product;
@@ -29,7 +29,6 @@ pub struct CartPage {
 
 #[derive(Deserialize)]
 pub struct AddForm {
-    csrf: String,
     sku: String,
     #[serde(default)]
     quantity: String,
@@ -37,7 +36,6 @@ pub struct AddForm {
 
 #[derive(Deserialize)]
 pub struct LineForm {
-    csrf: String,
     sku: String,
     #[serde(default)]
     quantity: String,
@@ -102,9 +100,8 @@ pub async fn cart_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
 pub async fn cart_add_post(
     State(state): State<AppState>,
     mut ctx: Ctx,
-    StrictForm(form): StrictForm<AddForm>,
+    CsrfForm(form): CsrfForm<AddForm>,
 ) -> Result<Response, WebError> {
-    ctx.check_csrf(&form.csrf)?;
     let sku = parse_sku(&form.sku)?;
     match state
         .shop
@@ -130,9 +127,8 @@ pub async fn cart_add_post(
 pub async fn cart_update_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    StrictForm(form): StrictForm<LineForm>,
+    CsrfForm(form): CsrfForm<LineForm>,
 ) -> Result<Response, WebError> {
-    ctx.check_csrf(&form.csrf)?;
     let sku = parse_sku(&form.sku)?;
     match state
         .shop
@@ -150,9 +146,8 @@ pub async fn cart_update_post(
 pub async fn cart_remove_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    StrictForm(form): StrictForm<LineForm>,
+    CsrfForm(form): CsrfForm<LineForm>,
 ) -> Result<Response, WebError> {
-    ctx.check_csrf(&form.csrf)?;
     state
         .shop
         .remove_cart_line(ctx.cart(), parse_sku(&form.sku)?)

@@ -17,7 +17,7 @@ use akinai_domain::order::PaymentMethod;
 use akinai_domain::settings::{FeeRule, ShopSettings};
 
 use crate::error::WebError;
-use crate::form::StrictForm;
+use crate::form::CsrfForm;
 use crate::i18n::{Lang, Tr};
 use crate::layout::{Ctx, Layout};
 use crate::AppState;
@@ -306,7 +306,6 @@ pub async fn checkout_get(State(state): State<AppState>, ctx: Ctx) -> Result<Res
 
 #[derive(Deserialize)]
 pub struct CheckoutForm {
-    csrf: String,
     #[serde(flatten)]
     input: CheckoutInput,
 }
@@ -314,9 +313,8 @@ pub struct CheckoutForm {
 pub async fn checkout_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    StrictForm(form): StrictForm<CheckoutForm>,
+    CsrfForm(form): CsrfForm<CheckoutForm>,
 ) -> Result<Response, WebError> {
-    ctx.check_csrf(&form.csrf)?;
     match state.shop.save_checkout(ctx.cart(), &form.input).await {
         Ok(()) => Ok(ctx.redirect("/checkout/confirm")),
         Err(CoreError::InvalidCheckout(errors)) => {
@@ -398,16 +396,14 @@ pub async fn confirm_get(
 
 #[derive(Deserialize)]
 pub struct PlaceForm {
-    csrf: String,
     fingerprint: String,
 }
 
 pub async fn confirm_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    StrictForm(form): StrictForm<PlaceForm>,
+    CsrfForm(form): CsrfForm<PlaceForm>,
 ) -> Result<Response, WebError> {
-    ctx.check_csrf(&form.csrf)?;
     match state.shop.place_order(ctx.cart(), &form.fingerprint).await {
         Ok(placed) => Ok(ctx.redirect(&format!("/order/{}", placed.status_secret))),
         Err(CoreError::CartChanged) => Ok(ctx.redirect("/checkout/confirm?changed=1")),

@@ -216,3 +216,42 @@ async fn forms_without_the_csrf_token_are_refused() {
         .body
         .contains("カートに商品は入っていません"));
 }
+
+/// Walks the route table: every route declared `Public` has no state-changing method, and every
+/// `PublicForm` route refuses a POST without a valid CSRF token (SWS-6, SWS-11).
+#[tokio::test]
+async fn every_route_behaves_as_its_declared_policy() {
+    use akinai_web::Policy;
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    shopper.csrf().await;
+    let table = akinai_web::route_table();
+    assert!(table.len() >= 17);
+    for (path, policy) in table {
+        let concrete = path
+            .replace("{slug}", "food")
+            .replace("{id}", "1")
+            .replace("{token}", &"0".repeat(64))
+            .replace("{code}", "ja")
+            .replace("{name}", "x.css")
+            .replace("{hue}", "1.svg");
+        for method in ["POST", "PUT", "DELETE", "PATCH"] {
+            let resp = shopper
+                .client
+                .request(
+                    reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                    format!("{}{concrete}", shopper.base),
+                )
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("sku=1&quantity=1")
+                .send()
+                .await
+                .unwrap();
+            let expected = match (policy, method) {
+                (Policy::PublicForm, "POST") => StatusCode::FORBIDDEN,
+                _ => StatusCode::METHOD_NOT_ALLOWED,
+            };
+            assert_eq!(resp.status(), expected, "{method} {path} ({policy:?})");
+        }
+    }
+}
