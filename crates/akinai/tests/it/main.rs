@@ -10,3 +10,4 @@ mod mail;
 mod postgres;
 mod storefront;
 mod support;
+mod vuln_suite;
