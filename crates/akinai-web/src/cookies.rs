@@ -49,6 +49,17 @@ mod tests {
         assert_eq!(get(&h, "csrf"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_cookie_header_is_parsed_without_panicking(raw in "[ -~]{0,200}") {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&raw) {
+                h.insert(COOKIE, v);
+            }
+            let _ = get(&h, "cart");
+        }
+    }
+
     #[test]
     fn writes_hardened_cookies() {
         let mut h = HeaderMap::new();

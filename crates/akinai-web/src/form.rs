@@ -96,6 +96,24 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Fuzz-style property: any byte string is judged without panicking, and every form that
+        /// a browser would send from valid text is accepted.
+        #[test]
+        fn arbitrary_bodies_never_panic(body in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let _ = is_valid_utf8_form(&body);
+            let _ = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body);
+        }
+
+        #[test]
+        fn encoded_text_is_always_valid(pairs in proptest::collection::vec(("\\PC{0,20}", "\\PC{0,40}"), 0..8)) {
+            let body = serde_urlencoded::to_string(&pairs).unwrap();
+            proptest::prop_assert!(is_valid_utf8_form(body.as_bytes()));
+            let back: Vec<(String, String)> = serde_urlencoded::from_bytes(body.as_bytes()).unwrap();
+            proptest::prop_assert_eq!(back, pairs);
+        }
+    }
+
     #[test]
     fn invalid_utf8_is_detected_in_raw_and_encoded_form() {
         assert!(is_valid_utf8_form(b"name=%E5%B1%B1%E7%94%B0&q=a+b"));

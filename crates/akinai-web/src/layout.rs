@@ -167,6 +167,17 @@ pub fn safe_local_path(to: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// SWS-7: whatever `next` says, the redirect target stays on this site.
+        #[test]
+        fn redirect_targets_never_leave_the_site(to in "\\PC{0,60}") {
+            if let Some(t) = safe_local_path(&to) {
+                proptest::prop_assert!(t.starts_with('/') && !t.starts_with("//") && !t.contains('\\'));
+                proptest::prop_assert!(!t.chars().any(char::is_control));
+            }
+        }
+    }
+
     #[test]
     fn only_local_paths_are_redirect_targets() {
         assert_eq!(safe_local_path("/cart"), Some("/cart"));
