@@ -150,12 +150,16 @@ async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<(Shop, std::n
         Arc::new(SystemClock),
         config,
     );
-    let app = akinai_web::router(AppState {
-        shop: shop.clone(),
-        config: Arc::new(WebConfig {
-            secure_cookies: false,
-        }),
-    });
+    // The load comes from one address; the form rate limit would stop the order benchmark.
+    let web = WebConfig {
+        form_rate: akinai_web::limits::RateLimit {
+            burst: u32::MAX,
+            per_minute: u32::MAX,
+        },
+        ..WebConfig::new(false)
+    };
+    let app = akinai_web::router(AppState::new(shop.clone(), web))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -13,6 +13,7 @@ pub mod error;
 mod form;
 mod i18n;
 mod layout;
+pub mod limits;
 mod pages;
 mod security;
 
@@ -31,6 +32,21 @@ pub use i18n::Lang;
 pub struct WebConfig {
     /// Whether the shop is reached over HTTPS (cookies get `Secure`).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Per-source limit on state-changing requests.
+    pub form_rate: limits::RateLimit,
+}
+
+impl WebConfig {
+    /// Plain HTTP, no proxy, default limits.
+    pub fn new(secure_cookies: bool) -> WebConfig {
+        WebConfig {
+            secure_cookies,
+            trusted_proxies: Vec::new(),
+            form_rate: limits::RateLimit::default(),
+        }
+    }
 }
 
 /// Shared state of all handlers.
@@ -38,7 +54,22 @@ pub struct WebConfig {
 pub struct AppState {
     pub shop: Shop,
     pub config: Arc<WebConfig>,
+    pub limiter: Arc<limits::Limiter>,
 }
+
+impl AppState {
+    pub fn new(shop: Shop, config: WebConfig) -> AppState {
+        let limiter = Arc::new(limits::Limiter::new(config.form_rate));
+        AppState {
+            shop,
+            config: Arc::new(config),
+            limiter,
+        }
+    }
+}
+
+/// The longest a request may take before it is answered with 408.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Largest request body the storefront accepts (its forms are small).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -121,6 +152,10 @@ pub fn router(state: AppState) -> Router {
             r.route(path, handlers)
         })
         .fallback(pages::home::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::rate_limit,
+        ))
         .with_state(state.clone());
     harden(routes, state.config.secure_cookies)
 }

@@ -78,6 +78,12 @@ pub struct Config {
     pub cache_ttl_ms: u64,
     /// Log filter, e.g. `info` or `akinai=debug,info`.
     pub log: String,
+    /// Reverse proxies (exact addresses) whose `X-Forwarded-For` is believed; empty: none.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Form posts one client address may send at once …
+    pub form_burst: u32,
+    /// … and per minute after that (429 with Retry-After beyond).
+    pub form_per_minute: u32,
 }
 
 impl Default for Config {
@@ -97,6 +103,9 @@ impl Default for Config {
             worker: true,
             cache_ttl_ms: 1000,
             log: "info".into(),
+            trusted_proxies: Vec::new(),
+            form_burst: 30,
+            form_per_minute: 60,
         }
     }
 }

@@ -142,12 +142,17 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         seed_demo(&shop).await?;
     }
-    let state = AppState {
-        shop: shop.clone(),
-        config: Arc::new(WebConfig {
+    let state = AppState::new(
+        shop.clone(),
+        WebConfig {
             secure_cookies: config.https(),
-        }),
-    };
+            trusted_proxies: config.trusted_proxies.clone(),
+            form_rate: akinai_web::limits::RateLimit {
+                burst: config.form_burst,
+                per_minute: config.form_per_minute,
+            },
+        },
+    );
     let app = akinai_web::router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -162,12 +167,15 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         listener.local_addr()?,
         shop.store().backend()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            shutdown_signal().await;
-            tracing::info!("shutting down");
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+    })
+    .await?;
     let _ = stop_tx.send(true);
     if let Some(w) = worker {
         let _ = w.await;

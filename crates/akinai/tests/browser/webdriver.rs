@@ -25,7 +25,22 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
+    /// Ends the WebDriver session (which closes Chromium) with a plain blocking HTTP request,
+    /// so it happens even when a test panics, then stops chromedriver.
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        if let Some((host, path)) = self
+            .session
+            .strip_prefix("http://")
+            .and_then(|r| r.split_once('/'))
+        {
+            if let Ok(mut s) = std::net::TcpStream::connect(host) {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let _ = write!(s, "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let mut sink = Vec::new();
+                let _ = s.read_to_end(&mut sink);
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -104,6 +119,24 @@ impl Browser {
             .as_str()
             .unwrap_or("")
             .to_string()
+    }
+
+    /// Waits (bounded, 15 s) until the browser's URL contains `part`, as after a form submission
+    /// whose navigation may finish after the click returned; returns the URL.
+    pub async fn wait_for_url(&self, part: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let url = self.url().await;
+            if url.contains(part) {
+                return url;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the browser stayed on {url}, waiting for {part}:\n{}",
+                self.source().await
+            );
+            tokio::task::yield_now().await;
+        }
     }
 
     pub async fn source(&self) -> String {

@@ -255,3 +255,51 @@ async fn every_route_behaves_as_its_declared_policy() {
         }
     }
 }
+
+/// One source posting forms faster than the limit gets 429 with Retry-After; reading pages and
+/// other sources are unaffected.
+#[tokio::test]
+async fn a_source_posting_too_fast_is_told_to_wait() {
+    use akinai_web::limits::RateLimit;
+    use akinai_web::{AppState, WebConfig};
+    let app = TestApp::demo().await;
+    let web = WebConfig {
+        form_rate: RateLimit {
+            burst: 3,
+            per_minute: 6,
+        },
+        ..WebConfig::new(false)
+    };
+    let addr = crate::support::serve(AppState::new(app.shop.clone(), web)).await;
+    let shopper = crate::support::Shopper {
+        base: format!("http://{addr}"),
+        ..app.shopper()
+    };
+    let sku = app.sku_with_stock("茶", 10).await;
+    let statuses: Vec<StatusCode> = {
+        let mut v = Vec::new();
+        for _ in 0..5 {
+            v.push(shopper.add(sku, "1").await.status);
+        }
+        v
+    };
+    assert_eq!(&statuses[..3], &[StatusCode::SEE_OTHER; 3]);
+    assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS);
+    let limited = shopper.add(sku, "1").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(
+        shopper.get("/cart").await.status,
+        StatusCode::OK,
+        "pages are still served"
+    );
+    assert!(
+        shopper.get("/cart").await.body.contains("value=\"3\""),
+        "the limited posts changed nothing"
+    );
+}

@@ -140,15 +140,15 @@ impl TestApp {
         };
         let clock = Arc::new(FixedClock::new(test_now()));
         let shop = Shop::new(store.clone(), make(mail_dir.clone()), clock.clone(), config);
-        let state = AppState {
-            shop: shop.clone(),
-            config: Arc::new(WebConfig {
-                secure_cookies: false,
-            }),
+        // Tests send many forms from one address; the rate limit has its own test.
+        let web = WebConfig {
+            form_rate: akinai_web::limits::RateLimit {
+                burst: 1_000_000,
+                per_minute: 1_000_000,
+            },
+            ..WebConfig::new(false)
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, akinai_web::router(state)).await });
+        let addr = serve(AppState::new(shop.clone(), web)).await;
         TestApp {
             addr,
             clock,
@@ -231,6 +231,15 @@ impl TestApp {
         }
         panic!("no in-stock product matching {needle}");
     }
+}
+
+/// Serves the storefront for `state` on a loopback port, with client addresses.
+pub async fn serve(state: AppState) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = akinai_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
 }
 
 /// A response read whole.

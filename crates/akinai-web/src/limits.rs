@@ -1,0 +1,175 @@
+//! Request limits: the client address (taken from `X-Forwarded-For` only when the connection comes
+//! from a configured trusted proxy, IPA-C-9), a per-source rate limit on state-changing requests
+//! answered with `429 Too Many Requests` and `Retry-After`, and a timeout for every request.
+//!
+//! The rate limit is a token bucket per client address, kept in this process: each node limits
+//! on its own, which bounds abuse per node without shared state. Reading pages is not limited
+//! here (a shop's pages are cheap and cached); the accounts and payments issues add limits on
+//! login and payment attempts.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// A token bucket's shape: `burst` requests at once, refilled at `per_minute`.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    pub burst: u32,
+    pub per_minute: u32,
+}
+
+impl Default for RateLimit {
+    /// Generous for a shopper (a purchase takes about five form posts), tight for a script.
+    fn default() -> RateLimit {
+        RateLimit {
+            burst: 30,
+            per_minute: 60,
+        }
+    }
+}
+
+/// Most client addresses tracked at once; beyond that, idle buckets are dropped.
+const MAX_TRACKED: usize = 100_000;
+
+/// Per-address token buckets.
+pub struct Limiter {
+    limit: RateLimit,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl Limiter {
+    pub fn new(limit: RateLimit) -> Limiter {
+        Limiter {
+            limit,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `ip`; `Err(seconds)` says how long until one is available.
+    pub fn take(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
+        let burst = f64::from(self.limit.burst.max(1));
+        let per_sec = f64::from(self.limit.per_minute.max(1)) / 60.0;
+        if buckets.len() >= MAX_TRACKED && !buckets.contains_key(&ip) {
+            // Drop the buckets that have refilled completely: they hold no information.
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * per_sec < burst
+            });
+        }
+        let (tokens, at) = buckets.entry(ip).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_sec).min(burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / per_sec).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// The client's address: the connection's peer, or — when the peer is a trusted proxy — the
+/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    let peer = peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
+/// Middleware: rate-limits state-changing requests per client address.
+pub async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let ip = client_ip(peer, request.headers(), &state.config.trusted_proxies);
+        if let Err(wait) = state.limiter.take(ip, Instant::now()) {
+            tracing::warn!(client = %ip, "rate limit exceeded");
+            let mut response = (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests / リクエストが多すぎます。しばらくしてからお試しください。",
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(RETRY_AFTER, v);
+            }
+            return response;
+        }
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn buckets_allow_a_burst_then_refill() {
+        let l = Limiter::new(RateLimit {
+            burst: 3,
+            per_minute: 60,
+        });
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(l.take(ip, t0).is_ok());
+        }
+        assert_eq!(l.take(ip, t0), Err(1));
+        assert!(
+            l.take("192.0.2.2".parse().unwrap(), t0).is_ok(),
+            "other sources are not affected"
+        );
+        assert!(
+            l.take(ip, t0 + Duration::from_secs(1)).is_ok(),
+            "one token per second comes back"
+        );
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.9, 198.51.100.7"),
+        );
+        let stranger: IpAddr = "198.51.100.50".parse().unwrap();
+        assert_eq!(
+            client_ip(Some(stranger), &h, &[proxy]),
+            stranger,
+            "a spoofed header from anyone else is ignored"
+        );
+        assert_eq!(
+            client_ip(Some(proxy), &h, &[proxy]),
+            "198.51.100.7".parse::<IpAddr>().unwrap(),
+            "the address the proxy saw"
+        );
+        assert_eq!(client_ip(Some(proxy), &HeaderMap::new(), &[proxy]), proxy);
+    }
+}
