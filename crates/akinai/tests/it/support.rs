@@ -242,6 +242,16 @@ pub async fn serve(state: AppState) -> SocketAddr {
     addr
 }
 
+/// A route-table path with its parameters filled with harmless values.
+pub fn concrete_path(path: &str) -> String {
+    path.replace("{slug}", "food")
+        .replace("{id}", "1")
+        .replace("{token}", &"0".repeat(64))
+        .replace("{code}", "ja")
+        .replace("{name}", "x.css")
+        .replace("{hue}", "1.svg")
+}
+
 /// A response read whole.
 pub struct Page {
     pub status: StatusCode,
@@ -319,6 +329,14 @@ impl Shopper {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body);
         Shopper::read(req.send().await.unwrap()).await
+    }
+
+    /// Whether this shopper's cart page shows an empty cart.
+    pub async fn cart_is_empty(&self) -> bool {
+        self.get("/cart")
+            .await
+            .body
+            .contains("カートに商品は入っていません")
     }
 
     /// The value of one of this shopper's cookies.
