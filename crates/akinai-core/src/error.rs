@@ -25,6 +25,8 @@ pub enum CoreError {
     CheckoutMissing,
     #[error("the cart changed since it was confirmed")]
     CartChanged,
+    #[error("not a CSP violation report")]
+    InvalidReport,
     #[error(transparent)]
     Quote(#[from] QuoteError),
     #[error(transparent)]

@@ -15,6 +15,7 @@ pub mod demo;
 mod error;
 pub mod i18n;
 pub mod mail;
+pub mod security;
 pub mod tokens;
 pub mod worker;
 

@@ -6,6 +6,7 @@ mod cart;
 mod catalog;
 mod jobs;
 mod orders;
+mod security;
 
 use std::time::Duration;
 

@@ -12,6 +12,7 @@ mod catalog;
 mod group_commit;
 mod jobs;
 mod orders;
+mod security;
 
 use std::path::Path;
 use std::str::FromStr;

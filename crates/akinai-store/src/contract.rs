@@ -24,7 +24,10 @@ use akinai_domain::settings::ShopSettings;
 use akinai_domain::tax::{RoundingMode, TaxCategory};
 use akinai_domain::Yen;
 
-use crate::{NewCategory, NewOrder, PlaceOrderError, Store, TokenHash, JOB_ORDER_CONFIRMATION};
+use crate::{
+    NewCategory, NewOrder, NewSecurityEvent, PlaceOrderError, Store, TokenHash,
+    JOB_ORDER_CONFIRMATION,
+};
 
 /// A contract case: runs against a fresh store and panics on failure.
 pub type Case = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -52,6 +55,7 @@ cases!(
     concurrent_buyers_never_oversell,
     jobs_are_leased_retried_and_completed,
     a_five_thousand_line_order_round_trips,
+    security_events_are_recorded_and_listed_newest_first,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -645,4 +649,51 @@ async fn a_five_thousand_line_order_round_trips(store: Arc<dyn Store>) {
     assert_eq!(stored.lines, order.lines);
     assert_eq!(stored.totals, order.totals);
     assert_eq!(stock_of(store.as_ref(), ids[4999].0).await, 1);
+}
+
+async fn security_events_are_recorded_and_listed_newest_first(store: Arc<dyn Store>) {
+    for (i, ip) in [Some("192.0.2.1"), None, Some("2001:db8::1")]
+        .into_iter()
+        .enumerate()
+    {
+        store
+            .record_security_event(&NewSecurityEvent {
+                kind: "csp_violation".into(),
+                at: t0() + Duration::seconds(i as i64),
+                source_ip: ip.map(str::to_string),
+                detail: serde_json::json!({ "n": i, "blocked": "inline" }),
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .record_security_event(&NewSecurityEvent {
+            kind: "other".into(),
+            at: t0(),
+            source_ip: None,
+            detail: serde_json::json!({}),
+        })
+        .await
+        .unwrap();
+    let events = store
+        .security_events("csp_violation", t0() + Duration::seconds(1), 10)
+        .await
+        .unwrap();
+    let ns: Vec<i64> = events
+        .iter()
+        .map(|e| e.detail["n"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ns, vec![2, 1], "since and newest-first");
+    assert_eq!(events[0].source_ip.as_deref(), Some("2001:db8::1"));
+    assert_eq!(events[1].source_ip, None);
+    assert_eq!(events[0].at, t0() + Duration::seconds(2));
+    assert_eq!(
+        store
+            .security_events("csp_violation", t0(), 1)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "limit"
+    );
 }

@@ -23,7 +23,8 @@ use akinai_domain::settings::ShopSettings;
 
 pub use error::{PlaceOrderError, StoreError, StoreResult};
 pub use model::{
-    Cart, Job, NewCategory, NewOrder, Order, Page, PlacedOrder, TokenHash, JOB_ORDER_CONFIRMATION,
+    Cart, Job, NewCategory, NewOrder, NewSecurityEvent, Order, Page, PlacedOrder, SecurityEvent,
+    TokenHash, JOB_ORDER_CONFIRMATION,
 };
 
 /// Read and write the catalog.
@@ -108,6 +109,19 @@ pub trait JobStore: Send + Sync {
     async fn pending_jobs(&self) -> StoreResult<i64>;
 }
 
+/// The security event log (CSP violations now; sign-ins, locks and factor changes later).
+#[async_trait]
+pub trait SecurityStore: Send + Sync {
+    async fn record_security_event(&self, event: &NewSecurityEvent) -> StoreResult<()>;
+    /// The newest events of `kind` at or after `since`, newest first.
+    async fn security_events(
+        &self,
+        kind: &str,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<SecurityEvent>>;
+}
+
 /// The shop's settings document.
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
@@ -117,7 +131,9 @@ pub trait SettingsStore: Send + Sync {
 
 /// Everything a backend provides.
 #[async_trait]
-pub trait Store: CatalogStore + CartStore + OrderStore + JobStore + SettingsStore {
+pub trait Store:
+    CatalogStore + CartStore + OrderStore + JobStore + SettingsStore + SecurityStore
+{
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;
     /// The backend's name, for logs and `config check`.

@@ -93,3 +93,23 @@ pub struct Job {
     /// How many times it has been claimed, this time included.
     pub attempts: i64,
 }
+
+/// A security event to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSecurityEvent {
+    /// e.g. `csp_violation`.
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub source_ip: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// A recorded security event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityEvent {
+    pub id: i64,
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub source_ip: Option<String>,
+    pub detail: serde_json::Value,
+}

@@ -72,6 +72,9 @@ impl WebError {
             WebError::Core(CoreError::Quantity(_)) => {
                 (StatusCode::BAD_REQUEST, "errorpage.invalid_quantity", "")
             }
+            WebError::Core(CoreError::InvalidReport) => {
+                (StatusCode::BAD_REQUEST, "errorpage.bad_request", "")
+            }
             WebError::Core(CoreError::UnknownSku) => {
                 (StatusCode::BAD_REQUEST, "errorpage.unknown_product", "")
             }

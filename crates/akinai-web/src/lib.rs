@@ -82,6 +82,8 @@ pub enum Policy {
     Public,
     /// Anyone may submit, but only with the CSRF token of their own cookie (SWS-6).
     PublicForm,
+    /// Browsers post reports here without cookies; it only appends to the security event log.
+    Report,
 }
 
 /// Every storefront route: path, policy, handlers.
@@ -133,6 +135,11 @@ fn routes() -> Vec<(&'static str, Policy, MethodRouter<AppState>)> {
             Policy::Public,
             get(assets::placeholder_get),
         ),
+        (
+            "/csp-report",
+            Policy::Report,
+            post(security::csp_report_post),
+        ),
     ]
 }
 
@@ -146,7 +153,14 @@ pub fn route_table() -> Vec<(&'static str, Policy)> {
 
 /// The storefront router with its middleware.
 pub fn router(state: AppState) -> Router {
-    let routes = routes()
+    let https = state.config.secure_cookies;
+    harden(unhardened_router(state), https)
+}
+
+/// The storefront routes with the rate limit but without [`harden`]'s layers, for callers that
+/// add routes of their own (tests) before hardening.
+pub fn unhardened_router(state: AppState) -> Router {
+    routes()
         .into_iter()
         .fold(Router::new(), |r, (path, _, handlers)| {
             r.route(path, handlers)
@@ -156,8 +170,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             limits::rate_limit,
         ))
-        .with_state(state.clone());
-    harden(routes, state.config.secure_cookies)
+        .with_state(state)
 }
 
 /// The middleware every akinai router gets: body limit, panic catching, security headers.

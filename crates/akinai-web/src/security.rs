@@ -16,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-     frame-ancestors 'none'; base-uri 'none'";
+     frame-ancestors 'none'; base-uri 'none'; report-uri /csp-report";
 
 /// HSTS for a year, sent only when the shop is served over HTTPS.
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
@@ -44,6 +44,30 @@ pub async fn headers(State(https): State<bool>, request: Request, next: Next) ->
     );
     response
 }
+
+/// `POST /csp-report`: a browser reports a blocked script, style or frame. Stored as a security
+/// event and raised as an alert; the per-source form rate limit bounds the flood a page could
+/// cause. Browsers send it without cookies or tokens, so it is the one POST without CSRF check,
+/// and it changes nothing but the event log.
+pub async fn csp_report_post(State(state): State<crate::AppState>, request: Request) -> Response {
+    use axum::response::IntoResponse;
+    let (parts, body) = request.into_parts();
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let ip = crate::limits::client_ip(peer, &parts.headers, &state.config.trusted_proxies);
+    let Ok(body) = axum::body::to_bytes(body, MAX_REPORT_BYTES).await else {
+        return crate::error::WebError::TooLarge.into_response();
+    };
+    match state.shop.record_csp_report(Some(ip), &body).await {
+        Ok(_) => axum::http::StatusCode::NO_CONTENT.into_response(),
+        Err(e) => crate::error::WebError::Core(e).into_response(),
+    }
+}
+
+/// Largest CSP report accepted.
+const MAX_REPORT_BYTES: usize = 16 * 1024;
 
 /// Answers a panicked request with the generic error page (and logs it with the request id).
 pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {

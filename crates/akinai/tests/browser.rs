@@ -151,3 +151,56 @@ async fn stored_xss_payloads_render_as_text_and_never_run() {
         assert!(!cart.contains(element), "{element} became an element");
     }
 }
+
+/// An injected inline script is blocked by the CSP and reported: the report reaches the shop's
+/// endpoint and is stored as a security event (IPA-C-14, anti-skimming).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_injected_script_is_blocked_and_reported() {
+    let Some(b) = browser().await else { return };
+    let app = TestApp::empty().await;
+    // A page carrying the storefront's headers and an "injected" skimmer script.
+    let state = akinai_web::AppState::new(app.shop.clone(), akinai_web::WebConfig::new(false));
+    let probe = akinai_web::unhardened_router(state).route(
+        "/injected",
+        axum::routing::get(|| async {
+            axum::response::Html("<!doctype html><p>checkout</p><script>alert('skimmer')</script>")
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app_service = akinai_web::harden(probe, false)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app_service).await });
+    b.goto(&format!("http://{addr}/injected")).await;
+    assert_eq!(b.dialog().await, None, "the CSP blocked the script");
+    let since = chrono::Utc::now() - chrono::Duration::days(1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let events = loop {
+        let events = app
+            .store
+            .security_events(akinai_core::security::CSP_VIOLATION, since, 10)
+            .await
+            .unwrap();
+        if !events.is_empty() {
+            break events;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no CSP report arrived"
+        );
+        tokio::task::yield_now().await;
+    };
+    let detail = &events[0].detail;
+    assert!(
+        detail["document"].as_str().unwrap().ends_with("/injected"),
+        "{detail}"
+    );
+    assert!(
+        detail["directive"]
+            .as_str()
+            .unwrap()
+            .starts_with("script-src"),
+        "{detail}"
+    );
+    assert_eq!(events[0].source_ip.as_deref(), Some("127.0.0.1"));
+}
