@@ -14,6 +14,8 @@
 //! with an argument vector, never through a shell.
 #![forbid(unsafe_code)]
 
+mod policy;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -144,8 +146,16 @@ fn audit(db: &Path, lock: &Path) -> anyhow::Result<(usize, Vec<Finding>)> {
     Ok((checked, findings))
 }
 
-/// `name version` of every package built into the workspace's binaries on this platform.
-fn built_packages() -> anyhow::Result<std::collections::HashSet<(String, String)>> {
+/// A package built into the workspace's binaries on this platform.
+struct Built {
+    name: String,
+    version: String,
+    licence: String,
+    local: bool,
+}
+
+/// Every package built into the workspace's binaries (normal and build dependencies).
+fn built_packages() -> anyhow::Result<Vec<Built>> {
     let out = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args([
             "tree",
@@ -154,6 +164,8 @@ fn built_packages() -> anyhow::Result<std::collections::HashSet<(String, String)
             "normal,build",
             "--prefix",
             "none",
+            "--format",
+            "{p}|{l}",
         ])
         .output()
         .context("cannot run cargo tree")?;
@@ -162,15 +174,53 @@ fn built_packages() -> anyhow::Result<std::collections::HashSet<(String, String)
         "cargo tree failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Ok(String::from_utf8_lossy(&out.stdout)
+    let mut built: Vec<Built> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| {
-            let mut parts = l.split_whitespace();
-            let name = parts.next()?;
-            let version = parts.next()?.strip_prefix('v')?;
-            Some((name.to_string(), version.to_string()))
+            let (package, licence) = l.trim_end_matches(" (*)").split_once('|')?;
+            let mut parts = package.split_whitespace();
+            let name = parts.next()?.to_string();
+            let version = parts.next()?.strip_prefix('v')?.to_string();
+            let local = package.contains(" (/");
+            Some(Built {
+                name,
+                version,
+                licence: licence.trim().to_string(),
+                local,
+            })
         })
-        .collect())
+        .collect();
+    built.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    built.dedup_by(|a, b| a.name == b.name && a.version == b.version);
+    Ok(built)
+}
+
+/// Licence, source and ban violations among the built packages and the lock file.
+fn policy_violations(built: &[Built], lock: &Path) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for b in built.iter().filter(|b| !b.local) {
+        if !policy::licence_allowed(&b.licence) {
+            out.push(format!(
+                "licence not allowed: {} {} ({})",
+                b.name, b.version, b.licence
+            ));
+        }
+        if policy::BANNED.contains(&b.name.as_str()) {
+            out.push(format!("banned crate built: {} {}", b.name, b.version));
+        }
+    }
+    let lock: Lock = toml::from_str(&std::fs::read_to_string(lock)?)?;
+    for p in &lock.package {
+        if let Some(source) = &p.source {
+            if source != policy::CRATES_IO {
+                out.push(format!(
+                    "package from an unapproved source: {} {} ({source})",
+                    p.name, p.version
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn main() -> ExitCode {
@@ -199,9 +249,11 @@ fn main() -> ExitCode {
     match audit(&db, &lock) {
         Ok((checked, findings)) => {
             println!("advisory database: {}", snapshot.trim());
-            let (findings, unbuilt): (Vec<_>, Vec<_>) = findings
-                .into_iter()
-                .partition(|f| built.contains(&(f.package.clone(), f.version.clone())));
+            let (findings, unbuilt): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| {
+                built
+                    .iter()
+                    .any(|b| b.name == f.package && b.version == f.version)
+            });
             let (vulns, infos): (Vec<_>, Vec<_>) = findings
                 .into_iter()
                 .partition(|f| f.informational.is_none());
@@ -234,7 +286,21 @@ fn main() -> ExitCode {
                 infos.len(),
                 unbuilt.len()
             );
-            if vulns.is_empty() {
+            let violations = match policy_violations(&built, &lock) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("akinai-audit: {e:#}");
+                    return ExitCode::from(2);
+                }
+            };
+            for v in &violations {
+                println!("POLICY: {v}");
+            }
+            println!(
+                "policy: {} violations (licences, sources, bans)",
+                violations.len()
+            );
+            if vulns.is_empty() && violations.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
