@@ -16,6 +16,7 @@ mod layout;
 pub mod limits;
 mod pages;
 mod security;
+pub mod server;
 
 use std::sync::Arc;
 

@@ -84,6 +84,10 @@ pub struct Config {
     pub form_burst: u32,
     /// … and per minute after that (429 with Retry-After beyond).
     pub form_per_minute: u32,
+    /// Open connections at most; further ones are closed on accept.
+    pub max_connections: usize,
+    /// Seconds a client has to send its request headers (slow-loris defence).
+    pub header_read_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -106,6 +110,8 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             form_burst: 30,
             form_per_minute: 60,
+            max_connections: 1024,
+            header_read_timeout_secs: 10,
         }
     }
 }
@@ -169,6 +175,14 @@ impl Config {
         anyhow::ensure!(
             self.database_max_connections > 0,
             "database_max_connections must be at least 1"
+        );
+        anyhow::ensure!(
+            self.max_connections > 0,
+            "max_connections must be at least 1"
+        );
+        anyhow::ensure!(
+            self.header_read_timeout_secs > 0,
+            "header_read_timeout_secs must be at least 1"
         );
         Ok(())
     }

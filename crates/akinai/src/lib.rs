@@ -167,15 +167,16 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         listener.local_addr()?,
         shop.store().backend()
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let limits = akinai_web::server::ServerLimits {
+        max_connections: config.max_connections,
+        header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),
+        ..Default::default()
+    };
+    akinai_web::server::serve(listener, app, limits, async {
         shutdown_signal().await;
         tracing::info!("shutting down");
     })
-    .await?;
+    .await;
     let _ = stop_tx.send(true);
     if let Some(w) = worker {
         let _ = w.await;

@@ -273,3 +273,92 @@ async fn a_source_posting_too_fast_is_told_to_wait() {
         "the limited posts changed nothing"
     );
 }
+
+/// Reads from a raw connection until the server closes it (bounded by a 10 s read timeout) and
+/// returns what arrived.
+fn read_until_closed(mut s: std::net::TcpStream) -> String {
+    use std::io::Read;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn limited_server(
+    app: &TestApp,
+    limits: akinai_web::server::ServerLimits,
+) -> std::net::SocketAddr {
+    let state = akinai_web::AppState::new(app.shop.clone(), akinai_web::WebConfig::new(false));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(akinai_web::server::serve(
+        listener,
+        akinai_web::router(state),
+        limits,
+        std::future::pending(),
+    ));
+    addr
+}
+
+/// A client that never finishes its headers (slow-loris) is disconnected; the server keeps
+/// answering others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use std::io::Write;
+    let app = TestApp::empty().await;
+    let limits = akinai_web::server::ServerLimits {
+        header_read_timeout: std::time::Duration::from_millis(300),
+        ..Default::default()
+    };
+    let addr = limited_server(&app, limits).await;
+    let reply = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .unwrap();
+        read_until_closed(s)
+    })
+    .await
+    .unwrap();
+    assert!(
+        reply.is_empty() || reply.starts_with("HTTP/1.1 408"),
+        "{reply}"
+    );
+    let ok = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+}
+
+/// Connections beyond the configured maximum are closed on accept instead of piling up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_are_refused() {
+    use std::io::Write;
+    let app = TestApp::empty().await;
+    let limits = akinai_web::server::ServerLimits {
+        max_connections: 1,
+        ..Default::default()
+    };
+    let addr = limited_server(&app, limits).await;
+    let reply = tokio::task::spawn_blocking(move || {
+        // The first connection holds the only slot (keep-alive after one request).
+        let mut first = std::net::TcpStream::connect(addr).unwrap();
+        first
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 256];
+        let n = std::io::Read::read(&mut first, &mut buf).unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        let mut second = std::net::TcpStream::connect(addr).unwrap();
+        let _ = second.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        let reply = read_until_closed(second);
+        drop(first);
+        reply
+    })
+    .await
+    .unwrap();
+    assert!(
+        reply.is_empty(),
+        "the second connection was answered: {reply}"
+    );
+}
