@@ -158,11 +158,12 @@ async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<(Shop, std::n
         },
         ..WebConfig::new(false)
     };
-    let app = akinai_web::router(AppState::new(shop.clone(), web))
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = akinai_web::router(AppState::new(shop.clone(), web));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    // The production server loop, as `akinai serve` runs it.
+    let limits = akinai_web::server::ServerLimits::default();
+    tokio::spawn(akinai_web::server::serve(listener, app, limits, std::future::pending()));
     Ok((shop, addr))
 }
 
