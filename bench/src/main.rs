@@ -163,7 +163,12 @@ async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<(Shop, std::n
     let addr = listener.local_addr()?;
     // The production server loop, as `akinai serve` runs it.
     let limits = akinai_web::server::ServerLimits::default();
-    tokio::spawn(akinai_web::server::serve(listener, app, limits, std::future::pending()));
+    tokio::spawn(akinai_web::server::serve(
+        listener,
+        app,
+        limits,
+        std::future::pending(),
+    ));
     Ok((shop, addr))
 }
 

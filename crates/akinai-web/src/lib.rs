@@ -171,6 +171,10 @@ pub fn unhardened_router(state: AppState) -> Router {
             state.clone(),
             limits::rate_limit,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::https_redirect,
+        ))
         .with_state(state)
 }
 

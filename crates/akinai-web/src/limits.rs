@@ -100,6 +100,40 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) 
         .unwrap_or(peer)
 }
 
+/// Middleware (IPA-C-9): behind a trusted TLS-terminating proxy that reports a plain-HTTP request
+/// (`X-Forwarded-Proto: http`), answer `301` to the same path on the configured https base URL.
+/// Only trusted proxies are believed, so a direct client cannot cause redirect loops.
+pub async fn https_redirect(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let base = &state.shop.config().base_url;
+    if base.scheme() == "https" {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let from_proxy = peer.is_some_and(|p| state.config.trusted_proxies.contains(&p));
+        let proto = request
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok());
+        if from_proxy && proto.is_some_and(|p| p.eq_ignore_ascii_case("http")) {
+            let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
+            let target = format!("{}{}", base.as_str().trim_end_matches('/'), path);
+            let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
+            if let Ok(v) = HeaderValue::from_str(&target) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::LOCATION, v);
+            }
+            return response;
+        }
+    }
+    next.run(request).await
+}
+
 /// Middleware: rate-limits state-changing requests per client address.
 pub async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::GET && request.method() != Method::HEAD {

@@ -362,3 +362,52 @@ async fn connections_beyond_the_limit_are_refused() {
         "the second connection was answered: {reply}"
     );
 }
+
+/// IPA-C-9: a plain-HTTP request reported by a trusted TLS proxy is redirected to the https base
+/// URL; the same header from anyone else is ignored.
+#[tokio::test]
+async fn plain_http_behind_a_trusted_proxy_is_redirected_to_https() {
+    use akinai_web::{AppState, WebConfig};
+    let app = TestApp::empty().await; // base_url https://shop.example.jp
+    let trusted = WebConfig {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..WebConfig::new(true)
+    };
+    let addr = crate::support::serve(AppState::new(app.shop.clone(), trusted)).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = client
+        .get(format!("http://{addr}/search?q=a"))
+        .header("x-forwarded-proto", "http")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(
+        resp.headers()["location"],
+        "https://shop.example.jp/search?q=a"
+    );
+    let tls = client
+        .get(format!("http://{addr}/healthz"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tls.status(), StatusCode::OK);
+    assert!(tls.headers().contains_key("strict-transport-security"));
+    let untrusted = WebConfig::new(true);
+    let addr = crate::support::serve(AppState::new(app.shop.clone(), untrusted)).await;
+    let direct = client
+        .get(format!("http://{addr}/healthz"))
+        .header("x-forwarded-proto", "http")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        direct.status(),
+        StatusCode::OK,
+        "an untrusted header causes no redirect"
+    );
+}
