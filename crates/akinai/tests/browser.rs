@@ -166,6 +166,21 @@ async fn an_injected_script_is_blocked_and_reported() {
             axum::response::Html("<!doctype html><p>checkout</p><script>alert('skimmer')</script>")
         }),
     );
+    // Tell the test when the shop has answered a report (no polling).
+    let (reported_tx, mut reported) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let probe = probe.layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let reported_tx = reported_tx.clone();
+            async move {
+                let is_report = req.uri().path() == "/csp-report";
+                let response = next.run(req).await;
+                if is_report {
+                    let _ = reported_tx.send(());
+                }
+                response
+            }
+        },
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app_service = akinai_web::harden(probe, false)
@@ -173,23 +188,18 @@ async fn an_injected_script_is_blocked_and_reported() {
     tokio::spawn(async move { axum::serve(listener, app_service).await });
     b.goto(&format!("http://{addr}/injected")).await;
     assert_eq!(b.dialog().await, None, "the CSP blocked the script");
-    let since = chrono::Utc::now() - chrono::Duration::days(1);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let events = loop {
-        let events = app
-            .store
-            .security_events(akinai_core::security::CSP_VIOLATION, since, 10)
-            .await
-            .unwrap();
-        if !events.is_empty() {
-            break events;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no CSP report arrived"
-        );
-        tokio::task::yield_now().await;
-    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), reported.recv())
+        .await
+        .expect("the browser sent a CSP report")
+        .expect("report channel open");
+    // The shop's clock is fixed at support::test_now().
+    let since = support::test_now() - chrono::Duration::days(1);
+    let events = app
+        .store
+        .security_events(akinai_core::security::CSP_VIOLATION, since, 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "one violation stored");
     let detail = &events[0].detail;
     assert!(
         detail["document"].as_str().unwrap().ends_with("/injected"),
