@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use akinai_sql::Columns;
 use akinai_store::{NewSecurityEvent, SecurityEvent, SecurityStore, StoreResult};
 
 use sqlx::Row;
@@ -40,16 +39,7 @@ impl SecurityStore for PgStore {
             .await
             .map_err(map_err)?;
         rows.iter()
-            .map(|r| {
-                Ok(SecurityEvent {
-                    id: r.int("id")?,
-                    kind: r.text("kind")?,
-                    at: r.try_get("at").map_err(map_err)?,
-                    source_ip: r.opt_text("source_ip")?,
-                    detail: serde_json::from_str(&r.text("detail")?)
-                        .map_err(akinai_sql::corrupt)?,
-                })
-            })
+            .map(|r| akinai_sql::security_event(r, r.try_get("at").map_err(map_err)?))
             .collect()
     }
 }

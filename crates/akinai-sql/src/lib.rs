@@ -15,7 +15,7 @@ use akinai_domain::ids::{CartId, CategoryId, JobId, OrderId, ProductId, SkuId};
 use akinai_domain::pricing::{PricedLine, RateTotal};
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
-use akinai_store::{Cart, Job, StoreError, StoreResult};
+use akinai_store::{Cart, Job, SecurityEvent, StoreError, StoreResult};
 
 /// Typed column access with errors mapped to [`StoreError`].
 pub trait Columns {
@@ -235,5 +235,16 @@ pub fn order(
         },
         placed_at,
         confirmation_sent_at,
+    })
+}
+
+/// `id, kind, source_ip, detail` of a security event, with its backend-decoded time.
+pub fn security_event(r: &impl Columns, at: DateTime<Utc>) -> StoreResult<SecurityEvent> {
+    Ok(SecurityEvent {
+        id: r.int("id")?,
+        kind: r.text("kind")?,
+        at,
+        source_ip: r.opt_text("source_ip")?,
+        detail: serde_json::from_str(&r.text("detail")?).map_err(corrupt)?,
     })
 }

@@ -38,16 +38,7 @@ impl SecurityStore for SqliteStore {
             .await
             .map_err(map_err)?;
         rows.iter()
-            .map(|r| {
-                Ok(SecurityEvent {
-                    id: r.int("id")?,
-                    kind: r.text("kind")?,
-                    at: from_ms(r.int("at")?)?,
-                    source_ip: r.opt_text("source_ip")?,
-                    detail: serde_json::from_str(&r.text("detail")?)
-                        .map_err(akinai_sql::corrupt)?,
-                })
-            })
+            .map(|r| akinai_sql::security_event(r, from_ms(r.int("at")?)?))
             .collect()
     }
 }
