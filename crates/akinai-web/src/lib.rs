@@ -15,8 +15,10 @@ mod i18n;
 mod layout;
 pub mod limits;
 mod pages;
+pub mod proxy;
 mod security;
 pub mod server;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -33,8 +35,8 @@ pub use i18n::Lang;
 pub struct WebConfig {
     /// Whether the shop is reached over HTTPS (cookies get `Secure`).
     pub secure_cookies: bool,
-    /// Reverse proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` are believed.
+    pub trusted_proxies: proxy::TrustedProxies,
     /// Per-source limit on state-changing requests.
     pub form_rate: limits::RateLimit,
 }
@@ -44,7 +46,7 @@ impl WebConfig {
     pub fn new(secure_cookies: bool) -> WebConfig {
         WebConfig {
             secure_cookies,
-            trusted_proxies: Vec::new(),
+            trusted_proxies: proxy::TrustedProxies::default(),
             form_rate: limits::RateLimit::default(),
         }
     }
@@ -72,8 +74,27 @@ impl AppState {
 /// The longest a request may take before it is answered with 408.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Largest request body the storefront accepts (its forms are small).
+/// Largest request body of a route that declares none (the fallback).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Body limits routes declare (item 5 of the hardening issue): a route reads at most this much
+/// and answers `413` beyond. Uploads (admin issue) declare their own, larger limits.
+pub mod body_limit {
+    /// Routes that read no body.
+    pub const NONE: usize = 0;
+    /// Storefront forms: the longest, checkout, is under 4 KiB when every field is at its maximum.
+    pub const FORM: usize = 16 * 1024;
+    /// Browser CSP reports.
+    pub const REPORT: usize = 16 * 1024;
+}
+
+/// One route as declared: who may use it and how large a body it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub path: &'static str,
+    pub policy: Policy,
+    pub body_limit: usize,
+}
 
 /// Who may use a route, declared next to it (SWS-11). Later issues add customer and admin
 /// policies; a test walks [`route_table`] and checks each declaration against the router.
@@ -87,69 +108,110 @@ pub enum Policy {
     Report,
 }
 
-/// Every storefront route: path, policy, handlers.
-fn routes() -> Vec<(&'static str, Policy, MethodRouter<AppState>)> {
+/// Every storefront route: path, policy, body limit, handlers.
+fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
     use pages::{cart, catalog, checkout, home, legal, order};
-    vec![
-        ("/", Policy::Public, get(home::home_get)),
+    let route = |path, policy, body_limit, handlers| {
         (
+            RouteInfo {
+                path,
+                policy,
+                body_limit,
+            },
+            handlers,
+        )
+    };
+    use body_limit::{FORM, NONE, REPORT};
+    vec![
+        route("/", Policy::Public, NONE, get(home::home_get)),
+        route(
             "/category/{slug}",
             Policy::Public,
+            NONE,
             get(catalog::category_get),
         ),
-        ("/product/{id}", Policy::Public, get(catalog::product_get)),
-        ("/search", Policy::Public, get(catalog::search_get)),
-        ("/cart", Policy::Public, get(cart::cart_get)),
-        ("/cart/add", Policy::PublicForm, post(cart::cart_add_post)),
-        (
+        route(
+            "/product/{id}",
+            Policy::Public,
+            NONE,
+            get(catalog::product_get),
+        ),
+        route("/search", Policy::Public, NONE, get(catalog::search_get)),
+        route("/cart", Policy::Public, NONE, get(cart::cart_get)),
+        route(
+            "/cart/add",
+            Policy::PublicForm,
+            FORM,
+            post(cart::cart_add_post),
+        ),
+        route(
             "/cart/update",
             Policy::PublicForm,
+            FORM,
             post(cart::cart_update_post),
         ),
-        (
+        route(
             "/cart/remove",
             Policy::PublicForm,
+            FORM,
             post(cart::cart_remove_post),
         ),
-        (
+        route(
             "/checkout",
             Policy::PublicForm,
+            FORM,
             get(checkout::checkout_get).post(checkout::checkout_post),
         ),
-        (
+        route(
             "/checkout/confirm",
             Policy::PublicForm,
+            FORM,
             get(checkout::confirm_get).post(checkout::confirm_post),
         ),
-        ("/order/{token}", Policy::Public, get(order::order_get)),
-        (
+        route(
+            "/order/{token}",
+            Policy::Public,
+            NONE,
+            get(order::order_get),
+        ),
+        route(
             "/legal/tokushoho",
             Policy::Public,
+            NONE,
             get(legal::tokushoho_get),
         ),
-        ("/legal/privacy", Policy::Public, get(legal::privacy_get)),
-        ("/lang/{code}", Policy::Public, get(home::lang_get)),
-        ("/healthz", Policy::Public, get(home::healthz_get)),
-        ("/assets/{name}", Policy::Public, get(assets::asset_get)),
-        (
+        route(
+            "/legal/privacy",
+            Policy::Public,
+            NONE,
+            get(legal::privacy_get),
+        ),
+        route("/lang/{code}", Policy::Public, NONE, get(home::lang_get)),
+        route("/healthz", Policy::Public, NONE, get(home::healthz_get)),
+        route(
+            "/assets/{name}",
+            Policy::Public,
+            NONE,
+            get(assets::asset_get),
+        ),
+        route(
             "/placeholder/{hue}",
             Policy::Public,
+            NONE,
             get(assets::placeholder_get),
         ),
-        (
+        route(
             "/csp-report",
             Policy::Report,
+            REPORT,
             post(security::csp_report_post),
         ),
     ]
 }
 
-/// The declared policy of every route, for tests and documentation.
-pub fn route_table() -> Vec<(&'static str, Policy)> {
-    routes()
-        .into_iter()
-        .map(|(path, policy, _)| (path, policy))
-        .collect()
+/// The declaration of every route, for tests and documentation.
+pub fn route_table() -> Vec<RouteInfo> {
+    routes().into_iter().map(|(info, _)| info).collect()
 }
 
 /// The storefront router with its middleware.
@@ -163,8 +225,11 @@ pub fn router(state: AppState) -> Router {
 pub fn unhardened_router(state: AppState) -> Router {
     routes()
         .into_iter()
-        .fold(Router::new(), |r, (path, _, handlers)| {
-            r.route(path, handlers)
+        .fold(Router::new(), |r, (info, handlers)| {
+            r.route(
+                info.path,
+                handlers.layer(DefaultBodyLimit::max(info.body_limit)),
+            )
         })
         .fallback(pages::home::not_found)
         .layer(axum::middleware::from_fn_with_state(

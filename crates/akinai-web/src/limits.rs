@@ -1,5 +1,4 @@
-//! Request limits: the client address (taken from `X-Forwarded-For` only when the connection comes
-//! from a configured trusted proxy, IPA-C-9), a per-source rate limit on state-changing requests
+//! Request limits: the HTTPS redirect behind a trusted proxy, a per-source rate limit on state-changing requests
 //! answered with `429 Too Many Requests` and `Retry-After`, and a timeout for every request.
 //!
 //! The rate limit is a token bucket per client address, kept in this process: each node limits
@@ -8,16 +7,17 @@
 //! login and payment attempts.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::RETRY_AFTER;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::proxy::{client_ip, forwarded_proto};
 use crate::AppState;
 
 /// A token bucket's shape: `burst` requests at once, refilled at `per_minute`.
@@ -79,27 +79,6 @@ impl Limiter {
     }
 }
 
-/// The client's address: the connection's peer, or — when the peer is a trusted proxy — the
-/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
-pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    let peer = peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    if !trusted.contains(&peer) {
-        return peer;
-    }
-    let forwarded: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    forwarded
-        .into_iter()
-        .rev()
-        .find(|ip| !trusted.contains(ip))
-        .unwrap_or(peer)
-}
-
 /// Middleware (IPA-C-9): behind a trusted TLS-terminating proxy that reports a plain-HTTP request
 /// (`X-Forwarded-Proto: http`), answer `301` to the same path on the configured https base URL.
 /// Only trusted proxies are believed, so a direct client cannot cause redirect loops.
@@ -114,24 +93,35 @@ pub async fn https_redirect(
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let from_proxy = peer.is_some_and(|p| state.config.trusted_proxies.contains(&p));
-        let proto = request
-            .headers()
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok());
-        if from_proxy && proto.is_some_and(|p| p.eq_ignore_ascii_case("http")) {
-            let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
-            let target = format!("{}{}", base.as_str().trim_end_matches('/'), path);
-            let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
-            if let Ok(v) = HeaderValue::from_str(&target) {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::LOCATION, v);
-            }
-            return response;
+        let proto = forwarded_proto(peer, request.headers(), &state.config.trusted_proxies);
+        if proto.as_deref() == Some("http") {
+            return redirect_to(base.as_str(), &request);
         }
     }
     next.run(request).await
+}
+
+/// `301` to the path and query of `request` on `base`.
+fn redirect_to(base: &str, request: &Request) -> Response {
+    let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    let target = format!("{}{}", base.trim_end_matches('/'), path);
+    let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
+    if let Ok(v) = HeaderValue::from_str(&target) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, v);
+    }
+    response
+}
+
+/// The router of the plain-HTTP listener next to built-in TLS (`tls.redirect_listen`): every
+/// request is answered with `301` to the same path on the https base URL, nothing else.
+pub fn redirect_router(base: String) -> axum::Router {
+    let base: std::sync::Arc<str> = base.into();
+    axum::Router::new().fallback(move |request: Request| {
+        let base = base.clone();
+        async move { redirect_to(&base, &request) }
+    })
 }
 
 /// Middleware: rate-limits state-changing requests per client address.
@@ -183,27 +173,5 @@ mod tests {
             l.take(ip, t0 + Duration::from_secs(1)).is_ok(),
             "one token per second comes back"
         );
-    }
-
-    #[test]
-    fn forwarded_addresses_count_only_behind_trusted_proxies() {
-        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
-        let mut h = HeaderMap::new();
-        h.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("203.0.113.9, 198.51.100.7"),
-        );
-        let stranger: IpAddr = "198.51.100.50".parse().unwrap();
-        assert_eq!(
-            client_ip(Some(stranger), &h, &[proxy]),
-            stranger,
-            "a spoofed header from anyone else is ignored"
-        );
-        assert_eq!(
-            client_ip(Some(proxy), &h, &[proxy]),
-            "198.51.100.7".parse::<IpAddr>().unwrap(),
-            "the address the proxy saw"
-        );
-        assert_eq!(client_ip(Some(proxy), &HeaderMap::new(), &[proxy]), proxy);
     }
 }

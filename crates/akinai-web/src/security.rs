@@ -56,8 +56,8 @@ pub async fn csp_report_post(State(state): State<crate::AppState>, request: Requ
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    let ip = crate::limits::client_ip(peer, &parts.headers, &state.config.trusted_proxies);
-    let Ok(body) = axum::body::to_bytes(body, MAX_REPORT_BYTES).await else {
+    let ip = crate::proxy::client_ip(peer, &parts.headers, &state.config.trusted_proxies);
+    let Ok(body) = axum::body::to_bytes(body, crate::body_limit::REPORT).await else {
         return crate::error::WebError::TooLarge.into_response();
     };
     match state.shop.record_csp_report(Some(ip), &body).await {
@@ -65,9 +65,6 @@ pub async fn csp_report_post(State(state): State<crate::AppState>, request: Requ
         Err(e) => crate::error::WebError::Core(e).into_response(),
     }
 }
-
-/// Largest CSP report accepted.
-const MAX_REPORT_BYTES: usize = 16 * 1024;
 
 /// Answers a panicked request with the generic error page (and logs it with the request id).
 pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {

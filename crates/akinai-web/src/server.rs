@@ -1,7 +1,8 @@
 //! The HTTP/1.1 server loop: accepts connections with their peer address, bounds how many are
 //! open at once (beyond that a new connection is closed at once rather than queued), gives every
 //! client a deadline to send its request headers (slow-loris), limits the header buffer, and
-//! shuts down gracefully. TLS terminates in front (reverse proxy) for now.
+//! shuts down gracefully. With [`serve_tls`] the same loop terminates TLS itself (see
+//! [`crate::tls`]); the TLS handshake must also finish within the header deadline.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -12,10 +13,13 @@ use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+
+use crate::tls::CertStore;
 
 /// Connection-level limits.
 #[derive(Debug, Clone, Copy)]
@@ -41,11 +45,47 @@ impl Default for ServerLimits {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// Serves `app` over plain HTTP on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ServerLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    serve_with(listener, app, limits, None, shutdown).await;
+}
+
+/// How often the certificate files are checked for a renewal.
+const CERT_CHECK_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Serves `app` over HTTPS with the certificate in `certs` until `shutdown` completes.
+pub async fn serve_tls(
+    listener: TcpListener,
+    app: Router,
+    limits: ServerLimits,
+    certs: Arc<CertStore>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), crate::tls::TlsError> {
+    let acceptor = certs.acceptor()?;
+    let reloader = tokio::spawn(async move {
+        let mut every = tokio::time::interval(CERT_CHECK_INTERVAL);
+        loop {
+            every.tick().await;
+            if let Err(e) = certs.reload_if_changed() {
+                tracing::error!(error = %e, "renewed TLS certificate not usable; keeping the old one");
+            }
+        }
+    });
+    serve_with(listener, app, limits, Some(acceptor), shutdown).await;
+    reloader.abort();
+    Ok(())
+}
+
+async fn serve_with(
+    listener: TcpListener,
+    app: Router,
+    limits: ServerLimits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -74,14 +114,22 @@ pub async fn serve(
                 req
             },
         );
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout)
-            .max_buf_size(limits.max_header_bytes.max(8192))
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+        let tls = tls.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let result = match tls {
+                None => connection(stream, service, &limits, watcher).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream));
+                    match handshake.await {
+                        Ok(Ok(stream)) => connection(stream, service, &limits, watcher).await,
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(_) => Err("TLS handshake timed out".into()),
+                    }
+                }
+            };
+            if let Err(e) = result {
                 tracing::debug!(client = %peer, error = %e, "connection ended with an error");
             }
             drop(slot);
@@ -91,4 +139,28 @@ pub async fn serve(
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(limits.shutdown_grace) => tracing::warn!("shutdown grace period over; closing open connections"),
     }
+}
+
+/// Serves one connection with the header deadline and buffer limit.
+async fn connection<I, S>(
+    io: I,
+    service: S,
+    limits: &ServerLimits,
+    watcher: Watcher,
+) -> Result<(), String>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: tower::Service<hyper::Request<Incoming>, Response = axum::response::Response>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: std::error::Error + Send + Sync + 'static,
+{
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
+    watcher.watch(connection).await.map_err(|e| e.to_string())
 }

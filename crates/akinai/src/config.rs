@@ -54,6 +54,18 @@ pub struct MailConfig {
     pub from: String,
 }
 
+/// Built-in TLS (IPA-C-9), for shops without a TLS-terminating reverse proxy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain (e.g. Let's Encrypt's `fullchain.pem`); re-read when it changes.
+    pub cert_file: PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
+    /// Optional plain-HTTP listener (e.g. `0.0.0.0:80`) that only redirects to `base_url`.
+    pub redirect_listen: Option<SocketAddr>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -78,8 +90,9 @@ pub struct Config {
     pub cache_ttl_ms: u64,
     /// Log filter, e.g. `info` or `akinai=debug,info`.
     pub log: String,
-    /// Reverse proxies (exact addresses) whose `X-Forwarded-For` is believed; empty: none.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` are believed: addresses or CIDR
+    /// ranges (`"10.0.0.0/8"`); empty: none.
+    pub trusted_proxies: Vec<akinai_web::proxy::ProxyNet>,
     /// Form posts one client address may send at once …
     pub form_burst: u32,
     /// … and per minute after that (429 with Retry-After beyond).
@@ -88,6 +101,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Seconds a client has to send its request headers (slow-loris defence).
     pub header_read_timeout_secs: u64,
+    /// Serve HTTPS on `listen` with these files; unset: plain HTTP (behind a TLS proxy).
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for Config {
@@ -112,6 +127,7 @@ impl Default for Config {
             form_per_minute: 60,
             max_connections: 1024,
             header_read_timeout_secs: 10,
+            tls: None,
         }
     }
 }
@@ -180,6 +196,12 @@ impl Config {
             self.max_connections > 0,
             "max_connections must be at least 1"
         );
+        if self.tls.is_some() {
+            anyhow::ensure!(
+                base.scheme() == "https",
+                "with [tls] the base_url must start with https://"
+            );
+        }
         anyhow::ensure!(
             self.header_read_timeout_secs > 0,
             "header_read_timeout_secs must be at least 1"
@@ -236,6 +258,21 @@ mod tests {
     }
 
     #[test]
+    fn proxies_take_addresses_and_ranges_and_tls_needs_https() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("akinai.toml");
+        std::fs::write(
+            &file,
+            "base_url = \"https://shop.example.jp\"\ntrusted_proxies = [\"10.0.0.1\", \"172.16.0.0/12\"]\n[tls]\ncert_file = \"/etc/akinai/fullchain.pem\"\nkey_file = \"/etc/akinai/privkey.pem\"\nredirect_listen = \"0.0.0.0:80\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.trusted_proxies[1].contains("172.20.1.1".parse().unwrap()));
+        assert_eq!(c.tls.unwrap().redirect_listen.unwrap().port(), 80);
+    }
+
+    #[test]
     fn unknown_keys_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("akinai.toml");
@@ -261,6 +298,9 @@ mod tests {
             "base_url = \"ftp://x\"",
             "database_url = \"mysql://x\"",
             "secret_key = \"abc\"",
+            "trusted_proxies = [\"10.0.0.0/33\"]",
+            "trusted_proxies = [\"proxy.example\"]",
+            "[tls]\ncert_file = \"c.pem\"\nkey_file = \"k.pem\"",
             "[mail]\nfrom = \"a@b.c\"\ntransport = \"smtp\"",
         ] {
             std::fs::write(&file, bad).unwrap();

@@ -146,7 +146,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         shop.clone(),
         WebConfig {
             secure_cookies: config.https(),
-            trusted_proxies: config.trusted_proxies.clone(),
+            trusted_proxies: akinai_web::proxy::TrustedProxies(config.trusted_proxies.clone()),
             form_rate: akinai_web::limits::RateLimit {
                 burst: config.form_burst,
                 per_minute: config.form_per_minute,
@@ -157,13 +157,42 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let certs = match &config.tls {
+        Some(tls) => Some(
+            akinai_web::tls::CertStore::open(&tls.cert_file, &tls.key_file)
+                .context("cannot set up TLS")?,
+        ),
+        None => None,
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
     let worker = config.worker.then(|| {
         let shop = shop.clone();
-        tokio::spawn(async move { shop.run_worker(stop_rx).await })
+        let rx = stop_rx.clone();
+        tokio::spawn(async move { shop.run_worker(rx).await })
     });
+    let redirect = match config.tls.as_ref().and_then(|t| t.redirect_listen) {
+        Some(addr) => {
+            let plain = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            println!("akinai: redirecting http://{addr} to {}", config.base_url);
+            let app = akinai_web::limits::redirect_router(config.base_url.clone());
+            let stop = stopped(stop_rx.clone());
+            Some(tokio::spawn(akinai_web::server::serve(
+                plain,
+                app,
+                akinai_web::server::ServerLimits::default(),
+                stop,
+            )))
+        }
+        None => None,
+    };
     println!(
-        "akinai: serving the shop at http://{} (store: {})",
+        "akinai: serving the shop at {}://{} (store: {})",
+        if certs.is_some() { "https" } else { "http" },
         listener.local_addr()?,
         shop.store().backend()
     );
@@ -172,14 +201,19 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),
         ..Default::default()
     };
-    akinai_web::server::serve(listener, app, limits, async {
+    let signal = async {
         shutdown_signal().await;
         tracing::info!("shutting down");
-    })
-    .await;
-    let _ = stop_tx.send(true);
-    if let Some(w) = worker {
-        let _ = w.await;
+        let _ = stop_tx.send(true);
+    };
+    match certs {
+        Some(certs) => {
+            akinai_web::server::serve_tls(listener, app, limits, certs, signal).await?;
+        }
+        None => akinai_web::server::serve(listener, app, limits, signal).await,
+    }
+    for task in [worker, redirect].into_iter().flatten() {
+        let _ = task.await;
     }
     Ok(())
 }

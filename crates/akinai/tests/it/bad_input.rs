@@ -202,7 +202,7 @@ async fn every_route_behaves_as_its_declared_policy() {
     shopper.csrf().await;
     let table = akinai_web::route_table();
     assert!(table.len() >= 17);
-    for (path, policy) in table {
+    for akinai_web::RouteInfo { path, policy, .. } in table {
         let concrete = crate::support::concrete_path(path);
         for method in ["POST", "PUT", "DELETE", "PATCH"] {
             let resp = shopper
@@ -224,6 +224,35 @@ async fn every_route_behaves_as_its_declared_policy() {
             assert_eq!(resp.status(), expected, "{method} {path} ({policy:?})");
         }
     }
+}
+
+/// Every route that takes a body declares its limit, and a body one byte over it is answered
+/// `413` before anything else happens (hardening item 5).
+#[tokio::test]
+async fn every_route_refuses_a_body_over_its_declared_limit() {
+    use akinai_web::Policy;
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let csrf = shopper.csrf().await;
+    let mut checked = 0;
+    for route in akinai_web::route_table() {
+        if route.policy == Policy::Public {
+            assert_eq!(route.body_limit, 0, "{} reads no body", route.path);
+            continue;
+        }
+        assert!(route.body_limit > 0 && route.body_limit <= akinai_web::MAX_BODY_BYTES);
+        let head = format!("csrf={csrf}&sku=1&quantity=1&pad=");
+        let fits = format!("{head}{}", "a".repeat(route.body_limit - head.len()));
+        let over = format!("{fits}a");
+        let path = crate::support::concrete_path(route.path);
+        let page = shopper.post_raw(&path, over.into_bytes()).await;
+        assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", route.path);
+        let page = shopper.post_raw(&path, fits.into_bytes()).await;
+        assert_ne!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", route.path);
+        checked += 1;
+    }
+    assert!(checked >= 6, "forms and the report endpoint were checked");
+    assert!(shopper.cart_is_empty().await, "nothing was stored");
 }
 
 /// One source posting forms faster than the limit gets 429 with Retry-After; reading pages and
@@ -370,7 +399,7 @@ async fn plain_http_behind_a_trusted_proxy_is_redirected_to_https() {
     use akinai_web::{AppState, WebConfig};
     let app = TestApp::empty().await; // base_url https://shop.example.jp
     let trusted = WebConfig {
-        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        trusted_proxies: akinai_web::proxy::TrustedProxies(vec!["127.0.0.0/8".parse().unwrap()]),
         ..WebConfig::new(true)
     };
     let addr = crate::support::serve(AppState::new(app.shop.clone(), trusted)).await;

@@ -10,4 +10,5 @@ mod mail;
 mod postgres;
 mod storefront;
 mod support;
+mod transport;
 mod vuln_suite;

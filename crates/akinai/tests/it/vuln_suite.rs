@@ -107,7 +107,7 @@ async fn injection_payloads_in_every_parameter_are_inert() {
     let mut routes = 0;
     let mut parameters = 0;
     let mut requests = 0;
-    for (path, policy) in akinai_web::route_table() {
+    for akinai_web::RouteInfo { path, policy, .. } in akinai_web::route_table() {
         if policy != akinai_web::Policy::Public {
             continue;
         }
