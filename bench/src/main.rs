@@ -143,6 +143,7 @@ async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<(Shop, std::n
         mail_from: "bench@akinai.example".into(),
         secret_key: SecretKey::generate(),
         cache_ttl: std::time::Duration::from_secs(1),
+        security: Default::default(),
     };
     let shop = Shop::new(
         store,

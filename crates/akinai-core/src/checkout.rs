@@ -45,6 +45,7 @@ impl Shop {
         secret: Option<&str>,
         input: &CheckoutInput,
     ) -> Result<(), CoreError> {
+        self.ensure_checkout_open().await?;
         let cart = self.find_cart(secret).await?.ok_or(CoreError::EmptyCart)?;
         let settings = self.settings().await?;
         let details = input
@@ -66,6 +67,7 @@ impl Shop {
 
     /// Everything the final confirmation screen must show, computed now.
     pub async fn confirmation(&self, secret: Option<&str>) -> Result<Confirmation, CoreError> {
+        self.ensure_checkout_open().await?;
         let cart = self.find_cart(secret).await?;
         let view = self.view_cart(cart.as_ref()).await?;
         let details = cart

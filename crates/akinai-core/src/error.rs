@@ -27,6 +27,12 @@ pub enum CoreError {
     CartChanged,
     #[error("not a CSP violation report")]
     InvalidReport,
+    #[error("checkout is closed until an owner acknowledges a security alert")]
+    CheckoutClosed,
+    #[error("integrity check: {0}")]
+    Integrity(String),
+    #[error("these files cannot be theme files: {}", .0.join("; "))]
+    ThemeRefused(Vec<String>),
     #[error(transparent)]
     Quote(#[from] QuoteError),
     #[error(transparent)]

@@ -6,6 +6,7 @@
 //! tests swap them, never names a storage backend, and leaves all rules to `akinai-domain`.
 #![forbid(unsafe_code)]
 
+pub mod alert;
 pub mod cache;
 pub mod cart;
 pub mod catalog;
@@ -14,6 +15,7 @@ pub mod clock;
 pub mod demo;
 mod error;
 pub mod i18n;
+pub mod integrity;
 pub mod mail;
 pub mod security;
 pub mod tokens;
@@ -45,6 +47,32 @@ pub struct ShopConfig {
     pub secret_key: tokens::SecretKey,
     /// How long settings, categories and product pages are served from memory (zero: never).
     pub cache_ttl: std::time::Duration,
+    /// Alerts, theme and tamper detection.
+    pub security: SecurityConfig,
+}
+
+/// Where alerts go and what the integrity checks watch.
+#[derive(Debug, Clone)]
+pub struct SecurityConfig {
+    /// Addresses that receive alert mail; empty: alerts go to the log and the event store only.
+    pub alert_mail_to: Vec<String>,
+    /// Directory of theme files (style sheets, images, fonts); `None`: no theme.
+    pub theme_dir: Option<std::path::PathBuf>,
+    /// Whether a theme that differs from its approved manifest closes checkout.
+    pub close_checkout_on_tamper: bool,
+    /// Further files whose change raises an alert (the executable, the configuration file).
+    pub watched_files: Vec<std::path::PathBuf>,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> SecurityConfig {
+        SecurityConfig {
+            alert_mail_to: Vec::new(),
+            theme_dir: None,
+            close_checkout_on_tamper: true,
+            watched_files: Vec::new(),
+        }
+    }
 }
 
 /// The shop's use cases.
@@ -57,6 +85,7 @@ pub struct Shop {
     /// Wakes the worker when a job was enqueued by this process.
     pub(crate) jobs_ready: Arc<Notify>,
     pub(crate) caches: Arc<Caches>,
+    pub(crate) integrity: Arc<std::sync::Mutex<integrity::IntegrityState>>,
 }
 
 /// The read caches of one process.
@@ -86,6 +115,7 @@ impl Shop {
             config,
             jobs_ready: Arc::new(Notify::new()),
             caches,
+            integrity: Arc::default(),
         }
     }
 

@@ -1,13 +1,11 @@
 //! Security events raised by the storefront. A Content-Security-Policy violation means a script,
 //! style or frame the shop did not ship tried to run on one of its pages — the signature of an
 //! injected skimmer (IPA-C-14, CCSG-V-3). Reports are bounded, stored as security events and
-//! raised as alerts in the log (target `akinai::alert`) for the operator's monitoring.
+//! raised as alerts ([`crate::alert`]: log, event store, mail).
 
 use std::net::IpAddr;
 
 use serde_json::{json, Map, Value};
-
-use akinai_store::NewSecurityEvent;
 
 use crate::{CoreError, Shop};
 
@@ -77,15 +75,13 @@ impl Shop {
                 "line": field(r, &["lineNumber", "line-number"]),
                 "sample": field(r, &["sample", "script-sample"]),
             });
-            tracing::warn!(target: "akinai::alert", kind = CSP_VIOLATION, client = ?source_ip, detail = %detail, "content security policy violation: possible injected script");
-            self.store
-                .record_security_event(&NewSecurityEvent {
-                    kind: CSP_VIOLATION.into(),
-                    at: self.clock.now(),
-                    source_ip: source_ip.map(|ip| ip.to_string()),
-                    detail,
-                })
-                .await?;
+            self.raise_alert(
+                CSP_VIOLATION,
+                "content security policy violation: possible injected script",
+                source_ip,
+                detail,
+            )
+            .await?;
             stored += 1;
         }
         Ok(stored)

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use akinai_domain::ids::OrderId;
-use akinai_store::{Job, JOB_ORDER_CONFIRMATION};
+use akinai_store::{Job, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION};
 
 use crate::mail::order_confirmation;
 use crate::tokens;
@@ -27,7 +27,7 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Why a job did not complete.
 #[derive(Debug)]
-enum JobFailure {
+pub(crate) enum JobFailure {
     /// Worth retrying (SMTP down, database busy).
     Transient(String),
     /// Retrying cannot help (unknown job kind, order gone).
@@ -49,6 +49,7 @@ impl Shop {
         };
         let outcome = match job.kind.as_str() {
             JOB_ORDER_CONFIRMATION => self.send_confirmation(&job).await,
+            JOB_ALERT_MAIL => self.send_alert(&job).await,
             other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
         };
         let done_at = self.clock.now();

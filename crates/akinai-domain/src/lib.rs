@@ -11,6 +11,7 @@ pub mod address;
 pub mod catalog;
 pub mod checkout;
 pub mod ids;
+pub mod integrity;
 pub mod money;
 pub mod order;
 pub mod pricing;

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use akinai_domain::ids::JobId;
-use akinai_store::{Job, JobStore, StoreResult, JOB_ORDER_CONFIRMATION};
+use akinai_store::{Job, JobStore, NewJob, StoreResult, JOB_ORDER_CONFIRMATION};
 
 use crate::{map_err, PgStore};
 
@@ -76,6 +76,22 @@ impl JobStore for PgStore {
         .await
         .map_err(map_err)?;
         Ok(())
+    }
+
+    async fn enqueue_job(&self, job: &NewJob) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO jobs (kind, payload, run_at, created_at, dedup_key) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&job.kind)
+        .bind(job.payload.to_string())
+        .bind(job.run_at)
+        .bind(job.run_at)
+        .bind(&job.dedup_key)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn pending_jobs(&self) -> StoreResult<i64> {

@@ -4,6 +4,7 @@
 
 mod cart;
 mod catalog;
+mod integrity;
 mod jobs;
 mod orders;
 mod security;

@@ -15,7 +15,9 @@ use akinai_domain::ids::{CartId, CategoryId, JobId, OrderId, ProductId, SkuId};
 use akinai_domain::pricing::{PricedLine, RateTotal};
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
-use akinai_store::{Cart, Job, SecurityEvent, StoreError, StoreResult};
+use akinai_store::{
+    Cart, CheckoutHold, Job, SecurityEvent, StoreError, StoreResult, ThemeManifest,
+};
 
 /// Typed column access with errors mapped to [`StoreError`].
 pub trait Columns {
@@ -246,5 +248,25 @@ pub fn security_event(r: &impl Columns, at: DateTime<Utc>) -> StoreResult<Securi
         at,
         source_ip: r.opt_text("source_ip")?,
         detail: serde_json::from_str(&r.text("detail")?).map_err(corrupt)?,
+    })
+}
+
+/// `id, files, approved_by` (the time read by the backend).
+pub fn theme_manifest(r: &impl Columns, approved_at: DateTime<Utc>) -> StoreResult<ThemeManifest> {
+    Ok(ThemeManifest {
+        id: r.int("id")?,
+        files: serde_json::from_str(&r.text("files")?).map_err(corrupt)?,
+        approved_at,
+        approved_by: r.text("approved_by")?,
+    })
+}
+
+/// `id, reason, detail` (the time read by the backend).
+pub fn checkout_hold(r: &impl Columns, raised_at: DateTime<Utc>) -> StoreResult<CheckoutHold> {
+    Ok(CheckoutHold {
+        id: r.int("id")?,
+        reason: r.text("reason")?,
+        detail: serde_json::from_str(&r.text("detail")?).map_err(corrupt)?,
+        raised_at,
     })
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use akinai_domain::ids::JobId;
-use akinai_store::{Job, JobStore, StoreResult, JOB_ORDER_CONFIRMATION};
+use akinai_store::{Job, JobStore, NewJob, StoreResult, JOB_ORDER_CONFIRMATION};
 
 use crate::{map_err, ms, SqliteStore};
 
@@ -74,6 +74,22 @@ impl JobStore for SqliteStore {
         .await
         .map_err(map_err)?;
         Ok(())
+    }
+
+    async fn enqueue_job(&self, job: &NewJob) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO jobs (kind, payload, run_at, created_at, dedup_key) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&job.kind)
+        .bind(job.payload.to_string())
+        .bind(ms(job.run_at))
+        .bind(ms(job.run_at))
+        .bind(&job.dedup_key)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn pending_jobs(&self) -> StoreResult<i64> {

@@ -10,6 +10,7 @@
 mod cart;
 mod catalog;
 mod group_commit;
+mod integrity;
 mod jobs;
 mod orders;
 mod security;

@@ -29,8 +29,8 @@ use akinai_domain::tax::{RoundingMode, TaxCategory};
 use akinai_domain::Yen;
 
 use crate::{
-    NewCategory, NewOrder, NewSecurityEvent, PlaceOrderError, Store, TokenHash,
-    JOB_ORDER_CONFIRMATION,
+    NewCategory, NewJob, NewOrder, NewSecurityEvent, PlaceOrderError, Store, TokenHash,
+    JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION,
 };
 
 /// A contract case: runs against a fresh store and panics on failure.
@@ -60,6 +60,8 @@ cases!(
     events::jobs_are_leased_retried_and_completed,
     orders::a_five_thousand_line_order_round_trips,
     events::security_events_are_recorded_and_listed_newest_first,
+    events::deduplicated_jobs_are_enqueued_once,
+    events::theme_manifests_and_checkout_holds,
 );
 
 pub(super) fn t0() -> DateTime<Utc> {

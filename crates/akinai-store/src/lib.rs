@@ -23,8 +23,8 @@ use akinai_domain::settings::ShopSettings;
 
 pub use error::{PlaceOrderError, StoreError, StoreResult};
 pub use model::{
-    Cart, Job, NewCategory, NewOrder, NewSecurityEvent, Order, Page, PlacedOrder, SecurityEvent,
-    TokenHash, JOB_ORDER_CONFIRMATION,
+    Cart, CheckoutHold, Job, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order, Page,
+    PlacedOrder, SecurityEvent, ThemeManifest, TokenHash, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION,
 };
 
 /// Read and write the catalog.
@@ -107,6 +107,34 @@ pub trait JobStore: Send + Sync {
     async fn bury_job(&self, job: JobId, now: DateTime<Utc>, error: &str) -> StoreResult<()>;
     /// Jobs not yet done nor buried.
     async fn pending_jobs(&self) -> StoreResult<i64>;
+    /// Enqueues a job; `false` when a job with the same `dedup_key` exists already.
+    async fn enqueue_job(&self, job: &NewJob) -> StoreResult<bool>;
+}
+
+/// What the shop's integrity checks keep (IPA-C-14): the approved theme, and the holds that
+/// close checkout until an owner acknowledges them.
+#[async_trait]
+pub trait IntegrityStore: Send + Sync {
+    /// Records a new approved theme manifest; it becomes the current one.
+    async fn record_theme_manifest(
+        &self,
+        files: &std::collections::BTreeMap<String, String>,
+        approved_by: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// The newest approved manifest.
+    async fn current_theme_manifest(&self) -> StoreResult<Option<ThemeManifest>>;
+    /// Closes checkout for `reason`; `false` when an open hold for it exists already.
+    async fn raise_checkout_hold(
+        &self,
+        reason: &str,
+        detail: &serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Holds not yet acknowledged, oldest first; checkout is open when there are none.
+    async fn open_checkout_holds(&self) -> StoreResult<Vec<CheckoutHold>>;
+    /// An owner acknowledges every open hold; returns how many.
+    async fn acknowledge_checkout_holds(&self, by: &str, at: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// The security event log (CSP violations now; sign-ins, locks and factor changes later).
@@ -132,7 +160,7 @@ pub trait SettingsStore: Send + Sync {
 /// Everything a backend provides.
 #[async_trait]
 pub trait Store:
-    CatalogStore + CartStore + OrderStore + JobStore + SettingsStore + SecurityStore
+    CatalogStore + CartStore + OrderStore + JobStore + SettingsStore + SecurityStore + IntegrityStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

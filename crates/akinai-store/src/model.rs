@@ -84,6 +84,40 @@ impl Order {
 /// The job kind that mails an order confirmation (受領連絡); payload `{"order_id": n}`.
 pub const JOB_ORDER_CONFIRMATION: &str = "order_confirmation";
 
+/// The job kind that mails an alert to the shop's alert addresses; payload
+/// `{"kind": …, "summary": …, "detail": …}`.
+pub const JOB_ALERT_MAIL: &str = "alert_mail";
+
+/// A job to enqueue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: DateTime<Utc>,
+    /// Jobs with the same key are enqueued once (e.g. one alert mail per kind and hour).
+    pub dedup_key: Option<String>,
+}
+
+/// An approved theme: the name and SHA-256 (hex) of every file, recorded by a deliberate theme
+/// update (command line now, the admin later).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThemeManifest {
+    pub id: i64,
+    pub files: std::collections::BTreeMap<String, String>,
+    pub approved_at: DateTime<Utc>,
+    pub approved_by: String,
+}
+
+/// A reason checkout is closed until an owner acknowledges it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckoutHold {
+    pub id: i64,
+    /// e.g. `tamper_detected`.
+    pub reason: String,
+    pub detail: serde_json::Value,
+    pub raised_at: DateTime<Utc>,
+}
+
 /// A leased background job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {

@@ -1,10 +1,11 @@
 //! Static assets, embedded in the binary and served under content-hashed names, so nothing on
 //! disk is ever served (CCSG-V-2) and browsers may cache them forever. Product image placeholders
-//! are drawn as SVG on the server until image upload arrives with the admin.
+//! are drawn as SVG on the server until image upload arrives with the admin. A shop's theme files
+//! are served from the approved in-memory copy that `akinai_core::integrity` keeps.
 
 use std::sync::OnceLock;
 
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -12,6 +13,11 @@ use sha2::{Digest, Sha256};
 use crate::error::WebError;
 
 const CSS: &str = include_str!("../assets/app.css");
+
+/// What the binary embeds: every template and asset with its SHA-256 hex (IPA-C-14).
+pub mod manifest {
+    include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
+}
 
 /// The URL path of the stylesheet, e.g. `/assets/app-1a2b3c4d5e6f7a8b.css`.
 pub fn css_path() -> &'static str {
@@ -46,6 +52,46 @@ pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {
             (CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         CSS,
+    )
+        .into_response())
+}
+
+/// The approved theme stylesheet's URL (versioned by its hash) and SRI value.
+pub fn theme_css(shop: &akinai_core::Shop) -> Option<(String, String)> {
+    use base64::Engine;
+    let file = shop.theme_file("theme.css")?;
+    Some((
+        format!("/theme/theme.css?v={}", &hex::encode(file.sha256)[..16]),
+        format!(
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD.encode(file.sha256)
+        ),
+    ))
+}
+
+/// An approved theme file's bytes, shared with the in-memory copy (no copy per request).
+struct ThemeBytes(std::sync::Arc<akinai_core::integrity::ThemeFile>);
+
+impl AsRef<[u8]> for ThemeBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0.bytes
+    }
+}
+
+/// `/theme/{name}`: an approved theme file, exactly as approved (IPA-C-14). Files on disk that
+/// were not approved, or changed since, are never served from here.
+pub async fn theme_get(
+    State(state): State<crate::AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, WebError> {
+    let file = state.shop.theme_file(&name).ok_or(WebError::NotFound)?;
+    let content_type = file.content_type;
+    Ok((
+        [
+            (CONTENT_TYPE, content_type),
+            (CACHE_CONTROL, "public, max-age=300"),
+        ],
+        axum::body::Bytes::from_owner(ThemeBytes(file)),
     )
         .into_response())
 }

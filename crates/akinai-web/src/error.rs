@@ -89,7 +89,16 @@ impl WebError {
                 "errorpage.please_check_your_order",
                 "",
             ),
-            WebError::Core(CoreError::Store(_)) | WebError::Render(_) | WebError::Panicked => (
+            WebError::Core(CoreError::CheckoutClosed) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "errorpage.checkout_closed",
+                "errorpage.checkout_closed_detail",
+            ),
+            WebError::Core(
+                CoreError::Store(_) | CoreError::Integrity(_) | CoreError::ThemeRefused(_),
+            )
+            | WebError::Render(_)
+            | WebError::Panicked => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "errorpage.something_went_wrong",
                 "",

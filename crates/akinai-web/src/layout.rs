@@ -33,6 +33,8 @@ pub struct Layout {
     pub here: String,
     pub css: &'static str,
     pub css_integrity: &'static str,
+    /// The approved theme's stylesheet (`theme.css`), as (href, SRI), if there is one.
+    pub theme_css: Option<(String, String)>,
     pub query: String,
 }
 
@@ -110,6 +112,7 @@ impl Ctx {
             here: self.here.clone(),
             css: assets::css_path(),
             css_integrity: assets::css_integrity(),
+            theme_css: assets::theme_css(shop),
             query: String::new(),
         })
     }

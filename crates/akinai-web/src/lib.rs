@@ -28,6 +28,7 @@ use axum::Router;
 
 use akinai_core::Shop;
 
+pub use assets::manifest;
 pub use i18n::Lang;
 
 /// Settings of the web layer.
@@ -193,6 +194,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             Policy::Public,
             NONE,
             get(assets::asset_get),
+        ),
+        route(
+            "/theme/{name}",
+            Policy::Public,
+            NONE,
+            get(assets::theme_get),
         ),
         route(
             "/placeholder/{hue}",

@@ -66,6 +66,35 @@ pub struct TlsConfig {
     pub redirect_listen: Option<SocketAddr>,
 }
 
+/// Alerts and tamper detection (IPA-C-14).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySection {
+    /// Addresses that receive alert mail (injected script, tampered theme, …); empty: log only.
+    pub alert_mail_to: Vec<String>,
+    /// Theme directory (style sheets, images, fonts) served under `/theme/` once approved with
+    /// `akinai theme approve`; unset: no theme.
+    pub theme_dir: Option<PathBuf>,
+    /// Close checkout when the theme differs from the approved one, until acknowledged.
+    pub close_checkout_on_tamper: bool,
+    /// Seconds between integrity checks.
+    pub integrity_check_secs: u64,
+    /// Alert when the akinai executable changes on disk.
+    pub watch_executable: bool,
+}
+
+impl Default for SecuritySection {
+    fn default() -> SecuritySection {
+        SecuritySection {
+            alert_mail_to: Vec::new(),
+            theme_dir: None,
+            close_checkout_on_tamper: true,
+            integrity_check_secs: 60,
+            watch_executable: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -103,6 +132,7 @@ pub struct Config {
     pub header_read_timeout_secs: u64,
     /// Serve HTTPS on `listen` with these files; unset: plain HTTP (behind a TLS proxy).
     pub tls: Option<TlsConfig>,
+    pub security: SecuritySection,
 }
 
 impl Default for Config {
@@ -128,6 +158,7 @@ impl Default for Config {
             max_connections: 1024,
             header_read_timeout_secs: 10,
             tls: None,
+            security: SecuritySection::default(),
         }
     }
 }
@@ -202,6 +233,16 @@ impl Config {
                 "with [tls] the base_url must start with https://"
             );
         }
+        for addr in &self.security.alert_mail_to {
+            anyhow::ensure!(
+                akinai_domain::address::Email::parse(addr).is_ok(),
+                "security.alert_mail_to: `{addr}` is not a mail address"
+            );
+        }
+        anyhow::ensure!(
+            self.security.integrity_check_secs > 0,
+            "security.integrity_check_secs must be at least 1"
+        );
         anyhow::ensure!(
             self.header_read_timeout_secs > 0,
             "header_read_timeout_secs must be at least 1"
@@ -211,6 +252,20 @@ impl Config {
 
     pub fn base_url(&self) -> anyhow::Result<url::Url> {
         url::Url::parse(&self.base_url).context("base_url is not a URL")
+    }
+
+    /// The use cases' view of the `[security]` section.
+    pub fn security(&self) -> akinai_core::SecurityConfig {
+        let exe = std::env::current_exe().ok();
+        akinai_core::SecurityConfig {
+            alert_mail_to: self.security.alert_mail_to.clone(),
+            theme_dir: self.security.theme_dir.clone(),
+            close_checkout_on_tamper: self.security.close_checkout_on_tamper,
+            watched_files: exe
+                .filter(|_| self.security.watch_executable)
+                .into_iter()
+                .collect(),
+        }
     }
 
     /// Whether the shop is served over HTTPS (cookies get `Secure`).
@@ -301,6 +356,8 @@ mod tests {
             "trusted_proxies = [\"10.0.0.0/33\"]",
             "trusted_proxies = [\"proxy.example\"]",
             "[tls]\ncert_file = \"c.pem\"\nkey_file = \"k.pem\"",
+            "[security]\nalert_mail_to = [\"not an address\"]",
+            "[security]\nintegrity_check_secs = 0",
             "[mail]\nfrom = \"a@b.c\"\ntransport = \"smtp\"",
         ] {
             std::fs::write(&file, bad).unwrap();

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod ops;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -107,6 +108,7 @@ pub async fn build_shop(config: &Config) -> anyhow::Result<Shop> {
         mail_from: config.mail.from.clone(),
         secret_key: secret_key(config)?,
         cache_ttl: std::time::Duration::from_millis(config.cache_ttl_ms),
+        security: config.security(),
     };
     Ok(Shop::new(
         store,
@@ -173,6 +175,12 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         let rx = stop_rx.clone();
         tokio::spawn(async move { shop.run_worker(rx).await })
     });
+    let integrity = {
+        let shop = shop.clone();
+        let rx = stop_rx.clone();
+        let every = std::time::Duration::from_secs(config.security.integrity_check_secs);
+        tokio::spawn(async move { shop.run_integrity_checks(every, rx).await })
+    };
     let redirect = match config.tls.as_ref().and_then(|t| t.redirect_listen) {
         Some(addr) => {
             let plain = tokio::net::TcpListener::bind(addr)
@@ -212,6 +220,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         }
         None => akinai_web::server::serve(listener, app, limits, signal).await,
     }
+    let _ = integrity.await;
     for task in [worker, redirect].into_iter().flatten() {
         let _ = task.await;
     }

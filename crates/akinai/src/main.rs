@@ -4,6 +4,8 @@
 //! akinai serve [--demo] [--listen ADDR] [--data-dir DIR] [--config FILE]
 //! akinai migrate [--data-dir DIR] [--config FILE]
 //! akinai config check [--config FILE]
+//! akinai theme approve --by NAME
+//! akinai integrity check | acknowledge --by NAME | manifest
 //! ```
 #![forbid(unsafe_code)]
 
@@ -50,6 +52,40 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Theme commands.
+    Theme {
+        #[command(subcommand)]
+        command: ThemeCommand,
+    },
+    /// Tamper detection commands.
+    Integrity {
+        #[command(subcommand)]
+        command: IntegrityCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ThemeCommand {
+    /// Approve the theme directory as it is now (a recorded theme update).
+    Approve {
+        /// Who approves (recorded with the manifest).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum IntegrityCommand {
+    /// Compare the theme with its approved manifest; exit 1 on a difference or closed checkout.
+    Check,
+    /// Acknowledge tamper alerts and open checkout again.
+    Acknowledge {
+        /// Who acknowledges (recorded).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// Print the SHA-256 of the executable and of every embedded template and asset.
+    Manifest,
 }
 
 #[derive(Subcommand)]
@@ -93,10 +129,29 @@ fn main() -> ExitCode {
             Command::Config {
                 command: ConfigCommand::Check,
             } => akinai::config_check(&config).await,
+            Command::Theme {
+                command: ThemeCommand::Approve { by },
+            } => akinai::ops::theme_approve(&config, &by).await,
+            Command::Integrity { command } => match command {
+                IntegrityCommand::Check => {
+                    return akinai::ops::integrity_check(&config).await.map(|clean| {
+                        if clean {
+                            ExitCode::SUCCESS
+                        } else {
+                            ExitCode::from(1)
+                        }
+                    })
+                }
+                IntegrityCommand::Acknowledge { by } => {
+                    akinai::ops::integrity_acknowledge(&config, &by).await
+                }
+                IntegrityCommand::Manifest => akinai::ops::integrity_manifest(),
+            },
         }
+        .map(|()| ExitCode::SUCCESS)
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("akinai: {e:#}");
             ExitCode::FAILURE

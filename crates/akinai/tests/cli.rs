@@ -145,3 +145,65 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
     assert!(!out.status.success(), "a taken port is an error");
     drop(taken);
 }
+
+/// IPA-C-14 from the operator's side: the binary prints the hash of everything it embeds;
+/// `theme approve` records the theme, `integrity check` exits 0 while it matches and 1 after a
+/// change (which also closes checkout), `integrity acknowledge` opens checkout again.
+#[test]
+fn integrity_commands_approve_check_and_acknowledge() {
+    let out = akinai(&["integrity", "manifest"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("embedded:templates/checkout.html"), "{text}");
+    assert!(text.contains("embedded:assets/app.css"));
+    assert!(text
+        .lines()
+        .all(|l| l.len() > 65 && l.as_bytes()[64] == b' '));
+
+    let dir = tempfile::tempdir().unwrap();
+    let theme = dir.path().join("theme");
+    std::fs::create_dir(&theme).unwrap();
+    std::fs::write(theme.join("theme.css"), "body{}").unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .args(["--data-dir", data.to_str().unwrap()])
+            .env("AKINAI__SECURITY__THEME_DIR", &theme)
+            .env("AKINAI__LOG", "error")
+            .env_remove("AKINAI__DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let check = run(&["integrity", "check"]);
+    assert_eq!(check.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&check.stdout).contains("not approved"));
+    let approve = run(&["theme", "approve", "--by", "owner@example.jp"]);
+    assert!(
+        approve.status.success(),
+        "{}",
+        String::from_utf8_lossy(&approve.stderr)
+    );
+    assert!(String::from_utf8_lossy(&approve.stdout).contains("1 files"));
+    assert_eq!(run(&["integrity", "check"]).status.code(), Some(0));
+    std::fs::write(
+        theme.join("theme.css"),
+        "body{background:url(//evil.example)}",
+    )
+    .unwrap();
+    let check = run(&["integrity", "check"]);
+    assert_eq!(check.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(
+        text.contains("modified: theme.css") && text.contains("checkout: CLOSED"),
+        "{text}"
+    );
+    let ack = run(&["integrity", "acknowledge", "--by", "owner@example.jp"]);
+    assert!(String::from_utf8_lossy(&ack.stdout).contains("1 checkout hold(s) acknowledged"));
+    std::fs::write(theme.join("theme.css"), "body{}").unwrap();
+    assert_eq!(
+        run(&["integrity", "check"]).status.code(),
+        Some(0),
+        "restored and open"
+    );
+}

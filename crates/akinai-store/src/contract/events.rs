@@ -93,3 +93,91 @@ pub(super) async fn security_events_are_recorded_and_listed_newest_first(store: 
         "limit"
     );
 }
+
+pub(super) async fn deduplicated_jobs_are_enqueued_once(store: Arc<dyn Store>) {
+    let job = |key: Option<&str>| NewJob {
+        kind: JOB_ALERT_MAIL.into(),
+        payload: serde_json::json!({ "kind": "csp_violation" }),
+        run_at: t0(),
+        dedup_key: key.map(str::to_string),
+    };
+    assert!(store.enqueue_job(&job(Some("alert:csp:1"))).await.unwrap());
+    assert!(!store.enqueue_job(&job(Some("alert:csp:1"))).await.unwrap());
+    assert!(store.enqueue_job(&job(Some("alert:csp:2"))).await.unwrap());
+    assert!(store.enqueue_job(&job(None)).await.unwrap());
+    assert!(
+        store.enqueue_job(&job(None)).await.unwrap(),
+        "no key, no dedup"
+    );
+    assert_eq!(store.pending_jobs().await.unwrap(), 4);
+    let claimed = store
+        .claim_job(t0(), t0() + Duration::minutes(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.kind, JOB_ALERT_MAIL);
+    assert_eq!(claimed.payload["kind"], "csp_violation");
+    store.complete_job(claimed.id, t0()).await.unwrap();
+    assert!(
+        !store.enqueue_job(&job(Some("alert:csp:1"))).await.unwrap(),
+        "a done job still holds its key"
+    );
+}
+
+pub(super) async fn theme_manifests_and_checkout_holds(store: Arc<dyn Store>) {
+    assert!(store.current_theme_manifest().await.unwrap().is_none());
+    let mut files = std::collections::BTreeMap::new();
+    files.insert("theme.css".to_string(), "ab".repeat(32));
+    let first = store
+        .record_theme_manifest(&files, "owner@example.jp", t0())
+        .await
+        .unwrap();
+    files.insert("logo.png".to_string(), "cd".repeat(32));
+    let second = store
+        .record_theme_manifest(&files, "owner@example.jp", t0() + Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(second > first);
+    let current = store.current_theme_manifest().await.unwrap().unwrap();
+    assert_eq!(current.id, second);
+    assert_eq!(current.files, files);
+    assert_eq!(current.approved_at, t0() + Duration::hours(1));
+
+    assert!(store.open_checkout_holds().await.unwrap().is_empty());
+    let detail = serde_json::json!({ "changed": ["theme.css"] });
+    assert!(store
+        .raise_checkout_hold("tamper_detected", &detail, t0())
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .raise_checkout_hold("tamper_detected", &detail, t0())
+            .await
+            .unwrap(),
+        "one open hold per reason"
+    );
+    assert!(store
+        .raise_checkout_hold("card_testing", &serde_json::json!({}), t0())
+        .await
+        .unwrap());
+    let open = store.open_checkout_holds().await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert_eq!(open[0].reason, "tamper_detected");
+    assert_eq!(open[0].detail, detail);
+    assert_eq!(open[0].raised_at, t0());
+    assert_eq!(
+        store
+            .acknowledge_checkout_holds("owner@example.jp", t0())
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(store.open_checkout_holds().await.unwrap().is_empty());
+    assert!(
+        store
+            .raise_checkout_hold("tamper_detected", &detail, t0())
+            .await
+            .unwrap(),
+        "after acknowledgement the same reason can close checkout again"
+    );
+}

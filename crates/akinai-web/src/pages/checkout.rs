@@ -288,6 +288,7 @@ pub fn format_date(t: Tr, d: chrono::NaiveDate) -> String {
 }
 
 pub async fn checkout_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    state.shop.ensure_checkout_open().await?;
     let cart = state.shop.find_cart(ctx.cart()).await?;
     if state.shop.view_cart(cart.as_ref()).await?.is_empty() {
         return Ok(ctx.redirect("/cart"));

@@ -6,6 +6,7 @@
 mod bad_input;
 mod checkout;
 mod concurrency;
+mod integrity;
 mod mail;
 mod postgres;
 mod storefront;

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
 use akinai_core::tokens::SecretKey;
-use akinai_core::{FileMailer, FixedClock, Mailer, Shop, ShopConfig};
+use akinai_core::{FileMailer, FixedClock, Mailer, SecurityConfig, Shop, ShopConfig};
 use akinai_domain::ids::SkuId;
 use akinai_sqlite::SqliteStore;
 use akinai_store::Store;
@@ -66,12 +66,26 @@ impl TestApp {
     /// A shop with no products whose mail goes through the mailer `make` builds for the mail
     /// directory.
     pub async fn with_mailer(make: impl FnOnce(PathBuf) -> Arc<dyn Mailer>) -> TestApp {
+        TestApp::configured(make, SecurityConfig::default()).await
+    }
+
+    /// A shop with the demo catalog and these alert and integrity settings.
+    pub async fn with_security(security: SecurityConfig) -> TestApp {
+        let app = TestApp::configured(|dir| Arc::new(FileMailer::new(dir)), security).await;
+        app.seed().await;
+        app
+    }
+
+    async fn configured(
+        make: impl FnOnce(PathBuf) -> Arc<dyn Mailer>,
+        security: SecurityConfig,
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("akinai.db"))
             .await
             .unwrap();
         store.migrate().await.unwrap();
-        TestApp::start(Arc::new(store), dir, make).await
+        TestApp::start(Arc::new(store), dir, make, security).await
     }
 
     /// A shop on a fresh PostgreSQL database, or `None` (with a note) when no server is
@@ -114,6 +128,7 @@ impl TestApp {
             Arc::new(store.clone()),
             tempfile::tempdir().unwrap(),
             |dir| Arc::new(FileMailer::new(dir)),
+            SecurityConfig::default(),
         )
         .await;
         Some((
@@ -130,6 +145,7 @@ impl TestApp {
         store: Arc<dyn Store>,
         dir: tempfile::TempDir,
         make: impl FnOnce(PathBuf) -> Arc<dyn Mailer>,
+        security: SecurityConfig,
     ) -> TestApp {
         let mail_dir = dir.path().join("mail");
         let config = ShopConfig {
@@ -137,6 +153,7 @@ impl TestApp {
             mail_from: "shop@example.jp".into(),
             secret_key: SecretKey::generate(),
             cache_ttl: std::time::Duration::ZERO,
+            security,
         };
         let clock = Arc::new(FixedClock::new(test_now()));
         let shop = Shop::new(store.clone(), make(mail_dir.clone()), clock.clone(), config);
