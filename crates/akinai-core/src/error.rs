@@ -31,6 +31,10 @@ pub enum CoreError {
     CheckoutClosed,
     #[error("integrity check: {0}")]
     Integrity(String),
+    #[error("the upload contains malware")]
+    UploadRejected,
+    #[error("the upload could not be scanned for malware")]
+    ScannerUnavailable,
     #[error("these files cannot be theme files: {}", .0.join("; "))]
     ThemeRefused(Vec<String>),
     #[error(transparent)]

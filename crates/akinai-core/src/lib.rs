@@ -19,6 +19,7 @@ pub mod integrity;
 pub mod mail;
 pub mod security;
 pub mod tokens;
+pub mod upload_scan;
 pub mod worker;
 
 use std::sync::Arc;
@@ -62,6 +63,8 @@ pub struct SecurityConfig {
     pub close_checkout_on_tamper: bool,
     /// Further files whose change raises an alert (the executable, the configuration file).
     pub watched_files: Vec<std::path::PathBuf>,
+    /// ClamAV daemon that scans uploads (fail-closed); `None`: uploads are not scanned.
+    pub clamd: Option<upload_scan::ClamdAddr>,
 }
 
 impl Default for SecurityConfig {
@@ -71,6 +74,7 @@ impl Default for SecurityConfig {
             theme_dir: None,
             close_checkout_on_tamper: true,
             watched_files: Vec::new(),
+            clamd: None,
         }
     }
 }

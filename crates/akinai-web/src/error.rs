@@ -94,6 +94,16 @@ impl WebError {
                 "errorpage.checkout_closed",
                 "errorpage.checkout_closed_detail",
             ),
+            WebError::Core(CoreError::UploadRejected) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "errorpage.upload_rejected",
+                "",
+            ),
+            WebError::Core(CoreError::ScannerUnavailable) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "errorpage.upload_not_scanned",
+                "",
+            ),
             WebError::Core(
                 CoreError::Store(_) | CoreError::Integrity(_) | CoreError::ThemeRefused(_),
             )

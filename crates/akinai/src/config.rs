@@ -81,6 +81,9 @@ pub struct SecuritySection {
     pub integrity_check_secs: u64,
     /// Alert when the akinai executable changes on disk.
     pub watch_executable: bool,
+    /// ClamAV daemon that scans every upload, fail-closed (CCSG-V-4):
+    /// `unix:/run/clamav/clamd.ctl` or `tcp:127.0.0.1:3310`; unset: uploads are not scanned.
+    pub clamd: Option<String>,
 }
 
 impl Default for SecuritySection {
@@ -91,6 +94,7 @@ impl Default for SecuritySection {
             close_checkout_on_tamper: true,
             integrity_check_secs: 60,
             watch_executable: true,
+            clamd: None,
         }
     }
 }
@@ -239,6 +243,11 @@ impl Config {
                 "security.alert_mail_to: `{addr}` is not a mail address"
             );
         }
+        if let Some(clamd) = &self.security.clamd {
+            clamd
+                .parse::<akinai_core::upload_scan::ClamdAddr>()
+                .map_err(|e| anyhow::anyhow!("security.clamd: {e}"))?;
+        }
         anyhow::ensure!(
             self.security.integrity_check_secs > 0,
             "security.integrity_check_secs must be at least 1"
@@ -265,6 +274,7 @@ impl Config {
                 .filter(|_| self.security.watch_executable)
                 .into_iter()
                 .collect(),
+            clamd: self.security.clamd.as_deref().and_then(|c| c.parse().ok()),
         }
     }
 
@@ -358,6 +368,7 @@ mod tests {
             "[tls]\ncert_file = \"c.pem\"\nkey_file = \"k.pem\"",
             "[security]\nalert_mail_to = [\"not an address\"]",
             "[security]\nintegrity_check_secs = 0",
+            "[security]\nclamd = \"/run/clamav/clamd.ctl\"",
             "[mail]\nfrom = \"a@b.c\"\ntransport = \"smtp\"",
         ] {
             std::fs::write(&file, bad).unwrap();

@@ -175,6 +175,14 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         let rx = stop_rx.clone();
         tokio::spawn(async move { shop.run_worker(rx).await })
     });
+    if let Some(addr) = shop.config().security.clamd.clone() {
+        match akinai_core::upload_scan::Clamd::new(addr).ping().await {
+            Ok(()) => println!("akinai: uploads are scanned by clamd"),
+            Err(e) => {
+                tracing::error!(error = %e, "clamd is not answering; uploads will be refused until it does")
+            }
+        }
+    }
     let integrity = {
         let shop = shop.clone();
         let rx = stop_rx.clone();

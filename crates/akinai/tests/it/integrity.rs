@@ -28,7 +28,7 @@ fn security(theme: &Path, close: bool) -> SecurityConfig {
         alert_mail_to: vec!["owner@example.jp".into()],
         theme_dir: Some(theme.to_path_buf()),
         close_checkout_on_tamper: close,
-        watched_files: Vec::new(),
+        ..SecurityConfig::default()
     }
 }
 
