@@ -30,6 +30,7 @@ use akinai_core::Shop;
 
 pub use assets::manifest;
 pub use i18n::Lang;
+pub use security::CspNonce;
 
 /// Settings of the web layer.
 #[derive(Debug, Clone)]

@@ -1,9 +1,10 @@
 //! Security headers on every response (SWS-5, SWS-9): a Content-Security-Policy that starts from
 //! `default-src 'none'` and allows only first-party styles, images and form targets (the
 //! storefront runs no script at all), no framing, no MIME sniffing, a strict referrer policy.
-//! Over HTTPS, `Strict-Transport-Security` (IPA-C-9). A panic in a handler becomes a generic 500
-//! page with a request id, never a dropped connection or a stack trace. The hardening issue
-//! extends this (nonces, reports); the baseline is here from day one.
+//! Over HTTPS, `Strict-Transport-Security` (IPA-C-9). Every response gets its own CSP nonce
+//! ([`CspNonce`]): outside checkout only scripts carrying it may run; checkout pages allow no
+//! script at all. A panic in a handler becomes a generic 500 page with a request id, never a
+//! dropped connection or a stack trace.
 
 use std::any::Any;
 
@@ -15,13 +16,49 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+/// The policy's fixed part: nothing by default; first-party styles, images and form targets; no
+/// framing, no `<base>`; violations reported to `/csp-report`.
+const CSP_BASE: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'; report-uri /csp-report";
+
+/// The per-request CSP nonce (128 random bits, base64). A page that needs an inline or
+/// first-party script marks it with this nonce; nothing else can run, since an injected script
+/// cannot know it. Handlers read it from the request extensions.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+impl CspNonce {
+    fn generate() -> CspNonce {
+        use base64::Engine;
+        use rand::RngCore;
+        let mut b = [0u8; 16];
+        rand::rng().fill_bytes(&mut b);
+        CspNonce(base64::engine::general_purpose::STANDARD.encode(b))
+    }
+}
+
+/// Checkout and payment pages: no script at all, not even with the nonce (the card-skimming
+/// target; CCSG-V-3).
+fn scriptless(path: &str) -> bool {
+    path == "/checkout" || path.starts_with("/checkout/")
+}
+
+/// The Content-Security-Policy for a request to `path` with `nonce`.
+pub fn csp(path: &str, nonce: &CspNonce) -> String {
+    if scriptless(path) {
+        CSP_BASE.to_string()
+    } else {
+        format!("{CSP_BASE}; script-src 'nonce-{}'", nonce.0)
+    }
+}
 
 /// HSTS for a year, sent only when the shop is served over HTTPS.
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 
-pub async fn headers(State(https): State<bool>, request: Request, next: Next) -> Response {
+pub async fn headers(State(https): State<bool>, mut request: Request, next: Next) -> Response {
+    let nonce = CspNonce::generate();
+    let policy = csp(request.uri().path(), &nonce);
+    request.extensions_mut().insert(nonce);
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     if https {
@@ -30,7 +67,9 @@ pub async fn headers(State(https): State<bool>, request: Request, next: Next) ->
             HeaderValue::from_static(HSTS),
         );
     }
-    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        h.insert(CONTENT_SECURITY_POLICY, v);
+    }
     h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
@@ -112,6 +151,47 @@ mod tests {
             !body.contains("kaboom") && !body.contains("secret internals"),
             "no internals leak"
         );
+    }
+
+    /// SWS-5 / CCSG-V-3: a fresh 128-bit nonce on every response; checkout pages allow no
+    /// script at all.
+    #[tokio::test]
+    async fn every_response_gets_its_own_nonce_and_checkout_none() {
+        let app = || {
+            crate::harden(
+                Router::new()
+                    .route("/", get(|| async { "ok" }))
+                    .route("/checkout/confirm", get(|| async { "ok" })),
+                false,
+            )
+        };
+        let policy = |r: &axum::response::Response| {
+            r.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        let (a, b) = (
+            policy(&call(app(), "/").await),
+            policy(&call(app(), "/").await),
+        );
+        assert!(a.starts_with("default-src 'none';"));
+        let nonce = |p: &str| {
+            p.split("'nonce-")
+                .nth(1)
+                .and_then(|n| n.split('\'').next())
+                .map(str::to_string)
+                .unwrap()
+        };
+        assert_ne!(nonce(&a), nonce(&b));
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(nonce(&a))
+            .unwrap();
+        assert_eq!(raw.len(), 16);
+        let checkout = policy(&call(app(), "/checkout/confirm").await);
+        assert!(!checkout.contains("script-src"), "{checkout}");
+        assert!(checkout.contains("default-src 'none'"));
     }
 
     #[tokio::test]

@@ -52,6 +52,11 @@ async fn a_guest_buys_through_real_pages_in_chromium() {
     assert!(b.source().await.contains("本革ベルト"));
     b.click("a[href='/checkout']").await;
     b.wait_for_url("/checkout").await;
+    assert_eq!(
+        b.scripts().await,
+        (0, 0),
+        "CCSG-V-3: checkout loads no script"
+    );
     for (field, value) in [
         ("name", "山田 花子"),
         ("name_kana", "やまだ はなこ"),
@@ -69,6 +74,11 @@ async fn a_guest_buys_through_real_pages_in_chromium() {
     b.click("form.checkout button[type=submit]").await;
     b.wait_for_url("/checkout/confirm").await;
     let confirm = b.source().await;
+    assert_eq!(
+        b.scripts().await,
+        (0, 0),
+        "CCSG-V-3: confirmation loads no script"
+    );
     assert!(
         confirm.contains("ご注文内容の確認")
             && confirm.contains("代金引換")

@@ -191,6 +191,32 @@ impl Browser {
         .await;
     }
 
+    /// Runs `script` in the page (through the driver, outside the page's CSP) and returns its
+    /// value.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await["value"]
+            .clone()
+    }
+
+    /// How many script elements the page has and how many script resources it loaded.
+    pub async fn scripts(&self) -> (u64, u64) {
+        let v = self
+            .execute(
+                "return [document.scripts.length, performance.getEntriesByType('resource')\
+                 .filter(e => e.initiatorType === 'script').length];",
+            )
+            .await;
+        (
+            v[0].as_u64().unwrap_or(u64::MAX),
+            v[1].as_u64().unwrap_or(u64::MAX),
+        )
+    }
+
     pub async fn dismiss_dialog(&self) {
         self.call(reqwest::Method::POST, "/alert/dismiss", Some(json!({})))
             .await;
