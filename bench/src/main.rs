@@ -144,6 +144,7 @@ async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<(Shop, std::n
         secret_key: SecretKey::generate(),
         cache_ttl: std::time::Duration::from_secs(1),
         security: Default::default(),
+        accounts: Default::default(),
     };
     let shop = Shop::new(
         store,

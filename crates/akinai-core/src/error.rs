@@ -31,6 +31,16 @@ pub enum CoreError {
     CheckoutClosed,
     #[error("integrity check: {0}")]
     Integrity(String),
+    #[error("too busy; try again shortly")]
+    Busy,
+    #[error("wrong e-mail address or password")]
+    LoginFailed,
+    #[error("too many attempts; try again after {0}")]
+    TryLater(chrono::DateTime<chrono::Utc>),
+    #[error("invalid form")]
+    InvalidForm(Vec<(&'static str, &'static str)>),
+    #[error("the link is invalid, used or expired")]
+    LinkInvalid,
     #[error("the upload contains malware")]
     UploadRejected,
     #[error("the upload could not be scanned for malware")]

@@ -6,6 +6,7 @@
 //! tests swap them, never names a storage backend, and leaves all rules to `akinai-domain`.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod alert;
 pub mod cache;
 pub mod cart;
@@ -50,6 +51,8 @@ pub struct ShopConfig {
     pub cache_ttl: std::time::Duration,
     /// Alerts, theme and tamper detection.
     pub security: SecurityConfig,
+    /// Customer accounts: sessions, throttling, password hashing.
+    pub accounts: accounts::AccountsConfig,
 }
 
 /// Where alerts go and what the integrity checks watch.
@@ -90,6 +93,7 @@ pub struct Shop {
     pub(crate) jobs_ready: Arc<Notify>,
     pub(crate) caches: Arc<Caches>,
     pub(crate) integrity: Arc<std::sync::Mutex<integrity::IntegrityState>>,
+    pub(crate) hasher: Arc<accounts::Hasher>,
 }
 
 /// The read caches of one process.
@@ -107,6 +111,7 @@ impl Shop {
         config: ShopConfig,
     ) -> Shop {
         let ttl = config.cache_ttl;
+        let hasher = accounts::Hasher::new(config.accounts.hash);
         let caches = Arc::new(Caches {
             settings: TtlCache::new(ttl, 1),
             categories: TtlCache::new(ttl, 1),
@@ -120,6 +125,7 @@ impl Shop {
             jobs_ready: Arc::new(Notify::new()),
             caches,
             integrity: Arc::default(),
+            hasher,
         }
     }
 

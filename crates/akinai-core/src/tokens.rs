@@ -70,9 +70,16 @@ impl std::fmt::Debug for SecretKey {
 /// Neither the database (which holds only its hash) nor the cart cookie reveals it, yet a repeated
 /// "place order" request and the mail worker can both derive it again.
 pub fn status_token_for_cart(key: &SecretKey, cart_id: CartId) -> NewToken {
+    derive(key, &format!("akinai/order-status/v1/{}", cart_id.0))
+}
+
+/// A token derived from `label` under the server key (HMAC-SHA256). Used where a job must
+/// rebuild a link the database alone cannot: the database holds the label's nonce and the
+/// token's hash, never the secret.
+pub fn derive(key: &SecretKey, label: &str) -> NewToken {
     let mut mac = Hmac::<Sha256>::new_from_slice(&key.0)
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-    mac.update(format!("akinai/order-status/v1/{}", cart_id.0).as_bytes());
+    mac.update(label.as_bytes());
     let secret = hex::encode(mac.finalize().into_bytes());
     let hash = hash(&secret);
     NewToken { secret, hash }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use akinai_domain::ids::OrderId;
-use akinai_store::{Job, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION};
+use akinai_store::{Job, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION};
 
 use crate::mail::order_confirmation;
 use crate::tokens;
@@ -50,6 +50,7 @@ impl Shop {
         let outcome = match job.kind.as_str() {
             JOB_ORDER_CONFIRMATION => self.send_confirmation(&job).await,
             JOB_ALERT_MAIL => self.send_alert(&job).await,
+            JOB_ACCOUNT_MAIL => self.send_account_mail(&job).await,
             other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
         };
         let done_at = self.clock.now();

@@ -131,6 +131,7 @@ async fn new_shop(dir: &Path, clamd: Option<ClamdAddr>) -> Shop {
                 clamd,
                 ..SecurityConfig::default()
             },
+            accounts: Default::default(),
         },
     )
 }

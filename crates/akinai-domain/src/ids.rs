@@ -41,3 +41,11 @@ int_id!(
     /// A background job in the outbox.
     JobId
 );
+int_id!(
+    /// A customer account (会員).
+    CustomerId
+);
+int_id!(
+    /// A customer's login session.
+    SessionId
+);

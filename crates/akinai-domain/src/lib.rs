@@ -7,6 +7,7 @@
 //! crate, so the rules can be unit- and property-tested in isolation and reused by every layer.
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod address;
 pub mod catalog;
 pub mod checkout;

@@ -2,6 +2,7 @@
 //! share one database. Chosen by a `postgres://` database URL; owns its own migrations.
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod cart;
 mod catalog;
 mod integrity;

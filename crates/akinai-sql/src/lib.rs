@@ -12,11 +12,13 @@ use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use akinai_domain::catalog::{Category, ProductSummary, Quantity, Sku, SkuForSale};
 use akinai_domain::ids::{CartId, CategoryId, JobId, OrderId, ProductId, SkuId};
+use akinai_domain::ids::{CustomerId, SessionId};
 use akinai_domain::pricing::{PricedLine, RateTotal};
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
 use akinai_store::{
-    Cart, CheckoutHold, Job, SecurityEvent, StoreError, StoreResult, ThemeManifest,
+    Cart, CheckoutHold, Customer, Job, SecurityEvent, Session, StoreError, StoreResult,
+    ThemeManifest,
 };
 
 /// Typed column access with errors mapped to [`StoreError`].
@@ -269,4 +271,42 @@ pub fn checkout_hold(r: &impl Columns, raised_at: DateTime<Utc>) -> StoreResult<
         detail: serde_json::from_str(&r.text("detail")?).map_err(corrupt)?,
         raised_at,
     })
+}
+
+/// Reads a nullable time column the backend's way (Unix ms or `TIMESTAMPTZ`).
+pub type TimeColumn<'a> = &'a dyn Fn(&str) -> StoreResult<Option<DateTime<Utc>>>;
+
+fn required(time: TimeColumn<'_>, column: &str) -> StoreResult<DateTime<Utc>> {
+    time(column)?.ok_or_else(|| corrupt(format!("{column} is null")))
+}
+
+/// `id, email, name, password_hash, email_verified_at, created_at, last_login_at`.
+pub fn customer(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<Customer> {
+    Ok(Customer {
+        id: CustomerId(r.int("id")?),
+        email: r.text("email")?,
+        name: r.text("name")?,
+        password_hash: r.text("password_hash")?,
+        email_verified_at: time("email_verified_at")?,
+        created_at: required(time, "created_at")?,
+        last_login_at: time("last_login_at")?,
+    })
+}
+
+/// `id, customer_id, created_at, last_seen_at, expires_at, ip, user_agent`.
+pub fn session(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<Session> {
+    Ok(Session {
+        id: SessionId(r.int("id")?),
+        customer_id: CustomerId(r.int("customer_id")?),
+        created_at: required(time, "created_at")?,
+        last_seen_at: required(time, "last_seen_at")?,
+        expires_at: required(time, "expires_at")?,
+        ip: r.opt_text("ip")?,
+        user_agent: r.text("user_agent")?,
+    })
+}
+
+/// Whether a driver error is a unique-constraint violation (a duplicate key).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }

@@ -7,6 +7,7 @@
 //! group commit. Times are stored as UTC Unix milliseconds.
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod cart;
 mod catalog;
 mod group_commit;

@@ -6,6 +6,7 @@
 //! turn on; a panic is a failed case.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod catalog;
 mod events;
 mod orders;
@@ -62,6 +63,11 @@ cases!(
     events::security_events_are_recorded_and_listed_newest_first,
     events::deduplicated_jobs_are_enqueued_once,
     events::theme_manifests_and_checkout_holds,
+    accounts::customers_are_unique_by_email,
+    accounts::account_tokens_are_single_use_and_expire,
+    accounts::sessions_expire_idle_out_and_are_revoked_per_owner,
+    accounts::throttle_counters_and_source_blocks,
+    accounts::account_tokens_can_be_looked_at_without_use,
 );
 
 pub(super) fn t0() -> DateTime<Utc> {

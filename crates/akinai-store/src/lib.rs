@@ -17,14 +17,20 @@ use chrono::{DateTime, Utc};
 
 use akinai_domain::catalog::{Category, PageCursor, Product, ProductSummary, Quantity, SkuForSale};
 use akinai_domain::checkout::CheckoutDetails;
-use akinai_domain::ids::{CartId, CategoryId, JobId, OrderId, ProductId, SkuId};
+use akinai_domain::ids::{
+    CartId, CategoryId, CustomerId, JobId, OrderId, ProductId, SessionId, SkuId,
+};
 use akinai_domain::search::SearchQuery;
 use akinai_domain::settings::ShopSettings;
 
 pub use error::{PlaceOrderError, StoreError, StoreResult};
 pub use model::{
+    throttle, Customer, NewCustomer, NewSession, Session, TOKEN_RESET_PASSWORD, TOKEN_VERIFY_EMAIL,
+};
+pub use model::{
     Cart, CheckoutHold, Job, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order, Page,
-    PlacedOrder, SecurityEvent, ThemeManifest, TokenHash, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION,
+    PlacedOrder, SecurityEvent, ThemeManifest, TokenHash, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL,
+    JOB_ORDER_CONFIRMATION,
 };
 
 /// Read and write the catalog.
@@ -150,6 +156,113 @@ pub trait SecurityStore: Send + Sync {
     ) -> StoreResult<Vec<SecurityEvent>>;
 }
 
+/// Customer accounts, their sessions and one-time tokens, and the throttling counters.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates the account; `None` when the e-mail address is taken.
+    async fn create_customer(&self, customer: &NewCustomer) -> StoreResult<Option<CustomerId>>;
+    async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>>;
+    async fn customer_by_email(&self, email: &str) -> StoreResult<Option<Customer>>;
+    async fn set_password_hash(&self, id: CustomerId, hash: &str) -> StoreResult<()>;
+    async fn mark_email_verified(&self, id: CustomerId, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn record_login(&self, id: CustomerId, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Stores a one-time token (its hash) for `purpose`.
+    async fn create_account_token(
+        &self,
+        customer: CustomerId,
+        purpose: &str,
+        token: &TokenHash,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Uses a token: returns its customer once, if it exists for `purpose`, is unexpired and
+    /// unused; marks it used.
+    async fn take_account_token(
+        &self,
+        purpose: &str,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CustomerId>>;
+
+    /// The customer of a usable token (exists for `purpose`, unexpired, unused) without using it.
+    async fn account_token_customer(
+        &self,
+        purpose: &str,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CustomerId>>;
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<SessionId>;
+    /// The live session for a cookie: not revoked, not past `expires_at`, seen at or after
+    /// `idle_cutoff`.
+    async fn session_by_token(
+        &self,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> StoreResult<Option<Session>>;
+    async fn touch_session(&self, id: SessionId, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Revokes one session of `customer` (another customer's session id changes nothing).
+    async fn revoke_session(
+        &self,
+        customer: CustomerId,
+        id: SessionId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Revokes every session of `customer` but `except`; returns how many.
+    async fn revoke_sessions(
+        &self,
+        customer: CustomerId,
+        except: Option<SessionId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// The live sessions of `customer`, most recently seen first.
+    async fn sessions(
+        &self,
+        customer: CustomerId,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> StoreResult<Vec<Session>>;
+
+    async fn record_throttle_event(
+        &self,
+        kind: &str,
+        key: &str,
+        subject: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Failures (`throttle::LOGIN_FAIL`) for `email` recorded after its last success (in
+    /// recording order, so events of the same instant are ordered) and at or after `since`: how
+    /// many and the newest.
+    async fn login_failures(
+        &self,
+        email: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(u32, Option<DateTime<Utc>>)>;
+    /// Events of `kind` for `key` at or after `since`.
+    async fn count_throttle_events(
+        &self,
+        kind: &str,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u32>;
+    /// Distinct subjects of `kind` events for `key` at or after `since`.
+    async fn distinct_throttle_subjects(
+        &self,
+        kind: &str,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u32>;
+    /// Blocks a source address until `until` (extending an existing block).
+    async fn block_source(&self, ip: &str, until: DateTime<Utc>, reason: &str) -> StoreResult<()>;
+    /// The end of the block on `ip`, if it is blocked at `now`.
+    async fn source_blocked_until(
+        &self,
+        ip: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
+}
+
 /// The shop's settings document.
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
@@ -160,7 +273,14 @@ pub trait SettingsStore: Send + Sync {
 /// Everything a backend provides.
 #[async_trait]
 pub trait Store:
-    CatalogStore + CartStore + OrderStore + JobStore + SettingsStore + SecurityStore + IntegrityStore
+    CatalogStore
+    + CartStore
+    + OrderStore
+    + JobStore
+    + SettingsStore
+    + SecurityStore
+    + IntegrityStore
+    + AccountStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

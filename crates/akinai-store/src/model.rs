@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use akinai_domain::catalog::PageCursor;
 use akinai_domain::checkout::CheckoutDetails;
-use akinai_domain::ids::{CartId, CategoryId, JobId, OrderId};
+use akinai_domain::ids::{CartId, CategoryId, CustomerId, JobId, OrderId, SessionId};
 use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::pricing::{PricedLine, Totals};
 
@@ -88,6 +88,10 @@ pub const JOB_ORDER_CONFIRMATION: &str = "order_confirmation";
 /// `{"kind": …, "summary": …, "detail": …}`.
 pub const JOB_ALERT_MAIL: &str = "alert_mail";
 
+/// The job kind that mails a customer about their account; payload
+/// `{"mail": …, "customer": id, "nonce": …}`.
+pub const JOB_ACCOUNT_MAIL: &str = "account_mail";
+
 /// A job to enqueue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
@@ -146,4 +150,70 @@ pub struct SecurityEvent {
     pub at: DateTime<Utc>,
     pub source_ip: Option<String>,
     pub detail: serde_json::Value,
+}
+
+/// A customer account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub id: CustomerId,
+    /// Normalised (trimmed, lower-case) address; unique.
+    pub email: String,
+    pub name: String,
+    /// PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`): the parameters travel with the hash.
+    pub password_hash: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// A customer account to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCustomer {
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A login session (only the hash of its cookie secret is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: SessionId,
+    pub customer_id: CustomerId,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: String,
+}
+
+/// A session to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub token: TokenHash,
+    pub customer_id: CustomerId,
+    pub created_at: DateTime<Utc>,
+    /// The absolute end of the session.
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: String,
+}
+
+/// Purpose of a one-time account token: confirming the e-mail address.
+pub const TOKEN_VERIFY_EMAIL: &str = "verify_email";
+/// Purpose of a one-time account token: choosing a new password.
+pub const TOKEN_RESET_PASSWORD: &str = "reset_password";
+
+/// Throttle event kinds.
+pub mod throttle {
+    /// A failed login for the e-mail address in `key`.
+    pub const LOGIN_FAIL: &str = "login_fail";
+    /// A successful login for the e-mail address in `key` (ends a run of failures).
+    pub const LOGIN_OK: &str = "login_ok";
+    /// A failed login from the source address in `key`, the address tried in `subject`.
+    pub const LOGIN_FAIL_SOURCE: &str = "login_fail_source";
+    /// A sign-up from the source address in `key` (`key` = `*` counts all sign-ups).
+    pub const SIGNUP: &str = "signup";
+    /// A password-reset request for the address in `key`.
+    pub const RESET: &str = "reset_request";
 }

@@ -1,7 +1,7 @@
 //! The few cookies the storefront uses, read from and written to raw headers.
 //!
 //! `cart` holds only the cart's random token; `csrf` the double-submit token of forms; `lang` the
-//! chosen language. All are `HttpOnly; SameSite=Lax; Path=/`, plus `Secure` when the shop is
+//! chosen language; `sid` a customer's login session. All are `HttpOnly; SameSite=Lax; Path=/`, plus `Secure` when the shop is
 //! served over HTTPS (SWS-4).
 
 use axum::http::header::{COOKIE, SET_COOKIE};
@@ -10,6 +10,8 @@ use axum::http::{HeaderMap, HeaderValue};
 pub const CART: &str = "cart";
 pub const CSRF: &str = "csrf";
 pub const LANG: &str = "lang";
+/// A customer's login session (only its hash is stored on the server).
+pub const SESSION: &str = "sid";
 
 /// The value of cookie `name`, if sent.
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -28,6 +28,9 @@ pub enum WebError {
     Core(#[from] CoreError),
     #[error("a handler panicked")]
     Panicked,
+    /// The page needs a logged-in member; carries the path to come back to.
+    #[error("login required")]
+    LoginRequired(String),
     #[error("template: {0}")]
     Render(#[from] askama::Error),
 }
@@ -94,6 +97,24 @@ impl WebError {
                 "errorpage.checkout_closed",
                 "errorpage.checkout_closed_detail",
             ),
+            WebError::Core(CoreError::Busy) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "errorpage.busy", "")
+            }
+            WebError::Core(CoreError::TryLater(_)) => {
+                (StatusCode::TOO_MANY_REQUESTS, "errorpage.try_later", "")
+            }
+            WebError::Core(CoreError::LoginFailed) => {
+                (StatusCode::UNAUTHORIZED, "account.login_failed", "")
+            }
+            WebError::Core(CoreError::InvalidForm(_)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "errorpage.please_check_your_order",
+                "",
+            ),
+            WebError::Core(CoreError::LinkInvalid) => {
+                (StatusCode::BAD_REQUEST, "account.link_invalid", "")
+            }
+            WebError::LoginRequired(_) => (StatusCode::SEE_OTHER, "nav.login", ""),
             WebError::Core(CoreError::UploadRejected) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "errorpage.upload_rejected",
@@ -119,6 +140,26 @@ impl WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        if let WebError::LoginRequired(next) = &self {
+            let target = format!(
+                "/account/login?next={}",
+                percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+            );
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&target) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::LOCATION, v);
+            }
+            return response;
+        }
+        let retry_after = match &self {
+            WebError::Core(CoreError::TryLater(until)) => {
+                Some((*until - chrono::Utc::now()).num_seconds().clamp(1, 3600))
+            }
+            WebError::Core(CoreError::Busy) => Some(1),
+            _ => None,
+        };
         let (status, title, detail) = self.parts();
         let request_id = status.is_server_error().then(request_id);
         if let Some(id) = &request_id {
@@ -141,6 +182,14 @@ impl IntoResponse for WebError {
             request_id,
         };
         let body = page.render().unwrap_or_else(|_| en.get(title).to_string());
-        (status, Html(body)).into_response()
+        let mut response = (status, Html(body)).into_response();
+        if let Some(secs) = retry_after {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
+        response
     }
 }

@@ -20,6 +20,9 @@ use crate::{assets, cookies, AppState};
 
 /// Days a cart cookie lives.
 const CART_DAYS: u32 = 30;
+/// Days a session cookie lives at most (the server ends sessions earlier: idle and absolute
+/// timeouts).
+const SESSION_DAYS: u32 = 14;
 
 /// What every page frame shows.
 pub struct Layout {
@@ -36,6 +39,8 @@ pub struct Layout {
     /// The approved theme's stylesheet (`theme.css`), as (href, SRI), if there is one.
     pub theme_css: Option<(String, String)>,
     pub query: String,
+    /// Whether the browser holds a session cookie (shows "my page" instead of "log in").
+    pub signed_in: bool,
 }
 
 /// Per-request context of a storefront page.
@@ -48,6 +53,14 @@ pub struct Ctx {
     new_cart: Option<String>,
     here: String,
     secure: bool,
+    /// The `sid` cookie (a login session's secret), if sent.
+    pub session_secret: Option<String>,
+    /// A session started by this request (login): its cookie is set, the CSRF token renewed.
+    new_session: Option<String>,
+    /// This request ended the session (logout): the cookie is cleared.
+    end_session: bool,
+    /// Source address (through trusted proxies only) and user agent.
+    pub client: akinai_core::accounts::Client,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -62,6 +75,16 @@ impl FromRequestParts<AppState> for Ctx {
             Some(c) => (c.to_string(), true),
             None => (tokens::generate().secret, false),
         };
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let ip = crate::proxy::client_ip(peer, &parts.headers, &state.config.trusted_proxies);
+        let user_agent = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         Ok(Ctx {
             lang,
             t: Tr::new(lang),
@@ -69,6 +92,10 @@ impl FromRequestParts<AppState> for Ctx {
             csrf,
             csrf_from_cookie,
             new_cart: None,
+            session_secret: cookies::get(&parts.headers, cookies::SESSION).map(str::to_string),
+            new_session: None,
+            end_session: false,
+            client: akinai_core::accounts::Client::new(ip, user_agent),
             here: parts
                 .uri
                 .path_and_query()
@@ -82,6 +109,19 @@ impl FromRequestParts<AppState> for Ctx {
 impl Ctx {
     pub fn cart(&self) -> Option<&str> {
         self.new_cart.as_deref().or(self.cart_secret.as_deref())
+    }
+
+    /// A login started a session: the response sets its cookie and a fresh CSRF token (SWS-4:
+    /// new identifiers on every privilege change).
+    pub fn start_session(&mut self, secret: String) {
+        self.new_session = Some(secret);
+        self.csrf = tokens::generate().secret;
+        self.csrf_from_cookie = false;
+    }
+
+    /// The session ended: the response clears its cookie.
+    pub fn end_session(&mut self) {
+        self.end_session = true;
     }
 
     /// Remembers a newly created cart so the response sets its cookie.
@@ -114,6 +154,8 @@ impl Ctx {
             css_integrity: assets::css_integrity(),
             theme_css: assets::theme_css(shop),
             query: String::new(),
+            signed_in: self.new_session.is_some()
+                || (self.session_secret.is_some() && !self.end_session),
         })
     }
 
@@ -123,6 +165,17 @@ impl Ctx {
         }
         if let Some(cart) = &self.new_cart {
             cookies::set(headers, cookies::CART, cart, CART_DAYS, self.secure);
+        }
+        if let Some(session) = &self.new_session {
+            cookies::set(
+                headers,
+                cookies::SESSION,
+                session,
+                SESSION_DAYS,
+                self.secure,
+            );
+        } else if self.end_session {
+            cookies::set(headers, cookies::SESSION, "", 0, self.secure);
         }
     }
 

@@ -108,11 +108,21 @@ pub enum Policy {
     PublicForm,
     /// Browsers post reports here without cookies; it only appends to the security event log.
     Report,
+    /// A logged-in customer's pages; GET only. Without a live session: 303 to the login page.
+    Member,
+    /// A logged-in customer's forms: a live session and the CSRF token.
+    MemberForm,
+}
+
+impl Policy {
+    fn needs_member(self) -> bool {
+        matches!(self, Policy::Member | Policy::MemberForm)
+    }
 }
 
 /// Every storefront route: path, policy, body limit, handlers.
 fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
-    use pages::{cart, catalog, checkout, home, legal, order};
+    use pages::{account, cart, catalog, checkout, home, legal, order};
     let route = |path, policy, body_limit, handlers| {
         (
             RouteInfo {
@@ -209,6 +219,67 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(assets::placeholder_get),
         ),
         route(
+            "/account/register",
+            Policy::PublicForm,
+            FORM,
+            get(account::register_get).post(account::register_post),
+        ),
+        route(
+            "/account/verify",
+            Policy::PublicForm,
+            FORM,
+            get(account::verify_get).post(account::verify_post),
+        ),
+        route(
+            "/account/login",
+            Policy::PublicForm,
+            FORM,
+            get(account::login_get).post(account::login_post),
+        ),
+        route(
+            "/account/logout",
+            Policy::PublicForm,
+            FORM,
+            post(account::logout_post),
+        ),
+        route(
+            "/account/password/forgot",
+            Policy::PublicForm,
+            FORM,
+            get(account::forgot_get).post(account::forgot_post),
+        ),
+        route(
+            "/account/password/reset",
+            Policy::PublicForm,
+            FORM,
+            get(account::reset_get).post(account::reset_post),
+        ),
+        route("/account", Policy::Member, NONE, get(account::account_get)),
+        route(
+            "/account/sessions",
+            Policy::Member,
+            NONE,
+            get(account::sessions_get),
+        ),
+        route(
+            "/account/sessions/revoke",
+            Policy::MemberForm,
+            FORM,
+            post(account::session_revoke_post),
+        ),
+        route(
+            "/account/sessions/revoke-all",
+            Policy::MemberForm,
+            FORM,
+            post(account::sessions_revoke_all_post),
+        ),
+        route(
+            "/account/password",
+            Policy::MemberForm,
+            FORM,
+            get(account::password_get).post(account::password_post),
+        ),
+        route(
             "/csp-report",
             Policy::Report,
             REPORT,
@@ -234,10 +305,16 @@ pub fn unhardened_router(state: AppState) -> Router {
     routes()
         .into_iter()
         .fold(Router::new(), |r, (info, handlers)| {
-            r.route(
-                info.path,
-                handlers.layer(DefaultBodyLimit::max(info.body_limit)),
-            )
+            let handlers = handlers.layer(DefaultBodyLimit::max(info.body_limit));
+            let handlers = if info.policy.needs_member() {
+                handlers.layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    pages::account::require_member,
+                ))
+            } else {
+                handlers
+            };
+            r.route(info.path, handlers)
         })
         .fallback(pages::home::not_found)
         .layer(axum::middleware::from_fn_with_state(

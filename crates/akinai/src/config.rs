@@ -66,6 +66,47 @@ pub struct TlsConfig {
     pub redirect_listen: Option<SocketAddr>,
 }
 
+/// Customer accounts (IPA-C-7, SWS-4, SWS-C2-5).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsSection {
+    /// Minutes without use after which a login session ends.
+    pub session_idle_minutes: u32,
+    /// Days after login at which a session ends, used or not.
+    pub session_lifetime_days: u32,
+    /// Failed logins for one address after which each try must wait (2, 4, 8 … s).
+    pub slow_after_failures: u32,
+    /// Failed logins for one address after which it is locked …
+    pub lock_after_failures: u32,
+    /// … for this many minutes.
+    pub lock_minutes: u32,
+    /// Distinct addresses failing from one source within 10 minutes that block the source.
+    pub block_source_after_accounts: u32,
+    pub signups_per_source_per_hour: u32,
+    pub signups_per_hour: u32,
+    /// Argon2id memory per hash (KiB) and iterations.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+}
+
+impl Default for AccountsSection {
+    fn default() -> AccountsSection {
+        let c = akinai_core::accounts::AccountsConfig::default();
+        AccountsSection {
+            session_idle_minutes: u32::try_from(c.session_idle.num_minutes()).unwrap_or(120),
+            session_lifetime_days: u32::try_from(c.session_lifetime.num_days()).unwrap_or(14),
+            slow_after_failures: c.throttle.slow_after,
+            lock_after_failures: c.throttle.lock_after,
+            lock_minutes: u32::try_from(c.throttle.lock_for.num_minutes()).unwrap_or(30),
+            block_source_after_accounts: c.throttle.stuffing_accounts,
+            signups_per_source_per_hour: c.signups_per_source_per_hour,
+            signups_per_hour: c.signups_per_hour,
+            argon2_memory_kib: c.hash.memory_kib,
+            argon2_iterations: c.hash.iterations,
+        }
+    }
+}
+
 /// Alerts and tamper detection (IPA-C-14).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,6 +178,7 @@ pub struct Config {
     /// Serve HTTPS on `listen` with these files; unset: plain HTTP (behind a TLS proxy).
     pub tls: Option<TlsConfig>,
     pub security: SecuritySection,
+    pub accounts: AccountsSection,
 }
 
 impl Default for Config {
@@ -163,6 +205,7 @@ impl Default for Config {
             header_read_timeout_secs: 10,
             tls: None,
             security: SecuritySection::default(),
+            accounts: AccountsSection::default(),
         }
     }
 }
@@ -248,6 +291,19 @@ impl Config {
                 .parse::<akinai_core::upload_scan::ClamdAddr>()
                 .map_err(|e| anyhow::anyhow!("security.clamd: {e}"))?;
         }
+        let a = &self.accounts;
+        anyhow::ensure!(
+            a.session_idle_minutes > 0 && a.session_lifetime_days > 0,
+            "accounts: session times must be at least 1"
+        );
+        anyhow::ensure!(
+            a.slow_after_failures > 0 && a.lock_after_failures >= a.slow_after_failures,
+            "accounts: lock_after_failures must be at least slow_after_failures (> 0)"
+        );
+        anyhow::ensure!(
+            a.argon2_memory_kib >= 8 * 1024 && a.argon2_iterations >= 1,
+            "accounts: argon2_memory_kib must be at least 8192"
+        );
         anyhow::ensure!(
             self.security.integrity_check_secs > 0,
             "security.integrity_check_secs must be at least 1"
@@ -275,6 +331,32 @@ impl Config {
                 .into_iter()
                 .collect(),
             clamd: self.security.clamd.as_deref().and_then(|c| c.parse().ok()),
+        }
+    }
+
+    /// The use cases' view of the `[accounts]` section.
+    pub fn accounts(&self) -> akinai_core::accounts::AccountsConfig {
+        use akinai_core::accounts::{AccountsConfig, HashConfig};
+        use akinai_domain::account::ThrottlePolicy;
+        let a = &self.accounts;
+        AccountsConfig {
+            session_idle: chrono::Duration::minutes(i64::from(a.session_idle_minutes)),
+            session_lifetime: chrono::Duration::days(i64::from(a.session_lifetime_days)),
+            throttle: ThrottlePolicy {
+                slow_after: a.slow_after_failures,
+                lock_after: a.lock_after_failures,
+                lock_for: chrono::Duration::minutes(i64::from(a.lock_minutes)),
+                stuffing_accounts: a.block_source_after_accounts,
+                ..ThrottlePolicy::default()
+            },
+            signups_per_source_per_hour: a.signups_per_source_per_hour,
+            signups_per_hour: a.signups_per_hour,
+            hash: HashConfig {
+                memory_kib: a.argon2_memory_kib,
+                iterations: a.argon2_iterations,
+                ..HashConfig::default()
+            },
+            ..AccountsConfig::default()
         }
     }
 

@@ -109,6 +109,7 @@ pub async fn build_shop(config: &Config) -> anyhow::Result<Shop> {
         secret_key: secret_key(config)?,
         cache_ttl: std::time::Duration::from_millis(config.cache_ttl_ms),
         security: config.security(),
+        accounts: config.accounts(),
     };
     Ok(Shop::new(
         store,

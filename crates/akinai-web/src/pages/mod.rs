@@ -1,6 +1,7 @@
 //! Page handlers of the storefront, one module per area. Each handler extracts its input, calls
 //! one use case and renders its `*Page` template.
 
+pub mod account;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;

@@ -192,36 +192,52 @@ async fn forms_without_the_csrf_token_are_refused() {
     assert!(shopper.cart_is_empty().await);
 }
 
-/// Walks the route table: every route declared `Public` has no state-changing method, and every
-/// `PublicForm` route refuses a POST without a valid CSRF token (SWS-6, SWS-11).
+/// Walks the route table (SWS-6, SWS-11): `Public` and `Member` routes have no state-changing
+/// method; every form route refuses a POST without a valid CSRF token; and without a live session
+/// every `Member`/`MemberForm` route sends the browser to the login page and changes nothing.
 #[tokio::test]
 async fn every_route_behaves_as_its_declared_policy() {
     use akinai_web::Policy;
     let app = TestApp::demo().await;
-    let shopper = app.shopper();
-    shopper.csrf().await;
+    let member = app.member("walker@example.jp").await;
+    let stranger = app.shopper();
+    stranger.csrf().await;
     let table = akinai_web::route_table();
-    assert!(table.len() >= 17);
+    assert!(table.len() >= 28);
+    let send = |who: &crate::support::Shopper, method: &str, path: &str| {
+        who.client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{path}", who.base),
+            )
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("sku=1&quantity=1")
+            .send()
+    };
     for akinai_web::RouteInfo { path, policy, .. } in table {
         let concrete = crate::support::concrete_path(path);
         for method in ["POST", "PUT", "DELETE", "PATCH"] {
-            let resp = shopper
-                .client
-                .request(
-                    reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-                    format!("{}{concrete}", shopper.base),
-                )
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body("sku=1&quantity=1")
-                .send()
-                .await
-                .unwrap();
+            let resp = send(&member, method, &concrete).await.unwrap();
             let expected = match (policy, method) {
-                (Policy::PublicForm, "POST") => StatusCode::FORBIDDEN,
+                (Policy::PublicForm | Policy::MemberForm, "POST") => StatusCode::FORBIDDEN,
                 (Policy::Report, "POST") => StatusCode::BAD_REQUEST, // a form body is no report
                 _ => StatusCode::METHOD_NOT_ALLOWED,
             };
             assert_eq!(resp.status(), expected, "{method} {path} ({policy:?})");
+        }
+        if matches!(policy, Policy::Member | Policy::MemberForm) {
+            for method in ["GET", "POST"] {
+                let resp = send(&stranger, method, &concrete).await.unwrap();
+                assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{method} {path}");
+                let to = resp.headers()["location"].to_str().unwrap();
+                assert!(to.starts_with("/account/login?next="), "{to}");
+            }
+            let get = send(&member, "GET", &concrete).await.unwrap().status();
+            let ok = match policy {
+                Policy::Member => get == StatusCode::OK,
+                _ => get == StatusCode::OK || get == StatusCode::METHOD_NOT_ALLOWED,
+            };
+            assert!(ok, "GET {path} as a member: {get}");
         }
     }
 }
@@ -232,15 +248,18 @@ async fn every_route_behaves_as_its_declared_policy() {
 async fn every_route_refuses_a_body_over_its_declared_limit() {
     use akinai_web::Policy;
     let app = TestApp::demo().await;
-    let shopper = app.shopper();
-    let csrf = shopper.csrf().await;
+    let email = "limits@example.jp";
+    let shopper = app.member(email).await;
     let mut checked = 0;
     for route in akinai_web::route_table() {
-        if route.policy == Policy::Public {
+        if matches!(route.policy, Policy::Public | Policy::Member) {
             assert_eq!(route.body_limit, 0, "{} reads no body", route.path);
             continue;
         }
         assert!(route.body_limit > 0 && route.body_limit <= akinai_web::MAX_BODY_BYTES);
+        // A previous route (logout, revoke-all) may have ended the session.
+        shopper.login(email, crate::support::MEMBER_PASSWORD).await;
+        let csrf = shopper.csrf().await;
         let head = format!("csrf={csrf}&sku=1&quantity=1&pad=");
         let fits = format!("{head}{}", "a".repeat(route.body_limit - head.len()));
         let over = format!("{fits}a");

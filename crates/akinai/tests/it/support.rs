@@ -24,6 +24,22 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// The password of members made by [`TestApp::member`].
+pub const MEMBER_PASSWORD: &str = "moss lantern river quietly";
+
+/// Account settings for tests: cheap Argon2 parameters (the production ones are measured in
+/// docs/security.md), everything else as shipped.
+pub fn test_accounts() -> akinai_core::accounts::AccountsConfig {
+    akinai_core::accounts::AccountsConfig {
+        hash: akinai_core::accounts::HashConfig {
+            memory_kib: 1024,
+            iterations: 1,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 /// 2026-11-25 10:00 JST.
 pub fn test_now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 1, 0, 0)
@@ -154,6 +170,7 @@ impl TestApp {
             secret_key: SecretKey::generate(),
             cache_ttl: std::time::Duration::ZERO,
             security,
+            accounts: test_accounts(),
         };
         let clock = Arc::new(FixedClock::new(test_now()));
         let shop = Shop::new(store.clone(), make(mail_dir.clone()), clock.clone(), config);
@@ -163,6 +180,11 @@ impl TestApp {
                 burst: 1_000_000,
                 per_minute: 1_000_000,
             },
+            // The test client stands in for a proxy: shoppers from other addresses say so in
+            // `X-Forwarded-For` (see `shopper_from`).
+            trusted_proxies: akinai_web::proxy::TrustedProxies(vec!["127.0.0.0/8"
+                .parse()
+                .unwrap()]),
             ..WebConfig::new(false)
         };
         let addr = serve(AppState::new(shop.clone(), web)).await;
@@ -177,8 +199,27 @@ impl TestApp {
     }
 
     pub fn shopper(&self) -> Shopper {
+        self.shopper_with(reqwest::header::HeaderMap::new())
+    }
+
+    /// A shopper whose requests come from `ip` (through the trusted test proxy) with a
+    /// browser's user agent.
+    pub fn shopper_from(&self, ip: &str) -> Shopper {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", ip.parse().unwrap());
+        headers.insert(
+            "user-agent",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"
+                .parse()
+                .unwrap(),
+        );
+        self.shopper_with(headers)
+    }
+
+    fn shopper_with(&self, headers: reqwest::header::HeaderMap) -> Shopper {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -222,6 +263,46 @@ impl TestApp {
             .collect();
         out.sort();
         out
+    }
+
+    /// The newest link to `path` (`/account/verify?t=…`) in a mail to `to`.
+    pub fn link_in_mail(&self, to: &str, path: &str) -> String {
+        let mails = self.mails();
+        let mail = mails
+            .iter()
+            .rev()
+            .find(|m| m.contains(&format!("To: {to}")) && m.contains(path))
+            .unwrap_or_else(|| panic!("no mail to {to} with {path}: {mails:?}"));
+        let start = mail.find(path).unwrap();
+        let link: String = mail[start..]
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect();
+        link
+    }
+
+    /// A registered, verified and logged-in member with `email` and [`MEMBER_PASSWORD`].
+    pub async fn member(&self, email: &str) -> Shopper {
+        let shopper = self.shopper();
+        let page = shopper
+            .submit(
+                "/account/register",
+                &[
+                    ("email", email),
+                    ("name", "山田 花子"),
+                    ("password", MEMBER_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        self.shop.run_due_jobs().await.unwrap();
+        let link = self.link_in_mail(email, "/account/verify?t=");
+        let token = link.rsplit_once("t=").unwrap().1.to_string();
+        let page = shopper.submit("/account/verify", &[("t", &token)]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let page = shopper.login(email, MEMBER_PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        shopper
     }
 
     /// The first SKU with at least `min` units in stock of a product matching `needle`.
@@ -366,6 +447,23 @@ impl Shopper {
             .ok()?
             .split("; ")
             .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_string))
+    }
+
+    /// Posts a form with this shopper's CSRF token added.
+    pub async fn submit(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf().await;
+        let mut fields = vec![("csrf", csrf.as_str())];
+        fields.extend_from_slice(form);
+        self.post(path, &fields).await
+    }
+
+    /// Logs in through the form.
+    pub async fn login(&self, email: &str, password: &str) -> Page {
+        self.submit(
+            "/account/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     /// The CSRF token the shop gave this shopper (a first visit sets it).

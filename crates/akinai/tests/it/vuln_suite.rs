@@ -103,12 +103,15 @@ async fn injection_payloads_in_every_parameter_are_inert() {
     let stock = app.stock(sample_sku).await;
     let shopper = app.shopper();
     let payloads: Vec<&str> = SQLI.iter().chain(XSS).chain(OTHER).copied().collect();
-    let queries = ["q", "page", "after", "next"];
+    let queries = ["q", "page", "after", "next", "t"];
     let mut routes = 0;
     let mut parameters = 0;
     let mut requests = 0;
     for akinai_web::RouteInfo { path, policy, .. } in akinai_web::route_table() {
-        if policy != akinai_web::Policy::Public {
+        if !matches!(
+            policy,
+            akinai_web::Policy::Public | akinai_web::Policy::PublicForm
+        ) {
             continue;
         }
         routes += 1;

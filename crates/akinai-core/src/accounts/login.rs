@@ -1,0 +1,136 @@
+//! Login with throttling (IPA-C-7, CCSG-F-3b).
+//!
+//! Order of checks: a blocked source is refused; the address's recent failures may make it wait
+//! (progressive delay, then a 30-minute lock); then the password is verified — against a dummy
+//! hash when no account exists. A failure is counted for the address and for the source; a
+//! source that fails on many addresses (credential stuffing) or very often is blocked for an hour
+//! and raises an alert. Every refusal reads the same to the client.
+
+use chrono::Duration;
+use serde_json::json;
+
+use akinai_domain::account::{AttemptHistory, Gate, MAX_PASSWORD_BYTES};
+use akinai_store::throttle;
+
+use super::mail::AccountMail;
+use super::password::Verified;
+use super::{email_key, events, Client};
+use crate::{CoreError, Shop};
+
+/// What the login form sends.
+#[derive(Debug, Clone, Default)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// How far back failures count towards a lock.
+const HORIZON: Duration = Duration::hours(24);
+
+impl Shop {
+    /// Logs in; returns the new session's cookie secret.
+    pub async fn login(&self, form: &LoginRequest, client: &Client) -> Result<String, CoreError> {
+        let now = self.clock.now();
+        let policy = self.config.accounts.throttle;
+        let ip = client.ip.to_string();
+        if let Some(until) = self.store.source_blocked_until(&ip, now).await? {
+            return Err(CoreError::TryLater(until));
+        }
+        // Malformed addresses are counted under their raw text, so they throttle like any other.
+        let key = email_key(&form.email).unwrap_or_else(|| form.email.chars().take(254).collect());
+        let (failures, last) = self.store.login_failures(&key, now - HORIZON).await?;
+        let history = AttemptHistory {
+            consecutive_failures: failures,
+            last_failure: last,
+        };
+        if let Gate::Wait(until) = policy.gate(history, now) {
+            self.account_event(
+                events::THROTTLED,
+                Some(client),
+                json!({ "email": key, "failures": failures }),
+            )
+            .await?;
+            return Err(CoreError::TryLater(until));
+        }
+        let customer = self.store.customer_by_email(&key).await?;
+        let password = if form.password.len() > MAX_PASSWORD_BYTES {
+            String::new()
+        } else {
+            form.password.clone()
+        };
+        let verdict = self
+            .hasher
+            .verify(password, customer.as_ref().map(|c| c.password_hash.clone()))
+            .await?;
+        let Some(customer) = customer.filter(|_| verdict != Verified::No) else {
+            self.login_failed(&key, client, failures + 1).await?;
+            return Err(CoreError::LoginFailed);
+        };
+        if let Verified::YesRehashed(upgraded) = verdict {
+            self.store.set_password_hash(customer.id, &upgraded).await?;
+        }
+        self.store
+            .record_throttle_event(throttle::LOGIN_OK, &key, None, now)
+            .await?;
+        self.store.record_login(customer.id, now).await?;
+        let secret = self.start_session(customer.id, client).await?;
+        self.account_event(
+            events::LOGIN_OK,
+            Some(client),
+            json!({ "customer": customer.id.0 }),
+        )
+        .await?;
+        Ok(secret)
+    }
+
+    async fn login_failed(
+        &self,
+        key: &str,
+        client: &Client,
+        failures: u32,
+    ) -> Result<(), CoreError> {
+        let now = self.clock.now();
+        let policy = self.config.accounts.throttle;
+        let ip = client.ip.to_string();
+        self.store
+            .record_throttle_event(throttle::LOGIN_FAIL, key, None, now)
+            .await?;
+        self.store
+            .record_throttle_event(throttle::LOGIN_FAIL_SOURCE, &ip, Some(key), now)
+            .await?;
+        self.account_event(events::LOGIN_FAILED, Some(client), json!({ "email": key }))
+            .await?;
+        if failures == policy.lock_after {
+            self.account_event(events::LOCKED, Some(client), json!({ "email": key }))
+                .await?;
+            if let Some(c) = self.store.customer_by_email(key).await? {
+                self.enqueue_account_mail(AccountMail::Locked, c.id, None)
+                    .await?;
+            }
+        }
+        let since = now - policy.window;
+        let accounts = self
+            .store
+            .distinct_throttle_subjects(throttle::LOGIN_FAIL_SOURCE, &ip, since)
+            .await?;
+        let total = self
+            .store
+            .count_throttle_events(throttle::LOGIN_FAIL_SOURCE, &ip, since)
+            .await?;
+        if policy.source_is_attacking(accounts, total)
+            && self.store.source_blocked_until(&ip, now).await?.is_none()
+        {
+            self.store
+                .block_source(&ip, now + policy.block_for, events::STUFFING)
+                .await?;
+            self.raise_alert(
+                events::STUFFING,
+                "one source tried many accounts; it is blocked",
+                Some(client.ip),
+                json!({ "accounts": accounts, "failures": total, "blocked_for_minutes": policy.block_for.num_minutes() }),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,159 @@
+//! Account mail (IPA-C-11): verification link, notice to the owner of an address someone tried
+//! to register again, reset link, password-changed notice, lock notice. Each goes through the job
+//! outbox. Links carry a secret derived from a nonce in the job's payload under the server key,
+//! so neither the jobs table nor the token table holds a usable link.
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, SinglePart};
+use lettre::Message;
+use serde_json::json;
+
+use akinai_domain::ids::CustomerId;
+use akinai_store::{Job, NewJob, JOB_ACCOUNT_MAIL};
+
+use crate::i18n::{Lang, Tr};
+use crate::mail::display_name;
+use crate::tokens::{self, NewToken, SecretKey};
+use crate::worker::JobFailure;
+use crate::{CoreError, Shop};
+
+/// The kinds of account mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountMail {
+    Verify,
+    AlreadyRegistered,
+    Reset,
+    PasswordChanged,
+    Locked,
+}
+
+impl AccountMail {
+    fn code(self) -> &'static str {
+        match self {
+            AccountMail::Verify => "verify",
+            AccountMail::AlreadyRegistered => "exists",
+            AccountMail::Reset => "reset",
+            AccountMail::PasswordChanged => "changed",
+            AccountMail::Locked => "locked",
+        }
+    }
+
+    fn parse(code: &str) -> Option<AccountMail> {
+        [
+            AccountMail::Verify,
+            AccountMail::AlreadyRegistered,
+            AccountMail::Reset,
+            AccountMail::PasswordChanged,
+            AccountMail::Locked,
+        ]
+        .into_iter()
+        .find(|m| m.code() == code)
+    }
+
+    /// The link token of this mail for `nonce`.
+    pub fn token(self, key: &SecretKey, nonce: &str) -> NewToken {
+        tokens::derive(key, &format!("akinai/account/{}/v1/{nonce}", self.code()))
+    }
+
+    /// The path (and query) the mail links to.
+    fn link(self, secret: Option<&str>) -> String {
+        match (self, secret) {
+            (AccountMail::Verify, Some(s)) => format!("/account/verify?t={s}"),
+            (AccountMail::Reset, Some(s)) => format!("/account/password/reset?t={s}"),
+            (AccountMail::AlreadyRegistered | AccountMail::Locked, _) => {
+                "/account/password/forgot".into()
+            }
+            _ => "/account/login".into(),
+        }
+    }
+}
+
+impl Shop {
+    pub(crate) async fn enqueue_account_mail(
+        &self,
+        mail: AccountMail,
+        customer: CustomerId,
+        nonce: Option<&str>,
+    ) -> Result<(), CoreError> {
+        self.store
+            .enqueue_job(&NewJob {
+                kind: JOB_ACCOUNT_MAIL.into(),
+                payload: json!({ "mail": mail.code(), "customer": customer.0, "nonce": nonce }),
+                run_at: self.clock.now(),
+                dedup_key: None,
+            })
+            .await?;
+        self.jobs_ready.notify_one();
+        Ok(())
+    }
+
+    /// Worker step: delivers one account mail.
+    pub(crate) async fn send_account_mail(&self, job: &Job) -> Result<(), JobFailure> {
+        let bad = |what: &str| JobFailure::Permanent(format!("account mail payload: {what}"));
+        let mail = job.payload["mail"]
+            .as_str()
+            .and_then(AccountMail::parse)
+            .ok_or_else(|| bad("mail"))?;
+        let id = job.payload["customer"]
+            .as_i64()
+            .map(CustomerId)
+            .ok_or_else(|| bad("customer"))?;
+        let customer = self
+            .store
+            .customer(id)
+            .await
+            .map_err(|e| JobFailure::Transient(e.to_string()))?
+            .ok_or_else(|| bad("customer not found"))?;
+        let secret = job.payload["nonce"]
+            .as_str()
+            .map(|n| mail.token(&self.config.secret_key, n).secret);
+        let settings = self
+            .settings()
+            .await
+            .map_err(|e| JobFailure::Transient(e.to_string()))?;
+        let link = format!(
+            "{}{}",
+            self.config.base_url.as_str().trim_end_matches('/'),
+            mail.link(secret.as_deref())
+        );
+        let tr = Tr::new(Lang::Ja);
+        let p = |k: &str| format!("accountmail.{}_{k}", mail.code());
+        let vars = [
+            ("name", customer.name.as_str()),
+            ("shop", settings.shop_name.as_str()),
+            ("link", link.as_str()),
+        ];
+        let body = [
+            tr.fmt("accountmail.greeting", &vars),
+            String::new(),
+            tr.fmt(&p("body"), &vars),
+            String::new(),
+            link.clone(),
+            String::new(),
+            tr.fmt("accountmail.footer", &vars),
+        ]
+        .join("\n");
+        let build = |e: &dyn std::fmt::Display| JobFailure::Permanent(e.to_string());
+        let from: Mailbox = self.config.mail_from.parse().map_err(|e| build(&e))?;
+        let to: Mailbox = customer.email.parse().map_err(|e| build(&e))?;
+        let domain = self.config.base_url.host_str().unwrap_or("akinai.invalid");
+        let message = Message::builder()
+            .from(Mailbox::new(
+                Some(display_name(&settings.shop_name)),
+                from.email,
+            ))
+            .to(to)
+            .subject(display_name(&tr.fmt(&p("subject"), &vars)))
+            .message_id(Some(format!("<account-{}@{domain}>", job.id.0)))
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(body),
+            )
+            .map_err(|e| build(&e))?;
+        self.mailer
+            .send(&message)
+            .await
+            .map_err(|e| JobFailure::Transient(e.to_string()))
+    }
+}

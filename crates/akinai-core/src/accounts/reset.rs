@@ -1,0 +1,170 @@
+//! Password reset by mail and password change (SWS-C2-5, IPA-C-11, CCSG-F-3c).
+
+use chrono::Duration;
+use serde_json::json;
+
+use akinai_domain::account::check_password;
+use akinai_store::{throttle, TOKEN_RESET_PASSWORD};
+
+use super::mail::AccountMail;
+use super::password::Verified;
+use super::{email_key, events, Client, Member};
+use crate::{tokens, CoreError, Shop};
+
+/// How long a reset link works.
+pub const RESET_LINK_LIFETIME: Duration = Duration::minutes(30);
+
+impl Shop {
+    /// Mails a reset link if an account has this address. The answer never says whether one
+    /// does; links per address are limited per hour.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        let now = self.clock.now();
+        let Some(key) = email_key(email) else {
+            return Ok(());
+        };
+        let sent = self
+            .store
+            .count_throttle_events(throttle::RESET, &key, now - Duration::hours(1))
+            .await?;
+        if sent >= self.config.accounts.resets_per_address_per_hour {
+            return Ok(());
+        }
+        self.store
+            .record_throttle_event(throttle::RESET, &key, None, now)
+            .await?;
+        let Some(customer) = self.store.customer_by_email(&key).await? else {
+            return Ok(());
+        };
+        let nonce = tokens::generate().secret;
+        let token = AccountMail::Reset.token(&self.config.secret_key, &nonce);
+        self.store
+            .create_account_token(
+                customer.id,
+                TOKEN_RESET_PASSWORD,
+                &token.hash,
+                now + RESET_LINK_LIFETIME,
+            )
+            .await?;
+        self.enqueue_account_mail(AccountMail::Reset, customer.id, Some(&nonce))
+            .await?;
+        self.account_event(
+            events::RESET_REQUESTED,
+            Some(client),
+            json!({ "customer": customer.id.0 }),
+        )
+        .await
+    }
+
+    /// Whether a reset link is still usable (for showing its form).
+    pub async fn reset_link_valid(&self, secret: &str) -> Result<bool, CoreError> {
+        let Some(hash) = tokens::parse(secret) else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .account_token_customer(TOKEN_RESET_PASSWORD, &hash, self.clock.now())
+            .await?
+            .is_some())
+    }
+
+    /// Sets a new password through a reset link: the link is used up, every session ends, and
+    /// the account's address is told.
+    pub async fn reset_password(
+        &self,
+        secret: &str,
+        new_password: &str,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        let hash = tokens::parse(secret).ok_or(CoreError::LinkInvalid)?;
+        let now = self.clock.now();
+        let id = self
+            .store
+            .account_token_customer(TOKEN_RESET_PASSWORD, &hash, now)
+            .await?
+            .ok_or(CoreError::LinkInvalid)?;
+        let customer = self
+            .store
+            .customer(id)
+            .await?
+            .ok_or(CoreError::LinkInvalid)?;
+        self.check_new_password(new_password, &customer.name, &customer.email)
+            .await?;
+        let new_hash = self.hasher.hash(new_password.to_string()).await?;
+        if self
+            .store
+            .take_account_token(TOKEN_RESET_PASSWORD, &hash, now)
+            .await?
+            .is_none()
+        {
+            return Err(CoreError::LinkInvalid);
+        }
+        self.store.set_password_hash(id, &new_hash).await?;
+        // Proving control of the mailbox also verifies it.
+        self.store.mark_email_verified(id, now).await?;
+        self.store.revoke_sessions(id, None, now).await?;
+        self.store
+            .record_throttle_event(throttle::LOGIN_OK, &customer.email, None, now)
+            .await?;
+        self.enqueue_account_mail(AccountMail::PasswordChanged, id, None)
+            .await?;
+        self.account_event(
+            events::PASSWORD_RESET,
+            Some(client),
+            json!({ "customer": id.0 }),
+        )
+        .await
+    }
+
+    /// Changes the member's password; needs the current one (re-authentication). Other
+    /// sessions end; this one stays.
+    pub async fn change_password(
+        &self,
+        member: &Member,
+        current: &str,
+        new_password: &str,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        let c = &member.customer;
+        let verdict = self
+            .hasher
+            .verify(current.to_string(), Some(c.password_hash.clone()))
+            .await?;
+        if verdict == Verified::No {
+            return Err(CoreError::InvalidForm(vec![(
+                "current_password",
+                "account.wrong_password",
+            )]));
+        }
+        self.check_new_password(new_password, &c.name, &c.email)
+            .await?;
+        let new_hash = self.hasher.hash(new_password.to_string()).await?;
+        let now = self.clock.now();
+        self.store.set_password_hash(c.id, &new_hash).await?;
+        self.store
+            .revoke_sessions(c.id, Some(member.session.id), now)
+            .await?;
+        self.enqueue_account_mail(AccountMail::PasswordChanged, c.id, None)
+            .await?;
+        self.account_event(
+            events::PASSWORD_CHANGED,
+            Some(client),
+            json!({ "customer": c.id.0 }),
+        )
+        .await
+    }
+
+    async fn check_new_password(
+        &self,
+        password: &str,
+        name: &str,
+        email: &str,
+    ) -> Result<(), CoreError> {
+        let shop_name = self.settings().await?.shop_name;
+        check_password(password, &[name, email, &shop_name])
+            .map_err(|p| CoreError::InvalidForm(vec![("password", p.message_key())]))
+    }
+}

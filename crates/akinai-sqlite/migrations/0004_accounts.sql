@@ -1,0 +1,58 @@
+-- Customer accounts (会員), their login sessions and one-time tokens, and the counters that
+-- throttle logins and sign-ups (IPA-C-7, CCSG-F-3, SWS-4).
+CREATE TABLE customers (
+    id                 INTEGER PRIMARY KEY,
+    email              TEXT   NOT NULL UNIQUE,
+    name               TEXT   NOT NULL,
+    password_hash      TEXT   NOT NULL,
+    email_verified_at  INTEGER,
+    created_at         INTEGER NOT NULL,
+    last_login_at      INTEGER
+);
+
+-- E-mail verification and password reset links: only the hash is stored; single use.
+CREATE TABLE account_tokens (
+    id           INTEGER PRIMARY KEY,
+    customer_id  INTEGER NOT NULL REFERENCES customers(id),
+    purpose      TEXT   NOT NULL,
+    token_hash   TEXT   NOT NULL UNIQUE,
+    expires_at   INTEGER NOT NULL,
+    used_at      INTEGER
+);
+CREATE INDEX account_tokens_by_customer ON account_tokens (customer_id, purpose);
+
+-- Sessions: the cookie holds the secret, the table its SHA-256.
+CREATE TABLE customer_sessions (
+    id            INTEGER PRIMARY KEY,
+    token_hash    TEXT   NOT NULL UNIQUE,
+    customer_id   INTEGER NOT NULL REFERENCES customers(id),
+    created_at    INTEGER NOT NULL,
+    last_seen_at  INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    ip            TEXT,
+    user_agent    TEXT   NOT NULL,
+    revoked_at    INTEGER
+);
+CREATE INDEX customer_sessions_by_customer ON customer_sessions (customer_id);
+
+-- Attempts counted for throttling: kind (login_fail, login_ok, login_fail_ip, signup, …), the key
+-- counted (an e-mail address or a source address) and, for per-source rows, the e-mail tried.
+CREATE TABLE throttle_events (
+    id       INTEGER PRIMARY KEY,
+    kind     TEXT   NOT NULL,
+    key      TEXT   NOT NULL,
+    subject  TEXT,
+    at       INTEGER NOT NULL
+);
+CREATE INDEX throttle_events_by_key ON throttle_events (kind, key, at);
+
+-- Sources blocked after an attack (credential stuffing).
+CREATE TABLE source_blocks (
+    ip      TEXT PRIMARY KEY,
+    until   INTEGER NOT NULL,
+    reason  TEXT NOT NULL
+);
+
+-- Orders placed by a logged-in member.
+ALTER TABLE orders ADD COLUMN customer_id INTEGER REFERENCES customers(id);
+CREATE INDEX orders_by_customer ON orders (customer_id, id);

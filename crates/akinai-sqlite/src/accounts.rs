@@ -1,0 +1,361 @@
+//! Customer accounts, sessions, one-time tokens and throttling counters on SQLite.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+
+use akinai_domain::ids::{CustomerId, SessionId};
+use akinai_sql::{is_unique_violation, Columns};
+use akinai_store::{
+    throttle, AccountStore, Customer, NewCustomer, NewSession, Session, StoreResult, TokenHash,
+};
+
+use crate::{from_ms, map_err, ms, SqliteStore};
+
+const CUSTOMER: &str =
+    "SELECT id, email, name, password_hash, email_verified_at, created_at, last_login_at FROM customers";
+const SESSION: &str =
+    "SELECT id, customer_id, created_at, last_seen_at, expires_at, ip, user_agent FROM customer_sessions";
+
+fn customer(r: &SqliteRow) -> StoreResult<Customer> {
+    akinai_sql::customer(r, &|c| r.opt_int(c)?.map(from_ms).transpose())
+}
+
+fn session(r: &SqliteRow) -> StoreResult<Session> {
+    akinai_sql::session(r, &|c| r.opt_int(c)?.map(from_ms).transpose())
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn create_customer(&self, c: &NewCustomer) -> StoreResult<Option<CustomerId>> {
+        let made = sqlx::query_scalar(
+            "INSERT INTO customers (email, name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&c.email)
+        .bind(&c.name)
+        .bind(&c.password_hash)
+        .bind(ms(c.created_at))
+        .fetch_one(&self.writer)
+        .await;
+        match made {
+            Ok(id) => Ok(Some(CustomerId(id))),
+            Err(e) if is_unique_violation(&e) => Ok(None),
+            Err(e) => Err(map_err(e)),
+        }
+    }
+
+    async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {
+        let row = sqlx::query(&format!("{CUSTOMER} WHERE id = ?"))
+            .bind(id.0)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(customer).transpose()
+    }
+
+    async fn customer_by_email(&self, email: &str) -> StoreResult<Option<Customer>> {
+        let row = sqlx::query(&format!("{CUSTOMER} WHERE email = ?"))
+            .bind(email)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(customer).transpose()
+    }
+
+    async fn set_password_hash(&self, id: CustomerId, hash: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE customers SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(id.0)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn mark_email_verified(&self, id: CustomerId, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE customers SET email_verified_at = ? WHERE id = ? AND email_verified_at IS NULL",
+        )
+        .bind(ms(at))
+        .bind(id.0)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn record_login(&self, id: CustomerId, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE customers SET last_login_at = ? WHERE id = ?")
+            .bind(ms(at))
+            .bind(id.0)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn create_account_token(
+        &self,
+        customer: CustomerId,
+        purpose: &str,
+        token: &TokenHash,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO account_tokens (customer_id, purpose, token_hash, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(customer.0)
+        .bind(purpose)
+        .bind(&token.0)
+        .bind(ms(expires_at))
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn take_account_token(
+        &self,
+        purpose: &str,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CustomerId>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE account_tokens SET used_at = ? WHERE token_hash = ? AND purpose = ? \
+             AND used_at IS NULL AND expires_at > ? RETURNING customer_id",
+        )
+        .bind(ms(now))
+        .bind(&token.0)
+        .bind(purpose)
+        .bind(ms(now))
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(id.map(CustomerId))
+    }
+
+    async fn account_token_customer(
+        &self,
+        purpose: &str,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<CustomerId>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT customer_id FROM account_tokens WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?",
+        )
+        .bind(&token.0)
+        .bind(purpose)
+        .bind(ms(now))
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_err)?;
+        Ok(id.map(CustomerId))
+    }
+
+    async fn create_session(&self, s: &NewSession) -> StoreResult<SessionId> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at, expires_at, ip, user_agent) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&s.token.0)
+        .bind(s.customer_id.0)
+        .bind(ms(s.created_at))
+        .bind(ms(s.created_at))
+        .bind(ms(s.expires_at))
+        .bind(&s.ip)
+        .bind(&s.user_agent)
+        .fetch_one(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(SessionId(id))
+    }
+
+    async fn session_by_token(
+        &self,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> StoreResult<Option<Session>> {
+        let row = sqlx::query(&format!(
+            "{SESSION} WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ? AND last_seen_at >= ?"
+        ))
+        .bind(&token.0)
+        .bind(ms(now))
+        .bind(ms(idle_cutoff))
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_err)?;
+        row.as_ref().map(session).transpose()
+    }
+
+    async fn touch_session(&self, id: SessionId, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE customer_sessions SET last_seen_at = ? WHERE id = ?")
+            .bind(ms(now))
+            .bind(id.0)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn revoke_session(
+        &self,
+        customer: CustomerId,
+        id: SessionId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE customer_sessions SET revoked_at = ? WHERE id = ? AND customer_id = ? AND revoked_at IS NULL",
+        )
+        .bind(ms(now))
+        .bind(id.0)
+        .bind(customer.0)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn revoke_sessions(
+        &self,
+        customer: CustomerId,
+        except: Option<SessionId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE customer_sessions SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL AND id != ?",
+        )
+        .bind(ms(now))
+        .bind(customer.0)
+        .bind(except.map_or(-1, |s| s.0))
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn sessions(
+        &self,
+        customer: CustomerId,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> StoreResult<Vec<Session>> {
+        let rows = sqlx::query(&format!(
+            "{SESSION} WHERE customer_id = ? AND revoked_at IS NULL AND expires_at > ? AND last_seen_at >= ? \
+             ORDER BY last_seen_at DESC, id DESC"
+        ))
+        .bind(customer.0)
+        .bind(ms(now))
+        .bind(ms(idle_cutoff))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(session).collect()
+    }
+
+    async fn record_throttle_event(
+        &self,
+        kind: &str,
+        key: &str,
+        subject: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO throttle_events (kind, key, subject, at) VALUES (?, ?, ?, ?)")
+            .bind(kind)
+            .bind(key)
+            .bind(subject)
+            .bind(ms(at))
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn login_failures(
+        &self,
+        email: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(u32, Option<DateTime<Utc>>)> {
+        let (n, last): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MAX(at) FROM throttle_events WHERE kind = ? AND key = ? AND at >= ? \
+             AND id > COALESCE((SELECT MAX(id) FROM throttle_events WHERE kind = ? AND key = ?), 0)",
+        )
+        .bind(throttle::LOGIN_FAIL)
+        .bind(email)
+        .bind(ms(since))
+        .bind(throttle::LOGIN_OK)
+        .bind(email)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(map_err)?;
+        Ok((
+            u32::try_from(n).unwrap_or(u32::MAX),
+            last.map(from_ms).transpose()?,
+        ))
+    }
+
+    async fn count_throttle_events(
+        &self,
+        kind: &str,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM throttle_events WHERE kind = ? AND key = ? AND at >= ?",
+        )
+        .bind(kind)
+        .bind(key)
+        .bind(ms(since))
+        .fetch_one(&self.reader)
+        .await
+        .map_err(map_err)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn distinct_throttle_subjects(
+        &self,
+        kind: &str,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT subject) FROM throttle_events WHERE kind = ? AND key = ? AND at >= ?",
+        )
+        .bind(kind)
+        .bind(key)
+        .bind(ms(since))
+        .fetch_one(&self.reader)
+        .await
+        .map_err(map_err)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn block_source(&self, ip: &str, until: DateTime<Utc>, reason: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO source_blocks (ip, until, reason) VALUES (?, ?, ?) \
+             ON CONFLICT (ip) DO UPDATE SET until = MAX(until, excluded.until), reason = excluded.reason",
+        )
+        .bind(ip)
+        .bind(ms(until))
+        .bind(reason)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn source_blocked_until(
+        &self,
+        ip: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let until: Option<i64> =
+            sqlx::query_scalar("SELECT until FROM source_blocks WHERE ip = ? AND until > ?")
+                .bind(ip)
+                .bind(ms(now))
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(map_err)?;
+        until.map(from_ms).transpose()
+    }
+}

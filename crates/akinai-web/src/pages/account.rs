@@ -1,0 +1,762 @@
+//! Customer account pages: sign-up, e-mail verification, login and logout, my page, sessions,
+//! password change, forgotten password and reset. Handlers only translate between forms and the
+//! `akinai_core::accounts` use cases; every rule (throttling, strength, tokens) lives there.
+//! Routes declared `Member`/`MemberForm` pass [`require_member`] first, so a handler taking
+//! [`MemberExt`] cannot run without a live session.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use akinai_core::accounts::{LoginRequest, Member, Registration};
+use akinai_core::clock::jst;
+use akinai_core::CoreError;
+use akinai_domain::ids::SessionId;
+
+use crate::error::WebError;
+use crate::form::CsrfForm;
+use crate::i18n::Tr;
+use crate::layout::{Ctx, Layout};
+use crate::pages::checkout::FieldView;
+use crate::{cookies, AppState};
+
+/// A form page of the account area.
+#[derive(Template)]
+#[template(path = "account_form.html")]
+pub struct FormPage {
+    pub l: Layout,
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub action: &'static str,
+    pub submit: &'static str,
+    pub fields: Vec<FieldView>,
+    pub hidden: Vec<(&'static str, String)>,
+    pub error: Option<&'static str>,
+    pub links: Vec<(&'static str, &'static str)>,
+}
+
+/// A page that only says something (mail sent, link used, …).
+#[derive(Template)]
+#[template(path = "account_message.html")]
+pub struct MessagePage {
+    pub l: Layout,
+    pub title: &'static str,
+    pub text: &'static str,
+    pub links: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub l: Layout,
+    pub name: String,
+    pub email: String,
+    pub verified: bool,
+    pub since: String,
+}
+
+/// One session in the list.
+pub struct SessionView {
+    pub id: i64,
+    pub current: bool,
+    pub device: String,
+    pub ip: String,
+    pub created: String,
+    pub last_seen: String,
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+pub struct SessionsPage {
+    pub l: Layout,
+    pub sessions: Vec<SessionView>,
+}
+
+/// The logged-in member of a `Member`/`MemberForm` route.
+pub struct MemberExt(pub Member);
+
+impl FromRequestParts<AppState> for MemberExt {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<MemberExt, WebError> {
+        parts
+            .extensions
+            .get::<Member>()
+            .cloned()
+            .map(MemberExt)
+            .ok_or_else(|| WebError::LoginRequired(parts.uri.path().to_string()))
+    }
+}
+
+/// Middleware of `Member`/`MemberForm` routes: a live session or a redirect to the login page.
+pub async fn require_member(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let secret = cookies::get(request.headers(), cookies::SESSION).map(str::to_string);
+    match state.shop.member(secret.as_deref()).await {
+        Ok(Some(member)) => {
+            request.extensions_mut().insert(member);
+            next.run(request).await
+        }
+        Ok(None) => {
+            let here = if request.method() == axum::http::Method::GET {
+                request.uri().path().to_string()
+            } else {
+                "/account".into()
+            };
+            WebError::LoginRequired(here).into_response()
+        }
+        Err(e) => WebError::Core(e).into_response(),
+    }
+}
+
+fn field(
+    t: Tr,
+    name: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: &str,
+    errors: &[(&'static str, &'static str)],
+) -> FieldView {
+    FieldView {
+        name,
+        label: t.lookup(&format!("account.field_{name}")),
+        value: value.to_string(),
+        kind,
+        autocomplete,
+        required: true,
+        hint: t.lookup(&format!("account.hint_{name}")),
+        error: errors
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, key)| t.lookup(key).to_string()),
+    }
+}
+
+async fn message(
+    ctx: &Ctx,
+    state: &AppState,
+    status: StatusCode,
+    title: &'static str,
+    text: &'static str,
+    links: Vec<(&'static str, &'static str)>,
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let page = MessagePage {
+        l: ctx.layout(state).await?,
+        title: t.get(title),
+        text: t.get(text),
+        links: links.into_iter().map(|(h, k)| (h, t.get(k))).collect(),
+    };
+    ctx.page(status, &page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct RegisterForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn register_page(
+    ctx: &Ctx,
+    state: &AppState,
+    status: StatusCode,
+    form: &RegisterForm,
+    errors: &[(&'static str, &'static str)],
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let page = FormPage {
+        l: ctx.layout(state).await?,
+        title: t.get("account.register_title"),
+        intro: t.get("account.register_intro"),
+        action: "/account/register",
+        submit: t.get("account.register_submit"),
+        fields: vec![
+            field(t, "email", "email", "email", &form.email, errors),
+            field(t, "name", "text", "name", &form.name, errors),
+            field(t, "password", "password", "new-password", "", errors),
+        ],
+        hidden: Vec::new(),
+        error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
+        links: vec![("/account/login", t.get("account.have_account"))],
+    };
+    ctx.page(status, &page)
+}
+
+pub async fn register_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    register_page(&ctx, &state, StatusCode::OK, &RegisterForm::default(), &[]).await
+}
+
+pub async fn register_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<RegisterForm>,
+) -> Result<Response, WebError> {
+    let registration = Registration {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        password: form.password.clone(),
+    };
+    match state.shop.register(&registration, &ctx.client).await {
+        Ok(()) => {
+            message(
+                &ctx,
+                &state,
+                StatusCode::OK,
+                "account.check_mail_title",
+                "account.check_mail_text",
+                vec![("/", "errorpage.home")],
+            )
+            .await
+        }
+        Err(CoreError::InvalidForm(errors)) => {
+            register_page(
+                &ctx,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &errors,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    #[serde(default)]
+    t: String,
+}
+
+pub async fn verify_get(
+    Query(q): Query<LinkQuery>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    // Opening the link changes nothing (SWS-6); the button posts it.
+    let page = FormPage {
+        l: ctx.layout(&state).await?,
+        title: t.get("account.verify_title"),
+        intro: t.get("account.verify_intro"),
+        action: "/account/verify",
+        submit: t.get("account.verify_submit"),
+        fields: Vec::new(),
+        hidden: vec![("t", q.t.chars().take(64).collect())],
+        error: None,
+        links: Vec::new(),
+    };
+    ctx.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    t: String,
+}
+
+pub async fn verify_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<Response, WebError> {
+    match state.shop.verify_email(&form.t, &ctx.client).await {
+        Ok(()) => {
+            message(
+                &ctx,
+                &state,
+                StatusCode::OK,
+                "account.verified_title",
+                "account.verified_text",
+                vec![("/account/login", "nav.login")],
+            )
+            .await
+        }
+        Err(CoreError::LinkInvalid) => link_invalid(&ctx, &state).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn link_invalid(ctx: &Ctx, state: &AppState) -> Result<Response, WebError> {
+    message(
+        ctx,
+        state,
+        StatusCode::BAD_REQUEST,
+        "account.link_invalid_title",
+        "account.link_invalid",
+        vec![("/account/password/forgot", "account.forgot_link")],
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_page(
+    ctx: &Ctx,
+    state: &AppState,
+    status: StatusCode,
+    form: &LoginForm,
+    error: Option<&'static str>,
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let next = crate::layout::safe_local_path(&form.next).unwrap_or("/account");
+    let page = FormPage {
+        l: ctx.layout(state).await?,
+        title: t.get("account.login_title"),
+        intro: "",
+        action: "/account/login",
+        submit: t.get("account.login_submit"),
+        fields: vec![
+            field(t, "email", "email", "username", &form.email, &[]),
+            field(t, "password", "password", "current-password", "", &[]),
+        ],
+        hidden: vec![("next", next.to_string())],
+        error: error.map(|k| t.get(k)),
+        links: vec![
+            ("/account/password/forgot", t.get("account.forgot_link")),
+            ("/account/register", t.get("account.register_link")),
+        ],
+    };
+    ctx.page(status, &page)
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_get(
+    Query(q): Query<NextQuery>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let form = LoginForm {
+        next: q.next,
+        ..LoginForm::default()
+    };
+    login_page(&ctx, &state, StatusCode::OK, &form, None).await
+}
+
+pub async fn login_post(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, WebError> {
+    let request = LoginRequest {
+        email: form.email.clone(),
+        password: form.password.clone(),
+    };
+    match state.shop.login(&request, &ctx.client).await {
+        Ok(secret) => {
+            ctx.start_session(secret);
+            let next = crate::layout::safe_local_path(&form.next).unwrap_or("/account");
+            Ok(ctx.redirect(next))
+        }
+        Err(CoreError::LoginFailed) => {
+            login_page(
+                &ctx,
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &form,
+                Some("account.login_failed"),
+            )
+            .await
+        }
+        Err(e @ CoreError::TryLater(_)) => {
+            let mut response = login_page(
+                &ctx,
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                &form,
+                Some("errorpage.try_later"),
+            )
+            .await?;
+            let retry = WebError::Core(e).into_response();
+            if let Some(v) = retry.headers().get(axum::http::header::RETRY_AFTER) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v.clone());
+            }
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn logout_post(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, WebError> {
+    state
+        .shop
+        .logout(ctx.session_secret.as_deref(), &ctx.client)
+        .await?;
+    ctx.end_session();
+    Ok(ctx.redirect("/"))
+}
+
+fn jst_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&jst()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub async fn account_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(m): MemberExt,
+) -> Result<Response, WebError> {
+    let page = AccountPage {
+        l: ctx.layout(&state).await?,
+        name: m.customer.name.clone(),
+        email: m.customer.email.clone(),
+        verified: m.customer.email_verified_at.is_some(),
+        since: jst_time(m.customer.created_at),
+    };
+    ctx.page(StatusCode::OK, &page)
+}
+
+/// A short description of a browser from its user agent (for the session list only).
+pub fn device(user_agent: &str) -> String {
+    let os = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "Mac"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(k, _)| user_agent.contains(k))
+    .map_or("?", |(_, v)| v);
+    let browser = [
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .into_iter()
+    .find(|(k, _)| user_agent.contains(k))
+    .map_or("?", |(_, v)| v);
+    format!("{browser} / {os}")
+}
+
+pub async fn sessions_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(m): MemberExt,
+) -> Result<Response, WebError> {
+    let sessions = state
+        .shop
+        .member_sessions(&m)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.id.0,
+            current: s.id == m.session.id,
+            device: device(&s.user_agent),
+            ip: s.ip.unwrap_or_default(),
+            created: jst_time(s.created_at),
+            last_seen: jst_time(s.last_seen_at),
+        })
+        .collect();
+    let page = SessionsPage {
+        l: ctx.layout(&state).await?,
+        sessions,
+    };
+    ctx.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    session: i64,
+}
+
+pub async fn session_revoke_post(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    MemberExt(m): MemberExt,
+    CsrfForm(form): CsrfForm<RevokeForm>,
+) -> Result<Response, WebError> {
+    let id = SessionId(form.session);
+    state
+        .shop
+        .revoke_member_session(&m, id, &ctx.client)
+        .await?;
+    if id == m.session.id {
+        ctx.end_session();
+        return Ok(ctx.redirect("/account/login"));
+    }
+    Ok(ctx.redirect("/account/sessions"))
+}
+
+pub async fn sessions_revoke_all_post(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    MemberExt(m): MemberExt,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, WebError> {
+    state.shop.logout_everywhere(&m, &ctx.client).await?;
+    ctx.end_session();
+    Ok(ctx.redirect("/account/login"))
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    t: String,
+}
+
+async fn password_page(
+    ctx: &Ctx,
+    state: &AppState,
+    status: StatusCode,
+    errors: &[(&'static str, &'static str)],
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let page = FormPage {
+        l: ctx.layout(state).await?,
+        title: t.get("account.password_title"),
+        intro: t.get("account.password_intro"),
+        action: "/account/password",
+        submit: t.get("account.password_submit"),
+        fields: vec![
+            field(
+                t,
+                "current_password",
+                "password",
+                "current-password",
+                "",
+                errors,
+            ),
+            field(t, "password", "password", "new-password", "", errors),
+        ],
+        hidden: Vec::new(),
+        error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
+        links: vec![("/account", t.get("nav.my_page"))],
+    };
+    ctx.page(status, &page)
+}
+
+pub async fn password_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(_): MemberExt,
+) -> Result<Response, WebError> {
+    password_page(&ctx, &state, StatusCode::OK, &[]).await
+}
+
+pub async fn password_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(m): MemberExt,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, WebError> {
+    match state
+        .shop
+        .change_password(&m, &form.current_password, &form.password, &ctx.client)
+        .await
+    {
+        Ok(()) => {
+            message(
+                &ctx,
+                &state,
+                StatusCode::OK,
+                "account.password_changed_title",
+                "account.password_changed_text",
+                vec![("/account", "nav.my_page")],
+            )
+            .await
+        }
+        Err(CoreError::InvalidForm(errors)) => {
+            password_page(&ctx, &state, StatusCode::UNPROCESSABLE_ENTITY, &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+pub async fn forgot_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let page = FormPage {
+        l: ctx.layout(&state).await?,
+        title: t.get("account.forgot_title"),
+        intro: t.get("account.forgot_intro"),
+        action: "/account/password/forgot",
+        submit: t.get("account.forgot_submit"),
+        fields: vec![field(t, "email", "email", "email", "", &[])],
+        hidden: Vec::new(),
+        error: None,
+        links: vec![("/account/login", t.get("nav.login"))],
+    };
+    ctx.page(StatusCode::OK, &page)
+}
+
+pub async fn forgot_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> Result<Response, WebError> {
+    state
+        .shop
+        .request_password_reset(&form.email, &ctx.client)
+        .await?;
+    message(
+        &ctx,
+        &state,
+        StatusCode::OK,
+        "account.check_mail_title",
+        "account.forgot_sent",
+        vec![("/account/login", "nav.login")],
+    )
+    .await
+}
+
+async fn reset_page(
+    ctx: &Ctx,
+    state: &AppState,
+    status: StatusCode,
+    token: &str,
+    errors: &[(&'static str, &'static str)],
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let page = FormPage {
+        l: ctx.layout(state).await?,
+        title: t.get("account.reset_title"),
+        intro: t.get("account.reset_intro"),
+        action: "/account/password/reset",
+        submit: t.get("account.password_submit"),
+        fields: vec![field(t, "password", "password", "new-password", "", errors)],
+        hidden: vec![("t", token.chars().take(64).collect())],
+        error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
+        links: Vec::new(),
+    };
+    ctx.page(status, &page)
+}
+
+pub async fn reset_get(
+    Query(q): Query<LinkQuery>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    if !state.shop.reset_link_valid(&q.t).await? {
+        return link_invalid(&ctx, &state).await;
+    }
+    reset_page(&ctx, &state, StatusCode::OK, &q.t, &[]).await
+}
+
+pub async fn reset_post(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, WebError> {
+    match state
+        .shop
+        .reset_password(&form.t, &form.password, &ctx.client)
+        .await
+    {
+        Ok(()) => {
+            ctx.end_session();
+            message(
+                &ctx,
+                &state,
+                StatusCode::OK,
+                "account.password_changed_title",
+                "account.reset_done",
+                vec![("/account/login", "nav.login")],
+            )
+            .await
+        }
+        Err(CoreError::InvalidForm(errors)) => {
+            reset_page(
+                &ctx,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form.t,
+                &errors,
+            )
+            .await
+        }
+        Err(CoreError::LinkInvalid) => link_invalid(&ctx, &state).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key composed at run time exists in both catalogues.
+    #[test]
+    fn composed_catalogue_keys_exist() {
+        for lang in [crate::Lang::Ja, crate::Lang::En] {
+            let t = Tr::new(lang);
+            for name in ["email", "name", "password", "current_password"] {
+                for part in ["field", "hint"] {
+                    let key = format!("account.{part}_{name}");
+                    assert!(!t.lookup(&key).is_empty(), "{key} ({lang:?})");
+                }
+            }
+            for p in [
+                akinai_domain::account::PasswordProblem::TooShort,
+                akinai_domain::account::PasswordProblem::TooLong,
+                akinai_domain::account::PasswordProblem::Personal,
+                akinai_domain::account::PasswordProblem::TooWeak,
+            ] {
+                assert!(!t.lookup(p.message_key()).is_empty(), "{p:?}");
+            }
+            for key in [
+                "account.wrong_password",
+                "error.required",
+                "error.invalid",
+                "error.too_long",
+            ] {
+                assert!(!t.lookup(key).is_empty(), "{key}");
+            }
+        }
+    }
+
+    #[test]
+    fn devices_are_summarised_from_user_agents() {
+        assert_eq!(
+            device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1"),
+            "Safari / iPhone"
+        );
+        assert_eq!(
+            device("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0"),
+            "Edge / Windows"
+        );
+        assert_eq!(device(""), "? / ?");
+    }
+}

@@ -1,0 +1,598 @@
+//! Customer accounts over real HTTP (accounts issue): registration with verification
+//! (CCSG-F-3a), passwords (SWS-C2-5), login throttling and credential-stuffing blocks (IPA-C-7,
+//! CCSG-F-3b), sessions (SWS-4), password change and reset with notifications (CCSG-F-3c,
+//! IPA-C-11), security events (item 12).
+
+use chrono::Duration;
+use reqwest::StatusCode;
+
+use akinai_core::accounts::events;
+
+use crate::support::{test_now, Page, TestApp, MEMBER_PASSWORD};
+
+async fn events_of(app: &TestApp, kind: &str) -> Vec<akinai_store::SecurityEvent> {
+    app.store
+        .security_events(kind, test_now() - Duration::days(30), 1000)
+        .await
+        .unwrap()
+}
+
+/// The page without the per-response tokens, for comparing two answers.
+fn comparable(p: &Page) -> (StatusCode, String) {
+    let mut body = p.body.clone();
+    while let Some(i) = body.find("name=\"csrf\" value=\"") {
+        let start = i + "name=\"csrf\" value=\"".len();
+        body.replace_range(start..start + 64, "");
+        body = body.replacen("name=\"csrf\" value=\"", "name=\"csrf\" x=\"", 1);
+    }
+    (p.status, body)
+}
+
+#[tokio::test]
+async fn registration_needs_the_mailed_link_and_never_reveals_a_taken_address() {
+    let app = TestApp::demo().await;
+    let alice = app.shopper();
+    let form = |email: &'static str| {
+        [
+            ("email", email),
+            ("name", "山田 花子"),
+            ("password", MEMBER_PASSWORD),
+        ]
+    };
+    let first = alice
+        .submit("/account/register", &form("hanako@example.jp"))
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.body.contains("メールをご確認ください"));
+    app.shop.run_due_jobs().await.unwrap();
+    let link = app.link_in_mail("hanako@example.jp", "/account/verify?t=");
+
+    // Before verification the member page says so.
+    assert_eq!(
+        alice
+            .login("hanako@example.jp", MEMBER_PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(alice
+        .get("/account")
+        .await
+        .body
+        .contains("確認が済んでいません"));
+
+    // Opening the link changes nothing (GET); its button does.
+    let page = alice.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let c = app
+        .store
+        .customer_by_email("hanako@example.jp")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(c.email_verified_at.is_none());
+    let token = page.hidden("t");
+    assert_eq!(
+        alice
+            .submit("/account/verify", &[("t", &token)])
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let c = app
+        .store
+        .customer_by_email("hanako@example.jp")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(c.email_verified_at.is_some());
+    let again = alice.submit("/account/verify", &[("t", &token)]).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "single use");
+
+    // A second sign-up with the same address (different case, full-width) looks the same …
+    let mallory = app.shopper();
+    let second = mallory
+        .submit("/account/register", &form("ＨＡＮＡＫＯ@example.jp"))
+        .await;
+    assert_eq!(comparable(&second), comparable(&first));
+    // … creates nothing, and tells the owner instead.
+    app.shop.run_due_jobs().await.unwrap();
+    let notice = app
+        .mails()
+        .into_iter()
+        .filter(|m| m.contains("To: hanako@example.jp"))
+        .count();
+    assert_eq!(notice, 2, "verification + notice to the owner");
+    assert!(app
+        .mails()
+        .iter()
+        .any(|m| m.contains("すでに会員登録されています")));
+    assert_eq!(events_of(&app, events::REGISTER_DUPLICATE).await.len(), 1);
+    assert_eq!(events_of(&app, events::REGISTERED).await.len(), 1);
+    assert_eq!(events_of(&app, events::VERIFIED).await.len(), 1);
+}
+
+#[tokio::test]
+async fn weak_or_personal_passwords_are_refused_with_a_reason() {
+    let app = TestApp::demo().await;
+    let s = app.shopper();
+    for (password, message) in [
+        ("short", "10 文字以上"),
+        ("password1234", "推測されやすい"),
+        (
+            "yamada-lantern-river",
+            "お名前・メールアドレス・ショップ名を含まない",
+        ),
+    ] {
+        let page = s
+            .submit(
+                "/account/register",
+                &[
+                    ("email", "yamada@example.jp"),
+                    ("name", "Yamada"),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+        assert!(page.body.contains(message), "{password}: {}", page.body);
+        assert!(
+            !page.body.contains(password),
+            "a refused password is not echoed back"
+        );
+    }
+    assert!(app
+        .store
+        .customer_by_email("yamada@example.jp")
+        .await
+        .unwrap()
+        .is_none());
+    let ok = s
+        .submit(
+            "/account/register",
+            &[
+                ("email", "yamada@example.jp"),
+                ("name", "Yamada"),
+                ("password", MEMBER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let c = app
+        .store
+        .customer_by_email("yamada@example.jp")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        c.password_hash.starts_with("$argon2id$v=19$m="),
+        "SWS-C2-5: {}",
+        c.password_hash
+    );
+    assert!(!c.password_hash.contains(MEMBER_PASSWORD));
+}
+
+#[tokio::test]
+async fn one_source_is_limited_in_sign_ups() {
+    let app = TestApp::demo().await;
+    let s = app.shopper_from("203.0.113.50");
+    for i in 0..10 {
+        let email = format!("bot{i}@example.jp");
+        let page = s
+            .submit(
+                "/account/register",
+                &[
+                    ("email", &email),
+                    ("name", "Bot"),
+                    ("password", MEMBER_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{i}");
+    }
+    let page = s
+        .submit(
+            "/account/register",
+            &[
+                ("email", "bot10@example.jp"),
+                ("name", "Bot"),
+                ("password", MEMBER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers.contains_key("retry-after"));
+    assert!(app
+        .store
+        .customer_by_email("bot10@example.jp")
+        .await
+        .unwrap()
+        .is_none());
+    let other = app.shopper_from("203.0.113.51");
+    let page = other
+        .submit(
+            "/account/register",
+            &[
+                ("email", "human@example.jp"),
+                ("name", "Human"),
+                ("password", MEMBER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "another source is not affected"
+    );
+}
+
+/// IPA-C-7: five failures slow an address down, ten lock it for 30 minutes — the same for an
+/// address with an account and one without, and the right password does not get through a lock.
+#[tokio::test]
+async fn failures_slow_down_then_lock_the_same_for_known_and_unknown_addresses() {
+    let app = TestApp::demo().await;
+    app.member("victim@example.jp").await;
+    let attacker = app.shopper_from("198.51.100.9");
+    let mut answers = Vec::new();
+    for email in ["victim@example.jp", "nobody@example.jp"] {
+        let mut statuses = Vec::new();
+        for _ in 0..5 {
+            statuses.push(attacker.login(email, "wrong password here").await.status);
+        }
+        // The sixth try, right away, must wait.
+        let waiting = attacker.login(email, MEMBER_PASSWORD).await;
+        statuses.push(waiting.status);
+        answers.push((statuses, comparable(&waiting).1.replace(email, "EMAIL")));
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "known and unknown addresses answer alike"
+    );
+    assert_eq!(answers[0].0[..5], [StatusCode::UNAUTHORIZED; 5]);
+    assert_eq!(answers[0].0[5], StatusCode::TOO_MANY_REQUESTS);
+
+    // Waiting between tries, five more failures lock the account.
+    for _ in 0..5 {
+        app.clock.advance(Duration::seconds(61));
+        assert_eq!(
+            attacker
+                .login("victim@example.jp", "wrong password here")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    app.clock.advance(Duration::seconds(61));
+    let owner = app.shopper_from("192.0.2.77");
+    assert_eq!(
+        owner
+            .login("victim@example.jp", MEMBER_PASSWORD)
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked for everyone, whatever the source"
+    );
+    assert_eq!(events_of(&app, events::LOCKED).await.len(), 1);
+    app.shop.run_due_jobs().await.unwrap();
+    assert!(app
+        .mails()
+        .iter()
+        .any(|m| m.contains("To: victim@example.jp") && m.contains("30 分間ログインを制限")));
+    app.clock.advance(Duration::minutes(30));
+    assert_eq!(
+        owner
+            .login("victim@example.jp", MEMBER_PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER,
+        "the lock ends after 30 minutes"
+    );
+    assert_eq!(events_of(&app, events::LOGIN_FAILED).await.len(), 15);
+}
+
+/// Credential stuffing: one source trying many addresses is blocked after 20 of them and an
+/// alert is raised; the block holds even for a right password; other sources are not affected.
+#[tokio::test]
+async fn a_source_trying_many_accounts_is_blocked_and_alerts() {
+    let app = TestApp::demo().await;
+    app.member("real@example.jp").await;
+    let bot = app.shopper_from("198.51.100.66");
+    let mut first_block = None;
+    for i in 0..25 {
+        let page = bot
+            .login(&format!("user{i}@example.jp"), "123456789abc")
+            .await;
+        if page.status == StatusCode::TOO_MANY_REQUESTS && first_block.is_none() {
+            first_block = Some(i);
+        }
+    }
+    assert_eq!(first_block, Some(20), "blocked once 20 addresses failed");
+    assert_eq!(
+        bot.login("real@example.jp", MEMBER_PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(events_of(&app, events::STUFFING).await.len(), 1);
+    let human = app.shopper_from("192.0.2.10");
+    assert_eq!(
+        human.login("real@example.jp", MEMBER_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    app.clock.advance(Duration::minutes(61));
+    assert_eq!(
+        bot.login("real@example.jp", MEMBER_PASSWORD).await.status,
+        StatusCode::SEE_OTHER,
+        "the block ends after an hour"
+    );
+}
+
+/// SWS-4: a new random session on login in a hardened cookie; a cookie set before login never
+/// becomes a session; logout, idle and absolute timeouts end it on the server.
+#[tokio::test]
+async fn sessions_are_fresh_hardened_and_end_on_the_server() {
+    let app = TestApp::demo().await;
+    app.member("s@example.jp").await;
+    let s = app.shopper_from("192.0.2.20");
+    // Session fixation: a planted cookie value is not adopted.
+    let planted = "a".repeat(64);
+    s.jar.add_cookie_str(
+        &format!("sid={planted}; Path=/"),
+        &reqwest::Url::parse(&s.base).unwrap(),
+    );
+    let csrf_before = s.csrf().await;
+    let login = s.login("s@example.jp", MEMBER_PASSWORD).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    assert_eq!(login.location(), "/account");
+    let set: Vec<String> = login
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let sid = set
+        .iter()
+        .find(|c| c.starts_with("sid="))
+        .expect("a session cookie");
+    assert!(sid.contains("HttpOnly") && sid.contains("SameSite=Lax") && sid.contains("Path=/"));
+    let secret = s.cookie("sid").unwrap();
+    assert_ne!(secret, planted);
+    assert_eq!(secret.len(), 64, "256 random bits");
+    assert_ne!(
+        s.cookie("csrf").unwrap(),
+        csrf_before,
+        "CSRF token renewed on login"
+    );
+    assert!(!login.location().contains(&secret), "never in a URL");
+    assert_eq!(s.get("/account").await.status, StatusCode::OK);
+
+    // Logout revokes on the server: replaying the old cookie gets nothing.
+    let replay = app.shopper();
+    replay.jar.add_cookie_str(
+        &format!("sid={secret}; Path=/"),
+        &reqwest::Url::parse(&replay.base).unwrap(),
+    );
+    assert_eq!(replay.get("/account").await.status, StatusCode::OK);
+    assert_eq!(
+        s.submit("/account/logout", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(replay.get("/account").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(s.get("/account").await.status, StatusCode::SEE_OTHER);
+
+    // Idle timeout (2 h) and absolute lifetime (14 days).
+    s.login("s@example.jp", MEMBER_PASSWORD).await;
+    app.clock.advance(Duration::minutes(119));
+    assert_eq!(
+        s.get("/account").await.status,
+        StatusCode::OK,
+        "used within 2 h"
+    );
+    app.clock.advance(Duration::minutes(121));
+    assert_eq!(
+        s.get("/account").await.status,
+        StatusCode::SEE_OTHER,
+        "idle > 2 h"
+    );
+    s.login("s@example.jp", MEMBER_PASSWORD).await;
+    for _ in 0..15 {
+        app.clock.advance(Duration::days(1));
+        let _ = s.get("/account").await;
+    }
+    assert_eq!(
+        s.get("/account").await.status,
+        StatusCode::SEE_OTHER,
+        "older than 14 days"
+    );
+    assert!(!events_of(&app, events::LOGOUT).await.is_empty());
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_ended_per_device_or_everywhere() {
+    let app = TestApp::demo().await;
+    let phone = app.member("m@example.jp").await;
+    let laptop = app.shopper_from("192.0.2.30");
+    laptop.login("m@example.jp", MEMBER_PASSWORD).await;
+    let list = phone.get("/account/sessions").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("192.0.2.30") && list.body.contains("Safari / iPhone"));
+    assert!(list.body.contains("この端末"));
+    // Someone else's session id ends nothing (SWS-11).
+    let other = app.member("o@example.jp").await;
+    let laptop_session = app
+        .store
+        .sessions(
+            app.store
+                .customer_by_email("m@example.jp")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            test_now(),
+            test_now() - Duration::hours(2),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.ip.as_deref() == Some("192.0.2.30"))
+        .unwrap();
+    let id = laptop_session.id.0.to_string();
+    other
+        .submit("/account/sessions/revoke", &[("session", &id)])
+        .await;
+    assert_eq!(laptop.get("/account").await.status, StatusCode::OK);
+    phone
+        .submit("/account/sessions/revoke", &[("session", &id)])
+        .await;
+    assert_eq!(laptop.get("/account").await.status, StatusCode::SEE_OTHER);
+    // Everywhere, this device included.
+    laptop.login("m@example.jp", MEMBER_PASSWORD).await;
+    let all = phone.submit("/account/sessions/revoke-all", &[]).await;
+    assert_eq!(all.status, StatusCode::SEE_OTHER);
+    assert_eq!(laptop.get("/account").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(phone.get("/account").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        other.get("/account").await.status,
+        StatusCode::OK,
+        "other accounts untouched"
+    );
+}
+
+/// CCSG-F-3c / IPA-C-11: changing the password needs the current one, ends the other
+/// sessions and notifies the account's address.
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_notifies() {
+    let app = TestApp::demo().await;
+    let me = app.member("c@example.jp").await;
+    let elsewhere = app.shopper_from("192.0.2.40");
+    elsewhere.login("c@example.jp", MEMBER_PASSWORD).await;
+    let new = "granite harbor seven owls";
+    let wrong = me
+        .submit(
+            "/account/password",
+            &[("current_password", "not my password"), ("password", new)],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("現在のパスワードが正しくありません"));
+    let ok = me
+        .submit(
+            "/account/password",
+            &[("current_password", MEMBER_PASSWORD), ("password", new)],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(
+        me.get("/account").await.status,
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        elsewhere.get("/account").await.status,
+        StatusCode::SEE_OTHER
+    );
+    app.shop.run_due_jobs().await.unwrap();
+    assert!(app
+        .mails()
+        .iter()
+        .any(|m| m.contains("To: c@example.jp") && m.contains("パスワードが変更されました")));
+    let fresh = app.shopper();
+    assert_eq!(
+        fresh.login("c@example.jp", new).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(events_of(&app, events::PASSWORD_CHANGED).await.len(), 1);
+}
+
+/// SWS-C2-5: reset by a single-use link that expires after 30 minutes; every session ends; the
+/// answer to a reset request is the same for unknown addresses.
+#[tokio::test]
+async fn password_reset_links_are_single_use_short_lived_and_end_all_sessions() {
+    let app = TestApp::demo().await;
+    let me = app.member("r@example.jp").await;
+    let s = app.shopper();
+    let known = s
+        .submit("/account/password/forgot", &[("email", "r@example.jp")])
+        .await;
+    let unknown = s
+        .submit("/account/password/forgot", &[("email", "x@example.jp")])
+        .await;
+    assert_eq!(comparable(&known), comparable(&unknown));
+    app.shop.run_due_jobs().await.unwrap();
+    let link = app.link_in_mail("r@example.jp", "/account/password/reset?t=");
+    assert!(!app.mails().iter().any(|m| m.contains("To: x@example.jp")));
+
+    let form = s.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let token = form.hidden("t");
+    let weak = s
+        .submit(
+            "/account/password/reset",
+            &[("t", &token), ("password", "password")],
+        )
+        .await;
+    assert_eq!(
+        weak.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a weak password keeps the link"
+    );
+    let new = "copper meadow after rain";
+    let done = s
+        .submit(
+            "/account/password/reset",
+            &[("t", &token), ("password", new)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert_eq!(
+        me.get("/account").await.status,
+        StatusCode::SEE_OTHER,
+        "sessions ended"
+    );
+    let again = s
+        .submit(
+            "/account/password/reset",
+            &[("t", &token), ("password", "another fine phrase")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "single use");
+    assert_eq!(
+        s.login("r@example.jp", new).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // A second link expires after 30 minutes.
+    s.submit("/account/password/forgot", &[("email", "r@example.jp")])
+        .await;
+    app.shop.run_due_jobs().await.unwrap();
+    let late = app.link_in_mail("r@example.jp", "/account/password/reset?t=");
+    assert_ne!(late, link);
+    app.clock.advance(Duration::minutes(31));
+    assert_eq!(s.get(&late).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(events_of(&app, events::PASSWORD_RESET).await.len(), 1);
+}
+
+/// SWS-5: what a customer types into their account shows as text on their pages.
+#[tokio::test]
+async fn account_data_renders_as_text() {
+    let app = TestApp::demo().await;
+    let s = app.shopper_from("192.0.2.99");
+    let name = "<script>alert(1)</script>\"><img src=x>";
+    let page = s
+        .submit(
+            "/account/register",
+            &[
+                ("email", "xss@example.jp"),
+                ("name", name),
+                ("password", MEMBER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    s.login("xss@example.jp", MEMBER_PASSWORD).await;
+    for path in ["/account", "/account/sessions"] {
+        let body = s.get(path).await.body;
+        assert!(!body.contains("<script>alert(1)"), "{path}");
+        assert!(!body.contains("<img src=x"), "{path}");
+    }
+    let body = s.get("/account").await.body;
+    assert!(body.contains("alert(1)"), "the name is shown as text: {body}");
+}
