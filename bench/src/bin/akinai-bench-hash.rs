@@ -54,8 +54,14 @@ async fn run() -> anyhow::Result<()> {
     println!();
     println!("| measure | value |");
     println!("|---|---:|");
-    println!("| one verification, median of 20 | {:.1} ms |", ms(times[10]));
-    println!("| one verification, slowest of 20 | {:.1} ms |", ms(times[19]));
+    println!(
+        "| one verification, median of 20 | {:.1} ms |",
+        ms(times[10])
+    );
+    println!(
+        "| one verification, slowest of 20 | {:.1} ms |",
+        ms(times[19])
+    );
     println!(
         "| flood of 200 concurrent logins: verified / refused as busy | {done} / {busy} in {:.2} s |",
         flood.as_secs_f64()

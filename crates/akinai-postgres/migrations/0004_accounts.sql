@@ -21,7 +21,8 @@ CREATE TABLE account_tokens (
 );
 CREATE INDEX account_tokens_by_customer ON account_tokens (customer_id, purpose);
 
--- Sessions: the cookie holds the secret, the table its SHA-256.
+-- Sessions: the cookie holds the secret, the table its SHA-256; device_hash is the SHA-256 of the
+-- browser's long-lived device cookie (new-device login notices).
 CREATE TABLE customer_sessions (
     id            BIGSERIAL PRIMARY KEY,
     token_hash    TEXT   NOT NULL UNIQUE,
@@ -31,9 +32,10 @@ CREATE TABLE customer_sessions (
     expires_at    TIMESTAMPTZ NOT NULL,
     ip            TEXT,
     user_agent    TEXT   NOT NULL,
+    device_hash   TEXT,
     revoked_at    TIMESTAMPTZ
 );
-CREATE INDEX customer_sessions_by_customer ON customer_sessions (customer_id);
+CREATE INDEX customer_sessions_by_customer ON customer_sessions (customer_id, device_hash);
 
 -- Attempts counted for throttling: kind (login_fail, login_ok, login_fail_ip, signup, …), the key
 -- counted (an e-mail address or a source address) and, for per-source rows, the e-mail tried.

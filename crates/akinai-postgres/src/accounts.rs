@@ -159,8 +159,8 @@ impl AccountStore for PgStore {
 
     async fn create_session(&self, s: &NewSession) -> StoreResult<SessionId> {
         let id = sqlx::query_scalar(
-            "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at, expires_at, ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at, expires_at, ip, user_agent, device_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&s.token.0)
         .bind(s.customer_id.0)
@@ -169,6 +169,7 @@ impl AccountStore for PgStore {
         .bind(s.expires_at)
         .bind(&s.ip)
         .bind(&s.user_agent)
+        .bind(s.device.as_ref().map(|d| d.0.as_str()))
         .fetch_one(&self.pool)
         .await
         .map_err(map_err)?;
@@ -201,6 +202,30 @@ impl AccountStore for PgStore {
             .await
             .map_err(map_err)?;
         Ok(())
+    }
+
+    async fn customer_knows_device(
+        &self,
+        customer: CustomerId,
+        device: &TokenHash,
+    ) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM customer_sessions WHERE customer_id = $1 AND device_hash = $2",
+        )
+        .bind(customer.0)
+        .bind(&device.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    async fn session_count(&self, customer: CustomerId) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM customer_sessions WHERE customer_id = $1")
+            .bind(customer.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
     }
 
     async fn revoke_session(

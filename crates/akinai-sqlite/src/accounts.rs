@@ -154,8 +154,8 @@ impl AccountStore for SqliteStore {
 
     async fn create_session(&self, s: &NewSession) -> StoreResult<SessionId> {
         let id = sqlx::query_scalar(
-            "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at, expires_at, ip, user_agent) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at, expires_at, ip, user_agent, device_hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&s.token.0)
         .bind(s.customer_id.0)
@@ -164,6 +164,7 @@ impl AccountStore for SqliteStore {
         .bind(ms(s.expires_at))
         .bind(&s.ip)
         .bind(&s.user_agent)
+        .bind(s.device.as_ref().map(|d| d.0.as_str()))
         .fetch_one(&self.writer)
         .await
         .map_err(map_err)?;
@@ -196,6 +197,30 @@ impl AccountStore for SqliteStore {
             .await
             .map_err(map_err)?;
         Ok(())
+    }
+
+    async fn customer_knows_device(
+        &self,
+        customer: CustomerId,
+        device: &TokenHash,
+    ) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM customer_sessions WHERE customer_id = ? AND device_hash = ?",
+        )
+        .bind(customer.0)
+        .bind(&device.0)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    async fn session_count(&self, customer: CustomerId) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM customer_sessions WHERE customer_id = ?")
+            .bind(customer.0)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(map_err)
     }
 
     async fn revoke_session(

@@ -202,6 +202,14 @@ pub trait AccountStore: Send + Sync {
         idle_cutoff: DateTime<Utc>,
     ) -> StoreResult<Option<Session>>;
     async fn touch_session(&self, id: SessionId, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Whether any session of `customer` (live or ended) came from `device`.
+    async fn customer_knows_device(
+        &self,
+        customer: CustomerId,
+        device: &TokenHash,
+    ) -> StoreResult<bool>;
+    /// How many sessions `customer` ever had.
+    async fn session_count(&self, customer: CustomerId) -> StoreResult<i64>;
     /// Revokes one session of `customer` (another customer's session id changes nothing).
     async fn revoke_session(
         &self,

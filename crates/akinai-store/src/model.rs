@@ -197,6 +197,8 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
     pub ip: Option<String>,
     pub user_agent: String,
+    /// Hash of the browser's device cookie.
+    pub device: Option<TokenHash>,
 }
 
 /// Purpose of a one-time account token: confirming the e-mail address.

@@ -23,6 +23,8 @@ const CART_DAYS: u32 = 30;
 /// Days a session cookie lives at most (the server ends sessions earlier: idle and absolute
 /// timeouts).
 const SESSION_DAYS: u32 = 14;
+/// Days the device cookie lives (browsers cap cookies at about 400 days).
+const DEVICE_DAYS: u32 = 400;
 
 /// What every page frame shows.
 pub struct Layout {
@@ -61,6 +63,9 @@ pub struct Ctx {
     end_session: bool,
     /// Source address (through trusted proxies only) and user agent.
     pub client: akinai_core::accounts::Client,
+    /// The browser's long-lived device cookie (new-device login notices).
+    pub device: Option<String>,
+    new_device: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -96,6 +101,8 @@ impl FromRequestParts<AppState> for Ctx {
             new_session: None,
             end_session: false,
             client: akinai_core::accounts::Client::new(ip, user_agent),
+            device: cookies::get(&parts.headers, cookies::DEVICE).map(str::to_string),
+            new_device: None,
             here: parts
                 .uri
                 .path_and_query()
@@ -113,8 +120,9 @@ impl Ctx {
 
     /// A login started a session: the response sets its cookie and a fresh CSRF token (SWS-4:
     /// new identifiers on every privilege change).
-    pub fn start_session(&mut self, secret: String) {
+    pub fn start_session(&mut self, secret: String, new_device: Option<String>) {
         self.new_session = Some(secret);
+        self.new_device = new_device;
         self.csrf = tokens::generate().secret;
         self.csrf_from_cookie = false;
     }
@@ -165,6 +173,9 @@ impl Ctx {
         }
         if let Some(cart) = &self.new_cart {
             cookies::set(headers, cookies::CART, cart, CART_DAYS, self.secure);
+        }
+        if let Some(device) = &self.new_device {
+            cookies::set(headers, cookies::DEVICE, device, DEVICE_DAYS, self.secure);
         }
         if let Some(session) = &self.new_session {
             cookies::set(

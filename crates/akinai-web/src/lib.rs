@@ -262,6 +262,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(account::sessions_get),
         ),
         route(
+            "/account/sessions/end",
+            Policy::PublicForm,
+            FORM,
+            get(account::end_session_get).post(account::end_session_post),
+        ),
+        route(
             "/account/sessions/revoke",
             Policy::MemberForm,
             FORM,

@@ -15,21 +15,33 @@ use akinai_store::throttle;
 use super::mail::AccountMail;
 use super::password::Verified;
 use super::{email_key, events, Client};
-use crate::{CoreError, Shop};
+use crate::{tokens, CoreError, Shop};
 
-/// What the login form sends.
+/// What the login form sends, with the browser's device cookie.
 #[derive(Debug, Clone, Default)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// The `dev` cookie, if the browser has one.
+    pub device: Option<String>,
+}
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    /// The new session's cookie secret.
+    pub session: String,
+    /// A new device cookie to set (the browser had none).
+    pub new_device: Option<String>,
 }
 
 /// How far back failures count towards a lock.
 const HORIZON: Duration = Duration::hours(24);
 
 impl Shop {
-    /// Logs in; returns the new session's cookie secret.
-    pub async fn login(&self, form: &LoginRequest, client: &Client) -> Result<String, CoreError> {
+    /// Logs in. A login from a browser this account never used sends a notice to the account's
+    /// address (CCSG-F-3b) with a link that ends the new session.
+    pub async fn login(&self, form: &LoginRequest, client: &Client) -> Result<LoggedIn, CoreError> {
         let now = self.clock.now();
         let policy = self.config.accounts.throttle;
         let ip = client.ip.to_string();
@@ -73,14 +85,35 @@ impl Shop {
             .record_throttle_event(throttle::LOGIN_OK, &key, None, now)
             .await?;
         self.store.record_login(customer.id, now).await?;
-        let secret = self.start_session(customer.id, client).await?;
+        let (device, new_device) = match form.device.as_deref().and_then(tokens::parse) {
+            Some(hash) => (hash, None),
+            None => {
+                let t = tokens::generate();
+                (t.hash, Some(t.secret))
+            }
+        };
+        let known = self
+            .store
+            .customer_knows_device(customer.id, &device)
+            .await?;
+        let first_login = self.store.session_count(customer.id).await? == 0;
+        let (secret, session) = self
+            .start_session(customer.id, client, Some(device))
+            .await?;
         self.account_event(
             events::LOGIN_OK,
             Some(client),
-            json!({ "customer": customer.id.0 }),
+            json!({ "customer": customer.id.0, "new_device": !known }),
         )
         .await?;
-        Ok(secret)
+        if !known && !first_login {
+            self.enqueue_new_device_mail(customer.id, session, client)
+                .await?;
+        }
+        Ok(LoggedIn {
+            session: secret,
+            new_device,
+        })
     }
 
     async fn login_failed(

@@ -8,9 +8,11 @@ use lettre::message::{Mailbox, SinglePart};
 use lettre::Message;
 use serde_json::json;
 
-use akinai_domain::ids::CustomerId;
+use akinai_domain::ids::{CustomerId, SessionId};
 use akinai_store::{Job, NewJob, JOB_ACCOUNT_MAIL};
 
+use super::{describe_device, Client};
+use crate::clock::jst;
 use crate::i18n::{Lang, Tr};
 use crate::mail::display_name;
 use crate::tokens::{self, NewToken, SecretKey};
@@ -25,6 +27,7 @@ pub enum AccountMail {
     Reset,
     PasswordChanged,
     Locked,
+    NewDevice,
 }
 
 impl AccountMail {
@@ -35,6 +38,7 @@ impl AccountMail {
             AccountMail::Reset => "reset",
             AccountMail::PasswordChanged => "changed",
             AccountMail::Locked => "locked",
+            AccountMail::NewDevice => "new_device",
         }
     }
 
@@ -45,6 +49,7 @@ impl AccountMail {
             AccountMail::Reset,
             AccountMail::PasswordChanged,
             AccountMail::Locked,
+            AccountMail::NewDevice,
         ]
         .into_iter()
         .find(|m| m.code() == code)
@@ -75,10 +80,36 @@ impl Shop {
         customer: CustomerId,
         nonce: Option<&str>,
     ) -> Result<(), CoreError> {
+        self.enqueue_account_job(
+            json!({ "mail": mail.code(), "customer": customer.0, "nonce": nonce }),
+        )
+        .await
+    }
+
+    /// The new-device notice: when, which browser, from where, and a link ending that session.
+    pub(crate) async fn enqueue_new_device_mail(
+        &self,
+        customer: CustomerId,
+        session: SessionId,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        let at = self.clock.now().with_timezone(&jst());
+        self.enqueue_account_job(json!({
+            "mail": AccountMail::NewDevice.code(),
+            "customer": customer.0,
+            "session": session.0,
+            "device": describe_device(&client.user_agent),
+            "ip": client.ip.to_string(),
+            "time": at.format("%Y-%m-%d %H:%M").to_string(),
+        }))
+        .await
+    }
+
+    async fn enqueue_account_job(&self, payload: serde_json::Value) -> Result<(), CoreError> {
         self.store
             .enqueue_job(&NewJob {
                 kind: JOB_ACCOUNT_MAIL.into(),
-                payload: json!({ "mail": mail.code(), "customer": customer.0, "nonce": nonce }),
+                payload,
                 run_at: self.clock.now(),
                 dedup_key: None,
             })
@@ -111,17 +142,29 @@ impl Shop {
             .settings()
             .await
             .map_err(|e| JobFailure::Transient(e.to_string()))?;
+        let path = match (mail, job.payload["session"].as_i64()) {
+            (AccountMail::NewDevice, Some(session)) => format!(
+                "/account/sessions/end?c={}&s={session}&t={}",
+                id.0,
+                self.end_session_secret(id, SessionId(session))
+            ),
+            _ => mail.link(secret.as_deref()),
+        };
         let link = format!(
-            "{}{}",
-            self.config.base_url.as_str().trim_end_matches('/'),
-            mail.link(secret.as_deref())
+            "{}{path}",
+            self.config.base_url.as_str().trim_end_matches('/')
         );
         let tr = Tr::new(Lang::Ja);
         let p = |k: &str| format!("accountmail.{}_{k}", mail.code());
+        let text = |k: &str| job.payload[k].as_str().unwrap_or("").to_string();
+        let (device, ip, time) = (text("device"), text("ip"), text("time"));
         let vars = [
             ("name", customer.name.as_str()),
             ("shop", settings.shop_name.as_str()),
             ("link", link.as_str()),
+            ("device", device.as_str()),
+            ("ip", ip.as_str()),
+            ("time", time.as_str()),
         ];
         let body = [
             tr.fmt("accountmail.greeting", &vars),

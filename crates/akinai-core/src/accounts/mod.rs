@@ -31,7 +31,7 @@ use akinai_store::{Customer, NewSecurityEvent, NewSession, Session};
 
 use crate::{tokens, CoreError, Shop};
 
-pub use login::LoginRequest;
+pub use login::{LoggedIn, LoginRequest};
 pub use password::{HashConfig, Hasher};
 pub use register::Registration;
 
@@ -117,6 +117,32 @@ pub fn email_key(input: &str) -> Option<String> {
         .map(|e| e.as_str().to_lowercase())
 }
 
+/// A short description of a browser from its user agent ("Safari / iPhone"), for session lists
+/// and new-device notices; never more than the two words.
+pub fn describe_device(user_agent: &str) -> String {
+    let os = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "Mac"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(k, _)| user_agent.contains(k))
+    .map_or("?", |(_, v)| v);
+    let browser = [
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .into_iter()
+    .find(|(k, _)| user_agent.contains(k))
+    .map_or("?", |(_, v)| v);
+    format!("{browser} / {os}")
+}
+
 /// How often a session's last-seen time is written at most.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
@@ -143,15 +169,17 @@ impl Shop {
             .await?)
     }
 
-    /// Starts a new session for `customer`; returns the cookie secret.
+    /// Starts a new session for `customer`; returns the cookie secret and the session's id.
     pub(crate) async fn start_session(
         &self,
         customer: CustomerId,
         client: &Client,
-    ) -> Result<String, CoreError> {
+        device: Option<akinai_store::TokenHash>,
+    ) -> Result<(String, SessionId), CoreError> {
         let token = tokens::generate();
         let now = self.clock.now();
-        self.store
+        let id = self
+            .store
             .create_session(&NewSession {
                 token: token.hash,
                 customer_id: customer,
@@ -159,9 +187,54 @@ impl Shop {
                 expires_at: now + self.config.accounts.session_lifetime,
                 ip: Some(client.ip.to_string()),
                 user_agent: client.user_agent.clone(),
+                device,
             })
             .await?;
-        Ok(token.secret)
+        Ok((token.secret, id))
+    }
+
+    /// The secret of the link that ends session `session` of `customer` (in the new-device
+    /// notice): derived under the server key, so it needs no storage, and it can do nothing but
+    /// end that one session.
+    pub fn end_session_secret(&self, customer: CustomerId, session: SessionId) -> String {
+        tokens::derive(
+            &self.config.secret_key,
+            &format!("akinai/account/end-session/v1/{}/{}", customer.0, session.0),
+        )
+        .secret
+    }
+
+    /// Ends a session through the link of a new-device notice.
+    pub async fn end_session_by_link(
+        &self,
+        customer: CustomerId,
+        session: SessionId,
+        secret: &str,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        let expected = self.end_session_secret(customer, session);
+        let same = expected.len() == secret.len()
+            && expected
+                .bytes()
+                .zip(secret.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if !same {
+            return Err(CoreError::LinkInvalid);
+        }
+        if self
+            .store
+            .revoke_session(customer, session, self.clock.now())
+            .await?
+        {
+            self.account_event(
+                events::SESSIONS_REVOKED,
+                Some(client),
+                json!({ "customer": customer.0, "session": session.0, "by": "new_device_link" }),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// The member behind a session cookie, if the session is live; refreshes its last-seen time.

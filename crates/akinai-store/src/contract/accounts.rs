@@ -124,10 +124,18 @@ pub(super) async fn sessions_expire_idle_out_and_are_revoked_per_owner(store: Ar
         expires_at: t0() + Duration::days(7),
         ip: Some("192.0.2.1".into()),
         user_agent: "Mozilla/5.0".into(),
+        device: Some(token(100 + n)),
     };
     let s1 = store.create_session(&session(1, a)).await.unwrap();
     let s2 = store.create_session(&session(2, a)).await.unwrap();
     let s3 = store.create_session(&session(3, b)).await.unwrap();
+    assert!(store.customer_knows_device(a, &token(101)).await.unwrap());
+    assert!(
+        !store.customer_knows_device(b, &token(101)).await.unwrap(),
+        "per customer"
+    );
+    assert!(!store.customer_knows_device(a, &token(999)).await.unwrap());
+    assert_eq!(store.session_count(a).await.unwrap(), 2);
     let found = store
         .session_by_token(&token(1), t0(), t0())
         .await

@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use akinai_core::accounts::{LoginRequest, Member, Registration};
+use akinai_core::accounts::{describe_device, LoginRequest, Member, Registration};
 use akinai_core::clock::jst;
 use akinai_core::CoreError;
 use akinai_domain::ids::SessionId;
@@ -365,10 +365,11 @@ pub async fn login_post(
     let request = LoginRequest {
         email: form.email.clone(),
         password: form.password.clone(),
+        device: ctx.device.clone(),
     };
     match state.shop.login(&request, &ctx.client).await {
-        Ok(secret) => {
-            ctx.start_session(secret);
+        Ok(done) => {
+            ctx.start_session(done.session, done.new_device);
             let next = crate::layout::safe_local_path(&form.next).unwrap_or("/account");
             Ok(ctx.redirect(next))
         }
@@ -438,31 +439,6 @@ pub async fn account_get(
     ctx.page(StatusCode::OK, &page)
 }
 
-/// A short description of a browser from its user agent (for the session list only).
-pub fn device(user_agent: &str) -> String {
-    let os = [
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Android", "Android"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "Mac"),
-        ("Linux", "Linux"),
-    ]
-    .into_iter()
-    .find(|(k, _)| user_agent.contains(k))
-    .map_or("?", |(_, v)| v);
-    let browser = [
-        ("Edg/", "Edge"),
-        ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-    ]
-    .into_iter()
-    .find(|(k, _)| user_agent.contains(k))
-    .map_or("?", |(_, v)| v);
-    format!("{browser} / {os}")
-}
-
 pub async fn sessions_get(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -476,7 +452,7 @@ pub async fn sessions_get(
         .map(|s| SessionView {
             id: s.id.0,
             current: s.id == m.session.id,
-            device: device(&s.user_agent),
+            device: describe_device(&s.user_agent),
             ip: s.ip.unwrap_or_default(),
             created: jst_time(s.created_at),
             last_seen: jst_time(s.last_seen_at),
@@ -487,6 +463,68 @@ pub async fn sessions_get(
         sessions,
     };
     ctx.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct EndLink {
+    #[serde(default)]
+    c: i64,
+    #[serde(default)]
+    s: i64,
+    #[serde(default)]
+    t: String,
+}
+
+/// The link of a new-device notice: a button that ends that one session (GET changes nothing).
+pub async fn end_session_get(
+    Query(q): Query<EndLink>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let page = FormPage {
+        l: ctx.layout(&state).await?,
+        title: t.get("account.end_link_title"),
+        intro: t.get("account.end_link_intro"),
+        action: "/account/sessions/end",
+        submit: t.get("account.end_session"),
+        fields: Vec::new(),
+        hidden: vec![
+            ("c", q.c.to_string()),
+            ("s", q.s.to_string()),
+            ("t", q.t.chars().take(64).collect()),
+        ],
+        error: None,
+        links: Vec::new(),
+    };
+    ctx.page(StatusCode::OK, &page)
+}
+
+pub async fn end_session_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<EndLink>,
+) -> Result<Response, WebError> {
+    let customer = akinai_domain::ids::CustomerId(form.c);
+    match state
+        .shop
+        .end_session_by_link(customer, SessionId(form.s), &form.t, &ctx.client)
+        .await
+    {
+        Ok(()) => {
+            message(
+                &ctx,
+                &state,
+                StatusCode::OK,
+                "account.end_link_done_title",
+                "account.end_link_done",
+                vec![("/account/password/forgot", "account.forgot_link")],
+            )
+            .await
+        }
+        Err(CoreError::LinkInvalid) => link_invalid(&ctx, &state).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -750,13 +788,13 @@ mod tests {
     #[test]
     fn devices_are_summarised_from_user_agents() {
         assert_eq!(
-            device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1"),
+            describe_device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1"),
             "Safari / iPhone"
         );
         assert_eq!(
-            device("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0"),
+            describe_device("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0"),
             "Edge / Windows"
         );
-        assert_eq!(device(""), "? / ?");
+        assert_eq!(describe_device(""), "? / ?");
     }
 }

@@ -594,5 +594,69 @@ async fn account_data_renders_as_text() {
         assert!(!body.contains("<img src=x"), "{path}");
     }
     let body = s.get("/account").await.body;
-    assert!(body.contains("alert(1)"), "the name is shown as text: {body}");
+    assert!(
+        body.contains("alert(1)"),
+        "the name is shown as text: {body}"
+    );
+}
+
+/// CCSG-F-3b: a login from a browser this account never used mails its owner the time, device
+/// and address, with a link that ends exactly that session; known browsers stay quiet.
+#[tokio::test]
+async fn a_login_from_a_new_device_is_notified_with_a_link_to_end_it() {
+    let app = TestApp::demo().await;
+    let home = app.member("d@example.jp").await;
+    let notices = |app: &TestApp| {
+        app.mails()
+            .into_iter()
+            .filter(|m| m.contains("これまで使われていない端末"))
+            .collect::<Vec<_>>()
+    };
+    app.shop.run_due_jobs().await.unwrap();
+    assert!(
+        notices(&app).is_empty(),
+        "the first login is not a new device"
+    );
+    home.submit("/account/logout", &[]).await;
+    home.login("d@example.jp", MEMBER_PASSWORD).await;
+    app.shop.run_due_jobs().await.unwrap();
+    assert!(notices(&app).is_empty(), "a known browser is quiet");
+
+    let thief = app.shopper_from("203.0.113.200");
+    assert_eq!(
+        thief.login("d@example.jp", MEMBER_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    app.shop.run_due_jobs().await.unwrap();
+    let mails = notices(&app);
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("To: d@example.jp"));
+    assert!(mails[0].contains("203.0.113.200") && mails[0].contains("Safari / iPhone"));
+    assert!(
+        mails[0].contains("2026-11-25 10:00"),
+        "JST time: {}",
+        mails[0]
+    );
+    let link = app.link_in_mail("d@example.jp", "/account/sessions/end?");
+
+    // A forged link ends nothing; the real one ends the thief's session only.
+    let owner = app.shopper();
+    let page = owner.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (c, s) = (page.hidden("c"), page.hidden("s"));
+    let forged = owner
+        .submit(
+            "/account/sessions/end",
+            &[("c", &c), ("s", &s), ("t", &"0".repeat(64))],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    assert_eq!(thief.get("/account").await.status, StatusCode::OK);
+    let t = page.hidden("t");
+    let done = owner
+        .submit("/account/sessions/end", &[("c", &c), ("s", &s), ("t", &t)])
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert_eq!(thief.get("/account").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.get("/account").await.status, StatusCode::OK);
 }
