@@ -99,12 +99,27 @@ impl Shop {
         })
     }
 
-    /// Places the order shown on the confirmation screen identified by `shown_fingerprint`.
+    /// Places the order shown on the confirmation screen identified by `shown_fingerprint`, as
+    /// a guest.
     pub async fn place_order(
         &self,
         secret: Option<&str>,
         shown_fingerprint: &str,
     ) -> Result<PlacedOrderRef, CoreError> {
+        self.place_order_as(secret, shown_fingerprint, None).await
+    }
+
+    /// Places the order for `member` when given: it joins the member's order history if the
+    /// member's e-mail address is verified (CCSG-F-3a); otherwise it is a guest order.
+    pub async fn place_order_as(
+        &self,
+        secret: Option<&str>,
+        shown_fingerprint: &str,
+        member: Option<&crate::accounts::Member>,
+    ) -> Result<PlacedOrderRef, CoreError> {
+        let customer_id = member
+            .filter(|m| m.customer.email_verified_at.is_some())
+            .map(|m| m.customer.id);
         let secret = secret.ok_or(CoreError::EmptyCart)?;
         let hash = tokens::parse(secret).ok_or(CoreError::EmptyCart)?;
         let cart = self
@@ -127,6 +142,7 @@ impl Shop {
             .store
             .place_order(&NewOrder {
                 cart_id: cart.id,
+                customer_id,
                 status_token: status.hash,
                 placed_at: self.clock.now(),
                 details: c.details,

@@ -9,12 +9,12 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
-use akinai_domain::ids::OrderId;
+use akinai_domain::ids::{CustomerId, OrderId};
 use akinai_domain::order::OrderStatus;
 use akinai_domain::pricing::PricedLine;
 use akinai_store::{
-    NewOrder, Order, OrderStore, PlaceOrderError, PlacedOrder, StoreResult, TokenHash,
-    JOB_ORDER_CONFIRMATION,
+    NewOrder, Order, OrderStore, OrderSummary, PlaceOrderError, PlacedOrder, StoreResult,
+    TokenHash, JOB_ORDER_CONFIRMATION,
 };
 
 use akinai_sql::Columns;
@@ -56,8 +56,8 @@ impl OrderStore for PgStore {
         let t = &order.totals;
         let id: Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
-             items_total, shipping_fee, payment_fee, grand_total, placed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(order.cart_id.0)
         .bind(&order.status_token.0)
@@ -70,6 +70,7 @@ impl OrderStore for PgStore {
         .bind(t.payment_fee.0)
         .bind(t.grand_total.0)
         .bind(order.placed_at)
+        .bind(order.customer_id.map(|c| c.0))
         .fetch_one(&mut *tx)
         .await;
         let id = match id {
@@ -125,6 +126,27 @@ impl OrderStore for PgStore {
         self.load(row).await
     }
 
+    async fn customer_orders(
+        &self,
+        customer: CustomerId,
+        before: Option<OrderId>,
+        limit: u32,
+    ) -> StoreResult<Vec<OrderSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, cart_id, status, grand_total, placed_at FROM orders \
+             WHERE customer_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+        )
+        .bind(customer.0)
+        .bind(before.map_or(i64::MAX, |o| o.0))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| akinai_sql::order_summary(r, r.try_get("placed_at").map_err(map_err)?))
+            .collect()
+    }
+
     async fn order_by_status_token(&self, token: &TokenHash) -> StoreResult<Option<Order>> {
         let row = sqlx::query(&format!("{ORDER_SELECT} WHERE status_token_hash = $1"))
             .bind(&token.0)
@@ -136,7 +158,7 @@ impl OrderStore for PgStore {
 }
 
 const ORDER_SELECT: &str =
-    "SELECT id, cart_id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
+    "SELECT id, cart_id, customer_id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
      grand_total, placed_at, confirmation_sent_at FROM orders";
 
 async fn insert_lines(

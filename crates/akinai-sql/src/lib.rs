@@ -225,6 +225,7 @@ pub fn order(
     Ok(akinai_store::Order {
         id: OrderId(r.int("id")?),
         cart_id: CartId(r.int("cart_id")?),
+        customer_id: r.opt_int("customer_id")?.map(CustomerId),
         status: OrderStatus::parse(&status).ok_or_else(|| corrupt(format!("status {status}")))?,
         payment_method: PaymentMethod::parse(&payment)
             .ok_or_else(|| corrupt(format!("payment {payment}")))?,
@@ -309,4 +310,20 @@ pub fn session(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<Session> {
 /// Whether a driver error is a unique-constraint violation (a duplicate key).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// `id, cart_id, status, grand_total` (the time read by the backend).
+pub fn order_summary(
+    r: &impl Columns,
+    placed_at: DateTime<Utc>,
+) -> StoreResult<akinai_store::OrderSummary> {
+    let status = r.text("status")?;
+    Ok(akinai_store::OrderSummary {
+        id: OrderId(r.int("id")?),
+        cart_id: CartId(r.int("cart_id")?),
+        status: akinai_domain::order::OrderStatus::parse(&status)
+            .ok_or_else(|| corrupt(format!("status {status}")))?,
+        grand_total: Yen(r.int("grand_total")?),
+        placed_at,
+    })
 }

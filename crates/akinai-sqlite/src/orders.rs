@@ -8,12 +8,12 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use akinai_domain::ids::OrderId;
+use akinai_domain::ids::{CustomerId, OrderId};
 use akinai_domain::order::OrderStatus;
 use akinai_domain::pricing::PricedLine;
 use akinai_store::{
-    NewOrder, Order, OrderStore, PlaceOrderError, PlacedOrder, StoreResult, TokenHash,
-    JOB_ORDER_CONFIRMATION,
+    NewOrder, Order, OrderStore, OrderSummary, PlaceOrderError, PlacedOrder, StoreResult,
+    TokenHash, JOB_ORDER_CONFIRMATION,
 };
 
 use akinai_sql::Columns;
@@ -38,6 +38,27 @@ impl OrderStore for SqliteStore {
         self.load(row).await
     }
 
+    async fn customer_orders(
+        &self,
+        customer: CustomerId,
+        before: Option<OrderId>,
+        limit: u32,
+    ) -> StoreResult<Vec<OrderSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, cart_id, status, grand_total, placed_at FROM orders \
+             WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(customer.0)
+        .bind(before.map_or(i64::MAX, |o| o.0))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| akinai_sql::order_summary(r, from_ms(r.int("placed_at")?)?))
+            .collect()
+    }
+
     async fn order_by_status_token(&self, token: &TokenHash) -> StoreResult<Option<Order>> {
         let row = sqlx::query(&format!("{ORDER_SELECT} WHERE status_token_hash = ?"))
             .bind(&token.0)
@@ -49,7 +70,7 @@ impl OrderStore for SqliteStore {
 }
 
 const ORDER_SELECT: &str =
-    "SELECT id, cart_id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
+    "SELECT id, cart_id, customer_id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
      grand_total, placed_at, confirmation_sent_at FROM orders";
 
 async fn insert_lines(
@@ -153,8 +174,8 @@ pub(crate) async fn place_one(
     let t = &order.totals;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
-             items_total, shipping_fee, payment_fee, grand_total, placed_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(order.cart_id.0)
     .bind(&order.status_token.0)
@@ -167,6 +188,7 @@ pub(crate) async fn place_one(
     .bind(t.payment_fee.0)
     .bind(t.grand_total.0)
     .bind(ms(order.placed_at))
+    .bind(order.customer_id.map(|c| c.0))
     .fetch_one(&mut *conn)
     .await
     .map_err(map_err)?;

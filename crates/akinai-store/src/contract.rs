@@ -68,6 +68,7 @@ cases!(
     accounts::sessions_expire_idle_out_and_are_revoked_per_owner,
     accounts::throttle_counters_and_source_blocks,
     accounts::account_tokens_can_be_looked_at_without_use,
+    accounts::member_orders_are_listed_newest_first_per_customer,
 );
 
 pub(super) fn t0() -> DateTime<Utc> {
@@ -155,6 +156,7 @@ pub(super) async fn new_order(
         .collect();
     let totals = totals(&priced, Yen(800), Yen::ZERO, RoundingMode::Floor).unwrap();
     NewOrder {
+        customer_id: None,
         cart_id: cart,
         status_token: token(1_000_000 + cart_token),
         placed_at: t0(),

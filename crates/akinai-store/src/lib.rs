@@ -28,8 +28,8 @@ pub use model::{
     throttle, Customer, NewCustomer, NewSession, Session, TOKEN_RESET_PASSWORD, TOKEN_VERIFY_EMAIL,
 };
 pub use model::{
-    Cart, CheckoutHold, Job, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order, Page,
-    PlacedOrder, SecurityEvent, ThemeManifest, TokenHash, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL,
+    Cart, CheckoutHold, Job, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order, OrderSummary,
+    Page, PlacedOrder, SecurityEvent, ThemeManifest, TokenHash, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL,
     JOB_ORDER_CONFIRMATION,
 };
 
@@ -93,6 +93,13 @@ pub trait OrderStore: Send + Sync {
     async fn place_order(&self, order: &NewOrder) -> Result<PlacedOrder, PlaceOrderError>;
     async fn order(&self, id: OrderId) -> StoreResult<Option<Order>>;
     async fn order_by_status_token(&self, token: &TokenHash) -> StoreResult<Option<Order>>;
+    /// A member's orders, newest first, older than `before` (keyset pagination).
+    async fn customer_orders(
+        &self,
+        customer: CustomerId,
+        before: Option<OrderId>,
+        limit: u32,
+    ) -> StoreResult<Vec<OrderSummary>>;
 }
 
 /// The transactional outbox of background jobs.

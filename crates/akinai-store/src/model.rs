@@ -44,6 +44,8 @@ pub struct Cart {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrder {
     pub cart_id: CartId,
+    /// The member who placed it (a verified account), `None` for a guest order.
+    pub customer_id: Option<CustomerId>,
     pub status_token: TokenHash,
     pub placed_at: DateTime<Utc>,
     pub details: CheckoutDetails,
@@ -65,6 +67,8 @@ pub struct Order {
     pub id: OrderId,
     /// The cart it was placed from (its idempotency key).
     pub cart_id: CartId,
+    /// The member who placed it; `None` for a guest order.
+    pub customer_id: Option<CustomerId>,
     pub status: OrderStatus,
     pub payment_method: PaymentMethod,
     pub details: CheckoutDetails,
@@ -76,6 +80,23 @@ pub struct Order {
 
 impl Order {
     /// The number shown to the shopper and the shop (not an access key).
+    pub fn number(&self) -> String {
+        format!("AK{:08}", self.id.0)
+    }
+}
+
+/// One line of a member's order history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub id: OrderId,
+    pub cart_id: CartId,
+    pub status: OrderStatus,
+    pub grand_total: akinai_domain::Yen,
+    pub placed_at: DateTime<Utc>,
+}
+
+impl OrderSummary {
+    /// The number shown to the shopper (as [`Order::number`]).
     pub fn number(&self) -> String {
         format!("AK{:08}", self.id.0)
     }

@@ -256,6 +256,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
         ),
         route("/account", Policy::Member, NONE, get(account::account_get)),
         route(
+            "/account/orders/{id}",
+            Policy::Member,
+            NONE,
+            get(account::member_order_get),
+        ),
+        route(
             "/account/sessions",
             Policy::Member,
             NONE,

@@ -143,6 +143,9 @@ pub fn describe_device(user_agent: &str) -> String {
     format!("{browser} / {os}")
 }
 
+/// Orders per page of a member's order history.
+pub const ORDERS_PER_PAGE: u32 = 20;
+
 /// How often a session's last-seen time is written at most.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
@@ -283,6 +286,68 @@ impl Shop {
                 now - self.config.accounts.session_idle,
             )
             .await?)
+    }
+
+    /// The member's orders, newest first, before `before` (20 per page).
+    pub async fn member_orders(
+        &self,
+        member: &Member,
+        before: Option<akinai_domain::ids::OrderId>,
+    ) -> Result<Vec<akinai_store::OrderSummary>, CoreError> {
+        Ok(self
+            .store
+            .customer_orders(member.customer.id, before, ORDERS_PER_PAGE)
+            .await?)
+    }
+
+    /// One of the member's orders with its status-page secret; another customer's order (or a
+    /// guest order) is not found (SWS-11).
+    pub async fn member_order(
+        &self,
+        member: &Member,
+        id: akinai_domain::ids::OrderId,
+    ) -> Result<(akinai_store::Order, String), CoreError> {
+        let order = self
+            .store
+            .order(id)
+            .await?
+            .filter(|o| o.customer_id == Some(member.customer.id))
+            .ok_or(CoreError::NotFound)?;
+        let secret = tokens::status_token_for_cart(&self.config.secret_key, order.cart_id).secret;
+        Ok((order, secret))
+    }
+
+    /// What the checkout form starts with for a member: the details of their latest order
+    /// (their saved address until the address book exists), else their name and address.
+    pub async fn member_checkout_defaults(
+        &self,
+        member: &Member,
+    ) -> Result<akinai_domain::checkout::CheckoutInput, CoreError> {
+        use akinai_domain::checkout::CheckoutInput;
+        let latest = self
+            .store
+            .customer_orders(member.customer.id, None, 1)
+            .await?;
+        if let Some(summary) = latest.first() {
+            if let Some(order) = self.store.order(summary.id).await? {
+                // The address carries over; a delivery date from then does not.
+                return Ok(CheckoutInput {
+                    delivery_date: String::new(),
+                    delivery_slot: String::new(),
+                    ..CheckoutInput::from(&order.details)
+                });
+            }
+        }
+        Ok(CheckoutInput {
+            name: member.customer.name.clone(),
+            email: member.customer.email.clone(),
+            ..CheckoutInput::default()
+        })
+    }
+
+    /// The status-page secret of an order in the member's history.
+    pub fn order_status_secret(&self, cart: akinai_domain::ids::CartId) -> String {
+        tokens::status_token_for_cart(&self.config.secret_key, cart).secret
     }
 
     /// Ends one of the member's sessions (another customer's session id is simply not found).

@@ -330,3 +330,49 @@ pub(super) async fn account_tokens_can_be_looked_at_without_use(store: Arc<dyn S
         "a used token is gone"
     );
 }
+
+pub(super) async fn member_orders_are_listed_newest_first_per_customer(store: Arc<dyn Store>) {
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 50)]).await;
+    let a = store
+        .create_customer(&new_customer("a@example.jp"))
+        .await
+        .unwrap()
+        .unwrap();
+    let b = store
+        .create_customer(&new_customer("b@example.jp"))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut placed = Vec::new();
+    for (n, who) in [
+        (1, Some(a)),
+        (2, Some(b)),
+        (3, Some(a)),
+        (4, None),
+        (5, Some(a)),
+    ] {
+        let order = NewOrder {
+            customer_id: who,
+            ..new_order(store.as_ref(), n, &[(ids[0].1, 1)]).await
+        };
+        placed.push(store.place_order(&order).await.unwrap().id);
+    }
+    let mine = store.customer_orders(a, None, 10).await.unwrap();
+    assert_eq!(
+        mine.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![placed[4], placed[2], placed[0]]
+    );
+    assert_eq!(mine[0].grand_total, Yen(1000 + 800));
+    let page2 = store.customer_orders(a, Some(placed[2]), 10).await.unwrap();
+    assert_eq!(
+        page2.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![placed[0]]
+    );
+    assert_eq!(store.customer_orders(b, None, 10).await.unwrap().len(), 1);
+    let order = store.order(placed[0]).await.unwrap().unwrap();
+    assert_eq!(order.customer_id, Some(a));
+    assert_eq!(
+        store.order(placed[3]).await.unwrap().unwrap().customer_id,
+        None
+    );
+}

@@ -49,6 +49,15 @@ pub struct MessagePage {
     pub links: Vec<(&'static str, &'static str)>,
 }
 
+/// One order of the member's history.
+pub struct OrderRow {
+    pub id: i64,
+    pub number: String,
+    pub placed: String,
+    pub status: &'static str,
+    pub total: String,
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 pub struct AccountPage {
@@ -57,6 +66,9 @@ pub struct AccountPage {
     pub email: String,
     pub verified: bool,
     pub since: String,
+    pub orders: Vec<OrderRow>,
+    /// The id to continue the history from (`?before=`), when there are more.
+    pub more: Option<i64>,
 }
 
 /// One session in the list.
@@ -424,19 +436,61 @@ fn jst_time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&jst()).format("%Y-%m-%d %H:%M").to_string()
 }
 
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    before: Option<i64>,
+}
+
+/// My page: profile, order history (20 per page, newest first), security links.
 pub async fn account_get(
+    Query(q): Query<HistoryQuery>,
     State(state): State<AppState>,
     ctx: Ctx,
     MemberExt(m): MemberExt,
 ) -> Result<Response, WebError> {
+    let orders = state
+        .shop
+        .member_orders(&m, q.before.map(akinai_domain::ids::OrderId))
+        .await?;
+    let more = (orders.len() == akinai_core::accounts::ORDERS_PER_PAGE as usize)
+        .then(|| orders.last().map(|o| o.id.0))
+        .flatten();
+    let orders = orders
+        .into_iter()
+        .map(|o| OrderRow {
+            id: o.id.0,
+            number: o.number(),
+            placed: jst_time(o.placed_at),
+            status: crate::pages::order::status_label(ctx.t, o.status),
+            total: o.grand_total.to_string(),
+        })
+        .collect();
     let page = AccountPage {
         l: ctx.layout(&state).await?,
         name: m.customer.name.clone(),
         email: m.customer.email.clone(),
         verified: m.customer.email_verified_at.is_some(),
         since: jst_time(m.customer.created_at),
+        orders,
+        more,
     };
     ctx.page(StatusCode::OK, &page)
+}
+
+/// `/account/orders/{id}`: one of the member's orders, shown on its status page. Another
+/// customer's order id answers 404 (SWS-11).
+pub async fn member_order_get(
+    axum::extract::Path(id): axum::extract::Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(m): MemberExt,
+) -> Result<Response, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let (_, secret) = state
+        .shop
+        .member_order(&m, akinai_domain::ids::OrderId(id))
+        .await?;
+    Ok(ctx.redirect(&format!("/order/{secret}")))
 }
 
 pub async fn sessions_get(

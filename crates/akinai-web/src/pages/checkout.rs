@@ -297,8 +297,15 @@ pub async fn checkout_get(State(state): State<AppState>, ctx: Ctx) -> Result<Res
         .shop
         .saved_checkout(ctx.cart())
         .await?
-        .map(|d| CheckoutInput::from(&d))
-        .unwrap_or_default();
+        .map(|d| CheckoutInput::from(&d));
+    let input = match (input, ctx.session_secret.as_deref()) {
+        (Some(input), _) => input,
+        (None, Some(secret)) => match state.shop.member(Some(secret)).await? {
+            Some(m) => state.shop.member_checkout_defaults(&m).await?,
+            None => CheckoutInput::default(),
+        },
+        (None, None) => CheckoutInput::default(),
+    };
     let settings = state.shop.settings().await?;
     let l = ctx.layout(&state).await?;
     let page = checkout_page(l, ctx.t, &input, &[], &settings, state.shop.today());
@@ -405,7 +412,15 @@ pub async fn confirm_post(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<PlaceForm>,
 ) -> Result<Response, WebError> {
-    match state.shop.place_order(ctx.cart(), &form.fingerprint).await {
+    let member = match ctx.session_secret.as_deref() {
+        Some(secret) => state.shop.member(Some(secret)).await?,
+        None => None,
+    };
+    match state
+        .shop
+        .place_order_as(ctx.cart(), &form.fingerprint, member.as_ref())
+        .await
+    {
         Ok(placed) => Ok(ctx.redirect(&format!("/order/{}", placed.status_secret))),
         Err(CoreError::CartChanged) => Ok(ctx.redirect("/checkout/confirm?changed=1")),
         Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),

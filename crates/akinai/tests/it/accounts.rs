@@ -660,3 +660,111 @@ async fn a_login_from_a_new_device_is_notified_with_a_link_to_end_it() {
     assert_eq!(thief.get("/account").await.status, StatusCode::SEE_OTHER);
     assert_eq!(home.get("/account").await.status, StatusCode::OK);
 }
+
+/// Member checkout (accounts issue item 11): a verified member's order joins their history, the
+/// next checkout starts from their last address, and a member sees only their own orders
+/// (SWS-11: another member's order id answers 404). Guest checkout stays available.
+#[tokio::test]
+async fn members_check_out_into_their_history_and_see_only_their_own_orders() {
+    let app = TestApp::demo().await;
+    let me = app.member("buyer@example.jp").await;
+    let sku = app.sku_named("本みりん").await;
+    me.add(sku, "1").await;
+    let form = me.get("/checkout").await;
+    assert!(
+        form.body.contains("value=\"buyer@example.jp\""),
+        "prefilled e-mail"
+    );
+    assert!(form.body.contains("value=\"山田 花子\""), "prefilled name");
+    assert_eq!(
+        me.submit_details(&[("email", "buyer@example.jp"), ("city", "札幌市中央区")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let placed = me.place().await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER);
+    let mine = app
+        .store
+        .customer_orders(
+            app.store
+                .customer_by_email("buyer@example.jp")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    let page = me.get("/account").await;
+    assert!(page.body.contains(&mine[0].number()), "listed on my page");
+    let own = me.get(&format!("/account/orders/{}", mine[0].id.0)).await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER);
+    assert_eq!(own.location(), placed.location(), "to its status page");
+
+    // The next checkout starts from the last address.
+    me.add(sku, "1").await;
+    assert!(me.get("/checkout").await.body.contains("札幌市中央区"));
+
+    // Another member cannot reach it by id; a guest order is in nobody's history.
+    let other = app.member("other@example.jp").await;
+    assert_eq!(
+        other
+            .get(&format!("/account/orders/{}", mine[0].id.0))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!other.get("/account").await.body.contains(&mine[0].number()));
+    app.order_one("本みりん").await;
+    let guest_order = mine[0].id.0 + 1;
+    assert_eq!(
+        me.get(&format!("/account/orders/{guest_order}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        me.get("/account/orders/abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// CCSG-F-3a: an account whose address is not verified orders as a guest.
+#[tokio::test]
+async fn an_unverified_account_orders_as_a_guest() {
+    let app = TestApp::demo().await;
+    let s = app.shopper();
+    s.submit(
+        "/account/register",
+        &[
+            ("email", "new@example.jp"),
+            ("name", "新規"),
+            ("password", MEMBER_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(
+        s.login("new@example.jp", MEMBER_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    s.add(app.sku_named("本みりん").await, "1").await;
+    s.submit_details(&[]).await;
+    assert_eq!(s.place().await.status, StatusCode::SEE_OTHER);
+    let id = app
+        .store
+        .customer_by_email("new@example.jp")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert!(app
+        .store
+        .customer_orders(id, None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
