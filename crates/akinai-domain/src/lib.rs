@@ -10,6 +10,7 @@
 pub mod account;
 pub mod address;
 pub mod catalog;
+pub mod challenge;
 pub mod checkout;
 pub mod ids;
 pub mod integrity;

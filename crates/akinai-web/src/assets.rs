@@ -42,16 +42,45 @@ pub fn css_integrity() -> &'static str {
     })
 }
 
+const POW_JS: &str = include_str!("../assets/pow.js");
+
+/// The URL path of the bot-challenge script, e.g. `/assets/pow-1a2b3c4d5e6f7a8b.js`.
+pub fn pow_path() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let digest = hex::encode(Sha256::digest(POW_JS.as_bytes()));
+        format!("/assets/pow-{}.js", &digest[..16])
+    })
+}
+
+/// The Subresource Integrity value of the bot-challenge script.
+pub fn pow_integrity() -> &'static str {
+    static SRI: OnceLock<String> = OnceLock::new();
+    SRI.get_or_init(|| {
+        use base64::Engine;
+        let digest = sha2::Sha384::digest(POW_JS.as_bytes());
+        format!(
+            "sha384-{}",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        )
+    })
+}
+
 pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {
-    if format!("/assets/{name}") != css_path() {
+    let path = format!("/assets/{name}");
+    let (content_type, body) = if path == css_path() {
+        ("text/css; charset=utf-8", CSS)
+    } else if path == pow_path() {
+        ("text/javascript; charset=utf-8", POW_JS)
+    } else {
         return Err(WebError::NotFound);
-    }
+    };
     Ok((
         [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CONTENT_TYPE, content_type),
             (CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
-        CSS,
+        body,
     )
         .into_response())
 }

@@ -103,6 +103,9 @@ impl WebError {
             WebError::Core(CoreError::TryLater(_)) => {
                 (StatusCode::TOO_MANY_REQUESTS, "errorpage.try_later", "")
             }
+            WebError::Core(CoreError::ChallengeRequired) => {
+                (StatusCode::FORBIDDEN, "account.challenge_needed", "")
+            }
             WebError::Core(CoreError::LoginFailed) => {
                 (StatusCode::UNAUTHORIZED, "account.login_failed", "")
             }

@@ -43,6 +43,8 @@ pub struct Layout {
     pub query: String,
     /// Whether the browser holds a session cookie (shows "my page" instead of "log in").
     pub signed_in: bool,
+    /// This response's CSP nonce.
+    pub nonce: String,
 }
 
 /// Per-request context of a storefront page.
@@ -66,6 +68,8 @@ pub struct Ctx {
     /// The browser's long-lived device cookie (new-device login notices).
     pub device: Option<String>,
     new_device: Option<String>,
+    /// This response's CSP nonce (for the few first-party scripts).
+    pub nonce: String,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -103,6 +107,11 @@ impl FromRequestParts<AppState> for Ctx {
             client: akinai_core::accounts::Client::new(ip, user_agent),
             device: cookies::get(&parts.headers, cookies::DEVICE).map(str::to_string),
             new_device: None,
+            nonce: parts
+                .extensions
+                .get::<crate::security::CspNonce>()
+                .map(|n| n.0.clone())
+                .unwrap_or_default(),
             here: parts
                 .uri
                 .path_and_query()
@@ -164,6 +173,7 @@ impl Ctx {
             query: String::new(),
             signed_in: self.new_session.is_some()
                 || (self.session_secret.is_some() && !self.end_session),
+            nonce: self.nonce.clone(),
         })
     }
 

@@ -87,6 +87,10 @@ pub struct AccountsSection {
     /// Argon2id memory per hash (KiB) and iterations.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// Ask every login and sign-up to solve the bot challenge (otherwise only risky ones).
+    pub challenge_always: bool,
+    /// Difficulty of the challenge's proof of work in zero bits (16: about 65,000 hashes).
+    pub challenge_bits: u32,
 }
 
 impl Default for AccountsSection {
@@ -103,6 +107,8 @@ impl Default for AccountsSection {
             signups_per_hour: c.signups_per_hour,
             argon2_memory_kib: c.hash.memory_kib,
             argon2_iterations: c.hash.iterations,
+            challenge_always: c.challenge.always,
+            challenge_bits: c.challenge.bits,
         }
     }
 }
@@ -301,6 +307,10 @@ impl Config {
             "accounts: lock_after_failures must be at least slow_after_failures (> 0)"
         );
         anyhow::ensure!(
+            (8..=24).contains(&a.challenge_bits),
+            "accounts.challenge_bits must be between 8 and 24"
+        );
+        anyhow::ensure!(
             a.argon2_memory_kib >= 8 * 1024 && a.argon2_iterations >= 1,
             "accounts: argon2_memory_kib must be at least 8192"
         );
@@ -336,6 +346,7 @@ impl Config {
 
     /// The use cases' view of the `[accounts]` section.
     pub fn accounts(&self) -> akinai_core::accounts::AccountsConfig {
+        use akinai_core::accounts::challenge::ChallengePolicy;
         use akinai_core::accounts::{AccountsConfig, HashConfig};
         use akinai_domain::account::ThrottlePolicy;
         let a = &self.accounts;
@@ -355,6 +366,11 @@ impl Config {
                 memory_kib: a.argon2_memory_kib,
                 iterations: a.argon2_iterations,
                 ..HashConfig::default()
+            },
+            challenge: ChallengePolicy {
+                always: a.challenge_always,
+                bits: a.challenge_bits,
+                ..ChallengePolicy::default()
             },
             ..AccountsConfig::default()
         }

@@ -224,3 +224,32 @@ async fn an_injected_script_is_blocked_and_reported() {
     );
     assert_eq!(events[0].source_ip.as_deref(), Some("127.0.0.1"));
 }
+
+/// Accounts issue item 4: the first-party proof-of-work script solves the challenge in a real
+/// browser (its SHA-256 agrees with the server's), under the page's CSP, and the login goes
+/// through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_challenge_is_solved_by_the_page_script() {
+    let Some(b) = browser().await else { return };
+    let app = TestApp::demo().await;
+    let member = app.member("pow@example.jp").await;
+    drop(member);
+    // Ten failures from the browser's own address switch the challenge on for it.
+    let same_source = app.shopper();
+    for i in 0..10 {
+        same_source
+            .login(&format!("x{i}@example.jp"), "wrong password here")
+            .await;
+    }
+    let base = format!("http://{}", app.addr);
+    b.goto(&format!("{base}/account/login")).await;
+    assert!(b.source().await.contains("data-pow-bits"));
+    b.type_into("input[name=email]", "pow@example.jp").await;
+    b.type_into("input[name=password]", support::MEMBER_PASSWORD)
+        .await;
+    b.click("form.account button[type=submit]").await;
+    // The script finds the answer, then submits; my page shows the account.
+    let page = b.wait_for_text("<dd>pow@example.jp</dd>").await;
+    assert!(b.url().await.ends_with("/account"), "{page}");
+    assert_eq!(b.dialog().await, None);
+}

@@ -12,6 +12,7 @@ use serde_json::json;
 use akinai_domain::account::{AttemptHistory, Gate, MAX_PASSWORD_BYTES};
 use akinai_store::throttle;
 
+use super::challenge::Answer;
 use super::mail::AccountMail;
 use super::password::Verified;
 use super::{email_key, events, Client};
@@ -24,6 +25,8 @@ pub struct LoginRequest {
     pub password: String,
     /// The `dev` cookie, if the browser has one.
     pub device: Option<String>,
+    /// The answer to the bot challenge, if the form carried one.
+    pub answer: Option<Answer>,
 }
 
 /// A successful login.
@@ -63,6 +66,13 @@ impl Shop {
             )
             .await?;
             return Err(CoreError::TryLater(until));
+        }
+        if self.login_challenge_needed(client, Some(&key)).await?
+            && !self
+                .challenge_solved(form.answer.as_ref().unwrap_or(&Answer::default()))
+                .await?
+        {
+            return Err(CoreError::ChallengeRequired);
         }
         let customer = self.store.customer_by_email(&key).await?;
         let password = if form.password.len() > MAX_PASSWORD_BYTES {

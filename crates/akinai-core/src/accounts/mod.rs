@@ -14,6 +14,7 @@
 //! Every step is recorded as a security event (kind `account.*`) with time, address, source and
 //! user agent (item 12 of the accounts issue).
 
+pub mod challenge;
 mod login;
 pub mod mail;
 pub mod password;
@@ -67,6 +68,7 @@ pub struct AccountsConfig {
     /// Password-reset mails one address may receive per hour.
     pub resets_per_address_per_hour: u32,
     pub hash: HashConfig,
+    pub challenge: challenge::ChallengePolicy,
 }
 
 impl Default for AccountsConfig {
@@ -79,6 +81,7 @@ impl Default for AccountsConfig {
             signups_per_hour: 300,
             resets_per_address_per_hour: 3,
             hash: HashConfig::default(),
+            challenge: challenge::ChallengePolicy::default(),
         }
     }
 }

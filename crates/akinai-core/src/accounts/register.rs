@@ -20,6 +20,8 @@ pub struct Registration {
     pub email: String,
     pub name: String,
     pub password: String,
+    /// The answer to the bot challenge, if the form carried one.
+    pub answer: Option<super::challenge::Answer>,
 }
 
 fn field_key(e: FieldError) -> &'static str {
@@ -51,6 +53,13 @@ impl Shop {
                 >= cfg.signups_per_hour
         {
             return Err(CoreError::TryLater(now + Duration::minutes(10)));
+        }
+        if self.signup_challenge_needed(client).await?
+            && !self
+                .challenge_solved(form.answer.as_ref().unwrap_or(&Default::default()))
+                .await?
+        {
+            return Err(CoreError::ChallengeRequired);
         }
         let mut errors = Vec::new();
         let email = email_key(&form.email);

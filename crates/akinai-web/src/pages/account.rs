@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use akinai_core::accounts::challenge::{Answer, Challenge};
 use akinai_core::accounts::{describe_device, LoginRequest, Member, Registration};
 use akinai_core::clock::jst;
 use akinai_core::CoreError;
@@ -37,6 +38,10 @@ pub struct FormPage {
     pub hidden: Vec<(&'static str, String)>,
     pub error: Option<&'static str>,
     pub links: Vec<(&'static str, &'static str)>,
+    /// The bot challenge, when the throttling asks for it (script and no-JS fallback).
+    pub challenge: Option<Challenge>,
+    pub pow_src: &'static str,
+    pub pow_integrity: &'static str,
 }
 
 /// A page that only says something (mail sent, link used, …).
@@ -177,6 +182,17 @@ pub struct RegisterForm {
     name: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    solution: String,
+}
+
+fn answer(challenge: &str, solution: &str) -> Option<Answer> {
+    (!challenge.is_empty()).then(|| Answer {
+        challenge: challenge.chars().take(200).collect(),
+        solution: solution.chars().take(40).collect(),
+    })
 }
 
 async fn register_page(
@@ -187,6 +203,11 @@ async fn register_page(
     errors: &[(&'static str, &'static str)],
 ) -> Result<Response, WebError> {
     let t = ctx.t;
+    let challenge = state
+        .shop
+        .signup_challenge_needed(&ctx.client)
+        .await?
+        .then(|| state.shop.issue_challenge());
     let page = FormPage {
         l: ctx.layout(state).await?,
         title: t.get("account.register_title"),
@@ -201,6 +222,9 @@ async fn register_page(
         hidden: Vec::new(),
         error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
         links: vec![("/account/login", t.get("account.have_account"))],
+        challenge,
+        pow_src: crate::assets::pow_path(),
+        pow_integrity: crate::assets::pow_integrity(),
     };
     ctx.page(status, &page)
 }
@@ -218,6 +242,7 @@ pub async fn register_post(
         email: form.email.clone(),
         name: form.name.clone(),
         password: form.password.clone(),
+        answer: answer(&form.challenge, &form.solution),
     };
     match state.shop.register(&registration, &ctx.client).await {
         Ok(()) => {
@@ -238,6 +263,16 @@ pub async fn register_post(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &form,
                 &errors,
+            )
+            .await
+        }
+        Err(CoreError::ChallengeRequired) => {
+            register_page(
+                &ctx,
+                &state,
+                StatusCode::FORBIDDEN,
+                &form,
+                &[("challenge", "account.challenge_needed")],
             )
             .await
         }
@@ -268,6 +303,9 @@ pub async fn verify_get(
         hidden: vec![("t", q.t.chars().take(64).collect())],
         error: None,
         links: Vec::new(),
+        challenge: None,
+        pow_src: crate::assets::pow_path(),
+        pow_integrity: crate::assets::pow_integrity(),
     };
     ctx.page(StatusCode::OK, &page)
 }
@@ -320,6 +358,10 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    solution: String,
 }
 
 async fn login_page(
@@ -331,6 +373,12 @@ async fn login_page(
 ) -> Result<Response, WebError> {
     let t = ctx.t;
     let next = crate::layout::safe_local_path(&form.next).unwrap_or("/account");
+    let email = (!form.email.is_empty()).then_some(form.email.as_str());
+    let challenge = state
+        .shop
+        .login_challenge_needed(&ctx.client, email)
+        .await?
+        .then(|| state.shop.issue_challenge());
     let page = FormPage {
         l: ctx.layout(state).await?,
         title: t.get("account.login_title"),
@@ -347,6 +395,9 @@ async fn login_page(
             ("/account/password/forgot", t.get("account.forgot_link")),
             ("/account/register", t.get("account.register_link")),
         ],
+        challenge,
+        pow_src: crate::assets::pow_path(),
+        pow_integrity: crate::assets::pow_integrity(),
     };
     ctx.page(status, &page)
 }
@@ -378,6 +429,7 @@ pub async fn login_post(
         email: form.email.clone(),
         password: form.password.clone(),
         device: ctx.device.clone(),
+        answer: answer(&form.challenge, &form.solution),
     };
     match state.shop.login(&request, &ctx.client).await {
         Ok(done) => {
@@ -392,6 +444,16 @@ pub async fn login_post(
                 StatusCode::UNAUTHORIZED,
                 &form,
                 Some("account.login_failed"),
+            )
+            .await
+        }
+        Err(CoreError::ChallengeRequired) => {
+            login_page(
+                &ctx,
+                &state,
+                StatusCode::FORBIDDEN,
+                &form,
+                Some("account.challenge_needed"),
             )
             .await
         }
@@ -550,6 +612,9 @@ pub async fn end_session_get(
         ],
         error: None,
         links: Vec::new(),
+        challenge: None,
+        pow_src: crate::assets::pow_path(),
+        pow_integrity: crate::assets::pow_integrity(),
     };
     ctx.page(StatusCode::OK, &page)
 }
@@ -652,6 +717,9 @@ async fn password_page(
         hidden: Vec::new(),
         error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
         links: vec![("/account", t.get("nav.my_page"))],
+        challenge: None,
+        pow_src: crate::assets::pow_path(),
+        pow_integrity: crate::assets::pow_integrity(),
     };
     ctx.page(status, &page)
 }
@@ -711,6 +779,9 @@ pub async fn forgot_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
         hidden: Vec::new(),
         error: None,
         links: vec![("/account/login", t.get("nav.login"))],
+        challenge: None,
+        pow_src: crate::assets::pow_path(),
+        pow_integrity: crate::assets::pow_integrity(),
     };
     ctx.page(StatusCode::OK, &page)
 }
@@ -753,6 +824,9 @@ async fn reset_page(
         hidden: vec![("t", token.chars().take(64).collect())],
         error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
         links: Vec::new(),
+        challenge: None,
+        pow_src: crate::assets::pow_path(),
+        pow_integrity: crate::assets::pow_integrity(),
     };
     ctx.page(status, &page)
 }

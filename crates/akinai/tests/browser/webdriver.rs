@@ -139,6 +139,22 @@ impl Browser {
         }
     }
 
+    /// Waits (bounded, 15 s) until the page source contains `text`; returns the source.
+    pub async fn wait_for_text(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let source = self.source().await;
+            if source.contains(text) {
+                return source;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page never showed {text:?}:\n{source}"
+            );
+            tokio::task::yield_now().await;
+        }
+    }
+
     pub async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", None).await["value"]
             .as_str()

@@ -17,13 +17,20 @@ async fn events_of(app: &TestApp, kind: &str) -> Vec<akinai_store::SecurityEvent
         .unwrap()
 }
 
-/// The page without the per-response tokens, for comparing two answers.
+/// The page without the per-response values (CSRF token, challenge, CSP nonce), for comparing
+/// two answers.
 fn comparable(p: &Page) -> (StatusCode, String) {
     let mut body = p.body.clone();
-    while let Some(i) = body.find("name=\"csrf\" value=\"") {
-        let start = i + "name=\"csrf\" value=\"".len();
-        body.replace_range(start..start + 64, "");
-        body = body.replacen("name=\"csrf\" value=\"", "name=\"csrf\" x=\"", 1);
+    for marker in [
+        "name=\"csrf\" value=\"",
+        "name=\"challenge\" value=\"",
+        "nonce=\"",
+    ] {
+        while let Some(i) = body.find(marker) {
+            let start = i + marker.len();
+            let end = start + body[start..].find('"').unwrap_or(0);
+            body.replace_range(i..end, "x=\"");
+        }
     }
     (p.status, body)
 }
@@ -179,7 +186,7 @@ async fn one_source_is_limited_in_sign_ups() {
     for i in 0..10 {
         let email = format!("bot{i}@example.jp");
         let page = s
-            .submit(
+            .submit_solving(
                 "/account/register",
                 &[
                     ("email", &email),
@@ -188,10 +195,10 @@ async fn one_source_is_limited_in_sign_ups() {
                 ],
             )
             .await;
-        assert_eq!(page.status, StatusCode::OK, "{i}");
+        assert_eq!(page.status, StatusCode::OK, "{i}: {}", page.body);
     }
     let page = s
-        .submit(
+        .submit_solving(
             "/account/register",
             &[
                 ("email", "bot10@example.jp"),
@@ -210,7 +217,7 @@ async fn one_source_is_limited_in_sign_ups() {
         .is_none());
     let other = app.shopper_from("203.0.113.51");
     let page = other
-        .submit(
+        .submit_solving(
             "/account/register",
             &[
                 ("email", "human@example.jp"),
@@ -767,4 +774,97 @@ async fn an_unverified_account_orders_as_a_guest() {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Item 4: the self-hosted challenge switches on for a source that failed 10 logins; it must be
+/// solved (proof of work, or the no-JavaScript wait), cannot be forged, reused or skipped.
+#[tokio::test]
+async fn a_failing_source_must_solve_the_challenge_which_cannot_be_forged_or_reused() {
+    use crate::support::solve_page;
+    let app = TestApp::demo().await;
+    app.member("p@example.jp").await;
+    let s = app.shopper_from("198.51.100.30");
+    assert!(!s
+        .get("/account/login")
+        .await
+        .body
+        .contains("name=\"challenge\""));
+    for i in 0..10 {
+        let page = s
+            .login(&format!("u{i}@example.jp"), "wrong password here")
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    let form = s.get("/account/login").await;
+    assert!(
+        form.body.contains("name=\"challenge\""),
+        "switched on for this source"
+    );
+    assert!(
+        form.body.contains("<script src=\"/assets/pow-"),
+        "with the first-party script"
+    );
+    assert!(
+        form.body.contains("<noscript>"),
+        "and the no-JavaScript fallback"
+    );
+    let creds = [("email", "p@example.jp"), ("password", MEMBER_PASSWORD)];
+
+    // Without an answer, with a wrong one, with a forged difficulty: refused.
+    let without = s.submit("/account/login", &creds).await;
+    assert_eq!(without.status, StatusCode::FORBIDDEN);
+    let (token, n) = solve_page(&form).unwrap();
+    let wrong = (n.parse::<u64>().unwrap() + 1).to_string();
+    let mut f = creds.to_vec();
+    f.extend([("challenge", token.as_str()), ("solution", wrong.as_str())]);
+    assert_eq!(
+        s.submit("/account/login", &f).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let forged = {
+        let mut parts: Vec<&str> = token.split('.').collect();
+        parts[2] = "0";
+        parts.join(".")
+    };
+    let mut f = creds.to_vec();
+    f.extend([("challenge", forged.as_str()), ("solution", "0")]);
+    assert_eq!(
+        s.submit("/account/login", &f).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Solved: through; the same answer a second time: refused.
+    let mut f = creds.to_vec();
+    f.extend([("challenge", token.as_str()), ("solution", n.as_str())]);
+    assert_eq!(
+        s.submit("/account/login", &f).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        s.submit("/account/login", &f).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // No JavaScript: waiting 10 seconds is the answer.
+    let form = s.get("/account/login").await;
+    let token = form.hidden("challenge");
+    let mut f = creds.to_vec();
+    f.extend([("challenge", token.as_str()), ("solution", "wait")]);
+    assert_eq!(
+        s.submit("/account/login", &f).await.status,
+        StatusCode::FORBIDDEN
+    );
+    app.clock.advance(Duration::seconds(10));
+    assert_eq!(
+        s.submit("/account/login", &f).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Other sources are not asked.
+    let other = app.shopper_from("192.0.2.31");
+    assert!(!other
+        .get("/account/login")
+        .await
+        .body
+        .contains("name=\"challenge\""));
 }

@@ -36,6 +36,10 @@ pub fn test_accounts() -> akinai_core::accounts::AccountsConfig {
             iterations: 1,
             ..Default::default()
         },
+        challenge: akinai_core::accounts::challenge::ChallengePolicy {
+            bits: 12,
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -285,7 +289,7 @@ impl TestApp {
     pub async fn member(&self, email: &str) -> Shopper {
         let shopper = self.shopper();
         let page = shopper
-            .submit(
+            .submit_solving(
                 "/account/register",
                 &[
                     ("email", email),
@@ -378,6 +382,35 @@ impl Page {
     }
 }
 
+/// `form` plus the answer to the challenge on `page`, if it shows one.
+pub fn with_answer<'a>(page: &Page, form: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = form.to_vec();
+    if let Some(answer) = solve_page(page) {
+        let (c, n) = answer;
+        let c: &'a str = Box::leak(c.into_boxed_str());
+        let n: &'a str = Box::leak(n.into_boxed_str());
+        fields.push(("challenge", c));
+        fields.push(("solution", n));
+    }
+    fields
+}
+
+/// The challenge on `page` and its proof of work.
+pub fn solve_page(page: &Page) -> Option<(String, String)> {
+    if !page.body.contains("name=\"challenge\"") {
+        return None;
+    }
+    let token = page.hidden("challenge");
+    let bits_at = page.body.find("data-pow-bits=\"")? + "data-pow-bits=\"".len();
+    let bits: u32 = page.body[bits_at..].split('"').next()?.parse().ok()?;
+    let n = akinai_core::accounts::challenge::solve(&akinai_core::accounts::challenge::Challenge {
+        token: token.clone(),
+        bits,
+        wait_secs: 0,
+    });
+    Some((token, n.to_string()))
+}
+
 /// One shopper with its own cookies.
 pub struct Shopper {
     pub client: reqwest::Client,
@@ -457,13 +490,25 @@ impl Shopper {
         self.post(path, &fields).await
     }
 
-    /// Logs in through the form.
+    /// Logs in through the form, solving the bot challenge when the shop asks for it (as the
+    /// page's script would).
     pub async fn login(&self, email: &str, password: &str) -> Page {
-        self.submit(
+        self.submit_solving(
             "/account/login",
             &[("email", email), ("password", password)],
         )
         .await
+    }
+
+    /// Submits the form at `path` like a browser with JavaScript: answers a challenge shown on
+    /// the form page, and once more if the answer page asks for one.
+    pub async fn submit_solving(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let first = self.get(path).await;
+        let page = self.submit(path, &with_answer(&first, form)).await;
+        if page.status == StatusCode::FORBIDDEN && page.body.contains("name=\"challenge\"") {
+            return self.submit(path, &with_answer(&page, form)).await;
+        }
+        page
     }
 
     /// The CSRF token the shop gave this shopper (a first visit sets it).
