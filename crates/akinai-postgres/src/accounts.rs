@@ -77,6 +77,19 @@ impl AccountStore for PgStore {
         Ok(())
     }
 
+    async fn set_customer_email(&self, id: CustomerId, email: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE customers SET email = $1 WHERE id = $2")
+            .bind(email)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await;
+        match done {
+            Ok(r) => Ok(r.rows_affected() == 1),
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(map_err(e)),
+        }
+    }
+
     async fn mark_email_verified(&self, id: CustomerId, at: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(
             "UPDATE customers SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",

@@ -72,6 +72,19 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
+    async fn set_customer_email(&self, id: CustomerId, email: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE customers SET email = ? WHERE id = ?")
+            .bind(email)
+            .bind(id.0)
+            .execute(&self.writer)
+            .await;
+        match done {
+            Ok(r) => Ok(r.rows_affected() == 1),
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(map_err(e)),
+        }
+    }
+
     async fn mark_email_verified(&self, id: CustomerId, at: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(
             "UPDATE customers SET email_verified_at = ? WHERE id = ? AND email_verified_at IS NULL",

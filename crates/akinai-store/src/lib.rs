@@ -171,6 +171,8 @@ pub trait AccountStore: Send + Sync {
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>>;
     async fn customer_by_email(&self, email: &str) -> StoreResult<Option<Customer>>;
     async fn set_password_hash(&self, id: CustomerId, hash: &str) -> StoreResult<()>;
+    /// Changes the account's e-mail address; `false` when another account has it.
+    async fn set_customer_email(&self, id: CustomerId, email: &str) -> StoreResult<bool>;
     async fn mark_email_verified(&self, id: CustomerId, at: DateTime<Utc>) -> StoreResult<()>;
     async fn record_login(&self, id: CustomerId, at: DateTime<Utc>) -> StoreResult<()>;
 

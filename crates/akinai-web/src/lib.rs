@@ -286,6 +286,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             post(account::sessions_revoke_all_post),
         ),
         route(
+            "/account/email",
+            Policy::MemberForm,
+            FORM,
+            get(account::email_get).post(account::email_post),
+        ),
+        route(
+            "/account/email/confirm",
+            Policy::PublicForm,
+            FORM,
+            get(account::email_confirm_get).post(account::email_confirm_post),
+        ),
+        route(
             "/account/password",
             Policy::MemberForm,
             FORM,

@@ -28,6 +28,8 @@ pub enum AccountMail {
     PasswordChanged,
     Locked,
     NewDevice,
+    ConfirmNewEmail,
+    EmailChanged,
 }
 
 impl AccountMail {
@@ -39,6 +41,8 @@ impl AccountMail {
             AccountMail::PasswordChanged => "changed",
             AccountMail::Locked => "locked",
             AccountMail::NewDevice => "new_device",
+            AccountMail::ConfirmNewEmail => "confirm_email",
+            AccountMail::EmailChanged => "email_changed",
         }
     }
 
@@ -50,6 +54,8 @@ impl AccountMail {
             AccountMail::PasswordChanged,
             AccountMail::Locked,
             AccountMail::NewDevice,
+            AccountMail::ConfirmNewEmail,
+            AccountMail::EmailChanged,
         ]
         .into_iter()
         .find(|m| m.code() == code)
@@ -65,9 +71,10 @@ impl AccountMail {
         match (self, secret) {
             (AccountMail::Verify, Some(s)) => format!("/account/verify?t={s}"),
             (AccountMail::Reset, Some(s)) => format!("/account/password/reset?t={s}"),
-            (AccountMail::AlreadyRegistered | AccountMail::Locked, _) => {
-                "/account/password/forgot".into()
-            }
+            (
+                AccountMail::AlreadyRegistered | AccountMail::Locked | AccountMail::EmailChanged,
+                _,
+            ) => "/account/password/forgot".into(),
             _ => "/account/login".into(),
         }
     }
@@ -105,6 +112,26 @@ impl Shop {
         .await
     }
 
+    /// An account mail to an address other than the account's current one (the new address to
+    /// confirm, the old address to tell), with extra payload fields.
+    pub(crate) async fn enqueue_account_job_to(
+        &self,
+        mail: AccountMail,
+        customer: CustomerId,
+        to: &str,
+        extra: serde_json::Value,
+    ) -> Result<(), CoreError> {
+        let mut payload = json!({ "mail": mail.code(), "customer": customer.0, "to": to });
+        if let (Some(p), Some(e)) = (payload.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                if k != "mail" && k != "customer" && k != "to" {
+                    p.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        self.enqueue_account_job(payload).await
+    }
+
     async fn enqueue_account_job(&self, payload: serde_json::Value) -> Result<(), CoreError> {
         self.store
             .enqueue_job(&NewJob {
@@ -137,6 +164,7 @@ impl Shop {
             .ok_or_else(|| bad("customer not found"))?;
         let secret = job.payload["nonce"]
             .as_str()
+            .filter(|_| mail != AccountMail::ConfirmNewEmail)
             .map(|n| mail.token(&self.config.secret_key, n).secret);
         let settings = self
             .settings()
@@ -148,6 +176,15 @@ impl Shop {
                 id.0,
                 self.end_session_secret(id, SessionId(session))
             ),
+            (AccountMail::ConfirmNewEmail, _) => format!(
+                "/account/email/confirm?c={}&e={}&n={}",
+                id.0,
+                url::form_urlencoded::byte_serialize(
+                    job.payload["email"].as_str().unwrap_or("").as_bytes()
+                )
+                .collect::<String>(),
+                job.payload["nonce"].as_str().unwrap_or("")
+            ),
             _ => mail.link(secret.as_deref()),
         };
         let link = format!(
@@ -158,6 +195,7 @@ impl Shop {
         let p = |k: &str| format!("accountmail.{}_{k}", mail.code());
         let text = |k: &str| job.payload[k].as_str().unwrap_or("").to_string();
         let (device, ip, time) = (text("device"), text("ip"), text("time"));
+        let new_email = text("email");
         let vars = [
             ("name", customer.name.as_str()),
             ("shop", settings.shop_name.as_str()),
@@ -165,6 +203,7 @@ impl Shop {
             ("device", device.as_str()),
             ("ip", ip.as_str()),
             ("time", time.as_str()),
+            ("email", new_email.as_str()),
         ];
         let body = [
             tr.fmt("accountmail.greeting", &vars),
@@ -178,7 +217,8 @@ impl Shop {
         .join("\n");
         let build = |e: &dyn std::fmt::Display| JobFailure::Permanent(e.to_string());
         let from: Mailbox = self.config.mail_from.parse().map_err(|e| build(&e))?;
-        let to: Mailbox = customer.email.parse().map_err(|e| build(&e))?;
+        let to_address = job.payload["to"].as_str().unwrap_or(&customer.email);
+        let to: Mailbox = to_address.parse().map_err(|e| build(&e))?;
         let domain = self.config.base_url.host_str().unwrap_or("akinai.invalid");
         let message = Message::builder()
             .from(Mailbox::new(

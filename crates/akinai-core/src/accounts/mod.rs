@@ -5,6 +5,8 @@
 //! - [`login`]: Argon2id verification off the executor; per-address progressive delay and lock
 //!   (counted per address whether or not an account exists, so answers and timing reveal
 //!   nothing); per-source detection of credential stuffing, which blocks the source and alerts.
+//! - [`change`]: e-mail change with re-authentication, confirmation by the new address and a
+//!   notice to the old one.
 //! - [`reset`]: password reset by a single-use, short-lived link; changing a password needs the
 //!   current one; either ends every other session and notifies the account's address.
 //! - Sessions (here): a random 256-bit cookie secret of which only the hash is stored; idle and
@@ -15,6 +17,7 @@
 //! user agent (item 12 of the accounts issue).
 
 pub mod challenge;
+mod change;
 mod login;
 pub mod mail;
 pub mod password;
@@ -51,6 +54,8 @@ pub mod events {
     pub const RESET_REQUESTED: &str = "account.password_reset_requested";
     pub const PASSWORD_RESET: &str = "account.password_reset";
     pub const PASSWORD_CHANGED: &str = "account.password_changed";
+    pub const EMAIL_CHANGE_REQUESTED: &str = "account.email_change_requested";
+    pub const EMAIL_CHANGED: &str = "account.email_changed";
 }
 
 /// Account settings.

@@ -41,6 +41,32 @@ pub(super) async fn customers_are_unique_by_email(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_none());
+    let other = store
+        .create_customer(&new_customer("taken@example.jp"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!store
+        .set_customer_email(id, "taken@example.jp")
+        .await
+        .unwrap());
+    assert!(store
+        .set_customer_email(id, "new@example.jp")
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .customer_by_email("new@example.jp")
+            .await
+            .unwrap()
+            .map(|c| c.id),
+        Some(id)
+    );
+    assert!(store
+        .set_customer_email(id, "hanako@example.jp")
+        .await
+        .unwrap());
+    assert_ne!(other, id);
     store.mark_email_verified(id, t0()).await.unwrap();
     store
         .mark_email_verified(id, t0() + Duration::hours(1))

@@ -761,6 +761,160 @@ pub async fn password_post(
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    current_password: String,
+}
+
+async fn email_page(
+    ctx: &Ctx,
+    state: &AppState,
+    status: StatusCode,
+    form: &EmailForm,
+    errors: &[(&'static str, &'static str)],
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let page = FormPage {
+        l: ctx.layout(state).await?,
+        title: t.get("account.email_title"),
+        intro: t.get("account.email_intro"),
+        action: "/account/email",
+        submit: t.get("account.email_submit"),
+        fields: vec![
+            field(t, "email", "email", "email", &form.email, errors),
+            field(
+                t,
+                "current_password",
+                "password",
+                "current-password",
+                "",
+                errors,
+            ),
+        ],
+        hidden: Vec::new(),
+        error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
+        links: vec![("/account", t.get("nav.my_page"))],
+        challenge: None,
+        pow_src: crate::assets::pow_path(),
+        pow_integrity: crate::assets::pow_integrity(),
+    };
+    ctx.page(status, &page)
+}
+
+pub async fn email_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(_): MemberExt,
+) -> Result<Response, WebError> {
+    email_page(&ctx, &state, StatusCode::OK, &EmailForm::default(), &[]).await
+}
+
+/// CCSG-F-3c: an e-mail change needs the current password and a confirmation from the new
+/// address.
+pub async fn email_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(m): MemberExt,
+    CsrfForm(form): CsrfForm<EmailForm>,
+) -> Result<Response, WebError> {
+    match state
+        .shop
+        .request_email_change(&m, &form.email, &form.current_password, &ctx.client)
+        .await
+    {
+        Ok(()) => {
+            message(
+                &ctx,
+                &state,
+                StatusCode::OK,
+                "account.check_mail_title",
+                "account.email_sent",
+                vec![("/account", "nav.my_page")],
+            )
+            .await
+        }
+        Err(CoreError::InvalidForm(errors)) => {
+            email_page(
+                &ctx,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &errors,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmailLink {
+    #[serde(default)]
+    c: i64,
+    #[serde(default)]
+    e: String,
+    #[serde(default)]
+    n: String,
+}
+
+/// The confirmation link mailed to the new address (GET changes nothing).
+pub async fn email_confirm_get(
+    Query(q): Query<EmailLink>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let page = FormPage {
+        l: ctx.layout(&state).await?,
+        title: t.get("account.email_confirm_title"),
+        intro: t.get("account.email_confirm_intro"),
+        action: "/account/email/confirm",
+        submit: t.get("account.verify_submit"),
+        fields: Vec::new(),
+        hidden: vec![
+            ("c", q.c.to_string()),
+            ("e", q.e.chars().take(254).collect()),
+            ("n", q.n.chars().take(64).collect()),
+        ],
+        error: None,
+        links: Vec::new(),
+        challenge: None,
+        pow_src: crate::assets::pow_path(),
+        pow_integrity: crate::assets::pow_integrity(),
+    };
+    ctx.page(StatusCode::OK, &page)
+}
+
+pub async fn email_confirm_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<EmailLink>,
+) -> Result<Response, WebError> {
+    let customer = akinai_domain::ids::CustomerId(form.c);
+    match state
+        .shop
+        .confirm_email_change(customer, &form.e, &form.n, &ctx.client)
+        .await
+    {
+        Ok(()) => {
+            message(
+                &ctx,
+                &state,
+                StatusCode::OK,
+                "account.email_changed_title",
+                "account.email_changed_text",
+                vec![("/account", "nav.my_page")],
+            )
+            .await
+        }
+        Err(CoreError::LinkInvalid) => link_invalid(&ctx, &state).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ForgotForm {
     #[serde(default)]

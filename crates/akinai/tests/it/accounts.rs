@@ -868,3 +868,107 @@ async fn a_failing_source_must_solve_the_challenge_which_cannot_be_forged_or_reu
         .body
         .contains("name=\"challenge\""));
 }
+
+/// CCSG-F-3c / IPA-C-11: changing the e-mail address needs the current password and the new
+/// address's confirmation; the old address is told; a tampered link changes nothing; a taken
+/// address is not revealed.
+#[tokio::test]
+async fn changing_the_email_needs_reauthentication_confirmation_and_tells_the_old_address() {
+    let app = TestApp::demo().await;
+    let me = app.member("old@example.jp").await;
+    app.member("taken@example.jp").await;
+    let wrong = me
+        .submit(
+            "/account/email",
+            &[
+                ("email", "new@example.jp"),
+                ("current_password", "not it at all"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "re-authentication"
+    );
+    let sent = me
+        .submit(
+            "/account/email",
+            &[
+                ("email", "new@example.jp"),
+                ("current_password", MEMBER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    let taken = me
+        .submit(
+            "/account/email",
+            &[
+                ("email", "taken@example.jp"),
+                ("current_password", MEMBER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        comparable(&taken),
+        comparable(&sent),
+        "a taken address looks the same"
+    );
+    app.shop.run_due_jobs().await.unwrap();
+    assert!(!app
+        .mails()
+        .iter()
+        .any(|m| m.contains("To: taken@example.jp") && m.contains("変更する申し込み")));
+    let link = app.link_in_mail("new@example.jp", "/account/email/confirm?");
+    let form = me.get(&link).await;
+    let (c, e, n) = (form.hidden("c"), form.hidden("e"), form.hidden("n"));
+    assert_eq!(e, "new@example.jp");
+    // The address in the link is bound to it: another address does not go through.
+    let tampered = me
+        .submit(
+            "/account/email/confirm",
+            &[("c", &c), ("e", "attacker@example.com"), ("n", &n)],
+        )
+        .await;
+    assert_eq!(tampered.status, StatusCode::BAD_REQUEST);
+    assert!(app
+        .store
+        .customer_by_email("attacker@example.com")
+        .await
+        .unwrap()
+        .is_none());
+    let done = me
+        .submit("/account/email/confirm", &[("c", &c), ("e", &e), ("n", &n)])
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(app
+        .store
+        .customer_by_email("old@example.jp")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(app
+        .store
+        .customer_by_email("new@example.jp")
+        .await
+        .unwrap()
+        .is_some());
+    app.shop.run_due_jobs().await.unwrap();
+    assert!(
+        app.mails()
+            .iter()
+            .any(|m| m.contains("To: old@example.jp")
+                && m.contains("new@example.jp に変更されました"))
+    );
+    let again = me
+        .submit("/account/email/confirm", &[("c", &c), ("e", &e), ("n", &n)])
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "single use");
+    assert_eq!(events_of(&app, events::EMAIL_CHANGED).await.len(), 1);
+    let fresh = app.shopper();
+    assert_eq!(
+        fresh.login("new@example.jp", MEMBER_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
