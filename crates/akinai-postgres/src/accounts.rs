@@ -6,9 +6,10 @@ use sqlx::postgres::PgRow;
 use sqlx::Row;
 
 use akinai_domain::ids::{CustomerId, SessionId};
-use akinai_sql::is_unique_violation;
+use akinai_sql::{is_unique_violation, Columns};
 use akinai_store::{
     throttle, AccountStore, Customer, NewCustomer, NewSession, Session, StoreResult, TokenHash,
+    TotpRecord,
 };
 
 use crate::{map_err, PgStore};
@@ -368,6 +369,110 @@ impl AccountStore for PgStore {
         .await
         .map_err(map_err)?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn enable_totp(
+        &self,
+        customer: CustomerId,
+        secret_enc: &str,
+        nonce: &str,
+        at: DateTime<Utc>,
+        recovery_hashes: &[String],
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query("INSERT INTO customer_totp (customer_id, secret_enc, nonce, enabled_at, last_step) VALUES ($1, $2, $3, $4, 0) ON CONFLICT (customer_id) DO UPDATE SET secret_enc = excluded.secret_enc, nonce = excluded.nonce, enabled_at = excluded.enabled_at, last_step = 0")
+            .bind(customer.0)
+            .bind(secret_enc)
+            .bind(nonce)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE customer_id = $1")
+            .bind(customer.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        for hash in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (customer_id, code_hash) VALUES ($1, $2)")
+                .bind(customer.0)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn totp(&self, customer: CustomerId) -> StoreResult<Option<TotpRecord>> {
+        let row = sqlx::query("SELECT secret_enc, nonce, enabled_at, last_step FROM customer_totp WHERE customer_id = $1")
+            .bind(customer.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            Ok(TotpRecord {
+                secret_enc: r.text("secret_enc")?,
+                nonce: r.text("nonce")?,
+                enabled_at: r.try_get("enabled_at").map_err(map_err)?,
+                last_step: r.int("last_step")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn advance_totp_step(&self, customer: CustomerId, step: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE customer_totp SET last_step = $1 WHERE customer_id = $2 AND last_step < $3",
+        )
+        .bind(step)
+        .bind(customer.0)
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn disable_totp(&self, customer: CustomerId) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        for sql in [
+            "DELETE FROM customer_totp WHERE customer_id = $1",
+            "DELETE FROM recovery_codes WHERE customer_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(customer.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn use_recovery_code(
+        &self,
+        customer: CustomerId,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE id = (SELECT id FROM recovery_codes WHERE customer_id = $2 AND code_hash = $3 AND used_at IS NULL LIMIT 1)")
+            .bind(at)
+            .bind(customer.0)
+            .bind(hash)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn recovery_codes_left(&self, customer: CustomerId) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE customer_id = $1 AND used_at IS NULL",
+        )
+        .bind(customer.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)
     }
 
     async fn block_source(&self, ip: &str, until: DateTime<Utc>, reason: &str) -> StoreResult<()> {

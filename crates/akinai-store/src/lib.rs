@@ -25,7 +25,8 @@ use akinai_domain::settings::ShopSettings;
 
 pub use error::{PlaceOrderError, StoreError, StoreResult};
 pub use model::{
-    throttle, Customer, NewCustomer, NewSession, Session, TOKEN_RESET_PASSWORD, TOKEN_VERIFY_EMAIL,
+    throttle, Customer, NewCustomer, NewSession, Session, TotpRecord, TOKEN_RESET_PASSWORD,
+    TOKEN_VERIFY_EMAIL,
 };
 pub use model::{
     Cart, CheckoutHold, Job, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order, OrderSummary,
@@ -270,6 +271,32 @@ pub trait AccountStore: Send + Sync {
         key: &str,
         since: DateTime<Utc>,
     ) -> StoreResult<u32>;
+    /// Turns on TOTP for `customer` (replacing an earlier secret) with fresh recovery codes (their
+    /// hashes), in one transaction.
+    async fn enable_totp(
+        &self,
+        customer: CustomerId,
+        secret_enc: &str,
+        nonce: &str,
+        at: DateTime<Utc>,
+        recovery_hashes: &[String],
+    ) -> StoreResult<()>;
+    async fn totp(&self, customer: CustomerId) -> StoreResult<Option<TotpRecord>>;
+    /// Records that a code for `step` was used; `false` if that step (or a later one) was used
+    /// already (a replayed code).
+    async fn advance_totp_step(&self, customer: CustomerId, step: i64) -> StoreResult<bool>;
+    /// Turns TOTP off and deletes the recovery codes.
+    async fn disable_totp(&self, customer: CustomerId) -> StoreResult<()>;
+    /// Uses one recovery code; `false` if no unused code has that hash.
+    async fn use_recovery_code(
+        &self,
+        customer: CustomerId,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Unused recovery codes left.
+    async fn recovery_codes_left(&self, customer: CustomerId) -> StoreResult<i64>;
+
     /// Blocks a source address until `until` (extending an existing block).
     async fn block_source(&self, ip: &str, until: DateTime<Utc>, reason: &str) -> StoreResult<()>;
     /// The end of the block on `ip`, if it is blocked at `now`.

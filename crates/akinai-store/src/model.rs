@@ -222,6 +222,18 @@ pub struct NewSession {
     pub device: Option<TokenHash>,
 }
 
+/// A customer's TOTP second factor as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpRecord {
+    /// The secret, encrypted (hex).
+    pub secret_enc: String,
+    /// The nonce of the encryption key.
+    pub nonce: String,
+    pub enabled_at: DateTime<Utc>,
+    /// The last 30-second step a code was accepted for.
+    pub last_step: i64,
+}
+
 /// Purpose of a one-time account token: confirming the e-mail address.
 pub const TOKEN_VERIFY_EMAIL: &str = "verify_email";
 /// Purpose of a one-time account token: choosing a new password.

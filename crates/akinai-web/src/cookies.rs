@@ -12,6 +12,8 @@ pub const CSRF: &str = "csrf";
 pub const LANG: &str = "lang";
 /// A customer's login session (only its hash is stored on the server).
 pub const SESSION: &str = "sid";
+/// A login waiting for its second factor (five minutes on the server).
+pub const SECOND_STEP: &str = "mfa";
 /// A random identifier of the browser, set at its first login (new-device notices).
 pub const DEVICE: &str = "dev";
 

@@ -70,6 +70,10 @@ pub struct Ctx {
     new_device: Option<String>,
     /// This response's CSP nonce (for the few first-party scripts).
     pub nonce: String,
+    /// The `mfa` cookie: a login waiting for its second factor.
+    pub second_step: Option<String>,
+    /// `Some(secret)` sets the `mfa` cookie, `Some("")` clears it.
+    set_second_step: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -107,6 +111,10 @@ impl FromRequestParts<AppState> for Ctx {
             client: akinai_core::accounts::Client::new(ip, user_agent),
             device: cookies::get(&parts.headers, cookies::DEVICE).map(str::to_string),
             new_device: None,
+            second_step: cookies::get(&parts.headers, cookies::SECOND_STEP)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string),
+            set_second_step: None,
             nonce: parts
                 .extensions
                 .get::<crate::security::CspNonce>()
@@ -134,6 +142,11 @@ impl Ctx {
         self.new_device = new_device;
         self.csrf = tokens::generate().secret;
         self.csrf_from_cookie = false;
+    }
+
+    /// A login waits for its second factor (`Some`), or no longer does (`None`).
+    pub fn set_second_step(&mut self, pending: Option<String>) {
+        self.set_second_step = Some(pending.unwrap_or_default());
     }
 
     /// The session ended: the response clears its cookie.
@@ -183,6 +196,10 @@ impl Ctx {
         }
         if let Some(cart) = &self.new_cart {
             cookies::set(headers, cookies::CART, cart, CART_DAYS, self.secure);
+        }
+        if let Some(pending) = &self.set_second_step {
+            let days = if pending.is_empty() { 0 } else { 1 };
+            cookies::set(headers, cookies::SECOND_STEP, pending, days, self.secure);
         }
         if let Some(device) = &self.new_device {
             cookies::set(headers, cookies::DEVICE, device, DEVICE_DAYS, self.secure);

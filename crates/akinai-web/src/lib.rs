@@ -237,6 +237,24 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(account::login_get).post(account::login_post),
         ),
         route(
+            "/account/login/code",
+            Policy::PublicForm,
+            FORM,
+            get(account::code_get).post(account::code_post),
+        ),
+        route(
+            "/account/totp",
+            Policy::MemberForm,
+            FORM,
+            get(account::totp_get).post(account::totp_post),
+        ),
+        route(
+            "/account/totp/disable",
+            Policy::MemberForm,
+            FORM,
+            post(account::totp_disable_post),
+        ),
+        route(
             "/account/logout",
             Policy::PublicForm,
             FORM,

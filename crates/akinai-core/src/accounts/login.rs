@@ -29,6 +29,24 @@ pub struct LoginRequest {
     pub answer: Option<Answer>,
 }
 
+/// Where a login stands after the password.
+#[derive(Debug, Clone)]
+pub enum LoginStep {
+    Done(LoggedIn),
+    /// The account has a second factor: the code must follow. `pending` is the secret of the
+    /// five-minute token that carries the login to the next step (a cookie).
+    SecondFactor {
+        pending: String,
+    },
+}
+
+/// Purpose of the token between password and second factor.
+pub const TOKEN_SECOND_FACTOR: &str = "second_factor";
+/// How long the second step may take.
+const SECOND_STEP: Duration = Duration::minutes(5);
+/// Wrong codes one pending login may try.
+const SECOND_TRIES: u32 = 5;
+
 /// A successful login.
 #[derive(Debug, Clone)]
 pub struct LoggedIn {
@@ -44,7 +62,11 @@ const HORIZON: Duration = Duration::hours(24);
 impl Shop {
     /// Logs in. A login from a browser this account never used sends a notice to the account's
     /// address (CCSG-F-3b) with a link that ends the new session.
-    pub async fn login(&self, form: &LoginRequest, client: &Client) -> Result<LoggedIn, CoreError> {
+    pub async fn login(
+        &self,
+        form: &LoginRequest,
+        client: &Client,
+    ) -> Result<LoginStep, CoreError> {
         let now = self.clock.now();
         let policy = self.config.accounts.throttle;
         let ip = client.ip.to_string();
@@ -91,11 +113,121 @@ impl Shop {
         if let Verified::YesRehashed(upgraded) = verdict {
             self.store.set_password_hash(customer.id, &upgraded).await?;
         }
+        let device = form.device.as_deref().and_then(tokens::parse);
+        if self.totp_enabled(customer.id).await? {
+            let known = match &device {
+                Some(d) => self.store.customer_knows_device(customer.id, d).await?,
+                None => false,
+            };
+            if !(self.config.accounts.second_factor_on_new_device_only && known) {
+                let pending = tokens::generate();
+                self.store
+                    .create_account_token(
+                        customer.id,
+                        TOKEN_SECOND_FACTOR,
+                        &pending.hash,
+                        now + SECOND_STEP,
+                    )
+                    .await?;
+                return Ok(LoginStep::SecondFactor {
+                    pending: pending.secret,
+                });
+            }
+        }
+        Ok(LoginStep::Done(
+            self.finish_login(&customer, &key, device, client).await?,
+        ))
+    }
+
+    /// The second step: a TOTP or recovery code for the login started by `pending`.
+    pub async fn complete_login(
+        &self,
+        pending: &str,
+        code: &str,
+        device: Option<&str>,
+        client: &Client,
+    ) -> Result<LoggedIn, CoreError> {
+        let now = self.clock.now();
+        let hash = tokens::parse(pending).ok_or(CoreError::LinkInvalid)?;
+        let id = self
+            .store
+            .account_token_customer(TOKEN_SECOND_FACTOR, &hash, now)
+            .await?
+            .ok_or(CoreError::LinkInvalid)?;
+        let customer = self
+            .store
+            .customer(id)
+            .await?
+            .ok_or(CoreError::LinkInvalid)?;
+        let ip = client.ip.to_string();
+        if let Some(until) = self.store.source_blocked_until(&ip, now).await? {
+            return Err(CoreError::TryLater(until));
+        }
+        let (failures, last) = self
+            .store
+            .login_failures(&customer.email, now - HORIZON)
+            .await?;
+        let history = AttemptHistory {
+            consecutive_failures: failures,
+            last_failure: last,
+        };
+        if let Gate::Wait(until) = self.config.accounts.throttle.gate(history, now) {
+            return Err(CoreError::TryLater(until));
+        }
+        if !self.second_factor_ok(id, code).await? {
+            let tried = self
+                .store
+                .count_throttle_events(events::SECOND_FACTOR_FAILED, &hash.0, now - SECOND_STEP)
+                .await?;
+            self.store
+                .record_throttle_event(events::SECOND_FACTOR_FAILED, &hash.0, None, now)
+                .await?;
+            if tried + 1 >= SECOND_TRIES {
+                self.store
+                    .take_account_token(TOKEN_SECOND_FACTOR, &hash, now)
+                    .await?;
+            }
+            // Wrong codes count towards the address's lock like wrong passwords.
+            self.login_failed(&customer.email, client, failures + 1)
+                .await?;
+            self.account_event(
+                events::SECOND_FACTOR_FAILED,
+                Some(client),
+                json!({ "customer": id.0 }),
+            )
+            .await?;
+            return Err(CoreError::InvalidForm(vec![(
+                "code",
+                "account.totp_wrong_code",
+            )]));
+        }
+        if self
+            .store
+            .take_account_token(TOKEN_SECOND_FACTOR, &hash, now)
+            .await?
+            .is_none()
+        {
+            return Err(CoreError::LinkInvalid);
+        }
+        let device = device.and_then(tokens::parse);
+        let key = customer.email.clone();
+        self.finish_login(&customer, &key, device, client).await
+    }
+
+    /// Everything after the last factor: counters reset, session, event, new-device notice.
+    async fn finish_login(
+        &self,
+        customer: &akinai_store::Customer,
+        key: &str,
+        device: Option<akinai_store::TokenHash>,
+        client: &Client,
+    ) -> Result<LoggedIn, CoreError> {
+        let now = self.clock.now();
         self.store
-            .record_throttle_event(throttle::LOGIN_OK, &key, None, now)
+            .record_throttle_event(throttle::LOGIN_OK, key, None, now)
             .await?;
         self.store.record_login(customer.id, now).await?;
-        let (device, new_device) = match form.device.as_deref().and_then(tokens::parse) {
+        let (device, new_device) = match device {
             Some(hash) => (hash, None),
             None => {
                 let t = tokens::generate();

@@ -30,6 +30,7 @@ pub enum AccountMail {
     NewDevice,
     ConfirmNewEmail,
     EmailChanged,
+    FactorChanged,
 }
 
 impl AccountMail {
@@ -43,6 +44,7 @@ impl AccountMail {
             AccountMail::NewDevice => "new_device",
             AccountMail::ConfirmNewEmail => "confirm_email",
             AccountMail::EmailChanged => "email_changed",
+            AccountMail::FactorChanged => "factor_changed",
         }
     }
 
@@ -56,6 +58,7 @@ impl AccountMail {
             AccountMail::NewDevice,
             AccountMail::ConfirmNewEmail,
             AccountMail::EmailChanged,
+            AccountMail::FactorChanged,
         ]
         .into_iter()
         .find(|m| m.code() == code)

@@ -23,6 +23,7 @@ pub mod mail;
 pub mod password;
 mod register;
 mod reset;
+pub mod totp;
 
 use std::net::IpAddr;
 
@@ -35,7 +36,7 @@ use akinai_store::{Customer, NewSecurityEvent, NewSession, Session};
 
 use crate::{tokens, CoreError, Shop};
 
-pub use login::{LoggedIn, LoginRequest};
+pub use login::{LoggedIn, LoginRequest, LoginStep};
 pub use password::{HashConfig, Hasher};
 pub use register::Registration;
 
@@ -56,6 +57,9 @@ pub mod events {
     pub const PASSWORD_CHANGED: &str = "account.password_changed";
     pub const EMAIL_CHANGE_REQUESTED: &str = "account.email_change_requested";
     pub const EMAIL_CHANGED: &str = "account.email_changed";
+    pub const FACTOR_ADDED: &str = "account.factor_added";
+    pub const FACTOR_REMOVED: &str = "account.factor_removed";
+    pub const SECOND_FACTOR_FAILED: &str = "account.second_factor_failure";
 }
 
 /// Account settings.
@@ -74,6 +78,9 @@ pub struct AccountsConfig {
     pub resets_per_address_per_hour: u32,
     pub hash: HashConfig,
     pub challenge: challenge::ChallengePolicy,
+    /// Ask for the second factor (where enrolled) only on a browser the account never used;
+    /// otherwise at every login.
+    pub second_factor_on_new_device_only: bool,
 }
 
 impl Default for AccountsConfig {
@@ -87,6 +94,7 @@ impl Default for AccountsConfig {
             resets_per_address_per_hour: 3,
             hash: HashConfig::default(),
             challenge: challenge::ChallengePolicy::default(),
+            second_factor_on_new_device_only: false,
         }
     }
 }

@@ -402,3 +402,53 @@ pub(super) async fn member_orders_are_listed_newest_first_per_customer(store: Ar
         None
     );
 }
+
+pub(super) async fn totp_secrets_steps_and_recovery_codes(store: Arc<dyn Store>) {
+    let id = store
+        .create_customer(&new_customer("t@example.jp"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(store.totp(id).await.unwrap().is_none());
+    let codes = vec!["h1".to_string(), "h2".to_string()];
+    store
+        .enable_totp(id, "enc", "nonce", t0(), &codes)
+        .await
+        .unwrap();
+    let rec = store.totp(id).await.unwrap().unwrap();
+    assert_eq!(
+        (rec.secret_enc.as_str(), rec.nonce.as_str(), rec.last_step),
+        ("enc", "nonce", 0)
+    );
+    assert_eq!(rec.enabled_at, t0());
+    assert!(store.advance_totp_step(id, 100).await.unwrap());
+    assert!(
+        !store.advance_totp_step(id, 100).await.unwrap(),
+        "a step is used once"
+    );
+    assert!(
+        !store.advance_totp_step(id, 99).await.unwrap(),
+        "never backwards"
+    );
+    assert!(store.advance_totp_step(id, 101).await.unwrap());
+    assert_eq!(store.recovery_codes_left(id).await.unwrap(), 2);
+    assert!(store.use_recovery_code(id, "h1", t0()).await.unwrap());
+    assert!(
+        !store.use_recovery_code(id, "h1", t0()).await.unwrap(),
+        "single use"
+    );
+    assert!(!store.use_recovery_code(id, "nope", t0()).await.unwrap());
+    assert_eq!(store.recovery_codes_left(id).await.unwrap(), 1);
+    // Re-enrolling replaces the secret, resets the step and the codes.
+    store
+        .enable_totp(id, "enc2", "n2", t0(), &["h3".to_string()])
+        .await
+        .unwrap();
+    let rec = store.totp(id).await.unwrap().unwrap();
+    assert_eq!((rec.secret_enc.as_str(), rec.last_step), ("enc2", 0));
+    assert!(!store.use_recovery_code(id, "h2", t0()).await.unwrap());
+    assert_eq!(store.recovery_codes_left(id).await.unwrap(), 1);
+    store.disable_totp(id).await.unwrap();
+    assert!(store.totp(id).await.unwrap().is_none());
+    assert_eq!(store.recovery_codes_left(id).await.unwrap(), 0);
+}

@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use akinai_core::accounts::challenge::{Answer, Challenge};
-use akinai_core::accounts::{describe_device, LoginRequest, Member, Registration};
+use akinai_core::accounts::totp::TotpSetup;
+use akinai_core::accounts::{describe_device, LoginRequest, LoginStep, Member, Registration};
 use akinai_core::clock::jst;
 use akinai_core::CoreError;
 use akinai_domain::ids::SessionId;
@@ -432,10 +433,14 @@ pub async fn login_post(
         answer: answer(&form.challenge, &form.solution),
     };
     match state.shop.login(&request, &ctx.client).await {
-        Ok(done) => {
+        Ok(LoginStep::Done(done)) => {
             ctx.start_session(done.session, done.new_device);
             let next = crate::layout::safe_local_path(&form.next).unwrap_or("/account");
             Ok(ctx.redirect(next))
+        }
+        Ok(LoginStep::SecondFactor { pending }) => {
+            ctx.set_second_step(Some(pending));
+            Ok(ctx.redirect("/account/login/code"))
         }
         Err(CoreError::LoginFailed) => {
             login_page(
@@ -473,6 +478,193 @@ pub async fn login_post(
                     .insert(axum::http::header::RETRY_AFTER, v.clone());
             }
             Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    secret: String,
+}
+
+async fn code_page(
+    ctx: &Ctx,
+    state: &AppState,
+    status: StatusCode,
+    errors: &[(&'static str, &'static str)],
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let page = FormPage {
+        l: ctx.layout(state).await?,
+        title: t.get("account.code_title"),
+        intro: t.get("account.code_intro"),
+        action: "/account/login/code",
+        submit: t.get("account.login_submit"),
+        fields: vec![field(t, "code", "text", "one-time-code", "", errors)],
+        hidden: Vec::new(),
+        error: (!errors.is_empty()).then(|| t.get("account.totp_wrong_code")),
+        links: vec![("/account/login", t.get("nav.login"))],
+        challenge: None,
+        pow_src: crate::assets::pow_path(),
+        pow_integrity: crate::assets::pow_integrity(),
+    };
+    ctx.page(status, &page)
+}
+
+/// The second step of a login (IPA-C-10): the code from the authenticator app or a recovery code.
+pub async fn code_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+    if ctx.second_step.is_none() {
+        return Ok(ctx.redirect("/account/login"));
+    }
+    code_page(&ctx, &state, StatusCode::OK, &[]).await
+}
+
+pub async fn code_post(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, WebError> {
+    let Some(pending) = ctx.second_step.clone() else {
+        return Ok(ctx.redirect("/account/login"));
+    };
+    match state
+        .shop
+        .complete_login(&pending, &form.code, ctx.device.as_deref(), &ctx.client)
+        .await
+    {
+        Ok(done) => {
+            ctx.set_second_step(None);
+            ctx.start_session(done.session, done.new_device);
+            Ok(ctx.redirect("/account"))
+        }
+        Err(CoreError::InvalidForm(errors)) => {
+            code_page(&ctx, &state, StatusCode::UNAUTHORIZED, &errors).await
+        }
+        Err(CoreError::LinkInvalid) => {
+            ctx.set_second_step(None);
+            Ok(ctx.redirect("/account/login"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+pub struct TotpPage {
+    pub l: Layout,
+    pub enabled: bool,
+    pub setup: Option<TotpSetup>,
+    pub codes: Vec<String>,
+    pub fields: Vec<FieldView>,
+    pub error: Option<&'static str>,
+}
+
+async fn totp_page(
+    ctx: &Ctx,
+    state: &AppState,
+    m: &Member,
+    status: StatusCode,
+    errors: &[(&'static str, &'static str)],
+    codes: Vec<String>,
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let enabled = state.shop.totp_enabled(m.customer.id).await?;
+    let setup = if enabled {
+        None
+    } else {
+        Some(state.shop.totp_setup(m).await?)
+    };
+    let page = TotpPage {
+        l: ctx.layout(state).await?,
+        enabled,
+        setup,
+        codes,
+        fields: vec![
+            field(t, "code", "text", "one-time-code", "", errors),
+            field(
+                t,
+                "current_password",
+                "password",
+                "current-password",
+                "",
+                errors,
+            ),
+        ],
+        error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
+    };
+    ctx.page(status, &page)
+}
+
+pub async fn totp_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(m): MemberExt,
+) -> Result<Response, WebError> {
+    totp_page(&ctx, &state, &m, StatusCode::OK, &[], Vec::new()).await
+}
+
+/// Turns the authenticator app on; the recovery codes are shown once.
+pub async fn totp_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(m): MemberExt,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, WebError> {
+    match state
+        .shop
+        .enable_totp(
+            &m,
+            &form.secret,
+            &form.code,
+            &form.current_password,
+            &ctx.client,
+        )
+        .await
+    {
+        Ok(codes) => totp_page(&ctx, &state, &m, StatusCode::OK, &[], codes).await,
+        Err(CoreError::InvalidForm(errors)) => {
+            totp_page(
+                &ctx,
+                &state,
+                &m,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &errors,
+                Vec::new(),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn totp_disable_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(m): MemberExt,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, WebError> {
+    match state
+        .shop
+        .disable_totp(&m, &form.current_password, &form.code, &ctx.client)
+        .await
+    {
+        Ok(()) => Ok(ctx.redirect("/account/totp")),
+        Err(CoreError::InvalidForm(errors)) => {
+            totp_page(
+                &ctx,
+                &state,
+                &m,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &errors,
+                Vec::new(),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -1042,7 +1234,7 @@ mod tests {
     fn composed_catalogue_keys_exist() {
         for lang in [crate::Lang::Ja, crate::Lang::En] {
             let t = Tr::new(lang);
-            for name in ["email", "name", "password", "current_password"] {
+            for name in ["email", "name", "password", "current_password", "code"] {
                 for part in ["field", "hint"] {
                     let key = format!("account.{part}_{name}");
                     assert!(!t.lookup(&key).is_empty(), "{key} ({lang:?})");

@@ -972,3 +972,150 @@ async fn changing_the_email_needs_reauthentication_confirmation_and_tells_the_ol
         StatusCode::SEE_OTHER
     );
 }
+
+/// IPA-C-10: an authenticator-app second factor. Turning it on needs the password and a code;
+/// afterwards a password alone never yields a session; codes are single use; recovery codes work
+/// once; five wrong codes end the pending login; turning it off needs password and code.
+#[tokio::test]
+async fn totp_second_factor_guards_every_login_and_needs_reauthentication_to_change() {
+    use akinai_core::accounts::totp::code_at;
+    let app = TestApp::demo().await;
+    let me = app.member("2fa@example.jp").await;
+    let setup = me.get("/account/totp").await;
+    assert!(setup.body.contains("<svg"), "QR code shown inline");
+    let secret = setup.hidden("secret");
+    let now = || akinai_core::Clock::now(app.clock.as_ref());
+    let code = code_at(&secret, now()).unwrap();
+    let wrong = me
+        .submit(
+            "/account/totp",
+            &[
+                ("secret", &secret),
+                ("code", "000000"),
+                ("current_password", MEMBER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let no_password = me
+        .submit(
+            "/account/totp",
+            &[
+                ("secret", &secret),
+                ("code", &code),
+                ("current_password", "nope nope nope"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        no_password.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "re-authentication"
+    );
+    let on = me
+        .submit(
+            "/account/totp",
+            &[
+                ("secret", &secret),
+                ("code", &code),
+                ("current_password", MEMBER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(on.status, StatusCode::OK);
+    let recovery: Vec<String> = on
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(recovery.len(), 10);
+    app.shop.run_due_jobs().await.unwrap();
+    assert!(app.mails().iter().any(
+        |m| m.contains("To: 2fa@example.jp") && m.contains("2 段階認証の設定が変更されました")
+    ));
+
+    // A password alone is not enough.
+    app.clock.advance(Duration::seconds(30));
+    let s = app.shopper_from("192.0.2.50");
+    let first = s.login("2fa@example.jp", MEMBER_PASSWORD).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert_eq!(first.location(), "/account/login/code");
+    assert!(
+        s.cookie("sid").is_none(),
+        "no session before the second factor"
+    );
+    assert_eq!(s.get("/account").await.status, StatusCode::SEE_OTHER);
+    let bad = s.submit("/account/login/code", &[("code", "123456")]).await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    let code = code_at(&secret, now()).unwrap();
+    let good = s.submit("/account/login/code", &[("code", &code)]).await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER);
+    assert_eq!(s.get("/account").await.status, StatusCode::OK);
+
+    // The same code cannot be used twice.
+    let t = app.shopper_from("192.0.2.51");
+    t.login("2fa@example.jp", MEMBER_PASSWORD).await;
+    assert_eq!(
+        t.submit("/account/login/code", &[("code", &code)])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // A recovery code works once.
+    assert_eq!(
+        t.submit("/account/login/code", &[("code", &recovery[0])])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let u = app.shopper_from("192.0.2.52");
+    u.login("2fa@example.jp", MEMBER_PASSWORD).await;
+    assert_eq!(
+        u.submit("/account/login/code", &[("code", &recovery[0])])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Five wrong codes end the pending login.
+    for _ in 0..4 {
+        u.submit("/account/login/code", &[("code", "999999")]).await;
+    }
+    app.clock.advance(Duration::seconds(60));
+    let late = u
+        .submit(
+            "/account/login/code",
+            &[("code", &code_at(&secret, now()).unwrap())],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::SEE_OTHER);
+    assert_eq!(late.location(), "/account/login", "start again");
+    assert_eq!(u.get("/account").await.status, StatusCode::SEE_OTHER);
+
+    // Turning it off needs the password and a code.
+    app.clock.advance(Duration::seconds(30));
+    let off = me
+        .submit(
+            "/account/totp/disable",
+            &[("current_password", MEMBER_PASSWORD), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let off = me
+        .submit(
+            "/account/totp/disable",
+            &[
+                ("current_password", MEMBER_PASSWORD),
+                ("code", &code_at(&secret, now()).unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER);
+    let v = app.shopper_from("192.0.2.53");
+    assert_eq!(
+        v.login("2fa@example.jp", MEMBER_PASSWORD).await.location(),
+        "/account"
+    );
+    assert_eq!(events_of(&app, events::FACTOR_ADDED).await.len(), 1);
+    assert_eq!(events_of(&app, events::FACTOR_REMOVED).await.len(), 1);
+}
