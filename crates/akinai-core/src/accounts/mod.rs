@@ -407,3 +407,30 @@ impl Shop {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_summarised_from_user_agents() {
+        assert_eq!(
+            describe_device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1"),
+            "Safari / iPhone"
+        );
+        assert_eq!(
+            describe_device("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0"),
+            "Edge / Windows"
+        );
+        assert_eq!(describe_device(""), "? / ?");
+    }
+
+    #[test]
+    fn email_keys_are_normalised() {
+        assert_eq!(
+            email_key(" ＨＡＮＡＫＯ@Example.JP ").as_deref(),
+            Some("hanako@example.jp")
+        );
+        assert_eq!(email_key("not an address"), None);
+    }
+}

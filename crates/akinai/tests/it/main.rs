@@ -3,6 +3,7 @@
 //! and the worker drained deterministically with `run_due_jobs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_attacks;
 mod accounts;
 mod bad_input;
 mod checkout;
