@@ -24,6 +24,8 @@ pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 pub const MAX_ATTEMPTS: i64 = 12;
 /// How often an idle worker looks for jobs enqueued by other processes.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// How often the worker prunes old throttle events, tokens and sessions.
+pub const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Why a job did not complete.
 #[derive(Debug)]
@@ -82,12 +84,21 @@ impl Shop {
     /// Works until `shutdown` turns true: drains due jobs, then waits for a wake-up from this
     /// process or the poll interval.
     pub async fn run_worker(&self, mut shutdown: watch::Receiver<bool>) {
+        let mut next_prune = std::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 return;
             }
             if let Err(e) = self.run_due_jobs().await {
                 tracing::error!(error = %e, "worker could not run jobs");
+            }
+            if std::time::Instant::now() >= next_prune {
+                next_prune = std::time::Instant::now() + PRUNE_INTERVAL;
+                match self.prune_account_data().await {
+                    Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old account data"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "could not prune account data"),
+                }
             }
             tokio::select! {
                 _ = self.jobs_ready.notified() => {}

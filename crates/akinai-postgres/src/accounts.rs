@@ -475,6 +475,33 @@ impl AccountStore for PgStore {
         .map_err(map_err)
     }
 
+    async fn prune_account_data(
+        &self,
+        events_before: DateTime<Utc>,
+        tokens_before: DateTime<Utc>,
+        sessions_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let mut n = 0;
+        for (sql, a, b) in [
+            ("DELETE FROM throttle_events WHERE at < $1", events_before, events_before),
+            ("DELETE FROM account_tokens WHERE expires_at < $1", tokens_before, tokens_before),
+            ("DELETE FROM customer_sessions WHERE (revoked_at IS NOT NULL OR expires_at < $1) AND last_seen_at < $2", now, sessions_before),
+            ("DELETE FROM source_blocks WHERE until <= $1", now, now),
+        ] {
+            let mut query = sqlx::query(sql).bind(a);
+            if sql.contains("last_seen_at") {
+                query = query.bind(b);
+            }
+            n += query
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+        }
+        Ok(n)
+    }
+
     async fn block_source(&self, ip: &str, until: DateTime<Utc>, reason: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO source_blocks (ip, until, reason) VALUES ($1, $2, $3) \

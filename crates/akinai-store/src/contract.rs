@@ -70,6 +70,7 @@ cases!(
     accounts::account_tokens_can_be_looked_at_without_use,
     accounts::member_orders_are_listed_newest_first_per_customer,
     accounts::totp_secrets_steps_and_recovery_codes,
+    accounts::old_account_data_is_pruned,
 );
 
 pub(super) fn t0() -> DateTime<Utc> {

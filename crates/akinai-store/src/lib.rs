@@ -297,6 +297,17 @@ pub trait AccountStore: Send + Sync {
     /// Unused recovery codes left.
     async fn recovery_codes_left(&self, customer: CustomerId) -> StoreResult<i64>;
 
+    /// Deletes what no rule looks at any more: throttle events before `events_before`, account
+    /// tokens that expired before `tokens_before`, ended sessions last seen before
+    /// `sessions_before`, and source blocks that are over at `now`. Returns the rows deleted.
+    async fn prune_account_data(
+        &self,
+        events_before: DateTime<Utc>,
+        tokens_before: DateTime<Utc>,
+        sessions_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
     /// Blocks a source address until `until` (extending an existing block).
     async fn block_source(&self, ip: &str, until: DateTime<Utc>, reason: &str) -> StoreResult<()>;
     /// The end of the block on `ip`, if it is blocked at `now`.

@@ -304,6 +304,23 @@ impl Shop {
             .await?)
     }
 
+    /// Deletes account data no rule needs any more (run hourly by the worker): throttle events
+    /// older than two days (the longest window is a day), tokens expired a day ago, ended
+    /// sessions unused for 400 days (they remember known browsers as long as the device cookie
+    /// lives), and finished source blocks.
+    pub async fn prune_account_data(&self) -> Result<u64, CoreError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .prune_account_data(
+                now - Duration::days(2),
+                now - Duration::days(1),
+                now - Duration::days(400),
+                now,
+            )
+            .await?)
+    }
+
     /// The member's orders, newest first, before `before` (20 per page).
     pub async fn member_orders(
         &self,

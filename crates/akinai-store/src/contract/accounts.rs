@@ -452,3 +452,70 @@ pub(super) async fn totp_secrets_steps_and_recovery_codes(store: Arc<dyn Store>)
     assert!(store.totp(id).await.unwrap().is_none());
     assert_eq!(store.recovery_codes_left(id).await.unwrap(), 0);
 }
+
+pub(super) async fn old_account_data_is_pruned(store: Arc<dyn Store>) {
+    let id = store
+        .create_customer(&new_customer("p@example.jp"))
+        .await
+        .unwrap()
+        .unwrap();
+    let day = Duration::days(1);
+    store
+        .record_throttle_event(throttle::LOGIN_FAIL, "p@example.jp", None, t0())
+        .await
+        .unwrap();
+    store
+        .record_throttle_event(throttle::LOGIN_FAIL, "p@example.jp", None, t0() + day * 3)
+        .await
+        .unwrap();
+    store
+        .create_account_token(id, TOKEN_VERIFY_EMAIL, &token(1), t0() + day)
+        .await
+        .unwrap();
+    store
+        .create_account_token(id, TOKEN_VERIFY_EMAIL, &token(2), t0() + day * 10)
+        .await
+        .unwrap();
+    let session = |n: u64| NewSession {
+        token: token(10 + n),
+        customer_id: id,
+        created_at: t0(),
+        expires_at: t0() + day * 14,
+        ip: None,
+        user_agent: String::new(),
+        device: Some(token(100 + n)),
+    };
+    let ended = store.create_session(&session(1)).await.unwrap();
+    store.create_session(&session(2)).await.unwrap();
+    store.revoke_session(id, ended, t0()).await.unwrap();
+    store
+        .block_source("192.0.2.1", t0() + Duration::hours(1), "x")
+        .await
+        .unwrap();
+    let now = t0() + day * 4;
+    let pruned = store
+        .prune_account_data(now - day * 2, now, now, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        pruned, 4,
+        "one event, one token, one ended session, one block"
+    );
+    assert_eq!(
+        store.login_failures("p@example.jp", t0()).await.unwrap().0,
+        1,
+        "the recent event stays"
+    );
+    assert_eq!(
+        store
+            .account_token_customer(TOKEN_VERIFY_EMAIL, &token(2), now)
+            .await
+            .unwrap(),
+        Some(id)
+    );
+    assert_eq!(
+        store.session_count(id).await.unwrap(),
+        1,
+        "the live session stays"
+    );
+}
