@@ -381,6 +381,36 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     assert_eq!(ok.status(), StatusCode::OK);
 }
 
+/// An idle keep-alive connection is closed after the header deadline too (idle timeout): a
+/// client cannot hold a connection slot by sending one request and then nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_keep_alive_connection_is_closed() {
+    use std::io::Write;
+    let app = TestApp::empty().await;
+    let limits = akinai_web::server::ServerLimits {
+        header_read_timeout: std::time::Duration::from_millis(300),
+        ..Default::default()
+    };
+    let addr = limited_server(&app, limits).await;
+    let reply = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        // Keep the connection open and send nothing more: reading to the end succeeds only if
+        // the server closes it (a read timeout, the bound on this loop, is an error instead).
+        use std::io::Read;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut out = Vec::new();
+        let closed = s.read_to_end(&mut out).is_ok();
+        (String::from_utf8_lossy(&out).into_owned(), closed)
+    })
+    .await
+    .unwrap();
+    assert!(reply.0.starts_with("HTTP/1.1 200"), "{}", reply.0);
+    assert!(reply.1, "the idle connection was closed by the server");
+}
+
 /// Connections beyond the configured maximum are closed on accept instead of piling up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_beyond_the_limit_are_refused() {
