@@ -120,6 +120,9 @@ impl Shop {
         let customer_id = member
             .filter(|m| m.customer.email_verified_at.is_some())
             .map(|m| m.customer.id);
+        if customer_id.is_none() && !self.settings().await?.guest_checkout {
+            return Err(CoreError::MembersOnly);
+        }
         let secret = secret.ok_or(CoreError::EmptyCart)?;
         let hash = tokens::parse(secret).ok_or(CoreError::EmptyCart)?;
         let cart = self

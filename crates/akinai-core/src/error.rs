@@ -35,6 +35,8 @@ pub enum CoreError {
     Busy,
     #[error("wrong e-mail address or password")]
     LoginFailed,
+    #[error("this shop takes orders from verified members only")]
+    MembersOnly,
     #[error("the bot challenge must be solved first")]
     ChallengeRequired,
     #[error("too many attempts; try again after {0}")]

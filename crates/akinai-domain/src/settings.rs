@@ -131,6 +131,14 @@ pub struct ShopSettings {
     pub payment_methods: Vec<PaymentMethod>,
     pub cod_fees: Vec<CodFeeTier>,
     pub bank_account: BankAccount,
+    /// Whether shoppers may order without an account (accounts issue, item 11). Settings saved
+    /// before this existed read as `true`.
+    #[serde(default = "yes")]
+    pub guest_checkout: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl ShopSettings {
@@ -222,6 +230,7 @@ impl ShopSettings {
                 holder: "カ)アキナイシヨウテン".into(),
                 due_days: 7,
             },
+            guest_checkout: true,
         }
     }
 }

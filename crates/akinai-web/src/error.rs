@@ -103,6 +103,11 @@ impl WebError {
             WebError::Core(CoreError::TryLater(_)) => {
                 (StatusCode::TOO_MANY_REQUESTS, "errorpage.try_later", "")
             }
+            WebError::Core(CoreError::MembersOnly) => (
+                StatusCode::FORBIDDEN,
+                "errorpage.members_only",
+                "errorpage.members_only_detail",
+            ),
             WebError::Core(CoreError::ChallengeRequired) => {
                 (StatusCode::FORBIDDEN, "account.challenge_needed", "")
             }

@@ -289,6 +289,15 @@ pub fn format_date(t: Tr, d: chrono::NaiveDate) -> String {
 
 pub async fn checkout_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     state.shop.ensure_checkout_open().await?;
+    if !state.shop.settings().await?.guest_checkout {
+        let member = match ctx.session_secret.as_deref() {
+            Some(secret) => state.shop.member(Some(secret)).await?,
+            None => None,
+        };
+        if member.is_none() {
+            return Err(WebError::LoginRequired("/checkout".into()));
+        }
+    }
     let cart = state.shop.find_cart(ctx.cart()).await?;
     if state.shop.view_cart(cart.as_ref()).await?.is_empty() {
         return Ok(ctx.redirect("/cart"));

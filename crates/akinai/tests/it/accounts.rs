@@ -665,3 +665,46 @@ async fn changing_the_email_needs_reauthentication_confirmation_and_tells_the_ol
         StatusCode::SEE_OTHER
     );
 }
+
+/// Item 11: with guest checkout turned off in the shop settings, guests are sent to log in and
+/// cannot place an order by posting directly; verified members order as usual.
+#[tokio::test]
+async fn a_members_only_shop_refuses_guest_orders() {
+    let app = TestApp::demo().await;
+    let guest = app.shopper();
+    let sku = app.sku_named("本みりん").await;
+    guest.add(sku, "1").await;
+    assert_eq!(
+        guest.submit_details(&[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mut settings = app.shop.settings().await.unwrap();
+    settings.guest_checkout = false;
+    app.store.save_settings(&settings).await.unwrap();
+
+    let page = guest.get("/checkout").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page.location().starts_with("/account/login?next="));
+    let confirm = guest.get("/checkout/confirm").await;
+    let fingerprint = confirm.hidden("fingerprint");
+    let stock_before = app.stock(sku).await;
+    let placed = guest
+        .submit("/checkout/confirm", &[("fingerprint", &fingerprint)])
+        .await;
+    assert_eq!(placed.status, StatusCode::FORBIDDEN);
+    assert!(placed.body.contains("会員の方のみ"));
+    assert_eq!(app.stock(sku).await, stock_before, "nothing reserved");
+    assert!(app.mails().is_empty(), "no order, no mail");
+
+    let member = app.member("only@example.jp").await;
+    member.add(sku, "1").await;
+    assert_eq!(member.get("/checkout").await.status, StatusCode::OK);
+    assert_eq!(
+        member
+            .submit_details(&[("email", "only@example.jp")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(member.place().await.status, StatusCode::SEE_OTHER);
+}
