@@ -85,6 +85,13 @@ pub fn derive(key: &SecretKey, label: &str) -> NewToken {
     NewToken { secret, hash }
 }
 
+/// Whether two secrets are equal, in time independent of where they differ (for comparing a
+/// presented secret with the expected one: CSRF tokens, signed links, challenges).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 fn hash(secret: &str) -> TokenHash {
     TokenHash(hex::encode(Sha256::digest(secret.as_bytes())))
 }
@@ -92,6 +99,14 @@ fn hash(secret: &str) -> TokenHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+        assert!(same_secret("", ""));
+    }
 
     #[test]
     fn tokens_are_random_and_parse_back_to_their_hash() {

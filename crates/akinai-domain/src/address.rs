@@ -16,6 +16,17 @@ pub enum FieldError {
     Invalid,
 }
 
+impl FieldError {
+    /// The catalogue key of the message shown next to the field.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            FieldError::Required => "error.required",
+            FieldError::TooLong => "error.too_long",
+            FieldError::Invalid => "error.invalid",
+        }
+    }
+}
+
 fn nfkc_trim(input: &str) -> String {
     input.nfkc().collect::<String>().trim().to_string()
 }

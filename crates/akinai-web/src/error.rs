@@ -162,9 +162,7 @@ impl IntoResponse for WebError {
             return response;
         }
         let retry_after = match &self {
-            WebError::Core(CoreError::TryLater(until)) => {
-                Some((*until - chrono::Utc::now()).num_seconds().clamp(1, 3600))
-            }
+            WebError::Core(CoreError::TryLater(until)) => Some(seconds_until(*until)),
             WebError::Core(CoreError::Busy) => Some(1),
             _ => None,
         };
@@ -192,12 +190,22 @@ impl IntoResponse for WebError {
         let body = page.render().unwrap_or_else(|_| en.get(title).to_string());
         let mut response = (status, Html(body)).into_response();
         if let Some(secs) = retry_after {
-            if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, v);
-            }
+            set_retry_after(&mut response, secs);
         }
         response
+    }
+}
+
+/// Seconds from now until `until`, between 1 and an hour (for `Retry-After`).
+pub fn seconds_until(until: chrono::DateTime<chrono::Utc>) -> i64 {
+    (until - chrono::Utc::now()).num_seconds().clamp(1, 3600)
+}
+
+/// Adds `Retry-After: secs` to a response (429 and 503 answers).
+pub fn set_retry_after(response: &mut Response, secs: i64) {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
     }
 }

@@ -38,8 +38,7 @@ pub fn same_token(cookie: Option<&str>, submitted: &str) -> bool {
     let Some(cookie) = cookie.filter(|c| akinai_core::tokens::parse(c).is_some()) else {
         return false;
     };
-    let (a, b) = (cookie.as_bytes(), submitted.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    akinai_core::tokens::same_secret(cookie, submitted)
 }
 
 impl<S, T> FromRequest<S> for CsrfForm<T>

@@ -12,7 +12,6 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -139,9 +138,7 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
                 "too many requests / リクエストが多すぎます。しばらくしてからお試しください。",
             )
                 .into_response();
-            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-                response.headers_mut().insert(RETRY_AFTER, v);
-            }
+            crate::error::set_retry_after(&mut response, i64::try_from(wait).unwrap_or(3600));
             return response;
         }
     }

@@ -225,15 +225,14 @@ async fn an_injected_script_is_blocked_and_reported() {
     assert_eq!(events[0].source_ip.as_deref(), Some("127.0.0.1"));
 }
 
-/// Accounts issue item 4: the first-party proof-of-work script solves the challenge in a real
+/// IPA-C-7 (accounts issue item 4): the first-party proof-of-work script solves the challenge in a real
 /// browser (its SHA-256 agrees with the server's), under the page's CSP, and the login goes
 /// through.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bot_challenge_is_solved_by_the_page_script() {
     let Some(b) = browser().await else { return };
     let app = TestApp::demo().await;
-    let member = app.member("pow@example.jp").await;
-    drop(member);
+    app.member("pow@example.jp").await;
     // Ten failures from the browser's own address switch the challenge on for it.
     let same_source = app.shopper();
     for i in 0..10 {

@@ -92,12 +92,7 @@ impl Shop {
             return Ok(false);
         };
         let expected = mac(&self.config.secret_key, body);
-        let same = expected.len() == sig.len()
-            && expected
-                .bytes()
-                .zip(sig.bytes())
-                .fold(0u8, |a, (x, y)| a | (x ^ y))
-                == 0;
+        let same = tokens::same_secret(&expected, sig);
         let mut parts = body.split('.');
         let (Some(nonce), Some(issued), Some(bits), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -144,17 +139,7 @@ impl Shop {
         client: &Client,
         email: Option<&str>,
     ) -> Result<bool, CoreError> {
-        let policy = self.config.accounts.challenge;
-        if policy.always {
-            return Ok(true);
-        }
-        let now = self.clock.now();
-        let since = now - self.config.accounts.throttle.window;
-        let failures = self
-            .store
-            .count_throttle_events(throttle::LOGIN_FAIL_SOURCE, &client.ip.to_string(), since)
-            .await?;
-        if failures >= policy.source_failures {
+        if self.source_challenge_needed(client).await? {
             return Ok(true);
         }
         let Some(key) = email.map(|e| super::email_key(e).unwrap_or_else(|| e.to_string())) else {
@@ -162,9 +147,24 @@ impl Shop {
         };
         let (n, _) = self
             .store
-            .login_failures(&key, now - Duration::hours(24))
+            .login_failures(&key, self.clock.now() - super::login::HORIZON)
             .await?;
         Ok(n >= self.config.accounts.throttle.slow_after)
+    }
+
+    /// Whether logins from `client` must solve the challenge whatever the address: always, or
+    /// the source failed often.
+    pub(crate) async fn source_challenge_needed(&self, client: &Client) -> Result<bool, CoreError> {
+        let policy = self.config.accounts.challenge;
+        if policy.always {
+            return Ok(true);
+        }
+        let since = self.clock.now() - self.config.accounts.throttle.window;
+        let failures = self
+            .store
+            .count_throttle_events(throttle::LOGIN_FAIL_SOURCE, &client.ip.to_string(), since)
+            .await?;
+        Ok(failures >= policy.source_failures)
     }
 
     /// Whether sign-ups from `client` must solve the challenge now.

@@ -10,7 +10,6 @@ use akinai_domain::address::FieldError;
 use akinai_domain::ids::CustomerId;
 
 use super::mail::AccountMail;
-use super::password::Verified;
 use super::{email_key, events, Client, Member};
 use crate::{tokens, CoreError, Shop};
 
@@ -45,26 +44,12 @@ impl Shop {
         client: &Client,
     ) -> Result<(), CoreError> {
         let c = &member.customer;
-        let verdict = self
-            .hasher
-            .verify(password.to_string(), Some(c.password_hash.clone()))
-            .await?;
-        if verdict == Verified::No {
-            return Err(CoreError::InvalidForm(vec![(
-                "current_password",
-                "account.wrong_password",
-            )]));
-        }
+        self.reauthenticate(member, password).await?;
         let Some(email) = email_key(new_email) else {
             let e = akinai_domain::address::Email::parse(new_email)
                 .err()
                 .unwrap_or(FieldError::Invalid);
-            let key = match e {
-                FieldError::Required => "error.required",
-                FieldError::TooLong => "error.too_long",
-                FieldError::Invalid => "error.invalid",
-            };
-            return Err(CoreError::InvalidForm(vec![("email", key)]));
+            return Err(CoreError::InvalidForm(vec![("email", e.message_key())]));
         };
         self.account_event(
             events::EMAIL_CHANGE_REQUESTED,

@@ -57,7 +57,7 @@ pub struct LoggedIn {
 }
 
 /// How far back failures count towards a lock.
-const HORIZON: Duration = Duration::hours(24);
+pub(crate) const HORIZON: Duration = Duration::hours(24);
 
 impl Shop {
     /// Logs in. A login from a browser this account never used sends a notice to the account's
@@ -89,7 +89,10 @@ impl Shop {
             .await?;
             return Err(CoreError::TryLater(until));
         }
-        if self.login_challenge_needed(client, Some(&key)).await?
+        // The address's failures are known already (`history`); only the source is asked.
+        let challenge_needed = failures >= self.config.accounts.throttle.slow_after
+            || self.source_challenge_needed(client).await?;
+        if challenge_needed
             && !self
                 .challenge_solved(form.answer.as_ref().unwrap_or(&Answer::default()))
                 .await?

@@ -188,6 +188,29 @@ impl Shop {
             .await?)
     }
 
+    /// Re-authentication before a sensitive change (CCSG-F-3c): the member's current password,
+    /// or a form error on the `current_password` field.
+    pub(crate) async fn reauthenticate(
+        &self,
+        member: &Member,
+        password: &str,
+    ) -> Result<(), CoreError> {
+        let verdict = self
+            .hasher
+            .verify(
+                password.to_string(),
+                Some(member.customer.password_hash.clone()),
+            )
+            .await?;
+        if verdict == password::Verified::No {
+            return Err(CoreError::InvalidForm(vec![(
+                "current_password",
+                "account.wrong_password",
+            )]));
+        }
+        Ok(())
+    }
+
     /// Starts a new session for `customer`; returns the cookie secret and the session's id.
     pub(crate) async fn start_session(
         &self,
@@ -232,13 +255,7 @@ impl Shop {
         client: &Client,
     ) -> Result<(), CoreError> {
         let expected = self.end_session_secret(customer, session);
-        let same = expected.len() == secret.len()
-            && expected
-                .bytes()
-                .zip(secret.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if !same {
+        if !tokens::same_secret(&expected, secret) {
             return Err(CoreError::LinkInvalid);
         }
         if self

@@ -24,14 +24,6 @@ pub struct Registration {
     pub answer: Option<super::challenge::Answer>,
 }
 
-fn field_key(e: FieldError) -> &'static str {
-    match e {
-        FieldError::Required => "error.required",
-        FieldError::TooLong => "error.too_long",
-        FieldError::Invalid => "error.invalid",
-    }
-}
-
 impl Shop {
     /// Signs up. The answer is the same whether or not the address was free: a new account gets
     /// a verification mail, the owner of a taken address a notice instead.
@@ -67,10 +59,10 @@ impl Shop {
             let e = akinai_domain::address::Email::parse(&form.email)
                 .err()
                 .unwrap_or(FieldError::Invalid);
-            errors.push(("email", field_key(e)));
+            errors.push(("email", e.message_key()));
         }
         let name = parse_text(&form.name, 50)
-            .map_err(|e| errors.push(("name", field_key(e))))
+            .map_err(|e| errors.push(("name", e.message_key())))
             .ok();
         let shop_name = self.settings().await?.shop_name;
         if let Err(p) = check_password(&form.password, &[&form.name, &form.email, &shop_name]) {

@@ -7,7 +7,6 @@ use akinai_domain::account::check_password;
 use akinai_store::{throttle, TOKEN_RESET_PASSWORD};
 
 use super::mail::AccountMail;
-use super::password::Verified;
 use super::{email_key, events, Client, Member};
 use crate::{tokens, CoreError, Shop};
 
@@ -129,16 +128,7 @@ impl Shop {
         client: &Client,
     ) -> Result<(), CoreError> {
         let c = &member.customer;
-        let verdict = self
-            .hasher
-            .verify(current.to_string(), Some(c.password_hash.clone()))
-            .await?;
-        if verdict == Verified::No {
-            return Err(CoreError::InvalidForm(vec![(
-                "current_password",
-                "account.wrong_password",
-            )]));
-        }
+        self.reauthenticate(member, current).await?;
         self.check_new_password(new_password, &c.name, &c.email)
             .await?;
         let new_hash = self.hasher.hash(new_password.to_string()).await?;

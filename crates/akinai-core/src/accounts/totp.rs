@@ -17,7 +17,6 @@ use sha2::{Digest, Sha256};
 use akinai_domain::ids::CustomerId;
 
 use super::mail::AccountMail;
-use super::password::Verified;
 use super::{events, Client, Member};
 use crate::{tokens, CoreError, Shop};
 
@@ -163,23 +162,6 @@ impl Shop {
         Ok(self.store.totp(customer).await?.is_some())
     }
 
-    async fn check_password_again(&self, member: &Member, password: &str) -> Result<(), CoreError> {
-        let verdict = self
-            .hasher
-            .verify(
-                password.to_string(),
-                Some(member.customer.password_hash.clone()),
-            )
-            .await?;
-        if verdict == Verified::No {
-            return Err(CoreError::InvalidForm(vec![(
-                "current_password",
-                "account.wrong_password",
-            )]));
-        }
-        Ok(())
-    }
-
     /// Turns TOTP on: needs the password and a code from the app for `secret`. Returns the
     /// recovery codes, which are shown once.
     pub async fn enable_totp(
@@ -190,7 +172,7 @@ impl Shop {
         password: &str,
         client: &Client,
     ) -> Result<Vec<String>, CoreError> {
-        self.check_password_again(member, password).await?;
+        self.reauthenticate(member, password).await?;
         let bytes = from_base32(secret)
             .filter(|b| b.len() == SECRET_BYTES)
             .ok_or(CoreError::InvalidForm(vec![(
@@ -246,7 +228,7 @@ impl Shop {
         code: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        self.check_password_again(member, password).await?;
+        self.reauthenticate(member, password).await?;
         let c = member.customer.id;
         if !self.second_factor_ok(c, code).await? {
             return Err(CoreError::InvalidForm(vec![(

@@ -56,12 +56,7 @@ pub struct CheckoutPage {
 }
 
 fn field_error(t: Tr, e: FieldError) -> String {
-    t.get(match e {
-        FieldError::Required => "error.required",
-        FieldError::TooLong => "error.too_long",
-        FieldError::Invalid => "error.invalid",
-    })
-    .to_string()
+    t.get(e.message_key()).to_string()
 }
 
 /// A human description of a shipping method's fee.
@@ -289,33 +284,22 @@ pub fn format_date(t: Tr, d: chrono::NaiveDate) -> String {
 
 pub async fn checkout_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     state.shop.ensure_checkout_open().await?;
-    if !state.shop.settings().await?.guest_checkout {
-        let member = match ctx.session_secret.as_deref() {
-            Some(secret) => state.shop.member(Some(secret)).await?,
-            None => None,
-        };
-        if member.is_none() {
-            return Err(WebError::LoginRequired("/checkout".into()));
-        }
+    let settings = state.shop.settings().await?;
+    // Without a session cookie this is no query at all.
+    let member = state.shop.member(ctx.session_secret.as_deref()).await?;
+    if !settings.guest_checkout && member.is_none() {
+        return Err(WebError::LoginRequired("/checkout".into()));
     }
     let cart = state.shop.find_cart(ctx.cart()).await?;
     if state.shop.view_cart(cart.as_ref()).await?.is_empty() {
         return Ok(ctx.redirect("/cart"));
     }
-    let input = state
-        .shop
-        .saved_checkout(ctx.cart())
-        .await?
-        .map(|d| CheckoutInput::from(&d));
-    let input = match (input, ctx.session_secret.as_deref()) {
-        (Some(input), _) => input,
-        (None, Some(secret)) => match state.shop.member(Some(secret)).await? {
-            Some(m) => state.shop.member_checkout_defaults(&m).await?,
-            None => CheckoutInput::default(),
-        },
+    let saved = state.shop.saved_checkout(ctx.cart()).await?;
+    let input = match (saved, &member) {
+        (Some(details), _) => CheckoutInput::from(&details),
+        (None, Some(m)) => state.shop.member_checkout_defaults(m).await?,
         (None, None) => CheckoutInput::default(),
     };
-    let settings = state.shop.settings().await?;
     let l = ctx.layout(&state).await?;
     let page = checkout_page(l, ctx.t, &input, &[], &settings, state.shop.today());
     ctx.page(StatusCode::OK, &page)
@@ -421,10 +405,7 @@ pub async fn confirm_post(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<PlaceForm>,
 ) -> Result<Response, WebError> {
-    let member = match ctx.session_secret.as_deref() {
-        Some(secret) => state.shop.member(Some(secret)).await?,
-        None => None,
-    };
+    let member = state.shop.member(ctx.session_secret.as_deref()).await?;
     match state
         .shop
         .place_order_as(ctx.cart(), &form.fingerprint, member.as_ref())

@@ -225,7 +225,7 @@ async fn a_login_from_a_new_device_is_notified_with_a_link_to_end_it() {
     assert_eq!(home.get("/account").await.status, StatusCode::OK);
 }
 
-/// Item 4: the self-hosted challenge switches on for a source that failed 10 logins; it must be
+/// IPA-C-7 (item 4): the self-hosted challenge switches on for a source that failed 10 logins; it must be
 /// solved (proof of work, or the no-JavaScript wait), cannot be forged, reused or skipped.
 #[tokio::test]
 async fn a_failing_source_must_solve_the_challenge_which_cannot_be_forged_or_reused() {

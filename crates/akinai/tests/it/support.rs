@@ -382,19 +382,6 @@ impl Page {
     }
 }
 
-/// `form` plus the answer to the challenge on `page`, if it shows one.
-pub fn with_answer<'a>(page: &Page, form: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut fields = form.to_vec();
-    if let Some(answer) = solve_page(page) {
-        let (c, n) = answer;
-        let c: &'a str = Box::leak(c.into_boxed_str());
-        let n: &'a str = Box::leak(n.into_boxed_str());
-        fields.push(("challenge", c));
-        fields.push(("solution", n));
-    }
-    fields
-}
-
 /// The challenge on `page` and its proof of work.
 pub fn solve_page(page: &Page) -> Option<(String, String)> {
     if !page.body.contains("name=\"challenge\"") {
@@ -504,11 +491,22 @@ impl Shopper {
     /// the form page, and once more if the answer page asks for one.
     pub async fn submit_solving(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let first = self.get(path).await;
-        let page = self.submit(path, &with_answer(&first, form)).await;
+        let page = self.submit_answering(path, form, &first).await;
         if page.status == StatusCode::FORBIDDEN && page.body.contains("name=\"challenge\"") {
-            return self.submit(path, &with_answer(&page, form)).await;
+            return self.submit_answering(path, form, &page).await;
         }
         page
+    }
+
+    /// Submits `form` plus the answer to the challenge `shown` carries, if any.
+    async fn submit_answering(&self, path: &str, form: &[(&str, &str)], shown: &Page) -> Page {
+        let answer = solve_page(shown);
+        let mut fields = form.to_vec();
+        if let Some((challenge, solution)) = &answer {
+            fields.push(("challenge", challenge));
+            fields.push(("solution", solution));
+        }
+        self.submit(path, &fields).await
     }
 
     /// The CSRF token the shop gave this shopper (a first visit sets it).

@@ -129,7 +129,7 @@ pub async fn login_post(
             )
             .await
         }
-        Err(e @ CoreError::TryLater(_)) => {
+        Err(CoreError::TryLater(until)) => {
             let mut response = login_page(
                 &ctx,
                 &state,
@@ -138,12 +138,7 @@ pub async fn login_post(
                 Some("errorpage.try_later"),
             )
             .await?;
-            let retry = WebError::Core(e).into_response();
-            if let Some(v) = retry.headers().get(axum::http::header::RETRY_AFTER) {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, v.clone());
-            }
+            crate::error::set_retry_after(&mut response, crate::error::seconds_until(until));
             Ok(response)
         }
         Err(e) => Err(e.into()),
