@@ -141,6 +141,10 @@ impl Shop {
         if c.fingerprint != shown_fingerprint {
             return Err(CoreError::CartChanged);
         }
+        let review_reason = match member.filter(|_| customer_id.is_some()) {
+            Some(m) => self.address_review(m, &c.details).await?,
+            None => None,
+        };
         let placed = self
             .store
             .place_order(&NewOrder {
@@ -151,6 +155,7 @@ impl Shop {
                 details: c.details,
                 lines: c.lines,
                 totals: c.totals,
+                review_reason,
             })
             .await?;
         if placed.newly_placed {

@@ -146,6 +146,49 @@ impl ThrottlePolicy {
     }
 }
 
+/// What a login needs after the password (IPA-C-10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondStep {
+    /// Nothing: the login is done.
+    None,
+    /// The member's own factor: a code from the authenticator app, a recovery code or a
+    /// passkey.
+    Factor,
+    /// A one-time code mailed to the account's address (a risky login of a member without a
+    /// factor under the "on risk" policy).
+    MailCode,
+}
+
+/// The second step a login needs under `policy`, for a member who has a factor of their own
+/// (`has_factor`), when the login comes from a browser or network the account has not used
+/// (`risky`). Under `Required`, a member without a factor logs in and must then set one up
+/// before doing anything else (enforced at the member's pages).
+pub fn second_step(
+    policy: crate::settings::SecondFactorPolicy,
+    has_factor: bool,
+    risky: bool,
+) -> SecondStep {
+    use crate::settings::SecondFactorPolicy as P;
+    match (policy, has_factor, risky) {
+        (P::Optional | P::Required, true, _) => SecondStep::Factor,
+        (P::Optional | P::Required, false, _) => SecondStep::None,
+        (P::OnRisk, _, false) => SecondStep::None,
+        (P::OnRisk, true, true) => SecondStep::Factor,
+        (P::OnRisk, false, true) => SecondStep::MailCode,
+    }
+}
+
+/// Whether two addresses are in the same network for the "new network" risk signal: the same
+/// /24 for IPv4, the same /48 for IPv6.
+pub fn same_network(a: std::net::IpAddr, b: std::net::IpAddr) -> bool {
+    use std::net::IpAddr::{V4, V6};
+    match (a, b) {
+        (V4(a), V4(b)) => a.octets()[..3] == b.octets()[..3],
+        (V6(a), V6(b)) => a.segments()[..3] == b.segments()[..3],
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +272,28 @@ mod tests {
         fn arbitrary_passwords_are_judged_without_panic(pw in "\\PC{0,80}") {
             let _ = check_password(&pw, &["yamada@example.jp"]);
         }
+    }
+
+    #[test]
+    fn ipa_c_10_second_step_follows_the_policy() {
+        use crate::settings::SecondFactorPolicy as P;
+        assert_eq!(second_step(P::Optional, true, false), SecondStep::Factor);
+        assert_eq!(second_step(P::Optional, false, true), SecondStep::None);
+        assert_eq!(second_step(P::Required, true, false), SecondStep::Factor);
+        assert_eq!(second_step(P::Required, false, false), SecondStep::None);
+        assert_eq!(second_step(P::OnRisk, true, false), SecondStep::None);
+        assert_eq!(second_step(P::OnRisk, false, false), SecondStep::None);
+        assert_eq!(second_step(P::OnRisk, true, true), SecondStep::Factor);
+        assert_eq!(second_step(P::OnRisk, false, true), SecondStep::MailCode);
+    }
+
+    #[test]
+    fn networks_are_slash_24_and_slash_48() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert!(same_network(ip("203.0.113.5"), ip("203.0.113.200")));
+        assert!(!same_network(ip("203.0.113.5"), ip("203.0.114.5")));
+        assert!(same_network(ip("2001:db8:1::1"), ip("2001:db8:1:ffff::2")));
+        assert!(!same_network(ip("2001:db8:1::1"), ip("2001:db8:2::1")));
+        assert!(!same_network(ip("203.0.113.5"), ip("::ffff:203.0.113.5")));
     }
 }

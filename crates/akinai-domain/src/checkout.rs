@@ -5,10 +5,8 @@
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::address::{
-    parse_optional_text, parse_text, Address, Email, FieldError, Kana, Phone, PostalCode,
-    Prefecture,
-};
+use crate::address::{Address, Email, FieldError, Kana, Phone};
+use crate::address_book::RecipientInput;
 use crate::money::MoneyOverflow;
 use crate::order::PaymentMethod;
 use crate::pricing::{items_total, totals, PricedLine, Totals};
@@ -68,24 +66,19 @@ impl CheckoutInput {
         settings: &ShopSettings,
         today: NaiveDate,
     ) -> Result<CheckoutDetails, FieldErrors> {
-        let mut errors: FieldErrors = Vec::new();
-        let name = field(&mut errors, "name", parse_text(&self.name, 50));
-        let name_kana = field(&mut errors, "name_kana", Kana::parse(&self.name_kana));
+        let recipient = RecipientInput {
+            name: self.name.clone(),
+            name_kana: self.name_kana.clone(),
+            phone: self.phone.clone(),
+            postal_code: self.postal_code.clone(),
+            prefecture: self.prefecture.clone(),
+            city: self.city.clone(),
+            line1: self.line1.clone(),
+            line2: self.line2.clone(),
+        }
+        .parse();
+        let mut errors: FieldErrors = recipient.as_ref().err().cloned().unwrap_or_default();
         let email = field(&mut errors, "email", Email::parse(&self.email));
-        let phone = field(&mut errors, "phone", Phone::parse(&self.phone));
-        let postal_code = field(
-            &mut errors,
-            "postal_code",
-            PostalCode::parse(&self.postal_code),
-        );
-        let prefecture = field(
-            &mut errors,
-            "prefecture",
-            Prefecture::parse(&self.prefecture),
-        );
-        let city = field(&mut errors, "city", parse_text(&self.city, 50));
-        let line1 = field(&mut errors, "line1", parse_text(&self.line1, 100));
-        let line2 = field(&mut errors, "line2", parse_optional_text(&self.line2, 100));
         let method = field(
             &mut errors,
             "shipping_method",
@@ -112,46 +105,26 @@ impl CheckoutInput {
             parse_delivery_slot(&self.delivery_slot, slot_allowed, settings),
         );
         match (
-            name,
-            name_kana,
+            recipient.ok(),
             email,
-            phone,
-            postal_code,
-            prefecture,
-            city,
-            line1,
-            line2,
             method,
             payment_method,
             delivery_date,
             delivery_slot,
         ) {
             (
-                Some(name),
-                Some(name_kana),
+                Some(r),
                 Some(email),
-                Some(phone),
-                Some(postal_code),
-                Some(prefecture),
-                Some(city),
-                Some(line1),
-                Some(line2),
                 Some(method),
                 Some(payment_method),
                 Some(delivery_date),
                 Some(delivery_slot),
             ) if errors.is_empty() => Ok(CheckoutDetails {
-                name,
-                name_kana,
+                name: r.name,
+                name_kana: r.name_kana,
                 email,
-                phone,
-                address: Address {
-                    postal_code,
-                    prefecture,
-                    city,
-                    line1,
-                    line2,
-                },
+                phone: r.phone,
+                address: r.address,
                 shipping_method: method.code.clone(),
                 delivery_date,
                 delivery_slot,
@@ -271,6 +244,7 @@ pub fn quote(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::address::Prefecture;
 
     fn input() -> CheckoutInput {
         CheckoutInput {

@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod address;
+pub mod address_book;
 pub mod catalog;
 pub mod challenge;
 pub mod checkout;

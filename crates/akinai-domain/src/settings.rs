@@ -135,6 +135,24 @@ pub struct ShopSettings {
     /// before this existed read as `true`.
     #[serde(default = "yes")]
     pub guest_checkout: bool,
+    /// When members must use a second factor (accounts issue, item 5; IPA-C-10).
+    #[serde(default)]
+    pub second_factor: SecondFactorPolicy,
+}
+
+/// The shop's second-factor policy for members.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondFactorPolicy {
+    /// Members choose; a member who set one up is asked at every login.
+    #[default]
+    Optional,
+    /// Every member must set up a second factor (an authenticator app or a passkey) before
+    /// using the account, and is asked at every login.
+    Required,
+    /// Asked only when the login is risky: a browser or network the account has not used
+    /// before. Members without a factor of their own then confirm a code sent by mail.
+    OnRisk,
 }
 
 fn yes() -> bool {
@@ -231,6 +249,7 @@ impl ShopSettings {
                 due_days: 7,
             },
             guest_checkout: true,
+            second_factor: SecondFactorPolicy::Optional,
         }
     }
 }

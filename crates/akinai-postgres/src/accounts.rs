@@ -15,7 +15,7 @@ use akinai_store::{
 use crate::{map_err, PgStore};
 
 const CUSTOMER: &str =
-    "SELECT id, email, name, password_hash, email_verified_at, created_at, last_login_at FROM customers";
+    "SELECT id, email, name, password_hash, email_verified_at, created_at, last_login_at, phone, deleted_at FROM customers";
 const SESSION: &str =
     "SELECT id, customer_id, created_at, last_seen_at, expires_at, ip, user_agent FROM customer_sessions";
 

@@ -7,6 +7,7 @@ mod cart;
 mod catalog;
 mod integrity;
 mod jobs;
+mod member;
 mod orders;
 mod security;
 

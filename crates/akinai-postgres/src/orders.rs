@@ -56,8 +56,8 @@ impl OrderStore for PgStore {
         let t = &order.totals;
         let id: Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
-             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(order.cart_id.0)
         .bind(&order.status_token.0)
@@ -71,6 +71,7 @@ impl OrderStore for PgStore {
         .bind(t.grand_total.0)
         .bind(order.placed_at)
         .bind(order.customer_id.map(|c| c.0))
+        .bind(order.review_reason.as_deref())
         .fetch_one(&mut *tx)
         .await;
         let id = match id {
@@ -159,7 +160,7 @@ impl OrderStore for PgStore {
 
 const ORDER_SELECT: &str =
     "SELECT id, cart_id, customer_id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
-     grand_total, placed_at, confirmation_sent_at FROM orders";
+     grand_total, placed_at, confirmation_sent_at, review_reason FROM orders";
 
 async fn insert_lines(
     tx: &mut PgConnection,

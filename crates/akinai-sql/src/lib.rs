@@ -240,6 +240,7 @@ pub fn order(
         },
         placed_at,
         confirmation_sent_at,
+        review_reason: r.opt_text("review_reason")?,
     })
 }
 
@@ -281,7 +282,8 @@ fn required(time: TimeColumn<'_>, column: &str) -> StoreResult<DateTime<Utc>> {
     time(column)?.ok_or_else(|| corrupt(format!("{column} is null")))
 }
 
-/// `id, email, name, password_hash, email_verified_at, created_at, last_login_at`.
+/// `id, email, name, password_hash, email_verified_at, created_at, last_login_at, phone,
+/// deleted_at`.
 pub fn customer(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<Customer> {
     Ok(Customer {
         id: CustomerId(r.int("id")?),
@@ -291,6 +293,49 @@ pub fn customer(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<Customer>
         email_verified_at: time("email_verified_at")?,
         created_at: required(time, "created_at")?,
         last_login_at: time("last_login_at")?,
+        phone: r.opt_text("phone")?,
+        deleted_at: time("deleted_at")?,
+    })
+}
+
+/// What erasing a deleted account removes (`$1` is the customer id): its second factors,
+/// passkeys, address book, one-time tokens and sessions (which hold addresses and browsers).
+pub const ERASE_MEMBER_DATA: [&str; 6] = [
+    "DELETE FROM customer_totp WHERE customer_id = $1",
+    "DELETE FROM recovery_codes WHERE customer_id = $1",
+    "DELETE FROM passkeys WHERE customer_id = $1",
+    "DELETE FROM customer_addresses WHERE customer_id = $1",
+    "DELETE FROM account_tokens WHERE customer_id = $1",
+    "DELETE FROM customer_sessions WHERE customer_id = $1",
+];
+
+/// `id, customer_id, credential_id, public_key, user_handle, sign_count, name, created_at,
+/// last_used_at`.
+pub fn passkey(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<akinai_store::Passkey> {
+    Ok(akinai_store::Passkey {
+        id: r.int("id")?,
+        customer_id: CustomerId(r.int("customer_id")?),
+        credential_id: r.text("credential_id")?,
+        public_key: r.text("public_key")?,
+        user_handle: r.text("user_handle")?,
+        sign_count: r.int("sign_count")?,
+        name: r.text("name")?,
+        created_at: required(time, "created_at")?,
+        last_used_at: time("last_used_at")?,
+    })
+}
+
+/// `id, customer_id, recipient, created_at, changed_at`.
+pub fn saved_address(
+    r: &impl Columns,
+    time: TimeColumn<'_>,
+) -> StoreResult<akinai_store::SavedAddress> {
+    Ok(akinai_store::SavedAddress {
+        id: r.int("id")?,
+        customer_id: CustomerId(r.int("customer_id")?),
+        recipient: serde_json::from_str(&r.text("recipient")?).map_err(corrupt)?,
+        created_at: required(time, "created_at")?,
+        changed_at: required(time, "changed_at")?,
     })
 }
 

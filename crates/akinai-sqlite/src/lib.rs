@@ -13,6 +13,7 @@ mod catalog;
 mod group_commit;
 mod integrity;
 mod jobs;
+mod member;
 mod orders;
 mod security;
 

@@ -71,7 +71,7 @@ impl OrderStore for SqliteStore {
 
 const ORDER_SELECT: &str =
     "SELECT id, cart_id, customer_id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
-     grand_total, placed_at, confirmation_sent_at FROM orders";
+     grand_total, placed_at, confirmation_sent_at, review_reason FROM orders";
 
 async fn insert_lines(
     tx: &mut SqliteConnection,
@@ -174,8 +174,8 @@ pub(crate) async fn place_one(
     let t = &order.totals;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
-             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(order.cart_id.0)
     .bind(&order.status_token.0)
@@ -189,6 +189,7 @@ pub(crate) async fn place_one(
     .bind(t.grand_total.0)
     .bind(ms(order.placed_at))
     .bind(order.customer_id.map(|c| c.0))
+    .bind(order.review_reason.as_deref())
     .fetch_one(&mut *conn)
     .await
     .map_err(map_err)?;

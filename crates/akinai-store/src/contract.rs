@@ -9,6 +9,7 @@
 mod accounts;
 mod catalog;
 mod events;
+mod member;
 mod orders;
 
 use std::future::Future;
@@ -47,6 +48,9 @@ macro_rules! cases {
 }
 
 cases!(
+    member::passkeys_are_unique_per_credential_and_count_forward,
+    member::the_address_book_is_bounded_and_owned,
+    member::erasing_an_account_keeps_its_orders_and_nothing_personal,
     catalog::settings_round_trip,
     catalog::products_round_trip_with_their_skus,
     catalog::keyset_pagination_visits_every_product_once,
@@ -165,6 +169,7 @@ pub(super) async fn new_order(
         details: details(),
         lines: priced,
         totals,
+        review_reason: None,
     }
 }
 

@@ -25,8 +25,8 @@ use akinai_domain::settings::ShopSettings;
 
 pub use error::{PlaceOrderError, StoreError, StoreResult};
 pub use model::{
-    throttle, Customer, NewCustomer, NewSession, Session, TotpRecord, TOKEN_RESET_PASSWORD,
-    TOKEN_VERIFY_EMAIL,
+    throttle, AddressSaved, Customer, NewCustomer, NewPasskey, NewSession, Passkey, SavedAddress,
+    Session, TotpRecord, TOKEN_RESET_PASSWORD, TOKEN_VERIFY_EMAIL,
 };
 pub use model::{
     Cart, CheckoutHold, Job, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order, OrderSummary,
@@ -325,6 +325,57 @@ pub trait SettingsStore: Send + Sync {
     async fn save_settings(&self, settings: &ShopSettings) -> StoreResult<()>;
 }
 
+/// Passkeys, the address book, profile changes and the erasure of a deleted account's data
+/// (accounts issue, items 5, 8 and 10). Every method takes the owning customer, so one member
+/// can never reach another's rows (SWS-11).
+#[async_trait]
+pub trait MemberStore: Send + Sync {
+    /// Stores a passkey; `None` when the credential id is registered already.
+    async fn add_passkey(&self, passkey: &NewPasskey) -> StoreResult<Option<i64>>;
+    async fn passkeys(&self, customer: CustomerId) -> StoreResult<Vec<Passkey>>;
+    async fn passkey_by_credential(&self, credential_id: &str) -> StoreResult<Option<Passkey>>;
+    /// Records a use with the authenticator's counter; false when the stored counter moved on
+    /// meanwhile (a concurrent use), so a counter never goes back.
+    async fn record_passkey_use(
+        &self,
+        id: i64,
+        seen_count: i64,
+        new_count: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn delete_passkey(&self, customer: CustomerId, id: i64) -> StoreResult<bool>;
+    /// Source addresses of the member's latest `limit` sessions, newest first (the "new
+    /// network" risk signal).
+    async fn recent_login_ips(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<String>>;
+    /// The member's addresses, oldest first.
+    async fn addresses(&self, customer: CustomerId) -> StoreResult<Vec<SavedAddress>>;
+    /// Adds (`id` = None) or replaces an address; at most `max` per member.
+    async fn save_address(
+        &self,
+        customer: CustomerId,
+        id: Option<i64>,
+        recipient: &akinai_domain::address_book::Recipient,
+        at: DateTime<Utc>,
+        max: usize,
+    ) -> StoreResult<AddressSaved>;
+    async fn delete_address(&self, customer: CustomerId, id: i64) -> StoreResult<bool>;
+    async fn set_profile(
+        &self,
+        customer: CustomerId,
+        name: &str,
+        phone: Option<&str>,
+    ) -> StoreResult<()>;
+    /// Erases a deleted account in one transaction: factors, passkeys, addresses, tokens and
+    /// sessions go; the customer row keeps only its id, `tombstone_email` and `deleted_at`.
+    /// Orders (kept by law) are left as they are.
+    async fn erase_customer(
+        &self,
+        customer: CustomerId,
+        tombstone_email: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+}
+
 /// Everything a backend provides.
 #[async_trait]
 pub trait Store:
@@ -336,6 +387,7 @@ pub trait Store:
     + SecurityStore
     + IntegrityStore
     + AccountStore
+    + MemberStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -51,6 +51,8 @@ pub struct NewOrder {
     pub details: CheckoutDetails,
     pub lines: Vec<PricedLine>,
     pub totals: Totals,
+    /// Why the order must be reviewed before shipping (e.g. `address_recently_changed`).
+    pub review_reason: Option<String>,
 }
 
 /// The result of placing an order.
@@ -76,6 +78,7 @@ pub struct Order {
     pub totals: Totals,
     pub placed_at: DateTime<Utc>,
     pub confirmation_sent_at: Option<DateTime<Utc>>,
+    pub review_reason: Option<String>,
 }
 
 impl Order {
@@ -185,6 +188,10 @@ pub struct Customer {
     pub email_verified_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// The member's own phone number (profile), if given.
+    pub phone: Option<String>,
+    /// When the member deleted the account; the row is then a pseudonymous tombstone.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// A customer account to create.
@@ -251,4 +258,52 @@ pub mod throttle {
     pub const SIGNUP: &str = "signup";
     /// A password-reset request for the address in `key`.
     pub const RESET: &str = "reset_request";
+}
+
+/// A member's passkey (WebAuthn credential); binary values in base64url.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passkey {
+    pub id: i64,
+    pub customer_id: CustomerId,
+    pub credential_id: String,
+    /// COSE public key.
+    pub public_key: String,
+    pub user_handle: String,
+    pub sign_count: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A passkey to store after registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPasskey {
+    pub customer_id: CustomerId,
+    pub credential_id: String,
+    pub public_key: String,
+    pub user_handle: String,
+    pub sign_count: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One entry of a member's address book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedAddress {
+    pub id: i64,
+    pub customer_id: CustomerId,
+    pub recipient: akinai_domain::address_book::Recipient,
+    pub created_at: DateTime<Utc>,
+    /// When it was added or last edited (the review rule counts from here).
+    pub changed_at: DateTime<Utc>,
+}
+
+/// What saving an address did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressSaved {
+    Saved(i64),
+    /// The book already holds the most addresses allowed.
+    BookFull,
+    /// No such address of this member (another member's id, or deleted).
+    NotFound,
 }

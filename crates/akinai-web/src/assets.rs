@@ -42,36 +42,70 @@ pub fn css_integrity() -> &'static str {
     })
 }
 
-const POW_JS: &str = include_str!("../assets/pow.js");
+/// A first-party script: its content-hashed URL path and Subresource Integrity value, for a
+/// `<script src integrity nonce>` element under the CSP.
+#[derive(Debug, Clone, Copy)]
+pub struct Script {
+    pub src: &'static str,
+    pub integrity: &'static str,
+}
 
-/// The URL path of the bot-challenge script, e.g. `/assets/pow-1a2b3c4d5e6f7a8b.js`.
-pub fn pow_path() -> &'static str {
-    static PATH: OnceLock<String> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let digest = hex::encode(Sha256::digest(POW_JS.as_bytes()));
-        format!("/assets/pow-{}.js", &digest[..16])
+/// The page scripts: the bot challenge's proof of work and the passkey ceremonies.
+const SCRIPTS: [(&str, &str); 2] = [
+    ("pow", include_str!("../assets/pow.js")),
+    ("passkey", include_str!("../assets/passkey.js")),
+];
+
+struct Embedded {
+    src: String,
+    integrity: String,
+    body: &'static str,
+}
+
+fn embedded() -> &'static [Embedded] {
+    static ALL: OnceLock<Vec<Embedded>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        use base64::Engine;
+        SCRIPTS
+            .iter()
+            .map(|(name, body)| {
+                let digest = hex::encode(Sha256::digest(body.as_bytes()));
+                let sri = base64::engine::general_purpose::STANDARD
+                    .encode(sha2::Sha384::digest(body.as_bytes()));
+                Embedded {
+                    src: format!("/assets/{name}-{}.js", &digest[..16]),
+                    integrity: format!("sha384-{sri}"),
+                    body,
+                }
+            })
+            .collect()
     })
 }
 
-/// The Subresource Integrity value of the bot-challenge script.
-pub fn pow_integrity() -> &'static str {
-    static SRI: OnceLock<String> = OnceLock::new();
-    SRI.get_or_init(|| {
-        use base64::Engine;
-        let digest = sha2::Sha384::digest(POW_JS.as_bytes());
-        format!(
-            "sha384-{}",
-            base64::engine::general_purpose::STANDARD.encode(digest)
-        )
-    })
+fn script(i: usize) -> Script {
+    let e = &embedded()[i];
+    Script {
+        src: &e.src,
+        integrity: &e.integrity,
+    }
+}
+
+/// The bot-challenge script.
+pub fn pow_script() -> Script {
+    script(0)
+}
+
+/// The passkey script.
+pub fn passkey_script() -> Script {
+    script(1)
 }
 
 pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {
     let path = format!("/assets/{name}");
     let (content_type, body) = if path == css_path() {
         ("text/css; charset=utf-8", CSS)
-    } else if path == pow_path() {
-        ("text/javascript; charset=utf-8", POW_JS)
+    } else if let Some(e) = embedded().iter().find(|e| e.src == path) {
+        ("text/javascript; charset=utf-8", e.body)
     } else {
         return Err(WebError::NotFound);
     };

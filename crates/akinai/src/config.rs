@@ -91,9 +91,9 @@ pub struct AccountsSection {
     pub challenge_always: bool,
     /// Difficulty of the challenge's proof of work in zero bits (16: about 65,000 hashes).
     pub challenge_bits: u32,
-    /// Ask for the authenticator code (where enrolled) only on a browser the account never
-    /// used ("on risk"); otherwise at every login.
-    pub second_factor_on_new_device_only: bool,
+    /// Orders to a delivery address an established account added or changed within this many
+    /// hours are flagged for review before shipping (CCSG-F-3c).
+    pub address_review_hours: u32,
 }
 
 impl Default for AccountsSection {
@@ -112,7 +112,7 @@ impl Default for AccountsSection {
             argon2_iterations: c.hash.iterations,
             challenge_always: c.challenge.always,
             challenge_bits: c.challenge.bits,
-            second_factor_on_new_device_only: c.second_factor_on_new_device_only,
+            address_review_hours: u32::try_from(c.address_review_window.num_hours()).unwrap_or(72),
         }
     }
 }
@@ -376,7 +376,7 @@ impl Config {
                 bits: a.challenge_bits,
                 ..ChallengePolicy::default()
             },
-            second_factor_on_new_device_only: a.second_factor_on_new_device_only,
+            address_review_window: chrono::Duration::hours(i64::from(a.address_review_hours)),
             ..AccountsConfig::default()
         }
     }

@@ -252,3 +252,59 @@ async fn the_bot_challenge_is_solved_by_the_page_script() {
     assert!(b.url().await.ends_with("/account"), "{page}");
     assert_eq!(b.dialog().await, None);
 }
+
+/// IPA-C-10 (accounts issue, item 5): passkeys end to end in Chromium with its virtual
+/// authenticator — the page script creates a passkey under the page's CSP, the server verifies
+/// the attestation, and after logging out the passkey alone logs the member in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_adds_a_passkey_and_logs_in_with_it_in_chromium() {
+    let Some(b) = browser().await else { return };
+    let app = TestApp::demo_at_localhost().await;
+    app.member("browser-pk@example.jp").await;
+    let authenticator = b.add_virtual_authenticator().await;
+    let base = format!("http://localhost:{}", app.addr.port());
+    b.goto(&format!("{base}/account/login")).await;
+    b.type_into("input[name=email]", "browser-pk@example.jp")
+        .await;
+    b.type_into("input[name=password]", support::MEMBER_PASSWORD)
+        .await;
+    b.click("form.account button[type=submit]").await;
+    b.wait_for_text("<dd>browser-pk@example.jp</dd>").await;
+
+    b.goto(&format!("{base}/account/passkeys")).await;
+    // The page script shows the form once it knows the browser can make passkeys.
+    b.wait_until("!document.querySelector('form[data-passkey-create]').hidden")
+        .await;
+    b.type_into(
+        "form[data-passkey-create] input[name=passkey_name]",
+        "Chromium",
+    )
+    .await;
+    b.type_into(
+        "form[data-passkey-create] input[name=current_password]",
+        support::MEMBER_PASSWORD,
+    )
+    .await;
+    b.click("form[data-passkey-create] button[type=submit]")
+        .await;
+    let list = b.wait_for_text("<td>Chromium</td>").await;
+    assert!(list.contains("Chromium"));
+    assert_eq!(
+        b.credentials(&authenticator).await.len(),
+        1,
+        "a resident key"
+    );
+
+    b.goto(&format!("{base}/account")).await;
+    b.click("form[action='/account/logout'] button[type=submit]")
+        .await;
+    // Logged out: the header offers the login link again.
+    b.wait_for_text("<a href=\"/account/login\">").await;
+    b.goto(&format!("{base}/account/login")).await;
+    b.wait_until("!document.querySelector('form[data-passkey-get]').hidden")
+        .await;
+    b.click("form[data-passkey-get] button[type=submit]").await;
+    let page = b.wait_for_text("<dd>browser-pk@example.jp</dd>").await;
+    assert!(b.url().await.ends_with("/account"), "{page}");
+    assert_eq!(b.dialog().await, None);
+}

@@ -9,7 +9,8 @@
 use chrono::Duration;
 use serde_json::json;
 
-use akinai_domain::account::{AttemptHistory, Gate, MAX_PASSWORD_BYTES};
+use akinai_domain::account::{second_step, AttemptHistory, Gate, SecondStep, MAX_PASSWORD_BYTES};
+use akinai_domain::settings::SecondFactorPolicy;
 use akinai_store::throttle;
 
 use super::challenge::Answer;
@@ -37,6 +38,8 @@ pub enum LoginStep {
     /// five-minute token that carries the login to the next step (a cookie).
     SecondFactor {
         pending: String,
+        /// The code was mailed (a risky login of a member without a factor of their own).
+        by_mail: bool,
     },
 }
 
@@ -117,25 +120,32 @@ impl Shop {
             self.store.set_password_hash(customer.id, &upgraded).await?;
         }
         let device = form.device.as_deref().and_then(tokens::parse);
-        if self.totp_enabled(customer.id).await? {
-            let known = match &device {
-                Some(d) => self.store.customer_knows_device(customer.id, d).await?,
-                None => false,
-            };
-            if !(self.config.accounts.second_factor_on_new_device_only && known) {
-                let pending = tokens::generate();
-                self.store
-                    .create_account_token(
-                        customer.id,
-                        TOKEN_SECOND_FACTOR,
-                        &pending.hash,
-                        now + SECOND_STEP,
-                    )
+        let policy = self.settings().await?.second_factor;
+        let has_factor = self.has_second_factor(customer.id).await?;
+        let risky = policy == SecondFactorPolicy::OnRisk
+            && self
+                .login_is_risky(&customer, device.as_ref(), client)
+                .await?;
+        let step = second_step(policy, has_factor, risky);
+        if step != SecondStep::None {
+            let pending = tokens::generate();
+            self.store
+                .create_account_token(
+                    customer.id,
+                    TOKEN_SECOND_FACTOR,
+                    &pending.hash,
+                    now + SECOND_STEP,
+                )
+                .await?;
+            let by_mail = step == SecondStep::MailCode;
+            if by_mail {
+                self.send_login_code(customer.id, &pending.hash, now + SECOND_STEP)
                     .await?;
-                return Ok(LoginStep::SecondFactor {
-                    pending: pending.secret,
-                });
             }
+            return Ok(LoginStep::SecondFactor {
+                pending: pending.secret,
+                by_mail,
+            });
         }
         Ok(LoginStep::Done(
             self.finish_login(&customer, &key, device, client).await?,
@@ -177,7 +187,7 @@ impl Shop {
         if let Gate::Wait(until) = self.config.accounts.throttle.gate(history, now) {
             return Err(CoreError::TryLater(until));
         }
-        if !self.second_factor_ok(id, code).await? {
+        if !(self.second_factor_ok(id, code).await? || self.login_code_ok(id, &hash, code).await?) {
             let tried = self
                 .store
                 .count_throttle_events(events::SECOND_FACTOR_FAILED, &hash.0, now - SECOND_STEP)
@@ -218,7 +228,7 @@ impl Shop {
     }
 
     /// Everything after the last factor: counters reset, session, event, new-device notice.
-    async fn finish_login(
+    pub(super) async fn finish_login(
         &self,
         customer: &akinai_store::Customer,
         key: &str,
@@ -261,7 +271,7 @@ impl Shop {
         })
     }
 
-    async fn login_failed(
+    pub(super) async fn login_failed(
         &self,
         key: &str,
         client: &Client,

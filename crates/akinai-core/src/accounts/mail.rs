@@ -31,6 +31,9 @@ pub enum AccountMail {
     ConfirmNewEmail,
     EmailChanged,
     FactorChanged,
+    ProfileChanged,
+    Deleted,
+    LoginCode,
 }
 
 impl AccountMail {
@@ -45,6 +48,9 @@ impl AccountMail {
             AccountMail::ConfirmNewEmail => "confirm_email",
             AccountMail::EmailChanged => "email_changed",
             AccountMail::FactorChanged => "factor_changed",
+            AccountMail::ProfileChanged => "profile_changed",
+            AccountMail::Deleted => "deleted",
+            AccountMail::LoginCode => "login_code",
         }
     }
 
@@ -59,6 +65,9 @@ impl AccountMail {
             AccountMail::ConfirmNewEmail,
             AccountMail::EmailChanged,
             AccountMail::FactorChanged,
+            AccountMail::ProfileChanged,
+            AccountMail::Deleted,
+            AccountMail::LoginCode,
         ]
         .into_iter()
         .find(|m| m.code() == code)
@@ -167,7 +176,7 @@ impl Shop {
             .ok_or_else(|| bad("customer not found"))?;
         let secret = job.payload["nonce"]
             .as_str()
-            .filter(|_| mail != AccountMail::ConfirmNewEmail)
+            .filter(|_| !matches!(mail, AccountMail::ConfirmNewEmail | AccountMail::LoginCode))
             .map(|n| mail.token(&self.config.secret_key, n).secret);
         let settings = self
             .settings()
@@ -199,14 +208,25 @@ impl Shop {
         let text = |k: &str| job.payload[k].as_str().unwrap_or("").to_string();
         let (device, ip, time) = (text("device"), text("ip"), text("time"));
         let new_email = text("email");
+        let code = match (mail, job.payload["nonce"].as_str()) {
+            (AccountMail::LoginCode, Some(n)) => {
+                super::risk::login_code(&self.config.secret_key, n)
+            }
+            _ => String::new(),
+        };
         let vars = [
-            ("name", customer.name.as_str()),
+            // A deleted account's name is gone by the time its last mail goes out.
+            (
+                "name",
+                job.payload["name"].as_str().unwrap_or(&customer.name),
+            ),
             ("shop", settings.shop_name.as_str()),
             ("link", link.as_str()),
             ("device", device.as_str()),
             ("ip", ip.as_str()),
             ("time", time.as_str()),
             ("email", new_email.as_str()),
+            ("code", code.as_str()),
         ];
         let body = [
             tr.fmt("accountmail.greeting", &vars),

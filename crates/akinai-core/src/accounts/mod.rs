@@ -20,9 +20,12 @@ pub mod challenge;
 mod change;
 mod login;
 pub mod mail;
+pub mod passkey;
 pub mod password;
+mod profile;
 mod register;
 mod reset;
+mod risk;
 pub mod totp;
 
 use std::net::IpAddr;
@@ -60,6 +63,10 @@ pub mod events {
     pub const FACTOR_ADDED: &str = "account.factor_added";
     pub const FACTOR_REMOVED: &str = "account.factor_removed";
     pub const SECOND_FACTOR_FAILED: &str = "account.second_factor_failure";
+    pub const PASSKEY_CLONED: &str = "account.passkey_counter_went_back";
+    pub const PROFILE_CHANGED: &str = "account.profile_changed";
+    pub const ADDRESS_CHANGED: &str = "account.address_changed";
+    pub const DELETED: &str = "account.deleted";
 }
 
 /// Account settings.
@@ -78,9 +85,9 @@ pub struct AccountsConfig {
     pub resets_per_address_per_hour: u32,
     pub hash: HashConfig,
     pub challenge: challenge::ChallengePolicy,
-    /// Ask for the second factor (where enrolled) only on a browser the account never used;
-    /// otherwise at every login.
-    pub second_factor_on_new_device_only: bool,
+    /// Orders to a delivery address an established account added or changed this recently
+    /// are flagged for review (CCSG-F-3c).
+    pub address_review_window: Duration,
 }
 
 impl Default for AccountsConfig {
@@ -94,7 +101,7 @@ impl Default for AccountsConfig {
             resets_per_address_per_hour: 3,
             hash: HashConfig::default(),
             challenge: challenge::ChallengePolicy::default(),
-            second_factor_on_new_device_only: false,
+            address_review_window: Duration::days(3),
         }
     }
 }
@@ -365,34 +372,6 @@ impl Shop {
             .ok_or(CoreError::NotFound)?;
         let secret = tokens::status_token_for_cart(&self.config.secret_key, order.cart_id).secret;
         Ok((order, secret))
-    }
-
-    /// What the checkout form starts with for a member: the details of their latest order
-    /// (their saved address until the address book exists), else their name and address.
-    pub async fn member_checkout_defaults(
-        &self,
-        member: &Member,
-    ) -> Result<akinai_domain::checkout::CheckoutInput, CoreError> {
-        use akinai_domain::checkout::CheckoutInput;
-        let latest = self
-            .store
-            .customer_orders(member.customer.id, None, 1)
-            .await?;
-        if let Some(summary) = latest.first() {
-            if let Some(order) = self.store.order(summary.id).await? {
-                // The address carries over; a delivery date from then does not.
-                return Ok(CheckoutInput {
-                    delivery_date: String::new(),
-                    delivery_slot: String::new(),
-                    ..CheckoutInput::from(&order.details)
-                });
-            }
-        }
-        Ok(CheckoutInput {
-            name: member.customer.name.clone(),
-            email: member.customer.email.clone(),
-            ..CheckoutInput::default()
-        })
     }
 
     /// The status-page secret of an order in the member's history.

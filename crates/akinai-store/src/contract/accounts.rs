@@ -4,7 +4,7 @@ use super::*;
 
 use crate::{throttle, NewCustomer, NewSession, TOKEN_RESET_PASSWORD, TOKEN_VERIFY_EMAIL};
 
-fn new_customer(email: &str) -> NewCustomer {
+pub(super) fn new_customer(email: &str) -> NewCustomer {
     NewCustomer {
         email: email.into(),
         name: "山田 花子".into(),

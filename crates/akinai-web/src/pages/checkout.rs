@@ -53,6 +53,8 @@ pub struct CheckoutPage {
     pub slots: Vec<Opt>,
     pub payments: Vec<Opt>,
     pub errors: HashMap<&'static str, String>,
+    /// The member's saved addresses (id, one line each) to fill the form from.
+    pub book: Vec<(i64, String)>,
 }
 
 fn field_error(t: Tr, e: FieldError) -> String {
@@ -81,25 +83,24 @@ pub fn payment_label(t: Tr, m: PaymentMethod) -> &'static str {
     }
 }
 
-fn checkout_page(
-    l: Layout,
+/// The recipient part of an address form (checkout and the address book): name, kana, phone
+/// and postal code; the prefecture choice; city and address lines.
+pub struct RecipientViews {
+    pub contact: Vec<FieldView>,
+    pub prefectures: Vec<Opt>,
+    pub address: Vec<FieldView>,
+}
+
+/// One text field: (name, label key, hint key), value, (input type, autocomplete), required.
+fn text_field(
     t: Tr,
-    input: &CheckoutInput,
-    errors: &[(&'static str, FieldError)],
-    settings: &ShopSettings,
-    today: chrono::NaiveDate,
-) -> CheckoutPage {
-    let errors: HashMap<&'static str, String> = errors
-        .iter()
-        .map(|(f, e)| (*f, field_error(t, *e)))
-        .collect();
-    let text = |name: &'static str,
-                label: &'static str,
-                value: &str,
-                kind: &'static str,
-                autocomplete: &'static str,
-                required: bool,
-                hint: &'static str| FieldView {
+    errors: &HashMap<&'static str, String>,
+    (name, label, hint): (&'static str, &'static str, &'static str),
+    value: &str,
+    (kind, autocomplete): (&'static str, &'static str),
+    required: bool,
+) -> FieldView {
+    FieldView {
         name,
         label: t.get(label),
         value: value.to_string(),
@@ -108,82 +109,44 @@ fn checkout_page(
         required,
         hint: t.get(hint),
         error: errors.get(name).cloned(),
+    }
+}
+
+pub fn recipient_views(
+    t: Tr,
+    input: &CheckoutInput,
+    errors: &HashMap<&'static str, String>,
+) -> RecipientViews {
+    let f = |name: &'static str, value: &str, kind, autocomplete, required| {
+        let label: &'static str = t.lookup(&format!("checkout.{name}"));
+        let hint: &'static str = t.lookup(&format!("checkout.{name}_hint"));
+        FieldView {
+            name,
+            label,
+            value: value.to_string(),
+            kind,
+            autocomplete,
+            required,
+            hint,
+            error: errors.get(name).cloned(),
+        }
     };
     let contact = vec![
-        text(
-            "name",
-            "checkout.name",
-            &input.name,
-            "text",
-            "name",
-            true,
-            "checkout.name_hint",
-        ),
-        text(
-            "name_kana",
-            "checkout.name_kana",
-            &input.name_kana,
-            "text",
-            "off",
-            true,
-            "checkout.name_kana_hint",
-        ),
-        text(
-            "email",
-            "checkout.email",
-            &input.email,
-            "email",
-            "email",
-            true,
-            "checkout.email_hint",
-        ),
-        text(
-            "phone",
-            "checkout.phone",
-            &input.phone,
-            "tel",
-            "tel",
-            true,
-            "checkout.phone_hint",
-        ),
-        text(
+        f("name", &input.name, "text", "name", true),
+        f("name_kana", &input.name_kana, "text", "off", true),
+        f("phone", &input.phone, "tel", "tel", true),
+        f(
             "postal_code",
-            "checkout.postal_code",
             &input.postal_code,
             "text",
             "postal-code",
             true,
-            "checkout.postal_code_hint",
         ),
     ];
     let address = vec![
-        text(
-            "city",
-            "checkout.city",
-            &input.city,
-            "text",
-            "address-level2",
-            true,
-            "checkout.city_hint",
-        ),
-        text(
-            "line1",
-            "checkout.line1",
-            &input.line1,
-            "text",
-            "address-line1",
-            true,
-            "checkout.line1_hint",
-        ),
-        text(
-            "line2",
-            "checkout.line2",
-            &input.line2,
-            "text",
-            "address-line2",
-            false,
-            "checkout.line2_hint",
-        ),
+        f("city", &input.city, "text", "address-level2", true),
+        f("line1", &input.line1, "text", "address-line1", true),
+        f("line2", &input.line2, "text", "address-line2", false),
     ];
     let prefectures = Prefecture::ALL
         .iter()
@@ -198,6 +161,41 @@ fn checkout_page(
             selected: input.prefecture == p.code().to_string(),
         })
         .collect();
+    RecipientViews {
+        contact,
+        prefectures,
+        address,
+    }
+}
+
+fn checkout_page(
+    l: Layout,
+    t: Tr,
+    input: &CheckoutInput,
+    errors: &[(&'static str, FieldError)],
+    settings: &ShopSettings,
+    today: chrono::NaiveDate,
+) -> CheckoutPage {
+    let errors: HashMap<&'static str, String> = errors
+        .iter()
+        .map(|(f, e)| (*f, field_error(t, *e)))
+        .collect();
+    let RecipientViews {
+        mut contact,
+        prefectures,
+        address,
+    } = recipient_views(t, input, &errors);
+    contact.insert(
+        2,
+        text_field(
+            t,
+            &errors,
+            ("email", "checkout.email", "checkout.email_hint"),
+            &input.email,
+            ("email", "email"),
+            true,
+        ),
+    );
     let chosen_method = if input.shipping_method.is_empty() {
         settings
             .shipping_methods
@@ -267,6 +265,7 @@ fn checkout_page(
         slots,
         payments,
         errors,
+        book: Vec::new(),
     }
 }
 
@@ -282,7 +281,17 @@ pub fn format_date(t: Tr, d: chrono::NaiveDate) -> String {
     }
 }
 
-pub async fn checkout_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+#[derive(Deserialize)]
+pub struct CheckoutQuery {
+    /// A saved address of the member to fill the form with.
+    address: Option<i64>,
+}
+
+pub async fn checkout_get(
+    Query(q): Query<CheckoutQuery>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
     state.shop.ensure_checkout_open().await?;
     let settings = state.shop.settings().await?;
     // Without a session cookie this is no query at all.
@@ -290,18 +299,40 @@ pub async fn checkout_get(State(state): State<AppState>, ctx: Ctx) -> Result<Res
     if !settings.guest_checkout && member.is_none() {
         return Err(WebError::LoginRequired("/checkout".into()));
     }
+    if let Some(m) = &member {
+        if state.shop.second_factor_setup_needed(m).await? {
+            return Ok(ctx.redirect("/account/passkeys?setup=1"));
+        }
+    }
     let cart = state.shop.find_cart(ctx.cart()).await?;
     if state.shop.view_cart(cart.as_ref()).await?.is_empty() {
         return Ok(ctx.redirect("/cart"));
     }
+    let book = match &member {
+        Some(m) => state.shop.member_addresses(m).await?,
+        None => Vec::new(),
+    };
     let saved = state.shop.saved_checkout(ctx.cart()).await?;
-    let input = match (saved, &member) {
+    let mut input = match (saved, &member) {
         (Some(details), _) => CheckoutInput::from(&details),
         (None, Some(m)) => state.shop.member_checkout_defaults(m).await?,
         (None, None) => CheckoutInput::default(),
     };
+    // SWS-11: only the member's own addresses are found.
+    if let Some(a) = q.address.and_then(|id| book.iter().find(|a| a.id == id)) {
+        input = a.recipient.fill(input);
+    }
     let l = ctx.layout(&state).await?;
-    let page = checkout_page(l, ctx.t, &input, &[], &settings, state.shop.today());
+    let mut page = checkout_page(l, ctx.t, &input, &[], &settings, state.shop.today());
+    page.book = book
+        .iter()
+        .map(|a| {
+            (
+                a.id,
+                crate::pages::account::recipient_lines(ctx.t, &a.recipient).join(" / "),
+            )
+        })
+        .collect();
     ctx.page(StatusCode::OK, &page)
 }
 

@@ -149,7 +149,25 @@ impl Browser {
             }
             assert!(
                 Instant::now() < deadline,
-                "the page never showed {text:?}:\n{source}"
+                "the page at {} never showed {text:?}:\n{source}",
+                self.url().await
+            );
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Waits (bounded, 15 s) until `script` (a JavaScript expression run by the driver)
+    /// evaluates to true, e.g. until a page script has shown a form.
+    pub async fn wait_until(&self, script: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if self.execute(&format!("return !!({script});")).await == Value::Bool(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never true: {script}:\n{}",
+                self.source().await
             );
             tokio::task::yield_now().await;
         }
@@ -242,5 +260,40 @@ impl Browser {
     pub async fn dialog(&self) -> Option<String> {
         let v = self.call(reqwest::Method::GET, "/alert/text", None).await;
         v["value"].as_str().map(str::to_string)
+    }
+
+    /// Adds a virtual platform authenticator (WebAuthn extension of WebDriver): CTAP2, internal
+    /// transport, resident keys, user verification that always succeeds. Returns its id.
+    pub async fn add_virtual_authenticator(&self) -> String {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/webauthn/authenticator",
+                Some(json!({
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": true,
+                    "hasUserVerification": true,
+                    "isUserConsenting": true,
+                    "isUserVerified": true
+                })),
+            )
+            .await;
+        v["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no virtual authenticator: {v}"))
+            .to_string()
+    }
+
+    /// The credentials a virtual authenticator holds.
+    pub async fn credentials(&self, authenticator: &str) -> Vec<Value> {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/webauthn/authenticator/{authenticator}/credentials"),
+                None,
+            )
+            .await;
+        v["value"].as_array().cloned().unwrap_or_default()
     }
 }

@@ -25,6 +25,7 @@ pub(crate) fn comparable(p: &Page) -> (StatusCode, String) {
         "name=\"csrf\" value=\"",
         "name=\"challenge\" value=\"",
         "nonce=\"",
+        "data-passkey-get=\"",
     ] {
         while let Some(i) = body.find(marker) {
             let start = i + marker.len();

@@ -10,6 +10,8 @@ mod checkout;
 mod concurrency;
 mod integrity;
 mod mail;
+mod member_data;
+mod passkeys;
 mod postgres;
 mod storefront;
 mod support;

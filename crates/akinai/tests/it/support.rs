@@ -161,15 +161,54 @@ impl TestApp {
         ))
     }
 
+    /// A shop with the demo catalog whose base URL is `http://localhost:<port>` — the address
+    /// a browser reaches it at, as WebAuthn requires (an IP address is no RP ID). Used by the
+    /// browser tests.
+    #[allow(dead_code)]
+    pub async fn demo_at_localhost() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("akinai.db"))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let app = TestApp::start_with(
+            Arc::new(store),
+            dir,
+            |dir| Arc::new(FileMailer::new(dir)),
+            SecurityConfig::default(),
+            true,
+        )
+        .await;
+        app.seed().await;
+        app
+    }
+
     async fn start(
         store: Arc<dyn Store>,
         dir: tempfile::TempDir,
         make: impl FnOnce(PathBuf) -> Arc<dyn Mailer>,
         security: SecurityConfig,
     ) -> TestApp {
+        TestApp::start_with(store, dir, make, security, false).await
+    }
+
+    async fn start_with(
+        store: Arc<dyn Store>,
+        dir: tempfile::TempDir,
+        make: impl FnOnce(PathBuf) -> Arc<dyn Mailer>,
+        security: SecurityConfig,
+        localhost: bool,
+    ) -> TestApp {
         let mail_dir = dir.path().join("mail");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base_url = if localhost {
+            format!("http://localhost:{}", addr.port())
+        } else {
+            "https://shop.example.jp".to_string()
+        };
         let config = ShopConfig {
-            base_url: url::Url::parse("https://shop.example.jp").unwrap(),
+            base_url: url::Url::parse(&base_url).unwrap(),
             mail_from: "shop@example.jp".into(),
             secret_key: SecretKey::generate(),
             cache_ttl: std::time::Duration::ZERO,
@@ -191,7 +230,7 @@ impl TestApp {
                 .unwrap()]),
             ..WebConfig::new(false)
         };
-        let addr = serve(AppState::new(shop.clone(), web)).await;
+        serve_on(listener, AppState::new(shop.clone(), web));
         TestApp {
             addr,
             clock,
@@ -339,9 +378,13 @@ impl TestApp {
 pub async fn serve(state: AppState) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    serve_on(listener, state);
+    addr
+}
+
+fn serve_on(listener: tokio::net::TcpListener, state: AppState) {
     let app = akinai_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
 }
 
 /// A route-table path with its parameters filled with harmless values.
@@ -379,6 +422,33 @@ impl Page {
             + marker.len();
         let end = self.body[start..].find('"').unwrap();
         self.body[start..start + end].to_string()
+    }
+}
+
+impl Page {
+    /// The value of the first `attr="…"` attribute on the page, with HTML escapes undone.
+    pub fn attr(&self, attr: &str) -> String {
+        let marker = format!("{attr}=\"");
+        let start = self
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {attr} on page:\n{}", self.body))
+            + marker.len();
+        let end = self.body[start..].find('"').unwrap();
+        let raw = &self.body[start..start + end];
+        [
+            ("&quot;", "\""),
+            ("&#34;", "\""),
+            ("&#39;", "'"),
+            ("&lt;", "<"),
+            ("&#60;", "<"),
+            ("&gt;", ">"),
+            ("&#62;", ">"),
+            ("&#38;", "&"),
+            ("&amp;", "&"),
+        ]
+        .iter()
+        .fold(raw.to_string(), |s, (from, to)| s.replace(from, to))
     }
 }
 

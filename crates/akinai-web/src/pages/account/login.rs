@@ -58,6 +58,8 @@ async fn login_page(
             ("/account/register", t.get("account.register_link")),
         ],
         challenge,
+        passkey_login: state.shop.passkey_request_options(),
+        next: next.to_string(),
         ..FormPage::new(
             ctx.layout(state).await?,
             t,
@@ -105,9 +107,13 @@ pub async fn login_post(
             let next = crate::layout::safe_local_path(&form.next).unwrap_or("/account");
             Ok(ctx.redirect(next))
         }
-        Ok(LoginStep::SecondFactor { pending }) => {
+        Ok(LoginStep::SecondFactor { pending, by_mail }) => {
             ctx.set_second_step(Some(pending));
-            Ok(ctx.redirect("/account/login/code"))
+            Ok(ctx.redirect(if by_mail {
+                "/account/login/code?by=mail"
+            } else {
+                "/account/login/code"
+            }))
         }
         Err(CoreError::LoginFailed) => {
             login_page(
@@ -153,6 +159,8 @@ pub struct CodeForm {
     pub(crate) current_password: String,
     #[serde(default)]
     pub(crate) secret: String,
+    #[serde(default)]
+    pub(crate) by: String,
 }
 
 async fn code_page(
@@ -160,17 +168,34 @@ async fn code_page(
     state: &AppState,
     status: StatusCode,
     errors: &[(&'static str, &'static str)],
+    by_mail: bool,
 ) -> Result<Response, WebError> {
     let t = ctx.t;
     let page = FormPage {
         fields: vec![field(t, "code", "text", "one-time-code", "", errors)],
         error: (!errors.is_empty()).then(|| t.get("account.totp_wrong_code")),
         links: vec![("/account/login", t.get("nav.login"))],
+        hidden: if by_mail {
+            vec![("by", "mail".to_string())]
+        } else {
+            Vec::new()
+        },
+        // A member with a passkey may use it instead of a code (it is a whole login).
+        passkey_login: if by_mail {
+            None
+        } else {
+            state.shop.passkey_request_options()
+        },
+        next: "/account".into(),
         ..FormPage::new(
             ctx.layout(state).await?,
             t,
             "account.code_title",
-            "account.code_intro",
+            if by_mail {
+                "account.code_intro_mail"
+            } else {
+                "account.code_intro"
+            },
             "/account/login/code",
             "account.login_submit",
         )
@@ -179,11 +204,21 @@ async fn code_page(
 }
 
 /// The second step of a login (IPA-C-10): the code from the authenticator app or a recovery code.
-pub async fn code_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
+pub async fn code_get(
+    Query(q): Query<ByQuery>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
     if ctx.second_step.is_none() {
         return Ok(ctx.redirect("/account/login"));
     }
-    code_page(&ctx, &state, StatusCode::OK, &[]).await
+    code_page(&ctx, &state, StatusCode::OK, &[], q.by == "mail").await
+}
+
+#[derive(Deserialize)]
+pub struct ByQuery {
+    #[serde(default)]
+    pub(crate) by: String,
 }
 
 pub async fn code_post(
@@ -205,7 +240,14 @@ pub async fn code_post(
             Ok(ctx.redirect("/account"))
         }
         Err(CoreError::InvalidForm(errors)) => {
-            code_page(&ctx, &state, StatusCode::UNAUTHORIZED, &errors).await
+            code_page(
+                &ctx,
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &errors,
+                form.by == "mail",
+            )
+            .await
         }
         Err(CoreError::LinkInvalid) => {
             ctx.set_second_step(None);

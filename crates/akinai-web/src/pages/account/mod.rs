@@ -36,8 +36,12 @@ pub struct FormPage {
     pub links: Vec<(&'static str, &'static str)>,
     /// The bot challenge, when the throttling asks for it (script and no-JS fallback).
     pub challenge: Option<Challenge>,
-    pub pow_src: &'static str,
-    pub pow_integrity: &'static str,
+    /// Passkey login options (JSON for the page script), on the login and second-step pages.
+    pub passkey_login: Option<String>,
+    /// Where a passkey login goes on to.
+    pub next: String,
+    pub pow: crate::assets::Script,
+    pub passkey: crate::assets::Script,
 }
 
 impl FormPage {
@@ -62,8 +66,10 @@ impl FormPage {
             error: None,
             links: Vec::new(),
             challenge: None,
-            pow_src: crate::assets::pow_path(),
-            pow_integrity: crate::assets::pow_integrity(),
+            passkey_login: None,
+            next: String::new(),
+            pow: crate::assets::pow_script(),
+            passkey: crate::assets::passkey_script(),
         }
     }
 }
@@ -94,7 +100,17 @@ impl FromRequestParts<AppState> for MemberExt {
     }
 }
 
-/// Middleware of `Member`/`MemberForm` routes: a live session or a redirect to the login page.
+/// The member pages open to a member who must still set up a second factor (shop policy
+/// "required", IPA-C-10): the factor pages themselves.
+const SETUP_PATHS: [&str; 4] = [
+    "/account/passkeys",
+    "/account/totp",
+    "/account/sessions",
+    "/account/sessions/revoke-all",
+];
+
+/// Middleware of `Member`/`MemberForm` routes: a live session or a redirect to the login page;
+/// under the "required" second-factor policy, a member without a factor is sent to set one up.
 pub async fn require_member(
     State(state): State<AppState>,
     mut request: Request,
@@ -103,6 +119,17 @@ pub async fn require_member(
     let secret = cookies::get(request.headers(), cookies::SESSION).map(str::to_string);
     match state.shop.member(secret.as_deref()).await {
         Ok(Some(member)) => {
+            let path = request.uri().path();
+            if !SETUP_PATHS.contains(&path) {
+                match state.shop.second_factor_setup_needed(&member).await {
+                    Ok(true) => {
+                        return axum::response::Redirect::to("/account/passkeys?setup=1")
+                            .into_response()
+                    }
+                    Ok(false) => {}
+                    Err(e) => return WebError::Core(e).into_response(),
+                }
+            }
             request.extensions_mut().insert(member);
             next.run(request).await
         }
@@ -118,7 +145,7 @@ pub async fn require_member(
     }
 }
 
-fn field(
+pub(crate) fn field(
     t: Tr,
     name: &'static str,
     kind: &'static str,
@@ -141,6 +168,48 @@ fn field(
     }
 }
 
+/// The "current password" field of every change that needs re-authentication (CCSG-F-3c).
+pub(crate) fn current_password(t: Tr, errors: &[(&'static str, &'static str)]) -> FieldView {
+    field(
+        t,
+        "current_password",
+        "password",
+        "current-password",
+        "",
+        errors,
+    )
+}
+
+/// A form that names one of the member's things by id and carries the current password
+/// (removing a passkey or an address).
+#[derive(serde::Deserialize, Default)]
+pub struct IdPasswordForm {
+    #[serde(default)]
+    pub(crate) id: i64,
+    #[serde(default)]
+    pub(crate) current_password: String,
+}
+
+impl FormPage {
+    /// A member's settings form (`keys`: title, intro, action, submit): its fields, "check
+    /// the fields" when there are errors, and a link back to my page.
+    pub fn settings(
+        l: Layout,
+        t: Tr,
+        keys: (&'static str, &'static str, &'static str, &'static str),
+        fields: Vec<FieldView>,
+        errors: &[(&'static str, &'static str)],
+    ) -> FormPage {
+        let (title, intro, action, submit) = keys;
+        FormPage {
+            fields,
+            error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
+            links: vec![("/account", t.get("nav.my_page"))],
+            ..FormPage::new(l, t, title, intro, action, submit)
+        }
+    }
+}
+
 async fn message(
     ctx: &Ctx,
     state: &AppState,
@@ -159,11 +228,15 @@ async fn message(
     ctx.page(status, &page)
 }
 
+mod details;
 mod login;
+mod passkey;
 mod profile;
 mod signup;
 
+pub use details::*;
 pub use login::*;
+pub use passkey::*;
 pub use profile::*;
 pub use signup::*;
 

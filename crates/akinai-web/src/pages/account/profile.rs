@@ -58,7 +58,7 @@ pub struct SessionsPage {
     pub sessions: Vec<SessionView>,
 }
 
-fn jst_time(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn jst_time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&jst()).format("%Y-%m-%d %H:%M").to_string()
 }
 
@@ -196,29 +196,17 @@ async fn password_page(
     errors: &[(&'static str, &'static str)],
 ) -> Result<Response, WebError> {
     let t = ctx.t;
-    let page = FormPage {
-        fields: vec![
-            field(
-                t,
-                "current_password",
-                "password",
-                "current-password",
-                "",
-                errors,
-            ),
-            field(t, "password", "password", "new-password", "", errors),
-        ],
-        error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
-        links: vec![("/account", t.get("nav.my_page"))],
-        ..FormPage::new(
-            ctx.layout(state).await?,
-            t,
-            "account.password_title",
-            "account.password_intro",
-            "/account/password",
-            "account.password_submit",
-        )
-    };
+    let fields = vec![
+        current_password(t, errors),
+        field(t, "password", "password", "new-password", "", errors),
+    ];
+    let keys = (
+        "account.password_title",
+        "account.password_intro",
+        "/account/password",
+        "account.password_submit",
+    );
+    let page = FormPage::settings(ctx.layout(state).await?, t, keys, fields, errors);
     ctx.page(status, &page)
 }
 
@@ -275,29 +263,17 @@ async fn email_page(
     errors: &[(&'static str, &'static str)],
 ) -> Result<Response, WebError> {
     let t = ctx.t;
-    let page = FormPage {
-        fields: vec![
-            field(t, "email", "email", "email", &form.email, errors),
-            field(
-                t,
-                "current_password",
-                "password",
-                "current-password",
-                "",
-                errors,
-            ),
-        ],
-        error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
-        links: vec![("/account", t.get("nav.my_page"))],
-        ..FormPage::new(
-            ctx.layout(state).await?,
-            t,
-            "account.email_title",
-            "account.email_intro",
-            "/account/email",
-            "account.email_submit",
-        )
-    };
+    let fields = vec![
+        field(t, "email", "email", "email", &form.email, errors),
+        current_password(t, errors),
+    ];
+    let keys = (
+        "account.email_title",
+        "account.email_intro",
+        "/account/email",
+        "account.email_submit",
+    );
+    let page = FormPage::settings(ctx.layout(state).await?, t, keys, fields, errors);
     ctx.page(status, &page)
 }
 
@@ -442,14 +418,7 @@ async fn totp_page(
         codes,
         fields: vec![
             field(t, "code", "text", "one-time-code", "", errors),
-            field(
-                t,
-                "current_password",
-                "password",
-                "current-password",
-                "",
-                errors,
-            ),
+            current_password(t, errors),
         ],
         error: (!errors.is_empty()).then(|| t.get("account.check_fields")),
     };
