@@ -198,7 +198,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             database_max_connections: 16,
-            base_url: "http://127.0.0.1:8080".into(),
+            base_url: "http://localhost:8080".into(),
             secret_key: None,
             mail: MailConfig {
                 transport: MailTransport::File,

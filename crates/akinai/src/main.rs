@@ -62,6 +62,29 @@ enum Command {
         #[command(subcommand)]
         command: IntegrityCommand,
     },
+    /// Member policies of the shop settings (until the admin's settings screen).
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// Print the member policies.
+    Show,
+    /// Change member policies; the change is recorded as a security event.
+    Set {
+        /// When members need a second factor.
+        #[arg(long, value_enum)]
+        second_factor: Option<akinai::ops::Policy>,
+        /// Whether guests may order without an account.
+        #[arg(long, value_name = "on|off")]
+        guest_checkout: Option<akinai::ops::OnOff>,
+        /// Who makes the change (recorded).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +169,14 @@ fn main() -> ExitCode {
                     akinai::ops::integrity_acknowledge(&config, &by).await
                 }
                 IntegrityCommand::Manifest => akinai::ops::integrity_manifest(),
+            },
+            Command::Settings { command } => match command {
+                SettingsCommand::Show => akinai::ops::settings_show(&config).await,
+                SettingsCommand::Set {
+                    second_factor,
+                    guest_checkout,
+                    by,
+                } => akinai::ops::settings_set(&config, second_factor, guest_checkout, &by).await,
             },
         }
         .map(|()| ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
-//! Operator commands around the shop's integrity (IPA-C-14): approve the theme directory as a
-//! recorded theme update, run one integrity check, acknowledge checkout holds, and print the
-//! manifest of what the binary embeds. Each prints what it did in words an operator can act on.
+//! Operator commands: around the shop's integrity (IPA-C-14) — approve the theme directory as a
+//! recorded theme update, run one integrity check, acknowledge checkout holds, print the
+//! manifest of what the binary embeds — and the member policies of the shop settings (IPA-C-10).
+//! Each prints what it did in words an operator can act on.
 
 use std::path::Path;
 
@@ -73,4 +74,61 @@ pub fn integrity_manifest() -> anyhow::Result<()> {
 fn sha256_file(path: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+/// The second-factor policy as the command line names it.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Policy {
+    Optional,
+    Required,
+    OnRisk,
+}
+
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+fn print_policies(s: &akinai_domain::settings::ShopSettings) {
+    use akinai_domain::settings::SecondFactorPolicy as P;
+    let policy = match s.second_factor {
+        P::Optional => "optional (members choose)",
+        P::Required => "required (every member sets up an app or a passkey)",
+        P::OnRisk => "on-risk (new browser or network: factor, else a mailed code)",
+    };
+    println!("second factor: {policy}");
+    println!(
+        "guest checkout: {}",
+        if s.guest_checkout { "on" } else { "off" }
+    );
+}
+
+/// `akinai settings show`.
+pub async fn settings_show(config: &Config) -> anyhow::Result<()> {
+    let shop = crate::build_shop(config).await?;
+    print_policies(&shop.settings().await?);
+    Ok(())
+}
+
+/// `akinai settings set [--second-factor P] [--guest-checkout on|off] --by NAME`.
+pub async fn settings_set(
+    config: &Config,
+    second_factor: Option<Policy>,
+    guest_checkout: Option<OnOff>,
+    by: &str,
+) -> anyhow::Result<()> {
+    use akinai_domain::settings::SecondFactorPolicy as P;
+    let shop = crate::build_shop(config).await?;
+    let policy = second_factor.map(|p| match p {
+        Policy::Optional => P::Optional,
+        Policy::Required => P::Required,
+        Policy::OnRisk => P::OnRisk,
+    });
+    let guests = guest_checkout.map(|g| matches!(g, OnOff::On));
+    let settings = shop.set_member_policies(policy, guests, by).await?;
+    println!("akinai: member policies changed by {by}; running nodes apply them within a second");
+    print_policies(&settings);
+    Ok(())
 }

@@ -207,3 +207,56 @@ fn integrity_commands_approve_check_and_acknowledge() {
         "restored and open"
     );
 }
+
+/// IPA-C-10: the operator sets the member policies from the command line (until the admin's
+/// settings screen); the change persists and is shown.
+#[test]
+fn settings_set_changes_the_member_policies_and_show_prints_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--data-dir", data.to_str().unwrap()]);
+        akinai(&all)
+    };
+    let shown = run(&["settings", "show"]);
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let text = String::from_utf8_lossy(&shown.stdout).to_string();
+    assert!(
+        text.contains("second factor: optional") && text.contains("guest checkout: on"),
+        "{text}"
+    );
+    let set = run(&[
+        "settings",
+        "set",
+        "--second-factor",
+        "on-risk",
+        "--guest-checkout",
+        "off",
+        "--by",
+        "owner@example.jp",
+    ]);
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let text = String::from_utf8_lossy(&run(&["settings", "show"]).stdout).to_string();
+    assert!(
+        text.contains("second factor: on-risk") && text.contains("guest checkout: off"),
+        "{text}"
+    );
+    let refused = run(&[
+        "settings",
+        "set",
+        "--second-factor",
+        "sometimes",
+        "--by",
+        "x",
+    ]);
+    assert!(!refused.status.success());
+}
