@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod alert;
+pub mod audit;
 pub mod cache;
 pub mod cart;
 pub mod catalog;
@@ -19,6 +20,7 @@ pub mod i18n;
 pub mod integrity;
 pub mod mail;
 pub mod security;
+pub mod settings;
 pub mod tokens;
 pub mod upload_scan;
 pub mod worker;

@@ -10,11 +10,13 @@
 pub mod account;
 pub mod address;
 pub mod address_book;
+pub mod audit;
 pub mod catalog;
 pub mod challenge;
 pub mod checkout;
 pub mod ids;
 pub mod integrity;
+pub mod invoice;
 pub mod money;
 pub mod order;
 pub mod pricing;

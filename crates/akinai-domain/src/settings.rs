@@ -138,6 +138,9 @@ pub struct ShopSettings {
     /// When members must use a second factor (accounts issue, item 5; IPA-C-10).
     #[serde(default)]
     pub second_factor: SecondFactorPolicy,
+    /// 適格請求書発行事業者の登録番号 (JP-INV-1), when the shop is a registered issuer.
+    #[serde(default)]
+    pub invoice_number: Option<crate::invoice::RegistrationNumber>,
 }
 
 /// The shop's second-factor policy for members.
@@ -250,6 +253,7 @@ impl ShopSettings {
             },
             guest_checkout: true,
             second_factor: SecondFactorPolicy::Optional,
+            invoice_number: None,
         }
     }
 }

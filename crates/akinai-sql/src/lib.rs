@@ -298,6 +298,28 @@ pub fn customer(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<Customer>
     })
 }
 
+/// `seq, actor, action, target, ip, request_id, detail, prev_hash, hash` of an audit entry
+/// (the time is read by the backend).
+pub fn audit_entry(
+    r: &impl Columns,
+    at: DateTime<Utc>,
+) -> StoreResult<akinai_domain::audit::ChainedEntry> {
+    Ok(akinai_domain::audit::ChainedEntry {
+        seq: r.int("seq")?,
+        record: akinai_domain::audit::AuditRecord {
+            at,
+            actor: r.text("actor")?,
+            action: r.text("action")?,
+            target: r.text("target")?,
+            ip: r.opt_text("ip")?,
+            request_id: r.opt_text("request_id")?,
+            detail: r.text("detail")?,
+        },
+        prev_hash: r.text("prev_hash")?,
+        hash: r.text("hash")?,
+    })
+}
+
 /// What erasing a deleted account removes (`$1` is the customer id): its second factors,
 /// passkeys, address book, one-time tokens and sessions (which hold addresses and browsers).
 pub const ERASE_MEMBER_DATA: [&str; 6] = [

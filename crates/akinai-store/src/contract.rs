@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod audit;
 mod catalog;
 mod events;
 mod member;
@@ -48,6 +49,7 @@ macro_rules! cases {
 }
 
 cases!(
+    audit::audit_entries_form_one_chain_even_when_appended_concurrently,
     member::passkeys_are_unique_per_credential_and_count_forward,
     member::the_address_book_is_bounded_and_owned,
     member::erasing_an_account_keeps_its_orders_and_nothing_personal,

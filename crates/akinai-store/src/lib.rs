@@ -376,6 +376,24 @@ pub trait MemberStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// The audit trail (IPA-C-12, IPA-C-13): an append-only hash chain. Appends are serialised so
+/// that each entry links to the one before it; the backend computes the hash with
+/// [`akinai_domain::audit::entry_hash`] inside the appending transaction.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends `record` at the end of the chain and returns the stored entry.
+    async fn append_audit(
+        &self,
+        record: &akinai_domain::audit::AuditRecord,
+    ) -> StoreResult<akinai_domain::audit::ChainedEntry>;
+    /// Entries after sequence number `after`, in order, at most `limit`.
+    async fn audit_entries(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<akinai_domain::audit::ChainedEntry>>;
+}
+
 /// Everything a backend provides.
 #[async_trait]
 pub trait Store:
@@ -388,6 +406,7 @@ pub trait Store:
     + IntegrityStore
     + AccountStore
     + MemberStore
+    + AuditStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -187,6 +187,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(order::order_get),
         ),
         route(
+            "/order/{token}/receipt",
+            Policy::Public,
+            NONE,
+            get(order::receipt_get),
+        ),
+        route(
             "/legal/tokushoho",
             Policy::Public,
             NONE,

@@ -62,10 +62,31 @@ enum Command {
         #[command(subcommand)]
         command: IntegrityCommand,
     },
-    /// Member policies of the shop settings (until the admin's settings screen).
+    /// The audit trail of administrative actions.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Member policies and the invoice number of the shop settings (until the admin's screen).
     Settings {
         #[command(subcommand)]
         command: SettingsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exit 1 when an entry was edited, removed or inserted.
+    Verify {
+        /// The head hash recorded earlier (from the log or an export): a cut-off tail fails too.
+        #[arg(long, value_name = "HASH")]
+        head: Option<String>,
+    },
+    /// Write the entries as JSON lines to standard output.
+    Export {
+        /// Only entries after this sequence number.
+        #[arg(long, value_name = "SEQ", default_value_t = 0)]
+        after: i64,
     },
 }
 
@@ -81,6 +102,9 @@ enum SettingsCommand {
         /// Whether guests may order without an account.
         #[arg(long, value_name = "on|off")]
         guest_checkout: Option<akinai::ops::OnOff>,
+        /// The invoice registration number (T and 13 digits) printed on order statements.
+        #[arg(long, value_name = "T0000000000000")]
+        invoice_number: Option<String>,
         /// Who makes the change (recorded).
         #[arg(long, value_name = "NAME")]
         by: String,
@@ -170,13 +194,35 @@ fn main() -> ExitCode {
                 }
                 IntegrityCommand::Manifest => akinai::ops::integrity_manifest(),
             },
+            Command::Audit { command } => match command {
+                AuditCommand::Verify { head } => {
+                    return akinai::ops::audit_verify(&config, head.as_deref())
+                        .await
+                        .map(|ok| {
+                            if ok {
+                                ExitCode::SUCCESS
+                            } else {
+                                ExitCode::from(1)
+                            }
+                        })
+                }
+                AuditCommand::Export { after } => akinai::ops::audit_export(&config, after).await,
+            },
             Command::Settings { command } => match command {
                 SettingsCommand::Show => akinai::ops::settings_show(&config).await,
                 SettingsCommand::Set {
                     second_factor,
                     guest_checkout,
+                    invoice_number,
                     by,
-                } => akinai::ops::settings_set(&config, second_factor, guest_checkout, &by).await,
+                } => {
+                    let change = akinai::ops::SettingsArgs {
+                        second_factor,
+                        guest_checkout,
+                        invoice_number,
+                    };
+                    akinai::ops::settings_set(&config, change, &by).await
+                }
             },
         }
         .map(|()| ExitCode::SUCCESS)

@@ -14,6 +14,13 @@ use crate::config::Config;
 pub async fn theme_approve(config: &Config, by: &str) -> anyhow::Result<()> {
     let shop = crate::build_shop(config).await?;
     let (id, files) = shop.approve_theme(by).await?;
+    shop.audit(
+        &akinai_core::audit::AuditContext::cli(by),
+        "theme.approve",
+        &format!("theme_manifest:{id}"),
+        serde_json::json!({ "files": files }),
+    )
+    .await?;
     println!("akinai: theme approved as manifest {id} ({files} files) by {by}");
     println!("akinai: running nodes serve it after their next integrity check");
     Ok(())
@@ -57,6 +64,13 @@ pub async fn integrity_check(config: &Config) -> anyhow::Result<bool> {
 pub async fn integrity_acknowledge(config: &Config, by: &str) -> anyhow::Result<()> {
     let shop = crate::build_shop(config).await?;
     let n = shop.acknowledge_checkout_holds(by).await?;
+    shop.audit(
+        &akinai_core::audit::AuditContext::cli(by),
+        "integrity.acknowledge",
+        "checkout_holds",
+        serde_json::json!({ "acknowledged": n }),
+    )
+    .await?;
     println!("akinai: {n} checkout hold(s) acknowledged by {by}; checkout is open");
     Ok(())
 }
@@ -91,7 +105,14 @@ pub enum OnOff {
     Off,
 }
 
-fn print_policies(s: &akinai_domain::settings::ShopSettings) {
+/// What `akinai settings set` was given.
+pub struct SettingsArgs {
+    pub second_factor: Option<Policy>,
+    pub guest_checkout: Option<OnOff>,
+    pub invoice_number: Option<String>,
+}
+
+fn print_settings(s: &akinai_domain::settings::ShopSettings) {
     use akinai_domain::settings::SecondFactorPolicy as P;
     let policy = match s.second_factor {
         P::Optional => "optional (members choose)",
@@ -103,32 +124,74 @@ fn print_policies(s: &akinai_domain::settings::ShopSettings) {
         "guest checkout: {}",
         if s.guest_checkout { "on" } else { "off" }
     );
+    println!(
+        "invoice number: {}",
+        s.invoice_number
+            .as_ref()
+            .map_or("none (order statements are not qualified invoices)", |n| n
+                .as_str())
+    );
 }
 
 /// `akinai settings show`.
 pub async fn settings_show(config: &Config) -> anyhow::Result<()> {
     let shop = crate::build_shop(config).await?;
-    print_policies(&shop.settings().await?);
+    print_settings(&shop.settings().await?);
     Ok(())
 }
 
-/// `akinai settings set [--second-factor P] [--guest-checkout on|off] --by NAME`.
-pub async fn settings_set(
-    config: &Config,
-    second_factor: Option<Policy>,
-    guest_checkout: Option<OnOff>,
-    by: &str,
-) -> anyhow::Result<()> {
+/// `akinai settings set [--second-factor P] [--guest-checkout on|off] [--invoice-number T…]
+/// --by NAME`.
+pub async fn settings_set(config: &Config, args: SettingsArgs, by: &str) -> anyhow::Result<()> {
     use akinai_domain::settings::SecondFactorPolicy as P;
+    let invoice_number = args
+        .invoice_number
+        .map(|n| {
+            akinai_domain::invoice::RegistrationNumber::parse(&n).map_err(|_| {
+                anyhow::anyhow!("the invoice number must be T and 13 digits, e.g. T1234567890123")
+            })
+        })
+        .transpose()?;
+    let change = akinai_core::settings::SettingsChange {
+        second_factor: args.second_factor.map(|p| match p {
+            Policy::Optional => P::Optional,
+            Policy::Required => P::Required,
+            Policy::OnRisk => P::OnRisk,
+        }),
+        guest_checkout: args.guest_checkout.map(|g| matches!(g, OnOff::On)),
+        invoice_number,
+    };
     let shop = crate::build_shop(config).await?;
-    let policy = second_factor.map(|p| match p {
-        Policy::Optional => P::Optional,
-        Policy::Required => P::Required,
-        Policy::OnRisk => P::OnRisk,
-    });
-    let guests = guest_checkout.map(|g| matches!(g, OnOff::On));
-    let settings = shop.set_member_policies(policy, guests, by).await?;
-    println!("akinai: member policies changed by {by}; running nodes apply them within a second");
-    print_policies(&settings);
+    let settings = shop
+        .change_settings(change, &akinai_core::audit::AuditContext::cli(by))
+        .await?;
+    println!("akinai: settings changed by {by}; running nodes apply them within a second");
+    print_settings(&settings);
+    Ok(())
+}
+
+/// `akinai audit verify [--head HASH]`: `Ok(true)` when the chain is intact.
+pub async fn audit_verify(config: &Config, head: Option<&str>) -> anyhow::Result<bool> {
+    let shop = crate::build_shop(config).await?;
+    match shop.verify_audit(head).await? {
+        Ok((n, head)) => {
+            println!("audit: {n} entries, chain intact; head {head}");
+            Ok(true)
+        }
+        Err(broken) => {
+            println!("audit: BROKEN — {broken}");
+            Ok(false)
+        }
+    }
+}
+
+/// `akinai audit export [--after SEQ]`: JSON lines on standard output.
+pub async fn audit_export(config: &Config, after: i64) -> anyhow::Result<()> {
+    let shop = crate::build_shop(config).await?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let n = shop.export_audit(after, &mut out).await?;
+    std::io::Write::flush(&mut out)?;
+    eprintln!("akinai: {n} audit entries exported");
     Ok(())
 }

@@ -237,6 +237,8 @@ fn settings_set_changes_the_member_policies_and_show_prints_them() {
         "on-risk",
         "--guest-checkout",
         "off",
+        "--invoice-number",
+        "T1234567890123",
         "--by",
         "owner@example.jp",
     ]);
@@ -250,6 +252,10 @@ fn settings_set_changes_the_member_policies_and_show_prints_them() {
         text.contains("second factor: on-risk") && text.contains("guest checkout: off"),
         "{text}"
     );
+    assert!(text.contains("invoice number: T1234567890123"), "{text}");
+    let bad_number = run(&["settings", "set", "--invoice-number", "T123", "--by", "x"]);
+    assert!(!bad_number.status.success());
+    assert!(String::from_utf8_lossy(&bad_number.stderr).contains("T and 13 digits"));
     let refused = run(&[
         "settings",
         "set",
@@ -259,4 +265,89 @@ fn settings_set_changes_the_member_policies_and_show_prints_them() {
         "x",
     ]);
     assert!(!refused.status.success());
+}
+
+/// IPA-C-12, IPA-C-13 (admin issue, item 4): operator actions land in the hash-chained audit
+/// trail; `audit verify` passes on the intact chain and fails once an entry is edited behind the
+/// append-only trigger's back; `audit export` writes JSON lines.
+#[test]
+fn audit_verify_finds_an_edited_entry_and_export_writes_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--data-dir", data.to_str().unwrap()]);
+        akinai(&all)
+    };
+    for (policy, by) in [
+        ("required", "owner@example.jp"),
+        ("on-risk", "manager@example.jp"),
+    ] {
+        let set = run(&["settings", "set", "--second-factor", policy, "--by", by]);
+        assert!(
+            set.status.success(),
+            "{}",
+            String::from_utf8_lossy(&set.stderr)
+        );
+    }
+    let ok = run(&["audit", "verify"]);
+    let text = String::from_utf8_lossy(&ok.stdout).to_string();
+    assert_eq!(ok.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 entries, chain intact"), "{text}");
+    let head = text.trim().rsplit(' ').next().unwrap().to_string();
+    assert_eq!(
+        run(&["audit", "verify", "--head", &head]).status.code(),
+        Some(0)
+    );
+    let wrong_head = run(&["audit", "verify", "--head", &"f".repeat(64)]);
+    assert_eq!(
+        wrong_head.status.code(),
+        Some(1),
+        "a cut-off tail is found by the head"
+    );
+
+    let export = run(&["audit", "export"]);
+    assert!(export.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&export.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["action"], "settings.change");
+    assert_eq!(lines[0]["actor"], "cli:owner@example.jp");
+    assert_eq!(lines[0]["detail"]["before"]["second_factor"], "optional");
+    assert_eq!(lines[0]["detail"]["after"]["second_factor"], "required");
+    assert_eq!(lines[1]["prev_hash"], lines[0]["hash"]);
+
+    // The table refuses edits; an attacker who drops the trigger is still found.
+    let db = data.join("akinai.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let refused = sqlx::query("UPDATE audit_log SET actor = 'cli:nobody' WHERE seq = 1")
+            .execute(&mut c)
+            .await;
+        assert!(refused.is_err(), "append-only");
+        sqlx::query("DROP TRIGGER audit_log_no_update")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_log SET actor = 'cli:nobody' WHERE seq = 1")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let broken = run(&["audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&broken.stdout);
+    assert!(
+        text.contains("BROKEN") && text.contains("entry 1"),
+        "{text}"
+    );
 }

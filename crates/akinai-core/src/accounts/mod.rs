@@ -67,7 +67,6 @@ pub mod events {
     pub const PROFILE_CHANGED: &str = "account.profile_changed";
     pub const ADDRESS_CHANGED: &str = "account.address_changed";
     pub const DELETED: &str = "account.deleted";
-    pub const POLICY_CHANGED: &str = "account.policy_changed";
 }
 
 /// Account settings.

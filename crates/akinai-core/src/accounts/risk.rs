@@ -9,7 +9,6 @@
 
 use akinai_domain::account::same_network;
 use akinai_domain::ids::CustomerId;
-use akinai_domain::settings::{SecondFactorPolicy, ShopSettings};
 use akinai_store::TokenHash;
 
 use super::mail::AccountMail;
@@ -20,37 +19,6 @@ use crate::{tokens, CoreError, Shop};
 const TOKEN_LOGIN_CODE: &str = "login_mail_code";
 
 impl Shop {
-    /// Changes the shop's member policies — the second-factor policy and whether guests may
-    /// order — from the command line until the admin's settings screen exists. Recorded as a
-    /// security event naming who changed what.
-    pub async fn set_member_policies(
-        &self,
-        second_factor: Option<SecondFactorPolicy>,
-        guest_checkout: Option<bool>,
-        by: &str,
-    ) -> Result<ShopSettings, CoreError> {
-        let mut settings = self.settings().await?;
-        let before = (settings.second_factor, settings.guest_checkout);
-        if let Some(p) = second_factor {
-            settings.second_factor = p;
-        }
-        if let Some(g) = guest_checkout {
-            settings.guest_checkout = g;
-        }
-        self.store.save_settings(&settings).await?;
-        self.account_event(
-            super::events::POLICY_CHANGED,
-            None,
-            serde_json::json!({
-                "by": by,
-                "second_factor": { "from": before.0, "to": settings.second_factor },
-                "guest_checkout": { "from": before.1, "to": settings.guest_checkout },
-            }),
-        )
-        .await?;
-        Ok(settings)
-    }
-
     /// Whether the member has a factor of their own: an authenticator app or a passkey.
     pub async fn has_second_factor(&self, customer: CustomerId) -> Result<bool, CoreError> {
         Ok(self.totp_enabled(customer).await? || !self.store.passkeys(customer).await?.is_empty())

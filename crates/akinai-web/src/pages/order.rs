@@ -1,5 +1,7 @@
-//! The order status page (顧客確認), reached only through the unguessable link in the
-//! confirmation mail — never by order number.
+//! The order status page (顧客確認) and the order's document (ご注文明細書, a simplified qualified
+//! invoice 適格簡易請求書 when the shop is a registered issuer; JP-INV-1/2), both reached only
+//! through the unguessable link in the confirmation mail — never by order number. Members reach
+//! their own orders' links from my page.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -32,6 +34,7 @@ pub struct OrderPage {
     pub shipping_method: String,
     pub delivery_date: String,
     pub is_bank_transfer: bool,
+    pub receipt_path: String,
 }
 
 pub fn status_label(t: Tr, s: OrderStatus) -> &'static str {
@@ -80,6 +83,45 @@ pub async fn order_get(
             .map(|x| format_date(t, x))
             .unwrap_or_else(|| t.get("checkout.no_preference").to_string()),
         is_bank_transfer: order.payment_method == PaymentMethod::BankTransfer,
+        receipt_path: format!("/order/{token}/receipt"),
+        l: ctx.layout(&state).await?,
+        settings,
+        order,
+    };
+    ctx.page(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+pub struct ReceiptPage {
+    pub l: Layout,
+    pub order: Order,
+    pub number: String,
+    pub settings: ShopSettings,
+    /// Transaction date (the order's day, JST) and the day this copy is printed.
+    pub placed_on: String,
+    pub issued_on: String,
+    pub cancelled: bool,
+    pub status_path: String,
+}
+
+/// `/order/{token}/receipt`: the printable document of an order. It is rendered from the stored
+/// order, which nothing edits, so every copy says the same (JP-INV-4).
+pub async fn receipt_get(
+    Path(token): Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let order = state.shop.order_by_status_secret(&token).await?;
+    let settings = state.shop.settings().await?;
+    let t = ctx.t;
+    let placed = order.placed_at.with_timezone(&jst()).date_naive();
+    let page = ReceiptPage {
+        number: order.number(),
+        placed_on: format_date(t, placed),
+        issued_on: format_date(t, state.shop.today()),
+        cancelled: matches!(order.status, OrderStatus::Cancelled | OrderStatus::Refunded),
+        status_path: format!("/order/{token}"),
         l: ctx.layout(&state).await?,
         settings,
         order,

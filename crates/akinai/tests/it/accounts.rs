@@ -443,10 +443,34 @@ async fn account_data_renders_as_text() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     s.login("xss@example.jp", MEMBER_PASSWORD).await;
-    for path in ["/account", "/account/sessions"] {
+    // Address-book entries are member-controlled text too.
+    let saved = s
+        .submit(
+            "/account/addresses",
+            &[
+                ("name", "山田 花子"),
+                ("name_kana", "ヤマダ ハナコ"),
+                ("phone", "090-1234-5678"),
+                ("postal_code", "150-0001"),
+                ("prefecture", "13"),
+                ("city", "渋谷区"),
+                ("line1", name),
+                ("line2", "<svg onload=alert(2)>"),
+                ("current_password", MEMBER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    for path in [
+        "/account",
+        "/account/sessions",
+        "/account/addresses",
+        "/account/profile",
+    ] {
         let body = s.get(path).await.body;
         assert!(!body.contains("<script>alert(1)"), "{path}");
         assert!(!body.contains("<img src=x"), "{path}");
+        assert!(!body.contains("<svg onload"), "{path}");
     }
     let body = s.get("/account").await.body;
     assert!(

@@ -339,3 +339,59 @@ async fn ipa_c_8_deleting_an_account_erases_it_keeps_orders_and_ends_the_session
     let back = app.member("leave@example.jp").await;
     assert_eq!(back.get("/account").await.status, StatusCode::OK);
 }
+
+/// JP-INV-1/2, JP-INV-4 (accounts issue, item 10 "documents"): the order statement is a
+/// simplified qualified invoice — issuer, registration number, transaction date, reduced-rate
+/// marks, per-rate totals and tax — reached only through the order's own link.
+#[tokio::test]
+async fn jp_inv_1_the_order_statement_is_a_simplified_invoice_behind_the_orders_link() {
+    let app = TestApp::demo().await;
+    let mut settings = app.shop.settings().await.unwrap();
+    settings.invoice_number =
+        Some(akinai_domain::invoice::RegistrationNumber::parse("T1234567890123").unwrap());
+    app.store.save_settings(&settings).await.unwrap();
+    let me = app.member("invoice@example.jp").await;
+    me.add(app.sku_named("静岡煎茶").await, "2").await;
+    me.add(app.sku_named("本革ベルト").await, "1").await;
+    me.submit_details(&[]).await;
+    let placed = me.place().await;
+    let status = me.get(placed.location()).await;
+    let link = format!("{}/receipt", placed.location());
+    assert!(status.body.contains(&link), "the status page links it");
+    let doc = me.get(&link).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    for needle in [
+        "適格簡易請求書",
+        "T1234567890123",
+        &settings.legal.seller_name,
+        "2026年11月25日",
+        "※静岡煎茶",
+        "8%対象",
+        "10%対象",
+        "山田 花子 様",
+    ] {
+        assert!(doc.body.contains(needle), "{needle} missing:\n{}", doc.body);
+    }
+    assert!(
+        !doc.body.contains("※本革ベルト"),
+        "standard-rate lines carry no mark"
+    );
+    // Per rate, the tax is computed once from the rate's total (JP-INV-2).
+    let id = customer_id(&app, "invoice@example.jp").await;
+    let order_id = app.store.customer_orders(id, None, 1).await.unwrap()[0].id;
+    let order = app.store.order(order_id).await.unwrap().unwrap();
+    for r in &order.totals.rates {
+        assert!(doc.body.contains(&r.tax.display()), "tax {:?}", r);
+    }
+    // Any other link finds nothing.
+    let other = app.shopper();
+    let guess = other
+        .get(&format!("/order/{}/receipt", "0".repeat(64)))
+        .await;
+    assert_eq!(guess.status, StatusCode::NOT_FOUND);
+    // Without a registration number it is a plain statement.
+    settings.invoice_number = None;
+    app.store.save_settings(&settings).await.unwrap();
+    let plain = me.get(&link).await;
+    assert!(plain.body.contains("ご注文明細書") && !plain.body.contains("適格簡易請求書"));
+}

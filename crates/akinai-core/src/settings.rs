@@ -1,0 +1,64 @@
+//! Changing the shop settings from the operator's command line until the admin's settings
+//! screen exists: the member policies (second factor, guest checkout; IPA-C-10) and the invoice
+//! registration number (JP-INV-1). Every change goes into the audit trail with who changed
+//! what and the values before and after (IPA-C-12).
+
+use serde_json::json;
+
+use akinai_domain::invoice::RegistrationNumber;
+use akinai_domain::settings::{SecondFactorPolicy, ShopSettings};
+
+use crate::{CoreError, Shop};
+
+/// Audit action of a settings change.
+pub const SETTINGS_CHANGED: &str = "settings.change";
+
+/// What to change; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChange {
+    pub second_factor: Option<SecondFactorPolicy>,
+    pub guest_checkout: Option<bool>,
+    pub invoice_number: Option<RegistrationNumber>,
+}
+
+impl Shop {
+    /// Applies `change` to the stored settings; running nodes see it when their settings cache
+    /// expires (`cache_ttl`).
+    pub async fn change_settings(
+        &self,
+        change: SettingsChange,
+        who: &crate::audit::AuditContext,
+    ) -> Result<ShopSettings, CoreError> {
+        let before = self.settings().await?;
+        let mut after = before.clone();
+        if let Some(p) = change.second_factor {
+            after.second_factor = p;
+        }
+        if let Some(g) = change.guest_checkout {
+            after.guest_checkout = g;
+        }
+        if let Some(n) = change.invoice_number {
+            after.invoice_number = Some(n);
+        }
+        self.store.save_settings(&after).await?;
+        self.audit(
+            who,
+            SETTINGS_CHANGED,
+            "settings",
+            json!({
+                "before": {
+                    "second_factor": before.second_factor,
+                    "guest_checkout": before.guest_checkout,
+                    "invoice_number": before.invoice_number,
+                },
+                "after": {
+                    "second_factor": after.second_factor,
+                    "guest_checkout": after.guest_checkout,
+                    "invoice_number": after.invoice_number,
+                },
+            }),
+        )
+        .await?;
+        Ok(after)
+    }
+}
