@@ -43,6 +43,8 @@ pub enum CoreError {
     TryLater(chrono::DateTime<chrono::Utc>),
     #[error("invalid form")]
     InvalidForm(Vec<(&'static str, &'static str)>),
+    #[error("not allowed: needs {0}")]
+    Forbidden(&'static str),
     #[error("the link is invalid, used or expired")]
     LinkInvalid,
     #[error("the upload contains malware")]

@@ -10,6 +10,7 @@
 pub mod account;
 pub mod address;
 pub mod address_book;
+pub mod admin;
 pub mod audit;
 pub mod catalog;
 pub mod challenge;

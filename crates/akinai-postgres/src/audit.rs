@@ -61,6 +61,23 @@ impl AuditStore for PgStore {
         })
     }
 
+    async fn latest_audit_entries(
+        &self,
+        before: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<ChainedEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash \
+             FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(entry).collect()
+    }
+
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<ChainedEntry>> {
         let rows = sqlx::query(
             "SELECT seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash \

@@ -320,6 +320,44 @@ pub fn audit_entry(
     })
 }
 
+/// `id, email, name, role, password_hash, totp_secret_enc, totp_nonce, totp_last_step,
+/// failed_logins, locked_at, created_at, enrolled_at, last_login_at`.
+pub fn admin(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<akinai_store::admin::Admin> {
+    let role = r.text("role")?;
+    let totp = match (r.opt_text("totp_secret_enc")?, r.opt_text("totp_nonce")?) {
+        (Some(enc), Some(nonce)) => Some((enc, nonce)),
+        _ => None,
+    };
+    Ok(akinai_store::admin::Admin {
+        id: r.int("id")?,
+        email: r.text("email")?,
+        name: r.text("name")?,
+        role: akinai_domain::admin::AdminRole::parse(&role)
+            .ok_or_else(|| corrupt(format!("admin role {role}")))?,
+        password_hash: r.opt_text("password_hash")?,
+        totp,
+        totp_last_step: r.int("totp_last_step")?,
+        failed_logins: r.int("failed_logins")?,
+        locked_at: time("locked_at")?,
+        created_at: required(time, "created_at")?,
+        enrolled_at: time("enrolled_at")?,
+        last_login_at: time("last_login_at")?,
+    })
+}
+
+/// `id, admin_id, created_at, last_seen_at`.
+pub fn admin_session(
+    r: &impl Columns,
+    time: TimeColumn<'_>,
+) -> StoreResult<akinai_store::admin::AdminSessionRow> {
+    Ok(akinai_store::admin::AdminSessionRow {
+        id: r.int("id")?,
+        admin_id: r.int("admin_id")?,
+        created_at: required(time, "created_at")?,
+        last_seen_at: required(time, "last_seen_at")?,
+    })
+}
+
 /// What erasing a deleted account removes (`$1` is the customer id): its second factors,
 /// passkeys, address book, one-time tokens and sessions (which hold addresses and browsers).
 pub const ERASE_MEMBER_DATA: [&str; 6] = [

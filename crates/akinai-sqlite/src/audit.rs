@@ -53,6 +53,23 @@ impl AuditStore for SqliteStore {
         })
     }
 
+    async fn latest_audit_entries(
+        &self,
+        before: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<ChainedEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, at_us, actor, action, target, ip, request_id, detail, prev_hash, hash \
+             FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(entry).collect()
+    }
+
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<ChainedEntry>> {
         let rows = sqlx::query(
             "SELECT seq, at_us, actor, action, target, ip, request_id, detail, prev_hash, hash \

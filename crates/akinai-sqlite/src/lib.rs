@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod admin;
 mod audit;
 mod cart;
 mod catalog;

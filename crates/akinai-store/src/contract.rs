@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod admin;
 mod audit;
 mod catalog;
 mod events;
@@ -49,6 +50,7 @@ macro_rules! cases {
 }
 
 cases!(
+    admin::admins_enrol_lock_after_failures_and_hold_sessions,
     audit::audit_entries_form_one_chain_even_when_appended_concurrently,
     member::passkeys_are_unique_per_credential_and_count_forward,
     member::the_address_book_is_bounded_and_owned,

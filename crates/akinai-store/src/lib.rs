@@ -7,6 +7,7 @@
 //! crate ever sees SQL.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod error;
@@ -386,6 +387,13 @@ pub trait AuditStore: Send + Sync {
         &self,
         record: &akinai_domain::audit::AuditRecord,
     ) -> StoreResult<akinai_domain::audit::ChainedEntry>;
+    /// The newest entries before sequence number `before`, newest first, at most `limit`
+    /// (the admin's list view).
+    async fn latest_audit_entries(
+        &self,
+        before: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<akinai_domain::audit::ChainedEntry>>;
     /// Entries after sequence number `after`, in order, at most `limit`.
     async fn audit_entries(
         &self,
@@ -407,6 +415,7 @@ pub trait Store:
     + AccountStore
     + MemberStore
     + AuditStore
+    + admin::AdminStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -72,6 +72,9 @@ impl WebError {
                 "",
             ),
             WebError::Forbidden(detail) => (StatusCode::FORBIDDEN, "errorpage.forbidden", detail),
+            WebError::Core(CoreError::Forbidden(_)) => {
+                (StatusCode::FORBIDDEN, "errorpage.forbidden", "")
+            }
             WebError::Core(CoreError::Quantity(_)) => {
                 (StatusCode::BAD_REQUEST, "errorpage.invalid_quantity", "")
             }

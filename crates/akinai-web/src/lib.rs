@@ -7,6 +7,7 @@
 //! no asset comes from a third party.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 mod assets;
 mod cookies;
 pub mod error;

@@ -153,8 +153,16 @@ impl Default for SecuritySection {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// `production` (default) or `development`; production refuses unsafe combinations.
+    pub mode: Mode,
     /// Storefront listen address.
     pub listen: SocketAddr,
+    /// The admin back office's own listener; never the storefront's (IPA-C-4).
+    pub admin_listen: SocketAddr,
+    /// Addresses or CIDR ranges that may reach the admin; empty: loopback only.
+    pub admin_allow: Vec<akinai_web::proxy::ProxyNet>,
+    /// The admin's public URL for enrolment links; unset: `http://<admin_listen>`.
+    pub admin_base_url: Option<String>,
     /// Where the SQLite database, mail files and the secret key live.
     pub data_dir: PathBuf,
     /// `postgres://…` to use PostgreSQL; unset means SQLite in `data_dir`.
@@ -194,7 +202,11 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
+            mode: Mode::Production,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            admin_allow: Vec::new(),
+            admin_base_url: None,
             data_dir: PathBuf::from("./data"),
             database_url: None,
             database_max_connections: 16,
@@ -218,6 +230,14 @@ impl Default for Config {
             accounts: AccountsSection::default(),
         }
     }
+}
+
+/// How strict the configuration checks are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Production,
+    Development,
 }
 
 /// Command-line values that override everything else.
@@ -252,6 +272,18 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.admin_listen != self.listen,
+            "admin_listen must differ from listen: the admin is never served on the storefront's listener"
+        );
+        anyhow::ensure!(
+            self.mode == Mode::Development
+                || self.admin_listen.ip().is_loopback()
+                || !self.admin_allow.is_empty(),
+            "admin_listen {} is reachable from other machines but admin_allow is empty: list the \
+             addresses that may reach the admin (IPA-C-4), or listen on 127.0.0.1",
+            self.admin_listen
+        );
         let base = url::Url::parse(&self.base_url).context("base_url is not a URL")?;
         anyhow::ensure!(
             matches!(base.scheme(), "http" | "https"),
@@ -327,6 +359,15 @@ impl Config {
             "header_read_timeout_secs must be at least 1"
         );
         Ok(())
+    }
+
+    /// The admin's public URL (enrolment links).
+    pub fn admin_base_url(&self) -> String {
+        self.admin_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.admin_listen))
+            .trim_end_matches('/')
+            .to_string()
     }
 
     pub fn base_url(&self) -> anyhow::Result<url::Url> {
@@ -438,6 +479,35 @@ mod tests {
         assert_eq!(c.trusted_proxies.len(), 2);
         assert!(c.trusted_proxies[1].contains("172.20.1.1".parse().unwrap()));
         assert_eq!(c.tls.unwrap().redirect_listen.unwrap().port(), 80);
+    }
+
+    /// IPA-C-4: the admin never shares the storefront's listener, and an admin reachable from
+    /// other machines needs an allow-list (outside development mode).
+    #[test]
+    fn an_exposed_admin_needs_an_allow_list_in_production() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("akinai.toml");
+        let load = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            Config::load(Some(&file), &Overrides::default())
+        };
+        let c = load("").unwrap();
+        assert_eq!(c.admin_listen.to_string(), "127.0.0.1:8081");
+        assert_eq!(c.admin_base_url(), "http://127.0.0.1:8081");
+        let exposed = format!(
+            "{:#}",
+            load("admin_listen = \"0.0.0.0:8081\"\n").unwrap_err()
+        );
+        assert!(exposed.contains("admin_allow is empty"), "{exposed}");
+        assert!(
+            load("admin_listen = \"127.0.0.1:8080\"\n").is_err(),
+            "same as listen"
+        );
+        let allowed =
+            load("admin_listen = \"0.0.0.0:8081\"\nadmin_allow = [\"192.168.1.0/24\"]\n").unwrap();
+        assert!(allowed.admin_allow[0].contains("192.168.1.20".parse().unwrap()));
+        assert!(load("mode = \"development\"\nadmin_listen = \"0.0.0.0:8081\"\n").is_ok());
+        assert!(load("mode = \"lenient\"\n").is_err());
     }
 
     #[test]

@@ -156,7 +156,17 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             },
         },
     );
+    let admin_app = akinai_web::harden(
+        akinai_web::admin::router(
+            state.clone(),
+            akinai_web::admin::AllowList(config.admin_allow.clone()),
+        ),
+        config.https(),
+    );
     let app = akinai_web::router(state);
+    let admin_listener = tokio::net::TcpListener::bind(config.admin_listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (admin)", config.admin_listen))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -207,6 +217,24 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let admin = {
+        let stop = stopped(stop_rx.clone());
+        println!(
+            "akinai: serving the admin at http://{} ({})",
+            admin_listener.local_addr()?,
+            if config.admin_allow.is_empty() {
+                "loopback only".to_string()
+            } else {
+                format!("{} allowed networks", config.admin_allow.len())
+            }
+        );
+        tokio::spawn(akinai_web::server::serve(
+            admin_listener,
+            admin_app,
+            akinai_web::server::ServerLimits::default(),
+            stop,
+        ))
+    };
     println!(
         "akinai: serving the shop at {}://{} (store: {})",
         if certs.is_some() { "https" } else { "http" },
@@ -230,6 +258,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         None => akinai_web::server::serve(listener, app, limits, signal).await,
     }
     let _ = integrity.await;
+    let _ = admin.await;
     for task in [worker, redirect].into_iter().flatten() {
         let _ = task.await;
     }

@@ -62,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         command: IntegrityCommand,
     },
+    /// Admin accounts (there is no default account: the first owner is created here).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// The audit trail of administrative actions.
     Audit {
         #[command(subcommand)]
@@ -71,6 +76,29 @@ enum Command {
     Settings {
         #[command(subcommand)]
         command: SettingsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin and print a one-time enrolment link (24 hours).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: akinai::ops::Role,
+        /// Who creates it (recorded); default: the new admin's own address.
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Unlock an admin locked after failed logins.
+    Unlock {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_name = "NAME")]
+        by: String,
     },
 }
 
@@ -193,6 +221,20 @@ fn main() -> ExitCode {
                     akinai::ops::integrity_acknowledge(&config, &by).await
                 }
                 IntegrityCommand::Manifest => akinai::ops::integrity_manifest(),
+            },
+            Command::Admin { command } => match command {
+                AdminCommand::Create {
+                    email,
+                    name,
+                    role,
+                    by,
+                } => {
+                    let by = by.unwrap_or_else(|| email.clone());
+                    akinai::ops::admin_create(&config, &email, &name, role, &by).await
+                }
+                AdminCommand::Unlock { email, by } => {
+                    akinai::ops::admin_unlock(&config, &email, &by).await
+                }
             },
             Command::Audit { command } => match command {
                 AuditCommand::Verify { head } => {

@@ -195,3 +195,56 @@ pub async fn audit_export(config: &Config, after: i64) -> anyhow::Result<()> {
     eprintln!("akinai: {n} audit entries exported");
     Ok(())
 }
+
+/// An admin role as the command line names it.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Role {
+    Owner,
+    Manager,
+    Staff,
+    Viewer,
+}
+
+/// `akinai admin create --email … --name … --role …`: prints the enrolment link.
+pub async fn admin_create(
+    config: &Config,
+    email: &str,
+    name: &str,
+    role: Role,
+    by: &str,
+) -> anyhow::Result<()> {
+    use akinai_domain::admin::AdminRole;
+    let role = match role {
+        Role::Owner => AdminRole::Owner,
+        Role::Manager => AdminRole::Manager,
+        Role::Staff => AdminRole::Staff,
+        Role::Viewer => AdminRole::Viewer,
+    };
+    let shop = crate::build_shop(config).await?;
+    let who = akinai_core::audit::AuditContext::cli(by);
+    let secret = match shop.create_admin(email, name, role, &who).await {
+        Ok(s) => s,
+        Err(akinai_core::CoreError::InvalidForm(errors)) => {
+            let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
+            anyhow::bail!("cannot create the admin: check {}", fields.join(", "))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    println!("akinai: admin {email} ({}) created", role.as_str());
+    println!("akinai: send this one-time enrolment link to them (valid for 24 hours):");
+    println!("{}/admin/enrol?t={secret}", config.admin_base_url());
+    Ok(())
+}
+
+/// `akinai admin unlock --email … --by …`.
+pub async fn admin_unlock(config: &Config, email: &str, by: &str) -> anyhow::Result<()> {
+    let shop = crate::build_shop(config).await?;
+    let who = akinai_core::audit::AuditContext::cli(by);
+    match shop.unlock_admin(email, &who).await {
+        Ok(true) => println!("akinai: {email} unlocked by {by}"),
+        Ok(false) => println!("akinai: {email} was not locked"),
+        Err(akinai_core::CoreError::NotFound) => anyhow::bail!("no admin {email}"),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}

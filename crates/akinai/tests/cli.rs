@@ -87,6 +87,11 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
         .unwrap()
         .port();
     let listen = format!("127.0.0.1:{port}");
+    let admin_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(BIN)
         .args([
             "serve",
@@ -97,6 +102,7 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
             dir.path().join("data").to_str().unwrap(),
         ])
         .env("AKINAI__LOG", "warn")
+        .env("AKINAI__ADMIN_LISTEN", format!("127.0.0.1:{admin_port}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -106,6 +112,13 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
     assert!(
         seeded.starts_with("demo: seeded the demo catalog ("),
         "{seeded}"
+    );
+    let admin = lines.next().unwrap().unwrap();
+    assert!(
+        admin.contains(&format!(
+            "admin at http://127.0.0.1:{admin_port} (loopback only)"
+        )),
+        "{admin}"
     );
     let serving = lines.next().unwrap().unwrap();
     assert!(serving.contains(&listen), "{serving}");
@@ -124,6 +137,13 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
     let (status, body) = get(port, "/search?q=%E9%9D%A9");
     assert!(status.contains("200"));
     assert!(body.contains("本革ベルト"));
+    // The admin answers on its own port, and not on the shop's.
+    let (status, body) = get(admin_port, "/admin/login");
+    assert!(
+        status.contains("200") && body.contains("管理画面ログイン"),
+        "{status}"
+    );
+    assert!(get(port, "/admin/login").0.contains("404"));
     child.kill().unwrap();
     child.wait().unwrap();
     // A second start finds the products and seeds nothing (and then stops: its port is taken).
@@ -350,4 +370,60 @@ fn audit_verify_finds_an_edited_entry_and_export_writes_json_lines() {
         text.contains("BROKEN") && text.contains("entry 1"),
         "{text}"
     );
+}
+
+/// CCSG-V-1: no default admin; `admin create` makes one and prints a one-time enrolment link;
+/// an address has one admin; every step is in the audit trail.
+#[test]
+fn admin_create_prints_an_enrolment_link_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--data-dir", data.to_str().unwrap()]);
+        akinai(&all)
+    };
+    let made = run(&[
+        "admin",
+        "create",
+        "--email",
+        "owner@example.jp",
+        "--name",
+        "店長",
+        "--role",
+        "owner",
+    ]);
+    let text = String::from_utf8_lossy(&made.stdout).to_string();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let link = text
+        .lines()
+        .find(|l| l.starts_with("http://127.0.0.1:8081/admin/enrol?t="))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(link.rsplit('=').next().unwrap().len(), 64);
+    let again = run(&[
+        "admin",
+        "create",
+        "--email",
+        "owner@example.jp",
+        "--name",
+        "x",
+        "--role",
+        "viewer",
+    ]);
+    assert!(!again.status.success());
+    let unlock = run(&[
+        "admin",
+        "unlock",
+        "--email",
+        "owner@example.jp",
+        "--by",
+        "owner2",
+    ]);
+    assert!(String::from_utf8_lossy(&unlock.stdout).contains("was not locked"));
+    let verify = run(&["audit", "verify"]);
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("1 entries, chain intact"));
 }

@@ -93,9 +93,75 @@ pub fn code_at(secret_b32: &str, t: DateTime<Utc>) -> Option<String> {
     ))
 }
 
-fn keystream(key: &tokens::SecretKey, customer: CustomerId, nonce: &str) -> Vec<u8> {
-    let derived = tokens::derive(key, &format!("akinai/totp/v1/{}/{nonce}", customer.0)).secret;
+/// The key stream a TOTP secret is encrypted with: derived from the server key, the owner
+/// (`"<customer id>"` or `"admin-<id>"`) and a per-enrolment nonce.
+fn keystream(key: &tokens::SecretKey, owner: &str, nonce: &str) -> Vec<u8> {
+    let derived = tokens::derive(key, &format!("akinai/totp/v1/{owner}/{nonce}")).secret;
     hex::decode(derived).unwrap_or_default()
+}
+
+/// The step within ±1 of `now` at which `secret` shows `code`, if any.
+pub(crate) fn matching_step(secret: &[u8], code: &str, now: DateTime<Utc>) -> Option<i64> {
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let now_step = step_of(now);
+    (now_step - 1..=now_step + 1)
+        .find(|s| u64::try_from(*s).is_ok_and(|c| format!("{:06}", hotp(secret, c)) == code))
+}
+
+/// A TOTP secret typed back from an enrolment form (base32, the right length).
+pub(crate) fn parse_secret(secret_b32: &str) -> Option<Vec<u8>> {
+    from_base32(secret_b32).filter(|b| b.len() == SECRET_BYTES)
+}
+
+/// Encrypts a TOTP secret for `owner`: (hex ciphertext, nonce).
+pub(crate) fn seal(key: &tokens::SecretKey, owner: &str, secret: &[u8]) -> (String, String) {
+    let nonce = tokens::generate().secret;
+    let enc = hex::encode(xor(secret, &keystream(key, owner, &nonce)));
+    (enc, nonce)
+}
+
+/// Decrypts a TOTP secret sealed for `owner`.
+pub(crate) fn open(
+    key: &tokens::SecretKey,
+    owner: &str,
+    enc_hex: &str,
+    nonce: &str,
+) -> Option<Vec<u8>> {
+    let enc = hex::decode(enc_hex).ok()?;
+    Some(xor(&enc, &keystream(key, owner, nonce)))
+}
+
+/// A fresh secret with its `otpauth://` URI and QR code, for `account` at `issuer`.
+pub(crate) fn new_setup(issuer: &str, account: &str) -> Result<TotpSetup, CoreError> {
+    let mut bytes = [0u8; SECRET_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = base32(&bytes);
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let uri = format!(
+        "otpauth://totp/{}:{}?secret={secret}&issuer={}&algorithm=SHA1&digits=6&period=30",
+        enc(issuer),
+        enc(account),
+        enc(issuer)
+    );
+    let qr_svg = qrcode::QrCode::new(uri.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .build()
+        })
+        .map_err(|e| CoreError::Integrity(format!("QR code: {e}")))?;
+    let qr_svg = match qr_svg.find("<svg") {
+        Some(i) => qr_svg[i..].to_string(),
+        None => qr_svg,
+    };
+    Ok(TotpSetup {
+        secret,
+        uri,
+        qr_svg,
+    })
 }
 
 fn xor(data: &[u8], stream: &[u8]) -> Vec<u8> {
@@ -128,33 +194,8 @@ pub struct TotpSetup {
 impl Shop {
     /// A fresh secret and its QR code for `member` to scan.
     pub async fn totp_setup(&self, member: &Member) -> Result<TotpSetup, CoreError> {
-        let mut bytes = [0u8; SECRET_BYTES];
-        rand::rng().fill_bytes(&mut bytes);
-        let secret = base32(&bytes);
         let shop = self.settings().await?.shop_name;
-        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let uri = format!(
-            "otpauth://totp/{}:{}?secret={secret}&issuer={}&algorithm=SHA1&digits=6&period=30",
-            enc(&shop),
-            enc(&member.customer.email),
-            enc(&shop)
-        );
-        let qr_svg = qrcode::QrCode::new(uri.as_bytes())
-            .map(|q| {
-                q.render::<qrcode::render::svg::Color>()
-                    .min_dimensions(200, 200)
-                    .build()
-            })
-            .map_err(|e| CoreError::Integrity(format!("QR code: {e}")))?;
-        let qr_svg = match qr_svg.find("<svg") {
-            Some(i) => qr_svg[i..].to_string(),
-            None => qr_svg,
-        };
-        Ok(TotpSetup {
-            secret,
-            uri,
-            qr_svg,
-        })
+        new_setup(&shop, &member.customer.email)
     }
 
     /// Whether `customer` has a TOTP factor.
@@ -173,25 +214,11 @@ impl Shop {
         client: &Client,
     ) -> Result<Vec<String>, CoreError> {
         self.reauthenticate(member, password).await?;
-        let bytes = from_base32(secret)
-            .filter(|b| b.len() == SECRET_BYTES)
-            .ok_or(CoreError::InvalidForm(vec![(
-                "code",
-                "account.totp_wrong_code",
-            )]))?;
-        let now_step = step_of(self.clock.now());
-        let matches = (now_step - 1..=now_step + 1).any(|s| {
-            u64::try_from(s).is_ok_and(|s| format!("{:06}", hotp(&bytes, s)) == code.trim())
-        });
-        if !matches {
-            return Err(CoreError::InvalidForm(vec![(
-                "code",
-                "account.totp_wrong_code",
-            )]));
-        }
+        let wrong = || CoreError::InvalidForm(vec![("code", "account.totp_wrong_code")]);
+        let bytes = parse_secret(secret).ok_or_else(wrong)?;
+        let now_step = matching_step(&bytes, code, self.clock.now()).ok_or_else(wrong)?;
         let c = member.customer.id;
-        let nonce = tokens::generate().secret;
-        let enc = hex::encode(xor(&bytes, &keystream(&self.config.secret_key, c, &nonce)));
+        let (enc, nonce) = seal(&self.config.secret_key, &c.0.to_string(), &bytes);
         let codes: Vec<String> = (0..RECOVERY_CODES)
             .map(|_| {
                 let t = tokens::generate().secret;
@@ -263,23 +290,15 @@ impl Shop {
         };
         let code = code.trim();
         if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-            let Ok(enc) = hex::decode(&rec.secret_enc) else {
+            let owner = customer.0.to_string();
+            let Some(secret) = open(&self.config.secret_key, &owner, &rec.secret_enc, &rec.nonce)
+            else {
                 return Ok(false);
             };
-            let secret = xor(
-                &enc,
-                &keystream(&self.config.secret_key, customer, &rec.nonce),
-            );
-            let now_step = step_of(self.clock.now());
-            for s in now_step - 1..=now_step + 1 {
-                let Ok(counter) = u64::try_from(s) else {
-                    continue;
-                };
-                if format!("{:06}", hotp(&secret, counter)) == code {
-                    return Ok(self.store.advance_totp_step(customer, s).await?);
-                }
-            }
-            return Ok(false);
+            return match matching_step(&secret, code, self.clock.now()) {
+                Some(step) => Ok(self.store.advance_totp_step(customer, step).await?),
+                None => Ok(false),
+            };
         }
         Ok(self
             .store
@@ -320,9 +339,19 @@ mod tests {
     fn encryption_hides_the_secret_and_reverses() {
         let key = tokens::SecretKey::generate();
         let s = b"12345678901234567890";
-        let ks = keystream(&key, CustomerId(1), "n");
+        let ks = keystream(&key, "1", "n");
         let enc = xor(s, &ks);
         assert_ne!(enc.as_slice(), s.as_slice());
         assert_eq!(xor(&enc, &ks), s);
+        // Sealed for one owner, it does not open for another.
+        let (sealed, nonce) = seal(&key, "admin-1", s);
+        assert_eq!(open(&key, "admin-1", &sealed, &nonce).unwrap(), s);
+        assert_ne!(open(&key, "admin-2", &sealed, &nonce).unwrap(), s);
+        // Codes match within one step either side only.
+        let t = chrono::DateTime::from_timestamp(59, 0).unwrap();
+        let code = format!("{:06}", hotp(s, 1));
+        assert_eq!(matching_step(s, &code, t), Some(1));
+        assert_eq!(matching_step(s, &code, t + chrono::Duration::seconds(90)), None);
+        assert_eq!(matching_step(s, "12345", t), None);
     }
 }

@@ -5,6 +5,7 @@
 
 mod account_attacks;
 mod accounts;
+mod admin;
 mod bad_input;
 mod checkout;
 mod concurrency;

@@ -17,6 +17,8 @@ use akinai_web::{AppState, WebConfig};
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The admin back office's own listener (allow-list: loopback only).
+    pub admin_addr: SocketAddr,
     pub clock: Arc<FixedClock>,
     pub shop: Shop,
     pub store: Arc<dyn Store>,
@@ -230,9 +232,19 @@ impl TestApp {
                 .unwrap()]),
             ..WebConfig::new(false)
         };
-        serve_on(listener, AppState::new(shop.clone(), web));
+        let state = AppState::new(shop.clone(), web);
+        let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin_addr = admin_listener.local_addr().unwrap();
+        let admin = akinai_web::harden(
+            akinai_web::admin::router(state.clone(), akinai_web::admin::AllowList::default()),
+            false,
+        )
+        .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(admin_listener, admin).await });
+        serve_on(listener, state);
         TestApp {
             addr,
+            admin_addr,
             clock,
             shop,
             store,
@@ -257,6 +269,18 @@ impl TestApp {
                 .unwrap(),
         );
         self.shopper_with(headers)
+    }
+
+    /// A browser on the admin listener, from `ip` (through the trusted test proxy) when given.
+    pub fn admin_user(&self, ip: Option<&str>) -> Shopper {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(ip) = ip {
+            headers.insert("x-forwarded-for", ip.parse().unwrap());
+        }
+        Shopper {
+            base: format!("http://{}", self.admin_addr),
+            ..self.shopper_with(headers)
+        }
     }
 
     fn shopper_with(&self, headers: reqwest::header::HeaderMap) -> Shopper {

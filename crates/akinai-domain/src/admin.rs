@@ -1,0 +1,143 @@
+//! Admin roles and capabilities (admin issue, item 3; SWS-11), decided without IO.
+//!
+//! A capability is a type; a use case that needs one takes the proof of it
+//! (`akinai_core::admin::Authorized<C>`), which only an authorisation check of the signed-in
+//! admin's role can make. So "may this role do that" is answered in one place, here, and the
+//! compiler makes sure no admin use case runs without asking.
+
+use serde::{Deserialize, Serialize};
+
+/// Consecutive failed logins after which an admin account locks until an owner unlocks it
+/// (CCSG-V-1: at most 10).
+pub const LOCK_AFTER_FAILURES: u32 = 10;
+
+/// The role of an admin account (per person; no shared accounts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminRole {
+    /// Everything, including admins and security settings.
+    Owner,
+    /// Runs the shop: catalog, orders, customers, reports; reads the audit trail.
+    Manager,
+    /// Day-to-day order and catalog work; personal data masked.
+    Staff,
+    /// Reads; personal data masked.
+    Viewer,
+}
+
+impl AdminRole {
+    pub const ALL: [AdminRole; 4] = [
+        AdminRole::Owner,
+        AdminRole::Manager,
+        AdminRole::Staff,
+        AdminRole::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdminRole::Owner => "owner",
+            AdminRole::Manager => "manager",
+            AdminRole::Staff => "staff",
+            AdminRole::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AdminRole> {
+        AdminRole::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Something an admin may be allowed to do.
+pub trait Capability {
+    /// For audit entries and error messages.
+    const NAME: &'static str;
+    /// Whether `role` has it.
+    fn granted_to(role: AdminRole) -> bool;
+}
+
+/// See the dashboard.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewDashboard;
+impl Capability for ViewDashboard {
+    const NAME: &'static str = "view_dashboard";
+    fn granted_to(_: AdminRole) -> bool {
+        true
+    }
+}
+
+/// Read the audit trail.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewAudit;
+impl Capability for ViewAudit {
+    const NAME: &'static str = "view_audit";
+    fn granted_to(role: AdminRole) -> bool {
+        matches!(role, AdminRole::Owner | AdminRole::Manager)
+    }
+}
+
+/// Create admins, change roles, unlock accounts.
+#[derive(Debug, Clone, Copy)]
+pub struct ManageAdmins;
+impl Capability for ManageAdmins {
+    const NAME: &'static str = "manage_admins";
+    fn granted_to(role: AdminRole) -> bool {
+        role == AdminRole::Owner
+    }
+}
+
+/// See customers' personal data unmasked (IPA-C-8).
+#[derive(Debug, Clone, Copy)]
+pub struct ViewPersonalData;
+impl Capability for ViewPersonalData {
+    const NAME: &'static str = "view_personal_data";
+    fn granted_to(role: AdminRole) -> bool {
+        matches!(role, AdminRole::Owner | AdminRole::Manager)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sws_11_the_role_matrix() {
+        use AdminRole::*;
+        /// Capability, its check, and whether owner, manager, staff, viewer have it.
+        type Row = (&'static str, fn(AdminRole) -> bool, [bool; 4]);
+        let rows: [Row; 4] = [
+            (
+                ViewDashboard::NAME,
+                ViewDashboard::granted_to,
+                [true, true, true, true],
+            ),
+            (
+                ViewAudit::NAME,
+                ViewAudit::granted_to,
+                [true, true, false, false],
+            ),
+            (
+                ManageAdmins::NAME,
+                ManageAdmins::granted_to,
+                [true, false, false, false],
+            ),
+            (
+                ViewPersonalData::NAME,
+                ViewPersonalData::granted_to,
+                [true, true, false, false],
+            ),
+        ];
+        for (name, granted, expected) in rows {
+            for (role, want) in [Owner, Manager, Staff, Viewer].into_iter().zip(expected) {
+                assert_eq!(granted(role), want, "{name} for {role:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for r in AdminRole::ALL {
+            assert_eq!(AdminRole::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(AdminRole::parse("root"), None);
+    }
+}

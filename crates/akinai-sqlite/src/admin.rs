@@ -1,0 +1,271 @@
+//! Admin accounts, enrolment links and admin sessions on SQLite.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+
+use akinai_sql::{is_unique_violation, Columns};
+use akinai_store::admin::{Admin, AdminSessionRow, AdminStore, FailureCount, NewAdmin};
+use akinai_store::{StoreResult, TokenHash};
+
+use crate::{from_ms, map_err, ms, SqliteStore};
+
+const ADMIN: &str = "SELECT id, email, name, role, password_hash, totp_secret_enc, totp_nonce, totp_last_step, failed_logins, locked_at, created_at, enrolled_at, last_login_at FROM admins";
+
+fn admin(r: &SqliteRow) -> StoreResult<Admin> {
+    akinai_sql::admin(r, &|c| r.opt_int(c)?.map(from_ms).transpose())
+}
+
+#[async_trait]
+impl AdminStore for SqliteStore {
+    async fn create_admin(&self, a: &NewAdmin) -> StoreResult<Option<i64>> {
+        let made = sqlx::query_scalar(
+            "INSERT INTO admins (email, name, role, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&a.email)
+        .bind(&a.name)
+        .bind(a.role.as_str())
+        .bind(ms(a.created_at))
+        .fetch_one(&self.writer)
+        .await;
+        match made {
+            Ok(id) => Ok(Some(id)),
+            Err(e) if is_unique_violation(&e) => Ok(None),
+            Err(e) => Err(map_err(e)),
+        }
+    }
+
+    async fn admin(&self, id: i64) -> StoreResult<Option<Admin>> {
+        let row = sqlx::query(&format!("{ADMIN} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(admin).transpose()
+    }
+
+    async fn admin_by_email(&self, email: &str) -> StoreResult<Option<Admin>> {
+        let row = sqlx::query(&format!("{ADMIN} WHERE email = ?"))
+            .bind(email)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(admin).transpose()
+    }
+
+    async fn admin_count(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM admins")
+            .fetch_one(&self.reader)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn create_admin_token(
+        &self,
+        admin: i64,
+        purpose: &str,
+        token: &TokenHash,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO admin_tokens (admin_id, purpose, token_hash, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(admin)
+        .bind(purpose)
+        .bind(&token.0)
+        .bind(ms(expires_at))
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn take_admin_token(
+        &self,
+        purpose: &str,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "UPDATE admin_tokens SET used_at = ? WHERE purpose = ? AND token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING admin_id",
+        )
+        .bind(ms(now))
+        .bind(purpose)
+        .bind(&token.0)
+        .bind(ms(now))
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn peek_admin_token(
+        &self,
+        purpose: &str,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT admin_id FROM admin_tokens WHERE purpose = ? AND token_hash = ? AND used_at IS NULL AND expires_at > ?",
+        )
+        .bind(purpose)
+        .bind(&token.0)
+        .bind(ms(now))
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn set_admin_credentials(
+        &self,
+        admin: i64,
+        password_hash: &str,
+        totp_secret_enc: &str,
+        totp_nonce: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE admins SET password_hash = ?, totp_secret_enc = ?, totp_nonce = ?, totp_last_step = 0, failed_logins = 0, locked_at = NULL, enrolled_at = ? WHERE id = ?",
+        )
+        .bind(password_hash)
+        .bind(totp_secret_enc)
+        .bind(totp_nonce)
+        .bind(ms(at))
+        .bind(admin)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn advance_admin_totp(&self, admin: i64, step: i64) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE admins SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?")
+                .bind(step)
+                .bind(admin)
+                .bind(step)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn record_admin_failure(
+        &self,
+        admin: i64,
+        lock_after: u32,
+        at: DateTime<Utc>,
+    ) -> StoreResult<FailureCount> {
+        let (failures, was_locked): (i64, Option<i64>) = sqlx::query_as(
+            "UPDATE admins SET failed_logins = failed_logins + 1, \
+             locked_at = CASE WHEN locked_at IS NULL AND failed_logins + 1 >= ? THEN ? ELSE locked_at END \
+             WHERE id = ? RETURNING failed_logins, locked_at",
+        )
+        .bind(i64::from(lock_after))
+        .bind(ms(at))
+        .bind(admin)
+        .fetch_one(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(FailureCount {
+            failures,
+            // The failure that reaches the threshold is the one that locks.
+            locked_now: was_locked.is_some() && failures == i64::from(lock_after),
+        })
+    }
+
+    async fn record_admin_login(&self, admin: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE admins SET failed_logins = 0, last_login_at = ? WHERE id = ?")
+            .bind(ms(at))
+            .bind(admin)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn unlock_admin(&self, admin: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE admins SET failed_logins = 0, locked_at = NULL WHERE id = ? AND locked_at IS NOT NULL",
+        )
+        .bind(admin)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn create_admin_session(
+        &self,
+        token: &TokenHash,
+        admin: i64,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        ip: Option<&str>,
+        user_agent: &str,
+    ) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO admin_sessions (token_hash, admin_id, created_at, last_seen_at, expires_at, ip, user_agent) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&token.0)
+        .bind(admin)
+        .bind(ms(now))
+        .bind(ms(now))
+        .bind(ms(expires_at))
+        .bind(ip)
+        .bind(user_agent)
+        .fetch_one(&self.writer)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn admin_session(
+        &self,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> StoreResult<Option<AdminSessionRow>> {
+        let row = sqlx::query(
+            "SELECT id, admin_id, created_at, last_seen_at FROM admin_sessions \
+             WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ? AND last_seen_at > ?",
+        )
+        .bind(&token.0)
+        .bind(ms(now))
+        .bind(ms(idle_cutoff))
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_err)?;
+        row.as_ref()
+            .map(|r| akinai_sql::admin_session(r, &|c| r.opt_int(c)?.map(from_ms).transpose()))
+            .transpose()
+    }
+
+    async fn touch_admin_session(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE admin_sessions SET last_seen_at = ? WHERE id = ?")
+            .bind(ms(now))
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn revoke_admin_sessions(
+        &self,
+        admin: i64,
+        session: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE admin_sessions SET revoked_at = ? WHERE admin_id = ? AND revoked_at IS NULL AND (? IS NULL OR id = ?)",
+        )
+        .bind(ms(now))
+        .bind(admin)
+        .bind(session)
+        .bind(session)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,332 @@
+//! The admin back office over real HTTP on its own listener (admin issue, items 1–4):
+//! IPA-C-4 isolation and allow-list, CCSG-V-1 per-person accounts with a mandatory second factor
+//! and lockout, SWS-11 roles, IPA-C-12 audit entries for each step.
+
+use chrono::Duration;
+use reqwest::StatusCode;
+
+use akinai_core::accounts::totp::code_at;
+use akinai_core::audit::AuditContext;
+use akinai_domain::admin::AdminRole;
+
+use crate::support::{Shopper, TestApp};
+
+const PASSWORD: &str = "harbor violet seventeen kites";
+
+fn now(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
+    akinai_core::Clock::now(app.clock.as_ref())
+}
+
+/// Creates an admin, enrols it through the pages, and returns its browser and TOTP secret.
+async fn enrolled(app: &TestApp, email: &str, role: AdminRole) -> (Shopper, String) {
+    let link = app
+        .shop
+        .create_admin(email, "管理 太郎", role, &AuditContext::cli("test"))
+        .await
+        .unwrap();
+    let browser = app.admin_user(None);
+    let page = browser.get(&format!("/admin/enrol?t={link}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<svg"), "QR code shown");
+    let secret = page.hidden("secret");
+    let code = code_at(&secret, now(app)).unwrap();
+    let done = browser
+        .submit(
+            "/admin/enrol",
+            &[
+                ("t", &link),
+                ("password", PASSWORD),
+                ("secret", &secret),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    // The enrolment code's time step is used; the next login waits for the next one.
+    app.clock.advance(Duration::seconds(30));
+    (browser, secret)
+}
+
+async fn login(app: &TestApp, browser: &Shopper, email: &str, secret: &str) -> StatusCode {
+    browser.get("/admin/login").await;
+    let code = code_at(secret, now(app)).unwrap();
+    let page = browser
+        .submit(
+            "/admin/login",
+            &[("email", email), ("password", PASSWORD), ("code", &code)],
+        )
+        .await;
+    page.status
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<String> {
+    app.store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.record.action)
+        .collect()
+}
+
+#[tokio::test]
+async fn ipa_c_4_the_admin_is_not_on_the_storefront_and_refuses_outsiders_before_routing() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    for path in ["/admin", "/admin/login", "/admin/enrol", "/admin/audit"] {
+        assert_eq!(
+            shopper.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let inside = app.admin_user(None);
+    let form = inside.get("/admin/login").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("name=\"password\""));
+    let outside = app.admin_user(Some("203.0.113.9"));
+    for path in ["/admin/login", "/admin", "/admin/nothing-here"] {
+        let refused = outside.get(path).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            !refused.body.contains("password"),
+            "no login form for outsiders"
+        );
+    }
+    let post = outside
+        .post("/admin/login", &[("email", "x"), ("password", "y")])
+        .await;
+    assert_eq!(post.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn ccsg_v_1_enrolment_requires_a_strong_password_and_an_authenticator() {
+    let app = TestApp::demo().await;
+    let link = app
+        .shop
+        .create_admin(
+            "owner@example.jp",
+            "店長",
+            AdminRole::Owner,
+            &AuditContext::cli("test"),
+        )
+        .await
+        .unwrap();
+    let b = app.admin_user(None);
+    let page = b.get(&format!("/admin/enrol?t={link}")).await;
+    let secret = page.hidden("secret");
+    let code = code_at(&secret, now(&app)).unwrap();
+    let weak = b
+        .submit(
+            "/admin/enrol",
+            &[
+                ("t", &link),
+                ("password", "password1"),
+                ("secret", &secret),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let no_code = b
+        .submit(
+            "/admin/enrol",
+            &[
+                ("t", &link),
+                ("password", PASSWORD),
+                ("secret", &secret),
+                ("code", ""),
+            ],
+        )
+        .await;
+    assert_eq!(no_code.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let admin = app
+        .store
+        .admin_by_email("owner@example.jp")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        admin.password_hash.is_none() && admin.totp.is_none(),
+        "nothing set half-way"
+    );
+    let ok = b
+        .submit(
+            "/admin/enrol",
+            &[
+                ("t", &link),
+                ("password", PASSWORD),
+                ("secret", &secret),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let again = b.get(&format!("/admin/enrol?t={link}")).await;
+    assert_eq!(
+        again.status,
+        StatusCode::BAD_REQUEST,
+        "the link is single use"
+    );
+    // A second admin with the same address cannot be made.
+    assert!(app
+        .shop
+        .create_admin(
+            "owner@example.jp",
+            "x",
+            AdminRole::Viewer,
+            &AuditContext::cli("test")
+        )
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn ccsg_v_1_login_needs_password_and_code_and_ten_failures_lock_until_unlocked() {
+    let app = TestApp::demo().await;
+    let (b, secret) = enrolled(&app, "owner@example.jp", AdminRole::Owner).await;
+    // Password without the code, or the code without the password: refused alike.
+    b.get("/admin/login").await;
+    let no_code = b
+        .submit(
+            "/admin/login",
+            &[("email", "owner@example.jp"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(no_code.status, StatusCode::UNAUTHORIZED);
+    let code = code_at(&secret, now(&app)).unwrap();
+    let no_password = b
+        .submit(
+            "/admin/login",
+            &[
+                ("email", "owner@example.jp"),
+                ("password", "wrong wrong wrong"),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(no_password.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        crate::accounts::comparable(&no_password).1,
+        crate::accounts::comparable(&no_code).1,
+        "the same answer"
+    );
+    assert_eq!(
+        b.get("/admin").await.status,
+        StatusCode::SEE_OTHER,
+        "no session"
+    );
+    assert_eq!(
+        login(&app, &b, "owner@example.jp", &secret).await,
+        StatusCode::SEE_OTHER
+    );
+    let dash = b.get("/admin").await;
+    assert_eq!(dash.status, StatusCode::OK);
+    assert!(dash.body.contains("管理 太郎"));
+
+    // Ten failures in a row (the successful login reset the two above).
+    let attacker = app.admin_user(None);
+    attacker.get("/admin/login").await;
+    for _ in 0..10 {
+        let r = attacker
+            .submit(
+                "/admin/login",
+                &[
+                    ("email", "owner@example.jp"),
+                    ("password", "guess guess guess"),
+                    ("code", "123456"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let admin = app
+        .store
+        .admin_by_email("owner@example.jp")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(admin.locked_at.is_some(), "locked after 10");
+    // Locked: right credentials no longer work, and the live session ends too.
+    app.clock.advance(Duration::seconds(30));
+    let other = app.admin_user(None);
+    assert_eq!(
+        login(&app, &other, "owner@example.jp", &secret).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(b.get("/admin").await.status, StatusCode::SEE_OTHER);
+    assert!(app
+        .shop
+        .unlock_admin("owner@example.jp", &AuditContext::cli("owner2"))
+        .await
+        .unwrap());
+    app.clock.advance(Duration::seconds(30));
+    assert_eq!(
+        login(&app, &other, "owner@example.jp", &secret).await,
+        StatusCode::SEE_OTHER
+    );
+    let actions = audit_actions(&app).await;
+    for a in [
+        "admin.create",
+        "admin.enrol",
+        "admin.login_failed",
+        "admin.locked",
+        "admin.unlock",
+        "admin.login",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
+    }
+    assert!(
+        app.shop.verify_audit(None).await.unwrap().is_ok(),
+        "the chain holds"
+    );
+}
+
+#[tokio::test]
+async fn sws_11_only_owners_and_managers_read_the_audit_trail() {
+    let app = TestApp::demo().await;
+    let (viewer, vs) = enrolled(&app, "viewer@example.jp", AdminRole::Viewer).await;
+    let (manager, ms) = enrolled(&app, "manager@example.jp", AdminRole::Manager).await;
+    assert_eq!(
+        login(&app, &viewer, "viewer@example.jp", &vs).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        login(&app, &manager, "manager@example.jp", &ms).await,
+        StatusCode::SEE_OTHER
+    );
+    let dash = viewer.get("/admin").await;
+    assert!(!dash.body.contains("/admin/audit"), "no link for viewers");
+    assert_eq!(
+        viewer.get("/admin/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let log = manager.get("/admin/audit").await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(log.body.contains("admin.login") && log.body.contains("admin.enrol"));
+    // Nobody without a session sees it; logging out ends the session on the server.
+    assert_eq!(
+        app.admin_user(None).get("/admin/audit").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let out = manager.submit("/admin/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        manager.get("/admin/audit").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// SWS-6: the admin's forms carry the CSRF token like the storefront's.
+#[tokio::test]
+async fn sws_6_admin_forms_without_the_csrf_token_are_refused() {
+    let app = TestApp::demo().await;
+    let b = app.admin_user(None);
+    b.get("/admin/login").await;
+    for path in ["/admin/login", "/admin/enrol"] {
+        let r = b.post(path, &[("email", "owner@example.jp")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        let wrong = b.post(path, &[("csrf", &"0".repeat(64))]).await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{path}");
+    }
+}
