@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
+use akinai_domain::admin::AdminRole;
 use akinai_sql::is_unique_violation;
 use akinai_store::admin::{Admin, AdminSessionRow, AdminStore, FailureCount, NewAdmin};
 use akinai_store::{StoreResult, TokenHash};
@@ -63,6 +64,35 @@ impl AdminStore for PgStore {
             .fetch_one(&self.pool)
             .await
             .map_err(map_err)
+    }
+
+    async fn admins(&self) -> StoreResult<Vec<Admin>> {
+        let rows = sqlx::query(&format!("{ADMIN} ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(admin).collect()
+    }
+
+    async fn set_admin_role(&self, admin: i64, role: AdminRole) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE admins SET role = $1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(admin)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn clear_admin_credentials(&self, admin: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE admins SET password_hash = NULL, totp_secret_enc = NULL, totp_nonce = NULL, enrolled_at = NULL WHERE id = $1",
+        )
+        .bind(admin)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 
     async fn create_admin_token(

@@ -78,6 +78,19 @@ impl AuditStore for PgStore {
         rows.iter().map(entry).collect()
     }
 
+    async fn audit_entries_of(&self, action: &str, limit: u32) -> StoreResult<Vec<ChainedEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash \
+             FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(action)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(entry).collect()
+    }
+
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<ChainedEntry>> {
         let rows = sqlx::query(
             "SELECT seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash \

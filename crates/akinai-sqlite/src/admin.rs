@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 
+use akinai_domain::admin::AdminRole;
 use akinai_sql::{is_unique_violation, Columns};
 use akinai_store::admin::{Admin, AdminSessionRow, AdminStore, FailureCount, NewAdmin};
 use akinai_store::{StoreResult, TokenHash};
@@ -58,6 +59,35 @@ impl AdminStore for SqliteStore {
             .fetch_one(&self.reader)
             .await
             .map_err(map_err)
+    }
+
+    async fn admins(&self) -> StoreResult<Vec<Admin>> {
+        let rows = sqlx::query(&format!("{ADMIN} ORDER BY id"))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(admin).collect()
+    }
+
+    async fn set_admin_role(&self, admin: i64, role: AdminRole) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE admins SET role = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(admin)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn clear_admin_credentials(&self, admin: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE admins SET password_hash = NULL, totp_secret_enc = NULL, totp_nonce = NULL, enrolled_at = NULL WHERE id = ?",
+        )
+        .bind(admin)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 
     async fn create_admin_token(

@@ -70,6 +70,19 @@ impl AuditStore for SqliteStore {
         rows.iter().map(entry).collect()
     }
 
+    async fn audit_entries_of(&self, action: &str, limit: u32) -> StoreResult<Vec<ChainedEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, at_us, actor, action, target, ip, request_id, detail, prev_hash, hash \
+             FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(action)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(entry).collect()
+    }
+
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<ChainedEntry>> {
         let rows = sqlx::query(
             "SELECT seq, at_us, actor, action, target, ip, request_id, detail, prev_hash, hash \

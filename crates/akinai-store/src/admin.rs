@@ -60,6 +60,11 @@ pub trait AdminStore: Send + Sync {
     async fn admin(&self, id: i64) -> StoreResult<Option<Admin>>;
     async fn admin_by_email(&self, email: &str) -> StoreResult<Option<Admin>>;
     async fn admin_count(&self) -> StoreResult<i64>;
+    /// Every admin, by id.
+    async fn admins(&self) -> StoreResult<Vec<Admin>>;
+    async fn set_admin_role(&self, admin: i64, role: AdminRole) -> StoreResult<bool>;
+    /// Clears password and TOTP secret (a factor reset by an owner); the admin must enrol again.
+    async fn clear_admin_credentials(&self, admin: i64) -> StoreResult<()>;
     async fn create_admin_token(
         &self,
         admin: i64,

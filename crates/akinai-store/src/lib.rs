@@ -394,6 +394,12 @@ pub trait AuditStore: Send + Sync {
         before: i64,
         limit: u32,
     ) -> StoreResult<Vec<akinai_domain::audit::ChainedEntry>>;
+    /// The newest entries of one action, newest first, at most `limit`.
+    async fn audit_entries_of(
+        &self,
+        action: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<akinai_domain::audit::ChainedEntry>>;
     /// Entries after sequence number `after`, in order, at most `limit`.
     async fn audit_entries(
         &self,

@@ -160,6 +160,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         akinai_web::admin::router(
             state.clone(),
             akinai_web::admin::AllowList(config.admin_allow.clone()),
+            &config.admin_base_url(),
         ),
         config.https(),
     );

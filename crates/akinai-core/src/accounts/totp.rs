@@ -351,7 +351,10 @@ mod tests {
         let t = chrono::DateTime::from_timestamp(59, 0).unwrap();
         let code = format!("{:06}", hotp(s, 1));
         assert_eq!(matching_step(s, &code, t), Some(1));
-        assert_eq!(matching_step(s, &code, t + chrono::Duration::seconds(90)), None);
+        assert_eq!(
+            matching_step(s, &code, t + chrono::Duration::seconds(90)),
+            None
+        );
         assert_eq!(matching_step(s, "12345", t), None);
     }
 }

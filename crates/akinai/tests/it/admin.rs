@@ -330,3 +330,172 @@ async fn sws_6_admin_forms_without_the_csrf_token_are_refused() {
         assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{path}");
     }
 }
+
+/// CCSG-V-1, SWS-11, item 10: owners manage admins from the admin pages — every change needs
+/// the owner's password and a fresh code, the last owner stays an owner, a factor reset ends
+/// the admin's sessions and sends them back through enrolment, nobody resets themselves, and
+/// the account review lists unused accounts, accounts still without a factor, and role changes.
+#[tokio::test]
+async fn ccsg_v_1_owners_manage_admins_with_reauthentication_and_review_them() {
+    let app = TestApp::demo().await;
+    let (owner, os) = enrolled(&app, "owner@example.jp", AdminRole::Owner).await;
+    let (staff, ss) = enrolled(&app, "staff@example.jp", AdminRole::Staff).await;
+    enrolled(&app, "idle@example.jp", AdminRole::Viewer).await;
+    assert_eq!(
+        login(&app, &owner, "owner@example.jp", &os).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        login(&app, &staff, "staff@example.jp", &ss).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        staff.get("/admin/admins").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        staff.get("/admin/review").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let staff_id = app
+        .store
+        .admin_by_email("staff@example.jp")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let owner_id = app
+        .store
+        .admin_by_email("owner@example.jp")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let fresh = |app: &TestApp| {
+        app.clock.advance(Duration::seconds(30));
+        code_at(&os, now(app)).unwrap()
+    };
+
+    // Inviting needs the owner's password and code.
+    let invite = |password: &'static str, code: String| {
+        let owner = &owner;
+        async move {
+            owner
+                .submit(
+                    "/admin/admins",
+                    &[
+                        ("email", "new@example.jp"),
+                        ("name", "新人"),
+                        ("role", "viewer"),
+                        ("password", password),
+                        ("code", &code),
+                    ],
+                )
+                .await
+        }
+    };
+    let refused = invite("not my password", fresh(&app)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let invited = invite(PASSWORD, fresh(&app)).await;
+    assert_eq!(invited.status, StatusCode::OK, "{}", invited.body);
+    assert!(invited
+        .body
+        .contains(&format!("http://{}/admin/enrol?t=", app.admin_addr)));
+
+    // The last owner cannot be demoted.
+    let code = fresh(&app);
+    let last = owner
+        .submit(
+            "/admin/admins/role",
+            &[
+                ("id", &owner_id),
+                ("role", "viewer"),
+                ("password", PASSWORD),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(last.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Staff becomes manager; their session ends so the new role applies at once.
+    let code = fresh(&app);
+    let changed = owner
+        .submit(
+            "/admin/admins/role",
+            &[
+                ("id", &staff_id),
+                ("role", "manager"),
+                ("password", PASSWORD),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    assert_eq!(staff.get("/admin").await.status, StatusCode::SEE_OTHER);
+    // Resetting oneself is refused; resetting staff clears their factors.
+    let code = fresh(&app);
+    let selfreset = owner
+        .submit(
+            "/admin/admins/reset",
+            &[("id", &owner_id), ("password", PASSWORD), ("code", &code)],
+        )
+        .await;
+    assert_eq!(selfreset.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let code = fresh(&app);
+    let reset = owner
+        .submit(
+            "/admin/admins/reset",
+            &[("id", &staff_id), ("password", PASSWORD), ("code", &code)],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK);
+    assert!(reset.body.contains("/admin/enrol?t="));
+    app.clock.advance(Duration::seconds(30));
+    assert_eq!(
+        login(&app, &staff, "staff@example.jp", &ss).await,
+        StatusCode::UNAUTHORIZED,
+        "old password and app no longer work"
+    );
+
+    // The review: the invited and the reset admin have no factor; the role change is listed;
+    // after 91 days the owner (who logs in again) is used, the others are not.
+    let review = owner.get("/admin/review").await;
+    assert_eq!(review.status, StatusCode::OK);
+    assert!(review.body.contains("new@example.jp") && review.body.contains("staff@example.jp"));
+    assert!(
+        review.body.contains(&format!("admin:{staff_id}")),
+        "the role change is listed"
+    );
+    assert!(!review.body.contains("idle@example.jp"), "not unused yet");
+    app.clock.advance(Duration::days(91));
+    assert_eq!(
+        login(&app, &owner, "owner@example.jp", &os).await,
+        StatusCode::SEE_OTHER
+    );
+    let later = owner.get("/admin/review").await;
+    let unused = later.body.split("review-unused").nth(1).unwrap_or_default();
+    assert!(unused.contains("idle@example.jp"), "{}", later.body);
+    assert!(!unused
+        .split("</ul>")
+        .next()
+        .unwrap_or_default()
+        .contains("owner@example.jp"));
+    let actions = audit_actions(&app).await;
+    for a in ["admin.create", "admin.role_change", "admin.factor_reset"] {
+        assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
+    }
+    let change = app
+        .store
+        .audit_entries_of("admin.role_change", 10)
+        .await
+        .unwrap();
+    assert!(
+        change[0]
+            .record
+            .detail
+            .contains(r#""before":{"role":"staff"}"#),
+        "{:?}",
+        change[0]
+    );
+}

@@ -236,7 +236,11 @@ impl TestApp {
         let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let admin_addr = admin_listener.local_addr().unwrap();
         let admin = akinai_web::harden(
-            akinai_web::admin::router(state.clone(), akinai_web::admin::AllowList::default()),
+            akinai_web::admin::router(
+                state.clone(),
+                akinai_web::admin::AllowList::default(),
+                &format!("http://{admin_addr}"),
+            ),
             false,
         )
         .into_make_service_with_connect_info::<SocketAddr>();

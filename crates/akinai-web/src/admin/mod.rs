@@ -35,6 +35,12 @@ use crate::AppState;
 /// The admin session cookie.
 pub const SESSION: &str = "asid";
 
+mod manage;
+
+/// The admin's public URL (enrolment links made from the admin pages).
+#[derive(Debug, Clone)]
+pub struct AdminBase(pub String);
+
 /// Who may reach the admin at all.
 #[derive(Debug, Clone, Default)]
 pub struct AllowList(pub Vec<ProxyNet>);
@@ -50,9 +56,11 @@ impl AllowList {
     }
 }
 
-/// The admin router: allow-list first, then the pages.
-pub fn router(state: AppState, allow: AllowList) -> Router {
+/// The admin router: allow-list first, then the pages. `base_url` is the admin's own URL, for
+/// the enrolment links owners hand out.
+pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
     let allow = Arc::new(allow);
+    let base = AdminBase(base_url.trim_end_matches('/').to_string());
     let open = Router::new()
         .route("/admin/login", get(login_get).post(login_post))
         .route("/admin/enrol", get(enrol_get).post(enrol_post));
@@ -60,6 +68,13 @@ pub fn router(state: AppState, allow: AllowList) -> Router {
         .route("/admin", get(dashboard_get))
         .route("/admin/audit", get(audit_get))
         .route("/admin/logout", post(logout_post))
+        .route(
+            "/admin/admins",
+            get(manage::admins_get).post(manage::invite_post),
+        )
+        .route("/admin/admins/role", post(manage::role_post))
+        .route("/admin/admins/reset", post(manage::reset_post))
+        .route("/admin/review", get(manage::review_get))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             require_admin,
@@ -71,6 +86,7 @@ pub fn router(state: AppState, allow: AllowList) -> Router {
             crate::limits::rate_limit,
         ))
         .with_state(state.clone())
+        .layer(axum::Extension(base))
         .layer(axum::middleware::from_fn(
             move |req: Request, next: Next| {
                 let allow = allow.clone();
@@ -288,6 +304,7 @@ struct DashboardPage {
     name: String,
     role: &'static str,
     can_audit: bool,
+    can_manage: bool,
 }
 
 async fn dashboard_get(ctx: Ctx, AdminExt(a): AdminExt) -> Result<Response, WebError> {
@@ -297,6 +314,7 @@ async fn dashboard_get(ctx: Ctx, AdminExt(a): AdminExt) -> Result<Response, WebE
         name: a.admin.name.clone(),
         role: a.admin.role.as_str(),
         can_audit: ViewAudit::granted_to(a.admin.role),
+        can_manage: akinai_domain::admin::ManageAdmins::granted_to(a.admin.role),
     };
     ctx.page(StatusCode::OK, &page)
 }

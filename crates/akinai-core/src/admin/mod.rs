@@ -13,6 +13,9 @@
 //!   [`Authorized<ViewAudit>`], and only [`SignedInAdmin::authorize`] makes one, from the
 //!   role (`akinai_domain::admin`).
 //! - Every login, failure, lock, enrolment and creation goes to the audit trail.
+//! - Owners manage admins in [`manage`]: invite, change role, reset a lost factor, review.
+
+mod manage;
 
 use std::marker::PhantomData;
 
@@ -37,6 +40,8 @@ pub const LIFETIME: Duration = Duration::hours(12);
 /// How long an enrolment link works.
 pub const ENROL_LINK: Duration = Duration::hours(24);
 const TOKEN_ENROL: &str = "enrol";
+
+pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};
 
 /// A signed-in admin.
 #[derive(Debug, Clone)]

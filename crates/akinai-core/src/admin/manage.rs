@@ -1,0 +1,197 @@
+//! Owners manage admins (admin issue, items 2, 3 and 10; CCSG-V-1): invite an admin (enrolment
+//! link), change a role, reset a lost factor (the admin enrols again; there is no self-service
+//! bypass), unlock, and the periodic account review (情報システムのアカウントの管理) — accounts
+//! unused for 90 days, accounts without a second factor (only ones still enrolling), and role
+//! changes in the period. Every change needs the acting owner's password and code again
+//! (re-authentication before dangerous actions) and goes to the audit trail with before/after.
+
+use chrono::Duration;
+use serde_json::json;
+
+use akinai_domain::admin::{AdminRole, ManageAdmins};
+use akinai_domain::audit::ChainedEntry;
+use akinai_store::admin::Admin;
+
+use super::{owner_label, Authorized, SignedInAdmin, ENROL_LINK, TOKEN_ENROL};
+use crate::accounts::password::Verified;
+use crate::accounts::totp;
+use crate::accounts::Client;
+use crate::{tokens, CoreError, Shop};
+
+/// The review period: accounts unused this long are listed.
+pub const REVIEW_UNUSED: Duration = Duration::days(90);
+
+/// What the account review shows.
+#[derive(Debug, Clone)]
+pub struct AccountReview {
+    /// Enrolled admins with no login in [`REVIEW_UNUSED`] (or never, created before that).
+    pub unused: Vec<Admin>,
+    /// Admins without a second factor: only ones who have not finished enrolment.
+    pub without_factor: Vec<Admin>,
+    /// Role changes within the review period, newest first.
+    pub role_changes: Vec<ChainedEntry>,
+}
+
+/// The acting owner's password and code, asked again before a change.
+#[derive(Debug, Clone, Default)]
+pub struct Reauth {
+    pub password: String,
+    pub code: String,
+}
+
+impl Shop {
+    /// Re-authentication of the signed-in admin: password and a fresh code.
+    async fn reauthenticate_admin(&self, s: &SignedInAdmin, r: &Reauth) -> Result<(), CoreError> {
+        let refused = || CoreError::InvalidForm(vec![("password", "admin.reauth_failed")]);
+        let verdict = self
+            .hasher
+            .verify(r.password.clone(), s.admin.password_hash.clone())
+            .await?;
+        if verdict == Verified::No {
+            return Err(refused());
+        }
+        let (enc, nonce) = s.admin.totp.clone().ok_or_else(refused)?;
+        let step = totp::open(
+            &self.config.secret_key,
+            &owner_label(s.admin.id),
+            &enc,
+            &nonce,
+        )
+        .and_then(|secret| totp::matching_step(&secret, &r.code, self.clock.now()))
+        .ok_or_else(refused)?;
+        if !self.store.advance_admin_totp(s.admin.id, step).await? {
+            return Err(refused());
+        }
+        Ok(())
+    }
+
+    /// Every admin (owners only).
+    pub async fn list_admins(
+        &self,
+        _proof: &Authorized<ManageAdmins>,
+    ) -> Result<Vec<Admin>, CoreError> {
+        Ok(self.store.admins().await?)
+    }
+
+    /// Invites an admin; returns the enrolment link's secret.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn invite_admin(
+        &self,
+        _proof: &Authorized<ManageAdmins>,
+        s: &SignedInAdmin,
+        email: &str,
+        name: &str,
+        role: AdminRole,
+        r: &Reauth,
+        client: &Client,
+    ) -> Result<String, CoreError> {
+        self.reauthenticate_admin(s, r).await?;
+        self.create_admin(email, name, role, &s.audit_context(client))
+            .await
+    }
+
+    /// Changes an admin's role; the last owner stays an owner. The admin's sessions end, so
+    /// the new role applies at once.
+    pub async fn change_admin_role(
+        &self,
+        _proof: &Authorized<ManageAdmins>,
+        s: &SignedInAdmin,
+        target: i64,
+        role: AdminRole,
+        r: &Reauth,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        self.reauthenticate_admin(s, r).await?;
+        let admins = self.store.admins().await?;
+        let before = admins
+            .iter()
+            .find(|a| a.id == target)
+            .ok_or(CoreError::NotFound)?
+            .role;
+        let owners = admins.iter().filter(|a| a.role == AdminRole::Owner).count();
+        if before == AdminRole::Owner && role != AdminRole::Owner && owners <= 1 {
+            return Err(CoreError::InvalidForm(vec![("role", "admin.last_owner")]));
+        }
+        self.store.set_admin_role(target, role).await?;
+        self.store
+            .revoke_admin_sessions(target, None, self.clock.now())
+            .await?;
+        self.audit(
+            &s.audit_context(client),
+            "admin.role_change",
+            &format!("admin:{target}"),
+            json!({ "before": { "role": before.as_str() }, "after": { "role": role.as_str() } }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Resets a lost factor: password and authenticator are cleared, sessions end, and a new
+    /// enrolment link (returned) lets the admin set both again.
+    pub async fn reset_admin_factors(
+        &self,
+        _proof: &Authorized<ManageAdmins>,
+        s: &SignedInAdmin,
+        target: i64,
+        r: &Reauth,
+        client: &Client,
+    ) -> Result<String, CoreError> {
+        self.reauthenticate_admin(s, r).await?;
+        if target == s.admin.id {
+            // Resetting oneself would be the bypass this exists to prevent.
+            return Err(CoreError::InvalidForm(vec![("id", "admin.not_yourself")]));
+        }
+        self.store.admin(target).await?.ok_or(CoreError::NotFound)?;
+        let now = self.clock.now();
+        self.store.clear_admin_credentials(target).await?;
+        self.store.revoke_admin_sessions(target, None, now).await?;
+        let link = tokens::generate();
+        self.store
+            .create_admin_token(target, TOKEN_ENROL, &link.hash, now + ENROL_LINK)
+            .await?;
+        self.audit(
+            &s.audit_context(client),
+            "admin.factor_reset",
+            &format!("admin:{target}"),
+            json!({}),
+        )
+        .await?;
+        Ok(link.secret)
+    }
+
+    /// The periodic account review.
+    pub async fn account_review(
+        &self,
+        _proof: &Authorized<ManageAdmins>,
+    ) -> Result<AccountReview, CoreError> {
+        let now = self.clock.now();
+        let cutoff = now - REVIEW_UNUSED;
+        let admins = self.store.admins().await?;
+        let unused = admins
+            .iter()
+            .filter(|a| a.enrolled_at.is_some())
+            .filter(|a| match a.last_login_at {
+                Some(t) => t < cutoff,
+                None => a.created_at < cutoff,
+            })
+            .cloned()
+            .collect();
+        let without_factor = admins
+            .iter()
+            .filter(|a| a.totp.is_none())
+            .cloned()
+            .collect();
+        let role_changes = self
+            .store
+            .audit_entries_of("admin.role_change", 1000)
+            .await?
+            .into_iter()
+            .filter(|e| e.record.at >= cutoff)
+            .collect();
+        Ok(AccountReview {
+            unused,
+            without_factor,
+            role_changes,
+        })
+    }
+}

@@ -1,0 +1,251 @@
+//! Owners' admin management pages: the list with invite, role change, factor reset and unlock
+//! (each re-authenticated by the acting owner's password and code), and the account review.
+//! Rules live in `akinai_core::admin::manage`.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use serde::Deserialize;
+
+use akinai_core::admin::{Reauth, SignedInAdmin};
+use akinai_core::CoreError;
+use akinai_domain::admin::{AdminRole, ManageAdmins};
+
+use super::AdminExt;
+use crate::error::WebError;
+use crate::form::CsrfForm;
+use crate::layout::Ctx;
+use crate::AppState;
+
+/// One admin in the list.
+pub(super) struct AdminRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: &'static str,
+    state: &'static str,
+    last_login: String,
+}
+
+fn jst(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&akinai_core::clock::jst())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[derive(Template)]
+#[template(path = "admin/admins.html")]
+struct AdminsPage {
+    csrf: String,
+    admins: Vec<AdminRow>,
+    roles: [&'static str; 4],
+    error: Option<&'static str>,
+    /// An enrolment link made by this request, shown once.
+    link: Option<String>,
+}
+
+async fn admins_page(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &SignedInAdmin,
+    status: StatusCode,
+    error: Option<&'static str>,
+    link: Option<String>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageAdmins>()?;
+    let admins = state
+        .shop
+        .list_admins(&proof)
+        .await?
+        .into_iter()
+        .map(|x| AdminRow {
+            id: x.id,
+            state: if x.locked_at.is_some() {
+                "ロック中"
+            } else if x.enrolled_at.is_none() {
+                "登録待ち"
+            } else {
+                "有効"
+            },
+            email: x.email,
+            name: x.name,
+            role: x.role.as_str(),
+            last_login: x.last_login_at.map(jst).unwrap_or_default(),
+        })
+        .collect();
+    let page = AdminsPage {
+        csrf: ctx.csrf.clone(),
+        admins,
+        roles: AdminRole::ALL.map(AdminRole::as_str),
+        error,
+        link,
+    };
+    ctx.page(status, &page)
+}
+
+pub(super) async fn admins_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+) -> Result<Response, WebError> {
+    admins_page(&state, &ctx, &a, StatusCode::OK, None, None).await
+}
+
+/// Every admin-management form: the action's fields and the acting owner's re-authentication.
+#[derive(Deserialize, Default)]
+pub(super) struct ManageForm {
+    #[serde(default)]
+    id: i64,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+impl ManageForm {
+    fn reauth(&self) -> Reauth {
+        Reauth {
+            password: self.password.clone(),
+            code: self.code.clone(),
+        }
+    }
+
+    fn role(&self) -> Result<AdminRole, CoreError> {
+        AdminRole::parse(&self.role).ok_or(CoreError::InvalidForm(vec![("role", "error.invalid")]))
+    }
+}
+
+/// Shows the list again with the outcome: a link to hand over, or the form error.
+async fn outcome(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &SignedInAdmin,
+    result: Result<Option<String>, CoreError>,
+    link_base: String,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(None) => Ok(ctx.redirect("/admin/admins")),
+        Ok(Some(secret)) => {
+            let link = format!("{link_base}/admin/enrol?t={secret}");
+            admins_page(state, ctx, a, StatusCode::OK, None, Some(link)).await
+        }
+        Err(CoreError::InvalidForm(errors)) => {
+            let error = errors.first().map(|(_, k)| ctx.t.lookup(k));
+            admins_page(state, ctx, a, StatusCode::UNPROCESSABLE_ENTITY, error, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn invite_post(
+    State(state): State<AppState>,
+    Extension(base): Extension<super::AdminBase>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<ManageForm>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageAdmins>()?;
+    let result = match f.role() {
+        Ok(role) => state
+            .shop
+            .invite_admin(
+                &proof,
+                &a,
+                &f.email,
+                &f.name,
+                role,
+                &f.reauth(),
+                &ctx.client,
+            )
+            .await
+            .map(Some),
+        Err(e) => Err(e),
+    };
+    outcome(&state, &ctx, &a, result, base.0.clone()).await
+}
+
+pub(super) async fn role_post(
+    State(state): State<AppState>,
+    Extension(base): Extension<super::AdminBase>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<ManageForm>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageAdmins>()?;
+    let result = match f.role() {
+        Ok(role) => state
+            .shop
+            .change_admin_role(&proof, &a, f.id, role, &f.reauth(), &ctx.client)
+            .await
+            .map(|()| None),
+        Err(e) => Err(e),
+    };
+    outcome(&state, &ctx, &a, result, base.0.clone()).await
+}
+
+pub(super) async fn reset_post(
+    State(state): State<AppState>,
+    Extension(base): Extension<super::AdminBase>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<ManageForm>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageAdmins>()?;
+    let result = state
+        .shop
+        .reset_admin_factors(&proof, &a, f.id, &f.reauth(), &ctx.client)
+        .await
+        .map(Some);
+    outcome(&state, &ctx, &a, result, base.0.clone()).await
+}
+
+#[derive(Template)]
+#[template(path = "admin/review.html")]
+struct ReviewPage {
+    unused: Vec<AdminRow>,
+    without_factor: Vec<AdminRow>,
+    role_changes: Vec<(String, String, String, String)>,
+}
+
+/// The periodic account review (owners).
+pub(super) async fn review_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageAdmins>()?;
+    let review = state.shop.account_review(&proof).await?;
+    let row = |x: akinai_store::admin::Admin| AdminRow {
+        id: x.id,
+        state: "",
+        email: x.email,
+        name: x.name,
+        role: x.role.as_str(),
+        last_login: x.last_login_at.map(jst).unwrap_or_default(),
+    };
+    let page = ReviewPage {
+        unused: review.unused.into_iter().map(row).collect(),
+        without_factor: review.without_factor.into_iter().map(row).collect(),
+        role_changes: review
+            .role_changes
+            .into_iter()
+            .map(|e| {
+                (
+                    jst(e.record.at),
+                    e.record.actor,
+                    e.record.target,
+                    e.record.detail,
+                )
+            })
+            .collect(),
+    };
+    ctx.page(StatusCode::OK, &page)
+}
