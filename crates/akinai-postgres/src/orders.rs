@@ -6,6 +6,7 @@
 //! cart at once collide on the unique `cart_id`; the loser rolls back and returns the winner.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
@@ -146,6 +147,35 @@ impl OrderStore for PgStore {
         rows.iter()
             .map(|r| akinai_sql::order_summary(r, r.try_get("placed_at").map_err(map_err)?))
             .collect()
+    }
+
+    async fn orders_awaiting_review(&self, limit: u32) -> StoreResult<Vec<OrderId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM orders WHERE review_reason IS NOT NULL AND reviewed_at IS NULL ORDER BY id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(ids.into_iter().map(OrderId).collect())
+    }
+
+    async fn clear_review_flag(
+        &self,
+        id: OrderId,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE orders SET reviewed_at = $1, reviewed_by = $2 WHERE id = $3 AND review_reason IS NOT NULL AND reviewed_at IS NULL",
+        )
+        .bind(at)
+        .bind(by)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn order_by_status_token(&self, token: &TokenHash) -> StoreResult<Option<Order>> {

@@ -5,6 +5,7 @@
 //! together or not at all, and the commit is fsynced before the shopper sees the order.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
@@ -57,6 +58,35 @@ impl OrderStore for SqliteStore {
         rows.iter()
             .map(|r| akinai_sql::order_summary(r, from_ms(r.int("placed_at")?)?))
             .collect()
+    }
+
+    async fn orders_awaiting_review(&self, limit: u32) -> StoreResult<Vec<OrderId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM orders WHERE review_reason IS NOT NULL AND reviewed_at IS NULL ORDER BY id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        Ok(ids.into_iter().map(OrderId).collect())
+    }
+
+    async fn clear_review_flag(
+        &self,
+        id: OrderId,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE orders SET reviewed_at = ?, reviewed_by = ? WHERE id = ? AND review_reason IS NOT NULL AND reviewed_at IS NULL",
+        )
+        .bind(ms(at))
+        .bind(by)
+        .bind(id.0)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn order_by_status_token(&self, token: &TokenHash) -> StoreResult<Option<Order>> {

@@ -50,6 +50,7 @@ macro_rules! cases {
 }
 
 cases!(
+    member::flagged_orders_wait_for_review_until_cleared,
     admin::admins_enrol_lock_after_failures_and_hold_sessions,
     audit::audit_entries_form_one_chain_even_when_appended_concurrently,
     member::passkeys_are_unique_per_credential_and_count_forward,

@@ -102,6 +102,15 @@ pub trait OrderStore: Send + Sync {
         before: Option<OrderId>,
         limit: u32,
     ) -> StoreResult<Vec<OrderSummary>>;
+    /// Orders flagged for review and not yet cleared, newest first.
+    async fn orders_awaiting_review(&self, limit: u32) -> StoreResult<Vec<OrderId>>;
+    /// Clears an order's review flag; false when it had none or was cleared already.
+    async fn clear_review_flag(
+        &self,
+        id: OrderId,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 }
 
 /// The transactional outbox of background jobs.

@@ -16,6 +16,7 @@
 //! - Owners manage admins in [`manage`]: invite, change role, reset a lost factor, review.
 
 mod manage;
+mod orders;
 
 use std::marker::PhantomData;
 
@@ -42,6 +43,7 @@ pub const ENROL_LINK: Duration = Duration::hours(24);
 const TOKEN_ENROL: &str = "enrol";
 
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};
+pub use orders::FlaggedOrder;
 
 /// A signed-in admin.
 #[derive(Debug, Clone)]

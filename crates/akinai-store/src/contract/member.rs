@@ -206,3 +206,43 @@ pub(super) async fn erasing_an_account_keeps_its_orders_and_nothing_personal(
     assert_eq!(store.addresses(b).await.unwrap().len(), 1);
     assert_eq!(store.recent_login_ips(b, 10).await.unwrap().len(), 1);
 }
+
+pub(super) async fn flagged_orders_wait_for_review_until_cleared(store: Arc<dyn Store>) {
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 50)]).await;
+    let plain = store
+        .place_order(&new_order(store.as_ref(), 1, &[(ids[0].1, 1)]).await)
+        .await
+        .unwrap()
+        .id;
+    let flagged = NewOrder {
+        review_reason: Some("address_recently_changed".into()),
+        ..new_order(store.as_ref(), 2, &[(ids[0].1, 1)]).await
+    };
+    let flagged = store.place_order(&flagged).await.unwrap().id;
+    assert_eq!(
+        store.orders_awaiting_review(10).await.unwrap(),
+        vec![flagged]
+    );
+    assert!(!store
+        .clear_review_flag(plain, "admin:1", t0())
+        .await
+        .unwrap());
+    assert!(store
+        .clear_review_flag(flagged, "admin:1", t0())
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .clear_review_flag(flagged, "admin:2", t0())
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert!(store.orders_awaiting_review(10).await.unwrap().is_empty());
+    let kept = store.order(flagged).await.unwrap().unwrap();
+    assert_eq!(
+        kept.review_reason.as_deref(),
+        Some("address_recently_changed"),
+        "the reason stays"
+    );
+}

@@ -36,6 +36,7 @@ use crate::AppState;
 pub const SESSION: &str = "asid";
 
 mod manage;
+mod orders;
 
 /// The admin's public URL (enrolment links made from the admin pages).
 #[derive(Debug, Clone)]
@@ -75,6 +76,8 @@ pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
         .route("/admin/admins/role", post(manage::role_post))
         .route("/admin/admins/reset", post(manage::reset_post))
         .route("/admin/review", get(manage::review_get))
+        .route("/admin/orders/flagged", get(orders::flagged_get))
+        .route("/admin/orders/flagged/clear", post(orders::clear_post))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             require_admin,
@@ -305,6 +308,7 @@ struct DashboardPage {
     role: &'static str,
     can_audit: bool,
     can_manage: bool,
+    can_review: bool,
 }
 
 async fn dashboard_get(ctx: Ctx, AdminExt(a): AdminExt) -> Result<Response, WebError> {
@@ -315,6 +319,7 @@ async fn dashboard_get(ctx: Ctx, AdminExt(a): AdminExt) -> Result<Response, WebE
         role: a.admin.role.as_str(),
         can_audit: ViewAudit::granted_to(a.admin.role),
         can_manage: akinai_domain::admin::ManageAdmins::granted_to(a.admin.role),
+        can_review: akinai_domain::admin::ReviewOrders::granted_to(a.admin.role),
     };
     ctx.page(StatusCode::OK, &page)
 }

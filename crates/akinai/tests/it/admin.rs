@@ -499,3 +499,78 @@ async fn ccsg_v_1_owners_manage_admins_with_reauthentication_and_review_them() {
         change[0]
     );
 }
+
+/// CCSG-F-3c / item 6 (flagged queue), IPA-C-8 masking: an established member's order to a new
+/// address waits in the queue; staff see the recipient masked, managers in full, viewers not at
+/// all; clearing needs a note and is audited.
+#[tokio::test]
+async fn ccsg_f_3c_flagged_orders_wait_in_the_queue_until_cleared_with_a_note() {
+    let app = TestApp::demo().await;
+    app.member("flag-admin@example.jp").await;
+    app.clock.advance(Duration::days(10));
+    let member = app.shopper();
+    member
+        .login("flag-admin@example.jp", crate::support::MEMBER_PASSWORD)
+        .await;
+    member.add(app.sku_named("本みりん").await, "1").await;
+    member
+        .submit_details(&[
+            ("line1", "道玄坂9-9-9"),
+            ("delivery_date", ""),
+            ("delivery_slot", ""),
+        ])
+        .await;
+    assert_eq!(member.place().await.status, StatusCode::SEE_OTHER);
+
+    let (staff, ss) = enrolled(&app, "staff@example.jp", AdminRole::Staff).await;
+    let (manager, ms) = enrolled(&app, "manager@example.jp", AdminRole::Manager).await;
+    let (viewer, vs) = enrolled(&app, "viewer@example.jp", AdminRole::Viewer).await;
+    for (b, e, s) in [
+        (&staff, "staff@example.jp", &ss),
+        (&manager, "manager@example.jp", &ms),
+        (&viewer, "viewer@example.jp", &vs),
+    ] {
+        assert_eq!(login(&app, b, e, s).await, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(
+        viewer.get("/admin/orders/flagged").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let masked = staff.get("/admin/orders/flagged").await;
+    assert_eq!(masked.status, StatusCode::OK);
+    assert!(masked.body.contains("お届け先の変更直後"));
+    assert!(masked.body.contains("山＊＊") && !masked.body.contains("山田 花子"));
+    assert!(
+        !masked.body.contains("道玄坂"),
+        "the street is hidden from staff"
+    );
+    let full = manager.get("/admin/orders/flagged").await;
+    assert!(full.body.contains("山田 花子") && full.body.contains("道玄坂9-9-9"));
+    let id = app.store.orders_awaiting_review(10).await.unwrap()[0]
+        .0
+        .to_string();
+    let no_note = staff
+        .submit("/admin/orders/flagged/clear", &[("id", &id), ("note", " ")])
+        .await;
+    assert_eq!(no_note.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cleared = staff
+        .submit(
+            "/admin/orders/flagged/clear",
+            &[("id", &id), ("note", "電話でご本人に確認済み")],
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert!(app
+        .store
+        .orders_awaiting_review(10)
+        .await
+        .unwrap()
+        .is_empty());
+    let entry = &app
+        .store
+        .audit_entries_of("order.review_cleared", 1)
+        .await
+        .unwrap()[0];
+    assert!(entry.record.detail.contains("電話でご本人に確認済み"));
+    assert_eq!(entry.record.target, format!("order:{id}"));
+}

@@ -1,0 +1,116 @@
+//! The flagged-orders queue page: orders that must be checked before shipping, and the form
+//! that clears a flag with a note (staff and above; recipients masked for staff).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use akinai_core::admin::SignedInAdmin;
+use akinai_core::CoreError;
+use akinai_domain::admin::ReviewOrders;
+use akinai_domain::ids::OrderId;
+
+use super::AdminExt;
+use crate::error::WebError;
+use crate::form::CsrfForm;
+use crate::layout::Ctx;
+use crate::AppState;
+
+struct Row {
+    id: i64,
+    number: String,
+    placed: String,
+    total: String,
+    reason: &'static str,
+    recipient: String,
+    destination: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/flagged.html")]
+struct FlaggedPage {
+    csrf: String,
+    rows: Vec<Row>,
+    error: bool,
+}
+
+fn reason_label(code: &str) -> &'static str {
+    match code {
+        "address_recently_changed" => "お届け先の変更直後",
+        _ => "要確認",
+    }
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &SignedInAdmin,
+    status: StatusCode,
+    error: bool,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ReviewOrders>()?;
+    let rows = state
+        .shop
+        .orders_awaiting_review(&proof, a)
+        .await?
+        .into_iter()
+        .map(|f| Row {
+            id: f.order.id.0,
+            number: f.order.number(),
+            placed: f
+                .order
+                .placed_at
+                .with_timezone(&akinai_core::clock::jst())
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            total: f.order.totals.grand_total.display(),
+            reason: reason_label(f.order.review_reason.as_deref().unwrap_or("")),
+            recipient: f.recipient,
+            destination: f.destination,
+        })
+        .collect();
+    let page = FlaggedPage {
+        csrf: ctx.csrf.clone(),
+        rows,
+        error,
+    };
+    ctx.page(status, &page)
+}
+
+pub(super) async fn flagged_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+) -> Result<Response, WebError> {
+    page(&state, &ctx, &a, StatusCode::OK, false).await
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct ClearForm {
+    #[serde(default)]
+    id: i64,
+    #[serde(default)]
+    note: String,
+}
+
+pub(super) async fn clear_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<ClearForm>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ReviewOrders>()?;
+    match state
+        .shop
+        .clear_order_review(&proof, &a, OrderId(f.id), &f.note, &ctx.client)
+        .await
+    {
+        Ok(()) => Ok(ctx.redirect("/admin/orders/flagged")),
+        Err(CoreError::InvalidForm(_)) => {
+            page(&state, &ctx, &a, StatusCode::UNPROCESSABLE_ENTITY, true).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
