@@ -17,6 +17,7 @@
 
 mod manage;
 mod orders;
+mod overview;
 
 use std::marker::PhantomData;
 
@@ -44,6 +45,7 @@ const TOKEN_ENROL: &str = "enrol";
 
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};
 pub use orders::FlaggedOrder;
+pub use overview::SecurityOverview;
 
 /// A signed-in admin.
 #[derive(Debug, Clone)]

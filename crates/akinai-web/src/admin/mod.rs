@@ -309,10 +309,20 @@ struct DashboardPage {
     can_audit: bool,
     can_manage: bool,
     can_review: bool,
+    /// The security panel, for owners and managers.
+    security: Option<akinai_core::admin::SecurityOverview>,
 }
 
-async fn dashboard_get(ctx: Ctx, AdminExt(a): AdminExt) -> Result<Response, WebError> {
+async fn dashboard_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+) -> Result<Response, WebError> {
     a.authorize::<ViewDashboard>()?;
+    let security = match a.authorize::<ViewAudit>() {
+        Ok(proof) => Some(state.shop.security_overview(&proof).await?),
+        Err(_) => None,
+    };
     let page = DashboardPage {
         csrf: ctx.csrf.clone(),
         name: a.admin.name.clone(),
@@ -320,6 +330,7 @@ async fn dashboard_get(ctx: Ctx, AdminExt(a): AdminExt) -> Result<Response, WebE
         can_audit: ViewAudit::granted_to(a.admin.role),
         can_manage: akinai_domain::admin::ManageAdmins::granted_to(a.admin.role),
         can_review: akinai_domain::admin::ReviewOrders::granted_to(a.admin.role),
+        security,
     };
     ctx.page(StatusCode::OK, &page)
 }

@@ -574,3 +574,35 @@ async fn ccsg_f_3c_flagged_orders_wait_in_the_queue_until_cleared_with_a_note() 
     assert!(entry.record.detail.contains("電話でご本人に確認済み"));
     assert_eq!(entry.record.target, format!("order:{id}"));
 }
+
+/// Item 9 (security panel): owners and managers see the last day's failed logins and the audit
+/// chain's state on the dashboard; staff do not.
+#[tokio::test]
+async fn the_dashboard_security_panel_counts_failed_logins_and_checks_the_audit_chain() {
+    let app = TestApp::demo().await;
+    app.member("panel@example.jp").await;
+    let attacker = app.shopper_from("198.51.100.50");
+    for _ in 0..3 {
+        attacker
+            .login("panel@example.jp", "wrong wrong wrong")
+            .await;
+    }
+    let (manager, ms) = enrolled(&app, "manager@example.jp", AdminRole::Manager).await;
+    let (staff, ss) = enrolled(&app, "staff@example.jp", AdminRole::Staff).await;
+    assert_eq!(
+        login(&app, &manager, "manager@example.jp", &ms).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        login(&app, &staff, "staff@example.jp", &ss).await,
+        StatusCode::SEE_OTHER
+    );
+    let dash = manager.get("/admin").await;
+    assert!(
+        dash.body.contains("<dd class=\"failed-logins\">3</dd>"),
+        "{}",
+        dash.body
+    );
+    assert!(dash.body.contains("操作ログ: 改ざんなし"));
+    assert!(!staff.get("/admin").await.body.contains("security-panel"));
+}
