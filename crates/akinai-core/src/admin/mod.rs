@@ -335,15 +335,26 @@ impl Shop {
         Ok(done)
     }
 
-    /// The newest audit entries before `before` (50 per page), for owners and managers.
+    /// The newest audit entries before `before` (50 per page), for owners and managers; with
+    /// `action`, only that action's entries (its newest 50).
     pub async fn audit_page(
         &self,
         _proof: &Authorized<ViewAudit>,
         before: Option<i64>,
+        action: Option<&str>,
     ) -> Result<Vec<ChainedEntry>, CoreError> {
-        Ok(self
-            .store
-            .latest_audit_entries(before.unwrap_or(i64::MAX), 50)
-            .await?)
+        match action.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(action) => Ok(self
+                .store
+                .audit_entries_of(action, 50)
+                .await?
+                .into_iter()
+                .filter(|e| before.is_none_or(|b| e.seq < b))
+                .collect()),
+            None => Ok(self
+                .store
+                .latest_audit_entries(before.unwrap_or(i64::MAX), 50)
+                .await?),
+        }
     }
 }

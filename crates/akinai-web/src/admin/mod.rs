@@ -350,12 +350,15 @@ struct AuditRow {
 #[template(path = "admin/audit.html")]
 struct AuditPage {
     rows: Vec<AuditRow>,
+    action: String,
     older: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]
 struct AuditQuery {
     before: Option<i64>,
+    #[serde(default)]
+    action: String,
 }
 
 /// The audit trail, newest first (owners and managers).
@@ -366,7 +369,11 @@ async fn audit_get(
     AdminExt(a): AdminExt,
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ViewAudit>()?;
-    let entries = state.shop.audit_page(&proof, q.before).await?;
+    let action = q.action.chars().take(64).collect::<String>();
+    let entries = state
+        .shop
+        .audit_page(&proof, q.before, Some(action.as_str()))
+        .await?;
     let older = (entries.len() == 50)
         .then(|| entries.last().map(|e| e.seq))
         .flatten();
@@ -387,7 +394,11 @@ async fn audit_get(
             detail: e.record.detail,
         })
         .collect();
-    let page = AuditPage { rows, older };
+    let page = AuditPage {
+        rows,
+        action,
+        older,
+    };
     ctx.page(StatusCode::OK, &page)
 }
 

@@ -304,6 +304,11 @@ async fn sws_11_only_owners_and_managers_read_the_audit_trail() {
     let log = manager.get("/admin/audit").await;
     assert_eq!(log.status, StatusCode::OK);
     assert!(log.body.contains("admin.login") && log.body.contains("admin.enrol"));
+    // Filtered by action: only enrolments.
+    let enrolments = manager.get("/admin/audit?action=admin.enrol").await;
+    assert_eq!(enrolments.status, StatusCode::OK);
+    assert_eq!(enrolments.body.matches("<td>admin.enrol</td>").count(), 2);
+    assert!(!enrolments.body.contains("<td>admin.login</td>"));
     // Nobody without a session sees it; logging out ends the session on the server.
     assert_eq!(
         app.admin_user(None).get("/admin/audit").await.status,
