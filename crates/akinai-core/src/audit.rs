@@ -27,6 +27,15 @@ pub struct AuditContext {
 }
 
 impl AuditContext {
+    /// A signed-in admin (or one enrolling) acting from `client`.
+    pub fn admin(id: i64, client: &crate::accounts::Client) -> AuditContext {
+        AuditContext {
+            actor: format!("admin:{id}"),
+            ip: Some(client.ip),
+            request_id: None,
+        }
+    }
+
     /// An operator at the command line, named by `--by`.
     pub fn cli(by: &str) -> AuditContext {
         AuditContext {

@@ -12,9 +12,8 @@ use akinai_domain::admin::{AdminRole, ManageAdmins};
 use akinai_domain::audit::ChainedEntry;
 use akinai_store::admin::Admin;
 
-use super::{owner_label, Authorized, SignedInAdmin, ENROL_LINK, TOKEN_ENROL};
+use super::{Authorized, SignedInAdmin, ENROL_LINK, TOKEN_ENROL};
 use crate::accounts::password::Verified;
-use crate::accounts::totp;
 use crate::accounts::Client;
 use crate::{tokens, CoreError, Shop};
 
@@ -50,16 +49,7 @@ impl Shop {
         if verdict == Verified::No {
             return Err(refused());
         }
-        let (enc, nonce) = s.admin.totp.clone().ok_or_else(refused)?;
-        let step = totp::open(
-            &self.config.secret_key,
-            &owner_label(s.admin.id),
-            &enc,
-            &nonce,
-        )
-        .and_then(|secret| totp::matching_step(&secret, &r.code, self.clock.now()))
-        .ok_or_else(refused)?;
-        if !self.store.advance_admin_totp(s.admin.id, step).await? {
+        if !self.admin_code_ok(&s.admin, &r.code).await? {
             return Err(refused());
         }
         Ok(())

@@ -76,11 +76,7 @@ impl SignedInAdmin {
 
     /// Who this admin is in the audit trail, from `client`.
     pub fn audit_context(&self, client: &Client) -> AuditContext {
-        AuditContext {
-            actor: format!("admin:{}", self.admin.id),
-            ip: Some(client.ip),
-            request_id: None,
-        }
+        AuditContext::admin(self.admin.id, client)
     }
 }
 
@@ -89,6 +85,20 @@ fn owner_label(admin: i64) -> String {
 }
 
 impl Shop {
+    /// Whether `code` is the admin's current authenticator code; its time step is used up, so
+    /// the same code never works twice.
+    pub(crate) async fn admin_code_ok(&self, admin: &Admin, code: &str) -> Result<bool, CoreError> {
+        let Some((enc, nonce)) = &admin.totp else {
+            return Ok(false);
+        };
+        match totp::open(&self.config.secret_key, &owner_label(admin.id), enc, nonce)
+            .and_then(|secret| totp::matching_step(&secret, code, self.clock.now()))
+        {
+            Some(step) => Ok(self.store.advance_admin_totp(admin.id, step).await?),
+            None => Ok(false),
+        }
+    }
+
     /// Creates an admin (command line) and returns the secret of its enrolment link.
     pub async fn create_admin(
         &self,
@@ -178,11 +188,7 @@ impl Shop {
             .set_admin_credentials(id, &password_hash, &enc, &nonce, now)
             .await?;
         self.store.advance_admin_totp(id, step).await?;
-        let who = AuditContext {
-            actor: format!("admin:{id}"),
-            ip: Some(client.ip),
-            request_id: None,
-        };
+        let who = AuditContext::admin(id, client);
         self.audit(&who, "admin.enrol", &format!("admin:{id}"), json!({}))
             .await?;
         Ok(())
@@ -206,22 +212,8 @@ impl Shop {
         let Some(admin) = admin else {
             return Err(CoreError::LoginFailed);
         };
-        let who = AuditContext {
-            actor: format!("admin:{}", admin.id),
-            ip: Some(client.ip),
-            request_id: None,
-        };
-        let code_ok = match (&admin.totp, verdict != Verified::No) {
-            (Some((enc, nonce)), true) => {
-                match totp::open(&self.config.secret_key, &owner_label(admin.id), enc, nonce)
-                    .and_then(|secret| totp::matching_step(&secret, code, now))
-                {
-                    Some(step) => self.store.advance_admin_totp(admin.id, step).await?,
-                    None => false,
-                }
-            }
-            _ => false,
-        };
+        let who = AuditContext::admin(admin.id, client);
+        let code_ok = verdict != Verified::No && self.admin_code_ok(&admin, code).await?;
         if admin.locked_at.is_some() || !code_ok {
             let count = self
                 .store
