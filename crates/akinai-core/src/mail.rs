@@ -13,7 +13,9 @@ use lettre::message::header::ContentType;
 use lettre::message::{Body, Mailbox, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use akinai_domain::order::PaymentMethod;
+use chrono::{DateTime, Utc};
+
+use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::settings::ShopSettings;
 use akinai_domain::tax::TaxCategory;
 use akinai_store::Order;
@@ -120,6 +122,78 @@ pub fn order_confirmation(
     settings: &ShopSettings,
     config: &ShopConfig,
 ) -> Result<Message, MailError> {
+    let subject = Tr::new(Lang::Ja).fmt(
+        "mail.subject",
+        &[("shop", &settings.shop_name), ("number", &order.number())],
+    );
+    // lettre picks the transfer encoding (base64 for Japanese text, whose lines exceed what
+    // 8bit allows) and normalises line endings.
+    let body = confirmation_body(order, status_url, settings, Lang::Ja);
+    order_message(
+        order,
+        "confirmation",
+        order.placed_at,
+        &subject,
+        body,
+        settings,
+        config,
+    )
+}
+
+/// The customer's mail about a step of their order (入金確認, 発送, 配達完了, キャンセル, 返金),
+/// sent when the shop takes it; the shipping mail names carrier and tracking number.
+pub fn order_step_mail(
+    order: &Order,
+    status: OrderStatus,
+    status_url: &str,
+    settings: &ShopSettings,
+    config: &ShopConfig,
+    at: DateTime<Utc>,
+) -> Result<Message, MailError> {
+    let tr = Tr::new(Lang::Ja);
+    let (carrier, tracking) = order.shipment.as_ref().map_or(("", ""), |s| {
+        (s.carrier.name_ja(), s.tracking_number.as_str())
+    });
+    let amount = order.totals.grand_total.display();
+    let number = order.number();
+    let vars = [
+        ("shop", settings.shop_name.as_str()),
+        ("number", number.as_str()),
+        ("amount", amount.as_str()),
+        ("carrier", carrier),
+        ("tracking", tracking),
+        ("name", order.details.name.as_str()),
+    ];
+    let key = |part: &str| format!("ordermail.{}_{part}", status.as_str());
+    let body = [
+        tr.fmt("mail.greeting", &vars),
+        String::new(),
+        tr.fmt(&key("body"), &vars),
+        String::new(),
+        tr.get("mail.status").to_string(),
+        format!("  {status_url}"),
+        format!("  {}", tr.get("order.private_link")),
+        String::new(),
+        "--".to_string(),
+        settings.shop_name.clone(),
+        format!("TEL {}  {}", settings.legal.phone, settings.legal.email),
+    ]
+    .join("\n");
+    let subject = tr.fmt(&key("subject"), &vars);
+    order_message(order, status.as_str(), at, &subject, body, settings, config)
+}
+
+/// A plain-text mail from the shop to the order's customer; `kind` makes the Message-ID, so a
+/// retried job sends the same message.
+fn order_message(
+    order: &Order,
+    kind: &str,
+    date: DateTime<Utc>,
+    subject: &str,
+    body: String,
+    settings: &ShopSettings,
+    config: &ShopConfig,
+) -> Result<Message, MailError> {
     let build = |e: &dyn std::fmt::Display| MailError::Build(e.to_string());
     let from: Mailbox = config.mail_from.parse().map_err(|e| build(&e))?;
     let from = Mailbox::new(Some(display_name(&settings.shop_name)), from.email);
@@ -135,26 +209,20 @@ pub fn order_confirmation(
         )),
         to_addr,
     );
-    // lettre picks the transfer encoding (base64 for Japanese text, whose lines exceed what
-    // 8bit allows) and normalises line endings.
-    let body = Body::new(confirmation_body(order, status_url, settings, Lang::Ja));
     Message::builder()
         .from(from)
         .to(to)
-        .subject(display_name(&Tr::new(Lang::Ja).fmt(
-            "mail.subject",
-            &[("shop", &settings.shop_name), ("number", &order.number())],
-        )))
+        .subject(display_name(subject))
         .message_id(Some(format!(
-            "<order-{}.confirmation@{}>",
+            "<order-{}.{kind}@{}>",
             order.id.0,
             mail_domain(config)
         )))
-        .date(order.placed_at.into())
+        .date(date.into())
         .singlepart(
             SinglePart::builder()
                 .header(ContentType::TEXT_PLAIN)
-                .body(body),
+                .body(Body::new(body)),
         )
         .map_err(|e| build(&e))
 }

@@ -12,9 +12,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use akinai_domain::ids::OrderId;
-use akinai_store::{Job, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION};
+use akinai_domain::order::OrderStatus;
+use akinai_store::{
+    Job, Order, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION, JOB_ORDER_MAIL,
+};
 
-use crate::mail::order_confirmation;
+use crate::mail::{order_confirmation, order_step_mail};
 use crate::tokens;
 use crate::{CoreError, Shop};
 
@@ -51,6 +54,7 @@ impl Shop {
         };
         let outcome = match job.kind.as_str() {
             JOB_ORDER_CONFIRMATION => self.send_confirmation(&job).await,
+            JOB_ORDER_MAIL => self.send_order_mail(&job).await,
             JOB_ALERT_MAIL => self.send_alert(&job).await,
             JOB_ACCOUNT_MAIL => self.send_account_mail(&job).await,
             other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
@@ -108,7 +112,11 @@ impl Shop {
         }
     }
 
-    async fn send_confirmation(&self, job: &Job) -> Result<(), JobFailure> {
+    /// The job's order, the shop settings and the order's status page link.
+    async fn order_for_mail(
+        &self,
+        job: &Job,
+    ) -> Result<(Order, akinai_domain::settings::ShopSettings, String), JobFailure> {
         let order_id = job.payload["order_id"]
             .as_i64()
             .map(OrderId)
@@ -124,18 +132,45 @@ impl Shop {
             .await
             .map_err(|e| JobFailure::Transient(e.to_string()))?;
         let status = tokens::status_token_for_cart(&self.config.secret_key, order.cart_id);
-        let message = order_confirmation(
-            &order,
-            &self.status_url(&status.secret),
-            &settings,
-            &self.config,
-        )
-        .map_err(|e| JobFailure::Permanent(e.to_string()))?;
+        let url = self.status_url(&status.secret);
+        Ok((order, settings, url))
+    }
+
+    async fn deliver(&self, message: lettre::Message) -> Result<(), JobFailure> {
         self.mailer
             .send(&message)
             .await
-            .map_err(|e| JobFailure::Transient(e.to_string()))?;
-        tracing::info!(order_id = order_id.0, "order confirmation delivered");
+            .map_err(|e| JobFailure::Transient(e.to_string()))
+    }
+
+    async fn send_confirmation(&self, job: &Job) -> Result<(), JobFailure> {
+        let (order, settings, url) = self.order_for_mail(job).await?;
+        let message = order_confirmation(&order, &url, &settings, &self.config)
+            .map_err(|e| JobFailure::Permanent(e.to_string()))?;
+        self.deliver(message).await?;
+        tracing::info!(order_id = order.id.0, "order confirmation delivered");
+        Ok(())
+    }
+
+    /// The customer's mail about a step the shop took (payload `order_id`, `status`).
+    async fn send_order_mail(&self, job: &Job) -> Result<(), JobFailure> {
+        let status = job.payload["status"]
+            .as_str()
+            .and_then(OrderStatus::parse)
+            .ok_or_else(|| JobFailure::Permanent("order mail without status".into()))?;
+        let at = job.payload["at"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map_or_else(|| self.clock.now(), |t| t.with_timezone(&chrono::Utc));
+        let (order, settings, url) = self.order_for_mail(job).await?;
+        let message = order_step_mail(&order, status, &url, &settings, &self.config, at)
+            .map_err(|e| JobFailure::Permanent(e.to_string()))?;
+        self.deliver(message).await?;
+        tracing::info!(
+            order_id = order.id.0,
+            status = status.as_str(),
+            "order mail delivered"
+        );
         Ok(())
     }
 }

@@ -105,6 +105,36 @@ impl Capability for ReviewOrders {
     }
 }
 
+/// See the order list and an order's detail (recipients masked without [`ViewPersonalData`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ViewOrders;
+impl Capability for ViewOrders {
+    const NAME: &'static str = "view_orders";
+    fn granted_to(_: AdminRole) -> bool {
+        true
+    }
+}
+
+/// Move an order forward: payment received, shipped, delivered; add order notes.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessOrders;
+impl Capability for ProcessOrders {
+    const NAME: &'static str = "process_orders";
+    fn granted_to(role: AdminRole) -> bool {
+        role != AdminRole::Viewer
+    }
+}
+
+/// Cancel or refund an order: money decisions, kept to owners and managers.
+#[derive(Debug, Clone, Copy)]
+pub struct CancelOrders;
+impl Capability for CancelOrders {
+    const NAME: &'static str = "cancel_orders";
+    fn granted_to(role: AdminRole) -> bool {
+        matches!(role, AdminRole::Owner | AdminRole::Manager)
+    }
+}
+
 /// A name as shown to roles without [`ViewPersonalData`]: the first character, then `＊＊`.
 pub fn mask_name(name: &str) -> String {
     let first: String = name.chars().take(1).collect();
@@ -120,7 +150,7 @@ mod tests {
         use AdminRole::*;
         /// Capability, its check, and whether owner, manager, staff, viewer have it.
         type Row = (&'static str, fn(AdminRole) -> bool, [bool; 4]);
-        let rows: [Row; 5] = [
+        let rows: [Row; 8] = [
             (
                 ViewDashboard::NAME,
                 ViewDashboard::granted_to,
@@ -144,6 +174,21 @@ mod tests {
             (
                 ViewPersonalData::NAME,
                 ViewPersonalData::granted_to,
+                [true, true, false, false],
+            ),
+            (
+                ViewOrders::NAME,
+                ViewOrders::granted_to,
+                [true, true, true, true],
+            ),
+            (
+                ProcessOrders::NAME,
+                ProcessOrders::granted_to,
+                [true, true, true, false],
+            ),
+            (
+                CancelOrders::NAME,
+                CancelOrders::granted_to,
                 [true, true, false, false],
             ),
         ];

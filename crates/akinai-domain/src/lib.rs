@@ -15,6 +15,7 @@ pub mod audit;
 pub mod catalog;
 pub mod challenge;
 pub mod checkout;
+pub mod fulfilment;
 pub mod ids;
 pub mod integrity;
 pub mod invoice;

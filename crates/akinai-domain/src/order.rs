@@ -69,6 +69,30 @@ pub struct InvalidTransition {
     pub event: OrderEvent,
 }
 
+impl OrderEvent {
+    pub const ALL: [OrderEvent; 5] = [
+        OrderEvent::Pay,
+        OrderEvent::Ship,
+        OrderEvent::Deliver,
+        OrderEvent::Cancel,
+        OrderEvent::Refund,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderEvent::Pay => "pay",
+            OrderEvent::Ship => "ship",
+            OrderEvent::Deliver => "deliver",
+            OrderEvent::Cancel => "cancel",
+            OrderEvent::Refund => "refund",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrderEvent> {
+        OrderEvent::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
 impl OrderStatus {
     pub const ALL: [OrderStatus; 6] = [
         OrderStatus::Placed,

@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod cart;
 mod catalog;
+mod fulfilment;
 mod integrity;
 mod jobs;
 mod member;

@@ -11,11 +11,14 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use akinai_domain::catalog::{Category, ProductSummary, Quantity, Sku, SkuForSale};
+use akinai_domain::fulfilment::{Carrier, Shipment, TrackingNumber};
 use akinai_domain::ids::{CartId, CategoryId, JobId, OrderId, ProductId, SkuId};
 use akinai_domain::ids::{CustomerId, SessionId};
+use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::pricing::{PricedLine, RateTotal};
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
+use akinai_store::fulfilment::{OrderHistoryEntry, OrderListRow};
 use akinai_store::{
     Cart, CheckoutHold, Customer, Job, SecurityEvent, Session, StoreError, StoreResult,
     ThemeManifest,
@@ -218,7 +221,6 @@ pub fn order(
     placed_at: DateTime<Utc>,
     confirmation_sent_at: Option<DateTime<Utc>>,
 ) -> StoreResult<akinai_store::Order> {
-    use akinai_domain::order::{OrderStatus, PaymentMethod};
     rates.sort_by_key(|r| r.tax_category);
     let status = r.text("status")?;
     let payment = r.text("payment_method")?;
@@ -241,6 +243,54 @@ pub fn order(
         placed_at,
         confirmation_sent_at,
         review_reason: r.opt_text("review_reason")?,
+        review_pending: r.int("review_pending")? != 0,
+        shipment: shipment(r)?,
+    })
+}
+
+/// The `carrier, tracking_number` columns as a shipment (both or neither).
+pub fn shipment(r: &impl Columns) -> StoreResult<Option<Shipment>> {
+    match (r.opt_text("carrier")?, r.opt_text("tracking_number")?) {
+        (Some(c), Some(t)) => Ok(Some(Shipment {
+            carrier: Carrier::parse(&c).ok_or_else(|| corrupt(format!("carrier {c}")))?,
+            tracking_number: TrackingNumber::parse(&t)
+                .ok_or_else(|| corrupt(format!("tracking number {t}")))?,
+        })),
+        _ => Ok(None),
+    }
+}
+
+fn status_of(s: &str) -> StoreResult<OrderStatus> {
+    OrderStatus::parse(s).ok_or_else(|| corrupt(format!("status {s}")))
+}
+
+/// `id, status, payment_method, details, grand_total, review_pending` of the admin order list.
+pub fn order_list_row(r: &impl Columns, placed_at: DateTime<Utc>) -> StoreResult<OrderListRow> {
+    let payment = r.text("payment_method")?;
+    Ok(OrderListRow {
+        id: OrderId(r.int("id")?),
+        status: status_of(&r.text("status")?)?,
+        payment_method: PaymentMethod::parse(&payment)
+            .ok_or_else(|| corrupt(format!("payment {payment}")))?,
+        details: serde_json::from_str(&r.text("details")?).map_err(corrupt)?,
+        grand_total: Yen(r.int("grand_total")?),
+        placed_at,
+        review_pending: r.int("review_pending")? != 0,
+    })
+}
+
+/// `actor, from_status, to_status, carrier, tracking_number, note` of an order history row.
+pub fn order_history_entry(r: &impl Columns, at: DateTime<Utc>) -> StoreResult<OrderHistoryEntry> {
+    let step = match (r.opt_text("from_status")?, r.opt_text("to_status")?) {
+        (Some(f), Some(t)) => Some((status_of(&f)?, status_of(&t)?)),
+        _ => None,
+    };
+    Ok(OrderHistoryEntry {
+        at,
+        actor: r.text("actor")?,
+        step,
+        shipment: shipment(r)?,
+        note: r.opt_text("note")?,
     })
 }
 

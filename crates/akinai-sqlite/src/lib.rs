@@ -12,6 +12,7 @@ mod admin;
 mod audit;
 mod cart;
 mod catalog;
+mod fulfilment;
 mod group_commit;
 mod integrity;
 mod jobs;

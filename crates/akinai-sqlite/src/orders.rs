@@ -101,7 +101,8 @@ impl OrderStore for SqliteStore {
 
 const ORDER_SELECT: &str =
     "SELECT id, cart_id, customer_id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
-     grand_total, placed_at, confirmation_sent_at, review_reason FROM orders";
+     grand_total, placed_at, confirmation_sent_at, review_reason, carrier, tracking_number, \
+     (review_reason IS NOT NULL AND reviewed_at IS NULL) AS review_pending FROM orders";
 
 async fn insert_lines(
     tx: &mut SqliteConnection,

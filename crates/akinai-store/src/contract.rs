@@ -11,6 +11,7 @@ mod admin;
 mod audit;
 mod catalog;
 mod events;
+mod fulfilment;
 mod member;
 mod orders;
 
@@ -50,6 +51,8 @@ macro_rules! cases {
 }
 
 cases!(
+    fulfilment::the_order_list_filters_and_pages_newest_first,
+    fulfilment::order_steps_are_guarded_and_commit_with_history_stock_and_mail,
     member::flagged_orders_wait_for_review_until_cleared,
     admin::admins_enrol_lock_after_failures_and_hold_sessions,
     audit::audit_entries_form_one_chain_even_when_appended_concurrently,

@@ -11,6 +11,7 @@ pub mod admin;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod error;
+pub mod fulfilment;
 mod model;
 
 use async_trait::async_trait;
@@ -32,7 +33,7 @@ pub use model::{
 pub use model::{
     Cart, CheckoutHold, Job, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order, OrderSummary,
     Page, PlacedOrder, SecurityEvent, ThemeManifest, TokenHash, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL,
-    JOB_ORDER_CONFIRMATION,
+    JOB_ORDER_CONFIRMATION, JOB_ORDER_MAIL,
 };
 
 /// Read and write the catalog.
@@ -431,6 +432,7 @@ pub trait Store:
     + MemberStore
     + AuditStore
     + admin::AdminStore
+    + fulfilment::FulfilmentStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -79,6 +79,10 @@ pub struct Order {
     pub placed_at: DateTime<Utc>,
     pub confirmation_sent_at: Option<DateTime<Utc>>,
     pub review_reason: Option<String>,
+    /// Flagged and not yet cleared by an admin.
+    pub review_pending: bool,
+    /// Carrier and tracking number once shipped.
+    pub shipment: Option<akinai_domain::fulfilment::Shipment>,
 }
 
 impl Order {
@@ -107,6 +111,10 @@ impl OrderSummary {
 
 /// The job kind that mails an order confirmation (受領連絡); payload `{"order_id": n}`.
 pub const JOB_ORDER_CONFIRMATION: &str = "order_confirmation";
+
+/// The job kind that mails the customer about a step of their order (paid, shipped, delivered,
+/// cancelled, refunded); payload `{"order_id": …, "status": …}`.
+pub const JOB_ORDER_MAIL: &str = "order_mail";
 
 /// The job kind that mails an alert to the shop's alert addresses; payload
 /// `{"kind": …, "summary": …, "detail": …}`.

@@ -15,6 +15,7 @@
 //! - Every login, failure, lock, enrolment and creation goes to the audit trail.
 //! - Owners manage admins in [`manage`]: invite, change role, reset a lost factor, review.
 
+mod fulfilment;
 mod manage;
 mod orders;
 mod overview;
@@ -43,6 +44,7 @@ pub const LIFETIME: Duration = Duration::hours(12);
 pub const ENROL_LINK: Duration = Duration::hours(24);
 const TOKEN_ENROL: &str = "enrol";
 
+pub use fulfilment::{OrderDetail, OrderPage, OrderRow, StepProblem, StepResult, ORDERS_PER_PAGE};
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};
 pub use orders::FlaggedOrder;
 pub use overview::SecurityOverview;

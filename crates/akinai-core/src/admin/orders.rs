@@ -7,6 +7,7 @@
 use serde_json::json;
 
 use akinai_domain::admin::{mask_name, Capability, ReviewOrders, ViewPersonalData};
+use akinai_domain::checkout::CheckoutDetails;
 use akinai_domain::ids::OrderId;
 use akinai_store::Order;
 
@@ -24,6 +25,29 @@ pub struct FlaggedOrder {
     pub destination: String,
 }
 
+/// The recipient's name and the delivery address as an admin may see them: in full with
+/// `ViewPersonalData`, else the name masked and only the prefecture (IPA-C-8).
+pub(super) fn recipient(d: &CheckoutDetails, unmasked: bool) -> (String, String) {
+    let a = &d.address;
+    if unmasked {
+        (
+            d.name.clone(),
+            format!(
+                "〒{} {}{}{} {}",
+                a.postal_code.as_str(),
+                a.prefecture.name_ja(),
+                a.city,
+                a.line1,
+                a.line2.as_deref().unwrap_or("")
+            )
+            .trim_end()
+            .to_string(),
+        )
+    } else {
+        (mask_name(&d.name), a.prefecture.name_ja().to_string())
+    }
+}
+
 impl Shop {
     /// Flagged orders not yet cleared, newest first (at most 100).
     pub async fn orders_awaiting_review(
@@ -37,25 +61,7 @@ impl Shop {
             let Some(order) = self.store.order(id).await? else {
                 continue;
             };
-            let a = &order.details.address;
-            let (recipient, destination) = if unmasked {
-                (
-                    order.details.name.clone(),
-                    format!(
-                        "〒{} {}{}{} {}",
-                        a.postal_code.as_str(),
-                        a.prefecture.name_ja(),
-                        a.city,
-                        a.line1,
-                        a.line2.as_deref().unwrap_or("")
-                    ),
-                )
-            } else {
-                (
-                    mask_name(&order.details.name),
-                    a.prefecture.name_ja().to_string(),
-                )
-            };
+            let (recipient, destination) = recipient(&order.details, unmasked);
             out.push(FlaggedOrder {
                 order,
                 recipient,

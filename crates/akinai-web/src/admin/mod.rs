@@ -36,6 +36,7 @@ use crate::AppState;
 pub const SESSION: &str = "asid";
 
 mod manage;
+mod order_desk;
 mod orders;
 
 /// The admin's public URL (enrolment links made from the admin pages).
@@ -76,6 +77,10 @@ pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
         .route("/admin/admins/role", post(manage::role_post))
         .route("/admin/admins/reset", post(manage::reset_post))
         .route("/admin/review", get(manage::review_get))
+        .route("/admin/orders", get(order_desk::list_get))
+        .route("/admin/orders/{id}", get(order_desk::detail_get))
+        .route("/admin/orders/{id}/step", post(order_desk::step_post))
+        .route("/admin/orders/{id}/note", post(order_desk::note_post))
         .route("/admin/orders/flagged", get(orders::flagged_get))
         .route("/admin/orders/flagged/clear", post(orders::clear_post))
         .layer(axum::middleware::from_fn_with_state(
@@ -109,6 +114,13 @@ pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
                 }
             },
         ))
+}
+
+/// A time as the admin pages show it: JST, to the minute.
+pub(super) fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&akinai_core::clock::jst())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// The signed-in admin of a page behind [`require_admin`].

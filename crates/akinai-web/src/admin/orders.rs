@@ -59,12 +59,7 @@ async fn page(
         .map(|f| Row {
             id: f.order.id.0,
             number: f.order.number(),
-            placed: f
-                .order
-                .placed_at
-                .with_timezone(&akinai_core::clock::jst())
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            placed: super::local_time(f.order.placed_at),
             total: f.order.totals.grand_total.display(),
             reason: reason_label(f.order.review_reason.as_deref().unwrap_or("")),
             recipient: f.recipient,

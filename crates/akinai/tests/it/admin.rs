@@ -18,7 +18,7 @@ fn now(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Creates an admin, enrols it through the pages, and returns its browser and TOTP secret.
-async fn enrolled(app: &TestApp, email: &str, role: AdminRole) -> (Shopper, String) {
+pub(crate) async fn enrolled(app: &TestApp, email: &str, role: AdminRole) -> (Shopper, String) {
     let link = app
         .shop
         .create_admin(email, "管理 太郎", role, &AuditContext::cli("test"))
@@ -47,7 +47,12 @@ async fn enrolled(app: &TestApp, email: &str, role: AdminRole) -> (Shopper, Stri
     (browser, secret)
 }
 
-async fn login(app: &TestApp, browser: &Shopper, email: &str, secret: &str) -> StatusCode {
+pub(crate) async fn login(
+    app: &TestApp,
+    browser: &Shopper,
+    email: &str,
+    secret: &str,
+) -> StatusCode {
     browser.get("/admin/login").await;
     let code = code_at(secret, now(app)).unwrap();
     let page = browser
@@ -511,21 +516,7 @@ async fn ccsg_v_1_owners_manage_admins_with_reauthentication_and_review_them() {
 #[tokio::test]
 async fn ccsg_f_3c_flagged_orders_wait_in_the_queue_until_cleared_with_a_note() {
     let app = TestApp::demo().await;
-    app.member("flag-admin@example.jp").await;
-    app.clock.advance(Duration::days(10));
-    let member = app.shopper();
-    member
-        .login("flag-admin@example.jp", crate::support::MEMBER_PASSWORD)
-        .await;
-    member.add(app.sku_named("本みりん").await, "1").await;
-    member
-        .submit_details(&[
-            ("line1", "道玄坂9-9-9"),
-            ("delivery_date", ""),
-            ("delivery_slot", ""),
-        ])
-        .await;
-    assert_eq!(member.place().await.status, StatusCode::SEE_OTHER);
+    app.flagged_member_order("flag-admin@example.jp").await;
 
     let (staff, ss) = enrolled(&app, "staff@example.jp", AdminRole::Staff).await;
     let (manager, ms) = enrolled(&app, "manager@example.jp", AdminRole::Manager).await;

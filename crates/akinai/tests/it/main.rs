@@ -6,6 +6,7 @@
 mod account_attacks;
 mod accounts;
 mod admin;
+mod admin_orders;
 mod bad_input;
 mod checkout;
 mod concurrency;

@@ -80,6 +80,24 @@ impl TestApp {
         placed.location().to_string()
     }
 
+    /// An established member (10 days old) orders to an address typed at checkout, so the order
+    /// is flagged for review (CCSG-F-3c).
+    pub async fn flagged_member_order(&self, email: &str) {
+        self.member(email).await;
+        self.clock.advance(chrono::Duration::days(10));
+        let member = self.shopper();
+        member.login(email, MEMBER_PASSWORD).await;
+        member.add(self.sku_named("本みりん").await, "1").await;
+        member
+            .submit_details(&[
+                ("line1", "道玄坂9-9-9"),
+                ("delivery_date", ""),
+                ("delivery_slot", ""),
+            ])
+            .await;
+        assert_eq!(member.place().await.status, StatusCode::SEE_OTHER);
+    }
+
     /// A shop with no products.
     pub async fn empty() -> TestApp {
         TestApp::with_mailer(|dir| Arc::new(FileMailer::new(dir))).await

@@ -1,0 +1,267 @@
+//! The shop's order desk (admin issue, item 6): the order list with filters and keyset pages,
+//! an order's detail and history, the status steps (入金確認, 発送 with carrier and tracking
+//! number, 配達完了, キャンセル, 返金) and internal notes.
+//!
+//! Every step goes through the domain's rules ([`OrderState::step`]: the state machine, and no
+//! shipping while a review flag is uncleared, CCSG-F-4), is recorded by the store only if the
+//! order is still where the admin saw it, mails the customer through the job outbox in the same
+//! transaction, and lands in the audit trail with before and after (IPA-C-12). Viewing an order's
+//! unmasked recipient is itself audited as a view of personal data (IPA-C-8).
+
+use serde_json::json;
+
+use akinai_domain::admin::{CancelOrders, Capability, ProcessOrders, ViewOrders, ViewPersonalData};
+use akinai_domain::fulfilment::{order_note, OrderState, Shipment, StepRefused};
+use akinai_domain::ids::OrderId;
+use akinai_domain::order::{OrderEvent, OrderStatus};
+use akinai_store::fulfilment::{
+    OrderCursor, OrderFilter, OrderHistoryEntry, OrderListRow, OrderStep,
+};
+use akinai_store::{NewJob, Order, JOB_ORDER_MAIL};
+
+use super::orders::recipient;
+use super::{Authorized, SignedInAdmin};
+use crate::accounts::Client;
+use crate::{CoreError, Shop};
+
+/// Rows per page of the order list.
+pub const ORDERS_PER_PAGE: u32 = 50;
+
+/// A row of the order list as the admin may see it.
+#[derive(Debug, Clone)]
+pub struct OrderRow {
+    pub row: OrderListRow,
+    /// Masked unless the admin may see personal data.
+    pub recipient: String,
+    pub destination: String,
+}
+
+/// One page of the order list.
+#[derive(Debug, Clone)]
+pub struct OrderPage {
+    pub rows: Vec<OrderRow>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<OrderCursor>,
+}
+
+/// An order with its history, as the admin may see it.
+#[derive(Debug, Clone)]
+pub struct OrderDetail {
+    pub order: Order,
+    pub recipient: String,
+    pub destination: String,
+    /// The phone number and e-mail address, or `None` when masked.
+    pub contact: Option<(String, String)>,
+    pub history: Vec<OrderHistoryEntry>,
+    /// The steps the state machine allows now.
+    pub next_events: Vec<OrderEvent>,
+}
+
+/// Why a step was not taken, for the admin's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepProblem {
+    /// The state machine does not allow it from the current status.
+    NotAllowed,
+    /// Flagged for review; clear the flag first.
+    AwaitingReview,
+    /// Shipping needs a carrier and a valid tracking number.
+    ShipmentMissing,
+    /// Someone else moved the order meanwhile; the page shows its new state.
+    Stale,
+}
+
+impl From<StepRefused> for StepProblem {
+    fn from(e: StepRefused) -> StepProblem {
+        match e {
+            StepRefused::Invalid(_) => StepProblem::NotAllowed,
+            StepRefused::AwaitingReview => StepProblem::AwaitingReview,
+            StepRefused::ShipmentMissing => StepProblem::ShipmentMissing,
+        }
+    }
+}
+
+/// The outcome of a step request.
+pub type StepResult = Result<OrderStatus, StepProblem>;
+
+impl Shop {
+    /// A page of the order list, newest first.
+    pub async fn admin_orders(
+        &self,
+        _proof: &Authorized<ViewOrders>,
+        s: &SignedInAdmin,
+        filter: &OrderFilter,
+        after: Option<&OrderCursor>,
+    ) -> Result<OrderPage, CoreError> {
+        let unmasked = ViewPersonalData::granted_to(s.admin.role);
+        let mut rows = self
+            .store
+            .list_orders(filter, after, ORDERS_PER_PAGE + 1)
+            .await?;
+        let more = rows.len() > ORDERS_PER_PAGE as usize;
+        rows.truncate(ORDERS_PER_PAGE as usize);
+        let next = if more {
+            rows.last().map(OrderListRow::cursor)
+        } else {
+            None
+        };
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                let (recipient, destination) = recipient(&row.details, unmasked);
+                OrderRow {
+                    row,
+                    recipient,
+                    destination,
+                }
+            })
+            .collect();
+        Ok(OrderPage { rows, next })
+    }
+
+    /// One order with its history; an unmasked view is audited as a view of personal data.
+    pub async fn admin_order(
+        &self,
+        _proof: &Authorized<ViewOrders>,
+        s: &SignedInAdmin,
+        id: OrderId,
+        client: &Client,
+    ) -> Result<OrderDetail, CoreError> {
+        let order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
+        let history = self.store.order_history(id).await?;
+        let unmasked = ViewPersonalData::granted_to(s.admin.role);
+        let (recipient, destination) = recipient(&order.details, unmasked);
+        let contact = unmasked.then(|| {
+            (
+                order.details.phone.as_str().to_string(),
+                order.details.email.as_str().to_string(),
+            )
+        });
+        if unmasked {
+            self.audit(
+                &s.audit_context(client),
+                "personal_data.viewed",
+                &format!("order:{}", id.0),
+                json!({ "fields": ["name", "address", "phone", "email"] }),
+            )
+            .await?;
+        }
+        let next_events = state_of(&order).next_events();
+        Ok(OrderDetail {
+            order,
+            recipient,
+            destination,
+            contact,
+            history,
+            next_events,
+        })
+    }
+
+    /// Takes a step with an order. Paying, shipping and delivering need `ProcessOrders`;
+    /// cancelling and refunding need `CancelOrders`. `Ok(Err(_))` says why the step was refused.
+    pub async fn step_order(
+        &self,
+        s: &SignedInAdmin,
+        id: OrderId,
+        event: OrderEvent,
+        shipment: Option<Shipment>,
+        note: &str,
+        client: &Client,
+    ) -> Result<StepResult, CoreError> {
+        match event {
+            OrderEvent::Cancel | OrderEvent::Refund => {
+                s.authorize::<CancelOrders>()?;
+            }
+            OrderEvent::Pay | OrderEvent::Ship | OrderEvent::Deliver => {
+                s.authorize::<ProcessOrders>()?;
+            }
+        }
+        let order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
+        let to = match state_of(&order).step(event, shipment.as_ref()) {
+            Ok(to) => to,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let now = self.clock.now();
+        let note = order_note(note);
+        let step = OrderStep {
+            order: id,
+            from: order.status,
+            to,
+            at: now,
+            actor: format!("admin:{}", s.admin.id),
+            shipment: shipment.clone().filter(|_| event == OrderEvent::Ship),
+            note: note.clone(),
+            require_review_cleared: event == OrderEvent::Ship,
+            release_stock: to.releases_stock(),
+            mail: Some(NewJob {
+                kind: JOB_ORDER_MAIL.into(),
+                payload: json!({
+                    "order_id": id.0,
+                    "status": to.as_str(),
+                    "at": now.to_rfc3339(),
+                }),
+                run_at: now,
+                dedup_key: Some(format!("order-mail-{}-{}", id.0, to.as_str())),
+            }),
+        };
+        if !self.store.step_order(&step).await? {
+            return Ok(Err(StepProblem::Stale));
+        }
+        self.jobs_ready.notify_one();
+        let mut detail = json!({
+            "before": { "status": order.status.as_str() },
+            "after": { "status": to.as_str() },
+        });
+        if let Some(sh) = &step.shipment {
+            detail["after"]["carrier"] = json!(sh.carrier.as_str());
+            detail["after"]["tracking_number"] = json!(sh.tracking_number.as_str());
+        }
+        if let Some(n) = &note {
+            detail["note"] = json!(n);
+        }
+        self.audit(
+            &s.audit_context(client),
+            &format!("order.{}", event.as_str()),
+            &format!("order:{}", id.0),
+            detail,
+        )
+        .await?;
+        Ok(Ok(to))
+    }
+
+    /// Adds an internal note to an order (never shown to the customer).
+    pub async fn add_order_note(
+        &self,
+        _proof: &Authorized<ProcessOrders>,
+        s: &SignedInAdmin,
+        id: OrderId,
+        note: &str,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        let note =
+            order_note(note).ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
+        let actor = format!("admin:{}", s.admin.id);
+        if !self
+            .store
+            .add_order_note(id, self.clock.now(), &actor, &note)
+            .await?
+        {
+            return Err(CoreError::NotFound);
+        }
+        self.audit(
+            &s.audit_context(client),
+            "order.note_added",
+            &format!("order:{}", id.0),
+            json!({ "note": note }),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn state_of(order: &Order) -> OrderState {
+    OrderState {
+        status: order.status,
+        payment: order.payment_method,
+        review_pending: order.review_pending,
+    }
+}

@@ -1,0 +1,269 @@
+//! Running an order through the shop (admin issue, item 6): which step the shop may take next,
+//! the carrier and tracking number a shipment needs, and order notes, decided without IO.
+//!
+//! The state machine itself is [`crate::order`]; this module adds the shop's own rules on top:
+//! an order flagged for review (address changed just before ordering, later the payment fraud
+//! rules; CCSG-F-3c, CCSG-F-4) cannot ship until someone cleared the flag, and a shipment is
+//! recorded with its carrier and tracking number so the customer's mail can name them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::order::{InvalidTransition, OrderEvent, OrderStatus, PaymentMethod};
+
+/// The delivery companies a Japanese shop ships with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Carrier {
+    Yamato,
+    Sagawa,
+    JapanPost,
+    Seino,
+    Fukuyama,
+    Other,
+}
+
+impl Carrier {
+    pub const ALL: [Carrier; 6] = [
+        Carrier::Yamato,
+        Carrier::Sagawa,
+        Carrier::JapanPost,
+        Carrier::Seino,
+        Carrier::Fukuyama,
+        Carrier::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Carrier::Yamato => "yamato",
+            Carrier::Sagawa => "sagawa",
+            Carrier::JapanPost => "japan_post",
+            Carrier::Seino => "seino",
+            Carrier::Fukuyama => "fukuyama",
+            Carrier::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Carrier> {
+        Carrier::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The name customers know.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Carrier::Yamato => "ヤマト運輸",
+            Carrier::Sagawa => "佐川急便",
+            Carrier::JapanPost => "日本郵便",
+            Carrier::Seino => "西濃運輸",
+            Carrier::Fukuyama => "福山通運",
+            Carrier::Other => "その他",
+        }
+    }
+}
+
+/// A tracking number (問い合わせ番号): 8 to 20 ASCII letters and digits once hyphens and spaces
+/// (as printed on slips) are removed; letters upper-cased (international numbers such as
+/// `EJ123456789JP`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackingNumber(String);
+
+impl TrackingNumber {
+    pub fn parse(input: &str) -> Option<TrackingNumber> {
+        let mut out = String::new();
+        for c in input.trim().chars() {
+            // Full-width digits and letters as typed by a Japanese IME count as their ASCII forms.
+            let c = match c {
+                '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
+                    char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c)
+                }
+                other => other,
+            };
+            match c {
+                '-' | ' ' | 'ー' | '－' | '　' => {}
+                c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_uppercase()),
+                _ => return None,
+            }
+        }
+        (8..=20).contains(&out.len()).then_some(TrackingNumber(out))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How an order left the shop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    pub carrier: Carrier,
+    pub tracking_number: TrackingNumber,
+}
+
+/// Why the shop cannot take a step with an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StepRefused {
+    #[error(transparent)]
+    Invalid(#[from] InvalidTransition),
+    /// The order is flagged for review and nobody cleared it yet.
+    #[error("the order must be reviewed before it ships")]
+    AwaitingReview,
+    /// Shipping needs the carrier and the tracking number.
+    #[error("a shipment needs a carrier and a tracking number")]
+    ShipmentMissing,
+}
+
+/// What the shop knows about an order when it decides the next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderState {
+    pub status: OrderStatus,
+    pub payment: PaymentMethod,
+    /// Flagged and not yet cleared.
+    pub review_pending: bool,
+}
+
+impl OrderState {
+    /// The status after `event`, or why the shop may not take that step now.
+    pub fn step(
+        self,
+        event: OrderEvent,
+        shipment: Option<&Shipment>,
+    ) -> Result<OrderStatus, StepRefused> {
+        let next = self.status.apply(event, self.payment)?;
+        if event == OrderEvent::Ship {
+            if self.review_pending {
+                return Err(StepRefused::AwaitingReview);
+            }
+            if shipment.is_none() {
+                return Err(StepRefused::ShipmentMissing);
+            }
+        }
+        Ok(next)
+    }
+
+    /// The events the state machine allows now, in the order the admin shows them (the review
+    /// flag still refuses shipping; the page says why).
+    pub fn next_events(self) -> Vec<OrderEvent> {
+        OrderEvent::ALL
+            .into_iter()
+            .filter(|e| self.status.apply(*e, self.payment).is_ok())
+            .collect()
+    }
+}
+
+/// An internal note on an order (電話で住所確認済み, …): trimmed, 1 to 1,000 characters, no
+/// control characters other than line breaks. Never shown to the customer.
+pub fn order_note(input: &str) -> Option<String> {
+    let text: String = input
+        .chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect();
+    let text = text.trim().to_string();
+    (!text.is_empty() && text.chars().count() <= 1000).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipment() -> Shipment {
+        Shipment {
+            carrier: Carrier::Yamato,
+            tracking_number: TrackingNumber::parse("1234-5678-9012").unwrap(),
+        }
+    }
+
+    #[test]
+    fn tracking_numbers_as_printed_or_typed_are_normalised() {
+        assert_eq!(
+            TrackingNumber::parse("1234-5678-9012").unwrap().as_str(),
+            "123456789012"
+        );
+        assert_eq!(
+            TrackingNumber::parse("ej123456789jp").unwrap().as_str(),
+            "EJ123456789JP"
+        );
+        assert_eq!(
+            TrackingNumber::parse("１２３４ ５６７８ ９０１２")
+                .unwrap()
+                .as_str(),
+            "123456789012"
+        );
+        for bad in [
+            "",
+            "1234",
+            "123456789012345678901",
+            "1234<script>",
+            "1234\n5678",
+        ] {
+            assert_eq!(TrackingNumber::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ccsg_f_4_a_flagged_order_cannot_ship_until_cleared() {
+        let flagged = OrderState {
+            status: OrderStatus::Paid,
+            payment: PaymentMethod::BankTransfer,
+            review_pending: true,
+        };
+        assert_eq!(
+            flagged.step(OrderEvent::Ship, Some(&shipment())),
+            Err(StepRefused::AwaitingReview)
+        );
+        // Refunding a flagged order stays possible: the review is about where goods go.
+        assert_eq!(
+            flagged.step(OrderEvent::Refund, None),
+            Ok(OrderStatus::Refunded)
+        );
+        let cleared = OrderState {
+            review_pending: false,
+            ..flagged
+        };
+        assert_eq!(
+            cleared.step(OrderEvent::Ship, Some(&shipment())),
+            Ok(OrderStatus::Shipped)
+        );
+    }
+
+    #[test]
+    fn shipping_needs_a_shipment_and_the_state_machine_still_rules() {
+        let paid = OrderState {
+            status: OrderStatus::Paid,
+            payment: PaymentMethod::BankTransfer,
+            review_pending: false,
+        };
+        assert_eq!(
+            paid.step(OrderEvent::Ship, None),
+            Err(StepRefused::ShipmentMissing)
+        );
+        let placed = OrderState {
+            status: OrderStatus::Placed,
+            ..paid
+        };
+        assert!(matches!(
+            placed.step(OrderEvent::Ship, Some(&shipment())),
+            Err(StepRefused::Invalid(_))
+        ));
+        assert_eq!(
+            placed.next_events(),
+            vec![OrderEvent::Pay, OrderEvent::Cancel]
+        );
+        let cod = OrderState {
+            payment: PaymentMethod::CashOnDelivery,
+            ..placed
+        };
+        assert_eq!(
+            cod.next_events(),
+            vec![OrderEvent::Ship, OrderEvent::Cancel]
+        );
+    }
+
+    #[test]
+    fn notes_are_trimmed_and_bounded() {
+        assert_eq!(
+            order_note("  電話で確認済み\n折り返し不要 \u{7}").as_deref(),
+            Some("電話で確認済み\n折り返し不要")
+        );
+        assert_eq!(order_note("   "), None);
+        assert_eq!(order_note(&"あ".repeat(1001)), None);
+    }
+}

@@ -1,0 +1,171 @@
+//! The admin order list, status steps and order notes for PostgreSQL.
+//!
+//! The list orders by `(placed_at, id)` descending and continues with a row-value comparison, so
+//! each page is an index range scan (`orders_by_time`, or `orders_by_status` / `orders_by_email`
+//! when those filters are set) however deep it is. A step is one guarded `UPDATE` (still in the
+//! expected status; for shipping, no uncleared review flag) with its history row, stock release
+//! and mail job in the same transaction.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, QueryBuilder, Row};
+
+use akinai_domain::ids::OrderId;
+use akinai_store::fulfilment::{
+    FulfilmentStore, OrderCursor, OrderFilter, OrderHistoryEntry, OrderListRow, OrderStep,
+};
+use akinai_store::StoreResult;
+
+use crate::{map_err, PgStore};
+
+#[async_trait]
+impl FulfilmentStore for PgStore {
+    async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        after: Option<&OrderCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<OrderListRow>> {
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+            "SELECT id, status, payment_method, details, grand_total, placed_at, \
+             (CASE WHEN review_reason IS NOT NULL AND reviewed_at IS NULL THEN 1 ELSE 0 END)::INT8 AS review_pending \
+             FROM orders WHERE 1 = 1",
+        );
+        if let Some(s) = filter.status {
+            q.push(" AND status = ").push_bind(s.as_str());
+        }
+        if let Some(p) = filter.payment {
+            q.push(" AND payment_method = ").push_bind(p.as_str());
+        }
+        if filter.awaiting_review {
+            q.push(" AND review_reason IS NOT NULL AND reviewed_at IS NULL");
+        }
+        if let Some(t) = filter.placed_from {
+            q.push(" AND placed_at >= ").push_bind(t);
+        }
+        if let Some(t) = filter.placed_before {
+            q.push(" AND placed_at < ").push_bind(t);
+        }
+        if let Some(e) = &filter.email {
+            q.push(" AND email = ").push_bind(e.clone());
+        }
+        if let Some(c) = after {
+            q.push(" AND (placed_at, id) < (")
+                .push_bind(c.placed_at)
+                .push(", ")
+                .push_bind(c.id.0)
+                .push(")");
+        }
+        q.push(" ORDER BY placed_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| akinai_sql::order_list_row(r, r.try_get("placed_at").map_err(map_err)?))
+            .collect()
+    }
+
+    async fn step_order(&self, step: &OrderStep) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let (carrier, tracking) = match &step.shipment {
+            Some(s) => (Some(s.carrier.as_str()), Some(s.tracking_number.as_str())),
+            None => (None, None),
+        };
+        let moved = sqlx::query(
+            "UPDATE orders SET status = $1, carrier = COALESCE($2, carrier), \
+             tracking_number = COALESCE($3, tracking_number) \
+             WHERE id = $4 AND status = $5 \
+             AND (NOT $6 OR review_reason IS NULL OR reviewed_at IS NOT NULL)",
+        )
+        .bind(step.to.as_str())
+        .bind(carrier)
+        .bind(tracking)
+        .bind(step.order.0)
+        .bind(step.from.as_str())
+        .bind(step.require_review_cleared)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if moved.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO order_history (order_id, at, actor, from_status, to_status, carrier, \
+             tracking_number, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(step.order.0)
+        .bind(step.at)
+        .bind(&step.actor)
+        .bind(step.from.as_str())
+        .bind(step.to.as_str())
+        .bind(carrier)
+        .bind(tracking)
+        .bind(step.note.as_deref())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if step.release_stock {
+            sqlx::query(
+                "UPDATE skus SET stock = stock + l.quantity \
+                 FROM (SELECT sku_id, SUM(quantity) AS quantity FROM order_lines \
+                       WHERE order_id = $1 GROUP BY sku_id) AS l \
+                 WHERE skus.id = l.sku_id",
+            )
+            .bind(step.order.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        if let Some(job) = &step.mail {
+            sqlx::query(
+                "INSERT INTO jobs (kind, payload, order_id, run_at, created_at, dedup_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            )
+            .bind(&job.kind)
+            .bind(job.payload.to_string())
+            .bind(step.order.0)
+            .bind(job.run_at)
+            .bind(step.at)
+            .bind(&job.dedup_key)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn add_order_note(
+        &self,
+        order: OrderId,
+        at: DateTime<Utc>,
+        actor: &str,
+        note: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO order_history (order_id, at, actor, note) \
+             SELECT id, $1, $2, $3 FROM orders WHERE id = $4",
+        )
+        .bind(at)
+        .bind(actor)
+        .bind(note)
+        .bind(order.0)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn order_history(&self, order: OrderId) -> StoreResult<Vec<OrderHistoryEntry>> {
+        let rows = sqlx::query(
+            "SELECT at, actor, from_status, to_status, carrier, tracking_number, note \
+             FROM order_history WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(order.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| akinai_sql::order_history_entry(r, r.try_get("at").map_err(map_err)?))
+            .collect()
+    }
+}

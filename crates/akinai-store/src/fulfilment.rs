@@ -1,0 +1,112 @@
+//! Storage of the shop's work on orders (admin issue, item 6): the admin order list with filters
+//! and keyset pages that stay fast at a million orders, status steps that commit together with
+//! their history row, their stock release and the customer's mail job, and order notes.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use akinai_domain::checkout::CheckoutDetails;
+use akinai_domain::fulfilment::Shipment;
+use akinai_domain::ids::OrderId;
+use akinai_domain::order::{OrderStatus, PaymentMethod};
+use akinai_domain::Yen;
+
+use crate::{NewJob, StoreResult};
+
+/// Which orders the list shows; every field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub payment: Option<PaymentMethod>,
+    /// Only orders flagged for review and not yet cleared.
+    pub awaiting_review: bool,
+    /// Placed at or after.
+    pub placed_from: Option<DateTime<Utc>>,
+    /// Placed before.
+    pub placed_before: Option<DateTime<Utc>>,
+    /// The customer's e-mail address, exactly.
+    pub email: Option<String>,
+}
+
+/// Where the next page of the list starts: after this order (newest first by time, then id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderCursor {
+    pub placed_at: DateTime<Utc>,
+    pub id: OrderId,
+}
+
+/// One row of the admin order list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderListRow {
+    pub id: OrderId,
+    pub status: OrderStatus,
+    pub payment_method: PaymentMethod,
+    pub details: CheckoutDetails,
+    pub grand_total: Yen,
+    pub placed_at: DateTime<Utc>,
+    pub review_pending: bool,
+}
+
+impl OrderListRow {
+    pub fn cursor(&self) -> OrderCursor {
+        OrderCursor {
+            placed_at: self.placed_at,
+            id: self.id,
+        }
+    }
+}
+
+/// A status step to record. It applies only while the order is still `from` (and, when
+/// `require_review_cleared`, has no uncleared review flag), so two admins clicking at once
+/// record one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderStep {
+    pub order: OrderId,
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+    pub at: DateTime<Utc>,
+    /// `admin:{id}`.
+    pub actor: String,
+    pub shipment: Option<Shipment>,
+    pub note: Option<String>,
+    pub require_review_cleared: bool,
+    /// Put the order's quantities back on sale (cancellation).
+    pub release_stock: bool,
+    /// The customer's mail, enqueued in the same transaction.
+    pub mail: Option<NewJob>,
+}
+
+/// One entry of an order's history: a status step or a note.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderHistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// `None` for a note.
+    pub step: Option<(OrderStatus, OrderStatus)>,
+    pub shipment: Option<Shipment>,
+    pub note: Option<String>,
+}
+
+#[async_trait]
+pub trait FulfilmentStore: Send + Sync {
+    /// Orders matching `filter`, newest first, after `after`, at most `limit`.
+    async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        after: Option<&OrderCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<OrderListRow>>;
+    /// Records the step with its history row, stock release and mail in one transaction; false
+    /// when the order is no longer in `step.from` or still awaits review (nothing written).
+    async fn step_order(&self, step: &OrderStep) -> StoreResult<bool>;
+    /// Adds a note to the order's history; false when there is no such order.
+    async fn add_order_note(
+        &self,
+        order: OrderId,
+        at: DateTime<Utc>,
+        actor: &str,
+        note: &str,
+    ) -> StoreResult<bool>;
+    /// The order's history, oldest first.
+    async fn order_history(&self, order: OrderId) -> StoreResult<Vec<OrderHistoryEntry>>;
+}
