@@ -9,10 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use akinai_core::Shop;
-use akinai_domain::address::{Address, Email, Kana, Phone, PostalCode, Prefecture};
 use akinai_domain::catalog::{NewProduct, NewSku, Quantity};
-use akinai_domain::checkout::CheckoutDetails;
-use akinai_domain::order::PaymentMethod;
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
@@ -122,27 +119,6 @@ pub fn nginx_static(dir: &Path, page: &str, connections: u32, seconds: u32) -> a
     })
 }
 
-fn details() -> anyhow::Result<CheckoutDetails> {
-    let e = |e: akinai_domain::address::FieldError| anyhow::anyhow!("{e}");
-    Ok(CheckoutDetails {
-        name: "山田 花子".into(),
-        name_kana: Kana::parse("ヤマダ ハナコ").map_err(e)?,
-        email: Email::parse("hanako@example.jp").map_err(e)?,
-        phone: Phone::parse("090-1234-5678").map_err(e)?,
-        address: Address {
-            postal_code: PostalCode::parse("150-0001").map_err(e)?,
-            prefecture: Prefecture::Tokyo,
-            city: "渋谷区".into(),
-            line1: "神宮前1-2-3".into(),
-            line2: None,
-        },
-        shipping_method: "standard".into(),
-        delivery_date: None,
-        delivery_slot: None,
-        payment_method: PaymentMethod::BankTransfer,
-    })
-}
-
 /// Places `orders` orders over HTTP with `concurrency` clients. 100 SKUs share stock for 80% of
 /// the orders, so the last buyers of each SKU are refused: the run checks none was oversold.
 pub async fn orders(
@@ -188,7 +164,7 @@ pub async fn orders(
         .into_iter()
         .map(|s| s.id)
         .collect();
-    let details = details()?;
+    let details = akinai_bench::shopper_details()?;
     let one = Quantity::new(1)?;
     let mut carts = Vec::with_capacity(orders);
     for i in 0..orders {

@@ -13,6 +13,8 @@ mod jobs;
 mod member;
 mod orders;
 mod security;
+#[cfg(feature = "synthetic")]
+mod synthetic;
 
 use std::time::Duration;
 

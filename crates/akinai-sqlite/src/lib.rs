@@ -19,6 +19,8 @@ mod jobs;
 mod member;
 mod orders;
 mod security;
+#[cfg(feature = "synthetic")]
+mod synthetic;
 
 use std::path::Path;
 use std::str::FromStr;
