@@ -49,6 +49,8 @@ pub enum CoreError {
     LinkInvalid,
     #[error("the upload contains malware")]
     UploadRejected,
+    #[error("not a product image: {0}")]
+    ImageRejected(#[from] crate::images::ImageRejected),
     #[error("the upload could not be scanned for malware")]
     ScannerUnavailable,
     #[error("these files cannot be theme files: {}", .0.join("; "))]

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod demo;
 mod error;
 pub mod i18n;
+pub mod images;
 pub mod integrity;
 pub mod mail;
 pub mod security;

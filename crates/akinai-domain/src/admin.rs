@@ -135,6 +135,16 @@ impl Capability for CancelOrders {
     }
 }
 
+/// Edit products, prices, stock and images.
+#[derive(Debug, Clone, Copy)]
+pub struct ManageCatalog;
+impl Capability for ManageCatalog {
+    const NAME: &'static str = "manage_catalog";
+    fn granted_to(role: AdminRole) -> bool {
+        role != AdminRole::Viewer
+    }
+}
+
 /// A name as shown to roles without [`ViewPersonalData`]: the first character, then `＊＊`.
 pub fn mask_name(name: &str) -> String {
     let first: String = name.chars().take(1).collect();
@@ -150,7 +160,7 @@ mod tests {
         use AdminRole::*;
         /// Capability, its check, and whether owner, manager, staff, viewer have it.
         type Row = (&'static str, fn(AdminRole) -> bool, [bool; 4]);
-        let rows: [Row; 8] = [
+        let rows: [Row; 9] = [
             (
                 ViewDashboard::NAME,
                 ViewDashboard::granted_to,
@@ -184,6 +194,11 @@ mod tests {
             (
                 ProcessOrders::NAME,
                 ProcessOrders::granted_to,
+                [true, true, true, false],
+            ),
+            (
+                ManageCatalog::NAME,
+                ManageCatalog::granted_to,
                 [true, true, true, false],
             ),
             (

@@ -87,6 +87,8 @@ pub struct ProductSummary {
     pub in_stock: bool,
     /// A hue for the image placeholder, derived from the product.
     pub image_hue: u16,
+    /// The name of its first uploaded image, if any.
+    pub image: Option<String>,
 }
 
 /// One purchasable variant.
@@ -111,6 +113,8 @@ pub struct Product {
     pub description: SafeHtml,
     pub tax_category: TaxCategory,
     pub image_hue: u16,
+    /// The name of its first uploaded image (served at `/media/{name}`), if any.
+    pub image: Option<String>,
     pub skus: Vec<Sku>,
 }
 

@@ -17,6 +17,7 @@ use crate::{corrupt, map_err, PgStore};
 
 /// Columns of a product summary; the query must join `skus s` and group by `p.id`.
 const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.tax_category, p.image_hue, \
+     (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image, \
      MIN(s.price) AS price_min, MAX(s.price) AS price_max, MAX(s.stock) AS stock_max \
      FROM products p JOIN skus s ON s.product_id = p.id WHERE p.published";
 
@@ -84,7 +85,8 @@ impl CatalogStore for PgStore {
 
     async fn product(&self, id: ProductId) -> StoreResult<Option<Product>> {
         let Some(row) = sqlx::query(
-            "SELECT id, category_id, name, description_html, tax_category, image_hue FROM products WHERE id = $1 AND published",
+            "SELECT p.id, p.category_id, p.name, p.description_html, p.tax_category, p.image_hue, \
+             (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image FROM products p WHERE p.id = $1 AND p.published",
         )
         .bind(id.0)
         .fetch_optional(&self.pool)
@@ -93,14 +95,7 @@ impl CatalogStore for PgStore {
         else {
             return Ok(None);
         };
-        let skus = sqlx::query("SELECT id, code, option_label, price, stock FROM skus WHERE product_id = $1 ORDER BY position, id")
-            .bind(id.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(|s| akinai_sql::sku(s, id))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let skus = self.skus_of(id).await?;
         Ok(Some(akinai_sql::product(&row, id, skus)?))
     }
 
@@ -114,7 +109,7 @@ impl CatalogStore for PgStore {
         let patterns: Vec<String> = terms.iter().map(|t| like_pattern(t)).collect();
         // Rank and page over products first, then price only the page's products.
         let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
-            "SELECT p.id, p.name, p.tax_category, p.image_hue, MIN(s.price) AS price_min, \
+            "SELECT p.id, p.name, p.tax_category, p.image_hue, (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image, MIN(s.price) AS price_min, \
              MAX(s.price) AS price_max, MAX(s.stock) AS stock_max FROM (\
              SELECT id, name, tax_category, image_hue, length(search_name) AS name_len, (0",
         );
@@ -236,5 +231,24 @@ impl SettingsStore for PgStore {
         .await
         .map_err(map_err)?;
         Ok(())
+    }
+}
+
+impl PgStore {
+    /// A product's SKUs in their order.
+    pub(crate) async fn skus_of(
+        &self,
+        id: ProductId,
+    ) -> StoreResult<Vec<akinai_domain::catalog::Sku>> {
+        sqlx::query(
+            "SELECT id, code, option_label, price, stock FROM skus WHERE product_id = $1 ORDER BY position, id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|s| akinai_sql::sku(s, id))
+        .collect()
     }
 }

@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod cart;
 mod catalog;
+mod catalog_admin;
 mod fulfilment;
 mod integrity;
 mod jobs;

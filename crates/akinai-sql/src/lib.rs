@@ -111,6 +111,7 @@ pub fn summary(r: &impl Columns) -> StoreResult<ProductSummary> {
         tax_category: tax(&r.text("tax_category")?)?,
         in_stock: r.int("stock_max")? > 0,
         image_hue: hue(r.int("image_hue")?)?,
+        image: r.opt_text("image")?,
     })
 }
 
@@ -139,6 +140,7 @@ pub fn product(
         description: akinai_domain::rich_text::SafeHtml::from_stored(r.text("description_html")?),
         tax_category: tax(&r.text("tax_category")?)?,
         image_hue: hue(r.int("image_hue")?)?,
+        image: r.opt_text("image")?,
         skus,
     })
 }
@@ -459,6 +461,31 @@ pub fn session(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<Session> {
         expires_at: required(time, "expires_at")?,
         ip: r.opt_text("ip")?,
         user_agent: r.text("user_agent")?,
+    })
+}
+
+/// `id, name, published, skus, stock, price_min` of the admin product list.
+pub fn admin_product_row(
+    r: &impl Columns,
+) -> StoreResult<akinai_store::catalog_admin::AdminProductRow> {
+    Ok(akinai_store::catalog_admin::AdminProductRow {
+        id: ProductId(r.int("id")?),
+        name: r.text("name")?,
+        published: r.int("published")? != 0,
+        skus: r.int("skus")?,
+        stock: r.int("stock")?,
+        price_min: Yen(r.int("price_min")?),
+    })
+}
+
+/// `name, content_type, width, height` of a product image.
+pub fn product_image(r: &impl Columns) -> StoreResult<akinai_store::catalog_admin::ProductImage> {
+    let px = |c: &str| -> StoreResult<u32> { u32::try_from(r.int(c)?).map_err(corrupt) };
+    Ok(akinai_store::catalog_admin::ProductImage {
+        name: r.text("name")?,
+        content_type: r.text("content_type")?,
+        width: px("width")?,
+        height: px("height")?,
     })
 }
 

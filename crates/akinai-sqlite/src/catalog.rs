@@ -16,6 +16,7 @@ use crate::{corrupt, map_err, ms, SqliteStore};
 
 /// Columns of a product summary; the query must join `skus s` and group by `p.id`.
 const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.tax_category, p.image_hue, \
+     (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image, \
      MIN(s.price) AS price_min, MAX(s.price) AS price_max, MAX(s.stock) AS stock_max \
      FROM products p JOIN skus s ON s.product_id = p.id WHERE p.published = 1";
 
@@ -80,7 +81,8 @@ impl CatalogStore for SqliteStore {
 
     async fn product(&self, id: ProductId) -> StoreResult<Option<Product>> {
         let Some(row) = sqlx::query(
-            "SELECT id, category_id, name, description_html, tax_category, image_hue FROM products WHERE id = ? AND published = 1",
+            "SELECT p.id, p.category_id, p.name, p.description_html, p.tax_category, p.image_hue, \
+             (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image FROM products p WHERE p.id = ? AND p.published = 1",
         )
         .bind(id.0)
         .fetch_optional(&self.reader)
@@ -89,14 +91,7 @@ impl CatalogStore for SqliteStore {
         else {
             return Ok(None);
         };
-        let skus = sqlx::query("SELECT id, code, option_label, price, stock FROM skus WHERE product_id = ? ORDER BY position, id")
-            .bind(id.0)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?
-            .iter()
-            .map(|s| akinai_sql::sku(s, id))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let skus = self.skus_of(id).await?;
         Ok(Some(akinai_sql::product(&row, id, skus)?))
     }
 
@@ -109,7 +104,7 @@ impl CatalogStore for SqliteStore {
         let terms = query.terms();
         // Rank and page over products first, then price only the page's products.
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT p.id, p.name, p.tax_category, p.image_hue, MIN(s.price) AS price_min, \
+            "SELECT p.id, p.name, p.tax_category, p.image_hue, (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image, MIN(s.price) AS price_min, \
              MAX(s.price) AS price_max, MAX(s.stock) AS stock_max FROM (\
              SELECT id, name, tax_category, image_hue, length(search_name) AS name_len, (0",
         );
@@ -238,5 +233,24 @@ impl SettingsStore for SqliteStore {
         .await
         .map_err(map_err)?;
         Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// A product's SKUs in their order.
+    pub(crate) async fn skus_of(
+        &self,
+        id: ProductId,
+    ) -> StoreResult<Vec<akinai_domain::catalog::Sku>> {
+        sqlx::query(
+            "SELECT id, code, option_label, price, stock FROM skus WHERE product_id = ? ORDER BY position, id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(|s| akinai_sql::sku(s, id))
+        .collect()
     }
 }

@@ -12,6 +12,7 @@ mod admin;
 mod audit;
 mod cart;
 mod catalog;
+mod catalog_admin;
 mod fulfilment;
 mod group_commit;
 mod integrity;

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod catalog_admin;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod error;
@@ -433,6 +434,7 @@ pub trait Store:
     + AuditStore
     + admin::AdminStore
     + fulfilment::FulfilmentStore
+    + catalog_admin::CatalogAdminStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

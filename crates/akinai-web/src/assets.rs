@@ -159,6 +159,27 @@ pub async fn theme_get(
         .into_response())
 }
 
+/// `/media/{name}`: an uploaded product image, re-encoded by the upload pipeline and kept in the
+/// database under a random name (ADR 014); the name never changes its content, so browsers may
+/// keep it for a year. `nosniff` (set for every response) keeps browsers to the declared type.
+pub async fn media_get(
+    State(state): State<crate::AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, WebError> {
+    let (content_type, bytes) = state.shop.product_image(&name).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, content_type),
+            (
+                CACHE_CONTROL,
+                "public, max-age=31536000, immutable".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// `/placeholder/{hue}.svg`: a soft-coloured tile standing in for a product photo.
 pub async fn placeholder_get(Path(name): Path<String>) -> Result<Response, WebError> {
     let hue: u16 = name

@@ -131,6 +131,11 @@ impl WebError {
                 "errorpage.upload_rejected",
                 "",
             ),
+            WebError::Core(CoreError::ImageRejected(_)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "errorpage.image_rejected",
+                "",
+            ),
             WebError::Core(CoreError::ScannerUnavailable) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "errorpage.upload_not_scanned",

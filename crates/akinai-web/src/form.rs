@@ -78,6 +78,52 @@ where
     }
 }
 
+/// A file upload (`multipart/form-data`) whose `csrf` field matched the cookie: the bytes of its
+/// `image` field. The route's body limit bounds the whole request; a larger one is a 413.
+pub struct CsrfUpload(pub Vec<u8>);
+
+impl<S> FromRequest<S> for CsrfUpload
+where
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
+        let cookie = crate::cookies::get(req.headers(), crate::cookies::CSRF).map(str::to_string);
+        let unreadable = |status: StatusCode| {
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                WebError::TooLarge
+            } else {
+                WebError::BadRequest(UNREADABLE)
+            }
+        };
+        let mut parts = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| unreadable(e.status()))?;
+        let (mut csrf, mut file) = (String::new(), None);
+        while let Some(field) = parts
+            .next_field()
+            .await
+            .map_err(|e| unreadable(e.status()))?
+        {
+            match field.name() {
+                Some("csrf") => {
+                    csrf = field.text().await.map_err(|e| unreadable(e.status()))?;
+                }
+                Some("image") => {
+                    let bytes = field.bytes().await.map_err(|e| unreadable(e.status()))?;
+                    file = Some(bytes.to_vec());
+                }
+                _ => {}
+            }
+        }
+        if !same_token(cookie.as_deref(), &csrf) {
+            return Err(WebError::Forbidden("errorpage.form_expired"));
+        }
+        file.map(CsrfUpload).ok_or(WebError::BadRequest(UNREADABLE))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -220,6 +220,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(assets::theme_get),
         ),
         route(
+            "/media/{name}",
+            Policy::Public,
+            NONE,
+            get(assets::media_get),
+        ),
+        route(
             "/placeholder/{hue}",
             Policy::Public,
             NONE,

@@ -15,6 +15,7 @@
 //! - Every login, failure, lock, enrolment and creation goes to the audit trail.
 //! - Owners manage admins in [`manage`]: invite, change role, reset a lost factor, review.
 
+mod catalog;
 mod fulfilment;
 mod manage;
 mod orders;
@@ -44,6 +45,7 @@ pub const LIFETIME: Duration = Duration::hours(12);
 pub const ENROL_LINK: Duration = Duration::hours(24);
 const TOKEN_ENROL: &str = "enrol";
 
+pub use catalog::{ProductForm, ProductPage, MAX_STOCK_DELTA, PRODUCTS_PER_PAGE};
 pub use fulfilment::{OrderDetail, OrderPage, OrderRow, StepProblem, StepResult, ORDERS_PER_PAGE};
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};
 pub use orders::FlaggedOrder;

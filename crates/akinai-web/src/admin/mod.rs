@@ -35,6 +35,7 @@ use crate::AppState;
 /// The admin session cookie.
 pub const SESSION: &str = "asid";
 
+mod catalog;
 mod manage;
 mod order_desk;
 mod orders;
@@ -77,6 +78,24 @@ pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
         .route("/admin/admins/role", post(manage::role_post))
         .route("/admin/admins/reset", post(manage::reset_post))
         .route("/admin/review", get(manage::review_get))
+        .route("/admin/products", get(catalog::list_get))
+        .route(
+            "/admin/products/{id}",
+            get(catalog::edit_get).post(catalog::edit_post),
+        )
+        .route("/admin/products/{id}/stock", post(catalog::stock_post))
+        .route("/admin/products/{id}/price", post(catalog::price_post))
+        .route(
+            "/admin/products/{id}/images",
+            post(catalog::image_post).layer(axum::extract::DefaultBodyLimit::max(
+                akinai_core::images::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/admin/products/{id}/images/delete",
+            post(catalog::image_delete_post),
+        )
+        .route("/admin/media/{name}", get(crate::assets::media_get))
         .route("/admin/orders", get(order_desk::list_get))
         .route("/admin/orders/{id}", get(order_desk::detail_get))
         .route("/admin/orders/{id}/step", post(order_desk::step_post))
@@ -114,6 +133,14 @@ pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
                 }
             },
         ))
+}
+
+/// A positive id from a path segment; anything else is a 404.
+pub(super) fn path_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(WebError::NotFound)
 }
 
 /// A time as the admin pages show it: JST, to the minute.
@@ -321,6 +348,7 @@ struct DashboardPage {
     can_audit: bool,
     can_manage: bool,
     can_review: bool,
+    can_catalog: bool,
     /// The security panel, for owners and managers.
     security: Option<akinai_core::admin::SecurityOverview>,
 }
@@ -342,6 +370,7 @@ async fn dashboard_get(
         can_audit: ViewAudit::granted_to(a.admin.role),
         can_manage: akinai_domain::admin::ManageAdmins::granted_to(a.admin.role),
         can_review: akinai_domain::admin::ReviewOrders::granted_to(a.admin.role),
+        can_catalog: akinai_domain::admin::ManageCatalog::granted_to(a.admin.role),
         security,
     };
     ctx.page(StatusCode::OK, &page)

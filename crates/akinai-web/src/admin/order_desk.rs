@@ -394,11 +394,7 @@ fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bool) -> Deta
 }
 
 fn parse_id(raw: &str) -> Result<OrderId, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .map(OrderId)
-        .ok_or(WebError::NotFound)
+    super::path_id(raw).map(OrderId)
 }
 
 #[derive(Deserialize, Default)]

@@ -13,7 +13,7 @@ use crate::admin::{enrolled, login};
 use crate::support::{Shopper, TestApp};
 
 /// An admin of `role`, signed in.
-async fn signed_in(app: &TestApp, role: AdminRole) -> Shopper {
+pub(crate) async fn signed_in(app: &TestApp, role: AdminRole) -> Shopper {
     let email = format!("{}@example.jp", role.as_str());
     let (browser, secret) = enrolled(app, &email, role).await;
     assert_eq!(

@@ -6,6 +6,7 @@
 mod account_attacks;
 mod accounts;
 mod admin;
+mod admin_catalog;
 mod admin_orders;
 mod bad_input;
 mod checkout;

@@ -556,6 +556,33 @@ impl Shopper {
         .await
     }
 
+    /// Posts `multipart/form-data` with a `csrf` field and one file field `image`.
+    pub async fn upload(
+        &self,
+        path: &str,
+        csrf: &str,
+        file_name: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+    ) -> Page {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_string())
+            .mime_str(mime)
+            .unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_string())
+            .part("image", part);
+        Shopper::read(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Page {
         let req = self
             .client

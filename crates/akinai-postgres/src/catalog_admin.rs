@@ -1,0 +1,151 @@
+//! The admin's catalog work for PostgreSQL: products published or not, edits, stock deltas,
+//! prices and product images (stored as BYTEA; ADR 014).
+
+use async_trait::async_trait;
+
+use akinai_domain::ids::{ProductId, SkuId};
+use akinai_domain::search::{normalize, searchable_html};
+use akinai_domain::Yen;
+use akinai_sql::Columns;
+use akinai_store::catalog_admin::{
+    AdminProduct, AdminProductRow, CatalogAdminStore, NewProductImage, ProductEdit, ProductImage,
+    MAX_IMAGES_PER_PRODUCT,
+};
+use akinai_store::StoreResult;
+
+use crate::{map_err, PgStore};
+
+#[async_trait]
+impl CatalogAdminStore for PgStore {
+    async fn admin_products(
+        &self,
+        after: Option<ProductId>,
+        limit: u32,
+    ) -> StoreResult<Vec<AdminProductRow>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, (CASE WHEN p.published THEN 1 ELSE 0 END)::INT8 AS published, COUNT(s.id) AS skus, COALESCE(SUM(s.stock), 0)::INT8 AS stock, \
+             COALESCE(MIN(s.price), 0) AS price_min FROM products p LEFT JOIN skus s ON s.product_id = p.id \
+             WHERE p.id > $1 GROUP BY p.id ORDER BY p.id LIMIT $2",
+        )
+        .bind(after.map_or(0, |p| p.0))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(akinai_sql::admin_product_row).collect()
+    }
+
+    async fn admin_product(&self, id: ProductId) -> StoreResult<Option<AdminProduct>> {
+        let Some(row) = sqlx::query(
+            "SELECT p.id, p.category_id, p.name, p.description_html, p.tax_category, p.image_hue, (CASE WHEN p.published THEN 1 ELSE 0 END)::INT8 AS published, \
+             (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image \
+             FROM products p WHERE p.id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?
+        else {
+            return Ok(None);
+        };
+        let skus = self.skus_of(id).await?;
+        Ok(Some(AdminProduct {
+            published: row.int("published")? != 0,
+            product: akinai_sql::product(&row, id, skus)?,
+        }))
+    }
+
+    async fn update_product(&self, id: ProductId, e: &ProductEdit) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE products SET category_id = $1, name = $2, description_html = $3, tax_category = $4, \
+             published = $5, search_name = $6, search_body = $7 WHERE id = $8",
+        )
+        .bind(e.category_id.0)
+        .bind(&e.name)
+        .bind(e.description.as_str())
+        .bind(e.tax_category.as_str())
+        .bind(e.published)
+        .bind(normalize(&e.name))
+        .bind(searchable_html(e.description.as_str()))
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn adjust_stock(&self, sku: SkuId, delta: i64) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "UPDATE skus SET stock = stock + $1 WHERE id = $2 AND stock + $1 >= 0 RETURNING stock",
+        )
+        .bind(delta)
+        .bind(sku.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn set_sku_price(&self, product: ProductId, sku: SkuId, price: Yen) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE skus SET price = $1 WHERE id = $2 AND product_id = $3")
+            .bind(price.0)
+            .bind(sku.0)
+            .bind(product.0)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn add_product_image(&self, i: &NewProductImage) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO product_images (product_id, name, content_type, width, height, bytes, position, created_at) \
+             SELECT p.id, $1, $2, $3, $4, $5, \
+               (SELECT COALESCE(MAX(position), 0) + 1 FROM product_images WHERE product_id = p.id), $6 \
+             FROM products p WHERE p.id = $7 \
+               AND (SELECT COUNT(*) FROM product_images WHERE product_id = p.id) < $8",
+        )
+        .bind(&i.name)
+        .bind(&i.content_type)
+        .bind(i64::from(i.width))
+        .bind(i64::from(i.height))
+        .bind(&i.bytes)
+        .bind(i.at)
+        .bind(i.product.0)
+        .bind(MAX_IMAGES_PER_PRODUCT)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn product_images(&self, product: ProductId) -> StoreResult<Vec<ProductImage>> {
+        sqlx::query(
+            "SELECT name, content_type, width, height FROM product_images WHERE product_id = $1 ORDER BY position",
+        )
+        .bind(product.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(akinai_sql::product_image)
+        .collect()
+    }
+
+    async fn image_bytes(&self, name: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+        sqlx::query_as("SELECT content_type, bytes FROM product_images WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn delete_product_image(&self, product: ProductId, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM product_images WHERE product_id = $1 AND name = $2")
+            .bind(product.0)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

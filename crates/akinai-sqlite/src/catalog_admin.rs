@@ -1,0 +1,151 @@
+//! The admin's catalog work for SQLite: products published or not, edits, stock deltas, prices
+//! and product images (stored as BLOBs; ADR 014).
+
+use async_trait::async_trait;
+
+use akinai_domain::ids::{ProductId, SkuId};
+use akinai_domain::search::{normalize, searchable_html};
+use akinai_domain::Yen;
+use akinai_sql::Columns;
+use akinai_store::catalog_admin::{
+    AdminProduct, AdminProductRow, CatalogAdminStore, NewProductImage, ProductEdit, ProductImage,
+    MAX_IMAGES_PER_PRODUCT,
+};
+use akinai_store::StoreResult;
+
+use crate::{map_err, ms, SqliteStore};
+
+#[async_trait]
+impl CatalogAdminStore for SqliteStore {
+    async fn admin_products(
+        &self,
+        after: Option<ProductId>,
+        limit: u32,
+    ) -> StoreResult<Vec<AdminProductRow>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, p.published, COUNT(s.id) AS skus, COALESCE(SUM(s.stock), 0) AS stock, \
+             COALESCE(MIN(s.price), 0) AS price_min FROM products p LEFT JOIN skus s ON s.product_id = p.id \
+             WHERE p.id > ? GROUP BY p.id ORDER BY p.id LIMIT ?",
+        )
+        .bind(after.map_or(0, |p| p.0))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(akinai_sql::admin_product_row).collect()
+    }
+
+    async fn admin_product(&self, id: ProductId) -> StoreResult<Option<AdminProduct>> {
+        let Some(row) = sqlx::query(
+            "SELECT p.id, p.category_id, p.name, p.description_html, p.tax_category, p.image_hue, p.published, \
+             (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image \
+             FROM products p WHERE p.id = ?",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_err)?
+        else {
+            return Ok(None);
+        };
+        let skus = self.skus_of(id).await?;
+        Ok(Some(AdminProduct {
+            published: row.int("published")? != 0,
+            product: akinai_sql::product(&row, id, skus)?,
+        }))
+    }
+
+    async fn update_product(&self, id: ProductId, e: &ProductEdit) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE products SET category_id = ?, name = ?, description_html = ?, tax_category = ?, \
+             published = ?, search_name = ?, search_body = ? WHERE id = ?",
+        )
+        .bind(e.category_id.0)
+        .bind(&e.name)
+        .bind(e.description.as_str())
+        .bind(e.tax_category.as_str())
+        .bind(i64::from(e.published))
+        .bind(normalize(&e.name))
+        .bind(searchable_html(e.description.as_str()))
+        .bind(id.0)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn adjust_stock(&self, sku: SkuId, delta: i64) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "UPDATE skus SET stock = stock + ?1 WHERE id = ?2 AND stock + ?1 >= 0 RETURNING stock",
+        )
+        .bind(delta)
+        .bind(sku.0)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn set_sku_price(&self, product: ProductId, sku: SkuId, price: Yen) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE skus SET price = ? WHERE id = ? AND product_id = ?")
+            .bind(price.0)
+            .bind(sku.0)
+            .bind(product.0)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn add_product_image(&self, i: &NewProductImage) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO product_images (product_id, name, content_type, width, height, bytes, position, created_at) \
+             SELECT p.id, ?, ?, ?, ?, ?, \
+               (SELECT COALESCE(MAX(position), 0) + 1 FROM product_images WHERE product_id = p.id), ? \
+             FROM products p WHERE p.id = ? \
+               AND (SELECT COUNT(*) FROM product_images WHERE product_id = p.id) < ?",
+        )
+        .bind(&i.name)
+        .bind(&i.content_type)
+        .bind(i64::from(i.width))
+        .bind(i64::from(i.height))
+        .bind(&i.bytes)
+        .bind(ms(i.at))
+        .bind(i.product.0)
+        .bind(MAX_IMAGES_PER_PRODUCT)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn product_images(&self, product: ProductId) -> StoreResult<Vec<ProductImage>> {
+        sqlx::query(
+            "SELECT name, content_type, width, height FROM product_images WHERE product_id = ? ORDER BY position",
+        )
+        .bind(product.0)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(akinai_sql::product_image)
+        .collect()
+    }
+
+    async fn image_bytes(&self, name: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+        sqlx::query_as("SELECT content_type, bytes FROM product_images WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn delete_product_image(&self, product: ProductId, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM product_images WHERE product_id = ? AND name = ?")
+            .bind(product.0)
+            .bind(name)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

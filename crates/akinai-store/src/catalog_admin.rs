@@ -1,0 +1,93 @@
+//! Storage of the shop's catalog work (admin issue, item 5): the admin's product list (published
+//! or not), product edits, stock **adjustments by delta** (never an absolute write, so a purchase
+//! between loading the form and saving it is never overwritten), prices, and product images.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use akinai_domain::catalog::Product;
+use akinai_domain::ids::{CategoryId, ProductId, SkuId};
+use akinai_domain::rich_text::SafeHtml;
+use akinai_domain::tax::TaxCategory;
+use akinai_domain::Yen;
+
+use crate::StoreResult;
+
+/// Most images per product.
+pub const MAX_IMAGES_PER_PRODUCT: i64 = 10;
+
+/// A product as the admin sees it: published or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminProduct {
+    pub product: Product,
+    pub published: bool,
+}
+
+/// One row of the admin product list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminProductRow {
+    pub id: ProductId,
+    pub name: String,
+    pub published: bool,
+    pub skus: i64,
+    pub stock: i64,
+    pub price_min: Yen,
+}
+
+/// The editable fields of a product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductEdit {
+    pub category_id: CategoryId,
+    pub name: String,
+    pub description: SafeHtml,
+    pub tax_category: TaxCategory,
+    pub published: bool,
+}
+
+/// A re-encoded image to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProductImage {
+    pub product: ProductId,
+    /// Random, unguessable, `[0-9a-f]{32}` plus the extension.
+    pub name: String,
+    pub content_type: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: Vec<u8>,
+    pub at: DateTime<Utc>,
+}
+
+/// An image's description (without its bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductImage {
+    pub name: String,
+    pub content_type: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[async_trait]
+pub trait CatalogAdminStore: Send + Sync {
+    /// Products by id, after `after`, published or not.
+    async fn admin_products(
+        &self,
+        after: Option<ProductId>,
+        limit: u32,
+    ) -> StoreResult<Vec<AdminProductRow>>;
+    async fn admin_product(&self, id: ProductId) -> StoreResult<Option<AdminProduct>>;
+    /// Saves the fields (and the search text); false when there is no such product.
+    async fn update_product(&self, id: ProductId, edit: &ProductEdit) -> StoreResult<bool>;
+    /// Adds `delta` to the SKU's stock in one guarded statement; the new stock, or `None` when
+    /// the SKU does not exist or the result would be negative (nothing changed).
+    async fn adjust_stock(&self, sku: SkuId, delta: i64) -> StoreResult<Option<i64>>;
+    /// Sets a SKU's price; false when there is no such SKU of that product.
+    async fn set_sku_price(&self, product: ProductId, sku: SkuId, price: Yen) -> StoreResult<bool>;
+    /// Adds an image at the end; false when the product does not exist or has
+    /// [`MAX_IMAGES_PER_PRODUCT`] already.
+    async fn add_product_image(&self, image: &NewProductImage) -> StoreResult<bool>;
+    async fn product_images(&self, product: ProductId) -> StoreResult<Vec<ProductImage>>;
+    /// An image's content type and bytes.
+    async fn image_bytes(&self, name: &str) -> StoreResult<Option<(String, Vec<u8>)>>;
+    /// Removes an image of the product; false when it had no such image.
+    async fn delete_product_image(&self, product: ProductId, name: &str) -> StoreResult<bool>;
+}

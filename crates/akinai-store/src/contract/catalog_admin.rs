@@ -1,0 +1,125 @@
+//! Contract cases for the admin's catalog work: edits, stock deltas beside purchases, images.
+
+use std::sync::Arc;
+
+use akinai_domain::rich_text::SafeHtml;
+use akinai_domain::tax::TaxCategory;
+use akinai_domain::Yen;
+
+use super::{new_order, seed, stock_of, t0};
+use crate::catalog_admin::{NewProductImage, ProductEdit, MAX_IMAGES_PER_PRODUCT};
+use crate::Store;
+
+pub(super) async fn stock_moves_by_delta_beside_purchases_and_edits_keep_it(store: Arc<dyn Store>) {
+    let (cat, ids) = seed(store.as_ref(), &[("A", "<p>old</p>", 1000, 10)]).await;
+    let (product, sku) = ids[0];
+    // The admin loaded the form at stock 10; a purchase of 3 happens; the admin adds 5.
+    store
+        .place_order(&new_order(store.as_ref(), 1, &[(sku, 3)]).await)
+        .await
+        .unwrap();
+    assert_eq!(store.adjust_stock(sku, 5).await.unwrap(), Some(12));
+    assert_eq!(
+        store.adjust_stock(sku, -13).await.unwrap(),
+        None,
+        "never below zero"
+    );
+    assert_eq!(stock_of(store.as_ref(), sku).await, 12);
+    assert_eq!(store.adjust_stock(sku, -12).await.unwrap(), Some(0));
+    assert_eq!(
+        store
+            .adjust_stock(akinai_domain::ids::SkuId(9999), 1)
+            .await
+            .unwrap(),
+        None
+    );
+    store.adjust_stock(sku, 4).await.unwrap();
+    // A product edit does not touch stock; unpublishing hides it from the storefront only.
+    let edit = ProductEdit {
+        category_id: cat,
+        name: "新しい名前".into(),
+        description: SafeHtml::sanitize("<p>new</p><script>x</script>"),
+        tax_category: TaxCategory::Reduced,
+        published: false,
+    };
+    assert!(store.update_product(product, &edit).await.unwrap());
+    assert!(store.product(product).await.unwrap().is_none());
+    let admin = store.admin_product(product).await.unwrap().unwrap();
+    assert_eq!(admin.product.skus[0].stock, 4);
+    assert!(!admin.published);
+    assert_eq!(admin.product.name, "新しい名前");
+    assert_eq!(admin.product.tax_category, TaxCategory::Reduced);
+    assert!(!admin.product.description.as_str().contains("script"));
+    let rows = store.admin_products(None, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].stock, rows[0].published), (4, false));
+    assert!(store.set_sku_price(product, sku, Yen(1200)).await.unwrap());
+    assert!(!store
+        .set_sku_price(akinai_domain::ids::ProductId(9999), sku, Yen(1))
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .admin_product(product)
+            .await
+            .unwrap()
+            .unwrap()
+            .product
+            .skus[0]
+            .price,
+        Yen(1200)
+    );
+}
+
+pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store: Arc<dyn Store>) {
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 10)]).await;
+    let product = ids[0].0;
+    let image = |n: i64| NewProductImage {
+        product,
+        name: format!("{n:032x}.jpg"),
+        content_type: "image/jpeg".into(),
+        width: 10,
+        height: 20,
+        bytes: vec![0xFF, 0xD8, u8::try_from(n).unwrap()],
+        at: t0(),
+    };
+    for n in 1..=MAX_IMAGES_PER_PRODUCT {
+        assert!(store.add_product_image(&image(n)).await.unwrap());
+    }
+    assert!(
+        !store.add_product_image(&image(99)).await.unwrap(),
+        "at most {MAX_IMAGES_PER_PRODUCT}"
+    );
+    let missing = NewProductImage {
+        product: akinai_domain::ids::ProductId(9999),
+        ..image(100)
+    };
+    assert!(!store.add_product_image(&missing).await.unwrap());
+    let listed = store.product_images(product).await.unwrap();
+    assert_eq!(listed.len(), 10);
+    assert_eq!(listed[0].name, format!("{:032x}.jpg", 1));
+    assert_eq!((listed[0].width, listed[0].height), (10, 20));
+    assert_eq!(
+        store.product(product).await.unwrap().unwrap().image,
+        Some(format!("{:032x}.jpg", 1))
+    );
+    let (ct, bytes) = store
+        .image_bytes(&format!("{:032x}.jpg", 2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((ct.as_str(), bytes), ("image/jpeg", vec![0xFF, 0xD8, 2]));
+    assert!(store
+        .delete_product_image(product, &format!("{:032x}.jpg", 1))
+        .await
+        .unwrap());
+    assert!(!store
+        .delete_product_image(product, &format!("{:032x}.jpg", 1))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.product(product).await.unwrap().unwrap().image,
+        Some(format!("{:032x}.jpg", 2))
+    );
+    assert!(store.image_bytes("nothing.jpg").await.unwrap().is_none());
+}
