@@ -1,5 +1,5 @@
-//! Changing the shop settings from the operator's command line until the admin's settings
-//! screen exists: the member policies (second factor, guest checkout; IPA-C-10) and the invoice
+//! Changing the shop settings from the operator's command line (`akinai settings set`, also
+//! when no admin can sign in; the admin's screens are `admin::settings`): the member policies (second factor, guest checkout; IPA-C-10) and the invoice
 //! registration number (JP-INV-1). Every change goes into the audit trail with who changed
 //! what and the values before and after (IPA-C-12).
 

@@ -145,6 +145,26 @@ impl Capability for ManageCatalog {
     }
 }
 
+/// Change the shop's settings: profile, 特商法 notice, invoice number, bank account, shipping.
+#[derive(Debug, Clone, Copy)]
+pub struct ManageShop;
+impl Capability for ManageShop {
+    const NAME: &'static str = "manage_shop";
+    fn granted_to(role: AdminRole) -> bool {
+        matches!(role, AdminRole::Owner | AdminRole::Manager)
+    }
+}
+
+/// Change security settings (member second-factor policy, guest checkout).
+#[derive(Debug, Clone, Copy)]
+pub struct ManageSecurity;
+impl Capability for ManageSecurity {
+    const NAME: &'static str = "manage_security";
+    fn granted_to(role: AdminRole) -> bool {
+        role == AdminRole::Owner
+    }
+}
+
 /// A name as shown to roles without [`ViewPersonalData`]: the first character, then `＊＊`.
 pub fn mask_name(name: &str) -> String {
     let first: String = name.chars().take(1).collect();
@@ -160,7 +180,7 @@ mod tests {
         use AdminRole::*;
         /// Capability, its check, and whether owner, manager, staff, viewer have it.
         type Row = (&'static str, fn(AdminRole) -> bool, [bool; 4]);
-        let rows: [Row; 9] = [
+        let rows: [Row; 11] = [
             (
                 ViewDashboard::NAME,
                 ViewDashboard::granted_to,
@@ -195,6 +215,16 @@ mod tests {
                 ProcessOrders::NAME,
                 ProcessOrders::granted_to,
                 [true, true, true, false],
+            ),
+            (
+                ManageShop::NAME,
+                ManageShop::granted_to,
+                [true, true, false, false],
+            ),
+            (
+                ManageSecurity::NAME,
+                ManageSecurity::granted_to,
+                [true, false, false, false],
             ),
             (
                 ManageCatalog::NAME,

@@ -87,7 +87,7 @@ impl ProductForm {
 }
 
 /// A whole number as typed (full-width digits and a leading sign allowed) within `range`.
-fn whole_number(input: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+pub(crate) fn whole_number(input: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
     let ascii: String = input
         .trim()
         .chars()

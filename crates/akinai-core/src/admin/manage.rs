@@ -40,7 +40,11 @@ pub struct Reauth {
 
 impl Shop {
     /// Re-authentication of the signed-in admin: password and a fresh code.
-    async fn reauthenticate_admin(&self, s: &SignedInAdmin, r: &Reauth) -> Result<(), CoreError> {
+    pub(super) async fn reauthenticate_admin(
+        &self,
+        s: &SignedInAdmin,
+        r: &Reauth,
+    ) -> Result<(), CoreError> {
         let refused = || CoreError::InvalidForm(vec![("password", "admin.reauth_failed")]);
         let verdict = self
             .hasher

@@ -20,6 +20,7 @@ mod fulfilment;
 mod manage;
 mod orders;
 mod overview;
+mod settings;
 
 use std::marker::PhantomData;
 
@@ -50,6 +51,7 @@ pub use fulfilment::{OrderDetail, OrderPage, OrderRow, StepProblem, StepResult, 
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};
 pub use orders::FlaggedOrder;
 pub use overview::SecurityOverview;
+pub use settings::{SettingsSection, LEGAL_FIELDS};
 
 /// A signed-in admin.
 #[derive(Debug, Clone)]

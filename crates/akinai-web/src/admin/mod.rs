@@ -39,6 +39,7 @@ mod catalog;
 mod manage;
 mod order_desk;
 mod orders;
+mod settings;
 
 /// The admin's public URL (enrolment links made from the admin pages).
 #[derive(Debug, Clone)]
@@ -78,6 +79,9 @@ pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
         .route("/admin/admins/role", post(manage::role_post))
         .route("/admin/admins/reset", post(manage::reset_post))
         .route("/admin/review", get(manage::review_get))
+        .route("/admin/settings", get(settings::settings_get))
+        .route("/admin/settings/security", post(settings::security_post))
+        .route("/admin/settings/{section}", post(settings::section_post))
         .route("/admin/products", get(catalog::list_get))
         .route(
             "/admin/products/{id}",
@@ -349,6 +353,7 @@ struct DashboardPage {
     can_manage: bool,
     can_review: bool,
     can_catalog: bool,
+    can_settings: bool,
     /// The security panel, for owners and managers.
     security: Option<akinai_core::admin::SecurityOverview>,
 }
@@ -371,6 +376,7 @@ async fn dashboard_get(
         can_manage: akinai_domain::admin::ManageAdmins::granted_to(a.admin.role),
         can_review: akinai_domain::admin::ReviewOrders::granted_to(a.admin.role),
         can_catalog: akinai_domain::admin::ManageCatalog::granted_to(a.admin.role),
+        can_settings: akinai_domain::admin::ManageShop::granted_to(a.admin.role),
         security,
     };
     ctx.page(StatusCode::OK, &page)

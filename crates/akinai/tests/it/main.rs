@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod admin_catalog;
 mod admin_orders;
+mod admin_settings;
 mod bad_input;
 mod checkout;
 mod concurrency;

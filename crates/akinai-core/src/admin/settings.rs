@@ -1,0 +1,407 @@
+//! The settings screens (admin issue, item 8): shop profile, 特定商取引法に基づく表記 (JP-TOK-1),
+//! invoice registration number (JP-INV-1) and tax rounding, the bank account for transfers,
+//! shipping fees (flat or per prefecture, free-over threshold), and — for owners, after
+//! re-authentication — the member security policies (IPA-C-10).
+//!
+//! Each form is one [`SettingsSection`], parsed completely before anything is saved (a bad field
+//! saves nothing), applied to the stored document and audited with the changed values before
+//! and after (IPA-C-12).
+
+use serde_json::{json, Map, Value};
+
+use akinai_domain::address::{parse_text, Email, FieldError, Prefecture};
+use akinai_domain::admin::{ManageSecurity, ManageShop};
+use akinai_domain::invoice::RegistrationNumber;
+use akinai_domain::settings::{FeeRule, SecondFactorPolicy, ShopSettings};
+use akinai_domain::tax::RoundingMode;
+use akinai_domain::Yen;
+
+use super::manage::Reauth;
+use super::{Authorized, SignedInAdmin};
+use crate::accounts::Client;
+use crate::settings::SETTINGS_CHANGED;
+use crate::{CoreError, Shop};
+
+/// One settings form as typed: field name → value.
+#[derive(Debug, Clone)]
+pub enum SettingsSection {
+    Profile(Vec<(String, String)>),
+    Legal(Vec<(String, String)>),
+    Invoice(Vec<(String, String)>),
+    Bank(Vec<(String, String)>),
+    /// The shipping method's code and its fields.
+    Shipping(String, Vec<(String, String)>),
+}
+
+/// Fields of the 特商法 notice: form name and longest length.
+pub const LEGAL_FIELDS: [(&str, usize); 10] = [
+    ("seller_name", 100),
+    ("representative", 100),
+    ("address", 200),
+    ("phone", 30),
+    ("email", 254),
+    ("business_hours", 200),
+    ("additional_fees", 1000),
+    ("payment_timing", 1000),
+    ("delivery_timing", 1000),
+    ("returns_policy", 2000),
+];
+
+type Errors = Vec<(&'static str, &'static str)>;
+
+struct Fields<'a> {
+    pairs: &'a [(String, String)],
+    errors: Errors,
+}
+
+impl<'a> Fields<'a> {
+    fn new(pairs: &'a [(String, String)]) -> Fields<'a> {
+        Fields {
+            pairs,
+            errors: Vec::new(),
+        }
+    }
+
+    fn raw(&self, name: &str) -> &'a str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn text(&mut self, name: &'static str, max: usize) -> String {
+        parse_text(self.raw(name), max).unwrap_or_else(|e: FieldError| {
+            self.errors.push((name, e.message_key()));
+            String::new()
+        })
+    }
+
+    /// A whole yen amount or count in `0..=max`; `None` (and an error) otherwise.
+    fn number(&mut self, name: &'static str, max: i64) -> i64 {
+        let n = crate::admin::catalog::whole_number(self.raw(name), 0..=max);
+        n.unwrap_or_else(|| {
+            self.errors.push((name, "error.invalid"));
+            0
+        })
+    }
+
+    fn done(self) -> Result<(), CoreError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::InvalidForm(self.errors))
+        }
+    }
+}
+
+/// Applies a section to `s`, or says which fields are wrong (nothing applied).
+fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreError> {
+    match section {
+        SettingsSection::Profile(p) => {
+            let mut f = Fields::new(p);
+            let name = f.text("shop_name", 60);
+            let tagline = f.text("tagline", 120);
+            f.done()?;
+            s.shop_name = name;
+            s.tagline = tagline;
+        }
+        SettingsSection::Legal(p) => {
+            let mut f = Fields::new(p);
+            let mut v: Vec<String> = LEGAL_FIELDS
+                .iter()
+                .map(|(name, max)| f.text(name, *max))
+                .collect();
+            if Email::parse(f.raw("email")).is_err() {
+                f.errors.push(("email", "error.invalid"));
+            }
+            f.done()?;
+            let l = &mut s.legal;
+            // In LEGAL_FIELDS order, taken from the back.
+            let mut next = || v.pop().unwrap_or_default();
+            l.returns_policy = next();
+            l.delivery_timing = next();
+            l.payment_timing = next();
+            l.additional_fees = next();
+            l.business_hours = next();
+            l.email = next();
+            l.phone = next();
+            l.address = next();
+            l.representative = next();
+            l.seller_name = next();
+        }
+        SettingsSection::Invoice(p) => {
+            let mut f = Fields::new(p);
+            let number = match f.raw("invoice_number").trim() {
+                "" => None,
+                n => match RegistrationNumber::parse(n) {
+                    Ok(n) => Some(n),
+                    Err(e) => {
+                        f.errors.push(("invoice_number", e.message_key()));
+                        None
+                    }
+                },
+            };
+            let rounding = match f.raw("rounding") {
+                "floor" => Some(RoundingMode::Floor),
+                "ceil" => Some(RoundingMode::Ceil),
+                "half_up" => Some(RoundingMode::HalfUp),
+                _ => None,
+            };
+            if rounding.is_none() {
+                f.errors.push(("rounding", "error.invalid"));
+            }
+            f.done()?;
+            s.invoice_number = number;
+            s.rounding = rounding.unwrap_or_default();
+        }
+        SettingsSection::Bank(p) => {
+            let mut f = Fields::new(p);
+            let bank = f.text("bank", 60);
+            let branch = f.text("branch", 60);
+            let account_type = f.text("account_type", 10);
+            let number = f.text("number", 20);
+            let holder = f.text("holder", 100);
+            let due_days = f.number("due_days", 60);
+            f.done()?;
+            let a = &mut s.bank_account;
+            (a.bank, a.branch, a.account_type, a.number, a.holder) =
+                (bank, branch, account_type, number, holder);
+            a.due_days = u32::try_from(due_days).unwrap_or(7);
+        }
+        SettingsSection::Shipping(code, p) => {
+            let mut f = Fields::new(p);
+            let name = f.text("name", 60);
+            let fee = f.number("fee", 100_000);
+            let free_over = match f.raw("free_over").trim() {
+                "" => None,
+                _ => Some(Yen(f.number("free_over", 10_000_000))),
+            };
+            let mut table = Vec::new();
+            for line in f
+                .raw("prefecture_fees")
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+            {
+                let parsed = line
+                    .trim()
+                    .split_once(|c: char| c.is_whitespace())
+                    .and_then(|(pref, amount)| {
+                        let p = Prefecture::ALL
+                            .into_iter()
+                            .find(|p| p.name_ja() == pref.trim())?;
+                        let a = crate::admin::catalog::whole_number(amount, 0..=100_000)?;
+                        Some((p.code(), Yen(a)))
+                    });
+                match parsed {
+                    Some(entry) => table.push(entry),
+                    None => {
+                        f.errors.push(("prefecture_fees", "error.invalid"));
+                        break;
+                    }
+                }
+            }
+            f.done()?;
+            let method = s
+                .shipping_methods
+                .iter_mut()
+                .find(|m| &m.code == code)
+                .ok_or(CoreError::NotFound)?;
+            method.name = name;
+            method.free_over = free_over;
+            method.rule = if table.is_empty() {
+                FeeRule::Flat { fee: Yen(fee) }
+            } else {
+                FeeRule::PerPrefecture {
+                    default_fee: Yen(fee),
+                    fees: table,
+                }
+            };
+        }
+    }
+    Ok(())
+}
+
+/// The top-level settings (and one level down) that differ, as `(before, after)` objects.
+fn changes(before: &ShopSettings, after: &ShopSettings) -> (Value, Value) {
+    let (b, a) = (json!(before), json!(after));
+    let (mut old, mut new) = (Map::new(), Map::new());
+    if let (Some(b), Some(a)) = (b.as_object(), a.as_object()) {
+        for (k, av) in a {
+            let bv = b.get(k).cloned().unwrap_or(Value::Null);
+            if &bv == av {
+                continue;
+            }
+            match (bv.as_object(), av.as_object()) {
+                (Some(bo), Some(ao)) => {
+                    let keys = ao.iter().filter(|(kk, vv)| bo.get(*kk) != Some(*vv));
+                    let (mut o, mut n) = (Map::new(), Map::new());
+                    for (kk, vv) in keys {
+                        o.insert(kk.clone(), bo.get(kk).cloned().unwrap_or(Value::Null));
+                        n.insert(kk.clone(), vv.clone());
+                    }
+                    old.insert(k.clone(), Value::Object(o));
+                    new.insert(k.clone(), Value::Object(n));
+                }
+                _ => {
+                    old.insert(k.clone(), bv);
+                    new.insert(k.clone(), av.clone());
+                }
+            }
+        }
+    }
+    (Value::Object(old), Value::Object(new))
+}
+
+impl Shop {
+    /// The current settings for the settings pages.
+    pub async fn admin_settings(
+        &self,
+        _proof: &Authorized<ManageShop>,
+    ) -> Result<ShopSettings, CoreError> {
+        self.settings().await
+    }
+
+    /// Saves one settings form.
+    pub async fn save_settings_section(
+        &self,
+        _proof: &Authorized<ManageShop>,
+        s: &SignedInAdmin,
+        section: &SettingsSection,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        let before = self.settings().await?;
+        let mut after = before.clone();
+        apply(&mut after, section)?;
+        self.save_and_audit(s, &before, &after, client).await
+    }
+
+    /// Changes the member security policies: owners only, after password and code again.
+    pub async fn save_security_policies(
+        &self,
+        _proof: &Authorized<ManageSecurity>,
+        s: &SignedInAdmin,
+        second_factor: &str,
+        guest_checkout: bool,
+        reauth: &Reauth,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        let policy = match second_factor {
+            "optional" => SecondFactorPolicy::Optional,
+            "required" => SecondFactorPolicy::Required,
+            "on_risk" => SecondFactorPolicy::OnRisk,
+            _ => {
+                return Err(CoreError::InvalidForm(vec![(
+                    "second_factor",
+                    "error.invalid",
+                )]))
+            }
+        };
+        self.reauthenticate_admin(s, reauth).await?;
+        let before = self.settings().await?;
+        let mut after = before.clone();
+        after.second_factor = policy;
+        after.guest_checkout = guest_checkout;
+        self.save_and_audit(s, &before, &after, client).await
+    }
+
+    async fn save_and_audit(
+        &self,
+        s: &SignedInAdmin,
+        before: &ShopSettings,
+        after: &ShopSettings,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        if before == after {
+            return Ok(());
+        }
+        self.store.save_settings(after).await?;
+        self.caches.settings.forget(&());
+        let (old, new) = changes(before, after);
+        self.audit(
+            &s.audit_context(client),
+            SETTINGS_CHANGED,
+            "settings",
+            json!({ "before": old, "after": new }),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn jp_inv_1_the_invoice_number_is_validated_and_may_be_removed() {
+        let mut s = ShopSettings::starter("店");
+        let bad =
+            SettingsSection::Invoice(pairs(&[("invoice_number", "T123"), ("rounding", "floor")]));
+        assert!(matches!(
+            apply(&mut s, &bad),
+            Err(CoreError::InvalidForm(_))
+        ));
+        assert_eq!(s, ShopSettings::starter("店"), "nothing applied");
+        let good = SettingsSection::Invoice(pairs(&[
+            ("invoice_number", "T1234567890123"),
+            ("rounding", "half_up"),
+        ]));
+        apply(&mut s, &good).unwrap();
+        assert_eq!(
+            s.invoice_number.as_ref().map(|n| n.as_str()),
+            Some("T1234567890123")
+        );
+        assert_eq!(s.rounding, RoundingMode::HalfUp);
+        let none =
+            SettingsSection::Invoice(pairs(&[("invoice_number", ""), ("rounding", "floor")]));
+        apply(&mut s, &none).unwrap();
+        assert_eq!(s.invoice_number, None);
+    }
+
+    #[test]
+    fn shipping_fees_per_prefecture_are_read_from_lines() {
+        let mut s = ShopSettings::starter("店");
+        let code = s.shipping_methods[0].code.clone();
+        let section = SettingsSection::Shipping(
+            code.clone(),
+            pairs(&[
+                ("name", "宅配便"),
+                ("fee", "800"),
+                ("free_over", "10,000"),
+                ("prefecture_fees", "北海道 1200\n沖縄県　１５００\n"),
+            ]),
+        );
+        apply(&mut s, &section).unwrap();
+        let m = s.shipping_method(&code).unwrap();
+        assert_eq!(m.free_over, Some(Yen(10_000)));
+        assert_eq!(m.fee(Prefecture::Hokkaido, Yen(1000)), Yen(1200));
+        assert_eq!(m.fee(Prefecture::Okinawa, Yen(1000)), Yen(1500));
+        assert_eq!(m.fee(Prefecture::Tokyo, Yen(1000)), Yen(800));
+        assert_eq!(m.fee(Prefecture::Okinawa, Yen(10_000)), Yen::ZERO);
+        let bad = SettingsSection::Shipping(
+            code,
+            pairs(&[
+                ("name", "宅配便"),
+                ("fee", "800"),
+                ("prefecture_fees", "ホッカイドウ 1200"),
+            ]),
+        );
+        assert!(apply(&mut s, &bad).is_err());
+    }
+
+    #[test]
+    fn changes_name_only_what_differs() {
+        let before = ShopSettings::starter("店");
+        let mut after = before.clone();
+        after.legal.phone = "03-0000-0000".into();
+        let (old, new) = changes(&before, &after);
+        assert_eq!(old, json!({ "legal": { "phone": "03-1234-5678" } }));
+        assert_eq!(new, json!({ "legal": { "phone": "03-0000-0000" } }));
+    }
+}
