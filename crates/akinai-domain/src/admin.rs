@@ -165,6 +165,27 @@ impl Capability for ManageSecurity {
     }
 }
 
+/// A capability's name and its check.
+type NamedCheck = (&'static str, fn(AdminRole) -> bool);
+
+/// Whether `role` has the capability called `name`; `None` for a name no capability has.
+pub fn granted(name: &str, role: AdminRole) -> Option<bool> {
+    let all: [NamedCheck; 11] = [
+        (ViewDashboard::NAME, ViewDashboard::granted_to),
+        (ViewAudit::NAME, ViewAudit::granted_to),
+        (ManageAdmins::NAME, ManageAdmins::granted_to),
+        (ViewPersonalData::NAME, ViewPersonalData::granted_to),
+        (ReviewOrders::NAME, ReviewOrders::granted_to),
+        (ViewOrders::NAME, ViewOrders::granted_to),
+        (ProcessOrders::NAME, ProcessOrders::granted_to),
+        (CancelOrders::NAME, CancelOrders::granted_to),
+        (ManageCatalog::NAME, ManageCatalog::granted_to),
+        (ManageShop::NAME, ManageShop::granted_to),
+        (ManageSecurity::NAME, ManageSecurity::granted_to),
+    ];
+    all.iter().find(|(n, _)| *n == name).map(|(_, g)| g(role))
+}
+
 /// A name as shown to roles without [`ViewPersonalData`]: the first character, then `＊＊`.
 pub fn mask_name(name: &str) -> String {
     let first: String = name.chars().take(1).collect();

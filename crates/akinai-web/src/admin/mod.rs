@@ -12,13 +12,14 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use askama::Template;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use serde::Deserialize;
 
@@ -60,56 +61,242 @@ impl AllowList {
     }
 }
 
+/// What an admin route needs, declared next to it; the core enforces it (`Authorized<C>`), and
+/// the role-matrix test walks [`route_table`] for every role to prove the two agree (SWS-11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Login and enrolment: reachable (from the allow-list) without a session.
+    Nothing,
+    /// Any signed-in admin.
+    SignedIn,
+    /// A signed-in admin whose role has the capability of this name.
+    Capability(&'static str),
+}
+
+/// One admin path: what each method needs and how large a body it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminRoute {
+    pub path: &'static str,
+    pub get: Option<Needs>,
+    pub post: Option<Needs>,
+    pub body_limit: usize,
+}
+
+/// Admin forms: the longest (the 特商法 notice) is under 64 KiB even percent-encoded.
+pub const ADMIN_FORM: usize = 256 * 1024;
+
+/// Every admin route as declared.
+pub fn route_table() -> Vec<AdminRoute> {
+    routes().into_iter().map(|(info, _)| info).collect()
+}
+
+fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
+    use akinai_domain::admin::{
+        ManageAdmins, ManageCatalog, ManageShop, ProcessOrders, ReviewOrders, ViewOrders,
+    };
+    use Needs::{Capability as Cap, Nothing, SignedIn};
+    let r = |path, get, post, body_limit, handlers| {
+        (
+            AdminRoute {
+                path,
+                get,
+                post,
+                body_limit,
+            },
+            handlers,
+        )
+    };
+    let upload = akinai_core::images::MAX_UPLOAD_BYTES + 64 * 1024;
+    let (f, none) = (ADMIN_FORM, 0);
+    let admins = Some(Cap(ManageAdmins::NAME));
+    let catalog = Some(Cap(ManageCatalog::NAME));
+    let process = Some(Cap(ProcessOrders::NAME));
+    vec![
+        r(
+            "/admin/login",
+            Some(Nothing),
+            Some(Nothing),
+            f,
+            get(login_get).post(login_post),
+        ),
+        r(
+            "/admin/enrol",
+            Some(Nothing),
+            Some(Nothing),
+            f,
+            get(enrol_get).post(enrol_post),
+        ),
+        r(
+            "/admin",
+            Some(Cap(ViewDashboard::NAME)),
+            None,
+            none,
+            get(dashboard_get),
+        ),
+        r(
+            "/admin/audit",
+            Some(Cap(ViewAudit::NAME)),
+            None,
+            none,
+            get(audit_get),
+        ),
+        r("/admin/logout", None, Some(SignedIn), f, post(logout_post)),
+        r(
+            "/admin/admins",
+            admins,
+            admins,
+            f,
+            get(manage::admins_get).post(manage::invite_post),
+        ),
+        r(
+            "/admin/admins/role",
+            None,
+            admins,
+            f,
+            post(manage::role_post),
+        ),
+        r(
+            "/admin/admins/reset",
+            None,
+            admins,
+            f,
+            post(manage::reset_post),
+        ),
+        r("/admin/review", admins, None, none, get(manage::review_get)),
+        r(
+            "/admin/settings",
+            Some(Cap(ManageShop::NAME)),
+            None,
+            none,
+            get(settings::settings_get),
+        ),
+        r(
+            "/admin/settings/security",
+            None,
+            Some(Cap(akinai_domain::admin::ManageSecurity::NAME)),
+            f,
+            post(settings::security_post),
+        ),
+        r(
+            "/admin/settings/{section}",
+            None,
+            Some(Cap(ManageShop::NAME)),
+            f,
+            post(settings::section_post),
+        ),
+        r(
+            "/admin/products",
+            catalog,
+            None,
+            none,
+            get(catalog::list_get),
+        ),
+        r(
+            "/admin/products/{id}",
+            catalog,
+            catalog,
+            f,
+            get(catalog::edit_get).post(catalog::edit_post),
+        ),
+        r(
+            "/admin/products/{id}/stock",
+            None,
+            catalog,
+            f,
+            post(catalog::stock_post),
+        ),
+        r(
+            "/admin/products/{id}/price",
+            None,
+            catalog,
+            f,
+            post(catalog::price_post),
+        ),
+        r(
+            "/admin/products/{id}/images",
+            None,
+            catalog,
+            upload,
+            post(catalog::image_post),
+        ),
+        r(
+            "/admin/products/{id}/images/delete",
+            None,
+            catalog,
+            f,
+            post(catalog::image_delete_post),
+        ),
+        r(
+            "/admin/media/{name}",
+            Some(SignedIn),
+            None,
+            none,
+            get(crate::assets::media_get),
+        ),
+        r(
+            "/admin/orders",
+            Some(Cap(ViewOrders::NAME)),
+            None,
+            none,
+            get(order_desk::list_get),
+        ),
+        r(
+            "/admin/orders/{id}",
+            Some(Cap(ViewOrders::NAME)),
+            None,
+            none,
+            get(order_desk::detail_get),
+        ),
+        // Cancelling and refunding need `CancelOrders` as well; the core checks per event.
+        r(
+            "/admin/orders/{id}/step",
+            None,
+            process,
+            f,
+            post(order_desk::step_post),
+        ),
+        r(
+            "/admin/orders/{id}/note",
+            None,
+            process,
+            f,
+            post(order_desk::note_post),
+        ),
+        r(
+            "/admin/orders/flagged",
+            Some(Cap(ReviewOrders::NAME)),
+            None,
+            none,
+            get(orders::flagged_get),
+        ),
+        r(
+            "/admin/orders/flagged/clear",
+            None,
+            Some(Cap(ReviewOrders::NAME)),
+            f,
+            post(orders::clear_post),
+        ),
+    ]
+}
+
 /// The admin router: allow-list first, then the pages. `base_url` is the admin's own URL, for
 /// the enrolment links owners hand out.
 pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
     let allow = Arc::new(allow);
     let base = AdminBase(base_url.trim_end_matches('/').to_string());
-    let open = Router::new()
-        .route("/admin/login", get(login_get).post(login_post))
-        .route("/admin/enrol", get(enrol_get).post(enrol_post));
-    let signed_in = Router::new()
-        .route("/admin", get(dashboard_get))
-        .route("/admin/audit", get(audit_get))
-        .route("/admin/logout", post(logout_post))
-        .route(
-            "/admin/admins",
-            get(manage::admins_get).post(manage::invite_post),
-        )
-        .route("/admin/admins/role", post(manage::role_post))
-        .route("/admin/admins/reset", post(manage::reset_post))
-        .route("/admin/review", get(manage::review_get))
-        .route("/admin/settings", get(settings::settings_get))
-        .route("/admin/settings/security", post(settings::security_post))
-        .route("/admin/settings/{section}", post(settings::section_post))
-        .route("/admin/products", get(catalog::list_get))
-        .route(
-            "/admin/products/{id}",
-            get(catalog::edit_get).post(catalog::edit_post),
-        )
-        .route("/admin/products/{id}/stock", post(catalog::stock_post))
-        .route("/admin/products/{id}/price", post(catalog::price_post))
-        .route(
-            "/admin/products/{id}/images",
-            post(catalog::image_post).layer(axum::extract::DefaultBodyLimit::max(
-                akinai_core::images::MAX_UPLOAD_BYTES + 64 * 1024,
-            )),
-        )
-        .route(
-            "/admin/products/{id}/images/delete",
-            post(catalog::image_delete_post),
-        )
-        .route("/admin/media/{name}", get(crate::assets::media_get))
-        .route("/admin/orders", get(order_desk::list_get))
-        .route("/admin/orders/{id}", get(order_desk::detail_get))
-        .route("/admin/orders/{id}/step", post(order_desk::step_post))
-        .route("/admin/orders/{id}/note", post(order_desk::note_post))
-        .route("/admin/orders/flagged", get(orders::flagged_get))
-        .route("/admin/orders/flagged/clear", post(orders::clear_post))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            require_admin,
-        ));
+    let (mut open, mut signed_in) = (Router::new(), Router::new());
+    for (info, handlers) in routes() {
+        let handlers = handlers.layer(DefaultBodyLimit::max(info.body_limit));
+        if info.get == Some(Needs::Nothing) || info.post == Some(Needs::Nothing) {
+            open = open.route(info.path, handlers);
+        } else {
+            signed_in = signed_in.route(info.path, handlers);
+        }
+    }
+    let signed_in = signed_in.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        require_admin,
+    ));
     open.merge(signed_in)
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(

@@ -436,6 +436,8 @@ pub(super) async fn step_post(
     CsrfForm(f): CsrfForm<StepForm>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&raw)?;
+    // Every step needs at least this; the core asks for `CancelOrders` too where needed.
+    a.authorize::<ProcessOrders>()?;
     let event = OrderEvent::parse(&f.event).ok_or(WebError::BadRequest("unknown order step"))?;
     let shipment = match (
         Carrier::parse(&f.carrier),
