@@ -182,3 +182,58 @@ async fn injection_payloads_in_every_parameter_are_inert() {
         payloads.len()
     );
 }
+
+/// The same payloads in every path parameter and every query parameter of every admin GET route
+/// (admin issue; SWS-1, SWS-3, SWS-5), signed in as an owner, who sees the most.
+#[tokio::test]
+async fn injection_payloads_in_every_admin_parameter_are_inert() {
+    let app = TestApp::demo().await;
+    app.order_one("本みりん").await;
+    let owner = crate::admin_orders::signed_in(&app, akinai_domain::admin::AdminRole::Owner).await;
+    let audit_before = app.store.audit_entries(0, 10_000).await.unwrap().len();
+    let payloads: Vec<&str> = SQLI.iter().chain(XSS).chain(OTHER).copied().collect();
+    let queries = [
+        "q", "status", "payment", "from", "to", "email", "flagged", "after", "before", "action",
+        "saved", "done", "t",
+    ];
+    let mut requests = 0;
+    for route in akinai_web::admin::route_table() {
+        if route.get.is_none() {
+            continue;
+        }
+        let params: Vec<&str> = route
+            .path
+            .split('/')
+            .filter(|s| s.starts_with('{'))
+            .collect();
+        for payload in &payloads {
+            let p = encode(payload);
+            for param in &params {
+                let concrete = route.path.replace(param, &p);
+                let page = owner.get(&concrete).await;
+                check(&concrete, page.status, &page.body, &page.headers);
+                requests += 1;
+            }
+            let base = route
+                .path
+                .replace("{id}", "1")
+                .replace("{name}", &format!("{}.jpg", "0".repeat(32)));
+            for q in queries {
+                let url = format!("{base}?{q}={p}");
+                let page = owner.get(&url).await;
+                check(&url, page.status, &page.body, &page.headers);
+                requests += 1;
+            }
+        }
+    }
+    // Only the owner's views of the order's personal data were recorded; nothing else changed.
+    let added: Vec<String> = app.store.audit_entries(0, 10_000).await.unwrap()[audit_before..]
+        .iter()
+        .map(|e| e.record.action.clone())
+        .collect();
+    assert!(
+        added.iter().all(|a| a == "personal_data.viewed"),
+        "{added:?}"
+    );
+    println!("vulnerability suite (admin): {requests} requests");
+}
