@@ -14,8 +14,8 @@ use akinai_store::{
 
 use crate::{map_err, PgStore};
 
-const CUSTOMER: &str =
-    "SELECT id, email, name, password_hash, email_verified_at, created_at, last_login_at, phone, deleted_at FROM customers";
+pub(crate) const CUSTOMER: &str =
+    "SELECT id, email, name, password_hash, email_verified_at, created_at, last_login_at, phone, deleted_at, locked_at FROM customers";
 const SESSION: &str =
     "SELECT id, customer_id, created_at, last_seen_at, expires_at, ip, user_agent FROM customer_sessions";
 
@@ -23,7 +23,7 @@ fn time(r: &PgRow, column: &str) -> StoreResult<Option<DateTime<Utc>>> {
     r.try_get(column).map_err(map_err)
 }
 
-fn customer(r: &PgRow) -> StoreResult<Customer> {
+pub(crate) fn customer(r: &PgRow) -> StoreResult<Customer> {
     akinai_sql::customer(r, &|c| time(r, c))
 }
 

@@ -8,6 +8,7 @@ mod audit;
 mod cart;
 mod catalog;
 mod catalog_admin;
+mod customers;
 mod fulfilment;
 mod integrity;
 mod jobs;

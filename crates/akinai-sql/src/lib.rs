@@ -347,6 +347,7 @@ pub fn customer(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<Customer>
         last_login_at: time("last_login_at")?,
         phone: r.opt_text("phone")?,
         deleted_at: time("deleted_at")?,
+        locked_at: time("locked_at")?,
     })
 }
 

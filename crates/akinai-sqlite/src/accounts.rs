@@ -13,12 +13,12 @@ use akinai_store::{
 
 use crate::{from_ms, map_err, ms, SqliteStore};
 
-const CUSTOMER: &str =
-    "SELECT id, email, name, password_hash, email_verified_at, created_at, last_login_at, phone, deleted_at FROM customers";
+pub(crate) const CUSTOMER: &str =
+    "SELECT id, email, name, password_hash, email_verified_at, created_at, last_login_at, phone, deleted_at, locked_at FROM customers";
 const SESSION: &str =
     "SELECT id, customer_id, created_at, last_seen_at, expires_at, ip, user_agent FROM customer_sessions";
 
-fn customer(r: &SqliteRow) -> StoreResult<Customer> {
+pub(crate) fn customer(r: &SqliteRow) -> StoreResult<Customer> {
     akinai_sql::customer(r, &|c| r.opt_int(c)?.map(from_ms).transpose())
 }
 

@@ -13,6 +13,7 @@ mod audit;
 mod cart;
 mod catalog;
 mod catalog_admin;
+mod customers;
 mod fulfilment;
 mod group_commit;
 mod integrity;

@@ -11,6 +11,7 @@ mod admin;
 mod audit;
 mod catalog;
 mod catalog_admin;
+mod customers;
 mod events;
 mod fulfilment;
 mod member;
@@ -52,6 +53,7 @@ macro_rules! cases {
 }
 
 cases!(
+    customers::customers_are_listed_newest_first_filtered_and_locked_once,
     catalog_admin::stock_moves_by_delta_beside_purchases_and_edits_keep_it,
     catalog_admin::product_images_are_bounded_ordered_and_served_by_name,
     fulfilment::the_order_list_filters_and_pages_newest_first,

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod catalog_admin;
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod customers;
 mod error;
 pub mod fulfilment;
 mod model;
@@ -435,6 +436,7 @@ pub trait Store:
     + admin::AdminStore
     + fulfilment::FulfilmentStore
     + catalog_admin::CatalogAdminStore
+    + customers::CustomerAdminStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -200,6 +200,8 @@ pub struct Customer {
     pub phone: Option<String>,
     /// When the member deleted the account; the row is then a pseudonymous tombstone.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When the shop locked the account (no login, no session) until an admin unlocks it.
+    pub locked_at: Option<DateTime<Utc>>,
 }
 
 /// A customer account to create.

@@ -116,6 +116,10 @@ impl Shop {
             self.login_failed(&key, client, failures + 1).await?;
             return Err(CoreError::LoginFailed);
         };
+        if customer.locked_at.is_some() {
+            // Locked by the shop: the same answer as a wrong password, nothing mailed.
+            return Err(CoreError::LoginFailed);
+        }
         if let Verified::YesRehashed(upgraded) = verdict {
             self.store.set_password_hash(customer.id, &upgraded).await?;
         }

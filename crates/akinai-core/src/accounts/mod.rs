@@ -225,6 +225,16 @@ impl Shop {
         client: &Client,
         device: Option<akinai_store::TokenHash>,
     ) -> Result<(String, SessionId), CoreError> {
+        // Every way in (password, second factor, passkey) ends here: an account the shop
+        // locked gets no session (admin issue, item 7).
+        if self
+            .store
+            .customer(customer)
+            .await?
+            .is_none_or(|c| c.locked_at.is_some() || c.deleted_at.is_some())
+        {
+            return Err(CoreError::LoginFailed);
+        }
         let token = tokens::generate();
         let now = self.clock.now();
         let id = self
@@ -290,7 +300,12 @@ impl Shop {
         let Some(session) = self.store.session_by_token(&hash, now, idle_cutoff).await? else {
             return Ok(None);
         };
-        let Some(customer) = self.store.customer(session.customer_id).await? else {
+        let Some(customer) = self
+            .store
+            .customer(session.customer_id)
+            .await?
+            .filter(|c| c.locked_at.is_none())
+        else {
             return Ok(None);
         };
         if now - session.last_seen_at >= TOUCH_EVERY {

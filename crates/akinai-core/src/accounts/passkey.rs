@@ -385,7 +385,7 @@ impl Shop {
             return Ok(Err("concurrent use of one passkey".into()));
         }
         match self.store.customer(passkey.customer_id).await? {
-            Some(c) if c.deleted_at.is_none() => Ok(Ok(c)),
+            Some(c) if c.deleted_at.is_none() && c.locked_at.is_none() => Ok(Ok(c)),
             _ => Ok(Err("account gone".into())),
         }
     }

@@ -16,6 +16,7 @@
 //! - Owners manage admins in [`manage`]: invite, change role, reset a lost factor, review.
 
 mod catalog;
+mod customers;
 mod fulfilment;
 mod manage;
 mod orders;
@@ -47,6 +48,7 @@ pub const ENROL_LINK: Duration = Duration::hours(24);
 const TOKEN_ENROL: &str = "enrol";
 
 pub use catalog::{ProductForm, ProductPage, MAX_STOCK_DELTA, PRODUCTS_PER_PAGE};
+pub use customers::{CustomerDetail, CustomerPage, CustomerView, CUSTOMERS_PER_PAGE};
 pub use fulfilment::{OrderDetail, OrderPage, OrderRow, StepProblem, StepResult, ORDERS_PER_PAGE};
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};
 pub use orders::FlaggedOrder;

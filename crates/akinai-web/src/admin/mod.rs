@@ -37,6 +37,7 @@ use crate::AppState;
 pub const SESSION: &str = "asid";
 
 mod catalog;
+mod customers;
 mod manage;
 mod order_desk;
 mod orders;
@@ -92,7 +93,8 @@ pub fn route_table() -> Vec<AdminRoute> {
 
 fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     use akinai_domain::admin::{
-        ManageAdmins, ManageCatalog, ManageShop, ProcessOrders, ReviewOrders, ViewOrders,
+        ManageAdmins, ManageCatalog, ManageCustomers, ManageShop, ProcessOrders, ReviewOrders,
+        ViewCustomers, ViewOrders,
     };
     use Needs::{Capability as Cap, Nothing, SignedIn};
     let r = |path, get, post, body_limit, handlers| {
@@ -232,6 +234,41 @@ fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             None,
             none,
             get(crate::assets::media_get),
+        ),
+        r(
+            "/admin/customers",
+            Some(Cap(ViewCustomers::NAME)),
+            None,
+            none,
+            get(customers::list_get),
+        ),
+        r(
+            "/admin/customers/{id}",
+            Some(Cap(ViewCustomers::NAME)),
+            None,
+            none,
+            get(customers::detail_get),
+        ),
+        r(
+            "/admin/customers/{id}/lock",
+            None,
+            Some(Cap(ManageCustomers::NAME)),
+            f,
+            post(customers::lock_post),
+        ),
+        r(
+            "/admin/customers/{id}/unlock",
+            None,
+            Some(Cap(ManageCustomers::NAME)),
+            f,
+            post(customers::unlock_post),
+        ),
+        r(
+            "/admin/customers/{id}/erase",
+            None,
+            Some(Cap(ManageCustomers::NAME)),
+            f,
+            post(customers::erase_post),
         ),
         r(
             "/admin/orders",

@@ -11,9 +11,11 @@ use crate::admin_orders::signed_in;
 use crate::support::{Shopper, TestApp};
 
 /// The route's path with its parameters filled in.
-fn concrete(path: &str, order: i64, product: i64) -> String {
+fn concrete(path: &str, order: i64, product: i64, customer: i64) -> String {
     let id = if path.starts_with("/admin/orders") {
         order
+    } else if path.starts_with("/admin/customers") {
+        customer
     } else {
         product
     };
@@ -54,6 +56,15 @@ async fn sws_11_every_admin_route_answers_each_role_as_declared() {
         .id
         .0;
     let product = app.store.admin_products(None, 1).await.unwrap()[0].id.0;
+    app.member("matrix@example.jp").await;
+    let customer = app
+        .store
+        .customer_by_email("matrix@example.jp")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0;
     let mut admins = Vec::new();
     for role in AdminRole::ALL {
         let b = signed_in(&app, role).await;
@@ -69,7 +80,7 @@ async fn sws_11_every_admin_route_answers_each_role_as_declared() {
         if route.path == "/admin/logout" {
             continue;
         }
-        let path = concrete(route.path, order, product);
+        let path = concrete(route.path, order, product, customer);
         for (method, needs) in [("GET", route.get), ("POST", route.post)] {
             let Some(needs) = needs else { continue };
             if needs != Needs::Nothing {

@@ -7,6 +7,7 @@ mod account_attacks;
 mod accounts;
 mod admin;
 mod admin_catalog;
+mod admin_customers;
 mod admin_matrix;
 mod admin_orders;
 mod admin_settings;
