@@ -98,6 +98,27 @@ pub struct Shop {
     pub(crate) caches: Arc<Caches>,
     pub(crate) integrity: Arc<std::sync::Mutex<integrity::IntegrityState>>,
     pub(crate) hasher: Arc<accounts::Hasher>,
+    pub(crate) visits: VisitCounter,
+}
+
+/// New visitors counted in memory by this process and added to the store every minute by the
+/// worker (`Shop::flush_visits`), so a page view never waits for a database write.
+#[derive(Debug, Clone, Default)]
+pub struct VisitCounter(Arc<std::sync::atomic::AtomicI64>);
+
+impl VisitCounter {
+    /// Counts one new visitor (a first page without the CSRF cookie).
+    pub fn count(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn take(&self) -> i64 {
+        self.0.swap(0, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn give_back(&self, n: i64) {
+        self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The read caches of one process.
@@ -130,7 +151,33 @@ impl Shop {
             caches,
             integrity: Arc::default(),
             hasher,
+            visits: VisitCounter::default(),
         }
+    }
+
+    /// The counter the storefront counts new visitors with.
+    pub fn visit_counter(&self) -> VisitCounter {
+        self.visits.clone()
+    }
+
+    /// Adds the visits counted since the last flush to today's (JST) total; on a store error
+    /// they are kept for the next flush.
+    pub async fn flush_visits(&self) -> Result<i64, CoreError> {
+        let n = self.visits.take();
+        if n == 0 {
+            return Ok(0);
+        }
+        let day = self
+            .clock
+            .now()
+            .with_timezone(&clock::jst())
+            .format("%Y-%m-%d")
+            .to_string();
+        if let Err(e) = self.store.add_visits(&day, n).await {
+            self.visits.give_back(n);
+            return Err(e.into());
+        }
+        Ok(n)
     }
 
     pub fn config(&self) -> &ShopConfig {

@@ -27,6 +27,8 @@ pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 pub const MAX_ATTEMPTS: i64 = 12;
 /// How often an idle worker looks for jobs enqueued by other processes.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// How often the worker adds the counted visits to the store.
+pub const VISIT_FLUSH_INTERVAL: Duration = Duration::from_secs(60);
 /// How often the worker prunes old throttle events, tokens and sessions.
 pub const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 
@@ -89,9 +91,19 @@ impl Shop {
     /// process or the poll interval.
     pub async fn run_worker(&self, mut shutdown: watch::Receiver<bool>) {
         let mut next_prune = std::time::Instant::now();
+        let mut next_flush = std::time::Instant::now() + VISIT_FLUSH_INTERVAL;
         loop {
             if *shutdown.borrow() {
+                if let Err(e) = self.flush_visits().await {
+                    tracing::error!(error = %e, "could not store the visit count");
+                }
                 return;
+            }
+            if std::time::Instant::now() >= next_flush {
+                next_flush = std::time::Instant::now() + VISIT_FLUSH_INTERVAL;
+                if let Err(e) = self.flush_visits().await {
+                    tracing::warn!(error = %e, "could not store the visit count; kept for later");
+                }
             }
             if let Err(e) = self.run_due_jobs().await {
                 tracing::error!(error = %e, "worker could not run jobs");

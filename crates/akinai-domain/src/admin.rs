@@ -186,6 +186,16 @@ impl Capability for ManageCustomers {
     }
 }
 
+/// See sales figures, the funnel and stock on the dashboard.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewSales;
+impl Capability for ViewSales {
+    const NAME: &'static str = "view_sales";
+    fn granted_to(role: AdminRole) -> bool {
+        matches!(role, AdminRole::Owner | AdminRole::Manager)
+    }
+}
+
 /// An e-mail address as shown to roles without [`ViewPersonalData`]: the first character of the
 /// local part, `＊＊＊`, and the domain.
 pub fn mask_email(email: &str) -> String {
@@ -203,7 +213,7 @@ type NamedCheck = (&'static str, fn(AdminRole) -> bool);
 
 /// Whether `role` has the capability called `name`; `None` for a name no capability has.
 pub fn granted(name: &str, role: AdminRole) -> Option<bool> {
-    let all: [NamedCheck; 13] = [
+    let all: [NamedCheck; 14] = [
         (ViewDashboard::NAME, ViewDashboard::granted_to),
         (ViewAudit::NAME, ViewAudit::granted_to),
         (ManageAdmins::NAME, ManageAdmins::granted_to),
@@ -217,6 +227,7 @@ pub fn granted(name: &str, role: AdminRole) -> Option<bool> {
         (ManageSecurity::NAME, ManageSecurity::granted_to),
         (ViewCustomers::NAME, ViewCustomers::granted_to),
         (ManageCustomers::NAME, ManageCustomers::granted_to),
+        (ViewSales::NAME, ViewSales::granted_to),
     ];
     all.iter().find(|(n, _)| *n == name).map(|(_, g)| g(role))
 }
@@ -236,7 +247,7 @@ mod tests {
         use AdminRole::*;
         /// Capability, its check, and whether owner, manager, staff, viewer have it.
         type Row = (&'static str, fn(AdminRole) -> bool, [bool; 4]);
-        let rows: [Row; 13] = [
+        let rows: [Row; 14] = [
             (
                 ViewDashboard::NAME,
                 ViewDashboard::granted_to,
@@ -271,6 +282,11 @@ mod tests {
                 ProcessOrders::NAME,
                 ProcessOrders::granted_to,
                 [true, true, true, false],
+            ),
+            (
+                ViewSales::NAME,
+                ViewSales::granted_to,
+                [true, true, false, false],
             ),
             (
                 ViewCustomers::NAME,

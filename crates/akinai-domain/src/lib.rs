@@ -19,6 +19,7 @@ pub mod fulfilment;
 pub mod ids;
 pub mod integrity;
 pub mod invoice;
+pub mod kpi;
 pub mod money;
 pub mod order;
 pub mod pricing;

@@ -490,6 +490,17 @@ pub fn product_image(r: &impl Columns) -> StoreResult<akinai_store::catalog_admi
     })
 }
 
+/// `product, sku, name, option_label, stock` of a SKU running low.
+pub fn low_stock(r: &impl Columns) -> StoreResult<akinai_store::reports::LowStock> {
+    Ok(akinai_store::reports::LowStock {
+        product: ProductId(r.int("product")?),
+        sku: SkuId(r.int("sku")?),
+        name: r.text("name")?,
+        option_label: r.text("option_label")?,
+        stock: r.int("stock")?,
+    })
+}
+
 /// Whether a driver error is a unique-constraint violation (a duplicate key).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())

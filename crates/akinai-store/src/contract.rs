@@ -16,6 +16,7 @@ mod events;
 mod fulfilment;
 mod member;
 mod orders;
+mod reports;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -53,6 +54,7 @@ macro_rules! cases {
 }
 
 cases!(
+    reports::sales_delays_funnel_and_low_stock_are_reported,
     customers::customers_are_listed_newest_first_filtered_and_locked_once,
     catalog_admin::stock_moves_by_delta_beside_purchases_and_edits_keep_it,
     catalog_admin::product_images_are_bounded_ordered_and_served_by_name,

@@ -15,6 +15,7 @@ pub mod customers;
 mod error;
 pub mod fulfilment;
 mod model;
+pub mod reports;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -437,6 +438,7 @@ pub trait Store:
     + fulfilment::FulfilmentStore
     + catalog_admin::CatalogAdminStore
     + customers::CustomerAdminStore
+    + reports::ReportStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -74,6 +74,8 @@ pub struct Ctx {
     pub second_step: Option<String>,
     /// `Some(secret)` sets the `mfa` cookie, `Some("")` clears it.
     set_second_step: Option<String>,
+    /// Counts a new visitor when their first page is served (the dashboard's funnel).
+    visits: akinai_core::VisitCounter,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -99,6 +101,7 @@ impl FromRequestParts<AppState> for Ctx {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         Ok(Ctx {
+            visits: state.shop.visit_counter(),
             lang,
             t: Tr::new(lang),
             cart_secret,
@@ -230,6 +233,9 @@ impl Ctx {
             axum::http::header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         );
+        if !self.csrf_from_cookie && status == StatusCode::OK {
+            self.visits.count();
+        }
         self.cookies(headers);
         Ok(response)
     }

@@ -15,6 +15,7 @@
 //! - Every login, failure, lock, enrolment and creation goes to the audit trail.
 //! - Owners manage admins in [`manage`]: invite, change role, reset a lost factor, review.
 
+mod business;
 mod catalog;
 mod customers;
 mod fulfilment;
@@ -47,6 +48,7 @@ pub const LIFETIME: Duration = Duration::hours(12);
 pub const ENROL_LINK: Duration = Duration::hours(24);
 const TOKEN_ENROL: &str = "enrol";
 
+pub use business::{BusinessOverview, LOW_STOCK};
 pub use catalog::{ProductForm, ProductPage, MAX_STOCK_DELTA, PRODUCTS_PER_PAGE};
 pub use customers::{CustomerDetail, CustomerPage, CustomerView, CUSTOMERS_PER_PAGE};
 pub use fulfilment::{OrderDetail, OrderPage, OrderRow, StepProblem, StepResult, ORDERS_PER_PAGE};

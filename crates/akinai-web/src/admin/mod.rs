@@ -38,6 +38,7 @@ pub const SESSION: &str = "asid";
 
 mod catalog;
 mod customers;
+mod dashboard;
 mod manage;
 mod order_desk;
 mod orders;
@@ -133,7 +134,7 @@ fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             Some(Cap(ViewDashboard::NAME)),
             None,
             none,
-            get(dashboard_get),
+            get(dashboard::dashboard_get),
         ),
         r(
             "/admin/audit",
@@ -565,45 +566,6 @@ async fn enrol_post(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Template)]
-#[template(path = "admin/dashboard.html")]
-struct DashboardPage {
-    csrf: String,
-    name: String,
-    role: &'static str,
-    can_audit: bool,
-    can_manage: bool,
-    can_review: bool,
-    can_catalog: bool,
-    can_settings: bool,
-    /// The security panel, for owners and managers.
-    security: Option<akinai_core::admin::SecurityOverview>,
-}
-
-async fn dashboard_get(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    AdminExt(a): AdminExt,
-) -> Result<Response, WebError> {
-    a.authorize::<ViewDashboard>()?;
-    let security = match a.authorize::<ViewAudit>() {
-        Ok(proof) => Some(state.shop.security_overview(&proof).await?),
-        Err(_) => None,
-    };
-    let page = DashboardPage {
-        csrf: ctx.csrf.clone(),
-        name: a.admin.name.clone(),
-        role: a.admin.role.as_str(),
-        can_audit: ViewAudit::granted_to(a.admin.role),
-        can_manage: akinai_domain::admin::ManageAdmins::granted_to(a.admin.role),
-        can_review: akinai_domain::admin::ReviewOrders::granted_to(a.admin.role),
-        can_catalog: akinai_domain::admin::ManageCatalog::granted_to(a.admin.role),
-        can_settings: akinai_domain::admin::ManageShop::granted_to(a.admin.role),
-        security,
-    };
-    ctx.page(StatusCode::OK, &page)
 }
 
 /// One audit entry as listed.

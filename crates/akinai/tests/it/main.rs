@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod admin_catalog;
 mod admin_customers;
+mod admin_dashboard;
 mod admin_matrix;
 mod admin_orders;
 mod admin_settings;

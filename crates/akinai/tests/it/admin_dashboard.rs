@@ -1,0 +1,90 @@
+//! The dashboard's business figures over real HTTP (admin issue, item 9): today's orders and
+//! sales without cancelled ones, the time to the delivered confirmation mail, the funnel from
+//! counted new visitors to orders, low stock, and the 30-day chart drawn as plain SVG; staff do
+//! not see sales.
+
+use chrono::Duration;
+use reqwest::StatusCode;
+
+use akinai_domain::admin::AdminRole;
+
+use crate::admin_orders::signed_in;
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn owners_see_sales_confirmation_time_funnel_low_stock_and_a_chart() {
+    let app = TestApp::demo().await;
+    // Three new visitors; one of them comes back (not new again).
+    let first = app.shopper();
+    assert_eq!(first.get("/").await.status, StatusCode::OK);
+    first.get("/").await;
+    app.shopper().get("/").await;
+    app.shopper().get("/").await;
+    // Two orders; the confirmation of each is delivered 45 seconds after it was placed.
+    app.order_one("本みりん").await;
+    app.order_one("本みりん").await;
+    app.clock.advance(Duration::seconds(45));
+    app.shop.run_due_jobs().await.unwrap();
+    let visits = app.shop.flush_visits().await.unwrap();
+    assert!(visits >= 3, "{visits} new visitors counted");
+    assert_eq!(app.shop.flush_visits().await.unwrap(), 0, "flushed once");
+
+    let manager = signed_in(&app, AdminRole::Manager).await;
+    // One order is cancelled: it is no sale.
+    let newest = app
+        .store
+        .list_orders(&Default::default(), None, 1)
+        .await
+        .unwrap()[0]
+        .clone();
+    let csrf = manager.get("/admin").await.hidden("csrf");
+    let cancelled = manager
+        .post(
+            &format!("/admin/orders/{}/step", newest.id.0),
+            &[("csrf", csrf.as_str()), ("event", "cancel")],
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    // A SKU runs low.
+    let sku = app.sku_named("本革ベルト").await;
+    let left = app.stock(sku).await;
+    app.store.adjust_stock(sku, 2 - left).await.unwrap();
+
+    let page = manager.get("/admin").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let kept = app
+        .store
+        .order(akinai_domain::ids::OrderId(newest.id.0 - 1))
+        .await
+        .unwrap()
+        .unwrap()
+        .totals
+        .grand_total;
+    assert!(
+        page.body.contains(&format!("1 件 / {}", kept.display())),
+        "today: one order, the cancelled one left out"
+    );
+    assert!(page.body.contains("中央値 45 秒・95% 45 秒(2 件)"));
+    assert!(page.body.contains("<td>新規訪問</td>"));
+    assert!(page.body.contains("<td>注文</td><td>2</td>"));
+    let low = app.store.low_stock(5, 1000).await.unwrap();
+    assert!(low.iter().any(|l| l.sku == sku && l.stock == 2));
+    let first = format!(
+        "<li><a href=\"/admin/products/{}\">{}",
+        low[0].product.0, low[0].name
+    );
+    assert!(page.body.contains(&first), "the fewest first");
+    assert!(page
+        .body
+        .contains(&format!("</a>: 残り {}</li>", low[0].stock)));
+    assert_eq!(
+        page.body.matches("<rect x=").count(),
+        31,
+        "30 bars and the background"
+    );
+    assert!(!page.body.contains("<script"), "no script draws the chart");
+
+    let staff = signed_in(&app, AdminRole::Staff).await;
+    let limited = staff.get("/admin").await;
+    assert!(!limited.body.contains("今日の注文") && !limited.body.contains("<svg class=\"chart\""));
+}
