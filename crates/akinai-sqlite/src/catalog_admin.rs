@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 
+use akinai_domain::catalog::NewSku;
 use akinai_domain::ids::{ProductId, SkuId};
 use akinai_domain::search::{normalize, searchable_html};
 use akinai_domain::Yen;
@@ -94,6 +95,31 @@ impl CatalogAdminStore for SqliteStore {
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn add_sku(&self, product: ProductId, sku: &NewSku) -> StoreResult<Option<SkuId>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO skus (product_id, position, code, option_label, price, stock) \
+             SELECT p.id, (SELECT COALESCE(MAX(position), -1) + 1 FROM skus WHERE product_id = p.id), ?, ?, ?, ? \
+             FROM products p WHERE p.id = ? ON CONFLICT (code) DO NOTHING RETURNING id",
+        )
+        .bind(&sku.code)
+        .bind(&sku.option_label)
+        .bind(sku.price.0)
+        .bind(sku.stock)
+        .bind(product.0)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(id.map(SkuId))
+    }
+
+    async fn sku_code_taken(&self, code: &str) -> StoreResult<bool> {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM skus WHERE code = ?)")
+            .bind(code)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(map_err)
     }
 
     async fn add_product_image(&self, i: &NewProductImage) -> StoreResult<bool> {

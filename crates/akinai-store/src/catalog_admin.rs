@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use akinai_domain::catalog::Product;
+use akinai_domain::catalog::{NewSku, Product};
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
@@ -82,6 +82,10 @@ pub trait CatalogAdminStore: Send + Sync {
     async fn adjust_stock(&self, sku: SkuId, delta: i64) -> StoreResult<Option<i64>>;
     /// Sets a SKU's price; false when there is no such SKU of that product.
     async fn set_sku_price(&self, product: ProductId, sku: SkuId, price: Yen) -> StoreResult<bool>;
+    /// Adds a SKU after the product's others; `None` when the code is taken (nothing written).
+    async fn add_sku(&self, product: ProductId, sku: &NewSku) -> StoreResult<Option<SkuId>>;
+    /// Whether a SKU code is in use.
+    async fn sku_code_taken(&self, code: &str) -> StoreResult<bool>;
     /// Adds an image at the end; false when the product does not exist or has
     /// [`MAX_IMAGES_PER_PRODUCT`] already.
     async fn add_product_image(&self, image: &NewProductImage) -> StoreResult<bool>;

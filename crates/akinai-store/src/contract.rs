@@ -54,6 +54,7 @@ macro_rules! cases {
 }
 
 cases!(
+    catalog_admin::skus_are_added_with_unique_codes,
     reports::sales_delays_funnel_and_low_stock_are_reported,
     customers::customers_are_listed_newest_first_filtered_and_locked_once,
     catalog_admin::stock_moves_by_delta_beside_purchases_and_edits_keep_it,

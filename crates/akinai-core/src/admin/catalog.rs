@@ -48,7 +48,7 @@ pub struct ProductPage {
 }
 
 impl ProductForm {
-    fn parse(&self, categories: &[Category]) -> Result<ProductEdit, CoreError> {
+    pub(super) fn parse(&self, categories: &[Category]) -> Result<ProductEdit, CoreError> {
         let mut errors = Vec::new();
         let name = akinai_domain::address::parse_text(&self.name, 100)
             .map_err(|e| errors.push(("name", e.message_key())))
@@ -110,6 +110,14 @@ impl Shop {
         after: Option<ProductId>,
     ) -> Result<Vec<AdminProductRow>, CoreError> {
         Ok(self.store.admin_products(after, PRODUCTS_PER_PAGE).await?)
+    }
+
+    /// The categories, for the catalog pages.
+    pub async fn admin_categories(
+        &self,
+        _proof: &Authorized<ManageCatalog>,
+    ) -> Result<Vec<Category>, CoreError> {
+        Ok(self.store.categories().await?)
     }
 
     /// A product with its images and the categories to choose from.

@@ -17,6 +17,7 @@
 
 mod business;
 mod catalog;
+mod catalog_new;
 mod customers;
 mod fulfilment;
 mod manage;
@@ -50,6 +51,7 @@ const TOKEN_ENROL: &str = "enrol";
 
 pub use business::{BusinessOverview, LOW_STOCK};
 pub use catalog::{ProductForm, ProductPage, MAX_STOCK_DELTA, PRODUCTS_PER_PAGE};
+pub use catalog_new::VariantForm;
 pub use customers::{CustomerDetail, CustomerPage, CustomerView, CUSTOMERS_PER_PAGE};
 pub use fulfilment::{OrderDetail, OrderPage, OrderRow, StepProblem, StepResult, ORDERS_PER_PAGE};
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use akinai_domain::catalog::NewSku;
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
@@ -68,6 +69,41 @@ pub(super) async fn stock_moves_by_delta_beside_purchases_and_edits_keep_it(stor
             .skus[0]
             .price,
         Yen(1200)
+    );
+}
+
+pub(super) async fn skus_are_added_with_unique_codes(store: Arc<dyn Store>) {
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 10)]).await;
+    let product = ids[0].0;
+    assert!(store.sku_code_taken("SKU-0").await.unwrap());
+    assert!(!store.sku_code_taken("SKU-9").await.unwrap());
+    let new = NewSku {
+        code: "SKU-9".into(),
+        option_label: "L".into(),
+        price: Yen(1500),
+        stock: 4,
+    };
+    let added = store.add_sku(product, &new).await.unwrap().unwrap();
+    assert!(
+        store.add_sku(product, &new).await.unwrap().is_none(),
+        "code taken"
+    );
+    let missing = store
+        .add_sku(
+            akinai_domain::ids::ProductId(9999),
+            &NewSku {
+                code: "SKU-10".into(),
+                ..new.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(missing.is_none());
+    let skus = store.product(product).await.unwrap().unwrap().skus;
+    assert_eq!(skus.len(), 2);
+    assert_eq!(
+        (skus[1].id, skus[1].option_label.as_str(), skus[1].stock),
+        (added, "L", 4)
     );
 }
 

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use akinai_core::admin::{ProductForm, ProductPage, SignedInAdmin};
+use akinai_core::admin::{ProductForm, ProductPage, SignedInAdmin, VariantForm};
 use akinai_core::images::ImageRejected;
 use akinai_core::CoreError;
 use akinai_domain::admin::ManageCatalog;
@@ -32,14 +32,20 @@ struct ListRow {
 #[derive(Template)]
 #[template(path = "admin/products.html")]
 struct ListPage {
+    csrf: String,
     rows: Vec<ListRow>,
     next: Option<i64>,
+    categories: Vec<(String, String)>,
+    message: Option<&'static str>,
+    error: Option<&'static str>,
 }
 
 #[derive(Deserialize, Default)]
 pub(super) struct ListQuery {
     #[serde(default)]
     after: String,
+    #[serde(default)]
+    category: String,
 }
 
 pub(super) async fn list_get(
@@ -48,7 +54,6 @@ pub(super) async fn list_get(
     ctx: Ctx,
     AdminExt(a): AdminExt,
 ) -> Result<Response, WebError> {
-    let proof = a.authorize::<ManageCatalog>()?;
     let after = match q.after.trim() {
         "" => None,
         s => Some(ProductId(
@@ -56,6 +61,20 @@ pub(super) async fn list_get(
                 .map_err(|_| WebError::BadRequest("errorpage.bad_cursor"))?,
         )),
     };
+    let message = (q.category == "1").then_some("カテゴリを追加しました。");
+    list(&state, &ctx, &a, after, StatusCode::OK, message, None).await
+}
+
+async fn list(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &SignedInAdmin,
+    after: Option<ProductId>,
+    status: StatusCode,
+    message: Option<&'static str>,
+    error: Option<&'static str>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageCatalog>()?;
     let rows = state.shop.admin_products(&proof, after).await?;
     let next = (rows.len() == akinai_core::admin::PRODUCTS_PER_PAGE as usize)
         .then(|| rows.last().map(|r| r.id.0))
@@ -71,7 +90,22 @@ pub(super) async fn list_get(
             price: r.price_min.display(),
         })
         .collect();
-    ctx.page(StatusCode::OK, &ListPage { rows, next })
+    let categories = state
+        .shop
+        .admin_categories(&proof)
+        .await?
+        .into_iter()
+        .map(|c| (c.name, c.slug))
+        .collect();
+    let page = ListPage {
+        csrf: ctx.csrf.clone(),
+        rows,
+        next,
+        categories,
+        message,
+        error,
+    };
+    ctx.page(status, &page)
 }
 
 struct SkuRow {
@@ -343,4 +377,205 @@ pub(super) async fn image_delete_post(
         .delete_product_image(&proof, &a, id, &f.name, &ctx.client)
         .await;
     answer(&state, &ctx, &a, id, outcome, "").await
+}
+
+#[derive(Template)]
+#[template(path = "admin/product_new.html")]
+struct NewPage {
+    csrf: String,
+    categories: Vec<(i64, String)>,
+    form: NewForm,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct NewForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    tax_category: String,
+    #[serde(default)]
+    published: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    option_label: String,
+    #[serde(default)]
+    price: String,
+    #[serde(default)]
+    stock: String,
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    a: &SignedInAdmin,
+    form: NewForm,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageCatalog>()?;
+    let categories = state
+        .shop
+        .admin_categories(&proof)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.0, c.name))
+        .collect();
+    let page = NewPage {
+        csrf: ctx.csrf.clone(),
+        categories,
+        form,
+        error,
+    };
+    ctx.page(status, &page)
+}
+
+pub(super) async fn new_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+) -> Result<Response, WebError> {
+    let form = NewForm {
+        tax_category: "standard".into(),
+        stock: "0".into(),
+        ..NewForm::default()
+    };
+    new_page(&state, &ctx, &a, form, StatusCode::OK, None).await
+}
+
+fn variant_of(f: &NewForm) -> VariantForm {
+    VariantForm {
+        code: f.code.clone(),
+        option_label: f.option_label.clone(),
+        price: f.price.clone(),
+        stock: f.stock.clone(),
+    }
+}
+
+fn taken_or(fields: &[(&str, &str)], otherwise: &'static str) -> &'static str {
+    if fields.iter().any(|(_, k)| *k == "admin.code_taken") {
+        "この品番(またはカテゴリのURL名)はすでに使われています。"
+    } else {
+        otherwise
+    }
+}
+
+pub(super) async fn new_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<NewForm>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageCatalog>()?;
+    let product = ProductForm {
+        category: f.category.clone(),
+        name: f.name.clone(),
+        description: f.description.clone(),
+        tax_category: f.tax_category.clone(),
+        published: f.published == "1",
+    };
+    match state
+        .shop
+        .create_product(&proof, &a, &product, &variant_of(&f), &ctx.client)
+        .await
+    {
+        Ok(id) => Ok(ctx.redirect(&format!("/admin/products/{}?saved=1", id.0))),
+        Err(CoreError::InvalidForm(fields)) => {
+            let text = taken_or(
+                &fields,
+                "入力内容を確認してください(商品名・カテゴリ・税区分、品番は半角英数字と - _、価格と在庫は 0 以上の整数)。",
+            );
+            new_page(
+                &state,
+                &ctx,
+                &a,
+                f,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(text),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn variant_post(
+    Path(raw): Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<NewForm>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&raw)?;
+    let proof = a.authorize::<ManageCatalog>()?;
+    match state
+        .shop
+        .add_variant(&proof, &a, id, &variant_of(&f), &ctx.client)
+        .await
+    {
+        Ok(_) => Ok(ctx.redirect(&format!("/admin/products/{}?saved=1", id.0))),
+        Err(CoreError::InvalidForm(fields)) => {
+            let text = taken_or(
+                &fields,
+                "品番は半角英数字と - _、価格と在庫は 0 以上の整数で入力してください。",
+            );
+            again(
+                &state,
+                &ctx,
+                &a,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(text),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct CategoryForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+}
+
+pub(super) async fn category_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<CategoryForm>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageCatalog>()?;
+    match state
+        .shop
+        .create_category(&proof, &a, &f.name, &f.slug, &ctx.client)
+        .await
+    {
+        Ok(_) => Ok(ctx.redirect("/admin/products?category=1")),
+        Err(CoreError::InvalidForm(fields)) => {
+            let text = taken_or(
+                &fields,
+                "カテゴリ名(40 文字まで)と URL 名(半角英数字と - _)を入力してください。",
+            );
+            list(
+                &state,
+                &ctx,
+                &a,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(text),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -202,6 +202,27 @@ fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             get(catalog::edit_get).post(catalog::edit_post),
         ),
         r(
+            "/admin/products/new",
+            catalog,
+            catalog,
+            f,
+            get(catalog::new_get).post(catalog::new_post),
+        ),
+        r(
+            "/admin/products/{id}/skus",
+            None,
+            catalog,
+            f,
+            post(catalog::variant_post),
+        ),
+        r(
+            "/admin/categories",
+            None,
+            catalog,
+            f,
+            post(catalog::category_post),
+        ),
+        r(
             "/admin/products/{id}/stock",
             None,
             catalog,

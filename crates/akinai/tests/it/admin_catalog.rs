@@ -327,3 +327,154 @@ async fn sws_11_product_edits_are_sanitised_audited_and_kept_from_viewers() {
         "nothing saved half-way"
     );
 }
+
+/// A shop owner adds a category and a product with two variants and a photo, publishes it, and
+/// a shopper finds it; a taken code is refused without writing anything.
+#[tokio::test]
+async fn a_new_product_with_variants_and_a_photo_reaches_the_storefront() {
+    let app = TestApp::demo().await;
+    let manager = signed_in(&app, AdminRole::Manager).await;
+    let token = csrf(&manager).await;
+    let cat = manager
+        .post(
+            "/admin/categories",
+            &[
+                ("csrf", token.as_str()),
+                ("name", "調味料"),
+                ("slug", "mirin-special"),
+            ],
+        )
+        .await;
+    assert_eq!(cat.status, StatusCode::SEE_OTHER, "{}", cat.body);
+    let taken_slug = manager
+        .post(
+            "/admin/categories",
+            &[
+                ("csrf", token.as_str()),
+                ("name", "調味料2"),
+                ("slug", "mirin-special"),
+            ],
+        )
+        .await;
+    assert_eq!(taken_slug.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let category = app
+        .store
+        .categories()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.slug == "mirin-special")
+        .unwrap()
+        .id;
+    let cat_id = category.0.to_string();
+    let fields = |code: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("name", "三河本みりん 限定仕込み".to_string()),
+            ("category", cat_id.clone()),
+            ("tax_category", "reduced".to_string()),
+            ("description", "<p>三年熟成</p>".to_string()),
+            ("code", code.to_string()),
+            ("option_label", "500ml".to_string()),
+            ("price", "2,160".to_string()),
+            ("stock", "12".to_string()),
+        ]
+    };
+    let as_pairs = |v: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { v.clone() };
+    let dup = as_pairs(&fields("SKU-0"));
+    let dup: Vec<(&str, &str)> = dup.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let before = app.store.admin_products(None, 1000).await.unwrap().len();
+    // The demo catalog's codes are taken.
+    let existing_code = app
+        .store
+        .admin_product(app.store.admin_products(None, 1).await.unwrap()[0].id)
+        .await
+        .unwrap()
+        .unwrap()
+        .product
+        .skus[0]
+        .code
+        .clone();
+    let mut taken = dup.clone();
+    for f in taken.iter_mut() {
+        if f.0 == "code" {
+            f.1 = existing_code.as_str();
+        }
+    }
+    let refused = manager.post("/admin/products/new", &taken).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("すでに使われています"));
+    assert_eq!(
+        app.store.admin_products(None, 1000).await.unwrap().len(),
+        before
+    );
+
+    let ok = as_pairs(&fields("MIRIN-LTD-500"));
+    let ok: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = manager.post("/admin/products/new", &ok).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let path = created.location().split('?').next().unwrap().to_string();
+    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let product = ProductId(id);
+    assert!(
+        app.shopper().get(&format!("/product/{id}")).await.status == StatusCode::NOT_FOUND,
+        "new products start unpublished"
+    );
+    let variant = manager
+        .post(
+            &format!("{path}/skus"),
+            &[
+                ("csrf", token.as_str()),
+                ("code", "MIRIN-LTD-1L"),
+                ("option_label", "1L"),
+                ("price", "3980"),
+                ("stock", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(variant.status, StatusCode::SEE_OTHER, "{}", variant.body);
+    let photo = manager
+        .upload(
+            &format!("{path}/images"),
+            &token,
+            "bottle.jpg",
+            "image/jpeg",
+            photo_with_exif(400, 600),
+        )
+        .await;
+    assert_eq!(photo.status, StatusCode::SEE_OTHER, "{}", photo.body);
+    let publish = manager
+        .post(
+            &path,
+            &[
+                ("csrf", token.as_str()),
+                ("name", "三河本みりん 限定仕込み"),
+                ("category", cat_id.as_str()),
+                ("tax_category", "reduced"),
+                ("description", "<p>三年熟成</p>"),
+                ("published", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(publish.status, StatusCode::SEE_OTHER);
+    let page = app.shopper().get(&format!("/product/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("三河本みりん 限定仕込み") && page.body.contains("/media/"));
+    assert!(page.body.contains("500ml") && page.body.contains("1L"));
+    let listing = app.shopper().get("/category/mirin-special").await;
+    assert!(listing.body.contains("三河本みりん 限定仕込み"));
+    let stored = app.store.admin_product(product).await.unwrap().unwrap();
+    assert_eq!(stored.product.skus.len(), 2);
+    for action in [
+        "category.create",
+        "product.create",
+        "sku.create",
+        "product.image_added",
+    ] {
+        assert_eq!(
+            app.store.audit_entries_of(action, 5).await.unwrap().len(),
+            1,
+            "{action}"
+        );
+    }
+}
