@@ -7,7 +7,7 @@ use sqlx::postgres::PgRow;
 use sqlx::Row;
 
 use akinai_domain::audit::{entry_hash, AuditRecord, ChainedEntry, GENESIS};
-use akinai_store::{AuditStore, StoreResult};
+use akinai_store::{AuditFilter, AuditStore, StoreResult};
 
 use crate::{map_err, PgStore};
 
@@ -88,6 +88,37 @@ impl AuditStore for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
+        rows.iter().map(entry).collect()
+    }
+
+    async fn search_audit(
+        &self,
+        filter: &AuditFilter,
+        before: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<ChainedEntry>> {
+        let mut q: sqlx::QueryBuilder<sqlx::Postgres> = sqlx::QueryBuilder::new(
+            "SELECT seq, at, actor, action, target, ip, request_id, detail, prev_hash, hash FROM audit_log WHERE seq < ",
+        );
+        q.push_bind(before);
+        for (column, value) in [
+            ("action", &filter.action),
+            ("actor", &filter.actor),
+            ("target", &filter.target),
+        ] {
+            if let Some(v) = value {
+                q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            }
+        }
+        if let Some(t) = filter.from {
+            q.push(" AND at >= ").push_bind(t);
+        }
+        if let Some(t) = filter.to {
+            q.push(" AND at < ").push_bind(t);
+        }
+        q.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
         rows.iter().map(entry).collect()
     }
 

@@ -6,7 +6,7 @@ use sqlx::sqlite::SqliteRow;
 
 use akinai_domain::audit::{entry_hash, AuditRecord, ChainedEntry, GENESIS};
 use akinai_sql::{corrupt, Columns};
-use akinai_store::{AuditStore, StoreResult};
+use akinai_store::{AuditFilter, AuditStore, StoreResult};
 
 use crate::{map_err, SqliteStore};
 
@@ -80,6 +80,37 @@ impl AuditStore for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(map_err)?;
+        rows.iter().map(entry).collect()
+    }
+
+    async fn search_audit(
+        &self,
+        filter: &AuditFilter,
+        before: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<ChainedEntry>> {
+        let mut q: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+            "SELECT seq, at_us, actor, action, target, ip, request_id, detail, prev_hash, hash FROM audit_log WHERE seq < ",
+        );
+        q.push_bind(before);
+        for (column, value) in [
+            ("action", &filter.action),
+            ("actor", &filter.actor),
+            ("target", &filter.target),
+        ] {
+            if let Some(v) = value {
+                q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            }
+        }
+        if let Some(t) = filter.from {
+            q.push(" AND at_us >= ").push_bind(t.timestamp_micros());
+        }
+        if let Some(t) = filter.to {
+            q.push(" AND at_us < ").push_bind(t.timestamp_micros());
+        }
+        q.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = q.build().fetch_all(&self.reader).await.map_err(map_err)?;
         rows.iter().map(entry).collect()
     }
 

@@ -413,12 +413,33 @@ pub trait AuditStore: Send + Sync {
         action: &str,
         limit: u32,
     ) -> StoreResult<Vec<akinai_domain::audit::ChainedEntry>>;
+    /// Entries matching `filter` before sequence number `before`, newest first, at most `limit`
+    /// (the admin's filtered list).
+    async fn search_audit(
+        &self,
+        filter: &AuditFilter,
+        before: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<akinai_domain::audit::ChainedEntry>>;
     /// Entries after sequence number `after`, in order, at most `limit`.
     async fn audit_entries(
         &self,
         after: i64,
         limit: u32,
     ) -> StoreResult<Vec<akinai_domain::audit::ChainedEntry>>;
+}
+
+/// What the admin's audit list narrows to; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    /// `admin:3`, `cli:…`, `customer:…` exactly.
+    pub actor: Option<String>,
+    /// `order:12`, `settings`, … exactly.
+    pub target: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// Everything a backend provides.

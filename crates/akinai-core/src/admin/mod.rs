@@ -345,20 +345,11 @@ impl Shop {
         &self,
         _proof: &Authorized<ViewAudit>,
         before: Option<i64>,
-        action: Option<&str>,
+        filter: &akinai_store::AuditFilter,
     ) -> Result<Vec<ChainedEntry>, CoreError> {
-        match action.map(str::trim).filter(|a| !a.is_empty()) {
-            Some(action) => Ok(self
-                .store
-                .audit_entries_of(action, 50)
-                .await?
-                .into_iter()
-                .filter(|e| before.is_none_or(|b| e.seq < b))
-                .collect()),
-            None => Ok(self
-                .store
-                .latest_audit_entries(before.unwrap_or(i64::MAX), 50)
-                .await?),
-        }
+        Ok(self
+            .store
+            .search_audit(filter, before.unwrap_or(i64::MAX), 50)
+            .await?)
     }
 }

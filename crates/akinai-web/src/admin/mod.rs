@@ -604,18 +604,74 @@ struct AuditRow {
 #[template(path = "admin/audit.html")]
 struct AuditPage {
     rows: Vec<AuditRow>,
-    action: String,
-    older: Option<i64>,
+    q: AuditQuery,
+    older: Option<String>,
+    bad_query: bool,
 }
 
 #[derive(Deserialize, Default)]
 struct AuditQuery {
-    before: Option<i64>,
+    #[serde(default)]
+    before: String,
     #[serde(default)]
     action: String,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
 }
 
-/// The audit trail, newest first (owners and managers).
+impl AuditQuery {
+    /// The store's filter and cursor, or `None` when a value is malformed.
+    fn parse(&self) -> Option<(akinai_store::AuditFilter, Option<i64>)> {
+        let text = |s: &str| {
+            let t: String = s.trim().chars().take(100).collect();
+            (!t.is_empty()).then_some(t)
+        };
+        let day = |s: &str, next: bool| -> Option<Option<chrono::DateTime<chrono::Utc>>> {
+            match s.trim() {
+                "" => Some(None),
+                d => {
+                    let d = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
+                    let d = if next { d.succ_opt()? } else { d };
+                    order_desk::jst_midnight(d).map(Some)
+                }
+            }
+        };
+        let before = match self.before.trim() {
+            "" => None,
+            b => Some(b.parse::<i64>().ok()?),
+        };
+        let filter = akinai_store::AuditFilter {
+            action: text(&self.action),
+            actor: text(&self.actor),
+            target: text(&self.target),
+            from: day(&self.from, false)?,
+            to: day(&self.to, true)?,
+        };
+        Some((filter, before))
+    }
+
+    /// This query's filters as a query string, for the "older" link.
+    fn filters(&self) -> String {
+        let pairs = [
+            ("action", self.action.as_str()),
+            ("actor", self.actor.as_str()),
+            ("target", self.target.as_str()),
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
+        ];
+        let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+}
+
+/// The audit trail, newest first (owners and managers), filtered by action, actor, target and
+/// date (JST days).
 async fn audit_get(
     Query(q): Query<AuditQuery>,
     State(state): State<AppState>,
@@ -623,13 +679,22 @@ async fn audit_get(
     AdminExt(a): AdminExt,
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ViewAudit>()?;
-    let action = q.action.chars().take(64).collect::<String>();
-    let entries = state
-        .shop
-        .audit_page(&proof, q.before, Some(action.as_str()))
-        .await?;
+    let Some((filter, before)) = q.parse() else {
+        let page = AuditPage {
+            rows: Vec::new(),
+            q,
+            older: None,
+            bad_query: true,
+        };
+        return ctx.page(StatusCode::BAD_REQUEST, &page);
+    };
+    let entries = state.shop.audit_page(&proof, before, &filter).await?;
     let older = (entries.len() == 50)
-        .then(|| entries.last().map(|e| e.seq))
+        .then(|| {
+            entries
+                .last()
+                .map(|e| format!("before={}&{}", e.seq, q.filters()))
+        })
         .flatten();
     let rows = entries
         .into_iter()
@@ -650,8 +715,9 @@ async fn audit_get(
         .collect();
     let page = AuditPage {
         rows,
-        action,
+        q,
         older,
+        bad_query: false,
     };
     ctx.page(StatusCode::OK, &page)
 }

@@ -75,7 +75,7 @@ pub(super) struct ListQuery {
 }
 
 /// Midnight JST of a `YYYY-MM-DD` date, as UTC.
-fn jst_midnight(date: NaiveDate) -> Option<DateTime<Utc>> {
+pub(super) fn jst_midnight(date: NaiveDate) -> Option<DateTime<Utc>> {
     jst()
         .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
         .single()
