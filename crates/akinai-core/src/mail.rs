@@ -16,7 +16,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use chrono::{DateTime, Utc};
 
 use akinai_domain::order::{OrderStatus, PaymentMethod};
-use akinai_domain::settings::ShopSettings;
+use akinai_domain::settings::{MailTemplate, ShopSettings};
 use akinai_domain::tax::TaxCategory;
 use akinai_store::Order;
 
@@ -165,10 +165,19 @@ pub fn order_step_mail(
         ("name", order.details.name.as_str()),
     ];
     let key = |part: &str| format!("ordermail.{}_{part}", status.as_str());
+    // The shop's own wording when it has one (checked when saved: known placeholders only).
+    let own = settings.mail_templates.get(status.as_str());
+    let (subject, text) = match own {
+        Some(t) => (
+            MailTemplate::render(&t.subject, &vars),
+            MailTemplate::render(&t.body, &vars),
+        ),
+        None => (tr.fmt(&key("subject"), &vars), tr.fmt(&key("body"), &vars)),
+    };
     let body = [
         tr.fmt("mail.greeting", &vars),
         String::new(),
-        tr.fmt(&key("body"), &vars),
+        text,
         String::new(),
         tr.get("mail.status").to_string(),
         format!("  {status_url}"),
@@ -179,7 +188,6 @@ pub fn order_step_mail(
         format!("TEL {}  {}", settings.legal.phone, settings.legal.email),
     ]
     .join("\n");
-    let subject = tr.fmt(&key("subject"), &vars);
     order_message(order, status.as_str(), at, &subject, body, settings, config)
 }
 

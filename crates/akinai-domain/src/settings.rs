@@ -141,6 +141,98 @@ pub struct ShopSettings {
     /// 適格請求書発行事業者の登録番号 (JP-INV-1), when the shop is a registered issuer.
     #[serde(default)]
     pub invoice_number: Option<crate::invoice::RegistrationNumber>,
+    /// The shop's own wording of the order-step mails, by order status (`paid`, `shipped`,
+    /// …); a status without one uses the built-in text.
+    #[serde(default)]
+    pub mail_templates: std::collections::BTreeMap<String, MailTemplate>,
+}
+
+/// A shop's wording of a customer mail: plain text with `{placeholders}` and nothing else — no
+/// code, no markup; the order's link and the shop's signature are always added after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailTemplate {
+    pub subject: String,
+    pub body: String,
+}
+
+/// The placeholders a mail template may use.
+pub const MAIL_PLACEHOLDERS: [&str; 6] =
+    ["name", "shop", "number", "amount", "carrier", "tracking"];
+
+/// Why a mail template was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("unknown placeholder {{{0}}}")]
+    UnknownPlaceholder(String),
+    #[error("a brace is not closed or not opened")]
+    UnbalancedBrace,
+    #[error("the text is empty or too long")]
+    Length,
+    #[error("the subject must be one line")]
+    MultilineSubject,
+}
+
+impl MailTemplate {
+    /// Checks both parts: known placeholders only, balanced braces, no control characters but
+    /// line breaks in the body, subject one line of at most 120 characters, body at most 4,000.
+    pub fn check(&self) -> Result<(), TemplateError> {
+        if self.subject.chars().any(char::is_control) {
+            return Err(TemplateError::MultilineSubject);
+        }
+        if self.body.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(TemplateError::Length);
+        }
+        for (text, max) in [(&self.subject, 120), (&self.body, 4000)] {
+            let n = text.chars().count();
+            if n == 0 || n > max {
+                return Err(TemplateError::Length);
+            }
+            let mut rest = text.as_str();
+            while let Some(open) = rest.find(['{', '}']) {
+                if rest[open..].starts_with('}') {
+                    return Err(TemplateError::UnbalancedBrace);
+                }
+                let after = &rest[open + 1..];
+                let close = after.find('}').ok_or(TemplateError::UnbalancedBrace)?;
+                let key = &after[..close];
+                if !MAIL_PLACEHOLDERS.contains(&key) {
+                    return Err(TemplateError::UnknownPlaceholder(
+                        key.chars().take(20).collect(),
+                    ));
+                }
+                rest = &after[close + 1..];
+            }
+        }
+        Ok(())
+    }
+
+    /// `text` with each `{key}` replaced by its value, in one pass: a value containing braces
+    /// is not expanded again.
+    pub fn render(text: &str, vars: &[(&str, &str)]) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}') {
+                Some(close) => {
+                    let key = &after[..close];
+                    match vars.iter().find(|(k, _)| *k == key) {
+                        Some((_, v)) => out.push_str(v),
+                        None => out.push_str(&rest[open..open + close + 2]),
+                    }
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push_str(&rest[open..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 /// The shop's second-factor policy for members.
@@ -254,6 +346,7 @@ impl ShopSettings {
             guest_checkout: true,
             second_factor: SecondFactorPolicy::Optional,
             invoice_number: None,
+            mail_templates: Default::default(),
         }
     }
 }
@@ -261,6 +354,34 @@ impl ShopSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mail_templates_allow_known_placeholders_only() {
+        let t = |subject: &str, body: &str| MailTemplate {
+            subject: subject.into(),
+            body: body.into(),
+        };
+        assert_eq!(
+            t("【{shop}】発送 {number}", "{name} 様\n{carrier} {tracking}").check(),
+            Ok(())
+        );
+        assert_eq!(
+            t("{shop}", "{password}").check(),
+            Err(TemplateError::UnknownPlaceholder("password".into()))
+        );
+        assert_eq!(t("{shop", "x").check(), Err(TemplateError::UnbalancedBrace));
+        assert_eq!(t("x}", "x").check(), Err(TemplateError::UnbalancedBrace));
+        assert_eq!(t("a\nb", "x").check(), Err(TemplateError::MultilineSubject));
+        assert_eq!(t("", "x").check(), Err(TemplateError::Length));
+        assert_eq!(
+            MailTemplate::render(
+                "{name} 様 {number}",
+                &[("name", "{number}"), ("number", "AK1")]
+            ),
+            "{number} 様 AK1",
+            "values are not expanded again"
+        );
+    }
 
     #[test]
     fn shipping_fees_follow_the_table_and_threshold() {

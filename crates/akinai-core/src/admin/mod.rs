@@ -57,7 +57,7 @@ pub use fulfilment::{OrderDetail, OrderPage, OrderRow, StepProblem, StepResult, 
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};
 pub use orders::FlaggedOrder;
 pub use overview::SecurityOverview;
-pub use settings::{SettingsSection, LEGAL_FIELDS};
+pub use settings::{SettingsSection, LEGAL_FIELDS, MAIL_STATUSES};
 
 /// A signed-in admin.
 #[derive(Debug, Clone)]

@@ -12,7 +12,10 @@ use serde_json::{json, Map, Value};
 use akinai_domain::address::{parse_text, Email, FieldError, Prefecture};
 use akinai_domain::admin::{ManageSecurity, ManageShop};
 use akinai_domain::invoice::RegistrationNumber;
-use akinai_domain::settings::{FeeRule, SecondFactorPolicy, ShopSettings};
+use akinai_domain::order::PaymentMethod;
+use akinai_domain::settings::{
+    CodFeeTier, FeeRule, MailTemplate, SecondFactorPolicy, ShopSettings,
+};
 use akinai_domain::tax::RoundingMode;
 use akinai_domain::Yen;
 
@@ -31,6 +34,37 @@ pub enum SettingsSection {
     Bank(Vec<(String, String)>),
     /// The shipping method's code and its fields.
     Shipping(String, Vec<(String, String)>),
+    Privacy(Vec<(String, String)>),
+    Delivery(Vec<(String, String)>),
+    Payments(Vec<(String, String)>),
+    /// The order status whose mail this is, and its fields (`subject`, `body`; both empty to
+    /// go back to the built-in text).
+    MailTemplate(String, Vec<(String, String)>),
+}
+
+/// The order statuses whose mails the shop may word itself.
+pub const MAIL_STATUSES: [&str; 5] = ["paid", "shipped", "delivered", "cancelled", "refunded"];
+
+/// A text area of `key value` lines (blank lines skipped), each read by `parse`; `None` when a
+/// line does not read.
+fn per_line<T>(raw: &str, parse: impl Fn(&str, &str) -> Option<T>) -> Option<Vec<T>> {
+    raw.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            l.split_once(char::is_whitespace)
+                .and_then(|(k, v)| parse(k.trim(), v.trim()))
+        })
+        .collect()
+}
+
+/// Non-empty trimmed lines of a text area, each checked as text of at most `max` characters.
+fn lines(raw: &str, max: usize) -> Option<Vec<String>> {
+    raw.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| parse_text(l, max).ok())
+        .collect()
 }
 
 /// Fields of the 特商法 notice: form name and longest length.
@@ -176,30 +210,15 @@ fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreErro
                 "" => None,
                 _ => Some(Yen(f.number("free_over", 10_000_000))),
             };
-            let mut table = Vec::new();
-            for line in f
-                .raw("prefecture_fees")
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-            {
-                let parsed = line
-                    .trim()
-                    .split_once(|c: char| c.is_whitespace())
-                    .and_then(|(pref, amount)| {
-                        let p = Prefecture::ALL
-                            .into_iter()
-                            .find(|p| p.name_ja() == pref.trim())?;
-                        let a = crate::admin::catalog::whole_number(amount, 0..=100_000)?;
-                        Some((p.code(), Yen(a)))
-                    });
-                match parsed {
-                    Some(entry) => table.push(entry),
-                    None => {
-                        f.errors.push(("prefecture_fees", "error.invalid"));
-                        break;
-                    }
-                }
-            }
+            let table = per_line(f.raw("prefecture_fees"), |pref, amount| {
+                let p = Prefecture::ALL.into_iter().find(|p| p.name_ja() == pref)?;
+                let a = crate::admin::catalog::whole_number(amount, 0..=100_000)?;
+                Some((p.code(), Yen(a)))
+            })
+            .unwrap_or_else(|| {
+                f.errors.push(("prefecture_fees", "error.invalid"));
+                Vec::new()
+            });
             f.done()?;
             let method = s
                 .shipping_methods
@@ -216,6 +235,87 @@ fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreErro
                     fees: table,
                 }
             };
+        }
+        SettingsSection::Privacy(p) => {
+            let mut f = Fields::new(p);
+            let operator = f.text("business_operator", 300);
+            let third = f.text("third_parties", 2000);
+            let security = f.text("security_measures", 2000);
+            let request = f.text("request_procedure", 2000);
+            let contact = f.text("contact", 300);
+            let purposes = lines(f.raw("purposes"), 300).filter(|p| !p.is_empty());
+            if purposes.is_none() {
+                f.errors.push(("purposes", "error.invalid"));
+            }
+            f.done()?;
+            let v = &mut s.privacy;
+            (v.business_operator, v.third_parties, v.security_measures) =
+                (operator, third, security);
+            (v.request_procedure, v.contact) = (request, contact);
+            v.purposes = purposes.unwrap_or_default();
+        }
+        SettingsSection::Delivery(p) => {
+            let mut f = Fields::new(p);
+            let earliest = f.number("earliest_days", 60);
+            let latest = f.number("latest_days", 90);
+            let slots = lines(f.raw("time_slots"), 20);
+            if slots.is_none() {
+                f.errors.push(("time_slots", "error.invalid"));
+            }
+            if latest < earliest {
+                f.errors.push(("latest_days", "error.invalid"));
+            }
+            f.done()?;
+            let d = &mut s.delivery;
+            d.earliest_days = u32::try_from(earliest).unwrap_or(0);
+            d.latest_days = u32::try_from(latest).unwrap_or(0);
+            d.time_slots = slots.unwrap_or_default();
+        }
+        SettingsSection::Payments(p) => {
+            let mut f = Fields::new(p);
+            let methods: Vec<PaymentMethod> = PaymentMethod::ALL
+                .into_iter()
+                .filter(|m| f.raw(m.as_str()) == "1")
+                .collect();
+            if methods.is_empty() {
+                f.errors.push(("payment_methods", "error.required"));
+            }
+            let mut tiers = per_line(f.raw("cod_fees"), |up, fee| {
+                Some(CodFeeTier {
+                    up_to: Yen(crate::admin::catalog::whole_number(up, 0..=10_000_000)?),
+                    fee: Yen(crate::admin::catalog::whole_number(fee, 0..=100_000)?),
+                })
+            })
+            .unwrap_or_else(|| {
+                f.errors.push(("cod_fees", "error.invalid"));
+                Vec::new()
+            });
+            if methods.contains(&PaymentMethod::CashOnDelivery) && tiers.is_empty() {
+                f.errors.push(("cod_fees", "error.required"));
+            }
+            f.done()?;
+            tiers.sort_by_key(|t| t.up_to);
+            s.payment_methods = methods;
+            s.cod_fees = tiers;
+        }
+        SettingsSection::MailTemplate(status, p) => {
+            let f = Fields::new(p);
+            if !MAIL_STATUSES.contains(&status.as_str()) {
+                return Err(CoreError::NotFound);
+            }
+            let (subject, body) = (f.raw("subject").trim(), f.raw("body").trim());
+            if subject.is_empty() && body.is_empty() {
+                s.mail_templates.remove(status);
+                return Ok(());
+            }
+            let template = MailTemplate {
+                subject: subject.to_string(),
+                body: body.replace("\r\n", "\n"),
+            };
+            template.check().map_err(|_| {
+                CoreError::InvalidForm(vec![("template", "admin.template_invalid")])
+            })?;
+            s.mail_templates.insert(status.clone(), template);
         }
     }
     Ok(())
@@ -393,6 +493,60 @@ mod tests {
             ]),
         );
         assert!(apply(&mut s, &bad).is_err());
+    }
+
+    #[test]
+    fn mail_templates_are_checked_and_can_be_removed() {
+        let mut s = ShopSettings::starter("店");
+        let bad = SettingsSection::MailTemplate(
+            "shipped".into(),
+            pairs(&[("subject", "{shop}"), ("body", "{system('x')}")]),
+        );
+        assert!(matches!(
+            apply(&mut s, &bad),
+            Err(CoreError::InvalidForm(_))
+        ));
+        let good = SettingsSection::MailTemplate(
+            "shipped".into(),
+            pairs(&[
+                ("subject", "【{shop}】お届けに向かっています"),
+                ("body", "{name} 様\r\n{carrier} {tracking}"),
+            ]),
+        );
+        apply(&mut s, &good).unwrap();
+        assert_eq!(
+            s.mail_templates["shipped"].body,
+            "{name} 様\n{carrier} {tracking}"
+        );
+        let unknown = SettingsSection::MailTemplate(
+            "placed".into(),
+            pairs(&[("subject", "x"), ("body", "y")]),
+        );
+        assert!(matches!(apply(&mut s, &unknown), Err(CoreError::NotFound)));
+        let reset = SettingsSection::MailTemplate(
+            "shipped".into(),
+            pairs(&[("subject", ""), ("body", "")]),
+        );
+        apply(&mut s, &reset).unwrap();
+        assert!(s.mail_templates.is_empty());
+    }
+
+    #[test]
+    fn payments_need_a_method_and_cash_on_delivery_needs_fees() {
+        let mut s = ShopSettings::starter("店");
+        let none = SettingsSection::Payments(pairs(&[("cod_fees", "")]));
+        assert!(apply(&mut s, &none).is_err());
+        let cod = SettingsSection::Payments(pairs(&[("cash_on_delivery", "1"), ("cod_fees", "")]));
+        assert!(apply(&mut s, &cod).is_err());
+        let ok = SettingsSection::Payments(pairs(&[
+            ("bank_transfer", "1"),
+            ("cash_on_delivery", "1"),
+            ("cod_fees", "30000 440\n10000 330"),
+        ]));
+        apply(&mut s, &ok).unwrap();
+        assert_eq!(s.cod_fee(Yen(5000)), Some(Yen(330)));
+        assert_eq!(s.cod_fee(Yen(20_000)), Some(Yen(440)));
+        assert_eq!(s.cod_fee(Yen(50_000)), None);
     }
 
     #[test]

@@ -9,9 +9,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use akinai_core::admin::{Reauth, SettingsSection, SignedInAdmin, LEGAL_FIELDS};
+use akinai_core::admin::{Reauth, SettingsSection, SignedInAdmin, LEGAL_FIELDS, MAIL_STATUSES};
 use akinai_core::CoreError;
 use akinai_domain::admin::{Capability, ManageSecurity, ManageShop};
+use akinai_domain::order::PaymentMethod;
 use akinai_domain::settings::{FeeRule, SecondFactorPolicy};
 use akinai_domain::tax::RoundingMode;
 
@@ -55,6 +56,16 @@ struct SettingsPage {
     bank: Vec<(&'static str, &'static str, String)>,
     due_days: u32,
     shipping: Vec<ShippingForm>,
+    privacy: Vec<(&'static str, &'static str, String)>,
+    purposes: String,
+    earliest_days: u32,
+    latest_days: u32,
+    time_slots: String,
+    bank_transfer: bool,
+    cash_on_delivery: bool,
+    cod_fees: String,
+    /// Status code, its label, the shop's subject and body (empty when built-in).
+    mails: Vec<(&'static str, &'static str, String, String)>,
     can_security: bool,
     second_factor: &'static str,
     guest_checkout: bool,
@@ -141,6 +152,54 @@ async fn page(
                 }
             })
             .collect(),
+        privacy: vec![
+            (
+                "business_operator",
+                "事業者の名称・住所・代表者",
+                s.privacy.business_operator.clone(),
+            ),
+            (
+                "third_parties",
+                "第三者提供・委託",
+                s.privacy.third_parties.clone(),
+            ),
+            (
+                "security_measures",
+                "安全管理措置",
+                s.privacy.security_measures.clone(),
+            ),
+            (
+                "request_procedure",
+                "開示等の請求の手続き",
+                s.privacy.request_procedure.clone(),
+            ),
+            ("contact", "お問い合わせ窓口", s.privacy.contact.clone()),
+        ],
+        purposes: s.privacy.purposes.join("\n"),
+        earliest_days: s.delivery.earliest_days,
+        latest_days: s.delivery.latest_days,
+        time_slots: s.delivery.time_slots.join("\n"),
+        bank_transfer: s.payment_methods.contains(&PaymentMethod::BankTransfer),
+        cash_on_delivery: s.payment_methods.contains(&PaymentMethod::CashOnDelivery),
+        cod_fees: s
+            .cod_fees
+            .iter()
+            .map(|t| format!("{} {}", t.up_to.0, t.fee.0))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        mails: MAIL_STATUSES
+            .iter()
+            .zip(["入金確認", "発送", "配達完了", "キャンセル", "返金"])
+            .map(|(code, label)| {
+                let own = s.mail_templates.get(*code);
+                (
+                    *code,
+                    label,
+                    own.map(|t| t.subject.clone()).unwrap_or_default(),
+                    own.map(|t| t.body.clone()).unwrap_or_default(),
+                )
+            })
+            .collect(),
         can_security: ManageSecurity::granted_to(a.admin.role),
         second_factor: match s.second_factor {
             SecondFactorPolicy::Optional => "optional",
@@ -184,6 +243,13 @@ async fn answer(
                 "パスワードまたは認証コードが違います。変更していません。"
             } else if fields.iter().any(|(f, _)| *f == "invoice_number") {
                 "登録番号は「T」と 13 桁の数字で入力してください(チェックディジットも確認します)。変更していません。"
+            } else if fields.iter().any(|(f, _)| *f == "template") {
+                "メールの文面に使えるのは {name} {shop} {number} {amount} {carrier} {tracking} だけです(件名は 1 行・120 文字まで)。変更していません。"
+            } else if fields
+                .iter()
+                .any(|(f, _)| *f == "cod_fees" || *f == "payment_methods")
+            {
+                "支払方法を 1 つ以上選び、代金引換の手数料は「10000 330」(この金額まで 手数料)のように 1 行に 1 つ入力してください。変更していません。"
             } else if fields.iter().any(|(f, _)| *f == "prefecture_fees") {
                 "都道府県別の送料は「北海道 1200」のように 1 行に 1 つ入力してください。変更していません。"
             } else {
@@ -222,6 +288,10 @@ pub(super) async fn section_post(
         "invoice" => SettingsSection::Invoice(fields),
         "bank" => SettingsSection::Bank(fields),
         "shipping" => SettingsSection::Shipping(code, fields),
+        "privacy" => SettingsSection::Privacy(fields),
+        "delivery" => SettingsSection::Delivery(fields),
+        "payments" => SettingsSection::Payments(fields),
+        "mail" => SettingsSection::MailTemplate(code, fields),
         _ => return Err(WebError::NotFound),
     };
     let outcome = state

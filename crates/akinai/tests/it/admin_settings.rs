@@ -220,3 +220,117 @@ async fn ipa_c_10_security_policies_need_an_owner_and_re_authentication() {
         .contains(r#""second_factor":"required""#));
     assert!(entry.record.actor.starts_with("admin:"));
 }
+
+/// Item 8 (mail templates, privacy, delivery, payments): the shop's own wording is used for the
+/// shipping mail with only the allowed placeholders; the privacy policy page shows the new
+/// purposes; a shop without cash on delivery stops offering it.
+#[tokio::test]
+async fn the_shops_own_mail_wording_privacy_delivery_and_payments_are_used() {
+    let app = TestApp::demo().await;
+    let manager = signed_in(&app, AdminRole::Manager).await;
+    let bad = save(
+        &manager,
+        "mail",
+        &[
+            ("code", "shipped"),
+            ("subject", "{shop}"),
+            ("body", "{customer.password}"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("使えるのは"));
+    let ok = save(
+        &manager,
+        "mail",
+        &[
+            ("code", "shipped"),
+            ("subject", "【{shop}】{number} を出荷しました"),
+            (
+                "body",
+                "{name} 様、いつもありがとうございます。\n{carrier} の伝票番号は {tracking} です。",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    app.order_one("本みりん").await;
+    let id = app
+        .store
+        .list_orders(&Default::default(), None, 1)
+        .await
+        .unwrap()[0]
+        .id;
+    let csrf = manager.get("/admin").await.hidden("csrf");
+    for form in [
+        vec![("csrf", csrf.as_str()), ("event", "pay")],
+        vec![
+            ("csrf", csrf.as_str()),
+            ("event", "ship"),
+            ("carrier", "japan_post"),
+            ("tracking", "1234-5678-9012"),
+        ],
+    ] {
+        let r = manager
+            .post(&format!("/admin/orders/{}/step", id.0), &form)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    app.shop.run_due_jobs().await.unwrap();
+    let mails = app.mails();
+    let shipped = mails
+        .iter()
+        .find(|m| m.contains("伝票番号"))
+        .expect("the shop's own shipping mail");
+    assert!(shipped.contains("日本郵便 の伝票番号は 123456789012 です。"));
+    assert!(shipped.contains("山田 花子 様、いつもありがとうございます。"));
+    assert!(
+        shipped.contains("https://shop.example.jp/order/"),
+        "the link is always added"
+    );
+
+    let privacy = save(
+        &manager,
+        "privacy",
+        &[
+            ("purposes", "商品の発送\n新商品のご案内(同意された方のみ)"),
+            ("business_operator", "株式会社みりん堂"),
+            ("third_parties", "配送業者に配送に必要な範囲で提供します"),
+            ("security_measures", "アクセス制御と暗号化"),
+            ("request_procedure", "メールでご請求ください"),
+            ("contact", "privacy@mirindo.example"),
+        ],
+    )
+    .await;
+    assert_eq!(privacy.status, StatusCode::SEE_OTHER, "{}", privacy.body);
+    let page = app.shopper().get("/legal/privacy").await;
+    assert!(page.body.contains("新商品のご案内(同意された方のみ)"));
+
+    let delivery = save(
+        &manager,
+        "delivery",
+        &[
+            ("earliest_days", "3"),
+            ("latest_days", "2"),
+            ("time_slots", "午前中"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        delivery.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "latest before earliest"
+    );
+    let payments = save(
+        &manager,
+        "payments",
+        &[("bank_transfer", "1"), ("cod_fees", "")],
+    )
+    .await;
+    assert_eq!(payments.status, StatusCode::SEE_OTHER, "{}", payments.body);
+    let s = app.shop.settings().await.unwrap();
+    assert_eq!(
+        s.payment_methods,
+        vec![akinai_domain::order::PaymentMethod::BankTransfer]
+    );
+}
