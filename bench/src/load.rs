@@ -146,6 +146,7 @@ pub async fn orders(
             description: SafeHtml::sanitize(""),
             tax_category: TaxCategory::Standard,
             image_hue: 1,
+            published: true,
             skus: (0..skus_n)
                 .map(|i| NewSku {
                     code: format!("BENCH-{i}"),

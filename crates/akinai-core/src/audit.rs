@@ -36,6 +36,14 @@ impl AuditContext {
         }
     }
 
+    /// akinai itself, e.g. `system:scheduler` publishing a scheduled product.
+    pub fn system(part: &str) -> AuditContext {
+        AuditContext {
+            actor: format!("system:{part}"),
+            ..AuditContext::default()
+        }
+    }
+
     /// An operator at the command line, named by `--by`.
     pub fn cli(by: &str) -> AuditContext {
         AuditContext {

@@ -393,6 +393,7 @@ pub async fn seed(store: &dyn Store, target: usize) -> Result<usize, StoreError>
                                 (item_no * 47 + kind_no * 97 + pass * 13) % 360,
                             )
                             .unwrap_or(0),
+                            published: true,
                             skus,
                         })
                         .await?;

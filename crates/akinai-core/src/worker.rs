@@ -27,7 +27,7 @@ pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 pub const MAX_ATTEMPTS: i64 = 12;
 /// How often an idle worker looks for jobs enqueued by other processes.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
-/// How often the worker adds the counted visits to the store.
+/// How often the worker adds the counted visits to the store and publishes scheduled products.
 pub const VISIT_FLUSH_INTERVAL: Duration = Duration::from_secs(60);
 /// How often the worker prunes old throttle events, tokens and sessions.
 pub const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
@@ -103,6 +103,11 @@ impl Shop {
                 next_flush = std::time::Instant::now() + VISIT_FLUSH_INTERVAL;
                 if let Err(e) = self.flush_visits().await {
                     tracing::warn!(error = %e, "could not store the visit count; kept for later");
+                }
+                match self.publish_due_products().await {
+                    Ok(n) if n > 0 => tracing::info!(products = n, "scheduled products published"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "could not publish scheduled products"),
                 }
             }
             if let Err(e) = self.run_due_jobs().await {

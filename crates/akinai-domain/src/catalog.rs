@@ -126,6 +126,8 @@ pub struct NewProduct {
     pub description: SafeHtml,
     pub tax_category: TaxCategory,
     pub image_hue: u16,
+    /// Whether the storefront shows it from the start.
+    pub published: bool,
     pub skus: Vec<NewSku>,
 }
 

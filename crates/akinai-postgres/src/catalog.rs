@@ -171,8 +171,8 @@ impl CatalogStore for PgStore {
     async fn create_product(&self, p: &NewProduct) -> StoreResult<ProductId> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO products (category_id, name, description_html, tax_category, image_hue, search_name, search_body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO products (category_id, name, description_html, tax_category, image_hue, search_name, search_body, published) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(p.category_id.0)
         .bind(&p.name)
@@ -181,6 +181,7 @@ impl CatalogStore for PgStore {
         .bind(i64::from(p.image_hue))
         .bind(normalize(&p.name))
         .bind(searchable_html(p.description.as_str()))
+        .bind(p.published)
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;

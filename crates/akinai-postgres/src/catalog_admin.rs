@@ -2,6 +2,7 @@
 //! prices and product images (stored as BYTEA; ADR 014).
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use akinai_domain::catalog::NewSku;
 use akinai_domain::ids::{ProductId, SkuId};
@@ -38,7 +39,7 @@ impl CatalogAdminStore for PgStore {
 
     async fn admin_product(&self, id: ProductId) -> StoreResult<Option<AdminProduct>> {
         let Some(row) = sqlx::query(
-            "SELECT p.id, p.category_id, p.name, p.description_html, p.tax_category, p.image_hue, (CASE WHEN p.published THEN 1 ELSE 0 END)::INT8 AS published, \
+            "SELECT p.id, p.category_id, p.name, p.description_html, p.tax_category, p.image_hue, (CASE WHEN p.published THEN 1 ELSE 0 END)::INT8 AS published, p.publish_at, \
              (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image \
              FROM products p WHERE p.id = $1",
         )
@@ -51,6 +52,7 @@ impl CatalogAdminStore for PgStore {
         };
         let skus = self.skus_of(id).await?;
         Ok(Some(AdminProduct {
+            publish_at: sqlx::Row::try_get(&row, "publish_at").map_err(map_err)?,
             published: row.int("published")? != 0,
             product: akinai_sql::product(&row, id, skus)?,
         }))
@@ -95,6 +97,43 @@ impl CatalogAdminStore for PgStore {
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_published(&self, ids: &[ProductId], published: bool) -> StoreResult<u64> {
+        let ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
+        let done =
+            sqlx::query("UPDATE products SET publish_at = NULL, published = $1 WHERE id = ANY($2)")
+                .bind(published)
+                .bind(&ids)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn schedule_publish(
+        &self,
+        id: ProductId,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE products SET publish_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn publish_due(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE products SET published = TRUE, publish_at = NULL WHERE publish_at IS NOT NULL AND publish_at <= $1",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected())
     }
 
     async fn add_sku(&self, product: ProductId, sku: &NewSku) -> StoreResult<Option<SkuId>> {

@@ -173,8 +173,8 @@ impl CatalogStore for SqliteStore {
     async fn create_product(&self, p: &NewProduct) -> StoreResult<ProductId> {
         let mut tx = self.writer.begin().await.map_err(map_err)?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO products (category_id, name, description_html, tax_category, image_hue, search_name, search_body) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO products (category_id, name, description_html, tax_category, image_hue, search_name, search_body, published) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(p.category_id.0)
         .bind(&p.name)
@@ -183,6 +183,7 @@ impl CatalogStore for SqliteStore {
         .bind(i64::from(p.image_hue))
         .bind(normalize(&p.name))
         .bind(searchable_html(p.description.as_str()))
+        .bind(i64::from(p.published))
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;

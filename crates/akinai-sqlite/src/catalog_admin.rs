@@ -2,6 +2,7 @@
 //! and product images (stored as BLOBs; ADR 014).
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use akinai_domain::catalog::NewSku;
 use akinai_domain::ids::{ProductId, SkuId};
@@ -38,7 +39,7 @@ impl CatalogAdminStore for SqliteStore {
 
     async fn admin_product(&self, id: ProductId) -> StoreResult<Option<AdminProduct>> {
         let Some(row) = sqlx::query(
-            "SELECT p.id, p.category_id, p.name, p.description_html, p.tax_category, p.image_hue, p.published, \
+            "SELECT p.id, p.category_id, p.name, p.description_html, p.tax_category, p.image_hue, p.published, p.publish_at, \
              (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image \
              FROM products p WHERE p.id = ?",
         )
@@ -51,6 +52,7 @@ impl CatalogAdminStore for SqliteStore {
         };
         let skus = self.skus_of(id).await?;
         Ok(Some(AdminProduct {
+            publish_at: row.opt_int("publish_at")?.map(crate::from_ms).transpose()?,
             published: row.int("published")? != 0,
             product: akinai_sql::product(&row, id, skus)?,
         }))
@@ -95,6 +97,47 @@ impl CatalogAdminStore for SqliteStore {
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_published(&self, ids: &[ProductId], published: bool) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut q: sqlx::QueryBuilder<sqlx::Sqlite> =
+            sqlx::QueryBuilder::new("UPDATE products SET publish_at = NULL, published = ");
+        q.push_bind(i64::from(published)).push(" WHERE id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.0);
+        }
+        q.push(")");
+        let done = q.build().execute(&self.writer).await.map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn schedule_publish(
+        &self,
+        id: ProductId,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE products SET publish_at = ? WHERE id = ?")
+            .bind(at.map(ms))
+            .bind(id.0)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn publish_due(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE products SET published = 1, publish_at = NULL WHERE publish_at IS NOT NULL AND publish_at <= ?",
+        )
+        .bind(ms(now))
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected())
     }
 
     async fn add_sku(&self, product: ProductId, sku: &NewSku) -> StoreResult<Option<SkuId>> {

@@ -21,6 +21,8 @@ pub const MAX_IMAGES_PER_PRODUCT: i64 = 10;
 pub struct AdminProduct {
     pub product: Product,
     pub published: bool,
+    /// When the worker will publish it.
+    pub publish_at: Option<DateTime<Utc>>,
 }
 
 /// One row of the admin product list.
@@ -82,6 +84,13 @@ pub trait CatalogAdminStore: Send + Sync {
     async fn adjust_stock(&self, sku: SkuId, delta: i64) -> StoreResult<Option<i64>>;
     /// Sets a SKU's price; false when there is no such SKU of that product.
     async fn set_sku_price(&self, product: ProductId, sku: SkuId, price: Yen) -> StoreResult<bool>;
+    /// Publishes or unpublishes products at once (and drops their schedules); how many changed.
+    async fn set_published(&self, ids: &[ProductId], published: bool) -> StoreResult<u64>;
+    /// Sets or clears when a product is to be published; false when there is no such product.
+    async fn schedule_publish(&self, id: ProductId, at: Option<DateTime<Utc>>)
+        -> StoreResult<bool>;
+    /// Publishes every product whose time has come; how many.
+    async fn publish_due(&self, now: DateTime<Utc>) -> StoreResult<u64>;
     /// Adds a SKU after the product's others; `None` when the code is taken (nothing written).
     async fn add_sku(&self, product: ProductId, sku: &NewSku) -> StoreResult<Option<SkuId>>;
     /// Whether a SKU code is in use.

@@ -54,6 +54,7 @@ macro_rules! cases {
 }
 
 cases!(
+    catalog_admin::products_are_published_in_bulk_and_on_schedule,
     catalog_admin::skus_are_added_with_unique_codes,
     reports::sales_delays_funnel_and_low_stock_are_reported,
     customers::customers_are_listed_newest_first_filtered_and_locked_once,
@@ -126,6 +127,7 @@ pub(super) async fn seed(
                 description: SafeHtml::sanitize(desc),
                 tax_category: TaxCategory::Standard,
                 image_hue: 10,
+                published: true,
                 skus: vec![NewSku {
                     code: format!("SKU-{i}"),
                     option_label: String::new(),

@@ -117,6 +117,7 @@ async fn stored_xss_payloads_render_as_text_and_never_run() {
             description: SafeHtml::sanitize("<p>説明<img src=x onerror=alert('desc')><a href=\"javascript:alert('link')\">link</a></p><script>alert('desc2')</script>"),
             tax_category: TaxCategory::Standard,
             image_hue: 10,
+            published: true,
             skus: vec![NewSku { code: "XSS-1".into(), option_label: "<b onmouseover=alert(1)>M</b>".into(), price: Yen(1000), stock: 5 }],
         })
         .await

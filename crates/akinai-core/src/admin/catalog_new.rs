@@ -108,11 +108,10 @@ impl Shop {
                 description: edit.description.clone(),
                 tax_category: edit.tax_category,
                 image_hue: hue_of(&edit.name),
+                published: edit.published,
                 skus: vec![sku.clone()],
             })
             .await?;
-        // New products start unpublished unless the box was ticked.
-        self.store.update_product(id, &edit).await?;
         self.audit(
             &s.audit_context(client),
             "product.create",

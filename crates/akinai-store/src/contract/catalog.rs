@@ -46,6 +46,7 @@ pub(super) async fn products_round_trip_with_their_skus(store: Arc<dyn Store>) {
         description: SafeHtml::sanitize("<p>牛革の<strong>ジャケット</strong></p>"),
         tax_category: TaxCategory::Standard,
         image_hue: 200,
+        published: true,
         skus: vec![
             NewSku {
                 code: "LJ-M".into(),

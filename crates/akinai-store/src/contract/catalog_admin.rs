@@ -159,3 +159,38 @@ pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store:
     );
     assert!(store.image_bytes("nothing.jpg").await.unwrap().is_none());
 }
+
+pub(super) async fn products_are_published_in_bulk_and_on_schedule(store: Arc<dyn Store>) {
+    let (_, ids) = seed(
+        store.as_ref(),
+        &[("A", "", 1000, 1), ("B", "", 1000, 1), ("C", "", 1000, 1)],
+    )
+    .await;
+    let (a, b, c) = (ids[0].0, ids[1].0, ids[2].0);
+    assert_eq!(store.set_published(&[a, b], false).await.unwrap(), 2);
+    assert!(store.product(a).await.unwrap().is_none());
+    assert!(store.product(c).await.unwrap().is_some());
+    assert_eq!(store.set_published(&[], true).await.unwrap(), 0);
+    let at = t0() + chrono::Duration::hours(2);
+    assert!(store.schedule_publish(a, Some(at)).await.unwrap());
+    assert_eq!(
+        store.admin_product(a).await.unwrap().unwrap().publish_at,
+        Some(at)
+    );
+    assert_eq!(store.publish_due(t0()).await.unwrap(), 0, "not yet");
+    assert!(store.product(a).await.unwrap().is_none());
+    assert_eq!(store.publish_due(at).await.unwrap(), 1);
+    let published = store.admin_product(a).await.unwrap().unwrap();
+    assert!(published.published && published.publish_at.is_none());
+    assert!(
+        store.product(b).await.unwrap().is_none(),
+        "b had no schedule"
+    );
+    // Publishing by hand drops a schedule.
+    store.schedule_publish(b, Some(at)).await.unwrap();
+    store.set_published(&[b], true).await.unwrap();
+    assert_eq!(
+        store.admin_product(b).await.unwrap().unwrap().publish_at,
+        None
+    );
+}

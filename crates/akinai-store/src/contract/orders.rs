@@ -201,6 +201,7 @@ pub(super) async fn a_five_thousand_line_order_round_trips(store: Arc<dyn Store>
             description: SafeHtml::sanitize(""),
             tax_category: TaxCategory::Standard,
             image_hue: 0,
+            published: true,
             skus,
         })
         .await

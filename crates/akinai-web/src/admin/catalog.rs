@@ -126,6 +126,7 @@ struct EditPage {
     category: i64,
     tax_category: &'static str,
     published: bool,
+    publish_at: String,
     categories: Vec<(i64, String)>,
     skus: Vec<SkuRow>,
     images: Vec<(String, u32, u32)>,
@@ -143,6 +144,15 @@ fn edit_page(ctx: &Ctx, p: ProductPage) -> EditPage {
         category: product.category_id.0,
         tax_category: product.tax_category.as_str(),
         published: p.product.published,
+        publish_at: p
+            .product
+            .publish_at
+            .map(|t| {
+                t.with_timezone(&akinai_core::clock::jst())
+                    .format("%Y-%m-%dT%H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default(),
         categories: p
             .categories
             .iter()
@@ -221,6 +231,8 @@ pub(super) struct EditForm {
     tax_category: String,
     #[serde(default)]
     published: String,
+    #[serde(default)]
+    publish_at: String,
 }
 
 /// Answers a form: back to the page with `?saved=1`, or the page with the form's error.
@@ -285,12 +297,13 @@ pub(super) async fn edit_post(
         description: f.description,
         tax_category: f.tax_category,
         published: f.published == "1",
+        publish_at: f.publish_at,
     };
     let outcome = state
         .shop
         .edit_product(&proof, &a, id, &form, &ctx.client)
         .await;
-    let invalid = "商品名(100 文字まで)・カテゴリ・税区分を確認してください。";
+    let invalid = "商品名(100 文字まで)・カテゴリ・税区分・公開予定日時(これから先の日時)を確認してください。";
     answer(&state, &ctx, &a, id, outcome, invalid).await
 }
 
@@ -478,6 +491,7 @@ pub(super) async fn new_post(
         description: f.description.clone(),
         tax_category: f.tax_category.clone(),
         published: f.published == "1",
+        publish_at: String::new(),
     };
     match state
         .shop
@@ -565,6 +579,51 @@ pub(super) async fn category_post(
                 &fields,
                 "カテゴリ名(40 文字まで)と URL 名(半角英数字と - _)を入力してください。",
             );
+            list(
+                &state,
+                &ctx,
+                &a,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(text),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Publishes or unpublishes the ticked products of the list.
+pub(super) async fn bulk_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageCatalog>()?;
+    let ids: Vec<ProductId> = fields
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| v.parse().ok().map(ProductId))
+        .collect();
+    let publish = match fields
+        .iter()
+        .find(|(k, _)| k == "action")
+        .map(|(_, v)| v.as_str())
+    {
+        Some("publish") => true,
+        Some("unpublish") => false,
+        _ => return Err(WebError::BadRequest("errorpage.unreadable_form")),
+    };
+    match state
+        .shop
+        .bulk_publish(&proof, &a, &ids, publish, &ctx.client)
+        .await
+    {
+        Ok(_) => Ok(ctx.redirect("/admin/products")),
+        Err(CoreError::InvalidForm(_)) => {
+            let text = "商品を 1〜100 件選んでください。";
             list(
                 &state,
                 &ctx,

@@ -216,6 +216,13 @@ fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(catalog::variant_post),
         ),
         r(
+            "/admin/products/bulk",
+            None,
+            catalog,
+            f,
+            post(catalog::bulk_post),
+        ),
+        r(
             "/admin/categories",
             None,
             catalog,

@@ -478,3 +478,108 @@ async fn a_new_product_with_variants_and_a_photo_reaches_the_storefront() {
         );
     }
 }
+
+/// Item 5 (publish/unpublish, scheduled publishing, bulk actions).
+#[tokio::test]
+async fn products_are_hidden_in_bulk_and_published_on_schedule() {
+    let app = TestApp::demo().await;
+    let manager = signed_in(&app, AdminRole::Manager).await;
+    let rows = app.store.admin_products(None, 2).await.unwrap();
+    let (a, b) = (rows[0].id, rows[1].id);
+    let token = csrf(&manager).await;
+    let bulk = manager
+        .post(
+            "/admin/products/bulk",
+            &[
+                ("csrf", token.as_str()),
+                ("ids", &a.0.to_string()),
+                ("ids", &b.0.to_string()),
+                ("action", "unpublish"),
+            ],
+        )
+        .await;
+    assert_eq!(bulk.status, StatusCode::SEE_OTHER, "{}", bulk.body);
+    for id in [a, b] {
+        assert_eq!(
+            app.shopper()
+                .get(&format!("/product/{}", id.0))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let none = manager
+        .post(
+            "/admin/products/bulk",
+            &[("csrf", token.as_str()), ("action", "publish")],
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Schedule `a` for tomorrow 10:00 JST; it stays hidden until the worker's tick after that.
+    let now = akinai_core::Clock::now(app.clock.as_ref());
+    let when = (now + chrono::Duration::days(1))
+        .with_timezone(&akinai_core::clock::jst())
+        .format("%Y-%m-%dT10:00")
+        .to_string();
+    let current = app.store.admin_product(a).await.unwrap().unwrap().product;
+    let category = current.category_id.0.to_string();
+    let form = |publish_at: &str| {
+        vec![
+            ("csrf", token.clone()),
+            ("name", current.name.clone()),
+            ("category", category.clone()),
+            ("tax_category", current.tax_category.as_str().to_string()),
+            ("description", current.description.as_str().to_string()),
+            ("published", "1".to_string()),
+            ("publish_at", publish_at.to_string()),
+        ]
+    };
+    let past = form("2020-01-01T10:00");
+    let past: Vec<(&str, &str)> = past.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = manager
+        .post(&format!("/admin/products/{}", a.0), &past)
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a time in the past"
+    );
+    let scheduled = form(&when);
+    let scheduled: Vec<(&str, &str)> = scheduled.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = manager
+        .post(&format!("/admin/products/{}", a.0), &scheduled)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(manager
+        .get(&format!("/admin/products/{}", a.0))
+        .await
+        .body
+        .contains(&format!("value=\"{when}\"")));
+    assert_eq!(app.shop.publish_due_products().await.unwrap(), 0);
+    assert_eq!(
+        app.shopper().get(&format!("/product/{}", a.0)).await.status,
+        StatusCode::NOT_FOUND,
+        "scheduled, not yet"
+    );
+    app.clock.advance(chrono::Duration::days(2));
+    assert_eq!(app.shop.publish_due_products().await.unwrap(), 1);
+    assert_eq!(
+        app.shopper().get(&format!("/product/{}", a.0)).await.status,
+        StatusCode::OK
+    );
+    let entry = &app
+        .store
+        .audit_entries_of("product.scheduled_publish", 5)
+        .await
+        .unwrap()[0];
+    assert_eq!(entry.record.actor, "system:scheduler");
+    assert_eq!(
+        app.store
+            .audit_entries_of("product.bulk_publish", 5)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

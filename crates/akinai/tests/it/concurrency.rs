@@ -33,6 +33,7 @@ async fn fifty_buyers_racing_for_ten_units_make_exactly_ten_orders() {
             description: SafeHtml::sanitize("<p>10個限定</p>"),
             tax_category: TaxCategory::Standard,
             image_hue: 30,
+            published: true,
             skus: vec![NewSku {
                 code: "LIMITED-1".into(),
                 option_label: String::new(),
