@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use akinai_core::admin::{ProductForm, ProductPage, SignedInAdmin, VariantForm};
+use akinai_core::admin::{ProductForm, ProductPage, SignedInAdmin};
 use akinai_core::images::ImageRejected;
 use akinai_core::CoreError;
 use akinai_domain::admin::ManageCatalog;
@@ -65,7 +65,7 @@ pub(super) async fn list_get(
     list(&state, &ctx, &a, after, StatusCode::OK, message, None).await
 }
 
-async fn list(
+pub(super) async fn list(
     state: &AppState,
     ctx: &Ctx,
     a: &SignedInAdmin,
@@ -179,12 +179,12 @@ fn edit_page(ctx: &Ctx, p: ProductPage) -> EditPage {
     }
 }
 
-fn parse_id(raw: &str) -> Result<ProductId, WebError> {
+pub(super) fn parse_id(raw: &str) -> Result<ProductId, WebError> {
     super::path_id(raw).map(ProductId)
 }
 
 /// The edit page again with a message or an error, at `status`.
-async fn again(
+pub(super) async fn again(
     state: &AppState,
     ctx: &Ctx,
     a: &SignedInAdmin,
@@ -390,251 +390,4 @@ pub(super) async fn image_delete_post(
         .delete_product_image(&proof, &a, id, &f.name, &ctx.client)
         .await;
     answer(&state, &ctx, &a, id, outcome, "").await
-}
-
-#[derive(Template)]
-#[template(path = "admin/product_new.html")]
-struct NewPage {
-    csrf: String,
-    categories: Vec<(i64, String)>,
-    form: NewForm,
-    error: Option<&'static str>,
-}
-
-#[derive(Deserialize, Default)]
-pub(super) struct NewForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    category: String,
-    #[serde(default)]
-    tax_category: String,
-    #[serde(default)]
-    published: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    option_label: String,
-    #[serde(default)]
-    price: String,
-    #[serde(default)]
-    stock: String,
-}
-
-async fn new_page(
-    state: &AppState,
-    ctx: &Ctx,
-    a: &SignedInAdmin,
-    form: NewForm,
-    status: StatusCode,
-    error: Option<&'static str>,
-) -> Result<Response, WebError> {
-    let proof = a.authorize::<ManageCatalog>()?;
-    let categories = state
-        .shop
-        .admin_categories(&proof)
-        .await?
-        .into_iter()
-        .map(|c| (c.id.0, c.name))
-        .collect();
-    let page = NewPage {
-        csrf: ctx.csrf.clone(),
-        categories,
-        form,
-        error,
-    };
-    ctx.page(status, &page)
-}
-
-pub(super) async fn new_get(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    AdminExt(a): AdminExt,
-) -> Result<Response, WebError> {
-    let form = NewForm {
-        tax_category: "standard".into(),
-        stock: "0".into(),
-        ..NewForm::default()
-    };
-    new_page(&state, &ctx, &a, form, StatusCode::OK, None).await
-}
-
-fn variant_of(f: &NewForm) -> VariantForm {
-    VariantForm {
-        code: f.code.clone(),
-        option_label: f.option_label.clone(),
-        price: f.price.clone(),
-        stock: f.stock.clone(),
-    }
-}
-
-fn taken_or(fields: &[(&str, &str)], otherwise: &'static str) -> &'static str {
-    if fields.iter().any(|(_, k)| *k == "admin.code_taken") {
-        "この品番(またはカテゴリのURL名)はすでに使われています。"
-    } else {
-        otherwise
-    }
-}
-
-pub(super) async fn new_post(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    AdminExt(a): AdminExt,
-    CsrfForm(f): CsrfForm<NewForm>,
-) -> Result<Response, WebError> {
-    let proof = a.authorize::<ManageCatalog>()?;
-    let product = ProductForm {
-        category: f.category.clone(),
-        name: f.name.clone(),
-        description: f.description.clone(),
-        tax_category: f.tax_category.clone(),
-        published: f.published == "1",
-        publish_at: String::new(),
-    };
-    match state
-        .shop
-        .create_product(&proof, &a, &product, &variant_of(&f), &ctx.client)
-        .await
-    {
-        Ok(id) => Ok(ctx.redirect(&format!("/admin/products/{}?saved=1", id.0))),
-        Err(CoreError::InvalidForm(fields)) => {
-            let text = taken_or(
-                &fields,
-                "入力内容を確認してください(商品名・カテゴリ・税区分、品番は半角英数字と - _、価格と在庫は 0 以上の整数)。",
-            );
-            new_page(
-                &state,
-                &ctx,
-                &a,
-                f,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(text),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-pub(super) async fn variant_post(
-    Path(raw): Path<String>,
-    State(state): State<AppState>,
-    ctx: Ctx,
-    AdminExt(a): AdminExt,
-    CsrfForm(f): CsrfForm<NewForm>,
-) -> Result<Response, WebError> {
-    let id = parse_id(&raw)?;
-    let proof = a.authorize::<ManageCatalog>()?;
-    match state
-        .shop
-        .add_variant(&proof, &a, id, &variant_of(&f), &ctx.client)
-        .await
-    {
-        Ok(_) => Ok(ctx.redirect(&format!("/admin/products/{}?saved=1", id.0))),
-        Err(CoreError::InvalidForm(fields)) => {
-            let text = taken_or(
-                &fields,
-                "品番は半角英数字と - _、価格と在庫は 0 以上の整数で入力してください。",
-            );
-            again(
-                &state,
-                &ctx,
-                &a,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(text),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Deserialize, Default)]
-pub(super) struct CategoryForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    slug: String,
-}
-
-pub(super) async fn category_post(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    AdminExt(a): AdminExt,
-    CsrfForm(f): CsrfForm<CategoryForm>,
-) -> Result<Response, WebError> {
-    let proof = a.authorize::<ManageCatalog>()?;
-    match state
-        .shop
-        .create_category(&proof, &a, &f.name, &f.slug, &ctx.client)
-        .await
-    {
-        Ok(_) => Ok(ctx.redirect("/admin/products?category=1")),
-        Err(CoreError::InvalidForm(fields)) => {
-            let text = taken_or(
-                &fields,
-                "カテゴリ名(40 文字まで)と URL 名(半角英数字と - _)を入力してください。",
-            );
-            list(
-                &state,
-                &ctx,
-                &a,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(text),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Publishes or unpublishes the ticked products of the list.
-pub(super) async fn bulk_post(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    AdminExt(a): AdminExt,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, WebError> {
-    let proof = a.authorize::<ManageCatalog>()?;
-    let ids: Vec<ProductId> = fields
-        .iter()
-        .filter(|(k, _)| k == "ids")
-        .filter_map(|(_, v)| v.parse().ok().map(ProductId))
-        .collect();
-    let publish = match fields
-        .iter()
-        .find(|(k, _)| k == "action")
-        .map(|(_, v)| v.as_str())
-    {
-        Some("publish") => true,
-        Some("unpublish") => false,
-        _ => return Err(WebError::BadRequest("errorpage.unreadable_form")),
-    };
-    match state
-        .shop
-        .bulk_publish(&proof, &a, &ids, publish, &ctx.client)
-        .await
-    {
-        Ok(_) => Ok(ctx.redirect("/admin/products")),
-        Err(CoreError::InvalidForm(_)) => {
-            let text = "商品を 1〜100 件選んでください。";
-            list(
-                &state,
-                &ctx,
-                &a,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(text),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
 }
