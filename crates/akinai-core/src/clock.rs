@@ -9,6 +9,21 @@ pub fn jst() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| Utc.fix())
 }
 
+/// The start of a Japan day, as UTC (JST has no daylight saving, so it always exists).
+pub fn jst_midnight(day: NaiveDate) -> DateTime<Utc> {
+    let local = day.and_time(chrono::NaiveTime::MIN);
+    DateTime::<Utc>::from_naive_utc_and_offset(local - chrono::Duration::hours(9), Utc)
+}
+
+/// A `YYYY-MM-DDTHH:MM` time as typed in a browser's `datetime-local` field, read as Japan time.
+pub fn jst_local(input: &str) -> Option<DateTime<Utc>> {
+    let local = chrono::NaiveDateTime::parse_from_str(input.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    Some(DateTime::<Utc>::from_naive_utc_and_offset(
+        local - chrono::Duration::hours(9),
+        Utc,
+    ))
+}
+
 /// A source of the current time.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
@@ -51,5 +66,21 @@ impl Clock for FixedClock {
             .lock()
             .map(|t| *t)
             .unwrap_or_else(|e| *e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn japan_days_and_local_times_as_utc() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        assert_eq!(jst_midnight(day).to_rfc3339(), "2026-10-31T15:00:00+00:00");
+        assert_eq!(
+            jst_local("2026-11-27T10:00").unwrap().to_rfc3339(),
+            "2026-11-27T01:00:00+00:00"
+        );
+        assert_eq!(jst_local("tomorrow"), None);
     }
 }

@@ -232,6 +232,18 @@ pub fn granted(name: &str, role: AdminRole) -> Option<bool> {
     all.iter().find(|(n, _)| *n == name).map(|(_, g)| g(role))
 }
 
+/// An admin's free-text note (why an order was cleared or an account locked, a customer's
+/// request, an internal order note): control characters but line breaks dropped, trimmed, 1 to
+/// 1,000 characters. Never shown to customers.
+pub fn note(input: &str) -> Option<String> {
+    let text: String = input
+        .chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect();
+    let text = text.trim().to_string();
+    (!text.is_empty() && text.chars().count() <= 1000).then_some(text)
+}
+
 /// A name as shown to roles without [`ViewPersonalData`]: the first character, then `＊＊`.
 pub fn mask_name(name: &str) -> String {
     let first: String = name.chars().take(1).collect();
@@ -330,6 +342,16 @@ mod tests {
     fn ipa_c_8_masked_addresses_keep_the_first_character_and_the_domain() {
         assert_eq!(mask_email("hanako@example.jp"), "h＊＊＊@example.jp");
         assert_eq!(mask_email("broken"), "＊＊＊");
+    }
+
+    #[test]
+    fn notes_are_trimmed_and_bounded() {
+        assert_eq!(
+            note("  電話で確認済み\n折り返し不要 \u{7}").as_deref(),
+            Some("電話で確認済み\n折り返し不要")
+        );
+        assert_eq!(note("   "), None);
+        assert_eq!(note(&"あ".repeat(1001)), None);
     }
 
     #[test]

@@ -91,6 +91,23 @@ pub struct ProductSummary {
     pub image: Option<String>,
 }
 
+/// A whole number as typed into an admin form — full-width digits and signs (after NFKC, as
+/// [`Quantity::parse`]), a leading `+` or `-` (also `−`, `ー`), thousands commas — within
+/// `range`; `None` otherwise.
+pub fn parse_whole(input: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+    use unicode_normalization::UnicodeNormalization;
+    let ascii: String = input
+        .nfkc()
+        .map(|c| if matches!(c, '−' | 'ー') { '-' } else { c })
+        .filter(|c| *c != ',')
+        .collect();
+    ascii
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| range.contains(n))
+}
+
 /// One purchasable variant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sku {
@@ -163,6 +180,17 @@ pub struct PageCursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_are_read_as_typed_within_their_range() {
+        assert_eq!(parse_whole("+20", -10..=100), Some(20));
+        assert_eq!(parse_whole("－３", -10..=100), Some(-3));
+        assert_eq!(parse_whole("1,980", 0..=10_000), Some(1980));
+        assert_eq!(parse_whole("１９８０", 0..=10_000), Some(1980));
+        assert_eq!(parse_whole("101", -10..=100), None);
+        assert_eq!(parse_whole("1e3", 0..=10_000), None);
+        assert_eq!(parse_whole("", 0..=10), None);
+    }
 
     #[test]
     fn quantities_are_bounded_whole_numbers() {

@@ -68,17 +68,12 @@ pub struct TrackingNumber(String);
 
 impl TrackingNumber {
     pub fn parse(input: &str) -> Option<TrackingNumber> {
+        use unicode_normalization::UnicodeNormalization;
         let mut out = String::new();
-        for c in input.trim().chars() {
-            // Full-width digits and letters as typed by a Japanese IME count as their ASCII forms.
-            let c = match c {
-                '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-                    char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c)
-                }
-                other => other,
-            };
+        // NFKC turns full-width digits, letters and spaces typed with a Japanese IME into ASCII.
+        for c in input.trim().nfkc() {
             match c {
-                '-' | ' ' | 'ー' | '－' | '　' => {}
+                '-' | ' ' | 'ー' | '−' => {}
                 c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_uppercase()),
                 _ => return None,
             }
@@ -147,17 +142,6 @@ impl OrderState {
             .filter(|e| self.status.apply(*e, self.payment).is_ok())
             .collect()
     }
-}
-
-/// An internal note on an order (電話で住所確認済み, …): trimmed, 1 to 1,000 characters, no
-/// control characters other than line breaks. Never shown to the customer.
-pub fn order_note(input: &str) -> Option<String> {
-    let text: String = input
-        .chars()
-        .filter(|c| *c == '\n' || !c.is_control())
-        .collect();
-    let text = text.trim().to_string();
-    (!text.is_empty() && text.chars().count() <= 1000).then_some(text)
 }
 
 #[cfg(test)]
@@ -255,15 +239,5 @@ mod tests {
             cod.next_events(),
             vec![OrderEvent::Ship, OrderEvent::Cancel]
         );
-    }
-
-    #[test]
-    fn notes_are_trimmed_and_bounded() {
-        assert_eq!(
-            order_note("  電話で確認済み\n折り返し不要 \u{7}").as_deref(),
-            Some("電話で確認済み\n折り返し不要")
-        );
-        assert_eq!(order_note("   "), None);
-        assert_eq!(order_note(&"あ".repeat(1001)), None);
     }
 }

@@ -3,7 +3,7 @@
 //! time from order to delivered confirmation mail (median and 95th percentile), the conversion
 //! funnel (new visitors → carts → checkouts → orders) and SKUs running low.
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 
 use akinai_domain::admin::ViewSales;
 use akinai_domain::kpi::percentile;
@@ -11,7 +11,7 @@ use akinai_domain::Yen;
 use akinai_store::reports::{DaySales, Funnel, LowStock};
 
 use super::Authorized;
-use crate::clock::jst;
+use crate::clock::{jst, jst_midnight};
 use crate::{CoreError, Shop};
 
 /// Stock at or below which a SKU is listed as low.
@@ -33,14 +33,6 @@ pub struct BusinessOverview {
     pub low_stock: Vec<LowStock>,
 }
 
-fn midnight(day: NaiveDate) -> chrono::DateTime<Utc> {
-    let local = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    jst()
-        .from_local_datetime(&local)
-        .single()
-        .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
-}
-
 impl Shop {
     /// The business figures as of now.
     pub async fn business_overview(
@@ -51,8 +43,8 @@ impl Shop {
         let today = now.with_timezone(&jst()).date_naive();
         let first_day = today - Duration::days(29);
         let month_start = today.with_day(1).unwrap_or(today);
-        let from = midnight(first_day.min(month_start));
-        let tomorrow = midnight(today + Duration::days(1));
+        let from = jst_midnight(first_day.min(month_start));
+        let tomorrow = jst_midnight(today + Duration::days(1));
         let stored = self.store.sales_by_day(from, tomorrow).await?;
         let key = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
         let sum = |from_day: NaiveDate| {
@@ -78,7 +70,7 @@ impl Shop {
                     })
             })
             .collect();
-        let since = midnight(first_day);
+        let since = jst_midnight(first_day);
         let delays = self.store.confirmation_delays(since, DELAY_SAMPLE).await?;
         let confirmation_p50_p95 = percentile(&delays, 50)
             .zip(percentile(&delays, 95))

@@ -4,11 +4,10 @@
 //! pipeline of [`crate::images`] (malware scan when configured, content sniffing, pixel limits,
 //! re-encoding; CCSG-V-2, CCSG-V-4). Every change is audited with what it changed (IPA-C-12).
 
-use chrono::TimeZone;
 use serde_json::{json, Value};
 
 use akinai_domain::admin::ManageCatalog;
-use akinai_domain::catalog::Category;
+use akinai_domain::catalog::{parse_whole as whole_number, Category};
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
@@ -87,22 +86,6 @@ impl ProductForm {
             _ => Err(CoreError::InvalidForm(errors)),
         }
     }
-}
-
-/// A whole number as typed (full-width digits and a leading sign allowed) within `range`.
-pub(crate) fn whole_number(input: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
-    let ascii: String = input
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-            '－' | 'ー' | '−' => '-',
-            '＋' => '+',
-            c => c,
-        })
-        .filter(|c| *c != ',')
-        .collect();
-    ascii.parse::<i64>().ok().filter(|n| range.contains(n))
 }
 
 impl Shop {
@@ -199,10 +182,7 @@ impl Shop {
         let publish_at = match form.publish_at.trim() {
             "" => None,
             t => Some(
-                chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
-                    .ok()
-                    .and_then(|l| crate::clock::jst().from_local_datetime(&l).single())
-                    .map(|t| t.with_timezone(&chrono::Utc))
+                crate::clock::jst_local(t)
                     .filter(|t| *t > self.clock.now())
                     .ok_or(CoreError::InvalidForm(vec![(
                         "publish_at",
@@ -432,21 +412,5 @@ impl Shop {
             .image_bytes(name)
             .await?
             .ok_or(CoreError::NotFound)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_are_read_as_typed_within_their_range() {
-        assert_eq!(whole_number("+20", -10..=100), Some(20));
-        assert_eq!(whole_number("－３", -10..=100), Some(-3));
-        assert_eq!(whole_number("1,980", 0..=10_000), Some(1980));
-        assert_eq!(whole_number("１９８０", 0..=10_000), Some(1980));
-        assert_eq!(whole_number("101", -10..=100), None);
-        assert_eq!(whole_number("1e3", 0..=10_000), None);
-        assert_eq!(whole_number("", 0..=10), None);
     }
 }

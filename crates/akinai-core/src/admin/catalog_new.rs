@@ -10,7 +10,9 @@ use akinai_domain::ids::{CategoryId, ProductId, SkuId};
 use akinai_domain::Yen;
 use akinai_store::NewCategory;
 
-use super::catalog::{whole_number, ProductForm, MAX_PRICE, MAX_STOCK_DELTA};
+use akinai_domain::catalog::parse_whole as whole_number;
+
+use super::catalog::{ProductForm, MAX_PRICE, MAX_STOCK_DELTA};
 use super::{Authorized, SignedInAdmin};
 use crate::accounts::Client;
 use crate::{CoreError, Shop};

@@ -150,7 +150,7 @@ impl Shop {
         note: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let note = akinai_domain::fulfilment::order_note(note)
+        let note = akinai_domain::admin::note(note)
             .ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
         let now = self.clock.now();
         let actor = format!("admin:{}", s.admin.id);
@@ -204,7 +204,7 @@ impl Shop {
         reauth: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let request = akinai_domain::fulfilment::order_note(request)
+        let request = akinai_domain::admin::note(request)
             .ok_or(CoreError::InvalidForm(vec![("request", "error.required")]))?;
         let customer = self
             .store

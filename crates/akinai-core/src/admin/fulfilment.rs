@@ -10,8 +10,9 @@
 
 use serde_json::json;
 
+use akinai_domain::admin::note as order_note;
 use akinai_domain::admin::{CancelOrders, Capability, ProcessOrders, ViewOrders, ViewPersonalData};
-use akinai_domain::fulfilment::{order_note, OrderState, Shipment, StepRefused};
+use akinai_domain::fulfilment::{OrderState, Shipment, StepRefused};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::{OrderEvent, OrderStatus};
 use akinai_store::fulfilment::{

@@ -80,15 +80,8 @@ impl Shop {
         note: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let note: String = note
-            .trim()
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(500)
-            .collect();
-        if note.is_empty() {
-            return Err(CoreError::InvalidForm(vec![("note", "error.required")]));
-        }
+        let note = akinai_domain::admin::note(note)
+            .ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
         let actor = format!("admin:{}", s.admin.id);
         if !self
             .store

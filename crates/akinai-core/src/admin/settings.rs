@@ -112,7 +112,7 @@ impl<'a> Fields<'a> {
 
     /// A whole yen amount or count in `0..=max`; `None` (and an error) otherwise.
     fn number(&mut self, name: &'static str, max: i64) -> i64 {
-        let n = crate::admin::catalog::whole_number(self.raw(name), 0..=max);
+        let n = akinai_domain::catalog::parse_whole(self.raw(name), 0..=max);
         n.unwrap_or_else(|| {
             self.errors.push((name, "error.invalid"));
             0
@@ -212,7 +212,7 @@ fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreErro
             };
             let table = per_line(f.raw("prefecture_fees"), |pref, amount| {
                 let p = Prefecture::ALL.into_iter().find(|p| p.name_ja() == pref)?;
-                let a = crate::admin::catalog::whole_number(amount, 0..=100_000)?;
+                let a = akinai_domain::catalog::parse_whole(amount, 0..=100_000)?;
                 Some((p.code(), Yen(a)))
             })
             .unwrap_or_else(|| {
@@ -282,8 +282,8 @@ fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreErro
             }
             let mut tiers = per_line(f.raw("cod_fees"), |up, fee| {
                 Some(CodFeeTier {
-                    up_to: Yen(crate::admin::catalog::whole_number(up, 0..=10_000_000)?),
-                    fee: Yen(crate::admin::catalog::whole_number(fee, 0..=100_000)?),
+                    up_to: Yen(akinai_domain::catalog::parse_whole(up, 0..=10_000_000)?),
+                    fee: Yen(akinai_domain::catalog::parse_whole(fee, 0..=100_000)?),
                 })
             })
             .unwrap_or_else(|| {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use akinai_domain::admin::ViewAudit;
 
-use super::{order_desk, AdminExt};
+use super::AdminExt;
 use crate::error::WebError;
 use crate::layout::Ctx;
 use crate::AppState;
@@ -63,7 +63,7 @@ impl AuditQuery {
                 d => {
                     let d = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
                     let d = if next { d.succ_opt()? } else { d };
-                    order_desk::jst_midnight(d).map(Some)
+                    Some(Some(akinai_core::clock::jst_midnight(d)))
                 }
             }
         };

@@ -204,7 +204,7 @@ async fn answer(
     match outcome {
         Ok(()) => Ok(ctx.redirect(&format!("/admin/customers/{}", id.0))),
         Err(CoreError::InvalidForm(fields)) => {
-            let text = if fields.iter().any(|(_, k)| *k == "admin.reauth_failed") {
+            let text = if super::reauth_failed(&fields) {
                 "パスワードまたは認証コードが違います。何も変更していません。"
             } else {
                 "理由(依頼の内容)を入力してください。"

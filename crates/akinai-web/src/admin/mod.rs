@@ -394,6 +394,12 @@ pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
         ))
 }
 
+/// Whether a form was refused because the admin's password or code did not match on
+/// re-authentication (the form says so rather than naming a field).
+pub(super) fn reauth_failed(fields: &[(&str, &str)]) -> bool {
+    fields.iter().any(|(_, k)| *k == "admin.reauth_failed")
+}
+
 /// A positive id from a path segment; anything else is a 404.
 pub(super) fn path_id(raw: &str) -> Result<i64, WebError> {
     raw.parse::<i64>()

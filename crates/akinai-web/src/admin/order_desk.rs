@@ -6,11 +6,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate};
 use serde::Deserialize;
 
 use akinai_core::admin::{OrderDetail, SignedInAdmin, StepProblem};
-use akinai_core::clock::jst;
+use akinai_core::clock::jst_midnight;
 use akinai_core::CoreError;
 use akinai_domain::admin::{CancelOrders, Capability, ProcessOrders, ViewOrders};
 use akinai_domain::fulfilment::{Carrier, Shipment, TrackingNumber};
@@ -74,14 +74,6 @@ pub(super) struct ListQuery {
     after: String,
 }
 
-/// Midnight JST of a `YYYY-MM-DD` date, as UTC.
-pub(super) fn jst_midnight(date: NaiveDate) -> Option<DateTime<Utc>> {
-    jst()
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 impl ListQuery {
     /// The store's filter and cursor, or `None` when a value is not one the form offers.
     fn parse(&self) -> Option<(OrderFilter, Option<OrderCursor>)> {
@@ -100,13 +92,10 @@ impl ListQuery {
             None => None,
             Some(p) => Some(PaymentMethod::parse(&p)?),
         };
-        let from = match date(&self.from)? {
-            None => None,
-            Some(d) => Some(jst_midnight(d)?),
-        };
+        let from = date(&self.from)?.map(jst_midnight);
         let to = match date(&self.to)? {
             None => None,
-            Some(d) => Some(jst_midnight(d.succ_opt()?)?),
+            Some(d) => Some(jst_midnight(d.succ_opt()?)),
         };
         let email = opt(&self.email).map(|e| e.to_lowercase());
         if email.as_ref().is_some_and(|e| e.len() > 254) {

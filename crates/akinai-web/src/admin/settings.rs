@@ -239,7 +239,7 @@ async fn answer(
     match outcome {
         Ok(()) => Ok(ctx.redirect("/admin/settings?saved=1")),
         Err(CoreError::InvalidForm(fields)) => {
-            let text = if fields.iter().any(|(_, k)| *k == "admin.reauth_failed") {
+            let text = if super::reauth_failed(&fields) {
                 "パスワードまたは認証コードが違います。変更していません。"
             } else if fields.iter().any(|(f, _)| *f == "invoice_number") {
                 "登録番号は「T」と 13 桁の数字で入力してください(チェックディジットも確認します)。変更していません。"

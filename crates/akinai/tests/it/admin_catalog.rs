@@ -367,7 +367,7 @@ async fn a_new_product_with_variants_and_a_photo_reaches_the_storefront() {
         .unwrap()
         .id;
     let cat_id = category.0.to_string();
-    let fields = |code: &'static str| {
+    let fields = |code: &str| {
         vec![
             ("csrf", token.clone()),
             ("name", "三河本みりん 限定仕込み".to_string()),
@@ -380,9 +380,6 @@ async fn a_new_product_with_variants_and_a_photo_reaches_the_storefront() {
             ("stock", "12".to_string()),
         ]
     };
-    let as_pairs = |v: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { v.clone() };
-    let dup = as_pairs(&fields("SKU-0"));
-    let dup: Vec<(&str, &str)> = dup.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let before = app.store.admin_products(None, 1000).await.unwrap().len();
     // The demo catalog's codes are taken.
     let existing_code = app
@@ -395,12 +392,8 @@ async fn a_new_product_with_variants_and_a_photo_reaches_the_storefront() {
         .skus[0]
         .code
         .clone();
-    let mut taken = dup.clone();
-    for f in taken.iter_mut() {
-        if f.0 == "code" {
-            f.1 = existing_code.as_str();
-        }
-    }
+    let taken = fields(&existing_code);
+    let taken: Vec<(&str, &str)> = taken.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let refused = manager.post("/admin/products/new", &taken).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("すでに使われています"));
@@ -409,7 +402,7 @@ async fn a_new_product_with_variants_and_a_photo_reaches_the_storefront() {
         before
     );
 
-    let ok = as_pairs(&fields("MIRIN-LTD-500"));
+    let ok = fields("MIRIN-LTD-500");
     let ok: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let created = manager.post("/admin/products/new", &ok).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);

@@ -1,6 +1,6 @@
-//! The customer pages over real HTTP (admin issue, item 7): the shop's lock ends every session
-//! and refuses every login until released; contact data masked for staff and viewers, unmasked
-//! views audited (IPA-C-8, IPA-C-12); erasure on the customer's request needs the admin's
+//! The customer pages over real HTTP (admin issue, item 7): the shop's lock on a suspected
+//! takeover (CCSG-F-3b) ends every session and refuses every login until released; contact
+//! data masked for staff and viewers, unmasked views audited (IPA-C-8, IPA-C-12); erasure on the customer's request needs the admin's
 //! password and code and keeps the orders.
 
 use chrono::Duration;
@@ -33,7 +33,7 @@ async fn post(admin: &Shopper, path: &str, fields: &[(&str, &str)]) -> crate::su
 }
 
 #[tokio::test]
-async fn a_locked_member_loses_every_session_and_cannot_log_in_until_unlocked() {
+async fn ccsg_f_3b_a_locked_member_loses_every_session_and_cannot_log_in_until_unlocked() {
     let app = TestApp::demo().await;
     let member = app.member("lock-me@example.jp").await;
     assert_eq!(member.get("/account").await.status, StatusCode::OK);
