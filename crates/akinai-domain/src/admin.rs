@@ -5,6 +5,8 @@
 //! admin's role can make. So "may this role do that" is answered in one place, here, and the
 //! compiler makes sure no admin use case runs without asking.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 /// Consecutive failed logins after which an admin account locks until an owner unlocks it
@@ -232,6 +234,75 @@ pub fn granted(name: &str, role: AdminRole) -> Option<bool> {
     all.iter().find(|(n, _)| *n == name).map(|(_, g)| g(role))
 }
 
+/// Capabilities an owner may grant one admin beyond the role's (item 3, "per-permission
+/// grants"): e.g. a packing clerk (staff) who needs recipients' addresses unmasked. Managing
+/// admins and security settings are never grantable: whoever needs them should be an owner, so
+/// that "who can take over the shop" stays a question of roles the account review lists.
+pub const GRANTABLE: [&str; 9] = [
+    ViewPersonalData::NAME,
+    ViewAudit::NAME,
+    ViewSales::NAME,
+    ReviewOrders::NAME,
+    ProcessOrders::NAME,
+    CancelOrders::NAME,
+    ManageCatalog::NAME,
+    ManageCustomers::NAME,
+    ManageShop::NAME,
+];
+
+/// The capabilities granted to one admin on top of the role (only names in [`GRANTABLE`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants(BTreeSet<&'static str>);
+
+impl Grants {
+    /// Grants from capability names; `Err` with the first name that is not grantable.
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Grants, String> {
+        let mut set = BTreeSet::new();
+        for name in names {
+            match GRANTABLE.iter().find(|g| **g == name) {
+                Some(g) => {
+                    set.insert(*g);
+                }
+                None => return Err(name.to_string()),
+            }
+        }
+        Ok(Grants(set))
+    }
+
+    /// Grants as stored (names separated by spaces); a name no longer grantable is dropped,
+    /// so a stored value can never widen what an admin may do.
+    pub fn from_stored(stored: &str) -> Grants {
+        Grants(
+            stored
+                .split_whitespace()
+                .filter_map(|n| GRANTABLE.iter().find(|g| **g == n).copied())
+                .collect(),
+        )
+    }
+
+    /// The stored form: names in order, separated by spaces.
+    pub fn to_stored(&self) -> String {
+        self.0.iter().copied().collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.contains(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Whether an admin with `role` and `grants` holds capability `C`.
+pub fn holds<C: Capability>(role: AdminRole, grants: &Grants) -> bool {
+    C::granted_to(role) || grants.contains(C::NAME)
+}
+
 /// An admin's free-text note (why an order was cleared or an account locked, a customer's
 /// request, an internal order note): control characters but line breaks dropped, trimmed, 1 to
 /// 1,000 characters. Never shown to customers.
@@ -358,6 +429,27 @@ mod tests {
     fn ipa_c_8_masked_names_keep_one_character() {
         assert_eq!(mask_name("山田 花子"), "山＊＊");
         assert_eq!(mask_name(""), "＊＊");
+    }
+
+    #[test]
+    fn sws_11_grants_add_to_the_role_and_never_reach_admins_or_security() {
+        let grants = Grants::from_names(["view_personal_data"]).unwrap();
+        assert!(holds::<ViewPersonalData>(AdminRole::Staff, &grants));
+        assert!(!holds::<ViewPersonalData>(
+            AdminRole::Staff,
+            &Grants::default()
+        ));
+        assert!(!holds::<ManageShop>(AdminRole::Staff, &grants));
+        assert_eq!(
+            Grants::from_names(["manage_admins"]),
+            Err("manage_admins".to_string())
+        );
+        assert!(Grants::from_names(["manage_security"]).is_err());
+        // A stored value with a name that is not grantable (edited in the database) widens nothing.
+        let stored = Grants::from_stored("manage_admins view_audit bogus");
+        assert_eq!(stored.to_stored(), "view_audit");
+        assert!(!holds::<ManageAdmins>(AdminRole::Viewer, &stored));
+        assert_eq!(Grants::from_stored(&grants.to_stored()), grants);
     }
 
     #[test]

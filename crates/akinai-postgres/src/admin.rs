@@ -5,14 +5,14 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
-use akinai_domain::admin::AdminRole;
+use akinai_domain::admin::{AdminRole, Grants};
 use akinai_sql::is_unique_violation;
 use akinai_store::admin::{Admin, AdminSessionRow, AdminStore, FailureCount, NewAdmin};
 use akinai_store::{StoreResult, TokenHash};
 
 use crate::{map_err, PgStore};
 
-const ADMIN: &str = "SELECT id, email, name, role, password_hash, totp_secret_enc, totp_nonce, totp_last_step, failed_logins, locked_at, created_at, enrolled_at, last_login_at FROM admins";
+const ADMIN: &str = "SELECT id, email, name, role, password_hash, totp_secret_enc, totp_nonce, totp_last_step, failed_logins, locked_at, created_at, enrolled_at, last_login_at, grants FROM admins";
 
 fn time(r: &PgRow, column: &str) -> StoreResult<Option<DateTime<Utc>>> {
     r.try_get(column).map_err(map_err)
@@ -77,6 +77,16 @@ impl AdminStore for PgStore {
     async fn set_admin_role(&self, admin: i64, role: AdminRole) -> StoreResult<bool> {
         let done = sqlx::query("UPDATE admins SET role = $1 WHERE id = $2")
             .bind(role.as_str())
+            .bind(admin)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_admin_grants(&self, admin: i64, grants: &Grants) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE admins SET grants = $1 WHERE id = $2")
+            .bind(grants.to_stored())
             .bind(admin)
             .execute(&self.pool)
             .await

@@ -374,7 +374,7 @@ pub fn audit_entry(
 }
 
 /// `id, email, name, role, password_hash, totp_secret_enc, totp_nonce, totp_last_step,
-/// failed_logins, locked_at, created_at, enrolled_at, last_login_at`.
+/// failed_logins, locked_at, created_at, enrolled_at, last_login_at, grants`.
 pub fn admin(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<akinai_store::admin::Admin> {
     let role = r.text("role")?;
     let totp = match (r.opt_text("totp_secret_enc")?, r.opt_text("totp_nonce")?) {
@@ -395,6 +395,7 @@ pub fn admin(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<akinai_store
         created_at: required(time, "created_at")?,
         enrolled_at: time("enrolled_at")?,
         last_login_at: time("last_login_at")?,
+        grants: akinai_domain::admin::Grants::from_stored(&r.text("grants")?),
     })
 }
 

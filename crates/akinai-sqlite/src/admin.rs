@@ -4,14 +4,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 
-use akinai_domain::admin::AdminRole;
+use akinai_domain::admin::{AdminRole, Grants};
 use akinai_sql::{is_unique_violation, Columns};
 use akinai_store::admin::{Admin, AdminSessionRow, AdminStore, FailureCount, NewAdmin};
 use akinai_store::{StoreResult, TokenHash};
 
 use crate::{from_ms, map_err, ms, SqliteStore};
 
-const ADMIN: &str = "SELECT id, email, name, role, password_hash, totp_secret_enc, totp_nonce, totp_last_step, failed_logins, locked_at, created_at, enrolled_at, last_login_at FROM admins";
+const ADMIN: &str = "SELECT id, email, name, role, password_hash, totp_secret_enc, totp_nonce, totp_last_step, failed_logins, locked_at, created_at, enrolled_at, last_login_at, grants FROM admins";
 
 fn admin(r: &SqliteRow) -> StoreResult<Admin> {
     akinai_sql::admin(r, &|c| r.opt_int(c)?.map(from_ms).transpose())
@@ -72,6 +72,16 @@ impl AdminStore for SqliteStore {
     async fn set_admin_role(&self, admin: i64, role: AdminRole) -> StoreResult<bool> {
         let done = sqlx::query("UPDATE admins SET role = ? WHERE id = ?")
             .bind(role.as_str())
+            .bind(admin)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_admin_grants(&self, admin: i64, grants: &Grants) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE admins SET grants = ? WHERE id = ?")
+            .bind(grants.to_stored())
             .bind(admin)
             .execute(&self.writer)
             .await

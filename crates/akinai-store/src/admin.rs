@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use akinai_domain::admin::AdminRole;
+use akinai_domain::admin::{AdminRole, Grants};
 
 use crate::{StoreResult, TokenHash};
 
@@ -25,6 +25,8 @@ pub struct Admin {
     pub created_at: DateTime<Utc>,
     pub enrolled_at: Option<DateTime<Utc>>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Capabilities granted on top of the role.
+    pub grants: Grants,
 }
 
 /// An admin to create (from the command line).
@@ -63,6 +65,7 @@ pub trait AdminStore: Send + Sync {
     /// Every admin, by id.
     async fn admins(&self) -> StoreResult<Vec<Admin>>;
     async fn set_admin_role(&self, admin: i64, role: AdminRole) -> StoreResult<bool>;
+    async fn set_admin_grants(&self, admin: i64, grants: &Grants) -> StoreResult<bool>;
     /// Clears password and TOTP secret (a factor reset by an owner); the admin must enrol again.
     async fn clear_admin_credentials(&self, admin: i64) -> StoreResult<()>;
     async fn create_admin_token(

@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use akinai_domain::admin::{
-    mask_email, mask_name, Capability, ManageCustomers, ViewCustomers, ViewPersonalData,
+    mask_email, mask_name, ManageCustomers, ViewCustomers, ViewPersonalData,
 };
 use akinai_domain::ids::CustomerId;
 use akinai_store::customers::CustomerFilter;
@@ -81,7 +81,7 @@ impl Shop {
         locked_only: bool,
         before: Option<CustomerId>,
     ) -> Result<CustomerPage, CoreError> {
-        let unmasked = ViewPersonalData::granted_to(s.admin.role);
+        let unmasked = s.holds::<ViewPersonalData>();
         let prefix = email.trim().to_lowercase();
         // Searching by address is itself looking for a person: only for those who may see them.
         let filter = CustomerFilter {
@@ -122,7 +122,7 @@ impl Shop {
             .await?
             .len();
         let addresses = self.store.addresses(id).await?.len();
-        let unmasked = ViewPersonalData::granted_to(s.admin.role);
+        let unmasked = s.holds::<ViewPersonalData>();
         if unmasked {
             self.audit(
                 &s.audit_context(client),

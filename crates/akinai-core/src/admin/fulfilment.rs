@@ -11,7 +11,7 @@
 use serde_json::json;
 
 use akinai_domain::admin::note as order_note;
-use akinai_domain::admin::{CancelOrders, Capability, ProcessOrders, ViewOrders, ViewPersonalData};
+use akinai_domain::admin::{CancelOrders, ProcessOrders, ViewOrders, ViewPersonalData};
 use akinai_domain::fulfilment::{OrderState, Shipment, StepRefused};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::{OrderEvent, OrderStatus};
@@ -93,7 +93,7 @@ impl Shop {
         filter: &OrderFilter,
         after: Option<&OrderCursor>,
     ) -> Result<OrderPage, CoreError> {
-        let unmasked = ViewPersonalData::granted_to(s.admin.role);
+        let unmasked = s.holds::<ViewPersonalData>();
         let mut rows = self
             .store
             .list_orders(filter, after, ORDERS_PER_PAGE + 1)
@@ -129,7 +129,7 @@ impl Shop {
     ) -> Result<OrderDetail, CoreError> {
         let order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
         let history = self.store.order_history(id).await?;
-        let unmasked = ViewPersonalData::granted_to(s.admin.role);
+        let unmasked = s.holds::<ViewPersonalData>();
         let (recipient, destination) = recipient(&order.details, unmasked);
         let contact = unmasked.then(|| {
             (

@@ -1,14 +1,14 @@
 //! Owners manage admins (admin issue, items 2, 3 and 10; CCSG-V-1): invite an admin (enrolment
-//! link), change a role, reset a lost factor (the admin enrols again; there is no self-service
-//! bypass), unlock, and the periodic account review (情報システムのアカウントの管理) — accounts
-//! unused for 90 days, accounts without a second factor (only ones still enrolling), and role
-//! changes in the period. Every change needs the acting owner's password and code again
+//! link), change a role or the per-person grants, reset a lost factor (the admin enrols again;
+//! there is no self-service bypass), unlock, and the periodic account review
+//! (情報システムのアカウントの管理) — accounts unused for 90 days, accounts without a second
+//! factor (only ones still enrolling), and role and grant changes in the period. Every change needs the acting owner's password and code again
 //! (re-authentication before dangerous actions) and goes to the audit trail with before/after.
 
 use chrono::Duration;
 use serde_json::json;
 
-use akinai_domain::admin::{AdminRole, ManageAdmins};
+use akinai_domain::admin::{AdminRole, Grants, ManageAdmins};
 use akinai_domain::audit::ChainedEntry;
 use akinai_store::admin::Admin;
 
@@ -16,6 +16,10 @@ use super::{Authorized, SignedInAdmin, ENROL_LINK, TOKEN_ENROL};
 use crate::accounts::password::Verified;
 use crate::accounts::Client;
 use crate::{tokens, CoreError, Shop};
+
+/// Audit actions of a role change and of a change of per-person grants.
+const ROLE_CHANGE: &str = "admin.role_change";
+const GRANTS_CHANGE: &str = "admin.grants_change";
 
 /// The review period: accounts unused this long are listed.
 pub const REVIEW_UNUSED: Duration = Duration::days(90);
@@ -27,7 +31,7 @@ pub struct AccountReview {
     pub unused: Vec<Admin>,
     /// Admins without a second factor: only ones who have not finished enrolment.
     pub without_factor: Vec<Admin>,
-    /// Role changes within the review period, newest first.
+    /// Role and grant changes within the review period, newest first.
     pub role_changes: Vec<ChainedEntry>,
 }
 
@@ -84,6 +88,39 @@ impl Shop {
             .await
     }
 
+    /// Sets the capabilities granted to an admin on top of the role (names from
+    /// `akinai_domain::admin::GRANTABLE`; anything else is refused and nothing changes). Takes
+    /// effect on the admin's next request: the session loads the account each time.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn change_admin_grants<'a>(
+        &self,
+        _proof: &Authorized<ManageAdmins>,
+        s: &SignedInAdmin,
+        target: i64,
+        names: impl IntoIterator<Item = &'a str>,
+        r: &Reauth,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        let grants = Grants::from_names(names)
+            .map_err(|_| CoreError::InvalidForm(vec![("grants", "error.invalid")]))?;
+        self.reauthenticate_admin(s, r).await?;
+        let before = self.store.admin(target).await?.ok_or(CoreError::NotFound)?;
+        if !self.store.set_admin_grants(target, &grants).await? {
+            return Err(CoreError::NotFound);
+        }
+        self.audit(
+            &s.audit_context(client),
+            GRANTS_CHANGE,
+            &format!("admin:{target}"),
+            json!({
+                "before": { "grants": before.grants.names().collect::<Vec<_>>() },
+                "after": { "grants": grants.names().collect::<Vec<_>>() },
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Changes an admin's role; the last owner stays an owner. The admin's sessions end, so
     /// the new role applies at once.
     pub async fn change_admin_role(
@@ -112,7 +149,7 @@ impl Shop {
             .await?;
         self.audit(
             &s.audit_context(client),
-            "admin.role_change",
+            ROLE_CHANGE,
             &format!("admin:{target}"),
             json!({ "before": { "role": before.as_str() }, "after": { "role": role.as_str() } }),
         )
@@ -175,13 +212,17 @@ impl Shop {
             .filter(|a| a.totp.is_none())
             .cloned()
             .collect();
-        let role_changes = self
-            .store
-            .audit_entries_of("admin.role_change", 1000)
-            .await?
-            .into_iter()
-            .filter(|e| e.record.at >= cutoff)
-            .collect();
+        let mut role_changes = Vec::new();
+        for action in [ROLE_CHANGE, GRANTS_CHANGE] {
+            role_changes.extend(
+                self.store
+                    .audit_entries_of(action, 1000)
+                    .await?
+                    .into_iter()
+                    .filter(|e| e.record.at >= cutoff),
+            );
+        }
+        role_changes.sort_by_key(|e| std::cmp::Reverse(e.record.at));
         Ok(AccountReview {
             unused,
             without_factor,

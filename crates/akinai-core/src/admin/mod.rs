@@ -11,9 +11,10 @@
 //!   12 hours at most.
 //! - Authorisation is by capability type: a use case that needs `ViewAudit` takes an
 //!   [`Authorized<ViewAudit>`], and only [`SignedInAdmin::authorize`] makes one, from the
-//!   role (`akinai_domain::admin`).
+//!   role and the owner's per-person grants (`akinai_domain::admin`).
 //! - Every login, failure, lock, enrolment and creation goes to the audit trail.
-//! - Owners manage admins in [`manage`]: invite, change role, reset a lost factor, review.
+//! - Owners manage admins in [`manage`]: invite, change role or grants, reset a lost factor,
+//!   review.
 
 mod business;
 mod catalog;
@@ -31,7 +32,7 @@ use chrono::Duration;
 use serde_json::json;
 
 use akinai_domain::account::check_password;
-use akinai_domain::admin::{AdminRole, Capability, ViewAudit, LOCK_AFTER_FAILURES};
+use akinai_domain::admin::{holds, AdminRole, Capability, ViewAudit, LOCK_AFTER_FAILURES};
 use akinai_domain::audit::ChainedEntry;
 use akinai_store::admin::{Admin, NewAdmin};
 
@@ -74,9 +75,14 @@ pub struct Authorized<C> {
 }
 
 impl SignedInAdmin {
-    /// The proof of `C`, or `Forbidden` when the role does not have it.
+    /// Whether the role or a per-person grant gives this admin `C` (for what a page shows).
+    pub fn holds<C: Capability>(&self) -> bool {
+        holds::<C>(self.admin.role, &self.admin.grants)
+    }
+
+    /// The proof of `C`, or `Forbidden` when neither the role nor a grant gives it.
     pub fn authorize<C: Capability>(&self) -> Result<Authorized<C>, CoreError> {
-        if C::granted_to(self.admin.role) {
+        if self.holds::<C>() {
             Ok(Authorized {
                 admin_id: self.admin.id,
                 _capability: PhantomData,

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use akinai_domain::admin::{mask_name, Capability, ReviewOrders, ViewPersonalData};
+use akinai_domain::admin::{mask_name, ReviewOrders, ViewPersonalData};
 use akinai_domain::checkout::CheckoutDetails;
 use akinai_domain::ids::OrderId;
 use akinai_store::Order;
@@ -55,7 +55,7 @@ impl Shop {
         _proof: &Authorized<ReviewOrders>,
         s: &SignedInAdmin,
     ) -> Result<Vec<FlaggedOrder>, CoreError> {
-        let unmasked = ViewPersonalData::granted_to(s.admin.role);
+        let unmasked = s.holds::<ViewPersonalData>();
         let mut out = Vec::new();
         for id in self.store.orders_awaiting_review(100).await? {
             let Some(order) = self.store.order(id).await? else {

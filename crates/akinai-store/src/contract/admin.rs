@@ -4,7 +4,7 @@
 use super::*;
 
 use crate::admin::NewAdmin;
-use akinai_domain::admin::AdminRole;
+use akinai_domain::admin::{AdminRole, Grants};
 
 pub(super) async fn admins_enrol_lock_after_failures_and_hold_sessions(store: Arc<dyn Store>) {
     let new = NewAdmin {
@@ -26,9 +26,20 @@ pub(super) async fn admins_enrol_lock_after_failures_and_hold_sessions(store: Ar
         .unwrap()
         .unwrap();
     assert_eq!(
-        (a.id, a.role, a.password_hash, a.totp),
-        (id, AdminRole::Owner, None, None)
+        (a.id, a.role, a.password_hash, a.totp, a.grants),
+        (id, AdminRole::Owner, None, None, Grants::default())
     );
+
+    // Per-person grants are stored and read back; an unknown admin changes nothing.
+    let grants = Grants::from_names(["view_personal_data", "view_audit"]).unwrap();
+    assert!(store.set_admin_grants(id, &grants).await.unwrap());
+    assert_eq!(store.admin(id).await.unwrap().unwrap().grants, grants);
+    assert!(!store.set_admin_grants(id + 1000, &grants).await.unwrap());
+    assert!(store
+        .set_admin_grants(id, &Grants::default())
+        .await
+        .unwrap());
+    assert!(store.admin(id).await.unwrap().unwrap().grants.is_empty());
 
     // Enrolment link: peeked without use, taken once, never after expiry.
     let later = t0() + Duration::hours(1);

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use akinai_core::admin::{CustomerView, Reauth, SignedInAdmin};
 use akinai_core::CoreError;
-use akinai_domain::admin::{Capability, ManageCustomers, ViewCustomers, ViewPersonalData};
+use akinai_domain::admin::{ManageCustomers, ViewCustomers, ViewPersonalData};
 use akinai_domain::ids::CustomerId;
 
 use super::order_desk::status_label;
@@ -106,7 +106,7 @@ pub(super) async fn list_get(
         rows: found.rows.into_iter().map(row).collect(),
         email: q.email,
         locked,
-        can_search: ViewPersonalData::granted_to(a.admin.role),
+        can_search: a.holds::<ViewPersonalData>(),
         next,
     };
     ctx.page(StatusCode::OK, &page)
@@ -164,7 +164,7 @@ async fn detail(
         addresses: d.addresses,
         locked,
         deleted,
-        can_manage: ManageCustomers::granted_to(a.admin.role),
+        can_manage: a.holds::<ManageCustomers>(),
         error,
     };
     ctx.page(status, &page)

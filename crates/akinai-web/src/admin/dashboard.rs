@@ -10,8 +10,7 @@ use axum::response::Response;
 
 use akinai_core::admin::BusinessOverview;
 use akinai_domain::admin::{
-    Capability, ManageAdmins, ManageCatalog, ManageShop, ReviewOrders, ViewAudit, ViewDashboard,
-    ViewSales,
+    ManageAdmins, ManageCatalog, ManageShop, ReviewOrders, ViewAudit, ViewDashboard, ViewSales,
 };
 use akinai_domain::kpi::rate;
 
@@ -134,16 +133,15 @@ pub(super) async fn dashboard_get(
         Ok(proof) => Some(business(state.shop.business_overview(&proof).await?)),
         Err(_) => None,
     };
-    let role = a.admin.role;
     let page = DashboardPage {
         csrf: ctx.csrf.clone(),
         name: a.admin.name.clone(),
-        role: role.as_str(),
-        can_audit: ViewAudit::granted_to(role),
-        can_manage: ManageAdmins::granted_to(role),
-        can_review: ReviewOrders::granted_to(role),
-        can_catalog: ManageCatalog::granted_to(role),
-        can_settings: ManageShop::granted_to(role),
+        role: a.admin.role.as_str(),
+        can_audit: a.holds::<ViewAudit>(),
+        can_manage: a.holds::<ManageAdmins>(),
+        can_review: a.holds::<ReviewOrders>(),
+        can_catalog: a.holds::<ManageCatalog>(),
+        can_settings: a.holds::<ManageShop>(),
         chart_w: CHART_W,
         chart_h: CHART_H,
         business,

@@ -1,5 +1,6 @@
-//! Owners' admin management pages: the list with invite, role change, factor reset and unlock
-//! (each re-authenticated by the acting owner's password and code), and the account review.
+//! Owners' admin management pages: the list with invite, role change, per-person grants,
+//! factor reset and unlock (each re-authenticated by the acting owner's password and code), and
+//! the account review.
 //! Rules live in `akinai_core::admin::manage`.
 
 use askama::Template;
@@ -11,7 +12,7 @@ use serde::Deserialize;
 
 use akinai_core::admin::{Reauth, SignedInAdmin};
 use akinai_core::CoreError;
-use akinai_domain::admin::{AdminRole, ManageAdmins};
+use akinai_domain::admin::{AdminRole, ManageAdmins, GRANTABLE};
 
 use super::AdminExt;
 use crate::error::WebError;
@@ -27,6 +28,41 @@ pub(super) struct AdminRow {
     role: &'static str,
     state: &'static str,
     last_login: String,
+    /// Each grantable capability: its name, its label and whether this admin has it.
+    grants: Vec<(&'static str, &'static str, bool)>,
+}
+
+/// What a grant lets the admin do, as the owner reads it.
+fn grant_label(name: &str) -> &'static str {
+    match name {
+        "view_personal_data" => "個人情報をマスクせずに表示",
+        "view_audit" => "操作ログの閲覧",
+        "view_sales" => "売上・KPI の閲覧",
+        "review_orders" => "要確認注文の確認",
+        "process_orders" => "注文処理(入金確認・発送・メモ)",
+        "cancel_orders" => "注文のキャンセル・返金",
+        "manage_catalog" => "商品・在庫の管理",
+        "manage_customers" => "会員のロック・削除",
+        "manage_shop" => "ショップ設定",
+        _ => "",
+    }
+}
+
+impl AdminRow {
+    fn of(x: akinai_store::admin::Admin, state: &'static str) -> AdminRow {
+        AdminRow {
+            id: x.id,
+            state,
+            grants: GRANTABLE
+                .iter()
+                .map(|g| (*g, grant_label(g), x.grants.contains(g)))
+                .collect(),
+            email: x.email,
+            name: x.name,
+            role: x.role.as_str(),
+            last_login: x.last_login_at.map(jst).unwrap_or_default(),
+        }
+    }
 }
 
 fn jst(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -60,19 +96,15 @@ async fn admins_page(
         .list_admins(&proof)
         .await?
         .into_iter()
-        .map(|x| AdminRow {
-            id: x.id,
-            state: if x.locked_at.is_some() {
+        .map(|x| {
+            let state = if x.locked_at.is_some() {
                 "ロック中"
             } else if x.enrolled_at.is_none() {
                 "登録待ち"
             } else {
                 "有効"
-            },
-            email: x.email,
-            name: x.name,
-            role: x.role.as_str(),
-            last_login: x.last_login_at.map(jst).unwrap_or_default(),
+            };
+            AdminRow::of(x, state)
         })
         .collect();
     let page = AdminsPage {
@@ -191,6 +223,41 @@ pub(super) async fn role_post(
     outcome(&state, &ctx, &a, result, base.0.clone()).await
 }
 
+/// Sets an admin's per-person grants: the ticked `grants` boxes, with the owner's
+/// re-authentication.
+pub(super) async fn grants_post(
+    State(state): State<AppState>,
+    Extension(base): Extension<super::AdminBase>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageAdmins>()?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    let target = field("id")
+        .parse()
+        .map_err(|_| WebError::BadRequest("errorpage.unreadable_form"))?;
+    let names = fields
+        .iter()
+        .filter(|(k, _)| k == "grants")
+        .map(|(_, v)| v.as_str());
+    let reauth = Reauth {
+        password: field("password"),
+        code: field("code"),
+    };
+    let result = state
+        .shop
+        .change_admin_grants(&proof, &a, target, names, &reauth, &ctx.client)
+        .await
+        .map(|()| None);
+    outcome(&state, &ctx, &a, result, base.0.clone()).await
+}
+
 pub(super) async fn reset_post(
     State(state): State<AppState>,
     Extension(base): Extension<super::AdminBase>,
@@ -223,14 +290,7 @@ pub(super) async fn review_get(
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ManageAdmins>()?;
     let review = state.shop.account_review(&proof).await?;
-    let row = |x: akinai_store::admin::Admin| AdminRow {
-        id: x.id,
-        state: "",
-        email: x.email,
-        name: x.name,
-        role: x.role.as_str(),
-        last_login: x.last_login_at.map(jst).unwrap_or_default(),
-    };
+    let row = |x| AdminRow::of(x, "");
     let page = ReviewPage {
         unused: review.unused.into_iter().map(row).collect(),
         without_factor: review.without_factor.into_iter().map(row).collect(),

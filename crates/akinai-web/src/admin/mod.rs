@@ -161,6 +161,13 @@ fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(manage::role_post),
         ),
         r(
+            "/admin/admins/grants",
+            None,
+            admins,
+            f,
+            post(manage::grants_post),
+        ),
+        r(
             "/admin/admins/reset",
             None,
             admins,

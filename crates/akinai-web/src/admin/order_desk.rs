@@ -12,7 +12,7 @@ use serde::Deserialize;
 use akinai_core::admin::{OrderDetail, SignedInAdmin, StepProblem};
 use akinai_core::clock::jst_midnight;
 use akinai_core::CoreError;
-use akinai_domain::admin::{CancelOrders, Capability, ProcessOrders, ViewOrders};
+use akinai_domain::admin::{CancelOrders, ProcessOrders, ViewOrders};
 use akinai_domain::fulfilment::{Carrier, Shipment, TrackingNumber};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::{OrderEvent, OrderStatus, PaymentMethod};
@@ -290,8 +290,8 @@ fn problem_text(p: StepProblem) -> &'static str {
 fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bool) -> DetailPage {
     let o = &d.order;
     let may = |e: OrderEvent| match e {
-        OrderEvent::Cancel | OrderEvent::Refund => CancelOrders::granted_to(a.admin.role),
-        _ => ProcessOrders::granted_to(a.admin.role),
+        OrderEvent::Cancel | OrderEvent::Refund => a.holds::<CancelOrders>(),
+        _ => a.holds::<ProcessOrders>(),
     };
     let actions = d
         .next_events
@@ -376,7 +376,7 @@ fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bool) -> Deta
             .into_iter()
             .map(|c| (c.as_str(), c.name_ja()))
             .collect(),
-        can_note: ProcessOrders::granted_to(a.admin.role),
+        can_note: a.holds::<ProcessOrders>(),
         problem: None,
         done,
     }

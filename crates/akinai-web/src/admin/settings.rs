@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use akinai_core::admin::{Reauth, SettingsSection, SignedInAdmin, LEGAL_FIELDS, MAIL_STATUSES};
 use akinai_core::CoreError;
-use akinai_domain::admin::{Capability, ManageSecurity, ManageShop};
+use akinai_domain::admin::{ManageSecurity, ManageShop};
 use akinai_domain::order::PaymentMethod;
 use akinai_domain::settings::{FeeRule, SecondFactorPolicy};
 use akinai_domain::tax::RoundingMode;
@@ -200,7 +200,7 @@ async fn page(
                 )
             })
             .collect(),
-        can_security: ManageSecurity::granted_to(a.admin.role),
+        can_security: a.holds::<ManageSecurity>(),
         second_factor: match s.second_factor {
             SecondFactorPolicy::Optional => "optional",
             SecondFactorPolicy::Required => "required",

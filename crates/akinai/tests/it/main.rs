@@ -9,6 +9,7 @@ mod admin;
 mod admin_catalog;
 mod admin_customers;
 mod admin_dashboard;
+mod admin_grants;
 mod admin_matrix;
 mod admin_orders;
 mod admin_settings;
