@@ -177,9 +177,49 @@ pub struct PageCursor {
     pub after_id: ProductId,
 }
 
+/// Whether category `id` may be placed under `parent`: not under itself and not under one of
+/// its own descendants, so the category tree stays a tree (a cycle would hide its categories
+/// from the storefront's menu and make the path to them endless).
+pub fn may_place_under(all: &[Category], id: CategoryId, parent: CategoryId) -> bool {
+    let mut next = Some(parent);
+    // Each step goes one level up; more steps than categories would mean a cycle already.
+    for _ in 0..=all.len() {
+        match next {
+            None => return true,
+            Some(current) if current == id => return false,
+            Some(current) => match all.iter().find(|c| c.id == current) {
+                Some(c) => next = c.parent_id,
+                None => return false,
+            },
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_category_is_never_placed_under_itself_or_below_itself() {
+        let cat = |id: i64, parent: Option<i64>| Category {
+            id: CategoryId(id),
+            parent_id: parent.map(CategoryId),
+            slug: format!("c{id}"),
+            name: format!("c{id}"),
+            position: id,
+        };
+        // 1 ─ 2 ─ 3, and 4 on its own.
+        let all = [cat(1, None), cat(2, Some(1)), cat(3, Some(2)), cat(4, None)];
+        assert!(may_place_under(&all, CategoryId(4), CategoryId(3)));
+        assert!(may_place_under(&all, CategoryId(3), CategoryId(1)));
+        assert!(!may_place_under(&all, CategoryId(1), CategoryId(1)));
+        assert!(!may_place_under(&all, CategoryId(1), CategoryId(3)));
+        assert!(
+            !may_place_under(&all, CategoryId(4), CategoryId(99)),
+            "no such parent"
+        );
+    }
 
     #[test]
     fn whole_numbers_are_read_as_typed_within_their_range() {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use akinai_domain::catalog::NewSku;
-use akinai_domain::ids::{ProductId, SkuId};
+use akinai_domain::ids::{CategoryId, ProductId, SkuId};
 use akinai_domain::search::{normalize, searchable_html};
 use akinai_domain::Yen;
 use akinai_sql::Columns;
@@ -13,7 +13,7 @@ use akinai_store::catalog_admin::{
     AdminProduct, AdminProductRow, CatalogAdminStore, NewProductImage, ProductEdit, ProductImage,
     MAX_IMAGES_PER_PRODUCT,
 };
-use akinai_store::StoreResult;
+use akinai_store::{NewCategory, StoreResult};
 
 use crate::{map_err, ms, SqliteStore};
 
@@ -216,5 +216,65 @@ impl CatalogAdminStore for SqliteStore {
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn make_image_first(&self, product: ProductId, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE product_images SET position = (SELECT MIN(position) - 1 FROM product_images WHERE product_id = ?) WHERE product_id = ? AND name = ?",
+        )
+        .bind(product.0)
+        .bind(product.0)
+        .bind(name)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn update_category(&self, id: CategoryId, c: &NewCategory) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE categories SET parent_id = ?, slug = ?, name = ?, position = ? WHERE id = ?",
+        )
+        .bind(c.parent_id.map(|p| p.0))
+        .bind(&c.slug)
+        .bind(&c.name)
+        .bind(c.position)
+        .bind(id.0)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn relabel_sku(
+        &self,
+        product: ProductId,
+        sku: SkuId,
+        code: &str,
+        option_label: &str,
+    ) -> StoreResult<Option<bool>> {
+        let done = sqlx::query(
+            "UPDATE skus SET code = ?, option_label = ? WHERE id = ? AND product_id = ? AND NOT EXISTS (SELECT 1 FROM skus o WHERE o.code = ? AND o.id <> ?)",
+        )
+        .bind(code)
+        .bind(option_label)
+        .bind(sku.0)
+        .bind(product.0)
+        .bind(code)
+        .bind(sku.0)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 1 {
+            return Ok(Some(true));
+        }
+        let taken: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM skus WHERE code = ? AND id <> ?)")
+                .bind(code)
+                .bind(sku.0)
+                .fetch_one(&self.writer)
+                .await
+                .map_err(map_err)?;
+        Ok((!taken).then_some(false))
     }
 }

@@ -1,6 +1,7 @@
 //! Storage of the shop's catalog work (admin issue, item 5): the admin's product list (published
 //! or not), product edits, stock **adjustments by delta** (never an absolute write, so a purchase
-//! between loading the form and saving it is never overwritten), prices, and product images.
+//! between loading the form and saving it is never overwritten), prices, variants, categories
+//! and product images.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,7 +12,7 @@ use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
 
-use crate::StoreResult;
+use crate::{NewCategory, StoreResult};
 
 /// Most images per product.
 pub const MAX_IMAGES_PER_PRODUCT: i64 = 10;
@@ -103,4 +104,19 @@ pub trait CatalogAdminStore: Send + Sync {
     async fn image_bytes(&self, name: &str) -> StoreResult<Option<(String, Vec<u8>)>>;
     /// Removes an image of the product; false when it had no such image.
     async fn delete_product_image(&self, product: ProductId, name: &str) -> StoreResult<bool>;
+    /// Makes an image the product's first (the one lists and the product page lead with);
+    /// false when the product has no such image.
+    async fn make_image_first(&self, product: ProductId, name: &str) -> StoreResult<bool>;
+    /// Saves a category's name, slug, parent and position; false when there is no such
+    /// category. The caller has checked that the parent is not the category or below it.
+    async fn update_category(&self, id: CategoryId, category: &NewCategory) -> StoreResult<bool>;
+    /// Changes a SKU's code and option label (orders keep the code they were placed with);
+    /// `None` when the code is another SKU's, `Some(false)` when the product has no such SKU.
+    async fn relabel_sku(
+        &self,
+        product: ProductId,
+        sku: SkuId,
+        code: &str,
+        option_label: &str,
+    ) -> StoreResult<Option<bool>>;
 }

@@ -56,6 +56,7 @@ macro_rules! cases {
 cases!(
     catalog_admin::products_are_published_in_bulk_and_on_schedule,
     catalog_admin::skus_are_added_with_unique_codes,
+    catalog_admin::categories_are_renamed_and_moved,
     reports::sales_delays_funnel_and_low_stock_are_reported,
     customers::customers_are_listed_newest_first_filtered_and_locked_once,
     catalog_admin::stock_moves_by_delta_beside_purchases_and_edits_keep_it,

@@ -88,6 +88,13 @@ impl ProductForm {
     }
 }
 
+/// What to do with one of a product's images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageChange {
+    Remove,
+    MakeFirst,
+}
+
 impl Shop {
     /// Products by id after `after`, published or not.
     pub async fn admin_products(
@@ -297,7 +304,7 @@ impl Shop {
         Ok(())
     }
 
-    async fn sku_of(
+    pub(super) async fn sku_of(
         &self,
         product: ProductId,
         sku: SkuId,
@@ -375,21 +382,32 @@ impl Shop {
         Ok(name)
     }
 
-    /// Removes a product image.
-    pub async fn delete_product_image(
+    /// Removes an image or makes it the product's first (the one the storefront leads with).
+    pub async fn change_product_image(
         &self,
         _proof: &Authorized<ManageCatalog>,
         s: &SignedInAdmin,
         product: ProductId,
         name: &str,
+        change: ImageChange,
         client: &Client,
     ) -> Result<(), CoreError> {
-        if !self.store.delete_product_image(product, name).await? {
+        let (done, action) = match change {
+            ImageChange::Remove => (
+                self.store.delete_product_image(product, name).await?,
+                "product.image_removed",
+            ),
+            ImageChange::MakeFirst => (
+                self.store.make_image_first(product, name).await?,
+                "product.image_first",
+            ),
+        };
+        if !done {
             return Err(CoreError::NotFound);
         }
         self.audit(
             &s.audit_context(client),
-            "product.image_removed",
+            action,
             &format!("product:{}", product.0),
             json!({ "image": name }),
         )

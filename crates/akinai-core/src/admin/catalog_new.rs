@@ -1,14 +1,13 @@
 //! Adding to the catalog (admin issue, item 5): new products with their first variant, more
-//! variants (SKUs) for a product, and categories. Codes and slugs are checked before anything is
+//! variants (SKUs) for a product, and a variant's code and label changed. Codes and slugs are checked before anything is
 //! written; every addition is audited (IPA-C-12).
 
 use serde_json::json;
 
 use akinai_domain::admin::ManageCatalog;
 use akinai_domain::catalog::{NewProduct, NewSku};
-use akinai_domain::ids::{CategoryId, ProductId, SkuId};
+use akinai_domain::ids::{ProductId, SkuId};
 use akinai_domain::Yen;
-use akinai_store::NewCategory;
 
 use akinai_domain::catalog::parse_whole as whole_number;
 
@@ -26,8 +25,29 @@ pub struct VariantForm {
     pub stock: String,
 }
 
+/// A variant's code and option label as typed: the code by [`code`], the label plain text up
+/// to 60 characters or empty (a product with one variant needs none).
+fn variant_names(code_input: &str, label: &str) -> Result<(String, String), CoreError> {
+    let mut errors = Vec::new();
+    let code = code(code_input);
+    if code.is_none() {
+        errors.push(("code", "error.invalid"));
+    }
+    let option_label = match label.trim() {
+        "" => Some(String::new()),
+        o => akinai_domain::address::parse_text(o, 60).ok(),
+    };
+    if option_label.is_none() {
+        errors.push(("option_label", "error.invalid"));
+    }
+    match (code, option_label) {
+        (Some(c), Some(o)) => Ok((c, o)),
+        _ => Err(CoreError::InvalidForm(errors)),
+    }
+}
+
 /// A code or slug: 1 to 40 ASCII letters, digits, `-` and `_`.
-fn code(input: &str) -> Option<String> {
+pub(super) fn code(input: &str) -> Option<String> {
     let c = input.trim();
     (!c.is_empty()
         && c.len() <= 40
@@ -39,17 +59,14 @@ fn code(input: &str) -> Option<String> {
 impl VariantForm {
     fn parse(&self) -> Result<NewSku, CoreError> {
         let mut errors = Vec::new();
-        let code = code(&self.code);
-        if code.is_none() {
-            errors.push(("code", "error.invalid"));
+        let names = variant_names(&self.code, &self.option_label);
+        if let Err(CoreError::InvalidForm(e)) = &names {
+            errors.extend(e.iter().copied());
         }
-        let option_label = match self.option_label.trim() {
-            "" => Some(String::new()),
-            o => akinai_domain::address::parse_text(o, 60).ok(),
+        let (code, option_label) = match names {
+            Ok((c, o)) => (Some(c), Some(o)),
+            Err(_) => (None, None),
         };
-        if option_label.is_none() {
-            errors.push(("option_label", "error.invalid"));
-        }
         let price = whole_number(&self.price, 0..=MAX_PRICE);
         if price.is_none() {
             errors.push(("price", "error.invalid"));
@@ -124,6 +141,43 @@ impl Shop {
         Ok(id)
     }
 
+    /// Changes a variant's code (品番) and option label; price and stock have their own forms.
+    /// Orders already placed keep the code and label they were placed with.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn relabel_variant(
+        &self,
+        _proof: &Authorized<ManageCatalog>,
+        s: &SignedInAdmin,
+        product: ProductId,
+        sku: SkuId,
+        code_input: &str,
+        label_input: &str,
+        client: &Client,
+    ) -> Result<(), CoreError> {
+        let (code, option_label) = variant_names(code_input, label_input)?;
+        let before = self.sku_of(product, sku).await?;
+        match self
+            .store
+            .relabel_sku(product, sku, &code, &option_label)
+            .await?
+        {
+            None => return Err(CoreError::InvalidForm(vec![("code", "admin.code_taken")])),
+            Some(false) => return Err(CoreError::NotFound),
+            Some(true) => {}
+        }
+        self.audit(
+            &s.audit_context(client),
+            "sku.update",
+            &format!("sku:{}", sku.0),
+            json!({
+                "before": { "code": before.code, "option": before.option_label },
+                "after": { "code": code, "option": option_label },
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Adds a variant (SKU) to a product.
     pub async fn add_variant(
         &self,
@@ -147,45 +201,6 @@ impl Shop {
             "sku.create",
             &format!("sku:{}", id.0),
             json!({ "product": product.0, "code": sku.code, "option": sku.option_label, "price": sku.price.0, "stock": sku.stock }),
-        )
-        .await?;
-        Ok(id)
-    }
-
-    /// Creates a category (`slug` is its address: `/category/{slug}`).
-    pub async fn create_category(
-        &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
-        name: &str,
-        slug: &str,
-        client: &Client,
-    ) -> Result<CategoryId, CoreError> {
-        let name = akinai_domain::address::parse_text(name, 40)
-            .map_err(|e| CoreError::InvalidForm(vec![("name", e.message_key())]))?;
-        let slug = code(slug)
-            .map(|s| s.to_ascii_lowercase())
-            .ok_or(CoreError::InvalidForm(vec![("slug", "error.invalid")]))?;
-        let existing = self.store.categories().await?;
-        if existing.iter().any(|c| c.slug == slug) {
-            return Err(CoreError::InvalidForm(vec![("slug", "admin.code_taken")]));
-        }
-        let position = existing.iter().map(|c| c.position).max().unwrap_or(0) + 1;
-        let id = self
-            .store
-            .create_category(&NewCategory {
-                parent_id: None,
-                slug: slug.clone(),
-                name: name.clone(),
-                position,
-            })
-            .await?;
-        self.caches.categories.forget(&());
-        self.audit(
-            &s.audit_context(client),
-            "category.create",
-            &format!("category:{}", id.0),
-            json!({ "name": name, "slug": slug }),
         )
         .await?;
         Ok(id)

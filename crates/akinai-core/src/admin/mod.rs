@@ -19,6 +19,7 @@
 mod business;
 mod catalog;
 mod catalog_new;
+mod categories;
 mod customers;
 mod fulfilment;
 mod manage;
@@ -51,8 +52,9 @@ pub const ENROL_LINK: Duration = Duration::hours(24);
 const TOKEN_ENROL: &str = "enrol";
 
 pub use business::{BusinessOverview, LOW_STOCK};
-pub use catalog::{ProductForm, ProductPage, MAX_STOCK_DELTA, PRODUCTS_PER_PAGE};
+pub use catalog::{ImageChange, ProductForm, ProductPage, MAX_STOCK_DELTA, PRODUCTS_PER_PAGE};
 pub use catalog_new::VariantForm;
+pub use categories::CategoryForm;
 pub use customers::{CustomerDetail, CustomerPage, CustomerView, CUSTOMERS_PER_PAGE};
 pub use fulfilment::{OrderDetail, OrderPage, OrderRow, StepProblem, StepResult, ORDERS_PER_PAGE};
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};

@@ -1,15 +1,17 @@
-//! Contract cases for the admin's catalog work: edits, stock deltas beside purchases, images.
+//! Contract cases for the admin's catalog work: edits, stock deltas beside purchases, variants,
+//! categories, images.
 
 use std::sync::Arc;
 
 use akinai_domain::catalog::NewSku;
+use akinai_domain::ids::CategoryId;
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
 
 use super::{new_order, seed, stock_of, t0};
 use crate::catalog_admin::{NewProductImage, ProductEdit, MAX_IMAGES_PER_PRODUCT};
-use crate::Store;
+use crate::{NewCategory, Store};
 
 pub(super) async fn stock_moves_by_delta_beside_purchases_and_edits_keep_it(store: Arc<dyn Store>) {
     let (cat, ids) = seed(store.as_ref(), &[("A", "<p>old</p>", 1000, 10)]).await;
@@ -105,6 +107,69 @@ pub(super) async fn skus_are_added_with_unique_codes(store: Arc<dyn Store>) {
         (skus[1].id, skus[1].option_label.as_str(), skus[1].stock),
         (added, "L", 4)
     );
+
+    // Relabelling: another SKU's code is refused, a foreign SKU is not found, and a new code and
+    // label are saved (stock untouched).
+    assert_eq!(
+        store
+            .relabel_sku(product, added, "SKU-0", "L")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .relabel_sku(akinai_domain::ids::ProductId(9999), added, "SKU-11", "L")
+            .await
+            .unwrap(),
+        Some(false)
+    );
+    assert_eq!(
+        store
+            .relabel_sku(product, added, "SKU-9L", "Lサイズ")
+            .await
+            .unwrap(),
+        Some(true)
+    );
+    let skus = store.product(product).await.unwrap().unwrap().skus;
+    assert_eq!(
+        (
+            skus[1].code.as_str(),
+            skus[1].option_label.as_str(),
+            skus[1].stock
+        ),
+        ("SKU-9L", "Lサイズ", 4)
+    );
+}
+
+pub(super) async fn categories_are_renamed_and_moved(store: Arc<dyn Store>) {
+    let (top, _) = seed(store.as_ref(), &[("A", "", 1000, 10)]).await;
+    let child = store
+        .create_category(&NewCategory {
+            parent_id: None,
+            slug: "tea".into(),
+            name: "お茶".into(),
+            position: 2,
+        })
+        .await
+        .unwrap();
+    let moved = NewCategory {
+        parent_id: Some(top),
+        slug: "green-tea".into(),
+        name: "緑茶".into(),
+        position: 5,
+    };
+    assert!(store.update_category(child, &moved).await.unwrap());
+    assert!(!store
+        .update_category(CategoryId(9999), &moved)
+        .await
+        .unwrap());
+    let all = store.categories().await.unwrap();
+    let c = all.iter().find(|c| c.id == child).unwrap();
+    assert_eq!(
+        (c.parent_id, c.slug.as_str(), c.name.as_str(), c.position),
+        (Some(top), "green-tea", "緑茶", 5)
+    );
 }
 
 pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store: Arc<dyn Store>) {
@@ -156,6 +221,26 @@ pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store:
     assert_eq!(
         store.product(product).await.unwrap().unwrap().image,
         Some(format!("{:032x}.jpg", 2))
+    );
+    // Any image can become the first one; an image of another product cannot be moved.
+    assert!(store
+        .make_image_first(product, &format!("{:032x}.jpg", 7))
+        .await
+        .unwrap());
+    assert!(!store
+        .make_image_first(
+            akinai_domain::ids::ProductId(9999),
+            &format!("{:032x}.jpg", 7)
+        )
+        .await
+        .unwrap());
+    assert_eq!(
+        store.product(product).await.unwrap().unwrap().image,
+        Some(format!("{:032x}.jpg", 7))
+    );
+    assert_eq!(
+        store.product_images(product).await.unwrap()[1].name,
+        format!("{:032x}.jpg", 2)
     );
     assert!(store.image_bytes("nothing.jpg").await.unwrap().is_none());
 }

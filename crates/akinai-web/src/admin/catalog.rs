@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use akinai_core::admin::{ProductForm, ProductPage, SignedInAdmin};
+use akinai_core::admin::{ImageChange, ProductForm, ProductPage, SignedInAdmin};
 use akinai_core::images::ImageRejected;
 use akinai_core::CoreError;
 use akinai_domain::admin::ManageCatalog;
@@ -35,7 +35,6 @@ struct ListPage {
     csrf: String,
     rows: Vec<ListRow>,
     next: Option<i64>,
-    categories: Vec<(String, String)>,
     message: Option<&'static str>,
     error: Option<&'static str>,
 }
@@ -44,8 +43,6 @@ struct ListPage {
 pub(super) struct ListQuery {
     #[serde(default)]
     after: String,
-    #[serde(default)]
-    category: String,
 }
 
 pub(super) async fn list_get(
@@ -61,8 +58,7 @@ pub(super) async fn list_get(
                 .map_err(|_| WebError::BadRequest("errorpage.bad_cursor"))?,
         )),
     };
-    let message = (q.category == "1").then_some("カテゴリを追加しました。");
-    list(&state, &ctx, &a, after, StatusCode::OK, message, None).await
+    list(&state, &ctx, &a, after, StatusCode::OK, None, None).await
 }
 
 pub(super) async fn list(
@@ -90,18 +86,10 @@ pub(super) async fn list(
             price: r.price_min.display(),
         })
         .collect();
-    let categories = state
-        .shop
-        .admin_categories(&proof)
-        .await?
-        .into_iter()
-        .map(|c| (c.name, c.slug))
-        .collect();
     let page = ListPage {
         csrf: ctx.csrf.clone(),
         rows,
         next,
-        categories,
         message,
         error,
     };
@@ -315,6 +303,10 @@ pub(super) struct SkuForm {
     delta: String,
     #[serde(default)]
     price: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    option_label: String,
 }
 
 pub(super) async fn stock_post(
@@ -383,11 +375,66 @@ pub(super) async fn image_delete_post(
     AdminExt(a): AdminExt,
     CsrfForm(f): CsrfForm<ImageForm>,
 ) -> Result<Response, WebError> {
+    image_change(&raw, &state, &ctx, &a, &f.name, ImageChange::Remove).await
+}
+
+/// Makes an image the first one (the storefront's main photo).
+pub(super) async fn image_first_post(
+    Path(raw): Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<ImageForm>,
+) -> Result<Response, WebError> {
+    image_change(&raw, &state, &ctx, &a, &f.name, ImageChange::MakeFirst).await
+}
+
+async fn image_change(
+    raw: &str,
+    state: &AppState,
+    ctx: &Ctx,
+    a: &SignedInAdmin,
+    name: &str,
+    change: ImageChange,
+) -> Result<Response, WebError> {
+    let id = parse_id(raw)?;
+    let proof = a.authorize::<ManageCatalog>()?;
+    let outcome = state
+        .shop
+        .change_product_image(&proof, a, id, name, change, &ctx.client)
+        .await;
+    answer(state, ctx, a, id, outcome, "").await
+}
+
+/// Changes a variant's code and option label.
+pub(super) async fn relabel_post(
+    Path(raw): Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<SkuForm>,
+) -> Result<Response, WebError> {
     let id = parse_id(&raw)?;
     let proof = a.authorize::<ManageCatalog>()?;
     let outcome = state
         .shop
-        .delete_product_image(&proof, &a, id, &f.name, &ctx.client)
+        .relabel_variant(
+            &proof,
+            &a,
+            id,
+            SkuId(f.sku),
+            &f.code,
+            &f.option_label,
+            &ctx.client,
+        )
         .await;
-    answer(&state, &ctx, &a, id, outcome, "").await
+    let invalid = match &outcome {
+        Err(CoreError::InvalidForm(fields))
+            if fields.iter().any(|(_, k)| *k == "admin.code_taken") =>
+        {
+            "この品番はすでに使われています。"
+        }
+        _ => "品番は半角英数字と - _ で 40 文字まで、オプションは 60 文字までで入力してください。",
+    };
+    answer(&state, &ctx, &a, id, outcome, invalid).await
 }

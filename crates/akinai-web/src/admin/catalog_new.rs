@@ -1,5 +1,5 @@
 //! Adding to the catalog and acting on many products (admin issue, item 5): the new-product
-//! page, adding variants and categories, and publishing or unpublishing many products at once.
+//! page, adding variants, and publishing or unpublishing many products at once.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -170,47 +170,6 @@ pub(super) async fn variant_post(
                 &ctx,
                 &a,
                 id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(text),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-#[derive(Deserialize, Default)]
-pub(super) struct CategoryForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    slug: String,
-}
-
-pub(super) async fn category_post(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    AdminExt(a): AdminExt,
-    CsrfForm(f): CsrfForm<CategoryForm>,
-) -> Result<Response, WebError> {
-    let proof = a.authorize::<ManageCatalog>()?;
-    match state
-        .shop
-        .create_category(&proof, &a, &f.name, &f.slug, &ctx.client)
-        .await
-    {
-        Ok(_) => Ok(ctx.redirect("/admin/products?category=1")),
-        Err(CoreError::InvalidForm(fields)) => {
-            let text = taken_or(
-                &fields,
-                "カテゴリ名(40 文字まで)と URL 名(半角英数字と - _)を入力してください。",
-            );
-            list(
-                &state,
-                &ctx,
-                &a,
-                None,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
                 Some(text),

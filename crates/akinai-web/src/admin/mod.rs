@@ -39,6 +39,7 @@ pub const SESSION: &str = "asid";
 mod audit;
 mod catalog;
 mod catalog_new;
+mod categories;
 mod customers;
 mod dashboard;
 mod manage;
@@ -233,10 +234,17 @@ fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         ),
         r(
             "/admin/categories",
+            catalog,
+            catalog,
+            f,
+            get(categories::list_get).post(categories::create_post),
+        ),
+        r(
+            "/admin/categories/{id}",
             None,
             catalog,
             f,
-            post(catalog_new::category_post),
+            post(categories::edit_post),
         ),
         r(
             "/admin/products/{id}/stock",
@@ -265,6 +273,20 @@ fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             catalog,
             f,
             post(catalog::image_delete_post),
+        ),
+        r(
+            "/admin/products/{id}/images/first",
+            None,
+            catalog,
+            f,
+            post(catalog::image_first_post),
+        ),
+        r(
+            "/admin/products/{id}/skus/edit",
+            None,
+            catalog,
+            f,
+            post(catalog::relabel_post),
         ),
         r(
             "/admin/media/{name}",

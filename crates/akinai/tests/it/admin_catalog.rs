@@ -14,7 +14,7 @@ use crate::admin_orders::signed_in;
 use crate::support::{Shopper, TestApp};
 
 /// A real JPEG of `w` × `h` pixels with an EXIF segment carrying a GPS marker after SOI.
-fn photo_with_exif(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn photo_with_exif(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([(x % 250) as u8, (y % 250) as u8, 120])
     });

@@ -7,6 +7,7 @@ mod account_attacks;
 mod accounts;
 mod admin;
 mod admin_catalog;
+mod admin_categories;
 mod admin_customers;
 mod admin_dashboard;
 mod admin_grants;
