@@ -341,6 +341,14 @@ fn confirmation_body(order: &Order, status_url: &str, s: &ShopSettings, lang: La
                 tr.fmt("order.cod_note", &[("amount", &t.grand_total.display())])
             ));
         }
+        PaymentMethod::Card => {
+            line(format!("  {}", tr.get("payment.card")));
+            line(format!("  {}", tr.get("order.card_note")));
+        }
+        PaymentMethod::Konbini => {
+            line(format!("  {}", tr.get("payment.konbini")));
+            line(format!("  {}", tr.get("order.konbini_note")));
+        }
     }
     line(String::new());
     line(tr.get("mail.ship_to").to_string());

@@ -233,7 +233,7 @@ pub fn quote(
     let items = items_total(lines)?;
     let shipping = method.fee(details.address.prefecture, items);
     let payment_fee = match details.payment_method {
-        PaymentMethod::BankTransfer => Yen::ZERO,
+        PaymentMethod::BankTransfer | PaymentMethod::Card | PaymentMethod::Konbini => Yen::ZERO,
         PaymentMethod::CashOnDelivery => settings
             .cod_fee(items.checked_add(shipping)?)
             .ok_or(QuoteError::CodLimitExceeded)?,

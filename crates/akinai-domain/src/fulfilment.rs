@@ -122,7 +122,7 @@ impl OrderState {
         event: OrderEvent,
         shipment: Option<&Shipment>,
     ) -> Result<OrderStatus, StepRefused> {
-        let next = self.status.apply(event, self.payment)?;
+        let next = self.by_hand(event)?;
         if event == OrderEvent::Ship {
             if self.review_pending {
                 return Err(StepRefused::AwaitingReview);
@@ -134,12 +134,24 @@ impl OrderState {
         Ok(next)
     }
 
+    /// The state machine's answer for a step an admin takes. The payment provider reports card
+    /// and konbini payments; nobody marks those paid by hand.
+    fn by_hand(self, event: OrderEvent) -> Result<OrderStatus, InvalidTransition> {
+        if event == OrderEvent::Pay && self.payment.through_provider() {
+            return Err(InvalidTransition {
+                from: self.status,
+                event,
+            });
+        }
+        self.status.apply(event, self.payment)
+    }
+
     /// The events the state machine allows now, in the order the admin shows them (the review
     /// flag still refuses shipping; the page says why).
     pub fn next_events(self) -> Vec<OrderEvent> {
         OrderEvent::ALL
             .into_iter()
-            .filter(|e| self.status.apply(*e, self.payment).is_ok())
+            .filter(|e| self.by_hand(*e).is_ok())
             .collect()
     }
 }
@@ -152,6 +164,19 @@ mod tests {
         Shipment {
             carrier: Carrier::Yamato,
             tracking_number: TrackingNumber::parse("1234-5678-9012").unwrap(),
+        }
+    }
+
+    #[test]
+    fn card_and_konbini_orders_are_never_marked_paid_by_hand() {
+        for payment in [PaymentMethod::Card, PaymentMethod::Konbini] {
+            let order = OrderState {
+                status: OrderStatus::Placed,
+                payment,
+                review_pending: false,
+            };
+            assert!(order.step(OrderEvent::Pay, None).is_err());
+            assert_eq!(order.next_events(), vec![OrderEvent::Cancel]);
         }
     }
 

@@ -22,6 +22,7 @@ pub mod invoice;
 pub mod kpi;
 pub mod money;
 pub mod order;
+pub mod payment;
 pub mod pricing;
 pub mod rich_text;
 pub mod search;

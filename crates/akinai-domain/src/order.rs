@@ -18,17 +18,35 @@ pub enum PaymentMethod {
     BankTransfer,
     /// 代金引換: paid to the carrier on delivery, with a fee.
     CashOnDelivery,
+    /// クレジットカード: typed only on the payment provider's page, with 3-D Secure; akinai
+    /// never sees the card (CCSG-P-1, CCSG-F-1).
+    Card,
+    /// コンビニ払い: the provider issues a payment number; the shopper pays at a store before
+    /// the deadline.
+    Konbini,
 }
 
 impl PaymentMethod {
-    pub const ALL: [PaymentMethod; 2] =
-        [PaymentMethod::BankTransfer, PaymentMethod::CashOnDelivery];
+    pub const ALL: [PaymentMethod; 4] = [
+        PaymentMethod::BankTransfer,
+        PaymentMethod::CashOnDelivery,
+        PaymentMethod::Card,
+        PaymentMethod::Konbini,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentMethod::BankTransfer => "bank_transfer",
             PaymentMethod::CashOnDelivery => "cash_on_delivery",
+            PaymentMethod::Card => "card",
+            PaymentMethod::Konbini => "konbini",
         }
+    }
+
+    /// Paid through the payment provider, which reports the payment; the shop never marks
+    /// these paid by hand.
+    pub fn through_provider(self) -> bool {
+        matches!(self, PaymentMethod::Card | PaymentMethod::Konbini)
     }
 
     pub fn parse(s: &str) -> Option<PaymentMethod> {

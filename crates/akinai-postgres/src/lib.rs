@@ -14,6 +14,7 @@ mod integrity;
 mod jobs;
 mod member;
 mod orders;
+mod payments;
 mod reports;
 mod security;
 #[cfg(feature = "synthetic")]

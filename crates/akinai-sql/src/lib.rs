@@ -522,3 +522,43 @@ pub fn order_summary(
         placed_at,
     })
 }
+
+/// The columns of [`PAYMENT_COLUMNS`].
+pub fn payment(
+    r: &impl Columns,
+    time: TimeColumn<'_>,
+) -> StoreResult<akinai_store::payments::Payment> {
+    let method = r.text("method")?;
+    let status = r.text("status")?;
+    Ok(akinai_store::payments::Payment {
+        id: r.int("id")?,
+        order: OrderId(r.int("order_id")?),
+        provider: r.text("provider")?,
+        method: PaymentMethod::parse(&method)
+            .ok_or_else(|| corrupt(format!("payment method {method}")))?,
+        amount: Yen(r.int("amount")?),
+        status: akinai_domain::payment::PaymentStatus::parse(&status)
+            .ok_or_else(|| corrupt(format!("payment status {status}")))?,
+        refunded: Yen(r.int("refunded")?),
+        session_ref: r.opt_text("session_ref")?,
+        payment_ref: r.opt_text("payment_ref")?,
+        redirect_url: r.opt_text("redirect_url")?,
+        instructions: r.opt_text("instructions")?,
+        attempt: r.int("attempt")?,
+        version: r.int("version")?,
+        created_at: required(time, "created_at")?,
+        updated_at: required(time, "updated_at")?,
+        checked_at: required(time, "checked_at")?,
+    })
+}
+
+/// The columns [`payment`] reads, for `SELECT … FROM payments`.
+pub const PAYMENT_COLUMNS: &str = "id, order_id, provider, method, amount, status, refunded, \
+    session_ref, payment_ref, redirect_url, instructions, attempt, version, created_at, \
+    updated_at, checked_at";
+
+/// The review reason a payment puts on an order: set when none is pending, added after a comma
+/// otherwise (so an address review is not lost). `$1` is the reason, `$2` the order.
+pub const FLAG_ORDER: &str = "UPDATE orders SET \
+    review_reason = CASE WHEN review_reason IS NULL OR reviewed_at IS NOT NULL THEN $1 \
+    ELSE review_reason || ',' || $1 END, reviewed_at = NULL WHERE id = $2";

@@ -67,68 +67,8 @@ impl FulfilmentStore for SqliteStore {
 
     async fn step_order(&self, step: &OrderStep) -> StoreResult<bool> {
         let mut tx = self.writer.begin().await.map_err(map_err)?;
-        let (carrier, tracking) = match &step.shipment {
-            Some(s) => (Some(s.carrier.as_str()), Some(s.tracking_number.as_str())),
-            None => (None, None),
-        };
-        let moved = sqlx::query(
-            "UPDATE orders SET status = ?1, carrier = COALESCE(?2, carrier), \
-             tracking_number = COALESCE(?3, tracking_number) \
-             WHERE id = ?4 AND status = ?5 \
-             AND (?6 = 0 OR review_reason IS NULL OR reviewed_at IS NOT NULL)",
-        )
-        .bind(step.to.as_str())
-        .bind(carrier)
-        .bind(tracking)
-        .bind(step.order.0)
-        .bind(step.from.as_str())
-        .bind(i64::from(step.require_review_cleared))
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        if moved.rows_affected() != 1 {
+        if !apply_step(&mut tx, step).await? {
             return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO order_history (order_id, at, actor, from_status, to_status, carrier, \
-             tracking_number, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(step.order.0)
-        .bind(ms(step.at))
-        .bind(&step.actor)
-        .bind(step.from.as_str())
-        .bind(step.to.as_str())
-        .bind(carrier)
-        .bind(tracking)
-        .bind(step.note.as_deref())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        if step.release_stock {
-            sqlx::query(
-                "UPDATE skus SET stock = stock + (SELECT SUM(quantity) FROM order_lines \
-                 WHERE order_lines.order_id = ?1 AND order_lines.sku_id = skus.id) \
-                 WHERE id IN (SELECT sku_id FROM order_lines WHERE order_id = ?1)",
-            )
-            .bind(step.order.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        }
-        if let Some(job) = &step.mail {
-            sqlx::query(
-                "INSERT INTO jobs (kind, payload, order_id, run_at, created_at, dedup_key) \
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(&job.kind)
-            .bind(job.payload.to_string())
-            .bind(step.order.0)
-            .bind(ms(job.run_at))
-            .bind(ms(step.at))
-            .bind(&job.dedup_key)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(true)
@@ -168,4 +108,76 @@ impl FulfilmentStore for SqliteStore {
             .map(|r| akinai_sql::order_history_entry(r, from_ms(r.int("at")?)?))
             .collect()
     }
+}
+
+/// Applies a status step inside `tx` (shared with payment updates, which step an order in the
+/// same transaction as the payment); false when the order is no longer in `step.from`.
+pub(crate) async fn apply_step(
+    tx: &mut sqlx::SqliteConnection,
+    step: &OrderStep,
+) -> StoreResult<bool> {
+    let (carrier, tracking) = match &step.shipment {
+        Some(s) => (Some(s.carrier.as_str()), Some(s.tracking_number.as_str())),
+        None => (None, None),
+    };
+    let moved = sqlx::query(
+        "UPDATE orders SET status = ?1, carrier = COALESCE(?2, carrier), \
+         tracking_number = COALESCE(?3, tracking_number) \
+         WHERE id = ?4 AND status = ?5 \
+         AND (?6 = 0 OR review_reason IS NULL OR reviewed_at IS NOT NULL)",
+    )
+    .bind(step.to.as_str())
+    .bind(carrier)
+    .bind(tracking)
+    .bind(step.order.0)
+    .bind(step.from.as_str())
+    .bind(i64::from(step.require_review_cleared))
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    if moved.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO order_history (order_id, at, actor, from_status, to_status, carrier, \
+         tracking_number, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(step.order.0)
+    .bind(ms(step.at))
+    .bind(&step.actor)
+    .bind(step.from.as_str())
+    .bind(step.to.as_str())
+    .bind(carrier)
+    .bind(tracking)
+    .bind(step.note.as_deref())
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    if step.release_stock {
+        sqlx::query(
+            "UPDATE skus SET stock = stock + (SELECT SUM(quantity) FROM order_lines \
+             WHERE order_lines.order_id = ?1 AND order_lines.sku_id = skus.id) \
+             WHERE id IN (SELECT sku_id FROM order_lines WHERE order_id = ?1)",
+        )
+        .bind(step.order.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    }
+    if let Some(job) = &step.mail {
+        sqlx::query(
+            "INSERT INTO jobs (kind, payload, order_id, run_at, created_at, dedup_key) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(&job.kind)
+        .bind(job.payload.to_string())
+        .bind(step.order.0)
+        .bind(ms(job.run_at))
+        .bind(ms(step.at))
+        .bind(&job.dedup_key)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(true)
 }

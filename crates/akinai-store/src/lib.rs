@@ -15,6 +15,7 @@ pub mod customers;
 mod error;
 pub mod fulfilment;
 mod model;
+pub mod payments;
 pub mod reports;
 
 use async_trait::async_trait;
@@ -460,6 +461,7 @@ pub trait Store:
     + catalog_admin::CatalogAdminStore
     + customers::CustomerAdminStore
     + reports::ReportStore
+    + payments::PaymentStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

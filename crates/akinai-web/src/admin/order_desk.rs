@@ -50,6 +50,8 @@ fn payment_label(p: PaymentMethod) -> &'static str {
     match p {
         PaymentMethod::BankTransfer => "銀行振込",
         PaymentMethod::CashOnDelivery => "代金引換",
+        PaymentMethod::Card => "クレジットカード",
+        PaymentMethod::Konbini => "コンビニ払い",
     }
 }
 

@@ -63,6 +63,8 @@ struct SettingsPage {
     time_slots: String,
     bank_transfer: bool,
     cash_on_delivery: bool,
+    card: bool,
+    konbini: bool,
     cod_fees: String,
     /// Status code, its label, the shop's subject and body (empty when built-in).
     mails: Vec<(&'static str, &'static str, String, String)>,
@@ -181,6 +183,8 @@ async fn page(
         time_slots: s.delivery.time_slots.join("\n"),
         bank_transfer: s.payment_methods.contains(&PaymentMethod::BankTransfer),
         cash_on_delivery: s.payment_methods.contains(&PaymentMethod::CashOnDelivery),
+        card: s.payment_methods.contains(&PaymentMethod::Card),
+        konbini: s.payment_methods.contains(&PaymentMethod::Konbini),
         cod_fees: s
             .cod_fees
             .iter()

@@ -80,6 +80,8 @@ pub fn payment_label(t: Tr, m: PaymentMethod) -> &'static str {
     match m {
         PaymentMethod::BankTransfer => t.get("payment.bank_transfer"),
         PaymentMethod::CashOnDelivery => t.get("payment.cash_on_delivery"),
+        PaymentMethod::Card => t.get("payment.card"),
+        PaymentMethod::Konbini => t.get("payment.konbini"),
     }
 }
 

@@ -1,0 +1,253 @@
+//! Payments through a payment service provider (payments issue, items 1 and 2), decided
+//! without IO.
+//!
+//! akinai never sees card data (CCSG-P-1): the shopper pays on the provider's page and the
+//! provider tells akinai what happened, by webhook or when akinai asks. Those reports arrive late,
+//! twice, or out of order, so the rule here is a small lattice rather than a chain of steps:
+//!
+//! ```text
+//!  open ──completed (unpaid: konbini)──▶ awaiting ──succeeded──▶ succeeded
+//!    │ └────────completed (paid) / succeeded─────────────────────▶ ▲
+//!    └──expired / failed──▶ failed          (refunds add up on succeeded)
+//! ```
+//! A report that would move a payment backwards (a late "completed, unpaid" after "succeeded")
+//! changes nothing. A success after the payment was given up (the shopper paid at the last
+//! second, the order was already released) is recorded, because the money was taken, and the
+//! order is flagged for the shop to decide. The amount the provider reports must equal the
+//! amount frozen when the payment was created; otherwise the order is flagged and not marked
+//! paid (CCSG-F-4).
+
+use serde::{Deserialize, Serialize};
+
+use crate::Yen;
+
+/// Where a payment stands at the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// Created; the shopper has not finished on the provider's page.
+    Open,
+    /// The shopper finished but pays later (konbini): instructions issued, money not yet in.
+    Awaiting,
+    /// The money was taken.
+    Succeeded,
+    /// Expired, cancelled or failed without money taken.
+    Failed,
+}
+
+impl PaymentStatus {
+    pub const ALL: [PaymentStatus; 4] = [
+        PaymentStatus::Open,
+        PaymentStatus::Awaiting,
+        PaymentStatus::Succeeded,
+        PaymentStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Open => "open",
+            PaymentStatus::Awaiting => "awaiting",
+            PaymentStatus::Succeeded => "succeeded",
+            PaymentStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaymentStatus> {
+        PaymentStatus::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Still waiting for the provider's word (the reconciliation job asks about these).
+    pub fn is_pending(self) -> bool {
+        matches!(self, PaymentStatus::Open | PaymentStatus::Awaiting)
+    }
+}
+
+/// What the provider reported, in akinai's terms (each adapter maps its own events to these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// The shopper finished on the provider's page; `paid` when the money was taken then (card),
+    /// not when it is to be paid later (konbini).
+    Completed { paid: bool, amount: Yen },
+    /// A later payment (konbini) arrived.
+    Succeeded { amount: Yen },
+    /// The payment expired or failed for good (konbini deadline passed, session expired).
+    Failed,
+    /// An attempt was declined; the shopper may try again on the same page (card testing
+    /// defence counts these).
+    Declined,
+    /// The provider's running total of refunds.
+    Refunded { total: Yen },
+}
+
+/// What a report means for the order behind the payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderEffect {
+    /// Nothing for the order.
+    None,
+    /// The money is in: 入金確認 by the provider.
+    MarkPaid,
+    /// The payment failed for good: cancel the unpaid order and put its stock back.
+    CancelUnpaid,
+    /// Hold the order for the shop's review, with the reason.
+    Flag(&'static str),
+}
+
+/// The outcome of applying a report: the payment's new status and refunded total, and what to
+/// do with the order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub status: PaymentStatus,
+    pub refunded: Yen,
+    pub effect: OrderEffect,
+}
+
+/// Review reasons a payment can put on an order.
+pub const FLAG_AMOUNT_MISMATCH: &str = "payment_amount_mismatch";
+pub const FLAG_PAID_AFTER_FAILURE: &str = "payment_after_failure";
+
+/// Applies `report` to a payment that is `status` with `refunded` refunded so far, for an order
+/// whose payment was frozen at `expected`.
+pub fn apply(status: PaymentStatus, refunded: Yen, expected: Yen, report: &Report) -> Applied {
+    use PaymentStatus::*;
+    let same = |effect| Applied {
+        status,
+        refunded,
+        effect,
+    };
+    let paid = |amount: Yen| {
+        let effect = if amount != expected {
+            OrderEffect::Flag(FLAG_AMOUNT_MISMATCH)
+        } else if status == Failed {
+            OrderEffect::Flag(FLAG_PAID_AFTER_FAILURE)
+        } else {
+            OrderEffect::MarkPaid
+        };
+        Applied {
+            status: Succeeded,
+            refunded,
+            effect,
+        }
+    };
+    match (status, report) {
+        // Success is final; only refunds move it.
+        (Succeeded, Report::Refunded { total }) => Applied {
+            status,
+            refunded: if total.0 > refunded.0 {
+                *total
+            } else {
+                refunded
+            },
+            effect: OrderEffect::None,
+        },
+        (Succeeded, _) => same(OrderEffect::None),
+        (_, Report::Completed { paid: true, amount }) | (_, Report::Succeeded { amount }) => {
+            paid(*amount)
+        }
+        (Open, Report::Completed { paid: false, .. }) => Applied {
+            status: Awaiting,
+            refunded,
+            effect: OrderEffect::None,
+        },
+        (Open | Awaiting, Report::Failed) => Applied {
+            status: Failed,
+            refunded,
+            effect: OrderEffect::CancelUnpaid,
+        },
+        // Late or repeated news about a payment that is already further along, declined attempts
+        // (the page stays open) and refunds of money never taken change nothing.
+        _ => same(OrderEffect::None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PaymentStatus::*;
+
+    const PRICE: Yen = Yen(5_500);
+
+    fn run(reports: &[Report]) -> (PaymentStatus, Yen, Vec<OrderEffect>) {
+        let (mut status, mut refunded, mut effects) = (Open, Yen::ZERO, Vec::new());
+        for r in reports {
+            let a = apply(status, refunded, PRICE, r);
+            status = a.status;
+            refunded = a.refunded;
+            effects.push(a.effect);
+        }
+        (status, refunded, effects)
+    }
+
+    #[test]
+    fn a_card_payment_succeeds_once_whatever_arrives_twice() {
+        let done = Report::Completed {
+            paid: true,
+            amount: PRICE,
+        };
+        let (status, _, effects) = run(&[Report::Declined, done.clone(), done]);
+        assert_eq!(status, Succeeded);
+        assert_eq!(
+            effects,
+            vec![OrderEffect::None, OrderEffect::MarkPaid, OrderEffect::None]
+        );
+    }
+
+    #[test]
+    fn konbini_waits_then_succeeds_or_expires_and_late_news_is_ignored() {
+        let issued = Report::Completed {
+            paid: false,
+            amount: PRICE,
+        };
+        let paid = Report::Succeeded { amount: PRICE };
+        // In order, and with the "issued" report arriving after the payment.
+        assert_eq!(run(&[issued.clone(), paid.clone()]).0, Succeeded);
+        let (status, _, effects) = run(&[paid, issued.clone()]);
+        assert_eq!(
+            (status, effects),
+            (Succeeded, vec![OrderEffect::MarkPaid, OrderEffect::None])
+        );
+        let (status, _, effects) = run(&[issued, Report::Failed, Report::Failed]);
+        assert_eq!(status, Failed);
+        assert_eq!(effects[1], OrderEffect::CancelUnpaid);
+        assert_eq!(effects[2], OrderEffect::None, "cancelled once");
+    }
+
+    #[test]
+    fn ccsg_f_4_a_different_amount_flags_the_order_instead_of_marking_it_paid() {
+        let (status, _, effects) = run(&[Report::Completed {
+            paid: true,
+            amount: Yen(550),
+        }]);
+        assert_eq!(status, Succeeded, "the money was taken: recorded");
+        assert_eq!(effects, vec![OrderEffect::Flag(FLAG_AMOUNT_MISMATCH)]);
+    }
+
+    #[test]
+    fn money_taken_after_the_payment_failed_is_flagged_for_the_shop() {
+        let (status, _, effects) = run(&[Report::Failed, Report::Succeeded { amount: PRICE }]);
+        assert_eq!(status, Succeeded);
+        assert_eq!(effects[1], OrderEffect::Flag(FLAG_PAID_AFTER_FAILURE));
+    }
+
+    #[test]
+    fn refunds_keep_the_highest_total_reported() {
+        let (_, refunded, _) = run(&[
+            Report::Succeeded { amount: PRICE },
+            Report::Refunded { total: Yen(3_000) },
+            Report::Refunded { total: Yen(1_000) },
+        ]);
+        assert_eq!(
+            refunded,
+            Yen(3_000),
+            "an older total arriving late is ignored"
+        );
+        let (_, refunded, _) = run(&[Report::Refunded { total: Yen(1_000) }]);
+        assert_eq!(refunded, Yen::ZERO, "nothing to refund before a payment");
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for s in PaymentStatus::ALL {
+            assert_eq!(PaymentStatus::parse(s.as_str()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Contract cases for payments through a provider: one payment per order, guarded session
+//! attempts, updates applied whole (event once, version guard, flag and step with it), and the
+//! reconciliation query.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use akinai_domain::order::{OrderStatus, PaymentMethod};
+use akinai_domain::payment::PaymentStatus;
+use akinai_domain::Yen;
+
+use super::{details, new_order, seed, t0};
+use crate::fulfilment::OrderStep;
+use crate::payments::{NewPayment, PaymentUpdate, SeenEvent, UpdateOutcome};
+use crate::{NewOrder, Store};
+
+pub(super) async fn payments_apply_each_event_once_and_whole(store: Arc<dyn Store>) {
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 50)]).await;
+    let mut d = details();
+    d.payment_method = PaymentMethod::Card;
+    let order = NewOrder {
+        details: d,
+        ..new_order(store.as_ref(), 1, &[(ids[0].1, 2)]).await
+    };
+    let order = store.place_order(&order).await.unwrap().id;
+    let new = NewPayment {
+        order,
+        provider: "stripe".into(),
+        method: PaymentMethod::Card,
+        amount: Yen(2_200),
+        at: t0(),
+    };
+    let p = store.create_payment(&new).await.unwrap();
+    assert_eq!(
+        (p.status, p.attempt, p.amount),
+        (PaymentStatus::Open, 0, Yen(2_200))
+    );
+    assert_eq!(
+        store.create_payment(&new).await.unwrap().id,
+        p.id,
+        "one per order"
+    );
+
+    // A session per attempt; the same attempt twice records one.
+    assert!(store
+        .set_payment_session(p.id, 1, "cs_1", "https://pay.example/cs_1", t0())
+        .await
+        .unwrap());
+    assert!(!store
+        .set_payment_session(p.id, 1, "cs_x", "https://pay.example/cs_x", t0())
+        .await
+        .unwrap());
+    let p = store
+        .payment_by_session("stripe", "cs_1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.redirect_url.as_deref(), Some("https://pay.example/cs_1"));
+
+    // Reconciliation sees it once it has been quiet long enough.
+    let later = t0() + Duration::minutes(30);
+    assert_eq!(store.payments_to_check(later, 10).await.unwrap().len(), 1);
+    assert!(store.payments_to_check(t0(), 10).await.unwrap().is_empty());
+
+    let paid = PaymentUpdate {
+        payment: p.id,
+        version: p.version,
+        status: PaymentStatus::Succeeded,
+        refunded: Yen::ZERO,
+        payment_ref: Some("pi_1".into()),
+        instructions: None,
+        at: later,
+        event: Some(SeenEvent {
+            id: "evt_1".into(),
+            kind: "checkout.session.completed".into(),
+        }),
+        flag: Some("payment_amount_mismatch".into()),
+        step: Some(OrderStep {
+            order,
+            from: OrderStatus::Placed,
+            to: OrderStatus::Paid,
+            at: later,
+            actor: "psp:stripe".into(),
+            shipment: None,
+            note: None,
+            require_review_cleared: false,
+            release_stock: false,
+            mail: None,
+        }),
+    };
+    // A stale version writes nothing, not even the event.
+    let stale = PaymentUpdate {
+        version: p.version - 1,
+        ..paid.clone()
+    };
+    assert_eq!(
+        store.update_payment(&stale).await.unwrap(),
+        UpdateOutcome::Stale
+    );
+    assert_eq!(
+        store.update_payment(&paid).await.unwrap(),
+        UpdateOutcome::Applied
+    );
+    let again = PaymentUpdate {
+        version: p.version + 1,
+        ..paid.clone()
+    };
+    assert_eq!(
+        store.update_payment(&again).await.unwrap(),
+        UpdateOutcome::Duplicate
+    );
+    let p = store.payment_of_order(order).await.unwrap().unwrap();
+    assert_eq!(
+        (p.status, p.payment_ref.as_deref(), p.version),
+        (PaymentStatus::Succeeded, Some("pi_1"), 2)
+    );
+    let o = store.order(order).await.unwrap().unwrap();
+    assert_eq!(o.status, OrderStatus::Paid);
+    assert!(o.review_pending, "flagged in the same transaction");
+    assert!(store
+        .payments_to_check(later + Duration::hours(1), 10)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Events about unknown payments are remembered once.
+    let unknown = SeenEvent {
+        id: "evt_2".into(),
+        kind: "charge.refunded".into(),
+    };
+    assert!(store
+        .record_payment_event("stripe", &unknown, later)
+        .await
+        .unwrap());
+    assert!(!store
+        .record_payment_event("stripe", &unknown, later)
+        .await
+        .unwrap());
+}

@@ -1,0 +1,132 @@
+//! Storage of payments through a provider (payments issue, items 1 and 2): one payment per
+//! order with its frozen amount, the provider's references, and the provider events already
+//! applied. An update is applied whole in one transaction — the event id (so a webhook delivered
+//! twice is applied once), the payment's new status guarded by its version (so a webhook and the
+//! reconciliation job racing apply one after the other), a review flag and a status step on the
+//! order — or not at all.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use akinai_domain::ids::OrderId;
+use akinai_domain::order::PaymentMethod;
+use akinai_domain::payment::PaymentStatus;
+use akinai_domain::Yen;
+
+use crate::fulfilment::OrderStep;
+use crate::StoreResult;
+
+/// A payment to create when an order is placed with a provider's method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayment {
+    pub order: OrderId,
+    pub provider: String,
+    pub method: PaymentMethod,
+    /// The order's grand total, frozen: what the provider must report.
+    pub amount: Yen,
+    pub at: DateTime<Utc>,
+}
+
+/// A stored payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub id: i64,
+    pub order: OrderId,
+    pub provider: String,
+    pub method: PaymentMethod,
+    pub amount: Yen,
+    pub status: PaymentStatus,
+    pub refunded: Yen,
+    /// The provider's checkout session, once created.
+    pub session_ref: Option<String>,
+    /// The provider's payment (Stripe: PaymentIntent), once known.
+    pub payment_ref: Option<String>,
+    /// Where the shopper pays (the provider's page).
+    pub redirect_url: Option<String>,
+    /// Konbini payment instructions as JSON (store, number, deadline), once issued.
+    pub instructions: Option<String>,
+    /// How many checkout sessions were started (each with its own idempotency key).
+    pub attempt: i64,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When akinai last heard from or asked the provider about it.
+    pub checked_at: DateTime<Utc>,
+}
+
+/// A provider event being applied (recorded once per provider and id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenEvent {
+    pub id: String,
+    pub kind: String,
+}
+
+/// What to write for one report about a payment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentUpdate {
+    pub payment: i64,
+    /// The version the caller read; the update applies only if it is still current.
+    pub version: i64,
+    pub status: PaymentStatus,
+    pub refunded: Yen,
+    pub payment_ref: Option<String>,
+    pub instructions: Option<String>,
+    pub at: DateTime<Utc>,
+    /// The webhook event this update comes from (`None` for the reconciliation job's query).
+    pub event: Option<SeenEvent>,
+    /// A review reason to put on the order (CCSG-F-4).
+    pub flag: Option<String>,
+    /// A status step for the order (paid, or cancelled when the payment failed); skipped
+    /// without error when the order has moved on meanwhile.
+    pub step: Option<OrderStep>,
+}
+
+/// How an update went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    Applied,
+    /// The event was applied before: nothing written.
+    Duplicate,
+    /// The payment changed since it was read: nothing written; read again and retry.
+    Stale,
+}
+
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    /// Creates the order's payment, or returns the one it has.
+    async fn create_payment(&self, payment: &NewPayment) -> StoreResult<Payment>;
+    async fn payment_of_order(&self, order: OrderId) -> StoreResult<Option<Payment>>;
+    async fn payment_by_session(
+        &self,
+        provider: &str,
+        session_ref: &str,
+    ) -> StoreResult<Option<Payment>>;
+    /// Records a new checkout session for attempt `attempt` (one more than the stored one);
+    /// false when another request started that attempt first.
+    async fn set_payment_session(
+        &self,
+        payment: i64,
+        attempt: i64,
+        session_ref: &str,
+        redirect_url: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Applies an update whole or not at all.
+    async fn update_payment(&self, update: &PaymentUpdate) -> StoreResult<UpdateOutcome>;
+    /// Records an event that concerns no payment akinai knows (so it is not looked at again);
+    /// false when it was recorded before.
+    async fn record_payment_event(
+        &self,
+        provider: &str,
+        event: &SeenEvent,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Pending payments not heard of since `before`, oldest first (the reconciliation job).
+    async fn payments_to_check(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Payment>>;
+    /// Marks a payment as asked about now (the provider had no news).
+    async fn touch_payment(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()>;
+}
