@@ -47,7 +47,7 @@ impl Shop {
     ) -> Result<(), CoreError> {
         self.ensure_checkout_open().await?;
         let cart = self.find_cart(secret).await?.ok_or(CoreError::EmptyCart)?;
-        let settings = self.settings().await?;
+        let settings = self.checkout_settings().await?;
         let details = input
             .parse(&settings, self.clock.today_jst())
             .map_err(CoreError::InvalidCheckout)?;

@@ -57,6 +57,12 @@ pub enum CoreError {
     ThemeRefused(Vec<String>),
     #[error(transparent)]
     Quote(#[from] QuoteError),
+    #[error("the payment provider could not be reached: {0}")]
+    PaymentUnavailable(#[from] crate::payments::GatewayError),
+    #[error("this order takes no (further) payment")]
+    PaymentClosed,
+    #[error("webhook refused: {0}")]
+    WebhookRefused(#[from] crate::payments::WebhookError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod images;
 pub mod integrity;
 pub mod mail;
+pub mod payments;
 pub mod security;
 pub mod settings;
 pub mod tokens;
@@ -99,6 +100,9 @@ pub struct Shop {
     pub(crate) integrity: Arc<std::sync::Mutex<integrity::IntegrityState>>,
     pub(crate) hasher: Arc<accounts::Hasher>,
     pub(crate) visits: VisitCounter,
+    /// The payment provider for card and konbini payments; `None`: bank transfer and cash on
+    /// delivery only.
+    pub(crate) gateway: Option<Arc<dyn payments::PaymentGateway>>,
 }
 
 /// New visitors counted in memory by this process and added to the store every minute by the
@@ -152,6 +156,7 @@ impl Shop {
             integrity: Arc::default(),
             hasher,
             visits: VisitCounter::default(),
+            gateway: None,
         }
     }
 

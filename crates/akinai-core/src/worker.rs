@@ -109,6 +109,13 @@ impl Shop {
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "could not publish scheduled products"),
                 }
+                match self.reconcile_payments().await {
+                    Ok(n) if n > 0 => {
+                        tracing::info!(payments = n, "payments reconciled with the provider")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "could not reconcile payments"),
+                }
             }
             if let Err(e) = self.run_due_jobs().await {
                 tracing::error!(error = %e, "worker could not run jobs");

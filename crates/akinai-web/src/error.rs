@@ -136,6 +136,17 @@ impl WebError {
                 "errorpage.image_rejected",
                 "",
             ),
+            WebError::Core(CoreError::PaymentUnavailable(_)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "errorpage.payment_unavailable",
+                "",
+            ),
+            WebError::Core(CoreError::PaymentClosed) => {
+                (StatusCode::CONFLICT, "errorpage.payment_closed", "")
+            }
+            WebError::Core(CoreError::WebhookRefused(_)) => {
+                (StatusCode::BAD_REQUEST, "errorpage.bad_request", "")
+            }
             WebError::Core(CoreError::ScannerUnavailable) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "errorpage.upload_not_scanned",

@@ -242,7 +242,25 @@ impl Ctx {
 
     /// `303 See Other` to a same-site path (SWS-7: never to another origin).
     pub fn redirect(&self, to: &str) -> Response {
-        let target = safe_local_path(to).unwrap_or("/");
+        self.see_other(safe_local_path(to).unwrap_or("/"))
+    }
+
+    /// A 303 to the payment provider's page: only to a URL under `origin`, the configured
+    /// provider's checkout origin, so this never becomes an open redirect.
+    pub fn redirect_to_provider(&self, url: &str, origin: &str) -> Response {
+        let under = format!("{}/", origin.trim_end_matches('/'));
+        if url.starts_with(&under) && !url.chars().any(char::is_control) {
+            self.see_other(url)
+        } else {
+            tracing::error!(
+                url,
+                "refused a payment redirect outside the provider's origin"
+            );
+            self.redirect("/")
+        }
+    }
+
+    fn see_other(&self, target: &str) -> Response {
         let mut response = StatusCode::SEE_OTHER.into_response();
         let headers = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(target) {

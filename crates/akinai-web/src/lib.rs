@@ -89,6 +89,8 @@ pub mod body_limit {
     pub const FORM: usize = 16 * 1024;
     /// Browser CSP reports.
     pub const REPORT: usize = 16 * 1024;
+    /// Payment provider events (a Stripe event is a few KiB).
+    pub const WEBHOOK: usize = 64 * 1024;
 }
 
 /// One route as declared: who may use it and how large a body it reads.
@@ -109,6 +111,9 @@ pub enum Policy {
     PublicForm,
     /// Browsers post reports here without cookies; it only appends to the security event log.
     Report,
+    /// A payment provider posts signed events here without cookies; the signature is the only
+    /// authentication and an unsigned body is refused (400) before anything is read from it.
+    Webhook,
     /// A logged-in customer's pages; GET only. Without a live session: 303 to the login page.
     Member,
     /// A logged-in customer's forms: a live session and the CSRF token.
@@ -123,7 +128,7 @@ impl Policy {
 
 /// Every storefront route: path, policy, body limit, handlers.
 fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
-    use pages::{account, cart, catalog, checkout, home, legal, order};
+    use pages::{account, cart, catalog, checkout, home, legal, order, payment};
     let route = |path, policy, body_limit, handlers| {
         (
             RouteInfo {
@@ -134,7 +139,7 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             handlers,
         )
     };
-    use body_limit::{FORM, NONE, REPORT};
+    use body_limit::{FORM, NONE, REPORT, WEBHOOK};
     vec![
         route("/", Policy::Public, NONE, get(home::home_get)),
         route(
@@ -186,6 +191,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             Policy::Public,
             NONE,
             get(order::order_get),
+        ),
+        route(
+            "/order/{token}/pay",
+            Policy::PublicForm,
+            FORM,
+            post(payment::pay_post),
+        ),
+        route(
+            "/webhooks/stripe",
+            Policy::Webhook,
+            WEBHOOK,
+            post(payment::stripe_webhook_post),
         ),
         route(
             "/order/{token}/receipt",
@@ -404,8 +421,11 @@ pub fn route_table() -> Vec<RouteInfo> {
 
 /// The storefront router with its middleware.
 pub fn router(state: AppState) -> Router {
-    let https = state.config.secure_cookies;
-    harden(unhardened_router(state), https)
+    let policy = security::HeaderPolicy {
+        https: state.config.secure_cookies,
+        payment_origin: state.shop.gateway().map(|g| g.checkout_origin()),
+    };
+    harden_with(unhardened_router(state), policy)
 }
 
 /// The storefront routes with the rate limit but without [`harden`]'s layers, for callers that
@@ -439,13 +459,25 @@ pub fn unhardened_router(state: AppState) -> Router {
 
 /// The middleware every akinai router gets: body limit, panic catching, security headers.
 pub fn harden(routes: Router, https: bool) -> Router {
+    harden_with(
+        routes,
+        security::HeaderPolicy {
+            https,
+            payment_origin: None,
+        },
+    )
+}
+
+/// [`harden`] with the full header policy (the storefront's, which may allow the payment
+/// provider as a form target).
+pub fn harden_with(routes: Router, policy: security::HeaderPolicy) -> Router {
     routes
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             security::panic_response,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            https,
+            std::sync::Arc::new(policy),
             security::headers,
         ))
 }

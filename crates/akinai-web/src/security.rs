@@ -16,10 +16,26 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// The policy's fixed part: nothing by default; first-party styles, images and form targets; no
-/// framing, no `<base>`; violations reported to `/csp-report`.
-const CSP_BASE: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+/// The policy's fixed part: nothing by default; first-party styles and images; no framing, no
+/// `<base>`; violations reported to `/csp-report`. `form-action` follows it.
+const CSP_BASE: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      frame-ancestors 'none'; base-uri 'none'; report-uri /csp-report";
+
+/// What the headers layer needs to know.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderPolicy {
+    /// Served over HTTPS: send HSTS.
+    pub https: bool,
+    /// The payment provider's checkout origin. The two forms that send the shopper there (the
+    /// order confirmation and the status page's pay button) are answered with a redirect to it,
+    /// which `form-action` must allow on those pages only.
+    pub payment_origin: Option<String>,
+}
+
+/// Pages whose form ends at the payment provider.
+fn pays(path: &str) -> bool {
+    path == "/checkout/confirm" || path.starts_with("/order/")
+}
 
 /// The per-request CSP nonce (128 random bits, base64). A page that needs an inline or
 /// first-party script marks it with this nonce; nothing else can run, since an injected script
@@ -44,20 +60,33 @@ fn scriptless(path: &str) -> bool {
 }
 
 /// The Content-Security-Policy for a request to `path` with `nonce`.
-pub fn csp(path: &str, nonce: &CspNonce) -> String {
+pub fn csp(path: &str, nonce: &CspNonce, payment_origin: Option<&str>) -> String {
+    let form_action = match payment_origin.filter(|_| pays(path)) {
+        Some(origin) => format!("form-action 'self' {origin}"),
+        None => "form-action 'self'".to_string(),
+    };
     if scriptless(path) {
-        CSP_BASE.to_string()
+        format!("{CSP_BASE}; {form_action}")
     } else {
-        format!("{CSP_BASE}; script-src 'nonce-{}'", nonce.0)
+        format!("{CSP_BASE}; {form_action}; script-src 'nonce-{}'", nonce.0)
     }
 }
 
 /// HSTS for a year, sent only when the shop is served over HTTPS.
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 
-pub async fn headers(State(https): State<bool>, mut request: Request, next: Next) -> Response {
+pub async fn headers(
+    State(policy): State<std::sync::Arc<HeaderPolicy>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let https = policy.https;
     let nonce = CspNonce::generate();
-    let policy = csp(request.uri().path(), &nonce);
+    let policy = csp(
+        request.uri().path(),
+        &nonce,
+        policy.payment_origin.as_deref(),
+    );
     request.extensions_mut().insert(nonce);
     let mut response = next.run(request).await;
     let h = response.headers_mut();

@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize, Serializer};
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: &str) -> Secret {
+        Secret(value.to_string())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -197,6 +201,8 @@ pub struct Config {
     pub tls: Option<TlsConfig>,
     pub security: SecuritySection,
     pub accounts: AccountsSection,
+    /// Card and konbini payments (`[payments.stripe]`).
+    pub payments: crate::payments::PaymentsSection,
 }
 
 impl Default for Config {
@@ -228,6 +234,7 @@ impl Default for Config {
             tls: None,
             security: SecuritySection::default(),
             accounts: AccountsSection::default(),
+            payments: crate::payments::PaymentsSection::default(),
         }
     }
 }
@@ -245,6 +252,8 @@ pub enum Mode {
 pub struct Overrides {
     pub listen: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
+    /// `serve --demo` runs in development mode.
+    pub mode: Option<Mode>,
 }
 
 impl Config {
@@ -265,6 +274,9 @@ impl Config {
         }
         if let Some(dir) = &overrides.data_dir {
             figment = figment.merge(("data_dir", dir));
+        }
+        if let Some(mode) = overrides.mode {
+            figment = figment.merge(("mode", mode));
         }
         let config: Config = figment.extract().context("invalid configuration")?;
         config.validate()?;
@@ -358,6 +370,9 @@ impl Config {
             self.header_read_timeout_secs > 0,
             "header_read_timeout_secs must be at least 1"
         );
+        if let Some(stripe) = &self.payments.stripe {
+            stripe.validate(self.mode)?;
+        }
         Ok(())
     }
 
@@ -462,6 +477,7 @@ mod tests {
         let o = Overrides {
             listen: Some("127.0.0.1:9100".parse().unwrap()),
             data_dir: None,
+            mode: None,
         };
         assert_eq!(Config::load(Some(&file), &o).unwrap().listen.port(), 9100);
     }

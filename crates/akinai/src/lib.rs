@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod ops;
+pub mod payments;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -111,12 +112,11 @@ pub async fn build_shop(config: &Config) -> anyhow::Result<Shop> {
         security: config.security(),
         accounts: config.accounts(),
     };
-    Ok(Shop::new(
-        store,
-        mailer(config)?,
-        Arc::new(SystemClock),
-        shop_config,
-    ))
+    let shop = Shop::new(store, mailer(config)?, Arc::new(SystemClock), shop_config);
+    Ok(match payments::gateway(config)? {
+        Some(gateway) => shop.with_gateway(gateway),
+        None => shop,
+    })
 }
 
 /// Seeds the demo catalog and starter settings into an empty store; says what it did.
@@ -141,9 +141,20 @@ pub async fn seed_demo(shop: &Shop) -> anyhow::Result<()> {
 
 /// `akinai serve`.
 pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
-    let shop = build_shop(&config).await?;
+    let mut shop = build_shop(&config).await?;
+    // Kept alive for as long as the shop serves.
+    let mut _demo_psp = None;
     if demo {
         seed_demo(&shop).await?;
+        if shop.gateway().is_none() {
+            let (fake, gateway) = payments::demo_gateway(&config).await?;
+            println!(
+                "demo: test payment page at {} (test cards only; never in production mode)",
+                fake.base_url()
+            );
+            shop = shop.with_gateway(gateway);
+            _demo_psp = Some(fake);
+        }
     }
     let state = AppState::new(
         shop.clone(),

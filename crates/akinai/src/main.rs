@@ -175,9 +175,13 @@ fn main() -> ExitCode {
         Command::Serve { listen, .. } => *listen,
         _ => None,
     };
+    let demo = matches!(cli.command, Command::Serve { demo: true, .. });
     let overrides = Overrides {
         listen,
         data_dir: cli.data_dir.clone(),
+        // The demo shop is never a production shop: its test payment page needs development
+        // mode, and so do its relaxed checks.
+        mode: demo.then_some(akinai::config::Mode::Development),
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(c) => c,

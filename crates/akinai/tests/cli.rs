@@ -113,6 +113,11 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
         seeded.starts_with("demo: seeded the demo catalog ("),
         "{seeded}"
     );
+    let payments = lines.next().unwrap().unwrap();
+    assert!(
+        payments.starts_with("demo: test payment page at http://127.0.0.1:"),
+        "{payments}"
+    );
     let admin = lines.next().unwrap().unwrap();
     assert!(
         admin.contains(&format!(

@@ -8,6 +8,7 @@
 //! transaction, and lands in the audit trail with before and after (IPA-C-12). Viewing an order's
 //! unmasked recipient is itself audited as a view of personal data (IPA-C-8).
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use akinai_domain::admin::note as order_note;
@@ -183,27 +184,10 @@ impl Shop {
         };
         let now = self.clock.now();
         let note = order_note(note);
-        let step = OrderStep {
-            order: id,
-            from: order.status,
-            to,
-            at: now,
-            actor: format!("admin:{}", s.admin.id),
-            shipment: shipment.clone().filter(|_| event == OrderEvent::Ship),
-            note: note.clone(),
-            require_review_cleared: event == OrderEvent::Ship,
-            release_stock: to.releases_stock(),
-            mail: Some(NewJob {
-                kind: JOB_ORDER_MAIL.into(),
-                payload: json!({
-                    "order_id": id.0,
-                    "status": to.as_str(),
-                    "at": now.to_rfc3339(),
-                }),
-                run_at: now,
-                dedup_key: Some(format!("order-mail-{}-{}", id.0, to.as_str())),
-            }),
-        };
+        let mut step = order_step(id, order.status, to, now, format!("admin:{}", s.admin.id));
+        step.shipment = shipment.clone().filter(|_| event == OrderEvent::Ship);
+        step.note = note.clone();
+        step.require_review_cleared = event == OrderEvent::Ship;
         if !self.store.step_order(&step).await? {
             return Ok(Err(StepProblem::Stale));
         }
@@ -264,5 +248,37 @@ fn state_of(order: &Order) -> OrderState {
         status: order.status,
         payment: order.payment_method,
         review_pending: order.review_pending,
+    }
+}
+
+/// A status step by `actor` with the customer's mail for the new status (one per order and
+/// status) and the stock release a cancellation needs; callers add a shipment or note.
+pub(crate) fn order_step(
+    id: OrderId,
+    from: OrderStatus,
+    to: OrderStatus,
+    now: DateTime<Utc>,
+    actor: String,
+) -> OrderStep {
+    OrderStep {
+        order: id,
+        from,
+        to,
+        at: now,
+        actor,
+        shipment: None,
+        note: None,
+        require_review_cleared: false,
+        release_stock: to.releases_stock(),
+        mail: Some(NewJob {
+            kind: JOB_ORDER_MAIL.into(),
+            payload: json!({
+                "order_id": id.0,
+                "status": to.as_str(),
+                "at": now.to_rfc3339(),
+            }),
+            run_at: now,
+            dedup_key: Some(format!("order-mail-{}-{}", id.0, to.as_str())),
+        }),
     }
 }

@@ -56,6 +56,7 @@ pub use catalog::{ImageChange, ProductForm, ProductPage, MAX_STOCK_DELTA, PRODUC
 pub use catalog_new::VariantForm;
 pub use categories::CategoryForm;
 pub use customers::{CustomerDetail, CustomerPage, CustomerView, CUSTOMERS_PER_PAGE};
+pub(crate) use fulfilment::order_step;
 pub use fulfilment::{OrderDetail, OrderPage, OrderRow, StepProblem, StepResult, ORDERS_PER_PAGE};
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};
 pub use orders::FlaggedOrder;

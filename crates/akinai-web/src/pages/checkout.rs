@@ -295,7 +295,7 @@ pub async fn checkout_get(
     ctx: Ctx,
 ) -> Result<Response, WebError> {
     state.shop.ensure_checkout_open().await?;
-    let settings = state.shop.settings().await?;
+    let settings = state.shop.checkout_settings().await?;
     // Without a session cookie this is no query at all.
     let member = state.shop.member(ctx.session_secret.as_deref()).await?;
     if !settings.guest_checkout && member.is_none() {
@@ -352,7 +352,7 @@ pub async fn checkout_post(
     match state.shop.save_checkout(ctx.cart(), &form.input).await {
         Ok(()) => Ok(ctx.redirect("/checkout/confirm")),
         Err(CoreError::InvalidCheckout(errors)) => {
-            let settings = state.shop.settings().await?;
+            let settings = state.shop.checkout_settings().await?;
             let l = ctx.layout(&state).await?;
             let page = checkout_page(
                 l,
@@ -444,7 +444,20 @@ pub async fn confirm_post(
         .place_order_as(ctx.cart(), &form.fingerprint, member.as_ref())
         .await
     {
-        Ok(placed) => Ok(ctx.redirect(&format!("/order/{}", placed.status_secret))),
+        Ok(placed) => {
+            let status_page = format!("/order/{}", placed.status_secret);
+            // Card and konbini: straight on to the provider's page. If it cannot be reached
+            // now, the status page offers the button again.
+            match state.shop.start_payment(&placed.status_secret).await {
+                Ok(url) => Ok(crate::pages::payment::provider_redirect(&state, &ctx, &url)),
+                Err(CoreError::PaymentClosed) => Ok(ctx.redirect(&status_page)),
+                Err(CoreError::PaymentUnavailable(e)) => {
+                    tracing::warn!(error = %e, "payment provider unavailable at checkout");
+                    Ok(ctx.redirect(&status_page))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
         Err(CoreError::CartChanged) => Ok(ctx.redirect("/checkout/confirm?changed=1")),
         Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),
         Err(CoreError::InsufficientStock { .. }) => Ok(ctx.redirect("/cart")),

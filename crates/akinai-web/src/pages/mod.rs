@@ -8,3 +8,4 @@ pub mod checkout;
 pub mod home;
 pub mod legal;
 pub mod order;
+pub mod payment;

@@ -4,7 +4,7 @@
 //! their own orders' links from my page.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
@@ -17,6 +17,7 @@ use crate::error::WebError;
 use crate::i18n::{Lang, Tr};
 use crate::layout::{Ctx, Layout};
 use crate::pages::checkout::{format_date, payment_label};
+use crate::pages::payment::PaymentView;
 use crate::AppState;
 
 #[derive(Template)]
@@ -35,6 +36,19 @@ pub struct OrderPage {
     pub delivery_date: String,
     pub is_bank_transfer: bool,
     pub receipt_path: String,
+    /// Card and konbini orders: the provider payment's state, instructions and pay button.
+    pub provider: Option<PaymentView>,
+    pub pay_path: String,
+    pub csrf: String,
+    /// Back from the provider's page, payment not confirmed yet.
+    pub checking: bool,
+}
+
+/// `?paid=1` when the provider sends the shopper back after paying.
+#[derive(serde::Deserialize, Default)]
+pub struct OrderQuery {
+    #[serde(default)]
+    paid: Option<String>,
 }
 
 pub fn status_label(t: Tr, s: OrderStatus) -> &'static str {
@@ -50,10 +64,21 @@ pub fn status_label(t: Tr, s: OrderStatus) -> &'static str {
 
 pub async fn order_get(
     Path(token): Path<String>,
+    Query(q): Query<OrderQuery>,
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, WebError> {
     let order = state.shop.order_by_status_secret(&token).await?;
+    let provider = if order.payment_method.through_provider() {
+        let payment = state.shop.payment_of(&order).await?;
+        Some(PaymentView::of(
+            ctx.t,
+            payment.as_ref(),
+            order.status == OrderStatus::Placed && state.shop.gateway().is_some(),
+        ))
+    } else {
+        None
+    };
     let settings = state.shop.settings().await?;
     let t = ctx.t;
     let placed = order.placed_at.with_timezone(&jst());
@@ -84,6 +109,10 @@ pub async fn order_get(
             .unwrap_or_else(|| t.get("checkout.no_preference").to_string()),
         is_bank_transfer: order.payment_method == PaymentMethod::BankTransfer,
         receipt_path: format!("/order/{token}/receipt"),
+        checking: q.paid.is_some() && provider.as_ref().is_some_and(|p| p.can_pay),
+        provider,
+        pay_path: format!("/order/{token}/pay"),
+        csrf: ctx.csrf.clone(),
         l: ctx.layout(&state).await?,
         settings,
         order,

@@ -314,7 +314,7 @@ async fn bad_order_desk_input_is_refused_clearly() {
         "status=lost",
         "from=2026-02-30",
         "after=abc",
-        "payment=card",
+        "payment=paypay",
     ] {
         let page = owner.get(&format!("/admin/orders?{query}")).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{query}");

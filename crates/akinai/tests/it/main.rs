@@ -21,6 +21,7 @@ mod integrity;
 mod mail;
 mod member_data;
 mod passkeys;
+mod payments;
 mod postgres;
 mod storefront;
 mod support;

@@ -26,6 +26,10 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// The fake Stripe's API key and webhook signing secret in [`TestApp::with_stripe`].
+pub const STRIPE_KEY: &str = "sk_test_akinai_it";
+pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_akinai_it";
+
 /// The password of members made by [`TestApp::member`].
 pub const MEMBER_PASSWORD: &str = "moss lantern river quietly";
 
@@ -120,11 +124,7 @@ impl TestApp {
         make: impl FnOnce(PathBuf) -> Arc<dyn Mailer>,
         security: SecurityConfig,
     ) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("akinai.db"))
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
+        let (store, dir) = fresh_sqlite().await;
         TestApp::start(Arc::new(store), dir, make, security).await
     }
 
@@ -186,21 +186,58 @@ impl TestApp {
     /// browser tests.
     #[allow(dead_code)]
     pub async fn demo_at_localhost() -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("akinai.db"))
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
+        let (store, dir) = fresh_sqlite().await;
         let app = TestApp::start_with(
             Arc::new(store),
             dir,
             |dir| Arc::new(FileMailer::new(dir)),
             SecurityConfig::default(),
             true,
+            None,
         )
         .await;
         app.seed().await;
         app
+    }
+
+    /// A shop with the demo catalog taking card and konbini payments through the fake Stripe
+    /// (`akinai-fakepsp`) on loopback, whose deliveries reach this shop's webhook.
+    pub async fn with_stripe() -> (TestApp, akinai_fakepsp::FakeStripe) {
+        use akinai_core::payments::{StripeConfig, StripeGateway};
+        use akinai_domain::order::PaymentMethod;
+        let fake = akinai_fakepsp::FakeStripe::start(STRIPE_KEY, STRIPE_WEBHOOK_SECRET, None)
+            .await
+            .unwrap();
+        let gateway = StripeGateway::new(StripeConfig {
+            api_base: url::Url::parse(&fake.base_url()).unwrap(),
+            checkout_origin: fake.base_url(),
+            secret_key: STRIPE_KEY.into(),
+            webhook_secret: STRIPE_WEBHOOK_SECRET.into(),
+            methods: vec![PaymentMethod::Card, PaymentMethod::Konbini],
+            konbini_expires_after_days: 3,
+            timeout: std::time::Duration::from_secs(1),
+            retries: 1,
+        })
+        .unwrap();
+        let (store, dir) = fresh_sqlite().await;
+        let app = TestApp::start_with(
+            Arc::new(store),
+            dir,
+            |dir| Arc::new(FileMailer::new(dir)),
+            SecurityConfig::default(),
+            false,
+            Some(Arc::new(gateway)),
+        )
+        .await;
+        app.seed().await;
+        let mut settings = app.shop.settings().await.unwrap();
+        settings
+            .payment_methods
+            .extend([PaymentMethod::Card, PaymentMethod::Konbini]);
+        app.store.save_settings(&settings).await.unwrap();
+        fake.set_webhook_url(&format!("http://{}/webhooks/stripe", app.addr));
+        fake.set_time(akinai_core::Clock::now(app.clock.as_ref()).timestamp());
+        (app, fake)
     }
 
     async fn start(
@@ -209,7 +246,7 @@ impl TestApp {
         make: impl FnOnce(PathBuf) -> Arc<dyn Mailer>,
         security: SecurityConfig,
     ) -> TestApp {
-        TestApp::start_with(store, dir, make, security, false).await
+        TestApp::start_with(store, dir, make, security, false, None).await
     }
 
     async fn start_with(
@@ -218,6 +255,7 @@ impl TestApp {
         make: impl FnOnce(PathBuf) -> Arc<dyn Mailer>,
         security: SecurityConfig,
         localhost: bool,
+        gateway: Option<Arc<dyn akinai_core::payments::PaymentGateway>>,
     ) -> TestApp {
         let mail_dir = dir.path().join("mail");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -237,6 +275,10 @@ impl TestApp {
         };
         let clock = Arc::new(FixedClock::new(test_now()));
         let shop = Shop::new(store.clone(), make(mail_dir.clone()), clock.clone(), config);
+        let shop = match gateway {
+            Some(g) => shop.with_gateway(g),
+            None => shop,
+        };
         // Tests send many forms from one address; the rate limit has its own test.
         let web = WebConfig {
             form_rate: akinai_web::limits::RateLimit {
@@ -714,6 +756,16 @@ impl Shopper {
         )
         .await
     }
+}
+
+/// A migrated SQLite store in a new temporary directory.
+async fn fresh_sqlite() -> (SqliteStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("akinai.db"))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    (store, dir)
 }
 
 /// A test database to drop when the test is done.

@@ -1,0 +1,327 @@
+//! Paying through a payment service provider (payments issue, items 1 and 2; CCSG-P-1,
+//! CCSG-F-1, CCSG-F-4).
+//!
+//! - [`Shop::start_payment`] freezes the order's total in a payment row and opens a checkout
+//!   session at the provider (one per attempt, each with its own idempotency key); the shopper
+//!   pays on the provider's page. akinai's pages never carry card fields.
+//! - [`Shop::handle_payment_webhook`] accepts a delivery only with a valid signature, applies
+//!   each event once (its id is stored in the same transaction as its effect), and lets the
+//!   domain's payment lattice (`akinai_domain::payment`) decide, so duplicates and reports out of
+//!   order are harmless. A paid order moves to 入金確認 by `psp:<provider>` with the customer's
+//!   mail; a different amount flags the order instead (CCSG-F-4); a failed or expired payment
+//!   cancels the unpaid order and puts its stock back.
+//! - [`Shop::reconcile_payments`] (the worker, every minute) asks the provider about payments
+//!   that have been quiet for [`RECONCILE_AFTER`], so a lost webhook delays an order, never
+//!   loses it.
+
+mod gateway;
+mod signature;
+mod stripe;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use akinai_domain::order::{OrderStatus, PaymentMethod};
+use akinai_domain::payment::{apply, Applied, OrderEffect, PaymentStatus, Report};
+use akinai_store::payments::{NewPayment, Payment, PaymentUpdate, SeenEvent, UpdateOutcome};
+use akinai_store::Order;
+
+pub use gateway::{
+    GatewayError, PaymentGateway, ProviderEvent, Session, SessionRequest, SessionState,
+    WebhookError,
+};
+pub use signature::{SignatureError, TOLERANCE_SECS};
+pub use stripe::{StripeConfig, StripeGateway};
+
+use crate::admin::order_step;
+use crate::{CoreError, Shop};
+
+/// How long a payment may stay quiet before the reconciliation job asks the provider.
+pub const RECONCILE_AFTER: Duration = Duration::minutes(10);
+/// How long a checkout session stays open at the provider (Stripe's minimum is 30 minutes).
+pub const SESSION_LIFETIME: Duration = Duration::minutes(60);
+/// A payment whose session could never be opened is given up after this long.
+pub const GIVE_UP_WITHOUT_SESSION: Duration = Duration::hours(2);
+
+/// A payment report with what came with it.
+struct Incoming {
+    report: Option<Report>,
+    payment_ref: Option<String>,
+    instructions: Option<String>,
+    event: Option<SeenEvent>,
+}
+
+impl Shop {
+    /// The shop with a payment provider for card and konbini payments.
+    pub fn with_gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Shop {
+        self.gateway = Some(gateway);
+        self
+    }
+
+    pub fn gateway(&self) -> Option<&Arc<dyn PaymentGateway>> {
+        self.gateway.as_ref()
+    }
+
+    /// Whether the shopper may choose `method`: provider methods need a provider that takes them.
+    pub fn can_take(&self, method: PaymentMethod) -> bool {
+        !method.through_provider()
+            || self
+                .gateway
+                .as_ref()
+                .is_some_and(|g| g.methods().contains(&method))
+    }
+
+    /// The shop settings as checkout offers them: card and konbini only when a provider takes
+    /// them.
+    pub async fn checkout_settings(
+        &self,
+    ) -> Result<akinai_domain::settings::ShopSettings, CoreError> {
+        let mut settings = self.settings().await?;
+        settings.payment_methods.retain(|m| self.can_take(*m));
+        Ok(settings)
+    }
+
+    fn provider(&self) -> Result<&Arc<dyn PaymentGateway>, CoreError> {
+        self.gateway.as_ref().ok_or(CoreError::PaymentClosed)
+    }
+
+    /// The payment of the order behind a status link, if it is paid through the provider.
+    pub async fn payment_of(&self, order: &Order) -> Result<Option<Payment>, CoreError> {
+        Ok(self.store.payment_of_order(order.id).await?)
+    }
+
+    /// Opens (or reopens) the provider's checkout for the order behind `status_secret`; returns
+    /// the page to send the shopper to.
+    pub async fn start_payment(&self, status_secret: &str) -> Result<String, CoreError> {
+        let order = self.order_by_status_secret(status_secret).await?;
+        let gateway = self.provider()?;
+        if !order.payment_method.through_provider() || order.status != OrderStatus::Placed {
+            return Err(CoreError::PaymentClosed);
+        }
+        let now = self.clock.now();
+        let payment = self
+            .store
+            .create_payment(&NewPayment {
+                order: order.id,
+                provider: gateway.name().to_string(),
+                method: order.payment_method,
+                amount: order.totals.grand_total,
+                at: now,
+            })
+            .await?;
+        if payment.status != PaymentStatus::Open {
+            return Err(CoreError::PaymentClosed);
+        }
+        // A session opened recently is still usable: send the shopper back to it.
+        if let Some(url) = &payment.redirect_url {
+            if now - payment.updated_at < SESSION_LIFETIME - Duration::minutes(5) {
+                return Ok(url.clone());
+            }
+        }
+        let attempt = payment.attempt + 1;
+        let status_url = self.status_url(status_secret);
+        let settings = self.settings().await?;
+        let session = gateway
+            .create_session(&SessionRequest {
+                order: order.id,
+                description: format!("{} ご注文 {}", settings.shop_name, order.number()),
+                method: order.payment_method,
+                amount: payment.amount,
+                email: order.details.email.as_str().to_string(),
+                success_url: format!("{status_url}?paid=1"),
+                cancel_url: status_url,
+                idempotency_key: format!("akinai-order-{}-attempt-{attempt}", order.id.0),
+                expires_at: now + SESSION_LIFETIME,
+            })
+            .await?;
+        if !self
+            .store
+            .set_payment_session(payment.id, attempt, &session.session_ref, &session.url, now)
+            .await?
+        {
+            // Another request opened this attempt first; send the shopper to that one.
+            let current = self.store.payment_of_order(order.id).await?;
+            return current
+                .and_then(|p| p.redirect_url)
+                .ok_or(CoreError::PaymentClosed);
+        }
+        tracing::info!(order_id = order.id.0, attempt, "payment session opened");
+        Ok(session.url)
+    }
+
+    /// A webhook delivery from the provider: `signature` is its signature header, `body` the
+    /// raw bytes. Refused (400) unless signed; applied once.
+    pub async fn handle_payment_webhook(
+        &self,
+        signature: &str,
+        body: &[u8],
+    ) -> Result<(), CoreError> {
+        let gateway = self.provider()?;
+        let now = self.clock.now();
+        let event = match gateway.read_webhook(signature, body, now.timestamp()) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(target: "akinai::payments", error = %e, "webhook refused");
+                return Err(e.into());
+            }
+        };
+        let seen = SeenEvent {
+            id: event.id.clone(),
+            kind: event.kind.clone(),
+        };
+        let payment = match &event.session_ref {
+            Some(s) => self.store.payment_by_session(gateway.name(), s).await?,
+            None => None,
+        };
+        let payment = match (payment, event.order) {
+            (Some(p), _) => Some(p),
+            (None, Some(order)) => self
+                .store
+                .payment_of_order(order)
+                .await?
+                .filter(|p| p.provider == gateway.name()),
+            (None, None) => None,
+        };
+        let Some(payment) = payment else {
+            self.store
+                .record_payment_event(gateway.name(), &seen, now)
+                .await?;
+            tracing::info!(event = %event.kind, "webhook for no known payment");
+            return Ok(());
+        };
+        let incoming = Incoming {
+            report: event.report,
+            payment_ref: event.payment_ref,
+            instructions: event.instructions,
+            event: Some(seen),
+        };
+        self.apply_incoming(payment, incoming).await
+    }
+
+    /// Applies a report to a payment, re-reading it when another writer got there first.
+    async fn apply_incoming(
+        &self,
+        mut payment: Payment,
+        incoming: Incoming,
+    ) -> Result<(), CoreError> {
+        // Each retry follows a concurrent update that did commit, so three are plenty.
+        for _ in 0..3 {
+            let now = self.clock.now();
+            let applied = match &incoming.report {
+                Some(r) => apply(payment.status, payment.refunded, payment.amount, r),
+                // News without a report (konbini instructions): stored, nothing decided.
+                None => Applied {
+                    status: payment.status,
+                    refunded: payment.refunded,
+                    effect: OrderEffect::None,
+                },
+            };
+            let actor = format!("psp:{}", payment.provider);
+            let (flag, step) = match applied.effect {
+                OrderEffect::None => (None, None),
+                OrderEffect::MarkPaid => (
+                    None,
+                    Some(order_step(
+                        payment.order,
+                        OrderStatus::Placed,
+                        OrderStatus::Paid,
+                        now,
+                        actor,
+                    )),
+                ),
+                OrderEffect::CancelUnpaid => (
+                    None,
+                    Some(order_step(
+                        payment.order,
+                        OrderStatus::Placed,
+                        OrderStatus::Cancelled,
+                        now,
+                        actor,
+                    )),
+                ),
+                OrderEffect::Flag(reason) => (Some(reason.to_string()), None),
+            };
+            let update = PaymentUpdate {
+                payment: payment.id,
+                version: payment.version,
+                status: applied.status,
+                refunded: applied.refunded,
+                payment_ref: incoming.payment_ref.clone(),
+                instructions: incoming.instructions.clone(),
+                at: now,
+                event: incoming.event.clone(),
+                flag,
+                step,
+            };
+            match self.store.update_payment(&update).await? {
+                UpdateOutcome::Applied => {
+                    if applied.status != payment.status {
+                        tracing::info!(
+                            target: "akinai::payments",
+                            order_id = payment.order.0,
+                            from = payment.status.as_str(),
+                            to = applied.status.as_str(),
+                            effect = ?applied.effect,
+                            "payment updated"
+                        );
+                    }
+                    self.jobs_ready.notify_one();
+                    return Ok(());
+                }
+                UpdateOutcome::Duplicate => return Ok(()),
+                UpdateOutcome::Stale => {
+                    payment = self
+                        .store
+                        .payment_of_order(payment.order)
+                        .await?
+                        .ok_or(CoreError::NotFound)?;
+                }
+            }
+        }
+        Err(CoreError::Busy)
+    }
+
+    /// Asks the provider about payments quiet for [`RECONCILE_AFTER`]; returns how many changed
+    /// or were given up.
+    pub async fn reconcile_payments(&self) -> Result<usize, CoreError> {
+        let Some(gateway) = self.gateway.clone() else {
+            return Ok(0);
+        };
+        let now = self.clock.now();
+        let quiet = self
+            .store
+            .payments_to_check(now - RECONCILE_AFTER, 50)
+            .await?;
+        let mut changed = 0;
+        for payment in quiet {
+            let state = match &payment.session_ref {
+                Some(session) => match gateway.session_state(session).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(target: "akinai::payments", order_id = payment.order.0, error = %e, "reconciliation query failed");
+                        continue;
+                    }
+                },
+                None if now - payment.created_at > GIVE_UP_WITHOUT_SESSION => SessionState {
+                    report: Some(Report::Failed),
+                    ..SessionState::default()
+                },
+                None => SessionState::default(),
+            };
+            if state.report.is_none() && state.instructions.is_none() {
+                self.store.touch_payment(payment.id, now).await?;
+                continue;
+            }
+            let incoming = Incoming {
+                report: state.report,
+                payment_ref: state.payment_ref,
+                instructions: state.instructions,
+                event: None,
+            };
+            self.apply_incoming(payment, incoming).await?;
+            changed += 1;
+        }
+        Ok(changed)
+    }
+}
