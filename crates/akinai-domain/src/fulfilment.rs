@@ -135,9 +135,11 @@ impl OrderState {
     }
 
     /// The state machine's answer for a step an admin takes. The payment provider reports card
-    /// and konbini payments; nobody marks those paid by hand.
+    /// and konbini payments, and their money goes back through it: nobody marks those paid or
+    /// refunded by hand (the admin's refund form calls the provider).
     fn by_hand(self, event: OrderEvent) -> Result<OrderStatus, InvalidTransition> {
-        if event == OrderEvent::Pay && self.payment.through_provider() {
+        let provider_money = matches!(event, OrderEvent::Pay | OrderEvent::Refund);
+        if provider_money && self.payment.through_provider() {
             return Err(InvalidTransition {
                 from: self.status,
                 event,
@@ -168,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn card_and_konbini_orders_are_never_marked_paid_by_hand() {
+    fn card_and_konbini_orders_are_never_marked_paid_or_refunded_by_hand() {
         for payment in [PaymentMethod::Card, PaymentMethod::Konbini] {
             let order = OrderState {
                 status: OrderStatus::Placed,
@@ -177,6 +179,12 @@ mod tests {
             };
             assert!(order.step(OrderEvent::Pay, None).is_err());
             assert_eq!(order.next_events(), vec![OrderEvent::Cancel]);
+            let paid = OrderState {
+                status: OrderStatus::Paid,
+                ..order
+            };
+            assert!(paid.step(OrderEvent::Refund, None).is_err());
+            assert_eq!(paid.next_events(), vec![OrderEvent::Ship]);
         }
     }
 

@@ -12,6 +12,7 @@ pub mod address;
 pub mod address_book;
 pub mod admin;
 pub mod audit;
+pub mod card;
 pub mod catalog;
 pub mod challenge;
 pub mod checkout;

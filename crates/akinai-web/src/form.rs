@@ -69,6 +69,10 @@ where
         if !same_token(cookie.as_deref(), submitted) {
             return Err(WebError::Forbidden("errorpage.form_expired"));
         }
+        if holds_card_data(&pairs) {
+            tracing::warn!(target: "akinai::payments", "a form with card data was refused unread");
+            return Err(WebError::BadRequest(CARD_DATA_REFUSED));
+        }
         serde_urlencoded::from_bytes(&bytes)
             .map(CsrfForm)
             .map_err(|e| {
@@ -76,6 +80,19 @@ where
                 WebError::BadRequest(UNREADABLE)
             })
     }
+}
+
+/// The error detail for input holding card data.
+pub const CARD_DATA_REFUSED: &str = "errorpage.card_data_refused";
+
+/// CCSG-P-1 (非保持化): akinai takes no card data. A field named for a card number, expiry or
+/// security code, or any value holding a Luhn-valid 14–19-digit number, refuses the whole form
+/// before a handler sees it, so it is never stored, mailed or logged.
+pub fn holds_card_data(pairs: &[(String, String)]) -> bool {
+    pairs.iter().any(|(name, value)| {
+        akinai_domain::card::card_field(name)
+            || !akinai_domain::card::card_numbers(value).is_empty()
+    })
 }
 
 /// A file upload (`multipart/form-data`) whose `csrf` field matched the cookie: the bytes of its

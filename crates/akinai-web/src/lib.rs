@@ -476,6 +476,9 @@ pub fn harden_with(routes: Router, policy: security::HeaderPolicy) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             security::panic_response,
         ))
+        .layer(axum::middleware::from_fn(
+            security::refuse_card_data_in_query,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(policy),
             security::headers,

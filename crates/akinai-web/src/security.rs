@@ -146,6 +146,22 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     crate::error::WebError::Panicked.into_response()
 }
 
+/// CCSG-P-1: a query string with card data (`?card_number=…`, or a card number in any
+/// parameter, e.g. typed into the search box) is refused before routing, like such a form.
+pub async fn refuse_card_data_in_query(request: Request, next: Next) -> Response {
+    let holds = request.uri().query().is_some_and(|q| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .map(|pairs| crate::form::holds_card_data(&pairs))
+            .unwrap_or(false)
+    });
+    if holds {
+        return axum::response::IntoResponse::into_response(crate::error::WebError::BadRequest(
+            crate::form::CARD_DATA_REFUSED,
+        ));
+    }
+    next.run(request).await
+}
+
 #[cfg(test)]
 mod tests {
     use axum::body::Body;

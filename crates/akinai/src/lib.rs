@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod logging;
 pub mod ops;
 pub mod payments;
 
@@ -23,12 +24,7 @@ use akinai_web::{AppState, WebConfig};
 use config::{Config, MailTransport};
 
 pub fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
+    logging::init(filter);
 }
 
 /// Opens and migrates the configured store.

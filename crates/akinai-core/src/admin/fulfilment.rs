@@ -57,6 +57,8 @@ pub struct OrderDetail {
     pub history: Vec<OrderHistoryEntry>,
     /// The steps the state machine allows now.
     pub next_events: Vec<OrderEvent>,
+    /// The provider payment of a card or konbini order.
+    pub payment: Option<akinai_store::payments::Payment>,
 }
 
 /// Why a step was not taken, for the admin's page.
@@ -148,6 +150,7 @@ impl Shop {
             .await?;
         }
         let next_events = state_of(&order).next_events();
+        let payment = self.store.payment_of_order(id).await?;
         Ok(OrderDetail {
             order,
             recipient,
@@ -155,6 +158,7 @@ impl Shop {
             contact,
             history,
             next_events,
+            payment,
         })
     }
 
@@ -184,7 +188,30 @@ impl Shop {
         };
         let now = self.clock.now();
         let note = order_note(note);
-        let mut step = order_step(id, order.status, to, now, format!("admin:{}", s.admin.id));
+        let actor = format!("admin:{}", s.admin.id);
+        // A card or konbini order not paid yet: the provider's page is closed first, and the
+        // payment's failure cancels the order in the same transaction.
+        let through_provider = event == OrderEvent::Cancel
+            && order.payment_method.through_provider()
+            && self
+                .cancel_provider_payment(id, actor.clone(), note.clone())
+                .await?;
+        if through_provider {
+            self.audit(
+                &s.audit_context(client),
+                "order.cancel",
+                &format!("order:{}", id.0),
+                json!({
+                    "before": { "status": order.status.as_str() },
+                    "after": { "status": to.as_str() },
+                    "payment": "released at the provider",
+                    "note": note,
+                }),
+            )
+            .await?;
+            return Ok(Ok(to));
+        }
+        let mut step = order_step(id, order.status, to, now, actor);
         step.shipment = shipment.clone().filter(|_| event == OrderEvent::Ship);
         step.note = note.clone();
         step.require_review_cleared = event == OrderEvent::Ship;

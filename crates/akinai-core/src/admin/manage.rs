@@ -44,7 +44,7 @@ pub struct Reauth {
 
 impl Shop {
     /// Re-authentication of the signed-in admin: password and a fresh code.
-    pub(super) async fn reauthenticate_admin(
+    pub(crate) async fn reauthenticate_admin(
         &self,
         s: &SignedInAdmin,
         r: &Reauth,

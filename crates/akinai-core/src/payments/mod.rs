@@ -15,6 +15,7 @@
 //!   loses it.
 
 mod gateway;
+mod refund;
 mod signature;
 mod stripe;
 
@@ -45,11 +46,17 @@ pub const SESSION_LIFETIME: Duration = Duration::minutes(60);
 pub const GIVE_UP_WITHOUT_SESSION: Duration = Duration::hours(2);
 
 /// A payment report with what came with it.
+#[derive(Default)]
 struct Incoming {
     report: Option<Report>,
     payment_ref: Option<String>,
     instructions: Option<String>,
     event: Option<SeenEvent>,
+    /// Who the order's step is attributed to (default `psp:<provider>`), with a note.
+    actor: Option<String>,
+    note: Option<String>,
+    /// A step to take whatever the report's effect (a full refund's 返金済み).
+    step: Option<akinai_store::fulfilment::OrderStep>,
 }
 
 impl Shop {
@@ -195,6 +202,7 @@ impl Shop {
             payment_ref: event.payment_ref,
             instructions: event.instructions,
             event: Some(seen),
+            ..Incoming::default()
         };
         self.apply_incoming(payment, incoming).await
     }
@@ -217,29 +225,20 @@ impl Shop {
                     effect: OrderEffect::None,
                 },
             };
-            let actor = format!("psp:{}", payment.provider);
+            let actor = incoming
+                .actor
+                .clone()
+                .unwrap_or_else(|| format!("psp:{}", payment.provider));
+            let step_to = |to| {
+                let mut step =
+                    order_step(payment.order, OrderStatus::Placed, to, now, actor.clone());
+                step.note = incoming.note.clone();
+                step
+            };
             let (flag, step) = match applied.effect {
-                OrderEffect::None => (None, None),
-                OrderEffect::MarkPaid => (
-                    None,
-                    Some(order_step(
-                        payment.order,
-                        OrderStatus::Placed,
-                        OrderStatus::Paid,
-                        now,
-                        actor,
-                    )),
-                ),
-                OrderEffect::CancelUnpaid => (
-                    None,
-                    Some(order_step(
-                        payment.order,
-                        OrderStatus::Placed,
-                        OrderStatus::Cancelled,
-                        now,
-                        actor,
-                    )),
-                ),
+                OrderEffect::None => (None, incoming.step.clone()),
+                OrderEffect::MarkPaid => (None, Some(step_to(OrderStatus::Paid))),
+                OrderEffect::CancelUnpaid => (None, Some(step_to(OrderStatus::Cancelled))),
                 OrderEffect::Flag(reason) => (Some(reason.to_string()), None),
             };
             let update = PaymentUpdate {
@@ -317,7 +316,7 @@ impl Shop {
                 report: state.report,
                 payment_ref: state.payment_ref,
                 instructions: state.instructions,
-                event: None,
+                ..Incoming::default()
             };
             self.apply_incoming(payment, incoming).await?;
             changed += 1;

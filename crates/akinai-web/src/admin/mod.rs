@@ -45,6 +45,7 @@ mod dashboard;
 mod manage;
 mod order_desk;
 mod orders;
+mod refunds;
 mod settings;
 
 /// The admin's public URL (enrolment links made from the admin pages).
@@ -358,6 +359,13 @@ fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             process,
             f,
             post(order_desk::note_post),
+        ),
+        r(
+            "/admin/orders/{id}/refund",
+            None,
+            Some(Cap(akinai_domain::admin::CancelOrders::NAME)),
+            f,
+            post(refunds::refund_post),
         ),
         r(
             "/admin/orders/flagged",

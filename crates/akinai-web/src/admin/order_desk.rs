@@ -246,7 +246,7 @@ struct LineRow {
 
 #[derive(Template)]
 #[template(path = "admin/order.html")]
-struct DetailPage {
+pub(super) struct DetailPage {
     csrf: String,
     id: i64,
     number: String,
@@ -270,8 +270,44 @@ struct DetailPage {
     can_ship: bool,
     carriers: Vec<(&'static str, &'static str)>,
     can_note: bool,
-    problem: Option<&'static str>,
+    /// Card and konbini: the provider payment, and whether this admin may refund from it.
+    psp: Option<PspPanel>,
+    pub(super) problem: Option<&'static str>,
     done: bool,
+}
+
+/// The provider payment as the order page shows it.
+struct PspPanel {
+    provider: String,
+    status: &'static str,
+    reference: String,
+    amount: String,
+    refunded: String,
+    /// Yen left to refund, when this admin may refund.
+    refundable: Option<i64>,
+}
+
+fn psp_panel(a: &SignedInAdmin, p: &akinai_store::payments::Payment) -> PspPanel {
+    use akinai_domain::payment::PaymentStatus;
+    let left = p.amount.0 - p.refunded.0;
+    PspPanel {
+        provider: p.provider.clone(),
+        status: match p.status {
+            PaymentStatus::Open => "未払い(お客様の支払い待ち)",
+            PaymentStatus::Awaiting => "コンビニでの支払い待ち",
+            PaymentStatus::Succeeded => "支払い済み",
+            PaymentStatus::Failed => "期限切れ・失敗",
+        },
+        reference: p
+            .payment_ref
+            .clone()
+            .or_else(|| p.session_ref.clone())
+            .unwrap_or_default(),
+        amount: p.amount.display(),
+        refunded: p.refunded.display(),
+        refundable: (p.status == PaymentStatus::Succeeded && left > 0 && a.holds::<CancelOrders>())
+            .then_some(left),
+    }
 }
 
 fn problem_text(p: StepProblem) -> &'static str {
@@ -289,7 +325,7 @@ fn problem_text(p: StepProblem) -> &'static str {
     }
 }
 
-fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bool) -> DetailPage {
+pub(super) fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bool) -> DetailPage {
     let o = &d.order;
     let may = |e: OrderEvent| match e {
         OrderEvent::Cancel | OrderEvent::Refund => a.holds::<CancelOrders>(),
@@ -379,12 +415,13 @@ fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bool) -> Deta
             .map(|c| (c.as_str(), c.name_ja()))
             .collect(),
         can_note: a.holds::<ProcessOrders>(),
+        psp: d.payment.as_ref().map(|p| psp_panel(a, p)),
         problem: None,
         done,
     }
 }
 
-fn parse_id(raw: &str) -> Result<OrderId, WebError> {
+pub(super) fn parse_id(raw: &str) -> Result<OrderId, WebError> {
     super::path_id(raw).map(OrderId)
 }
 

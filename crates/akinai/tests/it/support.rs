@@ -65,6 +65,11 @@ impl TestApp {
         app
     }
 
+    /// The shop's data directory: the SQLite database files and the mail outbox.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub async fn seed(&self) {
         akinai::seed_demo(&self.shop).await.unwrap();
     }

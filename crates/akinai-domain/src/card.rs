@@ -1,0 +1,192 @@
+//! Recognising card data so that akinai never takes or keeps it (payments issue, item 5;
+//! CCSG-P-1 非保持化): field names that ask for a card number, expiry or security code, and digit
+//! runs of 14 to 19 digits (spaces and hyphens allowed between them, as people type them) that
+//! pass the Luhn check. Used to refuse such input at every form and to scrub logs.
+
+/// Whether the digits pass the Luhn check.
+pub fn luhn(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, d) in digits.iter().rev().enumerate() {
+        let mut v = u32::from(*d);
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    !digits.is_empty() && sum.is_multiple_of(10)
+}
+
+/// The byte ranges of card-number-like runs in `text`: 14–19 digits, possibly separated by
+/// single spaces or hyphens, passing the Luhn check, not glued to letters. Full-width digits
+/// count too.
+pub fn card_numbers(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let digit = |c: char| c.to_digit(10).or_else(|| fullwidth_digit(c));
+    let mut i = 0;
+    while i < chars.len() {
+        if digit(chars[i].1).is_none() {
+            i += 1;
+            continue;
+        }
+        // A run: digits with single separators between them.
+        let start = i;
+        let mut digits = Vec::new();
+        let mut end = i;
+        let mut j = i;
+        while j < chars.len() {
+            match digit(chars[j].1) {
+                Some(d) => {
+                    digits.push(u8::try_from(d).unwrap_or(0));
+                    end = j;
+                    j += 1;
+                }
+                None if matches!(chars[j].1, ' ' | '-' | '　' | '－')
+                    && j + 1 < chars.len()
+                    && digit(chars[j + 1].1).is_some() =>
+                {
+                    j += 1;
+                }
+                None => break,
+            }
+        }
+        // Not glued to latin letters or digits: a digit run inside a token or a hex string is
+        // not a number someone typed (Japanese text around it still counts as a boundary).
+        let bounded = (start == 0 || !chars[start - 1].1.is_ascii_alphanumeric())
+            && chars
+                .get(end + 1)
+                .is_none_or(|(_, c)| !c.is_ascii_alphanumeric());
+        if bounded && contains_card(&digits) {
+            let byte_end = chars[end].0 + chars[end].1.len_utf8();
+            found.push(chars[start].0..byte_end);
+        }
+        i = end + 1;
+    }
+    found
+}
+
+/// Whether a whole run of digits is a card number: 14–19 digits passing Luhn. (Windows of
+/// longer runs are not tried: one in ten of them passes Luhn by chance.)
+fn contains_card(digits: &[u8]) -> bool {
+    (14..=19).contains(&digits.len()) && luhn(digits)
+}
+
+fn fullwidth_digit(c: char) -> Option<u32> {
+    ('０'..='９')
+        .contains(&c)
+        .then(|| u32::from(c) - u32::from('０'))
+}
+
+/// `text` with every card-number-like run replaced by `[card number removed]`.
+pub fn scrub(text: &str) -> std::borrow::Cow<'_, str> {
+    let found = card_numbers(text);
+    if found.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for r in found {
+        out.push_str(&text[last..r.start]);
+        out.push_str("[card number removed]");
+        last = r.end;
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether a form field's name asks for card data (number, expiry, security code).
+pub fn card_field(name: &str) -> bool {
+    let n: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    const EXACT: [&str; 8] = ["pan", "cvc", "cvv", "cvv2", "cvc2", "cid", "ccv", "ccnum"];
+    const PARTS: [&str; 9] = [
+        "cardnumber",
+        "cardno",
+        "ccnumber",
+        "creditcard",
+        "securitycode",
+        "cardexp",
+        "expmonth",
+        "expyear",
+        "expirydate",
+    ];
+    EXACT.contains(&n.as_str()) || PARTS.iter().any(|p| n.contains(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ccsg_p_1_published_test_numbers_are_found_as_typed() {
+        for typed in [
+            "4242424242424242",
+            "4242 4242 4242 4242",
+            "4242-4242-4242-4242",
+            "５５５５５５５５５５５５４４４４",
+            "カード 378282246310005 です",
+            "番号4242424242424242です",
+            "36227206271667",
+        ] {
+            assert_eq!(card_numbers(typed).len(), 1, "{typed}");
+        }
+    }
+
+    #[test]
+    fn ordinary_numbers_are_left_alone() {
+        for text in [
+            "090-1234-5678",
+            "〒150-0001 東京都渋谷区神宮前1-2-3",
+            "AK00000042",
+            "4242424242424241",
+            "T1234567890123",
+            "2026-11-26 10:00",
+            "1234567890123",
+            "token 9f4242424242424242ab",
+        ] {
+            assert!(card_numbers(text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn scrubbing_keeps_the_rest_of_the_text() {
+        assert_eq!(
+            scrub("paid with 4242 4242 4242 4242, thanks"),
+            "paid with [card number removed], thanks"
+        );
+        assert_eq!(scrub("nothing here 123"), "nothing here 123");
+    }
+
+    #[test]
+    fn card_field_names_are_recognised() {
+        for name in [
+            "card_number",
+            "cardNumber",
+            "cc-number",
+            "cvc",
+            "CVV2",
+            "exp_month",
+            "security_code",
+            "credit_card",
+        ] {
+            assert!(card_field(name), "{name}");
+        }
+        for name in [
+            "name",
+            "phone",
+            "postal_code",
+            "csrf",
+            "code",
+            "payment_method",
+            "expires",
+        ] {
+            assert!(!card_field(name), "{name}");
+        }
+    }
+}
