@@ -141,10 +141,16 @@ impl Shop {
         if c.fingerprint != shown_fingerprint {
             return Err(CoreError::CartChanged);
         }
-        let review_reason = match member.filter(|_| customer_id.is_some()) {
-            Some(m) => self.address_review(m, &c.details).await?,
-            None => None,
+        let mut reasons: Vec<String> = match member.filter(|_| customer_id.is_some()) {
+            Some(m) => self
+                .address_review(m, &c.details)
+                .await?
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
         };
+        reasons.extend(self.hold_reasons(&c).await?);
+        let review_reason = (!reasons.is_empty()).then(|| reasons.join(","));
         let placed = self
             .store
             .place_order(&NewOrder {
@@ -166,6 +172,24 @@ impl Shop {
             status_secret: status.secret,
             newly_placed: placed.newly_placed,
         })
+    }
+
+    /// The shop's hold rules for an order about to be placed (CCSG-F-4): its total, orders to
+    /// its address within a day (this one included), the blocked list.
+    async fn hold_reasons(&self, c: &Confirmation) -> Result<Vec<String>, CoreError> {
+        use akinai_domain::hold;
+        let rules = self.settings().await?.holds;
+        let key = hold::address_key(&c.details.address);
+        let today = self
+            .store
+            .orders_to_address_since(&key, self.clock.now() - chrono::Duration::hours(24))
+            .await?
+            + 1;
+        let blocked = hold::blocked(&rules, &c.details);
+        Ok(hold::reasons(&rules, c.totals.grand_total, today, blocked)
+            .into_iter()
+            .map(str::to_string)
+            .collect())
     }
 
     /// The order behind a status link.

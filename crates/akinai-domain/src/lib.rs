@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod challenge;
 pub mod checkout;
 pub mod fulfilment;
+pub mod hold;
 pub mod ids;
 pub mod integrity;
 pub mod invoice;

@@ -145,6 +145,9 @@ pub struct ShopSettings {
     /// …); a status without one uses the built-in text.
     #[serde(default)]
     pub mail_templates: std::collections::BTreeMap<String, MailTemplate>,
+    /// Rules that hold orders for review before shipping (payments issue, item 7).
+    #[serde(default)]
+    pub holds: crate::hold::HoldRules,
 }
 
 /// A shop's wording of a customer mail: plain text with `{placeholders}` and nothing else — no
@@ -347,6 +350,7 @@ impl ShopSettings {
             second_factor: SecondFactorPolicy::Optional,
             invoice_number: None,
             mail_templates: Default::default(),
+            holds: Default::default(),
         }
     }
 }

@@ -112,6 +112,11 @@ impl FakeStripe {
         self.shared.state().amount_override = amount;
     }
 
+    /// The issuing country reported for the cards paid from now on (default `JP`).
+    pub fn set_card_country(&self, country: &str) {
+        self.shared.state().card_country = country.to_string();
+    }
+
     /// Answers the next API requests with these HTTP statuses (e.g. `[503]`), one each.
     pub fn fail_next(&self, statuses: &[u16]) {
         self.shared.state().fail_next.extend_from_slice(statuses);

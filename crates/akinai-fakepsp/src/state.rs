@@ -82,6 +82,8 @@ pub(crate) struct State {
     pub stall_next: u32,
     pub webhook_mode: WebhookMode,
     pub amount_override: Option<i64>,
+    /// The issuing country reported for cards (`charge.succeeded`).
+    pub card_country: String,
     pub delivered: Vec<Value>,
     pub delivery_statuses: Vec<u16>,
     counter: u64,
@@ -108,6 +110,7 @@ impl State {
             stall_next: 0,
             webhook_mode: WebhookMode::Normal,
             amount_override: None,
+            card_country: "JP".into(),
             delivered: Vec::new(),
             delivery_statuses: Vec::new(),
             counter: 0,
@@ -253,7 +256,19 @@ impl State {
             i.status = "succeeded";
         }
         let object = self.session_json(session, false);
-        vec![self.event("checkout.session.completed", object)]
+        let completed = self.event("checkout.session.completed", object);
+        let intent = self.sessions.get(session).and_then(|s| s.intent.clone());
+        let charge = json!({
+            "id": format!("ch_for_{}", intent.as_deref().unwrap_or("")),
+            "object": "charge",
+            "payment_intent": intent,
+            "amount": self.sessions.get(session).map_or(0, |s| s.amount),
+            "paid": true,
+            "metadata": { "order_id": self.sessions.get(session).map(|s| s.order.clone()) },
+            "payment_method_details": { "type": "card", "card": { "country": self.card_country, "brand": "visa" } },
+        });
+        let charged = self.event("charge.succeeded", charge);
+        vec![completed, charged]
     }
 
     fn decline(&mut self, session: &str) -> Vec<Value> {

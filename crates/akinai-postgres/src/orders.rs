@@ -57,8 +57,8 @@ impl OrderStore for PgStore {
         let t = &order.totals;
         let id: Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
-             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason, address_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         )
         .bind(order.cart_id.0)
         .bind(&order.status_token.0)
@@ -73,6 +73,7 @@ impl OrderStore for PgStore {
         .bind(order.placed_at)
         .bind(order.customer_id.map(|c| c.0))
         .bind(order.review_reason.as_deref())
+        .bind(akinai_domain::hold::address_key(&order.details.address))
         .fetch_one(&mut *tx)
         .await;
         let id = match id {
@@ -158,6 +159,19 @@ impl OrderStore for PgStore {
         .await
         .map_err(map_err)?;
         Ok(ids.into_iter().map(OrderId).collect())
+    }
+
+    async fn orders_to_address_since(
+        &self,
+        address_key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE address_key = $1 AND placed_at >= $2")
+            .bind(address_key)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
     }
 
     async fn clear_review_flag(

@@ -71,6 +71,19 @@ impl OrderStore for SqliteStore {
         Ok(ids.into_iter().map(OrderId).collect())
     }
 
+    async fn orders_to_address_since(
+        &self,
+        address_key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE address_key = ? AND placed_at >= ?")
+            .bind(address_key)
+            .bind(ms(since))
+            .fetch_one(&self.reader)
+            .await
+            .map_err(map_err)
+    }
+
     async fn clear_review_flag(
         &self,
         id: OrderId,
@@ -205,8 +218,8 @@ pub(crate) async fn place_one(
     let t = &order.totals;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
-             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason, address_key) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(order.cart_id.0)
     .bind(&order.status_token.0)
@@ -221,6 +234,7 @@ pub(crate) async fn place_one(
     .bind(ms(order.placed_at))
     .bind(order.customer_id.map(|c| c.0))
     .bind(order.review_reason.as_deref())
+    .bind(akinai_domain::hold::address_key(&order.details.address))
     .fetch_one(&mut *conn)
     .await
     .map_err(map_err)?;

@@ -109,6 +109,13 @@ pub trait OrderStore: Send + Sync {
     ) -> StoreResult<Vec<OrderSummary>>;
     /// Orders flagged for review and not yet cleared, newest first.
     async fn orders_awaiting_review(&self, limit: u32) -> StoreResult<Vec<OrderId>>;
+    /// How many orders went to the delivery address with this key
+    /// (`akinai_domain::hold::address_key`) since `since`.
+    async fn orders_to_address_since(
+        &self,
+        address_key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<i64>;
     /// Clears an order's review flag; false when it had none or was cleared already.
     async fn clear_review_flag(
         &self,

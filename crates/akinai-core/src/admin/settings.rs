@@ -37,6 +37,9 @@ pub enum SettingsSection {
     Privacy(Vec<(String, String)>),
     Delivery(Vec<(String, String)>),
     Payments(Vec<(String, String)>),
+    /// The hold rules (payments issue, item 7): `amount_at_least` (blank: off),
+    /// `orders_per_address_per_day` (0: off), `blocked` (one entry per line).
+    Holds(Vec<(String, String)>),
     /// The order status whose mail this is, and its fields (`subject`, `body`; both empty to
     /// go back to the built-in text).
     MailTemplate(String, Vec<(String, String)>),
@@ -297,6 +300,23 @@ fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreErro
             tiers.sort_by_key(|t| t.up_to);
             s.payment_methods = methods;
             s.cod_fees = tiers;
+        }
+        SettingsSection::Holds(p) => {
+            let mut f = Fields::new(p);
+            let amount = match f.raw("amount_at_least").trim() {
+                "" => None,
+                _ => Some(Yen(f.number("amount_at_least", 100_000_000))),
+            };
+            let per_address = f.number("orders_per_address_per_day", 100);
+            let blocked = lines(f.raw("blocked"), 200);
+            if blocked.as_ref().is_none_or(|b| b.len() > 500) {
+                f.errors.push(("blocked", "error.invalid"));
+            }
+            f.done()?;
+            let h = &mut s.holds;
+            h.amount_at_least = amount;
+            h.orders_per_address_per_day = u32::try_from(per_address).unwrap_or(0);
+            h.blocked = blocked.unwrap_or_default();
         }
         SettingsSection::MailTemplate(status, p) => {
             let f = Fields::new(p);

@@ -60,6 +60,8 @@ pub struct ProviderEvent {
     /// `None` for events akinai does not act on (recorded and acknowledged).
     pub report: Option<Report>,
     pub instructions: Option<String>,
+    /// The card's issuing country (ISO 3166 alpha-2), when the event tells it.
+    pub card_country: Option<String>,
 }
 
 /// Why a call to the provider did not give an answer.

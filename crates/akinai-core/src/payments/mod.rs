@@ -57,6 +57,8 @@ struct Incoming {
     note: Option<String>,
     /// A step to take whatever the report's effect (a full refund's 返金済み).
     step: Option<akinai_store::fulfilment::OrderStep>,
+    /// A hold reason that comes with the news (a card issued abroad).
+    flag: Option<&'static str>,
 }
 
 impl Shop {
@@ -197,11 +199,17 @@ impl Shop {
             tracing::info!(event = %event.kind, "webhook for no known payment");
             return Ok(());
         };
+        let flag = event
+            .card_country
+            .as_deref()
+            .filter(|c| akinai_domain::hold::card_country_mismatch(c))
+            .map(|_| akinai_domain::hold::CARD_COUNTRY_MISMATCH);
         let incoming = Incoming {
             report: event.report,
             payment_ref: event.payment_ref,
             instructions: event.instructions,
             event: Some(seen),
+            flag,
             ..Incoming::default()
         };
         self.apply_incoming(payment, incoming).await
@@ -236,7 +244,7 @@ impl Shop {
                 step
             };
             let (flag, step) = match applied.effect {
-                OrderEffect::None => (None, incoming.step.clone()),
+                OrderEffect::None => (incoming.flag.map(str::to_string), incoming.step.clone()),
                 OrderEffect::MarkPaid => (None, Some(step_to(OrderStatus::Paid))),
                 OrderEffect::CancelUnpaid => (None, Some(step_to(OrderStatus::Cancelled))),
                 OrderEffect::Flag(reason) => (Some(reason.to_string()), None),

@@ -229,6 +229,7 @@ fn read_event(event: &Value) -> Result<ProviderEvent, String> {
         order,
         report: None,
         instructions: None,
+        card_country: None,
     };
     match kind.as_str() {
         "checkout.session.completed"
@@ -257,6 +258,10 @@ fn read_event(event: &Value) -> Result<ProviderEvent, String> {
         "payment_intent.requires_action" => {
             e.payment_ref = text(&object["id"]);
             e.instructions = konbini_instructions(object);
+        }
+        "charge.succeeded" => {
+            e.payment_ref = text(&object["payment_intent"]);
+            e.card_country = text(&object["payment_method_details"]["card"]["country"]);
         }
         "charge.refunded" => {
             e.payment_ref = text(&object["payment_intent"]);

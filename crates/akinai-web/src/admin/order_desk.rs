@@ -264,6 +264,8 @@ pub(super) struct DetailPage {
     payment_fee: String,
     grand_total: String,
     review_pending: bool,
+    /// Why it is held (the hold rules' reasons, as the shop reads them).
+    review_reasons: String,
     shipment: Option<(String, String)>,
     history: Vec<HistoryRow>,
     actions: Vec<(&'static str, &'static str)>,
@@ -383,6 +385,7 @@ pub(super) fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bo
         payment_fee: o.totals.payment_fee.display(),
         grand_total: o.totals.grand_total.display(),
         review_pending: o.review_pending,
+        review_reasons: super::orders::reasons_label(o.review_reason.as_deref().unwrap_or("")),
         shipment: o.shipment.as_ref().map(|s| {
             (
                 s.carrier.name_ja().to_string(),

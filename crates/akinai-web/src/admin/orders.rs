@@ -23,7 +23,7 @@ struct Row {
     number: String,
     placed: String,
     total: String,
-    reason: &'static str,
+    reason: String,
     recipient: String,
     destination: String,
 }
@@ -39,8 +39,24 @@ struct FlaggedPage {
 fn reason_label(code: &str) -> &'static str {
     match code {
         "address_recently_changed" => "お届け先の変更直後",
+        "high_amount" => "高額の注文",
+        "many_orders_to_address" => "同じお届け先への注文が多い",
+        "blocked_list" => "要注意リストに該当",
+        "card_country_mismatch" => "海外で発行されたカード",
+        "payment_amount_mismatch" => "決済額が注文と異なる",
+        "payment_after_failure" => "キャンセル後の入金",
         _ => "要確認",
     }
+}
+
+/// Every reason of an order's review flag (codes separated by commas), as the shop reads them.
+pub(super) fn reasons_label(codes: &str) -> String {
+    codes
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(reason_label)
+        .collect::<Vec<_>>()
+        .join("・")
 }
 
 async fn page(
@@ -61,7 +77,7 @@ async fn page(
             number: f.order.number(),
             placed: super::local_time(f.order.placed_at),
             total: f.order.totals.grand_total.display(),
-            reason: reason_label(f.order.review_reason.as_deref().unwrap_or("")),
+            reason: reasons_label(f.order.review_reason.as_deref().unwrap_or("")),
             recipient: f.recipient,
             destination: f.destination,
         })

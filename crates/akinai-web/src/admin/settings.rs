@@ -61,6 +61,9 @@ struct SettingsPage {
     earliest_days: u32,
     latest_days: u32,
     time_slots: String,
+    hold_amount: String,
+    hold_per_address: u32,
+    hold_blocked: String,
     bank_transfer: bool,
     cash_on_delivery: bool,
     card: bool,
@@ -181,6 +184,13 @@ async fn page(
         earliest_days: s.delivery.earliest_days,
         latest_days: s.delivery.latest_days,
         time_slots: s.delivery.time_slots.join("\n"),
+        hold_amount: s
+            .holds
+            .amount_at_least
+            .map(|y| y.0.to_string())
+            .unwrap_or_default(),
+        hold_per_address: s.holds.orders_per_address_per_day,
+        hold_blocked: s.holds.blocked.join("\n"),
         bank_transfer: s.payment_methods.contains(&PaymentMethod::BankTransfer),
         cash_on_delivery: s.payment_methods.contains(&PaymentMethod::CashOnDelivery),
         card: s.payment_methods.contains(&PaymentMethod::Card),
@@ -295,6 +305,7 @@ pub(super) async fn section_post(
         "privacy" => SettingsSection::Privacy(fields),
         "delivery" => SettingsSection::Delivery(fields),
         "payments" => SettingsSection::Payments(fields),
+        "holds" => SettingsSection::Holds(fields),
         "mail" => SettingsSection::MailTemplate(code, fields),
         _ => return Err(WebError::NotFound),
     };

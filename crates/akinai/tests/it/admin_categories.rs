@@ -10,14 +10,7 @@ use akinai_domain::catalog::Category;
 
 use crate::admin_catalog::photo_with_exif;
 use crate::admin_orders::signed_in;
-use crate::support::{Shopper, TestApp};
-
-async fn post(admin: &Shopper, path: &str, fields: &[(&str, &str)]) -> crate::support::Page {
-    let csrf = admin.get("/admin").await.hidden("csrf");
-    let mut form = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    admin.post(path, &form).await
-}
+use crate::support::TestApp;
 
 async fn category(app: &TestApp, slug: &str) -> Category {
     app.store
@@ -34,12 +27,9 @@ async fn categories_are_renamed_and_nested_but_never_under_themselves() {
     let app = TestApp::demo().await;
     let staff = signed_in(&app, AdminRole::Staff).await;
     for (name, slug) in [("お茶", "teas-all"), ("緑茶", "green-leaf")] {
-        let added = post(
-            &staff,
-            "/admin/categories",
-            &[("name", name), ("slug", slug)],
-        )
-        .await;
+        let added = staff
+            .admin_post("/admin/categories", &[("name", name), ("slug", slug)])
+            .await;
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     }
     let tea = category(&app, "teas-all").await;
@@ -47,48 +37,48 @@ async fn categories_are_renamed_and_nested_but_never_under_themselves() {
     let (tea_id, green_id) = (tea.id.0.to_string(), green.id.0.to_string());
 
     // 緑茶 goes under お茶, renamed; the storefront's category page lists it as a child.
-    let moved = post(
-        &staff,
-        &format!("/admin/categories/{green_id}"),
-        &[
-            ("name", "日本の緑茶"),
-            ("slug", "green-leaf"),
-            ("parent", &tea_id),
-            ("position", "3"),
-        ],
-    )
-    .await;
+    let moved = staff
+        .admin_post(
+            &format!("/admin/categories/{green_id}"),
+            &[
+                ("name", "日本の緑茶"),
+                ("slug", "green-leaf"),
+                ("parent", &tea_id),
+                ("position", "3"),
+            ],
+        )
+        .await;
     assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
     let shop = app.shopper().get("/category/teas-all").await;
     assert!(shop.body.contains("日本の緑茶"), "{}", shop.body);
 
     // お茶 under 緑茶 would be a cycle: refused, nothing saved.
-    let cycle = post(
-        &staff,
-        &format!("/admin/categories/{tea_id}"),
-        &[
-            ("name", "お茶"),
-            ("slug", "teas-all"),
-            ("parent", &green_id),
-            ("position", "1"),
-        ],
-    )
-    .await;
+    let cycle = staff
+        .admin_post(
+            &format!("/admin/categories/{tea_id}"),
+            &[
+                ("name", "お茶"),
+                ("slug", "teas-all"),
+                ("parent", &green_id),
+                ("position", "1"),
+            ],
+        )
+        .await;
     assert_eq!(cycle.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(cycle.body.contains("移動できません"));
     assert_eq!(category(&app, "teas-all").await.parent_id, None);
     // Another category's address is refused too.
-    let taken = post(
-        &staff,
-        &format!("/admin/categories/{green_id}"),
-        &[
-            ("name", "緑茶"),
-            ("slug", "teas-all"),
-            ("parent", ""),
-            ("position", "3"),
-        ],
-    )
-    .await;
+    let taken = staff
+        .admin_post(
+            &format!("/admin/categories/{green_id}"),
+            &[
+                ("name", "緑茶"),
+                ("slug", "teas-all"),
+                ("parent", ""),
+                ("position", "3"),
+            ],
+        )
+        .await;
     assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(category(&app, "green-leaf").await.name, "日本の緑茶");
 
@@ -128,28 +118,28 @@ async fn a_variant_is_relabelled_and_an_image_becomes_the_main_one() {
     let path = format!("/admin/products/{}/skus/edit", product.0);
     let sku_id = sku.id.0.to_string();
 
-    let taken = post(
-        &staff,
-        &path,
-        &[
-            ("sku", &sku_id),
-            ("code", &other_code),
-            ("option_label", "x"),
-        ],
-    )
-    .await;
+    let taken = staff
+        .admin_post(
+            &path,
+            &[
+                ("sku", &sku_id),
+                ("code", &other_code),
+                ("option_label", "x"),
+            ],
+        )
+        .await;
     assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(taken.body.contains("すでに使われています"));
-    let renamed = post(
-        &staff,
-        &path,
-        &[
-            ("sku", &sku_id),
-            ("code", "NEW-CODE-1"),
-            ("option_label", "大瓶"),
-        ],
-    )
-    .await;
+    let renamed = staff
+        .admin_post(
+            &path,
+            &[
+                ("sku", &sku_id),
+                ("code", "NEW-CODE-1"),
+                ("option_label", "大瓶"),
+            ],
+        )
+        .await;
     assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
     let after = app.store.product(product).await.unwrap().unwrap().skus[0].clone();
     assert_eq!(
@@ -180,17 +170,16 @@ async fn a_variant_is_relabelled_and_an_image_becomes_the_main_one() {
     }
     let listed = app.store.product_images(product).await.unwrap();
     let second = listed[1].name.clone();
-    let first = post(
-        &staff,
-        &format!("{images}/first"),
-        &[("name", second.as_str())],
-    )
-    .await;
+    let first = staff
+        .admin_post(&format!("{images}/first"), &[("name", second.as_str())])
+        .await;
     assert_eq!(first.status, StatusCode::SEE_OTHER);
     assert_eq!(
         app.store.product(product).await.unwrap().unwrap().image,
         Some(second.clone())
     );
-    let missing = post(&staff, &format!("{images}/first"), &[("name", "0000.jpg")]).await;
+    let missing = staff
+        .admin_post(&format!("{images}/first"), &[("name", "0000.jpg")])
+        .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

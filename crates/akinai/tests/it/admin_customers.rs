@@ -11,7 +11,7 @@ use akinai_domain::admin::AdminRole;
 
 use crate::admin::{enrolled, login};
 use crate::admin_orders::signed_in;
-use crate::support::{Shopper, TestApp, MEMBER_PASSWORD};
+use crate::support::{TestApp, MEMBER_PASSWORD};
 
 const PASSWORD: &str = "harbor violet seventeen kites";
 
@@ -25,13 +25,6 @@ async fn customer_id(app: &TestApp, email: &str) -> i64 {
         .0
 }
 
-async fn post(admin: &Shopper, path: &str, fields: &[(&str, &str)]) -> crate::support::Page {
-    let csrf = admin.get("/admin").await.hidden("csrf");
-    let mut form = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    admin.post(path, &form).await
-}
-
 #[tokio::test]
 async fn ccsg_f_3b_a_locked_member_loses_every_session_and_cannot_log_in_until_unlocked() {
     let app = TestApp::demo().await;
@@ -40,14 +33,13 @@ async fn ccsg_f_3b_a_locked_member_loses_every_session_and_cannot_log_in_until_u
     let id = customer_id(&app, "lock-me@example.jp").await;
     let manager = signed_in(&app, AdminRole::Manager).await;
     let path = format!("/admin/customers/{id}");
-    let no_reason = post(&manager, &format!("{path}/lock"), &[("note", " ")]).await;
+    let no_reason = manager
+        .admin_post(&format!("{path}/lock"), &[("note", " ")])
+        .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let locked = post(
-        &manager,
-        &format!("{path}/lock"),
-        &[("note", "乗っ取りの疑い")],
-    )
-    .await;
+    let locked = manager
+        .admin_post(&format!("{path}/lock"), &[("note", "乗っ取りの疑い")])
+        .await;
     assert_eq!(locked.status, StatusCode::SEE_OTHER, "{}", locked.body);
     assert_ne!(
         member.get("/account").await.status,
@@ -64,7 +56,7 @@ async fn ccsg_f_3b_a_locked_member_loses_every_session_and_cannot_log_in_until_u
         "the right password does not open a locked account"
     );
     assert!(manager.get(&path).await.body.contains("ロック中"));
-    let unlocked = post(&manager, &format!("{path}/unlock"), &[]).await;
+    let unlocked = manager.admin_post(&format!("{path}/unlock"), &[]).await;
     assert_eq!(unlocked.status, StatusCode::SEE_OTHER);
     assert_eq!(
         again
@@ -108,13 +100,10 @@ async fn ipa_c_8_staff_see_customers_masked_and_managers_views_are_audited() {
     let page = staff.get(&format!("/admin/customers/{id}")).await;
     assert!(!page.body.contains("hanako.yamada@") && !page.body.contains("/lock"));
     assert_eq!(
-        post(
-            &staff,
-            &format!("/admin/customers/{id}/lock"),
-            &[("note", "x")]
-        )
-        .await
-        .status,
+        staff
+            .admin_post(&format!("/admin/customers/{id}/lock"), &[("note", "x")])
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     assert!(app
@@ -157,16 +146,16 @@ async fn erasure_on_request_needs_the_admins_password_and_code_and_keeps_orders(
     app.clock.advance(Duration::seconds(30));
     let path = format!("/admin/customers/{id}/erase");
     let now = akinai_core::Clock::now(app.clock.as_ref());
-    let wrong = post(
-        &owner,
-        &path,
-        &[
-            ("note", "11/26 電話で退会の依頼"),
-            ("password", "not my password at all"),
-            ("code", &code_at(&secret, now).unwrap()),
-        ],
-    )
-    .await;
+    let wrong = owner
+        .admin_post(
+            &path,
+            &[
+                ("note", "11/26 電話で退会の依頼"),
+                ("password", "not my password at all"),
+                ("code", &code_at(&secret, now).unwrap()),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(app
         .store
@@ -174,16 +163,16 @@ async fn erasure_on_request_needs_the_admins_password_and_code_and_keeps_orders(
         .await
         .unwrap()
         .is_some());
-    let done = post(
-        &owner,
-        &path,
-        &[
-            ("note", "11/26 電話で退会の依頼"),
-            ("password", PASSWORD),
-            ("code", &code_at(&secret, now).unwrap()),
-        ],
-    )
-    .await;
+    let done = owner
+        .admin_post(
+            &path,
+            &[
+                ("note", "11/26 電話で退会の依頼"),
+                ("password", PASSWORD),
+                ("code", &code_at(&secret, now).unwrap()),
+            ],
+        )
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let c = app
         .store

@@ -18,6 +18,7 @@ mod bad_input;
 mod card_data;
 mod checkout;
 mod concurrency;
+mod holds;
 mod integrity;
 mod mail;
 mod member_data;

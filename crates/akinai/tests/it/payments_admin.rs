@@ -13,24 +13,12 @@ use akinai_domain::order::OrderStatus;
 use akinai_domain::payment::{PaymentStatus, FLAG_PAID_AFTER_FAILURE};
 use akinai_domain::Yen;
 use akinai_fakepsp::{CardOutcome, FakeStripe, CARD_SUCCESS};
-use akinai_store::fulfilment::OrderFilter;
-use akinai_store::Order;
 
 use crate::admin::{enrolled, login};
 use crate::admin_orders::signed_in;
 use crate::support::{Shopper, TestApp};
 
 const PASSWORD: &str = "harbor violet seventeen kites";
-
-async fn newest(app: &TestApp) -> Order {
-    let id = app
-        .store
-        .list_orders(&OrderFilter::default(), None, 1)
-        .await
-        .unwrap()[0]
-        .id;
-    app.store.order(id).await.unwrap().unwrap()
-}
 
 /// Places an order paid (or not) by `method` and returns the provider session.
 async fn order_by(app: &TestApp, method: &str) -> String {
@@ -90,7 +78,7 @@ async fn a_manager_refunds_part_then_the_rest_through_the_provider_after_reauthe
         fake.pay_card(&session, CARD_SUCCESS).await,
         CardOutcome::Succeeded
     );
-    let order = newest(&app).await;
+    let order = app.newest_order().await;
     let total = order.totals.grand_total;
     let (admin, secret) = manager(&app).await;
     let page = admin.get(&format!("/admin/orders/{}", order.id.0)).await;
@@ -123,7 +111,7 @@ async fn a_manager_refunds_part_then_the_rest_through_the_provider_after_reauthe
     let p = app.store.payment_of_order(order.id).await.unwrap().unwrap();
     assert_eq!(p.refunded, Yen(1000));
     assert_eq!(
-        newest(&app).await.status,
+        app.newest_order().await.status,
         OrderStatus::Paid,
         "a partial refund"
     );
@@ -140,7 +128,7 @@ async fn a_manager_refunds_part_then_the_rest_through_the_provider_after_reauthe
     assert_eq!(rest.status, StatusCode::SEE_OTHER, "{}", rest.body);
     let p = app.store.payment_of_order(order.id).await.unwrap().unwrap();
     assert_eq!(p.refunded, total);
-    assert_eq!(newest(&app).await.status, OrderStatus::Refunded);
+    assert_eq!(app.newest_order().await.status, OrderStatus::Refunded);
     assert_eq!(refunds(&fake), 2);
     assert!(fake.delivery_statuses().iter().all(|s| *s == 200));
     let audit = app
@@ -175,7 +163,7 @@ async fn cancelling_an_unpaid_card_order_closes_the_providers_page_and_releases_
     let before = app.stock(sku).await;
     let session = order_by(&app, "card").await;
     assert_eq!(app.stock(sku).await, before - 2);
-    let order = newest(&app).await;
+    let order = app.newest_order().await;
     let (admin, _) = manager(&app).await;
     let csrf = admin.get("/admin").await.hidden("csrf");
     let cancel = admin
@@ -193,7 +181,7 @@ async fn cancelling_an_unpaid_card_order_closes_the_providers_page_and_releases_
         .requests()
         .iter()
         .any(|r| r.path == format!("/v1/checkout/sessions/{session}/expire")));
-    assert_eq!(newest(&app).await.status, OrderStatus::Cancelled);
+    assert_eq!(app.newest_order().await.status, OrderStatus::Cancelled);
     assert_eq!(app.stock(sku).await, before);
     let p = app.store.payment_of_order(order.id).await.unwrap().unwrap();
     assert_eq!(p.status, PaymentStatus::Failed);
@@ -211,7 +199,7 @@ async fn ccsg_f_4_konbini_money_for_a_cancelled_order_is_flagged_for_the_shop() 
     let (app, fake) = TestApp::with_stripe().await;
     let session = order_by(&app, "konbini").await;
     assert!(fake.issue_konbini(&session).await);
-    let order = newest(&app).await;
+    let order = app.newest_order().await;
     let (admin, _) = manager(&app).await;
     let csrf = admin.get("/admin").await.hidden("csrf");
     let cancel = admin
@@ -221,10 +209,10 @@ async fn ccsg_f_4_konbini_money_for_a_cancelled_order_is_flagged_for_the_shop() 
         )
         .await;
     assert_eq!(cancel.status, StatusCode::SEE_OTHER);
-    assert_eq!(newest(&app).await.status, OrderStatus::Cancelled);
+    assert_eq!(app.newest_order().await.status, OrderStatus::Cancelled);
     // The shopper pays at the store anyway.
     assert!(fake.pay_konbini(&session).await);
-    let order = newest(&app).await;
+    let order = app.newest_order().await;
     assert_eq!(order.status, OrderStatus::Cancelled);
     assert!(order.review_pending);
     assert_eq!(

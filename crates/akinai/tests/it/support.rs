@@ -65,6 +65,18 @@ impl TestApp {
         app
     }
 
+    /// The newest order.
+    pub async fn newest_order(&self) -> akinai_store::Order {
+        use akinai_store::fulfilment::OrderFilter;
+        let id = self
+            .store
+            .list_orders(&OrderFilter::default(), None, 1)
+            .await
+            .unwrap()[0]
+            .id;
+        self.store.order(id).await.unwrap().unwrap()
+    }
+
     /// The shop's data directory: the SQLite database files and the mail outbox.
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
@@ -660,6 +672,15 @@ impl Shopper {
     }
 
     /// Posts a form with this shopper's CSRF token added.
+    /// Posts an admin form: the CSRF token from the dashboard (every role has its logout form),
+    /// then `fields`.
+    pub async fn admin_post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.get("/admin").await.hidden("csrf");
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.post(path, &form).await
+    }
+
     pub async fn submit(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let csrf = self.csrf().await;
         let mut fields = vec![("csrf", csrf.as_str())];
