@@ -61,6 +61,10 @@ pub enum CoreError {
     PaymentUnavailable(#[from] crate::payments::GatewayError),
     #[error("this order takes no (further) payment")]
     PaymentClosed,
+    /// Card payments refused for this shopper now (card testing defence or a pause); the
+    /// shopper reads the same words whatever the reason.
+    #[error("card payment refused")]
+    PaymentRefused,
     #[error("webhook refused: {0}")]
     WebhookRefused(#[from] crate::payments::WebhookError),
     #[error(transparent)]

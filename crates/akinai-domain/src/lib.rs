@@ -13,6 +13,7 @@ pub mod address_book;
 pub mod admin;
 pub mod audit;
 pub mod card;
+pub mod card_testing;
 pub mod catalog;
 pub mod challenge;
 pub mod checkout;

@@ -148,6 +148,12 @@ pub struct ShopSettings {
     /// Rules that hold orders for review before shipping (payments issue, item 7).
     #[serde(default)]
     pub holds: crate::hold::HoldRules,
+    /// Card testing thresholds (payments issue, item 6).
+    #[serde(default)]
+    pub card_testing: crate::card_testing::CardTestingRules,
+    /// Card payments paused site-wide after a decline spike, until an owner resumes them.
+    #[serde(default)]
+    pub card_payments_paused: bool,
 }
 
 /// A shop's wording of a customer mail: plain text with `{placeholders}` and nothing else — no
@@ -351,6 +357,8 @@ impl ShopSettings {
             invoice_number: None,
             mail_templates: Default::default(),
             holds: Default::default(),
+            card_testing: Default::default(),
+            card_payments_paused: false,
         }
     }
 }

@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
+use akinai_domain::card_testing::{Tallies, Tally};
 use akinai_domain::ids::OrderId;
 use akinai_store::payments::{
-    NewPayment, Payment, PaymentStore, PaymentUpdate, SeenEvent, UpdateOutcome,
+    Attempt, NewPayment, Payment, PaymentStore, PaymentUpdate, SeenEvent, UpdateOutcome,
 };
 use akinai_store::StoreResult;
 
@@ -215,4 +216,96 @@ impl PaymentStore for PgStore {
             .map_err(map_err)?;
         Ok(())
     }
+
+    async fn record_attempt(&self, a: &Attempt) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO payment_signals (payment_id, at, kind, source, cart_id, customer_id, email, address_key) \
+             VALUES ($1, $2, 'attempt', $3, $4, $5, $6, $7)",
+        )
+        .bind(a.payment)
+        .bind(a.at)
+        .bind(&a.source)
+        .bind(a.cart)
+        .bind(a.customer)
+        .bind(&a.email)
+        .bind(&a.address_key)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn record_decline(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO payment_signals (payment_id, at, kind, source, cart_id, customer_id, email, address_key) \
+             SELECT payment_id, $1, 'decline', source, cart_id, customer_id, email, address_key \
+             FROM payment_signals WHERE payment_id = $2 AND kind = 'attempt' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(at)
+        .bind(payment)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn attempt_tallies(&self, a: &Attempt, since: DateTime<Utc>) -> StoreResult<Tallies> {
+        let tally = akinai_sql::tally;
+        let by = |column: &'static str| {
+            format!(
+                "SELECT kind, COUNT(*) FROM payment_signals WHERE at >= $1 AND {column} = $2 GROUP BY kind"
+            )
+        };
+        let mut out = Tallies::default();
+        for (column, value, slot) in [
+            ("source", Value::Text(a.source.clone()), 0),
+            ("cart_id", Value::Int(a.cart), 1),
+            ("email", Value::Text(a.email.clone()), 3),
+            ("address_key", Value::Text(a.address_key.clone()), 4),
+        ] {
+            let sql = by(column);
+            let q = sqlx::query_as::<_, (String, i64)>(&sql).bind(since);
+            let q = match value {
+                Value::Text(v) => q.bind(v),
+                Value::Int(v) => q.bind(v),
+            };
+            let rows = q.fetch_all(&self.pool).await.map_err(map_err)?;
+            let t = tally(rows);
+            match slot {
+                0 => out.source = t,
+                1 => out.cart = t,
+                3 => out.email = t,
+                _ => out.address = t,
+            }
+        }
+        if let Some(customer) = a.customer {
+            let sql = by("customer_id");
+            let rows = sqlx::query_as::<_, (String, i64)>(&sql)
+                .bind(since)
+                .bind(customer)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+            out.account = tally(rows);
+        }
+        out.site = self.site_tally(since).await?;
+        Ok(out)
+    }
+
+    async fn site_tally(&self, since: DateTime<Utc>) -> StoreResult<Tally> {
+        let rows = sqlx::query_as::<_, (String, i64)>(
+            "SELECT kind, COUNT(*) FROM payment_signals WHERE at >= $1 GROUP BY kind",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(akinai_sql::tally(rows))
+    }
+}
+
+/// A bound value of one of the identity columns.
+enum Value {
+    Text(String),
+    Int(i64),
 }

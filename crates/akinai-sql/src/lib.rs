@@ -562,3 +562,15 @@ pub const PAYMENT_COLUMNS: &str = "id, order_id, provider, method, amount, statu
 pub const FLAG_ORDER: &str = "UPDATE orders SET \
     review_reason = CASE WHEN review_reason IS NULL OR reviewed_at IS NOT NULL THEN $1 \
     ELSE review_reason || ',' || $1 END, reviewed_at = NULL WHERE id = $2";
+
+/// Attempts and declines from `SELECT kind, COUNT(*) … GROUP BY kind` over `payment_signals`.
+pub fn tally(rows: Vec<(String, i64)>) -> akinai_domain::card_testing::Tally {
+    let mut t = akinai_domain::card_testing::Tally::default();
+    for (kind, n) in rows {
+        match kind.as_str() {
+            "attempt" => t.attempts = n,
+            _ => t.declines = n,
+        }
+    }
+    t
+}

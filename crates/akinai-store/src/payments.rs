@@ -8,6 +8,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use akinai_domain::card_testing::{Tallies, Tally};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::PaymentMethod;
 use akinai_domain::payment::PaymentStatus;
@@ -91,6 +92,18 @@ pub enum UpdateOutcome {
     Stale,
 }
 
+/// Who is behind a payment attempt (card testing defence, payments issue item 6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub payment: i64,
+    pub at: DateTime<Utc>,
+    pub source: String,
+    pub cart: i64,
+    pub customer: Option<i64>,
+    pub email: String,
+    pub address_key: String,
+}
+
 #[async_trait]
 pub trait PaymentStore: Send + Sync {
     /// Creates the order's payment, or returns the one it has.
@@ -129,4 +142,17 @@ pub trait PaymentStore: Send + Sync {
     ) -> StoreResult<Vec<Payment>>;
     /// Marks a payment as asked about now (the provider had no news).
     async fn touch_payment(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Records a checkout session opened for a payment, with who is behind it.
+    async fn record_attempt(&self, attempt: &Attempt) -> StoreResult<()>;
+    /// Records a decline of a payment, attributed to the people behind its last attempt.
+    async fn record_decline(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Attempts and declines since `since`, site-wide.
+    async fn site_tally(&self, since: DateTime<Utc>) -> StoreResult<Tally>;
+    /// Attempts and declines since `since` by the identities of `attempt` (its payment and time
+    /// are ignored), and site-wide.
+    async fn attempt_tallies(
+        &self,
+        attempt: &Attempt,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Tallies>;
 }

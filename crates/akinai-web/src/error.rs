@@ -141,6 +141,9 @@ impl WebError {
                 "errorpage.payment_unavailable",
                 "",
             ),
+            WebError::Core(CoreError::PaymentRefused) => {
+                (StatusCode::FORBIDDEN, "errorpage.payment_refused", "")
+            }
             WebError::Core(CoreError::PaymentClosed) => {
                 (StatusCode::CONFLICT, "errorpage.payment_closed", "")
             }

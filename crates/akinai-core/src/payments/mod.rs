@@ -14,6 +14,7 @@
 //!   that have been quiet for [`RECONCILE_AFTER`], so a lost webhook delays an order, never
 //!   loses it.
 
+mod card_testing;
 mod gateway;
 mod refund;
 mod signature;
@@ -87,7 +88,10 @@ impl Shop {
         &self,
     ) -> Result<akinai_domain::settings::ShopSettings, CoreError> {
         let mut settings = self.settings().await?;
-        settings.payment_methods.retain(|m| self.can_take(*m));
+        let paused = settings.card_payments_paused;
+        settings
+            .payment_methods
+            .retain(|m| self.can_take(*m) && !(paused && *m == PaymentMethod::Card));
         Ok(settings)
     }
 
@@ -102,7 +106,11 @@ impl Shop {
 
     /// Opens (or reopens) the provider's checkout for the order behind `status_secret`; returns
     /// the page to send the shopper to.
-    pub async fn start_payment(&self, status_secret: &str) -> Result<String, CoreError> {
+    pub async fn start_payment(
+        &self,
+        status_secret: &str,
+        client: &crate::accounts::Client,
+    ) -> Result<String, CoreError> {
         let order = self.order_by_status_secret(status_secret).await?;
         let gateway = self.provider()?;
         if !order.payment_method.through_provider() || order.status != OrderStatus::Placed {
@@ -128,9 +136,12 @@ impl Shop {
                 return Ok(url.clone());
             }
         }
+        let settings = self.settings().await?;
+        let signal = self
+            .card_testing_gate(&order, &payment, client, &settings)
+            .await?;
         let attempt = payment.attempt + 1;
         let status_url = self.status_url(status_secret);
-        let settings = self.settings().await?;
         let session = gateway
             .create_session(&SessionRequest {
                 order: order.id,
@@ -154,6 +165,9 @@ impl Shop {
             return current
                 .and_then(|p| p.redirect_url)
                 .ok_or(CoreError::PaymentClosed);
+        }
+        if let Some(signal) = signal {
+            self.store.record_attempt(&signal).await?;
         }
         tracing::info!(order_id = order.id.0, attempt, "payment session opened");
         Ok(session.url)
@@ -263,6 +277,9 @@ impl Shop {
             };
             match self.store.update_payment(&update).await? {
                 UpdateOutcome::Applied => {
+                    if incoming.report == Some(Report::Declined) {
+                        self.count_decline(&payment).await?;
+                    }
                     if applied.status != payment.status {
                         tracing::info!(
                             target: "akinai::payments",

@@ -192,6 +192,13 @@ fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(settings::security_post),
         ),
         r(
+            "/admin/settings/resume-card",
+            None,
+            Some(Cap(akinai_domain::admin::ManageSecurity::NAME)),
+            f,
+            post(settings::resume_card_post),
+        ),
+        r(
             "/admin/settings/{section}",
             None,
             Some(Cap(ManageShop::NAME)),

@@ -72,6 +72,8 @@ struct SettingsPage {
     /// Status code, its label, the shop's subject and body (empty when built-in).
     mails: Vec<(&'static str, &'static str, String, String)>,
     can_security: bool,
+    /// Card payments paused after a decline spike (owners resume them).
+    card_paused: bool,
     second_factor: &'static str,
     guest_checkout: bool,
     message: Option<&'static str>,
@@ -215,6 +217,7 @@ async fn page(
             })
             .collect(),
         can_security: a.holds::<ManageSecurity>(),
+        card_paused: s.card_payments_paused,
         second_factor: match s.second_factor {
             SecondFactorPolicy::Optional => "optional",
             SecondFactorPolicy::Required => "required",
@@ -349,6 +352,25 @@ pub(super) async fn security_post(
             &reauth,
             &ctx.client,
         )
+        .await;
+    answer(&state, &ctx, &a, outcome).await
+}
+
+/// Resumes card payments after a pause (owners, password and code).
+pub(super) async fn resume_card_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<SecurityForm>,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ManageSecurity>()?;
+    let reauth = Reauth {
+        password: f.password,
+        code: f.code,
+    };
+    let outcome = state
+        .shop
+        .resume_card_payments(&proof, &a, &reauth, &ctx.client)
         .await;
     answer(&state, &ctx, &a, outcome).await
 }

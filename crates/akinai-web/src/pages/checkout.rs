@@ -448,7 +448,11 @@ pub async fn confirm_post(
             let status_page = format!("/order/{}", placed.status_secret);
             // Card and konbini: straight on to the provider's page. If it cannot be reached
             // now, the status page offers the button again.
-            match state.shop.start_payment(&placed.status_secret).await {
+            match state
+                .shop
+                .start_payment(&placed.status_secret, &ctx.client)
+                .await
+            {
                 Ok(url) => Ok(crate::pages::payment::provider_redirect(&state, &ctx, &url)),
                 Err(CoreError::PaymentClosed) => Ok(ctx.redirect(&status_page)),
                 Err(CoreError::PaymentUnavailable(e)) => {

@@ -24,7 +24,7 @@ pub async fn pay_post(
     ctx: Ctx,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let url = state.shop.start_payment(&token).await?;
+    let url = state.shop.start_payment(&token, &ctx.client).await?;
     Ok(provider_redirect(&state, &ctx, &url))
 }
 

@@ -16,6 +16,7 @@ mod admin_orders;
 mod admin_settings;
 mod bad_input;
 mod card_data;
+mod card_testing;
 mod checkout;
 mod concurrency;
 mod holds;

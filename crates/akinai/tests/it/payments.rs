@@ -20,10 +20,14 @@ use crate::support::{Shopper, TestApp};
 /// A shopper who ordered one bottle of mirin paying by `method`, and where placing the order
 /// sent them.
 async fn ordered(app: &TestApp, method: &str) -> (Shopper, String) {
-    let shopper = app.shopper();
+    ordered_by(app, app.shopper(), &[("payment_method", method)]).await
+}
+
+/// [`ordered`] by a given shopper (e.g. from another address) with these checkout fields.
+async fn ordered_by(app: &TestApp, shopper: Shopper, fields: &[(&str, &str)]) -> (Shopper, String) {
     let sku = app.sku_named("本みりん").await;
     assert_eq!(shopper.add(sku, "1").await.status, StatusCode::SEE_OTHER);
-    let details = shopper.submit_details(&[("payment_method", method)]).await;
+    let details = shopper.submit_details(fields).await;
     assert_eq!(details.status, StatusCode::SEE_OTHER, "{}", details.body);
     let placed = shopper.place().await;
     assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
@@ -158,8 +162,15 @@ async fn a_3ds_challenge_then_success_pays_and_a_failed_challenge_or_decline_lea
     );
     assert_eq!(app.newest_order().await.status, OrderStatus::Paid);
     assert!(fake.delivery_statuses().iter().all(|s| *s == 200));
-    // Not a test card: refused by the page, nothing sent anywhere.
-    let (_, other) = ordered(&app, "card").await;
+    // Not a test card: refused by the page, nothing sent anywhere. (Another shopper: this
+    // source, e-mail and address have three declines this hour, so their next card payment
+    // would be refused.)
+    let other_fields = [
+        ("payment_method", "card"),
+        ("email", "other@example.jp"),
+        ("line1", "宇田川町2-2"),
+    ];
+    let (_, other) = ordered_by(&app, app.shopper_from("198.51.100.9"), &other_fields).await;
     assert_eq!(
         fake.pay_card(&session_of(&other), "4111 1111 1111 1111")
             .await,
