@@ -93,6 +93,54 @@ async fn a_guest_buys_through_real_pages_in_chromium() {
     assert_eq!(b.dialog().await, None);
 }
 
+/// Payments issue, items 2 and 4 (CCSG-P-1, CCSG-F-1): a card purchase through real pages —
+/// the confirmation's form ends on the provider's page (the CSP allows exactly that), the card is
+/// typed there with a 3-D Secure step, and the shopper comes back to a paid order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_purchase_goes_through_the_providers_page_with_3ds_in_chromium() {
+    let Some(b) = browser().await else { return };
+    let (app, fake) = TestApp::with_stripe_at_localhost().await;
+    let base = format!("http://localhost:{}", app.addr.port());
+    let sku = app.sku_named("本みりん").await;
+    let product = app.store.skus_for_sale(&[sku]).await.unwrap()[0].product_id;
+    b.goto(&format!("{base}/product/{}", product.0)).await;
+    b.click("form[action='/cart/add'] button[type=submit]")
+        .await;
+    b.wait_for_url("/cart").await;
+    b.goto(&format!("{base}/checkout")).await;
+    for (field, value) in [
+        ("name", "山田 花子"),
+        ("name_kana", "やまだ はなこ"),
+        ("email", "hanako@example.jp"),
+        ("phone", "090-1234-5678"),
+        ("postal_code", "150-0001"),
+        ("city", "渋谷区"),
+        ("line1", "神宮前1-2-3"),
+    ] {
+        b.type_into(&format!("input[name={field}]"), value).await;
+    }
+    b.click("select[name=prefecture] option[value='13']").await;
+    assert!(
+        !b.source().await.contains("name=\"card_number\""),
+        "no card field on akinai's pages"
+    );
+    b.click("input[name=payment_method][value=card]").await;
+    b.click("form.checkout button[type=submit]").await;
+    b.wait_for_url("/checkout/confirm").await;
+    b.click("form.place button[type=submit]").await;
+    b.wait_for_url(&format!("{}/pay/", fake.base_url())).await;
+    assert!(b.source().await.contains("テスト決済ページ"));
+    b.type_into("#number", akinai_fakepsp::CARD_3DS_REQUIRED)
+        .await;
+    b.click("#pay").await;
+    b.wait_for_text("3-D セキュア認証").await;
+    b.click("#authenticate").await;
+    b.wait_for_url("/order/").await;
+    let status = b.wait_for_text("お支払いを確認しました").await;
+    assert!(status.contains("入金確認済み"), "{status}");
+    assert_eq!(b.dialog().await, None);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stored_xss_payloads_render_as_text_and_never_run() {
     let Some(b) = browser().await else { return };

@@ -220,6 +220,17 @@ impl TestApp {
     /// A shop with the demo catalog taking card and konbini payments through the fake Stripe
     /// (`akinai-fakepsp`) on loopback, whose deliveries reach this shop's webhook.
     pub async fn with_stripe() -> (TestApp, akinai_fakepsp::FakeStripe) {
+        TestApp::stripe_shop(false).await
+    }
+
+    /// [`TestApp::with_stripe`] at `http://localhost:<port>`, for a browser that follows the
+    /// provider's redirect back to the shop.
+    #[allow(dead_code)]
+    pub async fn with_stripe_at_localhost() -> (TestApp, akinai_fakepsp::FakeStripe) {
+        TestApp::stripe_shop(true).await
+    }
+
+    async fn stripe_shop(localhost: bool) -> (TestApp, akinai_fakepsp::FakeStripe) {
         use akinai_core::payments::{StripeConfig, StripeGateway};
         use akinai_domain::order::PaymentMethod;
         let fake = akinai_fakepsp::FakeStripe::start(STRIPE_KEY, STRIPE_WEBHOOK_SECRET, None)
@@ -242,7 +253,7 @@ impl TestApp {
             dir,
             |dir| Arc::new(FileMailer::new(dir)),
             SecurityConfig::default(),
-            false,
+            localhost,
             Some(Arc::new(gateway)),
         )
         .await;
