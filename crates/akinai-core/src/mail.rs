@@ -191,6 +191,85 @@ pub fn order_step_mail(
     order_message(order, status.as_str(), at, &subject, body, settings, config)
 }
 
+/// The konbini payment instructions for the customer (payments issue, item 8): each store's
+/// number, the deadline (JST) and the provider's payment slip page. `instructions` is the JSON
+/// the payment adapter stores (`expires_at`, `voucher_url`, `stores`).
+pub fn konbini_mail(
+    order: &Order,
+    instructions: &serde_json::Value,
+    status_url: &str,
+    settings: &ShopSettings,
+    config: &ShopConfig,
+    at: DateTime<Utc>,
+) -> Result<Message, MailError> {
+    let tr = Tr::new(Lang::Ja);
+    let amount = order.totals.grand_total.display();
+    let number = order.number();
+    let vars = [
+        ("shop", settings.shop_name.as_str()),
+        ("number", number.as_str()),
+        ("amount", amount.as_str()),
+        ("name", order.details.name.as_str()),
+    ];
+    let mut lines = vec![
+        tr.fmt("mail.greeting", &vars),
+        String::new(),
+        tr.fmt("ordermail.konbini_body", &vars),
+        String::new(),
+    ];
+    if let Some(stores) = instructions["stores"].as_object() {
+        for (store, d) in stores {
+            if let Some(n) = d["confirmation_number"].as_str() {
+                let name = match store.as_str() {
+                    "familymart" | "lawson" | "ministop" | "seicomart" => {
+                        tr.lookup(&format!("konbini.{store}"))
+                    }
+                    _ => tr.get("konbini.other"),
+                };
+                lines.push(format!(
+                    "  {name}: {} {n}",
+                    tr.get("ordermail.konbini_number")
+                ));
+            }
+        }
+    }
+    if let Some(deadline) = instructions["expires_at"]
+        .as_i64()
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+    {
+        lines.push(format!(
+            "  {}: {}",
+            tr.get("ordermail.konbini_deadline"),
+            deadline
+                .with_timezone(&crate::clock::jst())
+                .format("%Y-%m-%d %H:%M")
+        ));
+    }
+    if let Some(v) = instructions["voucher_url"].as_str() {
+        lines.push(format!("  {}: {v}", tr.get("ordermail.konbini_voucher")));
+    }
+    lines.extend([
+        String::new(),
+        tr.get("mail.status").to_string(),
+        format!("  {status_url}"),
+        format!("  {}", tr.get("order.private_link")),
+        String::new(),
+        "--".to_string(),
+        settings.shop_name.clone(),
+        format!("TEL {}  {}", settings.legal.phone, settings.legal.email),
+    ]);
+    let subject = tr.fmt("ordermail.konbini_subject", &vars);
+    order_message(
+        order,
+        "konbini",
+        at,
+        &subject,
+        lines.join("\n"),
+        settings,
+        config,
+    )
+}
+
 /// A plain-text mail from the shop to the order's customer; `kind` makes the Message-ID, so a
 /// retried job sends the same message.
 fn order_message(

@@ -178,6 +178,21 @@ impl Shop {
 
     /// The customer's mail about a step the shop took (payload `order_id`, `status`).
     async fn send_order_mail(&self, job: &Job) -> Result<(), JobFailure> {
+        if job.payload["mail"] == "konbini" {
+            let (order, settings, url) = self.order_for_mail(job).await?;
+            let message = crate::mail::konbini_mail(
+                &order,
+                &job.payload["instructions"],
+                &url,
+                &settings,
+                &self.config,
+                self.clock.now(),
+            )
+            .map_err(|e| JobFailure::Permanent(e.to_string()))?;
+            self.deliver(message).await?;
+            tracing::info!(order_id = order.id.0, "konbini instructions mailed");
+            return Ok(());
+        }
         let status = job.payload["status"]
             .as_str()
             .and_then(OrderStatus::parse)

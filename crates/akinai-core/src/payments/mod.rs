@@ -235,6 +235,23 @@ impl Shop {
         mut payment: Payment,
         incoming: Incoming,
     ) -> Result<(), CoreError> {
+        // Konbini instructions, the first time they arrive: mailed to the customer (once per
+        // order, whatever arrives again; enqueued first so that nothing is lost).
+        if let (Some(instructions), None) = (&incoming.instructions, &payment.instructions) {
+            let value: serde_json::Value = serde_json::from_str(instructions).unwrap_or_default();
+            self.store
+                .enqueue_job(&akinai_store::NewJob {
+                    kind: akinai_store::JOB_ORDER_MAIL.into(),
+                    payload: serde_json::json!({
+                        "order_id": payment.order.0,
+                        "mail": "konbini",
+                        "instructions": value,
+                    }),
+                    run_at: self.clock.now(),
+                    dedup_key: Some(format!("konbini-mail-{}", payment.order.0)),
+                })
+                .await?;
+        }
         // Each retry follows a concurrent update that did commit, so three are plenty.
         for _ in 0..3 {
             let now = self.clock.now();

@@ -232,6 +232,21 @@ async fn konbini_reports_out_of_order_still_end_paid_and_an_expired_deadline_can
         "{}",
         page.body
     );
+    // The numbers and deadline are mailed once, however often the news arrives.
+    fake.redeliver_all().await;
+    app.shop.run_due_jobs().await.unwrap();
+    let konbini_mails: Vec<String> = app
+        .mails()
+        .into_iter()
+        .filter(|m| m.contains("Message-ID: <order-") && m.contains(".konbini@"))
+        .collect();
+    assert_eq!(konbini_mails.len(), 1);
+    assert!(
+        konbini_mails[0].contains("ファミリーマート: お支払い番号")
+            && konbini_mails[0].contains("お支払い期限"),
+        "{}",
+        konbini_mails[0]
+    );
     // The payment arrives; then the older "completed, unpaid" report is delivered again late.
     fake.set_webhook_mode(WebhookMode::Normal);
     assert!(fake.pay_konbini(&session).await);
