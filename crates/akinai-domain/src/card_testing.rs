@@ -2,8 +2,9 @@
 //! IO. Card testers try many card numbers through a shop's checkout, few per identity or many
 //! from one place. akinai counts, over the last hour, payment attempts (checkout sessions
 //! opened) and declines (reported by the provider) per source address, cart (the shopper's
-//! session), account, e-mail address and delivery address, and site-wide. Past a threshold the
-//! next card payment from that identity is refused; a site-wide decline rate past its threshold
+//! session), account, e-mail address and delivery address, and site-wide. After a first decline
+//! (or many attempts) from a source or cart, each further card payment must pass the bot
+//! challenge; past a threshold the next card payment from that identity is refused; a site-wide decline rate past its threshold
 //! raises an alert and, if the shop chose so, pauses card payments until an owner resumes them.
 //! The shopper always reads the same message, whatever tripped.
 
@@ -43,6 +44,9 @@ pub struct CardTestingRules {
     pub site_decline_percent: i64,
     /// Pause card payments site-wide on a spike, until an owner resumes them.
     pub pause_on_spike: bool,
+    /// Declines of the source or cart in the hour after which each further card payment must
+    /// first pass the bot challenge.
+    pub challenge_after_declines: i64,
 }
 
 impl Default for CardTestingRules {
@@ -53,6 +57,7 @@ impl Default for CardTestingRules {
             site_min_attempts: 20,
             site_decline_percent: 50,
             pause_on_spike: true,
+            challenge_after_declines: 1,
         }
     }
 }
@@ -82,6 +87,14 @@ pub fn may_start(t: &Tallies, r: &CardTestingRules) -> Result<(), Tripped> {
         return Err("address_declines");
     }
     Ok(())
+}
+
+/// Whether a card payment that may start must first pass the bot challenge: the source or the
+/// cart has been declined already this hour, or the source opened half its allowance.
+pub fn needs_challenge(t: &Tallies, r: &CardTestingRules) -> bool {
+    t.source.declines >= r.challenge_after_declines
+        || t.cart.declines >= r.challenge_after_declines
+        || t.source.attempts * 2 >= r.attempts_per_source
 }
 
 /// Whether the site-wide decline rate is a spike.
@@ -126,6 +139,23 @@ mod tests {
             }
             assert_eq!(may_start(&t, &r), Err(expected));
         }
+    }
+
+    #[test]
+    fn ccsg_v_5_the_challenge_comes_before_the_refusal() {
+        let r = CardTestingRules::default();
+        assert!(!needs_challenge(&Tallies::default(), &r));
+        let declined_once = Tallies {
+            cart: tally(1, 1),
+            ..Tallies::default()
+        };
+        assert!(needs_challenge(&declined_once, &r));
+        assert_eq!(may_start(&declined_once, &r), Ok(()));
+        let busy = Tallies {
+            source: tally(5, 0),
+            ..Tallies::default()
+        };
+        assert!(needs_challenge(&busy, &r));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The card testing defence around card payments (payments issue, item 6; CCSG-V-5): before a
 //! card session opens, the last hour's attempts and declines of its source, cart, account,
-//! e-mail and delivery address are weighed (`akinai_domain::card_testing`); past a threshold the
+//! e-mail and delivery address are weighed (`akinai_domain::card_testing`); after a first decline
+//! the shopper must pass the bot challenge (on the order status page, which may run the
+//! first-party proof-of-work script; checkout pages run none); past a threshold the
 //! payment is refused with the same words whatever tripped, the alert goes out (mail, log,
 //! security events) and the source stays refused until its count ages out of the hour. Each
 //! decline the provider reports is counted; a site-wide spike alerts and, if the shop chose so,
@@ -10,12 +12,13 @@ use chrono::Duration;
 use serde_json::json;
 
 use akinai_domain::admin::ManageSecurity;
-use akinai_domain::card_testing::{may_start, spike};
+use akinai_domain::card_testing::{may_start, needs_challenge, spike};
 use akinai_domain::order::PaymentMethod;
 use akinai_domain::settings::ShopSettings;
 use akinai_store::payments::{Attempt, Payment};
 use akinai_store::Order;
 
+use crate::accounts::challenge::Answer;
 use crate::accounts::Client;
 use crate::admin::{Authorized, Reauth, SignedInAdmin};
 use crate::audit::AuditContext;
@@ -32,6 +35,7 @@ impl Shop {
         order: &Order,
         payment: &Payment,
         client: &Client,
+        answer: Option<&Answer>,
         settings: &ShopSettings,
     ) -> Result<Option<Attempt>, CoreError> {
         if order.payment_method != PaymentMethod::Card {
@@ -64,6 +68,15 @@ impl Shop {
             )
             .await?;
             return Err(CoreError::PaymentRefused);
+        }
+        if needs_challenge(&tallies, &settings.card_testing) {
+            let solved = match answer {
+                Some(a) => self.challenge_solved(a).await?,
+                None => false,
+            };
+            if !solved {
+                return Err(CoreError::ChallengeRequired);
+            }
         }
         Ok(Some(attempt))
     }

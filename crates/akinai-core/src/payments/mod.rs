@@ -110,6 +110,7 @@ impl Shop {
         &self,
         status_secret: &str,
         client: &crate::accounts::Client,
+        answer: Option<&crate::accounts::challenge::Answer>,
     ) -> Result<String, CoreError> {
         let order = self.order_by_status_secret(status_secret).await?;
         let gateway = self.provider()?;
@@ -138,7 +139,7 @@ impl Shop {
         }
         let settings = self.settings().await?;
         let signal = self
-            .card_testing_gate(&order, &payment, client, &settings)
+            .card_testing_gate(&order, &payment, client, answer, &settings)
             .await?;
         let attempt = payment.attempt + 1;
         let status_url = self.status_url(status_secret);

@@ -450,10 +450,14 @@ pub async fn confirm_post(
             // now, the status page offers the button again.
             match state
                 .shop
-                .start_payment(&placed.status_secret, &ctx.client)
+                .start_payment(&placed.status_secret, &ctx.client, None)
                 .await
             {
                 Ok(url) => Ok(crate::pages::payment::provider_redirect(&state, &ctx, &url)),
+                Err(CoreError::ChallengeRequired) => Ok(crate::pages::payment::to_challenge(
+                    &ctx,
+                    &placed.status_secret,
+                )),
                 Err(CoreError::PaymentClosed) => Ok(ctx.redirect(&status_page)),
                 Err(CoreError::PaymentUnavailable(e)) => {
                     tracing::warn!(error = %e, "payment provider unavailable at checkout");

@@ -42,6 +42,9 @@ pub struct OrderPage {
     pub csrf: String,
     /// Back from the provider's page, payment not confirmed yet.
     pub checking: bool,
+    /// The bot challenge the pay button must carry (card testing defence), and its script.
+    pub challenge: Option<akinai_core::accounts::challenge::Challenge>,
+    pub pow: crate::assets::Script,
 }
 
 /// `?paid=1` when the provider sends the shopper back after paying.
@@ -49,6 +52,9 @@ pub struct OrderPage {
 pub struct OrderQuery {
     #[serde(default)]
     paid: Option<String>,
+    /// The pay button needs the bot challenge.
+    #[serde(default)]
+    verify: Option<String>,
 }
 
 pub fn status_label(t: Tr, s: OrderStatus) -> &'static str {
@@ -110,6 +116,9 @@ pub async fn order_get(
         is_bank_transfer: order.payment_method == PaymentMethod::BankTransfer,
         receipt_path: format!("/order/{token}/receipt"),
         checking: q.paid.is_some() && provider.as_ref().is_some_and(|p| p.can_pay),
+        challenge: (q.verify.is_some() && provider.as_ref().is_some_and(|p| p.can_pay))
+            .then(|| state.shop.issue_challenge()),
+        pow: crate::assets::pow_script(),
         provider,
         pay_path: format!("/order/{token}/pay"),
         csrf: ctx.csrf.clone(),

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use akinai_core::accounts::challenge::Answer;
 use akinai_core::CoreError;
 use akinai_domain::payment::PaymentStatus;
 use akinai_store::payments::Payment;
@@ -22,10 +23,34 @@ pub async fn pay_post(
     Path(token): Path<String>,
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let url = state.shop.start_payment(&token, &ctx.client).await?;
-    Ok(provider_redirect(&state, &ctx, &url))
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let answer = Answer {
+        challenge: field("challenge"),
+        solution: field("solution"),
+    };
+    let answer = (!answer.challenge.is_empty()).then_some(answer);
+    match state
+        .shop
+        .start_payment(&token, &ctx.client, answer.as_ref())
+        .await
+    {
+        Ok(url) => Ok(provider_redirect(&state, &ctx, &url)),
+        Err(CoreError::ChallengeRequired) => Ok(to_challenge(&ctx, &token)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Back to the order's status page, whose pay button then carries the bot challenge.
+pub fn to_challenge(ctx: &Ctx, token: &str) -> Response {
+    ctx.redirect(&format!("/order/{token}?verify=1"))
 }
 
 /// The 303 to the provider's page (only under its configured checkout origin).

@@ -1,6 +1,7 @@
 //! Card testing simulations over real HTTP with the fake provider (payments issue, item 6;
-//! CCSG-V-5). Few sources: one address tries card after card; its card payments are refused
-//! once it has three declines in the hour, whatever e-mail and delivery address it uses, and
+//! CCSG-V-5). Few sources: one address tries card after card; after its first decline each try
+//! must pass the bot challenge, and its card payments are refused once it has three declines in
+//! the hour, whatever e-mail and delivery address it uses, and
 //! the shop is alerted. Many sources: one attempt each, none trips alone, but the site-wide
 //! decline rate does: the shop is alerted and card payments pause until an owner resumes them.
 //! The shopper reads the same words whichever defence engaged. The figures printed here are the
@@ -14,12 +15,34 @@ use akinai_domain::admin::AdminRole;
 use akinai_fakepsp::{FakeStripe, CARD_DECLINED, CARD_SUCCESS};
 
 use crate::admin::{enrolled, login};
-use crate::support::{Page, TestApp};
+use crate::support::{solve_page, Page, Shopper, TestApp};
 
 const REFUSED: &str = "現在、このご注文ではカードでのお支払いをお受けできません";
 
-/// A card order from `ip` with its own e-mail and delivery address; returns the placing answer.
+/// A card order from `ip` with its own e-mail and delivery address; returns the answer that
+/// sends the shopper on, after passing the bot challenge when the shop asks for it.
 async fn card_order(app: &TestApp, ip: &str, n: usize) -> Page {
+    let (shopper, placed) = card_order_unsolved(app, ip, n).await;
+    if !placed.location().contains("?verify=1") {
+        return placed;
+    }
+    let page = shopper.get(placed.location()).await;
+    let (challenge, solution) = solve_page(&page).expect("the pay button carries the challenge");
+    let pay = placed.location().replace("?verify=1", "/pay");
+    shopper
+        .post(
+            &pay,
+            &[
+                ("csrf", page.hidden("csrf").as_str()),
+                ("challenge", challenge.as_str()),
+                ("solution", solution.as_str()),
+            ],
+        )
+        .await
+}
+
+/// A card order as placed, without answering a challenge.
+async fn card_order_unsolved(app: &TestApp, ip: &str, n: usize) -> (Shopper, Page) {
     let shopper = app.shopper_from(ip);
     shopper.add(app.sku_named("本みりん").await, "1").await;
     let email = format!("tester{n}@example.jp");
@@ -32,7 +55,8 @@ async fn card_order(app: &TestApp, ip: &str, n: usize) -> Page {
         ])
         .await;
     assert_eq!(details.status, StatusCode::SEE_OTHER, "{}", details.body);
-    shopper.place().await
+    let placed = shopper.place().await;
+    (shopper, placed)
 }
 
 /// The fake provider's session id when the order went to its page.
@@ -63,6 +87,30 @@ async fn ccsg_v_5_one_source_trying_card_after_card_is_refused_after_three_decli
     }
     println!("card testing, one source: refused from attempt {engaged_at:?} (3 declines)");
     assert_eq!(engaged_at, Some(4));
+    // Before that, from the second attempt on, the bot challenge was asked: without an answer
+    // the shopper is sent back to solve it; a wrong answer does not pass.
+    let (_first, placed) = card_order_unsolved(&app, "203.0.113.8", 50).await;
+    let s = session(&fake, &placed).expect("a fresh source needs no challenge");
+    fake.pay_card(&s, CARD_DECLINED).await;
+    let (shopper2, again) = card_order_unsolved(&app, "203.0.113.8", 51).await;
+    assert!(
+        again.location().contains("?verify=1"),
+        "{}",
+        again.location()
+    );
+    let page = shopper2.get(again.location()).await;
+    assert!(page.body.contains("data-pow-bits"));
+    let wrong = shopper2
+        .post(
+            &again.location().replace("?verify=1", "/pay"),
+            &[
+                ("csrf", page.hidden("csrf").as_str()),
+                ("challenge", page.hidden("challenge").as_str()),
+                ("solution", "12345"),
+            ],
+        )
+        .await;
+    assert!(wrong.location().contains("?verify=1"), "not passed");
     let alerts = app
         .store
         .security_events(
