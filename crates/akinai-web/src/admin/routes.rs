@@ -1,0 +1,331 @@
+//! The admin route table (admin issue, item 3; SWS-11): every admin path with what each method
+//! needs and its body limit, and the handlers. The router is built from it and the role-matrix
+//! test walks it, so a route cannot exist without a declaration.
+
+use axum::routing::{get, post, MethodRouter};
+
+use super::*;
+
+/// What an admin route needs, declared next to it; the core enforces it (`Authorized<C>`), and
+/// the role-matrix test walks [`route_table`] for every role to prove the two agree (SWS-11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Login and enrolment: reachable (from the allow-list) without a session.
+    Nothing,
+    /// Any signed-in admin.
+    SignedIn,
+    /// A signed-in admin whose role has the capability of this name.
+    Capability(&'static str),
+}
+
+/// One admin path: what each method needs and how large a body it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminRoute {
+    pub path: &'static str,
+    pub get: Option<Needs>,
+    pub post: Option<Needs>,
+    pub body_limit: usize,
+}
+
+/// Admin forms: the longest (the 特商法 notice) is under 64 KiB even percent-encoded.
+pub const ADMIN_FORM: usize = 256 * 1024;
+
+/// Every admin route as declared.
+pub fn route_table() -> Vec<AdminRoute> {
+    routes().into_iter().map(|(info, _)| info).collect()
+}
+
+pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
+    use akinai_domain::admin::{
+        ManageAdmins, ManageCatalog, ManageCustomers, ManageShop, ProcessOrders, ReviewOrders,
+        ViewCustomers, ViewOrders,
+    };
+    use Needs::{Capability as Cap, Nothing, SignedIn};
+    let r = |path, get, post, body_limit, handlers| {
+        (
+            AdminRoute {
+                path,
+                get,
+                post,
+                body_limit,
+            },
+            handlers,
+        )
+    };
+    let upload = akinai_core::images::MAX_UPLOAD_BYTES + 64 * 1024;
+    let (f, none) = (ADMIN_FORM, 0);
+    let admins = Some(Cap(ManageAdmins::NAME));
+    let catalog = Some(Cap(ManageCatalog::NAME));
+    let process = Some(Cap(ProcessOrders::NAME));
+    vec![
+        r(
+            "/admin/login",
+            Some(Nothing),
+            Some(Nothing),
+            f,
+            get(login_get).post(login_post),
+        ),
+        r(
+            "/admin/enrol",
+            Some(Nothing),
+            Some(Nothing),
+            f,
+            get(enrol_get).post(enrol_post),
+        ),
+        r(
+            "/admin",
+            Some(Cap(ViewDashboard::NAME)),
+            None,
+            none,
+            get(dashboard::dashboard_get),
+        ),
+        r(
+            "/admin/audit",
+            Some(Cap(ViewAudit::NAME)),
+            None,
+            none,
+            get(audit::audit_get),
+        ),
+        r("/admin/logout", None, Some(SignedIn), f, post(logout_post)),
+        r(
+            "/admin/admins",
+            admins,
+            admins,
+            f,
+            get(manage::admins_get).post(manage::invite_post),
+        ),
+        r(
+            "/admin/admins/role",
+            None,
+            admins,
+            f,
+            post(manage::role_post),
+        ),
+        r(
+            "/admin/admins/grants",
+            None,
+            admins,
+            f,
+            post(manage::grants_post),
+        ),
+        r(
+            "/admin/admins/reset",
+            None,
+            admins,
+            f,
+            post(manage::reset_post),
+        ),
+        r("/admin/review", admins, None, none, get(manage::review_get)),
+        r(
+            "/admin/settings",
+            Some(Cap(ManageShop::NAME)),
+            None,
+            none,
+            get(settings::settings_get),
+        ),
+        r(
+            "/admin/settings/security",
+            None,
+            Some(Cap(akinai_domain::admin::ManageSecurity::NAME)),
+            f,
+            post(settings::security_post),
+        ),
+        r(
+            "/admin/settings/resume-card",
+            None,
+            Some(Cap(akinai_domain::admin::ManageSecurity::NAME)),
+            f,
+            post(settings::resume_card_post),
+        ),
+        r(
+            "/admin/settings/{section}",
+            None,
+            Some(Cap(ManageShop::NAME)),
+            f,
+            post(settings::section_post),
+        ),
+        r(
+            "/admin/products",
+            catalog,
+            None,
+            none,
+            get(catalog::list_get),
+        ),
+        r(
+            "/admin/products/{id}",
+            catalog,
+            catalog,
+            f,
+            get(catalog::edit_get).post(catalog::edit_post),
+        ),
+        r(
+            "/admin/products/new",
+            catalog,
+            catalog,
+            f,
+            get(catalog_new::new_get).post(catalog_new::new_post),
+        ),
+        r(
+            "/admin/products/{id}/skus",
+            None,
+            catalog,
+            f,
+            post(catalog_new::variant_post),
+        ),
+        r(
+            "/admin/products/bulk",
+            None,
+            catalog,
+            f,
+            post(catalog_new::bulk_post),
+        ),
+        r(
+            "/admin/categories",
+            catalog,
+            catalog,
+            f,
+            get(categories::list_get).post(categories::create_post),
+        ),
+        r(
+            "/admin/categories/{id}",
+            None,
+            catalog,
+            f,
+            post(categories::edit_post),
+        ),
+        r(
+            "/admin/products/{id}/stock",
+            None,
+            catalog,
+            f,
+            post(catalog::stock_post),
+        ),
+        r(
+            "/admin/products/{id}/price",
+            None,
+            catalog,
+            f,
+            post(catalog::price_post),
+        ),
+        r(
+            "/admin/products/{id}/images",
+            None,
+            catalog,
+            upload,
+            post(catalog::image_post),
+        ),
+        r(
+            "/admin/products/{id}/images/delete",
+            None,
+            catalog,
+            f,
+            post(catalog::image_delete_post),
+        ),
+        r(
+            "/admin/products/{id}/images/first",
+            None,
+            catalog,
+            f,
+            post(catalog::image_first_post),
+        ),
+        r(
+            "/admin/products/{id}/skus/edit",
+            None,
+            catalog,
+            f,
+            post(catalog::relabel_post),
+        ),
+        r(
+            "/admin/media/{name}",
+            Some(SignedIn),
+            None,
+            none,
+            get(crate::assets::media_get),
+        ),
+        r(
+            "/admin/customers",
+            Some(Cap(ViewCustomers::NAME)),
+            None,
+            none,
+            get(customers::list_get),
+        ),
+        r(
+            "/admin/customers/{id}",
+            Some(Cap(ViewCustomers::NAME)),
+            None,
+            none,
+            get(customers::detail_get),
+        ),
+        r(
+            "/admin/customers/{id}/lock",
+            None,
+            Some(Cap(ManageCustomers::NAME)),
+            f,
+            post(customers::lock_post),
+        ),
+        r(
+            "/admin/customers/{id}/unlock",
+            None,
+            Some(Cap(ManageCustomers::NAME)),
+            f,
+            post(customers::unlock_post),
+        ),
+        r(
+            "/admin/customers/{id}/erase",
+            None,
+            Some(Cap(ManageCustomers::NAME)),
+            f,
+            post(customers::erase_post),
+        ),
+        r(
+            "/admin/orders",
+            Some(Cap(ViewOrders::NAME)),
+            None,
+            none,
+            get(order_desk::list_get),
+        ),
+        r(
+            "/admin/orders/{id}",
+            Some(Cap(ViewOrders::NAME)),
+            None,
+            none,
+            get(order_desk::detail_get),
+        ),
+        // Cancelling and refunding need `CancelOrders` as well; the core checks per event.
+        r(
+            "/admin/orders/{id}/step",
+            None,
+            process,
+            f,
+            post(order_desk::step_post),
+        ),
+        r(
+            "/admin/orders/{id}/note",
+            None,
+            process,
+            f,
+            post(order_desk::note_post),
+        ),
+        r(
+            "/admin/orders/{id}/refund",
+            None,
+            Some(Cap(akinai_domain::admin::CancelOrders::NAME)),
+            f,
+            post(refunds::refund_post),
+        ),
+        r(
+            "/admin/orders/flagged",
+            Some(Cap(ReviewOrders::NAME)),
+            None,
+            none,
+            get(orders::flagged_get),
+        ),
+        r(
+            "/admin/orders/flagged/clear",
+            None,
+            Some(Cap(ReviewOrders::NAME)),
+            f,
+            post(orders::clear_post),
+        ),
+    ]
+}
