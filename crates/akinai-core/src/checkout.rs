@@ -120,7 +120,8 @@ impl Shop {
         let customer_id = member
             .filter(|m| m.customer.email_verified_at.is_some())
             .map(|m| m.customer.id);
-        if customer_id.is_none() && !self.settings().await?.guest_checkout {
+        let settings = self.settings().await?;
+        if customer_id.is_none() && !settings.guest_checkout {
             return Err(CoreError::MembersOnly);
         }
         let secret = secret.ok_or(CoreError::EmptyCart)?;
@@ -149,7 +150,7 @@ impl Shop {
                 .collect(),
             None => Vec::new(),
         };
-        reasons.extend(self.hold_reasons(&c).await?);
+        reasons.extend(self.hold_reasons(&settings.holds, &c).await?);
         let review_reason = (!reasons.is_empty()).then(|| reasons.join(","));
         let placed = self
             .store
@@ -176,17 +177,20 @@ impl Shop {
 
     /// The shop's hold rules for an order about to be placed (CCSG-F-4): its total, orders to
     /// its address within a day (this one included), the blocked list.
-    async fn hold_reasons(&self, c: &Confirmation) -> Result<Vec<String>, CoreError> {
+    async fn hold_reasons(
+        &self,
+        rules: &akinai_domain::hold::HoldRules,
+        c: &Confirmation,
+    ) -> Result<Vec<String>, CoreError> {
         use akinai_domain::hold;
-        let rules = self.settings().await?.holds;
         let key = hold::address_key(&c.details.address);
         let today = self
             .store
             .orders_to_address_since(&key, self.clock.now() - chrono::Duration::hours(24))
             .await?
             + 1;
-        let blocked = hold::blocked(&rules, &c.details);
-        Ok(hold::reasons(&rules, c.totals.grand_total, today, blocked)
+        let blocked = hold::blocked(rules, &c.details);
+        Ok(hold::reasons(rules, c.totals.grand_total, today, blocked)
             .into_iter()
             .map(str::to_string)
             .collect())

@@ -10,6 +10,7 @@
 //!   address (`address_recently_changed`).
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::address::Address;
 use crate::checkout::CheckoutDetails;
@@ -44,15 +45,11 @@ impl Default for HoldRules {
     }
 }
 
-/// Text as compared: no spaces or hyphens (any width), lower case, full-width latin and digits
-/// folded to ASCII.
+/// Text as compared: NFKC (full-width latin and digits become ASCII, as everywhere in the
+/// domain), without spaces or hyphens and long-vowel marks typed as hyphens, in lower case.
 fn fold(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '－' | 'ー' | '‐' | '−'))
-        .map(|c| match c {
-            '！'..='～' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
+    text.nfkc()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | 'ー' | '‐' | '−'))
         .flat_map(char::to_lowercase)
         .collect()
 }

@@ -574,3 +574,40 @@ pub fn tally(rows: Vec<(String, i64)>) -> akinai_domain::card_testing::Tally {
     }
     t
 }
+
+/// One row per kind of `ATTEMPT_TALLIES`: kind, then the counts by source, cart, account,
+/// e-mail, address and site-wide.
+pub type TallyRow = (String, i64, i64, i64, i64, i64, i64);
+
+/// The hour's tallies of one attempt's identities from [`ATTEMPT_TALLIES`] rows.
+pub fn tallies(rows: Vec<TallyRow>) -> akinai_domain::card_testing::Tallies {
+    let mut t = akinai_domain::card_testing::Tallies::default();
+    for (kind, source, cart, account, email, address, site) in rows {
+        let slots = [
+            (&mut t.source, source),
+            (&mut t.cart, cart),
+            (&mut t.account, account),
+            (&mut t.email, email),
+            (&mut t.address, address),
+            (&mut t.site, site),
+        ];
+        for (slot, n) in slots {
+            match kind.as_str() {
+                "attempt" => slot.attempts = n,
+                _ => slot.declines = n,
+            }
+        }
+    }
+    t
+}
+
+/// Every identity's count in one pass over the hour (`$1` since, then source, cart, customer,
+/// e-mail, address key); a NULL customer matches nothing.
+pub const ATTEMPT_TALLIES: &str = "SELECT kind, \
+    SUM(CASE WHEN source = $2 THEN 1 ELSE 0 END), \
+    SUM(CASE WHEN cart_id = $3 THEN 1 ELSE 0 END), \
+    SUM(CASE WHEN customer_id = $4 THEN 1 ELSE 0 END), \
+    SUM(CASE WHEN email = $5 THEN 1 ELSE 0 END), \
+    SUM(CASE WHEN address_key = $6 THEN 1 ELSE 0 END), \
+    COUNT(*) \
+    FROM payment_signals WHERE at >= $1 GROUP BY kind";

@@ -128,13 +128,13 @@ impl PaymentStore for SqliteStore {
 
     async fn update_payment(&self, u: &PaymentUpdate) -> StoreResult<UpdateOutcome> {
         let mut tx = self.writer.begin().await.map_err(map_err)?;
-        let provider: Option<String> =
-            sqlx::query_scalar("SELECT provider FROM payments WHERE id = ?")
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT provider, order_id FROM payments WHERE id = ?")
                 .bind(u.payment)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(map_err)?;
-        let Some(provider) = provider else {
+        let Some((provider, order)) = row else {
             return Ok(UpdateOutcome::Stale);
         };
         if let Some(event) = &u.event {
@@ -161,11 +161,6 @@ impl PaymentStore for SqliteStore {
         if moved.rows_affected() != 1 {
             return Ok(UpdateOutcome::Stale);
         }
-        let order: i64 = sqlx::query_scalar("SELECT order_id FROM payments WHERE id = ?")
-            .bind(u.payment)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_err)?;
         if let Some(reason) = &u.flag {
             sqlx::query(&akinai_sql::FLAG_ORDER.replace('$', "?"))
                 .bind(reason)
@@ -250,46 +245,19 @@ impl PaymentStore for SqliteStore {
     }
 
     async fn attempt_tallies(&self, a: &Attempt, since: DateTime<Utc>) -> StoreResult<Tallies> {
-        let tally = akinai_sql::tally;
-        let by = |column: &'static str| {
-            format!(
-                "SELECT kind, COUNT(*) FROM payment_signals WHERE at >= ? AND {column} = ? GROUP BY kind"
-            )
-        };
-        let mut out = Tallies::default();
-        for (column, value, slot) in [
-            ("source", Value::Text(a.source.clone()), 0),
-            ("cart_id", Value::Int(a.cart), 1),
-            ("email", Value::Text(a.email.clone()), 3),
-            ("address_key", Value::Text(a.address_key.clone()), 4),
-        ] {
-            let sql = by(column);
-            let q = sqlx::query_as::<_, (String, i64)>(&sql).bind(ms(since));
-            let q = match value {
-                Value::Text(v) => q.bind(v),
-                Value::Int(v) => q.bind(v),
-            };
-            let rows = q.fetch_all(&self.reader).await.map_err(map_err)?;
-            let t = tally(rows);
-            match slot {
-                0 => out.source = t,
-                1 => out.cart = t,
-                3 => out.email = t,
-                _ => out.address = t,
-            }
-        }
-        if let Some(customer) = a.customer {
-            let sql = by("customer_id");
-            let rows = sqlx::query_as::<_, (String, i64)>(&sql)
-                .bind(ms(since))
-                .bind(customer)
-                .fetch_all(&self.reader)
-                .await
-                .map_err(map_err)?;
-            out.account = tally(rows);
-        }
-        out.site = self.site_tally(since).await?;
-        Ok(out)
+        let rows = sqlx::query_as::<_, akinai_sql::TallyRow>(
+            &akinai_sql::ATTEMPT_TALLIES.replace('$', "?"),
+        )
+        .bind(ms(since))
+        .bind(&a.source)
+        .bind(a.cart)
+        .bind(a.customer)
+        .bind(&a.email)
+        .bind(&a.address_key)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        Ok(akinai_sql::tallies(rows))
     }
 
     async fn site_tally(&self, since: DateTime<Utc>) -> StoreResult<Tally> {
@@ -302,10 +270,4 @@ impl PaymentStore for SqliteStore {
         .map_err(map_err)?;
         Ok(akinai_sql::tally(rows))
     }
-}
-
-/// A bound value of one of the identity columns.
-enum Value {
-    Text(String),
-    Int(i64),
 }

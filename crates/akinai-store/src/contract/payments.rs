@@ -12,7 +12,7 @@ use akinai_domain::Yen;
 
 use super::{details, new_order, seed, t0};
 use crate::fulfilment::OrderStep;
-use crate::payments::{NewPayment, PaymentUpdate, SeenEvent, UpdateOutcome};
+use crate::payments::{Attempt, NewPayment, PaymentUpdate, SeenEvent, UpdateOutcome};
 use crate::{NewOrder, Store};
 
 pub(super) async fn payments_apply_each_event_once_and_whole(store: Arc<dyn Store>) {
@@ -137,4 +137,84 @@ pub(super) async fn payments_apply_each_event_once_and_whole(store: Arc<dyn Stor
         .record_payment_event("stripe", &unknown, later)
         .await
         .unwrap());
+}
+
+pub(super) async fn attempts_and_declines_are_tallied_per_identity(store: Arc<dyn Store>) {
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 50)]).await;
+    let mut payments = Vec::new();
+    for n in 1..=3u64 {
+        let order = store
+            .place_order(&new_order(store.as_ref(), n, &[(ids[0].1, 1)]).await)
+            .await
+            .unwrap()
+            .id;
+        let p = store
+            .create_payment(&NewPayment {
+                order,
+                provider: "stripe".into(),
+                method: PaymentMethod::Card,
+                amount: Yen(1100),
+                at: t0(),
+            })
+            .await
+            .unwrap();
+        payments.push(p.id);
+    }
+    let attempt = |payment: i64, source: &str, customer: Option<i64>| Attempt {
+        payment,
+        at: t0(),
+        source: source.into(),
+        cart: payment,
+        customer,
+        email: "a@example.jp".into(),
+        address_key: "1500001|13|渋谷区神宮前1-2-3".into(),
+    };
+    store
+        .record_attempt(&attempt(payments[0], "203.0.113.7", Some(7)))
+        .await
+        .unwrap();
+    store
+        .record_attempt(&attempt(payments[1], "203.0.113.7", None))
+        .await
+        .unwrap();
+    store
+        .record_attempt(&attempt(payments[2], "198.51.100.1", None))
+        .await
+        .unwrap();
+    store.record_decline(payments[0], t0()).await.unwrap();
+    store
+        .record_decline(payments[1], t0() + Duration::minutes(1))
+        .await
+        .unwrap();
+    // A decline of a payment with no attempt is attributed to nobody.
+    store.record_decline(9999, t0()).await.unwrap();
+
+    let probe = attempt(payments[0], "203.0.113.7", Some(7));
+    let t = store.attempt_tallies(&probe, t0()).await.unwrap();
+    assert_eq!((t.source.attempts, t.source.declines), (2, 2));
+    assert_eq!((t.cart.attempts, t.cart.declines), (1, 1));
+    assert_eq!((t.account.attempts, t.account.declines), (1, 1));
+    assert_eq!((t.email.attempts, t.email.declines), (3, 2));
+    assert_eq!((t.address.attempts, t.address.declines), (3, 2));
+    assert_eq!((t.site.attempts, t.site.declines), (3, 2));
+    let anonymous = Attempt {
+        customer: None,
+        ..probe.clone()
+    };
+    assert_eq!(
+        store
+            .attempt_tallies(&anonymous, t0())
+            .await
+            .unwrap()
+            .account,
+        Default::default(),
+        "no account, no account tally"
+    );
+    // Only the window counts.
+    let later = store
+        .attempt_tallies(&probe, t0() + Duration::seconds(30))
+        .await
+        .unwrap();
+    assert_eq!((later.site.attempts, later.site.declines), (0, 1));
+    assert_eq!(store.site_tally(t0()).await.unwrap().declines, 2);
 }

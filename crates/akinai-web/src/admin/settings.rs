@@ -331,6 +331,16 @@ pub(super) struct SecurityForm {
     code: String,
 }
 
+impl SecurityForm {
+    /// The owner's password and code, asked again for security changes.
+    fn reauth(&self) -> Reauth {
+        Reauth {
+            password: self.password.clone(),
+            code: self.code.clone(),
+        }
+    }
+}
+
 pub(super) async fn security_post(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -338,10 +348,7 @@ pub(super) async fn security_post(
     CsrfForm(f): CsrfForm<SecurityForm>,
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ManageSecurity>()?;
-    let reauth = Reauth {
-        password: f.password,
-        code: f.code,
-    };
+    let reauth = f.reauth();
     let outcome = state
         .shop
         .save_security_policies(
@@ -364,10 +371,7 @@ pub(super) async fn resume_card_post(
     CsrfForm(f): CsrfForm<SecurityForm>,
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ManageSecurity>()?;
-    let reauth = Reauth {
-        password: f.password,
-        code: f.code,
-    };
+    let reauth = f.reauth();
     let outcome = state
         .shop
         .resume_card_payments(&proof, &a, &reauth, &ctx.client)
