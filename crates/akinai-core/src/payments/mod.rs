@@ -74,7 +74,7 @@ impl Shop {
     }
 
     /// Whether the shopper may choose `method`: provider methods need a provider that takes them.
-    pub fn can_take(&self, method: PaymentMethod) -> bool {
+    fn can_take(&self, method: PaymentMethod) -> bool {
         !method.through_provider()
             || self
                 .gateway
