@@ -5,6 +5,10 @@
 //! an order flagged for review (address changed just before ordering, later the payment fraud
 //! rules; CCSG-F-3c, CCSG-F-4) cannot ship until someone cleared the flag, and a shipment is
 //! recorded with its carrier and tracking number so the customer's mail can name them.
+//!
+//! A card payment the shop captures at shipping (仮売上 → 実売上) leaves the order 新規受付 with
+//! the money held on the card: such an order may ship from there, and the shipping step
+//! captures the payment first (the core does the capture; this module only allows the step).
 
 use serde::{Deserialize, Serialize};
 
@@ -113,6 +117,8 @@ pub struct OrderState {
     pub payment: PaymentMethod,
     /// Flagged and not yet cleared.
     pub review_pending: bool,
+    /// The card issuer holds the payment for the shop to capture when it ships.
+    pub payment_held: bool,
 }
 
 impl OrderState {
@@ -145,6 +151,9 @@ impl OrderState {
                 event,
             });
         }
+        if self.payment_held && self.status == OrderStatus::Placed && event == OrderEvent::Ship {
+            return Ok(OrderStatus::Shipped);
+        }
         self.status.apply(event, self.payment)
     }
 
@@ -176,6 +185,7 @@ mod tests {
                 status: OrderStatus::Placed,
                 payment,
                 review_pending: false,
+                payment_held: false,
             };
             assert!(order.step(OrderEvent::Pay, None).is_err());
             assert_eq!(order.next_events(), vec![OrderEvent::Cancel]);
@@ -221,6 +231,7 @@ mod tests {
             status: OrderStatus::Paid,
             payment: PaymentMethod::BankTransfer,
             review_pending: true,
+            payment_held: false,
         };
         assert_eq!(
             flagged.step(OrderEvent::Ship, Some(&shipment())),
@@ -247,6 +258,7 @@ mod tests {
             status: OrderStatus::Paid,
             payment: PaymentMethod::BankTransfer,
             review_pending: false,
+            payment_held: false,
         };
         assert_eq!(
             paid.step(OrderEvent::Ship, None),
@@ -272,5 +284,44 @@ mod tests {
             cod.next_events(),
             vec![OrderEvent::Ship, OrderEvent::Cancel]
         );
+    }
+
+    #[test]
+    fn an_order_whose_card_payment_is_held_ships_unpaid_but_never_when_flagged() {
+        let held = OrderState {
+            status: OrderStatus::Placed,
+            payment: PaymentMethod::Card,
+            review_pending: false,
+            payment_held: true,
+        };
+        assert_eq!(
+            held.next_events(),
+            vec![OrderEvent::Ship, OrderEvent::Cancel]
+        );
+        assert_eq!(
+            held.step(OrderEvent::Ship, Some(&shipment())),
+            Ok(OrderStatus::Shipped)
+        );
+        assert_eq!(
+            held.step(OrderEvent::Ship, None),
+            Err(StepRefused::ShipmentMissing)
+        );
+        assert!(
+            held.step(OrderEvent::Pay, None).is_err(),
+            "only a capture pays it"
+        );
+        let flagged = OrderState {
+            review_pending: true,
+            ..held
+        };
+        assert_eq!(
+            flagged.step(OrderEvent::Ship, Some(&shipment())),
+            Err(StepRefused::AwaitingReview)
+        );
+        let not_held = OrderState {
+            payment_held: false,
+            ..held
+        };
+        assert!(not_held.step(OrderEvent::Ship, Some(&shipment())).is_err());
     }
 }

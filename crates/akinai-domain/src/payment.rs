@@ -7,9 +7,14 @@
 //!
 //! ```text
 //!  open ──completed (unpaid: konbini)──▶ awaiting ──succeeded──▶ succeeded
-//!    │ └────────completed (paid) / succeeded─────────────────────▶ ▲
+//!    │ │                                     │                    ▲  ▲
+//!    │ └──authorized (card, capture later)──▶ authorized ─captured┘  │
+//!    │ └────────completed (paid) / succeeded─────────────────────────┘
 //!    └──expired / failed──▶ failed          (refunds add up on succeeded)
 //! ```
+//! An *authorized* card payment (仮売上) holds the money on the card until the shop captures it
+//! when it ships (実売上, see `crate::fulfilment`); if the hold lapses or is released the payment
+//! fails like an expired one. A hold that arrives after the payment was given up is released.
 //! A report that would move a payment backwards (a late "completed, unpaid" after "succeeded")
 //! changes nothing. A success after the payment was given up (the shopper paid at the last
 //! second, the order was already released) is recorded, because the money was taken, and the
@@ -29,6 +34,8 @@ pub enum PaymentStatus {
     Open,
     /// The shopper finished but pays later (konbini): instructions issued, money not yet in.
     Awaiting,
+    /// The card issuer holds the money (仮売上) until the shop captures it at shipping.
+    Authorized,
     /// The money was taken.
     Succeeded,
     /// Expired, cancelled or failed without money taken.
@@ -36,9 +43,10 @@ pub enum PaymentStatus {
 }
 
 impl PaymentStatus {
-    pub const ALL: [PaymentStatus; 4] = [
+    pub const ALL: [PaymentStatus; 5] = [
         PaymentStatus::Open,
         PaymentStatus::Awaiting,
+        PaymentStatus::Authorized,
         PaymentStatus::Succeeded,
         PaymentStatus::Failed,
     ];
@@ -47,6 +55,7 @@ impl PaymentStatus {
         match self {
             PaymentStatus::Open => "open",
             PaymentStatus::Awaiting => "awaiting",
+            PaymentStatus::Authorized => "authorized",
             PaymentStatus::Succeeded => "succeeded",
             PaymentStatus::Failed => "failed",
         }
@@ -56,7 +65,9 @@ impl PaymentStatus {
         PaymentStatus::ALL.into_iter().find(|p| p.as_str() == s)
     }
 
-    /// Still waiting for the provider's word (the reconciliation job asks about these).
+    /// Still waiting for the provider's word (the reconciliation job asks about these). An
+    /// authorized payment waits for the shop, not the provider: a lapsed hold is reported by
+    /// webhook, and asking about every hold each few minutes for a week would be waste.
     pub fn is_pending(self) -> bool {
         matches!(self, PaymentStatus::Open | PaymentStatus::Awaiting)
     }
@@ -68,7 +79,9 @@ pub enum Report {
     /// The shopper finished on the provider's page; `paid` when the money was taken then (card),
     /// not when it is to be paid later (konbini).
     Completed { paid: bool, amount: Yen },
-    /// A later payment (konbini) arrived.
+    /// The card issuer holds `amount` for the shop to capture later (manual capture).
+    Authorized { amount: Yen },
+    /// A later payment (konbini) arrived, or a held one was captured.
     Succeeded { amount: Yen },
     /// The payment expired or failed for good (konbini deadline passed, session expired).
     Failed,
@@ -90,6 +103,8 @@ pub enum OrderEffect {
     CancelUnpaid,
     /// Hold the order for the shop's review, with the reason.
     Flag(&'static str),
+    /// The card holds money for an order that was given up: release the hold at the provider.
+    Release,
 }
 
 /// The outcome of applying a report: the payment's new status and refunded total, and what to
@@ -143,12 +158,22 @@ pub fn apply(status: PaymentStatus, refunded: Yen, expected: Yen, report: &Repor
         (_, Report::Completed { paid: true, amount }) | (_, Report::Succeeded { amount }) => {
             paid(*amount)
         }
+        (Open | Awaiting, Report::Authorized { amount }) => Applied {
+            status: Authorized,
+            refunded,
+            effect: if *amount != expected {
+                OrderEffect::Flag(FLAG_AMOUNT_MISMATCH)
+            } else {
+                OrderEffect::None
+            },
+        },
+        (Failed, Report::Authorized { .. }) => same(OrderEffect::Release),
         (Open, Report::Completed { paid: false, .. }) => Applied {
             status: Awaiting,
             refunded,
             effect: OrderEffect::None,
         },
-        (Open | Awaiting, Report::Failed) => Applied {
+        (Open | Awaiting | Authorized, Report::Failed) => Applied {
             status: Failed,
             refunded,
             effect: OrderEffect::CancelUnpaid,
@@ -242,6 +267,49 @@ mod tests {
         );
         let (_, refunded, _) = run(&[Report::Refunded { total: Yen(1_000) }]);
         assert_eq!(refunded, Yen::ZERO, "nothing to refund before a payment");
+    }
+
+    #[test]
+    fn a_held_card_payment_is_captured_once_or_lapses_and_cancels() {
+        let held = Report::Authorized { amount: PRICE };
+        let captured = Report::Succeeded { amount: PRICE };
+        // The session's completion and the hold arrive in either order, then the capture.
+        let done = Report::Completed {
+            paid: false,
+            amount: PRICE,
+        };
+        let (status, _, effects) = run(&[done.clone(), held.clone(), captured.clone()]);
+        assert_eq!(status, Succeeded);
+        assert_eq!(
+            effects,
+            vec![OrderEffect::None, OrderEffect::None, OrderEffect::MarkPaid]
+        );
+        let (status, _, _) = run(&[held.clone(), done, held.clone()]);
+        assert_eq!(
+            status, Authorized,
+            "a late completion does not undo the hold"
+        );
+        let (status, _, effects) = run(&[held.clone(), captured, held.clone()]);
+        assert_eq!((status, effects[2].clone()), (Succeeded, OrderEffect::None));
+        // The hold lapses (or is released) before the shop captured it.
+        let (status, _, effects) = run(&[held.clone(), Report::Failed]);
+        assert_eq!(
+            (status, effects[1].clone()),
+            (Failed, OrderEffect::CancelUnpaid)
+        );
+        // No refund of money never taken.
+        let (_, refunded, _) = run(&[held, Report::Refunded { total: PRICE }]);
+        assert_eq!(refunded, Yen::ZERO);
+    }
+
+    #[test]
+    fn ccsg_f_4_a_hold_for_a_different_amount_flags_and_a_late_hold_is_released() {
+        let (status, _, effects) = run(&[Report::Authorized { amount: Yen(550) }]);
+        assert_eq!(status, Authorized);
+        assert_eq!(effects, vec![OrderEffect::Flag(FLAG_AMOUNT_MISMATCH)]);
+        let (status, _, effects) = run(&[Report::Failed, Report::Authorized { amount: PRICE }]);
+        assert_eq!(status, Failed, "the order was given up");
+        assert_eq!(effects[1], OrderEffect::Release);
     }
 
     #[test]

@@ -154,6 +154,38 @@ pub struct ShopSettings {
     /// Card payments paused site-wide after a decline spike, until an owner resumes them.
     #[serde(default)]
     pub card_payments_paused: bool,
+    /// When card payments are captured: when the shopper pays, or when the order ships.
+    #[serde(default)]
+    pub card_capture: CardCapture,
+}
+
+/// When the money of a card payment is taken (payments issue, item 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardCapture {
+    /// 即時売上: captured as the shopper pays (the order is paid at once).
+    #[default]
+    OnPayment,
+    /// 仮売上 → 実売上: the card issuer holds the money and the shop captures it when the order
+    /// ships (the card brands' rule that a sale is recorded when goods are delivered); a hold
+    /// not captured within the provider's window (Stripe: 7 days) lapses and the order is
+    /// cancelled.
+    AtShipping,
+}
+
+impl CardCapture {
+    pub const ALL: [CardCapture; 2] = [CardCapture::OnPayment, CardCapture::AtShipping];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardCapture::OnPayment => "on_payment",
+            CardCapture::AtShipping => "at_shipping",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CardCapture> {
+        CardCapture::ALL.into_iter().find(|c| c.as_str() == s)
+    }
 }
 
 /// A shop's wording of a customer mail: plain text with `{placeholders}` and nothing else — no
@@ -359,6 +391,7 @@ impl ShopSettings {
             holds: Default::default(),
             card_testing: Default::default(),
             card_payments_paused: false,
+            card_capture: CardCapture::OnPayment,
         }
     }
 }

@@ -21,6 +21,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/checkout/sessions", post(create_session))
         .route("/v1/checkout/sessions/{id}", get(get_session))
         .route("/v1/checkout/sessions/{id}/expire", post(expire_session))
+        .route("/v1/payment_intents/{id}/capture", post(capture_intent))
+        .route("/v1/payment_intents/{id}/cancel", post(cancel_intent))
         .route("/v1/refunds", post(create_refund))
         .with_state(shared)
 }
@@ -158,6 +160,8 @@ async fn create_session(
                 expires_at,
                 intent: None,
                 challenge_outcome: None,
+                capture_manual: method == "card"
+                    && field(&form, "payment_intent_data[capture_method]") == Some("manual"),
             },
         );
         s.session_json(&id, false)
@@ -221,6 +225,60 @@ async fn expire_session(
     };
     webhooks::deliver(&shared, events).await;
     Json(body).into_response()
+}
+
+async fn capture_intent(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Fields>,
+) -> Response {
+    let path = format!("/v1/payment_intents/{id}/capture");
+    if let Some(r) = gate(&shared, "POST", &path, &headers, &form).await {
+        return r;
+    }
+    let amount = field(&form, "amount_to_capture").and_then(|v| v.parse().ok());
+    let result = shared.state().capture(&id, amount);
+    answer_and_deliver(&shared, &headers, result).await
+}
+
+async fn cancel_intent(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Fields>,
+) -> Response {
+    let path = format!("/v1/payment_intents/{id}/cancel");
+    if let Some(r) = gate(&shared, "POST", &path, &headers, &form).await {
+        return r;
+    }
+    let reason = field(&form, "cancellation_reason").unwrap_or("requested_by_customer");
+    let result = shared.state().cancel_intent(&id, reason);
+    answer_and_deliver(&shared, &headers, result).await
+}
+
+/// Answers a call on a payment intent (remembered under its idempotency key) and delivers its
+/// events; an error is a 400 as Stripe gives it (404 for an unknown intent).
+async fn answer_and_deliver(
+    shared: &Shared,
+    headers: &HeaderMap,
+    result: Result<(Value, Vec<Value>), &'static str>,
+) -> Response {
+    match result {
+        Ok((body, events)) => {
+            let answer = remember(shared, headers, body);
+            webhooks::deliver(shared, events).await;
+            answer
+        }
+        Err(message) => {
+            let status = if message.starts_with("No such") {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            error(status, "invalid_request_error", message)
+        }
+    }
 }
 
 async fn create_refund(

@@ -1,7 +1,9 @@
 //! A local stand-in for the parts of Stripe's HTTP API that akinai uses (payments issue, items 3
 //! and 4), shaped after Stripe's public API reference: `POST /v1/checkout/sessions`,
 //! `GET /v1/checkout/sessions/{id}` (with `expand[]=payment_intent`),
-//! `POST /v1/checkout/sessions/{id}/expire`, `POST /v1/refunds`, idempotency keys, bearer
+//! `POST /v1/checkout/sessions/{id}/expire`, `POST /v1/payment_intents/{id}/capture` and
+//! `…/cancel` (card payments held with `capture_method=manual`), `POST /v1/refunds`, idempotency
+//! keys, bearer
 //! authentication, error objects, and webhook deliveries signed the way Stripe signs them
 //! (`Stripe-Signature: t=…,v1=HMAC-SHA256("t.body")`).
 //!
@@ -174,6 +176,31 @@ impl FakeStripe {
         let expired = !events.is_empty();
         webhooks::deliver(&self.shared, events).await;
         expired
+    }
+
+    /// The card hold of `session` lapses uncaptured (Stripe cancels it after seven days).
+    pub async fn lapse_hold(&self, session: &str) -> bool {
+        let result = {
+            let mut s = self.shared.state();
+            match s.intent_of(session) {
+                Some(i) => s.cancel_intent(&i, "automatic"),
+                None => Err("no payment"),
+            }
+        };
+        match result {
+            Ok((_, events)) => {
+                webhooks::deliver(&self.shared, events).await;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The status of the payment intent behind `session` (`requires_capture`, `succeeded`, …).
+    pub fn intent_status(&self, session: &str) -> Option<String> {
+        let s = self.shared.state();
+        s.intent_of(session)
+            .and_then(|i| s.intents.get(&i).map(|i| i.status.to_string()))
     }
 
     /// Sends the events again exactly as before (a provider retrying deliveries).

@@ -57,11 +57,15 @@ pub(crate) struct Session {
     pub expires_at: i64,
     pub intent: Option<String>,
     pub challenge_outcome: Option<bool>,
+    /// `payment_intent_data[capture_method]=manual`: a paid card is only held.
+    pub capture_manual: bool,
 }
 
 pub(crate) struct Intent {
     pub status: &'static str,
     pub amount: i64,
+    /// What was taken: the amount, or what a capture asked for.
+    pub received: i64,
     pub refunded: i64,
     pub order: String,
     pub last4: Option<String>,
@@ -158,7 +162,8 @@ impl State {
             "id": id,
             "object": "payment_intent",
             "amount": i.amount,
-            "amount_received": if i.status == "succeeded" { i.amount } else { 0 },
+            "amount_received": if i.status == "succeeded" { i.received } else { 0 },
+            "amount_capturable": if i.status == "requires_capture" { i.amount } else { 0 },
             "currency": "jpy",
             "status": i.status,
             "metadata": { "order_id": i.order },
@@ -230,6 +235,7 @@ impl State {
             Intent {
                 status,
                 amount,
+                received: amount,
                 refunded: 0,
                 order,
                 last4,
@@ -243,32 +249,102 @@ impl State {
     }
 
     fn succeed(&mut self, session: &str) -> Vec<Value> {
+        let held = self.sessions.get(session).is_some_and(|s| s.capture_manual);
         if let Some(s) = self.sessions.get_mut(session) {
             s.status = "complete";
-            s.payment_status = "paid";
+            s.payment_status = if held { "unpaid" } else { "paid" };
         }
-        if let Some(i) = self
-            .sessions
-            .get(session)
-            .and_then(|s| s.intent.clone())
-            .and_then(|i| self.intents.get_mut(&i))
-        {
-            i.status = "succeeded";
+        let intent = self.sessions.get(session).and_then(|s| s.intent.clone());
+        if let Some(i) = intent.as_ref().and_then(|i| self.intents.get_mut(i)) {
+            i.status = if held {
+                "requires_capture"
+            } else {
+                "succeeded"
+            };
         }
         let object = self.session_json(session, false);
         let completed = self.event("checkout.session.completed", object);
-        let intent = self.sessions.get(session).and_then(|s| s.intent.clone());
+        let mut events = vec![completed];
+        if let Some(i) = intent.as_deref().filter(|_| held) {
+            let object = self.intent_json(i);
+            events.push(self.event("payment_intent.amount_capturable_updated", object));
+        }
         let charge = json!({
             "id": format!("ch_for_{}", intent.as_deref().unwrap_or("")),
             "object": "charge",
             "payment_intent": intent,
             "amount": self.sessions.get(session).map_or(0, |s| s.amount),
             "paid": true,
+            "captured": !held,
             "metadata": { "order_id": self.sessions.get(session).map(|s| s.order.clone()) },
             "payment_method_details": { "type": "card", "card": { "country": self.card_country, "brand": "visa" } },
         });
-        let charged = self.event("charge.succeeded", charge);
-        vec![completed, charged]
+        events.push(self.event("charge.succeeded", charge));
+        events
+    }
+
+    /// Captures a held payment (`amount` of it, all when `None`): the answer, or an error
+    /// message when it is not held.
+    pub fn capture(
+        &mut self,
+        intent: &str,
+        amount: Option<i64>,
+    ) -> Result<(Value, Vec<Value>), &'static str> {
+        let i = self
+            .intents
+            .get_mut(intent)
+            .ok_or("No such payment_intent")?;
+        let amount = amount.unwrap_or(i.amount);
+        if i.status != "requires_capture" {
+            return Err("This PaymentIntent could not be captured because it has a status other than requires_capture");
+        }
+        if amount <= 0 || amount > i.amount {
+            return Err("The amount to capture must be at most the amount capturable");
+        }
+        i.status = "succeeded";
+        i.received = amount;
+        let order = i.order.clone();
+        for s in self.sessions.values_mut() {
+            if s.intent.as_deref() == Some(intent) {
+                s.payment_status = "paid";
+            }
+        }
+        let body = self.intent_json(intent);
+        let charge = json!({
+            "id": format!("ch_for_{intent}"), "object": "charge", "payment_intent": intent,
+            "amount": amount, "amount_captured": amount, "captured": true,
+            "metadata": { "order_id": order },
+        });
+        let events = vec![
+            self.event("payment_intent.succeeded", body.clone()),
+            self.event("charge.captured", charge),
+        ];
+        Ok((body, events))
+    }
+
+    /// Cancels a payment not yet taken (a released hold; `automatic` when it lapsed).
+    pub fn cancel_intent(
+        &mut self,
+        intent: &str,
+        reason: &str,
+    ) -> Result<(Value, Vec<Value>), &'static str> {
+        let i = self
+            .intents
+            .get_mut(intent)
+            .ok_or("No such payment_intent")?;
+        if matches!(i.status, "succeeded" | "canceled") {
+            return Err("You cannot cancel this PaymentIntent because it has a status of succeeded or canceled");
+        }
+        i.status = "canceled";
+        let mut body = self.intent_json(intent);
+        body["cancellation_reason"] = json!(reason);
+        let events = vec![self.event("payment_intent.canceled", body.clone())];
+        Ok((body, events))
+    }
+
+    /// The payment intent of a session.
+    pub fn intent_of(&self, session: &str) -> Option<String> {
+        self.sessions.get(session).and_then(|s| s.intent.clone())
     }
 
     fn decline(&mut self, session: &str) -> Vec<Value> {

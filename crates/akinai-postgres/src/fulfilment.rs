@@ -26,11 +26,12 @@ impl FulfilmentStore for PgStore {
         after: Option<&OrderCursor>,
         limit: u32,
     ) -> StoreResult<Vec<OrderListRow>> {
-        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
             "SELECT id, status, payment_method, details, grand_total, placed_at, \
-             (CASE WHEN review_reason IS NOT NULL AND reviewed_at IS NULL THEN 1 ELSE 0 END)::INT8 AS review_pending \
+             (CASE WHEN review_reason IS NOT NULL AND reviewed_at IS NULL THEN 1 ELSE 0 END)::INT8 AS review_pending, {} \
              FROM orders WHERE 1 = 1",
-        );
+            akinai_sql::PAYMENT_HELD_COLUMN
+        ));
         if let Some(s) = filter.status {
             q.push(" AND status = ").push_bind(s.as_str());
         }
@@ -39,6 +40,9 @@ impl FulfilmentStore for PgStore {
         }
         if filter.awaiting_review {
             q.push(" AND review_reason IS NOT NULL AND reviewed_at IS NULL");
+        }
+        if filter.payment_held {
+            q.push(akinai_sql::PAYMENT_HELD_FILTER);
         }
         if let Some(t) = filter.placed_from {
             q.push(" AND placed_at >= ").push_bind(t);

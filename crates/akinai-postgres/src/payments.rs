@@ -142,22 +142,17 @@ impl PaymentStore for PgStore {
                 return Ok(UpdateOutcome::Duplicate);
             }
         }
-        let moved = sqlx::query(
-            "UPDATE payments SET status = $1, refunded = $2, \
-             payment_ref = COALESCE($3, payment_ref), instructions = COALESCE($4, instructions), \
-             version = version + 1, updated_at = $5, checked_at = $6 WHERE id = $7 AND version = $8",
-        )
-        .bind(u.status.as_str())
-        .bind(u.refunded.0)
-        .bind(u.payment_ref.as_deref())
-        .bind(u.instructions.as_deref())
-        .bind(u.at)
-        .bind(u.at)
-        .bind(u.payment)
-        .bind(u.version)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        let moved = sqlx::query(akinai_sql::UPDATE_PAYMENT)
+            .bind(u.status.as_str())
+            .bind(u.refunded.0)
+            .bind(u.payment_ref.as_deref())
+            .bind(u.instructions.as_deref())
+            .bind(u.at)
+            .bind(u.payment)
+            .bind(u.version)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         if moved.rows_affected() != 1 {
             return Ok(UpdateOutcome::Stale);
         }

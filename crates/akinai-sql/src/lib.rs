@@ -7,6 +7,9 @@
 //! milliseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL).
 #![forbid(unsafe_code)]
 
+mod payments;
+pub use payments::*;
+
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -278,8 +281,19 @@ pub fn order_list_row(r: &impl Columns, placed_at: DateTime<Utc>) -> StoreResult
         grand_total: Yen(r.int("grand_total")?),
         placed_at,
         review_pending: r.int("review_pending")? != 0,
+        payment_held: r.int("payment_held")? != 0,
     })
 }
+
+/// The order list's flag of a card payment held for capture at shipping (a column of
+/// `SELECT … FROM orders`).
+pub const PAYMENT_HELD_COLUMN: &str = "CAST(CASE WHEN EXISTS (SELECT 1 FROM payments p \
+    WHERE p.order_id = orders.id AND p.status = 'authorized') THEN 1 ELSE 0 END AS BIGINT) \
+    AS payment_held";
+
+/// The order list's filter for orders whose card payment is held for capture at shipping.
+pub const PAYMENT_HELD_FILTER: &str =
+    " AND id IN (SELECT order_id FROM payments WHERE status = 'authorized')";
 
 /// `actor, from_status, to_status, carrier, tracking_number, note` of an order history row.
 pub fn order_history_entry(r: &impl Columns, at: DateTime<Utc>) -> StoreResult<OrderHistoryEntry> {
@@ -330,7 +344,7 @@ pub fn checkout_hold(r: &impl Columns, raised_at: DateTime<Utc>) -> StoreResult<
 /// Reads a nullable time column the backend's way (Unix ms or `TIMESTAMPTZ`).
 pub type TimeColumn<'a> = &'a dyn Fn(&str) -> StoreResult<Option<DateTime<Utc>>>;
 
-fn required(time: TimeColumn<'_>, column: &str) -> StoreResult<DateTime<Utc>> {
+pub(crate) fn required(time: TimeColumn<'_>, column: &str) -> StoreResult<DateTime<Utc>> {
     time(column)?.ok_or_else(|| corrupt(format!("{column} is null")))
 }
 
@@ -522,92 +536,3 @@ pub fn order_summary(
         placed_at,
     })
 }
-
-/// The columns of [`PAYMENT_COLUMNS`].
-pub fn payment(
-    r: &impl Columns,
-    time: TimeColumn<'_>,
-) -> StoreResult<akinai_store::payments::Payment> {
-    let method = r.text("method")?;
-    let status = r.text("status")?;
-    Ok(akinai_store::payments::Payment {
-        id: r.int("id")?,
-        order: OrderId(r.int("order_id")?),
-        provider: r.text("provider")?,
-        method: PaymentMethod::parse(&method)
-            .ok_or_else(|| corrupt(format!("payment method {method}")))?,
-        amount: Yen(r.int("amount")?),
-        status: akinai_domain::payment::PaymentStatus::parse(&status)
-            .ok_or_else(|| corrupt(format!("payment status {status}")))?,
-        refunded: Yen(r.int("refunded")?),
-        session_ref: r.opt_text("session_ref")?,
-        payment_ref: r.opt_text("payment_ref")?,
-        redirect_url: r.opt_text("redirect_url")?,
-        instructions: r.opt_text("instructions")?,
-        attempt: r.int("attempt")?,
-        version: r.int("version")?,
-        created_at: required(time, "created_at")?,
-        updated_at: required(time, "updated_at")?,
-        checked_at: required(time, "checked_at")?,
-    })
-}
-
-/// The columns [`payment`] reads, for `SELECT … FROM payments`.
-pub const PAYMENT_COLUMNS: &str = "id, order_id, provider, method, amount, status, refunded, \
-    session_ref, payment_ref, redirect_url, instructions, attempt, version, created_at, \
-    updated_at, checked_at";
-
-/// The review reason a payment puts on an order: set when none is pending, added after a comma
-/// otherwise (so an address review is not lost). `$1` is the reason, `$2` the order.
-pub const FLAG_ORDER: &str = "UPDATE orders SET \
-    review_reason = CASE WHEN review_reason IS NULL OR reviewed_at IS NOT NULL THEN $1 \
-    ELSE review_reason || ',' || $1 END, reviewed_at = NULL WHERE id = $2";
-
-/// Attempts and declines from `SELECT kind, COUNT(*) … GROUP BY kind` over `payment_signals`.
-pub fn tally(rows: Vec<(String, i64)>) -> akinai_domain::card_testing::Tally {
-    let mut t = akinai_domain::card_testing::Tally::default();
-    for (kind, n) in rows {
-        match kind.as_str() {
-            "attempt" => t.attempts = n,
-            _ => t.declines = n,
-        }
-    }
-    t
-}
-
-/// One row per kind of `ATTEMPT_TALLIES`: kind, then the counts by source, cart, account,
-/// e-mail, address and site-wide.
-pub type TallyRow = (String, i64, i64, i64, i64, i64, i64);
-
-/// The hour's tallies of one attempt's identities from [`ATTEMPT_TALLIES`] rows.
-pub fn tallies(rows: Vec<TallyRow>) -> akinai_domain::card_testing::Tallies {
-    let mut t = akinai_domain::card_testing::Tallies::default();
-    for (kind, source, cart, account, email, address, site) in rows {
-        let slots = [
-            (&mut t.source, source),
-            (&mut t.cart, cart),
-            (&mut t.account, account),
-            (&mut t.email, email),
-            (&mut t.address, address),
-            (&mut t.site, site),
-        ];
-        for (slot, n) in slots {
-            match kind.as_str() {
-                "attempt" => slot.attempts = n,
-                _ => slot.declines = n,
-            }
-        }
-    }
-    t
-}
-
-/// Every identity's count in one pass over the hour (`$1` since, then source, cart, customer,
-/// e-mail, address key); a NULL customer matches nothing.
-pub const ATTEMPT_TALLIES: &str = "SELECT kind, \
-    SUM(CASE WHEN source = $2 THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN cart_id = $3 THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN customer_id = $4 THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN email = $5 THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN address_key = $6 THEN 1 ELSE 0 END), \
-    COUNT(*) \
-    FROM payment_signals WHERE at >= $1 GROUP BY kind";

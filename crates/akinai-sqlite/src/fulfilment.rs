@@ -27,11 +27,12 @@ impl FulfilmentStore for SqliteStore {
         after: Option<&OrderCursor>,
         limit: u32,
     ) -> StoreResult<Vec<OrderListRow>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "SELECT id, status, payment_method, details, grand_total, placed_at, \
-             (review_reason IS NOT NULL AND reviewed_at IS NULL) AS review_pending \
+             (review_reason IS NOT NULL AND reviewed_at IS NULL) AS review_pending, {} \
              FROM orders WHERE 1 = 1",
-        );
+            akinai_sql::PAYMENT_HELD_COLUMN
+        ));
         if let Some(s) = filter.status {
             q.push(" AND status = ").push_bind(s.as_str());
         }
@@ -40,6 +41,9 @@ impl FulfilmentStore for SqliteStore {
         }
         if filter.awaiting_review {
             q.push(" AND review_reason IS NOT NULL AND reviewed_at IS NULL");
+        }
+        if filter.payment_held {
+            q.push(akinai_sql::PAYMENT_HELD_FILTER);
         }
         if let Some(t) = filter.placed_from {
             q.push(" AND placed_at >= ").push_bind(ms(t));

@@ -142,22 +142,17 @@ impl PaymentStore for SqliteStore {
                 return Ok(UpdateOutcome::Duplicate);
             }
         }
-        let moved = sqlx::query(
-            "UPDATE payments SET status = ?, refunded = ?, \
-             payment_ref = COALESCE(?, payment_ref), instructions = COALESCE(?, instructions), \
-             version = version + 1, updated_at = ?, checked_at = ? WHERE id = ? AND version = ?",
-        )
-        .bind(u.status.as_str())
-        .bind(u.refunded.0)
-        .bind(u.payment_ref.as_deref())
-        .bind(u.instructions.as_deref())
-        .bind(ms(u.at))
-        .bind(ms(u.at))
-        .bind(u.payment)
-        .bind(u.version)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        let moved = sqlx::query(&akinai_sql::UPDATE_PAYMENT.replace('$', "?"))
+            .bind(u.status.as_str())
+            .bind(u.refunded.0)
+            .bind(u.payment_ref.as_deref())
+            .bind(u.instructions.as_deref())
+            .bind(ms(u.at))
+            .bind(u.payment)
+            .bind(u.version)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         if moved.rows_affected() != 1 {
             return Ok(UpdateOutcome::Stale);
         }

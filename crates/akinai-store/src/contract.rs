@@ -58,6 +58,7 @@ cases!(
     catalog_admin::products_are_published_in_bulk_and_on_schedule,
     catalog_admin::skus_are_added_with_unique_codes,
     payments::payments_apply_each_event_once_and_whole,
+    payments::held_payments_keep_their_start_and_show_in_the_order_list,
     payments::attempts_and_declines_are_tallied_per_identity,
     catalog_admin::categories_are_renamed_and_moved,
     reports::sales_delays_funnel_and_low_stock_are_reported,

@@ -20,6 +20,8 @@ pub struct OrderFilter {
     pub payment: Option<PaymentMethod>,
     /// Only orders flagged for review and not yet cleared.
     pub awaiting_review: bool,
+    /// Only orders whose card payment is held for capture at shipping.
+    pub payment_held: bool,
     /// Placed at or after.
     pub placed_from: Option<DateTime<Utc>>,
     /// Placed before.
@@ -45,6 +47,8 @@ pub struct OrderListRow {
     pub grand_total: Yen,
     pub placed_at: DateTime<Utc>,
     pub review_pending: bool,
+    /// The card payment is held, to be captured when the order ships.
+    pub payment_held: bool,
 }
 
 impl OrderListRow {

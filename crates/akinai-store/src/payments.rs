@@ -53,6 +53,8 @@ pub struct Payment {
     pub updated_at: DateTime<Utc>,
     /// When akinai last heard from or asked the provider about it.
     pub checked_at: DateTime<Utc>,
+    /// When the card issuer began holding the money (a payment captured at shipping).
+    pub authorized_at: Option<DateTime<Utc>>,
 }
 
 /// A provider event being applied (recorded once per provider and id).

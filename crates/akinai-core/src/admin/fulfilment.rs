@@ -16,6 +16,7 @@ use akinai_domain::admin::{CancelOrders, ProcessOrders, ViewOrders, ViewPersonal
 use akinai_domain::fulfilment::{OrderState, Shipment, StepRefused};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::{OrderEvent, OrderStatus};
+use akinai_domain::payment::PaymentStatus;
 use akinai_store::fulfilment::{
     OrderCursor, OrderFilter, OrderHistoryEntry, OrderListRow, OrderStep,
 };
@@ -59,6 +60,8 @@ pub struct OrderDetail {
     pub next_events: Vec<OrderEvent>,
     /// The provider payment of a card or konbini order.
     pub payment: Option<akinai_store::payments::Payment>,
+    /// When the card hold of that payment lapses, if it is held.
+    pub hold_lapses_at: Option<DateTime<Utc>>,
 }
 
 /// Why a step was not taken, for the admin's page.
@@ -72,6 +75,9 @@ pub enum StepProblem {
     ShipmentMissing,
     /// Someone else moved the order meanwhile; the page shows its new state.
     Stale,
+    /// The provider did not capture the held card payment (unreachable, or the hold lapsed):
+    /// nothing shipped.
+    CaptureFailed,
 }
 
 impl From<StepRefused> for StepProblem {
@@ -149,8 +155,12 @@ impl Shop {
             )
             .await?;
         }
-        let next_events = state_of(&order).next_events();
         let payment = self.store.payment_of_order(id).await?;
+        let held = payment
+            .as_ref()
+            .is_some_and(|p| p.status == PaymentStatus::Authorized);
+        let next_events = state_of(&order, held).next_events();
+        let hold_lapses_at = payment.as_ref().and_then(|p| self.hold_lapses_at(p));
         Ok(OrderDetail {
             order,
             recipient,
@@ -159,6 +169,7 @@ impl Shop {
             history,
             next_events,
             payment,
+            hold_lapses_at,
         })
     }
 
@@ -181,14 +192,36 @@ impl Shop {
                 s.authorize::<ProcessOrders>()?;
             }
         }
-        let order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
-        let to = match state_of(&order).step(event, shipment.as_ref()) {
+        let mut order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
+        let held =
+            match order.payment_method.through_provider() && order.status == OrderStatus::Placed {
+                true => self.held_payment(id).await?,
+                false => None,
+            };
+        let to = match state_of(&order, held.is_some()).step(event, shipment.as_ref()) {
             Ok(to) => to,
             Err(e) => return Ok(Err(e.into())),
         };
-        let now = self.clock.now();
         let note = order_note(note);
         let actor = format!("admin:{}", s.admin.id);
+        // A card payment held for this moment is captured before the order ships; the order is
+        // then 入金確認 (without a mail: the shipping mail follows) and ships from there.
+        if let (Some(payment), OrderEvent::Ship) = (held, event) {
+            match self.capture_held(payment, actor.clone()).await {
+                Ok(_) => {}
+                Err(CoreError::PaymentUnavailable(e)) => {
+                    tracing::warn!(target: "akinai::payments", order_id = id.0, error = %e, "capture at shipping failed");
+                    return Ok(Err(StepProblem::CaptureFailed));
+                }
+                Err(e) => return Err(e),
+            }
+            order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
+            if order.status != OrderStatus::Paid {
+                // The capture did not pay the order (a different amount flags it instead).
+                return Ok(Err(StepProblem::Stale));
+            }
+        }
+        let now = self.clock.now();
         // A card or konbini order not paid yet: the provider's page is closed first, and the
         // payment's failure cancels the order in the same transaction.
         let through_provider = event == OrderEvent::Cancel
@@ -270,11 +303,12 @@ impl Shop {
     }
 }
 
-fn state_of(order: &Order) -> OrderState {
+fn state_of(order: &Order, payment_held: bool) -> OrderState {
     OrderState {
         status: order.status,
         payment: order.payment_method,
         review_pending: order.review_pending,
+        payment_held,
     }
 }
 

@@ -14,7 +14,7 @@ use akinai_domain::admin::{ManageSecurity, ManageShop};
 use akinai_domain::invoice::RegistrationNumber;
 use akinai_domain::order::PaymentMethod;
 use akinai_domain::settings::{
-    CodFeeTier, FeeRule, MailTemplate, SecondFactorPolicy, ShopSettings,
+    CardCapture, CodFeeTier, FeeRule, MailTemplate, SecondFactorPolicy, ShopSettings,
 };
 use akinai_domain::tax::RoundingMode;
 use akinai_domain::Yen;
@@ -36,6 +36,8 @@ pub enum SettingsSection {
     Shipping(String, Vec<(String, String)>),
     Privacy(Vec<(String, String)>),
     Delivery(Vec<(String, String)>),
+    /// The methods offered (`bank_transfer`, … = `1`), `cod_fees`, and `card_capture`
+    /// (`on_payment` or `at_shipping`; blank keeps the current one).
     Payments(Vec<(String, String)>),
     /// The hold rules (payments issue, item 7): `amount_at_least` (blank: off),
     /// `orders_per_address_per_day` (0: off), `blocked` (one entry per line).
@@ -296,10 +298,19 @@ fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreErro
             if methods.contains(&PaymentMethod::CashOnDelivery) && tiers.is_empty() {
                 f.errors.push(("cod_fees", "error.required"));
             }
+            // Blank keeps the current choice (a form from before the choice existed).
+            let capture = match f.raw("card_capture").trim() {
+                "" => Some(s.card_capture),
+                c => CardCapture::parse(c),
+            };
+            if capture.is_none() {
+                f.errors.push(("card_capture", "error.invalid"));
+            }
             f.done()?;
             tiers.sort_by_key(|t| t.up_to);
             s.payment_methods = methods;
             s.cod_fees = tiers;
+            s.card_capture = capture.unwrap_or_default();
         }
         SettingsSection::Holds(p) => {
             let mut f = Fields::new(p);

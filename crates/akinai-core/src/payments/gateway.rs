@@ -29,6 +29,8 @@ pub struct SessionRequest {
     pub idempotency_key: String,
     /// When an unpaid session closes.
     pub expires_at: DateTime<Utc>,
+    /// Hold the card payment for the shop to capture when the order ships (card only).
+    pub capture_later: bool,
 }
 
 /// An open session: its reference and the page the shopper is sent to.
@@ -98,6 +100,18 @@ pub trait PaymentGateway: Send + Sync {
     async fn session_state(&self, session_ref: &str) -> Result<SessionState, GatewayError>;
     /// Closes an unpaid session (cancelling the order before the shopper paid).
     async fn expire_session(&self, session_ref: &str) -> Result<(), GatewayError>;
+    /// How long the card issuer holds an authorized payment before it lapses.
+    fn hold_lifetime(&self) -> chrono::Duration;
+    /// Captures `amount` of a held card payment; returns the amount captured.
+    async fn capture(
+        &self,
+        payment_ref: &str,
+        amount: Yen,
+        idempotency_key: &str,
+    ) -> Result<Yen, GatewayError>;
+    /// Releases a held card payment without taking the money (an order cancelled before it
+    /// shipped).
+    async fn release_hold(&self, payment_ref: &str) -> Result<(), GatewayError>;
     /// Refunds `amount` of a payment; returns the amount this refund gave back.
     async fn refund(
         &self,

@@ -13,7 +13,10 @@
 //! - [`Shop::reconcile_payments`] (the worker, every minute) asks the provider about payments
 //!   that have been quiet for [`RECONCILE_AFTER`], so a lost webhook delays an order, never
 //!   loses it.
+//! - A shop that captures card payments at shipping gets *held* payments; `capture` takes the
+//!   money when the order ships and releases the hold when it is cancelled.
 
+mod capture;
 mod card_testing;
 mod gateway;
 mod refund;
@@ -26,6 +29,7 @@ use chrono::Duration;
 
 use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::payment::{apply, Applied, OrderEffect, PaymentStatus, Report};
+use akinai_domain::settings::CardCapture;
 use akinai_store::payments::{NewPayment, Payment, PaymentUpdate, SeenEvent, UpdateOutcome};
 use akinai_store::Order;
 
@@ -154,6 +158,8 @@ impl Shop {
                 cancel_url: status_url,
                 idempotency_key: format!("akinai-order-{}-attempt-{attempt}", order.id.0),
                 expires_at: now + SESSION_LIFETIME,
+                capture_later: order.payment_method == PaymentMethod::Card
+                    && settings.card_capture == CardCapture::AtShipping,
             })
             .await?;
         if !self
@@ -273,10 +279,21 @@ impl Shop {
                 let mut step =
                     order_step(payment.order, OrderStatus::Placed, to, now, actor.clone());
                 step.note = incoming.note.clone();
+                if payment.status == PaymentStatus::Authorized && to == OrderStatus::Paid {
+                    // A hold captured (by the shop's capture or the provider's report of it,
+                    // whichever is recorded first): the customer was told at checkout that the
+                    // card is charged when the order ships, and hears of the shipping instead.
+                    step.mail = None;
+                    step.note = step
+                        .note
+                        .or_else(|| Some(format!("カード売上を確定({})", payment.provider)));
+                }
                 step
             };
             let (flag, step) = match applied.effect {
-                OrderEffect::None => (incoming.flag.map(str::to_string), incoming.step.clone()),
+                OrderEffect::None | OrderEffect::Release => {
+                    (incoming.flag.map(str::to_string), incoming.step.clone())
+                }
                 OrderEffect::MarkPaid => (None, Some(step_to(OrderStatus::Paid))),
                 OrderEffect::CancelUnpaid => (None, Some(step_to(OrderStatus::Cancelled))),
                 OrderEffect::Flag(reason) => (Some(reason.to_string()), None),
@@ -308,6 +325,13 @@ impl Shop {
                             "payment updated"
                         );
                     }
+                    if applied.effect == OrderEffect::Release {
+                        let payment_ref = incoming
+                            .payment_ref
+                            .as_ref()
+                            .or(payment.payment_ref.as_ref());
+                        self.release_late_hold(payment.order, payment_ref).await;
+                    }
                     self.jobs_ready.notify_one();
                     return Ok(());
                 }
@@ -337,33 +361,46 @@ impl Shop {
             .await?;
         let mut changed = 0;
         for payment in quiet {
-            let state = match &payment.session_ref {
-                Some(session) => match gateway.session_state(session).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::warn!(target: "akinai::payments", order_id = payment.order.0, error = %e, "reconciliation query failed");
-                        continue;
-                    }
-                },
-                None if now - payment.created_at > GIVE_UP_WITHOUT_SESSION => SessionState {
-                    report: Some(Report::Failed),
-                    ..SessionState::default()
-                },
-                None => SessionState::default(),
-            };
-            if state.report.is_none() && state.instructions.is_none() {
-                self.store.touch_payment(payment.id, now).await?;
-                continue;
+            let order_id = payment.order.0;
+            match self.ask_provider(gateway.as_ref(), payment).await {
+                Ok(true) => changed += 1,
+                Ok(false) => {}
+                Err(CoreError::PaymentUnavailable(e)) => {
+                    tracing::warn!(target: "akinai::payments", order_id, error = %e, "reconciliation query failed");
+                }
+                Err(e) => return Err(e),
             }
-            let incoming = Incoming {
-                report: state.report,
-                payment_ref: state.payment_ref,
-                instructions: state.instructions,
-                ..Incoming::default()
-            };
-            self.apply_incoming(payment, incoming).await?;
-            changed += 1;
         }
         Ok(changed)
+    }
+
+    /// Asks the provider where `payment` stands and applies the answer; false when there was
+    /// nothing new (the payment is marked as asked about).
+    async fn ask_provider(
+        &self,
+        gateway: &dyn PaymentGateway,
+        payment: Payment,
+    ) -> Result<bool, CoreError> {
+        let now = self.clock.now();
+        let state = match &payment.session_ref {
+            Some(session) => gateway.session_state(session).await?,
+            None if now - payment.created_at > GIVE_UP_WITHOUT_SESSION => SessionState {
+                report: Some(Report::Failed),
+                ..SessionState::default()
+            },
+            None => SessionState::default(),
+        };
+        if state.report.is_none() && state.instructions.is_none() {
+            self.store.touch_payment(payment.id, now).await?;
+            return Ok(false);
+        }
+        let incoming = Incoming {
+            report: state.report,
+            payment_ref: state.payment_ref,
+            instructions: state.instructions,
+            ..Incoming::default()
+        };
+        self.apply_incoming(payment, incoming).await?;
+        Ok(true)
     }
 }

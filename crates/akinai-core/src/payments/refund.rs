@@ -1,7 +1,8 @@
 //! Money back through the provider (payments issue, items 7 and 8): an owner's or manager's
 //! refund from the order page (full or partial, after password and code, audited), and the
 //! release of an unpaid payment when the shop cancels the order (the provider's page is closed,
-//! so the shopper can no longer pay; money that still arrives is flagged for the shop).
+//! so the shopper can no longer pay; money that still arrives is flagged for the shop; a card
+//! hold is released).
 
 use serde_json::json;
 
@@ -103,9 +104,9 @@ impl Shop {
         Ok(refunded)
     }
 
-    /// Cancels an unpaid provider order for the shop: marks the payment failed, which cancels
-    /// the order (stock back, customer mailed) in one step by `actor`, then closes the provider's
-    /// page. `Ok(false)` when the order has no provider payment (the caller cancels it the
+    /// Cancels an unpaid provider order for the shop: releases a card hold first, marks the
+    /// payment failed, which cancels the order (stock back, customer mailed) in one step by
+    /// `actor`, then closes the provider's page. `Ok(false)` when the order has no provider payment (the caller cancels it the
     /// usual way).
     pub(crate) async fn cancel_provider_payment(
         &self,
@@ -116,8 +117,12 @@ impl Shop {
         let Some(payment) = self.store.payment_of_order(id).await? else {
             return Ok(false);
         };
-        if !payment.status.is_pending() {
+        let held = payment.status == PaymentStatus::Authorized;
+        if !payment.status.is_pending() && !held {
             return Ok(false);
+        }
+        if held {
+            self.release_before_cancel(&payment).await?;
         }
         let open_session = payment
             .session_ref

@@ -1,11 +1,17 @@
 //! The Stripe adapter (payments issue, item 2), written from Stripe's public HTTP API reference:
 //! hosted Checkout Sessions (`POST /v1/checkout/sessions`, `GET …/{id}?expand[]=payment_intent`,
-//! `POST …/{id}/expire`), refunds (`POST /v1/refunds`) and signed webhook events.
+//! `POST …/{id}/expire`), captures and releases of held card payments
+//! (`POST /v1/payment_intents/{id}/capture`, `…/cancel`), refunds (`POST /v1/refunds`) and
+//! signed webhook events.
 //!
 //! - Card numbers are typed only on Stripe's page; akinai sends the amount and references.
 //! - Every card session asks for 3-D Secure (`payment_method_options[card]
 //!   [request_three_d_secure]=any`, CCSG-F-1). There is no setting to turn it off.
 //! - Konbini sessions carry the payment deadline (`expires_after_days`).
+//! - A shop that captures at shipping opens card sessions with
+//!   `payment_intent_data[capture_method]=manual`: the session completes `unpaid` with the
+//!   PaymentIntent in `requires_capture` (reported as a hold), and the hold lapses after seven
+//!   days (`payment_intent.canceled`).
 //! - Every call has a timeout; a timeout, a connection failure, 409, 429 or 5xx is retried with
 //!   the same `Idempotency-Key`, so a retry never creates a second session or refund.
 //! - The secret key goes only into the `Authorization` header and is never logged.
@@ -99,7 +105,8 @@ impl StripeGateway {
             if let Some(key) = idempotency_key {
                 request = request.header("Idempotency-Key", key);
             }
-            if !form.is_empty() {
+            if method != reqwest::Method::GET {
+                // Form-encoded, as Stripe's API takes every POST (an empty body too).
                 request = request.form(form);
             }
             let response = match request.send().await {
@@ -198,6 +205,7 @@ fn session_report(session: &Value) -> Result<Option<Report>, String> {
             (Some("complete"), Some("unpaid")) => {
                 match session["payment_intent"]["status"].as_str() {
                     Some("succeeded") => Some(Report::Succeeded { amount: amount()? }),
+                    Some("requires_capture") => Some(Report::Authorized { amount: amount()? }),
                     Some("canceled") => Some(Report::Failed),
                     _ => Some(Report::Completed {
                         paid: false,
@@ -245,11 +253,36 @@ fn read_event(event: &Value) -> Result<ProviderEvent, String> {
                 "checkout.session.async_payment_failed" | "checkout.session.expired" => {
                     Some(Report::Failed)
                 }
-                _ => Some(Report::Completed {
-                    paid: object["payment_status"].as_str() == Some("paid"),
-                    amount: yen(&object["amount_total"])?,
-                }),
+                _ => {
+                    let amount = yen(&object["amount_total"])?;
+                    let paid = object["payment_status"].as_str() == Some("paid");
+                    // A card session completes unpaid only when its payment is held for a
+                    // later capture; a konbini one, when the shopper is yet to pay at the store.
+                    let card = object["payment_method_types"]
+                        .as_array()
+                        .is_some_and(|t| t.iter().any(|m| m.as_str() == Some("card")));
+                    Some(match (paid, card) {
+                        (false, true) => Report::Authorized { amount },
+                        _ => Report::Completed { paid, amount },
+                    })
+                }
             };
+        }
+        "payment_intent.amount_capturable_updated" => {
+            e.payment_ref = text(&object["id"]);
+            e.report = Some(Report::Authorized {
+                amount: yen(&object["amount_capturable"])?,
+            });
+        }
+        "payment_intent.succeeded" => {
+            e.payment_ref = text(&object["id"]);
+            e.report = Some(Report::Succeeded {
+                amount: yen(&object["amount_received"])?,
+            });
+        }
+        "payment_intent.canceled" => {
+            e.payment_ref = text(&object["id"]);
+            e.report = Some(Report::Failed);
         }
         "payment_intent.payment_failed" => {
             e.payment_ref = text(&object["id"]);
@@ -327,6 +360,12 @@ impl PaymentGateway for StripeGateway {
                     "payment_method_options[card][request_three_d_secure]".into(),
                     "any".into(),
                 ));
+                if r.capture_later {
+                    form.push((
+                        "payment_intent_data[capture_method]".into(),
+                        "manual".into(),
+                    ));
+                }
             }
         }
         let v = self
@@ -357,6 +396,39 @@ impl PaymentGateway for StripeGateway {
     async fn expire_session(&self, session_ref: &str) -> Result<(), GatewayError> {
         let path = format!("/v1/checkout/sessions/{session_ref}/expire");
         self.call(reqwest::Method::POST, &path, &[], None)
+            .await
+            .map(|_| ())
+    }
+
+    fn hold_lifetime(&self) -> chrono::Duration {
+        // Stripe's window for online card payments placed on hold.
+        chrono::Duration::days(7)
+    }
+
+    async fn capture(
+        &self,
+        payment_ref: &str,
+        amount: Yen,
+        idempotency_key: &str,
+    ) -> Result<Yen, GatewayError> {
+        let path = format!("/v1/payment_intents/{payment_ref}/capture");
+        let form = vec![("amount_to_capture".to_string(), amount.0.to_string())];
+        let v = self
+            .call(reqwest::Method::POST, &path, &form, Some(idempotency_key))
+            .await?;
+        if v["status"].as_str() != Some("succeeded") {
+            return Err(GatewayError::Refused(format!(
+                "the payment is {} after the capture",
+                v["status"].as_str().unwrap_or("unknown")
+            )));
+        }
+        yen(&v["amount_received"]).map_err(GatewayError::Malformed)
+    }
+
+    async fn release_hold(&self, payment_ref: &str) -> Result<(), GatewayError> {
+        let path = format!("/v1/payment_intents/{payment_ref}/cancel");
+        let key = format!("akinai-release-{payment_ref}");
+        self.call(reqwest::Method::POST, &path, &[], Some(&key))
             .await
             .map(|_| ())
     }
@@ -421,6 +493,14 @@ mod tests {
             session_report(&s("expired", "unpaid", Value::Null)),
             Ok(Some(Report::Failed))
         );
+        assert_eq!(
+            session_report(&s(
+                "complete",
+                "unpaid",
+                json!({ "status": "requires_capture" })
+            )),
+            Ok(Some(Report::Authorized { amount: Yen(5500) }))
+        );
         assert_eq!(session_report(&s("open", "unpaid", Value::Null)), Ok(None));
         assert!(session_report(&s("weird", "unpaid", Value::Null)).is_err());
     }
@@ -441,5 +521,38 @@ mod tests {
         .unwrap();
         assert_eq!(other.report, None);
         assert!(read_event(&json!({ "type": "x" })).is_err());
+    }
+
+    #[test]
+    fn a_card_session_completed_unpaid_is_a_hold_and_a_konbini_one_is_not() {
+        let completed = |method: &str| {
+            read_event(&json!({
+                "id": "evt_3", "type": "checkout.session.completed",
+                "data": { "object": { "id": "cs_1", "payment_status": "unpaid", "amount_total": 5500,
+                    "payment_method_types": [method], "payment_intent": "pi_1" } }
+            }))
+            .unwrap()
+            .report
+        };
+        assert_eq!(
+            completed("card"),
+            Some(Report::Authorized { amount: Yen(5500) })
+        );
+        assert_eq!(
+            completed("konbini"),
+            Some(Report::Completed {
+                paid: false,
+                amount: Yen(5500)
+            })
+        );
+        let lapsed = read_event(&json!({
+            "id": "evt_4", "type": "payment_intent.canceled",
+            "data": { "object": { "id": "pi_1", "status": "canceled", "metadata": { "order_id": "7" } } }
+        }))
+        .unwrap();
+        assert_eq!(
+            (lapsed.report, lapsed.order),
+            (Some(Report::Failed), Some(OrderId(7)))
+        );
     }
 }

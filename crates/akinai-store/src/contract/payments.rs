@@ -218,3 +218,107 @@ pub(super) async fn attempts_and_declines_are_tallied_per_identity(store: Arc<dy
     assert_eq!((later.site.attempts, later.site.declines), (0, 1));
     assert_eq!(store.site_tally(t0()).await.unwrap().declines, 2);
 }
+
+/// A card payment held for capture at shipping: the hold's start is kept from the first report
+/// that made it authorized, held payments are not polled by reconciliation, and the order list
+/// shows and filters held orders.
+pub(super) async fn held_payments_keep_their_start_and_show_in_the_order_list(
+    store: Arc<dyn Store>,
+) {
+    use crate::fulfilment::OrderFilter;
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 50)]).await;
+    let mut d = details();
+    d.payment_method = PaymentMethod::Card;
+    let card = NewOrder {
+        details: d,
+        ..new_order(store.as_ref(), 1, &[(ids[0].1, 1)]).await
+    };
+    let held_order = store.place_order(&card).await.unwrap().id;
+    let other = store
+        .place_order(&new_order(store.as_ref(), 2, &[(ids[0].1, 1)]).await)
+        .await
+        .unwrap()
+        .id;
+    let p = store
+        .create_payment(&NewPayment {
+            order: held_order,
+            provider: "stripe".into(),
+            method: PaymentMethod::Card,
+            amount: Yen(1_100),
+            at: t0(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.authorized_at, None);
+    let update = |version, at, event: &str| PaymentUpdate {
+        payment: p.id,
+        version,
+        status: PaymentStatus::Authorized,
+        refunded: Yen::ZERO,
+        payment_ref: Some("pi_h".into()),
+        instructions: None,
+        at,
+        event: Some(SeenEvent {
+            id: event.into(),
+            kind: "payment_intent.amount_capturable_updated".into(),
+        }),
+        flag: None,
+        step: None,
+    };
+    let held_at = t0() + Duration::minutes(5);
+    assert_eq!(
+        store
+            .update_payment(&update(p.version, held_at, "evt_h1"))
+            .await
+            .unwrap(),
+        UpdateOutcome::Applied
+    );
+    // A later report that keeps it held (a charge's country, say) keeps the start.
+    assert_eq!(
+        store
+            .update_payment(&update(
+                p.version + 1,
+                held_at + Duration::hours(1),
+                "evt_h2"
+            ))
+            .await
+            .unwrap(),
+        UpdateOutcome::Applied
+    );
+    let p = store.payment_of_order(held_order).await.unwrap().unwrap();
+    assert_eq!(p.status, PaymentStatus::Authorized);
+    assert_eq!(p.authorized_at, Some(held_at));
+    assert!(
+        store
+            .payments_to_check(t0() + Duration::days(1), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a hold waits for the shop, not the provider"
+    );
+
+    let rows = store
+        .list_orders(&OrderFilter::default(), None, 10)
+        .await
+        .unwrap();
+    let flag_of = |id| rows.iter().find(|r| r.id == id).map(|r| r.payment_held);
+    assert_eq!(
+        (flag_of(held_order), flag_of(other)),
+        (Some(true), Some(false))
+    );
+    let held_only = store
+        .list_orders(
+            &OrderFilter {
+                payment_held: true,
+                ..OrderFilter::default()
+            },
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        held_only.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![held_order]
+    );
+}

@@ -43,8 +43,8 @@ mod customers;
 mod dashboard;
 mod manage;
 mod order_desk;
+mod order_payment;
 mod orders;
-mod refunds;
 mod routes;
 mod settings;
 
@@ -327,8 +327,9 @@ async fn enrol_post(
     }
 }
 
+/// A form with nothing but the CSRF token (a button).
 #[derive(Deserialize)]
-struct EmptyForm {}
+pub(super) struct EmptyForm {}
 
 async fn logout_post(
     State(state): State<AppState>,

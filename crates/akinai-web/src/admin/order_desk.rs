@@ -65,6 +65,8 @@ pub(super) struct ListQuery {
     #[serde(default)]
     flagged: String,
     #[serde(default)]
+    held: String,
+    #[serde(default)]
     from: String,
     #[serde(default)]
     to: String,
@@ -117,6 +119,7 @@ impl ListQuery {
             status,
             payment,
             awaiting_review: self.flagged == "1",
+            payment_held: self.held == "1",
             placed_from: from,
             placed_before: to,
             email,
@@ -130,6 +133,7 @@ impl ListQuery {
             ("status", self.status.as_str()),
             ("payment", self.payment.as_str()),
             ("flagged", self.flagged.as_str()),
+            ("held", self.held.as_str()),
             ("from", self.from.as_str()),
             ("to", self.to.as_str()),
             ("email", self.email.as_str()),
@@ -162,6 +166,8 @@ struct ListRow {
     recipient: String,
     destination: String,
     flagged: bool,
+    /// The card payment is held, to be captured when the order ships.
+    held: bool,
 }
 
 #[derive(Template)]
@@ -215,6 +221,7 @@ pub(super) async fn list_get(
             recipient: r.recipient,
             destination: r.destination,
             flagged: r.row.review_pending,
+            held: r.row.payment_held,
         })
         .collect();
     let next = found.next.map(|c| q.with_after(&c));
@@ -273,43 +280,9 @@ pub(super) struct DetailPage {
     carriers: Vec<(&'static str, &'static str)>,
     can_note: bool,
     /// Card and konbini: the provider payment, and whether this admin may refund from it.
-    psp: Option<PspPanel>,
+    psp: Option<super::order_payment::PspPanel>,
     pub(super) problem: Option<&'static str>,
     done: bool,
-}
-
-/// The provider payment as the order page shows it.
-struct PspPanel {
-    provider: String,
-    status: &'static str,
-    reference: String,
-    amount: String,
-    refunded: String,
-    /// Yen left to refund, when this admin may refund.
-    refundable: Option<i64>,
-}
-
-fn psp_panel(a: &SignedInAdmin, p: &akinai_store::payments::Payment) -> PspPanel {
-    use akinai_domain::payment::PaymentStatus;
-    let left = p.amount.0 - p.refunded.0;
-    PspPanel {
-        provider: p.provider.clone(),
-        status: match p.status {
-            PaymentStatus::Open => "未払い(お客様の支払い待ち)",
-            PaymentStatus::Awaiting => "コンビニでの支払い待ち",
-            PaymentStatus::Succeeded => "支払い済み",
-            PaymentStatus::Failed => "期限切れ・失敗",
-        },
-        reference: p
-            .payment_ref
-            .clone()
-            .or_else(|| p.session_ref.clone())
-            .unwrap_or_default(),
-        amount: p.amount.display(),
-        refunded: p.refunded.display(),
-        refundable: (p.status == PaymentStatus::Succeeded && left > 0 && a.holds::<CancelOrders>())
-            .then_some(left),
-    }
 }
 
 fn problem_text(p: StepProblem) -> &'static str {
@@ -323,6 +296,9 @@ fn problem_text(p: StepProblem) -> &'static str {
         }
         StepProblem::Stale => {
             "ほかの管理者がこの注文を先に更新しました。最新の状態を確認してください。"
+        }
+        StepProblem::CaptureFailed => {
+            "カード決済の売上確定ができなかったため、発送にしていません。少し待ってからもう一度お試しください(与信の期限が切れた場合は注文がキャンセルされます)。"
         }
     }
 }
@@ -418,7 +394,10 @@ pub(super) fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bo
             .map(|c| (c.as_str(), c.name_ja()))
             .collect(),
         can_note: a.holds::<ProcessOrders>(),
-        psp: d.payment.as_ref().map(|p| psp_panel(a, p)),
+        psp: d
+            .payment
+            .as_ref()
+            .map(|p| super::order_payment::panel(a, p, o, d.hold_lapses_at)),
         problem: None,
         done,
     }

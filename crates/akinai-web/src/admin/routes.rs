@@ -311,7 +311,14 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             None,
             Some(Cap(akinai_domain::admin::CancelOrders::NAME)),
             f,
-            post(refunds::refund_post),
+            post(order_payment::refund_post),
+        ),
+        r(
+            "/admin/orders/{id}/capture",
+            None,
+            process,
+            f,
+            post(order_payment::capture_post),
         ),
         r(
             "/admin/orders/flagged",

@@ -68,6 +68,7 @@ struct SettingsPage {
     cash_on_delivery: bool,
     card: bool,
     konbini: bool,
+    capture_at_shipping: bool,
     cod_fees: String,
     /// Status code, its label, the shop's subject and body (empty when built-in).
     mails: Vec<(&'static str, &'static str, String, String)>,
@@ -197,6 +198,7 @@ async fn page(
         cash_on_delivery: s.payment_methods.contains(&PaymentMethod::CashOnDelivery),
         card: s.payment_methods.contains(&PaymentMethod::Card),
         konbini: s.payment_methods.contains(&PaymentMethod::Konbini),
+        capture_at_shipping: s.card_capture == akinai_domain::settings::CardCapture::AtShipping,
         cod_fees: s
             .cod_fees
             .iter()

@@ -134,6 +134,7 @@ impl PaymentView {
             state: t.get(match status {
                 PaymentStatus::Open => "payment_state.open",
                 PaymentStatus::Awaiting => "payment_state.awaiting",
+                PaymentStatus::Authorized => "payment_state.authorized",
                 PaymentStatus::Succeeded => "payment_state.succeeded",
                 PaymentStatus::Failed => "payment_state.failed",
             }),

@@ -26,6 +26,7 @@ mod member_data;
 mod passkeys;
 mod payments;
 mod payments_admin;
+mod payments_capture;
 mod postgres;
 mod storefront;
 mod support;

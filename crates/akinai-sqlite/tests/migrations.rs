@@ -1,0 +1,90 @@
+//! Migrations on a database that already holds data. SQLite cannot change a CHECK constraint in
+//! place, so 0020 (card holds) rebuilds `payments` and the two tables that refer to it; this
+//! checks that a shop upgrading with payments, events and card-testing signals keeps every row,
+//! that the references still point at `payments`, and that the new status is accepted.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sqlx::migrate::Migrate;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+#[tokio::test]
+async fn rebuilding_payments_for_card_holds_keeps_rows_and_references() {
+    let mut conn = SqliteConnectOptions::new()
+        .in_memory(true)
+        .foreign_keys(true)
+        .connect()
+        .await
+        .unwrap();
+    let migrator = sqlx::migrate!("./migrations");
+    conn.ensure_migrations_table().await.unwrap();
+    for m in migrator.iter().filter(|m| m.version < 20) {
+        conn.apply(m).await.unwrap();
+    }
+    for sql in [
+        "INSERT INTO carts (id, token_hash, created_at, updated_at) VALUES (1, 'c', 0, 0)",
+        "INSERT INTO orders (id, cart_id, status_token_hash, status, payment_method, email, \
+         details, items_total, shipping_fee, payment_fee, grand_total, placed_at) \
+         VALUES (7, 1, 's', 'paid', 'card', 'a@example.jp', '{}', 1000, 100, 0, 1100, 0)",
+        "INSERT INTO payments (id, order_id, provider, method, amount, status, refunded, \
+         session_ref, payment_ref, attempt, version, created_at, updated_at, checked_at) \
+         VALUES (3, 7, 'stripe', 'card', 1100, 'succeeded', 100, 'cs_1', 'pi_1', 1, 2, 1, 2, 3)",
+        "INSERT INTO payment_events VALUES ('stripe', 'evt_1', 'checkout.session.completed', 3, 5)",
+        "INSERT INTO payment_signals (payment_id, at, kind, source, cart_id, email, address_key) \
+         VALUES (3, 4, 'attempt', '192.0.2.1', 1, 'a@example.jp', 'k')",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+
+    migrator.run(&mut conn).await.unwrap();
+
+    let payment: (i64, String, i64, String, i64, Option<i64>) = sqlx::query_as(
+        "SELECT order_id, status, refunded, payment_ref, checked_at, authorized_at \
+         FROM payments WHERE id = 3",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        payment,
+        (7, "succeeded".into(), 100, "pi_1".into(), 3, None)
+    );
+    for (table, rows) in [("payment_events", 1), ("payment_signals", 1)] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(n, rows, "{table}");
+        let refers: String = sqlx::query_scalar(&format!(
+            "SELECT \"table\" FROM pragma_foreign_key_list('{table}')"
+        ))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(refers, "payments", "{table} still refers to payments");
+    }
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    sqlx::query("UPDATE payments SET status = 'authorized' WHERE id = 3")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        sqlx::query("UPDATE payments SET status = 'bogus' WHERE id = 3")
+            .execute(&mut conn)
+            .await
+            .is_err(),
+        "the CHECK constraint is still there"
+    );
+    // A payment event for a payment that does not exist is still refused.
+    assert!(
+        sqlx::query("INSERT INTO payment_events VALUES ('stripe', 'evt_2', 'x', 99, 5)")
+            .execute(&mut conn)
+            .await
+            .is_err()
+    );
+    conn.close().await.unwrap();
+}
