@@ -197,6 +197,14 @@ impl PaymentStore for PgStore {
         rows.iter().map(payment).collect()
     }
 
+    async fn held_payments(&self, lapsing_if_before: DateTime<Utc>) -> StoreResult<(i64, i64)> {
+        sqlx::query_as(akinai_sql::HELD_PAYMENTS)
+            .bind(lapsing_if_before)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
     async fn touch_payment(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query("UPDATE payments SET checked_at = $1 WHERE id = $2")
             .bind(at)

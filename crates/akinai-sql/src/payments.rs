@@ -108,3 +108,8 @@ pub const ATTEMPT_TALLIES: &str = "SELECT kind, \
     SUM(CASE WHEN address_key = $6 THEN 1 ELSE 0 END), \
     COUNT(*) \
     FROM payment_signals WHERE at >= $1 GROUP BY kind";
+
+/// Held card payments, and those among them held since before `$1`.
+pub const HELD_PAYMENTS: &str = "SELECT COUNT(*), \
+    COALESCE(SUM(CASE WHEN authorized_at < $1 THEN 1 ELSE 0 END), 0) \
+    FROM payments WHERE status = 'authorized'";

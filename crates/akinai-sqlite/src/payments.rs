@@ -197,6 +197,14 @@ impl PaymentStore for SqliteStore {
         rows.iter().map(payment).collect()
     }
 
+    async fn held_payments(&self, lapsing_if_before: DateTime<Utc>) -> StoreResult<(i64, i64)> {
+        sqlx::query_as(&akinai_sql::HELD_PAYMENTS.replace('$', "?"))
+            .bind(ms(lapsing_if_before))
+            .fetch_one(&self.reader)
+            .await
+            .map_err(map_err)
+    }
+
     async fn touch_payment(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query("UPDATE payments SET checked_at = ? WHERE id = ?")
             .bind(ms(at))

@@ -142,6 +142,9 @@ pub trait PaymentStore: Send + Sync {
         before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<Payment>>;
+    /// How many card payments are held for capture at shipping, and how many of them began
+    /// before `lapsing_if_before` (the dashboard's reminder of holds about to lapse).
+    async fn held_payments(&self, lapsing_if_before: DateTime<Utc>) -> StoreResult<(i64, i64)>;
     /// Marks a payment as asked about now (the provider had no news).
     async fn touch_payment(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()>;
     /// Records a checkout session opened for a payment, with who is behind it.

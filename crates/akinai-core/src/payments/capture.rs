@@ -15,7 +15,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use akinai_domain::admin::ProcessOrders;
+use akinai_domain::admin::{ProcessOrders, ViewOrders};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::OrderStatus;
 use akinai_domain::payment::{PaymentStatus, Report};
@@ -27,7 +27,31 @@ use crate::accounts::Client;
 use crate::admin::{Authorized, SignedInAdmin};
 use crate::{CoreError, Shop};
 
+/// How long before a hold lapses the dashboard starts warning about it.
+pub const LAPSE_WARNING: chrono::Duration = chrono::Duration::days(2);
+
+/// Orders whose card payment is held for capture at shipping, for the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldOrders {
+    pub held: i64,
+    /// Of those, the holds that lapse within [`LAPSE_WARNING`].
+    pub lapsing_soon: i64,
+}
+
 impl Shop {
+    /// The dashboard's reminder of held card payments; `None` when there are none.
+    pub async fn held_orders(
+        &self,
+        _proof: &Authorized<ViewOrders>,
+    ) -> Result<Option<HeldOrders>, CoreError> {
+        let Some(gateway) = &self.gateway else {
+            return Ok(None);
+        };
+        let warn_from = self.clock.now() - (gateway.hold_lifetime() - LAPSE_WARNING);
+        let (held, lapsing_soon) = self.store.held_payments(warn_from).await?;
+        Ok((held > 0).then_some(HeldOrders { held, lapsing_soon }))
+    }
+
     /// The held card payment of order `id`, if it has one.
     pub(crate) async fn held_payment(&self, id: OrderId) -> Result<Option<Payment>, CoreError> {
         Ok(self

@@ -33,6 +33,7 @@ use akinai_domain::settings::CardCapture;
 use akinai_store::payments::{NewPayment, Payment, PaymentUpdate, SeenEvent, UpdateOutcome};
 use akinai_store::Order;
 
+pub use capture::{HeldOrders, LAPSE_WARNING};
 pub use gateway::{
     GatewayError, PaymentGateway, ProviderEvent, Session, SessionRequest, SessionState,
     WebhookError,

@@ -288,6 +288,18 @@ pub(super) async fn held_payments_keep_their_start_and_show_in_the_order_list(
     let p = store.payment_of_order(held_order).await.unwrap().unwrap();
     assert_eq!(p.status, PaymentStatus::Authorized);
     assert_eq!(p.authorized_at, Some(held_at));
+    assert_eq!(
+        store.held_payments(held_at).await.unwrap(),
+        (1, 0),
+        "held, not lapsing yet"
+    );
+    assert_eq!(
+        store
+            .held_payments(held_at + Duration::seconds(1))
+            .await
+            .unwrap(),
+        (1, 1)
+    );
     assert!(
         store
             .payments_to_check(t0() + Duration::days(1), 10)

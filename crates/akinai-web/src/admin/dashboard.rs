@@ -1,6 +1,7 @@
 //! The dashboard (admin issue, item 9): links by role, the business figures for owners and
 //! managers (today, this month, 30 days as a server-drawn SVG bar chart, time to confirmation,
-//! funnel, low stock) and the security panel. The chart is plain SVG shapes from the template —
+//! funnel, low stock), the security panel, and a reminder of card payments held for capture at
+//! shipping (with those whose hold lapses within two days). The chart is plain SVG shapes from the template —
 //! no third-party script, nothing the CSP has to allow.
 
 use askama::Template;
@@ -10,7 +11,8 @@ use axum::response::Response;
 
 use akinai_core::admin::BusinessOverview;
 use akinai_domain::admin::{
-    ManageAdmins, ManageCatalog, ManageShop, ReviewOrders, ViewAudit, ViewDashboard, ViewSales,
+    ManageAdmins, ManageCatalog, ManageShop, ReviewOrders, ViewAudit, ViewDashboard, ViewOrders,
+    ViewSales,
 };
 use akinai_domain::kpi::rate;
 
@@ -117,6 +119,8 @@ struct DashboardPage {
     business: Option<Business>,
     /// The security panel, for owners and managers.
     security: Option<akinai_core::admin::SecurityOverview>,
+    /// Card payments held for capture at shipping.
+    held: Option<akinai_core::payments::HeldOrders>,
 }
 
 pub(super) async fn dashboard_get(
@@ -133,6 +137,10 @@ pub(super) async fn dashboard_get(
         Ok(proof) => Some(business(state.shop.business_overview(&proof).await?)),
         Err(_) => None,
     };
+    let held = match a.authorize::<ViewOrders>() {
+        Ok(proof) => state.shop.held_orders(&proof).await?,
+        Err(_) => None,
+    };
     let page = DashboardPage {
         csrf: ctx.csrf.clone(),
         name: a.admin.name.clone(),
@@ -146,6 +154,7 @@ pub(super) async fn dashboard_get(
         chart_h: CHART_H,
         business,
         security,
+        held,
     };
     ctx.page(StatusCode::OK, &page)
 }

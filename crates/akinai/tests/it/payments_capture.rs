@@ -4,7 +4,7 @@
 //! the shipping step captures the frozen total first; cancelling releases the hold instead of
 //! refunding; a hold that lapses cancels the order, even when its webhook was lost; a hold that
 //! arrives for an order already cancelled is released; a held order flagged for review is
-//! neither shipped nor captured (CCSG-F-4).
+//! neither shipped nor captured (CCSG-F-4); the dashboard reminds the shop of held orders.
 
 use reqwest::StatusCode;
 
@@ -222,6 +222,18 @@ async fn a_hold_that_lapses_cancels_the_unshipped_order() {
     let sku = app.sku_named("本みりん").await;
     let before = app.stock(sku).await;
     let (session, payment) = held_order(&app, &fake).await;
+    // The dashboard reminds the shop of the held order, urgently in its last two days.
+    let dashboard = signed_in(&app, AdminRole::Staff).await.get("/admin").await;
+    assert!(
+        dashboard.body.contains("発送待ちの注文: 1 件") && !dashboard.body.contains("2 日以内"),
+        "{}",
+        dashboard.body
+    );
+    app.clock.advance(chrono::Duration::days(6));
+    let dashboard = signed_in(&app, AdminRole::Owner).await.get("/admin").await;
+    assert!(dashboard.body.contains("2 日以内"), "{}", dashboard.body);
+    // Stripe signs its deliveries with the time it sends them.
+    fake.set_time(akinai_core::Clock::now(app.clock.as_ref()).timestamp());
     assert!(fake.lapse_hold(&session).await);
     assert_eq!(app.newest_order().await.status, OrderStatus::Cancelled);
     assert_eq!(app.stock(sku).await, before);
