@@ -24,6 +24,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::order::{OrderEvent, PaymentMethod};
 use crate::Yen;
 
 /// Where a payment stands at the provider.
@@ -119,6 +120,25 @@ pub struct Applied {
 /// Review reasons a payment can put on an order.
 pub const FLAG_AMOUNT_MISMATCH: &str = "payment_amount_mismatch";
 pub const FLAG_PAID_AFTER_FAILURE: &str = "payment_after_failure";
+
+/// The report a shop's own order step makes about a payment the shop confirms itself (bank
+/// transfer: its 入金確認; cash on delivery: the carrier collects at delivery), so that these
+/// payments follow the same rules as the provider's. `None` for steps that say nothing about
+/// the money (shipping) and for provider methods (the provider reports those).
+pub fn shop_report(event: OrderEvent, method: PaymentMethod, amount: Yen) -> Option<Report> {
+    if method.through_provider() {
+        return None;
+    }
+    match (event, method) {
+        (OrderEvent::Pay, PaymentMethod::BankTransfer)
+        | (OrderEvent::Deliver, PaymentMethod::CashOnDelivery) => {
+            Some(Report::Succeeded { amount })
+        }
+        (OrderEvent::Cancel, _) => Some(Report::Failed),
+        (OrderEvent::Refund, _) => Some(Report::Refunded { total: amount }),
+        _ => None,
+    }
+}
 
 /// Applies `report` to a payment that is `status` with `refunded` refunded so far, for an order
 /// whose payment was frozen at `expected`.
@@ -310,6 +330,36 @@ mod tests {
         let (status, _, effects) = run(&[Report::Failed, Report::Authorized { amount: PRICE }]);
         assert_eq!(status, Failed, "the order was given up");
         assert_eq!(effects[1], OrderEffect::Release);
+    }
+
+    #[test]
+    fn the_shops_own_steps_report_bank_transfer_and_cash_on_delivery_payments() {
+        use OrderEvent as E;
+        use PaymentMethod as M;
+        let steps = |method, events: &[OrderEvent]| {
+            let reports: Vec<Report> = events
+                .iter()
+                .filter_map(|e| shop_report(*e, method, PRICE))
+                .collect();
+            run(&reports)
+        };
+        let (status, refunded, _) = steps(M::BankTransfer, &[E::Pay, E::Ship, E::Refund]);
+        assert_eq!((status, refunded), (Succeeded, PRICE));
+        let (status, refunded, _) = steps(M::CashOnDelivery, &[E::Ship, E::Deliver]);
+        assert_eq!((status, refunded), (Succeeded, Yen::ZERO));
+        assert_eq!(
+            steps(M::CashOnDelivery, &[E::Ship]).0,
+            Open,
+            "not paid until delivered"
+        );
+        assert_eq!(steps(M::BankTransfer, &[E::Cancel]).0, Failed);
+        for e in OrderEvent::ALL {
+            assert_eq!(
+                shop_report(e, M::Card, PRICE),
+                None,
+                "the provider reports cards"
+            );
+        }
     }
 
     #[test]

@@ -180,5 +180,15 @@ pub(crate) async fn apply_step(tx: &mut sqlx::PgConnection, step: &OrderStep) ->
         .await
         .map_err(map_err)?;
     }
+    if let Some(p) = &step.payment {
+        sqlx::query(akinai_sql::STEP_PAYMENT)
+            .bind(p.status.as_str())
+            .bind(p.refunded.0)
+            .bind(step.at)
+            .bind(p.payment)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
     Ok(true)
 }

@@ -93,6 +93,18 @@ impl OrderStore for PgStore {
             Err(e) => return Err(map_err(e).into()),
         };
         insert_lines(&mut tx, id, &order.lines).await?;
+        if akinai_sql::shop_confirms(order.details.payment_method) {
+            sqlx::query(akinai_sql::INSERT_SHOP_PAYMENT)
+                .bind(id)
+                .bind(akinai_store::payments::SHOP_PROVIDER)
+                .bind(order.details.payment_method.as_str())
+                .bind(order.totals.grand_total.0)
+                .bind(order.placed_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+
         for r in &t.rates {
             sqlx::query("INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)

@@ -183,12 +183,14 @@ impl PaymentStore for PgStore {
 
     async fn payments_to_check(
         &self,
+        provider: &str,
         before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<Payment>> {
         let rows = sqlx::query(&select(
-            "status IN ('open', 'awaiting') AND checked_at < $1 ORDER BY checked_at LIMIT $2",
+            "provider = $1 AND status IN ('open', 'awaiting') AND checked_at < $2 ORDER BY checked_at LIMIT $3",
         ))
+        .bind(provider)
         .bind(before)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)

@@ -113,3 +113,17 @@ pub const ATTEMPT_TALLIES: &str = "SELECT kind, \
 pub const HELD_PAYMENTS: &str = "SELECT COUNT(*), \
     COALESCE(SUM(CASE WHEN authorized_at < $1 THEN 1 ELSE 0 END), 0) \
     FROM payments WHERE status = 'authorized'";
+
+/// The shop's own payment of a bank transfer or cash-on-delivery order, created with the order:
+/// order `$1`, provider `$2`, method `$3`, amount `$4`, time `$5`.
+pub const INSERT_SHOP_PAYMENT: &str = "INSERT INTO payments (order_id, provider, method, amount, \
+    status, created_at, updated_at, checked_at) VALUES ($1, $2, $3, $4, 'open', $5, $5, $5)";
+
+/// A payment changed by an order step: status `$1`, refunded `$2`, time `$3`, payment `$4`.
+pub const STEP_PAYMENT: &str = "UPDATE payments SET status = $1, refunded = $2, \
+    version = version + 1, updated_at = $3, checked_at = $3 WHERE id = $4";
+
+/// Whether a method's payment is the shop's own (a row is created with the order).
+pub fn shop_confirms(method: PaymentMethod) -> bool {
+    !method.through_provider()
+}

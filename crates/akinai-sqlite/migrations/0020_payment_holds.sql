@@ -1,13 +1,15 @@
 -- Card payments captured at shipping (payments issue, item 1): a payment may now be `authorized`
 -- (the card issuer holds the money until the shop captures it), with the time the hold began so
--- the shop sees when it lapses. SQLite cannot change a CHECK constraint in place, so the table is
--- rebuilt. The tables that refer to it are rebuilt against the new table first (renaming a table
--- rewrites the references to it), so the foreign keys hold at every step.
+-- the shop sees when it lapses; and bank transfer and cash on delivery get payment rows too.
+-- SQLite cannot change a CHECK constraint in place, so the table is rebuilt. The tables that
+-- refer to it are rebuilt against the new table first (renaming a table rewrites the references
+-- to it), so the foreign keys hold at every step.
 CREATE TABLE payments_v2 (
     id            INTEGER PRIMARY KEY,
     order_id      INTEGER NOT NULL UNIQUE REFERENCES orders(id),
     provider      TEXT    NOT NULL,
-    method        TEXT    NOT NULL CHECK (method IN ('card', 'konbini')),
+    method        TEXT    NOT NULL
+                  CHECK (method IN ('card', 'konbini', 'bank_transfer', 'cash_on_delivery')),
     amount        INTEGER NOT NULL CHECK (amount >= 0),
     status        TEXT    NOT NULL
                   CHECK (status IN ('open', 'awaiting', 'authorized', 'succeeded', 'failed')),
@@ -71,3 +73,18 @@ CREATE INDEX payment_signals_by_cart ON payment_signals (cart_id, at);
 CREATE INDEX payment_signals_by_customer ON payment_signals (customer_id, at) WHERE customer_id IS NOT NULL;
 CREATE INDEX payment_signals_by_email ON payment_signals (email, at);
 CREATE INDEX payment_signals_by_address ON payment_signals (address_key, at);
+
+-- Bank transfer and cash on delivery sit behind the same payment record: the shop confirms them
+-- itself (provider `shop`). Orders placed before this get their row as their status says.
+INSERT INTO payments (order_id, provider, method, amount, status, refunded, created_at,
+    updated_at, checked_at)
+SELECT id, 'shop', payment_method, grand_total,
+    CASE WHEN status = 'cancelled' THEN 'failed'
+         WHEN status IN ('delivered', 'refunded') THEN 'succeeded'
+         WHEN status IN ('paid', 'shipped') AND payment_method = 'bank_transfer' THEN 'succeeded'
+         ELSE 'open' END,
+    CASE WHEN status = 'refunded' THEN grand_total ELSE 0 END,
+    placed_at, placed_at, placed_at
+FROM orders
+WHERE payment_method IN ('bank_transfer', 'cash_on_delivery')
+  AND id NOT IN (SELECT order_id FROM payments);

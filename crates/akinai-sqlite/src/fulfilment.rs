@@ -183,5 +183,15 @@ pub(crate) async fn apply_step(
         .await
         .map_err(map_err)?;
     }
+    if let Some(p) = &step.payment {
+        sqlx::query(&akinai_sql::STEP_PAYMENT.replace('$', "?"))
+            .bind(p.status.as_str())
+            .bind(p.refunded.0)
+            .bind(ms(step.at))
+            .bind(p.payment)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
     Ok(true)
 }

@@ -239,6 +239,18 @@ pub(crate) async fn place_one(
     .await
     .map_err(map_err)?;
     insert_lines(conn, id, &order.lines).await?;
+    if akinai_sql::shop_confirms(order.details.payment_method) {
+        sqlx::query(&akinai_sql::INSERT_SHOP_PAYMENT.replace('$', "?"))
+            .bind(id)
+            .bind(akinai_store::payments::SHOP_PROVIDER)
+            .bind(order.details.payment_method.as_str())
+            .bind(order.totals.grand_total.0)
+            .bind(ms(order.placed_at))
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?;
+    }
+
     for r in &t.rates {
         sqlx::query("INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax) VALUES (?, ?, ?, ?, ?)")
                 .bind(id)

@@ -183,12 +183,14 @@ impl PaymentStore for SqliteStore {
 
     async fn payments_to_check(
         &self,
+        provider: &str,
         before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<Payment>> {
         let rows = sqlx::query(&select(
-            "status IN ('open', 'awaiting') AND checked_at < ? ORDER BY checked_at LIMIT ?",
+            "provider = ? AND status IN ('open', 'awaiting') AND checked_at < ? ORDER BY checked_at LIMIT ?",
         ))
+        .bind(provider)
         .bind(ms(before))
         .bind(i64::from(limit))
         .fetch_all(&self.reader)

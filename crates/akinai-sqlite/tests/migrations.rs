@@ -1,7 +1,8 @@
 //! Migrations on a database that already holds data. SQLite cannot change a CHECK constraint in
 //! place, so 0020 (card holds) rebuilds `payments` and the two tables that refer to it; this
 //! checks that a shop upgrading with payments, events and card-testing signals keeps every row,
-//! that the references still point at `payments`, and that the new status is accepted.
+//! that the references still point at `payments`, that the new status is accepted, and that
+//! bank transfer and cash-on-delivery orders get the payment rows their status implies.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sqlx::migrate::Migrate;
@@ -35,8 +36,52 @@ async fn rebuilding_payments_for_card_holds_keeps_rows_and_references() {
     ] {
         sqlx::query(sql).execute(&mut conn).await.unwrap();
     }
+    // Orders paid otherwise, in every state that says something about their money.
+    for (id, status, method) in [
+        (10, "placed", "bank_transfer"),
+        (11, "shipped", "bank_transfer"),
+        (12, "refunded", "bank_transfer"),
+        (13, "cancelled", "bank_transfer"),
+        (14, "shipped", "cash_on_delivery"),
+        (15, "delivered", "cash_on_delivery"),
+    ] {
+        let sql = format!(
+            "INSERT INTO carts (id, token_hash, created_at, updated_at) VALUES ({id}, 'c{id}', 0, 0); \
+             INSERT INTO orders (id, cart_id, status_token_hash, status, payment_method, email, \
+             details, items_total, shipping_fee, payment_fee, grand_total, placed_at) \
+             VALUES ({id}, {id}, 's{id}', '{status}', '{method}', 'a@example.jp', '{{}}', 900, 100, \
+             0, 1000, 9)"
+        );
+        sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
+    }
 
     migrator.run(&mut conn).await.unwrap();
+
+    let shop: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT order_id, provider, status, refunded, amount FROM payments \
+         WHERE order_id >= 10 ORDER BY order_id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let shop: Vec<(i64, &str, &str, i64)> = shop
+        .iter()
+        .map(|(o, p, s, r, a)| {
+            assert_eq!((p.as_str(), *a), ("shop", 1000));
+            (*o, p.as_str(), s.as_str(), *r)
+        })
+        .collect();
+    assert_eq!(
+        shop,
+        vec![
+            (10, "shop", "open", 0),
+            (11, "shop", "succeeded", 0),
+            (12, "shop", "succeeded", 1000),
+            (13, "shop", "failed", 0),
+            (14, "shop", "open", 0),
+            (15, "shop", "succeeded", 0),
+        ]
+    );
 
     let payment: (i64, String, i64, String, i64, Option<i64>) = sqlx::query_as(
         "SELECT order_id, status, refunded, payment_ref, checked_at, authorized_at \

@@ -59,6 +59,7 @@ cases!(
     catalog_admin::skus_are_added_with_unique_codes,
     payments::payments_apply_each_event_once_and_whole,
     payments::held_payments_keep_their_start_and_show_in_the_order_list,
+    payments::shop_payments_are_created_with_the_order_and_move_with_its_steps,
     payments::attempts_and_declines_are_tallied_per_identity,
     catalog_admin::categories_are_renamed_and_moved,
     reports::sales_delays_funnel_and_low_stock_are_reported,

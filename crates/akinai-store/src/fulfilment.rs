@@ -78,6 +78,9 @@ pub struct OrderStep {
     pub release_stock: bool,
     /// The customer's mail, enqueued in the same transaction.
     pub mail: Option<NewJob>,
+    /// The order's payment as the step leaves it (the shop's 入金確認, a refund or a cancellation
+    /// of a bank transfer or cash-on-delivery order), written only if the step applies.
+    pub payment: Option<crate::payments::PaymentChange>,
 }
 
 /// One entry of an order's history: a status step or a note.

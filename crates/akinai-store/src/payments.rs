@@ -17,6 +17,19 @@ use akinai_domain::Yen;
 use crate::fulfilment::OrderStep;
 use crate::StoreResult;
 
+/// The provider name of payments the shop itself confirms (bank transfer: its 入金確認; cash on
+/// delivery: the delivery). Their rows are created with the order.
+pub const SHOP_PROVIDER: &str = "shop";
+
+/// A payment's new standing, written with the order step that caused it (the shop's own
+/// report of a bank transfer or cash-on-delivery payment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentChange {
+    pub payment: i64,
+    pub status: PaymentStatus,
+    pub refunded: Yen,
+}
+
 /// A payment to create when an order is placed with a provider's method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPayment {
@@ -136,9 +149,11 @@ pub trait PaymentStore: Send + Sync {
         event: &SeenEvent,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
-    /// Pending payments not heard of since `before`, oldest first (the reconciliation job).
+    /// `provider`'s pending payments not heard of since `before`, oldest first (the
+    /// reconciliation job).
     async fn payments_to_check(
         &self,
+        provider: &str,
         before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<Payment>>;

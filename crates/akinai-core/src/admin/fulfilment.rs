@@ -248,6 +248,7 @@ impl Shop {
         step.shipment = shipment.clone().filter(|_| event == OrderEvent::Ship);
         step.note = note.clone();
         step.require_review_cleared = event == OrderEvent::Ship;
+        step.payment = self.shop_payment_change(&order, event).await?;
         if !self.store.step_order(&step).await? {
             return Ok(Err(StepProblem::Stale));
         }
@@ -341,5 +342,6 @@ pub(crate) fn order_step(
             run_at: now,
             dedup_key: Some(format!("order-mail-{}-{}", id.0, to.as_str())),
         }),
+        payment: None,
     }
 }

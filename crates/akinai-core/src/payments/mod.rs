@@ -15,11 +15,14 @@
 //!   loses it.
 //! - A shop that captures card payments at shipping gets *held* payments; `capture` takes the
 //!   money when the order ships and releases the hold when it is cancelled.
+//! - Bank transfer and cash on delivery have payment rows too, moved by the shop's own order
+//!   steps through the same lattice (`shop`).
 
 mod capture;
 mod card_testing;
 mod gateway;
 mod refund;
+mod shop;
 mod signature;
 mod stripe;
 
@@ -358,7 +361,7 @@ impl Shop {
         let now = self.clock.now();
         let quiet = self
             .store
-            .payments_to_check(now - RECONCILE_AFTER, 50)
+            .payments_to_check(gateway.name(), now - RECONCILE_AFTER, 50)
             .await?;
         let mut changed = 0;
         for payment in quiet {

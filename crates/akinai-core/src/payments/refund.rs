@@ -39,7 +39,7 @@ impl Shop {
             .store
             .payment_of_order(id)
             .await?
-            .filter(|p| p.status == PaymentStatus::Succeeded)
+            .filter(|p| p.status == PaymentStatus::Succeeded && p.provider == gateway.name())
             .ok_or(CoreError::InvalidForm(vec![(
                 "amount",
                 "admin.refund_not_paid",

@@ -24,6 +24,7 @@ fn step(order: akinai_domain::ids::OrderId, from: OrderStatus, to: OrderStatus) 
         require_review_cleared: false,
         release_stock: false,
         mail: None,
+        payment: None,
     }
 }
 

@@ -60,8 +60,19 @@ pub(super) async fn payments_apply_each_event_once_and_whole(store: Arc<dyn Stor
 
     // Reconciliation sees it once it has been quiet long enough.
     let later = t0() + Duration::minutes(30);
-    assert_eq!(store.payments_to_check(later, 10).await.unwrap().len(), 1);
-    assert!(store.payments_to_check(t0(), 10).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .payments_to_check("stripe", later, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(store
+        .payments_to_check("stripe", t0(), 10)
+        .await
+        .unwrap()
+        .is_empty());
 
     let paid = PaymentUpdate {
         payment: p.id,
@@ -87,6 +98,7 @@ pub(super) async fn payments_apply_each_event_once_and_whole(store: Arc<dyn Stor
             require_review_cleared: false,
             release_stock: false,
             mail: None,
+            payment: None,
         }),
     };
     // A stale version writes nothing, not even the event.
@@ -119,7 +131,7 @@ pub(super) async fn payments_apply_each_event_once_and_whole(store: Arc<dyn Stor
     assert_eq!(o.status, OrderStatus::Paid);
     assert!(o.review_pending, "flagged in the same transaction");
     assert!(store
-        .payments_to_check(later + Duration::hours(1), 10)
+        .payments_to_check("stripe", later + Duration::hours(1), 10)
         .await
         .unwrap()
         .is_empty());
@@ -302,7 +314,7 @@ pub(super) async fn held_payments_keep_their_start_and_show_in_the_order_list(
     );
     assert!(
         store
-            .payments_to_check(t0() + Duration::days(1), 10)
+            .payments_to_check("stripe", t0() + Duration::days(1), 10)
             .await
             .unwrap()
             .is_empty(),
@@ -332,5 +344,90 @@ pub(super) async fn held_payments_keep_their_start_and_show_in_the_order_list(
     assert_eq!(
         held_only.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![held_order]
+    );
+}
+
+/// Bank transfer and cash on delivery: the shop's own payment row is created with the order,
+/// moves only together with the order step that carries its change, and never shows up for a
+/// provider's reconciliation.
+pub(super) async fn shop_payments_are_created_with_the_order_and_move_with_its_steps(
+    store: Arc<dyn Store>,
+) {
+    use crate::payments::{PaymentChange, SHOP_PROVIDER};
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 50)]).await;
+    let placed = store
+        .place_order(&new_order(store.as_ref(), 1, &[(ids[0].1, 2)]).await)
+        .await
+        .unwrap();
+    let order = store.order(placed.id).await.unwrap().unwrap();
+    assert_eq!(order.payment_method, PaymentMethod::BankTransfer);
+    let p = store.payment_of_order(order.id).await.unwrap().unwrap();
+    assert_eq!(
+        (p.provider.as_str(), p.method, p.status, p.amount),
+        (
+            SHOP_PROVIDER,
+            PaymentMethod::BankTransfer,
+            PaymentStatus::Open,
+            order.totals.grand_total
+        )
+    );
+    assert!(
+        store
+            .payments_to_check("stripe", t0() + Duration::days(1), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the provider is never asked about the shop's payments"
+    );
+    let pay = |from, to, status, refunded| OrderStep {
+        order: order.id,
+        from,
+        to,
+        at: t0() + Duration::hours(1),
+        actor: "admin:1".into(),
+        shipment: None,
+        note: None,
+        require_review_cleared: false,
+        release_stock: false,
+        mail: None,
+        payment: Some(PaymentChange {
+            payment: p.id,
+            status,
+            refunded,
+        }),
+    };
+    // A step that no longer applies (the order is not where the admin saw it) changes nothing.
+    let stale = pay(
+        OrderStatus::Paid,
+        OrderStatus::Refunded,
+        PaymentStatus::Succeeded,
+        order.totals.grand_total,
+    );
+    assert!(!store.step_order(&stale).await.unwrap());
+    assert_eq!(
+        store
+            .payment_of_order(order.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        PaymentStatus::Open
+    );
+    let paid = pay(
+        OrderStatus::Placed,
+        OrderStatus::Paid,
+        PaymentStatus::Succeeded,
+        Yen::ZERO,
+    );
+    assert!(store.step_order(&paid).await.unwrap());
+    assert!(store.step_order(&stale).await.unwrap());
+    let p = store.payment_of_order(order.id).await.unwrap().unwrap();
+    assert_eq!(
+        (p.status, p.refunded, p.version),
+        (PaymentStatus::Succeeded, order.totals.grand_total, 2)
+    );
+    assert_eq!(
+        store.order(order.id).await.unwrap().unwrap().status,
+        OrderStatus::Refunded
     );
 }

@@ -40,6 +40,7 @@ pub(super) async fn sales_delays_funnel_and_low_stock_are_reported(store: Arc<dy
         require_review_cleared: false,
         release_stock: true,
         mail: None,
+        payment: None,
     };
     assert!(store.step_order(&cancel).await.unwrap());
     let days = store.sales_by_day(at(-24), at(24)).await.unwrap();

@@ -1,5 +1,6 @@
-//! The provider payment of a card or konbini order on its admin page (payments issue, items 1
-//! and 8): the panel (status, reference, refunds, a card hold's deadline), the refund form
+//! The payment of an order on its admin page (payments issue, items 1 and 8): the panel (status,
+//! the provider's reference or お店で確認 for bank transfer and cash on delivery, refunds, a card
+//! hold's deadline), the provider refund form
 //! (owners and managers, all or part of the payment, after their password and code) and the
 //! 売上確定 button of a held card payment. Rules live in `akinai_core::payments`.
 
@@ -16,7 +17,7 @@ use akinai_domain::admin::{CancelOrders, ProcessOrders, ViewOrders};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::OrderStatus;
 use akinai_domain::payment::PaymentStatus;
-use akinai_store::payments::Payment;
+use akinai_store::payments::{Payment, SHOP_PROVIDER};
 use akinai_store::Order;
 
 use super::order_desk::{detail_page, parse_id};
@@ -49,14 +50,22 @@ pub(super) fn panel(
 ) -> PspPanel {
     let left = p.amount.0 - p.refunded.0;
     let held = p.status == PaymentStatus::Authorized;
+    let by_shop = p.provider == SHOP_PROVIDER;
     PspPanel {
-        provider: p.provider.clone(),
-        status: match p.status {
-            PaymentStatus::Open => "未払い(お客様の支払い待ち)",
-            PaymentStatus::Awaiting => "コンビニでの支払い待ち",
-            PaymentStatus::Authorized => "カード与信済み(発送時に売上確定)",
-            PaymentStatus::Succeeded => "支払い済み",
-            PaymentStatus::Failed => "期限切れ・失敗",
+        provider: if by_shop {
+            "お店で確認".to_string()
+        } else {
+            p.provider.clone()
+        },
+        status: match (p.status, by_shop) {
+            (PaymentStatus::Open, true) => "未入金",
+            (PaymentStatus::Open, false) => "未払い(お客様の支払い待ち)",
+            (PaymentStatus::Awaiting, _) => "コンビニでの支払い待ち",
+            (PaymentStatus::Authorized, _) => "カード与信済み(発送時に売上確定)",
+            (PaymentStatus::Succeeded, true) => "入金済み",
+            (PaymentStatus::Succeeded, false) => "支払い済み",
+            (PaymentStatus::Failed, true) => "キャンセル",
+            (PaymentStatus::Failed, false) => "期限切れ・失敗",
         },
         reference: p
             .payment_ref
@@ -65,8 +74,11 @@ pub(super) fn panel(
             .unwrap_or_default(),
         amount: p.amount.display(),
         refunded: p.refunded.display(),
-        refundable: (p.status == PaymentStatus::Succeeded && left > 0 && a.holds::<CancelOrders>())
-            .then_some(left),
+        refundable: (!by_shop
+            && p.status == PaymentStatus::Succeeded
+            && left > 0
+            && a.holds::<CancelOrders>())
+        .then_some(left),
         hold_lapses: hold_lapses_at.filter(|_| held).map(local_time),
         capturable: held
             && order.status == OrderStatus::Placed

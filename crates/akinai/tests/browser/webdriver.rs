@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+/// How long a wait for the browser may take before the test fails (generous: on a loaded
+/// two-core machine the browser tests' Chromiums run at once).
+const WAIT_SECS: u64 = 30;
+
 /// Where the browser tools are; `None` when this machine has none (the tests then say so).
 pub fn tools() -> Option<(&'static str, &'static str)> {
     let chromium = "/usr/bin/chromium";
@@ -121,10 +125,10 @@ impl Browser {
             .to_string()
     }
 
-    /// Waits (bounded, 15 s) until the browser's URL contains `part`, as after a form submission
-    /// whose navigation may finish after the click returned; returns the URL.
+    /// Waits (bounded, [`WAIT_SECS`]) until the browser's URL contains `part`, as after a form
+    /// submission whose navigation may finish after the click returned; returns the URL.
     pub async fn wait_for_url(&self, part: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(WAIT_SECS);
         loop {
             let url = self.url().await;
             if url.contains(part) {
@@ -139,9 +143,9 @@ impl Browser {
         }
     }
 
-    /// Waits (bounded, 15 s) until the page source contains `text`; returns the source.
+    /// Waits (bounded, [`WAIT_SECS`]) until the page source contains `text`; returns the source.
     pub async fn wait_for_text(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(WAIT_SECS);
         loop {
             let source = self.source().await;
             if source.contains(text) {
@@ -156,10 +160,10 @@ impl Browser {
         }
     }
 
-    /// Waits (bounded, 15 s) until `script` (a JavaScript expression run by the driver)
+    /// Waits (bounded, [`WAIT_SECS`]) until `script` (a JavaScript expression run by the driver)
     /// evaluates to true, e.g. until a page script has shown a form.
     pub async fn wait_until(&self, script: &str) {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(WAIT_SECS);
         loop {
             if self.execute(&format!("return !!({script});")).await == Value::Bool(true) {
                 return;

@@ -27,6 +27,7 @@ mod passkeys;
 mod payments;
 mod payments_admin;
 mod payments_capture;
+mod payments_shop;
 mod postgres;
 mod storefront;
 mod support;
