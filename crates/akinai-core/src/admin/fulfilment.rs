@@ -58,7 +58,8 @@ pub struct OrderDetail {
     pub history: Vec<OrderHistoryEntry>,
     /// The steps the state machine allows now.
     pub next_events: Vec<OrderEvent>,
-    /// The provider payment of a card or konbini order.
+    /// The order's payment (the provider's, or the shop's own for bank transfer and cash on
+    /// delivery).
     pub payment: Option<akinai_store::payments::Payment>,
     /// When the card hold of that payment lapses, if it is held.
     pub hold_lapses_at: Option<DateTime<Utc>>,
@@ -193,11 +194,12 @@ impl Shop {
             }
         }
         let mut order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
-        let held =
-            match order.payment_method.through_provider() && order.status == OrderStatus::Placed {
-                true => self.held_payment(id).await?,
-                false => None,
-            };
+        let held = if order.payment_method.through_provider() && order.status == OrderStatus::Placed
+        {
+            self.held_payment(id).await?
+        } else {
+            None
+        };
         let to = match state_of(&order, held.is_some()).step(event, shipment.as_ref()) {
             Ok(to) => to,
             Err(e) => return Ok(Err(e.into())),
@@ -206,9 +208,10 @@ impl Shop {
         let actor = format!("admin:{}", s.admin.id);
         // A card payment held for this moment is captured before the order ships; the order is
         // then 入金確認 (without a mail: the shipping mail follows) and ships from there.
+        let mut captured = None;
         if let (Some(payment), OrderEvent::Ship) = (held, event) {
             match self.capture_held(payment, actor.clone()).await {
-                Ok(_) => {}
+                Ok(amount) => captured = Some(amount),
                 Err(CoreError::PaymentUnavailable(e)) => {
                     tracing::warn!(target: "akinai::payments", order_id = id.0, error = %e, "capture at shipping failed");
                     return Ok(Err(StepProblem::CaptureFailed));
@@ -263,6 +266,9 @@ impl Shop {
         }
         if let Some(n) = &note {
             detail["note"] = json!(n);
+        }
+        if let Some(amount) = captured {
+            detail["payment"] = json!({ "captured": amount.0 });
         }
         self.audit(
             &s.audit_context(client),

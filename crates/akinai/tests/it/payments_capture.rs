@@ -181,6 +181,12 @@ async fn a_card_payment_held_at_checkout_is_captured_when_the_order_ships() {
         !mails.iter().any(|m| m.contains(".paid@")),
         "no separate paid mail"
     );
+    let audit = app.store.audit_entries_of("order.ship", 5).await.unwrap();
+    assert!(
+        audit[0].record.detail.contains("captured"),
+        "{}",
+        audit[0].record.detail
+    );
     // Now taken, the money can be refunded as usual.
     let page = manager.get(&format!("/admin/orders/{}", order.id.0)).await;
     assert!(page.body.contains("/refund\""), "{}", page.body);
