@@ -43,6 +43,15 @@ struct Args {
     /// Orders to place in the order benchmark.
     #[arg(long, default_value_t = 10_000)]
     orders: usize,
+    /// Run only the scenarios whose name contains this (e.g. `product` while profiling).
+    #[arg(long)]
+    only: Option<String>,
+}
+
+impl Args {
+    fn wanted(&self, scenario: &str) -> bool {
+        self.only.as_deref().is_none_or(|o| scenario.contains(o))
+    }
 }
 
 /// One measured row.
@@ -79,6 +88,9 @@ fn main() -> anyhow::Result<()> {
             "/search?q=%E9%9D%A9".to_string(),
         ),
     ] {
+        if !args.wanted(name) {
+            continue;
+        }
         rows.push(load::wrk(
             name,
             &format!("{base}{path}"),
@@ -86,24 +98,28 @@ fn main() -> anyhow::Result<()> {
             args.duration,
         )?);
     }
-    let page = runtime.block_on(async {
-        reqwest::get(format!("{base}/product/{product_id}"))
-            .await?
-            .text()
-            .await
-    })?;
-    rows.push(load::nginx_static(
-        dir.path(),
-        &page,
-        args.connections,
-        args.duration,
-    )?);
-    rows.push(runtime.block_on(load::orders(
-        &shop,
-        &base,
-        args.orders,
-        args.connections as usize,
-    ))?);
+    if args.wanted("nginx") {
+        let page = runtime.block_on(async {
+            reqwest::get(format!("{base}/product/{product_id}"))
+                .await?
+                .text()
+                .await
+        })?;
+        rows.push(load::nginx_static(
+            dir.path(),
+            &page,
+            args.connections,
+            args.duration,
+        )?);
+    }
+    if args.wanted("order placement") {
+        rows.push(runtime.block_on(load::orders(
+            &shop,
+            &base,
+            args.orders,
+            args.connections as usize,
+        ))?);
+    }
     println!();
     println!(
         "machine: {} cores; catalog: {} products; {} connections; wrk runs of {} s",
