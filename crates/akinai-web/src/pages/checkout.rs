@@ -376,6 +376,9 @@ pub struct ConfirmPage {
     pub c: Confirmation,
     pub payment: &'static str,
     pub payment_timing: String,
+    /// A card payment is only held now and charged when the order ships (the shop's setting):
+    /// part of 支払の時期 on the 特商法 final screen.
+    pub card_at_shipping: bool,
     pub shipping_method: String,
     pub prefecture: &'static str,
     pub delivery_date: String,
@@ -407,6 +410,8 @@ pub async fn confirm_get(
     let page = ConfirmPage {
         payment: payment_label(t, d.payment_method),
         payment_timing: c.settings.legal.payment_timing.clone(),
+        card_at_shipping: d.payment_method == PaymentMethod::Card
+            && c.settings.card_capture == akinai_domain::settings::CardCapture::AtShipping,
         shipping_method: c
             .settings
             .shipping_method(&d.shipping_method)

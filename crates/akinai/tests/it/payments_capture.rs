@@ -43,6 +43,13 @@ async fn card_order(app: &TestApp, fake: &FakeStripe) -> (String, Recorded) {
     let shopper = app.shopper();
     shopper.add(app.sku_named("本みりん").await, "2").await;
     shopper.submit_details(&[("payment_method", "card")]).await;
+    // The 特商法 final screen says when the card is charged.
+    let confirm = shopper.get("/checkout/confirm").await;
+    assert!(
+        confirm.body.contains("商品の発送時に確定します"),
+        "{}",
+        confirm.body
+    );
     let placed = shopper.place().await;
     assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
     let session = placed.location().rsplit('/').next().unwrap().to_string();
