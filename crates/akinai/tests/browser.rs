@@ -133,7 +133,9 @@ async fn a_card_purchase_goes_through_the_providers_page_with_3ds_in_chromium() 
     b.type_into("#number", akinai_fakepsp::CARD_3DS_REQUIRED)
         .await;
     b.click("#pay").await;
-    b.wait_for_text("3-D セキュア認証").await;
+    // Text only the challenge page has: the card page's list of test numbers also mentions
+    // 3-D セキュア認証, and waiting for that let the next click land while the page was changing.
+    b.wait_for_text("カード会社の本人認証の代わりです").await;
     b.click("#authenticate").await;
     b.wait_for_url("/order/").await;
     let status = b.wait_for_text("お支払いを確認しました").await;
