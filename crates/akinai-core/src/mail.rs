@@ -174,20 +174,14 @@ pub fn order_step_mail(
         ),
         None => (tr.fmt(&key("subject"), &vars), tr.fmt(&key("body"), &vars)),
     };
-    let body = [
+    let mut lines = vec![
         tr.fmt("mail.greeting", &vars),
         String::new(),
         text,
         String::new(),
-        tr.get("mail.status").to_string(),
-        format!("  {status_url}"),
-        format!("  {}", tr.get("order.private_link")),
-        String::new(),
-        "--".to_string(),
-        settings.shop_name.clone(),
-        format!("TEL {}  {}", settings.legal.phone, settings.legal.email),
-    ]
-    .join("\n");
+    ];
+    lines.extend(status_link_and_signature(tr, status_url, settings));
+    let body = lines.join("\n");
     order_message(order, status.as_str(), at, &subject, body, settings, config)
 }
 
@@ -248,16 +242,8 @@ pub fn konbini_mail(
     if let Some(v) = instructions["voucher_url"].as_str() {
         lines.push(format!("  {}: {v}", tr.get("ordermail.konbini_voucher")));
     }
-    lines.extend([
-        String::new(),
-        tr.get("mail.status").to_string(),
-        format!("  {status_url}"),
-        format!("  {}", tr.get("order.private_link")),
-        String::new(),
-        "--".to_string(),
-        settings.shop_name.clone(),
-        format!("TEL {}  {}", settings.legal.phone, settings.legal.email),
-    ]);
+    lines.push(String::new());
+    lines.extend(status_link_and_signature(tr, status_url, settings));
     let subject = tr.fmt("ordermail.konbini_subject", &vars);
     order_message(
         order,
@@ -268,6 +254,19 @@ pub fn konbini_mail(
         settings,
         config,
     )
+}
+
+/// The end of every order mail: the private status link, then the shop's signature.
+fn status_link_and_signature(tr: Tr, status_url: &str, settings: &ShopSettings) -> [String; 7] {
+    [
+        tr.get("mail.status").to_string(),
+        format!("  {status_url}"),
+        format!("  {}", tr.get("order.private_link")),
+        String::new(),
+        "--".to_string(),
+        settings.shop_name.clone(),
+        format!("TEL {}  {}", settings.legal.phone, settings.legal.email),
+    ]
 }
 
 /// A plain-text mail from the shop to the order's customer; `kind` makes the Message-ID, so a

@@ -93,7 +93,7 @@ impl OrderStore for PgStore {
             Err(e) => return Err(map_err(e).into()),
         };
         insert_lines(&mut tx, id, &order.lines).await?;
-        if akinai_sql::shop_confirms(order.details.payment_method) {
+        if !order.details.payment_method.through_provider() {
             sqlx::query(akinai_sql::INSERT_SHOP_PAYMENT)
                 .bind(id)
                 .bind(akinai_store::payments::SHOP_PROVIDER)

@@ -218,34 +218,27 @@ impl PaymentStore for PgStore {
     }
 
     async fn record_attempt(&self, a: &Attempt) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO payment_signals (payment_id, at, kind, source, cart_id, customer_id, email, address_key) \
-             VALUES ($1, $2, 'attempt', $3, $4, $5, $6, $7)",
-        )
-        .bind(a.payment)
-        .bind(a.at)
-        .bind(&a.source)
-        .bind(a.cart)
-        .bind(a.customer)
-        .bind(&a.email)
-        .bind(&a.address_key)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
+        sqlx::query(akinai_sql::RECORD_ATTEMPT)
+            .bind(a.payment)
+            .bind(a.at)
+            .bind(&a.source)
+            .bind(a.cart)
+            .bind(a.customer)
+            .bind(&a.email)
+            .bind(&a.address_key)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
     async fn record_decline(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO payment_signals (payment_id, at, kind, source, cart_id, customer_id, email, address_key) \
-             SELECT payment_id, $1, 'decline', source, cart_id, customer_id, email, address_key \
-             FROM payment_signals WHERE payment_id = $2 AND kind = 'attempt' ORDER BY id DESC LIMIT 1",
-        )
-        .bind(at)
-        .bind(payment)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
+        sqlx::query(akinai_sql::RECORD_DECLINE)
+            .bind(at)
+            .bind(payment)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 

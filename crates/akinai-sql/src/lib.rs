@@ -285,16 +285,6 @@ pub fn order_list_row(r: &impl Columns, placed_at: DateTime<Utc>) -> StoreResult
     })
 }
 
-/// The order list's flag of a card payment held for capture at shipping (a column of
-/// `SELECT … FROM orders`).
-pub const PAYMENT_HELD_COLUMN: &str = "CAST(CASE WHEN EXISTS (SELECT 1 FROM payments p \
-    WHERE p.order_id = orders.id AND p.status = 'authorized') THEN 1 ELSE 0 END AS BIGINT) \
-    AS payment_held";
-
-/// The order list's filter for orders whose card payment is held for capture at shipping.
-pub const PAYMENT_HELD_FILTER: &str =
-    " AND id IN (SELECT order_id FROM payments WHERE status = 'authorized')";
-
 /// `actor, from_status, to_status, carrier, tracking_number, note` of an order history row.
 pub fn order_history_entry(r: &impl Columns, at: DateTime<Utc>) -> StoreResult<OrderHistoryEntry> {
     let step = match (r.opt_text("from_status")?, r.opt_text("to_status")?) {

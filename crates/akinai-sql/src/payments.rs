@@ -123,7 +123,23 @@ pub const INSERT_SHOP_PAYMENT: &str = "INSERT INTO payments (order_id, provider,
 pub const STEP_PAYMENT: &str = "UPDATE payments SET status = $1, refunded = $2, \
     version = version + 1, updated_at = $3, checked_at = $3 WHERE id = $4";
 
-/// Whether a method's payment is the shop's own (a row is created with the order).
-pub fn shop_confirms(method: PaymentMethod) -> bool {
-    !method.through_provider()
-}
+/// The order list's flag of a card payment held for capture at shipping (a column of
+/// `SELECT … FROM orders`).
+pub const PAYMENT_HELD_COLUMN: &str = "CAST(CASE WHEN EXISTS (SELECT 1 FROM payments p \
+    WHERE p.order_id = orders.id AND p.status = 'authorized') THEN 1 ELSE 0 END AS BIGINT) \
+    AS payment_held";
+
+/// The order list's filter for orders whose card payment is held for capture at shipping.
+pub const PAYMENT_HELD_FILTER: &str =
+    " AND id IN (SELECT order_id FROM payments WHERE status = 'authorized')";
+
+/// A checkout session opened (card testing defence): payment `$1`, time `$2`, source `$3`, cart
+/// `$4`, customer `$5`, e-mail `$6`, address key `$7`.
+pub const RECORD_ATTEMPT: &str = "INSERT INTO payment_signals (payment_id, at, kind, source, \
+    cart_id, customer_id, email, address_key) VALUES ($1, $2, 'attempt', $3, $4, $5, $6, $7)";
+
+/// A decline at time `$1` of payment `$2`, attributed to the people behind its last attempt.
+pub const RECORD_DECLINE: &str = "INSERT INTO payment_signals (payment_id, at, kind, source, \
+    cart_id, customer_id, email, address_key) \
+    SELECT payment_id, $1, 'decline', source, cart_id, customer_id, email, address_key \
+    FROM payment_signals WHERE payment_id = $2 AND kind = 'attempt' ORDER BY id DESC LIMIT 1";

@@ -239,7 +239,7 @@ pub(crate) async fn place_one(
     .await
     .map_err(map_err)?;
     insert_lines(conn, id, &order.lines).await?;
-    if akinai_sql::shop_confirms(order.details.payment_method) {
+    if !order.details.payment_method.through_provider() {
         sqlx::query(&akinai_sql::INSERT_SHOP_PAYMENT.replace('$', "?"))
             .bind(id)
             .bind(akinai_store::payments::SHOP_PROVIDER)

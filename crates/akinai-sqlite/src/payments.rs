@@ -218,34 +218,27 @@ impl PaymentStore for SqliteStore {
     }
 
     async fn record_attempt(&self, a: &Attempt) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO payment_signals (payment_id, at, kind, source, cart_id, customer_id, email, address_key) \
-             VALUES (?, ?, 'attempt', ?, ?, ?, ?, ?)",
-        )
-        .bind(a.payment)
-        .bind(ms(a.at))
-        .bind(&a.source)
-        .bind(a.cart)
-        .bind(a.customer)
-        .bind(&a.email)
-        .bind(&a.address_key)
-        .execute(&self.writer)
-        .await
-        .map_err(map_err)?;
+        sqlx::query(&akinai_sql::RECORD_ATTEMPT.replace('$', "?"))
+            .bind(a.payment)
+            .bind(ms(a.at))
+            .bind(&a.source)
+            .bind(a.cart)
+            .bind(a.customer)
+            .bind(&a.email)
+            .bind(&a.address_key)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
     async fn record_decline(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO payment_signals (payment_id, at, kind, source, cart_id, customer_id, email, address_key) \
-             SELECT payment_id, ?, 'decline', source, cart_id, customer_id, email, address_key \
-             FROM payment_signals WHERE payment_id = ? AND kind = 'attempt' ORDER BY id DESC LIMIT 1",
-        )
-        .bind(ms(at))
-        .bind(payment)
-        .execute(&self.writer)
-        .await
-        .map_err(map_err)?;
+        sqlx::query(&akinai_sql::RECORD_DECLINE.replace('$', "?"))
+            .bind(ms(at))
+            .bind(payment)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
