@@ -13,7 +13,7 @@ use akinai_domain::catalog::{NewProduct, NewSku, Quantity};
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
-use akinai_store::NewCategory;
+use akinai_store::{NewCategory, Store};
 
 use crate::{run, Row};
 
@@ -123,12 +123,12 @@ pub fn nginx_static(dir: &Path, page: &str, connections: u32, seconds: u32) -> a
 /// the orders, so the last buyers of each SKU are refused: the run checks none was oversold.
 pub async fn orders(
     shop: &Shop,
+    store: &dyn Store,
     base: &str,
     orders: usize,
     concurrency: usize,
 ) -> anyhow::Result<Row> {
     eprintln!("orders: preparing {orders} carts");
-    let store = shop.store();
     let cat = store
         .create_category(&NewCategory {
             parent_id: None,
@@ -175,7 +175,11 @@ pub async fn orders(
             .set_cart_line(cart, skus[i % skus_n], Some(one), chrono_now())
             .await?;
         store.save_checkout(cart, &details, chrono_now()).await?;
-        let fingerprint = shop.confirmation(Some(&token.secret)).await?.fingerprint;
+        let fingerprint = shop
+            .checkout()
+            .confirmation(Some(&token.secret))
+            .await?
+            .fingerprint;
         carts.push((token.secret, fingerprint));
     }
     eprintln!("orders: placing {orders} orders with {concurrency} clients");

@@ -69,9 +69,9 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let dir = tempfile::tempdir()?;
-    let (shop, addr) = runtime.block_on(start_shop(dir.path(), args.products))?;
+    let (shop, store, addr) = runtime.block_on(start_shop(dir.path(), args.products))?;
     let base = format!("http://{addr}");
-    let product_id = runtime.block_on(middle_product(&shop))?;
+    let product_id = runtime.block_on(store.product_count())? / 2;
     let mut rows = Vec::new();
     for (name, path) in [
         (
@@ -115,6 +115,7 @@ fn main() -> anyhow::Result<()> {
     if args.wanted("order placement") {
         rows.push(runtime.block_on(load::orders(
             &shop,
+            store.as_ref(),
             &base,
             args.orders,
             args.connections as usize,
@@ -144,7 +145,11 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<(Shop, std::net::SocketAddr)> {
+/// The shop under test, the store behind it (the benchmark prepares carts and products directly)
+/// and the address it serves on.
+type Started = (Shop, Arc<dyn Store>, std::net::SocketAddr);
+
+async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<Started> {
     let store = SqliteStore::open(&dir.join("akinai.db")).await?;
     store.migrate().await?;
     let store: Arc<dyn Store> = Arc::new(store);
@@ -163,7 +168,7 @@ async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<(Shop, std::n
         accounts: Default::default(),
     };
     let shop = Shop::new(
-        store,
+        store.clone(),
         Arc::new(FileMailer::new(dir.join("mail"))),
         Arc::new(SystemClock),
         config,
@@ -187,12 +192,7 @@ async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<(Shop, std::n
         limits,
         std::future::pending(),
     ));
-    Ok((shop, addr))
-}
-
-async fn middle_product(shop: &Shop) -> anyhow::Result<i64> {
-    let count = shop.store().product_count().await?;
-    Ok(count / 2)
+    Ok((shop, store, addr))
 }
 
 /// Runs a program with arguments (no shell) and returns its stdout.

@@ -193,6 +193,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     // An owner, enrolled and signed in like a browser.
     let link = shop
+        .admin_accounts()
         .create_admin(
             "owner@example.jp",
             "店長",
@@ -200,14 +201,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
             &AuditContext::cli("bench"),
         )
         .await?;
-    let (_, setup) = shop.admin_enrolment(&link).await?;
+    let (_, setup) = shop.admin_accounts().admin_enrolment(&link).await?;
     let client = Client::new("127.0.0.1".parse()?, "bench");
     let code = code_at(&setup.secret, clock.now()).context("totp code")?;
-    shop.complete_admin_enrolment(&link, PASSWORD, &setup.secret, &code, &client)
+    shop.admin_accounts()
+        .complete_admin_enrolment(&link, PASSWORD, &setup.secret, &code, &client)
         .await?;
     clock.advance(chrono::Duration::seconds(30));
     let code = code_at(&setup.secret, clock.now()).context("totp code")?;
     let session = shop
+        .admin_accounts()
         .admin_login("owner@example.jp", PASSWORD, &code, &client)
         .await?;
     let http = reqwest::Client::builder()

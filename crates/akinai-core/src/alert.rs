@@ -6,7 +6,12 @@
 //! (a page with an injected script reports on every view) sends at most one mail per kind and
 //! hour: the job's dedup key carries the kind and the hour.
 
+use crate::Base;
+use crate::Mailer;
+use akinai_store::JobStore;
+use akinai_store::SecurityStore;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use lettre::message::header::ContentType;
@@ -20,14 +25,23 @@ use crate::clock::jst;
 use crate::i18n::{Lang, Tr};
 use crate::mail::display_name;
 use crate::worker::JobFailure;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// The dedup key of an alert mail: one per kind and hour.
 fn mail_key(kind: &str, at: DateTime<Utc>) -> String {
     format!("alert:{kind}:{}", at.timestamp() / 3600)
 }
 
-impl Shop {
+/// Alerts that someone must look at now, and the browser's CSP reports.
+#[derive(Clone)]
+pub struct Alerts {
+    pub(crate) base: Base,
+    pub(crate) job_store: Arc<dyn JobStore>,
+    pub(crate) security_store: Arc<dyn SecurityStore>,
+    pub(crate) mailer: Arc<dyn Mailer>,
+}
+
+impl Alerts {
     /// Records, logs and (if configured) mails an alert. `summary` is one line for people,
     /// `detail` the evidence.
     pub async fn raise_alert(
@@ -37,9 +51,9 @@ impl Shop {
         source_ip: Option<IpAddr>,
         detail: Value,
     ) -> Result<(), CoreError> {
-        let at = self.clock.now();
+        let at = self.base.clock.now();
         tracing::warn!(target: "akinai::alert", kind, client = ?source_ip, detail = %detail, "{summary}");
-        self.store
+        self.security_store
             .record_security_event(&NewSecurityEvent {
                 kind: kind.into(),
                 at,
@@ -47,7 +61,7 @@ impl Shop {
                 detail: detail.clone(),
             })
             .await?;
-        if self.config.security.alert_mail_to.is_empty() {
+        if self.base.config.security.alert_mail_to.is_empty() {
             return Ok(());
         }
         let job = NewJob {
@@ -56,8 +70,8 @@ impl Shop {
             run_at: at,
             dedup_key: Some(mail_key(kind, at)),
         };
-        if self.store.enqueue_job(&job).await? {
-            self.jobs_ready.notify_one();
+        if self.job_store.enqueue_job(&job).await? {
+            self.base.jobs_ready.notify_one();
         }
         Ok(())
     }
@@ -65,6 +79,7 @@ impl Shop {
     /// Worker step: delivers one alert mail.
     pub(crate) async fn send_alert(&self, job: &Job) -> Result<(), JobFailure> {
         let settings = self
+            .base
             .settings()
             .await
             .map_err(|e| JobFailure::Transient(e.to_string()))?;
@@ -72,9 +87,13 @@ impl Shop {
             &job.payload,
             job.id.0,
             &settings.shop_name,
-            &self.config.mail_from,
-            &self.config.security.alert_mail_to,
-            self.config.base_url.host_str().unwrap_or("akinai.invalid"),
+            &self.base.config.mail_from,
+            &self.base.config.security.alert_mail_to,
+            self.base
+                .config
+                .base_url
+                .host_str()
+                .unwrap_or("akinai.invalid"),
         )
         .map_err(JobFailure::Permanent)?;
         self.mailer

@@ -5,14 +5,17 @@
 //! hash is written to the application log with every append, so a log shipper keeps an anchor
 //! that reveals a cut-off tail.
 
+use crate::Base;
+use akinai_store::AuditStore;
 use std::io::Write;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
 use akinai_domain::audit::{AuditRecord, ChainBreak, ChainedEntry, Verifier};
 
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// Entries read per query when walking the log.
 const PAGE: u32 = 1000;
@@ -53,9 +56,16 @@ impl AuditContext {
     }
 }
 
-impl Shop {
+/// The hash-chained audit trail: append, page through, verify, export.
+#[derive(Clone)]
+pub struct Audit {
+    pub(crate) base: Base,
+    pub(crate) audit_store: Arc<dyn AuditStore>,
+}
+
+impl Audit {
     /// Appends an entry; `detail` holds before/after values and whatever explains the action.
-    pub async fn audit(
+    pub async fn record(
         &self,
         who: &AuditContext,
         action: &str,
@@ -63,7 +73,7 @@ impl Shop {
         detail: Value,
     ) -> Result<ChainedEntry, CoreError> {
         let record = AuditRecord {
-            at: self.clock.now(),
+            at: self.base.clock.now(),
             actor: who.actor.clone(),
             action: action.to_string(),
             target: target.to_string(),
@@ -71,7 +81,7 @@ impl Shop {
             request_id: who.request_id.clone(),
             detail: detail.to_string(),
         };
-        let entry = self.store.append_audit(&record).await?;
+        let entry = self.audit_store.append_audit(&record).await?;
         tracing::info!(target: "akinai::audit", seq = entry.seq, head = %entry.hash, action, actor = %who.actor, "audit");
         Ok(entry)
     }
@@ -84,7 +94,7 @@ impl Shop {
         let mut verifier = Verifier::default();
         let mut after = 0;
         loop {
-            let page = self.store.audit_entries(after, PAGE).await?;
+            let page = self.audit_store.audit_entries(after, PAGE).await?;
             for e in &page {
                 if let Err(broken) = verifier.push(e) {
                     return Ok(Err(broken));
@@ -103,7 +113,7 @@ impl Shop {
         let mut after = after;
         let mut n = 0;
         loop {
-            let page = self.store.audit_entries(after, PAGE).await?;
+            let page = self.audit_store.audit_entries(after, PAGE).await?;
             for e in &page {
                 let detail: Value = serde_json::from_str(&e.record.detail).unwrap_or(Value::Null);
                 let line = json!({

@@ -6,15 +6,23 @@
 //! shopper is always bound to what was on screen. The cart is the idempotency key: a double
 //! submit or reload returns the order already placed from it.
 
+use crate::Base;
+use crate::Integrity;
+use crate::Payments;
+use crate::Profiles;
+use crate::Storefront;
+use akinai_store::CartStore;
+use akinai_store::OrderStore;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 use akinai_domain::checkout::{quote, CheckoutDetails, CheckoutInput};
 use akinai_domain::pricing::{PricedLine, Totals};
 use akinai_domain::settings::ShopSettings;
-use akinai_store::{NewOrder, Order};
+use akinai_store::NewOrder;
 
 use crate::tokens;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// What the final confirmation screen shows.
 pub struct Confirmation {
@@ -38,21 +46,37 @@ fn fingerprint(details: &CheckoutDetails, lines: &[PricedLine], totals: &Totals)
     hex::encode(Sha256::digest(doc.to_string().as_bytes()))
 }
 
-impl Shop {
+/// Checkout: the details form, the final confirmation screen and placing the order.
+#[derive(Clone)]
+pub struct Checkout {
+    pub(crate) base: Base,
+    pub(crate) cart_store: Arc<dyn CartStore>,
+    pub(crate) order_store: Arc<dyn OrderStore>,
+    pub(crate) integrity: Integrity,
+    pub(crate) payments: Payments,
+    pub(crate) profiles: Profiles,
+    pub(crate) storefront: Storefront,
+}
+
+impl Checkout {
     /// Validates and keeps the checkout form on the cart.
     pub async fn save_checkout(
         &self,
         secret: Option<&str>,
         input: &CheckoutInput,
     ) -> Result<(), CoreError> {
-        self.ensure_checkout_open().await?;
-        let cart = self.find_cart(secret).await?.ok_or(CoreError::EmptyCart)?;
-        let settings = self.checkout_settings().await?;
+        self.integrity.ensure_checkout_open().await?;
+        let cart = self
+            .storefront
+            .find_cart(secret)
+            .await?
+            .ok_or(CoreError::EmptyCart)?;
+        let settings = self.payments.checkout_settings().await?;
         let details = input
-            .parse(&settings, self.clock.today_jst())
+            .parse(&settings, self.base.clock.today_jst())
             .map_err(CoreError::InvalidCheckout)?;
-        self.store
-            .save_checkout(cart.id, &details, self.clock.now())
+        self.cart_store
+            .save_checkout(cart.id, &details, self.base.clock.now())
             .await?;
         Ok(())
     }
@@ -62,14 +86,18 @@ impl Shop {
         &self,
         secret: Option<&str>,
     ) -> Result<Option<CheckoutDetails>, CoreError> {
-        Ok(self.find_cart(secret).await?.and_then(|c| c.checkout))
+        Ok(self
+            .storefront
+            .find_cart(secret)
+            .await?
+            .and_then(|c| c.checkout))
     }
 
     /// Everything the final confirmation screen must show, computed now.
     pub async fn confirmation(&self, secret: Option<&str>) -> Result<Confirmation, CoreError> {
-        self.ensure_checkout_open().await?;
-        let cart = self.find_cart(secret).await?;
-        let view = self.view_cart(cart.as_ref()).await?;
+        self.integrity.ensure_checkout_open().await?;
+        let cart = self.storefront.find_cart(secret).await?;
+        let view = self.storefront.view_cart(cart.as_ref()).await?;
         let details = cart
             .and_then(|c| c.checkout)
             .ok_or(CoreError::CheckoutMissing)?;
@@ -82,10 +110,10 @@ impl Shop {
                 available: short.available,
             });
         }
-        let settings = self.settings().await?;
+        let settings = self.base.settings().await?;
         // Delivery dates move with the calendar: re-check what was chosen earlier.
         let details = CheckoutInput::from(&details)
-            .parse(&settings, self.clock.today_jst())
+            .parse(&settings, self.base.clock.today_jst())
             .map_err(CoreError::InvalidCheckout)?;
         let lines: Vec<PricedLine> = view.lines.into_iter().map(|l| l.line).collect();
         let totals = quote(&lines, &details, &settings)?;
@@ -120,18 +148,18 @@ impl Shop {
         let customer_id = member
             .filter(|m| m.customer.email_verified_at.is_some())
             .map(|m| m.customer.id);
-        let settings = self.settings().await?;
+        let settings = self.base.settings().await?;
         if customer_id.is_none() && !settings.guest_checkout {
             return Err(CoreError::MembersOnly);
         }
         let secret = secret.ok_or(CoreError::EmptyCart)?;
         let hash = tokens::parse(secret).ok_or(CoreError::EmptyCart)?;
         let cart = self
-            .store
+            .cart_store
             .cart_by_token(&hash)
             .await?
             .ok_or(CoreError::EmptyCart)?;
-        let status = tokens::status_token_for_cart(&self.config.secret_key, cart.id);
+        let status = tokens::status_token_for_cart(&self.base.config.secret_key, cart.id);
         if cart.order_id.is_some() {
             return Ok(PlacedOrderRef {
                 status_secret: status.secret,
@@ -144,6 +172,7 @@ impl Shop {
         }
         let mut reasons: Vec<String> = match member.filter(|_| customer_id.is_some()) {
             Some(m) => self
+                .profiles
                 .address_review(m, &c.details)
                 .await?
                 .into_iter()
@@ -153,12 +182,12 @@ impl Shop {
         reasons.extend(self.hold_reasons(&settings.holds, &c).await?);
         let review_reason = (!reasons.is_empty()).then(|| reasons.join(","));
         let placed = self
-            .store
+            .order_store
             .place_order(&NewOrder {
                 cart_id: cart.id,
                 customer_id,
                 status_token: status.hash,
-                placed_at: self.clock.now(),
+                placed_at: self.base.clock.now(),
                 details: c.details,
                 lines: c.lines,
                 totals: c.totals,
@@ -166,7 +195,7 @@ impl Shop {
             })
             .await?;
         if placed.newly_placed {
-            self.jobs_ready.notify_one();
+            self.base.jobs_ready.notify_one();
             tracing::info!(order_id = placed.id.0, "order placed");
         }
         Ok(PlacedOrderRef {
@@ -185,8 +214,8 @@ impl Shop {
         use akinai_domain::hold;
         let key = hold::address_key(&c.details.address);
         let today = self
-            .store
-            .orders_to_address_since(&key, self.clock.now() - chrono::Duration::hours(24))
+            .order_store
+            .orders_to_address_since(&key, self.base.clock.now() - chrono::Duration::hours(24))
             .await?
             + 1;
         let blocked = hold::blocked(rules, &c.details);
@@ -194,20 +223,5 @@ impl Shop {
             .into_iter()
             .map(str::to_string)
             .collect())
-    }
-
-    /// The order behind a status link.
-    pub async fn order_by_status_secret(&self, secret: &str) -> Result<Order, CoreError> {
-        let hash = tokens::parse(secret).ok_or(CoreError::NotFound)?;
-        self.store
-            .order_by_status_token(&hash)
-            .await?
-            .ok_or(CoreError::NotFound)
-    }
-
-    /// The absolute URL of an order's status page.
-    pub fn status_url(&self, status_secret: &str) -> String {
-        let base = self.config.base_url.as_str().trim_end_matches('/');
-        format!("{base}/order/{status_secret}")
     }
 }

@@ -7,7 +7,11 @@ use akinai_domain::ids::CategoryId;
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
-use akinai_store::{NewCategory, Store, StoreError};
+use std::sync::Arc;
+
+use akinai_store::{CatalogStore, NewCategory, SettingsStore, StoreError};
+
+use crate::CoreError;
 
 /// How a demo category's products are generated.
 struct Line {
@@ -303,7 +307,7 @@ pub fn base_product_count() -> usize {
 /// Seeds the demo catalog when the store has no products; returns how many were created.
 /// `target` products are generated (at least one full pass, e.g. 10,000 for benchmarks);
 /// passes after the first add a series number to names.
-pub async fn seed(store: &dyn Store, target: usize) -> Result<usize, StoreError> {
+pub async fn seed(store: &dyn CatalogStore, target: usize) -> Result<usize, StoreError> {
     if store.product_count().await? > 0 {
         return Ok(0);
     }
@@ -425,5 +429,27 @@ mod tests {
             LINES.iter().any(|l| !l.options.is_empty()),
             "some products have variants"
         );
+    }
+}
+
+/// Seeds the demo shop (`akinai serve --demo`): the starter settings under the demo shop's
+/// name and the demo catalog, each only where the store has none yet.
+#[derive(Clone)]
+pub struct Demo {
+    pub(crate) settings_store: Arc<dyn SettingsStore>,
+    pub(crate) catalog_store: Arc<dyn CatalogStore>,
+}
+
+impl Demo {
+    /// Returns how many products were created (zero when the store had some).
+    pub async fn seed(&self) -> Result<usize, CoreError> {
+        if self.settings_store.settings().await?.is_none() {
+            self.settings_store
+                .save_settings(&akinai_domain::settings::ShopSettings::starter(
+                    "あきない商店",
+                ))
+                .await?;
+        }
+        Ok(seed(self.catalog_store.as_ref(), base_product_count()).await?)
     }
 }

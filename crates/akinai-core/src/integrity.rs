@@ -13,6 +13,9 @@
 //! can be watched: a change there raises an alert without closing checkout, since an upgrade
 //! legitimately replaces the executable shortly before a restart.
 
+use crate::Alerts;
+use crate::Base;
+use akinai_store::IntegrityStore;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,7 +30,7 @@ use akinai_domain::integrity::{
 };
 use akinai_store::CheckoutHold;
 
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// Alert kind and hold reason of a theme that differs from its approved manifest.
 pub const TAMPER_DETECTED: &str = "tamper_detected";
@@ -134,9 +137,19 @@ fn hash_file(path: &Path) -> Option<String> {
         .map(|b| hex::encode(Sha256::digest(&b)))
 }
 
-impl Shop {
+/// Tamper detection: the approved theme, watched files and the checkout hold.
+#[derive(Clone)]
+pub struct Integrity {
+    pub(crate) base: Base,
+    pub(crate) integrity_store: Arc<dyn IntegrityStore>,
+    pub(crate) alerts: Alerts,
+    pub(crate) state: Arc<std::sync::Mutex<IntegrityState>>,
+}
+
+impl Integrity {
     fn theme_dir(&self) -> Result<PathBuf, CoreError> {
-        self.config
+        self.base
+            .config
             .security
             .theme_dir
             .clone()
@@ -158,8 +171,8 @@ impl Shop {
         }
         let files = found.observed();
         let id = self
-            .store
-            .record_theme_manifest(&files, by, self.clock.now())
+            .integrity_store
+            .record_theme_manifest(&files, by, self.base.clock.now())
             .await?;
         tracing::info!(manifest = id, files = files.len(), by, "theme approved");
         self.check_integrity().await?;
@@ -170,7 +183,7 @@ impl Shop {
     /// for differences not reported before, and refreshes the served theme.
     pub async fn check_integrity(&self) -> Result<IntegrityReport, CoreError> {
         let mut report = IntegrityReport::default();
-        if let Some(dir) = self.config.security.theme_dir.clone() {
+        if let Some(dir) = self.base.config.security.theme_dir.clone() {
             self.check_theme(dir, &mut report).await?;
         }
         self.check_watched(&mut report).await?;
@@ -182,7 +195,7 @@ impl Shop {
         dir: PathBuf,
         report: &mut IntegrityReport,
     ) -> Result<(), CoreError> {
-        let manifest = self.store.current_theme_manifest().await?;
+        let manifest = self.integrity_store.current_theme_manifest().await?;
         let found = scan_async(dir).await?;
         let Some(manifest) = manifest else {
             if !found.files.is_empty() || !found.refused.is_empty() {
@@ -223,17 +236,18 @@ impl Shop {
         };
         if new_changes {
             let detail = json!({ "theme": &report.theme_changes, "manifest": manifest.id });
-            self.raise_alert(
-                TAMPER_DETECTED,
-                "theme files differ from the approved theme",
-                None,
-                detail.clone(),
-            )
-            .await?;
-            if self.config.security.close_checkout_on_tamper
+            self.alerts
+                .raise_alert(
+                    TAMPER_DETECTED,
+                    "theme files differ from the approved theme",
+                    None,
+                    detail.clone(),
+                )
+                .await?;
+            if self.base.config.security.close_checkout_on_tamper
                 && self
-                    .store
-                    .raise_checkout_hold(TAMPER_DETECTED, &detail, self.clock.now())
+                    .integrity_store
+                    .raise_checkout_hold(TAMPER_DETECTED, &detail, self.base.clock.now())
                     .await?
             {
                 tracing::warn!(target: "akinai::alert", "checkout closed until an owner acknowledges the tamper alert");
@@ -243,7 +257,7 @@ impl Shop {
     }
 
     async fn check_watched(&self, report: &mut IntegrityReport) -> Result<(), CoreError> {
-        let paths = self.config.security.watched_files.clone();
+        let paths = self.base.config.security.watched_files.clone();
         let hashes = tokio::task::spawn_blocking(move || {
             paths
                 .into_iter()
@@ -272,19 +286,20 @@ impl Shop {
             }
         }
         for path in newly_changed {
-            self.raise_alert(
-                WATCHED_FILE_CHANGED,
-                "a watched file changed on disk (expected only during an upgrade)",
-                None,
-                json!({ "path": path.display().to_string() }),
-            )
-            .await?;
+            self.alerts
+                .raise_alert(
+                    WATCHED_FILE_CHANGED,
+                    "a watched file changed on disk (expected only during an upgrade)",
+                    None,
+                    json!({ "path": path.display().to_string() }),
+                )
+                .await?;
         }
         Ok(())
     }
 
     fn lock_integrity(&self) -> std::sync::MutexGuard<'_, IntegrityState> {
-        self.integrity
+        self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -316,7 +331,7 @@ impl Shop {
 
     /// `Ok` while no checkout hold is open.
     pub async fn ensure_checkout_open(&self) -> Result<(), CoreError> {
-        if self.store.open_checkout_holds().await?.is_empty() {
+        if self.integrity_store.open_checkout_holds().await?.is_empty() {
             Ok(())
         } else {
             Err(CoreError::CheckoutClosed)
@@ -325,14 +340,14 @@ impl Shop {
 
     /// The open checkout holds.
     pub async fn checkout_holds(&self) -> Result<Vec<CheckoutHold>, CoreError> {
-        Ok(self.store.open_checkout_holds().await?)
+        Ok(self.integrity_store.open_checkout_holds().await?)
     }
 
     /// An owner acknowledges the open holds; checkout opens again. Returns how many.
     pub async fn acknowledge_checkout_holds(&self, by: &str) -> Result<u64, CoreError> {
         let n = self
-            .store
-            .acknowledge_checkout_holds(by, self.clock.now())
+            .integrity_store
+            .acknowledge_checkout_holds(by, self.base.clock.now())
             .await?;
         tracing::warn!(target: "akinai::alert", by, holds = n, "checkout holds acknowledged; checkout open");
         Ok(n)

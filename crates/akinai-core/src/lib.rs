@@ -1,18 +1,22 @@
-//! Use cases of akinai.
+//! Use cases of akinai, in area services.
 //!
-//! [`Shop`] is what the web layer and the binary call: browse the catalog, keep a cart, check out
-//! as a guest, look up an order by its status token, and run the background worker that delivers
-//! confirmation mail. It holds its collaborators behind traits (`Store`, [`Mailer`], [`Clock`]) so
-//! tests swap them, never names a storage backend, and leaves all rules to `akinai-domain`.
+//! Each area of the shop is one service whose public methods are its use cases: the
+//! [`Storefront`] (catalog, search, cart), [`Checkout`], [`Orders`] (status pages, a member's
+//! orders), [`Accounts`] with [`Factors`], [`Profiles`] and [`Challenges`], the back office
+//! ([`OrderDesk`], [`CatalogAdmin`], [`Customers`], [`AdminAccounts`], [`Settings`], [`Audit`],
+//! [`Dashboard`]), [`Payments`], [`Alerts`], [`Integrity`] and the worker's [`Jobs`]. A service
+//! holds only the storage traits it uses and the services it calls, so its struct is the honest
+//! list of its dependencies; dependencies between areas point one way (ADR 019). [`Shop`] only
+//! wires them from one backend object, a [`Mailer`], a [`Clock`] and the configuration. Core
+//! never names a storage backend and leaves all rules to `akinai-domain`.
 #![forbid(unsafe_code)]
 
 pub mod accounts;
 pub mod admin;
 pub mod alert;
 pub mod audit;
+mod base;
 pub mod cache;
-pub mod cart;
-pub mod catalog;
 pub mod checkout;
 pub mod clock;
 pub mod demo;
@@ -21,26 +25,36 @@ pub mod i18n;
 pub mod images;
 pub mod integrity;
 pub mod mail;
+pub mod orders;
 pub mod payments;
 pub mod security;
 pub mod settings;
+pub mod storefront;
 pub mod tokens;
 pub mod upload_scan;
 pub mod worker;
 
 use std::sync::Arc;
 
-use tokio::sync::Notify;
-
-use akinai_domain::catalog::{Category, Product};
-use akinai_domain::ids::ProductId;
-use akinai_domain::settings::ShopSettings;
 use akinai_store::Store;
 
-use cache::TtlCache;
+pub(crate) use accounts::AccountCommon;
+pub use accounts::{Accounts, Challenges, Factors, Profiles};
+pub use admin::{AdminAccounts, CatalogAdmin, Customers, Dashboard, OrderDesk};
+pub use alert::Alerts;
+pub use audit::Audit;
+pub(crate) use base::Base;
+pub use base::VisitCounter;
+pub use checkout::Checkout;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::CoreError;
+pub use integrity::Integrity;
 pub use mail::{FileMailer, Mailer, SmtpMailer};
+pub use orders::Orders;
+pub use payments::{PaymentGateway, Payments};
+pub use settings::Settings;
+pub use storefront::Storefront;
+pub use worker::Jobs;
 
 /// Facts about the deployment the use cases need (not shop settings, which the owner edits).
 #[derive(Debug, Clone)]
@@ -87,49 +101,38 @@ impl Default for SecurityConfig {
     }
 }
 
-/// The shop's use cases.
+/// The area services of one shop, wired from one backend object. It holds no use case of its
+/// own: callers pick the area (`shop.checkout().confirmation(…)`).
 #[derive(Clone)]
 pub struct Shop {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) mailer: Arc<dyn Mailer>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) config: ShopConfig,
-    /// Wakes the worker when a job was enqueued by this process.
-    pub(crate) jobs_ready: Arc<Notify>,
-    pub(crate) caches: Arc<Caches>,
-    pub(crate) integrity: Arc<std::sync::Mutex<integrity::IntegrityState>>,
-    pub(crate) hasher: Arc<accounts::Hasher>,
-    pub(crate) visits: VisitCounter,
-    /// The payment provider for card and konbini payments; `None`: bank transfer and cash on
-    /// delivery only.
-    pub(crate) gateway: Option<Arc<dyn payments::PaymentGateway>>,
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    clock: Arc<dyn Clock>,
+    config: ShopConfig,
+    areas: Areas,
 }
 
-/// New visitors counted in memory by this process and added to the store every minute by the
-/// worker (`Shop::flush_visits`), so a page view never waits for a database write.
-#[derive(Debug, Clone, Default)]
-pub struct VisitCounter(Arc<std::sync::atomic::AtomicI64>);
-
-impl VisitCounter {
-    /// Counts one new visitor (a first page without the CSRF cookie).
-    pub fn count(&self) {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn take(&self) -> i64 {
-        self.0.swap(0, std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn give_back(&self, n: i64) {
-        self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-/// The read caches of one process.
-pub(crate) struct Caches {
-    pub settings: TtlCache<(), ShopSettings>,
-    pub categories: TtlCache<(), Vec<Category>>,
-    pub products: TtlCache<ProductId, Product>,
+/// Every service, built once in [`Shop::wire`].
+#[derive(Clone)]
+struct Areas {
+    storefront: Storefront,
+    checkout: Checkout,
+    orders: Orders,
+    accounts: Accounts,
+    factors: Factors,
+    profiles: Profiles,
+    challenges: Challenges,
+    order_desk: OrderDesk,
+    catalog_admin: CatalogAdmin,
+    customers: Customers,
+    admin_accounts: AdminAccounts,
+    settings: Settings,
+    audit: Audit,
+    dashboard: Dashboard,
+    payments: Payments,
+    alerts: Alerts,
+    integrity: Integrity,
+    jobs: Jobs,
 }
 
 impl Shop {
@@ -139,81 +142,274 @@ impl Shop {
         clock: Arc<dyn Clock>,
         config: ShopConfig,
     ) -> Shop {
-        let ttl = config.cache_ttl;
-        let hasher = accounts::Hasher::new(config.accounts.hash);
-        let caches = Arc::new(Caches {
-            settings: TtlCache::new(ttl, 1),
-            categories: TtlCache::new(ttl, 1),
-            products: TtlCache::new(ttl, 20_000),
-        });
+        let areas = Shop::wire(&store, &mailer, &clock, &config, None);
         Shop {
             store,
             mailer,
             clock,
             config,
-            jobs_ready: Arc::new(Notify::new()),
-            caches,
-            integrity: Arc::default(),
-            hasher,
-            visits: VisitCounter::default(),
-            gateway: None,
+            areas,
         }
     }
 
-    /// The counter the storefront counts new visitors with.
-    pub fn visit_counter(&self) -> VisitCounter {
-        self.visits.clone()
+    /// The shop with a payment provider for card and konbini payments.
+    pub fn with_gateway(self, gateway: Arc<dyn PaymentGateway>) -> Shop {
+        let areas = Shop::wire(
+            &self.store,
+            &self.mailer,
+            &self.clock,
+            &self.config,
+            Some(gateway),
+        );
+        Shop { areas, ..self }
     }
 
-    /// Adds the visits counted since the last flush to today's (JST) total; on a store error
-    /// they are kept for the next flush.
-    pub async fn flush_visits(&self) -> Result<i64, CoreError> {
-        let n = self.visits.take();
-        if n == 0 {
-            return Ok(0);
+    /// Builds every service in dependency order; each gets the storage traits it names.
+    fn wire(
+        store: &Arc<dyn Store>,
+        mailer: &Arc<dyn Mailer>,
+        clock: &Arc<dyn Clock>,
+        config: &ShopConfig,
+        gateway: Option<Arc<dyn PaymentGateway>>,
+    ) -> Areas {
+        let base = Base::new(clock.clone(), config.clone(), store.clone());
+        let visits = VisitCounter::default();
+        let audit = Audit {
+            base: base.clone(),
+            audit_store: store.clone(),
+        };
+        let alerts = Alerts {
+            base: base.clone(),
+            job_store: store.clone(),
+            security_store: store.clone(),
+            mailer: mailer.clone(),
+        };
+        let challenges = Challenges {
+            base: base.clone(),
+            account_store: store.clone(),
+        };
+        let common = AccountCommon {
+            base: base.clone(),
+            account_store: store.clone(),
+            job_store: store.clone(),
+            security_store: store.clone(),
+            mailer: mailer.clone(),
+        };
+        let integrity = Integrity {
+            base: base.clone(),
+            integrity_store: store.clone(),
+            alerts: alerts.clone(),
+            state: Arc::default(),
+        };
+        let orders = Orders {
+            base: base.clone(),
+            order_store: store.clone(),
+        };
+        let storefront = Storefront {
+            base: base.clone(),
+            cart_store: store.clone(),
+            catalog_store: store.clone(),
+            visits: visits.clone(),
+        };
+        let admin_accounts = AdminAccounts {
+            base: base.clone(),
+            admin_store: store.clone(),
+            audit_store: store.clone(),
+            alerts: alerts.clone(),
+            audit: audit.clone(),
+        };
+        let settings = Settings {
+            base: base.clone(),
+            settings_store: store.clone(),
+            admin_accounts: admin_accounts.clone(),
+            audit: audit.clone(),
+        };
+        let factors = Factors {
+            base: base.clone(),
+            account_store: store.clone(),
+            member_store: store.clone(),
+            common: common.clone(),
+        };
+        let profiles = Profiles {
+            base: base.clone(),
+            member_store: store.clone(),
+            order_store: store.clone(),
+            common: common.clone(),
+        };
+        let accounts = Accounts {
+            base: base.clone(),
+            account_store: store.clone(),
+            member_store: store.clone(),
+            common: common.clone(),
+            alerts: alerts.clone(),
+            challenges: challenges.clone(),
+            factors: factors.clone(),
+        };
+        let customers = Customers {
+            base: base.clone(),
+            account_store: store.clone(),
+            customer_admin_store: store.clone(),
+            member_store: store.clone(),
+            order_store: store.clone(),
+            common: common.clone(),
+            admin_accounts: admin_accounts.clone(),
+            audit: audit.clone(),
+        };
+        let catalog_admin = CatalogAdmin {
+            base: base.clone(),
+            catalog_admin_store: store.clone(),
+            catalog_store: store.clone(),
+            alerts: alerts.clone(),
+            audit: audit.clone(),
+        };
+        let payments = Payments {
+            base: base.clone(),
+            fulfilment_store: store.clone(),
+            job_store: store.clone(),
+            order_store: store.clone(),
+            payment_store: store.clone(),
+            settings_store: store.clone(),
+            admin_accounts: admin_accounts.clone(),
+            alerts: alerts.clone(),
+            audit: audit.clone(),
+            challenges: challenges.clone(),
+            orders: orders.clone(),
+            gateway,
+        };
+        let order_desk = OrderDesk {
+            base: base.clone(),
+            fulfilment_store: store.clone(),
+            order_store: store.clone(),
+            payment_store: store.clone(),
+            audit: audit.clone(),
+            payments: payments.clone(),
+        };
+        let checkout = Checkout {
+            base: base.clone(),
+            cart_store: store.clone(),
+            order_store: store.clone(),
+            integrity: integrity.clone(),
+            payments: payments.clone(),
+            profiles: profiles.clone(),
+            storefront: storefront.clone(),
+        };
+        let dashboard = Dashboard {
+            base: base.clone(),
+            integrity_store: store.clone(),
+            report_store: store.clone(),
+            security_store: store.clone(),
+            audit: audit.clone(),
+        };
+        let jobs = Jobs {
+            base,
+            job_store: store.clone(),
+            order_store: store.clone(),
+            report_store: store.clone(),
+            common,
+            accounts: accounts.clone(),
+            alerts: alerts.clone(),
+            catalog_admin: catalog_admin.clone(),
+            orders: orders.clone(),
+            payments: payments.clone(),
+            mailer: mailer.clone(),
+            visits,
+        };
+        Areas {
+            storefront,
+            checkout,
+            orders,
+            accounts,
+            factors,
+            profiles,
+            challenges,
+            order_desk,
+            catalog_admin,
+            customers,
+            admin_accounts,
+            settings,
+            audit,
+            dashboard,
+            payments,
+            alerts,
+            integrity,
+            jobs,
         }
-        let day = self
-            .clock
-            .now()
-            .with_timezone(&clock::jst())
-            .format("%Y-%m-%d")
-            .to_string();
-        if let Err(e) = self.store.add_visits(&day, n).await {
-            self.visits.give_back(n);
-            return Err(e.into());
+    }
+
+    /// The backend's name, for logs and `config check`.
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// The demo shop's seeding (`serve --demo`).
+    pub fn demo(&self) -> demo::Demo {
+        demo::Demo {
+            settings_store: self.store.clone(),
+            catalog_store: self.store.clone(),
         }
-        Ok(n)
     }
 
     pub fn config(&self) -> &ShopConfig {
         &self.config
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
-    /// The shop settings, falling back to the starter settings until the owner saved some.
-    pub async fn settings(&self) -> Result<ShopSettings, CoreError> {
-        if let Some(s) = self.caches.settings.get(&()) {
-            return Ok((*s).clone());
-        }
-        let settings = self
-            .store
-            .settings()
-            .await?
-            .unwrap_or_else(|| ShopSettings::starter("akinai"));
-        self.caches.settings.put((), Arc::new(settings.clone()));
-        Ok(settings)
-    }
-
-    /// Today in Japan.
-    pub fn today(&self) -> chrono::NaiveDate {
-        self.clock.today_jst()
-    }
-
     /// Whether the store answers.
     pub async fn health(&self) -> Result<(), CoreError> {
         Ok(self.store.ping().await?)
+    }
+
+    pub fn storefront(&self) -> &Storefront {
+        &self.areas.storefront
+    }
+    pub fn checkout(&self) -> &Checkout {
+        &self.areas.checkout
+    }
+    pub fn orders(&self) -> &Orders {
+        &self.areas.orders
+    }
+    pub fn accounts(&self) -> &Accounts {
+        &self.areas.accounts
+    }
+    pub fn factors(&self) -> &Factors {
+        &self.areas.factors
+    }
+    pub fn profiles(&self) -> &Profiles {
+        &self.areas.profiles
+    }
+    pub fn challenges(&self) -> &Challenges {
+        &self.areas.challenges
+    }
+    pub fn order_desk(&self) -> &OrderDesk {
+        &self.areas.order_desk
+    }
+    pub fn catalog_admin(&self) -> &CatalogAdmin {
+        &self.areas.catalog_admin
+    }
+    pub fn customers(&self) -> &Customers {
+        &self.areas.customers
+    }
+    pub fn admin_accounts(&self) -> &AdminAccounts {
+        &self.areas.admin_accounts
+    }
+    pub fn settings(&self) -> &Settings {
+        &self.areas.settings
+    }
+    pub fn audit(&self) -> &Audit {
+        &self.areas.audit
+    }
+    pub fn dashboard(&self) -> &Dashboard {
+        &self.areas.dashboard
+    }
+    pub fn payments(&self) -> &Payments {
+        &self.areas.payments
+    }
+    pub fn alerts(&self) -> &Alerts {
+        &self.areas.alerts
+    }
+    pub fn integrity(&self) -> &Integrity {
+        &self.areas.integrity
+    }
+    pub fn jobs(&self) -> &Jobs {
+        &self.areas.jobs
     }
 }

@@ -3,11 +3,12 @@
 //! injected skimmer (IPA-C-14, CCSG-V-3). Reports are bounded, stored as security events and
 //! raised as alerts ([`crate::alert`]: log, event store, mail).
 
+use crate::Alerts;
 use std::net::IpAddr;
 
 use serde_json::{json, Map, Value};
 
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// The event kind of a CSP violation report.
 pub const CSP_VIOLATION: &str = "csp_violation";
@@ -53,7 +54,7 @@ fn violations(payload: &Value) -> Vec<&Map<String, Value>> {
     }
 }
 
-impl Shop {
+impl Alerts {
     /// Records the CSP violations in a browser's report; returns how many were stored.
     pub async fn record_csp_report(
         &self,

@@ -3,12 +3,17 @@
 //! registration number (JP-INV-1). Every change goes into the audit trail with who changed
 //! what and the values before and after (IPA-C-12).
 
+use crate::AdminAccounts;
+use crate::Audit;
+use crate::Base;
+use akinai_store::SettingsStore;
 use serde_json::json;
+use std::sync::Arc;
 
 use akinai_domain::invoice::RegistrationNumber;
 use akinai_domain::settings::{SecondFactorPolicy, ShopSettings};
 
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// Audit action of a settings change.
 pub const SETTINGS_CHANGED: &str = "settings.change";
@@ -21,7 +26,16 @@ pub struct SettingsChange {
     pub invoice_number: Option<RegistrationNumber>,
 }
 
-impl Shop {
+/// The shop settings: read by every page, changed section by section in the back office.
+#[derive(Clone)]
+pub struct Settings {
+    pub(crate) base: Base,
+    pub(crate) settings_store: Arc<dyn SettingsStore>,
+    pub(crate) admin_accounts: AdminAccounts,
+    pub(crate) audit: Audit,
+}
+
+impl Settings {
     /// Applies `change` to the stored settings; running nodes see it when their settings cache
     /// expires (`cache_ttl`).
     pub async fn change_settings(
@@ -29,7 +43,7 @@ impl Shop {
         change: SettingsChange,
         who: &crate::audit::AuditContext,
     ) -> Result<ShopSettings, CoreError> {
-        let before = self.settings().await?;
+        let before = self.base.settings().await?;
         let mut after = before.clone();
         if let Some(p) = change.second_factor {
             after.second_factor = p;
@@ -40,25 +54,26 @@ impl Shop {
         if let Some(n) = change.invoice_number {
             after.invoice_number = Some(n);
         }
-        self.store.save_settings(&after).await?;
-        self.audit(
-            who,
-            SETTINGS_CHANGED,
-            "settings",
-            json!({
-                "before": {
-                    "second_factor": before.second_factor,
-                    "guest_checkout": before.guest_checkout,
-                    "invoice_number": before.invoice_number,
-                },
-                "after": {
-                    "second_factor": after.second_factor,
-                    "guest_checkout": after.guest_checkout,
-                    "invoice_number": after.invoice_number,
-                },
-            }),
-        )
-        .await?;
+        self.settings_store.save_settings(&after).await?;
+        self.audit
+            .record(
+                who,
+                SETTINGS_CHANGED,
+                "settings",
+                json!({
+                    "before": {
+                        "second_factor": before.second_factor,
+                        "guest_checkout": before.guest_checkout,
+                        "invoice_number": before.invoice_number,
+                    },
+                    "after": {
+                        "second_factor": after.second_factor,
+                        "guest_checkout": after.guest_checkout,
+                        "invoice_number": after.invoice_number,
+                    },
+                }),
+            )
+            .await?;
         Ok(after)
     }
 }

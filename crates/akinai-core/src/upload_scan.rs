@@ -7,6 +7,7 @@
 //! no daemon is configured the check passes, and `akinai config check` shows that it is off.
 //! Nothing is spawned: the daemon is the host's (Debian's `clamav-daemon`), reached by socket.
 
+use crate::CatalogAdmin;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -15,7 +16,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// Alert kind of an upload that carried malware.
 pub const MALWARE_UPLOAD: &str = "malware_upload";
@@ -205,7 +206,7 @@ pub fn parse_reply(reply: &str) -> Result<Verdict, ScanError> {
     }
 }
 
-impl Shop {
+impl CatalogAdmin {
     /// Scans an upload before it is stored (fail-closed; see the module doc). `what` names the
     /// upload for the alert (e.g. a file name); `source_ip` is the uploader's address.
     pub async fn check_upload(
@@ -214,20 +215,21 @@ impl Shop {
         what: &str,
         source_ip: Option<std::net::IpAddr>,
     ) -> Result<(), CoreError> {
-        let Some(addr) = &self.config.security.clamd else {
+        let Some(addr) = &self.base.config.security.clamd else {
             return Ok(());
         };
         match Clamd::new(addr.clone()).scan(bytes).await {
             Ok(Verdict::Clean) => Ok(()),
             Ok(Verdict::Infected(signature)) => {
                 let name: String = what.chars().filter(|c| !c.is_control()).take(200).collect();
-                self.raise_alert(
-                    MALWARE_UPLOAD,
-                    "an upload contained malware and was refused",
-                    source_ip,
-                    json!({ "file": name, "signature": signature, "bytes": bytes.len() }),
-                )
-                .await?;
+                self.alerts
+                    .raise_alert(
+                        MALWARE_UPLOAD,
+                        "an upload contained malware and was refused",
+                        source_ip,
+                        json!({ "file": name, "signature": signature, "bytes": bytes.len() }),
+                    )
+                    .await?;
                 Err(CoreError::UploadRejected)
             }
             Err(e) => {

@@ -7,6 +7,19 @@
 //! marked done, and then with the same Message-ID. Failures retry with exponential backoff and
 //! are buried after [`MAX_ATTEMPTS`], kept for the operator.
 
+use crate::AccountCommon;
+use crate::Accounts;
+use crate::Alerts;
+use crate::Base;
+use crate::CatalogAdmin;
+use crate::Mailer;
+use crate::Orders;
+use crate::Payments;
+use crate::VisitCounter;
+use akinai_store::reports::ReportStore;
+use akinai_store::JobStore;
+use akinai_store::OrderStore;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -19,7 +32,7 @@ use akinai_store::{
 
 use crate::mail::{order_confirmation, order_step_mail};
 use crate::tokens;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// How long a claimed job is reserved for its worker.
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
@@ -47,32 +60,70 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
     chrono::Duration::seconds((30_i64 << exp).min(3600))
 }
 
-impl Shop {
+/// The background worker: drains the job outbox and runs the periodic tasks.
+#[derive(Clone)]
+pub struct Jobs {
+    pub(crate) base: Base,
+    pub(crate) job_store: Arc<dyn JobStore>,
+    pub(crate) order_store: Arc<dyn OrderStore>,
+    pub(crate) report_store: Arc<dyn ReportStore>,
+    pub(crate) common: AccountCommon,
+    pub(crate) accounts: Accounts,
+    pub(crate) alerts: Alerts,
+    pub(crate) catalog_admin: CatalogAdmin,
+    pub(crate) orders: Orders,
+    pub(crate) payments: Payments,
+    pub(crate) mailer: Arc<dyn Mailer>,
+    pub(crate) visits: VisitCounter,
+}
+
+impl Jobs {
+    /// Adds the visits counted since the last flush to today's (JST) total; on a store error
+    /// they are kept for the next flush.
+    pub async fn flush_visits(&self) -> Result<i64, CoreError> {
+        let n = self.visits.take();
+        if n == 0 {
+            return Ok(0);
+        }
+        let day = self
+            .base
+            .clock
+            .now()
+            .with_timezone(&crate::clock::jst())
+            .format("%Y-%m-%d")
+            .to_string();
+        if let Err(e) = self.report_store.add_visits(&day, n).await {
+            self.visits.give_back(n);
+            return Err(e.into());
+        }
+        Ok(n)
+    }
+
     /// Runs at most one due job; `Ok(false)` when none was due.
     pub async fn run_one_job(&self) -> Result<bool, CoreError> {
-        let now = self.clock.now();
-        let Some(job) = self.store.claim_job(now, now + LEASE).await? else {
+        let now = self.base.clock.now();
+        let Some(job) = self.job_store.claim_job(now, now + LEASE).await? else {
             return Ok(false);
         };
         let outcome = match job.kind.as_str() {
             JOB_ORDER_CONFIRMATION => self.send_confirmation(&job).await,
             JOB_ORDER_MAIL => self.send_order_mail(&job).await,
-            JOB_ALERT_MAIL => self.send_alert(&job).await,
-            JOB_ACCOUNT_MAIL => self.send_account_mail(&job).await,
+            JOB_ALERT_MAIL => self.alerts.send_alert(&job).await,
+            JOB_ACCOUNT_MAIL => self.common.send_account_mail(&job).await,
             other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
         };
-        let done_at = self.clock.now();
+        let done_at = self.base.clock.now();
         match outcome {
-            Ok(()) => self.store.complete_job(job.id, done_at).await?,
+            Ok(()) => self.job_store.complete_job(job.id, done_at).await?,
             Err(JobFailure::Transient(e)) if job.attempts < MAX_ATTEMPTS => {
                 tracing::warn!(job = job.id.0, attempts = job.attempts, error = %e, "job failed, will retry");
-                self.store
+                self.job_store
                     .retry_job(job.id, done_at + backoff(job.attempts), &e)
                     .await?;
             }
             Err(JobFailure::Transient(e) | JobFailure::Permanent(e)) => {
                 tracing::error!(job = job.id.0, attempts = job.attempts, error = %e, "job buried");
-                self.store.bury_job(job.id, done_at, &e).await?;
+                self.job_store.bury_job(job.id, done_at, &e).await?;
             }
         }
         Ok(true)
@@ -104,12 +155,12 @@ impl Shop {
                 if let Err(e) = self.flush_visits().await {
                     tracing::warn!(error = %e, "could not store the visit count; kept for later");
                 }
-                match self.publish_due_products().await {
+                match self.catalog_admin.publish_due_products().await {
                     Ok(n) if n > 0 => tracing::info!(products = n, "scheduled products published"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "could not publish scheduled products"),
                 }
-                match self.reconcile_payments().await {
+                match self.payments.reconcile_payments().await {
                     Ok(n) if n > 0 => {
                         tracing::info!(payments = n, "payments reconciled with the provider")
                     }
@@ -122,14 +173,14 @@ impl Shop {
             }
             if std::time::Instant::now() >= next_prune {
                 next_prune = std::time::Instant::now() + PRUNE_INTERVAL;
-                match self.prune_account_data().await {
+                match self.accounts.prune_account_data().await {
                     Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old account data"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "could not prune account data"),
                 }
             }
             tokio::select! {
-                _ = self.jobs_ready.notified() => {}
+                _ = self.base.jobs_ready.notified() => {}
                 _ = tokio::time::sleep(POLL_INTERVAL) => {}
                 _ = shutdown.changed() => {}
             }
@@ -146,17 +197,18 @@ impl Shop {
             .map(OrderId)
             .ok_or_else(|| JobFailure::Permanent("payload without order_id".into()))?;
         let order = self
-            .store
+            .order_store
             .order(order_id)
             .await
             .map_err(|e| JobFailure::Transient(e.to_string()))?
             .ok_or_else(|| JobFailure::Permanent(format!("order {order_id} not found")))?;
         let settings = self
+            .base
             .settings()
             .await
             .map_err(|e| JobFailure::Transient(e.to_string()))?;
-        let status = tokens::status_token_for_cart(&self.config.secret_key, order.cart_id);
-        let url = self.status_url(&status.secret);
+        let status = tokens::status_token_for_cart(&self.base.config.secret_key, order.cart_id);
+        let url = self.orders.status_url(&status.secret);
         Ok((order, settings, url))
     }
 
@@ -169,7 +221,7 @@ impl Shop {
 
     async fn send_confirmation(&self, job: &Job) -> Result<(), JobFailure> {
         let (order, settings, url) = self.order_for_mail(job).await?;
-        let message = order_confirmation(&order, &url, &settings, &self.config)
+        let message = order_confirmation(&order, &url, &settings, &self.base.config)
             .map_err(|e| JobFailure::Permanent(e.to_string()))?;
         self.deliver(message).await?;
         tracing::info!(order_id = order.id.0, "order confirmation delivered");
@@ -185,8 +237,8 @@ impl Shop {
                 &job.payload["instructions"],
                 &url,
                 &settings,
-                &self.config,
-                self.clock.now(),
+                &self.base.config,
+                self.base.clock.now(),
             )
             .map_err(|e| JobFailure::Permanent(e.to_string()))?;
             self.deliver(message).await?;
@@ -200,9 +252,9 @@ impl Shop {
         let at = job.payload["at"]
             .as_str()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map_or_else(|| self.clock.now(), |t| t.with_timezone(&chrono::Utc));
+            .map_or_else(|| self.base.clock.now(), |t| t.with_timezone(&chrono::Utc));
         let (order, settings, url) = self.order_for_mail(job).await?;
-        let message = order_step_mail(&order, status, &url, &settings, &self.config, at)
+        let message = order_step_mail(&order, status, &url, &settings, &self.base.config, at)
             .map_err(|e| JobFailure::Permanent(e.to_string()))?;
         self.deliver(message).await?;
         tracing::info!(

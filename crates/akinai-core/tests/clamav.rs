@@ -20,6 +20,7 @@ use akinai_core::tokens::SecretKey;
 use akinai_core::upload_scan::{Clamd, ClamdAddr, ScanError, Verdict, MALWARE_UPLOAD};
 use akinai_core::{CoreError, FileMailer, FixedClock, SecurityConfig, Shop, ShopConfig};
 use akinai_sqlite::SqliteStore;
+use akinai_store::SecurityStore;
 
 /// The EICAR anti-virus test file, put together from its halves.
 fn eicar() -> Vec<u8> {
@@ -114,12 +115,13 @@ async fn daemon(tcp_port: Option<u16>) -> Option<Daemon> {
     panic!("clamd did not come up within 15 s");
 }
 
-async fn new_shop(dir: &Path, clamd: Option<ClamdAddr>) -> Shop {
+async fn new_shop(dir: &Path, clamd: Option<ClamdAddr>) -> (Shop, Arc<SqliteStore>) {
     let store = SqliteStore::open(&dir.join("akinai.db")).await.unwrap();
     store.migrate().await.unwrap();
+    let store = Arc::new(store);
     let now = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 1, 0, 0).unwrap();
-    Shop::new(
-        Arc::new(store),
+    let shop = Shop::new(
+        store.clone(),
         Arc::new(FileMailer::new(dir.join("mail"))),
         Arc::new(FixedClock::new(now)),
         ShopConfig {
@@ -133,7 +135,8 @@ async fn new_shop(dir: &Path, clamd: Option<ClamdAddr>) -> Shop {
             },
             accounts: Default::default(),
         },
-    )
+    );
+    (shop, store)
 }
 
 #[tokio::test]
@@ -177,18 +180,20 @@ async fn the_daemon_is_reached_over_tcp_too() {
 async fn uploads_are_refused_when_infected_or_unscannable() {
     let Some(d) = daemon(None).await else { return };
     let dir = tempfile::tempdir().unwrap();
-    let shop = new_shop(dir.path(), Some(ClamdAddr::Unix(d.socket.clone()))).await;
-    shop.check_upload(b"GIF89a", "logo.gif", None)
+    let (shop, store) = new_shop(dir.path(), Some(ClamdAddr::Unix(d.socket.clone()))).await;
+    shop.catalog_admin()
+        .check_upload(b"GIF89a", "logo.gif", None)
         .await
         .unwrap();
     let ip = "203.0.113.7".parse().ok();
     assert!(matches!(
-        shop.check_upload(&eicar(), "invoice.pdf", ip).await,
+        shop.catalog_admin()
+            .check_upload(&eicar(), "invoice.pdf", ip)
+            .await,
         Err(CoreError::UploadRejected)
     ));
     let since = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
-    let alerts = shop
-        .store()
+    let alerts = store
         .security_events(MALWARE_UPLOAD, since, 10)
         .await
         .unwrap();
@@ -199,13 +204,18 @@ async fn uploads_are_refused_when_infected_or_unscannable() {
     // Fail-closed: the daemon goes away, uploads are refused, not waved through.
     drop(d);
     assert!(matches!(
-        shop.check_upload(b"GIF89a", "logo.gif", None).await,
+        shop.catalog_admin()
+            .check_upload(b"GIF89a", "logo.gif", None)
+            .await,
         Err(CoreError::ScannerUnavailable)
     ));
     // And no scanner configured means no scanning.
     let other = tempfile::tempdir().unwrap();
-    let off = new_shop(other.path(), None).await;
-    off.check_upload(&eicar(), "x", None).await.unwrap();
+    let (off, _) = new_shop(other.path(), None).await;
+    off.catalog_admin()
+        .check_upload(&eicar(), "x", None)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -122,7 +122,7 @@ pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {
 /// The approved theme stylesheet's URL (versioned by its hash) and SRI value.
 pub fn theme_css(shop: &akinai_core::Shop) -> Option<(String, String)> {
     use base64::Engine;
-    let file = shop.theme_file("theme.css")?;
+    let file = shop.integrity().theme_file("theme.css")?;
     Some((
         format!("/theme/theme.css?v={}", &hex::encode(file.sha256)[..16]),
         format!(
@@ -147,7 +147,11 @@ pub async fn theme_get(
     State(state): State<crate::AppState>,
     Path(name): Path<String>,
 ) -> Result<Response, WebError> {
-    let file = state.shop.theme_file(&name).ok_or(WebError::NotFound)?;
+    let file = state
+        .shop
+        .integrity()
+        .theme_file(&name)
+        .ok_or(WebError::NotFound)?;
     let content_type = file.content_type;
     Ok((
         [
@@ -166,7 +170,7 @@ pub async fn media_get(
     State(state): State<crate::AppState>,
     Path(name): Path<String>,
 ) -> Result<Response, WebError> {
-    let (content_type, bytes) = state.shop.product_image(&name).await?;
+    let (content_type, bytes) = state.shop.catalog_admin().product_image(&name).await?;
     Ok((
         [
             (CONTENT_TYPE, content_type),

@@ -101,7 +101,7 @@ impl FromRequestParts<AppState> for Ctx {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         Ok(Ctx {
-            visits: state.shop.visit_counter(),
+            visits: state.shop.storefront().visit_counter(),
             lang,
             t: Tr::new(lang),
             cart_secret,
@@ -166,10 +166,15 @@ impl Ctx {
 
     pub async fn layout(&self, state: &AppState) -> Result<Layout, WebError> {
         let shop = &state.shop;
-        let settings = shop.settings().await?;
-        let cart = shop.find_cart(self.cart()).await?;
-        let cart_count = shop.view_cart(cart.as_ref()).await?.item_count();
+        let settings = shop.storefront().settings().await?;
+        let cart = shop.storefront().find_cart(self.cart()).await?;
+        let cart_count = shop
+            .storefront()
+            .view_cart(cart.as_ref())
+            .await?
+            .item_count();
         let top_categories = shop
+            .storefront()
             .categories()
             .await?
             .into_iter()

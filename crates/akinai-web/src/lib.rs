@@ -436,7 +436,7 @@ pub fn route_table() -> Vec<RouteInfo> {
 pub fn router(state: AppState) -> Router {
     let policy = security::HeaderPolicy {
         https: state.config.secure_cookies,
-        payment_origin: state.shop.gateway().map(|g| g.checkout_origin()),
+        payment_origin: state.shop.payments().gateway().map(|g| g.checkout_origin()),
     };
     harden_with(unhardened_router(state), policy)
 }

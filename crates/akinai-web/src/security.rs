@@ -128,7 +128,7 @@ pub async fn csp_report_post(State(state): State<crate::AppState>, request: Requ
     let Ok(body) = axum::body::to_bytes(body, crate::body_limit::REPORT).await else {
         return crate::error::WebError::TooLarge.into_response();
     };
-    match state.shop.record_csp_report(Some(ip), &body).await {
+    match state.shop.alerts().record_csp_report(Some(ip), &body).await {
         Ok(_) => axum::http::StatusCode::NO_CONTENT.into_response(),
         Err(e) => crate::error::WebError::Core(e).into_response(),
     }

@@ -117,16 +117,7 @@ pub async fn build_shop(config: &Config) -> anyhow::Result<Shop> {
 
 /// Seeds the demo catalog and starter settings into an empty store; says what it did.
 pub async fn seed_demo(shop: &Shop) -> anyhow::Result<()> {
-    let store = shop.store();
-    if store.settings().await?.is_none() {
-        store
-            .save_settings(&akinai_domain::settings::ShopSettings::starter(
-                "あきない商店",
-            ))
-            .await?;
-    }
-    let made =
-        akinai_core::demo::seed(store.as_ref(), akinai_core::demo::base_product_count()).await?;
+    let made = shop.demo().seed().await?;
     if made > 0 {
         println!("demo: seeded the demo catalog ({made} products)");
     } else {
@@ -142,7 +133,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let mut _demo_psp = None;
     if demo {
         seed_demo(&shop).await?;
-        if shop.gateway().is_none() {
+        if shop.payments().gateway().is_none() {
             let (fake, gateway) = payments::demo_gateway(&config).await?;
             println!(
                 "demo: test payment page at {} (test cards only; never in production mode)",
@@ -192,7 +183,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let worker = config.worker.then(|| {
         let shop = shop.clone();
         let rx = stop_rx.clone();
-        tokio::spawn(async move { shop.run_worker(rx).await })
+        tokio::spawn(async move { shop.jobs().run_worker(rx).await })
     });
     if let Some(addr) = shop.config().security.clamd.clone() {
         match akinai_core::upload_scan::Clamd::new(addr).ping().await {
@@ -206,7 +197,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         let shop = shop.clone();
         let rx = stop_rx.clone();
         let every = std::time::Duration::from_secs(config.security.integrity_check_secs);
-        tokio::spawn(async move { shop.run_integrity_checks(every, rx).await })
+        tokio::spawn(async move { shop.integrity().run_integrity_checks(every, rx).await })
     };
     let redirect = match config.tls.as_ref().and_then(|t| t.redirect_listen) {
         Some(addr) => {
@@ -247,7 +238,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         "akinai: serving the shop at {}://{} (store: {})",
         if certs.is_some() { "https" } else { "http" },
         listener.local_addr()?,
-        shop.store().backend()
+        shop.backend()
     );
     let limits = akinai_web::server::ServerLimits {
         max_connections: config.max_connections,

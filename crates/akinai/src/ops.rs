@@ -13,14 +13,15 @@ use crate::config::Config;
 /// `akinai theme approve --by NAME`.
 pub async fn theme_approve(config: &Config, by: &str) -> anyhow::Result<()> {
     let shop = crate::build_shop(config).await?;
-    let (id, files) = shop.approve_theme(by).await?;
-    shop.audit(
-        &akinai_core::audit::AuditContext::cli(by),
-        "theme.approve",
-        &format!("theme_manifest:{id}"),
-        serde_json::json!({ "files": files }),
-    )
-    .await?;
+    let (id, files) = shop.integrity().approve_theme(by).await?;
+    shop.audit()
+        .record(
+            &akinai_core::audit::AuditContext::cli(by),
+            "theme.approve",
+            &format!("theme_manifest:{id}"),
+            serde_json::json!({ "files": files }),
+        )
+        .await?;
     println!("akinai: theme approved as manifest {id} ({files} files) by {by}");
     println!("akinai: running nodes serve it after their next integrity check");
     Ok(())
@@ -29,8 +30,8 @@ pub async fn theme_approve(config: &Config, by: &str) -> anyhow::Result<()> {
 /// `akinai integrity check`: `Ok(true)` when everything matches.
 pub async fn integrity_check(config: &Config) -> anyhow::Result<bool> {
     let shop = crate::build_shop(config).await?;
-    let report = shop.check_integrity().await?;
-    let holds = shop.checkout_holds().await?;
+    let report = shop.integrity().check_integrity().await?;
+    let holds = shop.integrity().checkout_holds().await?;
     let theme = &report.theme_changes;
     if config.security.theme_dir.is_none() {
         println!("theme: none configured");
@@ -63,14 +64,15 @@ pub async fn integrity_check(config: &Config) -> anyhow::Result<bool> {
 /// `akinai integrity acknowledge --by NAME`.
 pub async fn integrity_acknowledge(config: &Config, by: &str) -> anyhow::Result<()> {
     let shop = crate::build_shop(config).await?;
-    let n = shop.acknowledge_checkout_holds(by).await?;
-    shop.audit(
-        &akinai_core::audit::AuditContext::cli(by),
-        "integrity.acknowledge",
-        "checkout_holds",
-        serde_json::json!({ "acknowledged": n }),
-    )
-    .await?;
+    let n = shop.integrity().acknowledge_checkout_holds(by).await?;
+    shop.audit()
+        .record(
+            &akinai_core::audit::AuditContext::cli(by),
+            "integrity.acknowledge",
+            "checkout_holds",
+            serde_json::json!({ "acknowledged": n }),
+        )
+        .await?;
     println!("akinai: {n} checkout hold(s) acknowledged by {by}; checkout is open");
     Ok(())
 }
@@ -136,7 +138,7 @@ fn print_settings(s: &akinai_domain::settings::ShopSettings) {
 /// `akinai settings show`.
 pub async fn settings_show(config: &Config) -> anyhow::Result<()> {
     let shop = crate::build_shop(config).await?;
-    print_settings(&shop.settings().await?);
+    print_settings(&shop.storefront().settings().await?);
     Ok(())
 }
 
@@ -163,6 +165,7 @@ pub async fn settings_set(config: &Config, args: SettingsArgs, by: &str) -> anyh
     };
     let shop = crate::build_shop(config).await?;
     let settings = shop
+        .settings()
         .change_settings(change, &akinai_core::audit::AuditContext::cli(by))
         .await?;
     println!("akinai: settings changed by {by}; running nodes apply them within a second");
@@ -173,7 +176,7 @@ pub async fn settings_set(config: &Config, args: SettingsArgs, by: &str) -> anyh
 /// `akinai audit verify [--head HASH]`: `Ok(true)` when the chain is intact.
 pub async fn audit_verify(config: &Config, head: Option<&str>) -> anyhow::Result<bool> {
     let shop = crate::build_shop(config).await?;
-    match shop.verify_audit(head).await? {
+    match shop.audit().verify_audit(head).await? {
         Ok((n, head)) => {
             println!("audit: {n} entries, chain intact; head {head}");
             Ok(true)
@@ -190,7 +193,7 @@ pub async fn audit_export(config: &Config, after: i64) -> anyhow::Result<()> {
     let shop = crate::build_shop(config).await?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let n = shop.export_audit(after, &mut out).await?;
+    let n = shop.audit().export_audit(after, &mut out).await?;
     std::io::Write::flush(&mut out)?;
     eprintln!("akinai: {n} audit entries exported");
     Ok(())
@@ -222,7 +225,11 @@ pub async fn admin_create(
     };
     let shop = crate::build_shop(config).await?;
     let who = akinai_core::audit::AuditContext::cli(by);
-    let secret = match shop.create_admin(email, name, role, &who).await {
+    let secret = match shop
+        .admin_accounts()
+        .create_admin(email, name, role, &who)
+        .await
+    {
         Ok(s) => s,
         Err(akinai_core::CoreError::InvalidForm(errors)) => {
             let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
@@ -240,7 +247,7 @@ pub async fn admin_create(
 pub async fn admin_unlock(config: &Config, email: &str, by: &str) -> anyhow::Result<()> {
     let shop = crate::build_shop(config).await?;
     let who = akinai_core::audit::AuditContext::cli(by);
-    match shop.unlock_admin(email, &who).await {
+    match shop.admin_accounts().unlock_admin(email, &who).await {
         Ok(true) => println!("akinai: {email} unlocked by {by}"),
         Ok(false) => println!("akinai: {email} was not locked"),
         Err(akinai_core::CoreError::NotFound) => anyhow::bail!("no admin {email}"),

@@ -88,7 +88,7 @@ async fn a_guest_buys_through_real_pages_in_chromium() {
     b.wait_for_url("/order/").await;
     let status = b.source().await;
     assert!(status.contains("ご注文の状況") && status.contains("ご注文受付"));
-    assert_eq!(app.shop.run_due_jobs().await.unwrap(), 1);
+    assert_eq!(app.shop.jobs().run_due_jobs().await.unwrap(), 1);
     assert_eq!(app.mails().len(), 1);
     assert_eq!(b.dialog().await, None);
 }

@@ -8,14 +8,17 @@
 //! source that has failed [`ChallengePolicy::source_failures`] logins within the window, and for an
 //! address after `slow_after` failures.
 
+use crate::Base;
+use akinai_store::AccountStore;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 use akinai_domain::challenge::{leading_zero_bits, work_input};
 use akinai_store::throttle;
 
 use super::Client;
-use crate::{tokens, CoreError, Shop};
+use crate::{tokens, CoreError};
 
 /// Seconds the no-JavaScript fallback waits.
 pub const WAIT_SECS: i64 = 10;
@@ -68,16 +71,24 @@ fn mac(key: &tokens::SecretKey, text: &str) -> String {
     tokens::derive(key, &format!("akinai/challenge/v1/{text}")).secret
 }
 
-impl Shop {
+/// The self-hosted bot challenge (proof of work) and when sign-up, sign-in or a payment asks
+/// for it.
+#[derive(Clone)]
+pub struct Challenges {
+    pub(crate) base: Base,
+    pub(crate) account_store: Arc<dyn AccountStore>,
+}
+
+impl Challenges {
     /// A fresh signed challenge.
     pub fn issue_challenge(&self) -> Challenge {
-        let bits = self.config.accounts.challenge.bits;
+        let bits = self.base.config.accounts.challenge.bits;
         let body = format!(
             "{}.{}.{bits}",
             &tokens::generate().secret[..32],
-            self.clock.now().timestamp_millis()
+            self.base.clock.now().timestamp_millis()
         );
-        let sig = mac(&self.config.secret_key, &body);
+        let sig = mac(&self.base.config.secret_key, &body);
         Challenge {
             token: format!("{body}.{sig}"),
             bits,
@@ -87,11 +98,11 @@ impl Shop {
 
     /// Whether `answer` solves a challenge this server issued, in time, for the first time.
     pub(crate) async fn challenge_solved(&self, answer: &Answer) -> Result<bool, CoreError> {
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let Some((body, sig)) = answer.challenge.rsplit_once('.') else {
             return Ok(false);
         };
-        let expected = mac(&self.config.secret_key, body);
+        let expected = mac(&self.base.config.secret_key, body);
         let same = tokens::same_secret(&expected, sig);
         let mut parts = body.split('.');
         let (Some(nonce), Some(issued), Some(bits), None) =
@@ -119,14 +130,14 @@ impl Shop {
             return Ok(false);
         }
         if self
-            .store
+            .account_store
             .count_throttle_events(USED, nonce, issued)
             .await?
             > 0
         {
             return Ok(false);
         }
-        self.store
+        self.account_store
             .record_throttle_event(USED, nonce, None, now)
             .await?;
         Ok(true)
@@ -146,22 +157,22 @@ impl Shop {
             return Ok(false);
         };
         let (n, _) = self
-            .store
-            .login_failures(&key, self.clock.now() - super::login::HORIZON)
+            .account_store
+            .login_failures(&key, self.base.clock.now() - super::login::HORIZON)
             .await?;
-        Ok(n >= self.config.accounts.throttle.slow_after)
+        Ok(n >= self.base.config.accounts.throttle.slow_after)
     }
 
     /// Whether logins from `client` must solve the challenge whatever the address: always, or
     /// the source failed often.
     pub(crate) async fn source_challenge_needed(&self, client: &Client) -> Result<bool, CoreError> {
-        let policy = self.config.accounts.challenge;
+        let policy = self.base.config.accounts.challenge;
         if policy.always {
             return Ok(true);
         }
-        let since = self.clock.now() - self.config.accounts.throttle.window;
+        let since = self.base.clock.now() - self.base.config.accounts.throttle.window;
         let failures = self
-            .store
+            .account_store
             .count_throttle_events(throttle::LOGIN_FAIL_SOURCE, &client.ip.to_string(), since)
             .await?;
         Ok(failures >= policy.source_failures)
@@ -169,13 +180,13 @@ impl Shop {
 
     /// Whether sign-ups from `client` must solve the challenge now.
     pub async fn signup_challenge_needed(&self, client: &Client) -> Result<bool, CoreError> {
-        let policy = self.config.accounts.challenge;
+        let policy = self.base.config.accounts.challenge;
         if policy.always {
             return Ok(true);
         }
-        let since = self.clock.now() - Duration::hours(1);
+        let since = self.base.clock.now() - Duration::hours(1);
         let signups = self
-            .store
+            .account_store
             .count_throttle_events(throttle::SIGNUP, &client.ip.to_string(), since)
             .await?;
         Ok(signups >= policy.source_signups)

@@ -3,6 +3,7 @@
 //! outbox. Links carry a secret derived from a nonce in the job's payload under the server key,
 //! so neither the jobs table nor the token table holds a usable link.
 
+use crate::AccountCommon;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, SinglePart};
 use lettre::Message;
@@ -17,7 +18,7 @@ use crate::i18n::{Lang, Tr};
 use crate::mail::display_name;
 use crate::tokens::{self, NewToken, SecretKey};
 use crate::worker::JobFailure;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// The kinds of account mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +93,7 @@ impl AccountMail {
     }
 }
 
-impl Shop {
+impl AccountCommon {
     pub(crate) async fn enqueue_account_mail(
         &self,
         mail: AccountMail,
@@ -112,7 +113,7 @@ impl Shop {
         session: SessionId,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let at = self.clock.now().with_timezone(&jst());
+        let at = self.base.clock.now().with_timezone(&jst());
         self.enqueue_account_job(json!({
             "mail": AccountMail::NewDevice.code(),
             "customer": customer.0,
@@ -145,15 +146,15 @@ impl Shop {
     }
 
     async fn enqueue_account_job(&self, payload: serde_json::Value) -> Result<(), CoreError> {
-        self.store
+        self.job_store
             .enqueue_job(&NewJob {
                 kind: JOB_ACCOUNT_MAIL.into(),
                 payload,
-                run_at: self.clock.now(),
+                run_at: self.base.clock.now(),
                 dedup_key: None,
             })
             .await?;
-        self.jobs_ready.notify_one();
+        self.base.jobs_ready.notify_one();
         Ok(())
     }
 
@@ -169,7 +170,7 @@ impl Shop {
             .map(CustomerId)
             .ok_or_else(|| bad("customer"))?;
         let customer = self
-            .store
+            .account_store
             .customer(id)
             .await
             .map_err(|e| JobFailure::Transient(e.to_string()))?
@@ -177,8 +178,9 @@ impl Shop {
         let secret = job.payload["nonce"]
             .as_str()
             .filter(|_| !matches!(mail, AccountMail::ConfirmNewEmail | AccountMail::LoginCode))
-            .map(|n| mail.token(&self.config.secret_key, n).secret);
+            .map(|n| mail.token(&self.base.config.secret_key, n).secret);
         let settings = self
+            .base
             .settings()
             .await
             .map_err(|e| JobFailure::Transient(e.to_string()))?;
@@ -201,7 +203,7 @@ impl Shop {
         };
         let link = format!(
             "{}{path}",
-            self.config.base_url.as_str().trim_end_matches('/')
+            self.base.config.base_url.as_str().trim_end_matches('/')
         );
         let tr = Tr::new(Lang::Ja);
         let p = |k: &str| format!("accountmail.{}_{k}", mail.code());
@@ -210,7 +212,7 @@ impl Shop {
         let new_email = text("email");
         let code = match (mail, job.payload["nonce"].as_str()) {
             (AccountMail::LoginCode, Some(n)) => {
-                super::risk::login_code(&self.config.secret_key, n)
+                super::risk::login_code(&self.base.config.secret_key, n)
             }
             _ => String::new(),
         };
@@ -239,10 +241,15 @@ impl Shop {
         ]
         .join("\n");
         let build = |e: &dyn std::fmt::Display| JobFailure::Permanent(e.to_string());
-        let from: Mailbox = self.config.mail_from.parse().map_err(|e| build(&e))?;
+        let from: Mailbox = self.base.config.mail_from.parse().map_err(|e| build(&e))?;
         let to_address = job.payload["to"].as_str().unwrap_or(&customer.email);
         let to: Mailbox = to_address.parse().map_err(|e| build(&e))?;
-        let domain = self.config.base_url.host_str().unwrap_or("akinai.invalid");
+        let domain = self
+            .base
+            .config
+            .base_url
+            .host_str()
+            .unwrap_or("akinai.invalid");
         let message = Message::builder()
             .from(Mailbox::new(
                 Some(display_name(&settings.shop_name)),

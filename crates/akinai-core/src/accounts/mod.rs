@@ -16,8 +16,15 @@
 //! Every step is recorded as a security event (kind `account.*`) with time, address, source and
 //! user agent (item 12 of the accounts issue).
 
+use crate::Alerts;
+use crate::Base;
+use akinai_store::AccountStore;
+use akinai_store::MemberStore;
+use std::sync::Arc;
 pub mod challenge;
 mod change;
+mod common;
+mod factors;
 mod login;
 pub mod mail;
 pub mod passkey;
@@ -31,16 +38,20 @@ pub mod totp;
 use std::net::IpAddr;
 
 use chrono::Duration;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use akinai_domain::account::ThrottlePolicy;
 use akinai_domain::ids::{CustomerId, SessionId};
-use akinai_store::{Customer, NewSecurityEvent, NewSession, Session};
+use akinai_store::{Customer, NewSession, Session};
 
-use crate::{tokens, CoreError, Shop};
+use crate::{tokens, CoreError};
 
+pub use challenge::Challenges;
+pub(crate) use common::AccountCommon;
+pub use factors::Factors;
 pub use login::{LoggedIn, LoginRequest, LoginStep};
 pub use password::{HashConfig, Hasher};
+pub use profile::Profiles;
 pub use register::Registration;
 
 /// Security event kinds of accounts.
@@ -172,52 +183,20 @@ pub const ORDERS_PER_PAGE: u32 = 20;
 /// How often a session's last-seen time is written at most.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
-impl Shop {
-    pub(crate) async fn account_event(
-        &self,
-        kind: &str,
-        client: Option<&Client>,
-        detail: Value,
-    ) -> Result<(), CoreError> {
-        let mut detail = detail;
-        if let (Some(c), Some(obj)) = (client, detail.as_object_mut()) {
-            obj.insert("user_agent".into(), json!(c.user_agent));
-        }
-        tracing::info!(kind, client = ?client.map(|c| c.ip), "account event");
-        Ok(self
-            .store
-            .record_security_event(&NewSecurityEvent {
-                kind: kind.into(),
-                at: self.clock.now(),
-                source_ip: client.map(|c| c.ip.to_string()),
-                detail,
-            })
-            .await?)
-    }
+/// Customer accounts: sign-up and e-mail verification, sign-in (password, second step,
+/// passkey), sessions, password reset and e-mail change.
+#[derive(Clone)]
+pub struct Accounts {
+    pub(crate) base: Base,
+    pub(crate) account_store: Arc<dyn AccountStore>,
+    pub(crate) member_store: Arc<dyn MemberStore>,
+    pub(crate) common: AccountCommon,
+    pub(crate) alerts: Alerts,
+    pub(crate) challenges: Challenges,
+    pub(crate) factors: Factors,
+}
 
-    /// Re-authentication before a sensitive change (CCSG-F-3c): the member's current password,
-    /// or a form error on the `current_password` field.
-    pub(crate) async fn reauthenticate(
-        &self,
-        member: &Member,
-        password: &str,
-    ) -> Result<(), CoreError> {
-        let verdict = self
-            .hasher
-            .verify(
-                password.to_string(),
-                Some(member.customer.password_hash.clone()),
-            )
-            .await?;
-        if verdict == password::Verified::No {
-            return Err(CoreError::InvalidForm(vec![(
-                "current_password",
-                "account.wrong_password",
-            )]));
-        }
-        Ok(())
-    }
-
+impl Accounts {
     /// Starts a new session for `customer`; returns the cookie secret and the session's id.
     pub(crate) async fn start_session(
         &self,
@@ -228,7 +207,7 @@ impl Shop {
         // Every way in (password, second factor, passkey) ends here: an account the shop
         // locked gets no session (admin issue, item 7).
         if self
-            .store
+            .account_store
             .customer(customer)
             .await?
             .is_none_or(|c| c.locked_at.is_some() || c.deleted_at.is_some())
@@ -236,31 +215,20 @@ impl Shop {
             return Err(CoreError::LoginFailed);
         }
         let token = tokens::generate();
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let id = self
-            .store
+            .account_store
             .create_session(&NewSession {
                 token: token.hash,
                 customer_id: customer,
                 created_at: now,
-                expires_at: now + self.config.accounts.session_lifetime,
+                expires_at: now + self.base.config.accounts.session_lifetime,
                 ip: Some(client.ip.to_string()),
                 user_agent: client.user_agent.clone(),
                 device,
             })
             .await?;
         Ok((token.secret, id))
-    }
-
-    /// The secret of the link that ends session `session` of `customer` (in the new-device
-    /// notice): derived under the server key, so it needs no storage, and it can do nothing but
-    /// end that one session.
-    pub fn end_session_secret(&self, customer: CustomerId, session: SessionId) -> String {
-        tokens::derive(
-            &self.config.secret_key,
-            &format!("akinai/account/end-session/v1/{}/{}", customer.0, session.0),
-        )
-        .secret
     }
 
     /// Ends a session through the link of a new-device notice.
@@ -271,16 +239,16 @@ impl Shop {
         secret: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let expected = self.end_session_secret(customer, session);
+        let expected = self.common.end_session_secret(customer, session);
         if !tokens::same_secret(&expected, secret) {
             return Err(CoreError::LinkInvalid);
         }
         if self
-            .store
-            .revoke_session(customer, session, self.clock.now())
+            .account_store
+            .revoke_session(customer, session, self.base.clock.now())
             .await?
         {
-            self.account_event(
+            self.common.account_event(
                 events::SESSIONS_REVOKED,
                 Some(client),
                 json!({ "customer": customer.0, "session": session.0, "by": "new_device_link" }),
@@ -295,13 +263,17 @@ impl Shop {
         let Some(hash) = secret.and_then(tokens::parse) else {
             return Ok(None);
         };
-        let now = self.clock.now();
-        let idle_cutoff = now - self.config.accounts.session_idle;
-        let Some(session) = self.store.session_by_token(&hash, now, idle_cutoff).await? else {
+        let now = self.base.clock.now();
+        let idle_cutoff = now - self.base.config.accounts.session_idle;
+        let Some(session) = self
+            .account_store
+            .session_by_token(&hash, now, idle_cutoff)
+            .await?
+        else {
             return Ok(None);
         };
         let Some(customer) = self
-            .store
+            .account_store
             .customer(session.customer_id)
             .await?
             .filter(|c| c.locked_at.is_none())
@@ -309,7 +281,7 @@ impl Shop {
             return Ok(None);
         };
         if now - session.last_seen_at >= TOUCH_EVERY {
-            self.store.touch_session(session.id, now).await?;
+            self.account_store.touch_session(session.id, now).await?;
         }
         Ok(Some(Member { customer, session }))
     }
@@ -317,28 +289,29 @@ impl Shop {
     /// Ends the session behind `secret` (logout).
     pub async fn logout(&self, secret: Option<&str>, client: &Client) -> Result<(), CoreError> {
         if let Some(m) = self.member(secret).await? {
-            self.store
-                .revoke_session(m.customer.id, m.session.id, self.clock.now())
+            self.account_store
+                .revoke_session(m.customer.id, m.session.id, self.base.clock.now())
                 .await?;
-            self.account_event(
-                events::LOGOUT,
-                Some(client),
-                json!({ "customer": m.customer.id.0, "session": m.session.id.0 }),
-            )
-            .await?;
+            self.common
+                .account_event(
+                    events::LOGOUT,
+                    Some(client),
+                    json!({ "customer": m.customer.id.0, "session": m.session.id.0 }),
+                )
+                .await?;
         }
         Ok(())
     }
 
     /// The member's live sessions, most recently used first.
     pub async fn member_sessions(&self, member: &Member) -> Result<Vec<Session>, CoreError> {
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         Ok(self
-            .store
+            .account_store
             .sessions(
                 member.customer.id,
                 now,
-                now - self.config.accounts.session_idle,
+                now - self.base.config.accounts.session_idle,
             )
             .await?)
     }
@@ -348,9 +321,9 @@ impl Shop {
     /// sessions unused for 400 days (they remember known browsers as long as the device cookie
     /// lives), and finished source blocks.
     pub async fn prune_account_data(&self) -> Result<u64, CoreError> {
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         Ok(self
-            .store
+            .account_store
             .prune_account_data(
                 now - Duration::days(2),
                 now - Duration::days(1),
@@ -358,40 +331,6 @@ impl Shop {
                 now,
             )
             .await?)
-    }
-
-    /// The member's orders, newest first, before `before` (20 per page).
-    pub async fn member_orders(
-        &self,
-        member: &Member,
-        before: Option<akinai_domain::ids::OrderId>,
-    ) -> Result<Vec<akinai_store::OrderSummary>, CoreError> {
-        Ok(self
-            .store
-            .customer_orders(member.customer.id, before, ORDERS_PER_PAGE)
-            .await?)
-    }
-
-    /// One of the member's orders with its status-page secret; another customer's order (or a
-    /// guest order) is not found (SWS-11).
-    pub async fn member_order(
-        &self,
-        member: &Member,
-        id: akinai_domain::ids::OrderId,
-    ) -> Result<(akinai_store::Order, String), CoreError> {
-        let order = self
-            .store
-            .order(id)
-            .await?
-            .filter(|o| o.customer_id == Some(member.customer.id))
-            .ok_or(CoreError::NotFound)?;
-        let secret = tokens::status_token_for_cart(&self.config.secret_key, order.cart_id).secret;
-        Ok((order, secret))
-    }
-
-    /// The status-page secret of an order in the member's history.
-    pub fn order_status_secret(&self, cart: akinai_domain::ids::CartId) -> String {
-        tokens::status_token_for_cart(&self.config.secret_key, cart).secret
     }
 
     /// Ends one of the member's sessions (another customer's session id is simply not found).
@@ -402,16 +341,17 @@ impl Shop {
         client: &Client,
     ) -> Result<bool, CoreError> {
         let done = self
-            .store
-            .revoke_session(member.customer.id, session, self.clock.now())
+            .account_store
+            .revoke_session(member.customer.id, session, self.base.clock.now())
             .await?;
         if done {
-            self.account_event(
-                events::SESSIONS_REVOKED,
-                Some(client),
-                json!({ "customer": member.customer.id.0, "session": session.0 }),
-            )
-            .await?;
+            self.common
+                .account_event(
+                    events::SESSIONS_REVOKED,
+                    Some(client),
+                    json!({ "customer": member.customer.id.0, "session": session.0 }),
+                )
+                .await?;
         }
         Ok(done)
     }
@@ -423,15 +363,16 @@ impl Shop {
         client: &Client,
     ) -> Result<u64, CoreError> {
         let n = self
-            .store
-            .revoke_sessions(member.customer.id, None, self.clock.now())
+            .account_store
+            .revoke_sessions(member.customer.id, None, self.base.clock.now())
             .await?;
-        self.account_event(
-            events::SESSIONS_REVOKED,
-            Some(client),
-            json!({ "customer": member.customer.id.0, "all": true, "count": n }),
-        )
-        .await?;
+        self.common
+            .account_event(
+                events::SESSIONS_REVOKED,
+                Some(client),
+                json!({ "customer": member.customer.id.0, "all": true, "count": n }),
+            )
+            .await?;
         Ok(n)
     }
 }

@@ -9,17 +9,17 @@
 //! Verification itself is [`akinai_webauthn`]; the RP ID and origin come from `base_url`,
 //! never from the request.
 
+use crate::Factors;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use akinai_domain::ids::CustomerId;
 use akinai_store::{NewPasskey, Passkey};
-use akinai_webauthn::{b64url, from_b64url, AssertionResponse, RelyingParty, StoredCredential};
+use akinai_webauthn::{b64url, from_b64url, RelyingParty};
 
-use super::login::LoggedIn;
 use super::mail::AccountMail;
 use super::{events, Client, Member};
-use crate::{tokens, CoreError, Shop};
+use crate::{tokens, CoreError};
 
 /// How long a ceremony may take.
 const LIFETIME: Duration = Duration::minutes(5);
@@ -48,7 +48,7 @@ pub struct PasskeyRegistration {
     pub current_password: String,
 }
 
-enum Purpose {
+pub(super) enum Purpose {
     Register(CustomerId),
     Login,
 }
@@ -62,9 +62,9 @@ impl Purpose {
     }
 }
 
-impl Shop {
-    fn relying_party(&self) -> Option<RelyingParty> {
-        RelyingParty::for_base_url(&self.config.base_url)
+impl Factors {
+    pub(super) fn relying_party(&self) -> Option<RelyingParty> {
+        RelyingParty::for_base_url(&self.base.config.base_url)
     }
 
     /// Whether passkeys can work here (the shop is served under a domain name).
@@ -78,13 +78,13 @@ impl Shop {
             purpose.label(),
             hex::encode(nonce)
         );
-        let secret = tokens::derive(&self.config.secret_key, &label).secret;
+        let secret = tokens::derive(&self.base.config.secret_key, &label).secret;
         hex::decode(&secret[..32]).unwrap_or_default()
     }
 
     fn issue_passkey_challenge(&self, purpose: &Purpose) -> Vec<u8> {
         let nonce: [u8; 16] = rand::random();
-        let issued = self.clock.now().timestamp_millis();
+        let issued = self.base.clock.now().timestamp_millis();
         let mut c = nonce.to_vec();
         c.extend_from_slice(&issued.to_be_bytes());
         c.extend_from_slice(&self.challenge_mac(purpose, &nonce, issued));
@@ -93,7 +93,7 @@ impl Shop {
 
     /// Whether `challenge` was issued here for `purpose`, is in time, and is used now for the
     /// first time.
-    async fn take_passkey_challenge(
+    pub(super) async fn take_passkey_challenge(
         &self,
         purpose: &Purpose,
         challenge: &[u8],
@@ -110,7 +110,7 @@ impl Shop {
         let Some(issued) = DateTime::<Utc>::from_timestamp_millis(issued_ms) else {
             return Ok(false);
         };
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         if !tokens::same_secret(&expected, &hex::encode(mac))
             || now < issued
             || now > issued + LIFETIME
@@ -118,16 +118,20 @@ impl Shop {
             return Ok(false);
         }
         let key = hex::encode(nonce);
-        self.store
+        self.account_store
             .record_throttle_event(USED, &key, None, now)
             .await?;
-        Ok(self.store.count_throttle_events(USED, &key, issued).await? == 1)
+        Ok(self
+            .account_store
+            .count_throttle_events(USED, &key, issued)
+            .await?
+            == 1)
     }
 
     /// The user handle of a member's credentials: derived, so it says nothing about the member.
-    fn user_handle(&self, customer: CustomerId) -> Vec<u8> {
+    pub(super) fn user_handle(&self, customer: CustomerId) -> Vec<u8> {
         let t = tokens::derive(
-            &self.config.secret_key,
+            &self.base.config.secret_key,
             &format!("akinai/passkey-user/v1/{}", customer.0),
         );
         hex::decode(&t.secret[..32]).unwrap_or_default()
@@ -136,10 +140,10 @@ impl Shop {
     /// `PublicKeyCredentialCreationOptions` for the page script (binary values in base64url).
     pub async fn passkey_creation_options(&self, member: &Member) -> Result<String, CoreError> {
         let rp = self.relying_party().ok_or(CoreError::NotFound)?;
-        let settings = self.settings().await?;
+        let settings = self.base.settings().await?;
         let challenge = self.issue_passkey_challenge(&Purpose::Register(member.customer.id));
         let exclude: Vec<_> = self
-            .store
+            .member_store
             .passkeys(member.customer.id)
             .await?
             .into_iter()
@@ -192,10 +196,12 @@ impl Shop {
         client: &Client,
     ) -> Result<(), CoreError> {
         let failed = || CoreError::InvalidForm(vec![("passkey", "account.passkey_failed")]);
-        self.reauthenticate(member, &form.current_password).await?;
+        self.common
+            .reauthenticate(member, &form.current_password)
+            .await?;
         let rp = self.relying_party().ok_or_else(failed)?;
         let c = member.customer.id;
-        if self.store.passkeys(c).await?.len() >= MAX_PASSKEYS {
+        if self.member_store.passkeys(c).await?.len() >= MAX_PASSKEYS {
             return Err(CoreError::InvalidForm(vec![(
                 "passkey",
                 "account.passkey_too_many",
@@ -224,7 +230,7 @@ impl Shop {
             .take(50)
             .collect();
         let added = self
-            .store
+            .member_store
             .add_passkey(&NewPasskey {
                 customer_id: c,
                 credential_id: b64url(&credential.id),
@@ -236,15 +242,16 @@ impl Shop {
                 } else {
                     name
                 },
-                created_at: self.clock.now(),
+                created_at: self.base.clock.now(),
             })
             .await?;
         if added.is_none() {
             return Err(failed());
         }
-        self.enqueue_account_mail(AccountMail::FactorChanged, c, None)
+        self.common
+            .enqueue_account_mail(AccountMail::FactorChanged, c, None)
             .await?;
-        self.account_event(
+        self.common.account_event(
             events::FACTOR_ADDED,
             Some(client),
             json!({ "customer": c.0, "factor": "passkey", "synced": credential.backup_eligible }),
@@ -254,7 +261,7 @@ impl Shop {
 
     /// The member's passkeys.
     pub async fn member_passkeys(&self, member: &Member) -> Result<Vec<Passkey>, CoreError> {
-        Ok(self.store.passkeys(member.customer.id).await?)
+        Ok(self.member_store.passkeys(member.customer.id).await?)
     }
 
     /// Removes one of the member's passkeys (current password required).
@@ -265,128 +272,20 @@ impl Shop {
         password: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        self.reauthenticate(member, password).await?;
+        self.common.reauthenticate(member, password).await?;
         let c = member.customer.id;
-        if !self.store.delete_passkey(c, id).await? {
+        if !self.member_store.delete_passkey(c, id).await? {
             return Err(CoreError::NotFound);
         }
-        self.enqueue_account_mail(AccountMail::FactorChanged, c, None)
+        self.common
+            .enqueue_account_mail(AccountMail::FactorChanged, c, None)
             .await?;
-        self.account_event(
-            events::FACTOR_REMOVED,
-            Some(client),
-            json!({ "customer": c.0, "factor": "passkey" }),
-        )
-        .await
-    }
-
-    /// Logs in with a passkey alone. Any failure reads as a failed login and counts against
-    /// the source like a wrong password (a source trying many credentials gets blocked).
-    pub async fn passkey_login(
-        &self,
-        form: &PasskeyLogin,
-        client: &Client,
-    ) -> Result<LoggedIn, CoreError> {
-        let now = self.clock.now();
-        if let Some(until) = self
-            .store
-            .source_blocked_until(&client.ip.to_string(), now)
-            .await?
-        {
-            return Err(CoreError::TryLater(until));
-        }
-        let key = format!(
-            "passkey:{}",
-            form.credential_id.chars().take(64).collect::<String>()
-        );
-        match self.verify_passkey_login(form).await? {
-            Ok(customer) => {
-                let device = form.device.as_deref().and_then(tokens::parse);
-                self.finish_login(&customer, &customer.email.clone(), device, client)
-                    .await
-            }
-            Err(why) => {
-                tracing::info!(why, "passkey login refused");
-                self.login_failed(&key, client, 1).await?;
-                Err(CoreError::LoginFailed)
-            }
-        }
-    }
-
-    /// The customer a passkey assertion proves, or why not.
-    async fn verify_passkey_login(
-        &self,
-        form: &PasskeyLogin,
-    ) -> Result<Result<akinai_store::Customer, String>, CoreError> {
-        let Some(rp) = self.relying_party() else {
-            return Ok(Err("passkeys unavailable".into()));
-        };
-        let decode = |s: &str| from_b64url(s);
-        let (Some(id), Some(client_data), Some(auth), Some(sig)) = (
-            decode(&form.credential_id),
-            decode(&form.client_data),
-            decode(&form.authenticator_data),
-            decode(&form.signature),
-        ) else {
-            return Ok(Err("malformed response".into()));
-        };
-        let Some(passkey) = self.store.passkey_by_credential(&b64url(&id)).await? else {
-            return Ok(Err("unknown credential".into()));
-        };
-        let Ok(challenge) = akinai_webauthn::peek_challenge(&client_data) else {
-            return Ok(Err("malformed client data".into()));
-        };
-        if !self
-            .take_passkey_challenge(&Purpose::Login, &challenge)
-            .await?
-        {
-            return Ok(Err("challenge not ours, expired or used".into()));
-        }
-        let public_key = decode(&passkey.public_key).unwrap_or_default();
-        let user_handle = decode(&passkey.user_handle).unwrap_or_default();
-        let stored_count = u32::try_from(passkey.sign_count).unwrap_or(u32::MAX);
-        let response = AssertionResponse {
-            credential_id: id.clone(),
-            client_data_json: client_data,
-            authenticator_data: auth,
-            signature: sig,
-            user_handle: decode(&form.user_handle).filter(|h| !h.is_empty()),
-        };
-        let stored = StoredCredential {
-            id: &id,
-            public_key: &public_key,
-            sign_count: stored_count,
-            user_handle: &user_handle,
-        };
-        let verified = match akinai_webauthn::verify_assertion(&rp, &challenge, stored, &response) {
-            Ok(v) => v,
-            Err(e @ akinai_webauthn::Error::CounterWentBack { .. }) => {
-                self.raise_alert(
-                    events::PASSKEY_CLONED,
-                    "a passkey's signature counter went back: it may have been copied",
-                    None,
-                    json!({ "customer": passkey.customer_id.0, "passkey": passkey.id }),
-                )
-                .await?;
-                return Ok(Err(e.to_string()));
-            }
-            Err(e) => return Ok(Err(e.to_string())),
-        };
-        if !self
-            .store
-            .record_passkey_use(
-                passkey.id,
-                passkey.sign_count,
-                i64::from(verified.sign_count),
-                self.clock.now(),
+        self.common
+            .account_event(
+                events::FACTOR_REMOVED,
+                Some(client),
+                json!({ "customer": c.0, "factor": "passkey" }),
             )
-            .await?
-        {
-            return Ok(Err("concurrent use of one passkey".into()));
-        }
-        match self.store.customer(passkey.customer_id).await? {
-            Some(c) if c.deleted_at.is_none() && c.locked_at.is_none() => Ok(Ok(c)),
-            _ => Ok(Err("account gone".into())),
-        }
+            .await
     }
 }

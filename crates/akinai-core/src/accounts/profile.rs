@@ -7,7 +7,12 @@
 //! keep and leaves the orders (with the delivery details an invoice or a tax audit needs) on a
 //! pseudonymous tombstone; see ADR 011.
 
+use crate::AccountCommon;
+use crate::Base;
+use akinai_store::MemberStore;
+use akinai_store::OrderStore;
 use serde_json::json;
+use std::sync::Arc;
 
 use akinai_domain::address::{parse_text, Phone};
 use akinai_domain::address_book::{review_for_address, Recipient, RecipientInput, MAX_ADDRESSES};
@@ -16,7 +21,7 @@ use akinai_store::{AddressSaved, SavedAddress};
 
 use super::mail::AccountMail;
 use super::{events, Client, Member};
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 fn form_errors(errors: FieldErrors) -> CoreError {
     CoreError::InvalidForm(
@@ -27,10 +32,20 @@ fn form_errors(errors: FieldErrors) -> CoreError {
     )
 }
 
-impl Shop {
+/// A member's own data: profile, address book, the review of orders to a fresh address,
+/// and deleting the account.
+#[derive(Clone)]
+pub struct Profiles {
+    pub(crate) base: Base,
+    pub(crate) member_store: Arc<dyn MemberStore>,
+    pub(crate) order_store: Arc<dyn OrderStore>,
+    pub(crate) common: AccountCommon,
+}
+
+impl Profiles {
     /// The member's address book, oldest first.
     pub async fn member_addresses(&self, member: &Member) -> Result<Vec<SavedAddress>, CoreError> {
-        Ok(self.store.addresses(member.customer.id).await?)
+        Ok(self.member_store.addresses(member.customer.id).await?)
     }
 
     /// Adds an address (`id` = None) or changes one of the member's; needs the current password.
@@ -43,11 +58,11 @@ impl Shop {
         client: &Client,
     ) -> Result<i64, CoreError> {
         let recipient = input.parse().map_err(form_errors)?;
-        self.reauthenticate(member, password).await?;
+        self.common.reauthenticate(member, password).await?;
         let c = member.customer.id;
         let saved = self
-            .store
-            .save_address(c, id, &recipient, self.clock.now(), MAX_ADDRESSES)
+            .member_store
+            .save_address(c, id, &recipient, self.base.clock.now(), MAX_ADDRESSES)
             .await?;
         let id = match saved {
             AddressSaved::Saved(id) => id,
@@ -71,8 +86,12 @@ impl Shop {
         password: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        self.reauthenticate(member, password).await?;
-        if !self.store.delete_address(member.customer.id, id).await? {
+        self.common.reauthenticate(member, password).await?;
+        if !self
+            .member_store
+            .delete_address(member.customer.id, id)
+            .await?
+        {
             return Err(CoreError::NotFound);
         }
         self.profile_changed(member, "address", client).await
@@ -102,8 +121,8 @@ impl Shop {
         let (Some(name), Some(phone)) = (name, phone) else {
             return Err(form_errors(errors));
         };
-        self.reauthenticate(member, password).await?;
-        self.store
+        self.common.reauthenticate(member, password).await?;
+        self.member_store
             .set_profile(member.customer.id, &name, phone.as_ref().map(Phone::as_str))
             .await?;
         self.profile_changed(member, "profile", client).await
@@ -116,14 +135,16 @@ impl Shop {
         client: &Client,
     ) -> Result<(), CoreError> {
         let c = member.customer.id;
-        self.enqueue_account_mail(AccountMail::ProfileChanged, c, None)
+        self.common
+            .enqueue_account_mail(AccountMail::ProfileChanged, c, None)
             .await?;
         let kind = if what == "address" {
             events::ADDRESS_CHANGED
         } else {
             events::PROFILE_CHANGED
         };
-        self.account_event(kind, Some(client), json!({ "customer": c.0 }))
+        self.common
+            .account_event(kind, Some(client), json!({ "customer": c.0 }))
             .await
     }
 
@@ -140,15 +161,20 @@ impl Shop {
             phone: member.customer.phone.clone().unwrap_or_default(),
             ..CheckoutInput::default()
         };
-        if let Some(first) = self.store.addresses(member.customer.id).await?.first() {
+        if let Some(first) = self
+            .member_store
+            .addresses(member.customer.id)
+            .await?
+            .first()
+        {
             return Ok(first.recipient.fill(base));
         }
         let latest = self
-            .store
+            .order_store
             .customer_orders(member.customer.id, None, 1)
             .await?;
         if let Some(summary) = latest.first() {
-            if let Some(order) = self.store.order(summary.id).await? {
+            if let Some(order) = self.order_store.order(summary.id).await? {
                 // The address carries over; a delivery date from then does not.
                 return Ok(CheckoutInput {
                     delivery_date: String::new(),
@@ -170,7 +196,7 @@ impl Shop {
     ) -> Result<Option<String>, CoreError> {
         let recipient = Recipient::of(details);
         let known_since = self
-            .store
+            .member_store
             .addresses(member.customer.id)
             .await?
             .into_iter()
@@ -185,8 +211,8 @@ impl Shop {
         Ok(review_for_address(
             member.customer.created_at,
             known_since,
-            self.clock.now(),
-            self.config.accounts.address_review_window,
+            self.base.clock.now(),
+            self.base.config.accounts.address_review_window,
         )
         .map(|r| r.as_str().to_string()))
     }
@@ -199,11 +225,11 @@ impl Shop {
     ) -> Result<Option<chrono::DateTime<chrono::Utc>>, CoreError> {
         let mut earliest = None;
         for summary in self
-            .store
+            .order_store
             .customer_orders(member.customer.id, None, 20)
             .await?
         {
-            if let Some(order) = self.store.order(summary.id).await? {
+            if let Some(order) = self.order_store.order(summary.id).await? {
                 if Recipient::of(&order.details).same_place(recipient) {
                     earliest = Some(order.placed_at);
                 }
@@ -228,20 +254,22 @@ impl Shop {
                 "account.delete_confirm_needed",
             )]));
         }
-        self.reauthenticate(member, password).await?;
+        self.common.reauthenticate(member, password).await?;
         let c = member.customer.id;
-        self.enqueue_account_job_to(
-            AccountMail::Deleted,
-            c,
-            &member.customer.email,
-            json!({ "name": member.customer.name }),
-        )
-        .await?;
-        let tombstone = format!("deleted-{}@akinai.invalid", c.0);
-        self.store
-            .erase_customer(c, &tombstone, self.clock.now())
+        self.common
+            .enqueue_account_job_to(
+                AccountMail::Deleted,
+                c,
+                &member.customer.email,
+                json!({ "name": member.customer.name }),
+            )
             .await?;
-        self.account_event(events::DELETED, Some(client), json!({ "customer": c.0 }))
+        let tombstone = format!("deleted-{}@akinai.invalid", c.0);
+        self.member_store
+            .erase_customer(c, &tombstone, self.base.clock.now())
+            .await?;
+        self.common
+            .account_event(events::DELETED, Some(client), json!({ "customer": c.0 }))
             .await
     }
 }

@@ -1,5 +1,6 @@
 //! Sign-up and e-mail verification (CCSG-F-3a).
 
+use crate::Accounts;
 use chrono::Duration;
 use serde_json::json;
 
@@ -9,7 +10,7 @@ use akinai_store::{throttle, NewCustomer, TOKEN_VERIFY_EMAIL};
 
 use super::mail::AccountMail;
 use super::{email_key, events, Client};
-use crate::{tokens, CoreError, Shop};
+use crate::{tokens, CoreError};
 
 /// How long a verification link works.
 pub const VERIFY_LINK_LIFETIME: Duration = Duration::hours(24);
@@ -24,30 +25,35 @@ pub struct Registration {
     pub answer: Option<super::challenge::Answer>,
 }
 
-impl Shop {
+impl Accounts {
     /// Signs up. The answer is the same whether or not the address was free: a new account gets
     /// a verification mail, the owner of a taken address a notice instead.
     pub async fn register(&self, form: &Registration, client: &Client) -> Result<(), CoreError> {
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let hour = now - Duration::hours(1);
         let ip = client.ip.to_string();
-        let cfg = &self.config.accounts;
-        if self.store.source_blocked_until(&ip, now).await?.is_some()
+        let cfg = &self.base.config.accounts;
+        if self
+            .account_store
+            .source_blocked_until(&ip, now)
+            .await?
+            .is_some()
             || self
-                .store
+                .account_store
                 .count_throttle_events(throttle::SIGNUP, &ip, hour)
                 .await?
                 >= cfg.signups_per_source_per_hour
             || self
-                .store
+                .account_store
                 .count_throttle_events(throttle::SIGNUP, "*", hour)
                 .await?
                 >= cfg.signups_per_hour
         {
             return Err(CoreError::TryLater(now + Duration::minutes(10)));
         }
-        if self.signup_challenge_needed(client).await?
+        if self.challenges.signup_challenge_needed(client).await?
             && !self
+                .challenges
                 .challenge_solved(form.answer.as_ref().unwrap_or(&Default::default()))
                 .await?
         {
@@ -64,23 +70,23 @@ impl Shop {
         let name = parse_text(&form.name, 50)
             .map_err(|e| errors.push(("name", e.message_key())))
             .ok();
-        let shop_name = self.settings().await?.shop_name;
+        let shop_name = self.base.settings().await?.shop_name;
         if let Err(p) = check_password(&form.password, &[&form.name, &form.email, &shop_name]) {
             errors.push(("password", p.message_key()));
         }
         let (Some(email), Some(name), true) = (email, name, errors.is_empty()) else {
             return Err(CoreError::InvalidForm(errors));
         };
-        self.store
+        self.account_store
             .record_throttle_event(throttle::SIGNUP, &ip, None, now)
             .await?;
-        self.store
+        self.account_store
             .record_throttle_event(throttle::SIGNUP, "*", None, now)
             .await?;
         // Hash in both cases, so a taken address answers no faster.
-        let hash = self.hasher.hash(form.password.clone()).await?;
+        let hash = self.base.hasher.hash(form.password.clone()).await?;
         let created = self
-            .store
+            .account_store
             .create_customer(&NewCustomer {
                 email: email.clone(),
                 name,
@@ -91,8 +97,8 @@ impl Shop {
         match created {
             Some(id) => {
                 let nonce = tokens::generate().secret;
-                let token = AccountMail::Verify.token(&self.config.secret_key, &nonce);
-                self.store
+                let token = AccountMail::Verify.token(&self.base.config.secret_key, &nonce);
+                self.account_store
                     .create_account_token(
                         id,
                         TOKEN_VERIFY_EMAIL,
@@ -100,26 +106,30 @@ impl Shop {
                         now + VERIFY_LINK_LIFETIME,
                     )
                     .await?;
-                self.enqueue_account_mail(AccountMail::Verify, id, Some(&nonce))
+                self.common
+                    .enqueue_account_mail(AccountMail::Verify, id, Some(&nonce))
                     .await?;
-                self.account_event(
-                    events::REGISTERED,
-                    Some(client),
-                    json!({ "customer": id.0 }),
-                )
-                .await?;
+                self.common
+                    .account_event(
+                        events::REGISTERED,
+                        Some(client),
+                        json!({ "customer": id.0 }),
+                    )
+                    .await?;
             }
             None => {
-                if let Some(existing) = self.store.customer_by_email(&email).await? {
-                    self.enqueue_account_mail(AccountMail::AlreadyRegistered, existing.id, None)
+                if let Some(existing) = self.account_store.customer_by_email(&email).await? {
+                    self.common
+                        .enqueue_account_mail(AccountMail::AlreadyRegistered, existing.id, None)
                         .await?;
                 }
-                self.account_event(
-                    events::REGISTER_DUPLICATE,
-                    Some(client),
-                    json!({ "email": email }),
-                )
-                .await?;
+                self.common
+                    .account_event(
+                        events::REGISTER_DUPLICATE,
+                        Some(client),
+                        json!({ "email": email }),
+                    )
+                    .await?;
             }
         }
         Ok(())
@@ -128,14 +138,15 @@ impl Shop {
     /// Confirms an address by the secret of its verification link.
     pub async fn verify_email(&self, secret: &str, client: &Client) -> Result<(), CoreError> {
         let hash = tokens::parse(secret).ok_or(CoreError::LinkInvalid)?;
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let id = self
-            .store
+            .account_store
             .take_account_token(TOKEN_VERIFY_EMAIL, &hash, now)
             .await?
             .ok_or(CoreError::LinkInvalid)?;
-        self.store.mark_email_verified(id, now).await?;
-        self.account_event(events::VERIFIED, Some(client), json!({ "customer": id.0 }))
+        self.account_store.mark_email_verified(id, now).await?;
+        self.common
+            .account_event(events::VERIFIED, Some(client), json!({ "customer": id.0 }))
             .await
     }
 }

@@ -1,5 +1,6 @@
 //! Password reset by mail and password change (SWS-C2-5, IPA-C-11, CCSG-F-3c).
 
+use crate::Accounts;
 use chrono::Duration;
 use serde_json::json;
 
@@ -8,12 +9,12 @@ use akinai_store::{throttle, TOKEN_RESET_PASSWORD};
 
 use super::mail::AccountMail;
 use super::{email_key, events, Client, Member};
-use crate::{tokens, CoreError, Shop};
+use crate::{tokens, CoreError};
 
 /// How long a reset link works.
 pub const RESET_LINK_LIFETIME: Duration = Duration::minutes(30);
 
-impl Shop {
+impl Accounts {
     /// Mails a reset link if an account has this address. The answer never says whether one
     /// does; links per address are limited per hour.
     pub async fn request_password_reset(
@@ -21,26 +22,26 @@ impl Shop {
         email: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let Some(key) = email_key(email) else {
             return Ok(());
         };
         let sent = self
-            .store
+            .account_store
             .count_throttle_events(throttle::RESET, &key, now - Duration::hours(1))
             .await?;
-        if sent >= self.config.accounts.resets_per_address_per_hour {
+        if sent >= self.base.config.accounts.resets_per_address_per_hour {
             return Ok(());
         }
-        self.store
+        self.account_store
             .record_throttle_event(throttle::RESET, &key, None, now)
             .await?;
-        let Some(customer) = self.store.customer_by_email(&key).await? else {
+        let Some(customer) = self.account_store.customer_by_email(&key).await? else {
             return Ok(());
         };
         let nonce = tokens::generate().secret;
-        let token = AccountMail::Reset.token(&self.config.secret_key, &nonce);
-        self.store
+        let token = AccountMail::Reset.token(&self.base.config.secret_key, &nonce);
+        self.account_store
             .create_account_token(
                 customer.id,
                 TOKEN_RESET_PASSWORD,
@@ -48,14 +49,16 @@ impl Shop {
                 now + RESET_LINK_LIFETIME,
             )
             .await?;
-        self.enqueue_account_mail(AccountMail::Reset, customer.id, Some(&nonce))
+        self.common
+            .enqueue_account_mail(AccountMail::Reset, customer.id, Some(&nonce))
             .await?;
-        self.account_event(
-            events::RESET_REQUESTED,
-            Some(client),
-            json!({ "customer": customer.id.0 }),
-        )
-        .await
+        self.common
+            .account_event(
+                events::RESET_REQUESTED,
+                Some(client),
+                json!({ "customer": customer.id.0 }),
+            )
+            .await
     }
 
     /// Whether a reset link is still usable (for showing its form).
@@ -64,8 +67,8 @@ impl Shop {
             return Ok(false);
         };
         Ok(self
-            .store
-            .account_token_customer(TOKEN_RESET_PASSWORD, &hash, self.clock.now())
+            .account_store
+            .account_token_customer(TOKEN_RESET_PASSWORD, &hash, self.base.clock.now())
             .await?
             .is_some())
     }
@@ -79,43 +82,45 @@ impl Shop {
         client: &Client,
     ) -> Result<(), CoreError> {
         let hash = tokens::parse(secret).ok_or(CoreError::LinkInvalid)?;
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let id = self
-            .store
+            .account_store
             .account_token_customer(TOKEN_RESET_PASSWORD, &hash, now)
             .await?
             .ok_or(CoreError::LinkInvalid)?;
         let customer = self
-            .store
+            .account_store
             .customer(id)
             .await?
             .ok_or(CoreError::LinkInvalid)?;
         self.check_new_password(new_password, &customer.name, &customer.email)
             .await?;
-        let new_hash = self.hasher.hash(new_password.to_string()).await?;
+        let new_hash = self.base.hasher.hash(new_password.to_string()).await?;
         if self
-            .store
+            .account_store
             .take_account_token(TOKEN_RESET_PASSWORD, &hash, now)
             .await?
             .is_none()
         {
             return Err(CoreError::LinkInvalid);
         }
-        self.store.set_password_hash(id, &new_hash).await?;
+        self.account_store.set_password_hash(id, &new_hash).await?;
         // Proving control of the mailbox also verifies it.
-        self.store.mark_email_verified(id, now).await?;
-        self.store.revoke_sessions(id, None, now).await?;
-        self.store
+        self.account_store.mark_email_verified(id, now).await?;
+        self.account_store.revoke_sessions(id, None, now).await?;
+        self.account_store
             .record_throttle_event(throttle::LOGIN_OK, &customer.email, None, now)
             .await?;
-        self.enqueue_account_mail(AccountMail::PasswordChanged, id, None)
+        self.common
+            .enqueue_account_mail(AccountMail::PasswordChanged, id, None)
             .await?;
-        self.account_event(
-            events::PASSWORD_RESET,
-            Some(client),
-            json!({ "customer": id.0 }),
-        )
-        .await
+        self.common
+            .account_event(
+                events::PASSWORD_RESET,
+                Some(client),
+                json!({ "customer": id.0 }),
+            )
+            .await
     }
 
     /// Changes the member's password; needs the current one (re-authentication). Other
@@ -128,23 +133,27 @@ impl Shop {
         client: &Client,
     ) -> Result<(), CoreError> {
         let c = &member.customer;
-        self.reauthenticate(member, current).await?;
+        self.common.reauthenticate(member, current).await?;
         self.check_new_password(new_password, &c.name, &c.email)
             .await?;
-        let new_hash = self.hasher.hash(new_password.to_string()).await?;
-        let now = self.clock.now();
-        self.store.set_password_hash(c.id, &new_hash).await?;
-        self.store
+        let new_hash = self.base.hasher.hash(new_password.to_string()).await?;
+        let now = self.base.clock.now();
+        self.account_store
+            .set_password_hash(c.id, &new_hash)
+            .await?;
+        self.account_store
             .revoke_sessions(c.id, Some(member.session.id), now)
             .await?;
-        self.enqueue_account_mail(AccountMail::PasswordChanged, c.id, None)
+        self.common
+            .enqueue_account_mail(AccountMail::PasswordChanged, c.id, None)
             .await?;
-        self.account_event(
-            events::PASSWORD_CHANGED,
-            Some(client),
-            json!({ "customer": c.id.0 }),
-        )
-        .await
+        self.common
+            .account_event(
+                events::PASSWORD_CHANGED,
+                Some(client),
+                json!({ "customer": c.id.0 }),
+            )
+            .await
     }
 
     async fn check_new_password(
@@ -153,7 +162,7 @@ impl Shop {
         name: &str,
         email: &str,
     ) -> Result<(), CoreError> {
-        let shop_name = self.settings().await?.shop_name;
+        let shop_name = self.base.settings().await?.shop_name;
         check_password(password, &[name, email, &shop_name])
             .map_err(|p| CoreError::InvalidForm(vec![("password", p.message_key())]))
     }

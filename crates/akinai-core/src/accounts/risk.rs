@@ -7,21 +7,23 @@
 //! job; the token table holds only a hash that binds the code to the pending login, so a code
 //! is worth nothing for another login, and it is used once.
 
+use crate::Accounts;
 use akinai_domain::account::same_network;
 use akinai_domain::ids::CustomerId;
 use akinai_store::TokenHash;
 
 use super::mail::AccountMail;
 use super::Client;
-use crate::{tokens, CoreError, Shop};
+use crate::{tokens, CoreError};
 
 /// Purpose of the token that checks a mailed login code.
 const TOKEN_LOGIN_CODE: &str = "login_mail_code";
 
-impl Shop {
+impl Accounts {
     /// Whether the member has a factor of their own: an authenticator app or a passkey.
     pub async fn has_second_factor(&self, customer: CustomerId) -> Result<bool, CoreError> {
-        Ok(self.totp_enabled(customer).await? || !self.store.passkeys(customer).await?.is_empty())
+        Ok(self.factors.totp_enabled(customer).await?
+            || !self.member_store.passkeys(customer).await?.is_empty())
     }
 
     /// Whether the shop requires a second factor and the member has none yet: the member's
@@ -30,7 +32,7 @@ impl Shop {
         &self,
         member: &super::Member,
     ) -> Result<bool, CoreError> {
-        Ok(self.settings().await?.second_factor
+        Ok(self.base.settings().await?.second_factor
             == akinai_domain::settings::SecondFactorPolicy::Required
             && !self.has_second_factor(member.customer.id).await?)
     }
@@ -44,11 +46,15 @@ impl Shop {
         client: &Client,
     ) -> Result<bool, CoreError> {
         let known_device = match device {
-            Some(d) => self.store.customer_knows_device(customer.id, d).await?,
+            Some(d) => {
+                self.account_store
+                    .customer_knows_device(customer.id, d)
+                    .await?
+            }
             None => false,
         };
         let known_network = self
-            .store
+            .member_store
             .recent_login_ips(customer.id, 50)
             .await?
             .iter()
@@ -65,12 +71,13 @@ impl Shop {
         expires: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), CoreError> {
         let nonce = tokens::generate().secret;
-        let code = login_code(&self.config.secret_key, &nonce);
-        let check = login_code_check(&self.config.secret_key, pending, &code);
-        self.store
+        let code = login_code(&self.base.config.secret_key, &nonce);
+        let check = login_code_check(&self.base.config.secret_key, pending, &code);
+        self.account_store
             .create_account_token(customer, TOKEN_LOGIN_CODE, &check, expires)
             .await?;
-        self.enqueue_account_mail(AccountMail::LoginCode, customer, Some(&nonce))
+        self.common
+            .enqueue_account_mail(AccountMail::LoginCode, customer, Some(&nonce))
             .await
     }
 
@@ -85,10 +92,10 @@ impl Shop {
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Ok(false);
         }
-        let check = login_code_check(&self.config.secret_key, pending, code);
+        let check = login_code_check(&self.base.config.secret_key, pending, code);
         let taken = self
-            .store
-            .take_account_token(TOKEN_LOGIN_CODE, &check, self.clock.now())
+            .account_store
+            .take_account_token(TOKEN_LOGIN_CODE, &check, self.base.clock.now())
             .await?;
         Ok(taken == Some(customer))
     }

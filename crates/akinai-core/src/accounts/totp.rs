@@ -8,6 +8,7 @@
 //! Turning the factor on or off needs the password (re-authentication) and tells the account's
 //! address.
 
+use crate::Factors;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -18,7 +19,7 @@ use akinai_domain::ids::CustomerId;
 
 use super::mail::AccountMail;
 use super::{events, Client, Member};
-use crate::{tokens, CoreError, Shop};
+use crate::{tokens, CoreError};
 
 /// Seconds per step.
 const STEP_SECS: i64 = 30;
@@ -191,16 +192,16 @@ pub struct TotpSetup {
     pub qr_svg: String,
 }
 
-impl Shop {
+impl Factors {
     /// A fresh secret and its QR code for `member` to scan.
     pub async fn totp_setup(&self, member: &Member) -> Result<TotpSetup, CoreError> {
-        let shop = self.settings().await?.shop_name;
+        let shop = self.base.settings().await?.shop_name;
         new_setup(&shop, &member.customer.email)
     }
 
     /// Whether `customer` has a TOTP factor.
     pub async fn totp_enabled(&self, customer: CustomerId) -> Result<bool, CoreError> {
-        Ok(self.store.totp(customer).await?.is_some())
+        Ok(self.account_store.totp(customer).await?.is_some())
     }
 
     /// Turns TOTP on: needs the password and a code from the app for `secret`. Returns the
@@ -213,12 +214,12 @@ impl Shop {
         password: &str,
         client: &Client,
     ) -> Result<Vec<String>, CoreError> {
-        self.reauthenticate(member, password).await?;
+        self.common.reauthenticate(member, password).await?;
         let wrong = || CoreError::InvalidForm(vec![("code", "account.totp_wrong_code")]);
         let bytes = parse_secret(secret).ok_or_else(wrong)?;
-        let now_step = matching_step(&bytes, code, self.clock.now()).ok_or_else(wrong)?;
+        let now_step = matching_step(&bytes, code, self.base.clock.now()).ok_or_else(wrong)?;
         let c = member.customer.id;
-        let (enc, nonce) = seal(&self.config.secret_key, &c.0.to_string(), &bytes);
+        let (enc, nonce) = seal(&self.base.config.secret_key, &c.0.to_string(), &bytes);
         let codes: Vec<String> = (0..RECOVERY_CODES)
             .map(|_| {
                 let t = tokens::generate().secret;
@@ -226,24 +227,26 @@ impl Shop {
             })
             .collect();
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
-        self.store
-            .enable_totp(c, &enc, &nonce, self.clock.now(), &hashes)
+        self.account_store
+            .enable_totp(c, &enc, &nonce, self.base.clock.now(), &hashes)
             .await?;
         // The enrolment code counts as used.
-        self.store.advance_totp_step(c, now_step).await?;
-        self.enqueue_account_job_to(
-            AccountMail::FactorChanged,
-            c,
-            &member.customer.email,
-            json!({}),
-        )
-        .await?;
-        self.account_event(
-            events::FACTOR_ADDED,
-            Some(client),
-            json!({ "customer": c.0, "factor": "totp" }),
-        )
-        .await?;
+        self.account_store.advance_totp_step(c, now_step).await?;
+        self.common
+            .enqueue_account_job_to(
+                AccountMail::FactorChanged,
+                c,
+                &member.customer.email,
+                json!({}),
+            )
+            .await?;
+        self.common
+            .account_event(
+                events::FACTOR_ADDED,
+                Some(client),
+                json!({ "customer": c.0, "factor": "totp" }),
+            )
+            .await?;
         Ok(codes)
     }
 
@@ -255,7 +258,7 @@ impl Shop {
         code: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        self.reauthenticate(member, password).await?;
+        self.common.reauthenticate(member, password).await?;
         let c = member.customer.id;
         if !self.second_factor_ok(c, code).await? {
             return Err(CoreError::InvalidForm(vec![(
@@ -263,20 +266,22 @@ impl Shop {
                 "account.totp_wrong_code",
             )]));
         }
-        self.store.disable_totp(c).await?;
-        self.enqueue_account_job_to(
-            AccountMail::FactorChanged,
-            c,
-            &member.customer.email,
-            json!({}),
-        )
-        .await?;
-        self.account_event(
-            events::FACTOR_REMOVED,
-            Some(client),
-            json!({ "customer": c.0, "factor": "totp" }),
-        )
-        .await
+        self.account_store.disable_totp(c).await?;
+        self.common
+            .enqueue_account_job_to(
+                AccountMail::FactorChanged,
+                c,
+                &member.customer.email,
+                json!({}),
+            )
+            .await?;
+        self.common
+            .account_event(
+                events::FACTOR_REMOVED,
+                Some(client),
+                json!({ "customer": c.0, "factor": "totp" }),
+            )
+            .await
     }
 
     /// Whether `code` is a current TOTP code (each step once) or an unused recovery code.
@@ -285,24 +290,28 @@ impl Shop {
         customer: CustomerId,
         code: &str,
     ) -> Result<bool, CoreError> {
-        let Some(rec) = self.store.totp(customer).await? else {
+        let Some(rec) = self.account_store.totp(customer).await? else {
             return Ok(false);
         };
         let code = code.trim();
         if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
             let owner = customer.0.to_string();
-            let Some(secret) = open(&self.config.secret_key, &owner, &rec.secret_enc, &rec.nonce)
-            else {
+            let Some(secret) = open(
+                &self.base.config.secret_key,
+                &owner,
+                &rec.secret_enc,
+                &rec.nonce,
+            ) else {
                 return Ok(false);
             };
-            return match matching_step(&secret, code, self.clock.now()) {
-                Some(step) => Ok(self.store.advance_totp_step(customer, step).await?),
+            return match matching_step(&secret, code, self.base.clock.now()) {
+                Some(step) => Ok(self.account_store.advance_totp_step(customer, step).await?),
                 None => Ok(false),
             };
         }
         Ok(self
-            .store
-            .use_recovery_code(customer, &recovery_hash(code), self.clock.now())
+            .account_store
+            .use_recovery_code(customer, &recovery_hash(code), self.base.clock.now())
             .await?)
     }
 }

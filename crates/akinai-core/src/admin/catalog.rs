@@ -4,7 +4,13 @@
 //! pipeline of [`crate::images`] (malware scan when configured, content sniffing, pixel limits,
 //! re-encoding; CCSG-V-2, CCSG-V-4). Every change is audited with what it changed (IPA-C-12).
 
+use crate::Alerts;
+use crate::Audit;
+use crate::Base;
+use akinai_store::catalog_admin::CatalogAdminStore;
+use akinai_store::CatalogStore;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 use akinai_domain::admin::ManageCatalog;
 use akinai_domain::catalog::{parse_whole as whole_number, Category};
@@ -18,7 +24,7 @@ use akinai_store::catalog_admin::{
 
 use super::{Authorized, SignedInAdmin};
 use crate::accounts::Client;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// Products per page of the admin list.
 pub const PRODUCTS_PER_PAGE: u32 = 50;
@@ -95,14 +101,28 @@ pub enum ImageChange {
     MakeFirst,
 }
 
-impl Shop {
+/// Catalog management in the back office: products, variants, prices, stock, images,
+/// categories and scheduled publishing.
+#[derive(Clone)]
+pub struct CatalogAdmin {
+    pub(crate) base: Base,
+    pub(crate) catalog_admin_store: Arc<dyn CatalogAdminStore>,
+    pub(crate) catalog_store: Arc<dyn CatalogStore>,
+    pub(crate) alerts: Alerts,
+    pub(crate) audit: Audit,
+}
+
+impl CatalogAdmin {
     /// Products by id after `after`, published or not.
     pub async fn admin_products(
         &self,
         _proof: &Authorized<ManageCatalog>,
         after: Option<ProductId>,
     ) -> Result<Vec<AdminProductRow>, CoreError> {
-        Ok(self.store.admin_products(after, PRODUCTS_PER_PAGE).await?)
+        Ok(self
+            .catalog_admin_store
+            .admin_products(after, PRODUCTS_PER_PAGE)
+            .await?)
     }
 
     /// Publishes or unpublishes up to 100 products at once.
@@ -117,29 +137,34 @@ impl Shop {
         if ids.is_empty() || ids.len() > 100 {
             return Err(CoreError::InvalidForm(vec![("ids", "error.invalid")]));
         }
-        let changed = self.store.set_published(ids, publish).await?;
+        let changed = self.catalog_admin_store.set_published(ids, publish).await?;
         let ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
-        self.audit(
-            &s.audit_context(client),
-            "product.bulk_publish",
-            "products",
-            json!({ "ids": ids, "published": publish, "changed": changed }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "product.bulk_publish",
+                "products",
+                json!({ "ids": ids, "published": publish, "changed": changed }),
+            )
+            .await?;
         Ok(changed)
     }
 
     /// Publishes the products whose scheduled time has come (the worker, every minute).
     pub async fn publish_due_products(&self) -> Result<u64, CoreError> {
-        let n = self.store.publish_due(self.clock.now()).await?;
-        if n > 0 {
-            self.audit(
-                &crate::audit::AuditContext::system("scheduler"),
-                "product.scheduled_publish",
-                "products",
-                json!({ "published": n }),
-            )
+        let n = self
+            .catalog_admin_store
+            .publish_due(self.base.clock.now())
             .await?;
+        if n > 0 {
+            self.audit
+                .record(
+                    &crate::audit::AuditContext::system("scheduler"),
+                    "product.scheduled_publish",
+                    "products",
+                    json!({ "published": n }),
+                )
+                .await?;
         }
         Ok(n)
     }
@@ -149,7 +174,7 @@ impl Shop {
         &self,
         _proof: &Authorized<ManageCatalog>,
     ) -> Result<Vec<Category>, CoreError> {
-        Ok(self.store.categories().await?)
+        Ok(self.catalog_store.categories().await?)
     }
 
     /// A product with its images and the categories to choose from.
@@ -159,14 +184,14 @@ impl Shop {
         id: ProductId,
     ) -> Result<ProductPage, CoreError> {
         let product = self
-            .store
+            .catalog_admin_store
             .admin_product(id)
             .await?
             .ok_or(CoreError::NotFound)?;
         Ok(ProductPage {
             product,
-            images: self.store.product_images(id).await?,
-            categories: self.store.categories().await?,
+            images: self.catalog_admin_store.product_images(id).await?,
+            categories: self.catalog_store.categories().await?,
         })
     }
 
@@ -180,17 +205,17 @@ impl Shop {
         client: &Client,
     ) -> Result<(), CoreError> {
         let before = self
-            .store
+            .catalog_admin_store
             .admin_product(id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let categories = self.store.categories().await?;
+        let categories = self.catalog_store.categories().await?;
         let mut edit = form.parse(&categories)?;
         let publish_at = match form.publish_at.trim() {
             "" => None,
             t => Some(
                 crate::clock::jst_local(t)
-                    .filter(|t| *t > self.clock.now())
+                    .filter(|t| *t > self.base.clock.now())
                     .ok_or(CoreError::InvalidForm(vec![(
                         "publish_at",
                         "error.invalid",
@@ -201,10 +226,12 @@ impl Shop {
             // Scheduled: hidden until the worker publishes it.
             edit.published = false;
         }
-        if !self.store.update_product(id, &edit).await? {
+        if !self.catalog_admin_store.update_product(id, &edit).await? {
             return Err(CoreError::NotFound);
         }
-        self.store.schedule_publish(id, publish_at).await?;
+        self.catalog_admin_store
+            .schedule_publish(id, publish_at)
+            .await?;
         let p = &before.product;
         let pairs: [(&str, Value, Value); 6] = [
             ("name", json!(p.name), json!(edit.name)),
@@ -235,13 +262,14 @@ impl Shop {
             old[k] = b;
             new[k] = a;
         }
-        self.audit(
-            &s.audit_context(client),
-            "product.update",
-            &format!("product:{}", id.0),
-            json!({ "before": old, "after": new }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "product.update",
+                &format!("product:{}", id.0),
+                json!({ "before": old, "after": new }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -260,20 +288,21 @@ impl Shop {
             .ok_or(CoreError::InvalidForm(vec![("delta", "error.invalid")]))?;
         self.sku_of(product, sku).await?;
         let after = self
-            .store
+            .catalog_admin_store
             .adjust_stock(sku, delta)
             .await?
             .ok_or(CoreError::InvalidForm(vec![(
                 "delta",
                 "admin.stock_negative",
             )]))?;
-        self.audit(
-            &s.audit_context(client),
-            "stock.adjust",
-            &format!("sku:{}", sku.0),
-            json!({ "product": product.0, "delta": delta, "after": after }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "stock.adjust",
+                &format!("sku:{}", sku.0),
+                json!({ "product": product.0, "delta": delta, "after": after }),
+            )
+            .await?;
         Ok(after)
     }
 
@@ -291,16 +320,21 @@ impl Shop {
             .map(Yen)
             .ok_or(CoreError::InvalidForm(vec![("price", "error.invalid")]))?;
         let before = self.sku_of(product, sku).await?.price;
-        if !self.store.set_sku_price(product, sku, price).await? {
+        if !self
+            .catalog_admin_store
+            .set_sku_price(product, sku, price)
+            .await?
+        {
             return Err(CoreError::NotFound);
         }
-        self.audit(
-            &s.audit_context(client),
-            "price.update",
-            &format!("sku:{}", sku.0),
-            json!({ "before": { "price": before.0 }, "after": { "price": price.0 } }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "price.update",
+                &format!("sku:{}", sku.0),
+                json!({ "before": { "price": before.0 }, "after": { "price": price.0 } }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -309,7 +343,7 @@ impl Shop {
         product: ProductId,
         sku: SkuId,
     ) -> Result<akinai_domain::catalog::Sku, CoreError> {
-        self.store
+        self.catalog_admin_store
             .admin_product(product)
             .await?
             .and_then(|p| p.product.skus.into_iter().find(|k| k.id == sku))
@@ -326,7 +360,12 @@ impl Shop {
         upload: Vec<u8>,
         client: &Client,
     ) -> Result<String, CoreError> {
-        if self.store.admin_product(product).await?.is_none() {
+        if self
+            .catalog_admin_store
+            .admin_product(product)
+            .await?
+            .is_none()
+        {
             return Err(CoreError::NotFound);
         }
         let size = upload.len();
@@ -338,13 +377,14 @@ impl Shop {
         let cleaned = match cleaned {
             Ok(c) => c,
             Err(why) => {
-                self.audit(
-                    &s.audit_context(client),
-                    "product.image_rejected",
-                    &format!("product:{}", product.0),
-                    json!({ "reason": why.to_string(), "bytes": size }),
-                )
-                .await?;
+                self.audit
+                    .record(
+                        &s.audit_context(client),
+                        "product.image_rejected",
+                        &format!("product:{}", product.0),
+                        json!({ "reason": why.to_string(), "bytes": size }),
+                    )
+                    .await?;
                 return Err(why.into());
             }
         };
@@ -355,7 +395,7 @@ impl Shop {
         };
         let name = format!("{}.{ext}", &crate::tokens::generate().secret[..32]);
         let stored = self
-            .store
+            .catalog_admin_store
             .add_product_image(&NewProductImage {
                 product,
                 name: name.clone(),
@@ -363,7 +403,7 @@ impl Shop {
                 width: cleaned.width,
                 height: cleaned.height,
                 bytes: cleaned.bytes,
-                at: self.clock.now(),
+                at: self.base.clock.now(),
             })
             .await?;
         if !stored {
@@ -372,7 +412,7 @@ impl Shop {
                 "admin.too_many_images",
             )]));
         }
-        self.audit(
+        self.audit.record(
             &s.audit_context(client),
             "product.image_added",
             &format!("product:{}", product.0),
@@ -394,24 +434,29 @@ impl Shop {
     ) -> Result<(), CoreError> {
         let (done, action) = match change {
             ImageChange::Remove => (
-                self.store.delete_product_image(product, name).await?,
+                self.catalog_admin_store
+                    .delete_product_image(product, name)
+                    .await?,
                 "product.image_removed",
             ),
             ImageChange::MakeFirst => (
-                self.store.make_image_first(product, name).await?,
+                self.catalog_admin_store
+                    .make_image_first(product, name)
+                    .await?,
                 "product.image_first",
             ),
         };
         if !done {
             return Err(CoreError::NotFound);
         }
-        self.audit(
-            &s.audit_context(client),
-            action,
-            &format!("product:{}", product.0),
-            json!({ "image": name }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                action,
+                &format!("product:{}", product.0),
+                json!({ "image": name }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -426,7 +471,7 @@ impl Shop {
         if !well_formed {
             return Err(CoreError::NotFound);
         }
-        self.store
+        self.catalog_admin_store
             .image_bytes(name)
             .await?
             .ok_or(CoreError::NotFound)

@@ -2,6 +2,7 @@
 //! variants (SKUs) for a product, and a variant's code and label changed. Codes and slugs are checked before anything is
 //! written; every addition is audited (IPA-C-12).
 
+use crate::CatalogAdmin;
 use serde_json::json;
 
 use akinai_domain::admin::ManageCatalog;
@@ -14,7 +15,7 @@ use akinai_domain::catalog::parse_whole as whole_number;
 use super::catalog::{ProductForm, MAX_PRICE, MAX_STOCK_DELTA};
 use super::{Authorized, SignedInAdmin};
 use crate::accounts::Client;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// A variant as typed: code (品番), option label, price, first stock.
 #[derive(Debug, Clone, Default)]
@@ -95,7 +96,7 @@ fn hue_of(name: &str) -> u16 {
     u16::try_from(h % 360).unwrap_or(0)
 }
 
-impl Shop {
+impl CatalogAdmin {
     /// Creates a product with its first variant; returns its id.
     pub async fn create_product(
         &self,
@@ -105,7 +106,7 @@ impl Shop {
         variant: &VariantForm,
         client: &Client,
     ) -> Result<ProductId, CoreError> {
-        let categories = self.store.categories().await?;
+        let categories = self.catalog_store.categories().await?;
         let edit = form.parse(&categories);
         let sku = variant.parse();
         let (edit, sku) = match (edit, sku) {
@@ -116,11 +117,11 @@ impl Shop {
             }
             (Err(e), _) | (_, Err(e)) => return Err(e),
         };
-        if self.store.sku_code_taken(&sku.code).await? {
+        if self.catalog_admin_store.sku_code_taken(&sku.code).await? {
             return Err(CoreError::InvalidForm(vec![("code", "admin.code_taken")]));
         }
         let id = self
-            .store
+            .catalog_store
             .create_product(&NewProduct {
                 category_id: edit.category_id,
                 name: edit.name.clone(),
@@ -131,7 +132,7 @@ impl Shop {
                 skus: vec![sku.clone()],
             })
             .await?;
-        self.audit(
+        self.audit.record(
             &s.audit_context(client),
             "product.create",
             &format!("product:{}", id.0),
@@ -157,7 +158,7 @@ impl Shop {
         let (code, option_label) = variant_names(code_input, label_input)?;
         let before = self.sku_of(product, sku).await?;
         match self
-            .store
+            .catalog_admin_store
             .relabel_sku(product, sku, &code, &option_label)
             .await?
         {
@@ -165,16 +166,17 @@ impl Shop {
             Some(false) => return Err(CoreError::NotFound),
             Some(true) => {}
         }
-        self.audit(
-            &s.audit_context(client),
-            "sku.update",
-            &format!("sku:{}", sku.0),
-            json!({
-                "before": { "code": before.code, "option": before.option_label },
-                "after": { "code": code, "option": option_label },
-            }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "sku.update",
+                &format!("sku:{}", sku.0),
+                json!({
+                    "before": { "code": before.code, "option": before.option_label },
+                    "after": { "code": code, "option": option_label },
+                }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -188,15 +190,20 @@ impl Shop {
         client: &Client,
     ) -> Result<SkuId, CoreError> {
         let sku = variant.parse()?;
-        if self.store.admin_product(product).await?.is_none() {
+        if self
+            .catalog_admin_store
+            .admin_product(product)
+            .await?
+            .is_none()
+        {
             return Err(CoreError::NotFound);
         }
         let id = self
-            .store
+            .catalog_admin_store
             .add_sku(product, &sku)
             .await?
             .ok_or(CoreError::InvalidForm(vec![("code", "admin.code_taken")]))?;
-        self.audit(
+        self.audit.record(
             &s.audit_context(client),
             "sku.create",
             &format!("sku:{}", id.0),

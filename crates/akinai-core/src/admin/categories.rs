@@ -4,6 +4,7 @@
 //! (`akinai_domain::catalog::may_place_under`); every change is audited with before/after
 //! (IPA-C-12) and the storefront's cached tree is dropped so the menu shows it at once.
 
+use crate::CatalogAdmin;
 use serde_json::json;
 
 use akinai_domain::admin::ManageCatalog;
@@ -14,7 +15,7 @@ use akinai_store::NewCategory;
 use super::catalog_new::code;
 use super::{Authorized, SignedInAdmin};
 use crate::accounts::Client;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// A category as typed on the categories page; `parent` empty for the top level.
 #[derive(Debug, Clone, Default)]
@@ -53,7 +54,7 @@ fn audit_view(c: &NewCategory) -> serde_json::Value {
     })
 }
 
-impl Shop {
+impl CatalogAdmin {
     /// Creates a category at the top level, after the others (`slug` is its address:
     /// `/category/{slug}`).
     pub async fn create_category(
@@ -64,7 +65,7 @@ impl Shop {
         slug: &str,
         client: &Client,
     ) -> Result<CategoryId, CoreError> {
-        let existing = self.store.categories().await?;
+        let existing = self.catalog_store.categories().await?;
         let (name, slug) = name_and_slug(&existing, None, name, slug)?;
         let position = existing.iter().map(|c| c.position).max().unwrap_or(0) + 1;
         let new = NewCategory {
@@ -73,15 +74,16 @@ impl Shop {
             name,
             position,
         };
-        let id = self.store.create_category(&new).await?;
-        self.caches.categories.forget(&());
-        self.audit(
-            &s.audit_context(client),
-            "category.create",
-            &format!("category:{}", id.0),
-            audit_view(&new),
-        )
-        .await?;
+        let id = self.catalog_store.create_category(&new).await?;
+        self.base.caches.categories.forget(&());
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "category.create",
+                &format!("category:{}", id.0),
+                audit_view(&new),
+            )
+            .await?;
         Ok(id)
     }
 
@@ -95,7 +97,7 @@ impl Shop {
         form: &CategoryForm,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let all = self.store.categories().await?;
+        let all = self.catalog_store.categories().await?;
         let current = all.iter().find(|c| c.id == id).ok_or(CoreError::NotFound)?;
         let (name, slug) = name_and_slug(&all, Some(id), &form.name, &form.slug)?;
         let parent_id = match form.parent.trim() {
@@ -121,23 +123,24 @@ impl Shop {
             name,
             position,
         };
-        if !self.store.update_category(id, &after).await? {
+        if !self.catalog_admin_store.update_category(id, &after).await? {
             return Err(CoreError::NotFound);
         }
-        self.caches.categories.forget(&());
+        self.base.caches.categories.forget(&());
         let before = NewCategory {
             parent_id: current.parent_id,
             slug: current.slug.clone(),
             name: current.name.clone(),
             position: current.position,
         };
-        self.audit(
-            &s.audit_context(client),
-            "category.update",
-            &format!("category:{}", id.0),
-            json!({ "before": audit_view(&before), "after": audit_view(&after) }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "category.update",
+                &format!("category:{}", id.0),
+                json!({ "before": audit_view(&before), "after": audit_view(&after) }),
+            )
+            .await?;
         Ok(())
     }
 }

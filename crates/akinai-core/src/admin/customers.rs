@@ -4,7 +4,16 @@
 //! erasure on the customer's request (ADR 011's deletion, done by an owner or manager after
 //! re-authentication, with the request noted in the audit trail; IPA-C-12).
 
+use crate::AccountCommon;
+use crate::AdminAccounts;
+use crate::Audit;
+use crate::Base;
+use akinai_store::customers::CustomerAdminStore;
+use akinai_store::AccountStore;
+use akinai_store::MemberStore;
+use akinai_store::OrderStore;
 use serde_json::json;
+use std::sync::Arc;
 
 use akinai_domain::admin::{
     mask_email, mask_name, ManageCustomers, ViewCustomers, ViewPersonalData,
@@ -16,7 +25,7 @@ use akinai_store::{throttle, Customer, OrderSummary};
 use super::manage::Reauth;
 use super::{Authorized, SignedInAdmin};
 use crate::accounts::Client;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// Customers per page.
 pub const CUSTOMERS_PER_PAGE: u32 = 50;
@@ -71,7 +80,20 @@ fn view(customer: Customer, orders: i64, unmasked: bool) -> CustomerView {
     }
 }
 
-impl Shop {
+/// Customers in the back office: list, detail, lock and unlock, erasure on request.
+#[derive(Clone)]
+pub struct Customers {
+    pub(crate) base: Base,
+    pub(crate) account_store: Arc<dyn AccountStore>,
+    pub(crate) customer_admin_store: Arc<dyn CustomerAdminStore>,
+    pub(crate) member_store: Arc<dyn MemberStore>,
+    pub(crate) order_store: Arc<dyn OrderStore>,
+    pub(crate) common: AccountCommon,
+    pub(crate) admin_accounts: AdminAccounts,
+    pub(crate) audit: Audit,
+}
+
+impl Customers {
     /// Customers newest first; `email` narrows to addresses starting with it.
     pub async fn admin_customers(
         &self,
@@ -90,7 +112,7 @@ impl Shop {
             locked_only,
         };
         let mut rows = self
-            .store
+            .customer_admin_store
             .customer_rows(&filter, before, CUSTOMERS_PER_PAGE + 1)
             .await?;
         let more = rows.len() > CUSTOMERS_PER_PAGE as usize;
@@ -113,24 +135,29 @@ impl Shop {
         id: CustomerId,
         client: &Client,
     ) -> Result<CustomerDetail, CoreError> {
-        let customer = self.store.customer(id).await?.ok_or(CoreError::NotFound)?;
-        let orders = self.store.customer_orders(id, None, 50).await?;
-        let now = self.clock.now();
+        let customer = self
+            .account_store
+            .customer(id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let orders = self.order_store.customer_orders(id, None, 50).await?;
+        let now = self.base.clock.now();
         let live_sessions = self
-            .store
-            .sessions(id, now, now - self.config.accounts.session_idle)
+            .account_store
+            .sessions(id, now, now - self.base.config.accounts.session_idle)
             .await?
             .len();
-        let addresses = self.store.addresses(id).await?.len();
+        let addresses = self.member_store.addresses(id).await?.len();
         let unmasked = s.holds::<ViewPersonalData>();
         if unmasked {
-            self.audit(
-                &s.audit_context(client),
-                "personal_data.viewed",
-                &format!("customer:{}", id.0),
-                json!({ "fields": ["name", "email", "phone"] }),
-            )
-            .await?;
+            self.audit
+                .record(
+                    &s.audit_context(client),
+                    "personal_data.viewed",
+                    &format!("customer:{}", id.0),
+                    json!({ "fields": ["name", "email", "phone"] }),
+                )
+                .await?;
         }
         let count = i64::try_from(orders.len()).unwrap_or(i64::MAX);
         Ok(CustomerDetail {
@@ -152,19 +179,24 @@ impl Shop {
     ) -> Result<(), CoreError> {
         let note = akinai_domain::admin::note(note)
             .ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let actor = format!("admin:{}", s.admin.id);
-        if !self.store.set_customer_lock(id, Some(now), &actor).await? {
+        if !self
+            .customer_admin_store
+            .set_customer_lock(id, Some(now), &actor)
+            .await?
+        {
             return Err(CoreError::NotFound);
         }
-        let ended = self.store.revoke_sessions(id, None, now).await?;
-        self.audit(
-            &s.audit_context(client),
-            "customer.lock",
-            &format!("customer:{}", id.0),
-            json!({ "note": note, "sessions_ended": ended }),
-        )
-        .await?;
+        let ended = self.account_store.revoke_sessions(id, None, now).await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "customer.lock",
+                &format!("customer:{}", id.0),
+                json!({ "note": note, "sessions_ended": ended }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -176,20 +208,28 @@ impl Shop {
         id: CustomerId,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let customer = self.store.customer(id).await?.ok_or(CoreError::NotFound)?;
-        let now = self.clock.now();
+        let customer = self
+            .account_store
+            .customer(id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let now = self.base.clock.now();
         let actor = format!("admin:{}", s.admin.id);
-        let was_locked = self.store.set_customer_lock(id, None, &actor).await?;
-        self.store
+        let was_locked = self
+            .customer_admin_store
+            .set_customer_lock(id, None, &actor)
+            .await?;
+        self.account_store
             .record_throttle_event(throttle::LOGIN_OK, &customer.email, Some(&actor), now)
             .await?;
-        self.audit(
-            &s.audit_context(client),
-            "customer.unlock",
-            &format!("customer:{}", id.0),
-            json!({ "was_locked_by_shop": was_locked }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "customer.unlock",
+                &format!("customer:{}", id.0),
+                json!({ "was_locked_by_shop": was_locked }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -207,30 +247,32 @@ impl Shop {
         let request = akinai_domain::admin::note(request)
             .ok_or(CoreError::InvalidForm(vec![("request", "error.required")]))?;
         let customer = self
-            .store
+            .account_store
             .customer(id)
             .await?
             .filter(|c| c.deleted_at.is_none())
             .ok_or(CoreError::NotFound)?;
-        self.reauthenticate_admin(s, reauth).await?;
-        self.enqueue_account_job_to(
-            crate::accounts::mail::AccountMail::Deleted,
-            id,
-            &customer.email,
-            json!({ "name": customer.name }),
-        )
-        .await?;
-        let tombstone = format!("deleted-{}@akinai.invalid", id.0);
-        self.store
-            .erase_customer(id, &tombstone, self.clock.now())
+        self.admin_accounts.reauthenticate_admin(s, reauth).await?;
+        self.common
+            .enqueue_account_job_to(
+                crate::accounts::mail::AccountMail::Deleted,
+                id,
+                &customer.email,
+                json!({ "name": customer.name }),
+            )
             .await?;
-        self.audit(
-            &s.audit_context(client),
-            "customer.erased",
-            &format!("customer:{}", id.0),
-            json!({ "request": request }),
-        )
-        .await?;
+        let tombstone = format!("deleted-{}@akinai.invalid", id.0);
+        self.member_store
+            .erase_customer(id, &tombstone, self.base.clock.now())
+            .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "customer.erased",
+                &format!("customer:{}", id.0),
+                json!({ "request": request }),
+            )
+            .await?;
         Ok(())
     }
 }

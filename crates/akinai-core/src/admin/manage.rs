@@ -5,6 +5,7 @@
 //! factor (only ones still enrolling), and role and grant changes in the period. Every change needs the acting owner's password and code again
 //! (re-authentication before dangerous actions) and goes to the audit trail with before/after.
 
+use crate::AdminAccounts;
 use chrono::Duration;
 use serde_json::json;
 
@@ -15,7 +16,7 @@ use akinai_store::admin::Admin;
 use super::{Authorized, SignedInAdmin, ENROL_LINK, TOKEN_ENROL};
 use crate::accounts::password::Verified;
 use crate::accounts::Client;
-use crate::{tokens, CoreError, Shop};
+use crate::{tokens, CoreError};
 
 /// Audit actions of a role change and of a change of per-person grants.
 const ROLE_CHANGE: &str = "admin.role_change";
@@ -42,7 +43,7 @@ pub struct Reauth {
     pub code: String,
 }
 
-impl Shop {
+impl AdminAccounts {
     /// Re-authentication of the signed-in admin: password and a fresh code.
     pub(crate) async fn reauthenticate_admin(
         &self,
@@ -51,6 +52,7 @@ impl Shop {
     ) -> Result<(), CoreError> {
         let refused = || CoreError::InvalidForm(vec![("password", "admin.reauth_failed")]);
         let verdict = self
+            .base
             .hasher
             .verify(r.password.clone(), s.admin.password_hash.clone())
             .await?;
@@ -68,7 +70,7 @@ impl Shop {
         &self,
         _proof: &Authorized<ManageAdmins>,
     ) -> Result<Vec<Admin>, CoreError> {
-        Ok(self.store.admins().await?)
+        Ok(self.admin_store.admins().await?)
     }
 
     /// Invites an admin; returns the enrolment link's secret.
@@ -104,20 +106,25 @@ impl Shop {
         let grants = Grants::from_names(names)
             .map_err(|_| CoreError::InvalidForm(vec![("grants", "error.invalid")]))?;
         self.reauthenticate_admin(s, r).await?;
-        let before = self.store.admin(target).await?.ok_or(CoreError::NotFound)?;
-        if !self.store.set_admin_grants(target, &grants).await? {
+        let before = self
+            .admin_store
+            .admin(target)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !self.admin_store.set_admin_grants(target, &grants).await? {
             return Err(CoreError::NotFound);
         }
-        self.audit(
-            &s.audit_context(client),
-            GRANTS_CHANGE,
-            &format!("admin:{target}"),
-            json!({
-                "before": { "grants": before.grants.names().collect::<Vec<_>>() },
-                "after": { "grants": grants.names().collect::<Vec<_>>() },
-            }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                GRANTS_CHANGE,
+                &format!("admin:{target}"),
+                json!({
+                    "before": { "grants": before.grants.names().collect::<Vec<_>>() },
+                    "after": { "grants": grants.names().collect::<Vec<_>>() },
+                }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -133,7 +140,7 @@ impl Shop {
         client: &Client,
     ) -> Result<(), CoreError> {
         self.reauthenticate_admin(s, r).await?;
-        let admins = self.store.admins().await?;
+        let admins = self.admin_store.admins().await?;
         let before = admins
             .iter()
             .find(|a| a.id == target)
@@ -143,11 +150,11 @@ impl Shop {
         if before == AdminRole::Owner && role != AdminRole::Owner && owners <= 1 {
             return Err(CoreError::InvalidForm(vec![("role", "admin.last_owner")]));
         }
-        self.store.set_admin_role(target, role).await?;
-        self.store
-            .revoke_admin_sessions(target, None, self.clock.now())
+        self.admin_store.set_admin_role(target, role).await?;
+        self.admin_store
+            .revoke_admin_sessions(target, None, self.base.clock.now())
             .await?;
-        self.audit(
+        self.audit.record(
             &s.audit_context(client),
             ROLE_CHANGE,
             &format!("admin:{target}"),
@@ -172,21 +179,27 @@ impl Shop {
             // Resetting oneself would be the bypass this exists to prevent.
             return Err(CoreError::InvalidForm(vec![("id", "admin.not_yourself")]));
         }
-        self.store.admin(target).await?.ok_or(CoreError::NotFound)?;
-        let now = self.clock.now();
-        self.store.clear_admin_credentials(target).await?;
-        self.store.revoke_admin_sessions(target, None, now).await?;
+        self.admin_store
+            .admin(target)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let now = self.base.clock.now();
+        self.admin_store.clear_admin_credentials(target).await?;
+        self.admin_store
+            .revoke_admin_sessions(target, None, now)
+            .await?;
         let link = tokens::generate();
-        self.store
+        self.admin_store
             .create_admin_token(target, TOKEN_ENROL, &link.hash, now + ENROL_LINK)
             .await?;
-        self.audit(
-            &s.audit_context(client),
-            "admin.factor_reset",
-            &format!("admin:{target}"),
-            json!({}),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "admin.factor_reset",
+                &format!("admin:{target}"),
+                json!({}),
+            )
+            .await?;
         Ok(link.secret)
     }
 
@@ -195,9 +208,9 @@ impl Shop {
         &self,
         _proof: &Authorized<ManageAdmins>,
     ) -> Result<AccountReview, CoreError> {
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let cutoff = now - REVIEW_UNUSED;
-        let admins = self.store.admins().await?;
+        let admins = self.admin_store.admins().await?;
         let unused = admins
             .iter()
             .filter(|a| a.enrolled_at.is_some())
@@ -215,7 +228,7 @@ impl Shop {
         let mut role_changes = Vec::new();
         for action in [ROLE_CHANGE, GRANTS_CHANGE] {
             role_changes.extend(
-                self.store
+                self.audit_store
                     .audit_entries_of(action, 1000)
                     .await?
                     .into_iter()

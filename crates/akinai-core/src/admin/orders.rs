@@ -4,6 +4,7 @@
 //! cleared it go to the audit trail. Recipients are masked for roles without
 //! `ViewPersonalData` (IPA-C-8).
 
+use crate::OrderDesk;
 use serde_json::json;
 
 use akinai_domain::admin::{mask_name, ReviewOrders, ViewPersonalData};
@@ -13,7 +14,7 @@ use akinai_store::Order;
 
 use super::{Authorized, SignedInAdmin};
 use crate::accounts::Client;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// A flagged order as the queue shows it.
 #[derive(Debug, Clone)]
@@ -48,7 +49,7 @@ pub(super) fn recipient(d: &CheckoutDetails, unmasked: bool) -> (String, String)
     }
 }
 
-impl Shop {
+impl OrderDesk {
     /// Flagged orders not yet cleared, newest first (at most 100).
     pub async fn orders_awaiting_review(
         &self,
@@ -57,8 +58,8 @@ impl Shop {
     ) -> Result<Vec<FlaggedOrder>, CoreError> {
         let unmasked = s.holds::<ViewPersonalData>();
         let mut out = Vec::new();
-        for id in self.store.orders_awaiting_review(100).await? {
-            let Some(order) = self.store.order(id).await? else {
+        for id in self.order_store.orders_awaiting_review(100).await? {
+            let Some(order) = self.order_store.order(id).await? else {
                 continue;
             };
             let (recipient, destination) = recipient(&order.details, unmasked);
@@ -84,19 +85,20 @@ impl Shop {
             .ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
         let actor = format!("admin:{}", s.admin.id);
         if !self
-            .store
-            .clear_review_flag(id, &actor, self.clock.now())
+            .order_store
+            .clear_review_flag(id, &actor, self.base.clock.now())
             .await?
         {
             return Err(CoreError::NotFound);
         }
-        self.audit(
-            &s.audit_context(client),
-            "order.review_cleared",
-            &format!("order:{}", id.0),
-            json!({ "note": note }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "order.review_cleared",
+                &format!("order:{}", id.0),
+                json!({ "note": note }),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -2,13 +2,14 @@
 //! (failed and throttled logins, locked accounts, blocked sources, blocked scripts), whether
 //! checkout is held after a tamper alert, and whether the audit trail's chain is intact.
 
+use crate::Dashboard;
 use chrono::Duration;
 
 use akinai_domain::admin::ViewAudit;
 
 use super::Authorized;
 use crate::accounts::events;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// Most events counted per kind (the panel says "10000+" beyond).
 const COUNT_CAP: u32 = 10_000;
@@ -28,22 +29,22 @@ pub struct SecurityOverview {
     pub audit_entries: u64,
 }
 
-impl Shop {
+impl Dashboard {
     /// The last 24 hours in security terms (owners and managers).
     pub async fn security_overview(
         &self,
         _proof: &Authorized<ViewAudit>,
     ) -> Result<SecurityOverview, CoreError> {
-        let since = self.clock.now() - Duration::hours(24);
+        let since = self.base.clock.now() - Duration::hours(24);
         let count = |kind: &'static str| async move {
             Ok::<usize, CoreError>(
-                self.store
+                self.security_store
                     .security_events(kind, since, COUNT_CAP)
                     .await?
                     .len(),
             )
         };
-        let (audit_entries, audit_broken) = match self.verify_audit(None).await? {
+        let (audit_entries, audit_broken) = match self.audit.verify_audit(None).await? {
             Ok((n, _)) => (n, None),
             Err(broken) => (0, Some(broken.to_string())),
         };
@@ -53,7 +54,7 @@ impl Shop {
             blocked_sources: count(events::STUFFING).await?,
             blocked_scripts: count(crate::security::CSP_VIOLATION).await?,
             admin_locks: count("admin.locked").await?,
-            checkout_holds: self.store.open_checkout_holds().await?.len(),
+            checkout_holds: self.integrity_store.open_checkout_holds().await?.len(),
             audit_broken,
             audit_entries,
         })

@@ -7,6 +7,7 @@
 //! saves nothing), applied to the stored document and audited with the changed values before
 //! and after (IPA-C-12).
 
+use crate::Settings;
 use serde_json::{json, Map, Value};
 
 use akinai_domain::address::{parse_text, Email, FieldError, Prefecture};
@@ -23,7 +24,7 @@ use super::manage::Reauth;
 use super::{Authorized, SignedInAdmin};
 use crate::accounts::Client;
 use crate::settings::SETTINGS_CHANGED;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// One settings form as typed: field name → value.
 #[derive(Debug, Clone)]
@@ -383,13 +384,13 @@ fn changes(before: &ShopSettings, after: &ShopSettings) -> (Value, Value) {
     (Value::Object(old), Value::Object(new))
 }
 
-impl Shop {
+impl Settings {
     /// The current settings for the settings pages.
     pub async fn admin_settings(
         &self,
         _proof: &Authorized<ManageShop>,
     ) -> Result<ShopSettings, CoreError> {
-        self.settings().await
+        self.base.settings().await
     }
 
     /// Saves one settings form.
@@ -400,7 +401,7 @@ impl Shop {
         section: &SettingsSection,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let before = self.settings().await?;
+        let before = self.base.settings().await?;
         let mut after = before.clone();
         apply(&mut after, section)?;
         self.save_and_audit(s, &before, &after, client).await
@@ -427,8 +428,8 @@ impl Shop {
                 )]))
             }
         };
-        self.reauthenticate_admin(s, reauth).await?;
-        let before = self.settings().await?;
+        self.admin_accounts.reauthenticate_admin(s, reauth).await?;
+        let before = self.base.settings().await?;
         let mut after = before.clone();
         after.second_factor = policy;
         after.guest_checkout = guest_checkout;
@@ -445,16 +446,17 @@ impl Shop {
         if before == after {
             return Ok(());
         }
-        self.store.save_settings(after).await?;
-        self.caches.settings.forget(&());
+        self.settings_store.save_settings(after).await?;
+        self.base.caches.settings.forget(&());
         let (old, new) = changes(before, after);
-        self.audit(
-            &s.audit_context(client),
-            SETTINGS_CHANGED,
-            "settings",
-            json!({ "before": old, "after": new }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                SETTINGS_CHANGED,
+                "settings",
+                json!({ "before": old, "after": new }),
+            )
+            .await?;
         Ok(())
     }
 }

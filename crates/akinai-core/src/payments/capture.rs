@@ -12,6 +12,7 @@
 //! hold that lapses (Stripe: after seven days) fails the payment and cancels the order like an
 //! expired konbini payment, so the shop sees the deadline on the order page.
 
+use crate::Payments;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -25,7 +26,7 @@ use akinai_store::payments::Payment;
 use super::{GatewayError, Incoming};
 use crate::accounts::Client;
 use crate::admin::{Authorized, SignedInAdmin};
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// How long before a hold lapses the dashboard starts warning about it.
 pub const LAPSE_WARNING: chrono::Duration = chrono::Duration::days(2);
@@ -38,7 +39,7 @@ pub struct HeldOrders {
     pub lapsing_soon: i64,
 }
 
-impl Shop {
+impl Payments {
     /// The dashboard's reminder of held card payments; `None` when there are none.
     pub async fn held_orders(
         &self,
@@ -47,15 +48,15 @@ impl Shop {
         let Some(gateway) = &self.gateway else {
             return Ok(None);
         };
-        let warn_from = self.clock.now() - (gateway.hold_lifetime() - LAPSE_WARNING);
-        let (held, lapsing_soon) = self.store.held_payments(warn_from).await?;
+        let warn_from = self.base.clock.now() - (gateway.hold_lifetime() - LAPSE_WARNING);
+        let (held, lapsing_soon) = self.payment_store.held_payments(warn_from).await?;
         Ok((held > 0).then_some(HeldOrders { held, lapsing_soon }))
     }
 
     /// The held card payment of order `id`, if it has one.
     pub(crate) async fn held_payment(&self, id: OrderId) -> Result<Option<Payment>, CoreError> {
         Ok(self
-            .store
+            .payment_store
             .payment_of_order(id)
             .await?
             .filter(|p| p.status == PaymentStatus::Authorized))
@@ -124,7 +125,11 @@ impl Shop {
         id: OrderId,
         client: &Client,
     ) -> Result<Yen, CoreError> {
-        let order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
+        let order = self
+            .order_store
+            .order(id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let payment = self
             .held_payment(id)
             .await?
@@ -140,17 +145,18 @@ impl Shop {
         let captured = self
             .capture_held(payment, format!("admin:{}", s.admin.id))
             .await?;
-        self.audit(
-            &s.audit_context(client),
-            "payment.capture",
-            &format!("order:{}", id.0),
-            json!({
-                "amount": captured.0,
-                "provider": self.provider()?.name(),
-                "reference": reference,
-            }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "payment.capture",
+                &format!("order:{}", id.0),
+                json!({
+                    "amount": captured.0,
+                    "provider": self.provider()?.name(),
+                    "reference": reference,
+                }),
+            )
+            .await?;
         Ok(captured)
     }
 

@@ -8,6 +8,7 @@
 //! decline the provider reports is counted; a site-wide spike alerts and, if the shop chose so,
 //! pauses card payments until an owner resumes them (re-authenticated, audited).
 
+use crate::Payments;
 use chrono::Duration;
 use serde_json::json;
 
@@ -22,12 +23,12 @@ use crate::accounts::challenge::Answer;
 use crate::accounts::Client;
 use crate::admin::{Authorized, Reauth, SignedInAdmin};
 use crate::audit::AuditContext;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// The window the counters cover.
 pub const WINDOW: Duration = Duration::hours(1);
 
-impl Shop {
+impl Payments {
     /// Who is behind this card payment attempt, or `PaymentRefused` when card payments are
     /// paused or one of its identities is over its threshold.
     pub(super) async fn card_testing_gate(
@@ -44,7 +45,7 @@ impl Shop {
         if settings.card_payments_paused {
             return Err(CoreError::PaymentRefused);
         }
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let attempt = Attempt {
             payment: payment.id,
             at: now,
@@ -54,9 +55,12 @@ impl Shop {
             email: order.details.email.as_str().to_lowercase(),
             address_key: akinai_domain::hold::address_key(&order.details.address),
         };
-        let tallies = self.store.attempt_tallies(&attempt, now - WINDOW).await?;
+        let tallies = self
+            .payment_store
+            .attempt_tallies(&attempt, now - WINDOW)
+            .await?;
         if let Err(tripped) = may_start(&tallies, &settings.card_testing) {
-            self.raise_alert(
+            self.alerts.raise_alert(
                 "card_testing",
                 "card payments refused: possible card testing",
                 Some(client.ip),
@@ -71,7 +75,7 @@ impl Shop {
         }
         if needs_challenge(&tallies, &settings.card_testing) {
             let solved = match answer {
-                Some(a) => self.challenge_solved(a).await?,
+                Some(a) => self.challenges.challenge_solved(a).await?,
                 None => false,
             };
             if !solved {
@@ -84,36 +88,38 @@ impl Shop {
     /// Counts a decline reported for `payment`; on a site-wide spike, alerts and pauses card
     /// payments when the shop chose so.
     pub(super) async fn count_decline(&self, payment: &Payment) -> Result<(), CoreError> {
-        let now = self.clock.now();
-        self.store.record_decline(payment.id, now).await?;
-        let mut settings = self.settings().await?;
-        let site = self.store.site_tally(now - WINDOW).await?;
+        let now = self.base.clock.now();
+        self.payment_store.record_decline(payment.id, now).await?;
+        let mut settings = self.base.settings().await?;
+        let site = self.payment_store.site_tally(now - WINDOW).await?;
         if !spike(site, &settings.card_testing) || settings.card_payments_paused {
             return Ok(());
         }
         let pause = settings.card_testing.pause_on_spike;
-        self.raise_alert(
-            "card_testing_spike",
-            if pause {
-                "card payments paused: decline spike"
-            } else {
-                "decline spike in card payments"
-            },
-            None,
-            json!({ "attempts": site.attempts, "declines": site.declines, "paused": pause }),
-        )
-        .await?;
-        if pause {
-            settings.card_payments_paused = true;
-            self.store.save_settings(&settings).await?;
-            self.caches.settings.forget(&());
-            self.audit(
-                &AuditContext::system("card-testing"),
-                "payments.card_paused",
-                "shop",
-                json!({ "attempts": site.attempts, "declines": site.declines }),
+        self.alerts
+            .raise_alert(
+                "card_testing_spike",
+                if pause {
+                    "card payments paused: decline spike"
+                } else {
+                    "decline spike in card payments"
+                },
+                None,
+                json!({ "attempts": site.attempts, "declines": site.declines, "paused": pause }),
             )
             .await?;
+        if pause {
+            settings.card_payments_paused = true;
+            self.settings_store.save_settings(&settings).await?;
+            self.base.caches.settings.forget(&());
+            self.audit
+                .record(
+                    &AuditContext::system("card-testing"),
+                    "payments.card_paused",
+                    "shop",
+                    json!({ "attempts": site.attempts, "declines": site.declines }),
+                )
+                .await?;
         }
         Ok(())
     }
@@ -126,21 +132,22 @@ impl Shop {
         r: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
-        self.reauthenticate_admin(s, r).await?;
-        let mut settings = self.settings().await?;
+        self.admin_accounts.reauthenticate_admin(s, r).await?;
+        let mut settings = self.base.settings().await?;
         if !settings.card_payments_paused {
             return Ok(());
         }
         settings.card_payments_paused = false;
-        self.store.save_settings(&settings).await?;
-        self.caches.settings.forget(&());
-        self.audit(
-            &s.audit_context(client),
-            "payments.card_resumed",
-            "shop",
-            json!({ "before": { "paused": true }, "after": { "paused": false } }),
-        )
-        .await?;
+        self.settings_store.save_settings(&settings).await?;
+        self.base.caches.settings.forget(&());
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "payments.card_resumed",
+                "shop",
+                json!({ "before": { "paused": true }, "after": { "paused": false } }),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -18,6 +18,17 @@
 //! - Bank transfer and cash on delivery have payment rows too, moved by the shop's own order
 //!   steps through the same lattice (`shop`).
 
+use crate::AdminAccounts;
+use crate::Alerts;
+use crate::Audit;
+use crate::Base;
+use crate::Challenges;
+use crate::Orders;
+use akinai_store::fulfilment::FulfilmentStore;
+use akinai_store::payments::PaymentStore;
+use akinai_store::JobStore;
+use akinai_store::OrderStore;
+use akinai_store::SettingsStore;
 mod capture;
 mod card_testing;
 mod gateway;
@@ -45,7 +56,7 @@ pub use signature::{SignatureError, TOLERANCE_SECS};
 pub use stripe::{StripeConfig, StripeGateway};
 
 use crate::admin::order_step;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// How long a payment may stay quiet before the reconciliation job asks the provider.
 pub const RECONCILE_AFTER: Duration = Duration::minutes(10);
@@ -70,13 +81,25 @@ struct Incoming {
     flag: Option<&'static str>,
 }
 
-impl Shop {
-    /// The shop with a payment provider for card and konbini payments.
-    pub fn with_gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Shop {
-        self.gateway = Some(gateway);
-        self
-    }
+/// Payments through a provider and by the shop: sessions, webhooks, reconciliation, capture,
+/// refunds, card-testing defence.
+#[derive(Clone)]
+pub struct Payments {
+    pub(crate) base: Base,
+    pub(crate) fulfilment_store: Arc<dyn FulfilmentStore>,
+    pub(crate) job_store: Arc<dyn JobStore>,
+    pub(crate) order_store: Arc<dyn OrderStore>,
+    pub(crate) payment_store: Arc<dyn PaymentStore>,
+    pub(crate) settings_store: Arc<dyn SettingsStore>,
+    pub(crate) admin_accounts: AdminAccounts,
+    pub(crate) alerts: Alerts,
+    pub(crate) audit: Audit,
+    pub(crate) challenges: Challenges,
+    pub(crate) orders: Orders,
+    pub(crate) gateway: Option<Arc<dyn PaymentGateway>>,
+}
 
+impl Payments {
     pub fn gateway(&self) -> Option<&Arc<dyn PaymentGateway>> {
         self.gateway.as_ref()
     }
@@ -95,7 +118,7 @@ impl Shop {
     pub async fn checkout_settings(
         &self,
     ) -> Result<akinai_domain::settings::ShopSettings, CoreError> {
-        let mut settings = self.settings().await?;
+        let mut settings = self.base.settings().await?;
         let paused = settings.card_payments_paused;
         settings
             .payment_methods
@@ -109,7 +132,7 @@ impl Shop {
 
     /// The payment of the order behind a status link, if it is paid through the provider.
     pub async fn payment_of(&self, order: &Order) -> Result<Option<Payment>, CoreError> {
-        Ok(self.store.payment_of_order(order.id).await?)
+        Ok(self.payment_store.payment_of_order(order.id).await?)
     }
 
     /// Opens (or reopens) the provider's checkout for the order behind `status_secret`; returns
@@ -120,14 +143,14 @@ impl Shop {
         client: &crate::accounts::Client,
         answer: Option<&crate::accounts::challenge::Answer>,
     ) -> Result<String, CoreError> {
-        let order = self.order_by_status_secret(status_secret).await?;
+        let order = self.orders.order_by_status_secret(status_secret).await?;
         let gateway = self.provider()?;
         if !order.payment_method.through_provider() || order.status != OrderStatus::Placed {
             return Err(CoreError::PaymentClosed);
         }
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let payment = self
-            .store
+            .payment_store
             .create_payment(&NewPayment {
                 order: order.id,
                 provider: gateway.name().to_string(),
@@ -145,12 +168,12 @@ impl Shop {
                 return Ok(url.clone());
             }
         }
-        let settings = self.settings().await?;
+        let settings = self.base.settings().await?;
         let signal = self
             .card_testing_gate(&order, &payment, client, answer, &settings)
             .await?;
         let attempt = payment.attempt + 1;
-        let status_url = self.status_url(status_secret);
+        let status_url = self.orders.status_url(status_secret);
         let session = gateway
             .create_session(&SessionRequest {
                 order: order.id,
@@ -167,18 +190,18 @@ impl Shop {
             })
             .await?;
         if !self
-            .store
+            .payment_store
             .set_payment_session(payment.id, attempt, &session.session_ref, &session.url, now)
             .await?
         {
             // Another request opened this attempt first; send the shopper to that one.
-            let current = self.store.payment_of_order(order.id).await?;
+            let current = self.payment_store.payment_of_order(order.id).await?;
             return current
                 .and_then(|p| p.redirect_url)
                 .ok_or(CoreError::PaymentClosed);
         }
         if let Some(signal) = signal {
-            self.store.record_attempt(&signal).await?;
+            self.payment_store.record_attempt(&signal).await?;
         }
         tracing::info!(order_id = order.id.0, attempt, "payment session opened");
         Ok(session.url)
@@ -192,7 +215,7 @@ impl Shop {
         body: &[u8],
     ) -> Result<(), CoreError> {
         let gateway = self.provider()?;
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let event = match gateway.read_webhook(signature, body, now.timestamp()) {
             Ok(e) => e,
             Err(e) => {
@@ -205,20 +228,24 @@ impl Shop {
             kind: event.kind.clone(),
         };
         let payment = match &event.session_ref {
-            Some(s) => self.store.payment_by_session(gateway.name(), s).await?,
+            Some(s) => {
+                self.payment_store
+                    .payment_by_session(gateway.name(), s)
+                    .await?
+            }
             None => None,
         };
         let payment = match (payment, event.order) {
             (Some(p), _) => Some(p),
             (None, Some(order)) => self
-                .store
+                .payment_store
                 .payment_of_order(order)
                 .await?
                 .filter(|p| p.provider == gateway.name()),
             (None, None) => None,
         };
         let Some(payment) = payment else {
-            self.store
+            self.payment_store
                 .record_payment_event(gateway.name(), &seen, now)
                 .await?;
             tracing::info!(event = %event.kind, "webhook for no known payment");
@@ -250,7 +277,7 @@ impl Shop {
         // order, whatever arrives again; enqueued first so that nothing is lost).
         if let (Some(instructions), None) = (&incoming.instructions, &payment.instructions) {
             let value: serde_json::Value = serde_json::from_str(instructions).unwrap_or_default();
-            self.store
+            self.job_store
                 .enqueue_job(&akinai_store::NewJob {
                     kind: akinai_store::JOB_ORDER_MAIL.into(),
                     payload: serde_json::json!({
@@ -258,14 +285,14 @@ impl Shop {
                         "mail": "konbini",
                         "instructions": value,
                     }),
-                    run_at: self.clock.now(),
+                    run_at: self.base.clock.now(),
                     dedup_key: Some(format!("konbini-mail-{}", payment.order.0)),
                 })
                 .await?;
         }
         // Each retry follows a concurrent update that did commit, so three are plenty.
         for _ in 0..3 {
-            let now = self.clock.now();
+            let now = self.base.clock.now();
             let applied = match &incoming.report {
                 Some(r) => apply(payment.status, payment.refunded, payment.amount, r),
                 // News without a report (konbini instructions): stored, nothing decided.
@@ -314,7 +341,7 @@ impl Shop {
                 flag,
                 step,
             };
-            match self.store.update_payment(&update).await? {
+            match self.payment_store.update_payment(&update).await? {
                 UpdateOutcome::Applied => {
                     if incoming.report == Some(Report::Declined) {
                         self.count_decline(&payment).await?;
@@ -336,13 +363,13 @@ impl Shop {
                             .or(payment.payment_ref.as_ref());
                         self.release_late_hold(payment.order, payment_ref).await;
                     }
-                    self.jobs_ready.notify_one();
+                    self.base.jobs_ready.notify_one();
                     return Ok(());
                 }
                 UpdateOutcome::Duplicate => return Ok(()),
                 UpdateOutcome::Stale => {
                     payment = self
-                        .store
+                        .payment_store
                         .payment_of_order(payment.order)
                         .await?
                         .ok_or(CoreError::NotFound)?;
@@ -358,9 +385,9 @@ impl Shop {
         let Some(gateway) = self.gateway.clone() else {
             return Ok(0);
         };
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let quiet = self
-            .store
+            .payment_store
             .payments_to_check(gateway.name(), now - RECONCILE_AFTER, 50)
             .await?;
         let mut changed = 0;
@@ -385,7 +412,7 @@ impl Shop {
         gateway: &dyn PaymentGateway,
         payment: Payment,
     ) -> Result<bool, CoreError> {
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let state = match &payment.session_ref {
             Some(session) => gateway.session_state(session).await?,
             None if now - payment.created_at > GIVE_UP_WITHOUT_SESSION => SessionState {
@@ -395,7 +422,7 @@ impl Shop {
             None => SessionState::default(),
         };
         if state.report.is_none() && state.instructions.is_none() {
-            self.store.touch_payment(payment.id, now).await?;
+            self.payment_store.touch_payment(payment.id, now).await?;
             return Ok(false);
         }
         let incoming = Incoming {

@@ -4,6 +4,7 @@
 //! so the shopper can no longer pay; money that still arrives is flagged for the shop; a card
 //! hold is released).
 
+use crate::Payments;
 use serde_json::json;
 
 use akinai_domain::admin::CancelOrders;
@@ -16,9 +17,9 @@ use akinai_domain::Yen;
 use super::{GatewayError, Incoming};
 use crate::accounts::Client;
 use crate::admin::{order_step, Authorized, Reauth, SignedInAdmin};
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
-impl Shop {
+impl Payments {
     /// Refunds `amount_input` yen of the order's provider payment (everything not yet refunded
     /// when blank). A refund that completes the payment's refunds moves the order to 返金済み
     /// and mails the customer; a partial one is noted in the order's history. Returns the amount
@@ -34,9 +35,13 @@ impl Shop {
         client: &Client,
     ) -> Result<Yen, CoreError> {
         let gateway = self.provider()?.clone();
-        let order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
+        let order = self
+            .order_store
+            .order(id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let payment = self
-            .store
+            .payment_store
             .payment_of_order(id)
             .await?
             .filter(|p| p.status == PaymentStatus::Succeeded && p.provider == gateway.name())
@@ -51,7 +56,7 @@ impl Shop {
         }
         .filter(|a| *a > 0)
         .ok_or(CoreError::InvalidForm(vec![("amount", "error.invalid")]))?;
-        self.reauthenticate_admin(s, r).await?;
+        self.admin_accounts.reauthenticate_admin(s, r).await?;
         let payment_ref = payment
             .payment_ref
             .clone()
@@ -63,7 +68,7 @@ impl Shop {
         let total = Yen(payment.refunded.0 + refunded.0);
         let full = total == payment.amount;
         let actor = format!("admin:{}", s.admin.id);
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let refundable = matches!(
             order.status,
             OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered
@@ -80,7 +85,9 @@ impl Shop {
                 gateway.name(),
                 total.display()
             );
-            self.store.add_order_note(id, now, &actor, &note).await?;
+            self.fulfilment_store
+                .add_order_note(id, now, &actor, &note)
+                .await?;
         }
         let incoming = Incoming {
             report: Some(Report::Refunded { total }),
@@ -88,19 +95,20 @@ impl Shop {
             ..Incoming::default()
         };
         self.apply_incoming(payment, incoming).await?;
-        self.audit(
-            &s.audit_context(client),
-            "payment.refund",
-            &format!("order:{}", id.0),
-            json!({
-                "amount": refunded.0,
-                "refunded_total": total.0,
-                "full": full,
-                "provider": gateway.name(),
-                "reference": payment_ref,
-            }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "payment.refund",
+                &format!("order:{}", id.0),
+                json!({
+                    "amount": refunded.0,
+                    "refunded_total": total.0,
+                    "full": full,
+                    "provider": gateway.name(),
+                    "reference": payment_ref,
+                }),
+            )
+            .await?;
         Ok(refunded)
     }
 
@@ -114,7 +122,7 @@ impl Shop {
         actor: String,
         note: Option<String>,
     ) -> Result<bool, CoreError> {
-        let Some(payment) = self.store.payment_of_order(id).await? else {
+        let Some(payment) = self.payment_store.payment_of_order(id).await? else {
             return Ok(false);
         };
         let held = payment.status == PaymentStatus::Authorized;

@@ -6,14 +6,15 @@
 //! change is written in the same transaction as the step, so the order and its payment never
 //! disagree.
 
+use crate::Payments;
 use akinai_domain::order::OrderEvent;
 use akinai_domain::payment::{apply, shop_report};
 use akinai_store::payments::{PaymentChange, SHOP_PROVIDER};
 use akinai_store::Order;
 
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
-impl Shop {
+impl Payments {
     /// How the shop's step `event` changes the order's own payment, if it does.
     pub(crate) async fn shop_payment_change(
         &self,
@@ -25,7 +26,7 @@ impl Shop {
             return Ok(None);
         };
         let Some(payment) = self
-            .store
+            .payment_store
             .payment_of_order(order.id)
             .await?
             .filter(|p| p.provider == SHOP_PROVIDER)

@@ -113,7 +113,11 @@ pub(super) async fn audit_get(
         };
         return ctx.page(StatusCode::BAD_REQUEST, &page);
     };
-    let entries = state.shop.audit_page(&proof, before, &filter).await?;
+    let entries = state
+        .shop
+        .admin_accounts()
+        .audit_page(&proof, before, &filter)
+        .await?;
     let older = (entries.len() == 50)
         .then(|| {
             entries

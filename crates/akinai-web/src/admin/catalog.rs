@@ -71,7 +71,11 @@ pub(super) async fn list(
     error: Option<&'static str>,
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ManageCatalog>()?;
-    let rows = state.shop.admin_products(&proof, after).await?;
+    let rows = state
+        .shop
+        .catalog_admin()
+        .admin_products(&proof, after)
+        .await?;
     let next = (rows.len() == akinai_core::admin::PRODUCTS_PER_PAGE as usize)
         .then(|| rows.last().map(|r| r.id.0))
         .flatten();
@@ -182,7 +186,11 @@ pub(super) async fn again(
     error: Option<&'static str>,
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ManageCatalog>()?;
-    let p = state.shop.admin_product_page(&proof, id).await?;
+    let p = state
+        .shop
+        .catalog_admin()
+        .admin_product_page(&proof, id)
+        .await?;
     let mut page = edit_page(ctx, p);
     page.message = message;
     page.error = error;
@@ -289,6 +297,7 @@ pub(super) async fn edit_post(
     };
     let outcome = state
         .shop
+        .catalog_admin()
         .edit_product(&proof, &a, id, &form, &ctx.client)
         .await;
     let invalid = "商品名(100 文字まで)・カテゴリ・税区分・公開予定日時(これから先の日時)を確認してください。";
@@ -320,6 +329,7 @@ pub(super) async fn stock_post(
     let proof = a.authorize::<ManageCatalog>()?;
     let outcome = state
         .shop
+        .catalog_admin()
         .adjust_stock(&proof, &a, id, SkuId(f.sku), &f.delta, &ctx.client)
         .await
         .map(|_| ());
@@ -338,6 +348,7 @@ pub(super) async fn price_post(
     let proof = a.authorize::<ManageCatalog>()?;
     let outcome = state
         .shop
+        .catalog_admin()
         .set_price(&proof, &a, id, SkuId(f.sku), &f.price, &ctx.client)
         .await;
     let invalid = "価格は 0 〜 10,000,000 円の整数(税込)で入力してください。";
@@ -355,6 +366,7 @@ pub(super) async fn image_post(
     let proof = a.authorize::<ManageCatalog>()?;
     let outcome = state
         .shop
+        .catalog_admin()
         .upload_product_image(&proof, &a, id, bytes, &ctx.client)
         .await
         .map(|_| ());
@@ -401,6 +413,7 @@ async fn image_change(
     let proof = a.authorize::<ManageCatalog>()?;
     let outcome = state
         .shop
+        .catalog_admin()
         .change_product_image(&proof, a, id, name, change, &ctx.client)
         .await;
     answer(state, ctx, a, id, outcome, "").await
@@ -418,6 +431,7 @@ pub(super) async fn relabel_post(
     let proof = a.authorize::<ManageCatalog>()?;
     let outcome = state
         .shop
+        .catalog_admin()
         .relabel_variant(
             &proof,
             &a,

@@ -61,6 +61,7 @@ async fn new_page(
     let proof = a.authorize::<ManageCatalog>()?;
     let categories = state
         .shop
+        .catalog_admin()
         .admin_categories(&proof)
         .await?
         .into_iter()
@@ -122,6 +123,7 @@ pub(super) async fn new_post(
     };
     match state
         .shop
+        .catalog_admin()
         .create_product(&proof, &a, &product, &variant_of(&f), &ctx.client)
         .await
     {
@@ -156,6 +158,7 @@ pub(super) async fn variant_post(
     let proof = a.authorize::<ManageCatalog>()?;
     match state
         .shop
+        .catalog_admin()
         .add_variant(&proof, &a, id, &variant_of(&f), &ctx.client)
         .await
     {
@@ -204,6 +207,7 @@ pub(super) async fn bulk_post(
     };
     match state
         .shop
+        .catalog_admin()
         .bulk_publish(&proof, &a, &ids, publish, &ctx.client)
         .await
     {

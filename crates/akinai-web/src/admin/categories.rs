@@ -73,7 +73,7 @@ async fn page(
     error: Option<&'static str>,
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ManageCatalog>()?;
-    let all = state.shop.admin_categories(&proof).await?;
+    let all = state.shop.catalog_admin().admin_categories(&proof).await?;
     let rows = tree(&all)
         .into_iter()
         .map(|(c, depth)| Row {
@@ -176,6 +176,7 @@ pub(super) async fn create_post(
     let proof = a.authorize::<ManageCatalog>()?;
     let outcome = state
         .shop
+        .catalog_admin()
         .create_category(&proof, &a, &f.name, &f.slug, &ctx.client)
         .await
         .map(|_| ());
@@ -199,6 +200,7 @@ pub(super) async fn edit_post(
     };
     let outcome = state
         .shop
+        .catalog_admin()
         .edit_category(&proof, &a, id, &form, &ctx.client)
         .await;
     answer(&state, &ctx, &a, outcome, "saved").await

@@ -92,6 +92,7 @@ pub(super) async fn list_get(
     let locked = q.locked == "1";
     let found = state
         .shop
+        .customers()
         .admin_customers(&proof, &a, &q.email, locked, before)
         .await?;
     let next = found.next.map(|c| {
@@ -138,6 +139,7 @@ async fn detail(
     let proof = a.authorize::<ViewCustomers>()?;
     let d = state
         .shop
+        .customers()
         .admin_customer(&proof, a, id, &ctx.client)
         .await?;
     let locked = d.view.customer.locked_at.is_some();
@@ -234,6 +236,7 @@ pub(super) async fn lock_post(
     let proof = a.authorize::<ManageCustomers>()?;
     let outcome = state
         .shop
+        .customers()
         .lock_customer(&proof, &a, id, &f.note, &ctx.client)
         .await;
     answer(&state, &ctx, &a, id, outcome).await
@@ -250,6 +253,7 @@ pub(super) async fn unlock_post(
     let proof = a.authorize::<ManageCustomers>()?;
     let outcome = state
         .shop
+        .customers()
         .unlock_customer(&proof, &a, id, &ctx.client)
         .await;
     answer(&state, &ctx, &a, id, outcome).await
@@ -270,6 +274,7 @@ pub(super) async fn erase_post(
     };
     let outcome = state
         .shop
+        .customers()
         .erase_customer_on_request(&proof, &a, id, &f.note, &reauth, &ctx.client)
         .await;
     answer(&state, &ctx, &a, id, outcome).await

@@ -130,15 +130,17 @@ pub(super) async fn dashboard_get(
 ) -> Result<Response, WebError> {
     a.authorize::<ViewDashboard>()?;
     let security = match a.authorize::<ViewAudit>() {
-        Ok(proof) => Some(state.shop.security_overview(&proof).await?),
+        Ok(proof) => Some(state.shop.dashboard().security_overview(&proof).await?),
         Err(_) => None,
     };
     let business = match a.authorize::<ViewSales>() {
-        Ok(proof) => Some(business(state.shop.business_overview(&proof).await?)),
+        Ok(proof) => Some(business(
+            state.shop.dashboard().business_overview(&proof).await?,
+        )),
         Err(_) => None,
     };
     let held = match a.authorize::<ViewOrders>() {
-        Ok(proof) => state.shop.held_orders(&proof).await?,
+        Ok(proof) => state.shop.payments().held_orders(&proof).await?,
         Err(_) => None,
     };
     let page = DashboardPage {

@@ -93,6 +93,7 @@ async fn admins_page(
     let proof = a.authorize::<ManageAdmins>()?;
     let admins = state
         .shop
+        .admin_accounts()
         .list_admins(&proof)
         .await?
         .into_iter()
@@ -188,6 +189,7 @@ pub(super) async fn invite_post(
     let result = match f.role() {
         Ok(role) => state
             .shop
+            .admin_accounts()
             .invite_admin(
                 &proof,
                 &a,
@@ -215,6 +217,7 @@ pub(super) async fn role_post(
     let result = match f.role() {
         Ok(role) => state
             .shop
+            .admin_accounts()
             .change_admin_role(&proof, &a, f.id, role, &f.reauth(), &ctx.client)
             .await
             .map(|()| None),
@@ -252,6 +255,7 @@ pub(super) async fn grants_post(
     };
     let result = state
         .shop
+        .admin_accounts()
         .change_admin_grants(&proof, &a, target, names, &reauth, &ctx.client)
         .await
         .map(|()| None);
@@ -268,6 +272,7 @@ pub(super) async fn reset_post(
     let proof = a.authorize::<ManageAdmins>()?;
     let result = state
         .shop
+        .admin_accounts()
         .reset_admin_factors(&proof, &a, f.id, &f.reauth(), &ctx.client)
         .await
         .map(Some);
@@ -289,7 +294,7 @@ pub(super) async fn review_get(
     AdminExt(a): AdminExt,
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ManageAdmins>()?;
-    let review = state.shop.account_review(&proof).await?;
+    let review = state.shop.admin_accounts().account_review(&proof).await?;
     let row = |x| AdminRow::of(x, "");
     let page = ReviewPage {
         unused: review.unused.into_iter().map(row).collect(),

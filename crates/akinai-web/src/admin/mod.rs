@@ -160,7 +160,12 @@ async fn require_admin(
     next: Next,
 ) -> Response {
     let secret = crate::cookies::get(request.headers(), SESSION).map(str::to_string);
-    match state.shop.signed_in_admin(secret.as_deref()).await {
+    match state
+        .shop
+        .admin_accounts()
+        .signed_in_admin(secret.as_deref())
+        .await
+    {
         Ok(Some(admin)) => {
             request.extensions_mut().insert(admin);
             next.run(request).await
@@ -215,6 +220,7 @@ async fn login_post(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .admin_accounts()
         .admin_login(&form.email, &form.password, &form.code, &ctx.client)
         .await
     {
@@ -260,7 +266,7 @@ async fn enrol_page(
     status: StatusCode,
     error: Option<&'static str>,
 ) -> Result<Response, WebError> {
-    let (admin, setup) = state.shop.admin_enrolment(link).await?;
+    let (admin, setup) = state.shop.admin_accounts().admin_enrolment(link).await?;
     let page = EnrolPage {
         csrf: ctx.csrf.clone(),
         link: link.to_string(),
@@ -301,6 +307,7 @@ async fn enrol_post(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .admin_accounts()
         .complete_admin_enrolment(
             &form.t,
             &form.password,
@@ -337,7 +344,11 @@ async fn logout_post(
     AdminExt(a): AdminExt,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, WebError> {
-    state.shop.admin_logout(&a, &ctx.client).await?;
+    state
+        .shop
+        .admin_accounts()
+        .admin_logout(&a, &ctx.client)
+        .await?;
     let mut response = ctx.redirect("/admin/login");
     session_cookie(&mut response, "", state.config.secure_cookies);
     Ok(response)

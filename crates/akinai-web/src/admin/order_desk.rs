@@ -206,6 +206,7 @@ pub(super) async fn list_get(
     };
     let found = state
         .shop
+        .order_desk()
         .admin_orders(&proof, &a, &filter, after.as_ref())
         .await?;
     let rows = found
@@ -422,7 +423,11 @@ pub(super) async fn detail_get(
 ) -> Result<Response, WebError> {
     let id = parse_id(&raw)?;
     let proof = a.authorize::<ViewOrders>()?;
-    let d = state.shop.admin_order(&proof, &a, id, &ctx.client).await?;
+    let d = state
+        .shop
+        .order_desk()
+        .admin_order(&proof, &a, id, &ctx.client)
+        .await?;
     ctx.page(StatusCode::OK, &detail_page(&ctx, &a, d, q.done == "1"))
 }
 
@@ -461,13 +466,18 @@ pub(super) async fn step_post(
     };
     let outcome = state
         .shop
+        .order_desk()
         .step_order(&a, id, event, shipment, &f.note, &ctx.client)
         .await?;
     match outcome {
         Ok(_) => Ok(ctx.redirect(&format!("/admin/orders/{}?done=1", id.0))),
         Err(problem) => {
             let proof = a.authorize::<ViewOrders>()?;
-            let d = state.shop.admin_order(&proof, &a, id, &ctx.client).await?;
+            let d = state
+                .shop
+                .order_desk()
+                .admin_order(&proof, &a, id, &ctx.client)
+                .await?;
             let mut page = detail_page(&ctx, &a, d, false);
             page.problem = Some(problem_text(problem));
             let status = match problem {
@@ -496,13 +506,18 @@ pub(super) async fn note_post(
     let proof = a.authorize::<ProcessOrders>()?;
     match state
         .shop
+        .order_desk()
         .add_order_note(&proof, &a, id, &f.note, &ctx.client)
         .await
     {
         Ok(()) => Ok(ctx.redirect(&format!("/admin/orders/{}", id.0))),
         Err(CoreError::InvalidForm(_)) => {
             let view = a.authorize::<ViewOrders>()?;
-            let d = state.shop.admin_order(&view, &a, id, &ctx.client).await?;
+            let d = state
+                .shop
+                .order_desk()
+                .admin_order(&view, &a, id, &ctx.client)
+                .await?;
             let mut page = detail_page(&ctx, &a, d, false);
             page.problem = Some("メモを入力してください(1,000 文字まで)。");
             ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page)

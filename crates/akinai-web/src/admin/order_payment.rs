@@ -112,6 +112,7 @@ pub(super) async fn refund_post(
     };
     let outcome = state
         .shop
+        .payments()
         .refund_through_provider(&proof, &a, id, &f.amount, &reauth, &ctx.client)
         .await;
     let (status, problem) = match outcome {
@@ -145,6 +146,7 @@ pub(super) async fn capture_post(
     let proof = a.authorize::<ProcessOrders>()?;
     let outcome = state
         .shop
+        .payments()
         .capture_payment(&proof, &a, id, &ctx.client)
         .await;
     let (status, problem) = match outcome {
@@ -176,7 +178,11 @@ async fn with_problem(
     problem: &'static str,
 ) -> Result<Response, WebError> {
     let view = a.authorize::<ViewOrders>()?;
-    let d = state.shop.admin_order(&view, a, id, &ctx.client).await?;
+    let d = state
+        .shop
+        .order_desk()
+        .admin_order(&view, a, id, &ctx.client)
+        .await?;
     let mut page = detail_page(ctx, a, d, false);
     page.problem = Some(problem);
     ctx.page(status, &page)

@@ -69,6 +69,7 @@ async fn page(
     let proof = a.authorize::<ReviewOrders>()?;
     let rows = state
         .shop
+        .order_desk()
         .orders_awaiting_review(&proof, a)
         .await?
         .into_iter()
@@ -115,6 +116,7 @@ pub(super) async fn clear_post(
     let proof = a.authorize::<ReviewOrders>()?;
     match state
         .shop
+        .order_desk()
         .clear_order_review(&proof, &a, OrderId(f.id), &f.note, &ctx.client)
         .await
     {

@@ -90,7 +90,7 @@ async fn page(
     error: Option<&'static str>,
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ManageShop>()?;
-    let s = state.shop.admin_settings(&proof).await?;
+    let s = state.shop.settings().admin_settings(&proof).await?;
     let l = &s.legal;
     let legal_values = [
         &l.seller_name,
@@ -316,6 +316,7 @@ pub(super) async fn section_post(
     };
     let outcome = state
         .shop
+        .settings()
         .save_settings_section(&proof, &a, &section, &ctx.client)
         .await;
     answer(&state, &ctx, &a, outcome).await
@@ -353,6 +354,7 @@ pub(super) async fn security_post(
     let reauth = f.reauth();
     let outcome = state
         .shop
+        .settings()
         .save_security_policies(
             &proof,
             &a,
@@ -376,6 +378,7 @@ pub(super) async fn resume_card_post(
     let reauth = f.reauth();
     let outcome = state
         .shop
+        .payments()
         .resume_card_payments(&proof, &a, &reauth, &ctx.client)
         .await;
     answer(&state, &ctx, &a, outcome).await

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use akinai_core::cart::CartView;
+use akinai_core::storefront::cart::CartView;
 use akinai_core::CoreError;
 use akinai_domain::catalog::QuantityError;
 use akinai_domain::ids::SkuId;
@@ -80,8 +80,8 @@ async fn render_cart(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let cart = state.shop.find_cart(ctx.cart()).await?;
-    let view = state.shop.view_cart(cart.as_ref()).await?;
+    let cart = state.shop.storefront().find_cart(ctx.cart()).await?;
+    let view = state.shop.storefront().view_cart(cart.as_ref()).await?;
     let l = ctx.layout(state).await?;
     ctx.page(
         status,
@@ -105,6 +105,7 @@ pub async fn cart_add_post(
     let sku = parse_sku(&form.sku)?;
     match state
         .shop
+        .storefront()
         .add_to_cart(ctx.cart(), sku, &form.quantity)
         .await
     {
@@ -114,10 +115,10 @@ pub async fn cart_add_post(
         }
         Err(e) => match (
             user_error(ctx.t, &e),
-            state.shop.store().skus_for_sale(&[sku]).await,
+            state.shop.storefront().product_of_sku(sku).await,
         ) {
-            (Some((msg, status)), Ok(skus)) if !skus.is_empty() => {
-                render_product(&state, &ctx, skus[0].product_id, Some(msg), status).await
+            (Some((msg, status)), Ok(Some(product))) => {
+                render_product(&state, &ctx, product, Some(msg), status).await
             }
             _ => Err(e.into()),
         },
@@ -132,6 +133,7 @@ pub async fn cart_update_post(
     let sku = parse_sku(&form.sku)?;
     match state
         .shop
+        .storefront()
         .update_cart_line(ctx.cart(), sku, &form.quantity)
         .await
     {
@@ -150,6 +152,7 @@ pub async fn cart_remove_post(
 ) -> Result<Response, WebError> {
     state
         .shop
+        .storefront()
         .remove_cart_line(ctx.cart(), parse_sku(&form.sku)?)
         .await?;
     Ok(ctx.redirect("/cart"))

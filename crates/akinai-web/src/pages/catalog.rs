@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use akinai_core::catalog::SearchResults;
+use akinai_core::storefront::catalog::SearchResults;
 use akinai_domain::catalog::{Category, Product, ProductSummary};
 use akinai_domain::ids::ProductId;
 
@@ -43,7 +43,7 @@ pub async fn category_get(
                 .map_err(|_| WebError::BadRequest("errorpage.bad_cursor"))?,
         )),
     };
-    let page = state.shop.category_page(&slug, after).await?;
+    let page = state.shop.storefront().category_page(&slug, after).await?;
     let l = ctx.layout(&state).await?;
     ctx.page(
         StatusCode::OK,
@@ -99,7 +99,7 @@ pub async fn render_product(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let page = state.shop.product_page(id).await?;
+    let page = state.shop.storefront().product_page(id).await?;
     let l = ctx.layout(state).await?;
     ctx.page(
         status,
@@ -141,7 +141,7 @@ pub async fn search_get(
 ) -> Result<Response, WebError> {
     let q = sq.q.unwrap_or_default();
     let page = sq.page.and_then(|p| p.parse::<u32>().ok()).unwrap_or(1);
-    let results = state.shop.search(&q, page).await?;
+    let results = state.shop.storefront().search(&q, page).await?;
     let mut l = ctx.layout(&state).await?;
     l.query = q.clone();
     ctx.page(StatusCode::OK, &SearchPage { l, q, results })

@@ -294,30 +294,40 @@ pub async fn checkout_get(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, WebError> {
-    state.shop.ensure_checkout_open().await?;
-    let settings = state.shop.checkout_settings().await?;
+    state.shop.integrity().ensure_checkout_open().await?;
+    let settings = state.shop.payments().checkout_settings().await?;
     // Without a session cookie this is no query at all.
-    let member = state.shop.member(ctx.session_secret.as_deref()).await?;
+    let member = state
+        .shop
+        .accounts()
+        .member(ctx.session_secret.as_deref())
+        .await?;
     if !settings.guest_checkout && member.is_none() {
         return Err(WebError::LoginRequired("/checkout".into()));
     }
     if let Some(m) = &member {
-        if state.shop.second_factor_setup_needed(m).await? {
+        if state.shop.accounts().second_factor_setup_needed(m).await? {
             return Ok(ctx.redirect("/account/passkeys?setup=1"));
         }
     }
-    let cart = state.shop.find_cart(ctx.cart()).await?;
-    if state.shop.view_cart(cart.as_ref()).await?.is_empty() {
+    let cart = state.shop.storefront().find_cart(ctx.cart()).await?;
+    if state
+        .shop
+        .storefront()
+        .view_cart(cart.as_ref())
+        .await?
+        .is_empty()
+    {
         return Ok(ctx.redirect("/cart"));
     }
     let book = match &member {
-        Some(m) => state.shop.member_addresses(m).await?,
+        Some(m) => state.shop.profiles().member_addresses(m).await?,
         None => Vec::new(),
     };
-    let saved = state.shop.saved_checkout(ctx.cart()).await?;
+    let saved = state.shop.checkout().saved_checkout(ctx.cart()).await?;
     let mut input = match (saved, &member) {
         (Some(details), _) => CheckoutInput::from(&details),
-        (None, Some(m)) => state.shop.member_checkout_defaults(m).await?,
+        (None, Some(m)) => state.shop.profiles().member_checkout_defaults(m).await?,
         (None, None) => CheckoutInput::default(),
     };
     // SWS-11: only the member's own addresses are found.
@@ -325,7 +335,14 @@ pub async fn checkout_get(
         input = a.recipient.fill(input);
     }
     let l = ctx.layout(&state).await?;
-    let mut page = checkout_page(l, ctx.t, &input, &[], &settings, state.shop.today());
+    let mut page = checkout_page(
+        l,
+        ctx.t,
+        &input,
+        &[],
+        &settings,
+        state.shop.storefront().today(),
+    );
     page.book = book
         .iter()
         .map(|a| {
@@ -349,10 +366,15 @@ pub async fn checkout_post(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<CheckoutForm>,
 ) -> Result<Response, WebError> {
-    match state.shop.save_checkout(ctx.cart(), &form.input).await {
+    match state
+        .shop
+        .checkout()
+        .save_checkout(ctx.cart(), &form.input)
+        .await
+    {
         Ok(()) => Ok(ctx.redirect("/checkout/confirm")),
         Err(CoreError::InvalidCheckout(errors)) => {
-            let settings = state.shop.checkout_settings().await?;
+            let settings = state.shop.payments().checkout_settings().await?;
             let l = ctx.layout(&state).await?;
             let page = checkout_page(
                 l,
@@ -360,7 +382,7 @@ pub async fn checkout_post(
                 &form.input,
                 &errors,
                 &settings,
-                state.shop.today(),
+                state.shop.storefront().today(),
             );
             ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -395,7 +417,7 @@ pub async fn confirm_get(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, WebError> {
-    let c = match state.shop.confirmation(ctx.cart()).await {
+    let c = match state.shop.checkout().confirmation(ctx.cart()).await {
         Ok(c) => c,
         Err(CoreError::CheckoutMissing | CoreError::InvalidCheckout(_)) => {
             return Ok(ctx.redirect("/checkout"))
@@ -443,9 +465,14 @@ pub async fn confirm_post(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<PlaceForm>,
 ) -> Result<Response, WebError> {
-    let member = state.shop.member(ctx.session_secret.as_deref()).await?;
+    let member = state
+        .shop
+        .accounts()
+        .member(ctx.session_secret.as_deref())
+        .await?;
     match state
         .shop
+        .checkout()
         .place_order_as(ctx.cart(), &form.fingerprint, member.as_ref())
         .await
     {
@@ -455,6 +482,7 @@ pub async fn confirm_post(
             // now, the status page offers the button again.
             match state
                 .shop
+                .payments()
                 .start_payment(&placed.status_secret, &ctx.client, None)
                 .await
             {

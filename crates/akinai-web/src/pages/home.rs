@@ -23,8 +23,8 @@ pub struct HomePage {
 
 pub async fn home_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
     let l = ctx.layout(&state).await?;
-    let settings = state.shop.settings().await?;
-    let sections = state.shop.featured(4).await?;
+    let settings = state.shop.storefront().settings().await?;
+    let sections = state.shop.storefront().featured(4).await?;
     ctx.page(
         StatusCode::OK,
         &HomePage {

@@ -27,7 +27,7 @@ pub struct PrivacyPage {
 }
 
 pub async fn tokushoho_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let s = state.shop.settings().await?;
+    let s = state.shop.storefront().settings().await?;
     ctx.page(
         StatusCode::OK,
         &TokushohoPage {
@@ -38,7 +38,7 @@ pub async fn tokushoho_get(State(state): State<AppState>, ctx: Ctx) -> Result<Re
 }
 
 pub async fn privacy_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let s = state.shop.settings().await?;
+    let s = state.shop.storefront().settings().await?;
     ctx.page(
         StatusCode::OK,
         &PrivacyPage {

@@ -74,18 +74,18 @@ pub async fn order_get(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, WebError> {
-    let order = state.shop.order_by_status_secret(&token).await?;
+    let order = state.shop.orders().order_by_status_secret(&token).await?;
     let provider = if order.payment_method.through_provider() {
-        let payment = state.shop.payment_of(&order).await?;
+        let payment = state.shop.payments().payment_of(&order).await?;
         Some(PaymentView::of(
             ctx.t,
             payment.as_ref(),
-            order.status == OrderStatus::Placed && state.shop.gateway().is_some(),
+            order.status == OrderStatus::Placed && state.shop.payments().gateway().is_some(),
         ))
     } else {
         None
     };
-    let settings = state.shop.settings().await?;
+    let settings = state.shop.storefront().settings().await?;
     let t = ctx.t;
     let placed = order.placed_at.with_timezone(&jst());
     let due = placed.date_naive() + chrono::Days::new(u64::from(settings.bank_account.due_days));
@@ -117,7 +117,7 @@ pub async fn order_get(
         receipt_path: format!("/order/{token}/receipt"),
         checking: q.paid.is_some() && provider.as_ref().is_some_and(|p| p.can_pay),
         challenge: (q.verify.is_some() && provider.as_ref().is_some_and(|p| p.can_pay))
-            .then(|| state.shop.issue_challenge()),
+            .then(|| state.shop.challenges().issue_challenge()),
         pow: crate::assets::pow_script(),
         provider,
         pay_path: format!("/order/{token}/pay"),
@@ -150,14 +150,14 @@ pub async fn receipt_get(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, WebError> {
-    let order = state.shop.order_by_status_secret(&token).await?;
-    let settings = state.shop.settings().await?;
+    let order = state.shop.orders().order_by_status_secret(&token).await?;
+    let settings = state.shop.storefront().settings().await?;
     let t = ctx.t;
     let placed = order.placed_at.with_timezone(&jst()).date_naive();
     let page = ReceiptPage {
         number: order.number(),
         placed_on: format_date(t, placed),
-        issued_on: format_date(t, state.shop.today()),
+        issued_on: format_date(t, state.shop.storefront().today()),
         cancelled: matches!(order.status, OrderStatus::Cancelled | OrderStatus::Refunded),
         status_path: format!("/order/{token}"),
         l: ctx.layout(&state).await?,

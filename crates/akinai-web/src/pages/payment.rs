@@ -39,6 +39,7 @@ pub async fn pay_post(
     let answer = (!answer.challenge.is_empty()).then_some(answer);
     match state
         .shop
+        .payments()
         .start_payment(&token, &ctx.client, answer.as_ref())
         .await
     {
@@ -57,6 +58,7 @@ pub fn to_challenge(ctx: &Ctx, token: &str) -> Response {
 pub fn provider_redirect(state: &AppState, ctx: &Ctx, url: &str) -> Response {
     let origin = state
         .shop
+        .payments()
         .gateway()
         .map(|g| g.checkout_origin())
         .unwrap_or_default();
@@ -74,7 +76,12 @@ pub async fn stripe_webhook_post(
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    match state.shop.handle_payment_webhook(signature, &body).await {
+    match state
+        .shop
+        .payments()
+        .handle_payment_webhook(signature, &body)
+        .await
+    {
         Ok(()) => Ok((StatusCode::OK, "ok").into_response()),
         Err(CoreError::PaymentClosed) => Ok((StatusCode::NOT_FOUND, "").into_response()),
         Err(e) => Err(e.into()),

@@ -112,7 +112,7 @@ async fn failures_slow_down_then_lock_the_same_for_known_and_unknown_addresses()
         "locked for everyone, whatever the source"
     );
     assert_eq!(events_of(&app, events::LOCKED).await.len(), 1);
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(app
         .mails()
         .iter()
@@ -176,14 +176,14 @@ async fn a_login_from_a_new_device_is_notified_with_a_link_to_end_it() {
             .filter(|m| m.contains("これまで使われていない端末"))
             .collect::<Vec<_>>()
     };
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(
         notices(&app).is_empty(),
         "the first login is not a new device"
     );
     home.submit("/account/logout", &[]).await;
     home.login("d@example.jp", MEMBER_PASSWORD).await;
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(notices(&app).is_empty(), "a known browser is quiet");
 
     let thief = app.shopper_from("203.0.113.200");
@@ -191,7 +191,7 @@ async fn a_login_from_a_new_device_is_notified_with_a_link_to_end_it() {
         thief.login("d@example.jp", MEMBER_PASSWORD).await.status,
         StatusCode::SEE_OTHER
     );
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let mails = notices(&app);
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("To: d@example.jp"));
@@ -375,7 +375,7 @@ async fn totp_second_factor_guards_every_login_and_needs_reauthentication_to_cha
         .map(|s| s.split('<').next().unwrap().to_string())
         .collect();
     assert_eq!(recovery.len(), 10);
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(app.mails().iter().any(
         |m| m.contains("To: 2fa@example.jp") && m.contains("2 段階認証の設定が変更されました")
     ));

@@ -52,7 +52,7 @@ async fn registration_needs_the_mailed_link_and_never_reveals_a_taken_address() 
         .await;
     assert_eq!(first.status, StatusCode::OK);
     assert!(first.body.contains("メールをご確認ください"));
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let link = app.link_in_mail("hanako@example.jp", "/account/verify?t=");
 
     // Before verification the member page says so.
@@ -104,7 +104,7 @@ async fn registration_needs_the_mailed_link_and_never_reveals_a_taken_address() 
         .await;
     assert_eq!(comparable(&second), comparable(&first));
     // … creates nothing, and tells the owner instead.
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let notice = app
         .mails()
         .into_iter()
@@ -344,7 +344,7 @@ async fn changing_the_password_needs_the_current_one_and_notifies() {
         elsewhere.get("/account").await.status,
         StatusCode::SEE_OTHER
     );
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(app
         .mails()
         .iter()
@@ -371,7 +371,7 @@ async fn password_reset_links_are_single_use_short_lived_and_end_all_sessions() 
         .submit("/account/password/forgot", &[("email", "x@example.jp")])
         .await;
     assert_eq!(comparable(&known), comparable(&unknown));
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let link = app.link_in_mail("r@example.jp", "/account/password/reset?t=");
     assert!(!app.mails().iter().any(|m| m.contains("To: x@example.jp")));
 
@@ -417,7 +417,7 @@ async fn password_reset_links_are_single_use_short_lived_and_end_all_sessions() 
     // A second link expires after 30 minutes.
     s.submit("/account/password/forgot", &[("email", "r@example.jp")])
         .await;
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let late = app.link_in_mail("r@example.jp", "/account/password/reset?t=");
     assert_ne!(late, link);
     app.clock.advance(Duration::minutes(31));
@@ -633,7 +633,7 @@ async fn changing_the_email_needs_reauthentication_confirmation_and_tells_the_ol
         comparable(&sent),
         "a taken address looks the same"
     );
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(!app
         .mails()
         .iter()
@@ -672,7 +672,7 @@ async fn changing_the_email_needs_reauthentication_confirmation_and_tells_the_ol
         .await
         .unwrap()
         .is_some());
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(
         app.mails()
             .iter()
@@ -703,7 +703,7 @@ async fn a_members_only_shop_refuses_guest_orders() {
         guest.submit_details(&[]).await.status,
         StatusCode::SEE_OTHER
     );
-    let mut settings = app.shop.settings().await.unwrap();
+    let mut settings = app.shop.storefront().settings().await.unwrap();
     settings.guest_checkout = false;
     app.store.save_settings(&settings).await.unwrap();
 

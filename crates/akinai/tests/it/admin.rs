@@ -21,6 +21,7 @@ fn now(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
 pub(crate) async fn enrolled(app: &TestApp, email: &str, role: AdminRole) -> (Shopper, String) {
     let link = app
         .shop
+        .admin_accounts()
         .create_admin(email, "管理 太郎", role, &AuditContext::cli("test"))
         .await
         .unwrap();
@@ -109,6 +110,7 @@ async fn ccsg_v_1_enrolment_requires_a_strong_password_and_an_authenticator() {
     let app = TestApp::demo().await;
     let link = app
         .shop
+        .admin_accounts()
         .create_admin(
             "owner@example.jp",
             "店長",
@@ -176,6 +178,7 @@ async fn ccsg_v_1_enrolment_requires_a_strong_password_and_an_authenticator() {
     // A second admin with the same address cannot be made.
     assert!(app
         .shop
+        .admin_accounts()
         .create_admin(
             "owner@example.jp",
             "x",
@@ -262,6 +265,7 @@ async fn ccsg_v_1_login_needs_password_and_code_and_ten_failures_lock_until_unlo
     assert_eq!(b.get("/admin").await.status, StatusCode::SEE_OTHER);
     assert!(app
         .shop
+        .admin_accounts()
         .unlock_admin("owner@example.jp", &AuditContext::cli("owner2"))
         .await
         .unwrap());
@@ -282,7 +286,7 @@ async fn ccsg_v_1_login_needs_password_and_code_and_ten_failures_lock_until_unlo
         assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
     }
     assert!(
-        app.shop.verify_audit(None).await.unwrap().is_ok(),
+        app.shop.audit().verify_audit(None).await.unwrap().is_ok(),
         "the chain holds"
     );
 }
@@ -616,7 +620,8 @@ async fn ipa_c_12_the_audit_list_filters_by_action_actor_target_and_day() {
     let who = AuditContext::cli("ops");
     for n in 0..60 {
         app.shop
-            .audit(
+            .audit()
+            .record(
                 &who,
                 "test.bulk",
                 &format!("thing:{}", n % 2),

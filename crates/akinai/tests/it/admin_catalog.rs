@@ -549,14 +549,28 @@ async fn products_are_hidden_in_bulk_and_published_on_schedule() {
         .await
         .body
         .contains(&format!("value=\"{when}\"")));
-    assert_eq!(app.shop.publish_due_products().await.unwrap(), 0);
+    assert_eq!(
+        app.shop
+            .catalog_admin()
+            .publish_due_products()
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(
         app.shopper().get(&format!("/product/{}", a.0)).await.status,
         StatusCode::NOT_FOUND,
         "scheduled, not yet"
     );
     app.clock.advance(chrono::Duration::days(2));
-    assert_eq!(app.shop.publish_due_products().await.unwrap(), 1);
+    assert_eq!(
+        app.shop
+            .catalog_admin()
+            .publish_due_products()
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(
         app.shopper().get(&format!("/product/{}", a.0)).await.status,
         StatusCode::OK

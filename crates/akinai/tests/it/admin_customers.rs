@@ -196,7 +196,7 @@ async fn erasure_on_request_needs_the_admins_password_and_code_and_keeps_orders(
         .await
         .unwrap()[0];
     assert!(erased.record.detail.contains("電話で退会の依頼"));
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(app.mails().iter().any(
         |m| m.contains("To: erase-me@example.jp") && m.contains("会員アカウントを削除しました")
     ));

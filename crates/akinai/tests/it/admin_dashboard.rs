@@ -24,10 +24,14 @@ async fn owners_see_sales_confirmation_time_funnel_low_stock_and_a_chart() {
     app.order_one("本みりん").await;
     app.order_one("本みりん").await;
     app.clock.advance(Duration::seconds(45));
-    app.shop.run_due_jobs().await.unwrap();
-    let visits = app.shop.flush_visits().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
+    let visits = app.shop.jobs().flush_visits().await.unwrap();
     assert!(visits >= 3, "{visits} new visitors counted");
-    assert_eq!(app.shop.flush_visits().await.unwrap(), 0, "flushed once");
+    assert_eq!(
+        app.shop.jobs().flush_visits().await.unwrap(),
+        0,
+        "flushed once"
+    );
 
     let manager = signed_in(&app, AdminRole::Manager).await;
     // One order is cancelled: it is no sale.

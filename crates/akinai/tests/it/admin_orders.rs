@@ -55,7 +55,7 @@ async fn an_order_goes_from_payment_to_delivery_with_a_mail_and_an_audit_entry_p
     let app = TestApp::demo().await;
     app.order_one("本みりん").await;
     let id = newest_order(&app).await;
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let owner = signed_in(&app, AdminRole::Owner).await;
 
     let list = owner.get("/admin/orders").await;
@@ -89,7 +89,7 @@ async fn an_order_goes_from_payment_to_delivery_with_a_mail_and_an_audit_entry_p
     assert_eq!(order.status, OrderStatus::Delivered);
 
     assert_eq!(
-        app.shop.run_due_jobs().await.unwrap(),
+        app.shop.jobs().run_due_jobs().await.unwrap(),
         3,
         "one mail per step"
     );
@@ -234,7 +234,7 @@ async fn sws_11_the_order_routes_by_role_with_masking_and_audited_views() {
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.stock(sku).await, before + 1);
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert_eq!(mails_with(&app, "をキャンセルしました").len(), 1);
     assert_eq!(
         app.store
@@ -269,7 +269,7 @@ async fn a_stale_step_is_refused_and_notes_need_text() {
         1
     );
     assert_eq!(
-        app.shop.run_due_jobs().await.unwrap(),
+        app.shop.jobs().run_due_jobs().await.unwrap(),
         2,
         "confirmation and one payment mail"
     );

@@ -91,7 +91,7 @@ async fn jp_tok_1_jp_inv_1_a_manager_sets_up_the_shop_and_the_storefront_shows_i
     )
     .await;
     assert_eq!(right.status, StatusCode::SEE_OTHER, "{}", right.body);
-    let s = app.shop.settings().await.unwrap();
+    let s = app.shop.storefront().settings().await.unwrap();
     assert_eq!(s.invoice_number.unwrap().as_str(), "T1234567890123");
 
     let method = s.shipping_methods[0].code.clone();
@@ -108,7 +108,7 @@ async fn jp_tok_1_jp_inv_1_a_manager_sets_up_the_shop_and_the_storefront_shows_i
     )
     .await;
     assert_eq!(shipping.status, StatusCode::SEE_OTHER, "{}", shipping.body);
-    let m = app.shop.settings().await.unwrap();
+    let m = app.shop.storefront().settings().await.unwrap();
     let m = m.shipping_method(&method).unwrap();
     use akinai_domain::address::Prefecture;
     use akinai_domain::Yen;
@@ -183,7 +183,12 @@ async fn ipa_c_10_security_policies_need_an_owner_and_re_authentication() {
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        app.shop.settings().await.unwrap().second_factor,
+        app.shop
+            .storefront()
+            .settings()
+            .await
+            .unwrap()
+            .second_factor,
         SecondFactorPolicy::Optional
     );
     app.clock.advance(Duration::seconds(30));
@@ -202,7 +207,12 @@ async fn ipa_c_10_security_policies_need_an_owner_and_re_authentication() {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(
-        app.shop.settings().await.unwrap().second_factor,
+        app.shop
+            .storefront()
+            .settings()
+            .await
+            .unwrap()
+            .second_factor,
         SecondFactorPolicy::Required
     );
     let entry = &app
@@ -276,7 +286,7 @@ async fn the_shops_own_mail_wording_privacy_delivery_and_payments_are_used() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let mails = app.mails();
     let shipped = mails
         .iter()
@@ -328,7 +338,7 @@ async fn the_shops_own_mail_wording_privacy_delivery_and_payments_are_used() {
     )
     .await;
     assert_eq!(payments.status, StatusCode::SEE_OTHER, "{}", payments.body);
-    let s = app.shop.settings().await.unwrap();
+    let s = app.shop.storefront().settings().await.unwrap();
     assert_eq!(
         s.payment_methods,
         vec![akinai_domain::order::PaymentMethod::BankTransfer]

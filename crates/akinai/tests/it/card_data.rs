@@ -115,7 +115,7 @@ async fn ccsg_p_1_no_card_number_reaches_the_database_the_logs_or_the_mail() {
             _ => {}
         }
     }
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(fake.delivery_statuses().iter().all(|s| *s == 200));
     assert!(app.mails().len() >= 4, "confirmation mails were written");
 

@@ -148,7 +148,14 @@ async fn ccsg_v_5_many_sources_with_a_high_decline_rate_pause_card_payments_unti
             CARD_DECLINED
         };
         fake.pay_card(&s, card).await;
-        if app.shop.settings().await.unwrap().card_payments_paused {
+        if app
+            .shop
+            .storefront()
+            .settings()
+            .await
+            .unwrap()
+            .card_payments_paused
+        {
             paused_after = Some(n);
             break;
         }
@@ -195,7 +202,14 @@ async fn ccsg_v_5_many_sources_with_a_high_decline_rate_pause_card_payments_unti
         )
         .await;
     assert_eq!(resumed.status, StatusCode::SEE_OTHER, "{}", resumed.body);
-    assert!(!app.shop.settings().await.unwrap().card_payments_paused);
+    assert!(
+        !app.shop
+            .storefront()
+            .settings()
+            .await
+            .unwrap()
+            .card_payments_paused
+    );
     assert_eq!(
         app.store
             .audit_entries_of("payments.card_paused", 5)

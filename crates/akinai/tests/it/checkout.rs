@@ -86,7 +86,7 @@ async fn a_guest_buys_receives_the_mail_and_opens_the_status_page() {
         app.mails().is_empty(),
         "mail goes through the outbox, not the request"
     );
-    assert_eq!(app.shop.run_due_jobs().await.unwrap(), 1);
+    assert_eq!(app.shop.jobs().run_due_jobs().await.unwrap(), 1);
     let mails = app.mails();
     assert_eq!(mails.len(), 1);
     let mail = &mails[0];
@@ -104,6 +104,7 @@ async fn a_guest_buys_receives_the_mail_and_opens_the_status_page() {
     // Time to confirmation is recorded.
     let order = app
         .shop
+        .orders()
         .order_by_status_secret(status_path.trim_start_matches("/order/"))
         .await
         .unwrap();
@@ -219,7 +220,7 @@ async fn cash_on_delivery_adds_its_fee_and_free_shipping_applies_over_the_thresh
     let jacket = app.sku_named("レザージャケット 黒").await;
     shopper.add(jacket, "1").await; // from ¥29,800: over the ¥10,000 free-shipping threshold
     let price = app.store.skus_for_sale(&[jacket]).await.unwrap()[0].price.0;
-    let settings = app.shop.settings().await.unwrap();
+    let settings = app.shop.storefront().settings().await.unwrap();
     let fee = settings.cod_fee(akinai_domain::Yen(price)).unwrap().0;
     assert!(fee > 0);
     shopper

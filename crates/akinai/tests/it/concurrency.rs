@@ -91,6 +91,6 @@ async fn fifty_buyers_racing_for_ten_units_make_exactly_ten_orders() {
         10,
         "one confirmation per order"
     );
-    assert_eq!(app.shop.run_due_jobs().await.unwrap(), 10);
+    assert_eq!(app.shop.jobs().run_due_jobs().await.unwrap(), 10);
     assert_eq!(app.mails().len(), 10);
 }

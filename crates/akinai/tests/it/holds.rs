@@ -57,6 +57,7 @@ async fn ccsg_f_4_orders_matching_the_shops_hold_rules_wait_for_review_with_the_
     );
     assert_eq!(
         app.shop
+            .storefront()
             .settings()
             .await
             .unwrap()

@@ -47,14 +47,18 @@ async fn a_changed_theme_file_alerts_closes_checkout_and_is_never_served() {
     let shopper = app.shopper();
 
     // Before approval nothing from the directory is served.
-    app.shop.check_integrity().await.unwrap();
+    app.shop.integrity().check_integrity().await.unwrap();
     assert_eq!(
         shopper.get("/theme/theme.css").await.status,
         StatusCode::NOT_FOUND
     );
 
     // The recorded theme update makes it live, linked with SRI from every page.
-    app.shop.approve_theme("owner@example.jp").await.unwrap();
+    app.shop
+        .integrity()
+        .approve_theme("owner@example.jp")
+        .await
+        .unwrap();
     let css = shopper.get("/theme/theme.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert_eq!(css.body, THEME_CSS);
@@ -73,7 +77,7 @@ async fn a_changed_theme_file_alerts_closes_checkout_and_is_never_served() {
     )
     .unwrap();
     std::fs::write(theme.join("skim.js"), "steal()").unwrap();
-    let report = app.shop.check_integrity().await.unwrap();
+    let report = app.shop.integrity().check_integrity().await.unwrap();
     assert_eq!(report.theme_changes.modified, ["theme.css"]);
     assert_eq!(report.theme_changes.added, ["skim.js"]);
     assert_eq!(events(&app, TAMPER_DETECTED).await, 1);
@@ -117,14 +121,15 @@ async fn a_changed_theme_file_alerts_closes_checkout_and_is_never_served() {
     assert_eq!(order.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(app
         .shop
+        .checkout()
         .saved_checkout(shopper.cookie("cart").as_deref())
         .await
         .unwrap()
         .is_none());
 
     // The owner is mailed once, even though the next checks see the same change.
-    app.shop.check_integrity().await.unwrap();
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.integrity().check_integrity().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let mails = app.mails();
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert!(mails[0].contains("To: owner@example.jp"));
@@ -135,12 +140,13 @@ async fn a_changed_theme_file_alerts_closes_checkout_and_is_never_served() {
     // again in this process.
     assert_eq!(
         app.shop
+            .integrity()
             .acknowledge_checkout_holds("owner@example.jp")
             .await
             .unwrap(),
         1
     );
-    app.shop.check_integrity().await.unwrap();
+    app.shop.integrity().check_integrity().await.unwrap();
     assert_eq!(
         shopper.submit_details(&[]).await.status,
         StatusCode::SEE_OTHER
@@ -148,7 +154,7 @@ async fn a_changed_theme_file_alerts_closes_checkout_and_is_never_served() {
 
     // A further change closes it again.
     std::fs::remove_file(theme.join("logo.png")).unwrap();
-    let report = app.shop.check_integrity().await.unwrap();
+    let report = app.shop.integrity().check_integrity().await.unwrap();
     assert_eq!(report.theme_changes.removed, ["logo.png"]);
     assert_eq!(
         shopper.get("/checkout").await.status,
@@ -162,7 +168,7 @@ async fn a_theme_with_a_script_or_folder_cannot_be_approved() {
     std::fs::write(theme.join("app.js"), "x()").unwrap();
     std::fs::create_dir(theme.join("sub")).unwrap();
     let app = TestApp::with_security(security(&theme, true)).await;
-    match app.shop.approve_theme("owner@example.jp").await {
+    match app.shop.integrity().approve_theme("owner@example.jp").await {
         Err(CoreError::ThemeRefused(files)) => {
             assert_eq!(files.len(), 2, "{files:?}");
             assert!(files.iter().any(|f| f.starts_with("app.js")));
@@ -180,11 +186,21 @@ async fn a_theme_with_a_script_or_folder_cannot_be_approved() {
 async fn without_close_checkout_a_tamper_only_alerts() {
     let (_keep, theme) = theme_dir();
     let app = TestApp::with_security(security(&theme, false)).await;
-    app.shop.approve_theme("owner@example.jp").await.unwrap();
+    app.shop
+        .integrity()
+        .approve_theme("owner@example.jp")
+        .await
+        .unwrap();
     std::fs::write(theme.join("theme.css"), "changed").unwrap();
-    app.shop.check_integrity().await.unwrap();
+    app.shop.integrity().check_integrity().await.unwrap();
     assert_eq!(events(&app, TAMPER_DETECTED).await, 1);
-    assert!(app.shop.checkout_holds().await.unwrap().is_empty());
+    assert!(app
+        .shop
+        .integrity()
+        .checkout_holds()
+        .await
+        .unwrap()
+        .is_empty());
     let shopper = app.shopper();
     let sku = app.sku_named("本みりん").await;
     shopper.add(sku, "1").await;
@@ -203,6 +219,7 @@ async fn a_watched_file_that_changes_raises_one_alert() {
     .await;
     assert!(app
         .shop
+        .integrity()
         .check_integrity()
         .await
         .unwrap()
@@ -210,13 +227,23 @@ async fn a_watched_file_that_changes_raises_one_alert() {
         .is_empty());
     std::fs::write(&exe, "build 2").unwrap();
     assert_eq!(
-        app.shop.check_integrity().await.unwrap().watched_changed,
+        app.shop
+            .integrity()
+            .check_integrity()
+            .await
+            .unwrap()
+            .watched_changed,
         std::slice::from_ref(&exe)
     );
-    app.shop.check_integrity().await.unwrap();
+    app.shop.integrity().check_integrity().await.unwrap();
     assert_eq!(events(&app, WATCHED_FILE_CHANGED).await, 1);
     assert!(
-        app.shop.checkout_holds().await.unwrap().is_empty(),
+        app.shop
+            .integrity()
+            .checkout_holds()
+            .await
+            .unwrap()
+            .is_empty(),
         "alert only"
     );
 }
@@ -243,7 +270,7 @@ async fn csp_reports_are_mailed_once_per_hour() {
         assert_eq!(post().await.unwrap().status(), StatusCode::NO_CONTENT);
     }
     assert_eq!(events(&app, CSP_VIOLATION).await, 5);
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let mails = app.mails();
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("owner@example.jp") && mails[0].contains("ops@example.jp"));
@@ -253,6 +280,6 @@ async fn csp_reports_are_mailed_once_per_hour() {
     );
     app.clock.advance(chrono::Duration::hours(1));
     post().await.unwrap();
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert_eq!(app.mails().len(), 2);
 }

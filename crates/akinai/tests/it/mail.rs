@@ -53,19 +53,20 @@ async fn a_worker_that_dies_after_claiming_loses_no_mail() {
         .unwrap();
     assert!(claimed.is_some());
     assert_eq!(
-        app.shop.run_due_jobs().await.unwrap(),
+        app.shop.jobs().run_due_jobs().await.unwrap(),
         0,
         "the job is leased to the dead worker"
     );
     assert!(app.mails().is_empty());
     // After the lease runs out another worker delivers it.
     app.clock.advance(LEASE + Duration::seconds(1));
-    assert_eq!(app.shop.run_due_jobs().await.unwrap(), 1);
+    assert_eq!(app.shop.jobs().run_due_jobs().await.unwrap(), 1);
     let mails = app.mails();
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains(&status));
     let order = app
         .shop
+        .orders()
         .order_by_status_secret(status.trim_start_matches("/order/"))
         .await
         .unwrap();
@@ -89,7 +90,7 @@ async fn a_worker_that_dies_after_sending_resends_with_the_same_message_id() {
         .unwrap();
     let order_id = akinai_domain::ids::OrderId(job.payload["order_id"].as_i64().unwrap());
     let order = app.store.order(order_id).await.unwrap().unwrap();
-    let settings = app.shop.settings().await.unwrap();
+    let settings = app.shop.storefront().settings().await.unwrap();
     let first = akinai_core::mail::order_confirmation(
         &order,
         "https://shop.example.jp/order/x",
@@ -98,7 +99,7 @@ async fn a_worker_that_dies_after_sending_resends_with_the_same_message_id() {
     )
     .unwrap();
     app.clock.advance(LEASE + Duration::seconds(1));
-    assert_eq!(app.shop.run_due_jobs().await.unwrap(), 1);
+    assert_eq!(app.shop.jobs().run_due_jobs().await.unwrap(), 1);
     let mails = app.mails();
     assert_eq!(
         mails.len(),
@@ -118,25 +119,25 @@ async fn delivery_failures_retry_with_backoff_until_the_server_accepts() {
     app.seed().await;
     let status = app.order_one("煎茶").await;
     assert_eq!(
-        app.shop.run_due_jobs().await.unwrap(),
+        app.shop.jobs().run_due_jobs().await.unwrap(),
         1,
         "first attempt fails"
     );
     assert!(app.mails().is_empty());
     assert_eq!(
-        app.shop.run_due_jobs().await.unwrap(),
+        app.shop.jobs().run_due_jobs().await.unwrap(),
         0,
         "not retried before the backoff"
     );
     app.clock.advance(backoff(1));
     assert_eq!(
-        app.shop.run_due_jobs().await.unwrap(),
+        app.shop.jobs().run_due_jobs().await.unwrap(),
         1,
         "second attempt fails"
     );
     app.clock.advance(backoff(2));
     assert_eq!(
-        app.shop.run_due_jobs().await.unwrap(),
+        app.shop.jobs().run_due_jobs().await.unwrap(),
         1,
         "third attempt succeeds"
     );
@@ -144,6 +145,7 @@ async fn delivery_failures_retry_with_backoff_until_the_server_accepts() {
     assert_eq!(app.store.pending_jobs().await.unwrap(), 0);
     let order = app
         .shop
+        .orders()
         .order_by_status_secret(status.trim_start_matches("/order/"))
         .await
         .unwrap();
@@ -162,7 +164,7 @@ async fn a_mail_that_never_goes_through_is_buried_not_retried_forever() {
     app.order_one("ほうじ茶").await;
     let mut runs = 0;
     for attempt in 1..=akinai_core::worker::MAX_ATTEMPTS {
-        runs += app.shop.run_due_jobs().await.unwrap();
+        runs += app.shop.jobs().run_due_jobs().await.unwrap();
         app.clock.advance(backoff(attempt));
     }
     assert_eq!(runs, akinai_core::worker::MAX_ATTEMPTS as usize);
@@ -172,14 +174,14 @@ async fn a_mail_that_never_goes_through_is_buried_not_retried_forever() {
         "buried after the last attempt"
     );
     app.clock.advance(Duration::days(1));
-    assert_eq!(app.shop.run_due_jobs().await.unwrap(), 0);
+    assert_eq!(app.shop.jobs().run_due_jobs().await.unwrap(), 0);
 }
 
 #[tokio::test]
 async fn the_confirmation_mail_has_the_order_and_typed_headers() {
     let app = TestApp::demo().await;
     let status = app.order_one("本革ベルト").await;
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let mail = &app.mails()[0];
     let headers = mail.split("\n\n").next().unwrap();
     assert_eq!(

@@ -82,7 +82,7 @@ async fn ccsg_f_3c_address_changes_need_the_password_are_mailed_and_bounded() {
     let list = me.get("/account/addresses").await;
     assert!(list.body.contains("神宮前1-2-3"));
     assert_eq!(events_of(&app, events::ADDRESS_CHANGED).await.len(), 1);
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(app.mails().iter().any(|m| m.contains("To: book@example.jp")
         && m.contains("電話番号またはお届け先が変更されました")));
 
@@ -263,7 +263,7 @@ async fn ccsg_f_3c_profile_changes_need_the_password_and_are_mailed() {
         ("山田 太郎", Some("03-1234-5678"))
     );
     assert_eq!(events_of(&app, events::PROFILE_CHANGED).await.len(), 1);
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(app
         .mails()
         .iter()
@@ -328,7 +328,7 @@ async fn ipa_c_8_deleting_an_account_erases_it_keeps_orders_and_ends_the_session
     assert_eq!(orders.len(), 1, "the order is kept by law");
     assert_eq!(events_of(&app, events::DELETED).await.len(), 1);
     // The goodbye mail went to the address the account had, with its name.
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let mail = app
         .mails()
         .into_iter()
@@ -346,7 +346,7 @@ async fn ipa_c_8_deleting_an_account_erases_it_keeps_orders_and_ends_the_session
 #[tokio::test]
 async fn jp_inv_1_the_order_statement_is_a_simplified_invoice_behind_the_orders_link() {
     let app = TestApp::demo().await;
-    let mut settings = app.shop.settings().await.unwrap();
+    let mut settings = app.shop.storefront().settings().await.unwrap();
     settings.invoice_number =
         Some(akinai_domain::invoice::RegistrationNumber::parse("T1234567890123").unwrap());
     app.store.save_settings(&settings).await.unwrap();

@@ -91,7 +91,7 @@ async fn ipa_c_10_a_passkey_is_added_with_the_password_and_then_logs_in_alone() 
     let list = me.get("/account/passkeys").await;
     assert!(list.body.contains("私の iPhone"), "{}", list.body);
     assert_eq!(events_of(&app, events::FACTOR_ADDED).await.len(), 1);
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(
         app.mails()
             .iter()
@@ -259,7 +259,7 @@ async fn sws_11_a_member_cannot_use_another_members_registration_challenge_or_re
 }
 
 async fn set_policy(app: &TestApp, policy: SecondFactorPolicy) {
-    let mut settings = app.shop.settings().await.unwrap();
+    let mut settings = app.shop.storefront().settings().await.unwrap();
     settings.second_factor = policy;
     app.store.save_settings(&settings).await.unwrap();
 }
@@ -310,7 +310,7 @@ async fn ipa_c_10_policy_on_risk_mails_a_code_for_a_new_network_and_not_for_a_kn
     assert!(away.cookie("sid").is_none());
     let page = away.get("/account/login/code?by=mail").await;
     assert!(page.body.contains("メールアドレスにお送りした"));
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let mail = app
         .mails()
         .into_iter()

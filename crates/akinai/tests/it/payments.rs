@@ -93,7 +93,7 @@ async fn ccsg_f_1_a_card_payment_asks_for_3ds_and_the_signed_webhook_marks_the_o
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].actor, "psp:stripe");
 
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let status_path = status_path(&app);
     let page = shopper.get(&status_path).await;
     assert!(
@@ -196,7 +196,7 @@ async fn a_webhook_delivered_twice_or_again_later_is_applied_once() {
         version,
         "the repeats wrote nothing"
     );
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let paid_mails = app
         .mails()
         .into_iter()
@@ -225,7 +225,7 @@ async fn konbini_reports_out_of_order_still_end_paid_and_an_expired_deadline_can
     let p = payment(&app).await;
     assert_eq!(p.status, PaymentStatus::Awaiting);
     assert!(p.instructions.is_some(), "store numbers and deadline kept");
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let page = shopper.get(&status_path(&app)).await;
     assert!(
         page.body.contains("konbini-number") && page.body.contains("konbini-deadline"),
@@ -234,7 +234,7 @@ async fn konbini_reports_out_of_order_still_end_paid_and_an_expired_deadline_can
     );
     // The numbers and deadline are mailed once, however often the news arrives.
     fake.redeliver_all().await;
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let konbini_mails: Vec<String> = app
         .mails()
         .into_iter()
@@ -275,10 +275,10 @@ async fn a_wrong_signature_is_refused_and_the_reconciliation_job_finds_the_payme
     assert_eq!(fake.delivery_statuses(), vec![400, 400]);
     assert_eq!(app.newest_order().await.status, OrderStatus::Placed);
     // Too soon: nothing to ask about yet.
-    assert_eq!(app.shop.reconcile_payments().await.unwrap(), 0);
+    assert_eq!(app.shop.payments().reconcile_payments().await.unwrap(), 0);
     app.clock.advance(Duration::minutes(11));
     sync(&app, &fake);
-    assert_eq!(app.shop.reconcile_payments().await.unwrap(), 1);
+    assert_eq!(app.shop.payments().reconcile_payments().await.unwrap(), 1);
     assert_eq!(app.newest_order().await.status, OrderStatus::Paid);
     assert!(fake
         .requests()

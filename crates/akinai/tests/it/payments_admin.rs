@@ -138,7 +138,7 @@ async fn a_manager_refunds_part_then_the_rest_through_the_provider_after_reauthe
         .unwrap();
     assert_eq!(audit.len(), 2);
     assert!(audit[0].record.detail.contains("pi_test_"));
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     assert!(app
         .mails()
         .iter()

@@ -181,7 +181,7 @@ async fn a_card_payment_held_at_checkout_is_captured_when_the_order_ships() {
         fake.delivery_statuses().iter().all(|s| *s == 200),
         "the capture's webhooks change nothing more"
     );
-    app.shop.run_due_jobs().await.unwrap();
+    app.shop.jobs().run_due_jobs().await.unwrap();
     let mails = app.mails();
     assert!(mails.iter().any(|m| m.contains(".shipped@")));
     assert!(

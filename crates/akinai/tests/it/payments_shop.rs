@@ -49,7 +49,7 @@ async fn bank_transfer_and_cash_on_delivery_payments_move_with_the_shops_steps()
     // Hours later the provider's reconciliation has run: it asked Stripe nothing about the
     // bank transfer and did not give it up.
     app.clock.advance(Duration::hours(3));
-    assert_eq!(app.shop.reconcile_payments().await.unwrap(), 0);
+    assert_eq!(app.shop.payments().reconcile_payments().await.unwrap(), 0);
     assert!(fake.requests().is_empty());
     assert_eq!(payment(&app, bank).await.status, PaymentStatus::Open);
     assert_eq!(app.newest_order().await.status, OrderStatus::Placed);

@@ -18,7 +18,7 @@ async fn the_guest_flow_and_the_stock_race_work_on_postgresql() {
     assert!(page.body.contains("レザージャケット 黒"));
     // A purchase with mail and status page.
     let status = app.order_one("本革ベルト").await;
-    assert_eq!(app.shop.run_due_jobs().await.unwrap(), 1);
+    assert_eq!(app.shop.jobs().run_due_jobs().await.unwrap(), 1);
     assert!(app.mails()[0].contains(&status));
     assert_eq!(app.shopper().get(&status).await.status, StatusCode::OK);
     // Twenty buyers race for three units.

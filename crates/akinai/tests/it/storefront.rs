@@ -186,7 +186,7 @@ async fn every_page_links_the_legal_pages_which_show_the_settings() {
         );
     }
     let notice = shopper.get("/legal/tokushoho").await;
-    let settings = app.shop.settings().await.unwrap();
+    let settings = app.shop.storefront().settings().await.unwrap();
     for value in [
         &settings.legal.seller_name,
         &settings.legal.address,

@@ -258,7 +258,7 @@ impl TestApp {
         )
         .await;
         app.seed().await;
-        let mut settings = app.shop.settings().await.unwrap();
+        let mut settings = app.shop.storefront().settings().await.unwrap();
         settings
             .payment_methods
             .extend([PaymentMethod::Card, PaymentMethod::Konbini]);
@@ -454,7 +454,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        self.shop.run_due_jobs().await.unwrap();
+        self.shop.jobs().run_due_jobs().await.unwrap();
         let link = self.link_in_mail(email, "/account/verify?t=");
         let token = link.rsplit_once("t=").unwrap().1.to_string();
         let page = shopper.submit("/account/verify", &[("t", &token)]).await;

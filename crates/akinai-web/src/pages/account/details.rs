@@ -83,6 +83,7 @@ pub async fn profile_post(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .profiles()
         .update_profile(
             &m,
             &form.name,
@@ -172,6 +173,7 @@ async fn addresses_page(
 ) -> Result<Response, WebError> {
     let addresses: Vec<AddressView> = state
         .shop
+        .profiles()
         .member_addresses(m)
         .await?
         .iter()
@@ -263,6 +265,7 @@ pub async fn address_edit_get(
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let saved = state
         .shop
+        .profiles()
         .member_addresses(&m)
         .await?
         .into_iter()
@@ -290,6 +293,7 @@ async fn save_address(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .profiles()
         .save_member_address(m, id, &form.input, &form.current_password, &ctx.client)
         .await
     {
@@ -333,6 +337,7 @@ pub async fn address_delete_post(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .profiles()
         .delete_member_address(&m, form.id, &form.current_password, &ctx.client)
         .await
     {
@@ -397,6 +402,7 @@ pub async fn delete_post(
     let confirmed = form.confirm == "yes";
     match state
         .shop
+        .profiles()
         .delete_account(&m, &form.current_password, confirmed, &ctx.client)
         .await
     {

@@ -43,9 +43,10 @@ async fn login_page(
     let email = (!form.email.is_empty()).then_some(form.email.as_str());
     let challenge = state
         .shop
+        .challenges()
         .login_challenge_needed(&ctx.client, email)
         .await?
-        .then(|| state.shop.issue_challenge());
+        .then(|| state.shop.challenges().issue_challenge());
     let page = FormPage {
         fields: vec![
             field(t, "email", "email", "username", &form.email, &[]),
@@ -58,7 +59,7 @@ async fn login_page(
             ("/account/register", t.get("account.register_link")),
         ],
         challenge,
-        passkey_login: state.shop.passkey_request_options(),
+        passkey_login: state.shop.factors().passkey_request_options(),
         next: next.to_string(),
         ..FormPage::new(
             ctx.layout(state).await?,
@@ -101,7 +102,7 @@ pub async fn login_post(
         device: ctx.device.clone(),
         answer: answer(&form.challenge, &form.solution),
     };
-    match state.shop.login(&request, &ctx.client).await {
+    match state.shop.accounts().login(&request, &ctx.client).await {
         Ok(LoginStep::Done(done)) => {
             ctx.start_session(done.session, done.new_device);
             let next = crate::layout::safe_local_path(&form.next).unwrap_or("/account");
@@ -184,7 +185,7 @@ async fn code_page(
         passkey_login: if by_mail {
             None
         } else {
-            state.shop.passkey_request_options()
+            state.shop.factors().passkey_request_options()
         },
         next: "/account".into(),
         ..FormPage::new(
@@ -231,6 +232,7 @@ pub async fn code_post(
     };
     match state
         .shop
+        .accounts()
         .complete_login(&pending, &form.code, ctx.device.as_deref(), &ctx.client)
         .await
     {
@@ -267,6 +269,7 @@ pub async fn logout_post(
 ) -> Result<Response, WebError> {
     state
         .shop
+        .accounts()
         .logout(ctx.session_secret.as_deref(), &ctx.client)
         .await?;
     ctx.end_session();
@@ -316,6 +319,7 @@ pub async fn end_session_post(
     let customer = akinai_domain::ids::CustomerId(form.c);
     match state
         .shop
+        .accounts()
         .end_session_by_link(customer, SessionId(form.s), &form.t, &ctx.client)
         .await
     {

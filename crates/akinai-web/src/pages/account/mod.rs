@@ -117,11 +117,16 @@ pub async fn require_member(
     next: Next,
 ) -> Response {
     let secret = cookies::get(request.headers(), cookies::SESSION).map(str::to_string);
-    match state.shop.member(secret.as_deref()).await {
+    match state.shop.accounts().member(secret.as_deref()).await {
         Ok(Some(member)) => {
             let path = request.uri().path();
             if !SETUP_PATHS.contains(&path) {
-                match state.shop.second_factor_setup_needed(&member).await {
+                match state
+                    .shop
+                    .accounts()
+                    .second_factor_setup_needed(&member)
+                    .await
+                {
                     Ok(true) => {
                         return axum::response::Redirect::to("/account/passkeys?setup=1")
                             .into_response()

@@ -50,7 +50,12 @@ pub async fn passkey_login_post(
         user_handle: form.user_handle,
         device: ctx.device.clone(),
     };
-    match state.shop.passkey_login(&request, &ctx.client).await {
+    match state
+        .shop
+        .accounts()
+        .passkey_login(&request, &ctx.client)
+        .await
+    {
         Ok(done) => {
             ctx.set_second_step(None);
             ctx.start_session(done.session, done.new_device);
@@ -108,6 +113,7 @@ async fn passkeys_page(
     let t = ctx.t;
     let passkeys = state
         .shop
+        .factors()
         .member_passkeys(m)
         .await?
         .into_iter()
@@ -118,8 +124,8 @@ async fn passkeys_page(
             last_used: p.last_used_at.map(jst_time).unwrap_or_default(),
         })
         .collect();
-    let options = if state.shop.passkeys_available() {
-        Some(state.shop.passkey_creation_options(m).await?)
+    let options = if state.shop.factors().passkeys_available() {
+        Some(state.shop.factors().passkey_creation_options(m).await?)
     } else {
         None
     };
@@ -132,7 +138,7 @@ async fn passkeys_page(
         fields: vec![name, current_password(t, errors)],
         error: errors.first().map(|(_, k)| t.lookup(k)),
         script: crate::assets::passkey_script(),
-        setup: state.shop.second_factor_setup_needed(m).await?,
+        setup: state.shop.accounts().second_factor_setup_needed(m).await?,
     };
     ctx.page(status, &page)
 }
@@ -170,7 +176,12 @@ pub async fn passkeys_post(
         attestation: form.attestation,
         current_password: form.current_password,
     };
-    match state.shop.add_passkey(&m, &registration, &ctx.client).await {
+    match state
+        .shop
+        .factors()
+        .add_passkey(&m, &registration, &ctx.client)
+        .await
+    {
         Ok(()) => Ok(ctx.redirect("/account/passkeys")),
         Err(CoreError::InvalidForm(errors)) => {
             passkeys_page(&ctx, &state, &m, StatusCode::UNPROCESSABLE_ENTITY, &errors).await
@@ -189,6 +200,7 @@ pub async fn passkey_delete_post(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .factors()
         .remove_passkey(&m, form.id, &form.current_password, &ctx.client)
         .await
     {

@@ -76,6 +76,7 @@ pub async fn account_get(
 ) -> Result<Response, WebError> {
     let orders = state
         .shop
+        .orders()
         .member_orders(&m, q.before.map(akinai_domain::ids::OrderId))
         .await?;
     let more = (orders.len() == akinai_core::accounts::ORDERS_PER_PAGE as usize)
@@ -114,6 +115,7 @@ pub async fn member_order_get(
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let (_, secret) = state
         .shop
+        .orders()
         .member_order(&m, akinai_domain::ids::OrderId(id))
         .await?;
     Ok(ctx.redirect(&format!("/order/{secret}")))
@@ -126,6 +128,7 @@ pub async fn sessions_get(
 ) -> Result<Response, WebError> {
     let sessions = state
         .shop
+        .accounts()
         .member_sessions(&m)
         .await?
         .into_iter()
@@ -159,6 +162,7 @@ pub async fn session_revoke_post(
     let id = SessionId(form.session);
     state
         .shop
+        .accounts()
         .revoke_member_session(&m, id, &ctx.client)
         .await?;
     if id == m.session.id {
@@ -174,7 +178,11 @@ pub async fn sessions_revoke_all_post(
     MemberExt(m): MemberExt,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, WebError> {
-    state.shop.logout_everywhere(&m, &ctx.client).await?;
+    state
+        .shop
+        .accounts()
+        .logout_everywhere(&m, &ctx.client)
+        .await?;
     ctx.end_session();
     Ok(ctx.redirect("/account/login"))
 }
@@ -226,6 +234,7 @@ pub async fn password_post(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .accounts()
         .change_password(&m, &form.current_password, &form.password, &ctx.client)
         .await
     {
@@ -295,6 +304,7 @@ pub async fn email_post(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .accounts()
         .request_email_change(&m, &form.email, &form.current_password, &ctx.client)
         .await
     {
@@ -366,6 +376,7 @@ pub async fn email_confirm_post(
     let customer = akinai_domain::ids::CustomerId(form.c);
     match state
         .shop
+        .accounts()
         .confirm_email_change(customer, &form.e, &form.n, &ctx.client)
         .await
     {
@@ -405,11 +416,11 @@ async fn totp_page(
     codes: Vec<String>,
 ) -> Result<Response, WebError> {
     let t = ctx.t;
-    let enabled = state.shop.totp_enabled(m.customer.id).await?;
+    let enabled = state.shop.factors().totp_enabled(m.customer.id).await?;
     let setup = if enabled {
         None
     } else {
-        Some(state.shop.totp_setup(m).await?)
+        Some(state.shop.factors().totp_setup(m).await?)
     };
     let page = TotpPage {
         l: ctx.layout(state).await?,
@@ -442,6 +453,7 @@ pub async fn totp_post(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .factors()
         .enable_totp(
             &m,
             &form.secret,
@@ -475,6 +487,7 @@ pub async fn totp_disable_post(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .factors()
         .disable_totp(&m, &form.current_password, &form.code, &ctx.client)
         .await
     {

@@ -45,9 +45,10 @@ async fn register_page(
     let t = ctx.t;
     let challenge = state
         .shop
+        .challenges()
         .signup_challenge_needed(&ctx.client)
         .await?
-        .then(|| state.shop.issue_challenge());
+        .then(|| state.shop.challenges().issue_challenge());
     let page = FormPage {
         fields: vec![
             field(t, "email", "email", "email", &form.email, errors),
@@ -84,7 +85,12 @@ pub async fn register_post(
         password: form.password.clone(),
         answer: answer(&form.challenge, &form.solution),
     };
-    match state.shop.register(&registration, &ctx.client).await {
+    match state
+        .shop
+        .accounts()
+        .register(&registration, &ctx.client)
+        .await
+    {
         Ok(()) => {
             message(
                 &ctx,
@@ -158,7 +164,12 @@ pub async fn verify_post(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<Response, WebError> {
-    match state.shop.verify_email(&form.t, &ctx.client).await {
+    match state
+        .shop
+        .accounts()
+        .verify_email(&form.t, &ctx.client)
+        .await
+    {
         Ok(()) => {
             message(
                 &ctx,
@@ -217,6 +228,7 @@ pub async fn forgot_post(
 ) -> Result<Response, WebError> {
     state
         .shop
+        .accounts()
         .request_password_reset(&form.email, &ctx.client)
         .await?;
     message(
@@ -259,7 +271,7 @@ pub async fn reset_get(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, WebError> {
-    if !state.shop.reset_link_valid(&q.t).await? {
+    if !state.shop.accounts().reset_link_valid(&q.t).await? {
         return link_invalid(&ctx, &state).await;
     }
     reset_page(&ctx, &state, StatusCode::OK, &q.t, &[]).await
@@ -272,6 +284,7 @@ pub async fn reset_post(
 ) -> Result<Response, WebError> {
     match state
         .shop
+        .accounts()
         .reset_password(&form.t, &form.password, &ctx.client)
         .await
     {

@@ -3,7 +3,13 @@
 //! time from order to delivered confirmation mail (median and 95th percentile), the conversion
 //! funnel (new visitors → carts → checkouts → orders) and SKUs running low.
 
+use crate::Audit;
+use crate::Base;
+use akinai_store::reports::ReportStore;
+use akinai_store::IntegrityStore;
+use akinai_store::SecurityStore;
 use chrono::{Datelike, Duration, NaiveDate};
+use std::sync::Arc;
 
 use akinai_domain::admin::ViewSales;
 use akinai_domain::kpi::percentile;
@@ -12,7 +18,7 @@ use akinai_store::reports::{DaySales, Funnel, LowStock};
 
 use super::Authorized;
 use crate::clock::{jst, jst_midnight};
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// Stock at or below which a SKU is listed as low.
 pub const LOW_STOCK: i64 = 5;
@@ -33,19 +39,29 @@ pub struct BusinessOverview {
     pub low_stock: Vec<LowStock>,
 }
 
-impl Shop {
+/// The dashboard's figures: sales, funnel, delays, low stock and the security overview.
+#[derive(Clone)]
+pub struct Dashboard {
+    pub(crate) base: Base,
+    pub(crate) integrity_store: Arc<dyn IntegrityStore>,
+    pub(crate) report_store: Arc<dyn ReportStore>,
+    pub(crate) security_store: Arc<dyn SecurityStore>,
+    pub(crate) audit: Audit,
+}
+
+impl Dashboard {
     /// The business figures as of now.
     pub async fn business_overview(
         &self,
         _proof: &Authorized<ViewSales>,
     ) -> Result<BusinessOverview, CoreError> {
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         let today = now.with_timezone(&jst()).date_naive();
         let first_day = today - Duration::days(29);
         let month_start = today.with_day(1).unwrap_or(today);
         let from = jst_midnight(first_day.min(month_start));
         let tomorrow = jst_midnight(today + Duration::days(1));
-        let stored = self.store.sales_by_day(from, tomorrow).await?;
+        let stored = self.report_store.sales_by_day(from, tomorrow).await?;
         let key = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
         let sum = |from_day: NaiveDate| {
             let from_key = key(from_day);
@@ -71,7 +87,10 @@ impl Shop {
             })
             .collect();
         let since = jst_midnight(first_day);
-        let delays = self.store.confirmation_delays(since, DELAY_SAMPLE).await?;
+        let delays = self
+            .report_store
+            .confirmation_delays(since, DELAY_SAMPLE)
+            .await?;
         let confirmation_p50_p95 = percentile(&delays, 50)
             .zip(percentile(&delays, 95))
             .map(|(a, b)| (a / 1000, b / 1000));
@@ -81,8 +100,8 @@ impl Shop {
             days,
             confirmation_p50_p95,
             confirmations: delays.len(),
-            funnel: self.store.funnel(since, &key(first_day)).await?,
-            low_stock: self.store.low_stock(LOW_STOCK, 20).await?,
+            funnel: self.report_store.funnel(since, &key(first_day)).await?,
+            low_stock: self.report_store.low_stock(LOW_STOCK, 20).await?,
         })
     }
 }

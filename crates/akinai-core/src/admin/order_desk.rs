@@ -8,8 +8,15 @@
 //! transaction, and lands in the audit trail with before and after (IPA-C-12). Viewing an order's
 //! unmasked recipient is itself audited as a view of personal data (IPA-C-8).
 
+use crate::Audit;
+use crate::Base;
+use crate::Payments;
+use akinai_store::fulfilment::FulfilmentStore;
+use akinai_store::payments::PaymentStore;
+use akinai_store::OrderStore;
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::sync::Arc;
 
 use akinai_domain::admin::note as order_note;
 use akinai_domain::admin::{CancelOrders, ProcessOrders, ViewOrders, ViewPersonalData};
@@ -25,7 +32,7 @@ use akinai_store::{NewJob, Order, JOB_ORDER_MAIL};
 use super::orders::recipient;
 use super::{Authorized, SignedInAdmin};
 use crate::accounts::Client;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// Rows per page of the order list.
 pub const ORDERS_PER_PAGE: u32 = 50;
@@ -94,7 +101,19 @@ impl From<StepRefused> for StepProblem {
 /// The outcome of a step request.
 pub type StepResult = Result<OrderStatus, StepProblem>;
 
-impl Shop {
+/// The order desk: the order list and page, the steps of an order (入金確認, 発送, 配達完了,
+/// キャンセル, 返金), notes and the review queue of flagged orders.
+#[derive(Clone)]
+pub struct OrderDesk {
+    pub(crate) base: Base,
+    pub(crate) fulfilment_store: Arc<dyn FulfilmentStore>,
+    pub(crate) order_store: Arc<dyn OrderStore>,
+    pub(crate) payment_store: Arc<dyn PaymentStore>,
+    pub(crate) audit: Audit,
+    pub(crate) payments: Payments,
+}
+
+impl OrderDesk {
     /// A page of the order list, newest first.
     pub async fn admin_orders(
         &self,
@@ -105,7 +124,7 @@ impl Shop {
     ) -> Result<OrderPage, CoreError> {
         let unmasked = s.holds::<ViewPersonalData>();
         let mut rows = self
-            .store
+            .fulfilment_store
             .list_orders(filter, after, ORDERS_PER_PAGE + 1)
             .await?;
         let more = rows.len() > ORDERS_PER_PAGE as usize;
@@ -137,8 +156,12 @@ impl Shop {
         id: OrderId,
         client: &Client,
     ) -> Result<OrderDetail, CoreError> {
-        let order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
-        let history = self.store.order_history(id).await?;
+        let order = self
+            .order_store
+            .order(id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let history = self.fulfilment_store.order_history(id).await?;
         let unmasked = s.holds::<ViewPersonalData>();
         let (recipient, destination) = recipient(&order.details, unmasked);
         let contact = unmasked.then(|| {
@@ -148,20 +171,23 @@ impl Shop {
             )
         });
         if unmasked {
-            self.audit(
-                &s.audit_context(client),
-                "personal_data.viewed",
-                &format!("order:{}", id.0),
-                json!({ "fields": ["name", "address", "phone", "email"] }),
-            )
-            .await?;
+            self.audit
+                .record(
+                    &s.audit_context(client),
+                    "personal_data.viewed",
+                    &format!("order:{}", id.0),
+                    json!({ "fields": ["name", "address", "phone", "email"] }),
+                )
+                .await?;
         }
-        let payment = self.store.payment_of_order(id).await?;
+        let payment = self.payment_store.payment_of_order(id).await?;
         let held = payment
             .as_ref()
             .is_some_and(|p| p.status == PaymentStatus::Authorized);
         let next_events = state_of(&order, held).next_events();
-        let hold_lapses_at = payment.as_ref().and_then(|p| self.hold_lapses_at(p));
+        let hold_lapses_at = payment
+            .as_ref()
+            .and_then(|p| self.payments.hold_lapses_at(p));
         Ok(OrderDetail {
             order,
             recipient,
@@ -193,10 +219,14 @@ impl Shop {
                 s.authorize::<ProcessOrders>()?;
             }
         }
-        let mut order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
+        let mut order = self
+            .order_store
+            .order(id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let held = if order.payment_method.through_provider() && order.status == OrderStatus::Placed
         {
-            self.held_payment(id).await?
+            self.payments.held_payment(id).await?
         } else {
             None
         };
@@ -210,7 +240,7 @@ impl Shop {
         // then 入金確認 (without a mail: the shipping mail follows) and ships from there.
         let mut captured = None;
         if let (Some(payment), OrderEvent::Ship) = (held, event) {
-            match self.capture_held(payment, actor.clone()).await {
+            match self.payments.capture_held(payment, actor.clone()).await {
                 Ok(amount) => captured = Some(amount),
                 Err(CoreError::PaymentUnavailable(e)) => {
                     tracing::warn!(target: "akinai::payments", order_id = id.0, error = %e, "capture at shipping failed");
@@ -218,44 +248,50 @@ impl Shop {
                 }
                 Err(e) => return Err(e),
             }
-            order = self.store.order(id).await?.ok_or(CoreError::NotFound)?;
+            order = self
+                .order_store
+                .order(id)
+                .await?
+                .ok_or(CoreError::NotFound)?;
             if order.status != OrderStatus::Paid {
                 // The capture did not pay the order (a different amount flags it instead).
                 return Ok(Err(StepProblem::Stale));
             }
         }
-        let now = self.clock.now();
+        let now = self.base.clock.now();
         // A card or konbini order not paid yet: the provider's page is closed first, and the
         // payment's failure cancels the order in the same transaction.
         let through_provider = event == OrderEvent::Cancel
             && order.payment_method.through_provider()
             && self
+                .payments
                 .cancel_provider_payment(id, actor.clone(), note.clone())
                 .await?;
         if through_provider {
-            self.audit(
-                &s.audit_context(client),
-                "order.cancel",
-                &format!("order:{}", id.0),
-                json!({
-                    "before": { "status": order.status.as_str() },
-                    "after": { "status": to.as_str() },
-                    "payment": "released at the provider",
-                    "note": note,
-                }),
-            )
-            .await?;
+            self.audit
+                .record(
+                    &s.audit_context(client),
+                    "order.cancel",
+                    &format!("order:{}", id.0),
+                    json!({
+                        "before": { "status": order.status.as_str() },
+                        "after": { "status": to.as_str() },
+                        "payment": "released at the provider",
+                        "note": note,
+                    }),
+                )
+                .await?;
             return Ok(Ok(to));
         }
         let mut step = order_step(id, order.status, to, now, actor);
         step.shipment = shipment.clone().filter(|_| event == OrderEvent::Ship);
         step.note = note.clone();
         step.require_review_cleared = event == OrderEvent::Ship;
-        step.payment = self.shop_payment_change(&order, event).await?;
-        if !self.store.step_order(&step).await? {
+        step.payment = self.payments.shop_payment_change(&order, event).await?;
+        if !self.fulfilment_store.step_order(&step).await? {
             return Ok(Err(StepProblem::Stale));
         }
-        self.jobs_ready.notify_one();
+        self.base.jobs_ready.notify_one();
         let mut detail = json!({
             "before": { "status": order.status.as_str() },
             "after": { "status": to.as_str() },
@@ -270,13 +306,14 @@ impl Shop {
         if let Some(amount) = captured {
             detail["payment"] = json!({ "captured": amount.0 });
         }
-        self.audit(
-            &s.audit_context(client),
-            &format!("order.{}", event.as_str()),
-            &format!("order:{}", id.0),
-            detail,
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                &format!("order.{}", event.as_str()),
+                &format!("order:{}", id.0),
+                detail,
+            )
+            .await?;
         Ok(Ok(to))
     }
 
@@ -293,19 +330,20 @@ impl Shop {
             order_note(note).ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
         let actor = format!("admin:{}", s.admin.id);
         if !self
-            .store
-            .add_order_note(id, self.clock.now(), &actor, &note)
+            .fulfilment_store
+            .add_order_note(id, self.base.clock.now(), &actor, &note)
             .await?
         {
             return Err(CoreError::NotFound);
         }
-        self.audit(
-            &s.audit_context(client),
-            "order.note_added",
-            &format!("order:{}", id.0),
-            json!({ "note": note }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "order.note_added",
+                &format!("order:{}", id.0),
+                json!({ "note": note }),
+            )
+            .await?;
         Ok(())
     }
 }

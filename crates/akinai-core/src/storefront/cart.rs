@@ -2,6 +2,7 @@
 //! the checkout details live in the store under the token's hash. A cart that has been ordered is
 //! closed: the next change starts a new cart.
 
+use crate::Storefront;
 use akinai_domain::catalog::{Quantity, SkuForSale};
 use akinai_domain::ids::SkuId;
 use akinai_domain::pricing::{items_total, PricedLine};
@@ -9,7 +10,7 @@ use akinai_domain::Yen;
 use akinai_store::Cart;
 
 use crate::tokens;
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// A line of the cart as the cart page shows it.
 #[derive(Debug, Clone)]
@@ -52,14 +53,14 @@ pub struct OpenCart {
     pub new_secret: Option<String>,
 }
 
-impl Shop {
+impl Storefront {
     /// The open (not yet ordered) cart of a cookie token, if any.
     pub async fn find_cart(&self, secret: Option<&str>) -> Result<Option<Cart>, CoreError> {
         let Some(hash) = secret.and_then(tokens::parse) else {
             return Ok(None);
         };
         Ok(self
-            .store
+            .cart_store
             .cart_by_token(&hash)
             .await?
             .filter(|c| c.order_id.is_none()))
@@ -75,8 +76,8 @@ impl Shop {
         }
         let token = tokens::generate();
         let id = self
-            .store
-            .create_cart(&token.hash, self.clock.now())
+            .cart_store
+            .create_cart(&token.hash, self.base.clock.now())
             .await?;
         Ok(OpenCart {
             cart: Cart {
@@ -93,9 +94,9 @@ impl Shop {
         let Some(cart) = cart else {
             return Ok(CartView::default());
         };
-        let lines = self.store.cart_lines(cart.id).await?;
+        let lines = self.cart_store.cart_lines(cart.id).await?;
         let ids: Vec<SkuId> = lines.iter().map(|(s, _)| *s).collect();
-        let skus = self.store.skus_for_sale(&ids).await?;
+        let skus = self.catalog_store.skus_for_sale(&ids).await?;
         let mut view = Vec::with_capacity(lines.len());
         for (sku_id, qty) in lines {
             if let Some(sku) = skus.iter().find(|s| s.sku_id == sku_id) {
@@ -115,7 +116,7 @@ impl Shop {
     }
 
     async fn sku_for_sale(&self, sku: SkuId) -> Result<SkuForSale, CoreError> {
-        self.store
+        self.catalog_store
             .skus_for_sale(&[sku])
             .await?
             .into_iter()
@@ -134,7 +135,7 @@ impl Shop {
         let item = self.sku_for_sale(sku).await?;
         let open = self.open_cart(secret).await?;
         let current = self
-            .store
+            .cart_store
             .cart_lines(open.cart.id)
             .await?
             .into_iter()
@@ -147,8 +148,8 @@ impl Shop {
                 available: item.stock,
             });
         }
-        self.store
-            .set_cart_line(open.cart.id, sku, Some(total), self.clock.now())
+        self.cart_store
+            .set_cart_line(open.cart.id, sku, Some(total), self.base.clock.now())
             .await?;
         Ok(open)
     }
@@ -162,8 +163,8 @@ impl Shop {
     ) -> Result<(), CoreError> {
         let cart = self.find_cart(secret).await?.ok_or(CoreError::NotFound)?;
         if quantity.trim() == "0" {
-            self.store
-                .set_cart_line(cart.id, sku, None, self.clock.now())
+            self.cart_store
+                .set_cart_line(cart.id, sku, None, self.base.clock.now())
                 .await?;
             return Ok(());
         }
@@ -175,8 +176,8 @@ impl Shop {
                 available: item.stock,
             });
         }
-        self.store
-            .set_cart_line(cart.id, sku, Some(qty), self.clock.now())
+        self.cart_store
+            .set_cart_line(cart.id, sku, Some(qty), self.base.clock.now())
             .await?;
         Ok(())
     }
@@ -187,8 +188,8 @@ impl Shop {
         sku: SkuId,
     ) -> Result<(), CoreError> {
         let cart = self.find_cart(secret).await?.ok_or(CoreError::NotFound)?;
-        self.store
-            .set_cart_line(cart.id, sku, None, self.clock.now())
+        self.cart_store
+            .set_cart_line(cart.id, sku, None, self.base.clock.now())
             .await?;
         Ok(())
     }

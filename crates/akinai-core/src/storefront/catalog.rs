@@ -1,11 +1,12 @@
 //! Browsing: the category tree, category pages with keyset pagination, product pages, search.
 
+use crate::Storefront;
 use akinai_domain::catalog::{Category, PageCursor, Product, ProductSummary};
-use akinai_domain::ids::{CategoryId, ProductId};
+use akinai_domain::ids::{CategoryId, ProductId, SkuId};
 use akinai_domain::search::SearchQuery;
 use akinai_store::Page;
 
-use crate::{CoreError, Shop};
+use crate::CoreError;
 
 /// Products per category page.
 pub const PAGE_SIZE: u32 = 24;
@@ -67,13 +68,20 @@ fn path_to(all: &[Category], id: CategoryId) -> Vec<Category> {
     path
 }
 
-impl Shop {
+impl Storefront {
+    /// The product a SKU belongs to, if the SKU exists.
+    pub async fn product_of_sku(&self, sku: SkuId) -> Result<Option<ProductId>, CoreError> {
+        let found = self.catalog_store.skus_for_sale(&[sku]).await?;
+        Ok(found.first().map(|s| s.product_id))
+    }
+
     pub async fn categories(&self) -> Result<Vec<Category>, CoreError> {
-        if let Some(c) = self.caches.categories.get(&()) {
+        if let Some(c) = self.base.caches.categories.get(&()) {
             return Ok((*c).clone());
         }
-        let all = self.store.categories().await?;
-        self.caches
+        let all = self.catalog_store.categories().await?;
+        self.base
+            .caches
             .categories
             .put((), std::sync::Arc::new(all.clone()));
         Ok(all)
@@ -92,7 +100,7 @@ impl Shop {
             .ok_or(CoreError::NotFound)?;
         let ids = descendants(&all, category.id);
         let products = self
-            .store
+            .catalog_store
             .products_in_categories(
                 &ids,
                 after.map(|after_id| PageCursor { after_id }),
@@ -112,11 +120,18 @@ impl Shop {
     }
 
     pub async fn product_page(&self, id: ProductId) -> Result<ProductPage, CoreError> {
-        let product = match self.caches.products.get(&id) {
+        let product = match self.base.caches.products.get(&id) {
             Some(p) => (*p).clone(),
             None => {
-                let p = self.store.product(id).await?.ok_or(CoreError::NotFound)?;
-                self.caches.products.put(id, std::sync::Arc::new(p.clone()));
+                let p = self
+                    .catalog_store
+                    .product(id)
+                    .await?
+                    .ok_or(CoreError::NotFound)?;
+                self.base
+                    .caches
+                    .products
+                    .put(id, std::sync::Arc::new(p.clone()));
                 p
             }
         };
@@ -138,7 +153,7 @@ impl Shop {
         };
         let page = page.clamp(1, SEARCH_MAX_PAGES);
         let mut products = self
-            .store
+            .catalog_store
             .search(&query, (page - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE + 1)
             .await?;
         let has_next = products.len() > SEARCH_PAGE_SIZE as usize && page < SEARCH_MAX_PAGES;
@@ -160,7 +175,7 @@ impl Shop {
         for top in all.iter().filter(|c| c.parent_id.is_none()) {
             let ids = descendants(&all, top.id);
             let page = self
-                .store
+                .catalog_store
                 .products_in_categories(&ids, None, per_category)
                 .await?;
             out.push((top.clone(), page.items));

@@ -1,0 +1,100 @@
+//! What every area service shares: the clock, the deployment's configuration, the process's
+//! read caches, the bell that wakes the worker, the bounded password hasher, and the one read
+//! of the shop settings that nearly every use case needs.
+//!
+//! [`Base`] holds infrastructure only, never a use case: a service that needs another area's
+//! use case holds that service (ADR 019). It is cheap to clone (reference-counted parts).
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use akinai_domain::catalog::{Category, Product};
+use akinai_domain::ids::ProductId;
+use akinai_domain::settings::ShopSettings;
+use akinai_store::SettingsStore;
+
+use crate::accounts::Hasher;
+use crate::cache::TtlCache;
+use crate::{Clock, CoreError, ShopConfig};
+
+/// The shared infrastructure of the area services.
+#[derive(Clone)]
+pub struct Base {
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: Arc<ShopConfig>,
+    /// Wakes the worker when a job was enqueued by this process.
+    pub(crate) jobs_ready: Arc<Notify>,
+    pub(crate) caches: Arc<Caches>,
+    pub(crate) hasher: Arc<Hasher>,
+    pub(crate) settings_store: Arc<dyn SettingsStore>,
+}
+
+/// The read caches of one process.
+pub(crate) struct Caches {
+    pub settings: TtlCache<(), ShopSettings>,
+    pub categories: TtlCache<(), Vec<Category>>,
+    pub products: TtlCache<ProductId, Product>,
+}
+
+/// New visitors counted in memory by this process and added to the store every minute by the
+/// worker (`Jobs::flush_visits`), so a page view never waits for a database write.
+#[derive(Debug, Clone, Default)]
+pub struct VisitCounter(Arc<std::sync::atomic::AtomicI64>);
+
+impl VisitCounter {
+    /// Counts one new visitor (a first page without the CSRF cookie).
+    pub fn count(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn take(&self) -> i64 {
+        self.0.swap(0, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn give_back(&self, n: i64) {
+        self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Base {
+    pub(crate) fn new(
+        clock: Arc<dyn Clock>,
+        config: ShopConfig,
+        settings_store: Arc<dyn SettingsStore>,
+    ) -> Base {
+        let ttl = config.cache_ttl;
+        let hasher = Hasher::new(config.accounts.hash);
+        Base {
+            clock,
+            jobs_ready: Arc::new(Notify::new()),
+            caches: Arc::new(Caches {
+                settings: TtlCache::new(ttl, 1),
+                categories: TtlCache::new(ttl, 1),
+                products: TtlCache::new(ttl, 20_000),
+            }),
+            hasher,
+            settings_store,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The shop settings, falling back to the starter settings until the owner saved some.
+    pub(crate) async fn settings(&self) -> Result<ShopSettings, CoreError> {
+        if let Some(s) = self.caches.settings.get(&()) {
+            return Ok((*s).clone());
+        }
+        let settings = self
+            .settings_store
+            .settings()
+            .await?
+            .unwrap_or_else(|| ShopSettings::starter("akinai"));
+        self.caches.settings.put((), Arc::new(settings.clone()));
+        Ok(settings)
+    }
+
+    /// Today in Japan.
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
+        self.clock.today_jst()
+    }
+}

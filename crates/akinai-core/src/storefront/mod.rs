@@ -1,0 +1,39 @@
+//! The storefront area: what a shopper browses and keeps before checkout. [`catalog`] serves
+//! categories, product pages and search from the short-lived read caches; [`cart`] keeps the
+//! server-side cart behind a random cookie token. Nothing here decides money: checkout
+//! recomputes everything from the store.
+
+pub mod cart;
+pub mod catalog;
+
+use std::sync::Arc;
+
+use akinai_store::{CartStore, CatalogStore};
+
+use crate::{Base, CoreError, VisitCounter};
+
+/// The storefront: categories, product pages, search and the cart.
+#[derive(Clone)]
+pub struct Storefront {
+    pub(crate) base: Base,
+    pub(crate) cart_store: Arc<dyn CartStore>,
+    pub(crate) catalog_store: Arc<dyn CatalogStore>,
+    pub(crate) visits: VisitCounter,
+}
+
+impl Storefront {
+    /// The counter the storefront counts new visitors with.
+    pub fn visit_counter(&self) -> VisitCounter {
+        self.visits.clone()
+    }
+
+    /// The shop settings every page shows (name, notices, payment methods).
+    pub async fn settings(&self) -> Result<akinai_domain::settings::ShopSettings, CoreError> {
+        self.base.settings().await
+    }
+
+    /// Today in Japan.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.base.today()
+    }
+}
