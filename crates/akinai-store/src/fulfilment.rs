@@ -83,6 +83,43 @@ pub struct OrderStep {
     pub payment: Option<crate::payments::PaymentChange>,
 }
 
+impl OrderStep {
+    /// A status step by `actor` with the customer's mail for the new status (one per order and
+    /// status) and the stock release a cancellation needs; callers add a shipment, a note or
+    /// the payment change. Shared by the order desk and the payment reports, which both move
+    /// orders.
+    pub fn status_change(
+        id: OrderId,
+        from: OrderStatus,
+        to: OrderStatus,
+        now: DateTime<Utc>,
+        actor: String,
+    ) -> OrderStep {
+        OrderStep {
+            order: id,
+            from,
+            to,
+            at: now,
+            actor,
+            shipment: None,
+            note: None,
+            require_review_cleared: false,
+            release_stock: to.releases_stock(),
+            mail: Some(NewJob {
+                kind: crate::JOB_ORDER_MAIL.into(),
+                payload: serde_json::json!({
+                    "order_id": id.0,
+                    "status": to.as_str(),
+                    "at": now.to_rfc3339(),
+                }),
+                run_at: now,
+                dedup_key: Some(format!("order-mail-{}-{}", id.0, to.as_str())),
+            }),
+            payment: None,
+        }
+    }
+}
+
 /// One entry of an order's history: a status step or a note.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderHistoryEntry {

@@ -310,7 +310,7 @@ impl AdminAccounts {
     /// `action`, only that action's entries (its newest 50).
     pub async fn audit_page(
         &self,
-        _proof: &Authorized<ViewAudit>,
+        _by: &Authorized<ViewAudit>,
         before: Option<i64>,
         filter: &akinai_store::AuditFilter,
     ) -> Result<Vec<ChainedEntry>, CoreError> {

@@ -22,7 +22,7 @@ use akinai_store::catalog_admin::{
     AdminProduct, AdminProductRow, NewProductImage, ProductEdit, ProductImage,
 };
 
-use super::{Authorized, SignedInAdmin};
+use super::Authorized;
 use crate::accounts::Client;
 use crate::CoreError;
 
@@ -116,7 +116,7 @@ impl CatalogAdmin {
     /// Products by id after `after`, published or not.
     pub async fn admin_products(
         &self,
-        _proof: &Authorized<ManageCatalog>,
+        _by: &Authorized<ManageCatalog>,
         after: Option<ProductId>,
     ) -> Result<Vec<AdminProductRow>, CoreError> {
         Ok(self
@@ -128,12 +128,12 @@ impl CatalogAdmin {
     /// Publishes or unpublishes up to 100 products at once.
     pub async fn bulk_publish(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         ids: &[ProductId],
         publish: bool,
         client: &Client,
     ) -> Result<u64, CoreError> {
+        let s = by.admin();
         if ids.is_empty() || ids.len() > 100 {
             return Err(CoreError::InvalidForm(vec![("ids", "error.invalid")]));
         }
@@ -172,7 +172,7 @@ impl CatalogAdmin {
     /// The categories, for the catalog pages.
     pub async fn admin_categories(
         &self,
-        _proof: &Authorized<ManageCatalog>,
+        _by: &Authorized<ManageCatalog>,
     ) -> Result<Vec<Category>, CoreError> {
         Ok(self.catalog_store.categories().await?)
     }
@@ -180,7 +180,7 @@ impl CatalogAdmin {
     /// A product with its images and the categories to choose from.
     pub async fn admin_product_page(
         &self,
-        _proof: &Authorized<ManageCatalog>,
+        _by: &Authorized<ManageCatalog>,
         id: ProductId,
     ) -> Result<ProductPage, CoreError> {
         let product = self
@@ -198,12 +198,12 @@ impl CatalogAdmin {
     /// Saves a product's fields; the audit entry holds the changed fields before and after.
     pub async fn edit_product(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         id: ProductId,
         form: &ProductForm,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let before = self
             .catalog_admin_store
             .admin_product(id)
@@ -276,13 +276,13 @@ impl CatalogAdmin {
     /// Adds `delta` (as typed, e.g. `+20` or `-3`) to a SKU's stock; returns the new stock.
     pub async fn adjust_stock(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         product: ProductId,
         sku: SkuId,
         delta: &str,
         client: &Client,
     ) -> Result<i64, CoreError> {
+        let s = by.admin();
         let delta = whole_number(delta, -MAX_STOCK_DELTA..=MAX_STOCK_DELTA)
             .filter(|d| *d != 0)
             .ok_or(CoreError::InvalidForm(vec![("delta", "error.invalid")]))?;
@@ -309,13 +309,13 @@ impl CatalogAdmin {
     /// Sets a SKU's tax-inclusive price (as typed, `1,980` or `１９８０`).
     pub async fn set_price(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         product: ProductId,
         sku: SkuId,
         price: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let price = whole_number(price, 0..=MAX_PRICE)
             .map(Yen)
             .ok_or(CoreError::InvalidForm(vec![("price", "error.invalid")]))?;
@@ -354,12 +354,12 @@ impl CatalogAdmin {
     /// by its bytes, re-encoded, stored under a random name. Returns the name.
     pub async fn upload_product_image(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         product: ProductId,
         upload: Vec<u8>,
         client: &Client,
     ) -> Result<String, CoreError> {
+        let s = by.admin();
         if self
             .catalog_admin_store
             .admin_product(product)
@@ -425,13 +425,13 @@ impl CatalogAdmin {
     /// Removes an image or makes it the product's first (the one the storefront leads with).
     pub async fn change_product_image(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         product: ProductId,
         name: &str,
         change: ImageChange,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let (done, action) = match change {
             ImageChange::Remove => (
                 self.catalog_admin_store

@@ -13,7 +13,7 @@ use akinai_domain::Yen;
 use akinai_domain::catalog::parse_whole as whole_number;
 
 use super::catalog::{ProductForm, MAX_PRICE, MAX_STOCK_DELTA};
-use super::{Authorized, SignedInAdmin};
+use super::Authorized;
 use crate::accounts::Client;
 use crate::CoreError;
 
@@ -100,12 +100,12 @@ impl CatalogAdmin {
     /// Creates a product with its first variant; returns its id.
     pub async fn create_product(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         form: &ProductForm,
         variant: &VariantForm,
         client: &Client,
     ) -> Result<ProductId, CoreError> {
+        let s = by.admin();
         let categories = self.catalog_store.categories().await?;
         let edit = form.parse(&categories);
         let sku = variant.parse();
@@ -147,14 +147,14 @@ impl CatalogAdmin {
     #[allow(clippy::too_many_arguments)]
     pub async fn relabel_variant(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         product: ProductId,
         sku: SkuId,
         code_input: &str,
         label_input: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let (code, option_label) = variant_names(code_input, label_input)?;
         let before = self.sku_of(product, sku).await?;
         match self
@@ -183,12 +183,12 @@ impl CatalogAdmin {
     /// Adds a variant (SKU) to a product.
     pub async fn add_variant(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         product: ProductId,
         variant: &VariantForm,
         client: &Client,
     ) -> Result<SkuId, CoreError> {
+        let s = by.admin();
         let sku = variant.parse()?;
         if self
             .catalog_admin_store

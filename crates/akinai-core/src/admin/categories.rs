@@ -13,7 +13,7 @@ use akinai_domain::ids::CategoryId;
 use akinai_store::NewCategory;
 
 use super::catalog_new::code;
-use super::{Authorized, SignedInAdmin};
+use super::Authorized;
 use crate::accounts::Client;
 use crate::CoreError;
 
@@ -59,12 +59,12 @@ impl CatalogAdmin {
     /// `/category/{slug}`).
     pub async fn create_category(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         name: &str,
         slug: &str,
         client: &Client,
     ) -> Result<CategoryId, CoreError> {
+        let s = by.admin();
         let existing = self.catalog_store.categories().await?;
         let (name, slug) = name_and_slug(&existing, None, name, slug)?;
         let position = existing.iter().map(|c| c.position).max().unwrap_or(0) + 1;
@@ -91,12 +91,12 @@ impl CatalogAdmin {
     /// all.
     pub async fn edit_category(
         &self,
-        _proof: &Authorized<ManageCatalog>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCatalog>,
         id: CategoryId,
         form: &CategoryForm,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let all = self.catalog_store.categories().await?;
         let current = all.iter().find(|c| c.id == id).ok_or(CoreError::NotFound)?;
         let (name, slug) = name_and_slug(&all, Some(id), &form.name, &form.slug)?;

@@ -23,7 +23,7 @@ use akinai_store::customers::CustomerFilter;
 use akinai_store::{throttle, Customer, OrderSummary};
 
 use super::manage::Reauth;
-use super::{Authorized, SignedInAdmin};
+use super::Authorized;
 use crate::accounts::Client;
 use crate::CoreError;
 
@@ -97,12 +97,12 @@ impl Customers {
     /// Customers newest first; `email` narrows to addresses starting with it.
     pub async fn admin_customers(
         &self,
-        _proof: &Authorized<ViewCustomers>,
-        s: &SignedInAdmin,
+        by: &Authorized<ViewCustomers>,
         email: &str,
         locked_only: bool,
         before: Option<CustomerId>,
     ) -> Result<CustomerPage, CoreError> {
+        let s = by.admin();
         let unmasked = s.holds::<ViewPersonalData>();
         let prefix = email.trim().to_lowercase();
         // Searching by address is itself looking for a person: only for those who may see them.
@@ -130,11 +130,11 @@ impl Customers {
     /// A customer with their recent orders; an unmasked view is audited.
     pub async fn admin_customer(
         &self,
-        _proof: &Authorized<ViewCustomers>,
-        s: &SignedInAdmin,
+        by: &Authorized<ViewCustomers>,
         id: CustomerId,
         client: &Client,
     ) -> Result<CustomerDetail, CoreError> {
+        let s = by.admin();
         let customer = self
             .account_store
             .customer(id)
@@ -171,12 +171,12 @@ impl Customers {
     /// Locks a member account: no login, every session ends. `note` says why (audited).
     pub async fn lock_customer(
         &self,
-        _proof: &Authorized<ManageCustomers>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCustomers>,
         id: CustomerId,
         note: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let note = akinai_domain::admin::note(note)
             .ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
         let now = self.base.clock.now();
@@ -203,11 +203,11 @@ impl Customers {
     /// Releases the shop's lock and the address's run of failed logins.
     pub async fn unlock_customer(
         &self,
-        _proof: &Authorized<ManageCustomers>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCustomers>,
         id: CustomerId,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let customer = self
             .account_store
             .customer(id)
@@ -237,13 +237,13 @@ impl Customers {
     /// managers, after password and code again. Orders stay (tax law), as with self-deletion.
     pub async fn erase_customer_on_request(
         &self,
-        _proof: &Authorized<ManageCustomers>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageCustomers>,
         id: CustomerId,
         request: &str,
         reauth: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let request = akinai_domain::admin::note(request)
             .ok_or(CoreError::InvalidForm(vec![("request", "error.required")]))?;
         let customer = self

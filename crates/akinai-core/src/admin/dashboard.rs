@@ -53,7 +53,7 @@ impl Dashboard {
     /// The business figures as of now.
     pub async fn business_overview(
         &self,
-        _proof: &Authorized<ViewSales>,
+        _by: &Authorized<ViewSales>,
     ) -> Result<BusinessOverview, CoreError> {
         let now = self.base.clock.now();
         let today = now.with_timezone(&jst()).date_naive();

@@ -68,7 +68,7 @@ impl AdminAccounts {
     /// Every admin (owners only).
     pub async fn list_admins(
         &self,
-        _proof: &Authorized<ManageAdmins>,
+        _by: &Authorized<ManageAdmins>,
     ) -> Result<Vec<Admin>, CoreError> {
         Ok(self.admin_store.admins().await?)
     }
@@ -77,14 +77,14 @@ impl AdminAccounts {
     #[allow(clippy::too_many_arguments)]
     pub async fn invite_admin(
         &self,
-        _proof: &Authorized<ManageAdmins>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageAdmins>,
         email: &str,
         name: &str,
         role: AdminRole,
         r: &Reauth,
         client: &Client,
     ) -> Result<String, CoreError> {
+        let s = by.admin();
         self.reauthenticate_admin(s, r).await?;
         self.create_admin(email, name, role, &s.audit_context(client))
             .await
@@ -96,13 +96,13 @@ impl AdminAccounts {
     #[allow(clippy::too_many_arguments)]
     pub async fn change_admin_grants<'a>(
         &self,
-        _proof: &Authorized<ManageAdmins>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageAdmins>,
         target: i64,
         names: impl IntoIterator<Item = &'a str>,
         r: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let grants = Grants::from_names(names)
             .map_err(|_| CoreError::InvalidForm(vec![("grants", "error.invalid")]))?;
         self.reauthenticate_admin(s, r).await?;
@@ -132,13 +132,13 @@ impl AdminAccounts {
     /// the new role applies at once.
     pub async fn change_admin_role(
         &self,
-        _proof: &Authorized<ManageAdmins>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageAdmins>,
         target: i64,
         role: AdminRole,
         r: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         self.reauthenticate_admin(s, r).await?;
         let admins = self.admin_store.admins().await?;
         let before = admins
@@ -168,12 +168,12 @@ impl AdminAccounts {
     /// enrolment link (returned) lets the admin set both again.
     pub async fn reset_admin_factors(
         &self,
-        _proof: &Authorized<ManageAdmins>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageAdmins>,
         target: i64,
         r: &Reauth,
         client: &Client,
     ) -> Result<String, CoreError> {
+        let s = by.admin();
         self.reauthenticate_admin(s, r).await?;
         if target == s.admin.id {
             // Resetting oneself would be the bypass this exists to prevent.
@@ -206,7 +206,7 @@ impl AdminAccounts {
     /// The periodic account review.
     pub async fn account_review(
         &self,
-        _proof: &Authorized<ManageAdmins>,
+        _by: &Authorized<ManageAdmins>,
     ) -> Result<AccountReview, CoreError> {
         let now = self.base.clock.now();
         let cutoff = now - REVIEW_UNUSED;

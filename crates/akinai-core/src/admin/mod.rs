@@ -56,7 +56,6 @@ pub use categories::CategoryForm;
 pub use customers::{CustomerDetail, CustomerPage, CustomerView, Customers, CUSTOMERS_PER_PAGE};
 pub use dashboard::{BusinessOverview, Dashboard, LOW_STOCK};
 pub use manage::{AccountReview, Reauth, REVIEW_UNUSED};
-pub(crate) use order_desk::order_step;
 pub use order_desk::{
     OrderDesk, OrderDetail, OrderPage, OrderRow, StepProblem, StepResult, ORDERS_PER_PAGE,
 };
@@ -71,11 +70,21 @@ pub struct SignedInAdmin {
     pub session_id: i64,
 }
 
-/// Proof that the signed-in admin holds capability `C`.
+/// Proof that the signed-in admin holds capability `C`: back-office use cases take it instead
+/// of the admin, so a use case cannot be reached without the capability it needs. Only
+/// [`SignedInAdmin::authorize`] makes one; it carries the admin it was made for (for the audit
+/// trail and for what the page may show unmasked).
 #[derive(Debug)]
 pub struct Authorized<C> {
-    pub admin_id: i64,
+    admin: SignedInAdmin,
     _capability: PhantomData<C>,
+}
+
+impl<C> Authorized<C> {
+    /// The admin the proof was made for.
+    pub fn admin(&self) -> &SignedInAdmin {
+        &self.admin
+    }
 }
 
 impl SignedInAdmin {
@@ -88,7 +97,7 @@ impl SignedInAdmin {
     pub fn authorize<C: Capability>(&self) -> Result<Authorized<C>, CoreError> {
         if self.holds::<C>() {
             Ok(Authorized {
-                admin_id: self.admin.id,
+                admin: self.clone(),
                 _capability: PhantomData,
             })
         } else {

@@ -27,10 +27,10 @@ use akinai_domain::payment::PaymentStatus;
 use akinai_store::fulfilment::{
     OrderCursor, OrderFilter, OrderHistoryEntry, OrderListRow, OrderStep,
 };
-use akinai_store::{NewJob, Order, JOB_ORDER_MAIL};
+use akinai_store::Order;
 
 use super::orders::recipient;
-use super::{Authorized, SignedInAdmin};
+use super::Authorized;
 use crate::accounts::Client;
 use crate::CoreError;
 
@@ -117,11 +117,11 @@ impl OrderDesk {
     /// A page of the order list, newest first.
     pub async fn admin_orders(
         &self,
-        _proof: &Authorized<ViewOrders>,
-        s: &SignedInAdmin,
+        by: &Authorized<ViewOrders>,
         filter: &OrderFilter,
         after: Option<&OrderCursor>,
     ) -> Result<OrderPage, CoreError> {
+        let s = by.admin();
         let unmasked = s.holds::<ViewPersonalData>();
         let mut rows = self
             .fulfilment_store
@@ -151,11 +151,11 @@ impl OrderDesk {
     /// One order with its history; an unmasked view is audited as a view of personal data.
     pub async fn admin_order(
         &self,
-        _proof: &Authorized<ViewOrders>,
-        s: &SignedInAdmin,
+        by: &Authorized<ViewOrders>,
         id: OrderId,
         client: &Client,
     ) -> Result<OrderDetail, CoreError> {
+        let s = by.admin();
         let order = self
             .order_store
             .order(id)
@@ -200,24 +200,21 @@ impl OrderDesk {
         })
     }
 
-    /// Takes a step with an order. Paying, shipping and delivering need `ProcessOrders`;
-    /// cancelling and refunding need `CancelOrders`. `Ok(Err(_))` says why the step was refused.
+    /// Takes a step with an order. Every step needs `ProcessOrders` (the proof); cancelling and
+    /// refunding need `CancelOrders` too, asked of the same admin here. `Ok(Err(_))` says why
+    /// the step was refused.
     pub async fn step_order(
         &self,
-        s: &SignedInAdmin,
+        by: &Authorized<ProcessOrders>,
         id: OrderId,
         event: OrderEvent,
         shipment: Option<Shipment>,
         note: &str,
         client: &Client,
     ) -> Result<StepResult, CoreError> {
-        match event {
-            OrderEvent::Cancel | OrderEvent::Refund => {
-                s.authorize::<CancelOrders>()?;
-            }
-            OrderEvent::Pay | OrderEvent::Ship | OrderEvent::Deliver => {
-                s.authorize::<ProcessOrders>()?;
-            }
+        let s = by.admin();
+        if matches!(event, OrderEvent::Cancel | OrderEvent::Refund) {
+            s.authorize::<CancelOrders>()?;
         }
         let mut order = self
             .order_store
@@ -283,7 +280,7 @@ impl OrderDesk {
                 .await?;
             return Ok(Ok(to));
         }
-        let mut step = order_step(id, order.status, to, now, actor);
+        let mut step = OrderStep::status_change(id, order.status, to, now, actor);
         step.shipment = shipment.clone().filter(|_| event == OrderEvent::Ship);
         step.note = note.clone();
         step.require_review_cleared = event == OrderEvent::Ship;
@@ -320,12 +317,12 @@ impl OrderDesk {
     /// Adds an internal note to an order (never shown to the customer).
     pub async fn add_order_note(
         &self,
-        _proof: &Authorized<ProcessOrders>,
-        s: &SignedInAdmin,
+        by: &Authorized<ProcessOrders>,
         id: OrderId,
         note: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let note =
             order_note(note).ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
         let actor = format!("admin:{}", s.admin.id);
@@ -354,38 +351,5 @@ fn state_of(order: &Order, payment_held: bool) -> OrderState {
         payment: order.payment_method,
         review_pending: order.review_pending,
         payment_held,
-    }
-}
-
-/// A status step by `actor` with the customer's mail for the new status (one per order and
-/// status) and the stock release a cancellation needs; callers add a shipment or note.
-pub(crate) fn order_step(
-    id: OrderId,
-    from: OrderStatus,
-    to: OrderStatus,
-    now: DateTime<Utc>,
-    actor: String,
-) -> OrderStep {
-    OrderStep {
-        order: id,
-        from,
-        to,
-        at: now,
-        actor,
-        shipment: None,
-        note: None,
-        require_review_cleared: false,
-        release_stock: to.releases_stock(),
-        mail: Some(NewJob {
-            kind: JOB_ORDER_MAIL.into(),
-            payload: json!({
-                "order_id": id.0,
-                "status": to.as_str(),
-                "at": now.to_rfc3339(),
-            }),
-            run_at: now,
-            dedup_key: Some(format!("order-mail-{}-{}", id.0, to.as_str())),
-        }),
-        payment: None,
     }
 }

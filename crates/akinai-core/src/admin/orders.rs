@@ -12,7 +12,7 @@ use akinai_domain::checkout::CheckoutDetails;
 use akinai_domain::ids::OrderId;
 use akinai_store::Order;
 
-use super::{Authorized, SignedInAdmin};
+use super::Authorized;
 use crate::accounts::Client;
 use crate::CoreError;
 
@@ -53,9 +53,9 @@ impl OrderDesk {
     /// Flagged orders not yet cleared, newest first (at most 100).
     pub async fn orders_awaiting_review(
         &self,
-        _proof: &Authorized<ReviewOrders>,
-        s: &SignedInAdmin,
+        by: &Authorized<ReviewOrders>,
     ) -> Result<Vec<FlaggedOrder>, CoreError> {
+        let s = by.admin();
         let unmasked = s.holds::<ViewPersonalData>();
         let mut out = Vec::new();
         for id in self.order_store.orders_awaiting_review(100).await? {
@@ -75,12 +75,12 @@ impl OrderDesk {
     /// Clears an order's flag after the shop checked it (e.g. called the customer).
     pub async fn clear_order_review(
         &self,
-        _proof: &Authorized<ReviewOrders>,
-        s: &SignedInAdmin,
+        by: &Authorized<ReviewOrders>,
         id: OrderId,
         note: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let note = akinai_domain::admin::note(note)
             .ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
         let actor = format!("admin:{}", s.admin.id);

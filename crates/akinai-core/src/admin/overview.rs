@@ -33,7 +33,7 @@ impl Dashboard {
     /// The last 24 hours in security terms (owners and managers).
     pub async fn security_overview(
         &self,
-        _proof: &Authorized<ViewAudit>,
+        _by: &Authorized<ViewAudit>,
     ) -> Result<SecurityOverview, CoreError> {
         let since = self.base.clock.now() - Duration::hours(24);
         let count = |kind: &'static str| async move {

@@ -388,7 +388,7 @@ impl Settings {
     /// The current settings for the settings pages.
     pub async fn admin_settings(
         &self,
-        _proof: &Authorized<ManageShop>,
+        _by: &Authorized<ManageShop>,
     ) -> Result<ShopSettings, CoreError> {
         self.base.settings().await
     }
@@ -396,11 +396,11 @@ impl Settings {
     /// Saves one settings form.
     pub async fn save_settings_section(
         &self,
-        _proof: &Authorized<ManageShop>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageShop>,
         section: &SettingsSection,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let before = self.base.settings().await?;
         let mut after = before.clone();
         apply(&mut after, section)?;
@@ -410,13 +410,13 @@ impl Settings {
     /// Changes the member security policies: owners only, after password and code again.
     pub async fn save_security_policies(
         &self,
-        _proof: &Authorized<ManageSecurity>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageSecurity>,
         second_factor: &str,
         guest_checkout: bool,
         reauth: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         let policy = match second_factor {
             "optional" => SecondFactorPolicy::Optional,
             "required" => SecondFactorPolicy::Required,

@@ -25,7 +25,7 @@ use akinai_store::payments::Payment;
 
 use super::{GatewayError, Incoming};
 use crate::accounts::Client;
-use crate::admin::{Authorized, SignedInAdmin};
+use crate::admin::Authorized;
 use crate::CoreError;
 
 /// How long before a hold lapses the dashboard starts warning about it.
@@ -43,7 +43,7 @@ impl Payments {
     /// The dashboard's reminder of held card payments; `None` when there are none.
     pub async fn held_orders(
         &self,
-        _proof: &Authorized<ViewOrders>,
+        _by: &Authorized<ViewOrders>,
     ) -> Result<Option<HeldOrders>, CoreError> {
         let Some(gateway) = &self.gateway else {
             return Ok(None);
@@ -120,11 +120,11 @@ impl Payments {
     /// the order waits for review (CCSG-F-4: the money of a suspect order is not taken).
     pub async fn capture_payment(
         &self,
-        _proof: &Authorized<ProcessOrders>,
-        s: &SignedInAdmin,
+        by: &Authorized<ProcessOrders>,
         id: OrderId,
         client: &Client,
     ) -> Result<Yen, CoreError> {
+        let s = by.admin();
         let order = self
             .order_store
             .order(id)

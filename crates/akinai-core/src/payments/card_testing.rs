@@ -21,7 +21,7 @@ use akinai_store::Order;
 
 use crate::accounts::challenge::Answer;
 use crate::accounts::Client;
-use crate::admin::{Authorized, Reauth, SignedInAdmin};
+use crate::admin::{Authorized, Reauth};
 use crate::audit::AuditContext;
 use crate::CoreError;
 
@@ -127,11 +127,11 @@ impl Payments {
     /// Resumes card payments after a pause (owners, with password and code).
     pub async fn resume_card_payments(
         &self,
-        _proof: &Authorized<ManageSecurity>,
-        s: &SignedInAdmin,
+        by: &Authorized<ManageSecurity>,
         r: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
+        let s = by.admin();
         self.admin_accounts.reauthenticate_admin(s, r).await?;
         let mut settings = self.base.settings().await?;
         if !settings.card_payments_paused {

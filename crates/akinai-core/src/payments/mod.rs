@@ -24,7 +24,7 @@ use crate::Audit;
 use crate::Base;
 use crate::Challenges;
 use crate::Orders;
-use akinai_store::fulfilment::FulfilmentStore;
+use akinai_store::fulfilment::{FulfilmentStore, OrderStep};
 use akinai_store::payments::PaymentStore;
 use akinai_store::JobStore;
 use akinai_store::OrderStore;
@@ -55,7 +55,6 @@ pub use gateway::{
 pub use signature::{SignatureError, TOLERANCE_SECS};
 pub use stripe::{StripeConfig, StripeGateway};
 
-use crate::admin::order_step;
 use crate::CoreError;
 
 /// How long a payment may stay quiet before the reconciliation job asks the provider.
@@ -307,8 +306,13 @@ impl Payments {
                 .clone()
                 .unwrap_or_else(|| format!("psp:{}", payment.provider));
             let step_to = |to| {
-                let mut step =
-                    order_step(payment.order, OrderStatus::Placed, to, now, actor.clone());
+                let mut step = OrderStep::status_change(
+                    payment.order,
+                    OrderStatus::Placed,
+                    to,
+                    now,
+                    actor.clone(),
+                );
                 step.note = incoming.note.clone();
                 if payment.status == PaymentStatus::Authorized && to == OrderStatus::Paid {
                     // A hold captured (by the shop's capture or the provider's report of it,

@@ -5,6 +5,7 @@
 //! hold is released).
 
 use crate::Payments;
+use akinai_store::fulfilment::OrderStep;
 use serde_json::json;
 
 use akinai_domain::admin::CancelOrders;
@@ -16,7 +17,7 @@ use akinai_domain::Yen;
 
 use super::{GatewayError, Incoming};
 use crate::accounts::Client;
-use crate::admin::{order_step, Authorized, Reauth, SignedInAdmin};
+use crate::admin::{Authorized, Reauth};
 use crate::CoreError;
 
 impl Payments {
@@ -27,13 +28,13 @@ impl Payments {
     #[allow(clippy::too_many_arguments)]
     pub async fn refund_through_provider(
         &self,
-        _proof: &Authorized<CancelOrders>,
-        s: &SignedInAdmin,
+        by: &Authorized<CancelOrders>,
         id: OrderId,
         amount_input: &str,
         r: &Reauth,
         client: &Client,
     ) -> Result<Yen, CoreError> {
+        let s = by.admin();
         let gateway = self.provider()?.clone();
         let order = self
             .order_store
@@ -74,7 +75,13 @@ impl Payments {
             OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered
         );
         let step = (full && refundable).then(|| {
-            let mut step = order_step(id, order.status, OrderStatus::Refunded, now, actor.clone());
+            let mut step = OrderStep::status_change(
+                id,
+                order.status,
+                OrderStatus::Refunded,
+                now,
+                actor.clone(),
+            );
             step.note = Some(format!("{} を返金({})", refunded.display(), gateway.name()));
             step
         });

@@ -298,7 +298,7 @@ pub(super) async fn edit_post(
     let outcome = state
         .shop
         .catalog_admin()
-        .edit_product(&proof, &a, id, &form, &ctx.client)
+        .edit_product(&proof, id, &form, &ctx.client)
         .await;
     let invalid = "商品名(100 文字まで)・カテゴリ・税区分・公開予定日時(これから先の日時)を確認してください。";
     answer(&state, &ctx, &a, id, outcome, invalid).await
@@ -330,7 +330,7 @@ pub(super) async fn stock_post(
     let outcome = state
         .shop
         .catalog_admin()
-        .adjust_stock(&proof, &a, id, SkuId(f.sku), &f.delta, &ctx.client)
+        .adjust_stock(&proof, id, SkuId(f.sku), &f.delta, &ctx.client)
         .await
         .map(|_| ());
     let invalid = "在庫の増減は「+10」「-3」のように入力してください。在庫は 0 未満にできません。";
@@ -349,7 +349,7 @@ pub(super) async fn price_post(
     let outcome = state
         .shop
         .catalog_admin()
-        .set_price(&proof, &a, id, SkuId(f.sku), &f.price, &ctx.client)
+        .set_price(&proof, id, SkuId(f.sku), &f.price, &ctx.client)
         .await;
     let invalid = "価格は 0 〜 10,000,000 円の整数(税込)で入力してください。";
     answer(&state, &ctx, &a, id, outcome, invalid).await
@@ -367,7 +367,7 @@ pub(super) async fn image_post(
     let outcome = state
         .shop
         .catalog_admin()
-        .upload_product_image(&proof, &a, id, bytes, &ctx.client)
+        .upload_product_image(&proof, id, bytes, &ctx.client)
         .await
         .map(|_| ());
     let invalid = "画像は 1 商品につき 10 枚までです。";
@@ -414,7 +414,7 @@ async fn image_change(
     let outcome = state
         .shop
         .catalog_admin()
-        .change_product_image(&proof, a, id, name, change, &ctx.client)
+        .change_product_image(&proof, id, name, change, &ctx.client)
         .await;
     answer(state, ctx, a, id, outcome, "").await
 }
@@ -434,7 +434,6 @@ pub(super) async fn relabel_post(
         .catalog_admin()
         .relabel_variant(
             &proof,
-            &a,
             id,
             SkuId(f.sku),
             &f.code,

@@ -124,7 +124,7 @@ pub(super) async fn new_post(
     match state
         .shop
         .catalog_admin()
-        .create_product(&proof, &a, &product, &variant_of(&f), &ctx.client)
+        .create_product(&proof, &product, &variant_of(&f), &ctx.client)
         .await
     {
         Ok(id) => Ok(ctx.redirect(&format!("/admin/products/{}?saved=1", id.0))),
@@ -159,7 +159,7 @@ pub(super) async fn variant_post(
     match state
         .shop
         .catalog_admin()
-        .add_variant(&proof, &a, id, &variant_of(&f), &ctx.client)
+        .add_variant(&proof, id, &variant_of(&f), &ctx.client)
         .await
     {
         Ok(_) => Ok(ctx.redirect(&format!("/admin/products/{}?saved=1", id.0))),
@@ -208,7 +208,7 @@ pub(super) async fn bulk_post(
     match state
         .shop
         .catalog_admin()
-        .bulk_publish(&proof, &a, &ids, publish, &ctx.client)
+        .bulk_publish(&proof, &ids, publish, &ctx.client)
         .await
     {
         Ok(_) => Ok(ctx.redirect("/admin/products")),

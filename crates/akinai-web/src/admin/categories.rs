@@ -177,7 +177,7 @@ pub(super) async fn create_post(
     let outcome = state
         .shop
         .catalog_admin()
-        .create_category(&proof, &a, &f.name, &f.slug, &ctx.client)
+        .create_category(&proof, &f.name, &f.slug, &ctx.client)
         .await
         .map(|_| ());
     answer(&state, &ctx, &a, outcome, "added").await
@@ -201,7 +201,7 @@ pub(super) async fn edit_post(
     let outcome = state
         .shop
         .catalog_admin()
-        .edit_category(&proof, &a, id, &form, &ctx.client)
+        .edit_category(&proof, id, &form, &ctx.client)
         .await;
     answer(&state, &ctx, &a, outcome, "saved").await
 }

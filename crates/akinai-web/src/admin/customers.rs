@@ -93,7 +93,7 @@ pub(super) async fn list_get(
     let found = state
         .shop
         .customers()
-        .admin_customers(&proof, &a, &q.email, locked, before)
+        .admin_customers(&proof, &q.email, locked, before)
         .await?;
     let next = found.next.map(|c| {
         let pairs = [
@@ -140,7 +140,7 @@ async fn detail(
     let d = state
         .shop
         .customers()
-        .admin_customer(&proof, a, id, &ctx.client)
+        .admin_customer(&proof, id, &ctx.client)
         .await?;
     let locked = d.view.customer.locked_at.is_some();
     let deleted = d.view.customer.deleted_at.is_some();
@@ -237,7 +237,7 @@ pub(super) async fn lock_post(
     let outcome = state
         .shop
         .customers()
-        .lock_customer(&proof, &a, id, &f.note, &ctx.client)
+        .lock_customer(&proof, id, &f.note, &ctx.client)
         .await;
     answer(&state, &ctx, &a, id, outcome).await
 }
@@ -254,7 +254,7 @@ pub(super) async fn unlock_post(
     let outcome = state
         .shop
         .customers()
-        .unlock_customer(&proof, &a, id, &ctx.client)
+        .unlock_customer(&proof, id, &ctx.client)
         .await;
     answer(&state, &ctx, &a, id, outcome).await
 }
@@ -275,7 +275,7 @@ pub(super) async fn erase_post(
     let outcome = state
         .shop
         .customers()
-        .erase_customer_on_request(&proof, &a, id, &f.note, &reauth, &ctx.client)
+        .erase_customer_on_request(&proof, id, &f.note, &reauth, &ctx.client)
         .await;
     answer(&state, &ctx, &a, id, outcome).await
 }

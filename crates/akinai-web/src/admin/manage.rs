@@ -190,15 +190,7 @@ pub(super) async fn invite_post(
         Ok(role) => state
             .shop
             .admin_accounts()
-            .invite_admin(
-                &proof,
-                &a,
-                &f.email,
-                &f.name,
-                role,
-                &f.reauth(),
-                &ctx.client,
-            )
+            .invite_admin(&proof, &f.email, &f.name, role, &f.reauth(), &ctx.client)
             .await
             .map(Some),
         Err(e) => Err(e),
@@ -218,7 +210,7 @@ pub(super) async fn role_post(
         Ok(role) => state
             .shop
             .admin_accounts()
-            .change_admin_role(&proof, &a, f.id, role, &f.reauth(), &ctx.client)
+            .change_admin_role(&proof, f.id, role, &f.reauth(), &ctx.client)
             .await
             .map(|()| None),
         Err(e) => Err(e),
@@ -256,7 +248,7 @@ pub(super) async fn grants_post(
     let result = state
         .shop
         .admin_accounts()
-        .change_admin_grants(&proof, &a, target, names, &reauth, &ctx.client)
+        .change_admin_grants(&proof, target, names, &reauth, &ctx.client)
         .await
         .map(|()| None);
     outcome(&state, &ctx, &a, result, base.0.clone()).await
@@ -273,7 +265,7 @@ pub(super) async fn reset_post(
     let result = state
         .shop
         .admin_accounts()
-        .reset_admin_factors(&proof, &a, f.id, &f.reauth(), &ctx.client)
+        .reset_admin_factors(&proof, f.id, &f.reauth(), &ctx.client)
         .await
         .map(Some);
     outcome(&state, &ctx, &a, result, base.0.clone()).await

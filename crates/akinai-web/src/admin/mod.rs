@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use akinai_core::admin::SignedInAdmin;
 use akinai_core::CoreError;
-use akinai_domain::admin::{Capability, ViewAudit, ViewDashboard};
+use akinai_domain::admin::{ViewAudit, ViewDashboard};
 
 use crate::error::WebError;
 use crate::form::CsrfForm;

@@ -207,7 +207,7 @@ pub(super) async fn list_get(
     let found = state
         .shop
         .order_desk()
-        .admin_orders(&proof, &a, &filter, after.as_ref())
+        .admin_orders(&proof, &filter, after.as_ref())
         .await?;
     let rows = found
         .rows
@@ -426,7 +426,7 @@ pub(super) async fn detail_get(
     let d = state
         .shop
         .order_desk()
-        .admin_order(&proof, &a, id, &ctx.client)
+        .admin_order(&proof, id, &ctx.client)
         .await?;
     ctx.page(StatusCode::OK, &detail_page(&ctx, &a, d, q.done == "1"))
 }
@@ -452,7 +452,7 @@ pub(super) async fn step_post(
 ) -> Result<Response, WebError> {
     let id = parse_id(&raw)?;
     // Every step needs at least this; the core asks for `CancelOrders` too where needed.
-    a.authorize::<ProcessOrders>()?;
+    let proof = a.authorize::<ProcessOrders>()?;
     let event = OrderEvent::parse(&f.event).ok_or(WebError::BadRequest("unknown order step"))?;
     let shipment = match (
         Carrier::parse(&f.carrier),
@@ -467,7 +467,7 @@ pub(super) async fn step_post(
     let outcome = state
         .shop
         .order_desk()
-        .step_order(&a, id, event, shipment, &f.note, &ctx.client)
+        .step_order(&proof, id, event, shipment, &f.note, &ctx.client)
         .await?;
     match outcome {
         Ok(_) => Ok(ctx.redirect(&format!("/admin/orders/{}?done=1", id.0))),
@@ -476,7 +476,7 @@ pub(super) async fn step_post(
             let d = state
                 .shop
                 .order_desk()
-                .admin_order(&proof, &a, id, &ctx.client)
+                .admin_order(&proof, id, &ctx.client)
                 .await?;
             let mut page = detail_page(&ctx, &a, d, false);
             page.problem = Some(problem_text(problem));
@@ -507,7 +507,7 @@ pub(super) async fn note_post(
     match state
         .shop
         .order_desk()
-        .add_order_note(&proof, &a, id, &f.note, &ctx.client)
+        .add_order_note(&proof, id, &f.note, &ctx.client)
         .await
     {
         Ok(()) => Ok(ctx.redirect(&format!("/admin/orders/{}", id.0))),
@@ -516,7 +516,7 @@ pub(super) async fn note_post(
             let d = state
                 .shop
                 .order_desk()
-                .admin_order(&view, &a, id, &ctx.client)
+                .admin_order(&view, id, &ctx.client)
                 .await?;
             let mut page = detail_page(&ctx, &a, d, false);
             page.problem = Some("メモを入力してください(1,000 文字まで)。");

@@ -113,7 +113,7 @@ pub(super) async fn refund_post(
     let outcome = state
         .shop
         .payments()
-        .refund_through_provider(&proof, &a, id, &f.amount, &reauth, &ctx.client)
+        .refund_through_provider(&proof, id, &f.amount, &reauth, &ctx.client)
         .await;
     let (status, problem) = match outcome {
         Ok(_) => return Ok(ctx.redirect(&format!("/admin/orders/{}?done=1", id.0))),
@@ -147,7 +147,7 @@ pub(super) async fn capture_post(
     let outcome = state
         .shop
         .payments()
-        .capture_payment(&proof, &a, id, &ctx.client)
+        .capture_payment(&proof, id, &ctx.client)
         .await;
     let (status, problem) = match outcome {
         Ok(_) => return Ok(ctx.redirect(&format!("/admin/orders/{}?done=1", id.0))),
@@ -181,7 +181,7 @@ async fn with_problem(
     let d = state
         .shop
         .order_desk()
-        .admin_order(&view, a, id, &ctx.client)
+        .admin_order(&view, id, &ctx.client)
         .await?;
     let mut page = detail_page(ctx, a, d, false);
     page.problem = Some(problem);

@@ -70,7 +70,7 @@ async fn page(
     let rows = state
         .shop
         .order_desk()
-        .orders_awaiting_review(&proof, a)
+        .orders_awaiting_review(&proof)
         .await?
         .into_iter()
         .map(|f| Row {
@@ -117,7 +117,7 @@ pub(super) async fn clear_post(
     match state
         .shop
         .order_desk()
-        .clear_order_review(&proof, &a, OrderId(f.id), &f.note, &ctx.client)
+        .clear_order_review(&proof, OrderId(f.id), &f.note, &ctx.client)
         .await
     {
         Ok(()) => Ok(ctx.redirect("/admin/orders/flagged")),

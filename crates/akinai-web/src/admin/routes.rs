@@ -4,6 +4,8 @@
 
 use axum::routing::{get, post, MethodRouter};
 
+use akinai_domain::admin::Gate;
+
 use super::*;
 
 /// What an admin route needs, declared next to it; the core enforces it (`Authorized<C>`), and
@@ -14,8 +16,8 @@ pub enum Needs {
     Nothing,
     /// Any signed-in admin.
     SignedIn,
-    /// A signed-in admin whose role has the capability of this name.
-    Capability(&'static str),
+    /// A signed-in admin who holds this capability (role or grant).
+    Capability(Gate),
 }
 
 /// One admin path: what each method needs and how large a body it reads.
@@ -54,9 +56,9 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     };
     let upload = akinai_core::images::MAX_UPLOAD_BYTES + 64 * 1024;
     let (f, none) = (ADMIN_FORM, 0);
-    let admins = Some(Cap(ManageAdmins::NAME));
-    let catalog = Some(Cap(ManageCatalog::NAME));
-    let process = Some(Cap(ProcessOrders::NAME));
+    let admins = Some(Cap(Gate::of::<ManageAdmins>()));
+    let catalog = Some(Cap(Gate::of::<ManageCatalog>()));
+    let process = Some(Cap(Gate::of::<ProcessOrders>()));
     vec![
         r(
             "/admin/login",
@@ -74,14 +76,14 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         ),
         r(
             "/admin",
-            Some(Cap(ViewDashboard::NAME)),
+            Some(Cap(Gate::of::<ViewDashboard>())),
             None,
             none,
             get(dashboard::dashboard_get),
         ),
         r(
             "/admin/audit",
-            Some(Cap(ViewAudit::NAME)),
+            Some(Cap(Gate::of::<ViewAudit>())),
             None,
             none,
             get(audit::audit_get),
@@ -118,7 +120,7 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         r("/admin/review", admins, None, none, get(manage::review_get)),
         r(
             "/admin/settings",
-            Some(Cap(ManageShop::NAME)),
+            Some(Cap(Gate::of::<ManageShop>())),
             None,
             none,
             get(settings::settings_get),
@@ -126,21 +128,21 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         r(
             "/admin/settings/security",
             None,
-            Some(Cap(akinai_domain::admin::ManageSecurity::NAME)),
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
             f,
             post(settings::security_post),
         ),
         r(
             "/admin/settings/resume-card",
             None,
-            Some(Cap(akinai_domain::admin::ManageSecurity::NAME)),
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
             f,
             post(settings::resume_card_post),
         ),
         r(
             "/admin/settings/{section}",
             None,
-            Some(Cap(ManageShop::NAME)),
+            Some(Cap(Gate::of::<ManageShop>())),
             f,
             post(settings::section_post),
         ),
@@ -244,14 +246,14 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         ),
         r(
             "/admin/customers",
-            Some(Cap(ViewCustomers::NAME)),
+            Some(Cap(Gate::of::<ViewCustomers>())),
             None,
             none,
             get(customers::list_get),
         ),
         r(
             "/admin/customers/{id}",
-            Some(Cap(ViewCustomers::NAME)),
+            Some(Cap(Gate::of::<ViewCustomers>())),
             None,
             none,
             get(customers::detail_get),
@@ -259,34 +261,34 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         r(
             "/admin/customers/{id}/lock",
             None,
-            Some(Cap(ManageCustomers::NAME)),
+            Some(Cap(Gate::of::<ManageCustomers>())),
             f,
             post(customers::lock_post),
         ),
         r(
             "/admin/customers/{id}/unlock",
             None,
-            Some(Cap(ManageCustomers::NAME)),
+            Some(Cap(Gate::of::<ManageCustomers>())),
             f,
             post(customers::unlock_post),
         ),
         r(
             "/admin/customers/{id}/erase",
             None,
-            Some(Cap(ManageCustomers::NAME)),
+            Some(Cap(Gate::of::<ManageCustomers>())),
             f,
             post(customers::erase_post),
         ),
         r(
             "/admin/orders",
-            Some(Cap(ViewOrders::NAME)),
+            Some(Cap(Gate::of::<ViewOrders>())),
             None,
             none,
             get(order_desk::list_get),
         ),
         r(
             "/admin/orders/{id}",
-            Some(Cap(ViewOrders::NAME)),
+            Some(Cap(Gate::of::<ViewOrders>())),
             None,
             none,
             get(order_desk::detail_get),
@@ -309,7 +311,7 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         r(
             "/admin/orders/{id}/refund",
             None,
-            Some(Cap(akinai_domain::admin::CancelOrders::NAME)),
+            Some(Cap(Gate::of::<akinai_domain::admin::CancelOrders>())),
             f,
             post(order_payment::refund_post),
         ),
@@ -322,7 +324,7 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         ),
         r(
             "/admin/orders/flagged",
-            Some(Cap(ReviewOrders::NAME)),
+            Some(Cap(Gate::of::<ReviewOrders>())),
             None,
             none,
             get(orders::flagged_get),
@@ -330,7 +332,7 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         r(
             "/admin/orders/flagged/clear",
             None,
-            Some(Cap(ReviewOrders::NAME)),
+            Some(Cap(Gate::of::<ReviewOrders>())),
             f,
             post(orders::clear_post),
         ),

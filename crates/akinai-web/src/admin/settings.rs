@@ -317,7 +317,7 @@ pub(super) async fn section_post(
     let outcome = state
         .shop
         .settings()
-        .save_settings_section(&proof, &a, &section, &ctx.client)
+        .save_settings_section(&proof, &section, &ctx.client)
         .await;
     answer(&state, &ctx, &a, outcome).await
 }
@@ -357,7 +357,6 @@ pub(super) async fn security_post(
         .settings()
         .save_security_policies(
             &proof,
-            &a,
             &f.second_factor,
             f.guest_checkout == "1",
             &reauth,
@@ -379,7 +378,7 @@ pub(super) async fn resume_card_post(
     let outcome = state
         .shop
         .payments()
-        .resume_card_payments(&proof, &a, &reauth, &ctx.client)
+        .resume_card_payments(&proof, &reauth, &ctx.client)
         .await;
     answer(&state, &ctx, &a, outcome).await
 }

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use akinai_domain::admin::{granted, AdminRole};
+use akinai_domain::admin::AdminRole;
 use akinai_web::admin::{route_table, Needs};
 
 use crate::admin_orders::signed_in;
@@ -91,8 +91,7 @@ async fn sws_11_every_admin_route_answers_each_role_as_declared() {
             for (role, b, csrf) in &admins {
                 let allowed = match needs {
                     Needs::Nothing | Needs::SignedIn => true,
-                    Needs::Capability(name) => granted(name, *role)
-                        .unwrap_or_else(|| panic!("{path}: unknown capability {name}")),
+                    Needs::Capability(gate) => gate.granted_to(*role),
                 };
                 let status = request(b, method, &path, csrf).await;
                 if allowed {
