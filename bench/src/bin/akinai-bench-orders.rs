@@ -82,12 +82,14 @@ async fn template_order(store: &dyn Store, at: chrono::DateTime<Utc>) -> anyhow:
     )?;
     let token = akinai_core::tokens::generate();
     let cart = store.create_cart(&token.hash, at).await?;
+    let details = akinai_bench::shopper_details()?;
     let order = NewOrder {
         customer_id: None,
         cart_id: cart,
         status_token: TokenHash(format!("{:064x}", 1)),
         placed_at: at,
-        details: akinai_bench::shopper_details()?,
+        address_key: akinai_domain::hold::address_key(&details.address),
+        details,
         lines: vec![line],
         totals: t,
         review_reason: None,

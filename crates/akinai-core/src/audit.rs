@@ -6,6 +6,8 @@
 //! that reveals a cut-off tail.
 
 use crate::Base;
+/// Which audit entries a page of the trail shows.
+pub use akinai_store::AuditFilter;
 use akinai_store::AuditStore;
 use std::io::Write;
 use std::net::IpAddr;
@@ -137,5 +139,19 @@ impl Audit {
             }
         }
         Ok(n)
+    }
+
+    /// The newest audit entries before `before` (50 per page), for owners and managers; with
+    /// `action`, only that action's entries (its newest 50).
+    pub async fn audit_page(
+        &self,
+        _by: &crate::admin::Authorized<akinai_domain::admin::ViewAudit>,
+        before: Option<i64>,
+        filter: &AuditFilter,
+    ) -> Result<Vec<ChainedEntry>, CoreError> {
+        Ok(self
+            .audit_store
+            .search_audit(filter, before.unwrap_or(i64::MAX), 50)
+            .await?)
     }
 }

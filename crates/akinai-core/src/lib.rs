@@ -288,6 +288,7 @@ impl Shop {
             base: base.clone(),
             cart_store: store.clone(),
             order_store: store.clone(),
+            accounts: accounts.clone(),
             integrity: integrity.clone(),
             payments: payments.clone(),
             profiles: profiles.clone(),

@@ -4,9 +4,12 @@
 
 use crate::accounts::Member;
 use crate::accounts::ORDERS_PER_PAGE;
+
+/// A stored order, as its pages read it.
+pub use akinai_store::Order;
 use std::sync::Arc;
 
-use akinai_store::{Order, OrderStore};
+use akinai_store::OrderStore;
 
 use crate::{tokens, Base, CoreError};
 

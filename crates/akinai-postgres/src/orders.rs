@@ -73,7 +73,7 @@ impl OrderStore for PgStore {
         .bind(order.placed_at)
         .bind(order.customer_id.map(|c| c.0))
         .bind(order.review_reason.as_deref())
-        .bind(akinai_domain::hold::address_key(&order.details.address))
+        .bind(&order.address_key)
         .fetch_one(&mut *tx)
         .await;
         let id = match id {

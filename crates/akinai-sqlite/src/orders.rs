@@ -234,7 +234,7 @@ pub(crate) async fn place_one(
     .bind(ms(order.placed_at))
     .bind(order.customer_id.map(|c| c.0))
     .bind(order.review_reason.as_deref())
-    .bind(akinai_domain::hold::address_key(&order.details.address))
+    .bind(&order.address_key)
     .fetch_one(&mut *conn)
     .await
     .map_err(map_err)?;

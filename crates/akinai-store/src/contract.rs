@@ -194,6 +194,7 @@ pub(super) async fn new_order(
         lines: priced,
         totals,
         review_reason: None,
+        address_key: akinai_domain::hold::address_key(&details().address),
     }
 }
 

@@ -53,6 +53,9 @@ pub struct NewOrder {
     pub totals: Totals,
     /// Why the order must be reviewed before shipping (e.g. `address_recently_changed`).
     pub review_reason: Option<String>,
+    /// The delivery address's key for the hold rules (`akinai_domain::hold::address_key`),
+    /// computed by the caller and kept with the order.
+    pub address_key: String,
 }
 
 /// The result of placing an order.

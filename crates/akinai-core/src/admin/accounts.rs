@@ -10,13 +10,11 @@ use crate::accounts::password::Verified;
 use crate::accounts::totp;
 use crate::accounts::totp::TotpSetup;
 use crate::accounts::Client;
-use crate::admin::Authorized;
 use crate::admin::SignedInAdmin;
 use crate::audit::AuditContext;
 use crate::tokens;
 use akinai_domain::account::check_password;
-use akinai_domain::admin::{AdminRole, ViewAudit, LOCK_AFTER_FAILURES};
-use akinai_domain::audit::ChainedEntry;
+use akinai_domain::admin::{AdminRole, LOCK_AFTER_FAILURES};
 use akinai_store::admin::Admin;
 use akinai_store::admin::NewAdmin;
 use serde_json::json;
@@ -304,19 +302,5 @@ impl AdminAccounts {
                 .await?;
         }
         Ok(done)
-    }
-
-    /// The newest audit entries before `before` (50 per page), for owners and managers; with
-    /// `action`, only that action's entries (its newest 50).
-    pub async fn audit_page(
-        &self,
-        _by: &Authorized<ViewAudit>,
-        before: Option<i64>,
-        filter: &akinai_store::AuditFilter,
-    ) -> Result<Vec<ChainedEntry>, CoreError> {
-        Ok(self
-            .audit_store
-            .search_audit(filter, before.unwrap_or(i64::MAX), 50)
-            .await?)
     }
 }

@@ -33,7 +33,6 @@ use std::marker::PhantomData;
 use chrono::Duration;
 
 use akinai_domain::admin::{holds, Capability};
-use akinai_store::admin::Admin;
 
 use crate::accounts::Client;
 use crate::audit::AuditContext;
@@ -48,6 +47,9 @@ pub const ENROL_LINK: Duration = Duration::hours(24);
 pub(crate) const TOKEN_ENROL: &str = "enrol";
 
 pub use accounts::AdminAccounts;
+/// The stored admin and the order list's query, as the back office pages read them.
+pub use akinai_store::admin::Admin;
+pub use akinai_store::fulfilment::{OrderCursor, OrderFilter};
 pub use catalog::{
     CatalogAdmin, ImageChange, ProductForm, ProductPage, MAX_STOCK_DELTA, PRODUCTS_PER_PAGE,
 };

@@ -26,6 +26,8 @@ use crate::Challenges;
 use crate::Orders;
 use akinai_store::fulfilment::{FulfilmentStore, OrderStep};
 use akinai_store::payments::PaymentStore;
+/// A payment record and the provider name of the shop's own methods, as pages read them.
+pub use akinai_store::payments::{Payment, SHOP_PROVIDER};
 use akinai_store::JobStore;
 use akinai_store::OrderStore;
 use akinai_store::SettingsStore;
@@ -44,7 +46,7 @@ use chrono::Duration;
 use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::payment::{apply, Applied, OrderEffect, PaymentStatus, Report};
 use akinai_domain::settings::CardCapture;
-use akinai_store::payments::{NewPayment, Payment, PaymentUpdate, SeenEvent, UpdateOutcome};
+use akinai_store::payments::{NewPayment, PaymentUpdate, SeenEvent, UpdateOutcome};
 use akinai_store::Order;
 
 pub use capture::{HeldOrders, LAPSE_WARNING};
@@ -143,6 +145,38 @@ impl Payments {
         answer: Option<&crate::accounts::challenge::Answer>,
     ) -> Result<String, CoreError> {
         let order = self.orders.order_by_status_secret(status_secret).await?;
+        self.open_session(order, status_secret, client, answer)
+            .await
+    }
+
+    /// The same for an order checkout has just placed (by its id); bank transfer and cash on
+    /// delivery need no session (`PaymentClosed`).
+    pub(crate) async fn start_payment_for(
+        &self,
+        order: akinai_domain::ids::OrderId,
+        status_secret: &str,
+        client: &crate::accounts::Client,
+        answer: Option<&crate::accounts::challenge::Answer>,
+    ) -> Result<String, CoreError> {
+        let order = self
+            .order_store
+            .order(order)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !order.payment_method.through_provider() {
+            return Err(CoreError::PaymentClosed);
+        }
+        self.open_session(order, status_secret, client, answer)
+            .await
+    }
+
+    async fn open_session(
+        &self,
+        order: Order,
+        status_secret: &str,
+        client: &crate::accounts::Client,
+        answer: Option<&crate::accounts::challenge::Answer>,
+    ) -> Result<String, CoreError> {
         let gateway = self.provider()?;
         if !order.payment_method.through_provider() || order.status != OrderStatus::Placed {
             return Err(CoreError::PaymentClosed);

@@ -52,7 +52,7 @@ pub(super) struct AuditQuery {
 
 impl AuditQuery {
     /// The store's filter and cursor, or `None` when a value is malformed.
-    fn parse(&self) -> Option<(akinai_store::AuditFilter, Option<i64>)> {
+    fn parse(&self) -> Option<(akinai_core::audit::AuditFilter, Option<i64>)> {
         let text = |s: &str| {
             let t: String = s.trim().chars().take(100).collect();
             (!t.is_empty()).then_some(t)
@@ -71,7 +71,7 @@ impl AuditQuery {
             "" => None,
             b => Some(b.parse::<i64>().ok()?),
         };
-        let filter = akinai_store::AuditFilter {
+        let filter = akinai_core::audit::AuditFilter {
             action: text(&self.action),
             actor: text(&self.actor),
             target: text(&self.target),
@@ -115,7 +115,7 @@ pub(super) async fn audit_get(
     };
     let entries = state
         .shop
-        .admin_accounts()
+        .audit()
         .audit_page(&proof, before, &filter)
         .await?;
     let older = (entries.len() == 50)

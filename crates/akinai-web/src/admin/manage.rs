@@ -49,7 +49,7 @@ fn grant_label(name: &str) -> &'static str {
 }
 
 impl AdminRow {
-    fn of(x: akinai_store::admin::Admin, state: &'static str) -> AdminRow {
+    fn of(x: akinai_core::admin::Admin, state: &'static str) -> AdminRow {
         AdminRow {
             id: x.id,
             state,

@@ -9,6 +9,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate};
 use serde::Deserialize;
 
+use akinai_core::admin::{OrderCursor, OrderFilter};
 use akinai_core::admin::{OrderDetail, SignedInAdmin, StepProblem};
 use akinai_core::clock::jst_midnight;
 use akinai_core::CoreError;
@@ -16,7 +17,6 @@ use akinai_domain::admin::{CancelOrders, ProcessOrders, ViewOrders};
 use akinai_domain::fulfilment::{Carrier, Shipment, TrackingNumber};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::{OrderEvent, OrderStatus, PaymentMethod};
-use akinai_store::fulfilment::{OrderCursor, OrderFilter};
 
 use super::{local_time, AdminExt};
 use crate::error::WebError;

@@ -12,13 +12,13 @@ use serde::Deserialize;
 use chrono::{DateTime, Utc};
 
 use akinai_core::admin::{Reauth, SignedInAdmin};
+use akinai_core::orders::Order;
+use akinai_core::payments::{Payment, SHOP_PROVIDER};
 use akinai_core::CoreError;
 use akinai_domain::admin::{CancelOrders, ProcessOrders, ViewOrders};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::OrderStatus;
 use akinai_domain::payment::PaymentStatus;
-use akinai_store::payments::{Payment, SHOP_PROVIDER};
-use akinai_store::Order;
 
 use super::order_desk::{detail_page, parse_id};
 use super::{local_time, AdminExt};

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use akinai_core::checkout::Confirmation;
+use akinai_core::checkout::{CheckoutStart, Confirmation, NextStep};
 use akinai_core::CoreError;
 use akinai_domain::address::{FieldError, Prefecture};
 use akinai_domain::checkout::{delivery_dates, CheckoutInput};
@@ -294,56 +294,21 @@ pub async fn checkout_get(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, WebError> {
-    state.shop.integrity().ensure_checkout_open().await?;
-    let settings = state.shop.payments().checkout_settings().await?;
-    // Without a session cookie this is no query at all.
-    let member = state
+    let start = state
         .shop
-        .accounts()
-        .member(ctx.session_secret.as_deref())
+        .checkout()
+        .begin_checkout(ctx.cart(), ctx.session_secret.as_deref(), q.address)
         .await?;
-    if !settings.guest_checkout && member.is_none() {
-        return Err(WebError::LoginRequired("/checkout".into()));
-    }
-    if let Some(m) = &member {
-        if state.shop.accounts().second_factor_setup_needed(m).await? {
-            return Ok(ctx.redirect("/account/passkeys?setup=1"));
-        }
-    }
-    let cart = state.shop.storefront().find_cart(ctx.cart()).await?;
-    if state
-        .shop
-        .storefront()
-        .view_cart(cart.as_ref())
-        .await?
-        .is_empty()
-    {
-        return Ok(ctx.redirect("/cart"));
-    }
-    let book = match &member {
-        Some(m) => state.shop.profiles().member_addresses(m).await?,
-        None => Vec::new(),
+    let form = match start {
+        CheckoutStart::SignInFirst => return Err(WebError::LoginRequired("/checkout".into())),
+        CheckoutStart::SecondFactorFirst => return Ok(ctx.redirect("/account/passkeys?setup=1")),
+        CheckoutStart::EmptyCart => return Ok(ctx.redirect("/cart")),
+        CheckoutStart::Form(form) => form,
     };
-    let saved = state.shop.checkout().saved_checkout(ctx.cart()).await?;
-    let mut input = match (saved, &member) {
-        (Some(details), _) => CheckoutInput::from(&details),
-        (None, Some(m)) => state.shop.profiles().member_checkout_defaults(m).await?,
-        (None, None) => CheckoutInput::default(),
-    };
-    // SWS-11: only the member's own addresses are found.
-    if let Some(a) = q.address.and_then(|id| book.iter().find(|a| a.id == id)) {
-        input = a.recipient.fill(input);
-    }
     let l = ctx.layout(&state).await?;
-    let mut page = checkout_page(
-        l,
-        ctx.t,
-        &input,
-        &[],
-        &settings,
-        state.shop.storefront().today(),
-    );
-    page.book = book
+    let mut page = checkout_page(l, ctx.t, &form.input, &[], &form.settings, form.today);
+    page.book = form
+        .book
         .iter()
         .map(|a| {
             (
@@ -374,16 +339,9 @@ pub async fn checkout_post(
     {
         Ok(()) => Ok(ctx.redirect("/checkout/confirm")),
         Err(CoreError::InvalidCheckout(errors)) => {
-            let settings = state.shop.payments().checkout_settings().await?;
+            let (settings, today) = state.shop.checkout().form_options().await?;
             let l = ctx.layout(&state).await?;
-            let page = checkout_page(
-                l,
-                ctx.t,
-                &form.input,
-                &errors,
-                &settings,
-                state.shop.storefront().today(),
-            );
+            let page = checkout_page(l, ctx.t, &form.input, &errors, &settings, today);
             ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),
@@ -465,40 +423,24 @@ pub async fn confirm_post(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<PlaceForm>,
 ) -> Result<Response, WebError> {
-    let member = state
-        .shop
-        .accounts()
-        .member(ctx.session_secret.as_deref())
-        .await?;
     match state
         .shop
         .checkout()
-        .place_order_as(ctx.cart(), &form.fingerprint, member.as_ref())
+        .place_and_pay(
+            ctx.cart(),
+            ctx.session_secret.as_deref(),
+            &form.fingerprint,
+            &ctx.client,
+        )
         .await
     {
-        Ok(placed) => {
-            let status_page = format!("/order/{}", placed.status_secret);
-            // Card and konbini: straight on to the provider's page. If it cannot be reached
-            // now, the status page offers the button again.
-            match state
-                .shop
-                .payments()
-                .start_payment(&placed.status_secret, &ctx.client, None)
-                .await
-            {
-                Ok(url) => Ok(crate::pages::payment::provider_redirect(&state, &ctx, &url)),
-                Err(CoreError::ChallengeRequired) => Ok(crate::pages::payment::to_challenge(
-                    &ctx,
-                    &placed.status_secret,
-                )),
-                Err(CoreError::PaymentClosed) => Ok(ctx.redirect(&status_page)),
-                Err(CoreError::PaymentUnavailable(e)) => {
-                    tracing::warn!(error = %e, "payment provider unavailable at checkout");
-                    Ok(ctx.redirect(&status_page))
-                }
-                Err(e) => Err(e.into()),
-            }
-        }
+        // Card and konbini: straight on to the provider's page. If it cannot be reached now,
+        // the status page offers the button again.
+        Ok(placed) => Ok(match placed.next {
+            NextStep::Provider(url) => crate::pages::payment::provider_redirect(&state, &ctx, &url),
+            NextStep::Challenge => crate::pages::payment::to_challenge(&ctx, &placed.status_secret),
+            NextStep::StatusPage => ctx.redirect(&format!("/order/{}", placed.status_secret)),
+        }),
         Err(CoreError::CartChanged) => Ok(ctx.redirect("/checkout/confirm?changed=1")),
         Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),
         Err(CoreError::InsufficientStock { .. }) => Ok(ctx.redirect("/cart")),

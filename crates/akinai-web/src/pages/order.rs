@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use akinai_core::clock::jst;
+use akinai_core::orders::Order;
 use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::settings::ShopSettings;
-use akinai_store::Order;
 
 use crate::error::WebError;
 use crate::i18n::{Lang, Tr};

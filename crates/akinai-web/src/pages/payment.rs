@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use akinai_core::accounts::challenge::Answer;
+use akinai_core::payments::Payment;
 use akinai_core::CoreError;
 use akinai_domain::payment::PaymentStatus;
-use akinai_store::payments::Payment;
 
 use crate::error::WebError;
 use crate::form::CsrfForm;

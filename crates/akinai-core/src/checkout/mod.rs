@@ -1,0 +1,199 @@
+//! Guest checkout: details → final confirmation screen (最終確認画面, JP-TOK-2) → order.
+//!
+//! Every amount is recomputed on the server from the cart and today's prices. The confirmation
+//! screen carries a fingerprint of exactly what it showed; placing the order recomputes it and
+//! refuses if anything changed meanwhile (another tab edited the cart, a price changed), so the
+//! shopper is always bound to what was on screen. The cart is the idempotency key: a double
+//! submit or reload returns the order already placed from it.
+
+mod place;
+
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use akinai_domain::checkout::{quote, CheckoutDetails, CheckoutInput};
+use akinai_domain::pricing::{PricedLine, Totals};
+use akinai_domain::settings::ShopSettings;
+use akinai_store::{Cart, CartStore, OrderStore, SavedAddress};
+
+use crate::{Accounts, Base, CoreError, Integrity, Payments, Profiles, Storefront};
+
+pub use place::{NextStep, Placed, PlacedOrderRef};
+
+/// What the final confirmation screen shows.
+pub struct Confirmation {
+    pub details: CheckoutDetails,
+    pub lines: Vec<PricedLine>,
+    pub totals: Totals,
+    pub settings: ShopSettings,
+    /// Hex SHA-256 over details, lines and totals; echoed back by the order form.
+    pub fingerprint: String,
+}
+
+/// How a shopper's checkout starts (`GET /checkout`).
+pub enum CheckoutStart {
+    /// The shop takes members only and nobody is signed in.
+    SignInFirst,
+    /// The shop's policy wants the member to set up a second factor first.
+    SecondFactorFirst,
+    /// Nothing in the cart.
+    EmptyCart,
+    /// The details form, filled from what was entered before, the member's defaults or the
+    /// saved address the member picked.
+    Form(Box<CheckoutForm>),
+}
+
+/// The details form and what it offers.
+pub struct CheckoutForm {
+    pub input: CheckoutInput,
+    /// The settings as checkout offers them (card and konbini only with a provider).
+    pub settings: ShopSettings,
+    /// Today in Japan (delivery dates start from it).
+    pub today: chrono::NaiveDate,
+    /// The member's address book; empty for a guest.
+    pub book: Vec<SavedAddress>,
+}
+
+fn fingerprint(details: &CheckoutDetails, lines: &[PricedLine], totals: &Totals) -> String {
+    let doc = serde_json::json!({ "details": details, "lines": lines, "totals": totals });
+    hex::encode(Sha256::digest(doc.to_string().as_bytes()))
+}
+
+/// Checkout: the details form, the final confirmation screen and placing the order.
+#[derive(Clone)]
+pub struct Checkout {
+    pub(crate) base: Base,
+    pub(crate) cart_store: Arc<dyn CartStore>,
+    pub(crate) order_store: Arc<dyn OrderStore>,
+    pub(crate) accounts: Accounts,
+    pub(crate) integrity: Integrity,
+    pub(crate) payments: Payments,
+    pub(crate) profiles: Profiles,
+    pub(crate) storefront: Storefront,
+}
+
+impl Checkout {
+    /// Starts checkout: the shop must be open, the shopper allowed to check out (guest checkout
+    /// or a member) and the cart not empty; the form comes filled. The cart is read once.
+    pub async fn begin_checkout(
+        &self,
+        cart_secret: Option<&str>,
+        session_secret: Option<&str>,
+        saved_address: Option<i64>,
+    ) -> Result<CheckoutStart, CoreError> {
+        self.integrity.ensure_checkout_open().await?;
+        let settings = self.payments.checkout_settings().await?;
+        // Without a session cookie this is no query at all.
+        let member = self.accounts.member(session_secret).await?;
+        if !settings.guest_checkout && member.is_none() {
+            return Ok(CheckoutStart::SignInFirst);
+        }
+        if let Some(m) = &member {
+            if self.accounts.second_factor_setup_needed(m).await? {
+                return Ok(CheckoutStart::SecondFactorFirst);
+            }
+        }
+        let cart = self.storefront.find_cart(cart_secret).await?;
+        if self.storefront.view_cart(cart.as_ref()).await?.is_empty() {
+            return Ok(CheckoutStart::EmptyCart);
+        }
+        let book = match &member {
+            Some(m) => self.profiles.member_addresses(m).await?,
+            None => Vec::new(),
+        };
+        let mut input = match (cart.and_then(|c| c.checkout), &member) {
+            (Some(details), _) => CheckoutInput::from(&details),
+            (None, Some(m)) => self.profiles.member_checkout_defaults(m).await?,
+            (None, None) => CheckoutInput::default(),
+        };
+        // SWS-11: only the member's own addresses are found.
+        if let Some(a) = saved_address.and_then(|id| book.iter().find(|a| a.id == id)) {
+            input = a.recipient.fill(input);
+        }
+        Ok(CheckoutStart::Form(Box::new(CheckoutForm {
+            input,
+            settings,
+            today: self.base.today(),
+            book,
+        })))
+    }
+
+    /// What the details form offers, to show it again with the errors of a refused form.
+    pub async fn form_options(&self) -> Result<(ShopSettings, chrono::NaiveDate), CoreError> {
+        Ok((self.payments.checkout_settings().await?, self.base.today()))
+    }
+
+    /// Validates and keeps the checkout form on the cart.
+    pub async fn save_checkout(
+        &self,
+        secret: Option<&str>,
+        input: &CheckoutInput,
+    ) -> Result<(), CoreError> {
+        self.integrity.ensure_checkout_open().await?;
+        let cart = self
+            .storefront
+            .find_cart(secret)
+            .await?
+            .ok_or(CoreError::EmptyCart)?;
+        let settings = self.payments.checkout_settings().await?;
+        let details = input
+            .parse(&settings, self.base.clock.today_jst())
+            .map_err(CoreError::InvalidCheckout)?;
+        self.cart_store
+            .save_checkout(cart.id, &details, self.base.clock.now())
+            .await?;
+        Ok(())
+    }
+
+    /// The checkout form as last entered, for editing.
+    pub async fn saved_checkout(
+        &self,
+        secret: Option<&str>,
+    ) -> Result<Option<CheckoutDetails>, CoreError> {
+        Ok(self
+            .storefront
+            .find_cart(secret)
+            .await?
+            .and_then(|c| c.checkout))
+    }
+
+    /// Everything the final confirmation screen must show, computed now.
+    pub async fn confirmation(&self, secret: Option<&str>) -> Result<Confirmation, CoreError> {
+        let cart = self.storefront.find_cart(secret).await?;
+        self.confirmation_of(cart.as_ref()).await
+    }
+
+    /// The confirmation for a cart already read.
+    async fn confirmation_of(&self, cart: Option<&Cart>) -> Result<Confirmation, CoreError> {
+        self.integrity.ensure_checkout_open().await?;
+        let view = self.storefront.view_cart(cart).await?;
+        let details = cart
+            .and_then(|c| c.checkout.clone())
+            .ok_or(CoreError::CheckoutMissing)?;
+        if view.is_empty() {
+            return Err(CoreError::EmptyCart);
+        }
+        if let Some(short) = view.lines.iter().find(|l| l.short_of_stock()) {
+            return Err(CoreError::InsufficientStock {
+                sku: short.line.sku_id,
+                available: short.available,
+            });
+        }
+        let settings = self.base.settings().await?;
+        // Delivery dates move with the calendar: re-check what was chosen earlier.
+        let details = CheckoutInput::from(&details)
+            .parse(&settings, self.base.clock.today_jst())
+            .map_err(CoreError::InvalidCheckout)?;
+        let lines: Vec<PricedLine> = view.lines.into_iter().map(|l| l.line).collect();
+        let totals = quote(&lines, &details, &settings)?;
+        let fingerprint = fingerprint(&details, &lines, &totals);
+        Ok(Confirmation {
+            details,
+            lines,
+            totals,
+            settings,
+            fingerprint,
+        })
+    }
+}

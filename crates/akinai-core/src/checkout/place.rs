@@ -1,0 +1,173 @@
+//! Placing the order shown on the final confirmation screen, and sending the shopper on to pay.
+
+use akinai_domain::ids::OrderId;
+use akinai_store::NewOrder;
+
+use super::{Checkout, Confirmation};
+use crate::{tokens, CoreError};
+
+/// An order placed (or found already placed) from the shopper's cart.
+pub struct PlacedOrderRef {
+    /// Secret of the order status page, `/order/{secret}`.
+    pub status_secret: String,
+    pub order_id: OrderId,
+    pub newly_placed: bool,
+}
+
+/// Where the shopper goes once the order is placed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NextStep {
+    /// The provider's payment page (card, konbini).
+    Provider(String),
+    /// The bot challenge first (card-testing defence), then the provider's page.
+    Challenge,
+    /// The order's status page: bank transfer and cash on delivery, or a provider that cannot
+    /// be reached now (the page offers the payment button again).
+    StatusPage,
+}
+
+/// The order placed and the shopper's next step.
+pub struct Placed {
+    pub status_secret: String,
+    pub next: NextStep,
+}
+
+impl Checkout {
+    /// Places the order shown on the confirmation screen identified by `shown_fingerprint`, as
+    /// a guest.
+    pub async fn place_order(
+        &self,
+        secret: Option<&str>,
+        shown_fingerprint: &str,
+    ) -> Result<PlacedOrderRef, CoreError> {
+        self.place_order_as(secret, shown_fingerprint, None).await
+    }
+
+    /// Places the order for `member` when given: it joins the member's order history if the
+    /// member's e-mail address is verified (CCSG-F-3a); otherwise it is a guest order.
+    pub async fn place_order_as(
+        &self,
+        secret: Option<&str>,
+        shown_fingerprint: &str,
+        member: Option<&crate::accounts::Member>,
+    ) -> Result<PlacedOrderRef, CoreError> {
+        let customer_id = member
+            .filter(|m| m.customer.email_verified_at.is_some())
+            .map(|m| m.customer.id);
+        let settings = self.base.settings().await?;
+        if customer_id.is_none() && !settings.guest_checkout {
+            return Err(CoreError::MembersOnly);
+        }
+        let secret = secret.ok_or(CoreError::EmptyCart)?;
+        let hash = tokens::parse(secret).ok_or(CoreError::EmptyCart)?;
+        let cart = self
+            .cart_store
+            .cart_by_token(&hash)
+            .await?
+            .ok_or(CoreError::EmptyCart)?;
+        let status = tokens::status_token_for_cart(&self.base.config.secret_key, cart.id);
+        if let Some(order_id) = cart.order_id {
+            return Ok(PlacedOrderRef {
+                status_secret: status.secret,
+                order_id,
+                newly_placed: false,
+            });
+        }
+        let c = self.confirmation_of(Some(&cart)).await?;
+        if c.fingerprint != shown_fingerprint {
+            return Err(CoreError::CartChanged);
+        }
+        let mut reasons: Vec<String> = match member.filter(|_| customer_id.is_some()) {
+            Some(m) => self
+                .profiles
+                .address_review(m, &c.details)
+                .await?
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        };
+        // Computed once here: the store keeps it with the order for the next orders' counts.
+        let address_key = akinai_domain::hold::address_key(&c.details.address);
+        reasons.extend(self.hold_reasons(&settings.holds, &c, &address_key).await?);
+        let review_reason = (!reasons.is_empty()).then(|| reasons.join(","));
+        let placed = self
+            .order_store
+            .place_order(&NewOrder {
+                cart_id: cart.id,
+                customer_id,
+                status_token: status.hash,
+                placed_at: self.base.clock.now(),
+                details: c.details,
+                lines: c.lines,
+                totals: c.totals,
+                review_reason,
+                address_key,
+            })
+            .await?;
+        if placed.newly_placed {
+            self.base.jobs_ready.notify_one();
+            tracing::info!(order_id = placed.id.0, "order placed");
+        }
+        Ok(PlacedOrderRef {
+            status_secret: status.secret,
+            order_id: placed.id,
+            newly_placed: placed.newly_placed,
+        })
+    }
+
+    /// The shop's hold rules for an order about to be placed (CCSG-F-4): its total, orders to
+    /// its address within a day (this one included), the blocked list.
+    async fn hold_reasons(
+        &self,
+        rules: &akinai_domain::hold::HoldRules,
+        c: &Confirmation,
+        address_key: &str,
+    ) -> Result<Vec<String>, CoreError> {
+        use akinai_domain::hold;
+        let today = self
+            .order_store
+            .orders_to_address_since(
+                address_key,
+                self.base.clock.now() - chrono::Duration::hours(24),
+            )
+            .await?
+            + 1;
+        let blocked = hold::blocked(rules, &c.details);
+        Ok(hold::reasons(rules, c.totals.grand_total, today, blocked)
+            .into_iter()
+            .map(str::to_string)
+            .collect())
+    }
+    /// `POST /checkout/confirm`: places the order for the signed-in member (or as a guest) and
+    /// opens the provider's payment page for card and konbini orders.
+    pub async fn place_and_pay(
+        &self,
+        cart_secret: Option<&str>,
+        session_secret: Option<&str>,
+        shown_fingerprint: &str,
+        client: &crate::accounts::Client,
+    ) -> Result<Placed, CoreError> {
+        let member = self.accounts.member(session_secret).await?;
+        let placed = self
+            .place_order_as(cart_secret, shown_fingerprint, member.as_ref())
+            .await?;
+        let next = match self
+            .payments
+            .start_payment_for(placed.order_id, &placed.status_secret, client, None)
+            .await
+        {
+            Ok(url) => NextStep::Provider(url),
+            Err(CoreError::ChallengeRequired) => NextStep::Challenge,
+            Err(CoreError::PaymentClosed) => NextStep::StatusPage,
+            Err(CoreError::PaymentUnavailable(e)) => {
+                tracing::warn!(error = %e, "payment provider unavailable at checkout");
+                NextStep::StatusPage
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Placed {
+            status_secret: placed.status_secret,
+            next,
+        })
+    }
+}
