@@ -81,3 +81,29 @@ impl Store for PgStore {
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
 }
+
+/// What the shared statements need of PostgreSQL: `TIMESTAMPTZ` times, one pool (ADR 020).
+impl akinai_sql::Dialect for PgStore {
+    type Db = sqlx::Postgres;
+    type Time = chrono::DateTime<chrono::Utc>;
+
+    fn time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        t
+    }
+
+    fn read_time(
+        row: &sqlx::postgres::PgRow,
+        column: &str,
+    ) -> StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
+        use sqlx::Row;
+        row.try_get(column).map_err(map_err)
+    }
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+}

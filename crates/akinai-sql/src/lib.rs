@@ -7,7 +7,10 @@
 //! milliseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL).
 #![forbid(unsafe_code)]
 
+mod cart;
+mod dialect;
 mod payments;
+pub use dialect::{Dialect, Sql};
 pub use payments::*;
 
 use chrono::{DateTime, Utc};

@@ -145,3 +145,30 @@ mod tests {
         assert_eq!(fk, 1);
     }
 }
+
+/// What the shared statements need of SQLite: times as Unix milliseconds, reads on the reader
+/// pool, writes on the single writer (ADR 003, ADR 020).
+impl akinai_sql::Dialect for SqliteStore {
+    type Db = sqlx::Sqlite;
+    type Time = i64;
+
+    fn time(t: DateTime<Utc>) -> i64 {
+        ms(t)
+    }
+
+    fn read_time(
+        row: &sqlx::sqlite::SqliteRow,
+        column: &str,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        use akinai_sql::Columns;
+        row.opt_int(column)?.map(from_ms).transpose()
+    }
+
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+}
