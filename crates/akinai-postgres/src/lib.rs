@@ -91,12 +91,20 @@ impl akinai_sql::Dialect for PgStore {
         t
     }
 
+    fn from_time(v: chrono::DateTime<chrono::Utc>) -> StoreResult<chrono::DateTime<chrono::Utc>> {
+        Ok(v)
+    }
+
     fn read_time(
         row: &sqlx::postgres::PgRow,
         column: &str,
     ) -> StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
         use sqlx::Row;
         row.try_get(column).map_err(map_err)
+    }
+
+    fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
+        done.rows_affected()
     }
 
     fn reader(&self) -> &PgPool {

@@ -16,13 +16,17 @@ use akinai_store::StoreResult;
 pub trait Dialect: Send + Sync + 'static {
     type Db: Database;
     /// What a time is stored as (Unix milliseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL).
-    type Time: Send + Sync + 'static;
+    type Time: Send + Sync + Unpin + 'static;
     fn time(t: DateTime<Utc>) -> Self::Time;
+    /// A stored time read with `query_scalar`.
+    fn from_time(v: Self::Time) -> StoreResult<DateTime<Utc>>;
     /// A stored time read back; `None` for SQL `NULL`.
     fn read_time(
         row: &<Self::Db as Database>::Row,
         column: &str,
     ) -> StoreResult<Option<DateTime<Utc>>>;
+    /// How many rows a statement changed.
+    fn rows_affected(done: &<Self::Db as Database>::QueryResult) -> u64;
     /// The pool for reads (SQLite: several connections beside the single writer).
     fn reader(&self) -> &Pool<Self::Db>;
     /// The pool for writes (SQLite: its one writer connection).

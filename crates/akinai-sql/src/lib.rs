@@ -7,6 +7,7 @@
 //! milliseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL).
 #![forbid(unsafe_code)]
 
+mod admin;
 mod cart;
 mod dialect;
 mod payments;

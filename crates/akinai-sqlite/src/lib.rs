@@ -156,12 +156,20 @@ impl akinai_sql::Dialect for SqliteStore {
         ms(t)
     }
 
+    fn from_time(v: i64) -> StoreResult<DateTime<Utc>> {
+        from_ms(v)
+    }
+
     fn read_time(
         row: &sqlx::sqlite::SqliteRow,
         column: &str,
     ) -> StoreResult<Option<DateTime<Utc>>> {
         use akinai_sql::Columns;
         row.opt_int(column)?.map(from_ms).transpose()
+    }
+
+    fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
+        done.rows_affected()
     }
 
     fn reader(&self) -> &SqlitePool {
