@@ -8,7 +8,7 @@
 //! impl forwards to them with `Sql(self)`.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Database, Pool};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
 
 use akinai_store::StoreResult;
 
@@ -25,6 +25,10 @@ pub trait Dialect: Send + Sync + 'static {
         row: &<Self::Db as Database>::Row,
         column: &str,
     ) -> StoreResult<Option<DateTime<Utc>>>;
+    /// A stored time that must not be `NULL`.
+    fn at(row: &<Self::Db as Database>::Row, column: &str) -> StoreResult<DateTime<Utc>> {
+        Self::read_time(row, column)?.ok_or_else(|| crate::corrupt(format!("{column} is NULL")))
+    }
     /// How many rows a statement changed.
     fn rows_affected(done: &<Self::Db as Database>::QueryResult) -> u64;
     /// The pool for reads (SQLite: several connections beside the single writer).
@@ -35,3 +39,72 @@ pub trait Dialect: Send + Sync + 'static {
 
 /// The shared statements of one backend `D`, by area (`Sql(store).create_cart(…)`).
 pub struct Sql<'a, D>(pub &'a D);
+
+/// A value bound into a statement whose filters are chosen at run time (admin lists): the SQL
+/// grows `$n` by `$n` with [`Filter::bind`], and the values are bound in that order.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// A statement assembled from fixed SQL fragments and bound values (never from request text).
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub sql: String,
+    pub args: Vec<Arg>,
+}
+
+impl Filter {
+    pub fn new(sql: &str) -> Filter {
+        Filter {
+            sql: sql.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends `fragment` and a placeholder for `value`.
+    pub fn bind(&mut self, fragment: &str, value: Arg) -> &mut Filter {
+        self.args.push(value);
+        self.sql.push_str(fragment);
+        self.sql.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub fn push(&mut self, fragment: &str) -> &mut Filter {
+        self.sql.push_str(fragment);
+        self
+    }
+}
+
+impl<D> Sql<'_, D>
+where
+    D: Dialect,
+    for<'q> D::Time: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+    for<'q> <D::Db as Database>::Arguments<'q>: IntoArguments<'q, D::Db>,
+    for<'q> i64: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> bool: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> String: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> &'q str: Encode<'q, D::Db> + Type<D::Db> + ColumnIndex<<D::Db as Database>::Row>,
+    for<'q> Option<i64>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<String>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<&'q str>: Encode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<D::Time>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    usize: ColumnIndex<<D::Db as Database>::Row>,
+{
+    /// Runs an assembled statement on the reader.
+    pub async fn fetch_all(&self, f: &Filter) -> StoreResult<Vec<<D::Db as Database>::Row>> {
+        let mut query = sqlx::query(&f.sql);
+        for a in &f.args {
+            query = match a {
+                Arg::Int(v) => query.bind(*v),
+                Arg::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query
+            .fetch_all(self.0.reader())
+            .await
+            .map_err(crate::map_err)
+    }
+}

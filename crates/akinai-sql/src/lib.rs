@@ -10,8 +10,11 @@
 mod admin;
 mod cart;
 mod dialect;
+mod integrity;
+mod member;
 mod payments;
-pub use dialect::{Dialect, Sql};
+mod security;
+pub use dialect::{Arg, Dialect, Filter, Sql};
 pub use payments::*;
 
 use chrono::{DateTime, Utc};

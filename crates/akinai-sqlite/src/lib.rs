@@ -119,33 +119,6 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// An acknowledged order must survive power loss: every writer commit is fsynced.
-    #[tokio::test]
-    async fn commits_are_durable_and_foreign_keys_enforced() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&store.writer)
-            .await
-            .unwrap();
-        assert_eq!(sync, 2, "synchronous=FULL");
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&store.writer)
-            .await
-            .unwrap();
-        assert_eq!(mode, "wal");
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&store.reader)
-            .await
-            .unwrap();
-        assert_eq!(fk, 1);
-    }
-}
-
 /// What the shared statements need of SQLite: times as Unix milliseconds, reads on the reader
 /// pool, writes on the single writer (ADR 003, ADR 020).
 impl akinai_sql::Dialect for SqliteStore {
@@ -178,5 +151,32 @@ impl akinai_sql::Dialect for SqliteStore {
 
     fn writer(&self) -> &SqlitePool {
         &self.writer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An acknowledged order must survive power loss: every writer commit is fsynced.
+    #[tokio::test]
+    async fn commits_are_durable_and_foreign_keys_enforced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL");
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&store.reader)
+            .await
+            .unwrap();
+        assert_eq!(fk, 1);
     }
 }
