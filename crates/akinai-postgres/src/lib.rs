@@ -87,6 +87,8 @@ impl akinai_sql::Dialect for PgStore {
     type Db = sqlx::Postgres;
     type Time = chrono::DateTime<chrono::Utc>;
 
+    const GREATEST: &'static str = "GREATEST";
+
     fn time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
         t
     }

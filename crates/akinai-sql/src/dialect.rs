@@ -17,6 +17,9 @@ pub trait Dialect: Send + Sync + 'static {
     type Db: Database;
     /// What a time is stored as (Unix milliseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL).
     type Time: Send + Sync + Unpin + 'static;
+    /// The SQL function of the larger of two values (`MAX(a, b)` on SQLite, `GREATEST` on
+    /// PostgreSQL).
+    const GREATEST: &'static str;
     fn time(t: DateTime<Utc>) -> Self::Time;
     /// A stored time read with `query_scalar`.
     fn from_time(v: Self::Time) -> StoreResult<DateTime<Utc>>;

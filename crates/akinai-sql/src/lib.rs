@@ -7,8 +7,10 @@
 //! milliseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL).
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod admin;
 mod cart;
+mod customers;
 mod dialect;
 mod integrity;
 mod member;

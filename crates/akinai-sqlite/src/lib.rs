@@ -125,6 +125,8 @@ impl akinai_sql::Dialect for SqliteStore {
     type Db = sqlx::Sqlite;
     type Time = i64;
 
+    const GREATEST: &'static str = "MAX";
+
     fn time(t: DateTime<Utc>) -> i64 {
         ms(t)
     }
