@@ -27,7 +27,6 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use akinai_store::{Store, StoreError, StoreResult};
 
-pub(crate) use akinai_sql::corrupt;
 use akinai_sql::map_err;
 
 /// A PostgreSQL database used by akinai.
@@ -78,16 +77,21 @@ impl Store for PgStore {
     }
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
-}
-
 /// What the shared statements need of PostgreSQL: `TIMESTAMPTZ` times, one pool (ADR 020).
 impl akinai_sql::Dialect for PgStore {
     type Db = sqlx::Postgres;
     type Time = chrono::DateTime<chrono::Utc>;
 
     const GREATEST: &'static str = "GREATEST";
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+
+    fn japan_day(column: &str) -> String {
+        format!("to_char({column} AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD')")
+    }
+
+    fn millis_between(from: &str, to: &str) -> String {
+        format!("CAST(EXTRACT(EPOCH FROM ({to} - {from})) * 1000 AS BIGINT)")
+    }
 
     fn time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
         t

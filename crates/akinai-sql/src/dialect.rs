@@ -8,6 +8,7 @@
 //! impl forwards to them with `Sql(self)`.
 
 use chrono::{DateTime, Utc};
+use sqlx::query::Query;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
 
 use akinai_store::StoreResult;
@@ -20,7 +21,14 @@ pub trait Dialect: Send + Sync + 'static {
     /// The SQL function of the larger of two values (`MAX(a, b)` on SQLite, `GREATEST` on
     /// PostgreSQL).
     const GREATEST: &'static str;
+    /// What a job claim's inner `SELECT` ends with so that concurrent claimers skip each other's
+    /// rows (empty on SQLite, whose single writer serialises claims).
+    const SKIP_LOCKED: &'static str;
     fn time(t: DateTime<Utc>) -> Self::Time;
+    /// SQL for the Japan calendar day (`YYYY-MM-DD`) of a time column.
+    fn japan_day(column: &str) -> String;
+    /// SQL for the milliseconds from one time column to another, as `BIGINT`.
+    fn millis_between(from: &str, to: &str) -> String;
     /// A stored time read with `query_scalar`.
     fn from_time(v: Self::Time) -> StoreResult<DateTime<Utc>>;
     /// A stored time read back; `None` for SQL `NULL`.
@@ -49,6 +57,8 @@ pub struct Sql<'a, D>(pub &'a D);
 pub enum Arg {
     Int(i64),
     Text(String),
+    Time(DateTime<Utc>),
+    Bool(bool),
 }
 
 /// A statement assembled from fixed SQL fragments and bound values (never from request text).
@@ -96,18 +106,34 @@ where
     for<'q> Option<D::Time>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     usize: ColumnIndex<<D::Db as Database>::Row>,
 {
-    /// Runs an assembled statement on the reader.
-    pub async fn fetch_all(&self, f: &Filter) -> StoreResult<Vec<<D::Db as Database>::Row>> {
+    /// An assembled statement with its values bound in order.
+    fn bound(f: &Filter) -> Query<'_, D::Db, <D::Db as Database>::Arguments<'_>> {
         let mut query = sqlx::query(&f.sql);
         for a in &f.args {
             query = match a {
                 Arg::Int(v) => query.bind(*v),
                 Arg::Text(v) => query.bind(v.clone()),
+                Arg::Time(v) => query.bind(D::time(*v)),
+                Arg::Bool(v) => query.bind(*v),
             };
         }
         query
+    }
+
+    /// Runs an assembled statement on the reader.
+    pub async fn fetch_all(&self, f: &Filter) -> StoreResult<Vec<<D::Db as Database>::Row>> {
+        Self::bound(f)
             .fetch_all(self.0.reader())
             .await
             .map_err(crate::map_err)
+    }
+
+    /// Runs an assembled statement on the writer; the number of rows it changed.
+    pub async fn execute(&self, f: &Filter) -> StoreResult<u64> {
+        let done = Self::bound(f)
+            .execute(self.0.writer())
+            .await
+            .map_err(crate::map_err)?;
+        Ok(D::rows_affected(&done))
     }
 }

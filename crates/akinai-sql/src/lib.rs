@@ -7,14 +7,21 @@
 //! milliseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL).
 #![forbid(unsafe_code)]
 
+mod account_guard;
 mod accounts;
 mod admin;
 mod cart;
+mod catalog;
+mod catalog_admin;
 mod customers;
 mod dialect;
+mod fulfilment;
 mod integrity;
+mod jobs;
 mod member;
+mod orders;
 mod payments;
+mod reports;
 mod security;
 pub use dialect::{Arg, Dialect, Filter, Sql};
 pub use payments::*;

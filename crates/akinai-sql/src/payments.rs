@@ -1,14 +1,22 @@
 //! Payments through a provider (payments issue): reading a payment row, the guarded update, the
 //! review flag a payment puts on its order, the held-payment column and filter of the order list,
-//! and the card-testing tallies over `payment_signals` — shared by both backends (SQLite runs
-//! the `$N` statements with `?N`).
+//! and the card-testing tallies over `payment_signals`, and the `PaymentStore` statements, written
+//! once for both backends. An update is one transaction: event id first (a duplicate stops it),
+//! then the payment guarded by its version, the order's review flag and its status step.
 
+use chrono::{DateTime, Utc};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
+
+use akinai_domain::card_testing::{Tallies, Tally};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::PaymentMethod;
 use akinai_domain::Yen;
+use akinai_store::payments::{
+    Attempt, NewPayment, Payment, PaymentUpdate, SeenEvent, UpdateOutcome,
+};
 use akinai_store::StoreResult;
 
-use crate::{corrupt, required, Columns, TimeColumn};
+use crate::{corrupt, map_err, required, Columns, Dialect, Sql, TimeColumn};
 
 /// The columns of [`PAYMENT_COLUMNS`].
 pub fn payment(
@@ -143,3 +151,373 @@ pub const RECORD_DECLINE: &str = "INSERT INTO payment_signals (payment_id, at, k
     cart_id, customer_id, email, address_key) \
     SELECT payment_id, $1, 'decline', source, cart_id, customer_id, email, address_key \
     FROM payment_signals WHERE payment_id = $2 AND kind = 'attempt' ORDER BY id DESC LIMIT 1";
+
+fn select_payments(condition: &str) -> String {
+    format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE {condition}")
+}
+
+impl<D> Sql<'_, D>
+where
+    D: Dialect,
+    for<'q> D::Time: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+    for<'q> <D::Db as Database>::Arguments<'q>: IntoArguments<'q, D::Db>,
+    for<'q> i64: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> bool: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> String: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> &'q str: Encode<'q, D::Db> + Type<D::Db> + ColumnIndex<<D::Db as Database>::Row>,
+    for<'q> Option<i64>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<String>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<&'q str>: Encode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<D::Time>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    usize: ColumnIndex<<D::Db as Database>::Row>,
+{
+    fn payment_row(r: &<D::Db as Database>::Row) -> StoreResult<Payment> {
+        payment(r, &|c| D::read_time(r, c))
+    }
+
+    /// Inserts the event; false when it was there already.
+    async fn seen(
+        conn: &mut <D::Db as Database>::Connection,
+        provider: &str,
+        event: &SeenEvent,
+        payment: Option<i64>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO payment_events (provider, event_id, kind, payment_id, received_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(provider)
+        .bind(&event.id)
+        .bind(&event.kind)
+        .bind(payment)
+        .bind(D::time(at))
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn create_payment(&self, p: &NewPayment) -> StoreResult<Payment> {
+        sqlx::query(
+            "INSERT INTO payments (order_id, provider, method, amount, status, created_at, \
+             updated_at, checked_at) VALUES ($1, $2, $3, $4, 'open', $5, $6, $7) \
+             ON CONFLICT (order_id) DO NOTHING",
+        )
+        .bind(p.order.0)
+        .bind(&p.provider)
+        .bind(p.method.as_str())
+        .bind(p.amount.0)
+        .bind(D::time(p.at))
+        .bind(D::time(p.at))
+        .bind(D::time(p.at))
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        let row = sqlx::query(&select_payments("order_id = $1"))
+            .bind(p.order.0)
+            .fetch_one(self.0.writer())
+            .await
+            .map_err(map_err)?;
+        Self::payment_row(&row)
+    }
+
+    pub async fn payment_of_order(&self, order: OrderId) -> StoreResult<Option<Payment>> {
+        let row = sqlx::query(&select_payments("order_id = $1"))
+            .bind(order.0)
+            .fetch_optional(self.0.reader())
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(Self::payment_row).transpose()
+    }
+
+    pub async fn payment_by_session(
+        &self,
+        provider: &str,
+        session_ref: &str,
+    ) -> StoreResult<Option<Payment>> {
+        let row = sqlx::query(&select_payments("provider = $1 AND session_ref = $2"))
+            .bind(provider)
+            .bind(session_ref)
+            .fetch_optional(self.0.reader())
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(Self::payment_row).transpose()
+    }
+
+    pub async fn set_payment_session(
+        &self,
+        id: i64,
+        attempt: i64,
+        session_ref: &str,
+        redirect_url: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE payments SET session_ref = $1, redirect_url = $2, attempt = $3, \
+             version = version + 1, updated_at = $4, checked_at = $5 \
+             WHERE id = $6 AND attempt = $7 - 1",
+        )
+        .bind(session_ref)
+        .bind(redirect_url)
+        .bind(attempt)
+        .bind(D::time(at))
+        .bind(D::time(at))
+        .bind(id)
+        .bind(attempt)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn update_payment(&self, u: &PaymentUpdate) -> StoreResult<UpdateOutcome> {
+        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT provider, order_id FROM payments WHERE id = $1")
+                .bind(u.payment)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let Some((provider, order)) = row else {
+            return Ok(UpdateOutcome::Stale);
+        };
+        if let Some(event) = &u.event {
+            if !Self::seen(&mut tx, &provider, event, Some(u.payment), u.at).await? {
+                return Ok(UpdateOutcome::Duplicate);
+            }
+        }
+        let moved = sqlx::query(UPDATE_PAYMENT)
+            .bind(u.status.as_str())
+            .bind(u.refunded.0)
+            .bind(u.payment_ref.as_deref())
+            .bind(u.instructions.as_deref())
+            .bind(D::time(u.at))
+            .bind(u.payment)
+            .bind(u.version)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if D::rows_affected(&moved) != 1 {
+            return Ok(UpdateOutcome::Stale);
+        }
+        if let Some(reason) = &u.flag {
+            sqlx::query(FLAG_ORDER)
+                .bind(reason)
+                .bind(order)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        if let Some(step) = &u.step {
+            Self::apply_step(&mut tx, step).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(UpdateOutcome::Applied)
+    }
+
+    pub async fn record_payment_event(
+        &self,
+        provider: &str,
+        event: &SeenEvent,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut conn = self.0.writer().acquire().await.map_err(map_err)?;
+        Self::seen(&mut conn, provider, event, None, at).await
+    }
+
+    pub async fn payments_to_check(
+        &self,
+        provider: &str,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Payment>> {
+        let rows = sqlx::query(&select_payments(
+            "provider = $1 AND status IN ('open', 'awaiting') AND checked_at < $2 ORDER BY checked_at LIMIT $3",
+        ))
+        .bind(provider)
+        .bind(D::time(before))
+        .bind(i64::from(limit))
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(Self::payment_row).collect()
+    }
+
+    pub async fn held_payments(&self, lapsing_if_before: DateTime<Utc>) -> StoreResult<(i64, i64)> {
+        sqlx::query_as(HELD_PAYMENTS)
+            .bind(D::time(lapsing_if_before))
+            .fetch_one(self.0.reader())
+            .await
+            .map_err(map_err)
+    }
+
+    pub async fn touch_payment(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE payments SET checked_at = $1 WHERE id = $2")
+            .bind(D::time(at))
+            .bind(id)
+            .execute(self.0.writer())
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn record_attempt(&self, a: &Attempt) -> StoreResult<()> {
+        sqlx::query(RECORD_ATTEMPT)
+            .bind(a.payment)
+            .bind(D::time(a.at))
+            .bind(&a.source)
+            .bind(a.cart)
+            .bind(a.customer)
+            .bind(&a.email)
+            .bind(&a.address_key)
+            .execute(self.0.writer())
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn record_decline(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(RECORD_DECLINE)
+            .bind(D::time(at))
+            .bind(payment)
+            .execute(self.0.writer())
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn attempt_tallies(&self, a: &Attempt, since: DateTime<Utc>) -> StoreResult<Tallies> {
+        let rows = sqlx::query_as::<_, TallyRow>(ATTEMPT_TALLIES)
+            .bind(D::time(since))
+            .bind(&a.source)
+            .bind(a.cart)
+            .bind(a.customer)
+            .bind(&a.email)
+            .bind(&a.address_key)
+            .fetch_all(self.0.reader())
+            .await
+            .map_err(map_err)?;
+        Ok(tallies(rows))
+    }
+
+    pub async fn site_tally(&self, since: DateTime<Utc>) -> StoreResult<Tally> {
+        let rows = sqlx::query_as::<_, (String, i64)>(
+            "SELECT kind, COUNT(*) FROM payment_signals WHERE at >= $1 GROUP BY kind",
+        )
+        .bind(D::time(since))
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        Ok(tally(rows))
+    }
+}
+
+/// Implements `akinai_store::payments::PaymentStore` for a backend type with the statements above.
+#[macro_export]
+macro_rules! payment_store {
+    ($store:ty) => {
+        const _: () = {
+            use akinai_domain::card_testing::{Tallies, Tally};
+            use akinai_domain::ids::OrderId;
+            use akinai_domain::order::PaymentMethod;
+            use akinai_domain::Yen;
+            use akinai_store::payments::{
+                Attempt, NewPayment, Payment, PaymentStore, PaymentUpdate, SeenEvent, UpdateOutcome,
+            };
+            use akinai_store::StoreResult;
+            use chrono::{DateTime, Utc};
+            #[async_trait::async_trait]
+            impl akinai_store::payments::PaymentStore for $store {
+                async fn create_payment(&self, p: &NewPayment) -> StoreResult<Payment> {
+                    $crate::Sql(self).create_payment(p).await
+                }
+
+                async fn payment_of_order(&self, order: OrderId) -> StoreResult<Option<Payment>> {
+                    $crate::Sql(self).payment_of_order(order).await
+                }
+
+                async fn payment_by_session(
+                    &self,
+                    provider: &str,
+                    session_ref: &str,
+                ) -> StoreResult<Option<Payment>> {
+                    $crate::Sql(self)
+                        .payment_by_session(provider, session_ref)
+                        .await
+                }
+
+                async fn set_payment_session(
+                    &self,
+                    id: i64,
+                    attempt: i64,
+                    session_ref: &str,
+                    redirect_url: &str,
+                    at: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self)
+                        .set_payment_session(id, attempt, session_ref, redirect_url, at)
+                        .await
+                }
+
+                async fn update_payment(&self, u: &PaymentUpdate) -> StoreResult<UpdateOutcome> {
+                    $crate::Sql(self).update_payment(u).await
+                }
+
+                async fn record_payment_event(
+                    &self,
+                    provider: &str,
+                    event: &SeenEvent,
+                    at: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self)
+                        .record_payment_event(provider, event, at)
+                        .await
+                }
+
+                async fn payments_to_check(
+                    &self,
+                    provider: &str,
+                    before: DateTime<Utc>,
+                    limit: u32,
+                ) -> StoreResult<Vec<Payment>> {
+                    $crate::Sql(self)
+                        .payments_to_check(provider, before, limit)
+                        .await
+                }
+
+                async fn held_payments(
+                    &self,
+                    lapsing_if_before: DateTime<Utc>,
+                ) -> StoreResult<(i64, i64)> {
+                    $crate::Sql(self).held_payments(lapsing_if_before).await
+                }
+
+                async fn touch_payment(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+                    $crate::Sql(self).touch_payment(id, at).await
+                }
+
+                async fn record_attempt(&self, a: &Attempt) -> StoreResult<()> {
+                    $crate::Sql(self).record_attempt(a).await
+                }
+
+                async fn record_decline(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()> {
+                    $crate::Sql(self).record_decline(payment, at).await
+                }
+
+                async fn attempt_tallies(
+                    &self,
+                    a: &Attempt,
+                    since: DateTime<Utc>,
+                ) -> StoreResult<Tallies> {
+                    $crate::Sql(self).attempt_tallies(a, since).await
+                }
+
+                async fn site_tally(&self, since: DateTime<Utc>) -> StoreResult<Tally> {
+                    $crate::Sql(self).site_tally(since).await
+                }
+            }
+        };
+    };
+}

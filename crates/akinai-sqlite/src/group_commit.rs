@@ -14,8 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use akinai_store::{NewOrder, PlaceOrderError, PlacedOrder, StoreError};
 
-use crate::map_err;
-use crate::orders::place_one;
+use crate::{map_err, SqliteStore};
 
 /// Most orders committed together.
 pub const MAX_BATCH: usize = 256;
@@ -78,7 +77,12 @@ async fn commit_batch(
     let mut results = Vec::with_capacity(requests.len());
     for (order, _) in requests {
         let mut savepoint = tx.begin().await.map_err(map_err)?;
-        let result = place_one(&mut savepoint, order).await;
+        let result = akinai_sql::Sql::<SqliteStore>::place_in(&mut savepoint, order)
+            .await
+            .and_then(|placed| {
+                // One writer: the cart check inside the savepoint sees every earlier order.
+                placed.ok_or_else(|| StoreError::Unavailable("cart placed twice".into()).into())
+            });
         if result.is_ok() {
             savepoint.commit().await.map_err(map_err)?;
         } else {

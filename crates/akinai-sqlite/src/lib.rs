@@ -38,7 +38,6 @@ use sqlx::sqlite::{
 
 use akinai_store::{Store, StoreError, StoreResult};
 
-pub(crate) use akinai_sql::corrupt;
 use akinai_sql::map_err;
 
 /// A SQLite database file opened for akinai.
@@ -121,11 +120,23 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 
 /// What the shared statements need of SQLite: times as Unix milliseconds, reads on the reader
 /// pool, writes on the single writer (ADR 003, ADR 020).
+/// Japan's offset from UTC in milliseconds (no daylight saving time).
+const JST_MS: i64 = 9 * 3600 * 1000;
+
 impl akinai_sql::Dialect for SqliteStore {
     type Db = sqlx::Sqlite;
     type Time = i64;
 
     const GREATEST: &'static str = "MAX";
+    const SKIP_LOCKED: &'static str = "";
+
+    fn japan_day(column: &str) -> String {
+        format!("date(({column} + {JST_MS}) / 1000, 'unixepoch')")
+    }
+
+    fn millis_between(from: &str, to: &str) -> String {
+        format!("{to} - {from}")
+    }
 
     fn time(t: DateTime<Utc>) -> i64 {
         ms(t)

@@ -1,0 +1,435 @@
+//! The admin's catalog work, written once for both backends: products published or not, edits,
+//! stock deltas, prices and product images (BLOB on SQLite, BYTEA on PostgreSQL; ADR 014).
+//! `published` is an integer on SQLite and a boolean on PostgreSQL: it is bound as a `bool` (which
+//! SQLite stores as 0/1) and read back through `CASE`, so one statement serves both.
+
+use chrono::{DateTime, Utc};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
+
+use akinai_domain::catalog::NewSku;
+use akinai_domain::ids::{CategoryId, ProductId, SkuId};
+use akinai_domain::search::{normalize, searchable_html};
+use akinai_domain::Yen;
+use akinai_store::catalog_admin::{
+    AdminProduct, AdminProductRow, NewProductImage, ProductEdit, ProductImage,
+    MAX_IMAGES_PER_PRODUCT,
+};
+use akinai_store::{NewCategory, StoreResult};
+
+use crate::{map_err, Arg, Columns, Dialect, Filter, Sql};
+
+impl<D> Sql<'_, D>
+where
+    D: Dialect,
+    for<'q> D::Time: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+    for<'q> <D::Db as Database>::Arguments<'q>: IntoArguments<'q, D::Db>,
+    for<'q> i64: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> bool: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> String: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> &'q str: Encode<'q, D::Db> + Type<D::Db> + ColumnIndex<<D::Db as Database>::Row>,
+    for<'q> Option<i64>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<String>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<&'q str>: Encode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<D::Time>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    usize: ColumnIndex<<D::Db as Database>::Row>,
+    for<'q> Vec<u8>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+{
+    pub async fn admin_products(
+        &self,
+        after: Option<ProductId>,
+        limit: u32,
+    ) -> StoreResult<Vec<AdminProductRow>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, CAST(CASE WHEN p.published THEN 1 ELSE 0 END AS BIGINT) AS published, COUNT(s.id) AS skus, CAST(COALESCE(SUM(s.stock), 0) AS BIGINT) AS stock, \
+             COALESCE(MIN(s.price), 0) AS price_min FROM products p LEFT JOIN skus s ON s.product_id = p.id \
+             WHERE p.id > $1 GROUP BY p.id ORDER BY p.id LIMIT $2",
+        )
+        .bind(after.map_or(0, |p| p.0))
+        .bind(i64::from(limit))
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(crate::admin_product_row).collect()
+    }
+
+    pub async fn admin_product(&self, id: ProductId) -> StoreResult<Option<AdminProduct>> {
+        let Some(row) = sqlx::query(
+            "SELECT p.id, p.category_id, p.name, p.description_html, p.tax_category, p.image_hue, CAST(CASE WHEN p.published THEN 1 ELSE 0 END AS BIGINT) AS published, p.publish_at, \
+             (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image \
+             FROM products p WHERE p.id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(self.0.reader())
+        .await
+        .map_err(map_err)?
+        else {
+            return Ok(None);
+        };
+        let skus = self.skus_of(id).await?;
+        Ok(Some(AdminProduct {
+            publish_at: D::read_time(&row, "publish_at")?,
+            published: row.int("published")? != 0,
+            product: crate::product(&row, id, skus)?,
+        }))
+    }
+
+    pub async fn update_product(&self, id: ProductId, e: &ProductEdit) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE products SET category_id = $1, name = $2, description_html = $3, tax_category = $4, \
+             published = $5, search_name = $6, search_body = $7 WHERE id = $8",
+        )
+        .bind(e.category_id.0)
+        .bind(&e.name)
+        .bind(e.description.as_str())
+        .bind(e.tax_category.as_str())
+        .bind(e.published)
+        .bind(normalize(&e.name))
+        .bind(searchable_html(e.description.as_str()))
+        .bind(id.0)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn adjust_stock(&self, sku: SkuId, delta: i64) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "UPDATE skus SET stock = stock + $1 WHERE id = $2 AND stock + $1 >= 0 RETURNING stock",
+        )
+        .bind(delta)
+        .bind(sku.0)
+        .fetch_optional(self.0.writer())
+        .await
+        .map_err(map_err)
+    }
+
+    pub async fn set_sku_price(
+        &self,
+        product: ProductId,
+        sku: SkuId,
+        price: Yen,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE skus SET price = $1 WHERE id = $2 AND product_id = $3")
+            .bind(price.0)
+            .bind(sku.0)
+            .bind(product.0)
+            .execute(self.0.writer())
+            .await
+            .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn set_published(&self, ids: &[ProductId], published: bool) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut q = Filter::new("UPDATE products SET publish_at = NULL");
+        q.bind(", published = ", Arg::Bool(published));
+        for (n, id) in ids.iter().enumerate() {
+            q.bind(if n == 0 { " WHERE id IN (" } else { ", " }, Arg::Int(id.0));
+        }
+        q.push(")");
+        self.execute(&q).await
+    }
+
+    pub async fn schedule_publish(
+        &self,
+        id: ProductId,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE products SET publish_at = $1 WHERE id = $2")
+            .bind(at.map(D::time))
+            .bind(id.0)
+            .execute(self.0.writer())
+            .await
+            .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn publish_due(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE products SET published = TRUE, publish_at = NULL WHERE publish_at IS NOT NULL AND publish_at <= $1",
+        )
+        .bind(D::time(now))
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(D::rows_affected(&done))
+    }
+
+    pub async fn add_sku(&self, product: ProductId, sku: &NewSku) -> StoreResult<Option<SkuId>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO skus (product_id, position, code, option_label, price, stock) \
+             SELECT p.id, (SELECT COALESCE(MAX(position), -1) + 1 FROM skus WHERE product_id = p.id), $1, $2, $3, $4 \
+             FROM products p WHERE p.id = $5 ON CONFLICT (code) DO NOTHING RETURNING id",
+        )
+        .bind(&sku.code)
+        .bind(&sku.option_label)
+        .bind(sku.price.0)
+        .bind(sku.stock)
+        .bind(product.0)
+        .fetch_optional(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(id.map(SkuId))
+    }
+
+    pub async fn sku_code_taken(&self, code: &str) -> StoreResult<bool> {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM skus WHERE code = $1)")
+            .bind(code)
+            .fetch_one(self.0.reader())
+            .await
+            .map_err(map_err)
+    }
+
+    pub async fn add_product_image(&self, i: &NewProductImage) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO product_images (product_id, name, content_type, width, height, bytes, position, created_at) \
+             SELECT p.id, $1, $2, $3, $4, $5, \
+               (SELECT COALESCE(MAX(position), 0) + 1 FROM product_images WHERE product_id = p.id), $6 \
+             FROM products p WHERE p.id = $7 \
+               AND (SELECT COUNT(*) FROM product_images WHERE product_id = p.id) < $8",
+        )
+        .bind(&i.name)
+        .bind(&i.content_type)
+        .bind(i64::from(i.width))
+        .bind(i64::from(i.height))
+        .bind(&i.bytes)
+        .bind(D::time(i.at))
+        .bind(i.product.0)
+        .bind(MAX_IMAGES_PER_PRODUCT)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn product_images(&self, product: ProductId) -> StoreResult<Vec<ProductImage>> {
+        sqlx::query(
+            "SELECT name, content_type, width, height FROM product_images WHERE product_id = $1 ORDER BY position",
+        )
+        .bind(product.0)
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?
+        .iter()
+        .map(crate::product_image)
+        .collect()
+    }
+
+    pub async fn image_bytes(&self, name: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+        sqlx::query_as("SELECT content_type, bytes FROM product_images WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.0.reader())
+            .await
+            .map_err(map_err)
+    }
+
+    pub async fn delete_product_image(&self, product: ProductId, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM product_images WHERE product_id = $1 AND name = $2")
+            .bind(product.0)
+            .bind(name)
+            .execute(self.0.writer())
+            .await
+            .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn make_image_first(&self, product: ProductId, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE product_images SET position = (SELECT MIN(position) - 1 FROM product_images WHERE product_id = $1) WHERE product_id = $2 AND name = $3",
+        )
+        .bind(product.0)
+        .bind(product.0)
+        .bind(name)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn update_category(&self, id: CategoryId, c: &NewCategory) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE categories SET parent_id = $1, slug = $2, name = $3, position = $4 WHERE id = $5",
+        )
+        .bind(c.parent_id.map(|p| p.0))
+        .bind(&c.slug)
+        .bind(&c.name)
+        .bind(c.position)
+        .bind(id.0)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn relabel_sku(
+        &self,
+        product: ProductId,
+        sku: SkuId,
+        code: &str,
+        option_label: &str,
+    ) -> StoreResult<Option<bool>> {
+        let done = sqlx::query(
+            "UPDATE skus SET code = $1, option_label = $2 WHERE id = $3 AND product_id = $4 AND NOT EXISTS (SELECT 1 FROM skus o WHERE o.code = $5 AND o.id <> $6)",
+        )
+        .bind(code)
+        .bind(option_label)
+        .bind(sku.0)
+        .bind(product.0)
+        .bind(code)
+        .bind(sku.0)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        if D::rows_affected(&done) == 1 {
+            return Ok(Some(true));
+        }
+        let taken: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM skus WHERE code = $1 AND id <> $2)")
+                .bind(code)
+                .bind(sku.0)
+                .fetch_one(self.0.writer())
+                .await
+                .map_err(map_err)?;
+        Ok((!taken).then_some(false))
+    }
+}
+
+/// Implements `akinai_store::catalog_admin::CatalogAdminStore` for a backend type with the statements above.
+#[macro_export]
+macro_rules! catalog_admin_store {
+    ($store:ty) => {
+        const _: () = {
+            use akinai_domain::catalog::NewSku;
+            use akinai_domain::ids::{CategoryId, ProductId, SkuId};
+            use akinai_domain::search::{normalize, searchable_html};
+            use akinai_domain::Yen;
+            use akinai_store::catalog_admin::{
+                AdminProduct, AdminProductRow, CatalogAdminStore, NewProductImage, ProductEdit,
+                ProductImage, MAX_IMAGES_PER_PRODUCT,
+            };
+            use akinai_store::{NewCategory, StoreResult};
+            use chrono::{DateTime, Utc};
+            #[async_trait::async_trait]
+            impl akinai_store::catalog_admin::CatalogAdminStore for $store {
+                async fn admin_products(
+                    &self,
+                    after: Option<ProductId>,
+                    limit: u32,
+                ) -> StoreResult<Vec<AdminProductRow>> {
+                    $crate::Sql(self).admin_products(after, limit).await
+                }
+
+                async fn admin_product(&self, id: ProductId) -> StoreResult<Option<AdminProduct>> {
+                    $crate::Sql(self).admin_product(id).await
+                }
+
+                async fn update_product(
+                    &self,
+                    id: ProductId,
+                    e: &ProductEdit,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self).update_product(id, e).await
+                }
+
+                async fn adjust_stock(&self, sku: SkuId, delta: i64) -> StoreResult<Option<i64>> {
+                    $crate::Sql(self).adjust_stock(sku, delta).await
+                }
+
+                async fn set_sku_price(
+                    &self,
+                    product: ProductId,
+                    sku: SkuId,
+                    price: Yen,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self).set_sku_price(product, sku, price).await
+                }
+
+                async fn set_published(
+                    &self,
+                    ids: &[ProductId],
+                    published: bool,
+                ) -> StoreResult<u64> {
+                    $crate::Sql(self).set_published(ids, published).await
+                }
+
+                async fn schedule_publish(
+                    &self,
+                    id: ProductId,
+                    at: Option<DateTime<Utc>>,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self).schedule_publish(id, at).await
+                }
+
+                async fn publish_due(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+                    $crate::Sql(self).publish_due(now).await
+                }
+
+                async fn add_sku(
+                    &self,
+                    product: ProductId,
+                    sku: &NewSku,
+                ) -> StoreResult<Option<SkuId>> {
+                    $crate::Sql(self).add_sku(product, sku).await
+                }
+
+                async fn sku_code_taken(&self, code: &str) -> StoreResult<bool> {
+                    $crate::Sql(self).sku_code_taken(code).await
+                }
+
+                async fn add_product_image(&self, i: &NewProductImage) -> StoreResult<bool> {
+                    $crate::Sql(self).add_product_image(i).await
+                }
+
+                async fn product_images(
+                    &self,
+                    product: ProductId,
+                ) -> StoreResult<Vec<ProductImage>> {
+                    $crate::Sql(self).product_images(product).await
+                }
+
+                async fn image_bytes(&self, name: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+                    $crate::Sql(self).image_bytes(name).await
+                }
+
+                async fn delete_product_image(
+                    &self,
+                    product: ProductId,
+                    name: &str,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self).delete_product_image(product, name).await
+                }
+
+                async fn make_image_first(
+                    &self,
+                    product: ProductId,
+                    name: &str,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self).make_image_first(product, name).await
+                }
+
+                async fn update_category(
+                    &self,
+                    id: CategoryId,
+                    c: &NewCategory,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self).update_category(id, c).await
+                }
+
+                async fn relabel_sku(
+                    &self,
+                    product: ProductId,
+                    sku: SkuId,
+                    code: &str,
+                    option_label: &str,
+                ) -> StoreResult<Option<bool>> {
+                    $crate::Sql(self)
+                        .relabel_sku(product, sku, code, option_label)
+                        .await
+                }
+            }
+        };
+    };
+}
