@@ -84,6 +84,22 @@ impl akinai_sql::Dialect for PgStore {
 
     const GREATEST: &'static str = "GREATEST";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+    /// `0x0061_6b61_7564_6974` is "akinai audit" as the advisory lock key.
+    const AUDIT_AT: &'static str = "at";
+    const SERIALISE_AUDIT: Option<&'static str> =
+        Some("SELECT pg_advisory_xact_lock(27421139066448244)");
+
+    fn micros(t: chrono::DateTime<chrono::Utc>) -> akinai_sql::Arg {
+        akinai_sql::Arg::Time(t)
+    }
+
+    fn read_micros(
+        row: &sqlx::postgres::PgRow,
+        column: &str,
+    ) -> StoreResult<chrono::DateTime<chrono::Utc>> {
+        use sqlx::Row;
+        row.try_get(column).map_err(map_err)
+    }
 
     fn japan_day(column: &str) -> String {
         format!("to_char({column} AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD')")

@@ -24,11 +24,21 @@ pub trait Dialect: Send + Sync + 'static {
     /// What a job claim's inner `SELECT` ends with so that concurrent claimers skip each other's
     /// rows (empty on SQLite, whose single writer serialises claims).
     const SKIP_LOCKED: &'static str;
+    /// The audit trail's time column, microseconds since the epoch (`at_us` on SQLite, `at`
+    /// `TIMESTAMPTZ` on PostgreSQL).
+    const AUDIT_AT: &'static str;
+    /// The statement that makes an audit append exclusive across nodes (PostgreSQL's advisory
+    /// lock); `None` where the single writer already does (SQLite).
+    const SERIALISE_AUDIT: Option<&'static str>;
     fn time(t: DateTime<Utc>) -> Self::Time;
     /// SQL for the Japan calendar day (`YYYY-MM-DD`) of a time column.
     fn japan_day(column: &str) -> String;
     /// SQL for the milliseconds from one time column to another, as `BIGINT`.
     fn millis_between(from: &str, to: &str) -> String;
+    /// A time bound at microsecond precision (the audit trail's).
+    fn micros(t: DateTime<Utc>) -> Arg;
+    /// A microsecond time read back (see [`Dialect::micros`]).
+    fn read_micros(row: &<Self::Db as Database>::Row, column: &str) -> StoreResult<DateTime<Utc>>;
     /// A stored time read with `query_scalar`.
     fn from_time(v: Self::Time) -> StoreResult<DateTime<Utc>>;
     /// A stored time read back; `None` for SQL `NULL`.
@@ -57,6 +67,7 @@ pub struct Sql<'a, D>(pub &'a D);
 pub enum Arg {
     Int(i64),
     Text(String),
+    OptText(Option<String>),
     Time(DateTime<Utc>),
     Bool(bool),
 }
@@ -107,12 +118,13 @@ where
     usize: ColumnIndex<<D::Db as Database>::Row>,
 {
     /// An assembled statement with its values bound in order.
-    fn bound(f: &Filter) -> Query<'_, D::Db, <D::Db as Database>::Arguments<'_>> {
+    pub(crate) fn bound(f: &Filter) -> Query<'_, D::Db, <D::Db as Database>::Arguments<'_>> {
         let mut query = sqlx::query(&f.sql);
         for a in &f.args {
             query = match a {
                 Arg::Int(v) => query.bind(*v),
                 Arg::Text(v) => query.bind(v.clone()),
+                Arg::OptText(v) => query.bind(v.clone()),
                 Arg::Time(v) => query.bind(D::time(*v)),
                 Arg::Bool(v) => query.bind(*v),
             };

@@ -10,6 +10,7 @@
 mod account_guard;
 mod accounts;
 mod admin;
+mod audit;
 mod cart;
 mod catalog;
 mod catalog_admin;

@@ -129,6 +129,18 @@ impl akinai_sql::Dialect for SqliteStore {
 
     const GREATEST: &'static str = "MAX";
     const SKIP_LOCKED: &'static str = "";
+    const AUDIT_AT: &'static str = "at_us";
+    const SERIALISE_AUDIT: Option<&'static str> = None;
+
+    fn micros(t: DateTime<Utc>) -> akinai_sql::Arg {
+        akinai_sql::Arg::Int(t.timestamp_micros())
+    }
+
+    fn read_micros(row: &sqlx::sqlite::SqliteRow, column: &str) -> StoreResult<DateTime<Utc>> {
+        use akinai_sql::Columns;
+        DateTime::from_timestamp_micros(row.int(column)?)
+            .ok_or_else(|| akinai_sql::corrupt("audit time out of range"))
+    }
 
     fn japan_day(column: &str) -> String {
         format!("date(({column} + {JST_MS}) / 1000, 'unixepoch')")
