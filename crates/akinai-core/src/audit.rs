@@ -16,6 +16,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use akinai_domain::audit::{AuditRecord, ChainBreak, ChainedEntry, Verifier};
+use akinai_domain::ids::AdminId;
 
 use crate::CoreError;
 
@@ -33,7 +34,7 @@ pub struct AuditContext {
 
 impl AuditContext {
     /// A signed-in admin (or one enrolling) acting from `client`.
-    pub fn admin(id: i64, client: &crate::accounts::Client) -> AuditContext {
+    pub fn admin(id: AdminId, client: &crate::accounts::Client) -> AuditContext {
         AuditContext {
             actor: format!("admin:{id}"),
             ip: Some(client.ip),

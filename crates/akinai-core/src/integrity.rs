@@ -25,6 +25,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
+use akinai_domain::ids::ThemeManifestId;
 use akinai_domain::integrity::{
     diff, theme_file_kind, Changes, ThemeFileError, MAX_THEME_FILES, MAX_THEME_FILE_BYTES,
 };
@@ -48,7 +49,7 @@ pub struct ThemeFile {
 /// What this process knows between checks.
 #[derive(Debug, Default)]
 pub(crate) struct IntegrityState {
-    manifest_id: Option<i64>,
+    manifest_id: Option<ThemeManifestId>,
     theme: BTreeMap<String, Arc<ThemeFile>>,
     reported_theme: Option<Changes>,
     watched_baseline: BTreeMap<PathBuf, Option<String>>,
@@ -158,7 +159,7 @@ impl Integrity {
 
     /// A recorded theme update: approves the theme directory as it is now. Refuses (recording
     /// nothing) when any file may not be a theme file.
-    pub async fn approve_theme(&self, by: &str) -> Result<(i64, usize), CoreError> {
+    pub async fn approve_theme(&self, by: &str) -> Result<(ThemeManifestId, usize), CoreError> {
         let found = scan_async(self.theme_dir()?).await?;
         if !found.refused.is_empty() {
             return Err(CoreError::ThemeRefused(
@@ -174,7 +175,7 @@ impl Integrity {
             .integrity_store
             .record_theme_manifest(&files, by, self.base.clock.now())
             .await?;
-        tracing::info!(manifest = id, files = files.len(), by, "theme approved");
+        tracing::info!(manifest = id.0, files = files.len(), by, "theme approved");
         self.check_integrity().await?;
         Ok((id, files.len()))
     }

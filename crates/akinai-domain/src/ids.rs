@@ -14,6 +14,15 @@ macro_rules! int_id {
                 write!(f, "{}", self.0)
             }
         }
+
+        /// Parses the decimal form (`Display`'s), as ids come in paths and forms.
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
     };
 }
 
@@ -49,3 +58,64 @@ int_id!(
     /// A customer's login session.
     SessionId
 );
+int_id!(
+    /// An admin account of the back office.
+    AdminId
+);
+int_id!(
+    /// An admin's login session.
+    AdminSessionId
+);
+int_id!(
+    /// A payment of an order (one per order, whichever the method).
+    PaymentId
+);
+int_id!(
+    /// A member's passkey (WebAuthn credential), as stored.
+    PasskeyId
+);
+int_id!(
+    /// An entry of a member's address book.
+    AddressId
+);
+int_id!(
+    /// An approved theme manifest.
+    ThemeManifestId
+);
+int_id!(
+    /// A reason checkout is closed until an owner acknowledges it.
+    CheckoutHoldId
+);
+int_id!(
+    /// A recorded security event.
+    SecurityEventId
+);
+
+/// A stored product image, known by its random, unguessable name (`[0-9a-f]{32}` and the
+/// extension): the name is its identity and its address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ImageName(pub String);
+
+impl ImageName {
+    /// A name of the form the image pipeline makes (32 lower-case hex digits, `.jpg` or
+    /// `.png`); `None` for anything else, which is then never looked up.
+    pub fn parse(name: &str) -> Option<ImageName> {
+        let well_formed = name.len() == 36
+            && (name.ends_with(".jpg") || name.ends_with(".png"))
+            && name[..32]
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        well_formed.then(|| ImageName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ImageName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}

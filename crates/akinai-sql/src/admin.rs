@@ -5,6 +5,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type}
 
 use crate::is_unique_violation;
 use akinai_domain::admin::{AdminRole, Grants};
+use akinai_domain::ids::{AdminId, AdminSessionId};
 use akinai_store::admin::{Admin, AdminSessionRow, FailureCount, NewAdmin};
 use akinai_store::{StoreResult, TokenHash};
 
@@ -32,7 +33,7 @@ where
         crate::admin(r, &|c| D::read_time(r, c))
     }
 
-    pub async fn create_admin(&self, a: &NewAdmin) -> StoreResult<Option<i64>> {
+    pub async fn create_admin(&self, a: &NewAdmin) -> StoreResult<Option<AdminId>> {
         let made = sqlx::query_scalar(
             "INSERT INTO admins (email, name, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -43,15 +44,15 @@ where
         .fetch_one(self.0.writer())
         .await;
         match made {
-            Ok(id) => Ok(Some(id)),
+            Ok(id) => Ok(Some(AdminId(id))),
             Err(e) if is_unique_violation(&e) => Ok(None),
             Err(e) => Err(map_err(e)),
         }
     }
 
-    pub async fn admin(&self, id: i64) -> StoreResult<Option<Admin>> {
+    pub async fn admin(&self, id: AdminId) -> StoreResult<Option<Admin>> {
         let row = sqlx::query(&format!("{ADMIN} WHERE id = $1"))
-            .bind(id)
+            .bind(id.0)
             .fetch_optional(self.0.reader())
             .await
             .map_err(map_err)?;
@@ -82,31 +83,31 @@ where
         rows.iter().map(Self::admin_row).collect()
     }
 
-    pub async fn set_admin_role(&self, admin: i64, role: AdminRole) -> StoreResult<bool> {
+    pub async fn set_admin_role(&self, admin: AdminId, role: AdminRole) -> StoreResult<bool> {
         let done = sqlx::query("UPDATE admins SET role = $1 WHERE id = $2")
             .bind(role.as_str())
-            .bind(admin)
+            .bind(admin.0)
             .execute(self.0.writer())
             .await
             .map_err(map_err)?;
         Ok(D::rows_affected(&done) == 1)
     }
 
-    pub async fn set_admin_grants(&self, admin: i64, grants: &Grants) -> StoreResult<bool> {
+    pub async fn set_admin_grants(&self, admin: AdminId, grants: &Grants) -> StoreResult<bool> {
         let done = sqlx::query("UPDATE admins SET grants = $1 WHERE id = $2")
             .bind(grants.to_stored())
-            .bind(admin)
+            .bind(admin.0)
             .execute(self.0.writer())
             .await
             .map_err(map_err)?;
         Ok(D::rows_affected(&done) == 1)
     }
 
-    pub async fn clear_admin_credentials(&self, admin: i64) -> StoreResult<()> {
+    pub async fn clear_admin_credentials(&self, admin: AdminId) -> StoreResult<()> {
         sqlx::query(
             "UPDATE admins SET password_hash = NULL, totp_secret_enc = NULL, totp_nonce = NULL, enrolled_at = NULL WHERE id = $1",
         )
-        .bind(admin)
+        .bind(admin.0)
         .execute(self.0.writer())
         .await
         .map_err(map_err)?;
@@ -115,7 +116,7 @@ where
 
     pub async fn create_admin_token(
         &self,
-        admin: i64,
+        admin: AdminId,
         purpose: &str,
         token: &TokenHash,
         expires_at: DateTime<Utc>,
@@ -123,7 +124,7 @@ where
         sqlx::query(
             "INSERT INTO admin_tokens (admin_id, purpose, token_hash, expires_at) VALUES ($1, $2, $3, $4)",
         )
-        .bind(admin)
+        .bind(admin.0)
         .bind(purpose)
         .bind(&token.0)
         .bind(D::time(expires_at))
@@ -138,7 +139,7 @@ where
         purpose: &str,
         token: &TokenHash,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<i64>> {
+    ) -> StoreResult<Option<AdminId>> {
         sqlx::query_scalar(
             "UPDATE admin_tokens SET used_at = $1 WHERE purpose = $2 AND token_hash = $3 AND used_at IS NULL AND expires_at > $4 RETURNING admin_id",
         )
@@ -148,6 +149,7 @@ where
         .bind(D::time(now))
         .fetch_optional(self.0.writer())
         .await
+        .map(|id| id.map(AdminId))
         .map_err(map_err)
     }
 
@@ -156,7 +158,7 @@ where
         purpose: &str,
         token: &TokenHash,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<i64>> {
+    ) -> StoreResult<Option<AdminId>> {
         sqlx::query_scalar(
             "SELECT admin_id FROM admin_tokens WHERE purpose = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > $3",
         )
@@ -165,12 +167,13 @@ where
         .bind(D::time(now))
         .fetch_optional(self.0.reader())
         .await
+        .map(|id| id.map(AdminId))
         .map_err(map_err)
     }
 
     pub async fn set_admin_credentials(
         &self,
-        admin: i64,
+        admin: AdminId,
         password_hash: &str,
         totp_secret_enc: &str,
         totp_nonce: &str,
@@ -183,19 +186,19 @@ where
         .bind(totp_secret_enc)
         .bind(totp_nonce)
         .bind(D::time(at))
-        .bind(admin)
+        .bind(admin.0)
         .execute(self.0.writer())
         .await
         .map_err(map_err)?;
         Ok(())
     }
 
-    pub async fn advance_admin_totp(&self, admin: i64, step: i64) -> StoreResult<bool> {
+    pub async fn advance_admin_totp(&self, admin: AdminId, step: i64) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE admins SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $3",
         )
         .bind(step)
-        .bind(admin)
+        .bind(admin.0)
         .bind(step)
         .execute(self.0.writer())
         .await
@@ -205,7 +208,7 @@ where
 
     pub async fn record_admin_failure(
         &self,
-        admin: i64,
+        admin: AdminId,
         lock_after: u32,
         at: DateTime<Utc>,
     ) -> StoreResult<FailureCount> {
@@ -216,7 +219,7 @@ where
         )
         .bind(i64::from(lock_after))
         .bind(D::time(at))
-        .bind(admin)
+        .bind(admin.0)
         .fetch_one(self.0.writer())
         .await
         .map_err(map_err)?;
@@ -227,21 +230,21 @@ where
         })
     }
 
-    pub async fn record_admin_login(&self, admin: i64, at: DateTime<Utc>) -> StoreResult<()> {
+    pub async fn record_admin_login(&self, admin: AdminId, at: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query("UPDATE admins SET failed_logins = 0, last_login_at = $1 WHERE id = $2")
             .bind(D::time(at))
-            .bind(admin)
+            .bind(admin.0)
             .execute(self.0.writer())
             .await
             .map_err(map_err)?;
         Ok(())
     }
 
-    pub async fn unlock_admin(&self, admin: i64) -> StoreResult<bool> {
+    pub async fn unlock_admin(&self, admin: AdminId) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE admins SET failed_logins = 0, locked_at = NULL WHERE id = $1 AND locked_at IS NOT NULL",
         )
-        .bind(admin)
+        .bind(admin.0)
         .execute(self.0.writer())
         .await
         .map_err(map_err)?;
@@ -251,18 +254,18 @@ where
     pub async fn create_admin_session(
         &self,
         token: &TokenHash,
-        admin: i64,
+        admin: AdminId,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
         ip: Option<&str>,
         user_agent: &str,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<AdminSessionId> {
         sqlx::query_scalar(
             "INSERT INTO admin_sessions (token_hash, admin_id, created_at, last_seen_at, expires_at, ip, user_agent) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&token.0)
-        .bind(admin)
+        .bind(admin.0)
         .bind(D::time(now))
         .bind(D::time(now))
         .bind(D::time(expires_at))
@@ -270,6 +273,7 @@ where
         .bind(user_agent)
         .fetch_one(self.0.writer())
         .await
+        .map(AdminSessionId)
         .map_err(map_err)
     }
 
@@ -294,10 +298,14 @@ where
             .transpose()
     }
 
-    pub async fn touch_admin_session(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    pub async fn touch_admin_session(
+        &self,
+        id: AdminSessionId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE admin_sessions SET last_seen_at = $1 WHERE id = $2")
             .bind(D::time(now))
-            .bind(id)
+            .bind(id.0)
             .execute(self.0.writer())
             .await
             .map_err(map_err)?;
@@ -306,17 +314,17 @@ where
 
     pub async fn revoke_admin_sessions(
         &self,
-        admin: i64,
-        session: Option<i64>,
+        admin: AdminId,
+        session: Option<AdminSessionId>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
         let done = sqlx::query(
             "UPDATE admin_sessions SET revoked_at = $1 WHERE admin_id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR id = $4)",
         )
         .bind(D::time(now))
-        .bind(admin)
-        .bind(session)
-        .bind(session)
+        .bind(admin.0)
+        .bind(session.map(|s| s.0))
+        .bind(session.map(|s| s.0))
         .execute(self.0.writer())
         .await
         .map_err(map_err)?;
@@ -330,15 +338,16 @@ macro_rules! admin_store {
     ($store:ty) => {
         const _: () = {
             use akinai_domain::admin::{AdminRole, Grants};
+            use akinai_domain::ids::{AdminId, AdminSessionId};
             use akinai_store::admin::*;
             use akinai_store::{StoreResult, TokenHash};
             use chrono::{DateTime, Utc};
             #[async_trait::async_trait]
             impl akinai_store::admin::AdminStore for $store {
-                async fn create_admin(&self, admin: &NewAdmin) -> StoreResult<Option<i64>> {
+                async fn create_admin(&self, admin: &NewAdmin) -> StoreResult<Option<AdminId>> {
                     $crate::Sql(self).create_admin(admin).await
                 }
-                async fn admin(&self, id: i64) -> StoreResult<Option<Admin>> {
+                async fn admin(&self, id: AdminId) -> StoreResult<Option<Admin>> {
                     $crate::Sql(self).admin(id).await
                 }
                 async fn admin_by_email(&self, email: &str) -> StoreResult<Option<Admin>> {
@@ -350,18 +359,26 @@ macro_rules! admin_store {
                 async fn admins(&self) -> StoreResult<Vec<Admin>> {
                     $crate::Sql(self).admins().await
                 }
-                async fn set_admin_role(&self, admin: i64, role: AdminRole) -> StoreResult<bool> {
+                async fn set_admin_role(
+                    &self,
+                    admin: AdminId,
+                    role: AdminRole,
+                ) -> StoreResult<bool> {
                     $crate::Sql(self).set_admin_role(admin, role).await
                 }
-                async fn set_admin_grants(&self, admin: i64, grants: &Grants) -> StoreResult<bool> {
+                async fn set_admin_grants(
+                    &self,
+                    admin: AdminId,
+                    grants: &Grants,
+                ) -> StoreResult<bool> {
                     $crate::Sql(self).set_admin_grants(admin, grants).await
                 }
-                async fn clear_admin_credentials(&self, admin: i64) -> StoreResult<()> {
+                async fn clear_admin_credentials(&self, admin: AdminId) -> StoreResult<()> {
                     $crate::Sql(self).clear_admin_credentials(admin).await
                 }
                 async fn create_admin_token(
                     &self,
-                    admin: i64,
+                    admin: AdminId,
                     purpose: &str,
                     token: &TokenHash,
                     expires_at: DateTime<Utc>,
@@ -375,7 +392,7 @@ macro_rules! admin_store {
                     purpose: &str,
                     token: &TokenHash,
                     now: DateTime<Utc>,
-                ) -> StoreResult<Option<i64>> {
+                ) -> StoreResult<Option<AdminId>> {
                     $crate::Sql(self)
                         .take_admin_token(purpose, token, now)
                         .await
@@ -385,14 +402,14 @@ macro_rules! admin_store {
                     purpose: &str,
                     token: &TokenHash,
                     now: DateTime<Utc>,
-                ) -> StoreResult<Option<i64>> {
+                ) -> StoreResult<Option<AdminId>> {
                     $crate::Sql(self)
                         .peek_admin_token(purpose, token, now)
                         .await
                 }
                 async fn set_admin_credentials(
                     &self,
-                    admin: i64,
+                    admin: AdminId,
                     password_hash: &str,
                     totp_secret_enc: &str,
                     totp_nonce: &str,
@@ -408,12 +425,12 @@ macro_rules! admin_store {
                         )
                         .await
                 }
-                async fn advance_admin_totp(&self, admin: i64, step: i64) -> StoreResult<bool> {
+                async fn advance_admin_totp(&self, admin: AdminId, step: i64) -> StoreResult<bool> {
                     $crate::Sql(self).advance_admin_totp(admin, step).await
                 }
                 async fn record_admin_failure(
                     &self,
-                    admin: i64,
+                    admin: AdminId,
                     lock_after: u32,
                     at: DateTime<Utc>,
                 ) -> StoreResult<FailureCount> {
@@ -423,23 +440,23 @@ macro_rules! admin_store {
                 }
                 async fn record_admin_login(
                     &self,
-                    admin: i64,
+                    admin: AdminId,
                     at: DateTime<Utc>,
                 ) -> StoreResult<()> {
                     $crate::Sql(self).record_admin_login(admin, at).await
                 }
-                async fn unlock_admin(&self, admin: i64) -> StoreResult<bool> {
+                async fn unlock_admin(&self, admin: AdminId) -> StoreResult<bool> {
                     $crate::Sql(self).unlock_admin(admin).await
                 }
                 async fn create_admin_session(
                     &self,
                     token: &TokenHash,
-                    admin: i64,
+                    admin: AdminId,
                     now: DateTime<Utc>,
                     expires_at: DateTime<Utc>,
                     ip: Option<&str>,
                     user_agent: &str,
-                ) -> StoreResult<i64> {
+                ) -> StoreResult<AdminSessionId> {
                     $crate::Sql(self)
                         .create_admin_session(token, admin, now, expires_at, ip, user_agent)
                         .await
@@ -456,15 +473,15 @@ macro_rules! admin_store {
                 }
                 async fn touch_admin_session(
                     &self,
-                    id: i64,
+                    id: AdminSessionId,
                     now: DateTime<Utc>,
                 ) -> StoreResult<()> {
                     $crate::Sql(self).touch_admin_session(id, now).await
                 }
                 async fn revoke_admin_sessions(
                     &self,
-                    admin: i64,
-                    session: Option<i64>,
+                    admin: AdminId,
+                    session: Option<AdminSessionId>,
                     now: DateTime<Utc>,
                 ) -> StoreResult<u64> {
                     $crate::Sql(self)

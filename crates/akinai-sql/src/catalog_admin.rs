@@ -191,7 +191,7 @@ where
              FROM products p WHERE p.id = $7 \
                AND (SELECT COUNT(*) FROM product_images WHERE product_id = p.id) < $8",
         )
-        .bind(&i.name)
+        .bind(i.name.as_str())
         .bind(&i.content_type)
         .bind(i64::from(i.width))
         .bind(i64::from(i.height))
@@ -218,31 +218,42 @@ where
         .collect()
     }
 
-    pub async fn image_bytes(&self, name: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+    pub async fn image_bytes(
+        &self,
+        name: &akinai_domain::ids::ImageName,
+    ) -> StoreResult<Option<(String, Vec<u8>)>> {
         sqlx::query_as("SELECT content_type, bytes FROM product_images WHERE name = $1")
-            .bind(name)
+            .bind(name.as_str())
             .fetch_optional(self.0.reader())
             .await
             .map_err(map_err)
     }
 
-    pub async fn delete_product_image(&self, product: ProductId, name: &str) -> StoreResult<bool> {
+    pub async fn delete_product_image(
+        &self,
+        product: ProductId,
+        name: &akinai_domain::ids::ImageName,
+    ) -> StoreResult<bool> {
         let done = sqlx::query("DELETE FROM product_images WHERE product_id = $1 AND name = $2")
             .bind(product.0)
-            .bind(name)
+            .bind(name.as_str())
             .execute(self.0.writer())
             .await
             .map_err(map_err)?;
         Ok(D::rows_affected(&done) == 1)
     }
 
-    pub async fn make_image_first(&self, product: ProductId, name: &str) -> StoreResult<bool> {
+    pub async fn make_image_first(
+        &self,
+        product: ProductId,
+        name: &akinai_domain::ids::ImageName,
+    ) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE product_images SET position = (SELECT MIN(position) - 1 FROM product_images WHERE product_id = $1) WHERE product_id = $2 AND name = $3",
         )
         .bind(product.0)
         .bind(product.0)
-        .bind(name)
+        .bind(name.as_str())
         .execute(self.0.writer())
         .await
         .map_err(map_err)?;
@@ -390,14 +401,17 @@ macro_rules! catalog_admin_store {
                     $crate::Sql(self).product_images(product).await
                 }
 
-                async fn image_bytes(&self, name: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
+                async fn image_bytes(
+                    &self,
+                    name: &akinai_domain::ids::ImageName,
+                ) -> StoreResult<Option<(String, Vec<u8>)>> {
                     $crate::Sql(self).image_bytes(name).await
                 }
 
                 async fn delete_product_image(
                     &self,
                     product: ProductId,
-                    name: &str,
+                    name: &akinai_domain::ids::ImageName,
                 ) -> StoreResult<bool> {
                     $crate::Sql(self).delete_product_image(product, name).await
                 }
@@ -405,7 +419,7 @@ macro_rules! catalog_admin_store {
                 async fn make_image_first(
                     &self,
                     product: ProductId,
-                    name: &str,
+                    name: &akinai_domain::ids::ImageName,
                 ) -> StoreResult<bool> {
                     $crate::Sql(self).make_image_first(product, name).await
                 }

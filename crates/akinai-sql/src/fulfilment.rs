@@ -199,7 +199,7 @@ where
                 .bind(p.status.as_str())
                 .bind(p.refunded.0)
                 .bind(D::time(step.at))
-                .bind(p.payment)
+                .bind(p.payment.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;

@@ -31,7 +31,7 @@ where
         files: &BTreeMap<String, String>,
         approved_by: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<akinai_domain::ids::ThemeManifestId> {
         let files = serde_json::to_string(files).map_err(corrupt)?;
         sqlx::query_scalar(
             "INSERT INTO theme_manifests (files, approved_at, approved_by) VALUES ($1, $2, $3) RETURNING id",
@@ -41,6 +41,7 @@ where
         .bind(approved_by)
         .fetch_one(self.0.writer())
         .await
+        .map(akinai_domain::ids::ThemeManifestId)
         .map_err(map_err)
     }
 
@@ -125,7 +126,7 @@ macro_rules! integrity_store {
                     files: &std::collections::BTreeMap<String, String>,
                     approved_by: &str,
                     at: DateTime<Utc>,
-                ) -> StoreResult<i64> {
+                ) -> StoreResult<akinai_domain::ids::ThemeManifestId> {
                     $crate::Sql(self)
                         .record_theme_manifest(files, approved_by, at)
                         .await

@@ -320,7 +320,7 @@ pub fn order_history_entry(r: &impl Columns, at: DateTime<Utc>) -> StoreResult<O
 /// `id, kind, source_ip, detail` of a security event, with its backend-decoded time.
 pub fn security_event(r: &impl Columns, at: DateTime<Utc>) -> StoreResult<SecurityEvent> {
     Ok(SecurityEvent {
-        id: r.int("id")?,
+        id: akinai_domain::ids::SecurityEventId(r.int("id")?),
         kind: r.text("kind")?,
         at,
         source_ip: r.opt_text("source_ip")?,
@@ -331,7 +331,7 @@ pub fn security_event(r: &impl Columns, at: DateTime<Utc>) -> StoreResult<Securi
 /// `id, files, approved_by` (the time read by the backend).
 pub fn theme_manifest(r: &impl Columns, approved_at: DateTime<Utc>) -> StoreResult<ThemeManifest> {
     Ok(ThemeManifest {
-        id: r.int("id")?,
+        id: akinai_domain::ids::ThemeManifestId(r.int("id")?),
         files: serde_json::from_str(&r.text("files")?).map_err(corrupt)?,
         approved_at,
         approved_by: r.text("approved_by")?,
@@ -341,7 +341,7 @@ pub fn theme_manifest(r: &impl Columns, approved_at: DateTime<Utc>) -> StoreResu
 /// `id, reason, detail` (the time read by the backend).
 pub fn checkout_hold(r: &impl Columns, raised_at: DateTime<Utc>) -> StoreResult<CheckoutHold> {
     Ok(CheckoutHold {
-        id: r.int("id")?,
+        id: akinai_domain::ids::CheckoutHoldId(r.int("id")?),
         reason: r.text("reason")?,
         detail: serde_json::from_str(&r.text("detail")?).map_err(corrupt)?,
         raised_at,
@@ -403,7 +403,7 @@ pub fn admin(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<akinai_store
         _ => None,
     };
     Ok(akinai_store::admin::Admin {
-        id: r.int("id")?,
+        id: akinai_domain::ids::AdminId(r.int("id")?),
         email: r.text("email")?,
         name: r.text("name")?,
         role: akinai_domain::admin::AdminRole::parse(&role)
@@ -426,8 +426,8 @@ pub fn admin_session(
     time: TimeColumn<'_>,
 ) -> StoreResult<akinai_store::admin::AdminSessionRow> {
     Ok(akinai_store::admin::AdminSessionRow {
-        id: r.int("id")?,
-        admin_id: r.int("admin_id")?,
+        id: akinai_domain::ids::AdminSessionId(r.int("id")?),
+        admin_id: akinai_domain::ids::AdminId(r.int("admin_id")?),
         created_at: required(time, "created_at")?,
         last_seen_at: required(time, "last_seen_at")?,
     })
@@ -448,7 +448,7 @@ pub const ERASE_MEMBER_DATA: [&str; 6] = [
 /// last_used_at`.
 pub fn passkey(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<akinai_store::Passkey> {
     Ok(akinai_store::Passkey {
-        id: r.int("id")?,
+        id: akinai_domain::ids::PasskeyId(r.int("id")?),
         customer_id: CustomerId(r.int("customer_id")?),
         credential_id: r.text("credential_id")?,
         public_key: r.text("public_key")?,
@@ -466,7 +466,7 @@ pub fn saved_address(
     time: TimeColumn<'_>,
 ) -> StoreResult<akinai_store::SavedAddress> {
     Ok(akinai_store::SavedAddress {
-        id: r.int("id")?,
+        id: akinai_domain::ids::AddressId(r.int("id")?),
         customer_id: CustomerId(r.int("customer_id")?),
         recipient: serde_json::from_str(&r.text("recipient")?).map_err(corrupt)?,
         created_at: required(time, "created_at")?,
@@ -505,7 +505,7 @@ pub fn admin_product_row(
 pub fn product_image(r: &impl Columns) -> StoreResult<akinai_store::catalog_admin::ProductImage> {
     let px = |c: &str| -> StoreResult<u32> { u32::try_from(r.int(c)?).map_err(corrupt) };
     Ok(akinai_store::catalog_admin::ProductImage {
-        name: r.text("name")?,
+        name: akinai_domain::ids::ImageName(r.text("name")?),
         content_type: r.text("content_type")?,
         width: px("width")?,
         height: px("height")?,

@@ -5,7 +5,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type}
 
 use crate::{corrupt, is_unique_violation};
 use akinai_domain::address_book::Recipient;
-use akinai_domain::ids::CustomerId;
+use akinai_domain::ids::{AddressId, CustomerId, PasskeyId};
 use akinai_store::{AddressSaved, NewPasskey, Passkey, SavedAddress, StoreResult};
 
 use crate::{map_err, Dialect, Sql};
@@ -38,7 +38,7 @@ where
         crate::saved_address(r, &|c| D::read_time(r, c))
     }
 
-    pub async fn add_passkey(&self, p: &NewPasskey) -> StoreResult<Option<i64>> {
+    pub async fn add_passkey(&self, p: &NewPasskey) -> StoreResult<Option<PasskeyId>> {
         let made = sqlx::query_scalar(
             "INSERT INTO passkeys (customer_id, credential_id, public_key, user_handle, sign_count, name, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -53,7 +53,7 @@ where
         .fetch_one(self.0.writer())
         .await;
         match made {
-            Ok(id) => Ok(Some(id)),
+            Ok(id) => Ok(Some(PasskeyId(id))),
             Err(e) if is_unique_violation(&e) => Ok(None),
             Err(e) => Err(map_err(e)),
         }
@@ -79,7 +79,7 @@ where
 
     pub async fn record_passkey_use(
         &self,
-        id: i64,
+        id: PasskeyId,
         seen_count: i64,
         new_count: i64,
         at: DateTime<Utc>,
@@ -89,7 +89,7 @@ where
         )
         .bind(new_count)
         .bind(D::time(at))
-        .bind(id)
+        .bind(id.0)
         .bind(seen_count)
         .execute(self.0.writer())
         .await
@@ -97,9 +97,9 @@ where
         Ok(D::rows_affected(&done) == 1)
     }
 
-    pub async fn delete_passkey(&self, customer: CustomerId, id: i64) -> StoreResult<bool> {
+    pub async fn delete_passkey(&self, customer: CustomerId, id: PasskeyId) -> StoreResult<bool> {
         let done = sqlx::query("DELETE FROM passkeys WHERE id = $1 AND customer_id = $2")
-            .bind(id)
+            .bind(id.0)
             .bind(customer.0)
             .execute(self.0.writer())
             .await
@@ -135,7 +135,7 @@ where
     pub async fn save_address(
         &self,
         customer: CustomerId,
-        id: Option<i64>,
+        id: Option<AddressId>,
         recipient: &Recipient,
         at: DateTime<Utc>,
         max: usize,
@@ -150,7 +150,7 @@ where
                 )
                 .bind(&json)
                 .bind(D::time(at))
-                .bind(id)
+                .bind(id.0)
                 .bind(customer.0)
                 .execute(&mut *tx)
                 .await
@@ -182,7 +182,7 @@ where
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                    AddressSaved::Saved(id)
+                    AddressSaved::Saved(AddressId(id))
                 }
             }
         };
@@ -190,9 +190,9 @@ where
         Ok(saved)
     }
 
-    pub async fn delete_address(&self, customer: CustomerId, id: i64) -> StoreResult<bool> {
+    pub async fn delete_address(&self, customer: CustomerId, id: AddressId) -> StoreResult<bool> {
         let done = sqlx::query("DELETE FROM customer_addresses WHERE id = $1 AND customer_id = $2")
-            .bind(id)
+            .bind(id.0)
             .bind(customer.0)
             .execute(self.0.writer())
             .await
@@ -253,7 +253,8 @@ macro_rules! member_store {
             };
             use akinai_domain::checkout::CheckoutDetails;
             use akinai_domain::ids::{
-                CartId, CategoryId, CustomerId, JobId, OrderId, ProductId, SessionId, SkuId,
+                AddressId, CartId, CategoryId, CustomerId, JobId, OrderId, PasskeyId, ProductId,
+                SessionId, SkuId,
             };
             use akinai_domain::search::SearchQuery;
             use akinai_domain::settings::ShopSettings;
@@ -261,7 +262,10 @@ macro_rules! member_store {
             use chrono::{DateTime, Utc};
             #[async_trait::async_trait]
             impl akinai_store::MemberStore for $store {
-                async fn add_passkey(&self, passkey: &NewPasskey) -> StoreResult<Option<i64>> {
+                async fn add_passkey(
+                    &self,
+                    passkey: &NewPasskey,
+                ) -> StoreResult<Option<PasskeyId>> {
                     $crate::Sql(self).add_passkey(passkey).await
                 }
                 async fn passkeys(&self, customer: CustomerId) -> StoreResult<Vec<Passkey>> {
@@ -275,7 +279,7 @@ macro_rules! member_store {
                 }
                 async fn record_passkey_use(
                     &self,
-                    id: i64,
+                    id: PasskeyId,
                     seen_count: i64,
                     new_count: i64,
                     at: DateTime<Utc>,
@@ -284,7 +288,11 @@ macro_rules! member_store {
                         .record_passkey_use(id, seen_count, new_count, at)
                         .await
                 }
-                async fn delete_passkey(&self, customer: CustomerId, id: i64) -> StoreResult<bool> {
+                async fn delete_passkey(
+                    &self,
+                    customer: CustomerId,
+                    id: PasskeyId,
+                ) -> StoreResult<bool> {
                     $crate::Sql(self).delete_passkey(customer, id).await
                 }
                 async fn recent_login_ips(
@@ -300,7 +308,7 @@ macro_rules! member_store {
                 async fn save_address(
                     &self,
                     customer: CustomerId,
-                    id: Option<i64>,
+                    id: Option<AddressId>,
                     recipient: &akinai_domain::address_book::Recipient,
                     at: DateTime<Utc>,
                     max: usize,
@@ -309,7 +317,11 @@ macro_rules! member_store {
                         .save_address(customer, id, recipient, at, max)
                         .await
                 }
-                async fn delete_address(&self, customer: CustomerId, id: i64) -> StoreResult<bool> {
+                async fn delete_address(
+                    &self,
+                    customer: CustomerId,
+                    id: AddressId,
+                ) -> StoreResult<bool> {
                     $crate::Sql(self).delete_address(customer, id).await
                 }
                 async fn set_profile(

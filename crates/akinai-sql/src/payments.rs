@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
 use akinai_domain::card_testing::{Tallies, Tally};
-use akinai_domain::ids::OrderId;
+use akinai_domain::ids::{OrderId, PaymentId};
 use akinai_domain::order::PaymentMethod;
 use akinai_domain::Yen;
 use akinai_store::payments::{
@@ -26,7 +26,7 @@ pub fn payment(
     let method = r.text("method")?;
     let status = r.text("status")?;
     Ok(akinai_store::payments::Payment {
-        id: r.int("id")?,
+        id: akinai_domain::ids::PaymentId(r.int("id")?),
         order: OrderId(r.int("order_id")?),
         provider: r.text("provider")?,
         method: PaymentMethod::parse(&method)
@@ -248,7 +248,7 @@ where
 
     pub async fn set_payment_session(
         &self,
-        id: i64,
+        id: PaymentId,
         attempt: i64,
         session_ref: &str,
         redirect_url: &str,
@@ -264,7 +264,7 @@ where
         .bind(attempt)
         .bind(D::time(at))
         .bind(D::time(at))
-        .bind(id)
+        .bind(id.0)
         .bind(attempt)
         .execute(self.0.writer())
         .await
@@ -276,7 +276,7 @@ where
         let mut tx = self.0.writer().begin().await.map_err(map_err)?;
         let row: Option<(String, i64)> =
             sqlx::query_as("SELECT provider, order_id FROM payments WHERE id = $1")
-                .bind(u.payment)
+                .bind(u.payment.0)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(map_err)?;
@@ -284,7 +284,7 @@ where
             return Ok(UpdateOutcome::Stale);
         };
         if let Some(event) = &u.event {
-            if !Self::seen(&mut tx, &provider, event, Some(u.payment), u.at).await? {
+            if !Self::seen(&mut tx, &provider, event, Some(u.payment.0), u.at).await? {
                 return Ok(UpdateOutcome::Duplicate);
             }
         }
@@ -294,7 +294,7 @@ where
             .bind(u.payment_ref.as_deref())
             .bind(u.instructions.as_deref())
             .bind(D::time(u.at))
-            .bind(u.payment)
+            .bind(u.payment.0)
             .bind(u.version)
             .execute(&mut *tx)
             .await
@@ -353,10 +353,10 @@ where
             .map_err(map_err)
     }
 
-    pub async fn touch_payment(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+    pub async fn touch_payment(&self, id: PaymentId, at: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query("UPDATE payments SET checked_at = $1 WHERE id = $2")
             .bind(D::time(at))
-            .bind(id)
+            .bind(id.0)
             .execute(self.0.writer())
             .await
             .map_err(map_err)?;
@@ -365,11 +365,11 @@ where
 
     pub async fn record_attempt(&self, a: &Attempt) -> StoreResult<()> {
         sqlx::query(RECORD_ATTEMPT)
-            .bind(a.payment)
+            .bind(a.payment.0)
             .bind(D::time(a.at))
             .bind(&a.source)
-            .bind(a.cart)
-            .bind(a.customer)
+            .bind(a.cart.0)
+            .bind(a.customer.map(|c| c.0))
             .bind(&a.email)
             .bind(&a.address_key)
             .execute(self.0.writer())
@@ -378,10 +378,10 @@ where
         Ok(())
     }
 
-    pub async fn record_decline(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()> {
+    pub async fn record_decline(&self, payment: PaymentId, at: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(RECORD_DECLINE)
             .bind(D::time(at))
-            .bind(payment)
+            .bind(payment.0)
             .execute(self.0.writer())
             .await
             .map_err(map_err)?;
@@ -392,8 +392,8 @@ where
         let rows = sqlx::query_as::<_, TallyRow>(ATTEMPT_TALLIES)
             .bind(D::time(since))
             .bind(&a.source)
-            .bind(a.cart)
-            .bind(a.customer)
+            .bind(a.cart.0)
+            .bind(a.customer.map(|c| c.0))
             .bind(&a.email)
             .bind(&a.address_key)
             .fetch_all(self.0.reader())
@@ -420,7 +420,7 @@ macro_rules! payment_store {
     ($store:ty) => {
         const _: () = {
             use akinai_domain::card_testing::{Tallies, Tally};
-            use akinai_domain::ids::OrderId;
+            use akinai_domain::ids::{OrderId, PaymentId};
             use akinai_domain::order::PaymentMethod;
             use akinai_domain::Yen;
             use akinai_store::payments::{
@@ -450,7 +450,7 @@ macro_rules! payment_store {
 
                 async fn set_payment_session(
                     &self,
-                    id: i64,
+                    id: PaymentId,
                     attempt: i64,
                     session_ref: &str,
                     redirect_url: &str,
@@ -494,7 +494,7 @@ macro_rules! payment_store {
                     $crate::Sql(self).held_payments(lapsing_if_before).await
                 }
 
-                async fn touch_payment(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+                async fn touch_payment(&self, id: PaymentId, at: DateTime<Utc>) -> StoreResult<()> {
                     $crate::Sql(self).touch_payment(id, at).await
                 }
 
@@ -502,7 +502,11 @@ macro_rules! payment_store {
                     $crate::Sql(self).record_attempt(a).await
                 }
 
-                async fn record_decline(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()> {
+                async fn record_decline(
+                    &self,
+                    payment: PaymentId,
+                    at: DateTime<Utc>,
+                ) -> StoreResult<()> {
                     $crate::Sql(self).record_decline(payment, at).await
                 }
 

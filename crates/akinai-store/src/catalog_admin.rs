@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use akinai_domain::catalog::{NewSku, Product};
-use akinai_domain::ids::{CategoryId, ProductId, SkuId};
+use akinai_domain::ids::{CategoryId, ImageName, ProductId, SkuId};
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
@@ -52,7 +52,7 @@ pub struct ProductEdit {
 pub struct NewProductImage {
     pub product: ProductId,
     /// Random, unguessable, `[0-9a-f]{32}` plus the extension.
-    pub name: String,
+    pub name: ImageName,
     pub content_type: String,
     pub width: u32,
     pub height: u32,
@@ -63,7 +63,7 @@ pub struct NewProductImage {
 /// An image's description (without its bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductImage {
-    pub name: String,
+    pub name: ImageName,
     pub content_type: String,
     pub width: u32,
     pub height: u32,
@@ -101,12 +101,13 @@ pub trait CatalogAdminStore: Send + Sync {
     async fn add_product_image(&self, image: &NewProductImage) -> StoreResult<bool>;
     async fn product_images(&self, product: ProductId) -> StoreResult<Vec<ProductImage>>;
     /// An image's content type and bytes.
-    async fn image_bytes(&self, name: &str) -> StoreResult<Option<(String, Vec<u8>)>>;
+    async fn image_bytes(&self, name: &ImageName) -> StoreResult<Option<(String, Vec<u8>)>>;
     /// Removes an image of the product; false when it had no such image.
-    async fn delete_product_image(&self, product: ProductId, name: &str) -> StoreResult<bool>;
+    async fn delete_product_image(&self, product: ProductId, name: &ImageName)
+        -> StoreResult<bool>;
     /// Makes an image the product's first (the one lists and the product page lead with);
     /// false when the product has no such image.
-    async fn make_image_first(&self, product: ProductId, name: &str) -> StoreResult<bool>;
+    async fn make_image_first(&self, product: ProductId, name: &ImageName) -> StoreResult<bool>;
     /// Saves a category's name, slug, parent and position; false when there is no such
     /// category. The caller has checked that the parent is not the category or below it.
     async fn update_category(&self, id: CategoryId, category: &NewCategory) -> StoreResult<bool>;

@@ -24,7 +24,8 @@ use chrono::{DateTime, Utc};
 use akinai_domain::catalog::{Category, PageCursor, Product, ProductSummary, Quantity, SkuForSale};
 use akinai_domain::checkout::CheckoutDetails;
 use akinai_domain::ids::{
-    CartId, CategoryId, CustomerId, JobId, OrderId, ProductId, SessionId, SkuId,
+    AddressId, CartId, CategoryId, CustomerId, JobId, OrderId, PasskeyId, ProductId, SessionId,
+    SkuId, ThemeManifestId,
 };
 use akinai_domain::search::SearchQuery;
 use akinai_domain::settings::ShopSettings;
@@ -157,7 +158,7 @@ pub trait IntegrityStore: Send + Sync {
         files: &std::collections::BTreeMap<String, String>,
         approved_by: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<ThemeManifestId>;
     /// The newest approved manifest.
     async fn current_theme_manifest(&self) -> StoreResult<Option<ThemeManifest>>;
     /// Closes checkout for `reason`; `false` when an open hold for it exists already.
@@ -353,19 +354,19 @@ pub trait SettingsStore: Send + Sync {
 #[async_trait]
 pub trait MemberStore: Send + Sync {
     /// Stores a passkey; `None` when the credential id is registered already.
-    async fn add_passkey(&self, passkey: &NewPasskey) -> StoreResult<Option<i64>>;
+    async fn add_passkey(&self, passkey: &NewPasskey) -> StoreResult<Option<PasskeyId>>;
     async fn passkeys(&self, customer: CustomerId) -> StoreResult<Vec<Passkey>>;
     async fn passkey_by_credential(&self, credential_id: &str) -> StoreResult<Option<Passkey>>;
     /// Records a use with the authenticator's counter; false when the stored counter moved on
     /// meanwhile (a concurrent use), so a counter never goes back.
     async fn record_passkey_use(
         &self,
-        id: i64,
+        id: PasskeyId,
         seen_count: i64,
         new_count: i64,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
-    async fn delete_passkey(&self, customer: CustomerId, id: i64) -> StoreResult<bool>;
+    async fn delete_passkey(&self, customer: CustomerId, id: PasskeyId) -> StoreResult<bool>;
     /// Source addresses of the member's latest `limit` sessions, newest first (the "new
     /// network" risk signal).
     async fn recent_login_ips(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<String>>;
@@ -375,12 +376,12 @@ pub trait MemberStore: Send + Sync {
     async fn save_address(
         &self,
         customer: CustomerId,
-        id: Option<i64>,
+        id: Option<AddressId>,
         recipient: &akinai_domain::address_book::Recipient,
         at: DateTime<Utc>,
         max: usize,
     ) -> StoreResult<AddressSaved>;
-    async fn delete_address(&self, customer: CustomerId, id: i64) -> StoreResult<bool>;
+    async fn delete_address(&self, customer: CustomerId, id: AddressId) -> StoreResult<bool>;
     async fn set_profile(
         &self,
         customer: CustomerId,

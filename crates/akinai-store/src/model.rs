@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use akinai_domain::catalog::PageCursor;
 use akinai_domain::checkout::CheckoutDetails;
-use akinai_domain::ids::{CartId, CategoryId, CustomerId, JobId, OrderId, SessionId};
+use akinai_domain::ids::{
+    AddressId, CartId, CategoryId, CheckoutHoldId, CustomerId, JobId, OrderId, PasskeyId,
+    SecurityEventId, SessionId, ThemeManifestId,
+};
 use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::pricing::{PricedLine, Totals};
 
@@ -141,7 +144,7 @@ pub struct NewJob {
 /// update (command line now, the admin later).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThemeManifest {
-    pub id: i64,
+    pub id: ThemeManifestId,
     pub files: std::collections::BTreeMap<String, String>,
     pub approved_at: DateTime<Utc>,
     pub approved_by: String,
@@ -150,7 +153,7 @@ pub struct ThemeManifest {
 /// A reason checkout is closed until an owner acknowledges it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutHold {
-    pub id: i64,
+    pub id: CheckoutHoldId,
     /// e.g. `tamper_detected`.
     pub reason: String,
     pub detail: serde_json::Value,
@@ -180,7 +183,7 @@ pub struct NewSecurityEvent {
 /// A recorded security event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityEvent {
-    pub id: i64,
+    pub id: SecurityEventId,
     pub kind: String,
     pub at: DateTime<Utc>,
     pub source_ip: Option<String>,
@@ -276,7 +279,7 @@ pub mod throttle {
 /// A member's passkey (WebAuthn credential); binary values in base64url.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passkey {
-    pub id: i64,
+    pub id: PasskeyId,
     pub customer_id: CustomerId,
     pub credential_id: String,
     /// COSE public key.
@@ -303,7 +306,7 @@ pub struct NewPasskey {
 /// One entry of a member's address book.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedAddress {
-    pub id: i64,
+    pub id: AddressId,
     pub customer_id: CustomerId,
     pub recipient: akinai_domain::address_book::Recipient,
     pub created_at: DateTime<Utc>,
@@ -314,7 +317,7 @@ pub struct SavedAddress {
 /// What saving an address did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddressSaved {
-    Saved(i64),
+    Saved(AddressId),
     /// The book already holds the most addresses allowed.
     BookFull,
     /// No such address of this member (another member's id, or deleted).

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use akinai_domain::card_testing::{Tallies, Tally};
-use akinai_domain::ids::OrderId;
+use akinai_domain::ids::{CartId, CustomerId, OrderId, PaymentId};
 use akinai_domain::order::PaymentMethod;
 use akinai_domain::payment::PaymentStatus;
 use akinai_domain::Yen;
@@ -25,7 +25,7 @@ pub const SHOP_PROVIDER: &str = "shop";
 /// report of a bank transfer or cash-on-delivery payment).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentChange {
-    pub payment: i64,
+    pub payment: PaymentId,
     pub status: PaymentStatus,
     pub refunded: Yen,
 }
@@ -44,7 +44,7 @@ pub struct NewPayment {
 /// A stored payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
-    pub id: i64,
+    pub id: PaymentId,
     pub order: OrderId,
     pub provider: String,
     pub method: PaymentMethod,
@@ -80,7 +80,7 @@ pub struct SeenEvent {
 /// What to write for one report about a payment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentUpdate {
-    pub payment: i64,
+    pub payment: PaymentId,
     /// The version the caller read; the update applies only if it is still current.
     pub version: i64,
     pub status: PaymentStatus,
@@ -110,11 +110,11 @@ pub enum UpdateOutcome {
 /// Who is behind a payment attempt (card testing defence, payments issue item 6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
-    pub payment: i64,
+    pub payment: PaymentId,
     pub at: DateTime<Utc>,
     pub source: String,
-    pub cart: i64,
-    pub customer: Option<i64>,
+    pub cart: CartId,
+    pub customer: Option<CustomerId>,
     pub email: String,
     pub address_key: String,
 }
@@ -133,7 +133,7 @@ pub trait PaymentStore: Send + Sync {
     /// false when another request started that attempt first.
     async fn set_payment_session(
         &self,
-        payment: i64,
+        payment: PaymentId,
         attempt: i64,
         session_ref: &str,
         redirect_url: &str,
@@ -161,11 +161,11 @@ pub trait PaymentStore: Send + Sync {
     /// before `lapsing_if_before` (the dashboard's reminder of holds about to lapse).
     async fn held_payments(&self, lapsing_if_before: DateTime<Utc>) -> StoreResult<(i64, i64)>;
     /// Marks a payment as asked about now (the provider had no news).
-    async fn touch_payment(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn touch_payment(&self, payment: PaymentId, at: DateTime<Utc>) -> StoreResult<()>;
     /// Records a checkout session opened for a payment, with who is behind it.
     async fn record_attempt(&self, attempt: &Attempt) -> StoreResult<()>;
     /// Records a decline of a payment, attributed to the people behind its last attempt.
-    async fn record_decline(&self, payment: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn record_decline(&self, payment: PaymentId, at: DateTime<Utc>) -> StoreResult<()>;
     /// Attempts and declines since `since`, site-wide.
     async fn site_tally(&self, since: DateTime<Utc>) -> StoreResult<Tally>;
     /// Attempts and declines since `since` by the identities of `attempt` (its payment and time

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[allow(dead_code)]
-#[path = "it/support.rs"]
+#[path = "it/support/mod.rs"]
 mod support;
 #[path = "browser/webdriver.rs"]
 mod webdriver;

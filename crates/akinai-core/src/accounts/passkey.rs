@@ -13,7 +13,7 @@ use crate::Factors;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use akinai_domain::ids::CustomerId;
+use akinai_domain::ids::{CustomerId, PasskeyId};
 use akinai_store::{NewPasskey, Passkey};
 use akinai_webauthn::{b64url, from_b64url, RelyingParty};
 
@@ -268,7 +268,7 @@ impl Factors {
     pub async fn remove_passkey(
         &self,
         member: &Member,
-        id: i64,
+        id: PasskeyId,
         password: &str,
         client: &Client,
     ) -> Result<(), CoreError> {

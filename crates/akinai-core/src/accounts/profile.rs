@@ -17,6 +17,7 @@ use std::sync::Arc;
 use akinai_domain::address::{parse_text, Phone};
 use akinai_domain::address_book::{review_for_address, Recipient, RecipientInput, MAX_ADDRESSES};
 use akinai_domain::checkout::{CheckoutDetails, FieldErrors};
+use akinai_domain::ids::AddressId;
 use akinai_store::{AddressSaved, SavedAddress};
 
 use super::mail::AccountMail;
@@ -52,11 +53,11 @@ impl Profiles {
     pub async fn save_member_address(
         &self,
         member: &Member,
-        id: Option<i64>,
+        id: Option<AddressId>,
         input: &RecipientInput,
         password: &str,
         client: &Client,
-    ) -> Result<i64, CoreError> {
+    ) -> Result<AddressId, CoreError> {
         let recipient = input.parse().map_err(form_errors)?;
         self.common.reauthenticate(member, password).await?;
         let c = member.customer.id;
@@ -82,7 +83,7 @@ impl Profiles {
     pub async fn delete_member_address(
         &self,
         member: &Member,
-        id: i64,
+        id: AddressId,
         password: &str,
         client: &Client,
     ) -> Result<(), CoreError> {

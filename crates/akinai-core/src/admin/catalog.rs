@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use akinai_domain::admin::ManageCatalog;
 use akinai_domain::catalog::{parse_whole as whole_number, Category};
-use akinai_domain::ids::{CategoryId, ProductId, SkuId};
+use akinai_domain::ids::{CategoryId, ImageName, ProductId, SkuId};
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
@@ -358,7 +358,7 @@ impl CatalogAdmin {
         product: ProductId,
         upload: Vec<u8>,
         client: &Client,
-    ) -> Result<String, CoreError> {
+    ) -> Result<ImageName, CoreError> {
         let s = by.admin();
         if self
             .catalog_admin_store
@@ -393,7 +393,7 @@ impl CatalogAdmin {
         } else {
             "jpg"
         };
-        let name = format!("{}.{ext}", &crate::tokens::generate().secret[..32]);
+        let name = ImageName(format!("{}.{ext}", &crate::tokens::generate().secret[..32]));
         let stored = self
             .catalog_admin_store
             .add_product_image(&NewProductImage {
@@ -427,7 +427,7 @@ impl CatalogAdmin {
         &self,
         by: &Authorized<ManageCatalog>,
         product: ProductId,
-        name: &str,
+        name: &ImageName,
         change: ImageChange,
         client: &Client,
     ) -> Result<(), CoreError> {
@@ -463,16 +463,9 @@ impl CatalogAdmin {
     /// A stored image for the storefront: its content type and bytes. Names that are not of
     /// the form the pipeline makes are not looked up.
     pub async fn product_image(&self, name: &str) -> Result<(String, Vec<u8>), CoreError> {
-        let well_formed = name.len() == 36
-            && (name.ends_with(".jpg") || name.ends_with(".png"))
-            && name[..32]
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !well_formed {
-            return Err(CoreError::NotFound);
-        }
+        let name = ImageName::parse(name).ok_or(CoreError::NotFound)?;
         self.catalog_admin_store
-            .image_bytes(name)
+            .image_bytes(&name)
             .await?
             .ok_or(CoreError::NotFound)
     }

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use akinai_domain::admin::{AdminRole, Grants, ManageAdmins};
 use akinai_domain::audit::ChainedEntry;
+use akinai_domain::ids::AdminId;
 use akinai_store::admin::Admin;
 
 use super::{Authorized, SignedInAdmin, ENROL_LINK, TOKEN_ENROL};
@@ -97,7 +98,7 @@ impl AdminAccounts {
     pub async fn change_admin_grants<'a>(
         &self,
         by: &Authorized<ManageAdmins>,
-        target: i64,
+        target: AdminId,
         names: impl IntoIterator<Item = &'a str>,
         r: &Reauth,
         client: &Client,
@@ -133,7 +134,7 @@ impl AdminAccounts {
     pub async fn change_admin_role(
         &self,
         by: &Authorized<ManageAdmins>,
-        target: i64,
+        target: AdminId,
         role: AdminRole,
         r: &Reauth,
         client: &Client,
@@ -169,7 +170,7 @@ impl AdminAccounts {
     pub async fn reset_admin_factors(
         &self,
         by: &Authorized<ManageAdmins>,
-        target: i64,
+        target: AdminId,
         r: &Reauth,
         client: &Client,
     ) -> Result<String, CoreError> {

@@ -33,6 +33,7 @@ use std::marker::PhantomData;
 use chrono::Duration;
 
 use akinai_domain::admin::{holds, Capability};
+use akinai_domain::ids::{AdminId, AdminSessionId};
 
 use crate::accounts::Client;
 use crate::audit::AuditContext;
@@ -69,7 +70,7 @@ pub use settings::{SettingsSection, LEGAL_FIELDS, MAIL_STATUSES};
 #[derive(Debug, Clone)]
 pub struct SignedInAdmin {
     pub admin: Admin,
-    pub session_id: i64,
+    pub session_id: AdminSessionId,
 }
 
 /// Proof that the signed-in admin holds capability `C`: back-office use cases take it instead
@@ -113,6 +114,6 @@ impl SignedInAdmin {
     }
 }
 
-pub(crate) fn owner_label(admin: i64) -> String {
+pub(crate) fn owner_label(admin: AdminId) -> String {
     format!("admin-{admin}")
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use akinai_domain::checkout::{quote, CheckoutDetails, CheckoutInput};
+use akinai_domain::ids::AddressId;
 use akinai_domain::pricing::{PricedLine, Totals};
 use akinai_domain::settings::ShopSettings;
 use akinai_store::{Cart, CartStore, OrderStore, SavedAddress};
@@ -80,7 +81,7 @@ impl Checkout {
         &self,
         cart_secret: Option<&str>,
         session_secret: Option<&str>,
-        saved_address: Option<i64>,
+        saved_address: Option<AddressId>,
     ) -> Result<CheckoutStart, CoreError> {
         self.integrity.ensure_checkout_open().await?;
         let settings = self.payments.checkout_settings().await?;

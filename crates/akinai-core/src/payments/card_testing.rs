@@ -50,8 +50,8 @@ impl Payments {
             payment: payment.id,
             at: now,
             source: client.ip.to_string(),
-            cart: order.cart_id.0,
-            customer: order.customer_id.map(|c| c.0),
+            cart: order.cart_id,
+            customer: order.customer_id,
             email: order.details.email.as_str().to_lowercase(),
             address_key: akinai_domain::hold::address_key(&order.details.address),
         };

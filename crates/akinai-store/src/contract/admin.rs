@@ -5,6 +5,7 @@ use super::*;
 
 use crate::admin::NewAdmin;
 use akinai_domain::admin::{AdminRole, Grants};
+use akinai_domain::ids::AdminId;
 
 pub(super) async fn admins_enrol_lock_after_failures_and_hold_sessions(store: Arc<dyn Store>) {
     let new = NewAdmin {
@@ -34,7 +35,10 @@ pub(super) async fn admins_enrol_lock_after_failures_and_hold_sessions(store: Ar
     let grants = Grants::from_names(["view_personal_data", "view_audit"]).unwrap();
     assert!(store.set_admin_grants(id, &grants).await.unwrap());
     assert_eq!(store.admin(id).await.unwrap().unwrap().grants, grants);
-    assert!(!store.set_admin_grants(id + 1000, &grants).await.unwrap());
+    assert!(!store
+        .set_admin_grants(AdminId(id.0 + 1000), &grants)
+        .await
+        .unwrap());
     assert!(store
         .set_admin_grants(id, &Grants::default())
         .await

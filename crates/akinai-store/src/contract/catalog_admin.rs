@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use akinai_domain::catalog::NewSku;
-use akinai_domain::ids::CategoryId;
+use akinai_domain::ids::{CategoryId, ImageName};
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
@@ -175,9 +175,10 @@ pub(super) async fn categories_are_renamed_and_moved(store: Arc<dyn Store>) {
 pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store: Arc<dyn Store>) {
     let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 10)]).await;
     let product = ids[0].0;
+    let name = |n: i64| ImageName(format!("{n:032x}.jpg"));
     let image = |n: i64| NewProductImage {
         product,
-        name: format!("{n:032x}.jpg"),
+        name: name(n),
         content_type: "image/jpeg".into(),
         width: 10,
         height: 20,
@@ -198,40 +199,24 @@ pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store:
     assert!(!store.add_product_image(&missing).await.unwrap());
     let listed = store.product_images(product).await.unwrap();
     assert_eq!(listed.len(), 10);
-    assert_eq!(listed[0].name, format!("{:032x}.jpg", 1));
+    assert_eq!(listed[0].name, name(1));
     assert_eq!((listed[0].width, listed[0].height), (10, 20));
     assert_eq!(
         store.product(product).await.unwrap().unwrap().image,
         Some(format!("{:032x}.jpg", 1))
     );
-    let (ct, bytes) = store
-        .image_bytes(&format!("{:032x}.jpg", 2))
-        .await
-        .unwrap()
-        .unwrap();
+    let (ct, bytes) = store.image_bytes(&name(2)).await.unwrap().unwrap();
     assert_eq!((ct.as_str(), bytes), ("image/jpeg", vec![0xFF, 0xD8, 2]));
-    assert!(store
-        .delete_product_image(product, &format!("{:032x}.jpg", 1))
-        .await
-        .unwrap());
-    assert!(!store
-        .delete_product_image(product, &format!("{:032x}.jpg", 1))
-        .await
-        .unwrap());
+    assert!(store.delete_product_image(product, &name(1)).await.unwrap());
+    assert!(!store.delete_product_image(product, &name(1)).await.unwrap());
     assert_eq!(
         store.product(product).await.unwrap().unwrap().image,
         Some(format!("{:032x}.jpg", 2))
     );
     // Any image can become the first one; an image of another product cannot be moved.
-    assert!(store
-        .make_image_first(product, &format!("{:032x}.jpg", 7))
-        .await
-        .unwrap());
+    assert!(store.make_image_first(product, &name(7)).await.unwrap());
     assert!(!store
-        .make_image_first(
-            akinai_domain::ids::ProductId(9999),
-            &format!("{:032x}.jpg", 7)
-        )
+        .make_image_first(akinai_domain::ids::ProductId(9999), &name(7))
         .await
         .unwrap());
     assert_eq!(
@@ -240,9 +225,13 @@ pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store:
     );
     assert_eq!(
         store.product_images(product).await.unwrap()[1].name,
-        format!("{:032x}.jpg", 2)
+        name(2)
     );
-    assert!(store.image_bytes("nothing.jpg").await.unwrap().is_none());
+    assert!(store
+        .image_bytes(&ImageName("nothing.jpg".into()))
+        .await
+        .unwrap()
+        .is_none());
 }
 
 pub(super) async fn products_are_published_in_bulk_and_on_schedule(store: Arc<dyn Store>) {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
+use akinai_domain::ids::{CartId, CustomerId, PaymentId};
 use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::payment::PaymentStatus;
 use akinai_domain::Yen;
@@ -172,12 +173,12 @@ pub(super) async fn attempts_and_declines_are_tallied_per_identity(store: Arc<dy
             .unwrap();
         payments.push(p.id);
     }
-    let attempt = |payment: i64, source: &str, customer: Option<i64>| Attempt {
+    let attempt = |payment: PaymentId, source: &str, customer: Option<i64>| Attempt {
         payment,
         at: t0(),
         source: source.into(),
-        cart: payment,
-        customer,
+        cart: CartId(payment.0),
+        customer: customer.map(CustomerId),
         email: "a@example.jp".into(),
         address_key: "1500001|13|渋谷区神宮前1-2-3".into(),
     };
@@ -199,7 +200,7 @@ pub(super) async fn attempts_and_declines_are_tallied_per_identity(store: Arc<dy
         .await
         .unwrap();
     // A decline of a payment with no attempt is attributed to nobody.
-    store.record_decline(9999, t0()).await.unwrap();
+    store.record_decline(PaymentId(9999), t0()).await.unwrap();
 
     let probe = attempt(payments[0], "203.0.113.7", Some(7));
     let t = store.attempt_tallies(&probe, t0()).await.unwrap();

@@ -12,7 +12,7 @@ use akinai_core::admin::{ImageChange, ProductForm, ProductPage, SignedInAdmin};
 use akinai_core::images::ImageRejected;
 use akinai_core::CoreError;
 use akinai_domain::admin::ManageCatalog;
-use akinai_domain::ids::{ProductId, SkuId};
+use akinai_domain::ids::{ImageName, ProductId, SkuId};
 
 use super::AdminExt;
 use crate::error::WebError;
@@ -121,7 +121,7 @@ struct EditPage {
     publish_at: String,
     categories: Vec<(i64, String)>,
     skus: Vec<SkuRow>,
-    images: Vec<(String, u32, u32)>,
+    images: Vec<(ImageName, u32, u32)>,
     message: Option<&'static str>,
     error: Option<&'static str>,
 }
@@ -411,10 +411,11 @@ async fn image_change(
 ) -> Result<Response, WebError> {
     let id = parse_id(raw)?;
     let proof = a.authorize::<ManageCatalog>()?;
+    let name = ImageName::parse(name).ok_or(WebError::NotFound)?;
     let outcome = state
         .shop
         .catalog_admin()
-        .change_product_image(&proof, id, name, change, &ctx.client)
+        .change_product_image(&proof, id, &name, change, &ctx.client)
         .await;
     answer(state, ctx, a, id, outcome, "").await
 }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use akinai_core::admin::{Reauth, SignedInAdmin};
 use akinai_core::CoreError;
 use akinai_domain::admin::{AdminRole, ManageAdmins, GRANTABLE};
+use akinai_domain::ids::AdminId;
 
 use super::AdminExt;
 use crate::error::WebError;
@@ -22,7 +23,7 @@ use crate::AppState;
 
 /// One admin in the list.
 pub(super) struct AdminRow {
-    id: i64,
+    id: AdminId,
     email: String,
     name: String,
     role: &'static str,
@@ -210,7 +211,7 @@ pub(super) async fn role_post(
         Ok(role) => state
             .shop
             .admin_accounts()
-            .change_admin_role(&proof, f.id, role, &f.reauth(), &ctx.client)
+            .change_admin_role(&proof, AdminId(f.id), role, &f.reauth(), &ctx.client)
             .await
             .map(|()| None),
         Err(e) => Err(e),
@@ -234,7 +235,7 @@ pub(super) async fn grants_post(
             .find(|(k, _)| k == name)
             .map_or(String::new(), |(_, v)| v.clone())
     };
-    let target = field("id")
+    let target: AdminId = field("id")
         .parse()
         .map_err(|_| WebError::BadRequest("errorpage.unreadable_form"))?;
     let names = fields
@@ -265,7 +266,7 @@ pub(super) async fn reset_post(
     let result = state
         .shop
         .admin_accounts()
-        .reset_admin_factors(&proof, f.id, &f.reauth(), &ctx.client)
+        .reset_admin_factors(&proof, AdminId(f.id), &f.reauth(), &ctx.client)
         .await
         .map(Some);
     outcome(&state, &ctx, &a, result, base.0.clone()).await

@@ -13,6 +13,7 @@ use akinai_core::checkout::{CheckoutStart, Confirmation, NextStep};
 use akinai_core::CoreError;
 use akinai_domain::address::{FieldError, Prefecture};
 use akinai_domain::checkout::{delivery_dates, CheckoutInput};
+use akinai_domain::ids::AddressId;
 use akinai_domain::order::PaymentMethod;
 use akinai_domain::settings::{FeeRule, ShopSettings};
 
@@ -54,7 +55,7 @@ pub struct CheckoutPage {
     pub payments: Vec<Opt>,
     pub errors: HashMap<&'static str, String>,
     /// The member's saved addresses (id, one line each) to fill the form from.
-    pub book: Vec<(i64, String)>,
+    pub book: Vec<(AddressId, String)>,
 }
 
 fn field_error(t: Tr, e: FieldError) -> String {
@@ -286,7 +287,7 @@ pub fn format_date(t: Tr, d: chrono::NaiveDate) -> String {
 #[derive(Deserialize)]
 pub struct CheckoutQuery {
     /// A saved address of the member to fill the form with.
-    address: Option<i64>,
+    address: Option<AddressId>,
 }
 
 pub async fn checkout_get(

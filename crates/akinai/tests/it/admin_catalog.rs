@@ -144,7 +144,7 @@ async fn ccsg_v_2_a_photo_is_re_encoded_without_its_metadata_and_served_safely()
     assert_eq!(images.len(), 1);
     let name = &images[0].name;
     assert!(
-        name.len() == 36 && name.ends_with(".jpg"),
+        name.as_str().len() == 36 && name.as_str().ends_with(".jpg"),
         "random name: {name}"
     );
     assert_eq!(

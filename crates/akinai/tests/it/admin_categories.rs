@@ -176,7 +176,7 @@ async fn a_variant_is_relabelled_and_an_image_becomes_the_main_one() {
     assert_eq!(first.status, StatusCode::SEE_OTHER);
     assert_eq!(
         app.store.product(product).await.unwrap().unwrap().image,
-        Some(second.clone())
+        Some(second.0.clone())
     );
     let missing = staff
         .admin_post(&format!("{images}/first"), &[("name", "0000.jpg")])

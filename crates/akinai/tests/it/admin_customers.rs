@@ -9,11 +9,11 @@ use reqwest::StatusCode;
 use akinai_core::accounts::totp::code_at;
 use akinai_domain::admin::AdminRole;
 
-use crate::admin::{enrolled, login};
 use crate::admin_orders::signed_in;
+use crate::support::admin;
 use crate::support::{TestApp, MEMBER_PASSWORD};
 
-const PASSWORD: &str = "harbor violet seventeen kites";
+use crate::support::admin::ADMIN_PASSWORD as PASSWORD;
 
 async fn customer_id(app: &TestApp, email: &str) -> i64 {
     app.store
@@ -138,11 +138,7 @@ async fn erasure_on_request_needs_the_admins_password_and_code_and_keeps_orders(
         .await;
     assert_eq!(member.place().await.status, StatusCode::SEE_OTHER);
     let id = customer_id(&app, "erase-me@example.jp").await;
-    let (owner, secret) = enrolled(&app, "boss@example.jp", AdminRole::Owner).await;
-    assert_eq!(
-        login(&app, &owner, "boss@example.jp", &secret).await,
-        StatusCode::SEE_OTHER
-    );
+    let (owner, secret) = admin::signed_in(&app, "boss@example.jp", AdminRole::Owner).await;
     app.clock.advance(Duration::seconds(30));
     let path = format!("/admin/customers/{id}/erase");
     let now = akinai_core::Clock::now(app.clock.as_ref());

@@ -3,29 +3,26 @@
 //! code; the grant applies on the staff member's next request, is audited with before/after and
 //! listed in the account review; owner-only capabilities cannot be granted; revoking masks again.
 
-use chrono::Duration;
 use reqwest::StatusCode;
 
-use akinai_core::accounts::totp::code_at;
 use akinai_domain::admin::AdminRole;
 
-use crate::admin::{enrolled, login};
 use crate::admin_orders::signed_in;
+use crate::support::admin;
 use crate::support::{Shopper, TestApp};
 
-const PASSWORD: &str = "harbor violet seventeen kites";
+use crate::support::admin::ADMIN_PASSWORD as PASSWORD;
 
 /// Posts the grants form for `target` with the owner's password and a fresh code.
 async fn set_grants(
     app: &TestApp,
     owner: &Shopper,
     secret: &str,
-    target: i64,
+    target: akinai_domain::ids::AdminId,
     grants: &[&str],
     password: &str,
 ) -> crate::support::Page {
-    app.clock.advance(Duration::seconds(30));
-    let code = code_at(secret, akinai_core::Clock::now(app.clock.as_ref())).unwrap();
+    let code = admin::fresh_code(app, secret);
     let id = target.to_string();
     let mut form = vec![("id", id.as_str())];
     form.extend(grants.iter().map(|g| ("grants", *g)));
@@ -47,11 +44,7 @@ async fn sws_11_an_owner_grants_one_staff_member_unmasked_personal_data_and_take
         .id
         .0;
     let page = format!("/admin/customers/{customer}");
-    let (owner, os) = enrolled(&app, "owner@example.jp", AdminRole::Owner).await;
-    assert_eq!(
-        login(&app, &owner, "owner@example.jp", &os).await,
-        StatusCode::SEE_OTHER
-    );
+    let (owner, os) = admin::signed_in(&app, "owner@example.jp", AdminRole::Owner).await;
     let staff = signed_in(&app, AdminRole::Staff).await;
     let staff_id = app
         .store

@@ -9,17 +9,13 @@ use akinai_domain::admin::AdminRole;
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::OrderStatus;
 
-use crate::admin::{enrolled, login};
+use crate::support::admin;
 use crate::support::{Shopper, TestApp};
 
 /// An admin of `role`, signed in.
 pub(crate) async fn signed_in(app: &TestApp, role: AdminRole) -> Shopper {
     let email = format!("{}@example.jp", role.as_str());
-    let (browser, secret) = enrolled(app, &email, role).await;
-    assert_eq!(
-        login(app, &browser, &email, &secret).await,
-        StatusCode::SEE_OTHER
-    );
+    let (browser, _) = admin::signed_in(app, &email, role).await;
     browser
 }
 

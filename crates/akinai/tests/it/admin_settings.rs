@@ -11,11 +11,11 @@ use akinai_core::accounts::totp::code_at;
 use akinai_domain::admin::AdminRole;
 use akinai_domain::settings::SecondFactorPolicy;
 
-use crate::admin::{enrolled, login};
 use crate::admin_orders::signed_in;
+use crate::support::admin;
 use crate::support::{Shopper, TestApp};
 
-const PASSWORD: &str = "harbor violet seventeen kites";
+use crate::support::admin::ADMIN_PASSWORD as PASSWORD;
 
 async fn save(admin: &Shopper, section: &str, fields: &[(&str, &str)]) -> crate::support::Page {
     let csrf = admin.get("/admin/settings").await.hidden("csrf");
@@ -162,11 +162,7 @@ async fn ipa_c_10_security_policies_need_an_owner_and_re_authentication() {
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 
-    let (owner, secret) = enrolled(&app, "boss@example.jp", AdminRole::Owner).await;
-    assert_eq!(
-        login(&app, &owner, "boss@example.jp", &secret).await,
-        StatusCode::SEE_OTHER
-    );
+    let (owner, secret) = admin::signed_in(&app, "boss@example.jp", AdminRole::Owner).await;
     app.clock.advance(Duration::seconds(30));
     let now = akinai_core::Clock::now(app.clock.as_ref());
     let csrf = owner.get("/admin/settings").await.hidden("csrf");

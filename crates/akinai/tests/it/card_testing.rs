@@ -10,11 +10,10 @@
 use chrono::Duration;
 use reqwest::StatusCode;
 
-use akinai_core::accounts::totp::code_at;
 use akinai_domain::admin::AdminRole;
 use akinai_fakepsp::{FakeStripe, CARD_DECLINED, CARD_SUCCESS};
 
-use crate::admin::{enrolled, login};
+use crate::support::admin;
 use crate::support::{solve_page, Page, Shopper, TestApp};
 
 const REFUSED: &str = "現在、このご注文ではカードでのお支払いをお受けできません";
@@ -183,15 +182,10 @@ async fn ccsg_v_5_many_sources_with_a_high_decline_rate_pause_card_payments_unti
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // An owner resumes card payments (password and code), audited.
-    let (owner, secret) = enrolled(&app, "owner@example.jp", AdminRole::Owner).await;
-    assert_eq!(
-        login(&app, &owner, "owner@example.jp", &secret).await,
-        StatusCode::SEE_OTHER
-    );
+    let (owner, secret) = admin::signed_in(&app, "owner@example.jp", AdminRole::Owner).await;
     let settings = owner.get("/admin/settings").await;
     assert!(settings.body.contains("カード決済は一時停止中です"));
-    app.clock.advance(Duration::seconds(30));
-    let code = code_at(&secret, akinai_core::Clock::now(app.clock.as_ref())).unwrap();
+    let code = admin::fresh_code(&app, &secret);
     let resumed = owner
         .admin_post(
             "/admin/settings/resume-card",

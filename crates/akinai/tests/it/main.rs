@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod account_attacks;
+mod account_changes;
 mod accounts;
 mod admin;
+mod admin_audit;
 mod admin_catalog;
 mod admin_categories;
 mod admin_customers;

@@ -4,21 +4,19 @@
 //! card order cancelled before payment closes the provider's page; money that arrives for a
 //! cancelled konbini order is flagged for the shop.
 
-use chrono::Duration;
 use reqwest::StatusCode;
 
-use akinai_core::accounts::totp::code_at;
 use akinai_domain::admin::AdminRole;
 use akinai_domain::order::OrderStatus;
 use akinai_domain::payment::{PaymentStatus, FLAG_PAID_AFTER_FAILURE};
 use akinai_domain::Yen;
 use akinai_fakepsp::{CardOutcome, FakeStripe, CARD_SUCCESS};
 
-use crate::admin::{enrolled, login};
 use crate::admin_orders::signed_in;
+use crate::support::admin;
 use crate::support::{Shopper, TestApp};
 
-const PASSWORD: &str = "harbor violet seventeen kites";
+use crate::support::admin::ADMIN_PASSWORD as PASSWORD;
 
 /// Places an order paid (or not) by `method` and returns the provider session.
 async fn order_by(app: &TestApp, method: &str) -> String {
@@ -31,11 +29,7 @@ async fn order_by(app: &TestApp, method: &str) -> String {
 
 /// A manager signed in, with the TOTP secret for re-authentication.
 async fn manager(app: &TestApp) -> (Shopper, String) {
-    let (browser, secret) = enrolled(app, "manager@example.jp", AdminRole::Manager).await;
-    assert_eq!(
-        login(app, &browser, "manager@example.jp", &secret).await,
-        StatusCode::SEE_OTHER
-    );
+    let (browser, secret) = admin::signed_in(app, "manager@example.jp", AdminRole::Manager).await;
     (browser, secret)
 }
 
@@ -47,8 +41,7 @@ async fn refund(
     amount: &str,
     password: &str,
 ) -> crate::support::Page {
-    app.clock.advance(Duration::seconds(30));
-    let code = code_at(secret, akinai_core::Clock::now(app.clock.as_ref())).unwrap();
+    let code = admin::fresh_code(app, secret);
     let csrf = admin.get("/admin").await.hidden("csrf");
     admin
         .post(

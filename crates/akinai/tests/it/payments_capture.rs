@@ -18,7 +18,7 @@ use crate::admin_orders::signed_in;
 use crate::support::{Shopper, TestApp};
 
 /// A shop that captures card payments at shipping, with a manager signed in.
-async fn shop_capturing_at_shipping() -> (TestApp, FakeStripe, Shopper) {
+async fn shop_capturing_at_shipping() -> (TestApp, std::sync::Arc<FakeStripe>, Shopper) {
     let (app, fake) = TestApp::with_stripe().await;
     let manager = signed_in(&app, AdminRole::Manager).await;
     let saved = manager

@@ -14,6 +14,7 @@ use akinai_core::accounts::Member;
 use akinai_core::CoreError;
 use akinai_domain::address_book::RecipientInput;
 use akinai_domain::checkout::CheckoutInput;
+use akinai_domain::ids::AddressId;
 
 use super::*;
 use crate::error::WebError;
@@ -104,7 +105,7 @@ pub async fn profile_post(
 
 /// One saved address in the list.
 pub struct AddressView {
-    pub id: i64,
+    pub id: AddressId,
     pub lines: Vec<String>,
 }
 
@@ -262,7 +263,7 @@ pub async fn address_edit_get(
     ctx: Ctx,
     MemberExt(m): MemberExt,
 ) -> Result<Response, WebError> {
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id: AddressId = id.parse().map_err(|_| WebError::NotFound)?;
     let saved = state
         .shop
         .profiles()
@@ -288,7 +289,7 @@ async fn save_address(
     state: &AppState,
     ctx: &Ctx,
     m: &Member,
-    id: Option<i64>,
+    id: Option<AddressId>,
     form: &AddressForm,
 ) -> Result<Response, WebError> {
     match state
@@ -325,7 +326,7 @@ pub async fn address_edit_post(
     MemberExt(m): MemberExt,
     CsrfForm(form): CsrfForm<AddressForm>,
 ) -> Result<Response, WebError> {
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let id: AddressId = id.parse().map_err(|_| WebError::NotFound)?;
     save_address(&state, &ctx, &m, Some(id), &form).await
 }
 
@@ -338,7 +339,7 @@ pub async fn address_delete_post(
     match state
         .shop
         .profiles()
-        .delete_member_address(&m, form.id, &form.current_password, &ctx.client)
+        .delete_member_address(&m, AddressId(form.id), &form.current_password, &ctx.client)
         .await
     {
         Ok(()) => Ok(ctx.redirect("/account/addresses")),

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use akinai_core::accounts::passkey::{PasskeyLogin, PasskeyRegistration};
 use akinai_core::accounts::Member;
 use akinai_core::CoreError;
+use akinai_domain::ids::PasskeyId;
 
 use super::*;
 use crate::error::WebError;
@@ -83,7 +84,7 @@ pub async fn passkey_login_post(
 
 /// One passkey in the list.
 pub struct PasskeyView {
-    pub id: i64,
+    pub id: PasskeyId,
     pub name: String,
     pub created: String,
     pub last_used: String,
@@ -201,7 +202,7 @@ pub async fn passkey_delete_post(
     match state
         .shop
         .factors()
-        .remove_passkey(&m, form.id, &form.current_password, &ctx.client)
+        .remove_passkey(&m, PasskeyId(form.id), &form.current_password, &ctx.client)
         .await
     {
         Ok(()) => Ok(ctx.redirect("/account/passkeys")),

@@ -1,0 +1,208 @@
+//! What the back office shows of its own work (admin issue, items 4 and 7): SWS-11 — only owners
+//! and managers read the audit trail; IPA-C-12 — the audit list's filters; the dashboard's
+//! security panel (failed logins, the audit chain's check); CCSG-F-3c — flagged orders wait in
+//! their queue until cleared with a note.
+
+use chrono::Duration;
+use reqwest::StatusCode;
+
+use akinai_core::audit::AuditContext;
+use akinai_domain::admin::AdminRole;
+
+use crate::support::admin::{self, enrolled, login};
+use crate::support::TestApp;
+
+fn now(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
+    akinai_core::Clock::now(app.clock.as_ref())
+}
+
+#[tokio::test]
+async fn sws_11_only_owners_and_managers_read_the_audit_trail() {
+    let app = TestApp::demo().await;
+    let (viewer, vs) = enrolled(&app, "viewer@example.jp", AdminRole::Viewer).await;
+    let (manager, ms) = enrolled(&app, "manager@example.jp", AdminRole::Manager).await;
+    assert_eq!(
+        login(&app, &viewer, "viewer@example.jp", &vs).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        login(&app, &manager, "manager@example.jp", &ms).await,
+        StatusCode::SEE_OTHER
+    );
+    let dash = viewer.get("/admin").await;
+    assert!(!dash.body.contains("/admin/audit"), "no link for viewers");
+    assert_eq!(
+        viewer.get("/admin/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let log = manager.get("/admin/audit").await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(log.body.contains("admin.login") && log.body.contains("admin.enrol"));
+    // Filtered by action: only enrolments.
+    let enrolments = manager.get("/admin/audit?action=admin.enrol").await;
+    assert_eq!(enrolments.status, StatusCode::OK);
+    assert_eq!(enrolments.body.matches("<td>admin.enrol</td>").count(), 2);
+    assert!(!enrolments.body.contains("<td>admin.login</td>"));
+    // Nobody without a session sees it; logging out ends the session on the server.
+    assert_eq!(
+        app.admin_user(None).get("/admin/audit").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let out = manager.submit("/admin/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        manager.get("/admin/audit").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// CCSG-F-3c / item 6 (flagged queue), IPA-C-8 masking: an established member's order to a new
+/// address waits in the queue; staff see the recipient masked, managers in full, viewers not at
+/// all; clearing needs a note and is audited.
+#[tokio::test]
+async fn ccsg_f_3c_flagged_orders_wait_in_the_queue_until_cleared_with_a_note() {
+    let app = TestApp::demo().await;
+    app.flagged_member_order("flag-admin@example.jp").await;
+
+    let (staff, ss) = enrolled(&app, "staff@example.jp", AdminRole::Staff).await;
+    let (manager, ms) = enrolled(&app, "manager@example.jp", AdminRole::Manager).await;
+    let (viewer, vs) = enrolled(&app, "viewer@example.jp", AdminRole::Viewer).await;
+    for (b, e, s) in [
+        (&staff, "staff@example.jp", &ss),
+        (&manager, "manager@example.jp", &ms),
+        (&viewer, "viewer@example.jp", &vs),
+    ] {
+        assert_eq!(login(&app, b, e, s).await, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(
+        viewer.get("/admin/orders/flagged").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let masked = staff.get("/admin/orders/flagged").await;
+    assert_eq!(masked.status, StatusCode::OK);
+    assert!(masked.body.contains("お届け先の変更直後"));
+    assert!(masked.body.contains("山＊＊") && !masked.body.contains("山田 花子"));
+    assert!(
+        !masked.body.contains("道玄坂"),
+        "the street is hidden from staff"
+    );
+    let full = manager.get("/admin/orders/flagged").await;
+    assert!(full.body.contains("山田 花子") && full.body.contains("道玄坂9-9-9"));
+    let id = app.store.orders_awaiting_review(10).await.unwrap()[0]
+        .0
+        .to_string();
+    let no_note = staff
+        .submit("/admin/orders/flagged/clear", &[("id", &id), ("note", " ")])
+        .await;
+    assert_eq!(no_note.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cleared = staff
+        .submit(
+            "/admin/orders/flagged/clear",
+            &[("id", &id), ("note", "電話でご本人に確認済み")],
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert!(app
+        .store
+        .orders_awaiting_review(10)
+        .await
+        .unwrap()
+        .is_empty());
+    let entry = &app
+        .store
+        .audit_entries_of("order.review_cleared", 1)
+        .await
+        .unwrap()[0];
+    assert!(entry.record.detail.contains("電話でご本人に確認済み"));
+    assert_eq!(entry.record.target, format!("order:{id}"));
+}
+
+/// Item 9 (security panel): owners and managers see the last day's failed logins and the audit
+/// chain's state on the dashboard; staff do not.
+#[tokio::test]
+async fn the_dashboard_security_panel_counts_failed_logins_and_checks_the_audit_chain() {
+    let app = TestApp::demo().await;
+    app.member("panel@example.jp").await;
+    let attacker = app.shopper_from("198.51.100.50");
+    for _ in 0..3 {
+        attacker
+            .login("panel@example.jp", "wrong wrong wrong")
+            .await;
+    }
+    let (manager, ms) = enrolled(&app, "manager@example.jp", AdminRole::Manager).await;
+    let (staff, ss) = enrolled(&app, "staff@example.jp", AdminRole::Staff).await;
+    assert_eq!(
+        login(&app, &manager, "manager@example.jp", &ms).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        login(&app, &staff, "staff@example.jp", &ss).await,
+        StatusCode::SEE_OTHER
+    );
+    let dash = manager.get("/admin").await;
+    assert!(
+        dash.body.contains("<dd class=\"failed-logins\">3</dd>"),
+        "{}",
+        dash.body
+    );
+    assert!(dash.body.contains("操作ログ: 改ざんなし"));
+    assert!(!staff.get("/admin").await.body.contains("security-panel"));
+}
+
+/// IPA-C-12 (item 4, list and filter view): the audit list narrows by action, actor, target and
+/// JST day, pages with its filters kept, and refuses a malformed filter clearly.
+#[tokio::test]
+async fn ipa_c_12_the_audit_list_filters_by_action_actor_target_and_day() {
+    let app = TestApp::demo().await;
+    let (owner, _) = admin::signed_in(&app, "owner@example.jp", AdminRole::Owner).await;
+    let who = AuditContext::cli("ops");
+    for n in 0..60 {
+        app.shop
+            .audit()
+            .record(
+                &who,
+                "test.bulk",
+                &format!("thing:{}", n % 2),
+                serde_json::json!({ "n": n }),
+            )
+            .await
+            .unwrap();
+    }
+    let by_actor = owner
+        .get("/admin/audit?actor=cli%3Aops&target=thing%3A1")
+        .await;
+    assert_eq!(by_actor.status, StatusCode::OK);
+    assert_eq!(by_actor.body.matches("<td>thing:1</td>").count(), 30);
+    assert!(!by_actor.body.contains("<td>thing:0</td>"));
+    let page1 = owner.get("/admin/audit?action=test.bulk").await;
+    assert_eq!(page1.body.matches("<td>test.bulk</td>").count(), 50);
+    let end = page1.body.find("\" rel=\"older\"").expect("an older link");
+    let start = page1.body[..end].rfind("href=\"").unwrap() + "href=\"".len();
+    let older = page1.body[start..end]
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    assert!(older.contains("action=test.bulk"), "{older}");
+    let page2 = owner.get(&older).await;
+    assert_eq!(page2.body.matches("<td>test.bulk</td>").count(), 10);
+    let today = now(&app)
+        .with_timezone(&akinai_core::clock::jst())
+        .format("%Y-%m-%d")
+        .to_string();
+    let tomorrow = (now(&app) + Duration::days(1))
+        .with_timezone(&akinai_core::clock::jst())
+        .format("%Y-%m-%d")
+        .to_string();
+    let day = owner
+        .get(&format!(
+            "/admin/audit?action=test.bulk&from={today}&to={today}"
+        ))
+        .await;
+    assert_eq!(day.body.matches("<td>test.bulk</td>").count(), 50);
+    let later = owner
+        .get(&format!("/admin/audit?action=test.bulk&from={tomorrow}"))
+        .await;
+    assert_eq!(later.body.matches("<td>test.bulk</td>").count(), 0);
+    let bad = owner.get("/admin/audit?from=2026-13-01").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("検索条件が正しくありません"));
+}
