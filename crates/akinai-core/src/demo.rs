@@ -4,7 +4,9 @@
 
 use akinai_domain::catalog::{NewProduct, NewSku};
 use akinai_domain::ids::CategoryId;
+use akinai_domain::order::PaymentMethod;
 use akinai_domain::rich_text::SafeHtml;
+use akinai_domain::settings::ShopSettings;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
 use std::sync::Arc;
@@ -441,15 +443,36 @@ pub struct Demo {
 }
 
 impl Demo {
-    /// Returns how many products were created (zero when the store had some).
+    /// Seeds the starter settings and the catalog; returns how many products were created (zero
+    /// when the store had some).
     pub async fn seed(&self) -> Result<usize, CoreError> {
+        self.seed_with(ShopSettings::starter(DEMO_SHOP)).await
+    }
+
+    /// Seeds the demo as `akinai serve --demo` runs it, with its test payment page: all four
+    /// payment methods offered, and the many-orders-to-one-address hold rule kept but loosened
+    /// (10 a day instead of 3) so that someone trying the README flow a few times is not held.
+    pub async fn seed_for_trial(&self) -> Result<usize, CoreError> {
+        let mut settings = ShopSettings::starter(DEMO_SHOP);
+        settings
+            .payment_methods
+            .extend([PaymentMethod::Card, PaymentMethod::Konbini]);
+        settings.legal.payment_timing = TRIAL_PAYMENT_TIMING.into();
+        settings.holds.orders_per_address_per_day = TRIAL_ORDERS_PER_ADDRESS;
+        self.seed_with(settings).await
+    }
+
+    async fn seed_with(&self, settings: ShopSettings) -> Result<usize, CoreError> {
         if self.settings_store.settings().await?.is_none() {
-            self.settings_store
-                .save_settings(&akinai_domain::settings::ShopSettings::starter(
-                    "あきない商店",
-                ))
-                .await?;
+            self.settings_store.save_settings(&settings).await?;
         }
         Ok(seed(self.catalog_store.as_ref(), base_product_count()).await?)
     }
 }
+
+const DEMO_SHOP: &str = "あきない商店";
+
+/// The trial demo's orders to one address a day before one is held for review.
+pub const TRIAL_ORDERS_PER_ADDRESS: u32 = 10;
+
+const TRIAL_PAYMENT_TIMING: &str = "クレジットカード:ご注文時に決済されます。コンビニ払い:ご注文後3日以内に店頭でお支払いください。銀行振込:ご注文後7日以内の前払い。代金引換:商品お受け取り時。";

@@ -40,7 +40,8 @@ pub trait Mailer: Send + Sync {
 }
 
 /// Writes each message as an `.eml` file (the default transport: nothing leaves the machine).
-/// The file is named after the Message-ID, so a repeated delivery replaces the same file.
+/// The file is named after the Message-ID (`order-1.confirmation@shop.example.jp.eml`), so a
+/// repeated delivery replaces the same file.
 pub struct FileMailer {
     dir: PathBuf,
 }
@@ -59,7 +60,7 @@ impl Mailer for FileMailer {
             .get_raw("Message-ID")
             .unwrap_or("no-id")
             .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '@'))
             .collect::<String>();
         let name = format!("{id}.eml");
         let tmp = self.dir.join(format!(".{name}.tmp"));

@@ -26,6 +26,7 @@ pub mod kpi;
 pub mod money;
 pub mod order;
 pub mod payment;
+pub mod payment_timing;
 pub mod pricing;
 pub mod rich_text;
 pub mod search;

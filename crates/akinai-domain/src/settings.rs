@@ -21,6 +21,9 @@ pub struct LegalNotice {
     pub business_hours: String,
     pub additional_fees: String,
     pub payment_timing: String,
+    /// 支払の時期 per method on the final confirmation screen (JP-TOK-2); blank: the default.
+    #[serde(default)]
+    pub payment_timings: crate::payment_timing::PaymentTimings,
     pub delivery_timing: String,
     /// 返品特約 (JP-TOK-3): shown on the notice page and the final confirmation screen.
     pub returns_policy: String,
@@ -323,6 +326,7 @@ impl ShopSettings {
                 business_hours: "平日 10:00〜17:00(土日祝・年末年始を除く)".into(),
                 additional_fees: "送料(配送方法と地域により異なります)、代金引換手数料、銀行振込手数料はお客様負担となります。".into(),
                 payment_timing: "銀行振込:ご注文後7日以内の前払い。代金引換:商品お受け取り時。".into(),
+                payment_timings: Default::default(),
                 delivery_timing: "ご入金確認後(代金引換はご注文確認後)3営業日以内に発送します。".into(),
                 returns_policy: "商品到着後8日以内に限り、未使用品の返品を承ります。お客様都合の返品送料はお客様負担です。不良品の場合は当店負担で交換いたします。".into(),
             },

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod logging;
 pub mod ops;
+pub mod origin;
 pub mod payments;
 
 use std::path::Path;
@@ -117,13 +118,23 @@ pub async fn build_shop(config: &Config) -> anyhow::Result<Shop> {
 
 /// Seeds the demo catalog and starter settings into an empty store; says what it did.
 pub async fn seed_demo(shop: &Shop) -> anyhow::Result<()> {
-    let made = shop.demo().seed().await?;
+    report_seed(shop.demo().seed().await?);
+    Ok(())
+}
+
+/// Seeds the demo as `serve --demo` shows it: with its test payment page, every payment method
+/// on offer (`Demo::seed_for_trial`).
+pub async fn seed_trial_demo(shop: &Shop) -> anyhow::Result<()> {
+    report_seed(shop.demo().seed_for_trial().await?);
+    Ok(())
+}
+
+fn report_seed(made: usize) {
     if made > 0 {
         println!("demo: seeded the demo catalog ({made} products)");
     } else {
         println!("demo: the store already has products; nothing seeded");
     }
-    Ok(())
 }
 
 /// `akinai serve`.
@@ -132,7 +143,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     // Kept alive for as long as the shop serves.
     let mut _demo_psp = None;
     if demo {
-        seed_demo(&shop).await?;
+        seed_trial_demo(&shop).await?;
         if shop.payments().gateway().is_none() {
             let (fake, gateway) = payments::demo_gateway(&config).await?;
             println!(
@@ -234,12 +245,16 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             stop,
         ))
     };
+    let bound = listener.local_addr()?;
     println!(
-        "akinai: serving the shop at {}://{} (store: {})",
-        if certs.is_some() { "https" } else { "http" },
-        listener.local_addr()?,
+        "akinai: serving the shop at {} (listening on {bound}, store: {})",
+        config.base_url.trim_end_matches('/'),
         shop.backend()
     );
+    if let Some(why) = origin::base_url_mismatch(&config.base_url()?, bound) {
+        eprintln!("akinai: warning: {why}");
+        tracing::warn!(%bound, base_url = %config.base_url, "base_url does not lead to the listener");
+    }
     let limits = akinai_web::server::ServerLimits {
         max_connections: config.max_connections,
         header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),

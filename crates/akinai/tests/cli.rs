@@ -142,6 +142,13 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
     let (status, body) = get(port, "/search?q=%E9%9D%A9");
     assert!(status.contains("200"));
     assert!(body.contains("本革ベルト"));
+    // Every payment method is on offer out of the box: the test payment page takes card and
+    // konbini (first-hour issue, item 2).
+    let (_, body) = get(port, "/legal/tokushoho");
+    for method in ["銀行振込", "代金引換", "クレジットカード", "コンビニ払い"]
+    {
+        assert!(body.contains(method), "{method} offered by the demo");
+    }
     // The admin answers on its own port, and not on the shop's.
     let (status, body) = get(admin_port, "/admin/login");
     assert!(

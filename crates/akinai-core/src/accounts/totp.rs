@@ -139,7 +139,26 @@ pub(crate) fn open(
 pub(crate) fn new_setup(issuer: &str, account: &str) -> Result<TotpSetup, CoreError> {
     let mut bytes = [0u8; SECRET_BYTES];
     rand::rng().fill_bytes(&mut bytes);
-    let secret = base32(&bytes);
+    setup_of(issuer, account, &bytes)
+}
+
+/// The secret that belongs to one enrolment link: derived from the link under the server key,
+/// so every showing of the link's page — a reload, a wrong code — shows the same secret, and
+/// an app that scanned it keeps working; another link gives another secret.
+pub(crate) fn setup_for_link(
+    key: &tokens::SecretKey,
+    link: &str,
+    issuer: &str,
+    account: &str,
+) -> Result<TotpSetup, CoreError> {
+    let derived = tokens::derive(key, &format!("akinai/enrolment-totp/v1/{link}"));
+    let bytes = hex::decode(&derived.secret)
+        .map_err(|e| CoreError::Integrity(format!("derived secret: {e}")))?;
+    setup_of(issuer, account, &bytes[..SECRET_BYTES])
+}
+
+fn setup_of(issuer: &str, account: &str, bytes: &[u8]) -> Result<TotpSetup, CoreError> {
+    let secret = base32(bytes);
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let uri = format!(
         "otpauth://totp/{}:{}?secret={secret}&issuer={}&algorithm=SHA1&digits=6&period=30",

@@ -94,7 +94,8 @@ impl AdminAccounts {
         Ok(link.secret)
     }
 
-    /// The admin an enrolment link belongs to and a fresh authenticator secret to show.
+    /// The admin an enrolment link belongs to and the authenticator secret to show, the same
+    /// for as long as the link lives (first-hour issue, item 7).
     pub async fn admin_enrolment(&self, link: &str) -> Result<(Admin, TotpSetup), CoreError> {
         let hash = tokens::parse(link).ok_or(CoreError::LinkInvalid)?;
         let id = self
@@ -108,7 +109,12 @@ impl AdminAccounts {
             .await?
             .ok_or(CoreError::LinkInvalid)?;
         let shop = self.base.settings().await?.shop_name;
-        let setup = totp::new_setup(&format!("{shop} admin"), &admin.email)?;
+        let setup = totp::setup_for_link(
+            &self.base.config.secret_key,
+            link,
+            &format!("{shop} admin"),
+            &admin.email,
+        )?;
         Ok((admin, setup))
     }
 

@@ -22,6 +22,7 @@ mod catalog_new;
 mod categories;
 mod customers;
 mod dashboard;
+mod form_fields;
 mod manage;
 mod order_desk;
 mod orders;
@@ -64,7 +65,7 @@ pub use order_desk::{
 };
 pub use orders::FlaggedOrder;
 pub use overview::SecurityOverview;
-pub use settings::{SettingsSection, LEGAL_FIELDS, MAIL_STATUSES};
+pub use settings::{SettingsSection, LEGAL_FIELDS, MAIL_STATUSES, TIMING_FIELDS};
 
 /// A signed-in admin.
 #[derive(Debug, Clone)]

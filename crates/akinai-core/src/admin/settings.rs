@@ -10,16 +10,18 @@
 use crate::Settings;
 use serde_json::{json, Map, Value};
 
-use akinai_domain::address::{parse_text, Email, FieldError, Prefecture};
+use akinai_domain::address::{parse_text, Email, Prefecture};
 use akinai_domain::admin::{ManageSecurity, ManageShop};
 use akinai_domain::invoice::RegistrationNumber;
 use akinai_domain::order::PaymentMethod;
+use akinai_domain::payment_timing::MAX_TIMING;
 use akinai_domain::settings::{
     CardCapture, CodFeeTier, FeeRule, MailTemplate, SecondFactorPolicy, ShopSettings,
 };
 use akinai_domain::tax::RoundingMode;
 use akinai_domain::Yen;
 
+use super::form_fields::Fields;
 use super::manage::Reauth;
 use super::{Authorized, SignedInAdmin};
 use crate::accounts::Client;
@@ -87,52 +89,14 @@ pub const LEGAL_FIELDS: [(&str, usize); 10] = [
     ("returns_policy", 2000),
 ];
 
-type Errors = Vec<(&'static str, &'static str)>;
-
-struct Fields<'a> {
-    pairs: &'a [(String, String)],
-    errors: Errors,
-}
-
-impl<'a> Fields<'a> {
-    fn new(pairs: &'a [(String, String)]) -> Fields<'a> {
-        Fields {
-            pairs,
-            errors: Vec::new(),
-        }
-    }
-
-    fn raw(&self, name: &str) -> &'a str {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    fn text(&mut self, name: &'static str, max: usize) -> String {
-        parse_text(self.raw(name), max).unwrap_or_else(|e: FieldError| {
-            self.errors.push((name, e.message_key()));
-            String::new()
-        })
-    }
-
-    /// A whole yen amount or count in `0..=max`; `None` (and an error) otherwise.
-    fn number(&mut self, name: &'static str, max: i64) -> i64 {
-        let n = akinai_domain::catalog::parse_whole(self.raw(name), 0..=max);
-        n.unwrap_or_else(|| {
-            self.errors.push((name, "error.invalid"));
-            0
-        })
-    }
-
-    fn done(self) -> Result<(), CoreError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(CoreError::InvalidForm(self.errors))
-        }
-    }
-}
+/// The per-method 支払の時期 fields of the 特商法 section (blank: the default text), in the
+/// order of `PaymentTimings`' fields.
+pub const TIMING_FIELDS: [(&str, PaymentMethod); 4] = [
+    ("timing_bank_transfer", PaymentMethod::BankTransfer),
+    ("timing_cash_on_delivery", PaymentMethod::CashOnDelivery),
+    ("timing_card", PaymentMethod::Card),
+    ("timing_konbini", PaymentMethod::Konbini),
+];
 
 /// Applies a section to `s`, or says which fields are wrong (nothing applied).
 fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreError> {
@@ -154,8 +118,21 @@ fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreErro
             if Email::parse(f.raw("email")).is_err() {
                 f.errors.push(("email", "error.invalid"));
             }
+            let mut worded = TIMING_FIELDS.map(|(name, _)| f.optional_text(name, MAX_TIMING));
             f.done()?;
             let l = &mut s.legal;
+            let t = &mut l.payment_timings;
+            for (slot, text) in [
+                &mut t.bank_transfer,
+                &mut t.cash_on_delivery,
+                &mut t.card,
+                &mut t.konbini,
+            ]
+            .into_iter()
+            .zip(worded.iter_mut())
+            {
+                *slot = std::mem::take(text);
+            }
             // In LEGAL_FIELDS order, taken from the back.
             let mut next = || v.pop().unwrap_or_default();
             l.returns_policy = next();

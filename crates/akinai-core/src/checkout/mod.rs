@@ -147,18 +147,6 @@ impl Checkout {
         Ok(())
     }
 
-    /// The checkout form as last entered, for editing.
-    pub async fn saved_checkout(
-        &self,
-        secret: Option<&str>,
-    ) -> Result<Option<CheckoutDetails>, CoreError> {
-        Ok(self
-            .storefront
-            .find_cart(secret)
-            .await?
-            .and_then(|c| c.checkout))
-    }
-
     /// Everything the final confirmation screen must show, computed now.
     pub async fn confirmation(&self, secret: Option<&str>) -> Result<Confirmation, CoreError> {
         let cart = self.storefront.find_cart(secret).await?;

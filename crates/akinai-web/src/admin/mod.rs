@@ -192,13 +192,22 @@ struct LoginPage {
     csrf: String,
     error: bool,
     email: String,
+    /// Just after a completed enrolment: say so.
+    enrolled: bool,
 }
 
-async fn login_get(ctx: Ctx) -> Result<Response, WebError> {
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    #[serde(default)]
+    enrolled: Option<String>,
+}
+
+async fn login_get(Query(q): Query<LoginQuery>, ctx: Ctx) -> Result<Response, WebError> {
     let page = LoginPage {
         csrf: ctx.csrf.clone(),
         error: false,
         email: String::new(),
+        enrolled: q.enrolled.is_some(),
     };
     ctx.page(StatusCode::OK, &page)
 }
@@ -234,6 +243,7 @@ async fn login_post(
                 csrf: ctx.csrf.clone(),
                 error: true,
                 email: form.email.chars().take(254).collect(),
+                enrolled: false,
             };
             ctx.page(StatusCode::UNAUTHORIZED, &page)
         }
@@ -317,7 +327,7 @@ async fn enrol_post(
         )
         .await
     {
-        Ok(()) => Ok(ctx.redirect("/admin/login")),
+        Ok(()) => Ok(ctx.redirect("/admin/login?enrolled=1")),
         Err(CoreError::InvalidForm(errors)) => {
             let key = errors.first().map_or("account.check_fields", |(_, k)| *k);
             let error = Some(ctx.t.lookup(key)).filter(|s| !s.is_empty());

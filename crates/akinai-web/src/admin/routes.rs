@@ -60,6 +60,15 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     let catalog = Some(Cap(Gate::of::<ManageCatalog>()));
     let process = Some(Cap(Gate::of::<ProcessOrders>()));
     vec![
+        // The stylesheet and scripts the admin pages link (content-hashed, embedded): public
+        // on this listener like the login page, so that page is styled too.
+        r(
+            "/assets/{name}",
+            Some(Nothing),
+            None,
+            none,
+            get(crate::assets::asset_get),
+        ),
         r(
             "/admin/login",
             Some(Nothing),

@@ -9,10 +9,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use akinai_core::admin::{Reauth, SettingsSection, SignedInAdmin, LEGAL_FIELDS, MAIL_STATUSES};
+use akinai_core::admin::{
+    Reauth, SettingsSection, SignedInAdmin, LEGAL_FIELDS, MAIL_STATUSES, TIMING_FIELDS,
+};
 use akinai_core::CoreError;
 use akinai_domain::admin::{ManageSecurity, ManageShop};
 use akinai_domain::order::PaymentMethod;
+use akinai_domain::payment_timing::default_timing;
 use akinai_domain::settings::{FeeRule, SecondFactorPolicy};
 use akinai_domain::tax::RoundingMode;
 
@@ -51,6 +54,8 @@ struct SettingsPage {
     shop_name: String,
     tagline: String,
     legal: Vec<(&'static str, &'static str, String, bool)>,
+    /// Per-method 支払の時期: field name, method label, the owner's text, the default text.
+    timings: Vec<(&'static str, &'static str, String, &'static str)>,
     invoice_number: String,
     rounding: &'static str,
     bank: Vec<(&'static str, &'static str, String)>,
@@ -110,12 +115,24 @@ async fn page(
         .zip(legal_values)
         .map(|(((name, max), label), value)| (*name, label, value.clone(), *max > 200))
         .collect();
+    let timings = TIMING_FIELDS
+        .iter()
+        .map(|(name, method)| {
+            (
+                *name,
+                crate::pages::checkout::payment_label(ctx.t, *method),
+                l.payment_timings.worded(*method).to_string(),
+                default_timing(*method, s.card_capture),
+            )
+        })
+        .collect();
     let b = &s.bank_account;
     let page = SettingsPage {
         csrf: ctx.csrf.clone(),
         shop_name: s.shop_name.clone(),
         tagline: s.tagline.clone(),
         legal,
+        timings,
         invoice_number: s
             .invoice_number
             .as_ref()

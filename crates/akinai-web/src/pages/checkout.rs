@@ -390,7 +390,11 @@ pub async fn confirm_get(
     let d = &c.details;
     let page = ConfirmPage {
         payment: payment_label(t, d.payment_method),
-        payment_timing: c.settings.legal.payment_timing.clone(),
+        payment_timing: c
+            .settings
+            .legal
+            .payment_timings
+            .text(d.payment_method, c.settings.card_capture),
         card_at_shipping: d.payment_method == PaymentMethod::Card
             && c.settings.card_capture == akinai_domain::settings::CardCapture::AtShipping,
         shipping_method: c

@@ -17,6 +17,8 @@ use crate::AppState;
 pub struct TokushohoPage {
     pub l: Layout,
     pub s: ShopSettings,
+    /// The payment methods the shop takes now, by name.
+    pub methods: String,
 }
 
 #[derive(Template)]
@@ -27,12 +29,19 @@ pub struct PrivacyPage {
 }
 
 pub async fn tokushoho_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let s = state.shop.storefront().settings().await?;
+    let s = state.shop.payments().checkout_settings().await?;
+    let methods = s
+        .payment_methods
+        .iter()
+        .map(|m| crate::pages::checkout::payment_label(ctx.t, *m))
+        .collect::<Vec<_>>()
+        .join(" / ");
     ctx.page(
         StatusCode::OK,
         &TokushohoPage {
             l: ctx.layout(&state).await?,
             s,
+            methods,
         },
     )
 }

@@ -62,6 +62,23 @@ async fn jp_tok_1_jp_inv_1_a_manager_sets_up_the_shop_and_the_storefront_shows_i
     );
     let notice = app.shopper().get("/legal/tokushoho").await;
     assert!(notice.body.contains("0564-00-0000") && notice.body.contains("株式会社みりん堂"));
+    // The per-method payment timings are optional (blank: the default) and saved when worded.
+    let mut worded = legal.clone();
+    worded.push(("timing_card", "発送の前日に決済します。"));
+    assert_eq!(
+        save(&manager, "legal", &worded).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let timings = app
+        .store
+        .settings()
+        .await
+        .unwrap()
+        .unwrap()
+        .legal
+        .payment_timings;
+    assert_eq!(timings.card, "発送の前日に決済します。");
+    assert_eq!(timings.konbini, "", "blank means the default");
     // A bad e-mail address saves nothing of the form.
     let mut bad = legal.clone();
     bad[3] = ("phone", "0564-99-9999");
@@ -136,7 +153,7 @@ async fn jp_tok_1_jp_inv_1_a_manager_sets_up_the_shop_and_the_storefront_shows_i
         .audit_entries_of("settings.change", 20)
         .await
         .unwrap();
-    assert_eq!(changes.len(), 5, "one entry per saved form");
+    assert_eq!(changes.len(), 6, "one entry per saved form");
     assert!(changes
         .iter()
         .any(|e| e.record.detail.contains(r#""phone":"03-1234-5678""#)

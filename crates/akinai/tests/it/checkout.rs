@@ -44,14 +44,14 @@ async fn a_guest_buys_receives_the_mail_and_opens_the_status_page() {
     let confirm = shopper.get("/checkout/confirm").await;
     assert_eq!(confirm.status, StatusCode::OK);
     for must in [
-        "静岡煎茶",                 // what
-        "<td class=\"num\">2</td>", // quantity (分量)
-        "お支払い合計(税込)",       // total price
-        "銀行振込(前払い)",         // payment method
-        "ご注文後7日以内の前払い",  // payment timing
-        "3営業日以内に発送",        // delivery timing
-        "商品到着後8日以内",        // returns (JP-TOK-3)
-        "期間の定めはありません",   // application period
+        "静岡煎茶",                                                            // what
+        "<td class=\"num\">2</td>",                                            // quantity (分量)
+        "お支払い合計(税込)",                                                  // total price
+        "銀行振込(前払い)",                                                    // payment method
+        "ご注文後7日以内に、確認メールでお知らせする口座へお振り込みください", // payment timing of the method chosen
+        "3営業日以内に発送",                                                   // delivery timing
+        "商品到着後8日以内",                                                   // returns (JP-TOK-3)
+        "期間の定めはありません",                                              // application period
         "8%対象",
         "10%対象",
     ] {
