@@ -72,7 +72,7 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Member policies and the invoice number of the shop settings (until the admin's screen).
+    /// Member policies and the invoice number of the shop settings (also on the admin's ショップ設定 screen).
     Settings {
         #[command(subcommand)]
         command: SettingsCommand,

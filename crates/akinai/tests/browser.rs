@@ -359,3 +359,46 @@ async fn a_member_adds_a_passkey_and_logs_in_with_it_in_chromium() {
     assert!(b.url().await.ends_with("/account"), "{page}");
     assert_eq!(b.dialog().await, None);
 }
+
+/// First-hour issue, item 15: at a phone's width (375 px) no storefront page scrolls sideways —
+/// the page's own width never exceeds the window's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_storefront_page_scrolls_sideways_on_a_phone() {
+    let Some(b) = browser().await else { return };
+    let app = TestApp::demo_at_localhost().await;
+    let base = format!("http://localhost:{}", app.addr.port());
+    b.resize(375, 812).await;
+    let product = app.sku_named("本みりん").await;
+    let product_id = app
+        .store
+        .skus_for_sale(&[product])
+        .await
+        .unwrap()
+        .first()
+        .map(|s| s.product_id)
+        .unwrap();
+    let mut wide = Vec::new();
+    for path in [
+        "/".to_string(),
+        "/category/food".to_string(),
+        "/search?q=%E9%9D%A9".to_string(),
+        format!("/product/{product_id}"),
+        "/cart".to_string(),
+        "/legal/tokushoho".to_string(),
+        "/legal/privacy".to_string(),
+        "/account/login".to_string(),
+        "/account/register".to_string(),
+    ] {
+        b.goto(&format!("{base}{path}")).await;
+        let widths = b
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+            )
+            .await;
+        let (scroll, client) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+        if scroll > client {
+            wide.push(format!("{path}: {scroll} > {client}"));
+        }
+    }
+    assert!(wide.is_empty(), "pages wider than a phone: {wide:?}");
+}

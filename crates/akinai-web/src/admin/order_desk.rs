@@ -46,7 +46,8 @@ fn event_label(e: OrderEvent) -> &'static str {
     }
 }
 
-fn payment_label(p: PaymentMethod) -> &'static str {
+/// The back office's (Japanese) name of a payment method.
+pub(super) fn payment_label(p: PaymentMethod) -> &'static str {
     match p {
         PaymentMethod::BankTransfer => "銀行振込",
         PaymentMethod::CashOnDelivery => "代金引換",

@@ -120,7 +120,7 @@ async fn page(
         .map(|(name, method)| {
             (
                 *name,
-                crate::pages::checkout::payment_label(ctx.t, *method),
+                super::order_desk::payment_label(*method),
                 l.payment_timings.worded(*method).to_string(),
                 default_timing(*method, s.card_capture),
             )

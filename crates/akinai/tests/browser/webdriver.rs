@@ -118,6 +118,16 @@ impl Browser {
             .await;
     }
 
+    /// Sets the window's outer size (a phone: 375 × 812; a desktop: 1280 × 900).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None).await["value"]
             .as_str()
