@@ -35,5 +35,6 @@ mod payments_shop;
 mod postgres;
 mod storefront;
 mod support;
+mod test_payment_page;
 mod transport;
 mod vuln_suite;
