@@ -26,6 +26,8 @@ pub struct OrderPage {
     pub l: Layout,
     pub order: Order,
     pub number: String,
+    /// The first words: thanks, or that the order was cancelled or refunded.
+    pub lead: &'static str,
     pub status: &'static str,
     pub placed_at: String,
     pub payment: &'static str,
@@ -92,6 +94,11 @@ pub async fn order_get(
     let d = &order.details;
     let page = OrderPage {
         number: order.number(),
+        lead: t.get(match order.status {
+            OrderStatus::Cancelled => "order.lead_cancelled",
+            OrderStatus::Refunded => "order.lead_refunded",
+            _ => "order.thanks",
+        }),
         status: status_label(t, order.status),
         placed_at: format!(
             "{} {}",

@@ -97,6 +97,8 @@ pub struct PaymentView {
     pub deadline: Option<String>,
     pub voucher_url: Option<String>,
     pub stores: Vec<(&'static str, String)>,
+    /// What was refunded, when anything was (e.g. `¥1,234`).
+    pub refunded: Option<String>,
 }
 
 fn store_name(t: Tr, store: &str) -> &'static str {
@@ -149,6 +151,9 @@ impl PaymentView {
             deadline,
             voucher_url: instructions["voucher_url"].as_str().map(str::to_string),
             stores,
+            refunded: payment
+                .filter(|p| p.refunded.0 > 0)
+                .map(|p| p.refunded.display()),
         }
     }
 }

@@ -232,6 +232,15 @@ async fn sws_11_the_order_routes_by_role_with_masking_and_audited_views() {
     assert_eq!(app.stock(sku).await, before + 1);
     app.shop.jobs().run_due_jobs().await.unwrap();
     assert_eq!(mails_with(&app, "をキャンセルしました").len(), 1);
+    // The customer's status page says so instead of thanking for the order.
+    let status = app.order_status_path();
+    let page = app.shopper().get(&status).await;
+    assert!(
+        page.body.contains("このご注文はキャンセルされました。"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("確認メールをお送りしました"));
     assert_eq!(
         app.store
             .audit_entries_of("order.cancel", 5)

@@ -136,6 +136,21 @@ async fn a_manager_refunds_part_then_the_rest_through_the_provider_after_reauthe
         .mails()
         .iter()
         .any(|m| m.contains("Message-ID: <order-") && m.contains(".refunded@")));
+    // The shopper's status page says the order was refunded and how much, not "thank you".
+    let status = app.order_status_path();
+    let page = app.shopper().get(&status).await;
+    assert!(
+        page.body.contains("このご注文は返金済みです。"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("{} を返金しました。", total.display())),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("確認メールをお送りしました"));
 
     // Staff may not refund.
     let staff = signed_in(&app, AdminRole::Staff).await;

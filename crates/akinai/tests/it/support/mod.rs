@@ -237,6 +237,21 @@ impl TestApp {
         link
     }
 
+    /// The order status page path (`/order/…`) in the newest mail that has one.
+    pub fn order_status_path(&self) -> String {
+        let mails = self.mails();
+        let mail = mails
+            .iter()
+            .rev()
+            .find(|m| m.contains("/order/"))
+            .unwrap_or_else(|| panic!("no mail with a status link: {mails:?}"));
+        let start = mail.find("/order/").unwrap_or_default();
+        mail[start..]
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect()
+    }
+
     /// A registered, verified and logged-in member with `email` and [`MEMBER_PASSWORD`].
     pub async fn member(&self, email: &str) -> Shopper {
         let shopper = self.shopper();
