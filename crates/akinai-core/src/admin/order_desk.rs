@@ -70,6 +70,9 @@ pub struct OrderDetail {
     pub payment: Option<akinai_store::payments::Payment>,
     /// When the card hold of that payment lapses, if it is held.
     pub hold_lapses_at: Option<DateTime<Utc>>,
+    /// The shipping method's name in the shop settings (宅配便), or its code when the shop has
+    /// since removed it.
+    pub shipping_method: String,
 }
 
 /// Why a step was not taken, for the admin's page.
@@ -188,7 +191,15 @@ impl OrderDesk {
         let hold_lapses_at = payment
             .as_ref()
             .and_then(|p| self.payments.hold_lapses_at(p));
+        let code = &order.details.shipping_method;
+        let shipping_method = self
+            .base
+            .settings()
+            .await?
+            .shipping_method(code)
+            .map_or_else(|| code.clone(), |m| m.name.clone());
         Ok(OrderDetail {
+            shipping_method,
             order,
             recipient,
             destination,

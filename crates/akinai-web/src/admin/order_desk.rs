@@ -337,7 +337,7 @@ pub(super) fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bo
         placed: local_time(o.placed_at),
         status: status_label(o.status),
         payment: payment_label(o.payment_method),
-        shipping_method: o.details.shipping_method.clone(),
+        shipping_method: d.shipping_method.clone(),
         delivery,
         recipient: d.recipient.clone(),
         destination: d.destination.clone(),

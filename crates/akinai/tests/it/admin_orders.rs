@@ -103,6 +103,9 @@ async fn an_order_goes_from_payment_to_delivery_with_a_mail_and_an_audit_entry_p
     assert!(detail.body.contains("配達完了"));
     assert!(detail.body.contains("12/1 入金"));
     assert!(detail.body.contains("ヤマト運輸 123456789012"));
+    // The shipping method by its name in the shop settings, not its code (first-hour item 8).
+    assert!(detail.body.contains("<dd>宅配便</dd>"), "{}", detail.body);
+    assert!(!detail.body.contains("<dd>standard</dd>"));
     for action in ["order.pay", "order.ship", "order.deliver"] {
         let entries = app.store.audit_entries_of(action, 5).await.unwrap();
         assert_eq!(entries.len(), 1, "{action}");
