@@ -207,7 +207,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let client = Client::new("127.0.0.1".parse()?, "bench");
     let code = code_at(&setup.secret, clock.now()).context("totp code")?;
     shop.admin_accounts()
-        .complete_admin_enrolment(&link, PASSWORD, &setup.secret, &code, &client)
+        .complete_admin_enrolment(&link, PASSWORD, &code, &client)
         .await?;
     clock.advance(chrono::Duration::seconds(30));
     let code = code_at(&setup.secret, clock.now()).context("totp code")?;

@@ -151,10 +151,16 @@ pub(crate) fn setup_for_link(
     issuer: &str,
     account: &str,
 ) -> Result<TotpSetup, CoreError> {
+    setup_of(issuer, account, &link_secret(key, link)?)
+}
+
+/// The raw authenticator secret of an enrolment link (see [`setup_for_link`]).
+pub(crate) fn link_secret(key: &tokens::SecretKey, link: &str) -> Result<Vec<u8>, CoreError> {
     let derived = tokens::derive(key, &format!("akinai/enrolment-totp/v1/{link}"));
-    let bytes = hex::decode(&derived.secret)
+    let mut bytes = hex::decode(&derived.secret)
         .map_err(|e| CoreError::Integrity(format!("derived secret: {e}")))?;
-    setup_of(issuer, account, &bytes[..SECRET_BYTES])
+    bytes.truncate(SECRET_BYTES);
+    Ok(bytes)
 }
 
 fn setup_of(issuer: &str, account: &str, bytes: &[u8]) -> Result<TotpSetup, CoreError> {

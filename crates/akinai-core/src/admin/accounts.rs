@@ -119,12 +119,12 @@ impl AdminAccounts {
     }
 
     /// Completes enrolment: the password (strength policy), and a code proving the app holds
-    /// `secret`. The link is used up only when everything is right.
+    /// the link's secret (derived here, never taken from the form). The link is used up only
+    /// when everything is right.
     pub async fn complete_admin_enrolment(
         &self,
         link: &str,
         password: &str,
-        secret: &str,
         code: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
@@ -144,7 +144,7 @@ impl AdminAccounts {
         check_password(password, &[&admin.name, &admin.email, &shop])
             .map_err(|p| CoreError::InvalidForm(vec![("password", p.message_key())]))?;
         let wrong = || CoreError::InvalidForm(vec![("code", "account.totp_wrong_code")]);
-        let bytes = totp::parse_secret(secret).ok_or_else(wrong)?;
+        let bytes = totp::link_secret(&self.base.config.secret_key, link)?;
         let step = totp::matching_step(&bytes, code, now).ok_or_else(wrong)?;
         if self
             .admin_store

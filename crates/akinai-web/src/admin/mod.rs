@@ -305,8 +305,6 @@ struct EnrolForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
-    secret: String,
-    #[serde(default)]
     code: String,
 }
 
@@ -318,13 +316,7 @@ async fn enrol_post(
     match state
         .shop
         .admin_accounts()
-        .complete_admin_enrolment(
-            &form.t,
-            &form.password,
-            &form.secret,
-            &form.code,
-            &ctx.client,
-        )
+        .complete_admin_enrolment(&form.t, &form.password, &form.code, &ctx.client)
         .await
     {
         Ok(()) => Ok(ctx.redirect("/admin/login?enrolled=1")),

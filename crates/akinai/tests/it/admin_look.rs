@@ -101,26 +101,45 @@ async fn ccsg_v_1_the_enrolment_secret_stays_fixed_for_the_link_and_success_is_s
         .unwrap();
     let browser = app.admin_user(None);
     let path = format!("/admin/enrol?t={link}");
-    let first = browser.get(&path).await.hidden("secret");
-    assert_eq!(browser.get(&path).await.hidden("secret"), first, "reload");
+    let first = browser.get(&path).await.attr("data-secret");
+    assert_eq!(
+        browser.get(&path).await.attr("data-secret"),
+        first,
+        "reload"
+    );
     let other_secret = browser
         .get(&format!("/admin/enrol?t={other}"))
         .await
-        .hidden("secret");
+        .attr("data-secret");
     assert_ne!(other_secret, first, "each link its own secret");
+    // The secret is the link's, derived by the server: a code of another secret is refused,
+    // whatever the form says.
+    let now = akinai_core::Clock::now(app.clock.as_ref());
+    let foreign = akinai_core::accounts::totp::code_at(&other_secret, now).unwrap();
+    let refused = browser
+        .submit(
+            "/admin/enrol",
+            &[
+                ("t", &link),
+                ("password", admin::ADMIN_PASSWORD),
+                ("secret", &other_secret),
+                ("code", &foreign),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let wrong = browser
         .submit(
             "/admin/enrol",
             &[
                 ("t", &link),
                 ("password", admin::ADMIN_PASSWORD),
-                ("secret", &first),
                 ("code", "000000"),
             ],
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(wrong.hidden("secret"), first, "after a wrong code");
+    assert_eq!(wrong.attr("data-secret"), first, "after a wrong code");
     let now = akinai_core::Clock::now(app.clock.as_ref());
     let code = akinai_core::accounts::totp::code_at(&first, now).unwrap();
     let done = browser
@@ -129,7 +148,6 @@ async fn ccsg_v_1_the_enrolment_secret_stays_fixed_for_the_link_and_success_is_s
             &[
                 ("t", &link),
                 ("password", admin::ADMIN_PASSWORD),
-                ("secret", &first),
                 ("code", &code),
             ],
         )
