@@ -19,8 +19,6 @@ pub enum CoreError {
     InsufficientStock { sku: SkuId, available: i64 },
     #[error("the cart is empty")]
     EmptyCart,
-    #[error("invalid checkout details")]
-    InvalidCheckout(Vec<(&'static str, FieldError)>),
     #[error("checkout details are missing")]
     CheckoutMissing,
     #[error("the cart changed since it was confirmed")]
@@ -43,6 +41,10 @@ pub enum CoreError {
     TryLater(chrono::DateTime<chrono::Utc>),
     #[error("invalid form")]
     InvalidForm(Vec<(&'static str, &'static str)>),
+    /// Rejected fields of the checkout and address forms, with their reasons in full (limits,
+    /// characters, prefectures) for messages that name them.
+    #[error("invalid fields")]
+    InvalidFields(Vec<(&'static str, FieldError)>),
     #[error("not allowed: needs {0}")]
     Forbidden(&'static str),
     #[error("the link is invalid, used or expired")]

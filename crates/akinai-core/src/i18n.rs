@@ -103,6 +103,14 @@ impl Tr {
         catalog(self.lang).get(key).map_or("", String::as_str)
     }
 
+    /// The message for a rejected field, naming what it is about (the limit, the character, the
+    /// prefecture).
+    pub fn field(&self, e: akinai_domain::address::FieldError) -> String {
+        let args = e.message_args();
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.fmt(e.detailed_key(), &args)
+    }
+
     /// The message with `{name}` placeholders filled.
     pub fn fmt(&self, key: &str, args: &[(&str, &str)]) -> String {
         let mut s = self.get(key).to_string();

@@ -10,10 +10,23 @@ use unicode_normalization::UnicodeNormalization;
 pub enum FieldError {
     #[error("required")]
     Required,
-    #[error("too long")]
-    TooLong,
+    /// Longer than the field's limit (in characters).
+    #[error("too long (at most {0} characters)")]
+    TooLong(usize),
     #[error("invalid format")]
     Invalid,
+    /// A character delivery labels cannot print (see [`printable_on_labels`]).
+    #[error("{0:?} cannot be printed on a delivery label")]
+    Unprintable(char),
+    /// A delivery date or time slot chosen for a method that takes none (メール便).
+    #[error("this shipping method takes no delivery date or time")]
+    NoDeliveryChoice,
+    /// A well-formed postal code that Japan Post's data does not know.
+    #[error("unknown postal code")]
+    UnknownPostalCode,
+    /// The postal code belongs to another prefecture than the one chosen (this one).
+    #[error("the postal code is in {0:?}")]
+    PostalCodeElsewhere(Prefecture),
 }
 
 impl FieldError {
@@ -21,9 +34,70 @@ impl FieldError {
     pub fn message_key(self) -> &'static str {
         match self {
             FieldError::Required => "error.required",
-            FieldError::TooLong => "error.too_long",
+            FieldError::TooLong(_) => "error.too_long",
             FieldError::Invalid => "error.invalid",
+            FieldError::Unprintable(_) => "error.unprintable",
+            FieldError::UnknownPostalCode => "error.postal_unknown",
+            FieldError::NoDeliveryChoice => "error.no_delivery_choice",
+            FieldError::PostalCodeElsewhere(_) => "error.postal_elsewhere",
         }
+    }
+
+    /// The catalogue key of the message with its values named (see [`FieldError::message_args`]);
+    /// [`FieldError::message_key`] is the wording without them, for forms that pass keys only.
+    pub fn detailed_key(self) -> &'static str {
+        match self {
+            FieldError::TooLong(_) => "error.too_long_max",
+            other => other.message_key(),
+        }
+    }
+
+    /// The values the message names, as `{name}` placeholders of the catalogue text: the limit,
+    /// the refused character, the prefecture the postal code belongs to.
+    pub fn message_args(self) -> Vec<(&'static str, String)> {
+        match self {
+            FieldError::TooLong(max) => vec![("max", max.to_string())],
+            FieldError::Unprintable(c) => vec![("char", c.to_string())],
+            FieldError::PostalCodeElsewhere(p) => {
+                vec![("prefecture", p.name_ja().to_string())]
+            }
+            FieldError::Required
+            | FieldError::Invalid
+            | FieldError::UnknownPostalCode
+            | FieldError::NoDeliveryChoice => Vec::new(),
+        }
+    }
+}
+
+/// Whether a character can be printed on a delivery label. Carriers' label systems (ヤマト B2,
+/// 佐川 e飛伝, 日本郵便 ゆうプリ) take Shift_JIS (windows-31j) data, so a character is printable
+/// when it has a Shift_JIS code; emoji, most CJK Extension characters and other scripts do not.
+/// Input is NFKC-normalised before this check, so ①, ㈱ and half-width kana arrive in forms
+/// that pass.
+pub fn printable_on_labels(c: char) -> bool {
+    let mut buf = [0u8; 4];
+    let (_, _, unmappable) = encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buf));
+    !unmappable
+}
+
+/// Text that goes onto a delivery label (names, address lines): [`parse_text`] and every
+/// character printable (the first one that is not is named in the error).
+pub fn parse_label_text(input: &str, max_chars: usize) -> Result<String, FieldError> {
+    let s = parse_text(input, max_chars)?;
+    match s.chars().find(|c| !printable_on_labels(*c)) {
+        Some(c) => Err(FieldError::Unprintable(c)),
+        None => Ok(s),
+    }
+}
+
+/// Optional label text: empty input is `None`.
+pub fn parse_optional_label_text(
+    input: &str,
+    max_chars: usize,
+) -> Result<Option<String>, FieldError> {
+    match parse_label_text(input, max_chars) {
+        Err(FieldError::Required) => Ok(None),
+        other => other.map(Some),
     }
 }
 
@@ -49,7 +123,7 @@ pub fn parse_text(input: &str, max_chars: usize) -> Result<String, FieldError> {
         return Err(FieldError::Required);
     }
     if s.chars().count() > max_chars {
-        return Err(FieldError::TooLong);
+        return Err(FieldError::TooLong(max_chars));
     }
     if s.chars().any(char::is_control) {
         return Err(FieldError::Invalid);
@@ -87,6 +161,20 @@ impl PostalCode {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Checks the code against Japan Post's data: it must exist and belong to `prefecture`
+    /// (the shipping fee follows the prefecture, so a mismatch would charge the wrong fee and
+    /// send the parcel astray). A code of two prefectures is accepted with either.
+    pub fn check_prefecture(&self, prefecture: Prefecture) -> Result<(), FieldError> {
+        let found = akinai_postal::prefectures(&self.0);
+        if found.contains(&prefecture.code()) {
+            return Ok(());
+        }
+        match found.first().copied().and_then(Prefecture::from_code) {
+            Some(elsewhere) => Err(FieldError::PostalCodeElsewhere(elsewhere)),
+            None => Err(FieldError::UnknownPostalCode),
+        }
     }
 }
 
@@ -126,7 +214,7 @@ impl Email {
             return Err(FieldError::Required);
         }
         if s.len() > 254 {
-            return Err(FieldError::TooLong);
+            return Err(FieldError::TooLong(254));
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
             return Err(FieldError::Invalid);
@@ -335,8 +423,59 @@ mod tests {
     #[test]
     fn text_rejects_control_characters() {
         assert_eq!(parse_text("a\r\nBcc: x", 50), Err(FieldError::Invalid));
-        assert_eq!(parse_text(&"あ".repeat(51), 50), Err(FieldError::TooLong));
+        assert_eq!(
+            parse_text(&"あ".repeat(51), 50),
+            Err(FieldError::TooLong(50))
+        );
         assert_eq!(parse_optional_text("  ", 50), Ok(None));
+    }
+
+    #[test]
+    fn label_text_refuses_what_carriers_cannot_print_and_names_it() {
+        assert_eq!(
+            parse_label_text("山田 花子", 50),
+            Ok("山田 花子".to_string())
+        );
+        assert_eq!(parse_label_text("髙橋", 50), Ok("髙橋".to_string()));
+        assert_eq!(
+            parse_label_text("ｶﾌﾞｼｷｶﾞｲｼｬ ①", 50),
+            Ok("カブシキガイシャ 1".to_string()),
+            "NFKC first: half-width kana and circled digits pass"
+        );
+        assert_eq!(
+            parse_label_text("はなこ😀", 50),
+            Err(FieldError::Unprintable('😀'))
+        );
+        assert_eq!(
+            parse_label_text("𠮷野家", 50),
+            Err(FieldError::Unprintable('𠮷'))
+        );
+        assert_eq!(
+            parse_label_text("Ñandú", 50),
+            Err(FieldError::Unprintable('Ñ'))
+        );
+        assert_eq!(parse_optional_label_text(" ", 50), Ok(None));
+        assert_eq!(
+            FieldError::Unprintable('😀').message_args(),
+            vec![("char", "😀".to_string())]
+        );
+    }
+
+    #[test]
+    fn postal_codes_must_belong_to_the_prefecture() {
+        let code = |s: &str| PostalCode::parse(s).unwrap();
+        assert_eq!(code("150-0001").check_prefecture(Prefecture::Tokyo), Ok(()));
+        assert_eq!(
+            code("060-0001").check_prefecture(Prefecture::Tokyo),
+            Err(FieldError::PostalCodeElsewhere(Prefecture::Hokkaido))
+        );
+        assert_eq!(
+            code("000-0000").check_prefecture(Prefecture::Tokyo),
+            Err(FieldError::UnknownPostalCode)
+        );
+        for pref in [Prefecture::Aichi, Prefecture::Mie] {
+            assert_eq!(code("498-0000").check_prefecture(pref), Ok(()), "{pref:?}");
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::address::{
-    parse_optional_text, parse_text, Address, FieldError, Kana, Phone, PostalCode, Prefecture,
+    parse_label_text, parse_optional_label_text, Address, FieldError, Kana, Phone, PostalCode,
+    Prefecture,
 };
 use crate::checkout::{CheckoutDetails, CheckoutInput, FieldErrors};
 
@@ -46,17 +47,22 @@ fn field<T>(errors: &mut FieldErrors, name: &'static str, r: Result<T, FieldErro
 }
 
 impl RecipientInput {
-    /// Parses every field and reports all problems at once (the same rules as checkout).
+    /// Parses every field and reports all problems at once (the same rules as checkout). Names
+    /// and address lines must be printable on a delivery label, and the postal code must belong
+    /// to the prefecture (Japan Post's data).
     pub fn parse(&self) -> Result<Recipient, FieldErrors> {
         let mut e: FieldErrors = Vec::new();
-        let name = field(&mut e, "name", parse_text(&self.name, 50));
+        let name = field(&mut e, "name", parse_label_text(&self.name, 50));
         let name_kana = field(&mut e, "name_kana", Kana::parse(&self.name_kana));
         let phone = field(&mut e, "phone", Phone::parse(&self.phone));
         let postal_code = field(&mut e, "postal_code", PostalCode::parse(&self.postal_code));
         let prefecture = field(&mut e, "prefecture", Prefecture::parse(&self.prefecture));
-        let city = field(&mut e, "city", parse_text(&self.city, 50));
-        let line1 = field(&mut e, "line1", parse_text(&self.line1, 100));
-        let line2 = field(&mut e, "line2", parse_optional_text(&self.line2, 100));
+        if let (Some(code), Some(pref)) = (&postal_code, prefecture) {
+            field(&mut e, "postal_code", code.check_prefecture(pref));
+        }
+        let city = field(&mut e, "city", parse_label_text(&self.city, 50));
+        let line1 = field(&mut e, "line1", parse_label_text(&self.line1, 100));
+        let line2 = field(&mut e, "line2", parse_optional_label_text(&self.line2, 100));
         match (
             name,
             name_kana,
@@ -226,6 +232,43 @@ mod tests {
         ] {
             assert!(names.contains(&f), "{f}");
         }
+    }
+
+    #[test]
+    fn carriers_get_printable_text_and_a_postal_code_of_the_prefecture() {
+        let e = RecipientInput {
+            name: "山田 花子🌸".into(),
+            line2: "ハイツ𠮷野 101".into(),
+            postal_code: "060-0001".into(),
+            ..input()
+        }
+        .parse()
+        .unwrap_err();
+        assert!(
+            e.contains(&("name", FieldError::Unprintable('🌸'))),
+            "{e:?}"
+        );
+        assert!(
+            e.contains(&("line2", FieldError::Unprintable('𠮷'))),
+            "{e:?}"
+        );
+        assert!(
+            e.contains(&(
+                "postal_code",
+                FieldError::PostalCodeElsewhere(Prefecture::Hokkaido)
+            )),
+            "{e:?}"
+        );
+        let unknown = RecipientInput {
+            postal_code: "000-0000".into(),
+            ..input()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(
+            unknown,
+            vec![("postal_code", FieldError::UnknownPostalCode)]
+        );
     }
 
     #[test]

@@ -93,17 +93,27 @@ impl CheckoutInput {
                 .filter(|m| settings.payment_methods.contains(m))
                 .ok_or(FieldError::Required),
         );
-        let slot_allowed = method.is_some_and(|m| m.allows_delivery_slot);
-        let delivery_date = field(
-            &mut errors,
-            "delivery_date",
-            parse_delivery_date(&self.delivery_date, slot_allowed, settings, today),
-        );
-        let delivery_slot = field(
-            &mut errors,
-            "delivery_slot",
-            parse_delivery_slot(&self.delivery_slot, slot_allowed, settings),
-        );
+        let slot_allowed = method.is_none_or(|m| m.allows_delivery_slot);
+        let (delivery_date, delivery_slot) = if slot_allowed {
+            (
+                field(
+                    &mut errors,
+                    "delivery_date",
+                    parse_delivery_date(&self.delivery_date, settings, today),
+                ),
+                field(
+                    &mut errors,
+                    "delivery_slot",
+                    parse_delivery_slot(&self.delivery_slot, settings),
+                ),
+            )
+        } else if self.delivery_date.trim().is_empty() && self.delivery_slot.trim().is_empty() {
+            (Some(None), Some(None))
+        } else {
+            // One message for both choices: this method (メール便) delivers to the letterbox.
+            errors.push(("delivery_date", FieldError::NoDeliveryChoice));
+            (None, None)
+        };
         match (
             recipient.ok(),
             email,
@@ -166,16 +176,12 @@ fn field<T>(errors: &mut FieldErrors, name: &'static str, r: Result<T, FieldErro
 
 fn parse_delivery_date(
     raw: &str,
-    allowed: bool,
     settings: &ShopSettings,
     today: NaiveDate,
 ) -> Result<Option<NaiveDate>, FieldError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
-    }
-    if !allowed {
-        return Err(FieldError::Invalid);
     }
     let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| FieldError::Invalid)?;
     if delivery_dates(settings, today).contains(&date) {
@@ -185,16 +191,12 @@ fn parse_delivery_date(
     }
 }
 
-fn parse_delivery_slot(
-    raw: &str,
-    allowed: bool,
-    settings: &ShopSettings,
-) -> Result<Option<String>, FieldError> {
+fn parse_delivery_slot(raw: &str, settings: &ShopSettings) -> Result<Option<String>, FieldError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    if !allowed || !settings.delivery.time_slots.iter().any(|s| s == raw) {
+    if !settings.delivery.time_slots.iter().any(|s| s == raw) {
         return Err(FieldError::Invalid);
     }
     Ok(Some(raw.to_string()))
@@ -318,7 +320,11 @@ mod tests {
         }
         .parse(&s, today())
         .unwrap_err();
-        assert!(errs.iter().any(|(n, _)| *n == "delivery_date"));
+        assert_eq!(
+            errs,
+            vec![("delivery_date", FieldError::NoDeliveryChoice)],
+            "one message saying the method has no date choice, not two format errors"
+        );
         let ok = CheckoutInput {
             shipping_method: "mail".into(),
             delivery_date: String::new(),

@@ -27,6 +27,7 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod payment_timing;
+pub mod postal;
 pub mod pricing;
 pub mod rich_text;
 pub mod search;

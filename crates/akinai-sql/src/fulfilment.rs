@@ -3,13 +3,14 @@
 //! The list orders by `(placed_at, id)` descending and continues with a row-value comparison, so
 //! each page is an index range scan (`orders_by_time`, or `orders_by_status` / `orders_by_email`
 //! when those filters are set) however deep it is. A step is one guarded `UPDATE` (still in the
-//! expected status; for shipping, no uncleared review flag) with its history row, stock release
-//! and mail job in the same transaction.
+//! expected status; for shipping, no uncleared review flag; cancelling or refunding closes a
+//! pending review) with its history row, stock release and mail job in the same transaction.
 
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
 use akinai_domain::ids::OrderId;
+use akinai_domain::order::OrderStatus;
 use akinai_store::fulfilment::{
     OrderCursor, OrderFilter, OrderHistoryEntry, OrderListRow, OrderStep,
 };
@@ -125,7 +126,9 @@ where
     }
 
     /// Applies a status step inside `tx` (shared with payment updates, which step an order in the
-    /// same transaction as the payment); false when the order is no longer in `step.from`.
+    /// same transaction as the payment); false when the order is no longer in `step.from`. A step
+    /// that ends the order (cancelled, refunded) closes a pending review by the same actor: there
+    /// is nothing left to ship. Money arriving later flags it again ([`crate::FLAG_ORDER`]).
     pub(crate) async fn apply_step(
         tx: &mut <D::Db as Database>::Connection,
         step: &OrderStep,
@@ -134,9 +137,14 @@ where
             Some(s) => (Some(s.carrier.as_str()), Some(s.tracking_number.as_str())),
             None => (None, None),
         };
+        let ends = matches!(step.to, OrderStatus::Cancelled | OrderStatus::Refunded);
         let moved = sqlx::query(
             "UPDATE orders SET status = $1, carrier = COALESCE($2, carrier), \
-             tracking_number = COALESCE($3, tracking_number) \
+             tracking_number = COALESCE($3, tracking_number), \
+             reviewed_by = CASE WHEN $7 AND review_reason IS NOT NULL AND reviewed_at IS NULL \
+             THEN $8 ELSE reviewed_by END, \
+             reviewed_at = CASE WHEN $7 AND review_reason IS NOT NULL AND reviewed_at IS NULL \
+             THEN $9 ELSE reviewed_at END \
              WHERE id = $4 AND status = $5 \
              AND (NOT $6 OR review_reason IS NULL OR reviewed_at IS NOT NULL)",
         )
@@ -146,6 +154,9 @@ where
         .bind(step.order.0)
         .bind(step.from.as_str())
         .bind(step.require_review_cleared)
+        .bind(ends)
+        .bind(step.actor.as_str())
+        .bind(D::time(step.at))
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;

@@ -302,6 +302,11 @@ where
         if D::rows_affected(&moved) != 1 {
             return Ok(UpdateOutcome::Stale);
         }
+        // The step first: a step that ends the order closes its review, and a flag raised by
+        // this same update must survive that.
+        if let Some(step) = &u.step {
+            Self::apply_step(&mut tx, step).await?;
+        }
         if let Some(reason) = &u.flag {
             sqlx::query(FLAG_ORDER)
                 .bind(reason)
@@ -309,9 +314,6 @@ where
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-        }
-        if let Some(step) = &u.step {
-            Self::apply_step(&mut tx, step).await?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(UpdateOutcome::Applied)

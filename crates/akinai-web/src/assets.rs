@@ -50,10 +50,12 @@ pub struct Script {
     pub integrity: &'static str,
 }
 
-/// The page scripts: the bot challenge's proof of work and the passkey ceremonies.
-const SCRIPTS: [(&str, &str); 2] = [
+/// The page scripts: the bot challenge's proof of work, the passkey ceremonies and the address
+/// book's postal-code autofill.
+const SCRIPTS: [(&str, &str); 3] = [
     ("pow", include_str!("../assets/pow.js")),
     ("passkey", include_str!("../assets/passkey.js")),
+    ("postal", include_str!("../assets/postal.js")),
 ];
 
 struct Embedded {
@@ -98,6 +100,11 @@ pub fn pow_script() -> Script {
 /// The passkey script.
 pub fn passkey_script() -> Script {
     script(1)
+}
+
+/// The postal-code autofill script of the address book.
+pub fn postal_script() -> Script {
+    script(2)
 }
 
 pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {

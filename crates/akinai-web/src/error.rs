@@ -50,6 +50,17 @@ struct ErrorPage<'a> {
     request_id: Option<String>,
 }
 
+/// What an error response said, left in its extensions so that the storefront can show it again
+/// inside the shop's own page ([`crate::error_page`]).
+#[derive(Debug, Clone)]
+pub struct ErrorShown {
+    pub status: StatusCode,
+    /// Catalogue keys of the title and the detail ("" for none).
+    pub title: &'static str,
+    pub detail: &'static str,
+    pub request_id: Option<String>,
+}
+
 fn request_id() -> String {
     let mut b = [0u8; 8];
     rand::rng().fill_bytes(&mut b);
@@ -90,7 +101,7 @@ impl WebError {
             WebError::Core(
                 CoreError::EmptyCart | CoreError::CheckoutMissing | CoreError::CartChanged,
             ) => (StatusCode::CONFLICT, "errorpage.please_check_your_cart", ""),
-            WebError::Core(CoreError::InvalidCheckout(_) | CoreError::Quote(_)) => (
+            WebError::Core(CoreError::InvalidFields(_) | CoreError::Quote(_)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "errorpage.please_check_your_order",
                 "",
@@ -207,10 +218,16 @@ impl IntoResponse for WebError {
             reference_en: en.get("errorpage.reference"),
             home_ja: ja.get("errorpage.home"),
             home_en: en.get("errorpage.home"),
-            request_id,
+            request_id: request_id.clone(),
         };
         let body = page.render().unwrap_or_else(|_| en.get(title).to_string());
         let mut response = (status, Html(body)).into_response();
+        response.extensions_mut().insert(ErrorShown {
+            status,
+            title,
+            detail,
+            request_id,
+        });
         if let Some(secs) = retry_after {
             set_retry_after(&mut response, secs);
         }

@@ -11,6 +11,7 @@ pub mod admin;
 mod assets;
 mod cookies;
 pub mod error;
+mod error_page;
 mod form;
 mod i18n;
 mod layout;
@@ -141,7 +142,7 @@ impl Policy {
 
 /// Every storefront route: path, policy, body limit, handlers.
 fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
-    use pages::{account, cart, catalog, checkout, home, legal, order, payment};
+    use pages::{account, cart, catalog, checkout, home, legal, order, payment, postal};
     let route = |path, policy, body_limit, handlers| {
         (
             RouteInfo {
@@ -234,6 +235,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             Policy::Public,
             NONE,
             get(legal::privacy_get),
+        ),
+        route(
+            "/postal-code/{code}",
+            Policy::Public,
+            NONE,
+            get(postal::postal_code_get),
         ),
         route("/lang/{code}", Policy::Public, NONE, get(home::lang_get)),
         route("/healthz", Policy::Public, NONE, get(home::healthz_get)),
@@ -466,6 +473,10 @@ pub fn unhardened_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             limits::https_redirect,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error_page::in_shop_layout,
         ))
         .with_state(state)
 }

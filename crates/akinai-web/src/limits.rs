@@ -16,6 +16,9 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use akinai_core::CoreError;
+
+use crate::error::WebError;
 use crate::proxy::{client_ip, forwarded_proto};
 use crate::AppState;
 
@@ -133,13 +136,10 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
         let ip = client_ip(peer, request.headers(), &state.config.trusted_proxies);
         if let Err(wait) = state.limiter.take(ip, Instant::now()) {
             tracing::warn!(client = %ip, "rate limit exceeded");
-            let mut response = (
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many requests / リクエストが多すぎます。しばらくしてからお試しください。",
-            )
-                .into_response();
-            crate::error::set_retry_after(&mut response, i64::try_from(wait).unwrap_or(3600));
-            return response;
+            // A 429 with Retry-After, shown in the shop's page like every error.
+            let until =
+                chrono::Utc::now() + chrono::Duration::seconds(i64::try_from(wait).unwrap_or(3600));
+            return WebError::Core(CoreError::TryLater(until)).into_response();
         }
     }
     next.run(request).await

@@ -68,7 +68,11 @@ pub fn csp(path: &str, nonce: &CspNonce, payment_origin: Option<&str>) -> String
     if scriptless(path) {
         format!("{CSP_BASE}; {form_action}")
     } else {
-        format!("{CSP_BASE}; {form_action}; script-src 'nonce-{}'", nonce.0)
+        // Scripts may call this origin only (the address book's postal-code lookup).
+        format!(
+            "{CSP_BASE}; {form_action}; script-src 'nonce-{}'; connect-src 'self'",
+            nonce.0
+        )
     }
 }
 

@@ -35,6 +35,16 @@ async fn browser() -> Option<Browser> {
     }
 }
 
+/// Logs the member `email` (with [`support::MEMBER_PASSWORD`]) in through the login page.
+async fn log_in(b: &Browser, base: &str, email: &str) {
+    b.goto(&format!("{base}/account/login")).await;
+    b.type_into("input[name=email]", email).await;
+    b.type_into("input[name=password]", support::MEMBER_PASSWORD)
+        .await;
+    b.click("form.account button[type=submit]").await;
+    b.wait_for_text(&format!("<dd>{email}</dd>")).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_buys_through_real_pages_in_chromium() {
     let Some(b) = browser().await else { return };
@@ -71,7 +81,7 @@ async fn a_guest_buys_through_real_pages_in_chromium() {
     b.click("select[name=prefecture] option[value='13']").await;
     b.click("input[name=payment_method][value=cash_on_delivery]")
         .await;
-    b.click("form.checkout button[type=submit]").await;
+    b.click("form.checkout button.primary").await;
     b.wait_for_url("/checkout/confirm").await;
     let confirm = b.source().await;
     assert_eq!(
@@ -125,7 +135,7 @@ async fn a_card_purchase_goes_through_the_providers_page_with_3ds_in_chromium() 
         "no card field on akinai's pages"
     );
     b.click("input[name=payment_method][value=card]").await;
-    b.click("form.checkout button[type=submit]").await;
+    b.click("form.checkout button.primary").await;
     b.wait_for_url("/checkout/confirm").await;
     b.click("form.place button[type=submit]").await;
     b.wait_for_url(&format!("{}/pay/", fake.base_url())).await;
@@ -314,13 +324,7 @@ async fn a_member_adds_a_passkey_and_logs_in_with_it_in_chromium() {
     app.member("browser-pk@example.jp").await;
     let authenticator = b.add_virtual_authenticator().await;
     let base = format!("http://localhost:{}", app.addr.port());
-    b.goto(&format!("{base}/account/login")).await;
-    b.type_into("input[name=email]", "browser-pk@example.jp")
-        .await;
-    b.type_into("input[name=password]", support::MEMBER_PASSWORD)
-        .await;
-    b.click("form.account button[type=submit]").await;
-    b.wait_for_text("<dd>browser-pk@example.jp</dd>").await;
+    log_in(&b, &base, "browser-pk@example.jp").await;
 
     b.goto(&format!("{base}/account/passkeys")).await;
     // The page script shows the form once it knows the browser can make passkeys.
@@ -401,4 +405,35 @@ async fn no_storefront_page_scrolls_sideways_on_a_phone() {
         }
     }
     assert!(wide.is_empty(), "pages wider than a phone: {wide:?}");
+}
+
+/// First-hour issue, item 16: in the address book the first-party script fills prefecture, city
+/// and town from the typed postal code (GET /postal-code/…, allowed by the page's CSP), without
+/// submitting the form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_address_book_fills_the_address_as_the_postal_code_is_typed_in_chromium() {
+    let Some(b) = browser().await else { return };
+    let app = TestApp::demo_at_localhost().await;
+    app.member("browser-postal@example.jp").await;
+    let base = format!("http://localhost:{}", app.addr.port());
+    log_in(&b, &base, "browser-postal@example.jp").await;
+    b.goto(&format!("{base}/account/addresses/new")).await;
+    b.type_into("input[name=postal_code]", "1500001").await;
+    b.wait_until("document.querySelector('input[name=city]').value === '渋谷区'")
+        .await;
+    let filled = b
+        .execute(
+            "return [document.querySelector('select[name=prefecture]').value, \
+             document.querySelector('input[name=line1]').value, \
+             document.getElementById('postal-status').textContent, location.pathname];",
+        )
+        .await;
+    assert_eq!(filled[0], "13");
+    assert_eq!(filled[1], "神宮前");
+    assert!(filled[2]
+        .as_str()
+        .unwrap()
+        .contains("郵便番号から住所を入力しました"));
+    assert_eq!(filled[3], "/account/addresses/new", "nothing was submitted");
+    assert_eq!(b.dialog().await, None);
 }

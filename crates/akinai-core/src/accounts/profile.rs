@@ -58,7 +58,7 @@ impl Profiles {
         password: &str,
         client: &Client,
     ) -> Result<AddressId, CoreError> {
-        let recipient = input.parse().map_err(form_errors)?;
+        let recipient = input.parse().map_err(CoreError::InvalidFields)?;
         self.common.reauthenticate(member, password).await?;
         let c = member.customer.id;
         let saved = self

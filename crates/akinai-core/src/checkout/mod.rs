@@ -140,7 +140,7 @@ impl Checkout {
         let settings = self.payments.checkout_settings().await?;
         let details = input
             .parse(&settings, self.base.clock.today_jst())
-            .map_err(CoreError::InvalidCheckout)?;
+            .map_err(CoreError::InvalidFields)?;
         self.cart_store
             .save_checkout(cart.id, &details, self.base.clock.now())
             .await?;
@@ -173,7 +173,7 @@ impl Checkout {
         // Delivery dates move with the calendar: re-check what was chosen earlier.
         let details = CheckoutInput::from(&details)
             .parse(&settings, self.base.clock.today_jst())
-            .map_err(CoreError::InvalidCheckout)?;
+            .map_err(CoreError::InvalidFields)?;
         let lines: Vec<PricedLine> = view.lines.into_iter().map(|l| l.line).collect();
         let totals = quote(&lines, &details, &settings)?;
         let fingerprint = fingerprint(&details, &lines, &totals);

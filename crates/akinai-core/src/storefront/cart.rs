@@ -31,6 +31,9 @@ impl CartLineView {
 pub struct CartView {
     pub lines: Vec<CartLineView>,
     pub items_total: Yen,
+    /// Lines of the cart whose product is no longer for sale (unpublished or deleted): not
+    /// shown, not priced, not ordered.
+    pub withdrawn: Vec<SkuId>,
 }
 
 impl CartView {
@@ -98,13 +101,15 @@ impl Storefront {
         let ids: Vec<SkuId> = lines.iter().map(|(s, _)| *s).collect();
         let skus = self.catalog_store.skus_for_sale(&ids).await?;
         let mut view = Vec::with_capacity(lines.len());
+        let mut withdrawn = Vec::new();
         for (sku_id, qty) in lines {
-            if let Some(sku) = skus.iter().find(|s| s.sku_id == sku_id) {
-                view.push(CartLineView {
+            match skus.iter().find(|s| s.sku_id == sku_id) {
+                Some(sku) => view.push(CartLineView {
                     line: PricedLine::new(sku, qty)
                         .map_err(akinai_domain::checkout::QuoteError::from)?,
                     available: sku.stock,
-                });
+                }),
+                None => withdrawn.push(sku_id),
             }
         }
         let priced: Vec<PricedLine> = view.iter().map(|l| l.line.clone()).collect();
@@ -112,7 +117,22 @@ impl Storefront {
         Ok(CartView {
             lines: view,
             items_total: total,
+            withdrawn,
         })
+    }
+
+    /// The cart page's view: lines whose product is no longer for sale are taken out of the
+    /// cart (so the page can say once what was removed and why) and listed in `withdrawn`.
+    pub async fn tidy_cart(&self, cart: Option<&Cart>) -> Result<CartView, CoreError> {
+        let view = self.view_cart(cart).await?;
+        if let Some(cart) = cart {
+            for sku in &view.withdrawn {
+                self.cart_store
+                    .set_cart_line(cart.id, *sku, None, self.base.clock.now())
+                    .await?;
+            }
+        }
+        Ok(view)
     }
 
     async fn sku_for_sale(&self, sku: SkuId) -> Result<SkuForSale, CoreError> {

@@ -44,6 +44,7 @@ mod dashboard;
 mod manage;
 mod order_desk;
 mod order_payment;
+mod order_words;
 mod orders;
 mod routes;
 mod settings;

@@ -18,43 +18,13 @@ use akinai_domain::fulfilment::{Carrier, Shipment, TrackingNumber};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::{OrderEvent, OrderStatus, PaymentMethod};
 
+use super::order_words::{consequence, event_label, problem_text, Action, NOT_CONFIRMED};
+pub(super) use super::order_words::{payment_label, status_label};
 use super::{local_time, AdminExt};
 use crate::error::WebError;
 use crate::form::CsrfForm;
 use crate::layout::Ctx;
 use crate::AppState;
-
-/// The admin's word for a status.
-pub(super) fn status_label(s: OrderStatus) -> &'static str {
-    match s {
-        OrderStatus::Placed => "受付(入金待ち)",
-        OrderStatus::Paid => "入金済み",
-        OrderStatus::Shipped => "発送済み",
-        OrderStatus::Delivered => "配達完了",
-        OrderStatus::Cancelled => "キャンセル",
-        OrderStatus::Refunded => "返金済み",
-    }
-}
-
-fn event_label(e: OrderEvent) -> &'static str {
-    match e {
-        OrderEvent::Pay => "入金を確認した",
-        OrderEvent::Ship => "発送した",
-        OrderEvent::Deliver => "配達完了",
-        OrderEvent::Cancel => "キャンセルする",
-        OrderEvent::Refund => "返金した",
-    }
-}
-
-/// The back office's (Japanese) name of a payment method.
-pub(super) fn payment_label(p: PaymentMethod) -> &'static str {
-    match p {
-        PaymentMethod::BankTransfer => "銀行振込",
-        PaymentMethod::CashOnDelivery => "代金引換",
-        PaymentMethod::Card => "クレジットカード",
-        PaymentMethod::Konbini => "コンビニ払い",
-    }
-}
 
 /// The list's query string; every field is text so that a bad value gets our error page.
 #[derive(Deserialize, Default)]
@@ -277,32 +247,17 @@ pub(super) struct DetailPage {
     review_reasons: String,
     shipment: Option<(String, String)>,
     history: Vec<HistoryRow>,
-    actions: Vec<(&'static str, &'static str)>,
+    actions: Vec<Action>,
     can_ship: bool,
+    /// The ship form as last typed (kept when the step was refused).
+    pub(super) carrier: String,
+    pub(super) tracking: String,
     carriers: Vec<(&'static str, &'static str)>,
     can_note: bool,
     /// Card and konbini: the provider payment, and whether this admin may refund from it.
     psp: Option<super::order_payment::PspPanel>,
     pub(super) problem: Option<&'static str>,
     done: bool,
-}
-
-fn problem_text(p: StepProblem) -> &'static str {
-    match p {
-        StepProblem::NotAllowed => "この注文の状態では、その操作はできません。",
-        StepProblem::AwaitingReview => {
-            "この注文は要確認です。「要確認の注文」で確認済みにしてから発送してください。"
-        }
-        StepProblem::ShipmentMissing => {
-            "配送業者と問い合わせ番号(半角英数字 8〜20 桁)を入力してください。"
-        }
-        StepProblem::Stale => {
-            "ほかの管理者がこの注文を先に更新しました。最新の状態を確認してください。"
-        }
-        StepProblem::CaptureFailed => {
-            "カード決済の売上確定ができなかったため、発送にしていません。少し待ってからもう一度お試しください(与信の期限が切れた場合は注文がキャンセルされます)。"
-        }
-    }
 }
 
 pub(super) fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bool) -> DetailPage {
@@ -316,9 +271,15 @@ pub(super) fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bo
         .iter()
         .copied()
         .filter(|e| *e != OrderEvent::Ship && may(*e))
-        .map(|e| (e.as_str(), event_label(e)))
+        .map(|e| Action {
+            code: e.as_str(),
+            label: event_label(e),
+            confirm: consequence(e),
+        })
         .collect();
-    let can_ship = d.next_events.contains(&OrderEvent::Ship) && may(OrderEvent::Ship);
+    // A flagged order cannot ship until it is cleared: no form to fill in and be refused.
+    let can_ship =
+        d.next_events.contains(&OrderEvent::Ship) && may(OrderEvent::Ship) && !o.review_pending;
     let delivery = match (&o.details.delivery_date, &o.details.delivery_slot) {
         (None, None) => "指定なし".to_string(),
         (date, slot) => format!(
@@ -391,6 +352,8 @@ pub(super) fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bo
             .collect(),
         actions,
         can_ship,
+        carrier: String::new(),
+        tracking: String::new(),
         carriers: Carrier::ALL
             .into_iter()
             .map(|c| (c.as_str(), c.name_ja()))
@@ -442,6 +405,9 @@ pub(super) struct StepForm {
     tracking: String,
     #[serde(default)]
     note: String,
+    /// The ticked confirmation of an irreversible step.
+    #[serde(default)]
+    confirm: String,
 }
 
 pub(super) async fn step_post(
@@ -465,29 +431,34 @@ pub(super) async fn step_post(
         }),
         _ => None,
     };
-    let outcome = state
+    let refused = if consequence(event).is_some() && f.confirm != "1" {
+        (NOT_CONFIRMED, StatusCode::UNPROCESSABLE_ENTITY)
+    } else {
+        let outcome = state
+            .shop
+            .order_desk()
+            .step_order(&proof, id, event, shipment, &f.note, &ctx.client)
+            .await?;
+        match outcome {
+            Ok(_) => return Ok(ctx.redirect(&format!("/admin/orders/{}?done=1", id.0))),
+            Err(StepProblem::ShipmentMissing) => (
+                problem_text(StepProblem::ShipmentMissing),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(problem) => (problem_text(problem), StatusCode::CONFLICT),
+        }
+    };
+    let proof = a.authorize::<ViewOrders>()?;
+    let d = state
         .shop
         .order_desk()
-        .step_order(&proof, id, event, shipment, &f.note, &ctx.client)
+        .admin_order(&proof, id, &ctx.client)
         .await?;
-    match outcome {
-        Ok(_) => Ok(ctx.redirect(&format!("/admin/orders/{}?done=1", id.0))),
-        Err(problem) => {
-            let proof = a.authorize::<ViewOrders>()?;
-            let d = state
-                .shop
-                .order_desk()
-                .admin_order(&proof, id, &ctx.client)
-                .await?;
-            let mut page = detail_page(&ctx, &a, d, false);
-            page.problem = Some(problem_text(problem));
-            let status = match problem {
-                StepProblem::ShipmentMissing => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::CONFLICT,
-            };
-            ctx.page(status, &page)
-        }
-    }
+    let mut page = detail_page(&ctx, &a, d, false);
+    page.problem = Some(refused.0);
+    page.carrier = f.carrier;
+    page.tracking = f.tracking;
+    ctx.page(refused.1, &page)
 }
 
 #[derive(Deserialize, Default)]

@@ -58,6 +58,8 @@ pub(super) fn panel(
             p.provider.clone()
         },
         status: match (p.status, by_shop) {
+            (PaymentStatus::Succeeded, _) if left <= 0 && p.refunded.0 > 0 => "全額返金済み",
+            (PaymentStatus::Succeeded, _) if p.refunded.0 > 0 => "一部返金済み",
             (PaymentStatus::Open, true) => "未入金",
             (PaymentStatus::Open, false) => "未払い(お客様の支払い待ち)",
             (PaymentStatus::Awaiting, _) => "コンビニでの支払い待ち",

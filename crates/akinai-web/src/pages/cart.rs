@@ -81,7 +81,7 @@ async fn render_cart(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let cart = state.shop.storefront().find_cart(ctx.cart()).await?;
-    let view = state.shop.storefront().view_cart(cart.as_ref()).await?;
+    let view = state.shop.storefront().tidy_cart(cart.as_ref()).await?;
     let l = ctx.layout(state).await?;
     ctx.page(
         status,

@@ -56,10 +56,8 @@ pub struct CheckoutPage {
     pub errors: HashMap<&'static str, String>,
     /// The member's saved addresses (id, one line each) to fill the form from.
     pub book: Vec<(AddressId, String)>,
-}
-
-fn field_error(t: Tr, e: FieldError) -> String {
-    t.get(e.message_key()).to_string()
+    /// What 「住所を自動入力」 did, shown above the address fields.
+    pub postal_notice: Option<String>,
 }
 
 /// A human description of a shipping method's fee.
@@ -179,10 +177,8 @@ fn checkout_page(
     settings: &ShopSettings,
     today: chrono::NaiveDate,
 ) -> CheckoutPage {
-    let errors: HashMap<&'static str, String> = errors
-        .iter()
-        .map(|(f, e)| (*f, field_error(t, *e)))
-        .collect();
+    let errors: HashMap<&'static str, String> =
+        errors.iter().map(|(f, e)| (*f, t.field(*e))).collect();
     let RecipientViews {
         mut contact,
         prefectures,
@@ -269,6 +265,7 @@ fn checkout_page(
         payments,
         errors,
         book: Vec::new(),
+        postal_notice: None,
     }
 }
 
@@ -325,13 +322,24 @@ pub async fn checkout_get(
 pub struct CheckoutForm {
     #[serde(flatten)]
     input: CheckoutInput,
+    /// Set by the 「住所を自動入力」 button: fill the address and show the form again.
+    #[serde(default)]
+    autofill: Option<String>,
 }
 
 pub async fn checkout_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<CheckoutForm>,
+    CsrfForm(mut form): CsrfForm<CheckoutForm>,
 ) -> Result<Response, WebError> {
+    if form.autofill.is_some() {
+        let notice = super::postal::autofill(ctx.t, form.input.address_fields());
+        let (settings, today) = state.shop.checkout().form_options().await?;
+        let l = ctx.layout(&state).await?;
+        let mut page = checkout_page(l, ctx.t, &form.input, &[], &settings, today);
+        page.postal_notice = Some(notice);
+        return ctx.page(StatusCode::OK, &page);
+    }
     match state
         .shop
         .checkout()
@@ -339,7 +347,7 @@ pub async fn checkout_post(
         .await
     {
         Ok(()) => Ok(ctx.redirect("/checkout/confirm")),
-        Err(CoreError::InvalidCheckout(errors)) => {
+        Err(CoreError::InvalidFields(errors)) => {
             let (settings, today) = state.shop.checkout().form_options().await?;
             let l = ctx.layout(&state).await?;
             let page = checkout_page(l, ctx.t, &form.input, &errors, &settings, today);
@@ -378,7 +386,7 @@ pub async fn confirm_get(
 ) -> Result<Response, WebError> {
     let c = match state.shop.checkout().confirmation(ctx.cart()).await {
         Ok(c) => c,
-        Err(CoreError::CheckoutMissing | CoreError::InvalidCheckout(_)) => {
+        Err(CoreError::CheckoutMissing | CoreError::InvalidFields(_)) => {
             return Ok(ctx.redirect("/checkout"))
         }
         Err(CoreError::EmptyCart | CoreError::InsufficientStock { .. }) => {
@@ -449,7 +457,7 @@ pub async fn confirm_post(
         Err(CoreError::CartChanged) => Ok(ctx.redirect("/checkout/confirm?changed=1")),
         Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),
         Err(CoreError::InsufficientStock { .. }) => Ok(ctx.redirect("/cart")),
-        Err(CoreError::CheckoutMissing | CoreError::InvalidCheckout(_)) => {
+        Err(CoreError::CheckoutMissing | CoreError::InvalidFields(_)) => {
             Ok(ctx.redirect("/checkout"))
         }
         Err(e) => Err(e.into()),

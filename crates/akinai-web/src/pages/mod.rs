@@ -9,3 +9,4 @@ pub mod home;
 pub mod legal;
 pub mod order;
 pub mod payment;
+pub mod postal;

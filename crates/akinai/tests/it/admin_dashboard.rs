@@ -45,7 +45,11 @@ async fn owners_see_sales_confirmation_time_funnel_low_stock_and_a_chart() {
     let cancelled = manager
         .post(
             &format!("/admin/orders/{}/step", newest.id.0),
-            &[("csrf", csrf.as_str()), ("event", "cancel")],
+            &[
+                ("csrf", csrf.as_str()),
+                ("event", "cancel"),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert_eq!(cancelled.status, StatusCode::SEE_OTHER);

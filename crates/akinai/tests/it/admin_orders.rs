@@ -135,6 +135,11 @@ async fn ccsg_f_4_a_flagged_order_does_not_ship_before_review() {
         ("carrier", "sagawa"),
         ("tracking", "400011112222"),
     ];
+    let page = staff.get(&format!("/admin/orders/{}", id.0)).await;
+    assert!(
+        !page.body.contains("class=\"ship\""),
+        "no ship form to fill in and be refused while the order is flagged"
+    );
     let refused = step(&staff, id, &ship).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.body.contains("要確認"));
@@ -156,6 +161,24 @@ async fn ccsg_f_4_a_flagged_order_does_not_ship_before_review() {
         )
         .await;
     assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    let page = staff.get(&format!("/admin/orders/{}", id.0)).await;
+    assert!(page.body.contains("class=\"ship\""), "cleared: it may ship");
+    let missing = step(
+        &staff,
+        id,
+        &[
+            ("event", "ship"),
+            ("carrier", "sagawa"),
+            ("tracking", "40-1"),
+        ],
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        missing.body.contains("value=\"40-1\"")
+            && missing.body.contains("<option value=\"sagawa\" selected>"),
+        "what was typed is kept for correction"
+    );
     assert_eq!(step(&staff, id, &ship).await.status, StatusCode::SEE_OTHER);
     assert_eq!(
         app.store.order(id).await.unwrap().unwrap().status,
@@ -216,7 +239,9 @@ async fn sws_11_the_order_routes_by_role_with_masking_and_audited_views() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        step(&staff, id, &[("event", "cancel")]).await.status,
+        step(&staff, id, &[("event", "cancel"), ("confirm", "1")])
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     assert!(!staff.get(&detail).await.body.contains("キャンセルする"));
@@ -229,7 +254,9 @@ async fn sws_11_the_order_routes_by_role_with_masking_and_audited_views() {
     let before = app.stock(sku).await;
     assert!(manager.get(&detail).await.body.contains("キャンセルする"));
     assert_eq!(
-        step(&manager, id, &[("event", "cancel")]).await.status,
+        step(&manager, id, &[("event", "cancel"), ("confirm", "1")])
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.stock(sku).await, before + 1);
@@ -351,5 +378,52 @@ async fn bad_order_desk_input_is_refused_clearly() {
     assert_eq!(
         app.store.order(id).await.unwrap().unwrap().status,
         OrderStatus::Placed
+    );
+}
+
+/// First-hour issue, item 8: cancelling and marking refunded cannot be undone, so their forms
+/// say what they do and need a ticked confirmation; a cancelled flagged order leaves 要確認.
+#[tokio::test]
+async fn irreversible_steps_need_a_ticked_confirmation_and_end_the_review() {
+    let app = TestApp::demo().await;
+    app.flagged_member_order("flag-cancel@example.jp").await;
+    let id = newest_order(&app).await;
+    let owner = signed_in(&app, AdminRole::Owner).await;
+    let page = owner.get(&format!("/admin/orders/{}", id.0)).await;
+    assert!(page
+        .body
+        .contains("在庫を戻し、お客様にメールでお知らせします。元に戻せません。"));
+    assert!(page.body.contains("name=\"confirm\" value=\"1\" required"));
+    let unconfirmed = step(&owner, id, &[("event", "cancel")]).await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unconfirmed.body.contains("確認のチェックを入れてから"));
+    assert_eq!(
+        app.store.order(id).await.unwrap().unwrap().status,
+        OrderStatus::Placed,
+        "nothing happened"
+    );
+    assert!(owner
+        .get("/admin/orders/flagged")
+        .await
+        .body
+        .contains(&format!("AK{:08}", id.0)));
+    let cancelled = step(&owner, id, &[("event", "cancel"), ("confirm", "1")]).await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store.order(id).await.unwrap().unwrap().status,
+        OrderStatus::Cancelled
+    );
+    assert!(
+        !owner
+            .get("/admin/orders/flagged")
+            .await
+            .body
+            .contains(&format!("AK{:08}", id.0)),
+        "a cancelled order has nothing left to review"
+    );
+    let page = owner.get(&format!("/admin/orders/{}", id.0)).await;
+    assert!(
+        !page.body.contains("要確認("),
+        "no review banner on a cancelled order"
     );
 }

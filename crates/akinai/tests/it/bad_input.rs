@@ -142,6 +142,12 @@ async fn oversize_and_undecodable_bodies_get_clear_errors() {
     let huge = format!("csrf={csrf}&sku=1&quantity=1&pad={}", "a".repeat(200_000));
     let page = shopper.post_raw("/cart/add", huge.into_bytes()).await;
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        page.body.contains("class=\"site-header\"")
+            && page.body.contains("送信データが大きすぎます"),
+        "the 413 page keeps the shop's header: {}",
+        page.body
+    );
     let mut invalid = format!("csrf={csrf}&sku=1&quantity=").into_bytes();
     invalid.extend_from_slice(b"%FF%FE\xff");
     let page = shopper.post_raw("/cart/add", invalid).await;
@@ -309,6 +315,10 @@ async fn a_source_posting_too_fast_is_told_to_wait() {
     assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS);
     let limited = shopper.add(sku, "1").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        limited.body.contains("class=\"site-header\"") && limited.body.contains("role=\"search\""),
+        "the 429 page keeps the shop's header and search"
+    );
     let retry: u64 = limited.headers["retry-after"]
         .to_str()
         .unwrap()

@@ -114,3 +114,64 @@ async fn jp_tok_2_the_final_screen_states_the_timing_of_the_method_chosen() {
         .await
         .contains("発送の前日に決済します。"));
 }
+
+/// Item 10: a page that does not exist is answered inside the shop — its name, stylesheet,
+/// search and categories, in the shopper's language, with a way back — not as a bare page.
+#[tokio::test]
+async fn a_missing_page_keeps_the_shops_header_search_and_a_way_back() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let page = shopper.get("/no-such-page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    for must in [
+        "class=\"site-header\"",
+        "role=\"search\"",
+        "rel=\"stylesheet\"",
+        "href=\"/category/",
+        "ページが見つかりません",
+        "検索窓やカテゴリからお探しください",
+        "<a class=\"button primary\" href=\"/\">",
+    ] {
+        assert!(
+            page.body.contains(must),
+            "404 page lacks {must}: {}",
+            page.body
+        );
+    }
+    let english = shopper.get("/lang/en?next=/no-such-page").await;
+    assert_eq!(english.status, StatusCode::SEE_OTHER);
+    let page = shopper.get("/no-such-page").await;
+    assert!(page.body.contains("<html lang=\"en\">"), "{}", page.body);
+    let unknown_product = shopper.get("/product/999999").await;
+    assert_eq!(unknown_product.status, StatusCode::NOT_FOUND);
+    assert!(unknown_product.body.contains("class=\"site-header\""));
+}
+
+/// Item 12: a product unpublished while in a cart does not just vanish: the cart page says that
+/// it was removed and why, once, and it is not ordered.
+#[tokio::test]
+async fn a_product_withdrawn_from_sale_leaves_the_cart_with_a_notice() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let miso = app.sku_named("米味噌").await;
+    let mirin = app.sku_named("本みりん").await;
+    shopper.add(miso, "1").await;
+    shopper.add(mirin, "2").await;
+    let product = app.store.skus_for_sale(&[miso]).await.unwrap()[0].product_id;
+    assert_eq!(app.store.set_published(&[product], false).await.unwrap(), 1);
+    let cart = shopper.get("/cart").await;
+    assert!(
+        cart.body
+            .contains("販売を終了した商品(1点)をカートから外しました。ご注文には含まれません。"),
+        "{}",
+        cart.body
+    );
+    assert!(!cart.body.contains("米味噌") && cart.body.contains("本みりん"));
+    let again = shopper.get("/cart").await;
+    assert!(!again.body.contains("販売を終了した商品"), "said once");
+    assert_eq!(app.store.set_published(&[product], true).await.unwrap(), 1);
+    assert!(
+        !shopper.get("/cart").await.body.contains("米味噌"),
+        "removed from the cart, not hidden"
+    );
+}

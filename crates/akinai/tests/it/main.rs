@@ -6,6 +6,7 @@
 mod account_attacks;
 mod account_changes;
 mod accounts;
+mod addresses;
 mod admin;
 mod admin_audit;
 mod admin_catalog;

@@ -108,6 +108,10 @@ async fn a_manager_refunds_part_then_the_rest_through_the_provider_after_reauthe
         OrderStatus::Paid,
         "a partial refund"
     );
+    let page = admin.get(&format!("/admin/orders/{}", order.id.0)).await;
+    assert!(page
+        .body
+        .contains("<dd class=\"psp-status\">一部返金済み</dd>"));
     let refund_request = fake
         .requests()
         .into_iter()
@@ -124,6 +128,14 @@ async fn a_manager_refunds_part_then_the_rest_through_the_provider_after_reauthe
     assert_eq!(app.newest_order().await.status, OrderStatus::Refunded);
     assert_eq!(refunds(&fake), 2);
     assert!(fake.delivery_statuses().iter().all(|s| *s == 200));
+    // The payment panel says what happened to the money, not 支払い済み.
+    let page = admin.get(&format!("/admin/orders/{}", order.id.0)).await;
+    assert!(
+        page.body
+            .contains("<dd class=\"psp-status\">全額返金済み</dd>"),
+        "{}",
+        page.body
+    );
     let audit = app
         .store
         .audit_entries_of("payment.refund", 5)
@@ -180,6 +192,7 @@ async fn cancelling_an_unpaid_card_order_closes_the_providers_page_and_releases_
             &[
                 ("csrf", csrf.as_str()),
                 ("event", "cancel"),
+                ("confirm", "1"),
                 ("note", "在庫違い"),
             ],
         )
@@ -213,7 +226,11 @@ async fn ccsg_f_4_konbini_money_for_a_cancelled_order_is_flagged_for_the_shop() 
     let cancel = admin
         .post(
             &format!("/admin/orders/{}/step", order.id.0),
-            &[("csrf", csrf.as_str()), ("event", "cancel")],
+            &[
+                ("csrf", csrf.as_str()),
+                ("event", "cancel"),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert_eq!(cancel.status, StatusCode::SEE_OTHER);

@@ -208,7 +208,11 @@ async fn cancelling_a_held_order_releases_the_hold_instead_of_refunding() {
     let cancelled = manager
         .admin_post(
             &format!("/admin/orders/{}/step", payment.order.0),
-            &[("event", "cancel"), ("note", "お客様のご都合")],
+            &[
+                ("event", "cancel"),
+                ("confirm", "1"),
+                ("note", "お客様のご都合"),
+            ],
         )
         .await;
     assert_eq!(
@@ -299,7 +303,7 @@ async fn a_hold_that_arrives_after_the_shop_cancelled_is_released() {
     let cancelled = manager
         .admin_post(
             &format!("/admin/orders/{}/step", order.id.0),
-            &[("event", "cancel")],
+            &[("event", "cancel"), ("confirm", "1")],
         )
         .await;
     assert_eq!(

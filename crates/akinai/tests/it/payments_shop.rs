@@ -69,7 +69,7 @@ async fn bank_transfer_and_cash_on_delivery_payments_move_with_the_shops_steps()
         !page.body.contains("/refund\""),
         "the shop pays a bank transfer back itself; no provider refund form"
     );
-    step(&manager, bank, &[("event", "refund")]).await;
+    step(&manager, bank, &[("event", "refund"), ("confirm", "1")]).await;
     let p = payment(&app, bank).await;
     assert_eq!((p.status, p.refunded), (PaymentStatus::Succeeded, total));
 
@@ -91,6 +91,11 @@ async fn bank_transfer_and_cash_on_delivery_payments_move_with_the_shops_steps()
 
     // A cancelled bank transfer order's payment is closed with it.
     let cancelled = order_by(&app, "bank_transfer").await;
-    step(&manager, cancelled, &[("event", "cancel")]).await;
+    step(
+        &manager,
+        cancelled,
+        &[("event", "cancel"), ("confirm", "1")],
+    )
+    .await;
     assert_eq!(payment(&app, cancelled).await.status, PaymentStatus::Failed);
 }

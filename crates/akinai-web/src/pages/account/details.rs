@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use akinai_core::accounts::Member;
 use akinai_core::CoreError;
+use akinai_domain::address::FieldError;
 use akinai_domain::address_book::RecipientInput;
 use akinai_domain::checkout::CheckoutInput;
 use akinai_domain::ids::AddressId;
@@ -129,6 +130,10 @@ pub struct AddressFormPage {
     pub password: FieldView,
     pub errors: HashMap<&'static str, String>,
     pub error: Option<&'static str>,
+    /// The postal-code autofill script.
+    pub script: crate::assets::Script,
+    /// What 「住所を自動入力」 did (without script), shown above the address fields.
+    pub postal_notice: Option<String>,
 }
 
 /// The lines shown for a recipient: name, 〒 and address, phone.
@@ -192,18 +197,32 @@ async fn addresses_page(
     ctx.page(status, &page)
 }
 
+/// What the address form shows besides the input: rejected fields (by key or in full) and what
+/// 「住所を自動入力」 did.
+#[derive(Default)]
+struct Shown<'a> {
+    errors: &'a Errors,
+    fields: &'a [(&'static str, FieldError)],
+    notice: Option<String>,
+}
+
 async fn address_form(
     ctx: &Ctx,
     state: &AppState,
     status: StatusCode,
     action: String,
     input: &RecipientInput,
-    errors: &Errors,
+    Shown {
+        errors,
+        fields,
+        notice,
+    }: Shown<'_>,
 ) -> Result<Response, WebError> {
     let t = ctx.t;
     let errors_map: HashMap<&'static str, String> = errors
         .iter()
         .map(|(f, k)| (*f, t.lookup(k).to_string()))
+        .chain(fields.iter().map(|(f, e)| (*f, t.field(*e))))
         .collect();
     let as_checkout = CheckoutInput {
         name: input.name.clone(),
@@ -228,11 +247,15 @@ async fn address_form(
         prefectures,
         address,
         password: current_password(t, errors),
+        script: crate::assets::postal_script(),
+        postal_notice: notice,
         error: errors
             .iter()
             .find(|(f, _)| *f == "address")
             .map(|(_, k)| t.lookup(k))
-            .or_else(|| (!errors.is_empty()).then(|| t.get("account.check_fields"))),
+            .or_else(|| {
+                (!errors.is_empty() || !fields.is_empty()).then(|| t.get("account.check_fields"))
+            }),
         errors: errors_map,
     };
     ctx.page(status, &page)
@@ -250,7 +273,7 @@ pub async fn address_new_get(
         StatusCode::OK,
         "/account/addresses".into(),
         &input,
-        &[],
+        Shown::default(),
     )
     .await
 }
@@ -274,7 +297,15 @@ pub async fn address_edit_get(
         .ok_or(WebError::NotFound)?;
     let input = RecipientInput::from(&saved.recipient);
     let action = format!("/account/addresses/{id}");
-    address_form(&ctx, &state, StatusCode::OK, action, &input, &[]).await
+    address_form(
+        &ctx,
+        &state,
+        StatusCode::OK,
+        action,
+        &input,
+        Shown::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -283,6 +314,9 @@ pub struct AddressForm {
     pub(crate) input: RecipientInput,
     #[serde(default)]
     pub(crate) current_password: String,
+    /// Set by the 「住所を自動入力」 button: fill the address and show the form again.
+    #[serde(default)]
+    pub(crate) autofill: Option<String>,
 }
 
 async fn save_address(
@@ -290,8 +324,19 @@ async fn save_address(
     ctx: &Ctx,
     m: &Member,
     id: Option<AddressId>,
-    form: &AddressForm,
+    mut form: AddressForm,
 ) -> Result<Response, WebError> {
+    let action = id.map_or("/account/addresses".to_string(), |i| {
+        format!("/account/addresses/{i}")
+    });
+    if form.autofill.is_some() {
+        let notice = crate::pages::postal::autofill(ctx.t, form.input.address_fields());
+        let shown = Shown {
+            notice: Some(notice),
+            ..Shown::default()
+        };
+        return address_form(ctx, state, StatusCode::OK, action, &form.input, shown).await;
+    }
     match state
         .shop
         .profiles()
@@ -299,12 +344,19 @@ async fn save_address(
         .await
     {
         Ok(_) => Ok(ctx.redirect("/account/addresses")),
-        Err(CoreError::InvalidForm(errors)) => {
-            let action = id.map_or("/account/addresses".to_string(), |i| {
-                format!("/account/addresses/{i}")
-            });
+        Err(e @ (CoreError::InvalidForm(_) | CoreError::InvalidFields(_))) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            address_form(ctx, state, status, action, &form.input, &errors).await
+            let (errors, fields) = match e {
+                CoreError::InvalidForm(errors) => (errors, Vec::new()),
+                CoreError::InvalidFields(fields) => (Vec::new(), fields),
+                _ => (Vec::new(), Vec::new()),
+            };
+            let shown = Shown {
+                errors: &errors,
+                fields: &fields,
+                notice: None,
+            };
+            address_form(ctx, state, status, action, &form.input, shown).await
         }
         Err(e) => Err(e.into()),
     }
@@ -316,7 +368,7 @@ pub async fn address_add_post(
     MemberExt(m): MemberExt,
     CsrfForm(form): CsrfForm<AddressForm>,
 ) -> Result<Response, WebError> {
-    save_address(&state, &ctx, &m, None, &form).await
+    save_address(&state, &ctx, &m, None, form).await
 }
 
 pub async fn address_edit_post(
@@ -327,7 +379,7 @@ pub async fn address_edit_post(
     CsrfForm(form): CsrfForm<AddressForm>,
 ) -> Result<Response, WebError> {
     let id: AddressId = id.parse().map_err(|_| WebError::NotFound)?;
-    save_address(&state, &ctx, &m, Some(id), &form).await
+    save_address(&state, &ctx, &m, Some(id), form).await
 }
 
 pub async fn address_delete_post(

@@ -1,0 +1,62 @@
+//! Storefront error pages inside the shop (first-hour issue, item 10): a 404, 413, 429 or 503
+//! keeps the shop's header — its name, search, cart and categories — the shopper's language and
+//! a way back, instead of a bare page. [`crate::error::WebError`] renders a self-contained page
+//! (it has no state) and leaves [`ErrorShown`] in the response; this middleware, which has the
+//! state, renders the same message again in the shop's layout. When the layout cannot be read
+//! (the database is the problem), the self-contained page stays.
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::CONTENT_LENGTH;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::error::ErrorShown;
+use crate::layout::{Ctx, Layout};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "error_shop.html")]
+struct ShopErrorPage<'a> {
+    l: Layout,
+    status: u16,
+    title: &'a str,
+    detail: &'a str,
+    request_id: Option<String>,
+}
+
+/// Re-renders an error response of the storefront inside the shop's layout.
+pub async fn in_shop_layout(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let ctx = Ctx::from_request_parts(&mut parts, &state).await;
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let (Some(shown), Ok(ctx)) = (response.extensions().get::<ErrorShown>().cloned(), ctx) else {
+        return response;
+    };
+    let Ok(l) = ctx.layout(&state).await else {
+        return response;
+    };
+    let t = ctx.t;
+    let page = ShopErrorPage {
+        l,
+        status: shown.status.as_u16(),
+        title: t.get(shown.title),
+        detail: if shown.detail.is_empty() {
+            ""
+        } else {
+            t.get(shown.detail)
+        },
+        request_id: shown.request_id,
+    };
+    let Ok(html) = page.render() else {
+        return response;
+    };
+    let (mut head, _) = response.into_parts();
+    head.headers.remove(CONTENT_LENGTH);
+    Response::from_parts(head, Body::from(html))
+}

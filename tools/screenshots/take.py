@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""Screenshots of the demo shop and its back office, from a fresh data directory, so that the
+pictures in README.md and docs/ stay true to what akinai looks like.
+
+    cargo build -p akinai
+    python3 tools/screenshots/take.py [--binary target/debug/akinai] [--out docs/screenshots]
+                                      [--only NAME ...] [--port 18480]
+
+It starts `akinai serve --demo` on a temporary data directory, buys as a guest (bank transfer),
+creates and enrols an owner (computing the authenticator codes itself), and drives Debian's
+headless Chromium through chromedriver (WebDriver over HTTP; standard library only) to take
+full-page PNGs at a phone's size (375x812) and a desktop's (1280x900): `<name>-phone.png` and
+`<name>-desktop.png`. Needs: chromium, chromium-driver and fonts-noto-cjk (apt). Nothing is
+downloaded.
+"""
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZES = {"phone": (375, 812), "desktop": (1280, 900)}
+PASSWORD = "kumo hashi yuugure 2026"
+EMAIL = "owner@example.jp"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            if time.time() > deadline:
+                raise SystemExit(f"{url} did not answer in {seconds} s")
+            time.sleep(0.2)
+
+
+def totp(secret: str, at: float) -> str:
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at // 30)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
+class Browser:
+    """The few WebDriver commands the script needs, against chromedriver."""
+
+    def __init__(self, driver_port: int):
+        self.base = f"http://127.0.0.1:{driver_port}"
+        caps = {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": shutil.which("chromium") or "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--lang=ja",
+                         "--hide-scrollbars", "--disable-dev-shm-usage"],
+                "prefs": {"intl.accept_languages": "ja"},
+            },
+        }}}
+        self.session = self.call("POST", "/session", caps)["sessionId"]
+
+    def call(self, method: str, path: str, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        url = self.base + path if path == "/session" else f"{self.base}/session/{self.session}{path}"
+        req = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return json.load(r).get("value")
+        except urllib.error.HTTPError as e:
+            raise SystemExit(f"webdriver {method} {path}: {e.read().decode()[:400]}")
+
+    def go(self, url: str) -> None:
+        self.call("POST", "/url", {"url": url})
+
+    def js(self, script: str, *args):
+        return self.call("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def element(self, css: str) -> str:
+        found = self.call("POST", "/element", {"using": "css selector", "value": css})
+        return next(iter(found.values()))
+
+    def type(self, css: str, text: str) -> None:
+        el = self.element(css)
+        self.call("POST", f"/element/{el}/clear", {})
+        self.call("POST", f"/element/{el}/value", {"text": text})
+
+    def click(self, css: str) -> None:
+        self.call("POST", f"/element/{self.element(css)}/click", {})
+
+    def submit_form(self, css: str) -> None:
+        """Submits the form the way its main button does (requestSubmit keeps validation)."""
+        self.js("document.querySelector(arguments[0]).requestSubmit()", css)
+        time.sleep(0.3)
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        for _ in range(100):
+            if self.js("return document.readyState") == "complete":
+                return
+            time.sleep(0.05)
+
+    def shot(self, path: Path, width: int, height: int) -> None:
+        self.call("POST", "/window/rect", {"width": width, "height": height})
+        self.call("POST", "/goog/cdp/execute", {
+            "cmd": "Emulation.setDeviceMetricsOverride",
+            "params": {"width": width, "height": height, "deviceScaleFactor": 1,
+                       "mobile": width < 600}})
+        self.wait_ready()
+        full = self.js("return Math.min(6000, document.documentElement.scrollHeight)")
+        shot = self.call("POST", "/goog/cdp/execute", {
+            "cmd": "Page.captureScreenshot",
+            "params": {"format": "png", "captureBeyondViewport": True,
+                       "clip": {"x": 0, "y": 0, "width": width, "height": max(full, height),
+                                "scale": 1}}})
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+    def close(self) -> None:
+        try:
+            self.call("DELETE", "", None)
+        except SystemExit:
+            pass
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--binary", default=str(ROOT / "target" / "debug" / "akinai"))
+    ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    ap.add_argument("--only", nargs="*", help="names of the pages to take (default: all)")
+    ap.add_argument("--port", type=int, default=0, help="storefront port (default: a free one)")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    port = args.port or free_port()
+    admin_port, driver_port = free_port(), free_port()
+    shop, admin = f"http://localhost:{port}", f"http://localhost:{admin_port}"
+    data = tempfile.mkdtemp(prefix="akinai-shots-")
+    env = dict(os.environ, AKINAI__BASE_URL=shop, AKINAI__ADMIN_LISTEN=f"127.0.0.1:{admin_port}",
+               AKINAI__ADMIN_BASE_URL=admin, RUST_LOG="warn")
+    server = subprocess.Popen([args.binary, "serve", "--demo", "--data-dir", data,
+                               "--listen", f"127.0.0.1:{port}"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    driver = subprocess.Popen(["chromedriver", f"--port={driver_port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    b = None
+    try:
+        wait_http(f"{shop}/healthz")
+        wait_http(f"http://127.0.0.1:{driver_port}/status")
+        b = Browser(driver_port)
+        taken = []
+
+        def take(name: str) -> None:
+            if args.only and name not in args.only:
+                return
+            for size, (w, h) in SIZES.items():
+                b.shot(out / f"{name}-{size}.png", w, h)
+            taken.append(name)
+
+        # The storefront, as a guest.
+        b.go(f"{shop}/")
+        take("home")
+        category = b.js("var a = document.querySelector('nav.categories a'); return a && a.href")
+        if category:
+            b.go(category)
+            take("category")
+        b.go(f"{shop}/search?q=" + urllib.parse.quote("革"))
+        take("search")
+        b.go(f"{shop}/search?q=" + urllib.parse.quote("本みりん"))
+        product = b.js("return document.querySelector('ul.grid li.card a').href")
+        b.go(product)
+        take("product")
+        b.submit_form("form[action='/cart/add']")
+        take("cart")
+        b.go(f"{shop}/checkout")
+        take("checkout")
+        b.type("input[name=postal_code]", "1500001")
+        b.click("button[name=autofill]")
+        b.wait_ready()
+        take("checkout-autofilled")
+        b.type("input[name=name]", "山田 花子😀")
+        b.submit_form("form.checkout")
+        take("checkout-errors")
+        for field, value in [("name", "山田 花子"), ("name_kana", "やまだ はなこ"),
+                             ("email", "hanako@example.jp"), ("phone", "090-1234-5678"),
+                             ("line1", "神宮前1-2-3")]:
+            b.type(f"input[name={field}]", value)
+        b.click("input[name=payment_method][value=bank_transfer]")
+        b.submit_form("form.checkout")
+        take("confirm")
+        b.submit_form("form.place")
+        take("order-status")
+        b.go(f"{shop}/legal/tokushoho")
+        take("tokushoho")
+        b.go(f"{shop}/no-such-page")
+        take("not-found")
+        b.go(f"{shop}/account/login")
+        take("login")
+
+        # The back office: enrol an owner, sign in.
+        created = subprocess.run([args.binary, "admin", "create", "--email", EMAIL, "--name",
+                                  "店長 花子", "--role", "owner", "--data-dir", data],
+                                 env=env, capture_output=True, text=True, check=True)
+        link = re.search(r"https?://\S+", created.stdout + created.stderr).group(0)
+        b.go(link)
+        take("admin-enrol")
+        secret = b.js("return document.querySelector('code[data-secret]').dataset.secret")
+        b.type("input[name=password]", PASSWORD)
+        b.type("input[name=code]", totp(secret, time.time()))
+        b.submit_form("form.account")
+        take("admin-login")
+        # A code is used once: sign in with the next one.
+        time.sleep(30 - time.time() % 30 + 1)
+        b.type("input[name=email]", EMAIL)
+        b.type("input[name=password]", PASSWORD)
+        b.type("input[name=code]", totp(secret, time.time()))
+        b.submit_form("form.account")
+        take("admin-dashboard")
+        for name, path in [("admin-orders", "/admin/orders"), ("admin-products", "/admin/products"),
+                           ("admin-customers", "/admin/customers"),
+                           ("admin-settings", "/admin/settings"), ("admin-audit", "/admin/audit")]:
+            b.go(f"{admin}{path}")
+            take(name)
+        b.go(f"{admin}/admin/orders")
+        order = b.js("var a = document.querySelector('table a[href^=\"/admin/orders/\"]');"
+                     "return a && a.href")
+        if order:
+            b.go(order)
+            take("admin-order")
+        print(f"{len(taken)} pages, {2 * len(taken)} screenshots in {out}")
+    finally:
+        if b:
+            b.close()
+        for p in (server, driver):
+            p.terminate()
+            p.wait(timeout=10)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
