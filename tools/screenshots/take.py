@@ -34,6 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = {"phone": (375, 812), "desktop": (1280, 900)}
+# What README.md shows (docs/screenshots/): the storefront on a phone, the back office on a desktop.
+README_SET = ["home-desktop", "home-phone", "product-phone", "checkout-autofilled-phone",
+              "confirm-phone", "admin-dashboard-desktop", "admin-order-desktop"]
 PASSWORD = "kumo hashi yuugure 2026"
 EMAIL = "owner@example.jp"
 
@@ -95,7 +98,8 @@ class Browser:
         self.call("POST", "/url", {"url": url})
 
     def js(self, script: str, *args):
-        return self.call("POST", "/execute/sync", {"script": script, "args": list(args)})
+        endpoint = "/execute/async" if "arguments[arguments.length - 1]" in script else "/execute/sync"
+        return self.call("POST", endpoint, {"script": script, "args": list(args)})
 
     def element(self, css: str) -> str:
         found = self.call("POST", "/element", {"using": "css selector", "value": css})
@@ -128,6 +132,14 @@ class Browser:
             "params": {"width": width, "height": height, "deviceScaleFactor": 1,
                        "mobile": width < 600}})
         self.wait_ready()
+        # Scroll through the page so that lazy images load, then back to the top.
+        for y in range(0, self.js("return document.documentElement.scrollHeight"), height):
+            self.js("window.scrollTo(0, arguments[0])", y)
+            time.sleep(0.05)
+        self.js("window.scrollTo(0, 0)")
+        self.js("var done = arguments[arguments.length - 1];"
+                "Promise.all(Array.from(document.images).filter(i => !i.complete)"
+                ".map(i => new Promise(r => { i.onload = i.onerror = r; }))).then(done);", )
         full = self.js("return Math.min(6000, document.documentElement.scrollHeight)")
         shot = self.call("POST", "/goog/cdp/execute", {
             "cmd": "Page.captureScreenshot",
@@ -149,7 +161,11 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--only", nargs="*", help="names of the pages to take (default: all)")
     ap.add_argument("--port", type=int, default=0, help="storefront port (default: a free one)")
+    ap.add_argument("--readme", action="store_true",
+                    help="take only what README.md shows, into --out (docs/screenshots)")
     args = ap.parse_args()
+    if args.readme:
+        args.only = sorted({n.rsplit("-", 1)[0] for n in README_SET})
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     port = args.port or free_port()
@@ -247,6 +263,11 @@ def main() -> None:
         if order:
             b.go(order)
             take("admin-order")
+        if args.readme:
+            for name in taken:
+                for size in SIZES:
+                    if f"{name}-{size}" not in README_SET:
+                        (out / f"{name}-{size}.png").unlink(missing_ok=True)
         print(f"{len(taken)} pages, {2 * len(taken)} screenshots in {out}")
     finally:
         if b:

@@ -9,10 +9,12 @@ use crate::Base;
 /// Which audit entries a page of the trail shows.
 pub use akinai_store::AuditFilter;
 use akinai_store::AuditStore;
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use akinai_domain::audit::{AuditRecord, ChainBreak, ChainedEntry, Verifier};
@@ -22,6 +24,31 @@ use crate::CoreError;
 
 /// Entries read per query when walking the log.
 const PAGE: u32 = 1000;
+
+/// A repeat view of the same personal data by the same actor within this time is the same
+/// viewing (a reload, the page shown again after a step) and is not recorded again.
+pub const SAME_VIEWING: chrono::Duration = chrono::Duration::minutes(5);
+
+/// When each (actor, record) view was last recorded, for [`Audit::record_view`]; per process.
+#[derive(Default)]
+pub(crate) struct RecentViews(std::sync::Mutex<HashMap<(String, String), DateTime<Utc>>>);
+
+impl RecentViews {
+    /// Whether a view at `now` starts a new viewing; remembers it if so.
+    fn is_new(&self, key: (String, String), now: DateTime<Utc>) -> bool {
+        let Ok(mut seen) = self.0.lock() else {
+            return true;
+        };
+        if seen.get(&key).is_some_and(|at| now - *at < SAME_VIEWING) {
+            return false;
+        }
+        if seen.len() >= 10_000 {
+            seen.retain(|_, at| now - *at < SAME_VIEWING);
+        }
+        seen.insert(key, now);
+        true
+    }
+}
 
 /// Who did it and from where.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +91,7 @@ impl AuditContext {
 pub struct Audit {
     pub(crate) base: Base,
     pub(crate) audit_store: Arc<dyn AuditStore>,
+    pub(crate) recent_views: Arc<RecentViews>,
 }
 
 impl Audit {
@@ -87,6 +115,28 @@ impl Audit {
         let entry = self.audit_store.append_audit(&record).await?;
         tracing::info!(target: "akinai::audit", seq = entry.seq, head = %entry.hash, action, actor = %who.actor, "audit");
         Ok(entry)
+    }
+
+    /// Records that `who` saw the personal data (`fields`) of `target` (IPA-C-8, IPA-C-12):
+    /// one entry per viewing — the same actor seeing the same record again within
+    /// [`SAME_VIEWING`] (a reload, the page shown again after a step) adds none.
+    pub async fn record_view(
+        &self,
+        who: &AuditContext,
+        target: &str,
+        fields: &[&str],
+    ) -> Result<(), CoreError> {
+        let key = (who.actor.clone(), target.to_string());
+        if self.recent_views.is_new(key, self.base.clock.now()) {
+            self.record(
+                who,
+                "personal_data.viewed",
+                target,
+                json!({ "fields": fields }),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Walks the whole chain; `Ok(Err(..))` names the first entry that does not fit.

@@ -25,6 +25,8 @@ struct Line {
     items: &'static [(&'static str, i64)],
     /// Name suffixes that make separate products (colours, flavours, sizes of a pack).
     kinds: &'static [&'static str],
+    /// Whether the kinds cost more along the list (sizes, packs); colours cost the same.
+    kinds_priced: bool,
     /// Options that become SKUs of one product; empty for single-SKU products.
     options: &'static [&'static str],
     blurb: &'static str,
@@ -38,6 +40,7 @@ const LINES: &[Line] = &[
         tax: TaxCategory::Standard,
         items: &[],
         kinds: &[],
+        kinds_priced: true,
         options: &[],
         blurb: "",
     },
@@ -53,6 +56,7 @@ const LINES: &[Line] = &[
             ("ダウンジャケット", 24800),
         ],
         kinds: &["黒", "茶", "紺"],
+        kinds_priced: false,
         options: &["S", "M", "L"],
         blurb: "長く着られる定番のアウター。国内の工房で一着ずつ仕立てています。",
     },
@@ -69,6 +73,7 @@ const LINES: &[Line] = &[
             ("革の名刺入れ", 4950),
         ],
         kinds: &["ブラック", "キャメル", "ネイビー"],
+        kinds_priced: false,
         options: &[],
         blurb: "栃木レザーを使い、職人が手縫いで仕上げた革小物。使うほどに艶が増します。",
     },
@@ -83,6 +88,7 @@ const LINES: &[Line] = &[
             ("リュックサック", 13200),
         ],
         kinds: &["生成り", "黒", "オリーブ"],
+        kinds_priced: false,
         options: &[],
         blurb: "毎日の荷物をすっきり収める、丈夫なバッグです。",
     },
@@ -93,6 +99,7 @@ const LINES: &[Line] = &[
         tax: TaxCategory::Reduced,
         items: &[],
         kinds: &[],
+        kinds_priced: true,
         options: &[],
         blurb: "",
     },
@@ -109,6 +116,7 @@ const LINES: &[Line] = &[
             ("和紅茶", 1296),
         ],
         kinds: &["100g", "200g", "ティーバッグ20包"],
+        kinds_priced: true,
         options: &[],
         blurb: "契約農家から直接仕入れた茶葉を、季節ごとに丁寧に火入れしました。",
     },
@@ -125,6 +133,7 @@ const LINES: &[Line] = &[
             ("芋ようかん", 1296),
         ],
         kinds: &["小箱", "中箱", "大箱"],
+        kinds_priced: true,
         options: &[],
         blurb: "昔ながらの製法で作るお菓子。ご贈答にもどうぞ。",
     },
@@ -141,6 +150,7 @@ const LINES: &[Line] = &[
             ("純米酢", 864),
         ],
         kinds: &["300ml", "500ml", "1L"],
+        kinds_priced: true,
         options: &[],
         blurb: "蔵元で一年以上熟成させた、まろやかな味わいの調味料です。",
     },
@@ -157,6 +167,7 @@ const LINES: &[Line] = &[
             ("甘酒", 756),
         ],
         kinds: &["1本", "6本セット", "12本セット"],
+        kinds_priced: true,
         options: &[],
         blurb: "素材の味をそのまま生かした飲み物です。",
     },
@@ -173,6 +184,7 @@ const LINES: &[Line] = &[
             ("赤ワイン", 2970),
         ],
         kinds: &["300ml", "720ml", "1800ml"],
+        kinds_priced: true,
         options: &[],
         blurb: "20歳未満の方の飲酒は法律で禁止されています。酒類は標準税率(10%)の対象です。",
     },
@@ -189,6 +201,7 @@ const LINES: &[Line] = &[
             ("銅の卵焼き器", 9900),
         ],
         kinds: &["小", "中", "大"],
+        kinds_priced: true,
         options: &[],
         blurb: "台所で長く使える、職人の手仕事による道具です。",
     },
@@ -205,6 +218,7 @@ const LINES: &[Line] = &[
             ("木の箸", 1100),
         ],
         kinds: &["白", "藍", "飴色"],
+        kinds_priced: false,
         options: &[],
         blurb: "毎日の食卓を彩る器。電子レンジ・食洗機の可否は商品ごとにご確認ください。",
     },
@@ -221,6 +235,7 @@ const LINES: &[Line] = &[
             ("革のペンケース", 3850),
         ],
         kinds: &["黒", "赤", "青"],
+        kinds_priced: false,
         options: &[],
         blurb: "書く時間が楽しくなる文房具を集めました。",
     },
@@ -237,6 +252,7 @@ const LINES: &[Line] = &[
             ("麻のクッションカバー", 3520),
         ],
         kinds: &["ナチュラル", "ダーク", "ホワイト"],
+        kinds_priced: false,
         options: &[],
         blurb: "和の素材で、部屋に落ち着きを。",
     },
@@ -253,6 +269,7 @@ const LINES: &[Line] = &[
             ("絹のフェイスタオル", 1980),
         ],
         kinds: &["ミニ", "レギュラー", "詰め替え用"],
+        kinds_priced: true,
         options: &[],
         blurb: "国産の植物原料を使った、肌にやさしい日用品です。",
     },
@@ -269,6 +286,7 @@ const LINES: &[Line] = &[
             ("ウールのブランケット", 8800),
         ],
         kinds: &["ソロ", "ファミリー", "プロ"],
+        kinds_priced: true,
         options: &[],
         blurb: "キャンプにもベランダにも。頑丈で手入れのしやすい道具です。",
     },
@@ -283,6 +301,7 @@ const LINES: &[Line] = &[
             ("当店ギフト券", 10000),
         ],
         kinds: &["紙券", "カード型"],
+        kinds_priced: true,
         options: &[],
         blurb: "当店でお使いいただけるギフト券です(非課税)。有効期限は発行から1年間です。",
     },
@@ -349,7 +368,11 @@ pub async fn seed(store: &dyn CatalogStore, target: usize) -> Result<usize, Stor
                     };
                     let name = format!("{item} {kind}{series}");
                     let sold_out = rng.next(100) < 8;
-                    let step = i64::try_from(kind_no).unwrap_or(0);
+                    let step = if line.kinds_priced {
+                        i64::try_from(kind_no).unwrap_or(0)
+                    } else {
+                        0
+                    };
                     let price = round_price(base + base * step * 3 / 10);
                     let code_base = format!(
                         "{}-{:02}{:02}-{pass}",

@@ -177,6 +177,7 @@ impl Shop {
         let audit = Audit {
             base: base.clone(),
             audit_store: store.clone(),
+            recent_views: Arc::default(),
         };
         let alerts = Alerts {
             base: base.clone(),

@@ -19,6 +19,12 @@ use crate::checkout::{CheckoutDetails, CheckoutInput, FieldErrors};
 /// Most addresses one member may keep.
 pub const MAX_ADDRESSES: usize = 20;
 
+/// Longest recipient name, city and address line, in characters (what a delivery label holds;
+/// the forms' `maxlength` says the same).
+pub const NAME_MAX: usize = 50;
+pub const CITY_MAX: usize = 50;
+pub const LINE_MAX: usize = 100;
+
 /// One delivery address with its recipient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recipient {
@@ -52,7 +58,7 @@ impl RecipientInput {
     /// to the prefecture (Japan Post's data).
     pub fn parse(&self) -> Result<Recipient, FieldErrors> {
         let mut e: FieldErrors = Vec::new();
-        let name = field(&mut e, "name", parse_label_text(&self.name, 50));
+        let name = field(&mut e, "name", parse_label_text(&self.name, NAME_MAX));
         let name_kana = field(&mut e, "name_kana", Kana::parse(&self.name_kana));
         let phone = field(&mut e, "phone", Phone::parse(&self.phone));
         let postal_code = field(&mut e, "postal_code", PostalCode::parse(&self.postal_code));
@@ -60,9 +66,13 @@ impl RecipientInput {
         if let (Some(code), Some(pref)) = (&postal_code, prefecture) {
             field(&mut e, "postal_code", code.check_prefecture(pref));
         }
-        let city = field(&mut e, "city", parse_label_text(&self.city, 50));
-        let line1 = field(&mut e, "line1", parse_label_text(&self.line1, 100));
-        let line2 = field(&mut e, "line2", parse_optional_label_text(&self.line2, 100));
+        let city = field(&mut e, "city", parse_label_text(&self.city, CITY_MAX));
+        let line1 = field(&mut e, "line1", parse_label_text(&self.line1, LINE_MAX));
+        let line2 = field(
+            &mut e,
+            "line2",
+            parse_optional_label_text(&self.line2, LINE_MAX),
+        );
         match (
             name,
             name_kana,

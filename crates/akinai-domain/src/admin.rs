@@ -235,6 +235,11 @@ impl Gate {
     pub fn granted_to(&self, role: AdminRole) -> bool {
         (self.granted_to)(role)
     }
+
+    /// Whether an admin with `role` and `grants` passes it (as [`holds`] for its capability).
+    pub fn open_to(&self, role: AdminRole, grants: &Grants) -> bool {
+        self.granted_to(role) || grants.contains(self.name)
+    }
 }
 
 impl PartialEq for Gate {

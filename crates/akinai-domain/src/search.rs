@@ -52,10 +52,83 @@ pub fn searchable_html(html: &str) -> String {
     normalize(&text)
 }
 
-/// A normalised, non-empty search query, whitespace-collapsed and bounded in length.
+/// A normalised, non-empty search query, whitespace-collapsed and bounded in length. Each word
+/// may have alternatives from the shop's synonyms ([`SearchQuery::with_synonyms`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {
     text: String,
+    /// Per word (in order), the other words that also satisfy it.
+    alternatives: Vec<Vec<String>>,
+}
+
+/// Most synonym groups a shop may keep, and most words in one group.
+pub const MAX_SYNONYM_GROUPS: usize = 500;
+pub const MAX_SYNONYM_WORDS: usize = 10;
+
+/// The shop's search synonyms (表記ゆれ・同義語): groups of words that find each other, such as
+/// 革 / レザー / leather. Kept normalised like the index, so レザー, ﾚｻﾞｰ and れざー are one word.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Synonyms(Vec<Vec<String>>);
+
+impl Synonyms {
+    /// Reads the owner's lines: one group per line, words separated by spaces, commas or
+    /// 「、」; lines with fewer than two words, and repeats, are dropped. At most
+    /// [`MAX_SYNONYM_GROUPS`] groups of [`MAX_SYNONYM_WORDS`] words are kept.
+    pub fn from_lines<S: AsRef<str>>(lines: &[S]) -> Synonyms {
+        let groups = lines
+            .iter()
+            .filter_map(|line| {
+                let mut words: Vec<String> = Vec::new();
+                for w in line
+                    .as_ref()
+                    .split(|c: char| c.is_whitespace() || c == ',' || c == '、' || c == '，')
+                    .map(normalize)
+                    .map(|w| w.trim().to_string())
+                    .filter(|w| !w.is_empty())
+                {
+                    if !words.contains(&w) {
+                        words.push(w.chars().take(MAX_QUERY_CHARS).collect());
+                    }
+                }
+                words.truncate(MAX_SYNONYM_WORDS);
+                (words.len() >= 2).then_some(words)
+            })
+            .take(MAX_SYNONYM_GROUPS)
+            .collect();
+        Synonyms(groups)
+    }
+
+    /// The other words of every group that holds `word` (normalised).
+    fn others(&self, word: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for group in self.0.iter().filter(|g| g.iter().any(|w| w == word)) {
+            for w in group.iter().filter(|w| *w != word) {
+                if !out.contains(w) {
+                    out.push(w.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The synonym groups a new shop starts with (editable in ショップ設定).
+pub fn default_synonyms() -> Vec<String> {
+    [
+        "革 レザー leather",
+        "ジャケット jacket",
+        "バッグ 鞄 かばん bag",
+        "財布 ウォレット wallet",
+        "時計 とけい watch clock",
+        "靴 くつ シューズ shoes",
+        "帽子 ぼうし キャップ cap hat",
+        "茶 お茶 tea",
+        "酒 お酒 sake",
+        "ギフト 贈り物 プレゼント gift",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect()
 }
 
 impl SearchQuery {
@@ -65,7 +138,31 @@ impl SearchQuery {
         let words: Vec<&str> = n.split_whitespace().collect();
         let text: String = words.join(" ").chars().take(MAX_QUERY_CHARS).collect();
         let text = text.trim().to_string();
-        (!text.is_empty()).then_some(SearchQuery { text })
+        let words = text.split(' ').filter(|t| !t.is_empty()).count();
+        (!text.is_empty()).then(|| SearchQuery {
+            text,
+            alternatives: vec![Vec::new(); words],
+        })
+    }
+
+    /// The query with each word's synonyms as alternatives: 「leather」 also finds レザー and 革.
+    pub fn with_synonyms(mut self, synonyms: &Synonyms) -> SearchQuery {
+        self.alternatives = self.terms().iter().map(|t| synonyms.others(t)).collect();
+        self
+    }
+
+    /// Per word, the word and its alternatives; every group must match (AND), any word of a
+    /// group will do (OR).
+    pub fn groups(&self) -> Vec<Vec<&str>> {
+        self.terms()
+            .into_iter()
+            .zip(self.alternatives.iter())
+            .map(|(t, alts)| {
+                std::iter::once(t)
+                    .chain(alts.iter().map(String::as_str))
+                    .collect()
+            })
+            .collect()
     }
 
     /// The whole normalised query.
@@ -109,6 +206,30 @@ mod tests {
     }
 
     #[test]
+    fn synonyms_give_each_word_its_alternatives() {
+        let syn = Synonyms::from_lines(&["革 レザー leather", "ｼﾞｬｹｯﾄ、jacket", "ひとつだけ", ""]);
+        assert_eq!(syn.0.len(), 2, "single words and blank lines are dropped");
+        let q = SearchQuery::parse("LEATHER じゃけっと 黒")
+            .unwrap()
+            .with_synonyms(&syn);
+        assert_eq!(
+            q.groups(),
+            vec![
+                vec!["leather", "革", "れざー"],
+                vec!["じゃけっと", "jacket"],
+                vec!["黒"]
+            ]
+        );
+        assert_eq!(q.terms(), vec!["leather", "じゃけっと", "黒"]);
+        let plain = SearchQuery::parse("革").unwrap();
+        assert_eq!(
+            plain.groups(),
+            vec![vec!["革"]],
+            "no synonyms: the word alone"
+        );
+    }
+
+    #[test]
     fn html_is_reduced_to_its_text() {
         assert_eq!(
             searchable_html("<p>本革<strong>ベルト</strong> &amp; ＣＡＳＥ</p>"),
@@ -127,6 +248,7 @@ mod tests {
         fn query_parsing_never_panics(s in "\\PC{0,200}") {
             if let Some(q) = SearchQuery::parse(&s) {
                 prop_assert!(!q.terms().is_empty());
+                prop_assert_eq!(q.groups().len(), q.terms().len());
             }
         }
     }

@@ -160,6 +160,10 @@ pub struct ShopSettings {
     /// When card payments are captured: when the shopper pays, or when the order ships.
     #[serde(default)]
     pub card_capture: CardCapture,
+    /// Search synonyms, one group per line (革 レザー leather); settings saved before this
+    /// existed read the default groups.
+    #[serde(default = "crate::search::default_synonyms")]
+    pub search_synonyms: Vec<String>,
 }
 
 /// When the money of a card payment is taken (payments issue, item 1).
@@ -396,6 +400,7 @@ impl ShopSettings {
             card_testing: Default::default(),
             card_payments_paused: false,
             card_capture: CardCapture::OnPayment,
+            search_synonyms: crate::search::default_synonyms(),
         }
     }
 }

@@ -8,15 +8,40 @@ use akinai_store::StoreResult;
 
 use crate::{map_err, SqliteStore};
 
-/// An FTS5 query that requires every term as a phrase; `None` when no term is long enough for the
-/// trigram index (the LIKE filter alone then decides).
-fn fts_match(terms: &[&str]) -> Option<String> {
-    let long: Vec<String> = terms
+/// An FTS5 query that requires every word (any of its synonyms) as a phrase; a word with an
+/// alternative too short for the trigram index is left to the substring filter alone, and
+/// `None` when no word is left.
+fn fts_match(groups: &[Vec<&str>]) -> Option<String> {
+    let phrase = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
+    let long: Vec<String> = groups
         .iter()
-        .filter(|t| t.chars().count() >= 3)
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .filter(|g| g.iter().all(|t| t.chars().count() >= 3))
+        .map(|g| {
+            format!(
+                "({})",
+                g.iter().map(|t| phrase(t)).collect::<Vec<_>>().join(" OR ")
+            )
+        })
         .collect();
-    (!long.is_empty()).then(|| long.join(" "))
+    (!long.is_empty()).then(|| long.join(" AND "))
+}
+
+/// `(instr(col, ?) > 0 OR …)` over a word's alternatives and the given columns.
+fn any_of(q: &mut QueryBuilder<Sqlite>, group: &[&str], columns: &[&str]) {
+    q.push("(");
+    let mut first = true;
+    for t in group {
+        for col in columns {
+            if !first {
+                q.push(" OR ");
+            }
+            first = false;
+            q.push(format!("instr({col}, "));
+            q.push_bind(t.to_string());
+            q.push(") > 0");
+        }
+    }
+    q.push(")");
 }
 
 akinai_sql::catalog_store!(SqliteStore);
@@ -28,7 +53,7 @@ impl SqliteStore {
         offset: u32,
         limit: u32,
     ) -> StoreResult<Vec<ProductSummary>> {
-        let terms = query.terms();
+        let groups = query.groups();
         // Rank and page over products first, then price only the page's products.
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT p.id, p.name, p.tax_category, p.image_hue, (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image, MIN(s.price) AS price_min, \
@@ -37,23 +62,26 @@ impl SqliteStore {
         );
         // The text is normalised on both sides, so a plain substring test (`instr`, a byte
         // comparison with no wildcards to escape) decides a match.
-        for t in &terms {
-            q.push(" + (instr(search_name, ");
-            q.push_bind(t.to_string());
-            q.push(") > 0)");
+        // The word itself in the name counts double a synonym in the name.
+        for g in &groups {
+            if let Some((word, synonyms)) = g.split_first() {
+                q.push(" + 2 * ");
+                any_of(&mut q, std::slice::from_ref(word), &["search_name"]);
+                if !synonyms.is_empty() {
+                    q.push(" + ");
+                    any_of(&mut q, synonyms, &["search_name"]);
+                }
+            }
         }
         q.push(") AS score FROM products WHERE published = 1");
-        if let Some(fts) = fts_match(&terms) {
+        if let Some(fts) = fts_match(&groups) {
             q.push(" AND id IN (SELECT rowid FROM product_search WHERE product_search MATCH ");
             q.push_bind(fts);
             q.push(")");
         }
-        for t in &terms {
-            q.push(" AND (instr(search_name, ");
-            q.push_bind(t.to_string());
-            q.push(") > 0 OR instr(search_body, ");
-            q.push_bind(t.to_string());
-            q.push(") > 0)");
+        for g in &groups {
+            q.push(" AND ");
+            any_of(&mut q, g, &["search_name", "search_body"]);
         }
         q.push(" ORDER BY score DESC, name_len, id LIMIT ");
         q.push_bind(i64::from(limit));

@@ -191,18 +191,66 @@ pub async fn media_get(
         .into_response())
 }
 
-/// `/placeholder/{hue}.svg`: a soft-coloured tile standing in for a product photo.
+/// The motifs of the drawn stand-in pictures: a jacket, a cup, a bottle, a bag, a gift box, a
+/// leaf, a bowl and a round tile, each an SVG fragment in the product's hue (`{h}`).
+const MOTIFS: [&str; 8] = [
+    "<path d=\"M105 80 L150 95 L195 80 L240 115 L220 150 L200 140 L200 225 L100 225 L100 140 L80 150 L60 115 Z\" fill=\"hsl({h},40%,62%)\"/><path d=\"M150 95 L150 225\" stroke=\"hsl({h},35%,45%)\" stroke-width=\"4\"/>",
+    "<path d=\"M90 110 H200 V170 A55 55 0 0 1 90 170 Z\" fill=\"hsl({h},40%,62%)\"/><path d=\"M200 125 A25 25 0 0 1 200 175\" fill=\"none\" stroke=\"hsl({h},40%,55%)\" stroke-width=\"12\"/><rect x=\"70\" y=\"228\" width=\"150\" height=\"10\" rx=\"5\" fill=\"hsl({h},30%,72%)\"/>",
+    "<rect x=\"130\" y=\"55\" width=\"40\" height=\"45\" rx=\"6\" fill=\"hsl({h},35%,50%)\"/><rect x=\"105\" y=\"95\" width=\"90\" height=\"150\" rx=\"22\" fill=\"hsl({h},40%,62%)\"/><rect x=\"115\" y=\"145\" width=\"70\" height=\"45\" rx=\"4\" fill=\"hsl({h},35%,88%)\"/>",
+    "<path d=\"M115 110 A35 35 0 0 1 185 110\" fill=\"none\" stroke=\"hsl({h},35%,45%)\" stroke-width=\"10\"/><rect x=\"80\" y=\"105\" width=\"140\" height=\"120\" rx=\"14\" fill=\"hsl({h},40%,62%)\"/>",
+    "<rect x=\"80\" y=\"120\" width=\"140\" height=\"105\" rx=\"6\" fill=\"hsl({h},40%,62%)\"/><rect x=\"70\" y=\"100\" width=\"160\" height=\"30\" rx=\"6\" fill=\"hsl({h},40%,55%)\"/><rect x=\"142\" y=\"100\" width=\"16\" height=\"125\" fill=\"hsl({h},50%,85%)\"/><path d=\"M150 100 C120 60 100 85 150 100 C200 85 180 60 150 100\" fill=\"hsl({h},50%,80%)\"/>",
+    "<path d=\"M150 60 C230 90 230 200 150 240 C70 200 70 90 150 60 Z\" fill=\"hsl({h},40%,60%)\"/><path d=\"M150 75 V235\" stroke=\"hsl({h},35%,85%)\" stroke-width=\"5\"/>",
+    "<path d=\"M70 130 H230 A80 80 0 0 1 70 130 Z\" fill=\"hsl({h},40%,62%)\"/><rect x=\"120\" y=\"205\" width=\"60\" height=\"14\" rx=\"5\" fill=\"hsl({h},35%,50%)\"/><path d=\"M110 110 C120 90 110 80 120 65 M150 110 C160 90 150 80 160 65\" fill=\"none\" stroke=\"hsl({h},30%,72%)\" stroke-width=\"5\"/>",
+    "<circle cx=\"150\" cy=\"130\" r=\"60\" fill=\"hsl({h},40%,70%)\"/><rect x=\"70\" y=\"210\" width=\"160\" height=\"18\" rx=\"9\" fill=\"hsl({h},30%,75%)\"/>",
+];
+
+/// The motif that suits a product by the words of its name (a jacket for コート, a cup for 茶,
+/// a bottle for 酒 …), or one by its id when no word says.
+pub fn motif(name: &str, id: &i64) -> usize {
+    const WORDS: [(usize, &[&str]); 7] = [
+        (0, &["ジャケット", "コート", "シャツ", "ベルト"]),
+        (1, &["茶", "カップ", "コーヒー", "急須"]),
+        (
+            2,
+            &["酒", "ジュース", "醤油", "酢", "焼酎", "オイル", "みりん"],
+        ),
+        (3, &["バッグ", "リュック", "財布", "ケース", "ポーチ"]),
+        (
+            4,
+            &["ギフト", "かりんとう", "バウム", "きんとん", "ようかん"],
+        ),
+        (5, &["ラグ", "い草", "石けん", "クリーム", "ノート", "味噌"]),
+        (6, &["碗", "椀", "皿", "まな板", "包丁", "鍋"]),
+    ];
+    WORDS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| name.contains(w)))
+        .map_or_else(
+            || usize::try_from(id.rem_euclid(8)).unwrap_or(7),
+            |(m, _)| *m,
+        )
+}
+
+/// `/placeholder/{hue}-{motif}.svg` (or `{hue}.svg`): a drawn picture standing in for a
+/// product photo until the shop uploads one — a motif (0–7, varied by product) on a soft tile
+/// of the product's hue, so that the demo's products look different from each other.
 pub async fn placeholder_get(Path(name): Path<String>) -> Result<Response, WebError> {
-    let hue: u16 = name
-        .strip_suffix(".svg")
-        .and_then(|h| h.parse().ok())
+    let stem = name.strip_suffix(".svg").ok_or(WebError::NotFound)?;
+    let (hue, motif) = stem.split_once('-').unwrap_or((stem, "7"));
+    let hue: u16 = hue
+        .parse()
+        .ok()
         .filter(|h| *h < 360)
+        .ok_or(WebError::NotFound)?;
+    let motif = motif
+        .parse::<usize>()
+        .ok()
+        .and_then(|m| MOTIFS.get(m))
         .ok_or(WebError::NotFound)?;
     let svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 300 300\">\
-         <rect width=\"300\" height=\"300\" fill=\"hsl({hue},35%,88%)\"/>\
-         <circle cx=\"150\" cy=\"130\" r=\"60\" fill=\"hsl({hue},40%,70%)\"/>\
-         <rect x=\"70\" y=\"210\" width=\"160\" height=\"18\" rx=\"9\" fill=\"hsl({hue},30%,75%)\"/></svg>"
+         <rect width=\"300\" height=\"300\" fill=\"hsl({hue},35%,90%)\"/>{}</svg>",
+        motif.replace("{h}", &hue.to_string())
     );
     Ok((
         [

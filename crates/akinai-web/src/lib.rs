@@ -237,6 +237,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(legal::privacy_get),
         ),
         route(
+            "/accessibility",
+            Policy::Public,
+            NONE,
+            get(legal::accessibility_get),
+        ),
+        route(
             "/postal-code/{code}",
             Policy::Public,
             NONE,

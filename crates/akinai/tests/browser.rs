@@ -6,10 +6,13 @@
 //! with `AKINAI_REQUIRE_BROWSER=1` (set by CI, which installs both) their absence fails the run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "browser/kit.rs"]
+mod kit;
 #[allow(dead_code)]
 #[path = "it/support/mod.rs"]
 mod support;
 #[path = "browser/webdriver.rs"]
+#[allow(dead_code)]
 mod webdriver;
 
 use akinai_domain::catalog::{NewProduct, NewSku};
@@ -18,31 +21,20 @@ use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
 use akinai_store::NewCategory;
 
+use kit::{browser, fill_checkout, log_in};
 use support::TestApp;
 use webdriver::Browser;
 
-async fn browser() -> Option<Browser> {
-    match webdriver::tools() {
-        Some((chromium, driver)) => Some(Browser::start(chromium, driver).await),
-        None => {
-            assert!(
-                std::env::var("AKINAI_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "a browser is required but chromium/chromedriver are missing"
-            );
-            eprintln!("NOTE: browser test DID NOT RUN: install chromium and chromium-driver");
-            None
-        }
-    }
-}
-
-/// Logs the member `email` (with [`support::MEMBER_PASSWORD`]) in through the login page.
-async fn log_in(b: &Browser, base: &str, email: &str) {
-    b.goto(&format!("{base}/account/login")).await;
-    b.type_into("input[name=email]", email).await;
-    b.type_into("input[name=password]", support::MEMBER_PASSWORD)
+/// The page's width beyond the window's, if it scrolls sideways.
+async fn sideways(b: &Browser) -> Option<String> {
+    let widths = b
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+        )
         .await;
-    b.click("form.account button[type=submit]").await;
-    b.wait_for_text(&format!("<dd>{email}</dd>")).await;
+    let (scroll, client) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+    let url = b.url().await;
+    (scroll > client).then(|| format!("{url}: {scroll} > {client}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,18 +59,7 @@ async fn a_guest_buys_through_real_pages_in_chromium() {
         (0, 0),
         "CCSG-V-3: checkout loads no script"
     );
-    for (field, value) in [
-        ("name", "山田 花子"),
-        ("name_kana", "やまだ はなこ"),
-        ("email", "hanako@example.jp"),
-        ("phone", "090-1234-5678"),
-        ("postal_code", "150-0001"),
-        ("city", "渋谷区"),
-        ("line1", "神宮前1-2-3"),
-    ] {
-        b.type_into(&format!("input[name={field}]"), value).await;
-    }
-    b.click("select[name=prefecture] option[value='13']").await;
+    fill_checkout(&b).await;
     b.click("input[name=payment_method][value=cash_on_delivery]")
         .await;
     b.click("form.checkout button.primary").await;
@@ -118,18 +99,7 @@ async fn a_card_purchase_goes_through_the_providers_page_with_3ds_in_chromium() 
         .await;
     b.wait_for_url("/cart").await;
     b.goto(&format!("{base}/checkout")).await;
-    for (field, value) in [
-        ("name", "山田 花子"),
-        ("name_kana", "やまだ はなこ"),
-        ("email", "hanako@example.jp"),
-        ("phone", "090-1234-5678"),
-        ("postal_code", "150-0001"),
-        ("city", "渋谷区"),
-        ("line1", "神宮前1-2-3"),
-    ] {
-        b.type_into(&format!("input[name={field}]"), value).await;
-    }
-    b.click("select[name=prefecture] option[value='13']").await;
+    fill_checkout(&b).await;
     assert!(
         !b.source().await.contains("name=\"card_number\""),
         "no card field on akinai's pages"
@@ -394,16 +364,42 @@ async fn no_storefront_page_scrolls_sideways_on_a_phone() {
         "/account/register".to_string(),
     ] {
         b.goto(&format!("{base}{path}")).await;
-        let widths = b
-            .execute(
-                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
-            )
-            .await;
-        let (scroll, client) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
-        if scroll > client {
-            wide.push(format!("{path}: {scroll} > {client}"));
-        }
+        wide.extend(sideways(&b).await);
     }
+    // The pages of a purchase: cart, checkout (with its errors), confirmation, status.
+    b.goto(&format!("{base}/product/{product_id}")).await;
+    b.click("form[action='/cart/add'] button[type=submit]")
+        .await;
+    b.wait_for_url("/cart").await;
+    wide.extend(sideways(&b).await);
+    b.goto(&format!("{base}/checkout")).await;
+    b.click("form.checkout button.primary").await;
+    b.wait_for_text("class=\"field invalid\"").await;
+    wide.extend(sideways(&b).await);
+    fill_checkout(&b).await;
+    b.click("form.checkout button.primary").await;
+    b.wait_for_url("/checkout/confirm").await;
+    wide.extend(sideways(&b).await);
+    b.click("form.place button[type=submit]").await;
+    b.wait_for_url("/order/").await;
+    wide.extend(sideways(&b).await);
+    // The header fits on one line: the brand, login and cart share one row.
+    let rows = b
+        .execute(
+            "var r = function (s) { return Math.round(document.querySelector(s).getBoundingClientRect().top); };\
+             return [r('.site-header .brand'), r('.tools a'), r('.cart-link')];",
+        )
+        .await;
+    let tops: Vec<i64> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert!(
+        tops.iter().all(|t| (t - tops[0]).abs() < 12),
+        "the header wraps on a phone: {tops:?}"
+    );
     assert!(wide.is_empty(), "pages wider than a phone: {wide:?}");
 }
 

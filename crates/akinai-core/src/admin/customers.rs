@@ -150,12 +150,12 @@ impl Customers {
         let addresses = self.member_store.addresses(id).await?.len();
         let unmasked = s.holds::<ViewPersonalData>();
         if unmasked {
+            let target = format!("customer:{}", id.0);
             self.audit
-                .record(
+                .record_view(
                     &s.audit_context(client),
-                    "personal_data.viewed",
-                    &format!("customer:{}", id.0),
-                    json!({ "fields": ["name", "email", "phone"] }),
+                    &target,
+                    &["name", "email", "phone"],
                 )
                 .await?;
         }

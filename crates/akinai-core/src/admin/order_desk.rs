@@ -73,6 +73,8 @@ pub struct OrderDetail {
     /// The shipping method's name in the shop settings (宅配便), or its code when the shop has
     /// since removed it.
     pub shipping_method: String,
+    /// The shop's hold rules now, to explain a review flag by the rule that raised it.
+    pub hold_rules: akinai_domain::hold::HoldRules,
 }
 
 /// Why a step was not taken, for the admin's page.
@@ -174,13 +176,10 @@ impl OrderDesk {
             )
         });
         if unmasked {
+            let fields = ["name", "address", "phone", "email"];
+            let target = format!("order:{}", id.0);
             self.audit
-                .record(
-                    &s.audit_context(client),
-                    "personal_data.viewed",
-                    &format!("order:{}", id.0),
-                    json!({ "fields": ["name", "address", "phone", "email"] }),
-                )
+                .record_view(&s.audit_context(client), &target, &fields)
                 .await?;
         }
         let payment = self.payment_store.payment_of_order(id).await?;
@@ -192,14 +191,13 @@ impl OrderDesk {
             .as_ref()
             .and_then(|p| self.payments.hold_lapses_at(p));
         let code = &order.details.shipping_method;
-        let shipping_method = self
-            .base
-            .settings()
-            .await?
+        let settings = self.base.settings().await?;
+        let shipping_method = settings
             .shipping_method(code)
             .map_or_else(|| code.clone(), |m| m.name.clone());
         Ok(OrderDetail {
             shipping_method,
+            hold_rules: settings.holds.clone(),
             order,
             recipient,
             destination,

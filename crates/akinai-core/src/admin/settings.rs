@@ -45,6 +45,8 @@ pub enum SettingsSection {
     /// The hold rules (payments issue, item 7): `amount_at_least` (blank: off),
     /// `orders_per_address_per_day` (0: off), `blocked` (one entry per line).
     Holds(Vec<(String, String)>),
+    /// Search synonyms (`synonyms`: one group per line, e.g. 「革 レザー leather」).
+    Search(Vec<(String, String)>),
     /// The order status whose mail this is, and its fields (`subject`, `body`; both empty to
     /// go back to the built-in text).
     MailTemplate(String, Vec<(String, String)>),
@@ -306,6 +308,16 @@ fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreErro
             h.amount_at_least = amount;
             h.orders_per_address_per_day = u32::try_from(per_address).unwrap_or(0);
             h.blocked = blocked.unwrap_or_default();
+        }
+        SettingsSection::Search(p) => {
+            let mut f = Fields::new(p);
+            let groups = lines(f.raw("synonyms"), 200);
+            let max = akinai_domain::search::MAX_SYNONYM_GROUPS;
+            if groups.as_ref().is_none_or(|g| g.len() > max) {
+                f.errors.push(("synonyms", "error.invalid"));
+            }
+            f.done()?;
+            s.search_synonyms = groups.unwrap_or_default();
         }
         SettingsSection::MailTemplate(status, p) => {
             let f = Fields::new(p);

@@ -3,7 +3,7 @@
 use crate::Storefront;
 use akinai_domain::catalog::{Category, PageCursor, Product, ProductSummary};
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
-use akinai_domain::search::SearchQuery;
+use akinai_domain::search::{SearchQuery, Synonyms};
 use akinai_store::Page;
 
 use crate::CoreError;
@@ -151,6 +151,8 @@ impl Storefront {
         let Some(query) = SearchQuery::parse(raw_query) else {
             return Ok(None);
         };
+        let synonyms = Synonyms::from_lines(&self.settings().await?.search_synonyms);
+        let query = query.with_synonyms(&synonyms);
         let page = page.clamp(1, SEARCH_MAX_PAGES);
         let mut products = self
             .catalog_store

@@ -186,6 +186,33 @@ pub(super) async fn search_finds_japanese_partial_words(store: Arc<dyn Store>) {
         "all terms must match"
     );
     assert!(search_names(s, "存在しない商品").await.is_empty());
+    // The shop's synonyms: any word of a group finds the others (first-hour issue, item 13).
+    let synonyms = akinai_domain::search::Synonyms::from_lines(&["革 レザー leather", "茶 tea"]);
+    let with = |q: &str| SearchQuery::parse(q).unwrap().with_synonyms(&synonyms);
+    let mut found: Vec<String> = store
+        .search(&with("leather"), 0, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec!["Leather Card Case", "レザージャケット 黒", "本革ベルト"]
+    );
+    let tea: Vec<String> = store
+        .search(&with("tea 100g"), 0, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(
+        tea,
+        vec!["緑茶 100g"],
+        "a short synonym (茶) is matched too"
+    );
 }
 
 pub(super) async fn search_ranks_name_matches_first(store: Arc<dyn Store>) {

@@ -42,6 +42,7 @@ mod categories;
 mod customers;
 mod dashboard;
 mod manage;
+pub(crate) mod menu;
 mod order_desk;
 mod order_payment;
 mod order_words;
@@ -168,8 +169,8 @@ async fn require_admin(
         .await
     {
         Ok(Some(admin)) => {
-            request.extensions_mut().insert(admin);
-            next.run(request).await
+            request.extensions_mut().insert(admin.clone());
+            menu::scoped(admin, next.run(request)).await
         }
         Ok(None) => axum::response::Redirect::to("/admin/login").into_response(),
         Err(e) => WebError::Core(e).into_response(),

@@ -18,7 +18,9 @@ use akinai_domain::fulfilment::{Carrier, Shipment, TrackingNumber};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::{OrderEvent, OrderStatus, PaymentMethod};
 
-use super::order_words::{consequence, event_label, problem_text, Action, NOT_CONFIRMED};
+use super::order_words::{
+    consequence, event_label, problem_text, reason_explanation, Action, NOT_CONFIRMED,
+};
 pub(super) use super::order_words::{payment_label, status_label};
 use super::{local_time, AdminExt};
 use crate::error::WebError;
@@ -132,6 +134,8 @@ struct ListRow {
     number: String,
     placed: String,
     status: &'static str,
+    /// The status's code, for its badge's colour.
+    status_code: &'static str,
     payment: &'static str,
     total: String,
     recipient: String,
@@ -188,6 +192,7 @@ pub(super) async fn list_get(
             number: format!("AK{:08}", r.row.id.0),
             placed: local_time(r.row.placed_at),
             status: status_label(r.row.status),
+            status_code: r.row.status.as_str(),
             payment: payment_label(r.row.payment_method),
             total: r.row.grand_total.display(),
             recipient: r.recipient,
@@ -231,6 +236,7 @@ pub(super) struct DetailPage {
     number: String,
     placed: String,
     status: &'static str,
+    status_code: &'static str,
     payment: &'static str,
     shipping_method: String,
     delivery: String,
@@ -245,6 +251,8 @@ pub(super) struct DetailPage {
     review_pending: bool,
     /// Why it is held (the hold rules' reasons, as the shop reads them).
     review_reasons: String,
+    /// Each reason's rule, explained with the shop's threshold.
+    review_explained: Vec<String>,
     shipment: Option<(String, String)>,
     history: Vec<HistoryRow>,
     actions: Vec<Action>,
@@ -297,6 +305,7 @@ pub(super) fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bo
         number: o.number(),
         placed: local_time(o.placed_at),
         status: status_label(o.status),
+        status_code: o.status.as_str(),
         payment: payment_label(o.payment_method),
         shipping_method: d.shipping_method.clone(),
         delivery,
@@ -325,6 +334,14 @@ pub(super) fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bo
         grand_total: o.totals.grand_total.display(),
         review_pending: o.review_pending,
         review_reasons: super::orders::reasons_label(o.review_reason.as_deref().unwrap_or("")),
+        review_explained: o
+            .review_reason
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| reason_explanation(c, &d.hold_rules))
+            .collect(),
         shipment: o.shipment.as_ref().map(|s| {
             (
                 s.carrier.name_ja().to_string(),

@@ -3,6 +3,7 @@
 //! step was refused.
 
 use akinai_core::admin::StepProblem;
+use akinai_domain::hold::HoldRules;
 use akinai_domain::order::{OrderEvent, OrderStatus, PaymentMethod};
 
 /// The admin's word for a status.
@@ -77,5 +78,27 @@ pub(super) fn problem_text(p: StepProblem) -> &'static str {
         StepProblem::CaptureFailed => {
             "カード決済の売上確定ができなかったため、発送にしていません。少し待ってからもう一度お試しください(与信の期限が切れた場合は注文がキャンセルされます)。"
         }
+    }
+}
+
+/// Why the rule behind a review flag raised it, with the shop's threshold where there is one.
+pub(super) fn reason_explanation(code: &str, rules: &HoldRules) -> String {
+    match code {
+        "address_recently_changed" => "会員がお届け先を追加・変更した直後の注文です(乗っ取られたアカウントからの不正注文によくある形です)。".to_string(),
+        "high_amount" => format!(
+            "合計が{}以上の注文です。",
+            rules.amount_at_least.map_or_else(|| "設定額".to_string(), |y| y.display())
+        ),
+        "many_orders_to_address" => format!(
+            "24時間以内に同じお届け先への注文が{}件以上ありました(この注文を含む)。",
+            rules.orders_per_address_per_day
+        ),
+        "blocked_list" => "要注意リストの住所・メールアドレス・電話番号に該当します。".to_string(),
+        "card_country_mismatch" => "日本以外で発行されたカードでの支払いです。".to_string(),
+        "payment_amount_mismatch" => "決済された金額が注文の合計と異なります。".to_string(),
+        "payment_after_failure" => {
+            "キャンセルや失敗の後に入金がありました。返金などの対応が必要です。".to_string()
+        }
+        _ => "確認が必要な注文です。".to_string(),
     }
 }

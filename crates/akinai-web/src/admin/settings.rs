@@ -69,6 +69,8 @@ struct SettingsPage {
     hold_amount: String,
     hold_per_address: u32,
     hold_blocked: String,
+    /// The search synonyms, one group per line.
+    synonyms: String,
     bank_transfer: bool,
     cash_on_delivery: bool,
     card: bool,
@@ -211,6 +213,7 @@ async fn page(
             .unwrap_or_default(),
         hold_per_address: s.holds.orders_per_address_per_day,
         hold_blocked: s.holds.blocked.join("\n"),
+        synonyms: s.search_synonyms.join("\n"),
         bank_transfer: s.payment_methods.contains(&PaymentMethod::BankTransfer),
         cash_on_delivery: s.payment_methods.contains(&PaymentMethod::CashOnDelivery),
         card: s.payment_methods.contains(&PaymentMethod::Card),
@@ -286,6 +289,8 @@ async fn answer(
                 .any(|(f, _)| *f == "cod_fees" || *f == "payment_methods")
             {
                 "支払方法を 1 つ以上選び、代金引換の手数料は「10000 330」(この金額まで 手数料)のように 1 行に 1 つ入力してください。変更していません。"
+            } else if fields.iter().any(|(f, _)| *f == "synonyms") {
+                "同義語は 1 行に 1 組(1 行 200 文字まで、500 組まで)で入力してください。変更していません。"
             } else if fields.iter().any(|(f, _)| *f == "prefecture_fees") {
                 "都道府県別の送料は「北海道 1200」のように 1 行に 1 つ入力してください。変更していません。"
             } else {
@@ -328,6 +333,7 @@ pub(super) async fn section_post(
         "delivery" => SettingsSection::Delivery(fields),
         "payments" => SettingsSection::Payments(fields),
         "holds" => SettingsSection::Holds(fields),
+        "search" => SettingsSection::Search(fields),
         "mail" => SettingsSection::MailTemplate(code, fields),
         _ => return Err(WebError::NotFound),
     };

@@ -60,6 +60,33 @@ pub struct CheckoutPage {
     pub postal_notice: Option<String>,
 }
 
+impl FieldView {
+    /// The keyboard a phone shows for the field.
+    pub fn inputmode(&self) -> &'static str {
+        match self.name {
+            "postal_code" => "numeric",
+            "phone" => "tel",
+            "email" => "email",
+            _ => "text",
+        }
+    }
+
+    /// The most characters the field takes (the domain's limits), 0 for no attribute.
+    pub fn maxlength(&self) -> usize {
+        use akinai_domain::address_book::{CITY_MAX, LINE_MAX, NAME_MAX};
+        match self.name {
+            "name" => NAME_MAX,
+            "name_kana" => 100,
+            "city" => CITY_MAX,
+            "line1" | "line2" => LINE_MAX,
+            "postal_code" => 10,
+            "phone" => 13,
+            "email" => 254,
+            _ => 0,
+        }
+    }
+}
+
 /// A human description of a shipping method's fee.
 fn method_label(t: Tr, m: &akinai_domain::settings::ShippingMethod) -> String {
     let fee = match &m.rule {

@@ -1,5 +1,6 @@
-//! 特定商取引法に基づく表記 (JP-TOK-1) and the privacy policy (JP-APPI-1), rendered from the shop
-//! settings and linked from every page's footer.
+//! 特定商取引法に基づく表記 (JP-TOK-1), the privacy policy (JP-APPI-1) and the accessibility
+//! statement (アクセシビリティ方針, JIS X 8341-3:2016), rendered from the shop settings and linked
+//! from every page's footer.
 
 use askama::Template;
 use axum::extract::State;
@@ -51,6 +52,27 @@ pub async fn privacy_get(State(state): State<AppState>, ctx: Ctx) -> Result<Resp
     ctx.page(
         StatusCode::OK,
         &PrivacyPage {
+            l: ctx.layout(&state).await?,
+            s,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+pub struct AccessibilityPage {
+    pub l: Layout,
+    pub s: ShopSettings,
+}
+
+pub async fn accessibility_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let s = state.shop.storefront().settings().await?;
+    ctx.page(
+        StatusCode::OK,
+        &AccessibilityPage {
             l: ctx.layout(&state).await?,
             s,
         },

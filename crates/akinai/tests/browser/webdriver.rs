@@ -8,6 +8,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+/// WebDriver's key codes for [`Browser::keys`].
+pub const TAB: &str = "\u{E004}";
+pub const ENTER: &str = "\u{E007}";
+pub const ARROW_DOWN: &str = "\u{E015}";
+pub const END: &str = "\u{E010}";
+
 /// How long a wait for the browser may take before the test fails (generous: on a loaded
 /// two-core machine the browser tests' Chromiums run at once).
 const WAIT_SECS: u64 = 30;
@@ -249,6 +255,38 @@ impl Browser {
         )
         .await["value"]
             .clone()
+    }
+
+    /// Runs an asynchronous `script` (its last argument is the callback to call with the
+    /// result), outside the page's CSP, and returns the value passed to the callback.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await["value"]
+            .clone()
+    }
+
+    /// Presses keys as a keyboard would, into whatever has the focus (WebDriver key codes:
+    /// [`TAB`], [`ENTER`], [`ARROW_DOWN`], [`END`], or plain text).
+    pub async fn keys(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                [
+                    json!({"type": "keyDown", "value": c.to_string()}),
+                    json!({"type": "keyUp", "value": c.to_string()}),
+                ]
+            })
+            .collect();
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await;
     }
 
     /// How many script elements the page has and how many script resources it loaded.

@@ -69,12 +69,15 @@ async fn owners_see_sales_confirmation_time_funnel_low_stock_and_a_chart() {
         .totals
         .grand_total;
     assert!(
-        page.body.contains(&format!("1 件 / {}", kept.display())),
+        page.body.contains(&format!(
+            "<span class=\"value today-orders\">1 件</span><span class=\"sub\">{}",
+            kept.display()
+        )),
         "today: one order, the cancelled one left out"
     );
     assert!(page.body.contains("中央値 45 秒・95% 45 秒(2 件)"));
     assert!(page.body.contains("<td>新規訪問</td>"));
-    assert!(page.body.contains("<td>注文</td><td>2</td>"));
+    assert!(page.body.contains("<td>注文</td><td class=\"num\">2</td>"));
     let low = app.store.low_stock(5, 1000).await.unwrap();
     assert!(low.iter().any(|l| l.sku == sku && l.stock == 2));
     let first = format!(

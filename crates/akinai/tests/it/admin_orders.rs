@@ -221,6 +221,15 @@ async fn sws_11_the_order_routes_by_role_with_masking_and_audited_views() {
         .unwrap();
     assert_eq!(viewed.len(), 1);
     assert_eq!(viewed[0].record.target, format!("order:{}", id.0));
+    // First-hour issue, item 8: a reload is the same viewing, not another entry.
+    manager.get(&detail).await;
+    manager.get(&format!("{detail}?done=1")).await;
+    let again = app
+        .store
+        .audit_entries_of("personal_data.viewed", 5)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1, "one entry per viewing");
 
     // Viewers take no step and write no note; staff cannot cancel or refund.
     assert_eq!(

@@ -45,7 +45,7 @@ async fn a_guest_buys_receives_the_mail_and_opens_the_status_page() {
     assert_eq!(confirm.status, StatusCode::OK);
     for must in [
         "静岡煎茶",                                                            // what
-        "<td class=\"num\">2</td>",                                            // quantity (分量)
+        "<td class=\"num\" data-label=\"数量\">2</td>",                        // quantity (分量)
         "お支払い合計(税込)",                                                  // total price
         "銀行振込(前払い)",                                                    // payment method
         "ご注文後7日以内に、確認メールでお知らせする口座へお振り込みください", // payment timing of the method chosen

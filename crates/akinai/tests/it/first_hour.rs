@@ -175,3 +175,48 @@ async fn a_product_withdrawn_from_sale_leaves_the_cart_with_a_notice() {
         "removed from the cart, not hidden"
     );
 }
+
+/// Item 13: `leather` finds the レザージャケット through the shop's synonyms, which the owner
+/// edits in ショップ設定; and the demo's jacket costs the same in every colour.
+#[tokio::test]
+async fn synonyms_find_other_words_and_the_owner_edits_them() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let found = shopper.get("/search?q=leather").await;
+    assert!(found.body.contains("レザージャケット"), "{}", found.body);
+    assert!(!shopper
+        .get("/search?q=notebook")
+        .await
+        .body
+        .contains("和紙のノート"));
+    let (owner, _) = crate::support::admin::signed_in(
+        &app,
+        "owner@example.jp",
+        akinai_domain::admin::AdminRole::Owner,
+    )
+    .await;
+    let saved = owner
+        .admin_post(
+            "/admin/settings/search",
+            &[("synonyms", "革 レザー leather\nノート notebook")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(owner
+        .get("/admin/settings")
+        .await
+        .body
+        .contains("ノート notebook"));
+    let notebook = shopper.get("/search?q=notebook").await;
+    assert!(notebook.body.contains("和紙のノート"), "{}", notebook.body);
+
+    let mut jacket = Vec::new();
+    for colour in ["黒", "茶", "紺"] {
+        let sku = app.sku_named(&format!("レザージャケット {colour}")).await;
+        jacket.push(app.store.skus_for_sale(&[sku]).await.unwrap()[0].price);
+    }
+    assert!(
+        jacket.iter().all(|p| *p == jacket[0]),
+        "one price in every colour: {jacket:?}"
+    );
+}

@@ -75,6 +75,16 @@ async fn ccsg_f_4_orders_matching_the_shops_hold_rules_wait_for_review_with_the_
         second.review_reason.as_deref(),
         Some(MANY_ORDERS_TO_ADDRESS)
     );
+    // First-hour issue, item 9: the order page explains the rule with the shop's threshold
+    // and where to change it.
+    let page = manager.get(&format!("/admin/orders/{}", second.id.0)).await;
+    assert!(
+        page.body
+            .contains("24時間以内に同じお届け先への注文が2件以上ありました(この注文を含む)。"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("href=\"/admin/settings#holds\""));
 
     // The blocked list: by e-mail address, and by address however it is typed.
     order(&app, &[("email", "Fraud@Example.jp"), ("line1", "桜丘1-1")]).await;

@@ -157,7 +157,8 @@ async fn search_ranks_name_matches_before_description_matches() {
     let names = result_names(&app, "レザー").await;
     let first_desc_only = names.iter().position(|n| !n.contains("レザー"));
     let last_name_match = names.iter().rposition(|n| n.contains("レザー"));
-    // The demo has both kinds: "レザージャケット" (name) and "本革ベルト" (栃木レザー in its description).
+    // The demo has both kinds: "レザージャケット" (the word in the name) and products found through
+    // the synonyms (革 in the name) or their description; the word itself ranks first.
     let (Some(d), Some(n)) = (first_desc_only, last_name_match) else {
         panic!("expected name and description-only matches: {names:?}");
     };
