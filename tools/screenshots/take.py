@@ -125,7 +125,8 @@ class Browser:
                 return
             time.sleep(0.05)
 
-    def shot(self, path: Path, width: int, height: int) -> None:
+    def shot(self, path: Path, width: int, height: int, screens: int = 8) -> None:
+        """A PNG of the page at `width`, as long as the page but at most `screens` windows."""
         self.call("POST", "/window/rect", {"width": width, "height": height})
         self.call("POST", "/goog/cdp/execute", {
             "cmd": "Emulation.setDeviceMetricsOverride",
@@ -140,7 +141,7 @@ class Browser:
         self.js("var done = arguments[arguments.length - 1];"
                 "Promise.all(Array.from(document.images).filter(i => !i.complete)"
                 ".map(i => new Promise(r => { i.onload = i.onerror = r; }))).then(done);", )
-        full = self.js("return Math.min(6000, document.documentElement.scrollHeight)")
+        full = min(self.js("return document.documentElement.scrollHeight"), screens * height)
         shot = self.call("POST", "/goog/cdp/execute", {
             "cmd": "Page.captureScreenshot",
             "params": {"format": "png", "captureBeyondViewport": True,
@@ -190,7 +191,7 @@ def main() -> None:
             if args.only and name not in args.only:
                 return
             for size, (w, h) in SIZES.items():
-                b.shot(out / f"{name}-{size}.png", w, h)
+                b.shot(out / f"{name}-{size}.png", w, h, 2 if args.readme else 8)
             taken.append(name)
 
         # The storefront, as a guest.
