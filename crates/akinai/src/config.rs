@@ -269,8 +269,20 @@ impl Config {
             figment = figment.merge(Toml::file_exact(path));
         }
         figment = figment.merge(Env::prefixed("AKINAI__").split("__"));
+        // Without a configured base_url the shop is at `localhost` on the listening port, so
+        // `serve --listen 127.0.0.1:9000` prints, mails and returns to the address it serves
+        // (a host name, which passkeys need).
+        let mut configured = Figment::new();
+        if let Some(path) = file {
+            configured = configured.merge(Toml::file_exact(path));
+        }
+        let configured = configured.merge(Env::prefixed("AKINAI__").split("__"));
         if let Some(listen) = overrides.listen {
             figment = figment.merge(("listen", listen));
+        }
+        if !configured.contains("base_url") {
+            let listen: SocketAddr = figment.extract_inner("listen").context("invalid listen")?;
+            figment = figment.merge(("base_url", format!("http://localhost:{}", listen.port())));
         }
         if let Some(dir) = &overrides.data_dir {
             figment = figment.merge(("data_dir", dir));
@@ -479,7 +491,34 @@ mod tests {
             data_dir: None,
             mode: None,
         };
-        assert_eq!(Config::load(Some(&file), &o).unwrap().listen.port(), 9100);
+        let c = Config::load(Some(&file), &o).unwrap();
+        assert_eq!(c.listen.port(), 9100);
+        assert_eq!(
+            c.base_url, "https://shop.example.jp",
+            "a configured base_url stays"
+        );
+    }
+
+    /// First-hour issue, item 5: without a configured base_url, the shop's address follows the
+    /// listening port on `localhost`, so what `serve` prints, mails and the payment page's
+    /// return agree with where it listens.
+    #[test]
+    fn an_unconfigured_base_url_follows_the_listening_port() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("akinai.toml");
+        std::fs::write(&file, "").unwrap();
+        let c = Config::load(Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(c.base_url, "http://localhost:8080");
+        let o = Overrides {
+            listen: Some("127.0.0.1:9100".parse().unwrap()),
+            data_dir: None,
+            mode: None,
+        };
+        let c = Config::load(Some(&file), &o).unwrap();
+        assert_eq!(c.base_url, "http://localhost:9100");
+        std::fs::write(&file, "listen = \"127.0.0.1:9200\"\n").unwrap();
+        let c = Config::load(Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(c.base_url, "http://localhost:9200");
     }
 
     #[test]

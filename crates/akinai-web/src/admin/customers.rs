@@ -126,6 +126,8 @@ struct DetailPage {
     deleted: bool,
     can_manage: bool,
     error: Option<&'static str>,
+    /// The last change went through (lock, unlock, erasure).
+    done: bool,
 }
 
 async fn detail(
@@ -134,7 +136,7 @@ async fn detail(
     a: &SignedInAdmin,
     id: CustomerId,
     status: StatusCode,
-    error: Option<&'static str>,
+    (error, done): (Option<&'static str>, bool),
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ViewCustomers>()?;
     let d = state
@@ -167,6 +169,7 @@ async fn detail(
         locked,
         deleted,
         can_manage: a.holds::<ManageCustomers>(),
+        done: done && error.is_none(),
         error,
     };
     ctx.page(status, &page)
@@ -176,14 +179,21 @@ fn parse_id(raw: &str) -> Result<CustomerId, WebError> {
     super::path_id(raw).map(CustomerId)
 }
 
+#[derive(Deserialize, Default)]
+pub(super) struct DetailQuery {
+    #[serde(default)]
+    done: String,
+}
+
 pub(super) async fn detail_get(
     Path(raw): Path<String>,
+    Query(q): Query<DetailQuery>,
     State(state): State<AppState>,
     ctx: Ctx,
     AdminExt(a): AdminExt,
 ) -> Result<Response, WebError> {
     let id = parse_id(&raw)?;
-    detail(&state, &ctx, &a, id, StatusCode::OK, None).await
+    detail(&state, &ctx, &a, id, StatusCode::OK, (None, q.done == "1")).await
 }
 
 #[derive(Deserialize, Default)]
@@ -204,7 +214,7 @@ async fn answer(
     outcome: Result<(), CoreError>,
 ) -> Result<Response, WebError> {
     match outcome {
-        Ok(()) => Ok(ctx.redirect(&format!("/admin/customers/{}", id.0))),
+        Ok(()) => Ok(ctx.redirect(&format!("/admin/customers/{}?done=1", id.0))),
         Err(CoreError::InvalidForm(fields)) => {
             let text = if super::reauth_failed(&fields) {
                 "パスワードまたは認証コードが違います。何も変更していません。"
@@ -217,7 +227,7 @@ async fn answer(
                 a,
                 id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(text),
+                (Some(text), false),
             )
             .await
         }

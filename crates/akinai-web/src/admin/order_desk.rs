@@ -265,10 +265,16 @@ pub(super) struct DetailPage {
     /// Card and konbini: the provider payment, and whether this admin may refund from it.
     psp: Option<super::order_payment::PspPanel>,
     pub(super) problem: Option<&'static str>,
-    done: bool,
+    /// What the last action did, for the flash message.
+    done: Option<&'static str>,
 }
 
-pub(super) fn detail_page(ctx: &Ctx, a: &SignedInAdmin, d: OrderDetail, done: bool) -> DetailPage {
+pub(super) fn detail_page(
+    ctx: &Ctx,
+    a: &SignedInAdmin,
+    d: OrderDetail,
+    done: Option<&'static str>,
+) -> DetailPage {
     let o = &d.order;
     let may = |e: OrderEvent| match e {
         OrderEvent::Cancel | OrderEvent::Refund => a.holds::<CancelOrders>(),
@@ -409,7 +415,12 @@ pub(super) async fn detail_get(
         .order_desk()
         .admin_order(&proof, id, &ctx.client)
         .await?;
-    ctx.page(StatusCode::OK, &detail_page(&ctx, &a, d, q.done == "1"))
+    let done = match q.done.as_str() {
+        "1" => Some("更新しました。お客様にお知らせのメールを送ります。"),
+        "note" => Some("社内メモを残しました(お客様には表示されません)。"),
+        _ => None,
+    };
+    ctx.page(StatusCode::OK, &detail_page(&ctx, &a, d, done))
 }
 
 #[derive(Deserialize, Default)]
@@ -471,7 +482,7 @@ pub(super) async fn step_post(
         .order_desk()
         .admin_order(&proof, id, &ctx.client)
         .await?;
-    let mut page = detail_page(&ctx, &a, d, false);
+    let mut page = detail_page(&ctx, &a, d, None);
     page.problem = Some(refused.0);
     page.carrier = f.carrier;
     page.tracking = f.tracking;
@@ -499,7 +510,7 @@ pub(super) async fn note_post(
         .add_order_note(&proof, id, &f.note, &ctx.client)
         .await
     {
-        Ok(()) => Ok(ctx.redirect(&format!("/admin/orders/{}", id.0))),
+        Ok(()) => Ok(ctx.redirect(&format!("/admin/orders/{}?done=note", id.0))),
         Err(CoreError::InvalidForm(_)) => {
             let view = a.authorize::<ViewOrders>()?;
             let d = state
@@ -507,7 +518,7 @@ pub(super) async fn note_post(
                 .order_desk()
                 .admin_order(&view, id, &ctx.client)
                 .await?;
-            let mut page = detail_page(&ctx, &a, d, false);
+            let mut page = detail_page(&ctx, &a, d, None);
             page.problem = Some("メモを入力してください(1,000 文字まで)。");
             ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

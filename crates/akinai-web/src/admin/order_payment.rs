@@ -185,7 +185,7 @@ async fn with_problem(
         .order_desk()
         .admin_order(&view, id, &ctx.client)
         .await?;
-    let mut page = detail_page(ctx, a, d, false);
+    let mut page = detail_page(ctx, a, d, None);
     page.problem = Some(problem);
     ctx.page(status, &page)
 }

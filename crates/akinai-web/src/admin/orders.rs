@@ -2,7 +2,7 @@
 //! that clears a flag with a note (staff and above; recipients masked for staff).
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -34,6 +34,8 @@ struct FlaggedPage {
     csrf: String,
     rows: Vec<Row>,
     error: bool,
+    /// A flag was just cleared.
+    cleared: bool,
 }
 
 fn reason_label(code: &str) -> &'static str {
@@ -59,12 +61,18 @@ pub(super) fn reasons_label(codes: &str) -> String {
         .join("・")
 }
 
+/// What the queue page says besides the list: the note was missing, or a flag was cleared.
+struct Shown {
+    error: bool,
+    cleared: bool,
+}
+
 async fn page(
     state: &AppState,
     ctx: &Ctx,
     a: &SignedInAdmin,
     status: StatusCode,
-    error: bool,
+    Shown { error, cleared }: Shown,
 ) -> Result<Response, WebError> {
     let proof = a.authorize::<ReviewOrders>()?;
     let rows = state
@@ -87,16 +95,28 @@ async fn page(
         csrf: ctx.csrf.clone(),
         rows,
         error,
+        cleared,
     };
     ctx.page(status, &page)
 }
 
+#[derive(Deserialize, Default)]
+pub(super) struct FlaggedQuery {
+    #[serde(default)]
+    cleared: String,
+}
+
 pub(super) async fn flagged_get(
+    Query(q): Query<FlaggedQuery>,
     State(state): State<AppState>,
     ctx: Ctx,
     AdminExt(a): AdminExt,
 ) -> Result<Response, WebError> {
-    page(&state, &ctx, &a, StatusCode::OK, false).await
+    let shown = Shown {
+        error: false,
+        cleared: q.cleared == "1",
+    };
+    page(&state, &ctx, &a, StatusCode::OK, shown).await
 }
 
 #[derive(Deserialize, Default)]
@@ -120,9 +140,13 @@ pub(super) async fn clear_post(
         .clear_order_review(&proof, OrderId(f.id), &f.note, &ctx.client)
         .await
     {
-        Ok(()) => Ok(ctx.redirect("/admin/orders/flagged")),
+        Ok(()) => Ok(ctx.redirect("/admin/orders/flagged?cleared=1")),
         Err(CoreError::InvalidForm(_)) => {
-            page(&state, &ctx, &a, StatusCode::UNPROCESSABLE_ENTITY, true).await
+            let shown = Shown {
+                error: true,
+                cleared: false,
+            };
+            page(&state, &ctx, &a, StatusCode::UNPROCESSABLE_ENTITY, shown).await
         }
         Err(e) => Err(e.into()),
     }

@@ -161,6 +161,14 @@ async fn ccsg_f_4_a_flagged_order_does_not_ship_before_review() {
         )
         .await;
     assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert!(
+        staff
+            .get(cleared.location())
+            .await
+            .body
+            .contains("確認済みにしました"),
+        "a flash message after the action"
+    );
     let page = staff.get(&format!("/admin/orders/{}", id.0)).await;
     assert!(page.body.contains("class=\"ship\""), "cleared: it may ship");
     let missing = step(
@@ -332,6 +340,11 @@ async fn a_stale_step_is_refused_and_notes_need_text() {
         )
         .await;
     assert_eq!(noted.status, StatusCode::SEE_OTHER);
+    assert!(owner
+        .get(noted.location())
+        .await
+        .body
+        .contains("社内メモを残しました"));
     let page = owner.get(&detail).await;
     assert!(
         page.body.contains("&#60;b&#62;要電話") && !page.body.contains("<b>要電話"),
