@@ -211,3 +211,35 @@ async fn the_address_book_fills_without_javascript_and_loads_the_autofill_script
     let book = member.get("/account/addresses").await;
     assert!(!book.body.contains("北一条西2"), "nothing was saved");
 }
+
+#[tokio::test]
+async fn a_members_too_long_name_is_told_the_limit() {
+    let app = TestApp::demo().await;
+    let member = app.member("long-name@example.jp").await;
+    let long = "名".repeat(51);
+    let page = member
+        .submit(
+            "/account/profile",
+            &[
+                ("name", long.as_str()),
+                ("phone", ""),
+                ("current_password", MEMBER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("50文字以内で入力してください。"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("maxlength=\"50\""),
+        "the field says it too"
+    );
+}

@@ -158,7 +158,7 @@ pub(crate) fn field(
     value: &str,
     errors: &[(&'static str, &'static str)],
 ) -> FieldView {
-    FieldView {
+    let mut view = FieldView {
         name,
         label: t.lookup(&format!("account.field_{name}")),
         value: value.to_string(),
@@ -166,11 +166,18 @@ pub(crate) fn field(
         autocomplete,
         required: true,
         hint: t.lookup(&format!("account.hint_{name}")),
-        error: errors
-            .iter()
-            .find(|(f, _)| *f == name)
-            .map(|(_, key)| t.lookup(key).to_string()),
-    }
+        error: None,
+    };
+    // "Too long" names the field's limit, which the field knows (its `maxlength`).
+    let max = view.maxlength().to_string();
+    view.error = errors
+        .iter()
+        .find(|(f, _)| *f == name)
+        .map(|(_, key)| match *key {
+            "error.too_long" if max != "0" => t.fmt("error.too_long_max", &[("max", &max)]),
+            key => t.lookup(key).to_string(),
+        });
+    view
 }
 
 /// The "current password" field of every change that needs re-authentication (CCSG-F-3c).
