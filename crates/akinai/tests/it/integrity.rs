@@ -103,6 +103,10 @@ async fn a_changed_theme_file_alerts_closes_checkout_and_is_never_served() {
         "{}",
         closed.body
     );
+    assert!(
+        closed.body.contains("class=\"site-header\"") && closed.body.contains("role=\"search\""),
+        "the 503 page keeps the shop's header and search (first-hour issue, item 10)"
+    );
     assert_eq!(
         shopper.submit_details(&[]).await.status,
         StatusCode::SERVICE_UNAVAILABLE
