@@ -220,3 +220,32 @@ async fn synonyms_find_other_words_and_the_owner_edits_them() {
         "one price in every colour: {jacket:?}"
     );
 }
+
+/// Item 15: every category is reachable from every page, also on a phone where the header's
+/// strip scrolls: the footer lists them all.
+#[tokio::test]
+async fn the_footer_lists_every_top_category() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let tops: Vec<String> = app
+        .shop
+        .storefront()
+        .categories()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.parent_id.is_none())
+        .map(|c| c.slug)
+        .collect();
+    assert!(tops.len() > 5);
+    for path in ["/", "/cart", "/legal/privacy", "/no-such-page"] {
+        let body = shopper.get(path).await.body;
+        let footer = body.split("<footer").nth(1).unwrap_or_default();
+        for slug in &tops {
+            assert!(
+                footer.contains(&format!("href=\"/category/{slug}\"")),
+                "{path}: the footer lacks {slug}"
+            );
+        }
+    }
+}
