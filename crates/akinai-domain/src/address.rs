@@ -246,8 +246,11 @@ impl Email {
 pub struct Kana(String);
 
 impl Kana {
+    /// Longest reading, in characters.
+    pub const MAX: usize = 100;
+
     pub fn parse(input: &str) -> Result<Kana, FieldError> {
-        let s = parse_text(input, 100)?;
+        let s = parse_text(input, Kana::MAX)?;
         let s: String = s
             .chars()
             .map(|c| match c {

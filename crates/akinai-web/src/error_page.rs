@@ -7,13 +7,16 @@
 
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::header::CONTENT_LENGTH;
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::error::ErrorShown;
 use crate::layout::{Ctx, Layout};
+use crate::security::CspNonce;
 use crate::AppState;
 
 #[derive(Template)]
@@ -26,16 +29,36 @@ struct ShopErrorPage<'a> {
     request_id: Option<String>,
 }
 
+/// What the page context is read from, kept from the request: its URI, headers, peer address
+/// and CSP nonce. The context itself is read only for an error, so pages that succeed (the hot
+/// path) pay for a copy of the headers and not for a new CSRF token each.
+fn keep(request: &Request) -> Request<()> {
+    let mut kept = Request::new(());
+    *kept.uri_mut() = request.uri().clone();
+    *kept.headers_mut() = request.headers().clone();
+    let extensions = request.extensions();
+    if let Some(peer) = extensions.get::<ConnectInfo<SocketAddr>>() {
+        kept.extensions_mut().insert(*peer);
+    }
+    if let Some(nonce) = extensions.get::<CspNonce>() {
+        kept.extensions_mut().insert(nonce.clone());
+    }
+    kept
+}
+
 /// Re-renders an error response of the storefront inside the shop's layout.
 pub async fn in_shop_layout(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = Ctx::from_request_parts(&mut parts, &state).await;
-    let response = next.run(Request::from_parts(parts, body)).await;
-    let (Some(shown), Ok(ctx)) = (response.extensions().get::<ErrorShown>().cloned(), ctx) else {
+    let kept = keep(&request);
+    let response = next.run(request).await;
+    let Some(shown) = response.extensions().get::<ErrorShown>().cloned() else {
+        return response;
+    };
+    let (mut parts, ()) = kept.into_parts();
+    let Ok(ctx) = Ctx::from_request_parts(&mut parts, &state).await else {
         return response;
     };
     let Ok(l) = ctx.layout(&state).await else {

@@ -76,7 +76,7 @@ impl FieldView {
         use akinai_domain::address_book::{CITY_MAX, LINE_MAX, NAME_MAX};
         match self.name {
             "name" => NAME_MAX,
-            "name_kana" => 100,
+            "name_kana" => akinai_domain::address::Kana::MAX,
             "city" => CITY_MAX,
             "line1" | "line2" => LINE_MAX,
             "postal_code" => 10,
