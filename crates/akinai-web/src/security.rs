@@ -238,8 +238,12 @@ mod tests {
             .decode(nonce(&a))
             .unwrap();
         assert_eq!(raw.len(), 16);
+        // CCSG-V-3: page scripts may call this origin only (the postal-code lookup), so an
+        // injected script cannot send what it reads elsewhere; checkout pages run none at all.
+        assert!(a.ends_with("; connect-src 'self'"), "{a}");
         let checkout = policy(&call(app(), "/checkout/confirm").await);
         assert!(!checkout.contains("script-src"), "{checkout}");
+        assert!(!checkout.contains("connect-src"), "{checkout}");
         assert!(checkout.contains("default-src 'none'"));
     }
 

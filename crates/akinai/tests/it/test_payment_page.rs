@@ -18,6 +18,18 @@ fn client() -> reqwest::Client {
 
 /// Orders one bottle of mirin paying by konbini, has the number issued, and returns the slip's
 /// URL as the shop's order status page links it.
+/// The text of a page of the test payment page.
+async fn text_of(url: &str) -> String {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn konbini_slip(app: &TestApp, fake: &akinai_fakepsp::FakeStripe) -> String {
     let shopper = app.shopper();
     shopper.add(app.sku_named("本みりん").await, "1").await;
@@ -41,14 +53,7 @@ async fn the_card_page_fits_a_phone_and_leads_back_to_the_shop_without_paying() 
     shopper.add(app.sku_named("本みりん").await, "1").await;
     shopper.submit_details(&[("payment_method", "card")]).await;
     let to = shopper.place().await.location().to_string();
-    let page = client()
-        .get(&to)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&to).await;
     assert!(page.contains(r#"name="viewport""#), "{page}");
     assert!(page.contains("支払わずにショップに戻る"), "{page}");
     assert!(
@@ -81,14 +86,7 @@ async fn a_konbini_slip_is_paid_or_lapses_by_its_test_actions() {
         .unwrap();
     assert_eq!(paid.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.newest_order().await.status, OrderStatus::Paid);
-    let after = client()
-        .get(&slip)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let after = text_of(&slip).await;
     assert!(after.contains("お支払い済み"), "{after}");
     assert!(!after.contains("店頭で支払った(テスト)"), "no action twice");
 
