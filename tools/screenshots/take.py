@@ -231,6 +231,8 @@ def main() -> None:
         take("tokushoho")
         b.go(f"{shop}/no-such-page")
         take("not-found")
+        b.go(f"{shop}/accessibility")
+        take("accessibility")
         b.go(f"{shop}/account/login")
         take("login")
 
@@ -255,6 +257,8 @@ def main() -> None:
         take("admin-dashboard")
         for name, path in [("admin-orders", "/admin/orders"), ("admin-products", "/admin/products"),
                            ("admin-customers", "/admin/customers"),
+                           ("admin-flagged", "/admin/orders/flagged"),
+                           ("admin-categories", "/admin/categories"),
                            ("admin-settings", "/admin/settings"), ("admin-audit", "/admin/audit")]:
             b.go(f"{admin}{path}")
             take(name)
