@@ -9,8 +9,9 @@
 //! 4. Prepares `--orders` checked-out carts for SKUs with limited stock, then places them all
 //!    over HTTP with `--connections` concurrent clients, and checks that no SKU was oversold.
 //!
-//! Prints a Markdown table for docs/performance.md. External tools run as argument vectors,
-//! never through a shell (SWS-2).
+//! Prints the date, commit and machine, then a Markdown table for docs/performance.md with every
+//! run of every scenario (`--runs`, default 2) and each page's throughput as a share of nginx's
+//! best run. External tools run as argument vectors, never through a shell (SWS-2).
 #![forbid(unsafe_code)]
 
 mod load;
@@ -46,6 +47,9 @@ struct Args {
     /// Run only the scenarios whose name contains this (e.g. `product` while profiling).
     #[arg(long)]
     only: Option<String>,
+    /// Times each page scenario (and nginx) is run; every run is reported.
+    #[arg(long, default_value_t = 2)]
+    runs: u32,
 }
 
 impl Args {
@@ -91,12 +95,14 @@ fn main() -> anyhow::Result<()> {
         if !args.wanted(name) {
             continue;
         }
-        rows.push(load::wrk(
-            name,
-            &format!("{base}{path}"),
-            args.connections,
-            args.duration,
-        )?);
+        for run in 1..=args.runs {
+            rows.push(load::wrk(
+                &format!("{name} (run {run})"),
+                &format!("{base}{path}"),
+                args.connections,
+                args.duration,
+            )?);
+        }
     }
     if args.wanted("nginx") {
         let page = runtime.block_on(async {
@@ -105,12 +111,11 @@ fn main() -> anyhow::Result<()> {
                 .text()
                 .await
         })?;
-        rows.push(load::nginx_static(
-            dir.path(),
-            &page,
-            args.connections,
-            args.duration,
-        )?);
+        for run in 1..=args.runs {
+            let mut row = load::nginx_static(dir.path(), &page, args.connections, args.duration)?;
+            row.name = format!("{} (run {run})", row.name);
+            rows.push(row);
+        }
     }
     if args.wanted("order placement") {
         rows.push(runtime.block_on(load::orders(
@@ -123,22 +128,66 @@ fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "machine: {} cores; catalog: {} products; {} connections; wrk runs of {} s",
-        cores(),
-        args.products,
-        args.connections,
-        args.duration
+        "date: {} UTC; commit: {}; machine: {}",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M"),
+        commit(),
+        machine()
+    );
+    println!(
+        "catalog: {} products; {} connections; wrk runs of {} s, each scenario {} times",
+        args.products, args.connections, args.duration, args.runs
     );
     println!();
-    println!("| scenario | requests/s | p50 ms | p99 ms | note |");
-    println!("|---|---:|---:|---:|---|");
+    // The yardstick: nginx's best run serving the same bytes.
+    let nginx = rows
+        .iter()
+        .filter(|r| r.name.starts_with("nginx"))
+        .map(|r| r.requests_per_sec)
+        .fold(0.0_f64, f64::max);
+    println!("| scenario | requests/s | vs nginx | p50 ms | p99 ms | note |");
+    println!("|---|---:|---:|---:|---:|---|");
     for r in rows {
+        let ratio = if nginx > 0.0 && !r.name.starts_with("order") {
+            format!("{:.0}%", 100.0 * r.requests_per_sec / nginx)
+        } else {
+            "—".to_string()
+        };
         println!(
-            "| {} | {:.0} | {:.2} | {:.2} | {} |",
+            "| {} | {:.0} | {ratio} | {:.2} | {:.2} | {} |",
             r.name, r.requests_per_sec, r.p50_ms, r.p99_ms, r.note
         );
     }
     Ok(())
+}
+
+/// The commit measured (`git rev-parse --short HEAD`), or `unknown` outside a checkout.
+fn commit() -> String {
+    run("git", &["rev-parse", "--short", "HEAD"])
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// The processor model, cores and memory, from /proc.
+fn machine() -> String {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let field = |text: &str, key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let model = field(&read("/proc/cpuinfo"), "model name");
+    let kib: f64 = field(&read("/proc/meminfo"), "MemTotal")
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .unwrap_or(0.0);
+    format!(
+        "{model}, {} cores, {:.0} GiB",
+        cores(),
+        kib / 1024.0 / 1024.0
+    )
 }
 
 fn cores() -> usize {

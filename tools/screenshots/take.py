@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SIZES = {"phone": (375, 812), "desktop": (1280, 900)}
 # What README.md shows (docs/screenshots/): the storefront on a phone, the back office on a desktop.
 README_SET = ["home-desktop", "home-phone", "product-phone", "checkout-autofilled-phone",
-              "confirm-phone", "admin-dashboard-desktop", "admin-order-desktop"]
+              "confirm-phone", "admin-dashboard-desktop", "admin-order-desktop",
+              "admin-import-errors-desktop"]
 PASSWORD = "kumo hashi yuugure 2026"
 EMAIL = "owner@example.jp"
 
@@ -255,7 +256,12 @@ def main() -> None:
         b.type("input[name=code]", totp(secret, time.time()))
         b.submit_form("form.account")
         take("admin-dashboard")
-        for name, path in [("admin-orders", "/admin/orders"), ("admin-products", "/admin/products"),
+        # A backup, so the operations page has one to show.
+        identity = os.path.join(tempfile.mkdtemp(prefix="akinai-shots-key-"), "identity.txt")
+        for cmd in (["backup", "init", "--identity", identity], ["backup", "create"]):
+            subprocess.run([args.binary, *cmd, "--data-dir", data], env=env,
+                           capture_output=True, check=True)
+        for name, path in [("admin-operations", "/admin/operations"),("admin-orders", "/admin/orders"), ("admin-products", "/admin/products"),
                            ("admin-customers", "/admin/customers"),
                            ("admin-flagged", "/admin/orders/flagged"),
                            ("admin-categories", "/admin/categories"),
@@ -268,6 +274,67 @@ def main() -> None:
         if order:
             b.go(order)
             take("admin-order")
+        # The incident register: one incident opened through its form.
+        b.go(f"{admin}/admin/incidents")
+        take("admin-incidents")
+        found = time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 9 * 3600 - 2 * 86400))
+        b.js("document.querySelector('input[name=found_at]').value = arguments[0];", found)
+        b.click("input[name=personal_data]")
+        b.type("textarea[name=affected]", "会員 12 名の住所・電話番号(管理画面への不正ログイン)")
+        b.submit_form("form[action='/admin/incidents']")
+        b.type("textarea[name=text]", "メンテナンスに切り替え、全管理者のパスワードを変更した")
+        b.submit_form("form[action^='/admin/incidents/']")
+        take("admin-incident")
+        # CSV: a file with an error, then a clean one checked and applied by the worker.
+        files = Path(tempfile.mkdtemp(prefix="akinai-shots-csv-"))
+        head = ("Handle,Title,Body (HTML),Vendor,Type,Tags,Published,Option1 Name,Option1 Value,"
+                "Variant SKU,Variant Inventory Qty,Variant Price,Variant Taxable,Status\n")
+        rows = ("kinu-scarf,絹のスカーフ,<p>京都の絹</p>,akinai,ファッション > 小物,,TRUE,色,藍,"
+                "SC-AI,4,6600,TRUE,active\n"
+                "kinu-scarf,,,,,,,,紅,SC-BENI,2,6600,TRUE,\n"
+                "hojicha,ほうじ茶,<p>香ばしい</p>,akinai,食品 > お茶,軽減税率,TRUE,Title,Default Title,"
+                "HOJI-1,30,{price},TRUE,active\n")
+        (files / "errors.csv").write_text(head + rows.format(price="千二百円"), encoding="utf-8")
+        (files / "shopify-products.csv").write_text(head + rows.format(price="1200"),
+                                                   encoding="utf-8")
+
+        def upload_csv(name: str, wanted: str) -> None:
+            b.go(f"{admin}/admin/products/csv")
+            el = b.element("input[type=file]")
+            b.call("POST", f"/element/{el}/value", {"text": str(files / name)})
+            b.submit_form("form[enctype='multipart/form-data']")
+            for _ in range(100):
+                if wanted in b.js("return document.body.innerText"):
+                    return
+                time.sleep(0.2)
+                b.go(b.js("return location.href"))
+
+        b.go(f"{admin}/admin/products/csv")
+        take("admin-products-csv")
+        upload_csv("errors.csv", "取り込めません")
+        take("admin-import-errors")
+        upload_csv("shopify-products.csv", "エラーはありません")
+        take("admin-import-planned")
+        b.submit_form("form[action$='/apply']")
+        for _ in range(100):
+            if "取り込みました" in b.js("return document.body.innerText"):
+                break
+            time.sleep(0.2)
+            b.go(b.js("return location.href"))
+        take("admin-import-applied")
+        for name, path in [("admin-customers-csv", "/admin/customers/csv"),
+                           ("admin-orders-export", "/admin/orders/export")]:
+            b.go(f"{admin}{path}")
+            take(name)
+        # The storefront closed for maintenance (every node sees it within 2 s).
+        subprocess.run([args.binary, "maintenance", "on", "--message",
+                        "12月3日 15時ごろ再開の予定です。", "--by", "店長", "--data-dir", data],
+                       env=env, capture_output=True, check=True)
+        time.sleep(2.5)
+        b.go(f"{shop}/")
+        take("maintenance")
+        b.go(f"{admin}/admin/operations")
+        take("admin-operations-closed")
         if args.readme:
             for name in taken:
                 for size in SIZES:

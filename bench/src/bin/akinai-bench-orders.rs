@@ -27,12 +27,7 @@ use akinai_core::clock::FixedClock;
 use akinai_core::tokens::SecretKey;
 use akinai_core::{Clock, FileMailer, Shop, ShopConfig};
 use akinai_domain::admin::AdminRole;
-use akinai_domain::catalog::Quantity;
-use akinai_domain::ids::OrderId;
-use akinai_domain::pricing::{totals, PricedLine};
-use akinai_domain::tax::RoundingMode;
-use akinai_domain::Yen;
-use akinai_store::{NewOrder, Store, TokenHash};
+use akinai_store::Store;
 use akinai_web::{AppState, WebConfig};
 
 #[derive(Parser)]
@@ -58,43 +53,6 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(run(args))
-}
-
-/// One real order to copy.
-async fn template_order(store: &dyn Store, at: chrono::DateTime<Utc>) -> anyhow::Result<OrderId> {
-    let ids: Vec<_> = store.categories().await?.iter().map(|c| c.id).collect();
-    let product = store
-        .products_in_categories(&ids, None, 1)
-        .await?
-        .items
-        .into_iter()
-        .next()
-        .context("a product")?
-        .id;
-    let sku = store.product(product).await?.context("a product")?.skus[0].id;
-    let sku = store.skus_for_sale(&[sku]).await?;
-    let line = PricedLine::new(&sku[0], Quantity::new(1)?)?;
-    let t = totals(
-        std::slice::from_ref(&line),
-        Yen(800),
-        Yen::ZERO,
-        RoundingMode::Floor,
-    )?;
-    let token = akinai_core::tokens::generate();
-    let cart = store.create_cart(&token.hash, at).await?;
-    let details = akinai_bench::shopper_details()?;
-    let order = NewOrder {
-        customer_id: None,
-        cart_id: cart,
-        status_token: TokenHash(format!("{:064x}", 1)),
-        placed_at: at,
-        address_key: akinai_domain::hold::address_key(&details.address),
-        details,
-        lines: vec![line],
-        totals: t,
-        review_reason: None,
-    };
-    Ok(store.place_order(&order).await?.id)
 }
 
 enum Backend {
@@ -142,7 +100,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .with_ymd_and_hms(2024, 11, 1, 0, 0, 0)
         .single()
         .context("date")?;
-    let template = template_order(store.as_ref(), first).await?;
+    let template = akinai_bench::template_order(store.as_ref(), first).await?;
     let spacing = SPAN_MS / args.orders.max(1);
     let started = Instant::now();
     match &backend {

@@ -32,6 +32,9 @@ fn mail_key(kind: &str, at: DateTime<Utc>) -> String {
     format!("alert:{kind}:{}", at.timestamp() / 3600)
 }
 
+/// Security events are kept at least this long (a year and a margin, as the logs: IPA-C-12).
+pub const MIN_EVENT_DAYS: u32 = 400;
+
 /// Alerts that someone must look at now, and the browser's CSP reports.
 #[derive(Clone)]
 pub struct Alerts {
@@ -74,6 +77,19 @@ impl Alerts {
             self.base.jobs_ready.notify_one();
         }
         Ok(())
+    }
+
+    /// Deletes security events older than the configured days (never fewer than
+    /// [`MIN_EVENT_DAYS`]); returns how many.
+    pub async fn prune_security_events(&self) -> Result<u64, CoreError> {
+        let days = self
+            .base
+            .config
+            .security
+            .events_kept_days
+            .max(MIN_EVENT_DAYS);
+        let before = self.base.clock.now() - chrono::Duration::days(i64::from(days));
+        Ok(self.security_store.prune_security_events(before).await?)
     }
 
     /// Worker step: delivers one alert mail.

@@ -325,9 +325,93 @@ pub fn base_product_count() -> usize {
     LINES.iter().map(|l| l.items.len() * l.kinds.len()).sum()
 }
 
+/// Places and styles that set the passes of a scaled catalog apart, so 100,000 products have
+/// 100,000 different names (search figures then mean something).
+const ORIGINS: [&str; 40] = [
+    "京都",
+    "静岡",
+    "北海道",
+    "沖縄",
+    "信州",
+    "九州",
+    "有田",
+    "美濃",
+    "益子",
+    "南部",
+    "江戸",
+    "加賀",
+    "土佐",
+    "讃岐",
+    "博多",
+    "仙台",
+    "金沢",
+    "奈良",
+    "鎌倉",
+    "飛騨",
+    "越前",
+    "備前",
+    "萩",
+    "会津",
+    "津軽",
+    "出雲",
+    "伊勢",
+    "熊野",
+    "阿波",
+    "薩摩",
+    "琉球",
+    "房総",
+    "秩父",
+    "丹波",
+    "近江",
+    "播州",
+    "尾張",
+    "甲州",
+    "能登",
+    "日向",
+];
+const STYLES: [&str; 20] = [
+    "",
+    "手仕事の",
+    "定番",
+    "限定",
+    "職人の",
+    "季節の",
+    "特選",
+    "復刻",
+    "新作",
+    "贈答用",
+    "小ぶりの",
+    "大きめの",
+    "軽い",
+    "昔ながらの",
+    "上質な",
+    "普段使いの",
+    "旅の",
+    "お試し",
+    "家族の",
+    "一点ものの",
+];
+
+/// The name prefix of pass `pass` of a scaled catalog (`None` for the first, the demo itself).
+fn variety(pass: usize) -> Option<String> {
+    if pass == 0 {
+        return None;
+    }
+    let n = pass - 1;
+    let origin = ORIGINS[n % ORIGINS.len()];
+    let style = STYLES[(n / ORIGINS.len()) % STYLES.len()];
+    let series = n / (ORIGINS.len() * STYLES.len());
+    let more = if series == 0 {
+        String::new()
+    } else {
+        format!("{} ", series + 1)
+    };
+    Some(format!("{more}{style}{origin}の"))
+}
+
 /// Seeds the demo catalog when the store has no products; returns how many were created.
 /// `target` products are generated (at least one full pass, e.g. 10,000 for benchmarks);
-/// passes after the first add a series number to names.
+/// passes after the first prefix names with a place and a style ([`variety`]).
 pub async fn seed(store: &dyn CatalogStore, target: usize) -> Result<usize, StoreError> {
     if store.product_count().await? > 0 {
         return Ok(0);
@@ -361,12 +445,10 @@ pub async fn seed(store: &dyn CatalogStore, target: usize) -> Result<usize, Stor
                     if made >= target.max(1) {
                         return Ok(made);
                     }
-                    let series = if pass == 0 {
-                        String::new()
-                    } else {
-                        format!(" No.{pass}")
+                    let name = match variety(pass) {
+                        None => format!("{item} {kind}"),
+                        Some(prefix) => format!("{prefix}{item} {kind}"),
                     };
-                    let name = format!("{item} {kind}{series}");
                     let sold_out = rng.next(100) < 8;
                     let step = if line.kinds_priced {
                         i64::try_from(kind_no).unwrap_or(0)
@@ -454,6 +536,16 @@ mod tests {
             LINES.iter().any(|l| !l.options.is_empty()),
             "some products have variants"
         );
+    }
+
+    #[test]
+    fn the_passes_of_a_100000_product_catalog_all_have_their_own_names() {
+        let passes = 100_000 / base_product_count() + 1;
+        let prefixes: std::collections::HashSet<String> =
+            (1..=passes).filter_map(variety).collect();
+        assert_eq!(prefixes.len(), passes, "no prefix repeats");
+        assert_eq!(variety(0), None, "the demo itself keeps its names");
+        assert_eq!(variety(1).as_deref(), Some("京都の"));
     }
 }
 

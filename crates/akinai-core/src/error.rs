@@ -69,6 +69,10 @@ pub enum CoreError {
     PaymentRefused,
     #[error("webhook refused: {0}")]
     WebhookRefused(#[from] crate::payments::WebhookError),
+    /// An export could not be written (a character Shift_JIS lacks, a full disk); the text
+    /// says which row and column, in Japanese.
+    #[error("{0}")]
+    Export(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -47,6 +47,36 @@ pub struct CleanImage {
     pub height: u32,
 }
 
+impl CleanImage {
+    /// The image to store for `product` under a new random name (`[0-9a-f]{32}` and the
+    /// extension of its type).
+    pub fn into_new(
+        self,
+        product: akinai_domain::ids::ProductId,
+        at: chrono::DateTime<chrono::Utc>,
+        source: Option<String>,
+    ) -> akinai_store::catalog_admin::NewProductImage {
+        let ext = if self.content_type == "image/png" {
+            "png"
+        } else {
+            "jpg"
+        };
+        akinai_store::catalog_admin::NewProductImage {
+            product,
+            name: akinai_domain::ids::ImageName(format!(
+                "{}.{ext}",
+                &crate::tokens::generate().secret[..32]
+            )),
+            content_type: self.content_type.to_string(),
+            width: self.width,
+            height: self.height,
+            bytes: self.bytes,
+            at,
+            source,
+        }
+    }
+}
+
 /// Checks, decodes and re-encodes an upload. CPU-bound: call it off the async threads.
 pub fn clean(upload: &[u8]) -> Result<CleanImage, ImageRejected> {
     if upload.len() > MAX_UPLOAD_BYTES {
@@ -86,6 +116,23 @@ pub fn clean(upload: &[u8]) -> Result<CleanImage, ImageRejected> {
         picture
     };
     encode(&picture)
+}
+
+/// A stored image scaled down to `width` pixels wide (same format, aspect kept), for `srcset`;
+/// `None` when it is no wider than that already (the original is served). CPU-bound: call it
+/// off the async threads.
+pub fn scaled(stored: &[u8], width: u32) -> Result<Option<CleanImage>, ImageRejected> {
+    let format = image::guess_format(stored).map_err(|_| ImageRejected::NotAnImage)?;
+    let mut reader = ImageReader::with_format(Cursor::new(stored), format);
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    reader.limits(limits);
+    let picture = reader.decode().map_err(|e| rejection(&e))?;
+    if picture.width() <= width {
+        return Ok(None);
+    }
+    let smaller = picture.resize(width, u32::MAX, image::imageops::FilterType::Triangle);
+    encode(&smaller).map(Some)
 }
 
 fn rejection(e: &image::ImageError) -> ImageRejected {
@@ -141,6 +188,22 @@ mod tests {
         assert_eq!(
             image::guess_format(&clean.bytes).unwrap(),
             ImageFormat::Jpeg
+        );
+    }
+
+    #[test]
+    fn stored_images_scale_down_to_a_width_and_never_up() {
+        let stored = clean(&jpeg(1600, 1200)).unwrap();
+        let small = scaled(&stored.bytes, 320).unwrap().unwrap();
+        assert_eq!(
+            (small.width, small.height, small.content_type),
+            (320, 240, "image/jpeg")
+        );
+        assert!(small.bytes.len() < stored.bytes.len() / 4);
+        assert_eq!(
+            scaled(&stored.bytes, 1600).unwrap(),
+            None,
+            "not wider: the original"
         );
     }
 

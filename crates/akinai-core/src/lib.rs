@@ -23,14 +23,17 @@ pub mod demo;
 mod error;
 pub mod i18n;
 pub mod images;
+pub mod incidents;
 pub mod integrity;
 pub mod mail;
+pub mod operations;
 pub mod orders;
 pub mod payments;
 pub mod security;
 pub mod settings;
 pub mod storefront;
 pub mod tokens;
+pub mod transfer;
 pub mod upload_scan;
 pub mod worker;
 
@@ -41,6 +44,7 @@ use akinai_store::Store;
 pub(crate) use accounts::AccountCommon;
 pub use accounts::{Accounts, Challenges, Factors, Profiles};
 pub use admin::{AdminAccounts, CatalogAdmin, Customers, Dashboard, OrderDesk};
+pub use akinai_store::StoreError;
 pub use alert::Alerts;
 pub use audit::Audit;
 pub(crate) use base::Base;
@@ -48,12 +52,15 @@ pub use base::VisitCounter;
 pub use checkout::Checkout;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::CoreError;
+pub use incidents::Incidents;
 pub use integrity::Integrity;
 pub use mail::{FileMailer, Mailer, SmtpMailer};
+pub use operations::Operations;
 pub use orders::Orders;
 pub use payments::{PaymentGateway, Payments};
 pub use settings::Settings;
 pub use storefront::Storefront;
+pub use transfer::Transfer;
 pub use worker::Jobs;
 
 /// Facts about the deployment the use cases need (not shop settings, which the owner edits).
@@ -87,6 +94,9 @@ pub struct SecurityConfig {
     pub watched_files: Vec<std::path::PathBuf>,
     /// ClamAV daemon that scans uploads (fail-closed); `None`: uploads are not scanned.
     pub clamd: Option<upload_scan::ClamdAddr>,
+    /// Days security events are kept (at least [`alert::MIN_EVENT_DAYS`]); the audit trail is
+    /// never pruned (ADR 024).
+    pub events_kept_days: u32,
 }
 
 impl Default for SecurityConfig {
@@ -97,6 +107,7 @@ impl Default for SecurityConfig {
             close_checkout_on_tamper: true,
             watched_files: Vec::new(),
             clamd: None,
+            events_kept_days: 730,
         }
     }
 }
@@ -133,6 +144,9 @@ struct Areas {
     alerts: Alerts,
     integrity: Integrity,
     jobs: Jobs,
+    operations: Operations,
+    incidents: Incidents,
+    transfer: Transfer,
 }
 
 impl Shop {
@@ -302,12 +316,28 @@ impl Shop {
             security_store: store.clone(),
             audit: audit.clone(),
         };
+        let transfer = Transfer {
+            base: base.clone(),
+            transfer_store: store.clone(),
+            catalog_store: store.clone(),
+            order_store: store.clone(),
+            fulfilment_store: store.clone(),
+            customer_store: store.clone(),
+            member_store: store.clone(),
+            catalog_admin: catalog_admin.clone(),
+            catalog_admin_store: store.clone(),
+            account_store: store.clone(),
+            account_common: common.clone(),
+            audit: audit.clone(),
+            run_store: store.clone(),
+            admin_accounts: admin_accounts.clone(),
+        };
         let jobs = Jobs {
-            base,
+            base: base.clone(),
             job_store: store.clone(),
             order_store: store.clone(),
             report_store: store.clone(),
-            common,
+            common: common.clone(),
             accounts: accounts.clone(),
             alerts: alerts.clone(),
             catalog_admin: catalog_admin.clone(),
@@ -315,6 +345,22 @@ impl Shop {
             payments: payments.clone(),
             mailer: mailer.clone(),
             visits,
+            transfer: transfer.clone(),
+            beat: Arc::default(),
+        };
+        let incidents = Incidents {
+            base: base.clone(),
+            incident_store: store.clone(),
+            audit: audit.clone(),
+        };
+        let operations = Operations {
+            base,
+            operations_store: store.clone(),
+            audit: audit.clone(),
+            report_store: store.clone(),
+            admin_accounts: admin_accounts.clone(),
+            jobs: jobs.clone(),
+            maintenance_seen: Arc::default(),
         };
         Areas {
             storefront,
@@ -335,6 +381,9 @@ impl Shop {
             alerts,
             integrity,
             jobs,
+            operations,
+            incidents,
+            transfer,
         }
     }
 
@@ -353,6 +402,11 @@ impl Shop {
 
     pub fn config(&self) -> &ShopConfig {
         &self.config
+    }
+
+    /// Store connections open and idle (for the metrics).
+    pub fn pool_usage(&self) -> (u32, u32) {
+        self.store.pool_usage()
     }
 
     /// Whether the store answers.
@@ -413,5 +467,16 @@ impl Shop {
     }
     pub fn jobs(&self) -> &Jobs {
         &self.areas.jobs
+    }
+    pub fn operations(&self) -> &Operations {
+        &self.areas.operations
+    }
+    pub fn incidents(&self) -> &Incidents {
+        &self.areas.incidents
+    }
+
+    /// Importing and exporting the catalog (CSV).
+    pub fn transfer(&self) -> &Transfer {
+        &self.areas.transfer
     }
 }

@@ -28,6 +28,7 @@ use akinai_domain::ids::OrderId;
 use akinai_domain::order::OrderStatus;
 use akinai_store::{
     Job, Order, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION, JOB_ORDER_MAIL,
+    JOB_TRANSFER,
 };
 
 use crate::mail::{order_confirmation, order_step_mail};
@@ -75,6 +76,22 @@ pub struct Jobs {
     pub(crate) payments: Payments,
     pub(crate) mailer: Arc<dyn Mailer>,
     pub(crate) visits: VisitCounter,
+    pub(crate) transfer: crate::Transfer,
+    /// When this process's worker loop last came round (`None`: no worker runs here).
+    pub(crate) beat: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+}
+
+/// A worker loop silent for longer than this is taken as stuck (`/readyz` fails).
+pub const WORKER_STALL: Duration = Duration::from_secs(60);
+
+/// Whether this process's worker is alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerState {
+    /// This node runs no worker (`worker = false`): nothing to wait for.
+    NotHere,
+    Alive,
+    /// Silent for longer than [`WORKER_STALL`].
+    Stalled,
 }
 
 impl Jobs {
@@ -110,6 +127,7 @@ impl Jobs {
             JOB_ORDER_MAIL => self.send_order_mail(&job).await,
             JOB_ALERT_MAIL => self.alerts.send_alert(&job).await,
             JOB_ACCOUNT_MAIL => self.common.send_account_mail(&job).await,
+            JOB_TRANSFER => self.transfer.run_transfer_job(&job).await,
             other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
         };
         let done_at = self.base.clock.now();
@@ -140,10 +158,22 @@ impl Jobs {
 
     /// Works until `shutdown` turns true: drains due jobs, then waits for a wake-up from this
     /// process or the poll interval.
+    /// Whether the worker loop of this process is alive.
+    pub fn worker_state(&self) -> WorkerState {
+        match self.beat.lock().ok().and_then(|b| *b) {
+            None => WorkerState::NotHere,
+            Some(at) if at.elapsed() > WORKER_STALL => WorkerState::Stalled,
+            Some(_) => WorkerState::Alive,
+        }
+    }
+
     pub async fn run_worker(&self, mut shutdown: watch::Receiver<bool>) {
         let mut next_prune = std::time::Instant::now();
         let mut next_flush = std::time::Instant::now() + VISIT_FLUSH_INTERVAL;
         loop {
+            if let Ok(mut beat) = self.beat.lock() {
+                *beat = Some(std::time::Instant::now());
+            }
             if *shutdown.borrow() {
                 if let Err(e) = self.flush_visits().await {
                     tracing::error!(error = %e, "could not store the visit count");
@@ -177,6 +207,16 @@ impl Jobs {
                     Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old account data"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "could not prune account data"),
+                }
+                match self.transfer.prune_import_files().await {
+                    Ok(n) if n > 0 => tracing::info!(chunks = n, "deleted old import files"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "could not delete old import files"),
+                }
+                match self.alerts.prune_security_events().await {
+                    Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old security events"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "could not prune security events"),
                 }
             }
             tokio::select! {

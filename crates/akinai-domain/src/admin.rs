@@ -97,6 +97,18 @@ impl Capability for ViewPersonalData {
     }
 }
 
+/// Download customers' and orders' personal data as files (CSV issue, item 3): a copy of the
+/// whole customer base leaves the shop's control, so it is a capability of its own, asked with
+/// the password and code again each time, and audited.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportPersonalData;
+impl Capability for ExportPersonalData {
+    const NAME: &'static str = "export_personal_data";
+    fn granted_to(role: AdminRole) -> bool {
+        role == AdminRole::Owner
+    }
+}
+
 /// Clear orders flagged for review before shipping (address changes, later fraud rules).
 #[derive(Debug, Clone, Copy)]
 pub struct ReviewOrders;
@@ -260,8 +272,9 @@ impl std::fmt::Debug for Gate {
 /// grants"): e.g. a packing clerk (staff) who needs recipients' addresses unmasked. Managing
 /// admins and security settings are never grantable: whoever needs them should be an owner, so
 /// that "who can take over the shop" stays a question of roles the account review lists.
-pub const GRANTABLE: [&str; 9] = [
+pub const GRANTABLE: [&str; 10] = [
     ViewPersonalData::NAME,
+    ExportPersonalData::NAME,
     ViewAudit::NAME,
     ViewSales::NAME,
     ReviewOrders::NAME,
@@ -352,7 +365,7 @@ mod tests {
         use AdminRole::*;
         /// Capability, its check, and whether owner, manager, staff, viewer have it.
         type Row = (&'static str, fn(AdminRole) -> bool, [bool; 4]);
-        let rows: [Row; 14] = [
+        let rows: [Row; 15] = [
             (
                 ViewDashboard::NAME,
                 ViewDashboard::granted_to,
@@ -422,6 +435,11 @@ mod tests {
                 CancelOrders::NAME,
                 CancelOrders::granted_to,
                 [true, true, false, false],
+            ),
+            (
+                ExportPersonalData::NAME,
+                ExportPersonalData::granted_to,
+                [true, false, false, false],
             ),
         ];
         for (name, granted, expected) in rows {

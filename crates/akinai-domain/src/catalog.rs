@@ -108,6 +108,14 @@ pub fn parse_whole(input: &str, range: std::ops::RangeInclusive<i64>) -> Option<
         .filter(|n| range.contains(n))
 }
 
+/// A placeholder hue derived from the name, so a product without photos still looks its own.
+pub fn hue_of(name: &str) -> u16 {
+    let h = name
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    u16::try_from(h % 360).unwrap_or(0)
+}
+
 /// One purchasable variant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sku {

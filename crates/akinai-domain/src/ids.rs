@@ -90,6 +90,14 @@ int_id!(
     /// A recorded security event.
     SecurityEventId
 );
+int_id!(
+    /// An incident in the register (operations issue, item 4).
+    IncidentId
+);
+int_id!(
+    /// An import started in the admin (CSV issue, item 5).
+    TransferRunId
+);
 
 /// A stored product image, known by its random, unguessable name (`[0-9a-f]{32}` and the
 /// extension): the name is its identity and its address.
@@ -112,10 +120,52 @@ impl ImageName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The name of this image scaled to `width` pixels (`<hex>-w640.jpg`).
+    pub fn sized(&self, width: u32) -> String {
+        let (stem, ext) = self.0.split_at(32);
+        format!("{stem}-w{width}{ext}")
+    }
+
+    /// A scaled image's name: the image and one of [`IMAGE_WIDTHS`]; `None` for anything else.
+    pub fn parse_sized(name: &str) -> Option<(ImageName, u32)> {
+        let (stem, rest) = name.split_at_checked(32)?;
+        let rest = rest.strip_prefix("-w")?;
+        let dot = rest.find('.')?;
+        let width: u32 = rest[..dot].parse().ok()?;
+        let image = ImageName::parse(&format!("{stem}{}", &rest[dot..]))?;
+        IMAGE_WIDTHS.contains(&width).then_some((image, width))
+    }
 }
+
+/// The widths product images are also served at (for `srcset`: phones load what they show).
+pub const IMAGE_WIDTHS: [u32; 3] = [320, 640, 1280];
 
 impl std::fmt::Display for ImageName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod image_name_tests {
+    use super::*;
+
+    #[test]
+    fn scaled_names_round_trip_only_for_the_served_widths() {
+        let name = ImageName::parse(&format!("{}.jpg", "a1".repeat(16))).unwrap();
+        let sized = name.sized(640);
+        assert_eq!(sized, format!("{}-w640.jpg", "a1".repeat(16)));
+        assert_eq!(ImageName::parse_sized(&sized), Some((name.clone(), 640)));
+        for bad in [
+            format!("{}-w641.jpg", "a1".repeat(16)),
+            format!("{}-w640.gif", "a1".repeat(16)),
+            format!("{}-w640.jpg", "A1".repeat(16)),
+            format!("{}-w.jpg", "a1".repeat(16)),
+            "short-w640.jpg".to_string(),
+            format!("{}.jpg", "a1".repeat(16)),
+        ] {
+            assert_eq!(ImageName::parse_sized(&bad), None, "{bad}");
+        }
     }
 }

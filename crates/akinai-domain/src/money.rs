@@ -31,20 +31,22 @@ impl Yen {
 
     /// `¥1,234` as shown to Japanese shoppers.
     pub fn display(&self) -> String {
-        let digits = self.0.unsigned_abs().to_string();
-        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 2);
-        if self.0 < 0 {
-            out.push('-');
-        }
-        out.push('¥');
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
+        let sign = if self.0 < 0 { "-" } else { "" };
+        format!("{sign}¥{}", grouped(self.0.unsigned_abs()))
     }
+}
+
+/// A count with thousands separators: `60,000` (templates pass it by reference or by value).
+pub fn grouped(n: impl std::borrow::Borrow<u64>) -> String {
+    let digits = n.borrow().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl std::fmt::Display for Yen {
@@ -64,6 +66,7 @@ mod tests {
         assert_eq!(Yen(1000).display(), "¥1,000");
         assert_eq!(Yen(1234567).display(), "¥1,234,567");
         assert_eq!(Yen(-5500).display(), "-¥5,500");
+        assert_eq!(grouped(60_000), "60,000");
     }
 
     #[test]

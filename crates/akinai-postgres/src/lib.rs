@@ -10,15 +10,20 @@ mod catalog;
 mod catalog_admin;
 mod customers;
 mod fulfilment;
+mod incidents;
 mod integrity;
 mod jobs;
 mod member;
+mod operations;
 mod orders;
 mod payments;
 mod reports;
+mod scratch;
 mod security;
 #[cfg(feature = "synthetic")]
 mod synthetic;
+mod transfer;
+mod transfer_runs;
 
 use std::time::Duration;
 
@@ -27,7 +32,12 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use akinai_store::{Store, StoreError, StoreResult};
 
+pub use scratch::HeldSnapshot;
+
 use akinai_sql::map_err;
+
+/// The migrations this binary carries.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A PostgreSQL database used by akinai.
 #[derive(Clone)]
@@ -50,7 +60,7 @@ impl PgStore {
     /// Applies pending migrations (idempotent; safe to run from several nodes, sqlx takes an
     /// advisory lock).
     pub async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations")
+        MIGRATOR
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
@@ -74,6 +84,13 @@ impl Store for PgStore {
 
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn pool_usage(&self) -> (u32, u32) {
+        (
+            self.pool.size(),
+            u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+        )
     }
 }
 

@@ -12,7 +12,8 @@ use akinai_store::{Customer, NewCustomer, NewSession, Session, StoreResult, Toke
 use crate::{map_err, Dialect, Sql};
 
 pub(crate) const CUSTOMER: &str =
-    "SELECT id, email, name, password_hash, email_verified_at, created_at, last_login_at, phone, deleted_at, locked_at FROM customers";
+    "SELECT id, email, name, password_hash, email_verified_at, created_at, last_login_at, phone, deleted_at, locked_at, \
+     CAST(CASE WHEN marketing_consent THEN 1 ELSE 0 END AS BIGINT) AS marketing_consent FROM customers";
 const SESSION: &str =
     "SELECT id, customer_id, created_at, last_seen_at, expires_at, ip, user_agent FROM customer_sessions";
 

@@ -185,9 +185,9 @@ where
 
     pub async fn add_product_image(&self, i: &NewProductImage) -> StoreResult<bool> {
         let done = sqlx::query(
-            "INSERT INTO product_images (product_id, name, content_type, width, height, bytes, position, created_at) \
+            "INSERT INTO product_images (product_id, name, content_type, width, height, bytes, position, created_at, source_name) \
              SELECT p.id, $1, $2, $3, $4, $5, \
-               (SELECT COALESCE(MAX(position), 0) + 1 FROM product_images WHERE product_id = p.id), $6 \
+               (SELECT COALESCE(MAX(position), 0) + 1 FROM product_images WHERE product_id = p.id), $6, $9 \
              FROM products p WHERE p.id = $7 \
                AND (SELECT COUNT(*) FROM product_images WHERE product_id = p.id) < $8",
         )
@@ -199,6 +199,7 @@ where
         .bind(D::time(i.at))
         .bind(i.product.0)
         .bind(MAX_IMAGES_PER_PRODUCT)
+        .bind(i.source.as_deref())
         .execute(self.0.writer())
         .await
         .map_err(map_err)?;
@@ -227,6 +228,43 @@ where
             .fetch_optional(self.0.reader())
             .await
             .map_err(map_err)
+    }
+
+    pub async fn image_size(
+        &self,
+        name: &akinai_domain::ids::ImageName,
+        width: u32,
+    ) -> StoreResult<Option<(String, Vec<u8>)>> {
+        sqlx::query_as(
+            "SELECT content_type, bytes FROM product_image_sizes WHERE name = $1 AND width = $2",
+        )
+        .bind(name.as_str())
+        .bind(i64::from(width))
+        .fetch_optional(self.0.reader())
+        .await
+        .map_err(map_err)
+    }
+
+    pub async fn save_image_size(
+        &self,
+        name: &akinai_domain::ids::ImageName,
+        width: u32,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO product_image_sizes (name, width, content_type, bytes) \
+             SELECT name, $2, $3, $4 FROM product_images WHERE name = $1 \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(name.as_str())
+        .bind(i64::from(width))
+        .bind(content_type)
+        .bind(bytes.to_vec())
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 
     pub async fn delete_product_image(
@@ -406,6 +444,26 @@ macro_rules! catalog_admin_store {
                     name: &akinai_domain::ids::ImageName,
                 ) -> StoreResult<Option<(String, Vec<u8>)>> {
                     $crate::Sql(self).image_bytes(name).await
+                }
+
+                async fn image_size(
+                    &self,
+                    name: &akinai_domain::ids::ImageName,
+                    width: u32,
+                ) -> StoreResult<Option<(String, Vec<u8>)>> {
+                    $crate::Sql(self).image_size(name, width).await
+                }
+
+                async fn save_image_size(
+                    &self,
+                    name: &akinai_domain::ids::ImageName,
+                    width: u32,
+                    content_type: &str,
+                    bytes: &[u8],
+                ) -> StoreResult<()> {
+                    $crate::Sql(self)
+                        .save_image_size(name, width, content_type, bytes)
+                        .await
                 }
 
                 async fn delete_product_image(

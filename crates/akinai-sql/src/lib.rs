@@ -17,14 +17,19 @@ mod catalog_admin;
 mod customers;
 mod dialect;
 mod fulfilment;
+mod incidents;
 mod integrity;
 mod jobs;
 mod member;
+mod operations;
 mod orders;
 mod payments;
 mod reports;
 mod security;
+mod transfer;
+mod transfer_runs;
 pub use dialect::{Arg, Dialect, Filter, Sql};
+pub use operations::{row_counts, ROW_COUNTS};
 pub use payments::*;
 
 use chrono::{DateTime, Utc};
@@ -89,6 +94,20 @@ pub fn map_err(e: sqlx::Error) -> StoreError {
         // SQLite's busy timeout ran out.
         sqlx::Error::Database(db) if db.message().contains("database is locked") => {
             StoreError::Unavailable(e.to_string())
+        }
+        // The disk is full: SQLITE_FULL (13), PostgreSQL's disk_full (53100) and its other
+        // insufficient-resources states (53xxx). Nothing was written; worth retrying later.
+        sqlx::Error::Database(db)
+            if db.code().is_some_and(|c| c == "13" || c.starts_with("53"))
+                || db.message().contains("disk is full") =>
+        {
+            StoreError::Unavailable(format!("disk full: {e}"))
+        }
+        // SQLite could not write a file (SQLITE_IOERR and its extended codes, e.g. growing the
+        // WAL index on a full disk: `SQLITE_IOERR_SHMSIZE`). The transaction was rolled back,
+        // so this too is "nothing saved, try again later", not a fault of the request.
+        sqlx::Error::Database(db) if db.message().contains("disk I/O error") => {
+            StoreError::Unavailable(format!("storage I/O error: {e}"))
         }
         sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
             StoreError::Corrupt(e.to_string())
@@ -356,7 +375,7 @@ pub(crate) fn required(time: TimeColumn<'_>, column: &str) -> StoreResult<DateTi
 }
 
 /// `id, email, name, password_hash, email_verified_at, created_at, last_login_at, phone,
-/// deleted_at`.
+/// deleted_at, locked_at, marketing_consent` (0 or 1).
 pub fn customer(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<Customer> {
     Ok(Customer {
         id: CustomerId(r.int("id")?),
@@ -369,6 +388,7 @@ pub fn customer(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<Customer>
         phone: r.opt_text("phone")?,
         deleted_at: time("deleted_at")?,
         locked_at: time("locked_at")?,
+        marketing_consent: r.int("marketing_consent")? != 0,
     })
 }
 

@@ -37,6 +37,15 @@ where
         Ok(())
     }
 
+    pub async fn prune_security_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM security_events WHERE at < $1")
+            .bind(D::time(before))
+            .execute(self.0.writer())
+            .await
+            .map_err(map_err)?;
+        Ok(D::rows_affected(&done))
+    }
+
     pub async fn security_events(
         &self,
         kind: &str,
@@ -84,6 +93,9 @@ macro_rules! security_store {
                     limit: u32,
                 ) -> StoreResult<Vec<SecurityEvent>> {
                     $crate::Sql(self).security_events(kind, since, limit).await
+                }
+                async fn prune_security_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+                    $crate::Sql(self).prune_security_events(before).await
                 }
             }
         };

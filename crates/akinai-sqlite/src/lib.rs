@@ -16,15 +16,20 @@ mod catalog_admin;
 mod customers;
 mod fulfilment;
 mod group_commit;
+mod incidents;
 mod integrity;
 mod jobs;
 mod member;
+mod operations;
 mod orders;
 mod payments;
 mod reports;
 mod security;
+mod snapshot;
 #[cfg(feature = "synthetic")]
 mod synthetic;
+mod transfer;
+mod transfer_runs;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -39,6 +44,9 @@ use sqlx::sqlite::{
 use akinai_store::{Store, StoreError, StoreResult};
 
 use akinai_sql::map_err;
+
+/// The migrations this binary carries.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A SQLite database file opened for akinai.
 #[derive(Clone)]
@@ -81,7 +89,7 @@ impl SqliteStore {
 
     /// Applies pending migrations (idempotent).
     pub async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations")
+        MIGRATOR
             .run(&self.writer)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
@@ -100,6 +108,14 @@ impl Store for SqliteStore {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn pool_usage(&self) -> (u32, u32) {
+        let idle = |p: &SqlitePool| u32::try_from(p.num_idle()).unwrap_or(u32::MAX);
+        (
+            self.reader.size() + self.writer.size(),
+            idle(&self.reader) + idle(&self.writer),
+        )
     }
 }
 

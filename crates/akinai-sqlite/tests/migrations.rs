@@ -133,3 +133,37 @@ async fn rebuilding_payments_for_card_holds_keeps_rows_and_references() {
     );
     conn.close().await.unwrap();
 }
+
+/// A shop made by the first release (only migration 1, with its catalog, an order and its
+/// queued mail) upgrades through every migration and reads back whole (operations issue, item 6).
+#[tokio::test]
+async fn a_first_release_shop_upgrades_through_every_migration() {
+    use akinai_store::contract::upgrade;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("akinai.db");
+    {
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .connect()
+            .await
+            .unwrap();
+        let migrator = sqlx::migrate!("./migrations");
+        conn.ensure_migrations_table().await.unwrap();
+        let first = migrator.iter().next().unwrap();
+        assert_eq!(first.version, 1);
+        conn.apply(first).await.unwrap();
+        for sql in upgrade::first_release_rows(|ms| ms.to_string()) {
+            sqlx::query(&sql).execute(&mut conn).await.unwrap();
+        }
+        conn.close().await.unwrap();
+    }
+    let store = akinai_sqlite::SqliteStore::open(&path).await.unwrap();
+    let state = store.schema_state().await.unwrap();
+    assert_eq!(state.applied, vec![1]);
+    assert_eq!(state.pending(), state.known.len() - 1);
+    store.migrate().await.unwrap();
+    assert_eq!(store.schema_state().await.unwrap().pending(), 0);
+    upgrade::reads_back(std::sync::Arc::new(store)).await;
+}

@@ -58,6 +58,8 @@ pub struct NewProductImage {
     pub height: u32,
     pub bytes: Vec<u8>,
     pub at: DateTime<Utc>,
+    /// The file name an import took it from (`None` for uploads).
+    pub source: Option<String>,
 }
 
 /// An image's description (without its bytes).
@@ -102,6 +104,21 @@ pub trait CatalogAdminStore: Send + Sync {
     async fn product_images(&self, product: ProductId) -> StoreResult<Vec<ProductImage>>;
     /// An image's content type and bytes.
     async fn image_bytes(&self, name: &ImageName) -> StoreResult<Option<(String, Vec<u8>)>>;
+    /// An image scaled to `width`, when it was made before.
+    async fn image_size(
+        &self,
+        name: &ImageName,
+        width: u32,
+    ) -> StoreResult<Option<(String, Vec<u8>)>>;
+    /// Keeps an image scaled to `width` (a second one made meanwhile is dropped); nothing when
+    /// the image is gone.
+    async fn save_image_size(
+        &self,
+        name: &ImageName,
+        width: u32,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> StoreResult<()>;
     /// Removes an image of the product; false when it had no such image.
     async fn delete_product_image(&self, product: ProductId, name: &ImageName)
         -> StoreResult<bool>;

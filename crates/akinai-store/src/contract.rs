@@ -14,10 +14,14 @@ mod catalog_admin;
 mod customers;
 mod events;
 mod fulfilment;
+mod incidents;
 mod member;
+mod operations;
 mod orders;
 mod payments;
 mod reports;
+mod transfer_runs;
+pub mod upgrade;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -55,6 +59,9 @@ macro_rules! cases {
 }
 
 cases!(
+    transfer_runs::transfer_runs_start_each_step_once_with_its_job_and_drop_their_files,
+    incidents::incidents_keep_actions_in_order_and_close_once,
+    operations::counts_maintenance_and_backup_runs_round_trip,
     catalog_admin::products_are_published_in_bulk_and_on_schedule,
     catalog_admin::skus_are_added_with_unique_codes,
     payments::payments_apply_each_event_once_and_whole,

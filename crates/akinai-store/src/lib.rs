@@ -14,9 +14,13 @@ pub mod contract;
 pub mod customers;
 mod error;
 pub mod fulfilment;
+pub mod incidents;
 mod model;
+pub mod operations;
 pub mod payments;
 pub mod reports;
+pub mod transfer;
+pub mod transfer_runs;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -38,7 +42,7 @@ pub use model::{
 pub use model::{
     Cart, CheckoutHold, Job, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order, OrderSummary,
     Page, PlacedOrder, SecurityEvent, ThemeManifest, TokenHash, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL,
-    JOB_ORDER_CONFIRMATION, JOB_ORDER_MAIL,
+    JOB_ORDER_CONFIRMATION, JOB_ORDER_MAIL, JOB_TRANSFER,
 };
 
 /// Read and write the catalog.
@@ -185,6 +189,8 @@ pub trait SecurityStore: Send + Sync {
         since: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<SecurityEvent>>;
+    /// Deletes the events recorded before `before`; returns how many.
+    async fn prune_security_events(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// Customer accounts, their sessions and one-time tokens, and the throttling counters.
@@ -470,9 +476,15 @@ pub trait Store:
     + customers::CustomerAdminStore
     + reports::ReportStore
     + payments::PaymentStore
+    + operations::OperationsStore
+    + incidents::IncidentStore
+    + transfer::TransferStore
+    + transfer_runs::TransferRunStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;
     /// The backend's name, for logs and `config check`.
     fn backend(&self) -> &'static str;
+    /// Connections open and, of those, idle (for the metrics).
+    fn pool_usage(&self) -> (u32, u32);
 }

@@ -130,6 +130,10 @@ pub const JOB_ALERT_MAIL: &str = "alert_mail";
 /// `{"mail": …, "customer": id, "nonce": …}`.
 pub const JOB_ACCOUNT_MAIL: &str = "account_mail";
 
+/// The job kind that plans or applies an import started in the admin; payload
+/// `{"run": id, "step": "plan" | "apply"}`.
+pub const JOB_TRANSFER: &str = "transfer";
+
 /// A job to enqueue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
@@ -208,6 +212,8 @@ pub struct Customer {
     pub deleted_at: Option<DateTime<Utc>>,
     /// When the shop locked the account (no login, no session) until an admin unlocks it.
     pub locked_at: Option<DateTime<Utc>>,
+    /// Whether the member agreed to marketing mail (as given at sign-up or in an imported file).
+    pub marketing_consent: bool,
 }
 
 /// A customer account to create.

@@ -191,6 +191,23 @@ pub async fn media_get(
         .into_response())
 }
 
+/// The `srcset` of a product image: the widths it is also served at, then the original (at most
+/// 2,048 pixels), so a phone loads a 320- or 640-pixel picture for a card, not the original.
+pub fn srcset(name: &impl std::fmt::Display) -> String {
+    let Some(image) = akinai_domain::ids::ImageName::parse(&name.to_string()) else {
+        return String::new();
+    };
+    let mut set: Vec<String> = akinai_domain::ids::IMAGE_WIDTHS
+        .iter()
+        .map(|w| format!("/media/{} {w}w", image.sized(*w)))
+        .collect();
+    set.push(format!(
+        "/media/{image} {}w",
+        akinai_core::images::OUTPUT_MAX_SIDE
+    ));
+    set.join(", ")
+}
+
 /// The motifs of the drawn stand-in pictures: a jacket, a cup, a bottle, a bag, a gift box, a
 /// leaf, a bowl and a round tile, each an SVG fragment in the product's hue (`{h}`).
 const MOTIFS: [&str; 8] = [

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use rand::RngCore;
 
 use akinai_core::i18n::{Lang, Tr};
-use akinai_core::CoreError;
+use akinai_core::{CoreError, StoreError};
 
 /// A request that could not be answered with its page.
 #[derive(Debug, thiserror::Error)]
@@ -61,10 +61,23 @@ pub struct ErrorShown {
     pub request_id: Option<String>,
 }
 
-fn request_id() -> String {
+tokio::task_local! {
+    /// The id of the request being answered (set by [`crate::metrics::measure`]), so the error
+    /// page, the log lines and the `X-Request-Id` header name the same request.
+    pub static REQUEST_ID: String;
+}
+
+/// A new random request id (16 hex digits).
+pub fn new_request_id() -> String {
     let mut b = [0u8; 8];
     rand::rng().fill_bytes(&mut b);
     hex::encode(b)
+}
+
+fn request_id() -> String {
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| new_request_id())
 }
 
 impl WebError {
@@ -114,6 +127,13 @@ impl WebError {
             WebError::Core(CoreError::Busy) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "errorpage.busy", "")
             }
+            // The database cannot be reached or cannot write (its disk is full): nothing was
+            // saved, and the shopper is told so (operations issue, item 5).
+            WebError::Core(CoreError::Store(StoreError::Unavailable(_))) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "errorpage.store_unavailable",
+                "errorpage.store_unavailable_detail",
+            ),
             WebError::Core(CoreError::TryLater(_)) => {
                 (StatusCode::TOO_MANY_REQUESTS, "errorpage.try_later", "")
             }
@@ -167,7 +187,10 @@ impl WebError {
                 "",
             ),
             WebError::Core(
-                CoreError::Store(_) | CoreError::Integrity(_) | CoreError::ThemeRefused(_),
+                CoreError::Store(_)
+                | CoreError::Integrity(_)
+                | CoreError::ThemeRefused(_)
+                | CoreError::Export(_),
             )
             | WebError::Render(_)
             | WebError::Panicked => (
@@ -197,6 +220,7 @@ impl IntoResponse for WebError {
         let retry_after = match &self {
             WebError::Core(CoreError::TryLater(until)) => Some(seconds_until(*until)),
             WebError::Core(CoreError::Busy) => Some(1),
+            WebError::Core(CoreError::Store(StoreError::Unavailable(_))) => Some(60),
             _ => None,
         };
         let (status, title, detail) = self.parts();

@@ -38,7 +38,37 @@ pub fn same_token(cookie: Option<&str>, submitted: &str) -> bool {
     let Some(cookie) = cookie.filter(|c| akinai_core::tokens::parse(c).is_some()) else {
         return false;
     };
-    akinai_core::tokens::same_secret(cookie, submitted)
+    let unmasked = unmask(submitted);
+    akinai_core::tokens::same_secret(cookie, unmasked.as_deref().unwrap_or(submitted))
+}
+
+/// The CSRF token as a page carries it: a fresh random pad and the token XORed with it, in hex
+/// (128 characters). The bytes differ on every response, so a compressed page that also
+/// reflects what a visitor typed cannot leak the token through its length (BREACH); the cookie
+/// keeps the token itself. A token that is not 64 hex characters is returned as it is.
+pub fn masked_token(token: &str) -> String {
+    let Ok(raw) = hex::decode(token) else {
+        return token.to_string();
+    };
+    let mut pad = vec![0u8; raw.len()];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut pad);
+    let xored: Vec<u8> = raw.iter().zip(&pad).map(|(t, p)| t ^ p).collect();
+    format!("{}{}", hex::encode(&pad), hex::encode(xored))
+}
+
+/// The token inside a masked form value; `None` when the value is not one.
+fn unmask(submitted: &str) -> Option<String> {
+    if submitted.len() != 128 {
+        return None;
+    }
+    let bytes = hex::decode(submitted).ok()?;
+    let (pad, xored) = bytes.split_at(bytes.len() / 2);
+    Some(hex::encode(
+        pad.iter()
+            .zip(xored)
+            .map(|(p, x)| p ^ x)
+            .collect::<Vec<u8>>(),
+    ))
 }
 
 impl<S, T> FromRequest<S> for CsrfForm<T>
@@ -141,9 +171,69 @@ where
     }
 }
 
+/// A `multipart/form-data` request whose first field is a `csrf` matching the cookie: the rest
+/// of its fields, to be read (and a file streamed) by the handler. Nothing of a request without
+/// the token is read past that field.
+pub struct CsrfMultipart(pub axum::extract::Multipart);
+
+impl<S> FromRequest<S> for CsrfMultipart
+where
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
+        let cookie = crate::cookies::get(req.headers(), crate::cookies::CSRF).map(str::to_string);
+        let mut parts = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| multipart_error(e.status()))?;
+        let first = parts
+            .next_field()
+            .await
+            .map_err(|e| multipart_error(e.status()))?;
+        let csrf = match first {
+            Some(field) if field.name() == Some("csrf") => field
+                .text()
+                .await
+                .map_err(|e| multipart_error(e.status()))?,
+            _ => String::new(),
+        };
+        if !same_token(cookie.as_deref(), &csrf) {
+            return Err(WebError::Forbidden("errorpage.form_expired"));
+        }
+        Ok(CsrfMultipart(parts))
+    }
+}
+
+/// A broken or oversized multipart body as the error page shows it.
+pub fn multipart_error(status: StatusCode) -> WebError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::TooLarge
+    } else {
+        WebError::BadRequest(UNREADABLE)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sws_6_masked_tokens_differ_on_every_page_and_still_match_their_cookie() {
+        let t = "ab".repeat(32);
+        let (one, two) = (masked_token(&t), masked_token(&t));
+        assert_eq!(one.len(), 128);
+        assert_ne!(one, two, "a fresh pad every time (BREACH)");
+        assert!(!one.contains(&t));
+        assert!(same_token(Some(&t), &one) && same_token(Some(&t), &two));
+        assert!(
+            !same_token(Some(&"cd".repeat(32)), &one),
+            "another cookie's mask"
+        );
+        let mut forged = one.clone();
+        forged.replace_range(127..128, if one.ends_with('0') { "1" } else { "0" });
+        assert!(!same_token(Some(&t), &forged));
+    }
 
     #[test]
     fn tokens_must_match_a_well_formed_cookie() {

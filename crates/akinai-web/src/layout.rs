@@ -52,7 +52,10 @@ pub struct Ctx {
     pub lang: Lang,
     pub t: Tr,
     pub cart_secret: Option<String>,
+    /// The CSRF token as this response's forms carry it (masked: different bytes every time).
     pub csrf: String,
+    /// The token itself, as the cookie holds it.
+    csrf_token: String,
     csrf_from_cookie: bool,
     new_cart: Option<String>,
     here: String,
@@ -105,7 +108,8 @@ impl FromRequestParts<AppState> for Ctx {
             lang,
             t: Tr::new(lang),
             cart_secret,
-            csrf,
+            csrf: crate::form::masked_token(&csrf),
+            csrf_token: csrf,
             csrf_from_cookie,
             new_cart: None,
             session_secret: cookies::get(&parts.headers, cookies::SESSION).map(str::to_string),
@@ -143,7 +147,8 @@ impl Ctx {
     pub fn start_session(&mut self, secret: String, new_device: Option<String>) {
         self.new_session = Some(secret);
         self.new_device = new_device;
-        self.csrf = tokens::generate().secret;
+        self.csrf_token = tokens::generate().secret;
+        self.csrf = crate::form::masked_token(&self.csrf_token);
         self.csrf_from_cookie = false;
     }
 
@@ -200,7 +205,7 @@ impl Ctx {
 
     fn cookies(&self, headers: &mut HeaderMap) {
         if !self.csrf_from_cookie {
-            cookies::set(headers, cookies::CSRF, &self.csrf, 1, self.secure);
+            cookies::set(headers, cookies::CSRF, &self.csrf_token, 1, self.secure);
         }
         if let Some(cart) = &self.new_cart {
             cookies::set(headers, cookies::CART, cart, CART_DAYS, self.secure);

@@ -16,6 +16,8 @@ mod form;
 mod i18n;
 mod layout;
 pub mod limits;
+mod maintenance;
+pub mod metrics;
 mod pages;
 pub mod proxy;
 mod security;
@@ -67,6 +69,8 @@ pub struct Shared {
     pub shop: Shop,
     pub config: Arc<WebConfig>,
     pub limiter: Arc<limits::Limiter>,
+    /// This process's metrics (request durations; figures read at scrape).
+    pub metrics: metrics::SharedMetrics,
 }
 
 impl std::ops::Deref for AppState {
@@ -84,6 +88,7 @@ impl AppState {
             shop,
             config: Arc::new(config),
             limiter,
+            metrics: Arc::new(metrics::Metrics::new()),
         }))
     }
 }
@@ -250,6 +255,7 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
         ),
         route("/lang/{code}", Policy::Public, NONE, get(home::lang_get)),
         route("/healthz", Policy::Public, NONE, get(home::healthz_get)),
+        route("/readyz", Policy::Public, NONE, get(home::readyz_get)),
         route(
             "/assets/{name}",
             Policy::Public,
@@ -445,6 +451,34 @@ pub fn route_table() -> Vec<RouteInfo> {
     routes().into_iter().map(|(info, _)| info).collect()
 }
 
+/// Pages and files sent compressed (gzip or brotli, as the browser accepts): the catalog, the
+/// legal pages, the postal lookup and the stylesheet and scripts — what a phone loads most. Pages
+/// that show a shopper's own data (cart, checkout, order, account) are never compressed, so no
+/// reflected input can be used to guess them from sizes (BREACH); the CSRF token every form
+/// carries is masked afresh on each response for the same reason (`form::masked_token`).
+pub fn compressible(path: &str) -> bool {
+    matches!(
+        path,
+        "/" | "/category/{slug}"
+            | "/product/{id}"
+            | "/search"
+            | "/legal/tokushoho"
+            | "/legal/privacy"
+            | "/accessibility"
+            | "/postal-code/{code}"
+            | "/assets/{name}"
+            | "/theme/{name}"
+            | "/placeholder/{hue}"
+    )
+}
+
+fn compression() -> tower_http::compression::CompressionLayer {
+    tower_http::compression::CompressionLayer::new()
+        .gzip(true)
+        .br(true)
+        .quality(tower_http::compression::CompressionLevel::Fastest)
+}
+
 /// The storefront router with its middleware.
 pub fn router(state: AppState) -> Router {
     let policy = security::HeaderPolicy {
@@ -461,6 +495,11 @@ pub fn unhardened_router(state: AppState) -> Router {
         .into_iter()
         .fold(Router::new(), |r, (info, handlers)| {
             let handlers = handlers.layer(DefaultBodyLimit::max(info.body_limit));
+            let handlers = if compressible(info.path) {
+                handlers.layer(compression())
+            } else {
+                handlers
+            };
             let handlers = if info.policy.needs_member() {
                 handlers.layer(axum::middleware::from_fn_with_state(
                     state.clone(),
@@ -471,6 +510,7 @@ pub fn unhardened_router(state: AppState) -> Router {
             };
             r.route(info.path, handlers)
         })
+        .route_layer(axum::middleware::from_fn(metrics::mark_route))
         .fallback(pages::home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -483,6 +523,14 @@ pub fn unhardened_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error_page::in_shop_layout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            maintenance::closed,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::measure,
         ))
         .with_state(state)
 }

@@ -1,8 +1,10 @@
-//! The HTTP/1.1 server loop: accepts connections with their peer address, bounds how many are
-//! open at once (beyond that a new connection is closed at once rather than queued), gives every
+//! The HTTP server loop: accepts connections with their peer address, bounds how many are open
+//! at once (beyond that a new connection is closed at once rather than queued), gives every
 //! client a deadline to send its request headers (slow-loris), limits the header buffer, and
 //! shuts down gracefully. With [`serve_tls`] the same loop terminates TLS itself (see
-//! [`crate::tls`]); the TLS handshake must also finish within the header deadline.
+//! [`crate::tls`]); the TLS handshake must also finish within the header deadline, and a client
+//! that chose HTTP/2 by ALPN is served HTTP/2 (at most [`H2_STREAMS`] requests at a time per
+//! connection, the same header size limit), anyone else HTTP/1.1.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -12,7 +14,7 @@ use std::time::Duration;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -20,6 +22,9 @@ use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 use crate::tls::CertStore;
+
+/// Requests one HTTP/2 connection may have open at once.
+pub const H2_STREAMS: u32 = 64;
 
 /// Connection-level limits.
 #[derive(Debug, Clone, Copy)]
@@ -118,12 +123,12 @@ async fn serve_with(
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let result = match tls {
-                None => connection(stream, service, &limits, watcher).await,
+                None => connection(stream, service, &limits, watcher, false).await,
                 Some(acceptor) => {
                     let handshake =
                         tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream));
                     match handshake.await {
-                        Ok(Ok(stream)) => connection(stream, service, &limits, watcher).await,
+                        Ok(Ok(stream)) => connection(stream, service, &limits, watcher, true).await,
                         Ok(Err(e)) => Err(e.to_string()),
                         Err(_) => Err("TLS handshake timed out".into()),
                     }
@@ -141,12 +146,15 @@ async fn serve_with(
     }
 }
 
-/// Serves one connection with the header deadline and buffer limit.
+/// Serves one connection: HTTP/1.1 with the header deadline and buffer limit and, when `h2`
+/// (a TLS connection whose client chose it by ALPN), HTTP/2 with at most [`H2_STREAMS`]
+/// requests at a time and the same header size limit.
 async fn connection<I, S>(
     io: I,
     service: S,
     limits: &ServerLimits,
     watcher: Watcher,
+    h2: bool,
 ) -> Result<(), String>
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -157,10 +165,23 @@ where
     S::Future: Send + 'static,
     S::Error: std::error::Error + Send + Sync + 'static,
 {
-    let connection = hyper::server::conn::http1::Builder::new()
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        .max_buf_size(limits.max_header_bytes.max(8192))
-        .serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
+        .max_buf_size(limits.max_header_bytes.max(8192));
+    if h2 {
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(H2_STREAMS)
+            .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
+            .keep_alive_interval(Some(Duration::from_secs(30)))
+            .keep_alive_timeout(Duration::from_secs(10));
+    } else {
+        builder = builder.http1_only();
+    }
+    let connection = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
     watcher.watch(connection).await.map_err(|e| e.to_string())
 }

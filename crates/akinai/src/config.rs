@@ -139,6 +139,9 @@ pub struct SecuritySection {
     /// ClamAV daemon that scans every upload, fail-closed (CCSG-V-4):
     /// `unix:/run/clamav/clamd.ctl` or `tcp:127.0.0.1:3310`; unset: uploads are not scanned.
     pub clamd: Option<String>,
+    /// Days security events (alerts, CSP reports, sign-in defence) are kept; at least 400.
+    /// The audit trail is never pruned.
+    pub events_kept_days: u32,
 }
 
 impl Default for SecuritySection {
@@ -150,6 +153,7 @@ impl Default for SecuritySection {
             integrity_check_secs: 60,
             watch_executable: true,
             clamd: None,
+            events_kept_days: 730,
         }
     }
 }
@@ -165,6 +169,8 @@ pub struct Config {
     pub admin_listen: SocketAddr,
     /// Addresses or CIDR ranges that may reach the admin; empty: loopback only.
     pub admin_allow: Vec<akinai_web::proxy::ProxyNet>,
+    /// Prometheus metrics (`GET /metrics`) on their own listener; unset: none.
+    pub metrics_listen: Option<SocketAddr>,
     /// The admin's public URL for enrolment links; unset: `http://<admin_listen>`.
     pub admin_base_url: Option<String>,
     /// Where the SQLite database, mail files and the secret key live.
@@ -203,6 +209,10 @@ pub struct Config {
     pub accounts: AccountsSection,
     /// Card and konbini payments (`[payments.stripe]`).
     pub payments: crate::payments::PaymentsSection,
+    /// Encrypted backups (`[backup]`).
+    pub backup: crate::backup::settings::BackupSection,
+    /// Log format and files (`[logs]`).
+    pub logs: crate::logfiles::LogsSection,
 }
 
 impl Default for Config {
@@ -212,6 +222,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
             admin_allow: Vec::new(),
+            metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
             admin_base_url: None,
             data_dir: PathBuf::from("./data"),
             database_url: None,
@@ -235,6 +246,8 @@ impl Default for Config {
             security: SecuritySection::default(),
             accounts: AccountsSection::default(),
             payments: crate::payments::PaymentsSection::default(),
+            backup: crate::backup::settings::BackupSection::default(),
+            logs: crate::logfiles::LogsSection::default(),
         }
     }
 }
@@ -301,6 +314,11 @@ impl Config {
             "admin_listen must differ from listen: the admin is never served on the storefront's listener"
         );
         anyhow::ensure!(
+            self.metrics_listen
+                .is_none_or(|m| m != self.listen && m != self.admin_listen),
+            "metrics_listen must differ from listen and admin_listen"
+        );
+        anyhow::ensure!(
             self.mode == Mode::Development
                 || self.admin_listen.ip().is_loopback()
                 || !self.admin_allow.is_empty(),
@@ -357,6 +375,12 @@ impl Config {
                 .parse::<akinai_core::upload_scan::ClamdAddr>()
                 .map_err(|e| anyhow::anyhow!("security.clamd: {e}"))?;
         }
+        anyhow::ensure!(
+            self.security.events_kept_days >= akinai_core::alert::MIN_EVENT_DAYS,
+            "security.events_kept_days must be at least {} (security records are kept at least \
+             a year)",
+            akinai_core::alert::MIN_EVENT_DAYS
+        );
         let a = &self.accounts;
         anyhow::ensure!(
             a.session_idle_minutes > 0 && a.session_lifetime_days > 0,
@@ -385,6 +409,8 @@ impl Config {
         if let Some(stripe) = &self.payments.stripe {
             stripe.validate(self.mode)?;
         }
+        self.backup.validate()?;
+        self.logs.validate()?;
         Ok(())
     }
 
@@ -413,6 +439,7 @@ impl Config {
                 .into_iter()
                 .collect(),
             clamd: self.security.clamd.as_deref().and_then(|c| c.parse().ok()),
+            events_kept_days: self.security.events_kept_days,
         }
     }
 
@@ -457,6 +484,39 @@ impl Config {
     /// The effective configuration as TOML, secrets masked.
     pub fn to_masked_toml(&self) -> anyhow::Result<String> {
         Ok(toml::to_string_pretty(self)?)
+    }
+
+    /// The effective configuration as TOML **with its secrets**, for the encrypted part of a
+    /// backup only: a restored shop needs its database password, keys and webhook secret.
+    pub fn to_toml_with_secrets(&self) -> anyhow::Result<String> {
+        let mut value = toml::Value::try_from(self)?;
+        let mut secrets: Vec<(&[&str], &Secret)> = Vec::new();
+        if let Some(s) = &self.database_url {
+            secrets.push((&["database_url"], s));
+        }
+        if let Some(s) = &self.secret_key {
+            secrets.push((&["secret_key"], s));
+        }
+        if let Some(s) = &self.mail.smtp_url {
+            secrets.push((&["mail", "smtp_url"], s));
+        }
+        if let Some(stripe) = &self.payments.stripe {
+            secrets.push((&["payments", "stripe", "secret_key"], &stripe.secret_key));
+            secrets.push((
+                &["payments", "stripe", "webhook_secret"],
+                &stripe.webhook_secret,
+            ));
+        }
+        for (path, secret) in secrets {
+            let mut at = &mut value;
+            for key in path {
+                at = at.get_mut(*key).with_context(|| {
+                    format!("{} missing from the configuration", path.join("."))
+                })?;
+            }
+            *at = toml::Value::String(secret.expose().to_string());
+        }
+        Ok(toml::to_string_pretty(&value)?)
     }
 }
 

@@ -143,3 +143,38 @@ fn bad_values_are_errors() {
         );
     }
 }
+
+#[test]
+fn security_events_are_kept_at_least_400_days() {
+    let mut config = Config::default();
+    assert_eq!(config.security.events_kept_days, 730);
+    assert!(config.validate().is_ok());
+    config.security.events_kept_days = 30;
+    let refused = config.validate().unwrap_err().to_string();
+    assert!(refused.contains("at least 400"), "{refused}");
+}
+
+#[test]
+fn ipa_c_12_log_files_cannot_be_kept_less_than_a_year() {
+    let mut config = Config::default();
+    assert_eq!(config.logs.retention_days, 400);
+    config.logs.retention_days = 364;
+    let refused = config.validate().unwrap_err().to_string();
+    assert!(refused.contains("at least 365"), "{refused}");
+}
+
+#[test]
+fn ipa_c_13_the_backup_configuration_carries_the_secrets_the_masked_one_does_not() {
+    let config = Config {
+        database_url: Some(Secret("postgres://u:hunter2@db/x".into())),
+        secret_key: Some(Secret("ab".repeat(32))),
+        ..Config::default()
+    };
+    assert!(!config.to_masked_toml().unwrap().contains("hunter2"));
+    let full: toml::Value = toml::from_str(&config.to_toml_with_secrets().unwrap()).unwrap();
+    assert_eq!(
+        full["database_url"].as_str(),
+        Some("postgres://u:hunter2@db/x")
+    );
+    assert_eq!(full["secret_key"].as_str(), Some("ab".repeat(32).as_str()));
+}

@@ -3,13 +3,16 @@
 //! Everything here is wiring; rules live in the other crates.
 #![forbid(unsafe_code)]
 
+pub mod backup;
 pub mod config;
+pub mod files;
+pub mod logfiles;
 pub mod logging;
 pub mod ops;
 pub mod origin;
 pub mod payments;
+pub mod transfer;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -24,32 +27,88 @@ use akinai_web::{AppState, WebConfig};
 
 use config::{Config, MailTransport};
 
-pub fn init_logging(filter: &str) {
-    logging::init(filter);
+/// Installs the logger the configuration describes (`log`, `[logs]`); `serve` logs to standard
+/// output, the operator commands to standard error.
+pub fn init_logging(config: &Config, serving: bool) {
+    let format = config.logs.format.unwrap_or(match config.mode {
+        config::Mode::Production => logfiles::LogFormat::Json,
+        config::Mode::Development => logfiles::LogFormat::Text,
+    });
+    logging::init(&config.log, format, config.logs.dir.as_deref(), !serving);
 }
 
 /// Opens and migrates the configured store.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     match &config.database_url {
         Some(url) => {
-            let store = PgStore::connect(url.expose(), config.database_max_connections)
-                .await
-                .context("cannot connect to PostgreSQL")?;
+            let store = connect_postgres(config, url.expose()).await?;
+            refuse_newer(&store.schema_state().await?)?;
             store.migrate().await?;
             Ok(Arc::new(store))
         }
         None => {
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!("cannot create data directory {}", config.data_dir.display())
-            })?;
-            let path = config.data_dir.join("akinai.db");
-            let store = SqliteStore::open(&path)
-                .await
-                .with_context(|| format!("cannot open {}", path.display()))?;
+            let store = open_sqlite(config).await?;
+            refuse_newer(&store.schema_state().await?)?;
             store.migrate().await?;
             Ok(Arc::new(store))
         }
     }
+}
+
+/// A database a newer akinai migrated is not opened: its data would not fit this binary.
+fn refuse_newer(state: &akinai_store::operations::SchemaState) -> anyhow::Result<()> {
+    if let Some(version) = state.newer_than_binary() {
+        anyhow::bail!(
+            "the database was upgraded by a newer akinai (migration {version}; this akinai {} \
+             knows up to {}). Run that newer akinai, or restore a backup taken before the \
+             upgrade (docs/operations.ja.md, アップグレード)",
+            env!("CARGO_PKG_VERSION"),
+            state.known.last().copied().unwrap_or(0)
+        );
+    }
+    Ok(())
+}
+
+/// The store's migration state, without applying any.
+pub async fn schema_state(
+    config: &Config,
+) -> anyhow::Result<akinai_store::operations::SchemaState> {
+    Ok(match &config.database_url {
+        Some(url) => {
+            let store = connect_postgres(config, url.expose()).await?;
+            let state = store.schema_state().await;
+            store.close().await;
+            state?
+        }
+        None => {
+            let store = open_sqlite(config).await?;
+            let state = store.schema_state().await;
+            store.close().await;
+            state?
+        }
+    })
+}
+
+/// Opens the configured store without applying migrations.
+pub async fn open_store_as_is(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match &config.database_url {
+        Some(url) => Arc::new(connect_postgres(config, url.expose()).await?),
+        None => Arc::new(open_sqlite(config).await?),
+    })
+}
+
+async fn connect_postgres(config: &Config, url: &str) -> anyhow::Result<PgStore> {
+    PgStore::connect(url, config.database_max_connections)
+        .await
+        .context("cannot connect to PostgreSQL")
+}
+
+async fn open_sqlite(config: &Config) -> anyhow::Result<SqliteStore> {
+    files::ensure_data_dir(&config.data_dir)?;
+    let path = config.data_dir.join("akinai.db");
+    SqliteStore::open(&path)
+        .await
+        .with_context(|| format!("cannot open {}", path.display()))
 }
 
 /// The configured key, or the one in `<data-dir>/secret.key`, created (mode 0600) on first run.
@@ -65,26 +124,9 @@ fn secret_key(config: &Config) -> anyhow::Result<SecretKey> {
             .with_context(|| format!("{} is not a valid key", path.display()));
     }
     let key = SecretKey::generate();
-    write_private(&path, &key.to_hex())?;
+    files::write_private(&path, key.to_hex().as_bytes())?;
     tracing::info!(path = %path.display(), "generated a new secret key");
     Ok(key)
-}
-
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(contents.as_bytes())?;
-    file.sync_all()?;
-    Ok(())
 }
 
 fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
@@ -98,8 +140,7 @@ fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
 
 /// Builds the shop from the configuration (store opened and migrated).
 pub async fn build_shop(config: &Config) -> anyhow::Result<Shop> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    files::ensure_data_dir(&config.data_dir)?;
     let store = open_store(config).await?;
     let shop_config = ShopConfig {
         base_url: config.base_url()?,
@@ -137,8 +178,28 @@ fn report_seed(made: usize) {
     }
 }
 
+/// The web layer's state for a shop as the configuration describes it.
+pub fn app_state(config: &Config, shop: Shop) -> AppState {
+    AppState::new(
+        shop,
+        WebConfig {
+            secure_cookies: config.https(),
+            trusted_proxies: akinai_web::proxy::TrustedProxies(config.trusted_proxies.clone()),
+            form_rate: akinai_web::limits::RateLimit {
+                burst: config.form_burst,
+                per_minute: config.form_per_minute,
+            },
+        },
+    )
+}
+
 /// `akinai serve`.
-pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+pub async fn serve(
+    config: Config,
+    demo: bool,
+    config_file: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    backup::before_upgrade(&config).await?;
     let mut shop = build_shop(&config).await?;
     // Kept alive for as long as the shop serves.
     let mut _demo_psp = None;
@@ -154,17 +215,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             _demo_psp = Some(fake);
         }
     }
-    let state = AppState::new(
-        shop.clone(),
-        WebConfig {
-            secure_cookies: config.https(),
-            trusted_proxies: akinai_web::proxy::TrustedProxies(config.trusted_proxies.clone()),
-            form_rate: akinai_web::limits::RateLimit {
-                burst: config.form_burst,
-                per_minute: config.form_per_minute,
-            },
-        },
-    );
+    let state = app_state(&config, shop.clone());
     let admin_app = akinai_web::harden(
         akinai_web::admin::router(
             state.clone(),
@@ -173,7 +224,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         ),
         config.https(),
     );
-    let app = akinai_web::router(state);
+    let app = akinai_web::router(state.clone());
     let admin_listener = tokio::net::TcpListener::bind(config.admin_listen)
         .await
         .with_context(|| format!("cannot listen on {} (admin)", config.admin_listen))?;
@@ -204,6 +255,21 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             }
         }
     }
+    // The demo shop is for trying out: no daily backups of it.
+    let backups = (!demo).then(|| {
+        tokio::spawn(backup::schedule::run(
+            config.clone(),
+            shop.clone(),
+            stop_rx.clone(),
+        ))
+    });
+    let tidy = config.logs.dir.clone().map(|dir| {
+        tokio::spawn(logfiles::keep_tidy(
+            dir,
+            config.logs.retention_days,
+            stop_rx.clone(),
+        ))
+    });
     let integrity = {
         let shop = shop.clone();
         let rx = stop_rx.clone();
@@ -245,6 +311,30 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             stop,
         ))
     };
+    for warning in files::permission_warnings(&config, config_file) {
+        eprintln!("akinai: warning: {warning}");
+        tracing::warn!("{warning}");
+    }
+    let metrics = match config.metrics_listen {
+        Some(addr) => match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => {
+                println!("akinai: metrics at http://{}/metrics", l.local_addr()?);
+                Some(tokio::spawn(akinai_web::server::serve(
+                    l,
+                    akinai_web::metrics::router(state.clone()),
+                    akinai_web::server::ServerLimits::default(),
+                    stopped(stop_rx.clone()),
+                )))
+            }
+            // The shop opens without its metrics rather than not at all.
+            Err(e) => {
+                eprintln!("akinai: warning: no metrics: cannot listen on {addr}: {e}");
+                tracing::error!(%addr, error = %e, "cannot listen for metrics");
+                None
+            }
+        },
+        None => None,
+    };
     let bound = listener.local_addr()?;
     println!(
         "akinai: serving the shop at {} (listening on {bound}, store: {})",
@@ -273,7 +363,10 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let _ = integrity.await;
     let _ = admin.await;
-    for task in [worker, redirect].into_iter().flatten() {
+    for task in [worker, redirect, backups, metrics, tidy]
+        .into_iter()
+        .flatten()
+    {
         let _ = task.await;
     }
     Ok(())
@@ -302,6 +395,7 @@ async fn shutdown_signal() {
 
 /// `akinai migrate`.
 pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    backup::before_upgrade(config).await?;
     let store = open_store(config).await?;
     println!("akinai: migrations applied ({})", store.backend());
     Ok(())

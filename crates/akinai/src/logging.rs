@@ -4,6 +4,9 @@
 //! number in a URL, a provider's error text or a panic message is never written down.
 
 use std::io::Write;
+use std::path::Path;
+
+use crate::logfiles::LogFormat;
 
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -49,14 +52,64 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Scrubbing<M> {
     }
 }
 
-/// Installs the process's logger: `filter` in `tracing` syntax, lines scrubbed of card numbers.
-pub fn init(filter: &str) {
+/// Installs the process's logger: `filter` in `tracing` syntax; standard output as JSON lines or
+/// text; and, with a directory, the day's `app`, `access` and `security` files
+/// ([`crate::logfiles`]). Every sink is scrubbed of card numbers.
+/// Operator commands (everything but `serve`) log to standard error (`to_stderr`), so their
+/// standard output is only what they print for the operator.
+pub fn init(filter: &str, format: LogFormat, dir: Option<&Path>, to_stderr: bool) {
+    use tracing_subscriber::prelude::*;
+    use tracing_subscriber::{fmt, Layer, Registry};
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_writer(Scrubbing(std::io::stdout))
+    let console = |l: fmt::Layer<Registry>| -> Box<dyn Layer<Registry> + Send + Sync> {
+        match (format, to_stderr) {
+            (LogFormat::Json, false) => l
+                .json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .with_writer(Scrubbing(std::io::stdout))
+                .boxed(),
+            (LogFormat::Json, true) => l
+                .json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .with_writer(Scrubbing(std::io::stderr))
+                .boxed(),
+            (LogFormat::Text, false) => l
+                .with_target(false)
+                .with_writer(Scrubbing(std::io::stdout))
+                .boxed(),
+            (LogFormat::Text, true) => l
+                .with_target(false)
+                .with_writer(Scrubbing(std::io::stderr))
+                .boxed(),
+        }
+    };
+    let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = vec![console(fmt::layer())];
+    if let Some(dir) = dir {
+        match crate::files::ensure_data_dir(dir) {
+            Ok(()) => {
+                for stream in crate::logfiles::STREAMS {
+                    layers.push(
+                        fmt::layer()
+                            .json()
+                            .with_current_span(true)
+                            .with_span_list(false)
+                            .with_writer(Scrubbing(crate::logfiles::DailyFile::new(dir, stream)))
+                            .with_filter(tracing_subscriber::filter::filter_fn(move |m| {
+                                crate::logfiles::stream_of(m.target()) == stream
+                            }))
+                            .boxed(),
+                    );
+                }
+            }
+            Err(e) => eprintln!("akinai: warning: no log files: {e:#}"),
+        }
+    }
+    let _ = tracing_subscriber::registry()
+        .with(layers)
+        .with(filter)
         .try_init();
 }
 

@@ -6,6 +6,16 @@
 //! akinai config check [--config FILE]
 //! akinai theme approve --by NAME
 //! akinai integrity check | acknowledge --by NAME | manifest
+//! akinai backup init | create [--out DIR] | list | verify FILE --identity KEY
+//!               | restore FILE --identity KEY --data-dir NEW
+//! akinai maintenance on --message TEXT --by NAME | off [--by NAME] | status
+//! akinai logs search [--since DATE] [--until DATE] [--request-id ID] [--ip IP] [--text TEXT]
+//! akinai import products|customers [--format shopify|ec-cube|akinai] FILE [--images DIR|ZIP]
+//!               [--prices tax-included|tax-excluded]
+//!               [--dry-run] [--json] --by NAME
+//! akinai customers invite [--per-hour N] --by NAME
+//! akinai export products|customers|orders|inventory [--format akinai|shopify] [--encoding utf-8|shift_jis]
+//!               --out FILE [--json] --by NAME
 //! ```
 #![forbid(unsafe_code)]
 
@@ -72,6 +82,75 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Encrypted backups, restore drills and restores.
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
+    /// Close the storefront (503 with a message) or open it again; the admin keeps working.
+    Maintenance {
+        #[command(subcommand)]
+        command: MaintenanceCommand,
+    },
+    /// Read the log files back (`logs.dir`).
+    Logs {
+        #[command(subcommand)]
+        command: LogsCommand,
+    },
+    /// Import products or customers from a CSV file (Shopify, EC-CUBE 4, akinai; UTF-8 or
+    /// Shift_JIS): planned first, written only when the whole file is valid, in one transaction.
+    /// Customers come without passwords.
+    Import {
+        #[arg(value_enum)]
+        what: akinai::transfer::ImportWhat,
+        /// The CSV file.
+        file: PathBuf,
+        /// The folder or zip file holding the images the file names (matched by file name;
+        /// nothing is fetched from the network).
+        #[arg(long, value_name = "DIR|ZIP")]
+        images: Option<PathBuf>,
+        /// shopify, ec-cube or akinai; default: told by the header.
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+        /// Whether the file's prices include tax; default: EC-CUBE's do not, the others' do.
+        #[arg(long, value_enum)]
+        prices: Option<akinai::transfer::Prices>,
+        /// Only check and show what would change.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Who imports (recorded in the audit trail).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// Export products, customers, orders or inventory as CSV for Excel or another platform
+    /// (customers and orders hold personal data: the export is recorded in the audit trail).
+    Export {
+        #[arg(value_enum)]
+        what: akinai::transfer::ExportWhat,
+        /// akinai (default; re-importable) or shopify.
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+        /// utf-8 (with BOM, default) or shift_jis.
+        #[arg(long, value_name = "ENCODING", default_value = "utf-8")]
+        encoding: String,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Who exports (recorded in the audit trail).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// Imported members: send the invitation to set a password.
+    Customers {
+        #[command(subcommand)]
+        command: CustomersCommand,
+    },
     /// Member policies and the invoice number of the shop settings (also on the admin's ショップ設定 screen).
     Settings {
         #[command(subcommand)]
@@ -100,6 +179,102 @@ enum AdminCommand {
         #[arg(long, value_name = "NAME")]
         by: String,
     },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Create the backup key pair: the public recipient goes into the data directory, the
+    /// private identity into a file to keep off the server.
+    Init {
+        /// Where to write the private identity; default ./akinai-backup-identity.txt.
+        #[arg(long, value_name = "FILE")]
+        identity: Option<PathBuf>,
+    },
+    /// Write one encrypted backup of the shop while it serves.
+    Create {
+        /// Directory to write it to; default backup.dir (<data-dir>/backups).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// List the backups in a directory from their headers (no key needed).
+    List {
+        /// Directory to list; default backup.dir (<data-dir>/backups).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// The restore drill: restore into a scratch place, check everything, print the restore time.
+    Verify {
+        file: PathBuf,
+        /// The private identity file from `backup init`.
+        #[arg(long, value_name = "KEYFILE")]
+        identity: PathBuf,
+    },
+    /// Restore a backup into a new, empty data directory (given with --data-dir).
+    Restore {
+        file: PathBuf,
+        /// The private identity file from `backup init`.
+        #[arg(long, value_name = "KEYFILE")]
+        identity: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogsCommand {
+    /// Print the log lines that match every condition given (JSON lines, oldest first).
+    Search {
+        /// First Japan day, YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        since: Option<chrono::NaiveDate>,
+        /// Last Japan day, YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        until: Option<chrono::NaiveDate>,
+        /// The request id (the `X-Request-Id` header, the error page's reference).
+        #[arg(long, value_name = "ID")]
+        request_id: Option<String>,
+        /// The client address.
+        #[arg(long, value_name = "IP")]
+        ip: Option<String>,
+        /// An order number (AK00000042) or any text the line holds.
+        #[arg(long, value_name = "TEXT")]
+        text: Option<String>,
+        /// Only this stream: app, access or security.
+        #[arg(long, value_name = "STREAM")]
+        stream: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomersCommand {
+    /// Queue the invitation mail for imported members who have no password yet (once each),
+    /// at most --per-hour an hour.
+    Invite {
+        #[arg(long, value_name = "N", default_value_t = 200)]
+        per_hour: u32,
+        /// Who sends (recorded in the audit trail).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum MaintenanceCommand {
+    /// Close the storefront: shoppers see a 503 page with the message.
+    On {
+        /// What shoppers read (e.g. when the shop opens again).
+        #[arg(long, value_name = "TEXT")]
+        message: String,
+        /// Who closes it (recorded).
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
+    /// Open the storefront again.
+    Off {
+        /// Who opens it (recorded); default: operator.
+        #[arg(long, value_name = "NAME", default_value = "operator")]
+        by: String,
+    },
+    /// Say whether the storefront is closed.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -190,7 +365,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    akinai::init_logging(&config.log);
+    akinai::init_logging(&config, matches!(cli.command, Command::Serve { .. }));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -203,7 +378,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { demo, .. } => akinai::serve(config, demo).await,
+            Command::Serve { demo, .. } => akinai::serve(config, demo, cli.config.as_deref()).await,
             Command::Migrate => akinai::migrate(&config).await,
             Command::Config {
                 command: ConfigCommand::Check,
@@ -254,6 +429,101 @@ fn main() -> ExitCode {
                 }
                 AuditCommand::Export { after } => akinai::ops::audit_export(&config, after).await,
             },
+            Command::Backup { command } => match command {
+                BackupCommand::Init { identity } => akinai::backup::init(&config, identity),
+                BackupCommand::Create { out } => {
+                    akinai::backup::create(&config, out.as_deref()).await
+                }
+                BackupCommand::List { dir } => akinai::backup::list(&config, dir.as_deref()),
+                BackupCommand::Verify { file, identity } => {
+                    akinai::backup::verify(&config, &file, &identity).await
+                }
+                BackupCommand::Restore { file, identity } => match &cli.data_dir {
+                    Some(new) => akinai::backup::restore(&config, &file, &identity, new).await,
+                    None => Err(anyhow::anyhow!(
+                        "give the new, empty data directory with --data-dir NEW"
+                    )),
+                },
+            },
+            Command::Logs {
+                command:
+                    LogsCommand::Search {
+                        since,
+                        until,
+                        request_id,
+                        ip,
+                        text,
+                        stream,
+                    },
+            } => akinai::ops::logs_search(
+                &config,
+                &akinai::logfiles::Query {
+                    from: since,
+                    to: until,
+                    request_id,
+                    ip,
+                    text,
+                    stream,
+                },
+            ),
+            Command::Maintenance { command } => match command {
+                MaintenanceCommand::On { message, by } => {
+                    akinai::ops::maintenance(&config, Some(&message), &by).await
+                }
+                MaintenanceCommand::Off { by } => {
+                    akinai::ops::maintenance(&config, None, &by).await
+                }
+                MaintenanceCommand::Status => akinai::ops::maintenance_status(&config).await,
+            },
+            Command::Import {
+                what,
+                file,
+                images,
+                format,
+                prices,
+                dry_run,
+                json,
+                by,
+            } => {
+                let args = akinai::transfer::ImportArgs {
+                    what,
+                    file: &file,
+                    images: images.as_deref(),
+                    format: format.as_deref(),
+                    prices,
+                    dry_run,
+                    json,
+                    by: &by,
+                };
+                return akinai::transfer::import(&config, args).await.map(|clean| {
+                    if clean {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                });
+            }
+            Command::Export {
+                what,
+                format,
+                encoding,
+                out,
+                json,
+                by,
+            } => {
+                let args = akinai::transfer::ExportArgs {
+                    what,
+                    format: format.as_deref(),
+                    encoding: &encoding,
+                    out: &out,
+                    json,
+                    by: &by,
+                };
+                akinai::transfer::export(&config, args).await
+            }
+            Command::Customers {
+                command: CustomersCommand::Invite { per_hour, by },
+            } => akinai::transfer::invite(&config, per_hour, &by).await,
             Command::Settings { command } => match command {
                 SettingsCommand::Show => akinai::ops::settings_show(&config).await,
                 SettingsCommand::Set {

@@ -255,3 +255,52 @@ pub async fn admin_unlock(config: &Config, email: &str, by: &str) -> anyhow::Res
     }
     Ok(())
 }
+
+/// `akinai maintenance on --message TEXT --by NAME` / `off`: every node sees it within seconds.
+pub async fn maintenance(config: &Config, message: Option<&str>, by: &str) -> anyhow::Result<()> {
+    let shop = crate::build_shop(config).await?;
+    shop.operations()
+        .switch_maintenance(&akinai_core::audit::AuditContext::cli(by), by, message)
+        .await?;
+    match message {
+        Some(_) => println!(
+            "akinai: the storefront is CLOSED for maintenance (503 with your message); the admin, \
+             /healthz and payment webhooks keep working. Open it with `akinai maintenance off`"
+        ),
+        None => println!("akinai: the storefront is open"),
+    }
+    Ok(())
+}
+
+/// `akinai maintenance status`.
+pub async fn maintenance_status(config: &Config) -> anyhow::Result<()> {
+    let shop = crate::build_shop(config).await?;
+    match shop.operations().maintenance().await? {
+        Some(m) => println!(
+            "storefront: CLOSED since {} by {}: {}",
+            m.since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            m.by,
+            m.message
+        ),
+        None => println!("storefront: open"),
+    }
+    Ok(())
+}
+
+/// `akinai logs search`: matching lines of the log files, oldest first, each prefixed by its
+/// stream; a count on standard error.
+pub fn logs_search(config: &Config, query: &crate::logfiles::Query) -> anyhow::Result<()> {
+    let dir = config.logs.dir.as_deref().ok_or_else(|| {
+        anyhow::anyhow!("no log files: set logs.dir (e.g. /var/lib/akinai/logs) to keep them")
+    })?;
+    let found = crate::logfiles::search(dir, query)?;
+    for (stream, line) in &found {
+        println!("{stream}\t{line}");
+    }
+    eprintln!(
+        "akinai: {} matching lines in {}",
+        found.len(),
+        dir.display()
+    );
+    Ok(())
+}

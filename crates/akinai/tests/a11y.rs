@@ -172,6 +172,9 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         ("products", "/admin/products".to_string()),
         ("product edit", format!("/admin/products/{}", product.0)),
         ("settings", "/admin/settings".to_string()),
+        ("products CSV", "/admin/products/csv".to_string()),
+        ("customers CSV", "/admin/customers/csv".to_string()),
+        ("orders export", "/admin/orders/export".to_string()),
     ] {
         b.goto(&format!("{admin}{path}")).await;
         check(violations(&b, &axe, name).await);

@@ -92,6 +92,11 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
         .local_addr()
         .unwrap()
         .port();
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(BIN)
         .args([
             "serve",
@@ -103,6 +108,10 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
         ])
         .env("AKINAI__LOG", "warn")
         .env("AKINAI__ADMIN_LISTEN", format!("127.0.0.1:{admin_port}"))
+        .env(
+            "AKINAI__METRICS_LISTEN",
+            format!("127.0.0.1:{metrics_port}"),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -125,6 +134,11 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
         )),
         "{admin}"
     );
+    let metrics = lines.next().unwrap().unwrap();
+    assert_eq!(
+        metrics,
+        format!("akinai: metrics at http://127.0.0.1:{metrics_port}/metrics")
+    );
     let serving = lines.next().unwrap().unwrap();
     assert!(serving.contains(&listen), "{serving}");
     // The listener is bound before that line is printed; allow a bounded wait all the same.
@@ -139,6 +153,20 @@ fn serve_demo_seeds_says_so_and_serves_the_shop() {
     let (status, body) = get(port, "/healthz");
     assert!(status.contains("200"), "{status}");
     assert_eq!(body, "ok");
+    // Metrics on their own listener (not on the storefront's), scraped as Prometheus would.
+    let (status, _) = get(port, "/metrics");
+    assert!(status.contains("404"), "{status}");
+    let (status, body) = get(metrics_port, "/metrics");
+    assert!(status.contains("200"), "{status}");
+    for metric in [
+        "http_server_request_duration_seconds_count{method=\"GET\",route=\"/healthz\",status=\"200\"} 1",
+        "akinai_orders 0",
+        "akinai_backup_age_seconds -1.0",
+        "akinai_maintenance 0",
+        "process_resident_memory_bytes ",
+    ] {
+        assert!(body.contains(metric), "{metric} in\n{body}");
+    }
     let (status, body) = get(port, "/search?q=%E9%9D%A9");
     assert!(status.contains("200"));
     assert!(body.contains("本革ベルト"));
@@ -438,4 +466,126 @@ fn admin_create_prints_an_enrolment_link_and_is_audited() {
     assert!(String::from_utf8_lossy(&unlock.stdout).contains("was not locked"));
     let verify = run(&["audit", "verify"]);
     assert!(String::from_utf8_lossy(&verify.stdout).contains("1 entries, chain intact"));
+}
+
+/// Runs one SQL statement on the data directory's SQLite file (to shape an old or newer store).
+fn sql(data: &std::path::Path, statement: &str) {
+    let path = data.join("akinai.db");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sqlx::{ConnectOptions, Executor};
+            let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .connect()
+                .await
+                .unwrap();
+            conn.execute(statement).await.unwrap();
+        });
+}
+
+#[test]
+fn ipa_m_5_maintenance_is_switched_on_and_off_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    assert!(akinai(&["migrate", "--data-dir", d]).status.success());
+    let on = akinai(&[
+        "maintenance",
+        "on",
+        "--message",
+        "15時に再開します",
+        "--by",
+        "山田",
+        "--data-dir",
+        d,
+    ]);
+    assert!(
+        on.status.success(),
+        "{}",
+        String::from_utf8_lossy(&on.stderr)
+    );
+    assert!(String::from_utf8_lossy(&on.stdout).contains("CLOSED for maintenance"));
+    let status = akinai(&["maintenance", "status", "--data-dir", d]);
+    let said = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert!(
+        said.contains("CLOSED") && said.contains("山田") && said.contains("15時に再開します"),
+        "{said}"
+    );
+    assert!(
+        akinai(&["maintenance", "off", "--by", "山田", "--data-dir", d])
+            .status
+            .success()
+    );
+    let status = akinai(&["maintenance", "status", "--data-dir", d]);
+    assert_eq!(
+        String::from_utf8_lossy(&status.stdout).trim(),
+        "storefront: open"
+    );
+}
+
+#[test]
+fn a_database_upgraded_by_a_newer_akinai_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    assert!(akinai(&["migrate", "--data-dir", d]).status.success());
+    sql(
+        &data,
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         VALUES (99999, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)",
+    );
+    for args in [
+        vec!["migrate", "--data-dir", d],
+        vec!["serve", "--data-dir", d],
+    ] {
+        let out = akinai(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("upgraded by a newer akinai (migration 99999"),
+            "{said}"
+        );
+    }
+}
+
+#[test]
+fn ipa_c_13_an_upgrade_takes_a_backup_before_applying_new_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    assert!(akinai(&["migrate", "--data-dir", d]).status.success());
+    let key = dir.path().join("id.txt");
+    assert!(akinai(&[
+        "backup",
+        "init",
+        "--data-dir",
+        d,
+        "--identity",
+        key.to_str().unwrap()
+    ])
+    .status
+    .success());
+    // The store as the release before the operations migration left it.
+    sql(&data, "DROP TABLE backup_runs");
+    sql(&data, "DROP TABLE maintenance");
+    sql(&data, "DELETE FROM _sqlx_migrations WHERE version = 21");
+    let out = akinai(&["migrate", "--data-dir", d]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("backing up before applying 1 new migration(s)"),
+        "{said}"
+    );
+    let backups: Vec<_> = std::fs::read_dir(data.join("backups")).unwrap().collect();
+    assert_eq!(backups.len(), 1);
+    // Up to date now: the next start takes no backup.
+    let again = akinai(&["migrate", "--data-dir", d]);
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("backing up"));
 }

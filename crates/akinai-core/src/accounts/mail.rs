@@ -35,6 +35,8 @@ pub enum AccountMail {
     ProfileChanged,
     Deleted,
     LoginCode,
+    /// An imported member's invitation to set a password (CSV issue, item 2).
+    Invite,
 }
 
 impl AccountMail {
@@ -52,6 +54,7 @@ impl AccountMail {
             AccountMail::ProfileChanged => "profile_changed",
             AccountMail::Deleted => "deleted",
             AccountMail::LoginCode => "login_code",
+            AccountMail::Invite => "invite",
         }
     }
 
@@ -69,6 +72,7 @@ impl AccountMail {
             AccountMail::ProfileChanged,
             AccountMail::Deleted,
             AccountMail::LoginCode,
+            AccountMail::Invite,
         ]
         .into_iter()
         .find(|m| m.code() == code)
@@ -83,7 +87,9 @@ impl AccountMail {
     fn link(self, secret: Option<&str>) -> String {
         match (self, secret) {
             (AccountMail::Verify, Some(s)) => format!("/account/verify?t={s}"),
-            (AccountMail::Reset, Some(s)) => format!("/account/password/reset?t={s}"),
+            (AccountMail::Reset | AccountMail::Invite, Some(s)) => {
+                format!("/account/password/reset?t={s}")
+            }
             (
                 AccountMail::AlreadyRegistered | AccountMail::Locked | AccountMail::EmailChanged,
                 _,
@@ -146,11 +152,32 @@ impl AccountCommon {
     }
 
     async fn enqueue_account_job(&self, payload: serde_json::Value) -> Result<(), CoreError> {
+        self.enqueue_account_job_at(payload, self.base.clock.now())
+            .await
+    }
+
+    /// An account mail sent no earlier than `run_at` (invitations go out in batches).
+    pub(crate) async fn enqueue_account_mail_at(
+        &self,
+        mail: AccountMail,
+        customer: CustomerId,
+        nonce: &str,
+        run_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), CoreError> {
+        let payload = json!({ "mail": mail.code(), "customer": customer.0, "nonce": nonce });
+        self.enqueue_account_job_at(payload, run_at).await
+    }
+
+    async fn enqueue_account_job_at(
+        &self,
+        payload: serde_json::Value,
+        run_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), CoreError> {
         self.job_store
             .enqueue_job(&NewJob {
                 kind: JOB_ACCOUNT_MAIL.into(),
                 payload,
-                run_at: self.base.clock.now(),
+                run_at,
                 dedup_key: None,
             })
             .await?;

@@ -18,9 +18,7 @@ use akinai_domain::ids::{CategoryId, ImageName, ProductId, SkuId};
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
-use akinai_store::catalog_admin::{
-    AdminProduct, AdminProductRow, NewProductImage, ProductEdit, ProductImage,
-};
+use akinai_store::catalog_admin::{AdminProduct, AdminProductRow, ProductEdit, ProductImage};
 
 use super::Authorized;
 use crate::accounts::Client;
@@ -388,37 +386,24 @@ impl CatalogAdmin {
                 return Err(why.into());
             }
         };
-        let ext = if cleaned.content_type == "image/png" {
-            "png"
-        } else {
-            "jpg"
-        };
-        let name = ImageName(format!("{}.{ext}", &crate::tokens::generate().secret[..32]));
-        let stored = self
-            .catalog_admin_store
-            .add_product_image(&NewProductImage {
-                product,
-                name: name.clone(),
-                content_type: cleaned.content_type.to_string(),
-                width: cleaned.width,
-                height: cleaned.height,
-                bytes: cleaned.bytes,
-                at: self.base.clock.now(),
-            })
-            .await?;
+        let (width, height) = (cleaned.width, cleaned.height);
+        let image = cleaned.into_new(product, self.base.clock.now(), None);
+        let name = image.name.clone();
+        let stored = self.catalog_admin_store.add_product_image(&image).await?;
         if !stored {
             return Err(CoreError::InvalidForm(vec![(
                 "image",
                 "admin.too_many_images",
             )]));
         }
-        self.audit.record(
-            &s.audit_context(client),
-            "product.image_added",
-            &format!("product:{}", product.0),
-            json!({ "image": name, "uploaded_bytes": size, "width": cleaned.width, "height": cleaned.height }),
-        )
-        .await?;
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "product.image_added",
+                &format!("product:{}", product.0),
+                json!({ "image": name, "uploaded_bytes": size, "width": width, "height": height }),
+            )
+            .await?;
         Ok(name)
     }
 
@@ -463,10 +448,45 @@ impl CatalogAdmin {
     /// A stored image for the storefront: its content type and bytes. Names that are not of
     /// the form the pipeline makes are not looked up.
     pub async fn product_image(&self, name: &str) -> Result<(String, Vec<u8>), CoreError> {
+        if let Some((image, width)) = ImageName::parse_sized(name) {
+            return self.product_image_sized(&image, width).await;
+        }
         let name = ImageName::parse(name).ok_or(CoreError::NotFound)?;
         self.catalog_admin_store
             .image_bytes(&name)
             .await?
             .ok_or(CoreError::NotFound)
+    }
+
+    /// An image at one of the `srcset` widths: kept from the first time it was asked for, made
+    /// then from the original (off the async threads); the original when it is no wider.
+    async fn product_image_sized(
+        &self,
+        name: &ImageName,
+        width: u32,
+    ) -> Result<(String, Vec<u8>), CoreError> {
+        let store = &self.catalog_admin_store;
+        if let Some(found) = store.image_size(name, width).await? {
+            return Ok(found);
+        }
+        let (content_type, original) = store.image_bytes(name).await?.ok_or(CoreError::NotFound)?;
+        let made = tokio::task::spawn_blocking(move || {
+            crate::images::scaled(&original, width).map(|s| (s, original))
+        })
+        .await
+        .map_err(|e| CoreError::Store(akinai_store::StoreError::Backend(e.to_string())))?;
+        match made {
+            Ok((Some(small), _)) => {
+                store
+                    .save_image_size(name, width, small.content_type, &small.bytes)
+                    .await?;
+                Ok((small.content_type.to_string(), small.bytes))
+            }
+            Ok((None, original)) => Ok((content_type, original)),
+            Err(e) => {
+                tracing::error!(image = %name, error = %e, "a stored image could not be scaled");
+                Err(CoreError::NotFound)
+            }
+        }
     }
 }

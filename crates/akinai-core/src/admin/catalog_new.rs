@@ -6,7 +6,7 @@ use crate::CatalogAdmin;
 use serde_json::json;
 
 use akinai_domain::admin::ManageCatalog;
-use akinai_domain::catalog::{NewProduct, NewSku};
+use akinai_domain::catalog::{hue_of, NewProduct, NewSku};
 use akinai_domain::ids::{ProductId, SkuId};
 use akinai_domain::Yen;
 
@@ -30,7 +30,7 @@ pub struct VariantForm {
 /// to 60 characters or empty (a product with one variant needs none).
 fn variant_names(code_input: &str, label: &str) -> Result<(String, String), CoreError> {
     let mut errors = Vec::new();
-    let code = code(code_input);
+    let code = akinai_domain::transfer::sku_code(code_input);
     if code.is_none() {
         errors.push(("code", "error.invalid"));
     }
@@ -86,14 +86,6 @@ impl VariantForm {
             _ => Err(CoreError::InvalidForm(errors)),
         }
     }
-}
-
-/// A placeholder hue derived from the name, so a product without photos still looks its own.
-fn hue_of(name: &str) -> u16 {
-    let h = name
-        .bytes()
-        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-    u16::try_from(h % 360).unwrap_or(0)
 }
 
 impl CatalogAdmin {

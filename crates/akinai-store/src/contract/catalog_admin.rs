@@ -184,6 +184,7 @@ pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store:
         height: 20,
         bytes: vec![0xFF, 0xD8, u8::try_from(n).unwrap()],
         at: t0(),
+        source: None,
     };
     for n in 1..=MAX_IMAGES_PER_PRODUCT {
         assert!(store.add_product_image(&image(n)).await.unwrap());
@@ -207,8 +208,37 @@ pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store:
     );
     let (ct, bytes) = store.image_bytes(&name(2)).await.unwrap().unwrap();
     assert_eq!((ct.as_str(), bytes), ("image/jpeg", vec![0xFF, 0xD8, 2]));
+    // Scaled copies are kept once, and go with their image.
+    store
+        .save_image_size(&name(1), 320, "image/jpeg", &[1, 2])
+        .await
+        .unwrap();
+    store
+        .save_image_size(&name(1), 320, "image/jpeg", &[9, 9])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.image_size(&name(1), 320).await.unwrap(),
+        Some(("image/jpeg".to_string(), vec![1, 2])),
+        "the first one made stays"
+    );
+    assert_eq!(store.image_size(&name(1), 640).await.unwrap(), None);
     assert!(store.delete_product_image(product, &name(1)).await.unwrap());
     assert!(!store.delete_product_image(product, &name(1)).await.unwrap());
+    assert_eq!(
+        store.image_size(&name(1), 320).await.unwrap(),
+        None,
+        "deleted with it"
+    );
+    store
+        .save_image_size(&name(1), 320, "image/jpeg", &[1])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.image_size(&name(1), 320).await.unwrap(),
+        None,
+        "no image, no copy"
+    );
     assert_eq!(
         store.product(product).await.unwrap().unwrap().image,
         Some(format!("{:032x}.jpg", 2))

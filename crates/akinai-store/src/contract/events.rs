@@ -92,6 +92,17 @@ pub(super) async fn security_events_are_recorded_and_listed_newest_first(store: 
         1,
         "limit"
     );
+    // Pruning drops what was recorded before the cut-off and keeps the rest.
+    let pruned = store
+        .prune_security_events(t0() + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 2, "the csp report at t0 and the other event");
+    let left = store
+        .security_events("csp_violation", t0() - Duration::days(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 2);
 }
 
 pub(super) async fn deduplicated_jobs_are_enqueued_once(store: Arc<dyn Store>) {

@@ -121,6 +121,8 @@ struct DashboardPage {
     security: Option<akinai_core::admin::SecurityOverview>,
     /// Card payments held for capture at shipping.
     held: Option<akinai_core::payments::HeldOrders>,
+    /// The latest good backup and restore drill, for owners.
+    backups: Option<super::operations::Backups>,
 }
 
 pub(super) async fn dashboard_get(
@@ -143,6 +145,12 @@ pub(super) async fn dashboard_get(
         Ok(proof) => state.shop.payments().held_orders(&proof).await?,
         Err(_) => None,
     };
+    let backups = match a.authorize::<akinai_domain::admin::ManageSecurity>() {
+        Ok(proof) => Some(super::operations::backups(
+            &state.shop.operations().backup_status_for(&proof).await?,
+        )),
+        Err(_) => None,
+    };
     let page = DashboardPage {
         csrf: ctx.csrf.clone(),
         name: a.admin.name.clone(),
@@ -157,6 +165,7 @@ pub(super) async fn dashboard_get(
         business,
         security,
         held,
+        backups,
     };
     ctx.page(StatusCode::OK, &page)
 }

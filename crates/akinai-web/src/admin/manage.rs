@@ -37,13 +37,14 @@ pub(super) struct AdminRow {
 fn grant_label(name: &str) -> &'static str {
     match name {
         "view_personal_data" => "個人情報をマスクせずに表示",
+        "export_personal_data" => "顧客・注文の CSV 書き出し(個人情報)",
         "view_audit" => "操作ログの閲覧",
         "view_sales" => "売上・KPI の閲覧",
         "review_orders" => "要確認注文の確認",
         "process_orders" => "注文処理(入金確認・発送・メモ)",
         "cancel_orders" => "注文のキャンセル・返金",
         "manage_catalog" => "商品・在庫の管理",
-        "manage_customers" => "会員のロック・削除",
+        "manage_customers" => "会員のロック・削除・CSV 取り込み",
         "manage_shop" => "ショップ設定",
         _ => "",
     }
@@ -61,15 +62,9 @@ impl AdminRow {
             email: x.email,
             name: x.name,
             role: x.role.as_str(),
-            last_login: x.last_login_at.map(jst).unwrap_or_default(),
+            last_login: x.last_login_at.map(super::local_time).unwrap_or_default(),
         }
     }
-}
-
-fn jst(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&akinai_core::clock::jst())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
 }
 
 #[derive(Template)]
@@ -297,7 +292,7 @@ pub(super) async fn review_get(
             .into_iter()
             .map(|e| {
                 (
-                    jst(e.record.at),
+                    super::local_time(e.record.at),
                     e.record.actor,
                     e.record.target,
                     e.record.detail,

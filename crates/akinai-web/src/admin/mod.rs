@@ -41,14 +41,18 @@ mod catalog_new;
 mod categories;
 mod customers;
 mod dashboard;
+mod exports;
+mod incidents;
 mod manage;
 pub(crate) mod menu;
+mod operations;
 mod order_desk;
 mod order_payment;
 mod order_words;
 mod orders;
 mod routes;
 mod settings;
+mod transfers;
 
 use routes::routes;
 pub use routes::{route_table, AdminRoute, Needs, ADMIN_FORM};
@@ -91,10 +95,15 @@ pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
         require_admin,
     ));
     open.merge(signed_in)
+        .route_layer(axum::middleware::from_fn(crate::metrics::mark_route))
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::limits::rate_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::measure,
         ))
         .with_state(state.clone())
         .layer(axum::Extension(base))

@@ -59,6 +59,12 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     let admins = Some(Cap(Gate::of::<ManageAdmins>()));
     let catalog = Some(Cap(Gate::of::<ManageCatalog>()));
     let process = Some(Cap(Gate::of::<ProcessOrders>()));
+    let security = Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>()));
+    let customers = Some(Cap(Gate::of::<ManageCustomers>()));
+    let people = Some(Cap(Gate::of::<akinai_domain::admin::ExportPersonalData>()));
+    // A CSV file of up to 200 MB, a zip of images of up to 500 MB, and the form's few fields.
+    let csv_upload = 701 * 1024 * 1024;
+    let customer_upload = 201 * 1024 * 1024;
     vec![
         // The stylesheet and scripts the admin pages link (content-hashed, embedded): public
         // on this listener like the login page, so that page is styled too.
@@ -156,11 +162,88 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(settings::section_post),
         ),
         r(
+            "/admin/operations",
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
+            None,
+            none,
+            get(operations::operations_get),
+        ),
+        r(
+            "/admin/operations/maintenance",
+            None,
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
+            f,
+            post(operations::maintenance_post),
+        ),
+        r(
+            "/admin/incidents",
+            security,
+            security,
+            f,
+            get(incidents::list_get).post(incidents::open_post),
+        ),
+        r(
+            "/admin/incidents/{id}",
+            security,
+            security,
+            f,
+            get(incidents::incident_get).post(incidents::action_post),
+        ),
+        r(
+            "/admin/incidents/{id}/close",
+            None,
+            security,
+            f,
+            post(incidents::close_post),
+        ),
+        r(
+            "/admin/incidents/{id}/export",
+            security,
+            None,
+            none,
+            get(incidents::export_get),
+        ),
+        r(
             "/admin/products",
             catalog,
             None,
             none,
             get(catalog::list_get),
+        ),
+        r(
+            "/admin/products/csv",
+            catalog,
+            catalog,
+            csv_upload,
+            get(transfers::products_get).post(transfers::products_post),
+        ),
+        r(
+            "/admin/products/csv/export",
+            None,
+            catalog,
+            f,
+            post(exports::catalog_post),
+        ),
+        r(
+            "/admin/products/csv/{id}",
+            catalog,
+            None,
+            none,
+            get(transfers::products_run_get),
+        ),
+        r(
+            "/admin/products/csv/{id}/apply",
+            None,
+            catalog,
+            f,
+            post(transfers::products_apply_post),
+        ),
+        r(
+            "/admin/products/csv/{id}/report",
+            catalog,
+            None,
+            none,
+            get(transfers::products_report_get),
         ),
         r(
             "/admin/products/{id}",
@@ -261,6 +344,48 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             get(customers::list_get),
         ),
         r(
+            "/admin/customers/csv",
+            customers,
+            customers,
+            customer_upload,
+            get(transfers::customers_get).post(transfers::customers_post),
+        ),
+        r(
+            "/admin/customers/csv/invite",
+            None,
+            customers,
+            f,
+            post(exports::invite_post),
+        ),
+        r(
+            "/admin/customers/csv/export",
+            None,
+            people,
+            f,
+            post(exports::customers_post),
+        ),
+        r(
+            "/admin/customers/csv/{id}",
+            customers,
+            None,
+            none,
+            get(transfers::customers_run_get),
+        ),
+        r(
+            "/admin/customers/csv/{id}/apply",
+            None,
+            customers,
+            f,
+            post(transfers::customers_apply_post),
+        ),
+        r(
+            "/admin/customers/csv/{id}/report",
+            customers,
+            None,
+            none,
+            get(transfers::customers_report_get),
+        ),
+        r(
             "/admin/customers/{id}",
             Some(Cap(Gate::of::<ViewCustomers>())),
             None,
@@ -294,6 +419,13 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             None,
             none,
             get(order_desk::list_get),
+        ),
+        r(
+            "/admin/orders/export",
+            people,
+            people,
+            f,
+            get(exports::orders_get).post(exports::orders_post),
         ),
         r(
             "/admin/orders/{id}",

@@ -255,7 +255,7 @@ async fn page(
 #[derive(Deserialize, Default)]
 pub(super) struct SavedQuery {
     #[serde(default)]
-    saved: String,
+    pub(super) saved: String,
 }
 
 pub(super) async fn settings_get(

@@ -72,6 +72,28 @@ pub async fn healthz_get(State(state): State<AppState>) -> Response {
     }
 }
 
+/// `/readyz` for load balancers: the store answers (migrations were applied before the node
+/// started serving), the storefront is not closed for maintenance, and this node's worker (if it
+/// runs one) is alive. The body says which check failed.
+pub async fn readyz_get(State(state): State<AppState>) -> Response {
+    use akinai_core::worker::WorkerState;
+    let shop = &state.shop;
+    let not_ready = |why: &'static str| (StatusCode::SERVICE_UNAVAILABLE, why).into_response();
+    if let Err(e) = shop.health().await {
+        tracing::error!(error = %e, "readiness: the store does not answer");
+        return not_ready("store unavailable");
+    }
+    match shop.operations().maintenance().await {
+        Ok(None) => {}
+        Ok(Some(_)) => return not_ready("maintenance"),
+        Err(_) => return not_ready("store unavailable"),
+    }
+    if shop.jobs().worker_state() == WorkerState::Stalled {
+        return not_ready("worker stalled");
+    }
+    (StatusCode::OK, "ready").into_response()
+}
+
 pub async fn not_found() -> WebError {
     WebError::NotFound
 }

@@ -225,6 +225,16 @@ async fn a_login_from_a_new_device_is_notified_with_a_link_to_end_it() {
     assert_eq!(home.get("/account").await.status, StatusCode::OK);
 }
 
+/// Asserts a response's status, showing the page's message when it differs (a failure in CI
+/// then says which step and why).
+fn expect(page: crate::support::Page, status: StatusCode, step: &str) {
+    let text = page
+        .body
+        .get(..page.body.len().min(4000))
+        .unwrap_or(&page.body);
+    assert_eq!(page.status, status, "{step}: {text}");
+}
+
 /// IPA-C-7 (item 4): the self-hosted challenge switches on for a source that failed 10 logins; it must be
 /// solved (proof of work, or the no-JavaScript wait), cannot be forged, reused or skipped.
 #[tokio::test]
@@ -260,15 +270,19 @@ async fn a_failing_source_must_solve_the_challenge_which_cannot_be_forged_or_reu
     let creds = [("email", "p@example.jp"), ("password", MEMBER_PASSWORD)];
 
     // Without an answer, with a wrong one, with a forged difficulty: refused.
-    let without = s.submit("/account/login", &creds).await;
-    assert_eq!(without.status, StatusCode::FORBIDDEN);
+    expect(
+        s.submit("/account/login", &creds).await,
+        StatusCode::FORBIDDEN,
+        "without an answer",
+    );
     let (token, n) = solve_page(&form).unwrap();
     let wrong = (n.parse::<u64>().unwrap() + 1).to_string();
     let mut f = creds.to_vec();
     f.extend([("challenge", token.as_str()), ("solution", wrong.as_str())]);
-    assert_eq!(
-        s.submit("/account/login", &f).await.status,
-        StatusCode::FORBIDDEN
+    expect(
+        s.submit("/account/login", &f).await,
+        StatusCode::FORBIDDEN,
+        "a wrong answer",
     );
     let forged = {
         let mut parts: Vec<&str> = token.split('.').collect();
@@ -277,21 +291,24 @@ async fn a_failing_source_must_solve_the_challenge_which_cannot_be_forged_or_reu
     };
     let mut f = creds.to_vec();
     f.extend([("challenge", forged.as_str()), ("solution", "0")]);
-    assert_eq!(
-        s.submit("/account/login", &f).await.status,
-        StatusCode::FORBIDDEN
+    expect(
+        s.submit("/account/login", &f).await,
+        StatusCode::FORBIDDEN,
+        "a forged difficulty",
     );
 
     // Solved: through; the same answer a second time: refused.
     let mut f = creds.to_vec();
     f.extend([("challenge", token.as_str()), ("solution", n.as_str())]);
-    assert_eq!(
-        s.submit("/account/login", &f).await.status,
-        StatusCode::SEE_OTHER
+    expect(
+        s.submit("/account/login", &f).await,
+        StatusCode::SEE_OTHER,
+        "the right answer",
     );
-    assert_eq!(
-        s.submit("/account/login", &f).await.status,
-        StatusCode::FORBIDDEN
+    expect(
+        s.submit("/account/login", &f).await,
+        StatusCode::FORBIDDEN,
+        "the same answer again",
     );
 
     // No JavaScript: waiting 10 seconds is the answer.
@@ -299,14 +316,16 @@ async fn a_failing_source_must_solve_the_challenge_which_cannot_be_forged_or_reu
     let token = form.hidden("challenge");
     let mut f = creds.to_vec();
     f.extend([("challenge", token.as_str()), ("solution", "wait")]);
-    assert_eq!(
-        s.submit("/account/login", &f).await.status,
-        StatusCode::FORBIDDEN
+    expect(
+        s.submit("/account/login", &f).await,
+        StatusCode::FORBIDDEN,
+        "the wait fallback too early",
     );
     app.clock.advance(Duration::seconds(10));
-    assert_eq!(
-        s.submit("/account/login", &f).await.status,
-        StatusCode::SEE_OTHER
+    expect(
+        s.submit("/account/login", &f).await,
+        StatusCode::SEE_OTHER,
+        "the wait fallback after 10 s",
     );
 
     // Other sources are not asked.

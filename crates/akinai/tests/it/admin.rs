@@ -18,16 +18,6 @@ fn now(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
     akinai_core::Clock::now(app.clock.as_ref())
 }
 
-async fn audit_actions(app: &TestApp) -> Vec<String> {
-    app.store
-        .audit_entries(0, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.record.action)
-        .collect()
-}
-
 #[tokio::test]
 async fn ipa_c_4_the_admin_is_not_on_the_storefront_and_refuses_outsiders_before_routing() {
     let app = TestApp::demo().await;
@@ -212,7 +202,7 @@ async fn ccsg_v_1_login_needs_password_and_code_and_ten_failures_lock_until_unlo
         login(&app, &other, "owner@example.jp", &secret).await,
         StatusCode::SEE_OTHER
     );
-    let actions = audit_actions(&app).await;
+    let actions = app.audit_actions().await;
     for a in [
         "admin.create",
         "admin.enrol",
@@ -393,7 +383,7 @@ async fn ccsg_v_1_owners_manage_admins_with_reauthentication_and_review_them() {
         .next()
         .unwrap_or_default()
         .contains("owner@example.jp"));
-    let actions = audit_actions(&app).await;
+    let actions = app.audit_actions().await;
     for a in ["admin.create", "admin.role_change", "admin.factor_reset"] {
         assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
     }

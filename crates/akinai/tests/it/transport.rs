@@ -40,15 +40,17 @@ fn install(dir: &Path, (cert, key): &(String, String), mtime: SystemTime) {
 }
 
 /// A client that trusts only `cert_pem` and reaches `localhost` at `addr`.
-fn client_trusting(cert_pem: &str, addr: SocketAddr) -> reqwest::Client {
+fn client_builder_trusting(cert_pem: &str, addr: SocketAddr) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .use_rustls_tls()
         .tls_built_in_root_certs(false)
         .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).unwrap())
         .resolve("localhost", addr)
         .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+}
+
+fn client_trusting(cert_pem: &str, addr: SocketAddr) -> reqwest::Client {
+    client_builder_trusting(cert_pem, addr).build().unwrap()
 }
 
 async fn serve_tls(app: &TestApp, certs: Arc<CertStore>) -> SocketAddr {
@@ -82,6 +84,20 @@ async fn built_in_tls_serves_the_shop_with_hsts_and_secure_cookies() {
     let url = format!("https://localhost:{}/", addr.port());
     let page = client.get(&url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(
+        page.version(),
+        reqwest::Version::HTTP_2,
+        "HTTP/2 when offered (ALPN)"
+    );
+    let old = client_builder_trusting(&first.0, addr)
+        .http1_only()
+        .build()
+        .unwrap();
+    let page1 = old.get(&url).send().await.unwrap();
+    assert_eq!(
+        (page1.status(), page1.version()),
+        (StatusCode::OK, reqwest::Version::HTTP_11)
+    );
     assert!(page.headers().contains_key("strict-transport-security"));
     let cookies: Vec<_> = page.headers().get_all("set-cookie").iter().collect();
     assert!(!cookies.is_empty());

@@ -34,6 +34,7 @@ pub struct ShopBuilder {
     demo: bool,
     stripe: bool,
     localhost: bool,
+    secret_key: Option<SecretKey>,
 }
 
 impl ShopBuilder {
@@ -70,6 +71,13 @@ impl ShopBuilder {
         make: impl FnOnce(PathBuf) -> Arc<dyn Mailer> + 'static,
     ) -> ShopBuilder {
         self.mailer = Some(Box::new(make));
+        self
+    }
+
+    /// Signs tokens with this key (a restored shop's) instead of a new one.
+    #[allow(dead_code)]
+    pub fn secret_key(mut self, key: SecretKey) -> ShopBuilder {
+        self.secret_key = Some(key);
         self
     }
 
@@ -112,7 +120,7 @@ impl ShopBuilder {
         let config = ShopConfig {
             base_url: url::Url::parse(&base_url).unwrap(),
             mail_from: "shop@example.jp".into(),
-            secret_key: SecretKey::generate(),
+            secret_key: self.secret_key.unwrap_or_else(SecretKey::generate),
             cache_ttl: std::time::Duration::ZERO,
             security: self.security,
             accounts: test_accounts(),

@@ -145,6 +145,11 @@ impl Shopper {
         let form = reqwest::multipart::Form::new()
             .text("csrf", csrf.to_string())
             .part("image", part);
+        self.send_multipart(path, form).await
+    }
+
+    /// Posts a `multipart/form-data` form as built by the test.
+    pub async fn send_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Page {
         Shopper::read(
             self.client
                 .post(format!("{}{path}", self.base))

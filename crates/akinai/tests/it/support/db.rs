@@ -24,6 +24,13 @@ impl PgDatabase {
     /// A new, migrated database on the test server, or `None` (with a note) when no server is
     /// reachable; with `AKINAI_REQUIRE_POSTGRES=1` an unreachable server fails the test.
     pub async fn create() -> Option<PgDatabase> {
+        let db = PgDatabase::create_blank().await?;
+        db.store.migrate().await.unwrap();
+        Some(db)
+    }
+
+    /// A new database with no tables (a restore's target), or `None` as [`PgDatabase::create`].
+    pub async fn create_blank() -> Option<PgDatabase> {
         use sqlx::{Connection, Executor};
         let url = std::env::var("AKINAI_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
@@ -56,12 +63,21 @@ impl PgDatabase {
         let store = akinai_postgres::PgStore::connect(&db_url, 16)
             .await
             .unwrap();
-        store.migrate().await.unwrap();
         Some(PgDatabase {
             admin_url: url,
             name,
             store,
         })
+    }
+
+    /// The database's URL (for the command line's `AKINAI__DATABASE_URL`).
+    #[allow(dead_code)]
+    pub fn url(&self) -> String {
+        format!(
+            "{}/{}",
+            self.admin_url.rsplit_once('/').unwrap().0,
+            self.name
+        )
     }
 
     pub async fn drop_database(self) {

@@ -100,6 +100,17 @@ impl TestApp {
         self.store.order(id).await.unwrap().unwrap()
     }
 
+    /// The actions recorded in the audit trail, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        self.store
+            .audit_entries(0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.record.action)
+            .collect()
+    }
+
     /// The shop's data directory: the SQLite database files and the mail outbox.
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()

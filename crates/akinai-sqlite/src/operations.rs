@@ -1,0 +1,3 @@
+//! Row counts, the maintenance switch and the backup run record on SQLite: the shared statements (`akinai_sql`, ADR 020).
+
+akinai_sql::operations_store!(crate::SqliteStore);

@@ -1,0 +1,3 @@
+//! Imports started in the admin on SQLite: the shared statements (`akinai_sql`, ADR 027).
+
+akinai_sql::transfer_run_store!(crate::SqliteStore);

@@ -1,0 +1,90 @@
+//! Contract cases for operating the shop: row counts, the maintenance switch and backup runs.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use super::{new_order, seed, t0};
+use crate::operations::{BackupRun, Maintenance, RunKind};
+use crate::Store;
+
+pub(super) async fn counts_maintenance_and_backup_runs_round_trip(store: Arc<dyn Store>) {
+    let empty = store.row_counts().await.unwrap();
+    assert_eq!(empty.orders, 0);
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 50)]).await;
+    let order = new_order(store.as_ref(), 1, &[(ids[0].1, 1)]).await;
+    store.place_order(&order).await.unwrap();
+    let counts = store.row_counts().await.unwrap();
+    assert_eq!((counts.products, counts.skus, counts.orders), (1, 1, 1));
+    let figures = store
+        .figures(t0(), t0() - Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(figures.orders, 1);
+    // The order's confirmation mail waits in the outbox.
+    assert_eq!(
+        (
+            figures.jobs_queued,
+            figures.jobs_retrying,
+            figures.jobs_buried
+        ),
+        (1, 0, 0)
+    );
+    assert!(figures.oldest_open_job.is_some());
+    assert_eq!(
+        (
+            figures.login_failures,
+            figures.blocked_sources,
+            figures.checkout_holds
+        ),
+        (0, 0, 0)
+    );
+
+    assert_eq!(store.maintenance().await.unwrap(), None);
+    let on = Maintenance {
+        message: "12時に再開します".into(),
+        by: "operator".into(),
+        since: t0(),
+    };
+    store.set_maintenance(Some(&on)).await.unwrap();
+    let again = Maintenance {
+        message: "13時に再開します".into(),
+        ..on.clone()
+    };
+    store.set_maintenance(Some(&again)).await.unwrap();
+    assert_eq!(store.maintenance().await.unwrap(), Some(again));
+    store.set_maintenance(None).await.unwrap();
+    assert_eq!(store.maintenance().await.unwrap(), None);
+
+    assert_eq!(
+        store.last_backup_run(RunKind::Backup, false).await.unwrap(),
+        None
+    );
+    let run = |minutes: i64, ok: bool| BackupRun {
+        kind: RunKind::Backup,
+        at: t0() + Duration::minutes(minutes),
+        ok,
+        file: format!("akinai-backup-{minutes}.tar"),
+        bytes: 100,
+        millis: 5,
+        detail: if ok {
+            String::new()
+        } else {
+            "disk full".into()
+        },
+    };
+    store.record_backup_run(&run(0, true)).await.unwrap();
+    store.record_backup_run(&run(10, false)).await.unwrap();
+    assert_eq!(
+        store.last_backup_run(RunKind::Backup, false).await.unwrap(),
+        Some(run(10, false))
+    );
+    assert_eq!(
+        store.last_backup_run(RunKind::Backup, true).await.unwrap(),
+        Some(run(0, true))
+    );
+    assert_eq!(
+        store.last_backup_run(RunKind::Verify, false).await.unwrap(),
+        None
+    );
+}

@@ -1,0 +1,204 @@
+//! Delivery to phones (performance issue, item 4): the catalog, its stylesheet and scripts come
+//! compressed (brotli or gzip, as asked) while pages with a shopper's own data never do, and the
+//! CSRF token is masked afresh on every page, so compression cannot reveal either (BREACH); a
+//! product page with its stylesheet and scripts stays within its weight budget.
+
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
+use reqwest::StatusCode;
+
+use crate::support::TestApp;
+
+/// The product page's budget: HTML, CSS and JS as sent compressed (images aside).
+const PRODUCT_PAGE_BUDGET: usize = 50 * 1024;
+
+async fn fetch(app: &TestApp, path: &str, encoding: &str) -> (StatusCode, Option<String>, Vec<u8>) {
+    let response = reqwest::Client::new()
+        .get(format!("http://{}{path}", app.addr))
+        .header(ACCEPT_ENCODING, encoding)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let coding = response
+        .headers()
+        .get(CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, coding, response.bytes().await.unwrap().to_vec())
+}
+
+async fn product_path(app: &TestApp) -> String {
+    let sku = app.sku_named("レザージャケット 黒").await;
+    let product = app.store.skus_for_sale(&[sku]).await.unwrap()[0].product_id;
+    format!("/product/{product}")
+}
+
+#[tokio::test]
+async fn ipa_c_8_the_catalog_is_compressed_and_a_shoppers_own_pages_are_not() {
+    let app = TestApp::demo().await;
+    let product = product_path(&app).await;
+    for path in [
+        "/",
+        "/category/food",
+        product.as_str(),
+        "/search?q=茶",
+        "/legal/tokushoho",
+    ] {
+        let (status, coding, br) = fetch(&app, path, "br").await;
+        assert_eq!(
+            (status, coding.as_deref()),
+            (StatusCode::OK, Some("br")),
+            "{path}"
+        );
+        let (_, coding, gz) = fetch(&app, path, "gzip").await;
+        assert_eq!(coding.as_deref(), Some("gzip"), "{path}");
+        let (_, coding, plain) = fetch(&app, path, "identity").await;
+        assert_eq!(coding, None, "{path}");
+        assert!(
+            br.len() < plain.len() && gz.len() < plain.len(),
+            "{path}: {} / {} / {}",
+            br.len(),
+            gz.len(),
+            plain.len()
+        );
+    }
+    let css = app.shopper().get("/").await.attr("rel=\"stylesheet\" href");
+    assert_eq!(fetch(&app, &css, "br").await.1.as_deref(), Some("br"));
+    for path in ["/cart", "/checkout", "/account/login", "/account/register"] {
+        let (status, coding, _) = fetch(&app, path, "br, gzip").await;
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{path}: {status}"
+        );
+        assert_eq!(
+            coding, None,
+            "{path} shows a shopper's own data: never compressed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sws_6_the_csrf_token_differs_on_every_page_and_every_copy_works() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let product = product_path(&app).await;
+    let first = shopper.get(&product).await.hidden("csrf");
+    let second = shopper.get(&product).await.hidden("csrf");
+    assert_ne!(first, second, "masked afresh on each response");
+    let cookie = shopper.cookie("csrf").unwrap();
+    assert!(!first.contains(&cookie) && !second.contains(&cookie));
+    let sku = app.sku_named("レザージャケット 黒").await.0.to_string();
+    for token in [&first, &second] {
+        let added = shopper
+            .post(
+                "/cart/add",
+                &[("csrf", token), ("sku", &sku), ("quantity", "1")],
+            )
+            .await;
+        assert_eq!(
+            added.status,
+            StatusCode::SEE_OTHER,
+            "a masked token is accepted"
+        );
+    }
+    let forged = format!("{}{}", &first[..64], &second[64..]);
+    let refused = shopper
+        .post(
+            "/cart/add",
+            &[("csrf", &forged), ("sku", &sku), ("quantity", "1")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "halves of two masks do not make a token"
+    );
+}
+
+#[tokio::test]
+async fn a_product_page_with_its_stylesheet_and_scripts_stays_within_its_budget() {
+    let app = TestApp::demo().await;
+    let product = product_path(&app).await;
+    let page = app.shopper().get(&product).await;
+    let mut assets = vec![page.attr("rel=\"stylesheet\" href")];
+    let mut rest = page.body.as_str();
+    while let Some(at) = rest.find("<script src=\"") {
+        rest = &rest[at + 13..];
+        assets.push(rest[..rest.find('"').unwrap()].to_string());
+    }
+    let mut total = fetch(&app, &product, "br").await.2.len();
+    for asset in &assets {
+        let (status, _, bytes) = fetch(&app, asset, "br").await;
+        assert_eq!(status, StatusCode::OK, "{asset}");
+        total += bytes.len();
+    }
+    assert!(
+        total < PRODUCT_PAGE_BUDGET,
+        "product page, {} assets: {total} bytes compressed (budget {PRODUCT_PAGE_BUDGET})",
+        assets.len()
+    );
+}
+
+#[tokio::test]
+async fn phones_get_product_photos_scaled_to_the_width_they_show() {
+    let app = TestApp::demo().await;
+    let (staff, _) = crate::support::admin::signed_in(
+        &app,
+        "staff@example.jp",
+        akinai_domain::admin::AdminRole::Staff,
+    )
+    .await;
+    let sku = app.sku_named("レザージャケット 黒").await;
+    let product = app.store.skus_for_sale(&[sku]).await.unwrap()[0].product_id;
+    let edit = format!("/admin/products/{product}");
+    let token = staff.get(&edit).await.hidden("csrf");
+    let photo = crate::admin_catalog::photo_with_exif(1600, 1200);
+    let uploaded = staff
+        .upload(
+            &format!("{edit}/images"),
+            &token,
+            "p.jpg",
+            "image/jpeg",
+            photo,
+        )
+        .await;
+    assert!(uploaded.status.is_redirection(), "{}", uploaded.status);
+    let image = app.store.product_images(product).await.unwrap()[0]
+        .name
+        .clone();
+
+    let page = app.shopper().get(&format!("/product/{product}")).await;
+    let srcset = page.attr("srcset");
+    assert!(
+        srcset.contains(&format!("/media/{} 320w", image.sized(320))),
+        "{srcset}"
+    );
+    let original = fetch(&app, &format!("/media/{image}"), "identity").await.2;
+    let mut last = 0;
+    for width in akinai_domain::ids::IMAGE_WIDTHS {
+        let (status, _, bytes) =
+            fetch(&app, &format!("/media/{}", image.sized(width)), "identity").await;
+        assert_eq!(status, StatusCode::OK, "{width}");
+        let size = image::load_from_memory(&bytes).unwrap();
+        assert_eq!(size.width(), width, "scaled to {width}");
+        assert!(
+            bytes.len() > last && bytes.len() < original.len(),
+            "{width}: {} bytes",
+            bytes.len()
+        );
+        last = bytes.len();
+        let again = fetch(&app, &format!("/media/{}", image.sized(width)), "identity")
+            .await
+            .2;
+        assert_eq!(again, bytes, "made once, then kept");
+    }
+    for odd in [
+        format!("{}-w500.jpg", &image.as_str()[..32]),
+        format!("{}-w320.png", &image.as_str()[..32]),
+    ] {
+        assert_eq!(
+            fetch(&app, &format!("/media/{odd}"), "identity").await.0,
+            StatusCode::NOT_FOUND,
+            "{odd}"
+        );
+    }
+}
