@@ -50,6 +50,10 @@ struct Args {
     /// Times each page scenario (and nginx) is run; every run is reported.
     #[arg(long, default_value_t = 2)]
     runs: u32,
+    /// Measure on PostgreSQL instead of SQLite: an empty database's URL (it is migrated and
+    /// seeded; a database that already holds the catalog is reused as it is).
+    #[arg(long)]
+    postgres: Option<String>,
 }
 
 impl Args {
@@ -73,7 +77,11 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let dir = tempfile::tempdir()?;
-    let (shop, store, addr) = runtime.block_on(start_shop(dir.path(), args.products))?;
+    let (shop, store, addr) = runtime.block_on(start_shop(
+        dir.path(),
+        args.products,
+        args.postgres.as_deref(),
+    ))?;
     let base = format!("http://{addr}");
     let product_id = runtime.block_on(store.product_count())? / 2;
     let mut rows = Vec::new();
@@ -84,12 +92,29 @@ fn main() -> anyhow::Result<()> {
         ),
         ("product page", format!("/product/{product_id}")),
         (
+            "search, 1 character, common, with synonyms (革)",
+            "/search?q=%E9%9D%A9".to_string(),
+        ),
+        (
+            "search, 2 characters (抹茶)",
+            "/search?q=%E6%8A%B9%E8%8C%B6".to_string(),
+        ),
+        (
+            "search, 3 characters (まな板)",
+            "/search?q=%E3%81%BE%E3%81%AA%E6%9D%BF".to_string(),
+        ),
+        (
             "search, 5 characters (ジャケット)",
             "/search?q=%E3%82%B8%E3%83%A3%E3%82%B1%E3%83%83%E3%83%88".to_string(),
         ),
         (
-            "search, 1 character (革)",
-            "/search?q=%E9%9D%A9".to_string(),
+            "search, rare, 8 characters (昔ながらの北海道)",
+            "/search?q=%E6%98%94%E3%81%AA%E3%81%8C%E3%82%89%E3%81%AE%E5%8C%97%E6%B5%B7%E9%81%93"
+                .to_string(),
+        ),
+        (
+            "search, no match (ジャケット財布)",
+            "/search?q=%E3%82%B8%E3%83%A3%E3%82%B1%E3%83%83%E3%83%88%E8%B2%A1%E5%B8%83".to_string(),
         ),
     ] {
         if !args.wanted(name) {
@@ -134,8 +159,18 @@ fn main() -> anyhow::Result<()> {
         machine()
     );
     println!(
-        "catalog: {} products; {} connections; wrk runs of {} s, each scenario {} times",
-        args.products, args.connections, args.duration, args.runs
+        "catalog: {} products on {}; {} connections; wrk runs of {} s, each scenario {} times; \
+         server RSS after the runs: {} MB (in-process with the load's bookkeeping)",
+        args.products,
+        if args.postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
+        args.connections,
+        args.duration,
+        args.runs,
+        rss_mb()
     );
     println!();
     // The yardstick: nginx's best run serving the same bytes.
@@ -190,6 +225,16 @@ fn machine() -> String {
     )
 }
 
+/// This process's resident memory in MB (VmRSS), 0 where /proc does not say.
+fn rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib / 1024)
+}
+
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -198,10 +243,23 @@ fn cores() -> usize {
 /// and the address it serves on.
 type Started = (Shop, Arc<dyn Store>, std::net::SocketAddr);
 
-async fn start_shop(dir: &Path, products: usize) -> anyhow::Result<Started> {
-    let store = SqliteStore::open(&dir.join("akinai.db")).await?;
-    store.migrate().await?;
-    let store: Arc<dyn Store> = Arc::new(store);
+async fn start_shop(
+    dir: &Path,
+    products: usize,
+    postgres: Option<&str>,
+) -> anyhow::Result<Started> {
+    let store: Arc<dyn Store> = match postgres {
+        Some(url) => {
+            let store = akinai_postgres::PgStore::connect(url, 16).await?;
+            store.migrate().await?;
+            Arc::new(store)
+        }
+        None => {
+            let store = SqliteStore::open(&dir.join("akinai.db")).await?;
+            store.migrate().await?;
+            Arc::new(store)
+        }
+    };
     let started = Instant::now();
     let made = akinai_core::demo::seed(store.as_ref(), products).await?;
     eprintln!(

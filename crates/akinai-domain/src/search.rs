@@ -176,6 +176,68 @@ impl SearchQuery {
     }
 }
 
+/// Most matches a search counts; more are shown as 「200件以上」 (ADR 029: counting every match
+/// of a common word would cost as much as the search it answers).
+pub const COUNT_CAP: u32 = 200;
+
+/// How many products a search found: exact, or at least the cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchTotal {
+    Exact(u32),
+    AtLeast(u32),
+}
+
+impl SearchTotal {
+    /// The total of a search that asked for `asked` matches and found `found`: exact when it ran
+    /// dry first, otherwise at least one fewer than it asked for (it asks one beyond what it
+    /// shows).
+    pub fn of(found: usize, asked: usize) -> SearchTotal {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        if found < asked {
+            SearchTotal::Exact(n(found))
+        } else {
+            SearchTotal::AtLeast(n(asked.saturating_sub(1)))
+        }
+    }
+
+    /// The number shown.
+    pub fn count(self) -> u32 {
+        match self {
+            SearchTotal::Exact(n) | SearchTotal::AtLeast(n) => n,
+        }
+    }
+
+    /// Whether there may be more than [`SearchTotal::count`].
+    pub fn is_lower_bound(self) -> bool {
+        matches!(self, SearchTotal::AtLeast(_))
+    }
+}
+
+/// The grams of a normalised term that the name index holds (ADR 029): a term of one or two
+/// characters is its own gram; a longer one has its overlapping two-character grams, each of
+/// which every name holding the term holds too. Grams with a space are never indexed.
+pub fn index_grams(term: &str) -> Vec<String> {
+    let chars: Vec<char> = term.chars().collect();
+    let mut out: Vec<String> = Vec::new();
+    if chars.len() <= 2 {
+        out.push(term.to_string());
+    } else {
+        for pair in chars.windows(2) {
+            let gram: String = pair.iter().collect();
+            if !out.contains(&gram) {
+                out.push(gram);
+            }
+        }
+    }
+    out.retain(|g| !g.is_empty() && !g.contains(' '));
+    out
+}
+
+/// Whether the description index (trigrams) can look a term up: three characters or more.
+pub fn trigram_searchable(term: &str) -> bool {
+    term.chars().count() >= 3
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +289,26 @@ mod tests {
             vec![vec!["革"]],
             "no synonyms: the word alone"
         );
+    }
+
+    #[test]
+    fn terms_become_the_grams_the_name_index_holds() {
+        assert_eq!(index_grams("革"), vec!["革"]);
+        assert_eq!(index_grams("煎茶"), vec!["煎茶"]);
+        assert_eq!(
+            index_grams("じゃけっと"),
+            vec!["じゃ", "ゃけ", "けっ", "っと"]
+        );
+        assert_eq!(index_grams("ははは"), vec!["はは"], "repeats once");
+        assert!(trigram_searchable("じゃけっと") && !trigram_searchable("煎茶"));
+    }
+
+    #[test]
+    fn totals_are_exact_until_the_walk_is_cut() {
+        assert_eq!(SearchTotal::of(7, 201), SearchTotal::Exact(7));
+        assert_eq!(SearchTotal::of(201, 201), SearchTotal::AtLeast(200));
+        assert!(SearchTotal::of(201, 201).is_lower_bound());
+        assert_eq!(SearchTotal::of(0, 25).count(), 0);
     }
 
     #[test]

@@ -1,13 +1,11 @@
-//! Catalog search for PostgreSQL (the rest of the catalog: `akinai_sql`, ADR 020). Search filters with `LIKE` on the
-//! normalised text, which the pg_trgm GIN indexes accelerate for terms of three or more characters.
+//! PostgreSQL's part of catalog search (the rest: `akinai_sql`, ADR 020 and ADR 029):
+//! description matches through `LIKE`, which the pg_trgm GIN indexes answer for words of three
+//! or more characters, newest first.
 
-use sqlx::{Postgres, QueryBuilder};
+use akinai_domain::search::trigram_searchable;
+use akinai_sql::{every_group, Arg, Filter};
 
-use akinai_domain::catalog::ProductSummary;
-use akinai_domain::search::SearchQuery;
-use akinai_store::StoreResult;
-
-use crate::{map_err, PgStore};
+use crate::PgStore;
 
 /// `%term%` for LIKE, with the wildcards of the term escaped.
 fn like_pattern(term: &str) -> String {
@@ -23,72 +21,37 @@ fn like_pattern(term: &str) -> String {
     p
 }
 
-/// `(col LIKE ? OR …)` over a word's alternatives (as LIKE patterns) and the given columns.
-fn any_like(q: &mut QueryBuilder<Postgres>, patterns: &[String], columns: &[&str]) {
-    q.push("(");
-    let mut first = true;
-    for p in patterns {
-        for col in columns {
-            if !first {
+/// See [`akinai_sql::Dialect::description_matches`].
+pub(crate) fn description_matches(groups: &[Vec<&str>], limit: usize) -> Option<Filter> {
+    let long: Vec<&Vec<&str>> = groups
+        .iter()
+        .filter(|g| g.iter().all(|t| trigram_searchable(t)))
+        .collect();
+    if long.is_empty() {
+        return None;
+    }
+    let mut q = Filter::new("SELECT p.id AS id FROM products p WHERE p.published");
+    for g in long {
+        q.push(" AND (");
+        for (n, word) in g.iter().enumerate() {
+            if n > 0 {
                 q.push(" OR ");
             }
-            first = false;
-            q.push(format!("{col} LIKE "));
-            q.push_bind(p.clone());
+            let pattern = like_pattern(word);
+            q.bind("p.search_name LIKE ", Arg::Text(pattern.clone()));
+            q.bind(" ESCAPE '\\' OR p.search_body LIKE ", Arg::Text(pattern));
             q.push(" ESCAPE '\\'");
         }
+        q.push(")");
     }
-    q.push(")");
+    every_group::<PgStore>(&mut q, groups, &["p.search_name", "p.search_body"]);
+    q.push(" AND NOT (1 = 1");
+    every_group::<PgStore>(&mut q, groups, &["p.search_name"]);
+    q.bind(
+        ") ORDER BY p.id DESC LIMIT ",
+        Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)),
+    );
+    Some(q)
 }
 
 akinai_sql::catalog_store!(PgStore);
-
-impl PgStore {
-    async fn search_products(
-        &self,
-        query: &SearchQuery,
-        offset: u32,
-        limit: u32,
-    ) -> StoreResult<Vec<ProductSummary>> {
-        let groups: Vec<Vec<String>> = query
-            .groups()
-            .iter()
-            .map(|g| g.iter().map(|t| like_pattern(t)).collect())
-            .collect();
-        // Rank and page over products first, then price only the page's products.
-        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
-            "SELECT p.id, p.name, p.tax_category, p.image_hue, (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image, MIN(s.price) AS price_min, \
-             MAX(s.price) AS price_max, MAX(s.stock) AS stock_max FROM (\
-             SELECT id, name, tax_category, image_hue, length(search_name) AS name_len, (0",
-        );
-        // The word itself in the name counts double a synonym in the name.
-        for g in &groups {
-            if let Some((word, synonyms)) = g.split_first() {
-                q.push(" + 2 * ");
-                any_like(&mut q, std::slice::from_ref(word), &["search_name"]);
-                q.push("::int");
-                if !synonyms.is_empty() {
-                    q.push(" + ");
-                    any_like(&mut q, synonyms, &["search_name"]);
-                    q.push("::int");
-                }
-            }
-        }
-        q.push(") AS score FROM products WHERE published");
-        for g in &groups {
-            q.push(" AND ");
-            any_like(&mut q, g, &["search_name", "search_body"]);
-        }
-        q.push(" ORDER BY score DESC, name_len, id LIMIT ");
-        q.push_bind(i64::from(limit));
-        q.push(" OFFSET ");
-        q.push_bind(i64::from(offset));
-        q.push(
-            ") p JOIN skus s ON s.product_id = p.id \
-             GROUP BY p.id, p.name, p.tax_category, p.image_hue, p.score, p.name_len \
-             ORDER BY p.score DESC, p.name_len, p.id",
-        );
-        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
-        rows.iter().map(akinai_sql::summary).collect()
-    }
-}

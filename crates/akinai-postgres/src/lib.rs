@@ -142,6 +142,14 @@ impl akinai_sql::Dialect for PgStore {
         row.try_get(column).map_err(map_err)
     }
 
+    fn contains(column: &str, arg: &str) -> String {
+        format!("strpos({column}, {arg}) > 0")
+    }
+
+    fn description_matches(groups: &[Vec<&str>], limit: usize) -> Option<akinai_sql::Filter> {
+        catalog::description_matches(groups, limit)
+    }
+
     fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
         done.rows_affected()
     }

@@ -1,6 +1,5 @@
 //! Catalog reads, product and category creation and the shop settings, written once for both
-//! backends. Search is each backend's own (FTS5 trigram on SQLite, pg_trgm on PostgreSQL): the
-//! forwarding impl hands it to the backend's `search_products`.
+//! backends (search: `search.rs`).
 
 use chrono::Utc;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
@@ -16,7 +15,7 @@ use akinai_store::{NewCategory, Page, StoreResult};
 use crate::{corrupt, map_err, Arg, Dialect, Filter, Sql};
 
 /// Columns of a product summary; the query must join `skus s` and group by `p.id`.
-const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.tax_category, p.image_hue, \
+pub(crate) const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.tax_category, p.image_hue, \
      (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image, \
      MIN(s.price) AS price_min, MAX(s.price) AS price_max, MAX(s.stock) AS stock_max \
      FROM products p JOIN skus s ON s.product_id = p.id WHERE p.published = TRUE";
@@ -209,8 +208,7 @@ where
     }
 }
 
-/// Implements `CatalogStore` and `SettingsStore` for a backend type with the statements above;
-/// `search` goes to the backend's own `search_products`.
+/// Implements `CatalogStore` and `SettingsStore` for a backend type with the statements above.
 #[macro_export]
 macro_rules! catalog_store {
     ($store:ty) => {
@@ -248,8 +246,8 @@ macro_rules! catalog_store {
                     query: &SearchQuery,
                     offset: u32,
                     limit: u32,
-                ) -> StoreResult<Vec<ProductSummary>> {
-                    self.search_products(query, offset, limit).await
+                ) -> StoreResult<akinai_store::SearchPage> {
+                    $crate::Sql(self).search(query, offset, limit).await
                 }
 
                 async fn skus_for_sale(&self, ids: &[SkuId]) -> StoreResult<Vec<SkuForSale>> {

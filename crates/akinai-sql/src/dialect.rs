@@ -50,6 +50,14 @@ pub trait Dialect: Send + Sync + 'static {
     fn at(row: &<Self::Db as Database>::Row, column: &str) -> StoreResult<DateTime<Utc>> {
         Self::read_time(row, column)?.ok_or_else(|| crate::corrupt(format!("{column} is NULL")))
     }
+    /// SQL true when `column` holds the text of placeholder `arg` as a plain substring (no
+    /// wildcards: `instr` on SQLite, `strpos` on PostgreSQL).
+    fn contains(column: &str, arg: &str) -> String;
+    /// The statement (`id` column) listing, newest first and at most `limit`, the published
+    /// products whose name or description holds every group (any of its words) but whose name
+    /// alone does not — found through the backend's trigram index, which only the words of three
+    /// or more characters can use; `None` when no group is made of such words (ADR 029).
+    fn description_matches(groups: &[Vec<&str>], limit: usize) -> Option<Filter>;
     /// How many rows a statement changed.
     fn rows_affected(done: &<Self::Db as Database>::QueryResult) -> u64;
     /// The pool for reads (SQLite: several connections beside the single writer).
@@ -93,6 +101,12 @@ impl Filter {
         self.sql.push_str(fragment);
         self.sql.push_str(&format!("${}", self.args.len()));
         self
+    }
+
+    /// Adds `value` and returns its placeholder, for SQL written around it.
+    pub fn arg(&mut self, value: Arg) -> String {
+        self.args.push(value);
+        format!("${}", self.args.len())
     }
 
     pub fn push(&mut self, fragment: &str) -> &mut Filter {

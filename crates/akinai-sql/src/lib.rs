@@ -25,12 +25,14 @@ mod operations;
 mod orders;
 mod payments;
 mod reports;
+mod search;
 mod security;
 mod transfer;
 mod transfer_runs;
 pub use dialect::{Arg, Dialect, Filter, Sql};
 pub use operations::{row_counts, ROW_COUNTS};
 pub use payments::*;
+pub use search::every_group;
 
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Decode, Row, Type};

@@ -182,6 +182,14 @@ impl akinai_sql::Dialect for SqliteStore {
         row.opt_int(column)?.map(from_ms).transpose()
     }
 
+    fn contains(column: &str, arg: &str) -> String {
+        format!("instr({column}, {arg}) > 0")
+    }
+
+    fn description_matches(groups: &[Vec<&str>], limit: usize) -> Option<akinai_sql::Filter> {
+        catalog::description_matches(groups, limit)
+    }
+
     fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
         done.rows_affected()
     }

@@ -20,6 +20,7 @@ mod operations;
 mod orders;
 mod payments;
 mod reports;
+mod search;
 mod transfer_runs;
 pub mod upgrade;
 
@@ -84,9 +85,11 @@ cases!(
     catalog::settings_round_trip,
     catalog::products_round_trip_with_their_skus,
     catalog::keyset_pagination_visits_every_product_once,
-    catalog::search_finds_japanese_partial_words,
-    catalog::search_ranks_name_matches_first,
-    catalog::search_treats_sql_and_wildcards_as_text,
+    search::search_finds_japanese_partial_words,
+    search::search_ranks_names_first_in_stock_first_then_newest,
+    search::search_follows_renames_publication_and_stock,
+    search::search_counts_up_to_the_cap,
+    search::search_treats_sql_and_wildcards_as_text,
     orders::cart_lines_are_set_changed_and_removed,
     orders::placing_an_order_reserves_stock_and_enqueues_its_mail,
     orders::placing_an_order_twice_for_one_cart_creates_one_order,

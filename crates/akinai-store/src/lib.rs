@@ -41,8 +41,8 @@ pub use model::{
 };
 pub use model::{
     Cart, CheckoutHold, Job, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order, OrderSummary,
-    Page, PlacedOrder, SecurityEvent, ThemeManifest, TokenHash, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL,
-    JOB_ORDER_CONFIRMATION, JOB_ORDER_MAIL, JOB_TRANSFER,
+    Page, PlacedOrder, SearchPage, SecurityEvent, ThemeManifest, TokenHash, JOB_ACCOUNT_MAIL,
+    JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION, JOB_ORDER_MAIL, JOB_TRANSFER,
 };
 
 /// Read and write the catalog.
@@ -57,13 +57,10 @@ pub trait CatalogStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Page<ProductSummary>>;
     async fn product(&self, id: ProductId) -> StoreResult<Option<Product>>;
-    /// Products whose name or description contains every term of the query, best first.
-    async fn search(
-        &self,
-        query: &SearchQuery,
-        offset: u32,
-        limit: u32,
-    ) -> StoreResult<Vec<ProductSummary>>;
+    /// Products whose name or description contains every term of the query, best first (ADR
+    /// 029): `limit` of them from `offset`, and how many there are.
+    async fn search(&self, query: &SearchQuery, offset: u32, limit: u32)
+        -> StoreResult<SearchPage>;
     /// The SKUs among `ids` that exist, with price, tax and stock.
     async fn skus_for_sale(&self, ids: &[SkuId]) -> StoreResult<Vec<SkuForSale>>;
     async fn create_category(&self, category: &NewCategory) -> StoreResult<CategoryId>;

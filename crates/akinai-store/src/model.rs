@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use akinai_domain::catalog::PageCursor;
+use akinai_domain::catalog::{PageCursor, ProductSummary};
 use akinai_domain::checkout::CheckoutDetails;
 use akinai_domain::ids::{
     AddressId, CartId, CategoryId, CheckoutHoldId, CustomerId, JobId, OrderId, PasskeyId,
@@ -22,6 +22,13 @@ pub struct TokenHash(pub String);
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<PageCursor>,
+}
+
+/// One page of search results, and how many products the search found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPage {
+    pub products: Vec<ProductSummary>,
+    pub total: akinai_domain::search::SearchTotal,
 }
 
 /// A category to create.

@@ -3,7 +3,7 @@
 use crate::Storefront;
 use akinai_domain::catalog::{Category, PageCursor, Product, ProductSummary};
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
-use akinai_domain::search::{SearchQuery, Synonyms};
+use akinai_domain::search::{SearchQuery, SearchTotal, Synonyms};
 use akinai_store::Page;
 
 use crate::CoreError;
@@ -33,6 +33,8 @@ pub struct SearchResults {
     pub products: Vec<ProductSummary>,
     pub page: u32,
     pub has_next: bool,
+    /// How many products matched: exact, or 「200件以上」.
+    pub total: SearchTotal,
 }
 
 /// `id` and all categories below it.
@@ -154,16 +156,18 @@ impl Storefront {
         let synonyms = Synonyms::from_lines(&self.settings().await?.search_synonyms);
         let query = query.with_synonyms(&synonyms);
         let page = page.clamp(1, SEARCH_MAX_PAGES);
-        let mut products = self
+        let found = self
             .catalog_store
             .search(&query, (page - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE + 1)
             .await?;
+        let mut products = found.products;
         let has_next = products.len() > SEARCH_PAGE_SIZE as usize && page < SEARCH_MAX_PAGES;
         products.truncate(SEARCH_PAGE_SIZE as usize);
         Ok(Some(SearchResults {
             products,
             page,
             has_next,
+            total: found.total,
         }))
     }
 

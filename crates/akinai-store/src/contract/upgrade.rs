@@ -62,7 +62,20 @@ pub async fn reads_back(store: Arc<dyn Store>) {
         .search(&SearchQuery::parse("みりん").unwrap(), 0, 10)
         .await
         .unwrap();
-    assert_eq!(found.len(), 1, "the old product is found by search");
+    assert_eq!(
+        found.products.len(),
+        1,
+        "the old product is found by search"
+    );
+    let by_gram = store
+        .search(&SearchQuery::parse("み").unwrap(), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        by_gram.products.len(),
+        1,
+        "the name index is built for products that existed before it"
+    );
 
     let order = store.order(OrderId(1)).await.unwrap().unwrap();
     assert_eq!(order.status, OrderStatus::Placed);

@@ -290,7 +290,7 @@ impl TestApp {
     /// The first SKU with at least `min` units in stock of a product matching `needle`.
     pub async fn sku_with_stock(&self, needle: &str, min: i64) -> SkuId {
         let q = akinai_domain::search::SearchQuery::parse(needle).unwrap();
-        for p in self.store.search(&q, 0, 50).await.unwrap() {
+        for p in self.store.search(&q, 0, 50).await.unwrap().products {
             let product = self.store.product(p.id).await.unwrap().unwrap();
             if let Some(s) = product.skus.iter().find(|s| s.stock >= min) {
                 return s.id;
@@ -302,7 +302,7 @@ impl TestApp {
     /// The first in-stock SKU of a product whose name matches `needle`.
     pub async fn sku_named(&self, needle: &str) -> SkuId {
         let q = akinai_domain::search::SearchQuery::parse(needle).unwrap();
-        let hits = self.store.search(&q, 0, 50).await.unwrap();
+        let hits = self.store.search(&q, 0, 50).await.unwrap().products;
         for p in hits {
             let product = self.store.product(p.id).await.unwrap().unwrap();
             if let Some(s) = product.skus.iter().find(|s| s.stock > 0) {
