@@ -176,9 +176,9 @@ impl SearchQuery {
     }
 }
 
-/// Most matches a search counts; more are shown as 「200件以上」 (ADR 029: counting every match
+/// Most matches a search counts; more are shown as 「100件以上」 (ADR 029: counting every match
 /// of a common word would cost as much as the search it answers).
-pub const COUNT_CAP: u32 = 200;
+pub const COUNT_CAP: u32 = 100;
 
 /// How many products a search found: exact, or at least the cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -250,6 +250,14 @@ macro_rules! catalog_store {
                     $crate::Sql(self).search(query, offset, limit).await
                 }
 
+                async fn suggest(
+                    &self,
+                    query: &SearchQuery,
+                    limit: u32,
+                ) -> StoreResult<Vec<String>> {
+                    $crate::Sql(self).suggest(query, limit).await
+                }
+
                 async fn skus_for_sale(&self, ids: &[SkuId]) -> StoreResult<Vec<SkuForSale>> {
                     $crate::Sql(self).skus_for_sale(ids).await
                 }

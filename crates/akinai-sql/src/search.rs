@@ -22,8 +22,9 @@ use akinai_store::{SearchPage, StoreResult};
 
 use crate::{Arg, Columns, Dialect, Filter, Sql};
 
-/// How far a gram's postings are counted to find the rarest (beyond it, a gram is just common).
-const RARITY_PROBE: i64 = 1000;
+/// How far a gram's postings are counted to find the rarest (beyond it, a gram is just common;
+/// counting further cost more than the walk it chooses).
+const RARITY_PROBE: i64 = 100;
 /// Most grams probed for one query (a compound `SELECT` has a limit on SQLite).
 const MAX_PROBED_GRAMS: usize = 64;
 
@@ -76,6 +77,18 @@ fn walk<D: Dialect>(
     q
 }
 
+/// A gram's postings in rank order, without looking at the products (the index holds published
+/// products only).
+fn postings(gram: &str, limit: usize) -> Filter {
+    let mut q = Filter::new("SELECT rank, product_id AS id FROM search_grams");
+    q.bind(" WHERE gram = ", Arg::Text(gram.to_string()));
+    q.bind(
+        " ORDER BY rank, product_id LIMIT ",
+        Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)),
+    );
+    q
+}
+
 impl<D> Sql<'_, D>
 where
     D: Dialect,
@@ -102,7 +115,7 @@ where
     ) -> StoreResult<SearchPage> {
         let groups = query.groups();
         let asked = (offset.saturating_add(limit) as usize).max(COUNT_CAP as usize + 1);
-        let ids = self.matches(&groups, asked).await?;
+        let ids = self.matches(&groups, asked, true).await?;
         let total = SearchTotal::of(ids.len(), asked);
         let page: Vec<ProductId> = ids
             .into_iter()
@@ -115,22 +128,44 @@ where
         })
     }
 
-    /// Up to `asked` matching products in the order shown.
-    async fn matches(&self, groups: &[Vec<&str>], asked: usize) -> StoreResult<Vec<ProductId>> {
+    /// Names of up to `limit` products whose name holds the query: the name tiers alone, walked
+    /// no further than the list.
+    pub async fn suggest(&self, query: &SearchQuery, limit: u32) -> StoreResult<Vec<String>> {
+        let ids = self.matches(&query.groups(), limit as usize, false).await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Filter::new("SELECT id, name FROM products WHERE id IN (");
+        for (n, id) in ids.iter().enumerate() {
+            q.bind(if n == 0 { "" } else { ", " }, Arg::Int(id.0));
+        }
+        q.push(")");
+        let mut names: HashMap<ProductId, String> = HashMap::new();
+        for row in self.fetch_all(&q).await? {
+            names.insert(ProductId(row.int("id")?), row.text("name")?);
+        }
+        let mut out: Vec<String> = Vec::new();
+        for name in ids.iter().filter_map(|id| names.remove(id)) {
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Up to `asked` matching products in the order shown; descriptions too when `descriptions`.
+    async fn matches(
+        &self,
+        groups: &[Vec<&str>],
+        asked: usize,
+        descriptions: bool,
+    ) -> StoreResult<Vec<ProductId>> {
         let rarity = self.gram_counts(groups).await?;
-        // A word's cost: its rarest gram's postings (0: no name holds it).
-        let cost = |word: &str| {
-            index_grams(word)
-                .iter()
-                .map(|g| rarity.get(g).copied().unwrap_or(0))
-                .min()
-                .unwrap_or(0)
-        };
-        let rarest_gram = |word: &str| {
-            index_grams(word)
-                .into_iter()
-                .min_by_key(|g| rarity.get(g).copied().unwrap_or(0))
-        };
+        // A word's cost: its rarest gram's postings (0: no name holds it). A gram left out of
+        // the probe counts as common.
+        let count = |g: &String| rarity.get(g).copied().unwrap_or(RARITY_PROBE);
+        let cost = |word: &str| index_grams(word).iter().map(count).min().unwrap_or(0);
+        let rarest_gram = |word: &str| index_grams(word).into_iter().min_by_key(count);
         let mut found: Vec<ProductId> = Vec::new();
         let mut seen: HashSet<ProductId> = HashSet::new();
         let typed = typed(groups);
@@ -141,9 +176,14 @@ where
             .min_by_key(|w| cost(w))
         {
             if let Some(gram) = rarest_gram(word).filter(|_| cost(word) > 0) {
-                let q = walk::<D>(&gram, word, asked, |q| {
-                    every_group::<D>(q, &typed, &["p.search_name"])
-                });
+                let q = if typed.len() == 1 && gram == *word {
+                    // One word that is its own gram: its postings are the answer, already in order.
+                    postings(&gram, asked)
+                } else {
+                    walk::<D>(&gram, word, asked, |q| {
+                        every_group::<D>(q, &typed, &["p.search_name"])
+                    })
+                };
                 for (_, id) in self.ranked(&q).await? {
                     if seen.insert(id) {
                         found.push(id);
@@ -178,7 +218,7 @@ where
             }
         }
         // Tier 3: descriptions, for words long enough for the trigram index.
-        if found.len() < asked {
+        if descriptions && found.len() < asked {
             if let Some(q) = D::description_matches(groups, asked - found.len()) {
                 for row in self.fetch_all(&q).await? {
                     let id = ProductId(row.int("id")?);

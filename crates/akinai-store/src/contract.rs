@@ -90,6 +90,7 @@ cases!(
     search::search_follows_renames_publication_and_stock,
     search::search_counts_up_to_the_cap,
     search::search_treats_sql_and_wildcards_as_text,
+    search::suggestions_are_names_best_first_and_bounded,
     orders::cart_lines_are_set_changed_and_removed,
     orders::placing_an_order_reserves_stock_and_enqueues_its_mail,
     orders::placing_an_order_twice_for_one_cart_creates_one_order,

@@ -61,6 +61,9 @@ pub trait CatalogStore: Send + Sync {
     /// 029): `limit` of them from `offset`, and how many there are.
     async fn search(&self, query: &SearchQuery, offset: u32, limit: u32)
         -> StoreResult<SearchPage>;
+    /// Names of up to `limit` products whose name holds every term (or a synonym), best first:
+    /// the search box's suggestions (ADR 029).
+    async fn suggest(&self, query: &SearchQuery, limit: u32) -> StoreResult<Vec<String>>;
     /// The SKUs among `ids` that exist, with price, tax and stock.
     async fn skus_for_sale(&self, ids: &[SkuId]) -> StoreResult<Vec<SkuForSale>>;
     async fn create_category(&self, category: &NewCategory) -> StoreResult<CategoryId>;

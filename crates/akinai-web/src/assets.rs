@@ -50,12 +50,13 @@ pub struct Script {
     pub integrity: &'static str,
 }
 
-/// The page scripts: the bot challenge's proof of work, the passkey ceremonies and the address
-/// book's postal-code autofill.
-const SCRIPTS: [(&str, &str); 3] = [
+/// The page scripts: the bot challenge's proof of work, the passkey ceremonies, the address
+/// book's postal-code autofill and the search box's suggestions.
+const SCRIPTS: [(&str, &str); 4] = [
     ("pow", include_str!("../assets/pow.js")),
     ("passkey", include_str!("../assets/passkey.js")),
     ("postal", include_str!("../assets/postal.js")),
+    ("suggest", include_str!("../assets/suggest.js")),
 ];
 
 struct Embedded {
@@ -105,6 +106,11 @@ pub fn passkey_script() -> Script {
 /// The postal-code autofill script of the address book.
 pub fn postal_script() -> Script {
     script(2)
+}
+
+/// The search box's suggestion script (every page that may run script).
+pub fn suggest_script() -> Script {
+    script(3)
 }
 
 pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {

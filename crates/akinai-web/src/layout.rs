@@ -45,6 +45,8 @@ pub struct Layout {
     pub signed_in: bool,
     /// This response's CSP nonce.
     pub nonce: String,
+    /// The search box's suggestion script; `None` on pages that run no script (checkout).
+    pub suggest: Option<assets::Script>,
 }
 
 /// Per-request context of a storefront page.
@@ -200,6 +202,10 @@ impl Ctx {
             signed_in: self.new_session.is_some()
                 || (self.session_secret.is_some() && !self.end_session),
             nonce: self.nonce.clone(),
+            suggest: (!crate::security::scriptless(
+                self.here.split('?').next().unwrap_or_default(),
+            ))
+            .then(assets::suggest_script),
         })
     }
 

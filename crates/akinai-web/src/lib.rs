@@ -174,6 +174,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(catalog::product_get),
         ),
         route("/search", Policy::Public, NONE, get(catalog::search_get)),
+        route(
+            "/search/suggest",
+            Policy::Public,
+            NONE,
+            get(catalog::suggest_get),
+        ),
         route("/cart", Policy::Public, NONE, get(cart::cart_get)),
         route(
             "/cart/add",
@@ -462,6 +468,7 @@ pub fn compressible(path: &str) -> bool {
         "/" | "/category/{slug}"
             | "/product/{id}"
             | "/search"
+            | "/search/suggest"
             | "/legal/tokushoho"
             | "/legal/privacy"
             | "/accessibility"

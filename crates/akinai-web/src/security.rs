@@ -55,7 +55,7 @@ impl CspNonce {
 
 /// Checkout and payment pages: no script at all, not even with the nonce (the card-skimming
 /// target; CCSG-V-3).
-fn scriptless(path: &str) -> bool {
+pub(crate) fn scriptless(path: &str) -> bool {
     path == "/checkout" || path.starts_with("/checkout/")
 }
 

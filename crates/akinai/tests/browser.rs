@@ -433,3 +433,33 @@ async fn the_address_book_fills_the_address_as_the_postal_code_is_typed_in_chrom
     assert_eq!(filled[3], "/account/addresses/new", "nothing was submitted");
     assert_eq!(b.dialog().await, None);
 }
+
+/// Fast-at-any-size issue, item 2: typing in the search box fills its `<datalist>` with product
+/// names from /search/suggest (allowed by the page's `connect-src 'self'`), without leaving the
+/// page; the names arrive as option values, never as markup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_box_suggests_names_as_they_are_typed_in_chromium() {
+    let Some(b) = browser().await else { return };
+    let app = TestApp::demo().await;
+    let base = format!("http://{}", app.addr);
+    b.goto(&format!("{base}/")).await;
+    b.type_into("input[name=q]", "ジャケ").await;
+    b.wait_until("document.querySelectorAll('#search-suggestions option').length > 0")
+        .await;
+    let found = b
+        .execute(
+            "return [Array.from(document.querySelectorAll('#search-suggestions option'))\
+             .map(function (o) { return o.value; }), location.pathname];",
+        )
+        .await;
+    let names = found[0].as_array().unwrap();
+    assert!(!names.is_empty() && names.len() <= 8, "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.as_str().unwrap().contains("ジャケット")),
+        "{names:?}"
+    );
+    assert_eq!(found[1], "/", "nothing was submitted");
+    assert_eq!(b.dialog().await, None);
+}

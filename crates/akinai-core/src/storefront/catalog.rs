@@ -13,6 +13,8 @@ pub const PAGE_SIZE: u32 = 24;
 /// Search results per page, and the deepest page offered (ranked results use offsets).
 pub const SEARCH_PAGE_SIZE: u32 = 24;
 pub const SEARCH_MAX_PAGES: u32 = 40;
+/// Suggestions offered under the search box.
+pub const SUGGESTIONS: u32 = 8;
 
 /// A category page: the category, its path from the root, its children and one page of products.
 pub struct CategoryPage {
@@ -33,7 +35,7 @@ pub struct SearchResults {
     pub products: Vec<ProductSummary>,
     pub page: u32,
     pub has_next: bool,
-    /// How many products matched: exact, or 「200件以上」.
+    /// How many products matched: exact, or 「100件以上」.
     pub total: SearchTotal,
 }
 
@@ -169,6 +171,19 @@ impl Storefront {
             has_next,
             total: found.total,
         }))
+    }
+
+    /// The search box's suggestions for what has been typed so far: up to
+    /// [`SUGGESTIONS`] product names, best first (none for an empty query).
+    pub async fn suggest(&self, raw_query: &str) -> Result<Vec<String>, CoreError> {
+        let Some(query) = SearchQuery::parse(raw_query) else {
+            return Ok(Vec::new());
+        };
+        let synonyms = Synonyms::from_lines(&self.settings().await?.search_synonyms);
+        Ok(self
+            .catalog_store
+            .suggest(&query.with_synonyms(&synonyms), SUGGESTIONS)
+            .await?)
     }
 
     /// A few in-stock products of each top-level category for the home page.

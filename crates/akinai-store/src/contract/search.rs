@@ -217,6 +217,12 @@ pub(super) async fn search_follows_renames_publication_and_stock(store: Arc<dyn 
     assert!(search_names(s, "藍").await.is_empty(), "unpublished");
     store.set_published(&[ids[1].0], true).await.unwrap();
     assert_eq!(search_names(s, "藍染").await, vec!["藍染めストール"]);
+    // A word with more grams than are probed for rarity is still found.
+    let long: String = (0..70u32)
+        .filter_map(|i| char::from_u32(0x4E00 + i * 7))
+        .collect();
+    seed_more(s, &[(long.as_str(), 1)]).await;
+    assert_eq!(search_names(s, &long).await, vec![long.clone()]);
 }
 
 /// Totals are exact up to the cap, then 「N件以上」; a page deep in the list still arrives.
@@ -239,11 +245,11 @@ pub(super) async fn search_counts_up_to_the_cap(store: Arc<dyn Store>) {
     assert_eq!(last.products.len(), 5);
     assert_eq!(last.products[4].name, "手ぬぐい 0");
     let rare = store
-        .search(&SearchQuery::parse("ぬぐい 170").unwrap(), 0, 25)
+        .search(&SearchQuery::parse("ぬぐい 17").unwrap(), 0, 25)
         .await
         .unwrap();
     assert_eq!(rare.total, SearchTotal::Exact(1));
-    assert_eq!(rare.products[0].name, "手ぬぐい 170");
+    assert_eq!(rare.products[0].name, "手ぬぐい 17");
 }
 
 pub(super) async fn search_treats_sql_and_wildcards_as_text(store: Arc<dyn Store>) {
@@ -271,4 +277,31 @@ pub(super) async fn search_treats_sql_and_wildcards_as_text(store: Arc<dyn Store
         assert!(search_names(s, attack).await.is_empty(), "{attack}");
     }
     assert_eq!(store.product_count().await.unwrap(), 3);
+}
+
+/// The search box's suggestions: names only, best first, distinct, at most the limit.
+pub(super) async fn suggestions_are_names_best_first_and_bounded(store: Arc<dyn Store>) {
+    seed(
+        store.as_ref(),
+        &[
+            ("木製トレイ", "<p>ジャケットに合う</p>", 3000, 1),
+            ("デニムジャケット", "", 12800, 0),
+            ("レザージャケット", "", 29800, 1),
+            ("ウールジャケット", "", 19800, 1),
+            ("レザージャケット", "", 31800, 1),
+        ],
+    )
+    .await;
+    let q = SearchQuery::parse("ｼﾞｬｹ").unwrap();
+    assert_eq!(
+        store.suggest(&q, 8).await.unwrap(),
+        vec!["レザージャケット", "ウールジャケット", "デニムジャケット"],
+        "in stock newest first, a name once, no description matches"
+    );
+    assert_eq!(
+        store.suggest(&q, 1).await.unwrap(),
+        vec!["レザージャケット"]
+    );
+    let none = SearchQuery::parse("ジャケット財布").unwrap();
+    assert!(store.suggest(&none, 8).await.unwrap().is_empty());
 }

@@ -2,9 +2,11 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::header::CACHE_CONTROL;
 use axum::http::StatusCode;
-use axum::response::Response;
-use serde::Deserialize;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
 
 use akinai_core::storefront::catalog::SearchResults;
 use akinai_domain::catalog::{Category, Product, ProductSummary};
@@ -132,6 +134,29 @@ pub struct SearchPage {
 pub struct SearchQuery {
     q: Option<String>,
     page: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Suggestions {
+    names: Vec<String>,
+}
+
+/// `GET /search/suggest?q=`: the search box's suggestions as JSON (`{"names": […]}`), for the
+/// first-party script that fills the box's `<datalist>`; cached a minute by the browser.
+pub async fn suggest_get(
+    Query(sq): Query<SearchQuery>,
+    State(state): State<AppState>,
+) -> Result<Response, WebError> {
+    let names = state
+        .shop
+        .storefront()
+        .suggest(sq.q.as_deref().unwrap_or_default())
+        .await?;
+    Ok((
+        [(CACHE_CONTROL, "public, max-age=60")],
+        Json(Suggestions { names }),
+    )
+        .into_response())
 }
 
 pub async fn search_get(

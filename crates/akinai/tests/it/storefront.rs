@@ -311,3 +311,58 @@ async fn health_check_answers_when_the_store_is_reachable() {
     let page = app.shopper().get("/healthz").await;
     assert_eq!((page.status, page.body.as_str()), (StatusCode::OK, "ok"));
 }
+
+/// Suggestions as you type (#18 item 2): product names as JSON from the name index — distinct,
+/// at most eight, none for an empty box, hostile input answered as plain text. The suggestion
+/// script runs on catalog pages and never on checkout, which runs no script (CCSG-V-3).
+#[tokio::test]
+async fn the_search_box_suggests_product_names_as_json() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let names = |page: &crate::support::Page| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+        v["names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    };
+    let page = shopper
+        .get(&format!("/search/suggest?q={}", urlencode("ｼﾞｬｹ")))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(page.headers["cache-control"], "public, max-age=60");
+    let jackets = names(&page);
+    assert!(!jackets.is_empty() && jackets.len() <= 8, "{jackets:?}");
+    assert!(
+        jackets.iter().all(|n| n.contains("ジャケット")),
+        "{jackets:?}"
+    );
+    let mut distinct = jackets.clone();
+    distinct.dedup();
+    assert_eq!(distinct, jackets);
+    assert!(names(&shopper.get("/search/suggest?q=").await).is_empty());
+    assert!(names(&shopper.get("/search/suggest").await).is_empty());
+    for attack in ["' OR 1=1 --", "%", "<script>"] {
+        let page = shopper
+            .get(&format!("/search/suggest?q={}", urlencode(attack)))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{attack}");
+        assert!(names(&page).is_empty(), "{attack}");
+    }
+    let home = shopper.get("/").await;
+    assert!(home.body.contains("data-suggest=\"/search/suggest\""));
+    assert!(home.body.contains("<datalist id=\"search-suggestions\">"));
+    assert!(home.body.contains("src=\"/assets/suggest-"));
+    let belt = app.sku_named("本革ベルト").await;
+    shopper.add(belt, "1").await;
+    let checkout = shopper.get("/checkout").await;
+    assert_eq!(checkout.status, StatusCode::OK);
+    assert!(!checkout.body.contains("<script"), "CCSG-V-3");
+    assert!(!checkout.body.contains("data-suggest"));
+}
