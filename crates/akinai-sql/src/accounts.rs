@@ -49,8 +49,9 @@ where
         .bind(&c.name)
         .bind(&c.password_hash)
         .bind(D::time(c.created_at))
-        .fetch_one(self.0.writer())
-        .await;
+        .fetch_all(self.0.writer())
+        .await
+        .and_then(crate::one);
         match made {
             Ok(id) => Ok(Some(CustomerId(id))),
             Err(e) if is_unique_violation(&e) => Ok(None),
@@ -155,8 +156,9 @@ where
         .bind(&token.0)
         .bind(purpose)
         .bind(D::time(now))
-        .fetch_optional(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .map(crate::first)
         .map_err(map_err)?;
         Ok(id.map(CustomerId))
     }
@@ -192,8 +194,9 @@ where
         .bind(&s.ip)
         .bind(&s.user_agent)
         .bind(s.device.as_ref().map(|d| d.0.as_str()))
-        .fetch_one(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .and_then(crate::one)
         .map_err(map_err)?;
         Ok(SessionId(id))
     }

@@ -41,8 +41,9 @@ where
         .bind(&a.name)
         .bind(a.role.as_str())
         .bind(D::time(a.created_at))
-        .fetch_one(self.0.writer())
-        .await;
+        .fetch_all(self.0.writer())
+        .await
+        .and_then(crate::one);
         match made {
             Ok(id) => Ok(Some(AdminId(id))),
             Err(e) if is_unique_violation(&e) => Ok(None),
@@ -147,8 +148,9 @@ where
         .bind(purpose)
         .bind(&token.0)
         .bind(D::time(now))
-        .fetch_optional(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .map(crate::first)
         .map(|id| id.map(AdminId))
         .map_err(map_err)
     }
@@ -220,8 +222,9 @@ where
         .bind(i64::from(lock_after))
         .bind(D::time(at))
         .bind(admin.0)
-        .fetch_one(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .and_then(crate::one)
         .map_err(map_err)?;
         Ok(FailureCount {
             failures,
@@ -271,8 +274,9 @@ where
         .bind(D::time(expires_at))
         .bind(ip)
         .bind(user_agent)
-        .fetch_one(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .and_then(crate::one)
         .map(AdminSessionId)
         .map_err(map_err)
     }

@@ -28,8 +28,9 @@ where
         .bind(token.0.clone())
         .bind(D::time(now))
         .bind(D::time(now))
-        .fetch_one(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .and_then(crate::one)
         .map_err(map_err)?;
         Ok(CartId(id))
     }

@@ -138,8 +138,9 @@ where
             .bind(&c.slug)
             .bind(&c.name)
             .bind(c.position)
-            .fetch_one(self.0.writer())
+            .fetch_all(self.0.writer())
             .await
+            .and_then(crate::one)
             .map_err(map_err)?;
         Ok(CategoryId(id))
     }

@@ -99,8 +99,9 @@ where
         )
         .bind(delta)
         .bind(sku.0)
-        .fetch_optional(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .map(crate::first)
         .map_err(map_err)
     }
 
@@ -169,8 +170,9 @@ where
         .bind(sku.price.0)
         .bind(sku.stock)
         .bind(product.0)
-        .fetch_optional(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .map(crate::first)
         .map_err(map_err)?;
         Ok(id.map(SkuId))
     }

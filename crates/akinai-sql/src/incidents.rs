@@ -65,8 +65,9 @@ where
         .bind(D::time(i.found_at))
         .bind(D::time(i.opened_at))
         .bind(i.opened_by.clone())
-        .fetch_one(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .and_then(crate::one)
         .map(IncidentId)
         .map_err(map_err)
     }

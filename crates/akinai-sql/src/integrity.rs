@@ -39,8 +39,9 @@ where
         .bind(files)
         .bind(D::time(at))
         .bind(approved_by)
-        .fetch_one(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .and_then(crate::one)
         .map(akinai_domain::ids::ThemeManifestId)
         .map_err(map_err)
     }

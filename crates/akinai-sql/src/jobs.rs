@@ -42,8 +42,9 @@ where
         .bind(D::time(lease_until))
         .bind(D::time(now))
         .bind(D::time(now))
-        .fetch_optional(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .map(crate::first)
         .map_err(map_err)?;
         row.as_ref().map(crate::job).transpose()
     }

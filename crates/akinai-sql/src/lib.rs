@@ -87,6 +87,18 @@ pub fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
+/// The one row of an autocommitted `INSERT … RETURNING` read with `fetch_all`: SQLite commits
+/// such a statement when it runs to its end, so reading only the first row (`fetch_one`) would
+/// lose a failed commit (a full disk) and hand back the id of a row that was never saved.
+pub(crate) fn one<T>(rows: Vec<T>) -> Result<T, sqlx::Error> {
+    rows.into_iter().next().ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Like [`one`], for a statement that may return no row.
+pub(crate) fn first<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
+}
+
 /// Maps driver errors to what callers can act on.
 pub fn map_err(e: sqlx::Error) -> StoreError {
     match &e {

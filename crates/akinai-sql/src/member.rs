@@ -50,8 +50,9 @@ where
         .bind(p.sign_count)
         .bind(&p.name)
         .bind(D::time(p.created_at))
-        .fetch_one(self.0.writer())
-        .await;
+        .fetch_all(self.0.writer())
+        .await
+        .and_then(crate::one);
         match made {
             Ok(id) => Ok(Some(PasskeyId(id))),
             Err(e) if is_unique_violation(&e) => Ok(None),

@@ -62,8 +62,9 @@ where
         .bind(run.created_by.clone())
         .bind(run.created_ip.clone())
         .bind(D::time(run.at))
-        .fetch_one(self.0.writer())
+        .fetch_all(self.0.writer())
         .await
+        .and_then(crate::one)
         .map(TransferRunId)
         .map_err(map_err)
     }

@@ -42,9 +42,13 @@ impl Server {
     /// Starts the server with its error log written to `log` (kept off the data's disk).
     fn start_logging(data: &Path, worker: bool, log: Option<&Path>) -> Server {
         let port = free_port();
-        let stderr = match log {
-            Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
-            None => Stdio::null(),
+        // The log (JSON lines on stdout, panics on stderr) goes to one file when asked for.
+        let (stdout, stderr) = match log {
+            Some(path) => {
+                let file = std::fs::File::create(path).unwrap();
+                (Stdio::from(file.try_clone().unwrap()), Stdio::from(file))
+            }
+            None => (Stdio::null(), Stdio::null()),
         };
         let child = Command::new(BIN)
             .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
@@ -60,7 +64,7 @@ impl Server {
             .env("AKINAI__WORKER", worker.to_string())
             .env("AKINAI__FORM_BURST", "100000")
             .env("AKINAI__FORM_PER_MINUTE", "100000")
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(stderr)
             .spawn()
             .unwrap();
