@@ -54,6 +54,10 @@ struct Args {
     /// seeded; a database that already holds the catalog is reused as it is).
     #[arg(long)]
     postgres: Option<String>,
+    /// The read caches' and page cache's time to live (`cache_ttl_ms`); 0 measures every page
+    /// rendered from the store.
+    #[arg(long, default_value_t = 1000)]
+    cache_ttl_ms: u64,
 }
 
 impl Args {
@@ -81,6 +85,7 @@ fn main() -> anyhow::Result<()> {
         dir.path(),
         args.products,
         args.postgres.as_deref(),
+        std::time::Duration::from_millis(args.cache_ttl_ms),
     ))?;
     let base = format!("http://{addr}");
     let product_id = runtime.block_on(store.product_count())? / 2;
@@ -89,6 +94,14 @@ fn main() -> anyhow::Result<()> {
         (
             "category page (first page, 24 products)",
             "/category/outer".to_string(),
+        ),
+        (
+            "category page, price low to high, in stock, ¥500–¥5,000",
+            "/category/outer?sort=price_asc&stock=1&min=500&max=5000".to_string(),
+        ),
+        (
+            "category page, best selling, deep (after a cursor half way)",
+            format!("/category/outer?sort=popular&after=0.{product_id}"),
         ),
         ("product page", format!("/product/{product_id}")),
         (
@@ -247,6 +260,7 @@ async fn start_shop(
     dir: &Path,
     products: usize,
     postgres: Option<&str>,
+    cache_ttl: std::time::Duration,
 ) -> anyhow::Result<Started> {
     let store: Arc<dyn Store> = match postgres {
         Some(url) => {
@@ -270,7 +284,7 @@ async fn start_shop(
         base_url: url::Url::parse("http://127.0.0.1")?,
         mail_from: "bench@akinai.example".into(),
         secret_key: SecretKey::generate(),
-        cache_ttl: std::time::Duration::from_secs(1),
+        cache_ttl,
         security: Default::default(),
         accounts: Default::default(),
     };

@@ -202,6 +202,8 @@ def main() -> None:
         if category:
             b.go(category)
             take("category")
+            b.go(category + "?sort=price_asc&stock=1&min=500&max=3000")
+            take("category-filtered")
         b.go(f"{shop}/search?q=" + urllib.parse.quote("革"))
         take("search")
         b.go(f"{shop}/search?q=" + urllib.parse.quote("本みりん"))

@@ -37,6 +37,15 @@ pub(crate) struct Caches {
     pub products: TtlCache<ProductId, Product>,
 }
 
+impl Caches {
+    /// Forgets everything read, so the next page reads the store again.
+    pub fn clear(&self) {
+        self.settings.clear();
+        self.categories.clear();
+        self.products.clear();
+    }
+}
+
 /// New visitors counted in memory by this process and added to the store every minute by the
 /// worker (`Jobs::flush_visits`), so a page view never waits for a database write.
 #[derive(Debug, Clone, Default)]

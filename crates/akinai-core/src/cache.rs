@@ -62,6 +62,13 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
             entries.remove(key);
         }
     }
+
+    /// Forgets every entry (after a change that may touch any of them).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -75,6 +82,10 @@ mod tests {
         assert_eq!(c.get(&1).as_deref().map(String::as_str), Some("a"));
         c.forget(&1);
         assert!(c.get(&1).is_none());
+        c.put(2, Arc::new("b".into()));
+        c.put(3, Arc::new("c".into()));
+        c.clear();
+        assert!(c.get(&2).is_none() && c.get(&3).is_none());
         let expired: TtlCache<u32, String> = TtlCache::new(Duration::from_nanos(1), 10);
         expired.put(1, Arc::new("a".into()));
         std::thread::sleep(Duration::from_micros(10));

@@ -12,6 +12,7 @@ pub mod address;
 pub mod address_book;
 pub mod admin;
 pub mod audit;
+pub mod browse;
 pub mod card;
 pub mod card_testing;
 pub mod catalog;

@@ -238,6 +238,15 @@ macro_rules! catalog_store {
                         .await
                 }
 
+                async fn browse(
+                    &self,
+                    categories: &[CategoryId],
+                    browse: &akinai_domain::browse::Browse,
+                    limit: u32,
+                ) -> StoreResult<akinai_store::Listing> {
+                    $crate::Sql(self).browse(categories, browse, limit).await
+                }
+
                 async fn product(&self, id: ProductId) -> StoreResult<Option<Product>> {
                     $crate::Sql(self).product(id).await
                 }

@@ -11,6 +11,7 @@ mod account_guard;
 mod accounts;
 mod admin;
 mod audit;
+mod browse;
 mod cart;
 mod catalog;
 mod catalog_admin;

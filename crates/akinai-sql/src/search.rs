@@ -274,7 +274,7 @@ where
     }
 
     /// The summaries of `ids`, in that order.
-    async fn summaries(&self, ids: &[ProductId]) -> StoreResult<Vec<ProductSummary>> {
+    pub(crate) async fn summaries(&self, ids: &[ProductId]) -> StoreResult<Vec<ProductSummary>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

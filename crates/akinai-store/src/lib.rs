@@ -40,9 +40,9 @@ pub use model::{
     Session, TotpRecord, TOKEN_RESET_PASSWORD, TOKEN_VERIFY_EMAIL,
 };
 pub use model::{
-    Cart, CheckoutHold, Job, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order, OrderSummary,
-    Page, PlacedOrder, SearchPage, SecurityEvent, ThemeManifest, TokenHash, JOB_ACCOUNT_MAIL,
-    JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION, JOB_ORDER_MAIL, JOB_TRANSFER,
+    Cart, CheckoutHold, Job, Listing, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order,
+    OrderSummary, Page, PlacedOrder, SearchPage, SecurityEvent, ThemeManifest, TokenHash,
+    JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION, JOB_ORDER_MAIL, JOB_TRANSFER,
 };
 
 /// Read and write the catalog.
@@ -56,6 +56,14 @@ pub trait CatalogStore: Send + Sync {
         after: Option<PageCursor>,
         limit: u32,
     ) -> StoreResult<Page<ProductSummary>>;
+    /// Published products in any of `categories` that pass `filters`, in `sort` order, from
+    /// after `after`: one page of `limit` (ADR 031).
+    async fn browse(
+        &self,
+        categories: &[CategoryId],
+        browse: &akinai_domain::browse::Browse,
+        limit: u32,
+    ) -> StoreResult<Listing>;
     async fn product(&self, id: ProductId) -> StoreResult<Option<Product>>;
     /// Products whose name or description contains every term of the query, best first (ADR
     /// 029): `limit` of them from `offset`, and how many there are.

@@ -24,6 +24,13 @@ pub struct Page<T> {
     pub next: Option<PageCursor>,
 }
 
+/// One page of a category listing in a browse order, and where the next one starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub products: Vec<ProductSummary>,
+    pub next: Option<akinai_domain::browse::Position>,
+}
+
 /// One page of search results, and how many products the search found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchPage {

@@ -16,6 +16,7 @@ use akinai_domain::catalog::Category;
 
 use crate::error::WebError;
 use crate::i18n::{Lang, Tr};
+use crate::page_cache::{Fill, Hole, PageKey};
 use crate::{assets, cookies, AppState};
 
 /// Days a cart cookie lives.
@@ -31,7 +32,8 @@ pub struct Layout {
     pub t: Tr,
     pub lang: Lang,
     pub shop_name: String,
-    pub cart_count: u32,
+    /// The number of items in the cart, as printed in the badge.
+    pub cart_count: String,
     pub csrf: String,
     pub top_categories: Vec<Category>,
     /// The current path and query, for the language switch to come back to.
@@ -172,14 +174,39 @@ impl Ctx {
     }
 
     pub async fn layout(&self, state: &AppState) -> Result<Layout, WebError> {
+        let cart_count = self.cart_count(state).await?;
+        self.frame(
+            state,
+            cart_count.to_string(),
+            self.csrf.clone(),
+            self.nonce.clone(),
+        )
+        .await
+    }
+
+    /// The number of items in the visitor's cart (no query without a cart cookie).
+    async fn cart_count(&self, state: &AppState) -> Result<u32, WebError> {
+        if self.cart().is_none() {
+            return Ok(0);
+        }
+        let storefront = state.shop.storefront();
+        let cart = storefront.find_cart(self.cart()).await?;
+        Ok(storefront.view_cart(cart.as_ref()).await?.item_count())
+    }
+
+    fn signed_in(&self) -> bool {
+        self.new_session.is_some() || (self.session_secret.is_some() && !self.end_session)
+    }
+
+    async fn frame(
+        &self,
+        state: &AppState,
+        cart_count: String,
+        csrf: String,
+        nonce: String,
+    ) -> Result<Layout, WebError> {
         let shop = &state.shop;
         let settings = shop.storefront().settings().await?;
-        let cart = shop.storefront().find_cart(self.cart()).await?;
-        let cart_count = shop
-            .storefront()
-            .view_cart(cart.as_ref())
-            .await?
-            .item_count();
         let top_categories = shop
             .storefront()
             .categories()
@@ -192,21 +219,62 @@ impl Ctx {
             lang: self.lang,
             shop_name: settings.shop_name,
             cart_count,
-            csrf: self.csrf.clone(),
+            csrf,
             top_categories,
             here: self.here.clone(),
             css: assets::css_path(),
             css_integrity: assets::css_integrity(),
             theme_css: assets::theme_css(shop),
             query: String::new(),
-            signed_in: self.new_session.is_some()
-                || (self.session_secret.is_some() && !self.end_session),
-            nonce: self.nonce.clone(),
+            signed_in: self.signed_in(),
+            nonce,
             suggest: (!crate::security::scriptless(
                 self.here.split('?').next().unwrap_or_default(),
             ))
             .then(assets::suggest_script),
         })
+    }
+
+    /// A `200` page that looks the same to every visitor but for the nonce, the CSRF token and
+    /// the cart badge: served from the page cache, `render` (given a frame with placeholders)
+    /// running only when the page is not there (ADR 030).
+    pub async fn cached_page<T, F, Fut>(
+        &self,
+        state: &AppState,
+        render: F,
+    ) -> Result<Response, WebError>
+    where
+        T: Template,
+        F: FnOnce(Layout) -> Fut,
+        Fut: std::future::Future<Output = Result<T, WebError>>,
+    {
+        let key = PageKey {
+            here: self.here.clone(),
+            lang: self.lang,
+            signed_in: self.signed_in(),
+        };
+        let pages = &state.pages;
+        let rendered = match pages.get(&key) {
+            Some(rendered) => rendered,
+            None => {
+                let frame = self
+                    .frame(
+                        state,
+                        pages.placeholder(Hole::CartCount),
+                        pages.placeholder(Hole::Csrf),
+                        pages.placeholder(Hole::Nonce),
+                    )
+                    .await?;
+                let body = render(frame).await?.render()?;
+                pages.put(key, &body)
+            }
+        };
+        let body = rendered.fill(&Fill {
+            nonce: &self.nonce,
+            csrf: &self.csrf,
+            cart_count: self.cart_count(state).await?,
+        });
+        Ok(self.respond(StatusCode::OK, body))
     }
 
     fn cookies(&self, headers: &mut HeaderMap) {
@@ -238,7 +306,10 @@ impl Ctx {
 
     /// Renders a page with `status`.
     pub fn page(&self, status: StatusCode, page: &impl Template) -> Result<Response, WebError> {
-        let body = page.render()?;
+        Ok(self.respond(status, page.render()?))
+    }
+
+    fn respond(&self, status: StatusCode, body: String) -> Response {
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(
@@ -253,7 +324,7 @@ impl Ctx {
             self.visits.count();
         }
         self.cookies(headers);
-        Ok(response)
+        response
     }
 
     /// `303 See Other` to a same-site path (SWS-7: never to another origin).

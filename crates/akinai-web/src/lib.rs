@@ -18,6 +18,7 @@ mod layout;
 pub mod limits;
 mod maintenance;
 pub mod metrics;
+mod page_cache;
 mod pages;
 pub mod proxy;
 mod security;
@@ -71,6 +72,8 @@ pub struct Shared {
     pub limiter: Arc<limits::Limiter>,
     /// This process's metrics (request durations; figures read at scrape).
     pub metrics: metrics::SharedMetrics,
+    /// Rendered pages kept for the read caches' time to live (ADR 030).
+    pub(crate) pages: page_cache::PageCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -85,10 +88,11 @@ impl AppState {
     pub fn new(shop: Shop, config: WebConfig) -> AppState {
         let limiter = Arc::new(limits::Limiter::new(config.form_rate));
         AppState(Arc::new(Shared {
-            shop,
             config: Arc::new(config),
             limiter,
             metrics: Arc::new(metrics::Metrics::new()),
+            pages: page_cache::PageCache::new(shop.config().cache_ttl),
+            shop,
         }))
     }
 }

@@ -1,10 +1,11 @@
 //! Browsing: the category tree, category pages with keyset pagination, product pages, search.
 
 use crate::Storefront;
-use akinai_domain::catalog::{Category, PageCursor, Product, ProductSummary};
+use akinai_domain::browse::Browse;
+use akinai_domain::catalog::{Category, Product, ProductSummary};
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
 use akinai_domain::search::{SearchQuery, SearchTotal, Synonyms};
-use akinai_store::Page;
+use akinai_store::Listing;
 
 use crate::CoreError;
 
@@ -16,12 +17,13 @@ pub const SEARCH_MAX_PAGES: u32 = 40;
 /// Suggestions offered under the search box.
 pub const SUGGESTIONS: u32 = 8;
 
-/// A category page: the category, its path from the root, its children and one page of products.
+/// A category page: the category, its path from the root, its children and one page of products
+/// in the shopper's order and filters.
 pub struct CategoryPage {
     pub category: Category,
     pub path: Vec<Category>,
     pub children: Vec<Category>,
-    pub products: Page<ProductSummary>,
+    pub products: Listing,
 }
 
 /// A product page with the category path for the breadcrumb.
@@ -94,7 +96,7 @@ impl Storefront {
     pub async fn category_page(
         &self,
         slug: &str,
-        after: Option<ProductId>,
+        browse: &Browse,
     ) -> Result<CategoryPage, CoreError> {
         let all = self.categories().await?;
         let category = all
@@ -103,14 +105,7 @@ impl Storefront {
             .cloned()
             .ok_or(CoreError::NotFound)?;
         let ids = descendants(&all, category.id);
-        let products = self
-            .catalog_store
-            .products_in_categories(
-                &ids,
-                after.map(|after_id| PageCursor { after_id }),
-                PAGE_SIZE,
-            )
-            .await?;
+        let products = self.catalog_store.browse(&ids, browse, PAGE_SIZE).await?;
         Ok(CategoryPage {
             path: path_to(&all, category.id),
             children: all

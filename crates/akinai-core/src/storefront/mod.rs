@@ -36,4 +36,10 @@ impl Storefront {
     pub fn today(&self) -> chrono::NaiveDate {
         self.base.today()
     }
+
+    /// Forgets this process's cached settings, categories and products (after an admin change
+    /// made here; other nodes converge by expiry, ADR 006).
+    pub fn forget_cached_reads(&self) {
+        self.base.caches.clear();
+    }
 }

@@ -179,7 +179,18 @@ async fn require_admin(
     {
         Ok(Some(admin)) => {
             request.extensions_mut().insert(admin.clone());
-            menu::scoped(admin, next.run(request)).await
+            let writes = !request.method().is_safe();
+            let response = menu::scoped(admin, next.run(request)).await;
+            if writes
+                && !response.status().is_client_error()
+                && !response.status().is_server_error()
+            {
+                // A change made here shows on this node's storefront at once; other nodes
+                // converge by expiry (ADR 006, ADR 030).
+                state.shop.storefront().forget_cached_reads();
+                state.pages.clear();
+            }
+            response
         }
         Ok(None) => axum::response::Redirect::to("/admin/login").into_response(),
         Err(e) => WebError::Core(e).into_response(),

@@ -9,8 +9,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use akinai_core::storefront::catalog::SearchResults;
+use akinai_domain::browse::{parse_price, Browse, Filters, Position, Sort};
 use akinai_domain::catalog::{Category, Product, ProductSummary};
 use akinai_domain::ids::ProductId;
+use akinai_domain::money::Yen;
 
 use crate::error::WebError;
 use crate::layout::{Ctx, Layout};
@@ -24,40 +26,153 @@ pub struct CategoryPage {
     pub path: Vec<Category>,
     pub children: Vec<Category>,
     pub products: Vec<ProductSummary>,
-    pub next: Option<i64>,
+    pub browse: Browse,
+    /// The query string of the next page, if there is one.
+    pub next: Option<String>,
+    /// A price bound that was not a number (left out of the filters).
+    pub bad_price: bool,
 }
 
+impl CategoryPage {
+    /// The sort links: value, message key, whether it is the current order.
+    pub fn sorts(&self) -> Vec<(String, &'static str, bool)> {
+        Sort::ALL
+            .into_iter()
+            .map(|s| {
+                let browse = Browse {
+                    sort: s,
+                    after: None,
+                    ..self.browse
+                };
+                (listing_query(&browse), sort_label(s), s == self.browse.sort)
+            })
+            .collect()
+    }
+
+    /// A filter bound as typed back into its field.
+    pub fn bound(&self, yen: &Option<Yen>) -> String {
+        yen.map(|y| y.0.to_string()).unwrap_or_default()
+    }
+}
+
+fn sort_label(sort: Sort) -> &'static str {
+    match sort {
+        Sort::Recommended => "category.sort_recommended",
+        Sort::Newest => "category.sort_new",
+        Sort::PriceLow => "category.sort_price_asc",
+        Sort::PriceHigh => "category.sort_price_desc",
+        Sort::BestSelling => "category.sort_popular",
+    }
+}
+
+/// The query string (with its `?`) that asks for `browse`; empty for the default listing.
+fn listing_query(browse: &Browse) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if browse.sort != Sort::default() {
+        parts.push(format!("sort={}", browse.sort.as_str()));
+    }
+    let f = &browse.filters;
+    if f.in_stock {
+        parts.push("stock=1".into());
+    }
+    if let Some(min) = f.price_min {
+        parts.push(format!("min={}", min.0));
+    }
+    if let Some(max) = f.price_max {
+        parts.push(format!("max={}", max.0));
+    }
+    if let Some(after) = browse.after {
+        parts.push(format!("after={}", after.as_param()));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// A category listing's query: order, filters and position, all optional.
 #[derive(Deserialize)]
-pub struct PageQuery {
+pub struct ListingQuery {
+    sort: Option<String>,
+    stock: Option<String>,
+    min: Option<String>,
+    max: Option<String>,
     after: Option<String>,
+}
+
+impl ListingQuery {
+    /// The listing asked for, and whether a price bound had to be left out. An unknown sort is
+    /// the default one; a malformed position is refused.
+    fn browse(&self) -> Result<(Browse, bool), WebError> {
+        let after = match self.after.as_deref() {
+            None | Some("") => None,
+            Some(s) => {
+                Some(Position::parse(s).ok_or(WebError::BadRequest("errorpage.bad_cursor"))?)
+            }
+        };
+        let mut bad_price = false;
+        let mut price = |raw: &Option<String>| match parse_price(raw.as_deref().unwrap_or_default())
+        {
+            Ok(v) => v,
+            Err(_) => {
+                bad_price = true;
+                None
+            }
+        };
+        let filters = Filters {
+            in_stock: self.stock.as_deref().is_some_and(|s| !s.is_empty()),
+            price_min: price(&self.min),
+            price_max: price(&self.max),
+        };
+        let sort = self
+            .sort
+            .as_deref()
+            .and_then(Sort::parse)
+            .unwrap_or_default();
+        Ok((
+            Browse {
+                sort,
+                filters,
+                after,
+            },
+            bad_price,
+        ))
+    }
 }
 
 pub async fn category_get(
     Path(slug): Path<String>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<ListingQuery>,
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, WebError> {
-    let after = match q.after.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(ProductId(
-            s.parse()
-                .map_err(|_| WebError::BadRequest("errorpage.bad_cursor"))?,
-        )),
-    };
-    let page = state.shop.storefront().category_page(&slug, after).await?;
-    let l = ctx.layout(&state).await?;
-    ctx.page(
-        StatusCode::OK,
-        &CategoryPage {
+    let (browse, bad_price) = q.browse()?;
+    let state = &state;
+    ctx.cached_page(state, move |l| async move {
+        let page = state
+            .shop
+            .storefront()
+            .category_page(&slug, &browse)
+            .await?;
+        let next = page.products.next.map(|after| {
+            listing_query(&Browse {
+                after: Some(after),
+                ..browse
+            })
+        });
+        Ok(CategoryPage {
             l,
             category: page.category,
             path: page.path,
             children: page.children,
-            next: page.products.next.map(|c| c.after_id.0),
-            products: page.products.items,
-        },
-    )
+            products: page.products.products,
+            browse,
+            next,
+            bad_price,
+        })
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -119,7 +234,18 @@ pub async fn product_get(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, WebError> {
-    render_product(&state, &ctx, parse_product_id(&id)?, None, StatusCode::OK).await
+    let id = parse_product_id(&id)?;
+    let state = &state;
+    ctx.cached_page(state, move |l| async move {
+        let page = state.shop.storefront().product_page(id).await?;
+        Ok(ProductPage {
+            l,
+            product: page.product,
+            path: page.path,
+            error: None,
+        })
+    })
+    .await
 }
 
 #[derive(Template)]

@@ -22,17 +22,17 @@ pub struct HomePage {
 }
 
 pub async fn home_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, WebError> {
-    let l = ctx.layout(&state).await?;
-    let settings = state.shop.storefront().settings().await?;
-    let sections = state.shop.storefront().featured(4).await?;
-    ctx.page(
-        StatusCode::OK,
-        &HomePage {
+    let state = &state;
+    ctx.cached_page(state, move |l| async move {
+        let settings = state.shop.storefront().settings().await?;
+        let sections = state.shop.storefront().featured(4).await?;
+        Ok(HomePage {
             l,
             tagline: settings.tagline,
             sections,
-        },
-    )
+        })
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -35,6 +35,7 @@ pub struct ShopBuilder {
     stripe: bool,
     localhost: bool,
     secret_key: Option<SecretKey>,
+    cache_ttl: std::time::Duration,
 }
 
 impl ShopBuilder {
@@ -49,6 +50,12 @@ impl ShopBuilder {
     pub fn stripe(mut self) -> ShopBuilder {
         self.stripe = true;
         self.demo = true;
+        self
+    }
+
+    /// Keeps read caches and rendered pages for `ttl` (tests read the store afresh otherwise).
+    pub fn cache_ttl(mut self, ttl: std::time::Duration) -> ShopBuilder {
+        self.cache_ttl = ttl;
         self
     }
 
@@ -121,7 +128,7 @@ impl ShopBuilder {
             base_url: url::Url::parse(&base_url).unwrap(),
             mail_from: "shop@example.jp".into(),
             secret_key: self.secret_key.unwrap_or_else(SecretKey::generate),
-            cache_ttl: std::time::Duration::ZERO,
+            cache_ttl: self.cache_ttl,
             security: self.security,
             accounts: test_accounts(),
         };

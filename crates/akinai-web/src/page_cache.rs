@@ -1,0 +1,243 @@
+//! Rendered storefront pages kept for a moment, with the visitor's few details filled in on
+//! every request (ADR 030).
+//!
+//! The home, category and product pages look the same to every visitor but for three things:
+//! the CSP nonce, the masked CSRF token in their forms and the number in the cart badge. Such a
+//! page is rendered once with an unguessable per-process marker in each of those places, split
+//! at the markers, and kept for the read caches' time to live (`cache_ttl_ms`, ADR 006) under its
+//! path and query, language and whether the visitor is signed in. Each request then copies the
+//! parts and puts its own values (HTML-escaped) between them, so no visitor's nonce, token or
+//! cart ever reaches another, and the page's queries and template run once per second at most.
+//! Nodes converge by expiry, as the read caches do.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use akinai_core::cache::TtlCache;
+
+use crate::i18n::Lang;
+
+/// Most pages kept per process (about 10–40 KB each).
+const CAPACITY: usize = 2_000;
+
+/// The visitor's details a cached page leaves open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hole {
+    /// The response's CSP nonce.
+    Nonce,
+    /// The masked CSRF token of the page's forms.
+    Csrf,
+    /// The number of items in the visitor's cart.
+    CartCount,
+}
+
+const HOLES: [Hole; 3] = [Hole::Nonce, Hole::Csrf, Hole::CartCount];
+
+/// Which cached page a request asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    /// Path and query, as requested.
+    pub here: String,
+    pub lang: Lang,
+    pub signed_in: bool,
+}
+
+/// A rendered page cut at its holes: `text[0]`, hole 0, `text[1]`, hole 1, …, `text[n]`.
+#[derive(Debug)]
+pub struct Rendered {
+    text: Vec<String>,
+    holes: Vec<Hole>,
+    len: usize,
+}
+
+/// A visitor's values for the holes.
+pub struct Fill<'a> {
+    pub nonce: &'a str,
+    pub csrf: &'a str,
+    pub cart_count: u32,
+}
+
+impl Rendered {
+    /// The page with `fill`'s values in its holes.
+    pub fn fill(&self, fill: &Fill<'_>) -> String {
+        let count = fill.cart_count.to_string();
+        let mut out = String::with_capacity(self.len + 256);
+        for (n, text) in self.text.iter().enumerate() {
+            out.push_str(text);
+            if let Some(hole) = self.holes.get(n) {
+                let value = match hole {
+                    Hole::Nonce => fill.nonce,
+                    Hole::Csrf => fill.csrf,
+                    Hole::CartCount => &count,
+                };
+                escape_into(&mut out, value);
+            }
+        }
+        out
+    }
+}
+
+/// Appends `value` HTML-escaped, as the templates escape what they print.
+fn escape_into(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// This process's rendered pages.
+pub struct PageCache {
+    /// 32 random hex digits; `{marker}{n}z` stands for hole `n` while a page is rendered.
+    marker: String,
+    pages: TtlCache<PageKey, Rendered>,
+}
+
+impl PageCache {
+    pub fn new(ttl: Duration) -> PageCache {
+        let mut bytes = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        PageCache {
+            marker: format!("h{}", hex::encode(bytes)),
+            pages: TtlCache::new(ttl, CAPACITY),
+        }
+    }
+
+    /// What a template prints in place of `hole` when rendering a page for the cache.
+    pub fn placeholder(&self, hole: Hole) -> String {
+        let n = HOLES.iter().position(|h| *h == hole).unwrap_or_default();
+        format!("{}{n}z", self.marker)
+    }
+
+    pub fn get(&self, key: &PageKey) -> Option<Arc<Rendered>> {
+        self.pages.get(key)
+    }
+
+    /// Forgets every page (after an admin change made on this node).
+    pub fn clear(&self) {
+        self.pages.clear();
+    }
+
+    /// Cuts `body` (rendered with [`PageCache::placeholder`]s) at its holes and keeps it.
+    pub fn put(&self, key: PageKey, body: &str) -> Arc<Rendered> {
+        let rendered = Arc::new(self.cut(body));
+        self.pages.put(key, rendered.clone());
+        rendered
+    }
+
+    fn cut(&self, body: &str) -> Rendered {
+        let mut text = Vec::new();
+        let mut holes = Vec::new();
+        let mut current = String::new();
+        let mut rest = body;
+        while let Some(at) = rest.find(&self.marker) {
+            current.push_str(&rest[..at]);
+            let after = &rest[at + self.marker.len()..];
+            let hole = after.split_once('z').and_then(|(n, tail)| {
+                let hole = HOLES.get(n.parse::<usize>().ok()?)?;
+                Some((*hole, tail))
+            });
+            match hole {
+                Some((hole, tail)) => {
+                    text.push(std::mem::take(&mut current));
+                    holes.push(hole);
+                    rest = tail;
+                }
+                None => {
+                    // Not a placeholder (text cannot guess the random marker); kept as it is.
+                    current.push_str(&self.marker);
+                    rest = after;
+                }
+            }
+        }
+        current.push_str(rest);
+        text.push(current);
+        Rendered {
+            text,
+            holes,
+            len: body.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(here: &str) -> PageKey {
+        PageKey {
+            here: here.into(),
+            lang: Lang::Ja,
+            signed_in: false,
+        }
+    }
+
+    #[test]
+    fn holes_are_filled_with_each_visitors_values_escaped() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        let body = format!(
+            "<script nonce=\"{}\"></script><input value=\"{}\"><span>{}</span>{}",
+            cache.placeholder(Hole::Nonce),
+            cache.placeholder(Hole::Csrf),
+            cache.placeholder(Hole::CartCount),
+            cache.placeholder(Hole::Csrf),
+        );
+        let page = cache.put(key("/product/1"), &body);
+        let a = page.fill(&Fill {
+            nonce: "n+1/=",
+            csrf: "aa",
+            cart_count: 3,
+        });
+        assert_eq!(
+            a,
+            "<script nonce=\"n+1/=\"></script><input value=\"aa\"><span>3</span>aa"
+        );
+        let b = cache.get(&key("/product/1")).unwrap().fill(&Fill {
+            nonce: "\"><x>",
+            csrf: "bb",
+            cart_count: 0,
+        });
+        assert!(b.contains("nonce=\"&quot;&gt;&lt;x&gt;\""), "{b}");
+        assert!(b.contains("value=\"bb\"") && b.contains("<span>0</span>"));
+        assert!(!b.contains(&cache.marker));
+    }
+
+    #[test]
+    fn pages_are_kept_per_path_language_and_sign_in() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        cache.put(key("/product/1"), "a");
+        assert!(cache.get(&key("/product/1")).is_some());
+        assert!(cache.get(&key("/product/2")).is_none());
+        let mut en = key("/product/1");
+        en.lang = Lang::En;
+        assert!(cache.get(&en).is_none());
+        let mut signed_in = key("/product/1");
+        signed_in.signed_in = true;
+        assert!(cache.get(&signed_in).is_none());
+    }
+
+    #[test]
+    fn text_resembling_the_marker_stays_as_it_is() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        let body = format!("{}9z and {}x", cache.marker, cache.marker);
+        let page = cache.put(key("/"), &body);
+        let out = page.fill(&Fill {
+            nonce: "n",
+            csrf: "c",
+            cart_count: 1,
+        });
+        assert_eq!(out, body);
+    }
+
+    #[test]
+    fn a_zero_ttl_keeps_nothing() {
+        let cache = PageCache::new(Duration::ZERO);
+        cache.put(key("/"), "a");
+        assert!(cache.get(&key("/")).is_none());
+    }
+}
