@@ -163,6 +163,9 @@ fn main() -> anyhow::Result<()> {
             args.orders,
             args.connections as usize,
         ))?);
+        if let (Some(row), Some(_)) = (rows.last_mut(), args.postgres.as_ref()) {
+            row.name = row.name.replace("SQLite", "PostgreSQL");
+        }
     }
     println!();
     println!(

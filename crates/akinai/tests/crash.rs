@@ -50,7 +50,7 @@ impl Server {
             }
             None => (Stdio::null(), Stdio::null()),
         };
-        let child = Command::new(BIN)
+        let mut child = Command::new(BIN)
             .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
             .arg(data)
@@ -68,9 +68,14 @@ impl Server {
             .stderr(stderr)
             .spawn()
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
+        // Generous: a debug build seeding the demo on a loaded CI machine is slow; a start that
+        // fails still ends the test here.
+        let deadline = Instant::now() + Duration::from_secs(180);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "the server did not start");
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("the server exited before listening: {status}");
+            }
             std::thread::yield_now();
         }
         Server { child, port }
@@ -361,7 +366,9 @@ async fn orders_acknowledged_before_a_sigkill_survive_it_whole_and_get_one_confi
         assert_eq!(page.status(), 200, "{link} after the restart");
     }
     // Every order's confirmation goes out once the worker runs (bounded wait).
-    let deadline = Instant::now() + Duration::from_secs(60);
+    // Generous: a debug build seeding the demo on a loaded CI machine is slow; a start that
+    // fails still ends the test here.
+    let deadline = Instant::now() + Duration::from_secs(180);
     let mut conn = db(&data).await;
     while count(
         &mut conn,
