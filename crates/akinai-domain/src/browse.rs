@@ -74,12 +74,12 @@ impl Sort {
         }
     }
 
-    /// Whether `a` comes before `b` in this order (both `(key, id)`).
-    pub fn before(self, a: (i64, i64), b: (i64, i64)) -> bool {
+    /// How `a` and `b` (both `(key, id)`) stand in this order.
+    pub fn order(self, a: (i64, i64), b: (i64, i64)) -> std::cmp::Ordering {
         if self.key().1 {
-            a > b
+            b.cmp(&a)
         } else {
-            a < b
+            a.cmp(&b)
         }
     }
 }
@@ -177,12 +177,12 @@ mod tests {
 
     #[test]
     fn order_follows_the_direction_of_the_key() {
-        assert!(Sort::PriceLow.before((100, 9), (200, 1)));
-        assert!(Sort::PriceLow.before((100, 1), (100, 2)));
-        assert!(Sort::PriceHigh.before((200, 1), (100, 9)));
-        assert!(Sort::PriceHigh.before((100, 2), (100, 1)));
-        assert!(Sort::Recommended.before((1, 1), (0, 9)));
-        assert!(Sort::Newest.before((9, 9), (8, 8)));
+        assert!(Sort::PriceLow.order((100, 9), (200, 1)).is_lt());
+        assert!(Sort::PriceLow.order((100, 1), (100, 2)).is_lt());
+        assert!(Sort::PriceHigh.order((200, 1), (100, 9)).is_lt());
+        assert!(Sort::PriceHigh.order((100, 2), (100, 1)).is_lt());
+        assert!(Sort::Recommended.order((1, 1), (0, 9)).is_lt());
+        assert!(Sort::Newest.order((9, 9), (8, 8)).is_lt());
     }
 
     #[test]

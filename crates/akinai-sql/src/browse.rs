@@ -52,16 +52,16 @@ fn walk(q: &mut Filter, category: CategoryId, browse: &Browse, limit: u32) {
     if let Some(max) = filters.price_max {
         q.bind(" AND b.price_min <= ", Arg::Int(max.0));
     }
-    if let Some(Position { key, id }) = browse.after {
-        if key_is_id(col) {
+    if let Some(Position { key: at, id }) = browse.after {
+        if key == SortKey::Id {
             q.bind(&format!(" AND b.product_id {cmp} "), Arg::Int(id));
         } else {
-            let k = q.arg(Arg::Int(key));
+            let k = q.arg(Arg::Int(at));
             let i = q.arg(Arg::Int(id));
             q.push(&format!(" AND (b.{col}, b.product_id) {cmp} ({k}, {i})"));
         }
     }
-    let order = if key_is_id(col) {
+    let order = if key == SortKey::Id {
         format!(" ORDER BY b.product_id {dir}")
     } else {
         format!(" ORDER BY b.{col} {dir}, b.product_id {dir}")
@@ -69,10 +69,6 @@ fn walk(q: &mut Filter, category: CategoryId, browse: &Browse, limit: u32) {
     q.push(&order);
     q.bind(" LIMIT ", Arg::Int(i64::from(limit)));
     q.push(") w");
-}
-
-fn key_is_id(col: &str) -> bool {
-    col == "product_id"
 }
 
 impl<D> Sql<'_, D>
@@ -112,15 +108,7 @@ where
             }
         }
         let sort = browse.sort;
-        rows.sort_by(|a, b| {
-            if sort.before(*a, *b) {
-                std::cmp::Ordering::Less
-            } else if a == b {
-                std::cmp::Ordering::Equal
-            } else {
-                std::cmp::Ordering::Greater
-            }
-        });
+        rows.sort_by(|a, b| sort.order(*a, *b));
         let limit = limit as usize;
         let next = (rows.len() > limit)
             .then(|| rows.get(limit.saturating_sub(1)))
