@@ -103,10 +103,18 @@ fn main() -> anyhow::Result<()> {
             "category page, best selling, deep (after a cursor half way)",
             format!("/category/outer?sort=popular&after=0.{product_id}"),
         ),
+        (
+            "category page, size M (option filter), newest first",
+            "/category/outer?sort=new&opt=M".to_string(),
+        ),
         ("product page", format!("/product/{product_id}")),
         (
             "search, 1 character, common, with synonyms (革)",
             "/search?q=%E9%9D%A9".to_string(),
+        ),
+        (
+            "search, 1 character, price low to high, in stock (革)",
+            "/search?q=%E9%9D%A9&sort=price_asc&stock=1".to_string(),
         ),
         (
             "search, 2 characters (抹茶)",

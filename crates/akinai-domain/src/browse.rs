@@ -85,7 +85,7 @@ impl Sort {
 }
 
 /// What a shopper narrowed the listing to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Filters {
     /// Only products with a variant in stock.
     pub in_stock: bool,
@@ -93,17 +93,99 @@ pub struct Filters {
     pub price_min: Option<Yen>,
     /// Lowest variant price at most this.
     pub price_max: Option<Yen>,
+    /// Only products with a variant of this option value (a size, a colour).
+    pub option: Option<OptionValue>,
 }
 
 impl Filters {
     /// Whether any filter is set.
     pub fn any(&self) -> bool {
-        self.in_stock || self.price_min.is_some() || self.price_max.is_some()
+        self.in_stock
+            || self.price_min.is_some()
+            || self.price_max.is_some()
+            || self.option.is_some()
     }
 }
 
+/// One option value of a variant — a part of its label between ` / ` (「M / 黒」 holds 「M」 and
+/// 「黒」), trimmed, as the store indexes them for the option filter (ADR 031).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OptionValue(String);
+
+impl OptionValue {
+    /// Longest value a filter takes (labels are at most 60 characters).
+    pub const MAX_CHARS: usize = 60;
+
+    /// A value as typed or linked: trimmed; `None` when empty, too long or holding a control
+    /// character.
+    pub fn parse(raw: &str) -> Option<OptionValue> {
+        let v = raw.trim();
+        (!v.is_empty() && v.chars().count() <= Self::MAX_CHARS && !v.chars().any(char::is_control))
+            .then(|| OptionValue(v.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The option values of a variant label, in order, without repeats.
+pub fn option_values(label: &str) -> Vec<OptionValue> {
+    let mut out: Vec<OptionValue> = Vec::new();
+    for part in label.split(" / ") {
+        if let Some(v) = OptionValue::parse(part) {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// A product's browse keys (the `browse_keys` row), for arranging a bounded set of products in
+/// memory — a search's matches, which come in relevance order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keys {
+    pub id: i64,
+    pub in_stock: bool,
+    pub price_min: i64,
+    pub sold: i64,
+}
+
+impl Keys {
+    /// The key `sort` walks.
+    pub fn key(&self, sort: Sort) -> i64 {
+        match sort.key().0 {
+            SortKey::InStock => i64::from(self.in_stock),
+            SortKey::Id => self.id,
+            SortKey::PriceMin => self.price_min,
+            SortKey::Sold => self.sold,
+        }
+    }
+}
+
+impl Filters {
+    /// Whether a product with these keys passes the filters (the option filter is not among
+    /// the keys: the store applies it when it reads them).
+    pub fn admits(&self, k: &Keys) -> bool {
+        (!self.in_stock || k.in_stock)
+            && self.price_min.is_none_or(|min| k.price_min >= min.0)
+            && self.price_max.is_none_or(|max| k.price_min <= max.0)
+    }
+}
+
+/// The ids of `candidates` (given best match first) that pass `filters`, in `sort`'s order;
+/// おすすめ keeps the given order, which for a search is its relevance.
+pub fn arrange(sort: Sort, filters: &Filters, candidates: &[Keys]) -> Vec<i64> {
+    let mut kept: Vec<&Keys> = candidates.iter().filter(|k| filters.admits(k)).collect();
+    if sort != Sort::Recommended {
+        kept.sort_by(|a, b| sort.order((a.key(sort), a.id), (b.key(sort), b.id)));
+    }
+    kept.into_iter().map(|k| k.id).collect()
+}
+
 /// One listing request: the order, the filters and where the page starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Browse {
     pub sort: Sort,
     pub filters: Filters,
@@ -185,6 +267,39 @@ mod tests {
         assert!(Sort::Newest.order((9, 9), (8, 8)).is_lt());
     }
 
+    fn keys(id: i64, in_stock: bool, price_min: i64, sold: i64) -> Keys {
+        Keys {
+            id,
+            in_stock,
+            price_min,
+            sold,
+        }
+    }
+
+    #[test]
+    fn arranging_filters_then_sorts_and_recommended_keeps_relevance() {
+        let found = [
+            keys(5, true, 3000, 1),
+            keys(9, false, 1000, 7),
+            keys(2, true, 1000, 7),
+            keys(7, true, 8000, 0),
+        ];
+        let none = Filters::default();
+        assert_eq!(arrange(Sort::Recommended, &none, &found), [5, 9, 2, 7]);
+        assert_eq!(arrange(Sort::Newest, &none, &found), [9, 7, 5, 2]);
+        assert_eq!(arrange(Sort::PriceLow, &none, &found), [2, 9, 5, 7]);
+        assert_eq!(arrange(Sort::PriceHigh, &none, &found), [7, 5, 9, 2]);
+        assert_eq!(arrange(Sort::BestSelling, &none, &found), [9, 2, 5, 7]);
+        let narrow = Filters {
+            in_stock: true,
+            price_min: Some(Yen(1000)),
+            price_max: Some(Yen(3000)),
+            option: None,
+        };
+        assert_eq!(arrange(Sort::Recommended, &narrow, &found), [5, 2]);
+        assert_eq!(arrange(Sort::PriceLow, &narrow, &found), [2, 5]);
+    }
+
     #[test]
     fn positions_parse_and_refuse_nonsense() {
         let p = Position { key: 1200, id: 35 };
@@ -203,6 +318,24 @@ mod tests {
         ] {
             assert_eq!(Position::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn option_values_are_the_parts_of_a_label() {
+        let values = |l: &str| -> Vec<String> {
+            option_values(l)
+                .iter()
+                .map(|v| v.as_str().to_string())
+                .collect()
+        };
+        assert_eq!(values("M / 黒"), ["M", "黒"]);
+        assert_eq!(values("黒"), ["黒"]);
+        assert_eq!(values(""), Vec::<String>::new());
+        assert_eq!(values(" L /  / L "), ["L"]);
+        assert_eq!(values("1/2インチ"), ["1/2インチ"], "only ' / ' separates");
+        assert_eq!(OptionValue::parse(&"x".repeat(61)), None);
+        assert_eq!(OptionValue::parse("a\u{0}b"), None);
+        assert_eq!(OptionValue::parse("  紺 ").unwrap().as_str(), "紺");
     }
 
     #[test]

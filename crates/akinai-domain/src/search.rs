@@ -200,6 +200,27 @@ impl SearchTotal {
         }
     }
 
+    /// The total of counts (of several categories) each taken no further than `asked`: exact
+    /// unless one of them reached `asked`, which then counts as one fewer (as in
+    /// [`SearchTotal::of`]).
+    pub fn sum(counts: impl IntoIterator<Item = u32>, asked: u32) -> SearchTotal {
+        let mut sum = 0u32;
+        let mut capped = false;
+        for n in counts {
+            if n >= asked {
+                capped = true;
+                sum = sum.saturating_add(asked.saturating_sub(1));
+            } else {
+                sum = sum.saturating_add(n);
+            }
+        }
+        if capped {
+            SearchTotal::AtLeast(sum)
+        } else {
+            SearchTotal::Exact(sum)
+        }
+    }
+
     /// The number shown.
     pub fn count(self) -> u32 {
         match self {
@@ -309,6 +330,13 @@ mod tests {
         assert_eq!(SearchTotal::of(201, 201), SearchTotal::AtLeast(200));
         assert!(SearchTotal::of(201, 201).is_lower_bound());
         assert_eq!(SearchTotal::of(0, 25).count(), 0);
+    }
+
+    #[test]
+    fn summed_counts_are_a_lower_bound_once_one_reached_its_cap() {
+        assert_eq!(SearchTotal::sum([3, 0, 40], 101), SearchTotal::Exact(43));
+        assert_eq!(SearchTotal::sum([3, 101], 101), SearchTotal::AtLeast(103));
+        assert_eq!(SearchTotal::sum([], 101), SearchTotal::Exact(0));
     }
 
     #[test]

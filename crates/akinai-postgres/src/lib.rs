@@ -101,8 +101,9 @@ impl akinai_sql::Dialect for PgStore {
 
     const GREATEST: &'static str = "GREATEST";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
-    /// `0x0061_6b61_7564_6974` is "akinai audit" as the advisory lock key.
     const AUDIT_AT: &'static str = "at";
+    const BEGIN_WRITE: &'static str = "BEGIN";
+    /// `0x0061_6b61_7564_6974` is "akinai audit" as the advisory lock key.
     const SERIALISE_AUDIT: Option<&'static str> =
         Some("SELECT pg_advisory_xact_lock(27421139066448244)");
 

@@ -110,7 +110,7 @@ where
         at: DateTime<Utc>,
         recovery_hashes: &[String],
     ) -> StoreResult<()> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO customer_totp (customer_id, secret_enc, nonce, enabled_at, last_step) VALUES ($1, $2, $3, $4, 0) ON CONFLICT (customer_id) DO UPDATE SET secret_enc = excluded.secret_enc, nonce = excluded.nonce, enabled_at = excluded.enabled_at, last_step = 0")
             .bind(customer.0)
             .bind(secret_enc)
@@ -166,7 +166,7 @@ where
     }
 
     pub async fn disable_totp(&self, customer: CustomerId) -> StoreResult<()> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         for sql in [
             "DELETE FROM customer_totp WHERE customer_id = $1",
             "DELETE FROM recovery_codes WHERE customer_id = $1",

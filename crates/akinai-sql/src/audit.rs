@@ -37,7 +37,7 @@ where
     usize: ColumnIndex<<D::Db as Database>::Row>,
 {
     pub async fn append_audit(&self, record: &AuditRecord) -> StoreResult<ChainedEntry> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         if let Some(lock) = D::SERIALISE_AUDIT {
             sqlx::query(lock).execute(&mut *tx).await.map_err(map_err)?;
         }

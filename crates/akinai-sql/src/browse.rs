@@ -9,9 +9,10 @@
 
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
-use akinai_domain::browse::{Browse, Position, SortKey};
+use akinai_domain::browse::{arrange, Browse, Filters, Keys, OptionValue, Position, Sort, SortKey};
 use akinai_domain::ids::{CategoryId, ProductId};
-use akinai_store::{Listing, StoreResult};
+use akinai_domain::search::{SearchQuery, SearchTotal};
+use akinai_store::{Listing, SearchPage, StoreResult};
 
 use crate::{Arg, Columns, Dialect, Filter, Sql};
 
@@ -24,6 +25,34 @@ fn column(key: SortKey) -> &'static str {
         SortKey::Id => "product_id",
         SortKey::PriceMin => "price_min",
         SortKey::Sold => "sold",
+    }
+}
+
+/// Appends ` WHERE` for the published products of `category` (`browse_keys b`) that pass
+/// `filters`.
+fn listed(q: &mut Filter, category: CategoryId, filters: &Filters) {
+    q.bind(" WHERE b.category_id = ", Arg::Int(category.0));
+    q.push(" AND b.published = TRUE");
+    conditions(q, filters);
+}
+
+/// Appends ` AND …` for each of `filters` on `browse_keys b`.
+fn conditions(q: &mut Filter, filters: &Filters) {
+    if filters.in_stock {
+        q.push(" AND b.in_stock = 1");
+    }
+    if let Some(min) = filters.price_min {
+        q.bind(" AND b.price_min >= ", Arg::Int(min.0));
+    }
+    if let Some(max) = filters.price_max {
+        q.bind(" AND b.price_min <= ", Arg::Int(max.0));
+    }
+    if let Some(option) = &filters.option {
+        q.bind(
+            " AND EXISTS (SELECT 1 FROM browse_options o WHERE o.product_id = b.product_id AND o.value = ",
+            Arg::Text(option.as_str().to_string()),
+        );
+        q.push(")");
     }
 }
 
@@ -40,18 +69,7 @@ fn walk(q: &mut Filter, category: CategoryId, browse: &Browse, limit: u32) {
     q.push(&format!(
         "SELECT * FROM (SELECT b.{col} AS k, b.product_id AS id FROM browse_keys b"
     ));
-    q.bind(" WHERE b.category_id = ", Arg::Int(category.0));
-    q.push(" AND b.published = TRUE");
-    let filters = &browse.filters;
-    if filters.in_stock {
-        q.push(" AND b.in_stock = 1");
-    }
-    if let Some(min) = filters.price_min {
-        q.bind(" AND b.price_min >= ", Arg::Int(min.0));
-    }
-    if let Some(max) = filters.price_max {
-        q.bind(" AND b.price_min <= ", Arg::Int(max.0));
-    }
+    listed(q, category, &browse.filters);
     if let Some(Position { key: at, id }) = browse.after {
         if key == SortKey::Id {
             q.bind(&format!(" AND b.product_id {cmp} "), Arg::Int(id));
@@ -120,5 +138,176 @@ where
             products: self.summaries(&ids).await?,
             next,
         })
+    }
+
+    /// How many published products of each of `categories` pass `filters`, each counted up to
+    /// `cap` (one index range per category, read no further than `cap`).
+    pub async fn count_listed(
+        &self,
+        categories: &[CategoryId],
+        filters: &Filters,
+        cap: u32,
+    ) -> StoreResult<Vec<(CategoryId, u32)>> {
+        let mut counts = Vec::with_capacity(categories.len());
+        for chunk in categories.chunks(CATEGORIES_PER_STATEMENT) {
+            let mut q = Filter::default();
+            for (n, category) in chunk.iter().enumerate() {
+                if n > 0 {
+                    q.push(" UNION ALL ");
+                }
+                q.push(&format!(
+                    "SELECT CAST({n} AS BIGINT) AS k, COUNT(*) AS n FROM (SELECT 1 AS one FROM browse_keys b"
+                ));
+                listed(&mut q, *category, filters);
+                q.bind(" LIMIT ", Arg::Int(i64::from(cap)));
+                q.push(&format!(") c{n}"));
+            }
+            for row in self.fetch_all(&q).await? {
+                let k = usize::try_from(row.int("k")?).map_err(crate::corrupt)?;
+                let n = u32::try_from(row.int("n")?).map_err(crate::corrupt)?;
+                if let Some(category) = chunk.get(k) {
+                    counts.push((*category, n));
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The option values of the published products of `categories` (at most `most`, in text
+    /// order), with how many products of each category have each value and pass `filters`
+    /// (counted no further than `cap`). Values come from a loose scan of `browse_options`' key —
+    /// one index seek per value and category — so the cost follows the values, not the products.
+    pub async fn option_counts(
+        &self,
+        categories: &[CategoryId],
+        filters: &Filters,
+        most: u32,
+        cap: u32,
+    ) -> StoreResult<Vec<(CategoryId, OptionValue, u32)>> {
+        let mut values: Vec<OptionValue> = Vec::new();
+        for category in categories {
+            let mut q = Filter::default();
+            let c = q.arg(Arg::Int(category.0));
+            let m = q.arg(Arg::Int(i64::from(most)));
+            let first = format!(
+                "SELECT MIN(o.value) FROM browse_options o WHERE o.category_id = {c} AND o.published = TRUE"
+            );
+            q.push(&format!(
+                "WITH RECURSIVE v(x, n) AS (SELECT ({first}), 1 UNION ALL \
+                 SELECT ({first} AND o.value > v.x), v.n + 1 FROM v WHERE v.x IS NOT NULL AND v.n < {m}) \
+                 SELECT x FROM v WHERE x IS NOT NULL"
+            ));
+            for row in self.fetch_all(&q).await? {
+                if let Some(v) = OptionValue::parse(&row.text("x")?) {
+                    if !values.contains(&v) {
+                        values.push(v);
+                    }
+                }
+            }
+        }
+        values.sort();
+        values.truncate(most as usize);
+        let pairs: Vec<(CategoryId, &OptionValue)> = values
+            .iter()
+            .flat_map(|v| categories.iter().map(move |c| (*c, v)))
+            .collect();
+        let mut counts = Vec::with_capacity(pairs.len());
+        for chunk in pairs.chunks(CATEGORIES_PER_STATEMENT) {
+            let mut q = Filter::default();
+            for (n, (category, value)) in chunk.iter().enumerate() {
+                if n > 0 {
+                    q.push(" UNION ALL ");
+                }
+                q.push(&format!(
+                    "SELECT CAST({n} AS BIGINT) AS k, COUNT(*) AS n FROM (SELECT 1 AS one \
+                     FROM browse_options o JOIN browse_keys b ON b.product_id = o.product_id"
+                ));
+                q.bind(" WHERE o.category_id = ", Arg::Int(category.0));
+                q.bind(
+                    " AND o.published = TRUE AND o.value = ",
+                    Arg::Text(value.as_str().to_string()),
+                );
+                conditions(
+                    &mut q,
+                    &Filters {
+                        option: None,
+                        ..filters.clone()
+                    },
+                );
+                q.bind(" LIMIT ", Arg::Int(i64::from(cap)));
+                q.push(&format!(") c{n}"));
+            }
+            for row in self.fetch_all(&q).await? {
+                let k = usize::try_from(row.int("k")?).map_err(crate::corrupt)?;
+                let n = u32::try_from(row.int("n")?).map_err(crate::corrupt)?;
+                if let Some((category, value)) = chunk.get(k) {
+                    counts.push((*category, (*value).clone(), n));
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    /// A search's best `candidates` matches that pass `filters`, in `sort`'s order (おすすめ:
+    /// relevance): `limit` of them from `offset`. The arranging happens in memory over at most
+    /// `candidates` products, so its cost is bounded like the search's; the total is exact when
+    /// the matches ran out first.
+    pub async fn search_arranged(
+        &self,
+        query: &SearchQuery,
+        sort: Sort,
+        filters: &Filters,
+        (offset, limit): (u32, u32),
+        candidates: u32,
+    ) -> StoreResult<SearchPage> {
+        let ids = self
+            .matches(&query.groups(), candidates as usize, true)
+            .await?;
+        let keys = self.keys_of(&ids).await?;
+        let arranged = arrange(sort, filters, &keys);
+        let n = u32::try_from(arranged.len()).unwrap_or(u32::MAX);
+        let total = if ids.len() < candidates as usize {
+            SearchTotal::Exact(n)
+        } else {
+            SearchTotal::AtLeast(n)
+        };
+        let page: Vec<ProductId> = arranged
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(ProductId)
+            .collect();
+        Ok(SearchPage {
+            products: self.summaries(&page).await?,
+            total,
+        })
+    }
+
+    /// The browse keys of `ids`, in that order (a product without keys is left out).
+    async fn keys_of(&self, ids: &[ProductId]) -> StoreResult<Vec<Keys>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Filter::new(
+            "SELECT product_id, in_stock, price_min, sold FROM browse_keys WHERE product_id IN (",
+        );
+        for (n, id) in ids.iter().enumerate() {
+            q.bind(if n == 0 { "" } else { ", " }, Arg::Int(id.0));
+        }
+        q.push(")");
+        let mut by_id = std::collections::HashMap::new();
+        for row in self.fetch_all(&q).await? {
+            let id = row.int("product_id")?;
+            by_id.insert(
+                id,
+                Keys {
+                    id,
+                    in_stock: row.int("in_stock")? != 0,
+                    price_min: row.int("price_min")?,
+                    sold: row.int("sold")?,
+                },
+            );
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(&id.0)).collect())
     }
 }

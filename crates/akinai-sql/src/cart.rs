@@ -64,7 +64,7 @@ where
         quantity: Option<Quantity>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         match quantity {
             Some(q) => sqlx::query(
                 "INSERT INTO cart_lines (cart_id, sku_id, quantity, added_at) VALUES ($1, $2, $3, $4) \

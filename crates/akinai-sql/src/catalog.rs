@@ -146,7 +146,7 @@ where
     }
 
     pub async fn create_product(&self, p: &NewProduct) -> StoreResult<ProductId> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO products (category_id, name, description_html, tax_category, image_hue, search_name, search_body, published) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -245,6 +245,43 @@ macro_rules! catalog_store {
                     limit: u32,
                 ) -> StoreResult<akinai_store::Listing> {
                     $crate::Sql(self).browse(categories, browse, limit).await
+                }
+
+                async fn count_listed(
+                    &self,
+                    categories: &[CategoryId],
+                    filters: &akinai_domain::browse::Filters,
+                    cap: u32,
+                ) -> StoreResult<Vec<(CategoryId, u32)>> {
+                    $crate::Sql(self)
+                        .count_listed(categories, filters, cap)
+                        .await
+                }
+
+                async fn option_counts(
+                    &self,
+                    categories: &[CategoryId],
+                    filters: &akinai_domain::browse::Filters,
+                    most: u32,
+                    cap: u32,
+                ) -> StoreResult<Vec<(CategoryId, akinai_domain::browse::OptionValue, u32)>>
+                {
+                    $crate::Sql(self)
+                        .option_counts(categories, filters, most, cap)
+                        .await
+                }
+
+                async fn search_arranged(
+                    &self,
+                    query: &SearchQuery,
+                    sort: akinai_domain::browse::Sort,
+                    filters: &akinai_domain::browse::Filters,
+                    window: (u32, u32),
+                    candidates: u32,
+                ) -> StoreResult<akinai_store::SearchPage> {
+                    $crate::Sql(self)
+                        .search_arranged(query, sort, filters, window, candidates)
+                        .await
                 }
 
                 async fn product(&self, id: ProductId) -> StoreResult<Option<Product>> {

@@ -30,6 +30,11 @@ pub trait Dialect: Send + Sync + 'static {
     /// The statement that makes an audit append exclusive across nodes (PostgreSQL's advisory
     /// lock); `None` where the single writer already does (SQLite).
     const SERIALISE_AUDIT: Option<&'static str>;
+    /// The statement that opens a write transaction. SQLite's `BEGIN IMMEDIATE` takes the write
+    /// lock at once, waiting out the busy timeout for another process (the backup CLI) to finish;
+    /// a plain `BEGIN` would read first and then fail at once with `SQLITE_BUSY` when it tried to
+    /// write after the other process had. PostgreSQL: `BEGIN`.
+    const BEGIN_WRITE: &'static str;
     fn time(t: DateTime<Utc>) -> Self::Time;
     /// SQL for the Japan calendar day (`YYYY-MM-DD`) of a time column.
     fn japan_day(column: &str) -> String;
@@ -68,6 +73,17 @@ pub trait Dialect: Send + Sync + 'static {
 
 /// The shared statements of one backend `D`, by area (`Sql(store).create_cart(…)`).
 pub struct Sql<'a, D>(pub &'a D);
+
+impl<D: Dialect> Sql<'_, D> {
+    /// A transaction on the writer opened with [`Dialect::BEGIN_WRITE`].
+    pub async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, D::Db>> {
+        self.0
+            .writer()
+            .begin_with(D::BEGIN_WRITE)
+            .await
+            .map_err(crate::map_err)
+    }
+}
 
 /// A value bound into a statement whose filters are chosen at run time (admin lists): the SQL
 /// grows `$n` by `$n` with [`Filter::bind`], and the values are bound in that order.

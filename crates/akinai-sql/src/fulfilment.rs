@@ -82,7 +82,7 @@ where
     }
 
     pub async fn step_order(&self, step: &OrderStep) -> StoreResult<bool> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         if !Self::apply_step(&mut tx, step).await? {
             return Ok(false);
         }

@@ -50,7 +50,7 @@ where
     }
 
     pub async fn complete_job(&self, job: JobId, now: DateTime<Utc>) -> StoreResult<()> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
             .bind(D::time(now))
             .bind(job.0)

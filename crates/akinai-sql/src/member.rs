@@ -143,7 +143,7 @@ where
     ) -> StoreResult<AddressSaved> {
         let json = serde_json::to_string(recipient).map_err(corrupt)?;
         // One writer connection: the count and the insert cannot interleave with another save.
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         let saved = match id {
             Some(id) => {
                 let done = sqlx::query(
@@ -223,7 +223,7 @@ where
         tombstone_email: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         for sql in crate::ERASE_MEMBER_DATA {
             sqlx::query(sql)
                 .bind(customer.0)

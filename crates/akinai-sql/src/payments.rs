@@ -273,7 +273,7 @@ where
     }
 
     pub async fn update_payment(&self, u: &PaymentUpdate) -> StoreResult<UpdateOutcome> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         let row: Option<(String, i64)> =
             sqlx::query_as("SELECT provider, order_id FROM payments WHERE id = $1")
                 .bind(u.payment.0)

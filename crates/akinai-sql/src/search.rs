@@ -154,7 +154,7 @@ where
     }
 
     /// Up to `asked` matching products in the order shown; descriptions too when `descriptions`.
-    async fn matches(
+    pub(crate) async fn matches(
         &self,
         groups: &[Vec<&str>],
         asked: usize,

@@ -146,7 +146,7 @@ where
     }
 
     pub async fn apply_customer_import(&self, customers: &[ImportCustomer]) -> StoreResult<()> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         for c in customers {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO customers (email, name, password_hash, created_at, phone, marketing_consent, imported_at) \
@@ -213,7 +213,7 @@ where
         &self,
         import: &CatalogImport,
     ) -> StoreResult<Vec<ProductId>> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         let mut created = Vec::with_capacity(import.categories.len());
         for c in &import.categories {
             let parent = c.parent.map(|p| resolve(p, &created)).transpose()?;

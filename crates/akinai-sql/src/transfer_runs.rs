@@ -114,7 +114,7 @@ where
         sizes: Option<(i64, i64)>,
         job: &NewJob,
     ) -> StoreResult<bool> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE transfer_runs SET state = $3, file_bytes = COALESCE($4, file_bytes), \
              images_bytes = COALESCE($5, images_bytes), rows_done = 0, bytes_done = 0, \
@@ -174,7 +174,7 @@ where
         drop_file: bool,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE transfer_runs SET state = $2, summary = COALESCE($3, summary), \
              report = COALESCE($4, report), error = $5, updated_at = $6 WHERE id = $1 \
@@ -245,7 +245,7 @@ where
     }
 
     pub async fn delete_transfer_run(&self, id: TransferRunId) -> StoreResult<()> {
-        let mut tx = self.0.writer().begin().await.map_err(map_err)?;
+        let mut tx = self.begin_write().await?;
         for sql in [
             "DELETE FROM transfer_chunks WHERE run_id = $1",
             "DELETE FROM transfer_runs WHERE id = $1",

@@ -16,6 +16,10 @@ use akinai_store::{NewOrder, PlaceOrderError, PlacedOrder, StoreError};
 
 use crate::{map_err, SqliteStore};
 
+/// How the store opens a write transaction: with the write lock taken at once (see
+/// `akinai_sql::Dialect::BEGIN_WRITE`).
+pub const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
 /// Most orders committed together.
 pub const MAX_BATCH: usize = 256;
 
@@ -73,7 +77,9 @@ async fn commit_batch(
     requests: &[(NewOrder, Reply)],
 ) -> Result<Vec<Result<PlacedOrder, PlaceOrderError>>, StoreError> {
     let mut conn = writer.acquire().await.map_err(map_err)?;
-    let mut tx = conn.begin().await.map_err(map_err)?;
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, BEGIN_WRITE)
+        .await
+        .map_err(map_err)?;
     let mut results = Vec::with_capacity(requests.len());
     for (order, _) in requests {
         let mut savepoint = tx.begin().await.map_err(map_err)?;

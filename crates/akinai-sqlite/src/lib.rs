@@ -40,6 +40,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::Connection;
 
 use akinai_store::{Store, StoreError, StoreResult};
 
@@ -70,6 +71,16 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    // A transaction SQLite ended by itself (a commit that failed on a full disk
+                    // rolls back) is still counted by the driver, which would then refuse every
+                    // `BEGIN IMMEDIATE`: such a connection is closed, not reused. The ping
+                    // waits for a dropped transaction's queued rollback first.
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
+                })
+            })
             .connect_with(options.clone())
             .await
             .map_err(map_err)?;
@@ -147,6 +158,7 @@ impl akinai_sql::Dialect for SqliteStore {
     const SKIP_LOCKED: &'static str = "";
     const AUDIT_AT: &'static str = "at_us";
     const SERIALISE_AUDIT: Option<&'static str> = None;
+    const BEGIN_WRITE: &'static str = group_commit::BEGIN_WRITE;
 
     fn micros(t: DateTime<Utc>) -> akinai_sql::Arg {
         akinai_sql::Arg::Int(t.timestamp_micros())
@@ -206,6 +218,7 @@ impl akinai_sql::Dialect for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::ConnectOptions;
 
     /// An acknowledged order must survive power loss: every writer commit is fsynced.
     #[tokio::test]
@@ -227,5 +240,34 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(fk, 1);
+    }
+
+    /// Another process (the backup CLI) writing while the server does must make the server
+    /// wait, not fail: a write transaction takes the write lock when it begins, so it never
+    /// reads first and then finds the database locked with no way to wait (IPA-C-13).
+    #[tokio::test]
+    async fn ipa_c_13_a_write_transaction_holds_the_write_lock_from_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.migrate().await.unwrap();
+        let mut other = SqliteConnectOptions::new()
+            .filename(&path)
+            .busy_timeout(Duration::ZERO)
+            .connect()
+            .await
+            .unwrap();
+        let tx = akinai_sql::Sql(&store).begin_write().await.unwrap();
+        let refused = sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("locked"), "{refused}");
+        tx.rollback().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
     }
 }

@@ -87,6 +87,7 @@ cases!(
     catalog::products_round_trip_with_their_skus,
     catalog::keyset_pagination_visits_every_product_once,
     browse::listings_sort_filter_and_page_through_subcategories,
+    browse::option_filters_follow_variant_labels,
     search::search_finds_japanese_partial_words,
     search::search_ranks_names_first_in_stock_first_then_newest,
     search::search_follows_renames_publication_and_stock,

@@ -64,7 +64,34 @@ pub trait CatalogStore: Send + Sync {
         browse: &akinai_domain::browse::Browse,
         limit: u32,
     ) -> StoreResult<Listing>;
+    /// How many published products of each of `categories` pass `filters`, each counted no
+    /// further than `cap` (ADR 031).
+    async fn count_listed(
+        &self,
+        categories: &[CategoryId],
+        filters: &akinai_domain::browse::Filters,
+        cap: u32,
+    ) -> StoreResult<Vec<(CategoryId, u32)>>;
+    /// The option values (at most `most`) of the published products of `categories`, with how
+    /// many products of each category have each and pass `filters` (up to `cap`) (ADR 031).
+    async fn option_counts(
+        &self,
+        categories: &[CategoryId],
+        filters: &akinai_domain::browse::Filters,
+        most: u32,
+        cap: u32,
+    ) -> StoreResult<Vec<(CategoryId, akinai_domain::browse::OptionValue, u32)>>;
     async fn product(&self, id: ProductId) -> StoreResult<Option<Product>>;
+    /// A search's best `candidates` matches that pass `filters`, in `sort`'s order (おすすめ:
+    /// relevance): `limit` of them from `offset`, and how many passed (ADR 031).
+    async fn search_arranged(
+        &self,
+        query: &SearchQuery,
+        sort: akinai_domain::browse::Sort,
+        filters: &akinai_domain::browse::Filters,
+        window: (u32, u32),
+        candidates: u32,
+    ) -> StoreResult<SearchPage>;
     /// Products whose name or description contains every term of the query, best first (ADR
     /// 029): `limit` of them from `offset`, and how many there are.
     async fn search(&self, query: &SearchQuery, offset: u32, limit: u32)

@@ -106,6 +106,14 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         ("home", "/".to_string()),
         ("category", "/category/food".to_string()),
         ("search", "/search?q=%E9%9D%A9".to_string()),
+        (
+            "category, filters open",
+            "/category/fashion?opt=M&stock=1&min=abc".to_string(),
+        ),
+        (
+            "search, sorted and filtered",
+            "/search?q=%E9%9D%A9&sort=price_asc&stock=1".to_string(),
+        ),
         ("product", format!("/product/{}", product.0)),
         ("tokushoho", "/legal/tokushoho".to_string()),
         ("privacy", "/legal/privacy".to_string()),

@@ -1,10 +1,12 @@
 //! Browsing: the category tree, category pages with keyset pagination, product pages, search.
 
+use std::collections::HashMap;
+
 use crate::Storefront;
-use akinai_domain::browse::Browse;
+use akinai_domain::browse::{Browse, Filters, OptionValue, Sort};
 use akinai_domain::catalog::{Category, Product, ProductSummary};
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
-use akinai_domain::search::{SearchQuery, SearchTotal, Synonyms};
+use akinai_domain::search::{SearchQuery, SearchTotal, Synonyms, COUNT_CAP};
 use akinai_store::Listing;
 
 use crate::CoreError;
@@ -14,6 +16,8 @@ pub const PAGE_SIZE: u32 = 24;
 /// Search results per page, and the deepest page offered (ranked results use offsets).
 pub const SEARCH_PAGE_SIZE: u32 = 24;
 pub const SEARCH_MAX_PAGES: u32 = 40;
+/// Most option values a category page offers as filters.
+pub const OPTION_VALUES: u32 = 40;
 /// Suggestions offered under the search box.
 pub const SUGGESTIONS: u32 = 8;
 
@@ -22,8 +26,15 @@ pub const SUGGESTIONS: u32 = 8;
 pub struct CategoryPage {
     pub category: Category,
     pub path: Vec<Category>,
-    pub children: Vec<Category>,
+    /// The sub-categories, each with how many of its products pass the filters.
+    pub children: Vec<(Category, SearchTotal)>,
     pub products: Listing,
+    /// How many products pass the filters, and how many would with 在庫ありのみ too.
+    pub total: SearchTotal,
+    pub in_stock: SearchTotal,
+    /// The option values offered (sizes, colours), each with how many products would pass the
+    /// other filters with it.
+    pub options: Vec<(OptionValue, SearchTotal)>,
 }
 
 /// A product page with the category path for the breadcrumb.
@@ -106,13 +117,60 @@ impl Storefront {
             .ok_or(CoreError::NotFound)?;
         let ids = descendants(&all, category.id);
         let products = self.catalog_store.browse(&ids, browse, PAGE_SIZE).await?;
+        let asked = COUNT_CAP + 1;
+        let counts: HashMap<CategoryId, u32> = self
+            .catalog_store
+            .count_listed(&ids, &browse.filters, asked)
+            .await?
+            .into_iter()
+            .collect();
+        let in_stock = if browse.filters.in_stock {
+            SearchTotal::sum(counts.values().copied(), asked)
+        } else {
+            let stocked = Filters {
+                in_stock: true,
+                ..browse.filters.clone()
+            };
+            let found = self
+                .catalog_store
+                .count_listed(&ids, &stocked, asked)
+                .await?;
+            SearchTotal::sum(found.into_iter().map(|(_, n)| n), asked)
+        };
+        let others = Filters {
+            option: None,
+            ..browse.filters.clone()
+        };
+        let mut by_value: Vec<(OptionValue, Vec<u32>)> = Vec::new();
+        for (_, value, n) in self
+            .catalog_store
+            .option_counts(&ids, &others, OPTION_VALUES, asked)
+            .await?
+        {
+            match by_value.iter_mut().find(|(v, _)| *v == value) {
+                Some((_, counts)) => counts.push(n),
+                None => by_value.push((value, vec![n])),
+            }
+        }
+        let options = by_value
+            .into_iter()
+            .map(|(v, counts)| (v, SearchTotal::sum(counts, asked)))
+            .filter(|(v, total)| total.count() > 0 || browse.filters.option.as_ref() == Some(v))
+            .collect();
+        let total_of = |id: CategoryId| {
+            let under = descendants(&all, id);
+            SearchTotal::sum(under.iter().filter_map(|c| counts.get(c).copied()), asked)
+        };
         Ok(CategoryPage {
             path: path_to(&all, category.id),
             children: all
                 .iter()
                 .filter(|c| c.parent_id == Some(category.id))
-                .cloned()
+                .map(|c| (c.clone(), total_of(c.id)))
                 .collect(),
+            total: total_of(category.id),
+            in_stock,
+            options,
             category,
             products,
         })
@@ -142,9 +200,13 @@ impl Storefront {
     }
 
     /// Searches; `page` starts at 1 and is clamped to the pages offered.
+    /// One page of a search in `sort`'s order (おすすめ: relevance) through `filters`. Other
+    /// orders and filters arrange the best matches the pages can show (ADR 031).
     pub async fn search(
         &self,
         raw_query: &str,
+        sort: Sort,
+        filters: &Filters,
         page: u32,
     ) -> Result<Option<SearchResults>, CoreError> {
         let Some(query) = SearchQuery::parse(raw_query) else {
@@ -153,10 +215,17 @@ impl Storefront {
         let synonyms = Synonyms::from_lines(&self.settings().await?.search_synonyms);
         let query = query.with_synonyms(&synonyms);
         let page = page.clamp(1, SEARCH_MAX_PAGES);
-        let found = self
-            .catalog_store
-            .search(&query, (page - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE + 1)
-            .await?;
+        let window = ((page - 1) * SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE + 1);
+        let found = if sort == Sort::Recommended && !filters.any() {
+            self.catalog_store
+                .search(&query, window.0, window.1)
+                .await?
+        } else {
+            let candidates = SEARCH_PAGE_SIZE * SEARCH_MAX_PAGES + 1;
+            self.catalog_store
+                .search_arranged(&query, sort, filters, window, candidates)
+                .await?
+        };
         let mut products = found.products;
         let has_next = products.len() > SEARCH_PAGE_SIZE as usize && page < SEARCH_MAX_PAGES;
         products.truncate(SEARCH_PAGE_SIZE as usize);
@@ -181,7 +250,7 @@ impl Storefront {
             .await?)
     }
 
-    /// A few in-stock products of each top-level category for the home page.
+    /// The first few products (oldest first) of each top-level category for the home page.
     pub async fn featured(
         &self,
         per_category: u32,

@@ -1,4 +1,4 @@
-//! Category pages, product pages and search.
+//! Category pages, product pages and search; their sort links and filters are `listing`'s.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -9,13 +9,14 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use akinai_core::storefront::catalog::SearchResults;
-use akinai_domain::browse::{parse_price, Browse, Filters, Position, Sort};
+use akinai_domain::browse::Browse;
 use akinai_domain::catalog::{Category, Product, ProductSummary};
 use akinai_domain::ids::ProductId;
-use akinai_domain::money::Yen;
+use akinai_domain::search::SearchTotal;
 
 use crate::error::WebError;
 use crate::layout::{Ctx, Layout};
+use crate::pages::listing::{listing_query, ListingQuery, ListingTools};
 use crate::AppState;
 
 #[derive(Template)]
@@ -24,121 +25,13 @@ pub struct CategoryPage {
     pub l: Layout,
     pub category: Category,
     pub path: Vec<Category>,
-    pub children: Vec<Category>,
+    /// Each sub-category's link (keeping the order and filters) and count.
+    pub children: Vec<(Category, String, SearchTotal)>,
     pub products: Vec<ProductSummary>,
-    pub browse: Browse,
+    pub total: SearchTotal,
+    pub tools: ListingTools,
     /// The query string of the next page, if there is one.
     pub next: Option<String>,
-    /// A price bound that was not a number (left out of the filters).
-    pub bad_price: bool,
-}
-
-impl CategoryPage {
-    /// The sort links: value, message key, whether it is the current order.
-    pub fn sorts(&self) -> Vec<(String, &'static str, bool)> {
-        Sort::ALL
-            .into_iter()
-            .map(|s| {
-                let browse = Browse {
-                    sort: s,
-                    after: None,
-                    ..self.browse
-                };
-                (listing_query(&browse), sort_label(s), s == self.browse.sort)
-            })
-            .collect()
-    }
-
-    /// A filter bound as typed back into its field.
-    pub fn bound(&self, yen: &Option<Yen>) -> String {
-        yen.map(|y| y.0.to_string()).unwrap_or_default()
-    }
-}
-
-fn sort_label(sort: Sort) -> &'static str {
-    match sort {
-        Sort::Recommended => "category.sort_recommended",
-        Sort::Newest => "category.sort_new",
-        Sort::PriceLow => "category.sort_price_asc",
-        Sort::PriceHigh => "category.sort_price_desc",
-        Sort::BestSelling => "category.sort_popular",
-    }
-}
-
-/// The query string (with its `?`) that asks for `browse`; empty for the default listing.
-fn listing_query(browse: &Browse) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if browse.sort != Sort::default() {
-        parts.push(format!("sort={}", browse.sort.as_str()));
-    }
-    let f = &browse.filters;
-    if f.in_stock {
-        parts.push("stock=1".into());
-    }
-    if let Some(min) = f.price_min {
-        parts.push(format!("min={}", min.0));
-    }
-    if let Some(max) = f.price_max {
-        parts.push(format!("max={}", max.0));
-    }
-    if let Some(after) = browse.after {
-        parts.push(format!("after={}", after.as_param()));
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", parts.join("&"))
-    }
-}
-
-/// A category listing's query: order, filters and position, all optional.
-#[derive(Deserialize)]
-pub struct ListingQuery {
-    sort: Option<String>,
-    stock: Option<String>,
-    min: Option<String>,
-    max: Option<String>,
-    after: Option<String>,
-}
-
-impl ListingQuery {
-    /// The listing asked for, and whether a price bound had to be left out. An unknown sort is
-    /// the default one; a malformed position is refused.
-    fn browse(&self) -> Result<(Browse, bool), WebError> {
-        let after = match self.after.as_deref() {
-            None | Some("") => None,
-            Some(s) => {
-                Some(Position::parse(s).ok_or(WebError::BadRequest("errorpage.bad_cursor"))?)
-            }
-        };
-        let mut bad_price = false;
-        let mut price = |raw: &Option<String>| match parse_price(raw.as_deref().unwrap_or_default())
-        {
-            Ok(v) => v,
-            Err(_) => {
-                bad_price = true;
-                None
-            }
-        };
-        let filters = Filters {
-            in_stock: self.stock.as_deref().is_some_and(|s| !s.is_empty()),
-            price_min: price(&self.min),
-            price_max: price(&self.max),
-        };
-        let sort = self
-            .sort
-            .as_deref()
-            .and_then(Sort::parse)
-            .unwrap_or_default();
-        Ok((
-            Browse {
-                sort,
-                filters,
-                after,
-            },
-            bad_price,
-        ))
-    }
 }
 
 pub async fn category_get(
@@ -158,18 +51,37 @@ pub async fn category_get(
         let next = page.products.next.map(|after| {
             listing_query(&Browse {
                 after: Some(after),
-                ..browse
+                ..browse.clone()
             })
         });
+        let kept = listing_query(&Browse {
+            after: None,
+            ..browse.clone()
+        });
+        let children = page
+            .children
+            .into_iter()
+            .map(|(c, n)| {
+                let href = format!("/category/{}{kept}", c.slug);
+                (c, href, n)
+            })
+            .collect();
+        let mut tools = ListingTools::new(
+            format!("/category/{}", page.category.slug),
+            browse,
+            bad_price,
+        );
+        tools.in_stock = Some(page.in_stock);
+        tools.options = page.options;
         Ok(CategoryPage {
             l,
+            tools,
             category: page.category,
             path: page.path,
-            children: page.children,
+            children,
             products: page.products.products,
-            browse,
+            total: page.total,
             next,
-            bad_price,
         })
     })
     .await
@@ -254,12 +166,22 @@ pub struct SearchPage {
     pub l: Layout,
     pub q: String,
     pub results: Option<SearchResults>,
+    pub tools: ListingTools,
+}
+
+impl SearchPage {
+    /// The link to results page `n`, keeping the order and filters.
+    pub fn page_href(&self, n: u32) -> String {
+        self.tools.link(&self.tools.browse, &[format!("page={n}")])
+    }
 }
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
     q: Option<String>,
     page: Option<String>,
+    #[serde(flatten)]
+    listing: ListingQuery,
 }
 
 #[derive(Serialize)]
@@ -292,8 +214,27 @@ pub async fn search_get(
 ) -> Result<Response, WebError> {
     let q = sq.q.unwrap_or_default();
     let page = sq.page.and_then(|p| p.parse::<u32>().ok()).unwrap_or(1);
-    let results = state.shop.storefront().search(&q, page).await?;
+    let (mut browse, bad_price) = sq.listing.browse()?;
+    // The search page offers no option filter (its matches are arranged by their keys alone).
+    browse.filters.option = None;
+    let results = state
+        .shop
+        .storefront()
+        .search(&q, browse.sort, &browse.filters, page)
+        .await?;
     let mut l = ctx.layout(&state).await?;
     l.query = q.clone();
-    ctx.page(StatusCode::OK, &SearchPage { l, q, results })
+    let encoded = percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC);
+    let base = format!("/search?q={encoded}");
+    let mut tools = ListingTools::new(base, browse.clone(), bad_price);
+    tools.hidden.push(("q", q.clone()));
+    ctx.page(
+        StatusCode::OK,
+        &SearchPage {
+            l,
+            q,
+            results,
+            tools,
+        },
+    )
 }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod home;
 pub mod legal;
+pub mod listing;
 pub mod order;
 pub mod payment;
 pub mod postal;
