@@ -11,9 +11,11 @@
 //!
 //! Prints the date, commit and machine, then a Markdown table for docs/performance.md with every
 //! run of every scenario (`--runs`, default 2) and each page's throughput as a share of nginx's
-//! best run. External tools run as argument vectors, never through a shell (SWS-2).
+//! best run. With `--sizes 1000,10000,100000` it measures each catalog size in a run of its own
+//! and adds a table of every scenario's p99 by size, with the server's memory (growth curves). External tools run as argument vectors, never through a shell (SWS-2).
 #![forbid(unsafe_code)]
 
+mod growth;
 mod load;
 
 use std::path::Path;
@@ -58,6 +60,10 @@ struct Args {
     /// rendered from the store.
     #[arg(long, default_value_t = 1000)]
     cache_ttl_ms: u64,
+    /// Growth curves: measure each of these catalog sizes (e.g. `1000,10000,100000`) in a run
+    /// of its own with the other arguments, then print the p99 of every scenario by size.
+    #[arg(long, value_delimiter = ',')]
+    sizes: Vec<usize>,
 }
 
 impl Args {
@@ -77,6 +83,9 @@ pub struct Row {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if !args.sizes.is_empty() {
+        return growth::run(&args.sizes, &passed_on());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -217,6 +226,21 @@ fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// This run's arguments without `--sizes` and `--products` (with their values), for the run of
+/// each size.
+fn passed_on() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--sizes" || a == "--products" {
+            args.next();
+        } else if !a.starts_with("--sizes=") && !a.starts_with("--products=") {
+            out.push(a);
+        }
+    }
+    out
 }
 
 /// The commit measured (`git rev-parse --short HEAD`), or `unknown` outside a checkout.
