@@ -40,6 +40,28 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
             .map(|(_, v)| v.clone())
     }
 
+    /// The cached value if it is still fresh. Once it has expired, the first caller gets `None`
+    /// — it should compute the value again and [`TtlCache::put`] it — while the old value is
+    /// kept as fresh for everyone else meanwhile, so one caller refreshes an entry and the others
+    /// are served the previous value instead of all computing it at once (no stampede every
+    /// `ttl` on a busy page). A caller that then fails should [`TtlCache::forget`] the key.
+    pub fn get_or_claim(&self, key: &K) -> Option<Arc<V>> {
+        self.get_or_claim_at(key, Instant::now())
+    }
+
+    fn get_or_claim_at(&self, key: &K, now: Instant) -> Option<Arc<V>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let mut entries = self.entries.lock().ok()?;
+        let (at, value) = entries.get_mut(key)?;
+        if now.saturating_duration_since(*at) < self.ttl {
+            return Some(value.clone());
+        }
+        *at = now;
+        None
+    }
+
     pub fn put(&self, key: K, value: Arc<V>) {
         if self.ttl.is_zero() {
             return;
@@ -90,6 +112,41 @@ mod tests {
         expired.put(1, Arc::new("a".into()));
         std::thread::sleep(Duration::from_micros(10));
         assert!(expired.get(&1).is_none());
+    }
+
+    #[test]
+    fn an_expired_entry_is_refreshed_by_one_caller_while_the_others_keep_the_old_value() {
+        let c: TtlCache<u32, String> = TtlCache::new(Duration::from_secs(60), 10);
+        c.put(1, Arc::new("old".into()));
+        let now = Instant::now();
+        assert_eq!(
+            c.get_or_claim_at(&1, now).as_deref().map(String::as_str),
+            Some("old")
+        );
+        let later = now + Duration::from_secs(61);
+        assert!(
+            c.get_or_claim_at(&1, later).is_none(),
+            "the first caller refreshes"
+        );
+        for _ in 0..3 {
+            assert_eq!(
+                c.get_or_claim_at(&1, later).as_deref().map(String::as_str),
+                Some("old"),
+                "the others are served the old value meanwhile"
+            );
+        }
+        c.put(1, Arc::new("new".into()));
+        assert_eq!(
+            c.get_or_claim(&1).as_deref().map(String::as_str),
+            Some("new")
+        );
+        assert!(
+            c.get_or_claim_at(&2, later).is_none(),
+            "nothing to serve: compute"
+        );
+        let off: TtlCache<u32, String> = TtlCache::new(Duration::ZERO, 10);
+        off.put(1, Arc::new("a".into()));
+        assert!(off.get_or_claim(&1).is_none());
     }
 
     #[test]

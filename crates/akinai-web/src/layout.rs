@@ -257,16 +257,26 @@ impl Ctx {
         let rendered = match pages.get(&key) {
             Some(rendered) => rendered,
             None => {
-                let frame = self
-                    .frame(
-                        state,
-                        pages.placeholder(Hole::CartCount),
-                        pages.placeholder(Hole::Csrf),
-                        pages.placeholder(Hole::Nonce),
-                    )
-                    .await?;
-                let body = render(frame).await?.render()?;
-                pages.put(key, &body)
+                let body = async {
+                    let frame = self
+                        .frame(
+                            state,
+                            pages.placeholder(Hole::CartCount),
+                            pages.placeholder(Hole::Csrf),
+                            pages.placeholder(Hole::Nonce),
+                        )
+                        .await?;
+                    Ok::<_, WebError>(render(frame).await?.render()?)
+                }
+                .await;
+                match body {
+                    Ok(body) => pages.put(key, &body),
+                    Err(e) => {
+                        // Claimed to refresh but failed: the next request tries again.
+                        pages.forget(&key);
+                        return Err(e);
+                    }
+                }
             }
         };
         let body = rendered.fill(&Fill {

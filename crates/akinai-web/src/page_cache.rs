@@ -114,8 +114,15 @@ impl PageCache {
         format!("{}{n}z", self.marker)
     }
 
+    /// The page if kept; once it has expired the first request gets `None` and renders it again
+    /// while the others are served the previous body meanwhile ([`TtlCache::get_or_claim`]).
     pub fn get(&self, key: &PageKey) -> Option<Arc<Rendered>> {
-        self.pages.get(key)
+        self.pages.get_or_claim(key)
+    }
+
+    /// Forgets one page (its render failed: the next request tries again).
+    pub fn forget(&self, key: &PageKey) {
+        self.pages.forget(key);
     }
 
     /// Forgets every page (after an admin change made on this node).

@@ -16,6 +16,9 @@ pub const PAGE_SIZE: u32 = 24;
 /// Search results per page, and the deepest page offered (ranked results use offsets).
 pub const SEARCH_PAGE_SIZE: u32 = 24;
 pub const SEARCH_MAX_PAGES: u32 = 40;
+/// The best matches a search arranges in another order or filters (ADR 031 decision 9): ten
+/// pages. Beyond them the walks would read ever more of a common word's postings.
+pub const SEARCH_ARRANGED: u32 = 240;
 /// Most option values a category page offers as filters.
 pub const OPTION_VALUES: u32 = 40;
 /// Suggestions offered under the search box.
@@ -201,7 +204,7 @@ impl Storefront {
 
     /// Searches; `page` starts at 1 and is clamped to the pages offered.
     /// One page of a search in `sort`'s order (おすすめ: relevance) through `filters`. Other
-    /// orders and filters arrange the best matches the pages can show (ADR 031).
+    /// orders and filters arrange the best [`SEARCH_ARRANGED`] matches (ADR 031).
     pub async fn search(
         &self,
         raw_query: &str,
@@ -221,7 +224,7 @@ impl Storefront {
                 .search(&query, window.0, window.1)
                 .await?
         } else {
-            let candidates = SEARCH_PAGE_SIZE * SEARCH_MAX_PAGES + 1;
+            let candidates = SEARCH_ARRANGED + 1;
             self.catalog_store
                 .search_arranged(&query, sort, filters, window, candidates)
                 .await?
