@@ -11,6 +11,17 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// What [`TtlCache::get_or_claim`] found.
+#[derive(Debug)]
+pub enum Lookup<V> {
+    /// A fresh value.
+    Fresh(Arc<V>),
+    /// An expired value this caller is to compute again (the others get the old one meanwhile).
+    Refresh,
+    /// Nothing kept (or caching is off).
+    Missing,
+}
+
 /// A map whose entries expire `ttl` after they were stored. Holds at most `capacity` entries;
 /// when full, expired entries are dropped, and if none had expired the map starts over.
 pub struct TtlCache<K, V> {
@@ -40,26 +51,30 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
             .map(|(_, v)| v.clone())
     }
 
-    /// The cached value if it is still fresh. Once it has expired, the first caller gets `None`
-    /// — it should compute the value again and [`TtlCache::put`] it — while the old value is
-    /// kept as fresh for everyone else meanwhile, so one caller refreshes an entry and the others
-    /// are served the previous value instead of all computing it at once (no stampede every
-    /// `ttl` on a busy page). A caller that then fails should [`TtlCache::forget`] the key.
-    pub fn get_or_claim(&self, key: &K) -> Option<Arc<V>> {
+    /// The cached value if it is still fresh. Once it has expired, the first caller is told to
+    /// [`Lookup::Refresh`] it — compute it again and [`TtlCache::put`] it — while the old value
+    /// is kept as fresh for everyone else meanwhile, so one caller refreshes an entry and the
+    /// others are served the previous value instead of all computing it at once (no stampede
+    /// every `ttl` on a busy page). A caller that then fails should [`TtlCache::forget`] the key.
+    pub fn get_or_claim(&self, key: &K) -> Lookup<V> {
         self.get_or_claim_at(key, Instant::now())
     }
 
-    fn get_or_claim_at(&self, key: &K, now: Instant) -> Option<Arc<V>> {
+    fn get_or_claim_at(&self, key: &K, now: Instant) -> Lookup<V> {
         if self.ttl.is_zero() {
-            return None;
+            return Lookup::Missing;
         }
-        let mut entries = self.entries.lock().ok()?;
-        let (at, value) = entries.get_mut(key)?;
+        let Ok(mut entries) = self.entries.lock() else {
+            return Lookup::Missing;
+        };
+        let Some((at, value)) = entries.get_mut(key) else {
+            return Lookup::Missing;
+        };
         if now.saturating_duration_since(*at) < self.ttl {
-            return Some(value.clone());
+            return Lookup::Fresh(value.clone());
         }
         *at = now;
-        None
+        Lookup::Refresh
     }
 
     pub fn put(&self, key: K, value: Arc<V>) {
@@ -114,39 +129,37 @@ mod tests {
         assert!(expired.get(&1).is_none());
     }
 
+    fn fresh(l: Lookup<String>) -> Option<String> {
+        match l {
+            Lookup::Fresh(v) => Some((*v).clone()),
+            _ => None,
+        }
+    }
+
     #[test]
     fn an_expired_entry_is_refreshed_by_one_caller_while_the_others_keep_the_old_value() {
         let c: TtlCache<u32, String> = TtlCache::new(Duration::from_secs(60), 10);
         c.put(1, Arc::new("old".into()));
         let now = Instant::now();
-        assert_eq!(
-            c.get_or_claim_at(&1, now).as_deref().map(String::as_str),
-            Some("old")
-        );
+        assert_eq!(fresh(c.get_or_claim_at(&1, now)).as_deref(), Some("old"));
         let later = now + Duration::from_secs(61);
         assert!(
-            c.get_or_claim_at(&1, later).is_none(),
+            matches!(c.get_or_claim_at(&1, later), Lookup::Refresh),
             "the first caller refreshes"
         );
         for _ in 0..3 {
             assert_eq!(
-                c.get_or_claim_at(&1, later).as_deref().map(String::as_str),
+                fresh(c.get_or_claim_at(&1, later)).as_deref(),
                 Some("old"),
                 "the others are served the old value meanwhile"
             );
         }
         c.put(1, Arc::new("new".into()));
-        assert_eq!(
-            c.get_or_claim(&1).as_deref().map(String::as_str),
-            Some("new")
-        );
-        assert!(
-            c.get_or_claim_at(&2, later).is_none(),
-            "nothing to serve: compute"
-        );
+        assert_eq!(fresh(c.get_or_claim(&1)).as_deref(), Some("new"));
+        assert!(matches!(c.get_or_claim_at(&2, later), Lookup::Missing));
         let off: TtlCache<u32, String> = TtlCache::new(Duration::ZERO, 10);
         off.put(1, Arc::new("a".into()));
-        assert!(off.get_or_claim(&1).is_none());
+        assert!(matches!(off.get_or_claim(&1), Lookup::Missing));
     }
 
     #[test]

@@ -254,31 +254,19 @@ impl Ctx {
             signed_in: self.signed_in(),
         };
         let pages = &state.pages;
-        let rendered = match pages.get(&key) {
-            Some(rendered) => rendered,
-            None => {
-                let body = async {
-                    let frame = self
-                        .frame(
-                            state,
-                            pages.placeholder(Hole::CartCount),
-                            pages.placeholder(Hole::Csrf),
-                            pages.placeholder(Hole::Nonce),
-                        )
-                        .await?;
-                    Ok::<_, WebError>(render(frame).await?.render()?)
-                }
-                .await;
-                match body {
-                    Ok(body) => pages.put(key, &body),
-                    Err(e) => {
-                        // Claimed to refresh but failed: the next request tries again.
-                        pages.forget(&key);
-                        return Err(e);
-                    }
-                }
-            }
-        };
+        let rendered = pages
+            .get_or_render(key, || async {
+                let frame = self
+                    .frame(
+                        state,
+                        pages.placeholder(Hole::CartCount),
+                        pages.placeholder(Hole::Csrf),
+                        pages.placeholder(Hole::Nonce),
+                    )
+                    .await?;
+                Ok::<_, WebError>(render(frame).await?.render()?)
+            })
+            .await?;
         let body = rendered.fill(&Fill {
             nonce: &self.nonce,
             csrf: &self.csrf,

@@ -10,10 +10,11 @@
 //! cart ever reaches another, and the page's queries and template run once per second at most.
 //! Nodes converge by expiry, as the read caches do.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use akinai_core::cache::TtlCache;
+use akinai_core::cache::{Lookup, TtlCache};
 
 use crate::i18n::Lang;
 
@@ -96,6 +97,10 @@ pub struct PageCache {
     /// 32 random hex digits; `{marker}{n}z` stands for hole `n` while a page is rendered.
     marker: String,
     pages: TtlCache<PageKey, Rendered>,
+    /// Pages being rendered because none was kept: later requests for them wait their turn.
+    rendering: Mutex<HashMap<PageKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// Whether pages are kept at all (a TTL of 0 renders every request, none waiting).
+    keeps: bool,
 }
 
 impl PageCache {
@@ -105,6 +110,8 @@ impl PageCache {
         PageCache {
             marker: format!("h{}", hex::encode(bytes)),
             pages: TtlCache::new(ttl, CAPACITY),
+            rendering: Mutex::new(HashMap::new()),
+            keeps: !ttl.is_zero(),
         }
     }
 
@@ -114,15 +121,56 @@ impl PageCache {
         format!("{}{n}z", self.marker)
     }
 
-    /// The page if kept; once it has expired the first request gets `None` and renders it again
-    /// while the others are served the previous body meanwhile ([`TtlCache::get_or_claim`]).
-    pub fn get(&self, key: &PageKey) -> Option<Arc<Rendered>> {
-        self.pages.get_or_claim(key)
+    /// The page for `key`, rendered by `render` (a body with [`PageCache::placeholder`]s) when
+    /// it is not kept. An expired page is re-rendered by the first request to find it so while
+    /// the others are served the previous body ([`TtlCache::get_or_claim`]); a page not kept at
+    /// all is rendered by the first request while the others wait for it and are served its
+    /// body, so a cold page under load is rendered once, not once per connection. A failed
+    /// render keeps nothing: the next request tries again.
+    pub async fn get_or_render<E, Fut>(
+        &self,
+        key: PageKey,
+        render: impl FnOnce() -> Fut,
+    ) -> Result<Arc<Rendered>, E>
+    where
+        Fut: std::future::Future<Output = Result<String, E>>,
+    {
+        let _turn = match self.pages.get_or_claim(&key) {
+            Lookup::Fresh(page) => return Ok(page),
+            Lookup::Refresh => None,
+            Lookup::Missing if !self.keeps => None,
+            Lookup::Missing => {
+                let gate = self
+                    .rendering
+                    .lock()
+                    .ok()
+                    .map(|mut r| r.entry(key.clone()).or_default().clone());
+                let turn = match gate {
+                    Some(gate) => Some(gate.lock_owned().await),
+                    None => None,
+                };
+                if let Lookup::Fresh(page) = self.pages.get_or_claim(&key) {
+                    return Ok(page);
+                }
+                turn
+            }
+        };
+        let rendered = render().await;
+        if let Ok(mut r) = self.rendering.lock() {
+            r.remove(&key);
+        }
+        match rendered {
+            Ok(body) => Ok(self.put(key, &body)),
+            Err(e) => {
+                self.pages.forget(&key);
+                Err(e)
+            }
+        }
     }
 
-    /// Forgets one page (its render failed: the next request tries again).
-    pub fn forget(&self, key: &PageKey) {
-        self.pages.forget(key);
+    /// The page if it is kept and fresh.
+    pub fn get(&self, key: &PageKey) -> Option<Arc<Rendered>> {
+        self.pages.get(key)
     }
 
     /// Forgets every page (after an admin change made on this node).
@@ -212,6 +260,51 @@ mod tests {
         assert!(b.contains("nonce=\"&quot;&gt;&lt;x&gt;\""), "{b}");
         assert!(b.contains("value=\"bb\"") && b.contains("<span>0</span>"));
         assert!(!b.contains(&cache.marker));
+    }
+
+    #[tokio::test]
+    async fn a_cold_page_is_rendered_once_for_requests_arriving_together() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let cache = Arc::new(PageCache::new(Duration::from_secs(60)));
+        let renders = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (cache, renders) = (cache.clone(), renders.clone());
+            tasks.push(tokio::spawn(async move {
+                let page = cache
+                    .get_or_render(key("/category/x"), || async {
+                        renders.fetch_add(1, SeqCst);
+                        for _ in 0..10 {
+                            tokio::task::yield_now().await;
+                        }
+                        Ok::<_, ()>("body".to_string())
+                    })
+                    .await;
+                page.map(|p| {
+                    p.fill(&Fill {
+                        nonce: "n",
+                        csrf: "c",
+                        cart_count: 0,
+                    })
+                })
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), Ok("body".to_string()));
+        }
+        assert_eq!(renders.load(SeqCst), 1, "one render for eight requests");
+        let failed = cache
+            .get_or_render(key("/gone"), || async { Err::<String, _>("404") })
+            .await;
+        assert!(failed.is_err());
+        assert!(
+            cache.get(&key("/gone")).is_none(),
+            "a failed render keeps nothing"
+        );
+        let again = cache
+            .get_or_render(key("/gone"), || async { Ok::<_, &str>("x".to_string()) })
+            .await;
+        assert!(again.is_ok());
     }
 
     #[test]
