@@ -169,7 +169,8 @@ impl PageCache {
     }
 
     /// The page if it is kept and fresh.
-    pub fn get(&self, key: &PageKey) -> Option<Arc<Rendered>> {
+    #[cfg(test)]
+    fn get(&self, key: &PageKey) -> Option<Arc<Rendered>> {
         self.pages.get(key)
     }
 
