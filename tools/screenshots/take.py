@@ -37,7 +37,7 @@ SIZES = {"phone": (375, 812), "desktop": (1280, 900)}
 # What README.md shows (docs/screenshots/): the storefront on a phone, the back office on a desktop.
 README_SET = ["home-desktop", "home-phone", "product-phone", "checkout-autofilled-phone",
               "confirm-phone", "admin-dashboard-desktop", "admin-order-desktop",
-              "admin-import-errors-desktop"]
+              "admin-import-errors-desktop", "category-filtered-phone"]
 PASSWORD = "kumo hashi yuugure 2026"
 EMAIL = "owner@example.jp"
 
@@ -202,7 +202,7 @@ def main() -> None:
         if category:
             b.go(category)
             take("category")
-            b.go(category + "?sort=price_asc&stock=1&min=500&max=3000")
+            b.go(category + "?sort=price_asc&stock=1&opt=M")
             take("category-filtered")
         b.go(f"{shop}/search?q=" + urllib.parse.quote("革"))
         take("search")
