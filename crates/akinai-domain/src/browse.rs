@@ -105,10 +105,19 @@ impl Filters {
             || self.price_max.is_some()
             || self.option.is_some()
     }
+
+    /// Whether a product with these keys passes the filters (the option filter is not among
+    /// the keys: the store applies it when it reads them).
+    pub fn admits(&self, k: &Keys) -> bool {
+        (!self.in_stock || k.in_stock)
+            && self.price_min.is_none_or(|min| k.price_min >= min.0)
+            && self.price_max.is_none_or(|max| k.price_min <= max.0)
+    }
 }
 
 /// One option value of a variant — a part of its label between ` / ` (「M / 黒」 holds 「M」 and
-/// 「黒」), trimmed, as the store indexes them for the option filter (ADR 031).
+/// 「黒」), trimmed, as the store splits and indexes them for the option filter (migration 0028,
+/// ADR 031).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OptionValue(String);
 
@@ -127,19 +136,6 @@ impl OptionValue {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// The option values of a variant label, in order, without repeats.
-pub fn option_values(label: &str) -> Vec<OptionValue> {
-    let mut out: Vec<OptionValue> = Vec::new();
-    for part in label.split(" / ") {
-        if let Some(v) = OptionValue::parse(part) {
-            if !out.contains(&v) {
-                out.push(v);
-            }
-        }
-    }
-    out
 }
 
 /// A product's browse keys (the `browse_keys` row), for arranging a bounded set of products in
@@ -161,16 +157,6 @@ impl Keys {
             SortKey::PriceMin => self.price_min,
             SortKey::Sold => self.sold,
         }
-    }
-}
-
-impl Filters {
-    /// Whether a product with these keys passes the filters (the option filter is not among
-    /// the keys: the store applies it when it reads them).
-    pub fn admits(&self, k: &Keys) -> bool {
-        (!self.in_stock || k.in_stock)
-            && self.price_min.is_none_or(|min| k.price_min >= min.0)
-            && self.price_max.is_none_or(|max| k.price_min <= max.0)
     }
 }
 
@@ -321,21 +307,16 @@ mod tests {
     }
 
     #[test]
-    fn option_values_are_the_parts_of_a_label() {
-        let values = |l: &str| -> Vec<String> {
-            option_values(l)
-                .iter()
-                .map(|v| v.as_str().to_string())
-                .collect()
-        };
-        assert_eq!(values("M / 黒"), ["M", "黒"]);
-        assert_eq!(values("黒"), ["黒"]);
-        assert_eq!(values(""), Vec::<String>::new());
-        assert_eq!(values(" L /  / L "), ["L"]);
-        assert_eq!(values("1/2インチ"), ["1/2インチ"], "only ' / ' separates");
-        assert_eq!(OptionValue::parse(&"x".repeat(61)), None);
-        assert_eq!(OptionValue::parse("a\u{0}b"), None);
+    fn option_values_are_trimmed_and_bounded() {
         assert_eq!(OptionValue::parse("  紺 ").unwrap().as_str(), "紺");
+        assert_eq!(
+            OptionValue::parse("1/2インチ").unwrap().as_str(),
+            "1/2インチ"
+        );
+        assert_eq!(OptionValue::parse("   "), None);
+        assert_eq!(OptionValue::parse(&"x".repeat(61)), None);
+        assert!(OptionValue::parse(&"x".repeat(60)).is_some());
+        assert_eq!(OptionValue::parse("a\u{0}b"), None);
     }
 
     #[test]

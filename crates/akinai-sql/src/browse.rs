@@ -148,34 +148,22 @@ where
         filters: &Filters,
         cap: u32,
     ) -> StoreResult<Vec<(CategoryId, u32)>> {
-        let mut counts = Vec::with_capacity(categories.len());
-        for chunk in categories.chunks(CATEGORIES_PER_STATEMENT) {
-            let mut q = Filter::default();
-            for (n, category) in chunk.iter().enumerate() {
-                if n > 0 {
-                    q.push(" UNION ALL ");
-                }
-                q.push(&format!(
-                    "SELECT CAST({n} AS BIGINT) AS k, COUNT(*) AS n FROM (SELECT 1 AS one FROM browse_keys b"
-                ));
-                listed(&mut q, *category, filters);
-                q.bind(" LIMIT ", Arg::Int(i64::from(cap)));
-                q.push(&format!(") c{n}"));
-            }
-            for row in self.fetch_all(&q).await? {
-                let k = usize::try_from(row.int("k")?).map_err(crate::corrupt)?;
-                let n = u32::try_from(row.int("n")?).map_err(crate::corrupt)?;
-                if let Some(category) = chunk.get(k) {
-                    counts.push((*category, n));
-                }
-            }
-        }
-        Ok(counts)
+        let counts = self
+            .capped_counts(categories, i64::from(cap), |q, category| {
+                q.push(" FROM browse_keys b");
+                listed(q, *category, filters);
+            })
+            .await?;
+        Ok(categories
+            .iter()
+            .zip(counts)
+            .map(|(c, n)| (*c, u32::try_from(n).unwrap_or(u32::MAX)))
+            .collect())
     }
 
     /// The option values of the published products of `categories` (at most `most`, in text
-    /// order), with how many products of each category have each value and pass `filters`
-    /// (counted no further than `cap`). Values come from a loose scan of `browse_options`' key —
+    /// order), with how many products of each category have each value and pass the other
+    /// `filters` (`filters.option` is left out; counted no further than `cap`). Values come from a loose scan of `browse_options`' key —
     /// one index seek per value and category — so the cost follows the values, not the products.
     pub async fn option_counts(
         &self,
@@ -211,41 +199,27 @@ where
             .iter()
             .flat_map(|v| categories.iter().map(move |c| (*c, v)))
             .collect();
-        let mut counts = Vec::with_capacity(pairs.len());
-        for chunk in pairs.chunks(CATEGORIES_PER_STATEMENT) {
-            let mut q = Filter::default();
-            for (n, (category, value)) in chunk.iter().enumerate() {
-                if n > 0 {
-                    q.push(" UNION ALL ");
-                }
-                q.push(&format!(
-                    "SELECT CAST({n} AS BIGINT) AS k, COUNT(*) AS n FROM (SELECT 1 AS one \
-                     FROM browse_options o JOIN browse_keys b ON b.product_id = o.product_id"
-                ));
+        // Each value's count is under the other filters, so a shopper can switch values.
+        let others = Filters {
+            option: None,
+            ..filters.clone()
+        };
+        let counts = self
+            .capped_counts(&pairs, i64::from(cap), |q, (category, value)| {
+                q.push(" FROM browse_options o JOIN browse_keys b ON b.product_id = o.product_id");
                 q.bind(" WHERE o.category_id = ", Arg::Int(category.0));
                 q.bind(
                     " AND o.published = TRUE AND o.value = ",
                     Arg::Text(value.as_str().to_string()),
                 );
-                conditions(
-                    &mut q,
-                    &Filters {
-                        option: None,
-                        ..filters.clone()
-                    },
-                );
-                q.bind(" LIMIT ", Arg::Int(i64::from(cap)));
-                q.push(&format!(") c{n}"));
-            }
-            for row in self.fetch_all(&q).await? {
-                let k = usize::try_from(row.int("k")?).map_err(crate::corrupt)?;
-                let n = u32::try_from(row.int("n")?).map_err(crate::corrupt)?;
-                if let Some((category, value)) = chunk.get(k) {
-                    counts.push((*category, (*value).clone(), n));
-                }
-            }
-        }
-        Ok(counts)
+                conditions(q, &others);
+            })
+            .await?;
+        Ok(pairs
+            .into_iter()
+            .zip(counts)
+            .map(|((c, v), n)| (c, v.clone(), u32::try_from(n).unwrap_or(u32::MAX)))
+            .collect())
     }
 
     /// A search's best `candidates` matches that pass `filters`, in `sort`'s order (おすすめ:

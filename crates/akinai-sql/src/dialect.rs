@@ -13,6 +13,8 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 
 use akinai_store::StoreResult;
 
+use crate::Columns;
+
 /// A backend as the shared SQL sees it.
 pub trait Dialect: Send + Sync + 'static {
     type Db: Database;
@@ -84,6 +86,10 @@ impl<D: Dialect> Sql<'_, D> {
             .map_err(crate::map_err)
     }
 }
+
+/// Capped counts in one statement of [`Sql::capped_counts`] (SQLite allows 500 terms in a
+/// compound `SELECT`).
+pub const COUNTS_PER_STATEMENT: usize = 100;
 
 /// A value bound into a statement whose filters are chosen at run time (admin lists): the SQL
 /// grows `$n` by `$n` with [`Filter::bind`], and the values are bound in that order.
@@ -168,6 +174,39 @@ where
             .fetch_all(self.0.reader())
             .await
             .map_err(crate::map_err)
+    }
+
+    /// For each of `items`, how many rows `rows` (which appends ` FROM … WHERE …`) selects for
+    /// it, counted no further than `cap`: capped `COUNT(*)`s joined by `UNION ALL`, at most
+    /// [`COUNTS_PER_STATEMENT`] to a statement. The counts come in the order of `items`.
+    pub async fn capped_counts<T>(
+        &self,
+        items: &[T],
+        cap: i64,
+        rows: impl Fn(&mut Filter, &T),
+    ) -> StoreResult<Vec<i64>> {
+        let mut counts = vec![0; items.len()];
+        for (c, chunk) in items.chunks(COUNTS_PER_STATEMENT).enumerate() {
+            let mut q = Filter::default();
+            for (n, item) in chunk.iter().enumerate() {
+                if n > 0 {
+                    q.push(" UNION ALL ");
+                }
+                q.push(&format!(
+                    "SELECT CAST({n} AS BIGINT) AS k, COUNT(*) AS n FROM (SELECT 1 AS one"
+                ));
+                rows(&mut q, item);
+                q.bind(" LIMIT ", Arg::Int(cap));
+                q.push(&format!(") c{n}"));
+            }
+            for row in self.fetch_all(&q).await? {
+                let k = usize::try_from(row.int("k")?).map_err(crate::corrupt)?;
+                if let Some(slot) = counts.get_mut(c * COUNTS_PER_STATEMENT + k) {
+                    *slot = row.int("n")?;
+                }
+            }
+        }
+        Ok(counts)
     }
 
     /// Runs an assembled statement on the writer; the number of rows it changed.

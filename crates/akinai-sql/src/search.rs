@@ -253,23 +253,12 @@ where
         if grams.is_empty() {
             return Ok(HashMap::new());
         }
-        let mut q = Filter::default();
-        for (n, g) in grams.iter().enumerate() {
-            if n > 0 {
-                q.push(" UNION ALL ");
-            }
-            q.push(&format!("SELECT CAST({n} AS BIGINT) AS k, COUNT(*) AS n FROM (SELECT 1 AS one FROM search_grams"));
-            q.bind(" WHERE gram = ", Arg::Text(g.clone()));
-            q.bind(" LIMIT ", Arg::Int(RARITY_PROBE));
-            q.push(&format!(") t{n}"));
-        }
-        let mut counts = HashMap::new();
-        for row in self.fetch_all(&q).await? {
-            let k = usize::try_from(row.int("k")?).map_err(crate::corrupt)?;
-            if let Some(g) = grams.get(k) {
-                counts.insert(g.clone(), row.int("n")?);
-            }
-        }
+        let counts = self
+            .capped_counts(&grams, RARITY_PROBE, |q, g| {
+                q.bind(" FROM search_grams WHERE gram = ", Arg::Text(g.clone()));
+            })
+            .await?;
+        let counts: HashMap<String, i64> = grams.into_iter().zip(counts).collect();
         Ok(counts)
     }
 

@@ -71,15 +71,13 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .after_release(|conn, _| {
-                Box::pin(async move {
-                    // A transaction SQLite ended by itself (a commit that failed on a full disk
-                    // rolls back) is still counted by the driver, which would then refuse every
-                    // `BEGIN IMMEDIATE`: such a connection is closed, not reused. The ping
-                    // waits for a dropped transaction's queued rollback first.
-                    conn.ping().await?;
-                    Ok(!conn.is_in_transaction())
-                })
+            .before_acquire(|conn, _| {
+                // A transaction SQLite ended by itself (a commit that failed on a full disk
+                // rolls back) is still counted by the driver, which would then refuse every
+                // `BEGIN IMMEDIATE`: such a connection is closed, not reused. (The pool pinged
+                // it on release, so a dropped transaction's queued rollback has run by now.)
+                let usable = !conn.is_in_transaction();
+                Box::pin(async move { Ok(usable) })
             })
             .connect_with(options.clone())
             .await

@@ -73,7 +73,8 @@ pub trait CatalogStore: Send + Sync {
         cap: u32,
     ) -> StoreResult<Vec<(CategoryId, u32)>>;
     /// The option values (at most `most`) of the published products of `categories`, with how
-    /// many products of each category have each and pass `filters` (up to `cap`) (ADR 031).
+    /// many products of each category have each and pass the other `filters` (`filters.option`
+    /// left out; up to `cap`) (ADR 031).
     async fn option_counts(
         &self,
         categories: &[CategoryId],

@@ -140,14 +140,10 @@ impl Storefront {
                 .await?;
             SearchTotal::sum(found.into_iter().map(|(_, n)| n), asked)
         };
-        let others = Filters {
-            option: None,
-            ..browse.filters.clone()
-        };
         let mut by_value: Vec<(OptionValue, Vec<u32>)> = Vec::new();
         for (_, value, n) in self
             .catalog_store
-            .option_counts(&ids, &others, OPTION_VALUES, asked)
+            .option_counts(&ids, &browse.filters, OPTION_VALUES, asked)
             .await?
         {
             match by_value.iter_mut().find(|(v, _)| *v == value) {
@@ -202,9 +198,9 @@ impl Storefront {
         })
     }
 
-    /// Searches; `page` starts at 1 and is clamped to the pages offered.
-    /// One page of a search in `sort`'s order (おすすめ: relevance) through `filters`. Other
-    /// orders and filters arrange the best [`SEARCH_ARRANGED`] matches (ADR 031).
+    /// One page of a search in `sort`'s order (おすすめ: relevance) through `filters`; `page`
+    /// starts at 1 and is clamped to the pages offered. Other orders and filters arrange the best
+    /// [`SEARCH_ARRANGED`] matches (ADR 031).
     pub async fn search(
         &self,
         raw_query: &str,
