@@ -1,30 +1,143 @@
-//! Order placement and lookup for PostgreSQL: the shared statements (`akinai_sql`, ADR 020),
-//! each order in a transaction of its own. Row locks make concurrent buyers of the same SKU
-//! queue, and the `stock >= n` guard is re-checked after the wait. Two nodes placing the same
-//! cart at once collide on the unique `cart_id`; the loser rolls back and returns the winner.
+//! Order placement and lookup for PostgreSQL. Lookups are the shared statements (`akinai_sql`,
+//! ADR 020); placing an order is one statement of data-modifying CTEs, atomic on its
+//! own (ADR 033): the order row, the stock decrements, the lines, the shop payment, the rates and
+//! the confirmation job in one round trip instead of one per row. Row locks make concurrent
+//! buyers of the same SKU queue, and `CHECK (stock >= 0)` refuses the decrement that would
+//! oversell. Two nodes placing the same cart at once collide on the unique `cart_id`; the loser
+//! rolls back and returns the winner.
 
+use akinai_domain::ids::{OrderId, SkuId};
+use akinai_domain::order::OrderStatus;
+use akinai_domain::pricing::PricedLine;
 use akinai_sql::Sql;
-use akinai_store::{NewOrder, PlaceOrderError, PlacedOrder};
+use akinai_store::{NewOrder, PlaceOrderError, PlacedOrder, StoreResult, JOB_ORDER_CONFIRMATION};
 
 use crate::{map_err, PgStore};
 
 akinai_sql::order_store!(PgStore);
 
+/// Everything of one order in one statement, committed on its own. The lines and rates come as
+/// arrays (one prepared statement whatever their number); `$25` says whether the shop takes the
+/// payment itself. The stock guard is the table's `CHECK (stock >= 0)`: a decrement below zero
+/// fails the statement, and with it every row of the order; so does a SKU deleted meanwhile
+/// (the lines' foreign key).
+const PLACE_ORDER: &str = "WITH o AS (\
+     INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
+     items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason, address_key) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id), \
+   l AS (SELECT * FROM UNNEST($15::BIGINT[], $16::BIGINT[], $17::TEXT[], $18::TEXT[], $19::TEXT[], \
+     $20::BIGINT[], $21::BIGINT[], $22::TEXT[], $23::BIGINT[]) WITH ORDINALITY \
+     AS l(sku_id, product_id, product_name, option_label, sku_code, unit_price, quantity, tax_category, line_total, line_no)), \
+   s AS (UPDATE skus SET stock = skus.stock - l.quantity FROM l WHERE skus.id = l.sku_id), \
+   ol AS (INSERT INTO order_lines (order_id, line_no, sku_id, product_id, product_name, option_label, \
+     sku_code, unit_price, quantity, tax_category, line_total) \
+     SELECT o.id, l.line_no, l.sku_id, l.product_id, l.product_name, l.option_label, l.sku_code, \
+     l.unit_price, l.quantity, l.tax_category, l.line_total FROM o, l), \
+   p AS (INSERT INTO payments (order_id, provider, method, amount, status, created_at, updated_at, checked_at) \
+     SELECT o.id, $24, $4, $10, 'open', $11, $11, $11 FROM o WHERE $25), \
+   t AS (INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax) \
+     SELECT o.id, r.c, r.p, r.t, r.x FROM o, UNNEST($26::TEXT[], $27::BIGINT[], $28::BIGINT[], $29::BIGINT[]) AS r(c, p, t, x)), \
+   j AS (INSERT INTO jobs (kind, payload, order_id, run_at, created_at) \
+     SELECT $30, '{\"order_id\":' || o.id || '}', o.id, $11, $11 FROM o) \
+   SELECT id FROM o";
+
 impl PgStore {
     async fn place_new_order(&self, order: &NewOrder) -> Result<PlacedOrder, PlaceOrderError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        if let Some(placed) = Sql::<PgStore>::place_in(&mut tx, order).await? {
-            tx.commit().await.map_err(map_err)?;
-            return Ok(placed);
+        let details = serde_json::to_string(&order.details).map_err(akinai_sql::corrupt)?;
+        let t = &order.totals;
+        let lines = &order.lines;
+        let column = |f: fn(&PricedLine) -> i64| -> Vec<i64> { lines.iter().map(f).collect() };
+        let text = |f: fn(&PricedLine) -> &str| -> Vec<String> {
+            lines.iter().map(|l| f(l).to_string()).collect()
+        };
+        let placed: Result<i64, sqlx::Error> = sqlx::query_scalar(PLACE_ORDER)
+            .bind(order.cart_id.0)
+            .bind(&order.status_token.0)
+            .bind(OrderStatus::Placed.as_str())
+            .bind(order.details.payment_method.as_str())
+            .bind(order.details.email.as_str())
+            .bind(details)
+            .bind(t.items_total.0)
+            .bind(t.shipping_fee.0)
+            .bind(t.payment_fee.0)
+            .bind(t.grand_total.0)
+            .bind(order.placed_at)
+            .bind(order.customer_id.map(|c| c.0))
+            .bind(order.review_reason.as_deref())
+            .bind(order.address_key.as_str())
+            .bind(column(|l| l.sku_id.0))
+            .bind(column(|l| l.product_id.0))
+            .bind(text(|l| &l.product_name))
+            .bind(text(|l| &l.option_label))
+            .bind(text(|l| &l.sku_code))
+            .bind(column(|l| l.unit_price.0))
+            .bind(column(|l| i64::from(l.quantity)))
+            .bind(text(|l| l.tax_category.as_str()))
+            .bind(column(|l| l.line_total.0))
+            .bind(akinai_store::payments::SHOP_PROVIDER)
+            .bind(!order.details.payment_method.through_provider())
+            .bind(
+                t.rates
+                    .iter()
+                    .map(|r| r.tax_category.as_str().to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                t.rates
+                    .iter()
+                    .map(|r| i64::from(r.rate_percent))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(t.rates.iter().map(|r| r.total.0).collect::<Vec<_>>())
+            .bind(t.rates.iter().map(|r| r.tax.0).collect::<Vec<_>>())
+            .bind(JOB_ORDER_CONFIRMATION)
+            .fetch_one(&self.pool)
+            .await;
+        match placed {
+            Ok(id) => Ok(PlacedOrder {
+                id: OrderId(id),
+                newly_placed: true,
+            }),
+            Err(e) if akinai_sql::is_unique_violation(&e) => {
+                let mut conn = self.pool.acquire().await.map_err(map_err)?;
+                let winner = Sql::<PgStore>::order_of_cart(&mut conn, order).await?;
+                let id = winner.ok_or_else(|| {
+                    akinai_sql::corrupt("cart placed by a transaction that is gone")
+                })?;
+                Ok(PlacedOrder {
+                    id,
+                    newly_placed: false,
+                })
+            }
+            Err(sqlx::Error::Database(db))
+                if (db.is_check_violation() && db.table() == Some("skus"))
+                    || (db.is_foreign_key_violation() && db.table() == Some("order_lines")) =>
+            {
+                Err(PlaceOrderError::OutOfStock(self.short_line(lines).await?))
+            }
+            Err(e) => Err(map_err(e).into()),
         }
-        drop(tx);
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        let winner = Sql::<PgStore>::order_of_cart(&mut conn, order).await?;
-        let id = winner
-            .ok_or_else(|| akinai_sql::corrupt("cart placed by a transaction that is gone"))?;
-        Ok(PlacedOrder {
-            id,
-            newly_placed: false,
-        })
+    }
+
+    /// The first line whose SKU is gone or has less stock than the line wants, after a refused
+    /// order (the first line if another order has put stock back since).
+    async fn short_line(&self, lines: &[PricedLine]) -> StoreResult<SkuId> {
+        let ids: Vec<i64> = lines.iter().map(|l| l.sku_id.0).collect();
+        let stock: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT id, stock FROM skus WHERE id = ANY($1)")
+                .bind(&ids)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        let short = lines.iter().find(|l| {
+            stock
+                .iter()
+                .find(|(id, _)| *id == l.sku_id.0)
+                .is_none_or(|(_, n)| *n < i64::from(l.quantity))
+        });
+        short
+            .or(lines.first())
+            .map(|l| l.sku_id)
+            .ok_or_else(|| akinai_sql::corrupt("an order without lines"))
     }
 }

@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Decode, Encode, Executor, IntoArguments, Type};
 
-use akinai_domain::catalog::Quantity;
+use akinai_domain::catalog::{Quantity, SkuForSale};
 use akinai_domain::checkout::CheckoutDetails;
 use akinai_domain::ids::{CartId, SkuId};
 use akinai_store::{Cart, StoreResult, TokenHash};
 
-use crate::{corrupt, map_err, Dialect, Sql};
+use crate::{corrupt, map_err, Columns, Dialect, Sql};
 
 impl<D> Sql<'_, D>
 where
@@ -55,6 +55,33 @@ where
         .await
         .map_err(map_err)?;
         rows.iter().map(crate::cart_line).collect()
+    }
+
+    pub async fn cart_contents(
+        &self,
+        cart: CartId,
+    ) -> StoreResult<Vec<(SkuId, Quantity, Option<SkuForSale>)>> {
+        let rows = sqlx::query(
+            "SELECT l.sku_id, l.quantity, p.id AS for_sale, s.id, s.product_id, p.name, s.option_label, \
+             s.code, s.price, p.tax_category, s.stock FROM cart_lines l \
+             LEFT JOIN skus s ON s.id = l.sku_id \
+             LEFT JOIN products p ON p.id = s.product_id AND p.published = TRUE \
+             WHERE l.cart_id = $1 ORDER BY l.added_at, l.sku_id",
+        )
+        .bind(cart.0)
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let (sku, quantity) = crate::cart_line(r)?;
+                let for_sale = match r.opt_int("for_sale")? {
+                    Some(_) => Some(crate::sku_for_sale(r)?),
+                    None => None,
+                };
+                Ok((sku, quantity, for_sale))
+            })
+            .collect()
     }
 
     pub async fn set_cart_line(
@@ -137,6 +164,19 @@ macro_rules! cart_store {
                 Vec<(akinai_domain::ids::SkuId, akinai_domain::catalog::Quantity)>,
             > {
                 $crate::Sql(self).cart_lines(cart).await
+            }
+
+            async fn cart_contents(
+                &self,
+                cart: akinai_domain::ids::CartId,
+            ) -> akinai_store::StoreResult<
+                Vec<(
+                    akinai_domain::ids::SkuId,
+                    akinai_domain::catalog::Quantity,
+                    Option<akinai_domain::catalog::SkuForSale>,
+                )>,
+            > {
+                $crate::Sql(self).cart_contents(cart).await
             }
 
             async fn set_cart_line(

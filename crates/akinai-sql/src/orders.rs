@@ -1,11 +1,12 @@
 //! Order placement and lookup, written once for both backends.
 //!
-//! [`Sql::place_in`] places one order inside a transaction the backend opened: the idempotency
-//! check on the cart, the guarded stock decrements (`stock >= n`, re-checked after a row lock on
-//! PostgreSQL), the order rows, the shop payment and the confirmation job, all or nothing. How
-//! that transaction is committed is the backend's own: SQLite runs it in a savepoint of a group
-//! commit (one fsync for many orders), PostgreSQL in a transaction of its own, where two nodes
-//! placing the same cart collide on the unique `cart_id` and the loser returns the winner.
+//! [`Sql::place_in`] places one order inside a transaction the caller opened, one statement per
+//! kind of row: the order row (the unique `cart_id` is the idempotency check), the guarded stock
+//! decrements (`stock >= n`), the lines, the shop payment, the rates and the confirmation job,
+//! all or nothing. SQLite runs it in a savepoint of its group commit (one fsync for many orders).
+//! PostgreSQL, which can modify data in CTEs, places an order in one statement of its own instead
+//! (`akinai-postgres`, ADR 033) and uses [`Sql::order_of_cart`] from here when two nodes collide
+//! on the same cart.
 
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
@@ -18,7 +19,7 @@ use akinai_store::{
     JOB_ORDER_CONFIRMATION,
 };
 
-use crate::{corrupt, map_err, Columns, Dialect, Sql, INSERT_SHOP_PAYMENT};
+use crate::{corrupt, is_unique_violation, map_err, Columns, Dialect, Sql, INSERT_SHOP_PAYMENT};
 
 /// Rows per multi-row INSERT (11 values a row; SQLite allows 32,766 bound parameters,
 /// PostgreSQL 65,535).
@@ -32,11 +33,6 @@ const ORDER_SELECT: &str =
 
 const LINE_COLUMNS: &str = "INSERT INTO order_lines (order_id, line_no, sku_id, product_id, \
     product_name, option_label, sku_code, unit_price, quantity, tax_category, line_total) VALUES ";
-
-/// Whether an error is the unique constraint refusing a second row.
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
-}
 
 impl<D> Sql<'_, D>
 where
@@ -54,32 +50,16 @@ where
     for<'q> Option<D::Time>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     usize: ColumnIndex<<D::Db as Database>::Row>,
 {
-    /// Places one order inside `conn`'s transaction; `Ok(None)` when another transaction placed
-    /// the same cart first (only concurrent PostgreSQL nodes can race there). On an error the
-    /// caller rolls back, so nothing of this order remains.
+    /// Places one order inside `conn`'s transaction; `Ok(None)` when the cart's order was placed
+    /// already (by an earlier order of the batch, or by another PostgreSQL node): the caller
+    /// rolls back and finds it with [`Sql::order_of_cart`]. On an error the caller rolls back,
+    /// so nothing of this order remains.
     pub async fn place_in(
         conn: &mut <D::Db as Database>::Connection,
         order: &NewOrder,
     ) -> Result<Option<PlacedOrder>, PlaceOrderError> {
-        if let Some(id) = Self::order_of_cart(&mut *conn, order).await? {
-            return Ok(Some(PlacedOrder {
-                id,
-                newly_placed: false,
-            }));
-        }
-        for line in &order.lines {
-            let updated =
-                sqlx::query("UPDATE skus SET stock = stock - $1 WHERE id = $2 AND stock >= $1")
-                    .bind(i64::from(line.quantity))
-                    .bind(line.sku_id.0)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(map_err)?;
-            if D::rows_affected(&updated) != 1 {
-                // The caller's rollback undoes the decrements made so far.
-                return Err(PlaceOrderError::OutOfStock(line.sku_id));
-            }
-        }
+        // The order row first: a cart placed already (a race; checkout looks before) meets the
+        // unique `cart_id` here, before any stock moved, and the caller finds the winner.
         let details = serde_json::to_string(&order.details).map_err(corrupt)?;
         let t = &order.totals;
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
@@ -108,6 +88,19 @@ where
             Err(e) if is_unique_violation(&e) => return Ok(None),
             Err(e) => return Err(map_err(e).into()),
         };
+        for line in &order.lines {
+            let updated =
+                sqlx::query("UPDATE skus SET stock = stock - $1 WHERE id = $2 AND stock >= $1")
+                    .bind(i64::from(line.quantity))
+                    .bind(line.sku_id.0)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+            if D::rows_affected(&updated) != 1 {
+                // The caller's rollback undoes the decrements made so far.
+                return Err(PlaceOrderError::OutOfStock(line.sku_id));
+            }
+        }
         Self::insert_lines(&mut *conn, id, &order.lines).await?;
         if !order.details.payment_method.through_provider() {
             sqlx::query(INSERT_SHOP_PAYMENT)
@@ -277,10 +270,14 @@ where
         &self,
         address_key: &str,
         since: DateTime<Utc>,
+        cap: i64,
     ) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE address_key = $1 AND placed_at >= $2")
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 AS one FROM orders WHERE address_key = $1 AND placed_at >= $2 LIMIT $3) c",
+        )
             .bind(address_key)
             .bind(D::time(since))
+            .bind(cap)
             .fetch_one(self.0.reader())
             .await
             .map_err(map_err)
@@ -358,9 +355,10 @@ macro_rules! order_store {
                     &self,
                     address_key: &str,
                     since: DateTime<Utc>,
+                    cap: i64,
                 ) -> StoreResult<i64> {
                     $crate::Sql(self)
-                        .orders_to_address_since(address_key, since)
+                        .orders_to_address_since(address_key, since, cap)
                         .await
                 }
 

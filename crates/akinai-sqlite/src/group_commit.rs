@@ -32,11 +32,22 @@ pub struct OrderWriter {
 }
 
 impl OrderWriter {
-    /// Starts the writer task on the store's single writer pool.
-    pub fn start(writer: SqlitePool) -> OrderWriter {
+    /// Starts the writer on the store's single writer pool, on a thread of its own with its own
+    /// single-threaded runtime: each statement of a batch is a round trip to the connection's
+    /// thread, and on a busy server the runtime's workers would answer those late, so the batch
+    /// (and every order waiting on it) would wait for request handling. The thread ends when the
+    /// store's last handle is dropped.
+    pub fn start(writer: SqlitePool) -> Result<OrderWriter, StoreError> {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(writer, rx));
-        OrderWriter { tx }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Unavailable(format!("order writer runtime: {e}")))?;
+        std::thread::Builder::new()
+            .name("akinai-orders".into())
+            .spawn(move || runtime.block_on(run(writer, rx)))
+            .map_err(|e| StoreError::Unavailable(format!("order writer thread: {e}")))?;
+        Ok(OrderWriter { tx })
     }
 
     pub async fn place(&self, order: NewOrder) -> Result<PlacedOrder, PlaceOrderError> {
@@ -83,17 +94,31 @@ async fn commit_batch(
     let mut results = Vec::with_capacity(requests.len());
     for (order, _) in requests {
         let mut savepoint = tx.begin().await.map_err(map_err)?;
-        let result = akinai_sql::Sql::<SqliteStore>::place_in(&mut savepoint, order)
-            .await
-            .and_then(|placed| {
-                // One writer: the cart check inside the savepoint sees every earlier order.
-                placed.ok_or_else(|| StoreError::Unavailable("cart placed twice".into()).into())
-            });
-        if result.is_ok() {
-            savepoint.commit().await.map_err(map_err)?;
-        } else {
-            savepoint.rollback().await.map_err(map_err)?;
-        }
+        let result = match akinai_sql::Sql::<SqliteStore>::place_in(&mut savepoint, order).await {
+            Ok(Some(placed)) => {
+                savepoint.commit().await.map_err(map_err)?;
+                Ok(placed)
+            }
+            // The cart's order is placed already (a double submit within one batch): answer with
+            // that one.
+            Ok(None) => {
+                savepoint.rollback().await.map_err(map_err)?;
+                akinai_sql::Sql::<SqliteStore>::order_of_cart(&mut tx, order)
+                    .await
+                    .and_then(|id| {
+                        id.ok_or_else(|| StoreError::Unavailable("cart placed twice".into()))
+                    })
+                    .map(|id| PlacedOrder {
+                        id,
+                        newly_placed: false,
+                    })
+                    .map_err(PlaceOrderError::from)
+            }
+            Err(e) => {
+                savepoint.rollback().await.map_err(map_err)?;
+                Err(e)
+            }
+        };
         results.push(result);
     }
     tx.commit().await.map_err(map_err)?;

@@ -88,7 +88,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(map_err)?;
-        let orders = group_commit::OrderWriter::start(writer.clone());
+        let orders = group_commit::OrderWriter::start(writer.clone())?;
         Ok(SqliteStore {
             reader,
             writer,

@@ -116,6 +116,13 @@ pub trait CartStore: Send + Sync {
     async fn create_cart(&self, token: &TokenHash, now: DateTime<Utc>) -> StoreResult<CartId>;
     async fn cart_by_token(&self, token: &TokenHash) -> StoreResult<Option<Cart>>;
     async fn cart_lines(&self, cart: CartId) -> StoreResult<Vec<(SkuId, Quantity)>>;
+    /// The cart's lines in the order they were added, each with its SKU as sold now (`None`
+    /// when the SKU or its product is no longer for sale): the cart, checkout and order
+    /// placement read their lines and prices in one statement.
+    async fn cart_contents(
+        &self,
+        cart: CartId,
+    ) -> StoreResult<Vec<(SkuId, Quantity, Option<SkuForSale>)>>;
     /// Sets a line's quantity; `None` removes the line.
     async fn set_cart_line(
         &self,
@@ -151,11 +158,13 @@ pub trait OrderStore: Send + Sync {
     /// Orders flagged for review and not yet cleared, newest first.
     async fn orders_awaiting_review(&self, limit: u32) -> StoreResult<Vec<OrderId>>;
     /// How many orders went to the delivery address with this key
-    /// (`akinai_domain::hold::address_key`) since `since`.
+    /// (`akinai_domain::hold::address_key`) since `since`, counted no further than `cap` (the
+    /// hold rule only asks whether a threshold is reached).
     async fn orders_to_address_since(
         &self,
         address_key: &str,
         since: DateTime<Utc>,
+        cap: i64,
     ) -> StoreResult<i64>;
     /// Clears an order's review flag; false when it had none or was cleared already.
     async fn clear_review_flag(

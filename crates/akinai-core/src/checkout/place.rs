@@ -1,6 +1,7 @@
 //! Placing the order shown on the final confirmation screen, and sending the shopper on to pay.
 
 use akinai_domain::ids::OrderId;
+use akinai_domain::order::PaymentMethod;
 use akinai_store::NewOrder;
 
 use super::{Checkout, Confirmation};
@@ -12,6 +13,9 @@ pub struct PlacedOrderRef {
     pub status_secret: String,
     pub order_id: OrderId,
     pub newly_placed: bool,
+    /// How the order is paid, when placed by this call (an order found already placed is not
+    /// read again here).
+    pub payment_method: Option<PaymentMethod>,
 }
 
 /// Where the shopper goes once the order is placed.
@@ -71,6 +75,7 @@ impl Checkout {
                 status_secret: status.secret,
                 order_id,
                 newly_placed: false,
+                payment_method: None,
             });
         }
         let c = self.confirmation_of(Some(&cart)).await?;
@@ -90,6 +95,7 @@ impl Checkout {
         let address_key = akinai_domain::hold::address_key(&c.details.address);
         reasons.extend(self.hold_reasons(&settings.holds, &c, &address_key).await?);
         let review_reason = (!reasons.is_empty()).then(|| reasons.join(","));
+        let payment_method = c.details.payment_method;
         let placed = self
             .order_store
             .place_order(&NewOrder {
@@ -112,6 +118,7 @@ impl Checkout {
             status_secret: status.secret,
             order_id: placed.id,
             newly_placed: placed.newly_placed,
+            payment_method: Some(payment_method),
         })
     }
 
@@ -124,14 +131,20 @@ impl Checkout {
         address_key: &str,
     ) -> Result<Vec<String>, CoreError> {
         use akinai_domain::hold;
-        let today = self
-            .order_store
-            .orders_to_address_since(
-                address_key,
-                self.base.clock.now() - chrono::Duration::hours(24),
-            )
-            .await?
-            + 1;
+        // Counted only as far as the rule looks, and not at all without the rule.
+        let limit = i64::from(rules.orders_per_address_per_day);
+        let today = if limit > 0 {
+            self.order_store
+                .orders_to_address_since(
+                    address_key,
+                    self.base.clock.now() - chrono::Duration::hours(24),
+                    limit,
+                )
+                .await?
+                + 1
+        } else {
+            1
+        };
         let blocked = hold::blocked(rules, &c.details);
         Ok(hold::reasons(rules, c.totals.grand_total, today, blocked)
             .into_iter()
@@ -151,6 +164,13 @@ impl Checkout {
         let placed = self
             .place_order_as(cart_secret, shown_fingerprint, member.as_ref())
             .await?;
+        // Bank transfer and cash on delivery need no provider: the order is not read again.
+        if placed.payment_method.is_some_and(|m| !m.through_provider()) {
+            return Ok(Placed {
+                status_secret: placed.status_secret,
+                next: NextStep::StatusPage,
+            });
+        }
         let next = match self
             .payments
             .start_payment_for(placed.order_id, &placed.status_secret, client, None)

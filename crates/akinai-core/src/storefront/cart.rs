@@ -97,15 +97,13 @@ impl Storefront {
         let Some(cart) = cart else {
             return Ok(CartView::default());
         };
-        let lines = self.cart_store.cart_lines(cart.id).await?;
-        let ids: Vec<SkuId> = lines.iter().map(|(s, _)| *s).collect();
-        let skus = self.catalog_store.skus_for_sale(&ids).await?;
+        let lines = self.cart_store.cart_contents(cart.id).await?;
         let mut view = Vec::with_capacity(lines.len());
         let mut withdrawn = Vec::new();
-        for (sku_id, qty) in lines {
-            match skus.iter().find(|s| s.sku_id == sku_id) {
+        for (sku_id, qty, for_sale) in lines {
+            match for_sale {
                 Some(sku) => view.push(CartLineView {
-                    line: PricedLine::new(sku, qty)
+                    line: PricedLine::new(&sku, qty)
                         .map_err(akinai_domain::checkout::QuoteError::from)?,
                     available: sku.stock,
                 }),

@@ -96,6 +96,52 @@ pub(super) async fn placing_an_order_reserves_stock_and_enqueues_its_mail(store:
     assert_eq!(job.payload["order_id"], serde_json::json!(placed.id.0));
 }
 
+/// A cart's contents come with each SKU as sold now, in the order the lines were added; a line
+/// whose product was withdrawn from sale comes without one.
+pub(super) async fn cart_contents_carry_the_skus_for_sale(store: Arc<dyn Store>) {
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 100, 5), ("B", "", 200, 7)]).await;
+    let cart = store.create_cart(&token(1), t0()).await.unwrap();
+    let q = |n| Some(Quantity::new(n).unwrap());
+    store
+        .set_cart_line(cart, ids[1].1, q(2), t0())
+        .await
+        .unwrap();
+    store
+        .set_cart_line(cart, ids[0].1, q(1), t0() + Duration::seconds(1))
+        .await
+        .unwrap();
+    let contents = store.cart_contents(cart).await.unwrap();
+    let summary: Vec<_> = contents
+        .iter()
+        .map(|(sku, n, s)| {
+            (
+                *sku,
+                n.get(),
+                s.as_ref().map(|s| (s.sku_id, s.price, s.stock)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (ids[1].1, 2, Some((ids[1].1, Yen(200), 7))),
+            (ids[0].1, 1, Some((ids[0].1, Yen(100), 5))),
+        ]
+    );
+    store.set_published(&[ids[1].0], false).await.unwrap();
+    let contents = store.cart_contents(cart).await.unwrap();
+    assert_eq!(
+        contents.len(),
+        2,
+        "the line stays until the cart page tidies it"
+    );
+    assert!(contents[0].2.is_none(), "withdrawn from sale");
+    assert_eq!(
+        contents[1].2.as_ref().map(|s| s.product_name.as_str()),
+        Some("A")
+    );
+}
+
 pub(super) async fn placing_an_order_twice_for_one_cart_creates_one_order(store: Arc<dyn Store>) {
     let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 5)]).await;
     let order = new_order(store.as_ref(), 1, &[(ids[0].1, 2)]).await;
@@ -107,15 +153,67 @@ pub(super) async fn placing_an_order_twice_for_one_cart_creates_one_order(store:
     let second = store.place_order(&again).await.unwrap();
     assert_eq!(second.id, first.id);
     assert!(!second.newly_placed);
-    assert_eq!(
-        stock_of(store.as_ref(), ids[0].1).await,
-        3,
-        "stock reserved once"
-    );
+    placed_once(store.as_ref(), ids[0].1).await;
+}
+
+/// Checks one order of two units was placed from a SKU that had five: stock taken once, one
+/// confirmation mail.
+async fn placed_once(store: &dyn Store, sku: SkuId) {
+    assert_eq!(stock_of(store, sku).await, 3, "stock reserved once");
     assert_eq!(
         store.pending_jobs().await.unwrap(),
         1,
         "one confirmation mail"
+    );
+}
+
+/// Two submits of one cart at the same moment (a double click): on SQLite both land in one
+/// group commit, on PostgreSQL in two transactions; either way one order, one decrement.
+pub(super) async fn placing_one_cart_twice_at_once_creates_one_order(store: Arc<dyn Store>) {
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 5)]).await;
+    let order = new_order(store.as_ref(), 1, &[(ids[0].1, 2)]).await;
+    let again = NewOrder {
+        status_token: token(78),
+        ..order.clone()
+    };
+    let (a, b) = tokio::join!(store.place_order(&order), store.place_order(&again));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.id, b.id);
+    assert!(
+        a.newly_placed != b.newly_placed,
+        "exactly one of the two placed it"
+    );
+    placed_once(store.as_ref(), ids[0].1).await;
+}
+
+/// The hold rule's count of orders to one address is capped at the rule's threshold, so many
+/// orders to one address cost no more to count than a few (CCSG-F-4 stays cheap to check).
+pub(super) async fn orders_to_an_address_are_counted_up_to_the_cap(store: Arc<dyn Store>) {
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 50)]).await;
+    let mut key = String::new();
+    for n in 0..4 {
+        let order = new_order(store.as_ref(), 10 + n, &[(ids[0].1, 1)]).await;
+        key = order.address_key.clone();
+        store.place_order(&order).await.unwrap();
+    }
+    let since = t0() - chrono::Duration::hours(24);
+    let count = |cap| store.orders_to_address_since(&key, since, cap);
+    assert_eq!(count(2).await.unwrap(), 2, "no further than the cap");
+    assert_eq!(count(10).await.unwrap(), 4, "all of them under the cap");
+    assert_eq!(
+        store
+            .orders_to_address_since("elsewhere", since, 10)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .orders_to_address_since(&key, t0() + chrono::Duration::hours(1), 10)
+            .await
+            .unwrap(),
+        0,
+        "only orders since the time given"
     );
 }
 
