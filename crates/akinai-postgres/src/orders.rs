@@ -100,14 +100,7 @@ impl PgStore {
             }),
             Err(e) if akinai_sql::is_unique_violation(&e) => {
                 let mut conn = self.pool.acquire().await.map_err(map_err)?;
-                let winner = Sql::<PgStore>::order_of_cart(&mut conn, order).await?;
-                let id = winner.ok_or_else(|| {
-                    akinai_sql::corrupt("cart placed by a transaction that is gone")
-                })?;
-                Ok(PlacedOrder {
-                    id,
-                    newly_placed: false,
-                })
+                Sql::<PgStore>::placed_before(&mut conn, order).await
             }
             Err(sqlx::Error::Database(db))
                 if (db.is_check_violation() && db.table() == Some("skus"))

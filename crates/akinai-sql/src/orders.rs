@@ -5,7 +5,7 @@
 //! decrements (`stock >= n`), the lines, the shop payment, the rates and the confirmation job,
 //! all or nothing. SQLite runs it in a savepoint of its group commit (one fsync for many orders).
 //! PostgreSQL, which can modify data in CTEs, places an order in one statement of its own instead
-//! (`akinai-postgres`, ADR 033) and uses [`Sql::order_of_cart`] from here when two nodes collide
+//! (`akinai-postgres`, ADR 033) and uses [`Sql::placed_before`] from here when two nodes collide
 //! on the same cart.
 
 use chrono::{DateTime, Utc};
@@ -52,7 +52,7 @@ where
 {
     /// Places one order inside `conn`'s transaction; `Ok(None)` when the cart's order was placed
     /// already (by an earlier order of the batch, or by another PostgreSQL node): the caller
-    /// rolls back and finds it with [`Sql::order_of_cart`]. On an error the caller rolls back,
+    /// rolls back and answers with [`Sql::placed_before`]. On an error the caller rolls back,
     /// so nothing of this order remains.
     pub async fn place_in(
         conn: &mut <D::Db as Database>::Connection,
@@ -144,17 +144,22 @@ where
         }))
     }
 
-    /// The order already placed from this order's cart, if any.
-    pub async fn order_of_cart(
+    /// The order already placed from this order's cart, after placing it met the unique
+    /// `cart_id` (and the caller rolled its attempt back): answered as not newly placed.
+    pub async fn placed_before(
         conn: &mut <D::Db as Database>::Connection,
         order: &NewOrder,
-    ) -> StoreResult<Option<OrderId>> {
+    ) -> Result<PlacedOrder, PlaceOrderError> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM orders WHERE cart_id = $1")
             .bind(order.cart_id.0)
             .fetch_optional(&mut *conn)
             .await
             .map_err(map_err)?;
-        Ok(id.map(OrderId))
+        let id = id.ok_or_else(|| corrupt("the cart's order met its unique key but is gone"))?;
+        Ok(PlacedOrder {
+            id: OrderId(id),
+            newly_placed: false,
+        })
     }
 
     /// The lines of an order, in multi-row INSERTs of [`INSERT_CHUNK`] rows.

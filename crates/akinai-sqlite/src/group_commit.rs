@@ -103,16 +103,7 @@ async fn commit_batch(
             // that one.
             Ok(None) => {
                 savepoint.rollback().await.map_err(map_err)?;
-                akinai_sql::Sql::<SqliteStore>::order_of_cart(&mut tx, order)
-                    .await
-                    .and_then(|id| {
-                        id.ok_or_else(|| StoreError::Unavailable("cart placed twice".into()))
-                    })
-                    .map(|id| PlacedOrder {
-                        id,
-                        newly_placed: false,
-                    })
-                    .map_err(PlaceOrderError::from)
+                akinai_sql::Sql::<SqliteStore>::placed_before(&mut tx, order).await
             }
             Err(e) => {
                 savepoint.rollback().await.map_err(map_err)?;
