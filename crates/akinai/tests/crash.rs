@@ -71,7 +71,13 @@ impl Server {
         // Generous: a debug build seeding the demo on a loaded CI machine is slow; a start that
         // fails still ends the test here.
         let deadline = Instant::now() + Duration::from_secs(180);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // A connect that picked the server's own port as its source port reaches itself (TCP
+        // simultaneous open) before the server listens: not the server.
+        let listening = || {
+            std::net::TcpStream::connect(("127.0.0.1", port))
+                .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
+        };
+        while !listening() {
             assert!(Instant::now() < deadline, "the server did not start");
             if let Some(status) = child.try_wait().unwrap() {
                 panic!("the server exited before listening: {status}");
