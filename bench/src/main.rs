@@ -15,6 +15,11 @@
 //! and adds a table of every scenario's p99 by size, with the server's memory (growth curves). External tools run as argument vectors, never through a shell (SWS-2).
 #![forbid(unsafe_code)]
 
+/// mimalloc serves the allocations instead of glibc's malloc, whose arena lock the runtime's
+/// threads contended for on every request (ADR 034).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod growth;
 mod load;
 

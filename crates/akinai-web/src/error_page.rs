@@ -9,9 +9,8 @@ use askama::Template;
 use axum::body::Body;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::header::CONTENT_LENGTH;
-use axum::middleware::Next;
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::http::header::{self, HeaderName, CONTENT_LENGTH};
 use axum::response::Response;
 
 use crate::error::ErrorShown;
@@ -29,13 +28,27 @@ struct ShopErrorPage<'a> {
     request_id: Option<String>,
 }
 
-/// What the page context is read from, kept from the request: its URI, headers, peer address
-/// and CSP nonce. The context itself is read only for an error, so pages that succeed (the hot
-/// path) pay for a copy of the headers and not for a new CSRF token each.
-fn keep(request: &Request) -> Request<()> {
+/// The request headers an error page's context reads: language, cookies (cart, session,
+/// CSRF), user agent and the proxies' client address.
+const KEPT_HEADERS: [HeaderName; 5] = [
+    header::ACCEPT_LANGUAGE,
+    header::COOKIE,
+    header::USER_AGENT,
+    header::FORWARDED,
+    HeaderName::from_static("x-forwarded-for"),
+];
+
+/// What the page context is read from, kept from the request: its URI, the headers it reads,
+/// peer address and CSP nonce. The context itself is read only for an error, so pages that
+/// succeed (the hot path) pay for a few header copies and not for a new CSRF token each.
+pub fn keep(request: &Request) -> Request<()> {
     let mut kept = Request::new(());
     *kept.uri_mut() = request.uri().clone();
-    *kept.headers_mut() = request.headers().clone();
+    for name in KEPT_HEADERS {
+        for value in request.headers().get_all(&name) {
+            kept.headers_mut().append(name.clone(), value.clone());
+        }
+    }
     let extensions = request.extensions();
     if let Some(peer) = extensions.get::<ConnectInfo<SocketAddr>>() {
         kept.extensions_mut().insert(*peer);
@@ -46,22 +59,17 @@ fn keep(request: &Request) -> Request<()> {
     kept
 }
 
-/// Re-renders an error response of the storefront inside the shop's layout.
-pub async fn in_shop_layout(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let kept = keep(&request);
-    let response = next.run(request).await;
+/// An error response of the storefront shown again inside the shop's layout, read from `kept`
+/// (the request as [`keep`] kept it); any other response as it is.
+pub async fn in_shop_layout(state: &AppState, kept: Request<()>, response: Response) -> Response {
     let Some(shown) = response.extensions().get::<ErrorShown>().cloned() else {
         return response;
     };
     let (mut parts, ()) = kept.into_parts();
-    let Ok(ctx) = Ctx::from_request_parts(&mut parts, &state).await else {
+    let Ok(ctx) = Ctx::from_request_parts(&mut parts, state).await else {
         return response;
     };
-    let Ok(l) = ctx.layout(&state).await else {
+    let Ok(l) = ctx.layout(state).await else {
         return response;
     };
     let t = ctx.t;

@@ -13,6 +13,7 @@ mod cookies;
 pub mod error;
 mod error_page;
 mod form;
+mod front_door;
 mod i18n;
 mod layout;
 pub mod limits;
@@ -525,23 +526,7 @@ pub fn unhardened_router(state: AppState) -> Router {
         .fallback(pages::home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            limits::rate_limit,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            limits::https_redirect,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            error_page::in_shop_layout,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            maintenance::closed,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::measure,
+            front_door::front_door,
         ))
         .with_state(state)
 }
@@ -564,9 +549,6 @@ pub fn harden_with(routes: Router, policy: security::HeaderPolicy) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             security::panic_response,
-        ))
-        .layer(axum::middleware::from_fn(
-            security::refuse_card_data_in_query,
         ))
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(policy),

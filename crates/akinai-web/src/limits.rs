@@ -81,26 +81,27 @@ impl Limiter {
     }
 }
 
-/// Middleware (IPA-C-9): behind a trusted TLS-terminating proxy that reports a plain-HTTP request
-/// (`X-Forwarded-Proto: http`), answer `301` to the same path on the configured https base URL.
+/// IPA-C-9: behind a trusted TLS-terminating proxy that reports a plain-HTTP request
+/// (`X-Forwarded-Proto: http`), the `301` to the same path on the configured https base URL.
 /// Only trusted proxies are believed, so a direct client cannot cause redirect loops.
-pub async fn https_redirect(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub fn plain_http_redirect(state: &AppState, request: &Request) -> Option<Response> {
     let base = &state.shop.config().base_url;
-    if base.scheme() == "https" {
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let proto = forwarded_proto(peer, request.headers(), &state.config.trusted_proxies);
-        if proto.as_deref() == Some("http") {
-            return redirect_to(base.as_str(), &request);
-        }
+    if base.scheme() != "https" {
+        return None;
     }
-    next.run(request).await
+    let proto = forwarded_proto(
+        peer(request),
+        request.headers(),
+        &state.config.trusted_proxies,
+    );
+    (proto.as_deref() == Some("http")).then(|| redirect_to(base.as_str(), request))
+}
+
+fn peer(request: &Request) -> Option<std::net::IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// `301` to the path and query of `request` on `base`.
@@ -126,23 +127,30 @@ pub fn redirect_router(base: String) -> axum::Router {
     })
 }
 
-/// Middleware: rate-limits state-changing requests per client address.
+/// Middleware of the admin: [`over_limit`] before the rest of the stack.
 pub async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let ip = client_ip(peer, request.headers(), &state.config.trusted_proxies);
-        if let Err(wait) = state.limiter.take(ip, Instant::now()) {
-            tracing::warn!(client = %ip, "rate limit exceeded");
-            // A 429 with Retry-After, shown in the shop's page like every error.
-            let until =
-                chrono::Utc::now() + chrono::Duration::seconds(i64::try_from(wait).unwrap_or(3600));
-            return WebError::Core(CoreError::TryLater(until)).into_response();
-        }
+    match over_limit(&state, &request) {
+        Some(refused) => refused,
+        None => next.run(request).await,
     }
-    next.run(request).await
+}
+
+/// The `429` for a state-changing request whose client address has used up its tokens; `None`
+/// for reads and for requests within the limit.
+pub fn over_limit(state: &AppState, request: &Request) -> Option<Response> {
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        return None;
+    }
+    let ip = client_ip(
+        peer(request),
+        request.headers(),
+        &state.config.trusted_proxies,
+    );
+    let wait = state.limiter.take(ip, Instant::now()).err()?;
+    tracing::warn!(client = %ip, "rate limit exceeded");
+    // A 429 with Retry-After, shown in the shop's page like every error.
+    let until = chrono::Utc::now() + chrono::Duration::seconds(i64::try_from(wait).unwrap_or(3600));
+    Some(WebError::Core(CoreError::TryLater(until)).into_response())
 }
 
 #[cfg(test)]

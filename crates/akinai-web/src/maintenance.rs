@@ -7,9 +7,7 @@
 //! ([`akinai_core::operations::MAINTENANCE_TTL`]).
 
 use askama::Template;
-use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::{assets, AppState};
@@ -33,21 +31,19 @@ fn stays_open(path: &str) -> bool {
         || path.starts_with("/assets/")
 }
 
-/// Answers 503 for storefront pages while maintenance is on.
-pub async fn closed(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if stays_open(request.uri().path()) {
-        return next.run(request).await;
+/// The 503 page for a storefront request to `path` while maintenance is on; `None` while the
+/// shop is open (or for a path that stays open). Called by the front door (`crate::front_door`).
+pub async fn closed_page(state: &AppState, path: &str) -> Option<Response> {
+    if stays_open(path) {
+        return None;
     }
-    let maintenance = match state.shop.operations().maintenance().await {
-        Ok(m) => m,
+    let m = match state.shop.operations().maintenance().await {
+        Ok(m) => m?,
         Err(e) => {
             // The store is the problem: the page itself will say so.
             tracing::warn!(error = %e, "cannot read the maintenance switch");
-            None
+            return None;
         }
-    };
-    let Some(m) = maintenance else {
-        return next.run(request).await;
     };
     let shop_name = state
         .shop
@@ -72,5 +68,5 @@ pub async fn closed(State(state): State<AppState>, request: Request, next: Next)
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    Some(response)
 }

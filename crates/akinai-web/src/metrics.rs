@@ -48,7 +48,7 @@ struct StateLabel {
 
 /// The route template a request matched, carried out to the measuring layer.
 #[derive(Clone)]
-struct RouteTemplate(String);
+struct RouteTemplate(MatchedPath);
 
 /// The registry and the metrics akinai keeps.
 pub struct Metrics {
@@ -188,11 +188,11 @@ impl Metrics {
         m
     }
 
-    fn observe(&self, method: &str, route: String, status: StatusCode, seconds: f64) {
+    fn observe(&self, method: &str, route: &str, status: StatusCode, seconds: f64) {
         self.requests
             .get_or_create(&HttpLabels {
                 method: method.to_string(),
-                route,
+                route: route.to_string(),
                 status: status.as_u16(),
             })
             .observe(seconds);
@@ -201,21 +201,31 @@ impl Metrics {
 
 /// Inner layer (matched routes only): notes the route template for [`measure`].
 pub async fn mark_route(path: MatchedPath, request: Request, next: Next) -> Response {
-    let template = RouteTemplate(path.as_str().to_string());
+    let template = RouteTemplate(path);
     let mut response = next.run(request).await;
     response.extensions_mut().insert(template);
     response
 }
 
-/// Outer layer: gives the request an id (the `X-Request-Id` header, every log line of the
-/// request, its error page), times it, records it by method, route template and status
-/// (`unmatched` for paths no route has, so scanners cannot grow the label set), and writes one
-/// access-log line (target `akinai::access`).
+/// Outer layer of the admin: [`measured`] around the rest of the stack.
 pub async fn measure(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    measured(&state, request, |request| next.run(request)).await
+}
+
+/// Gives the request an id (the `X-Request-Id` header, every log line of the request, its error
+/// page), runs `inner`, times it, records it by method, route template and status (`unmatched`
+/// for paths no route has, so scanners cannot grow the label set), and writes one access-log line
+/// (target `akinai::access`). The admin's [`measure`] layer and the storefront's front door
+/// (`crate::front_door`) both start here.
+pub async fn measured<F, Fut>(state: &AppState, request: Request, inner: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     use tracing::Instrument;
     let started = Instant::now();
     let id = crate::error::new_request_id();
-    let method = request.method().as_str().to_string();
+    let method = request.method().clone();
     let path = request.uri().path().to_string();
     let peer = request
         .extensions()
@@ -224,21 +234,17 @@ pub async fn measure(State(state): State<AppState>, request: Request, next: Next
     let ip = crate::proxy::client_ip(peer, request.headers(), &state.config.trusted_proxies);
     let span = tracing::info_span!("request", request_id = %id);
     let mut response = crate::error::REQUEST_ID
-        .scope(id.clone(), next.run(request).instrument(span))
+        .scope(id.clone(), inner(request).instrument(span))
         .await;
     let route = response
-        .extensions()
-        .get::<RouteTemplate>()
-        .map_or_else(|| "unmatched".to_string(), |r| r.0.clone());
+        .extensions_mut()
+        .remove::<RouteTemplate>()
+        .map(|r| r.0);
     let seconds = started.elapsed().as_secs_f64();
     let status = response.status();
     // A matched route is logged by its template: concrete paths can carry secrets (an order's
     // status link). A path no route has is logged as asked (a scanner's probe).
-    let logged_path = if route == "unmatched" {
-        path.as_str()
-    } else {
-        route.as_str()
-    };
+    let logged_path = route.as_ref().map_or(path.as_str(), |r| r.as_str());
     tracing::info!(
         target: "akinai::access",
         request_id = %id,
@@ -249,7 +255,12 @@ pub async fn measure(State(state): State<AppState>, request: Request, next: Next
         ms = (seconds * 1000.0).round() as u64,
         "access"
     );
-    state.metrics.observe(&method, route, status, seconds);
+    state.metrics.observe(
+        method.as_str(),
+        route.as_ref().map_or("unmatched", |r| r.as_str()),
+        status,
+        seconds,
+    );
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }

@@ -80,6 +80,10 @@ impl Rendered {
 
 /// Appends `value` HTML-escaped, as the templates escape what they print.
 fn escape_into(out: &mut String, value: &str) {
+    if !value.contains(['&', '<', '>', '"', '\'']) {
+        out.push_str(value);
+        return;
+    }
     for c in value.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -79,6 +79,9 @@ pub fn csp(path: &str, nonce: &CspNonce, payment_origin: Option<&str>) -> String
 /// HSTS for a year, sent only when the shop is served over HTTPS.
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 
+/// Middleware of every router ([`crate::harden`]): a fresh CSP nonce for the request, a query
+/// carrying card data refused before routing, and the security headers on every response,
+/// refusals and errors included.
 pub async fn headers(
     State(policy): State<std::sync::Arc<HeaderPolicy>>,
     mut request: Request,
@@ -92,7 +95,10 @@ pub async fn headers(
         policy.payment_origin.as_deref(),
     );
     request.extensions_mut().insert(nonce);
-    let mut response = next.run(request).await;
+    let mut response = match card_data_in_query(&request) {
+        Some(refused) => refused,
+        None => next.run(request).await,
+    };
     let h = response.headers_mut();
     if https {
         h.insert(
@@ -151,19 +157,19 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 }
 
 /// CCSG-P-1: a query string with card data (`?card_number=…`, or a card number in any
-/// parameter, e.g. typed into the search box) is refused before routing, like such a form.
-pub async fn refuse_card_data_in_query(request: Request, next: Next) -> Response {
+/// parameter, e.g. typed into the search box) is refused before routing, like such a form:
+/// the `400` for it, `None` for any other request. Checked inside [`headers`].
+fn card_data_in_query(request: &Request) -> Option<Response> {
     let holds = request.uri().query().is_some_and(|q| {
         serde_urlencoded::from_str::<Vec<(String, String)>>(q)
             .map(|pairs| crate::form::holds_card_data(&pairs))
             .unwrap_or(false)
     });
-    if holds {
-        return axum::response::IntoResponse::into_response(crate::error::WebError::BadRequest(
+    holds.then(|| {
+        axum::response::IntoResponse::into_response(crate::error::WebError::BadRequest(
             crate::form::CARD_DATA_REFUSED,
-        ));
-    }
-    next.run(request).await
+        ))
+    })
 }
 
 #[cfg(test)]

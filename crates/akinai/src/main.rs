@@ -19,6 +19,11 @@
 //! ```
 #![forbid(unsafe_code)]
 
+/// mimalloc serves the allocations instead of glibc's malloc, whose arena lock the runtime's
+/// threads contended for on every request (ADR 034).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
