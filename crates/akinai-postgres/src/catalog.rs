@@ -30,17 +30,27 @@ pub(crate) fn description_matches(groups: &[Vec<&str>], limit: usize) -> Option<
     if long.is_empty() {
         return None;
     }
+    // A one-word query (with its synonyms) is here only for products whose name lacks it, so
+    // only the description's index is asked: one bitmap instead of two. With several words, a
+    // product may hold one in its name and another in its description.
+    let columns: &[&str] = if groups.len() == 1 {
+        &["p.search_body"]
+    } else {
+        &["p.search_name", "p.search_body"]
+    };
     let mut q = Filter::new("SELECT p.id AS id FROM products p WHERE p.published");
     for g in long {
         q.push(" AND (");
-        for (n, word) in g.iter().enumerate() {
-            if n > 0 {
-                q.push(" OR ");
+        let mut first = true;
+        for word in g {
+            for column in columns {
+                if !first {
+                    q.push(" OR ");
+                }
+                first = false;
+                q.bind(&format!("{column} LIKE "), Arg::Text(like_pattern(word)));
+                q.push(" ESCAPE '\\'");
             }
-            let pattern = like_pattern(word);
-            q.bind("p.search_name LIKE ", Arg::Text(pattern.clone()));
-            q.bind(" ESCAPE '\\' OR p.search_body LIKE ", Arg::Text(pattern));
-            q.push(" ESCAPE '\\'");
         }
         q.push(")");
     }

@@ -17,7 +17,7 @@ use crate::Columns;
 
 /// A backend as the shared SQL sees it.
 pub trait Dialect: Send + Sync + 'static {
-    type Db: Database;
+    type Db: Database + sqlx::database::HasStatementCache;
     /// What a time is stored as (Unix milliseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL).
     type Time: Send + Sync + Unpin + 'static;
     /// The SQL function of the larger of two values (`MAX(a, b)` on SQLite, `GREATEST` on
@@ -171,6 +171,21 @@ where
     /// Runs an assembled statement on the reader.
     pub async fn fetch_all(&self, f: &Filter) -> StoreResult<Vec<<D::Db as Database>::Row>> {
         Self::bound(f)
+            .fetch_all(self.0.reader())
+            .await
+            .map_err(crate::map_err)
+    }
+
+    /// Runs an assembled statement on the reader, planned for its values every time: it is not
+    /// kept prepared, so PostgreSQL cannot settle on a generic plan. For a statement whose best
+    /// plan depends on a value's rarity — the description search, where a generic plan walked
+    /// every product backwards by id for a word no description holds (ADR 029 decision 7).
+    pub async fn fetch_all_planned(
+        &self,
+        f: &Filter,
+    ) -> StoreResult<Vec<<D::Db as Database>::Row>> {
+        Self::bound(f)
+            .persistent(false)
             .fetch_all(self.0.reader())
             .await
             .map_err(crate::map_err)

@@ -220,7 +220,7 @@ where
         // Tier 3: descriptions, for words long enough for the trigram index.
         if descriptions && found.len() < asked {
             if let Some(q) = D::description_matches(groups, asked - found.len()) {
-                for row in self.fetch_all(&q).await? {
+                for row in self.fetch_all_planned(&q).await? {
                     let id = ProductId(row.int("id")?);
                     if found.len() < asked && seen.insert(id) {
                         found.push(id);
