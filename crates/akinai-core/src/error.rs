@@ -73,6 +73,9 @@ pub enum CoreError {
     /// says which row and column, in Japanese.
     #[error("{0}")]
     Export(String),
+    /// A document (PDF) could not be drawn or a kept one read back.
+    #[error("the document could not be made: {0}")]
+    Document(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -20,6 +20,7 @@ pub mod cache;
 pub mod checkout;
 pub mod clock;
 pub mod demo;
+pub mod documents;
 mod error;
 pub mod i18n;
 pub mod images;
@@ -51,6 +52,7 @@ pub(crate) use base::Base;
 pub use base::VisitCounter;
 pub use checkout::Checkout;
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use documents::Documents;
 pub use error::CoreError;
 pub use incidents::Incidents;
 pub use integrity::Integrity;
@@ -147,6 +149,7 @@ struct Areas {
     operations: Operations,
     incidents: Incidents,
     transfer: Transfer,
+    documents: Documents,
 }
 
 impl Shop {
@@ -353,6 +356,12 @@ impl Shop {
             incident_store: store.clone(),
             audit: audit.clone(),
         };
+        let documents = Documents {
+            base: base.clone(),
+            document_store: store.clone(),
+            order_store: store.clone(),
+            audit: audit.clone(),
+        };
         let operations = Operations {
             base,
             operations_store: store.clone(),
@@ -384,6 +393,7 @@ impl Shop {
             operations,
             incidents,
             transfer,
+            documents,
         }
     }
 
@@ -473,6 +483,10 @@ impl Shop {
     }
     pub fn incidents(&self) -> &Incidents {
         &self.areas.incidents
+    }
+    /// 帳票: invoices and delivery slips as PDF.
+    pub fn documents(&self) -> &Documents {
+        &self.areas.documents
     }
 
     /// Importing and exporting the catalog (CSV).

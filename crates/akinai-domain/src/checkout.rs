@@ -244,11 +244,11 @@ pub fn quote(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::address::Prefecture;
 
-    fn input() -> CheckoutInput {
+    pub(crate) fn input() -> CheckoutInput {
         CheckoutInput {
             name: "山田 花子".into(),
             name_kana: "ヤマダ ハナコ".into(),

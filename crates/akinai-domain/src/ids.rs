@@ -95,6 +95,10 @@ int_id!(
     IncidentId
 );
 int_id!(
+    /// An issued, kept document such as an invoice (documents issue, JP-INV-4).
+    DocumentId
+);
+int_id!(
     /// An import started in the admin (CSV issue, item 5).
     TransferRunId
 );

@@ -18,6 +18,7 @@ pub mod card_testing;
 pub mod catalog;
 pub mod challenge;
 pub mod checkout;
+pub mod documents;
 pub mod fulfilment;
 pub mod hold;
 pub mod ids;

@@ -9,6 +9,7 @@ mod cart;
 mod catalog;
 mod catalog_admin;
 mod customers;
+mod documents;
 mod fulfilment;
 mod incidents;
 mod integrity;

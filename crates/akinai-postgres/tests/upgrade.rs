@@ -51,9 +51,27 @@ async fn a_first_release_shop_upgrades_through_every_migration() {
     assert_eq!(store.schema_state().await.unwrap().pending(), 0);
     let outcome = tokio::spawn(upgrade::reads_back(Arc::new(store.clone()))).await;
     store.close().await;
+    // JP-INV-4: an issued document cannot be edited or deleted, even with SQL.
+    let mut conn = PgConnection::connect(&db_url).await.unwrap();
+    let [insert, update, delete] =
+        upgrade::kept_document_statements(|ms| format!("to_timestamp({ms} / 1000.0)"));
+    sqlx::query(&insert).execute(&mut conn).await.unwrap();
+    let mut refusals = Vec::new();
+    for refused in [update, delete] {
+        refusals.push(sqlx::query(&refused).execute(&mut conn).await.map(|_| ()));
+    }
+    let kept: Result<(String,), _> = sqlx::query_as("SELECT content FROM documents WHERE id = 1")
+        .fetch_one(&mut conn)
+        .await;
+    conn.close().await.unwrap();
     admin
         .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
         .await
         .unwrap();
     outcome.unwrap();
+    for r in refusals {
+        let e = r.unwrap_err();
+        assert!(e.to_string().contains("JP-INV-4"), "{e}");
+    }
+    assert_eq!(kept.unwrap().0, r#"{"grand_total":2400}"#);
 }

@@ -17,6 +17,7 @@ mod catalog;
 mod catalog_admin;
 mod customers;
 mod dialect;
+mod documents;
 mod fulfilment;
 mod incidents;
 mod integrity;

@@ -14,6 +14,7 @@ mod cart;
 mod catalog;
 mod catalog_admin;
 mod customers;
+mod documents;
 mod fulfilment;
 mod group_commit;
 mod incidents;

@@ -166,4 +166,22 @@ async fn a_first_release_shop_upgrades_through_every_migration() {
     store.migrate().await.unwrap();
     assert_eq!(store.schema_state().await.unwrap().pending(), 0);
     upgrade::reads_back(std::sync::Arc::new(store)).await;
+
+    // JP-INV-4: an issued document cannot be edited or deleted, even with SQL.
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&path)
+        .connect()
+        .await
+        .unwrap();
+    let [insert, update, delete] = upgrade::kept_document_statements(|ms| ms.to_string());
+    sqlx::query(&insert).execute(&mut conn).await.unwrap();
+    for refused in [update, delete] {
+        let e = sqlx::query(&refused).execute(&mut conn).await.unwrap_err();
+        assert!(e.to_string().contains("JP-INV-4"), "{refused}: {e}");
+    }
+    let kept: (String,) = sqlx::query_as("SELECT content FROM documents WHERE id = 1")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(kept.0, r#"{"grand_total":2400}"#);
 }

@@ -13,6 +13,7 @@ mod browse;
 mod catalog;
 mod catalog_admin;
 mod customers;
+mod documents;
 mod events;
 mod fulfilment;
 mod incidents;
@@ -61,6 +62,7 @@ macro_rules! cases {
 }
 
 cases!(
+    documents::jp_inv_4_an_order_keeps_one_original_invoice_as_issued,
     transfer_runs::transfer_runs_start_each_step_once_with_its_job_and_drop_their_files,
     incidents::incidents_keep_actions_in_order_and_close_once,
     operations::counts_maintenance_and_backup_runs_round_trip,

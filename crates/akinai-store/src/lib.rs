@@ -12,6 +12,7 @@ pub mod catalog_admin;
 #[cfg(feature = "contract")]
 pub mod contract;
 pub mod customers;
+pub mod documents;
 mod error;
 pub mod fulfilment;
 pub mod incidents;
@@ -36,13 +37,14 @@ use akinai_domain::settings::ShopSettings;
 
 pub use error::{PlaceOrderError, StoreError, StoreResult};
 pub use model::{
-    throttle, AddressSaved, Customer, NewCustomer, NewPasskey, NewSession, Passkey, SavedAddress,
-    Session, TotpRecord, TOKEN_RESET_PASSWORD, TOKEN_VERIFY_EMAIL,
+    parse_order_number, Cart, CheckoutHold, Job, Listing, NewCategory, NewJob, NewOrder,
+    NewSecurityEvent, Order, OrderSummary, Page, PlacedOrder, SearchPage, SecurityEvent,
+    ThemeManifest, TokenHash, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION,
+    JOB_ORDER_MAIL, JOB_TRANSFER,
 };
 pub use model::{
-    Cart, CheckoutHold, Job, Listing, NewCategory, NewJob, NewOrder, NewSecurityEvent, Order,
-    OrderSummary, Page, PlacedOrder, SearchPage, SecurityEvent, ThemeManifest, TokenHash,
-    JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION, JOB_ORDER_MAIL, JOB_TRANSFER,
+    throttle, AddressSaved, Customer, NewCustomer, NewPasskey, NewSession, Passkey, SavedAddress,
+    Session, TotpRecord, TOKEN_RESET_PASSWORD, TOKEN_VERIFY_EMAIL,
 };
 
 /// Read and write the catalog.
@@ -523,6 +525,7 @@ pub trait Store:
     + payments::PaymentStore
     + operations::OperationsStore
     + incidents::IncidentStore
+    + documents::DocumentStore
     + transfer::TransferStore
     + transfer_runs::TransferRunStore
 {

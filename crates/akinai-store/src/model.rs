@@ -112,6 +112,27 @@ impl Order {
     }
 }
 
+/// The order id of a number as printed (`AK00000012`; `ak12` and full-width digits are read
+/// too), or `None`.
+pub fn parse_order_number(number: &str) -> Option<OrderId> {
+    let t = number.trim();
+    let digits = t
+        .strip_prefix("AK")
+        .or_else(|| t.strip_prefix("ak"))
+        .unwrap_or(t);
+    let ascii: String = digits
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    if ascii.is_empty() || ascii.len() > 18 || !ascii.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    ascii.parse::<i64>().ok().filter(|n| *n > 0).map(OrderId)
+}
+
 /// One line of a member's order history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderSummary {
@@ -342,4 +363,20 @@ pub enum AddressSaved {
     BookFull,
     /// No such address of this member (another member's id, or deleted).
     NotFound,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_numbers_read_back_as_printed_and_typed() {
+        assert_eq!(parse_order_number("AK00000012"), Some(OrderId(12)));
+        assert_eq!(parse_order_number(" ak12 "), Some(OrderId(12)));
+        assert_eq!(parse_order_number("AK００１２"), Some(OrderId(12)));
+        assert_eq!(parse_order_number("12"), Some(OrderId(12)));
+        for bad in ["", "AK", "AK-12", "AK0", "AK99999999999999999999", "XX12"] {
+            assert_eq!(parse_order_number(bad), None, "{bad}");
+        }
+    }
 }

@@ -190,7 +190,8 @@ impl WebError {
                 CoreError::Store(_)
                 | CoreError::Integrity(_)
                 | CoreError::ThemeRefused(_)
-                | CoreError::Export(_),
+                | CoreError::Export(_)
+                | CoreError::Document(_),
             )
             | WebError::Render(_)
             | WebError::Panicked => (

@@ -235,6 +235,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             post(payment::stripe_webhook_post),
         ),
         route(
+            "/order/{token}/invoice.pdf",
+            Policy::Public,
+            NONE,
+            get(order::invoice_get),
+        ),
+        route(
             "/order/{token}/receipt",
             Policy::Public,
             NONE,

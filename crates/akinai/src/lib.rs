@@ -5,6 +5,7 @@
 
 pub mod backup;
 pub mod config;
+pub mod documents;
 pub mod files;
 pub mod logfiles;
 pub mod logging;

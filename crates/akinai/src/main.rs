@@ -161,6 +161,11 @@ enum Command {
         #[command(subcommand)]
         command: SettingsCommand,
     },
+    /// 帳票: an order's invoice or delivery slip as PDF (recorded in the audit trail).
+    Documents {
+        #[command(subcommand)]
+        command: akinai::documents::DocumentsCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -529,6 +534,7 @@ fn main() -> ExitCode {
             Command::Customers {
                 command: CustomersCommand::Invite { per_hour, by },
             } => akinai::transfer::invite(&config, per_hour, &by).await,
+            Command::Documents { command } => akinai::documents::run(&config, command).await,
             Command::Settings { command } => match command {
                 SettingsCommand::Show => akinai::ops::settings_show(&config).await,
                 SettingsCommand::Set {

@@ -110,3 +110,17 @@ pub async fn reads_back(store: Arc<dyn Store>) {
     let counts = store.row_counts().await.unwrap();
     assert_eq!((counts.products, counts.orders, counts.payments), (1, 1, 1));
 }
+
+/// JP-INV-4: an issued document written straight into the table (after the upgrade), then an
+/// edit and a deletion that the database itself must refuse, whoever connects to it.
+pub fn kept_document_statements(time: impl Fn(i64) -> String) -> [String; 3] {
+    let t = time(PLACED_MS);
+    [
+        format!(
+            "INSERT INTO documents (id, order_id, kind, issued_at, issued_by, content) \
+             VALUES (1, 1, 'invoice', {t}, 'customer', '{{\"grand_total\":2400}}')"
+        ),
+        "UPDATE documents SET content = '{\"grand_total\":1}' WHERE id = 1".into(),
+        "DELETE FROM documents WHERE id = 1".into(),
+    ]
+}

@@ -41,6 +41,7 @@ mod catalog_new;
 mod categories;
 mod customers;
 mod dashboard;
+mod documents;
 mod exports;
 mod incidents;
 mod manage;

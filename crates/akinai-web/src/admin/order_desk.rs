@@ -267,6 +267,10 @@ pub(super) struct DetailPage {
     pub(super) problem: Option<&'static str>,
     /// What the last action did, for the flash message.
     done: Option<&'static str>,
+    /// 帳票 links: for admins who may see personal data; the invoice unless the order was
+    /// cancelled.
+    documents: bool,
+    may_invoice: bool,
 }
 
 pub(super) fn detail_page(
@@ -312,6 +316,8 @@ pub(super) fn detail_page(
         placed: local_time(o.placed_at),
         status: status_label(o.status),
         status_code: o.status.as_str(),
+        documents: a.holds::<akinai_domain::admin::ViewPersonalData>(),
+        may_invoice: akinai_core::documents::may_issue_invoice(o.status),
         payment: payment_label(o.payment_method),
         shipping_method: d.shipping_method.clone(),
         delivery,

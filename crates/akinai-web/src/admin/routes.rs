@@ -434,6 +434,21 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             none,
             get(order_desk::detail_get),
         ),
+        // 帳票 carry the customer's name and address.
+        r(
+            "/admin/orders/{id}/invoice.pdf",
+            Some(Cap(Gate::of::<akinai_domain::admin::ViewPersonalData>())),
+            None,
+            none,
+            get(documents::invoice_get),
+        ),
+        r(
+            "/admin/orders/{id}/delivery-slip.pdf",
+            Some(Cap(Gate::of::<akinai_domain::admin::ViewPersonalData>())),
+            None,
+            none,
+            get(documents::delivery_slip_get),
+        ),
         // Cancelling and refunding need `CancelOrders` as well; the core checks per event.
         r(
             "/admin/orders/{id}/step",

@@ -38,6 +38,8 @@ pub struct OrderPage {
     pub delivery_date: String,
     pub is_bank_transfer: bool,
     pub receipt_path: String,
+    /// The invoice PDF, unless the order was cancelled before one was issued.
+    pub invoice_path: Option<String>,
     /// Card and konbini orders: the provider payment's state, instructions and pay button.
     pub provider: Option<PaymentView>,
     pub pay_path: String,
@@ -122,6 +124,8 @@ pub async fn order_get(
             .unwrap_or_else(|| t.get("checkout.no_preference").to_string()),
         is_bank_transfer: order.payment_method == PaymentMethod::BankTransfer,
         receipt_path: format!("/order/{token}/receipt"),
+        invoice_path: akinai_core::documents::may_issue_invoice(order.status)
+            .then(|| format!("/order/{token}/invoice.pdf")),
         checking: q.paid.is_some() && provider.as_ref().is_some_and(|p| p.can_pay),
         challenge: (q.verify.is_some() && provider.as_ref().is_some_and(|p| p.can_pay))
             .then(|| state.shop.challenges().issue_challenge()),
@@ -148,6 +152,39 @@ pub struct ReceiptPage {
     pub issued_on: String,
     pub cancelled: bool,
     pub status_path: String,
+}
+
+/// A PDF shown in the browser's viewer (and saved under its file name); never cached, as it
+/// carries the customer's name.
+pub(crate) fn pdf_response(pdf: akinai_core::documents::Pdf) -> Response {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    let mut response = pdf.bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{}\"", pdf.file_name)) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// `/order/{token}/invoice.pdf`: the order's invoice (適格請求書 when the shop is registered),
+/// issued and kept the first time it is asked for (JP-INV-1, JP-INV-4).
+pub async fn invoice_get(
+    Path(token): Path<String>,
+    State(state): State<AppState>,
+) -> Result<Response, WebError> {
+    let order = state.shop.orders().order_by_status_secret(&token).await?;
+    let pdf = state
+        .shop
+        .documents()
+        .for_customer(&order, akinai_domain::documents::DocumentKind::Invoice)
+        .await?;
+    Ok(pdf_response(pdf))
 }
 
 /// `/order/{token}/receipt`: the printable document of an order. It is rendered from the stored

@@ -27,6 +27,7 @@ mod card_testing;
 mod checkout;
 mod concurrency;
 mod delivery;
+mod documents;
 mod first_hour;
 mod holds;
 mod incidents;

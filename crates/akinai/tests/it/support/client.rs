@@ -117,6 +117,19 @@ impl Shopper {
         .await
     }
 
+    /// A download: status, headers and the body's bytes (PDFs are not text).
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        (status, headers, resp.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         Shopper::read(
             self.client

@@ -1,0 +1,190 @@
+//! 帳票 (issue 19): an order's invoice and delivery slip as PDF. The invoice is issued the
+//! first time anyone asks for it — the customer on the status page or staff on the order page —
+//! numbered and kept as its content (JP-INV-4); every later copy is drawn from what was kept, so
+//! it says the same even after the shop's address or a product changes. The delivery slip is
+//! drawn from the order whenever printed. Staff downloads go to the audit trail (they carry the
+//! customer's name and address). Drawing runs on the blocking pool: subsetting a font is CPU
+//! work that must not stall the request threads.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use akinai_domain::admin::ViewPersonalData;
+use akinai_domain::documents::{DocumentContent, DocumentKind, OrderFacts};
+use akinai_domain::ids::OrderId;
+use akinai_domain::order::OrderStatus;
+use akinai_store::documents::{DocumentStore, NewDocument};
+use akinai_store::{Order, OrderStore};
+
+use crate::accounts::Client;
+use crate::admin::Authorized;
+use crate::audit::AuditContext;
+use crate::clock::jst;
+use crate::{Audit, Base, CoreError};
+
+/// A PDF ready to send.
+#[derive(Debug, Clone)]
+pub struct Pdf {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Who asked for a document (kept with an issued one).
+pub enum Requester<'a> {
+    Customer,
+    Staff(&'a Authorized<ViewPersonalData>, &'a Client),
+}
+
+#[derive(Clone)]
+pub struct Documents {
+    pub(crate) base: Base,
+    pub(crate) document_store: Arc<dyn DocumentStore>,
+    pub(crate) order_store: Arc<dyn OrderStore>,
+    pub(crate) audit: Audit,
+}
+
+/// Whether an invoice may still be issued for an order in this state (a cancelled order was
+/// never a sale; one issued before the cancellation stays available).
+pub fn may_issue_invoice(status: OrderStatus) -> bool {
+    !matches!(status, OrderStatus::Cancelled | OrderStatus::Refunded)
+}
+
+impl Documents {
+    /// An order's document of `kind` for its customer (the caller has checked the status link).
+    pub async fn for_customer(&self, order: &Order, kind: DocumentKind) -> Result<Pdf, CoreError> {
+        self.document(order, kind, "customer").await
+    }
+
+    /// An order's document for staff, audited as a view of the customer's personal data.
+    pub async fn for_staff(
+        &self,
+        by: &Authorized<ViewPersonalData>,
+        client: &Client,
+        id: OrderId,
+        kind: DocumentKind,
+    ) -> Result<Pdf, CoreError> {
+        self.audited(&by.admin().audit_context(client), id, kind)
+            .await
+    }
+
+    /// An order's document for an operator at the command line (`akinai documents …`), by the
+    /// order number printed on it (`AK00000012`); audited like a staff download.
+    pub async fn for_operator(
+        &self,
+        who: &AuditContext,
+        order_number: &str,
+        kind: DocumentKind,
+    ) -> Result<Pdf, CoreError> {
+        let id = akinai_store::parse_order_number(order_number).ok_or(CoreError::NotFound)?;
+        self.audited(who, id, kind).await
+    }
+
+    async fn audited(
+        &self,
+        who: &AuditContext,
+        id: OrderId,
+        kind: DocumentKind,
+    ) -> Result<Pdf, CoreError> {
+        let order = self
+            .order_store
+            .order(id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let pdf = self.document(&order, kind, &who.actor).await?;
+        self.audit
+            .record(
+                who,
+                "document.downloaded",
+                &format!("order:{}", id.0),
+                json!({ "kind": kind.as_str(), "file": pdf.file_name }),
+            )
+            .await?;
+        Ok(pdf)
+    }
+
+    async fn document(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+        by: &str,
+    ) -> Result<Pdf, CoreError> {
+        let content = if kind.is_kept() {
+            self.kept(order, kind, by).await?
+        } else {
+            self.content(order, kind, None).await?
+        };
+        let file_name = kind.file_name(&order.number());
+        let bytes = tokio::task::spawn_blocking(move || akinai_pdf::render(&content))
+            .await
+            .map_err(|e| CoreError::Document(format!("drawing a document: {e}")))?
+            .map_err(|e| CoreError::Document(format!("drawing a document: {e}")))?;
+        Ok(Pdf { file_name, bytes })
+    }
+
+    /// The kept document of `kind`, issued now if the order has none yet.
+    async fn kept(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+        by: &str,
+    ) -> Result<DocumentContent, CoreError> {
+        let kept = self.document_store.order_documents(order.id).await?;
+        let stored = match kept.into_iter().find(|d| d.issued.kind == kind) {
+            Some(d) => d,
+            None => {
+                if !may_issue_invoice(order.status) {
+                    return Err(CoreError::NotFound);
+                }
+                let content = self.content(order, kind, None).await?;
+                let json = serde_json::to_string(&content)
+                    .map_err(|e| CoreError::Document(e.to_string()))?;
+                self.document_store
+                    .issue_document(&NewDocument {
+                        order_id: order.id,
+                        kind,
+                        issued_at: self.base.clock.now(),
+                        issued_by: by.to_string(),
+                        content: json,
+                    })
+                    .await?
+            }
+        };
+        let mut content: DocumentContent = serde_json::from_str(&stored.issued.content)
+            .map_err(|e| CoreError::Document(format!("kept document {}: {e}", stored.id.0)))?;
+        // The number is the kept row's: known only once it is stored.
+        content.number = kind.number(stored.id.0);
+        content.issued_on = stored.issued.issued_at.with_timezone(&jst()).date_naive();
+        Ok(content)
+    }
+
+    async fn content(
+        &self,
+        order: &Order,
+        kind: DocumentKind,
+        number: Option<String>,
+    ) -> Result<DocumentContent, CoreError> {
+        let settings = self.base.settings().await?;
+        let code = &order.details.shipping_method;
+        let shipping_method = settings
+            .shipping_method(code)
+            .map_or_else(|| code.clone(), |m| m.name.clone());
+        let number_text = order.number();
+        let facts = OrderFacts {
+            order_number: &number_text,
+            placed_on: order.placed_at.with_timezone(&jst()).date_naive(),
+            details: &order.details,
+            lines: &order.lines,
+            totals: &order.totals,
+            prefecture: order.details.address.prefecture.name_ja(),
+            shipping_method: &shipping_method,
+        };
+        Ok(DocumentContent::for_order(
+            kind,
+            number,
+            &facts,
+            &settings,
+            self.base.today(),
+        ))
+    }
+}

@@ -1,0 +1,198 @@
+//! Documents rendered for real and read back with poppler's `pdftotext` (CI requires it): what
+//! a reader sees is what JP-INV-1 asks for.
+
+use std::io::Write;
+use std::process::Command;
+
+use akinai_domain::documents::{DocumentContent, DocumentKind, DocumentLine, Party, RateLine};
+use akinai_domain::Yen;
+use chrono::NaiveDate;
+
+use super::*;
+
+pub(crate) fn invoice(lines: usize) -> DocumentContent {
+    DocumentContent {
+        kind: DocumentKind::Invoice,
+        number: "INV-00000012".into(),
+        issued_on: NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+        order_number: "AK00000007".into(),
+        transaction_date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        issuer: Party {
+            name: "株式会社あきない商店".into(),
+            address: "〒150-0001 東京都渋谷区神宮前1-2-3 あきないビル4階".into(),
+            phone: "03-1234-5678".into(),
+        },
+        registration_number: Some("T1234567890123".into()),
+        buyer: "山田 花子".into(),
+        ship_to: None,
+        delivery: None,
+        payment_method: "銀行振込".into(),
+        lines: (0..lines)
+            .map(|i| DocumentLine {
+                name: if i % 2 == 0 {
+                    format!("静岡県産 深蒸し煎茶 100g 袋入り 品番違い{i}")
+                } else {
+                    format!("有田焼 湯呑み 藍染め 大ぶり 贈答用の木箱入り ({i})")
+                },
+                code: format!("SKU-{i:04}"),
+                quantity: 2,
+                unit_price: Yen(1_080),
+                amount: Yen(2_160),
+                reduced: i % 2 == 0,
+            })
+            .collect(),
+        shipping_fee: Yen(880),
+        payment_fee: Yen(0),
+        grand_total: Yen(2_160 * lines as i64 + 880),
+        rates: vec![
+            RateLine {
+                rate_percent: 10,
+                reduced: false,
+                total: Yen(1_080 * lines as i64 + 880),
+                tax: Yen(178),
+            },
+            RateLine {
+                rate_percent: 8,
+                reduced: true,
+                total: Yen(1_080 * lines as i64),
+                tax: Yen(80),
+            },
+        ],
+        show_prices: true,
+    }
+}
+
+/// The text of a PDF as `pdftotext -layout` reads it, or `None` without the tool.
+fn pdftotext(pdf: &[u8]) -> Option<String> {
+    let found = Command::new("sh")
+        .args(["-c", "command -v pdftotext"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("AKINAI_REQUIRE_OPS_TOOLS").as_deref() != Ok("1"),
+            "pdftotext required but not installed"
+        );
+        eprintln!("NOTE: the PDF read-back DID NOT RUN: pdftotext is not installed");
+        return None;
+    }
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(file.path())
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+fn pages_of(text: &str) -> usize {
+    text.split('\u{c}').filter(|p| !p.trim().is_empty()).count()
+}
+
+#[test]
+fn jp_inv_1_a_qualified_invoice_reads_back_with_every_required_item() {
+    let doc = invoice(3);
+    let pdf = render(&doc).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // The font is subset: a page of text is tens of kilobytes, not the 4.6 MB font.
+    assert!(pdf.len() < 200_000, "{} bytes", pdf.len());
+    let Some(text) = pdftotext(&pdf) else { return };
+    for needle in [
+        "請求書",
+        "適格請求書",
+        "INV-00000012",
+        "山田 花子 様",
+        "株式会社あきない商店",
+        "登録番号 T1234567890123",
+        "2026年12月01日",
+        "※ 静岡県産",
+        "10%対象",
+        "8%対象(軽減税率)",
+        "¥7,360",
+        "¥178",
+        "¥80",
+        "※印は軽減税率(8%)対象商品です。",
+        "1 / 1",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in:\n{text}");
+    }
+}
+
+#[test]
+fn a_long_invoice_repeats_its_table_header_and_numbers_its_pages() {
+    let doc = invoice(90);
+    let pages = layout(&doc).unwrap();
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+    let pdf = render(&doc).unwrap();
+    let Some(text) = pdftotext(&pdf) else { return };
+    let n = pages_of(&text);
+    assert_eq!(n, pages.len());
+    for (i, page) in text.split('\u{c}').take(n).enumerate() {
+        assert!(
+            page.contains("品名") && page.contains("金額(税込)"),
+            "page {i}"
+        );
+        assert!(page.contains(&format!("{} / {n}", i + 1)), "page {i}");
+    }
+    // The last item and the tax summary are on the last page.
+    assert!(text.contains("SKU-0089"));
+}
+
+#[test]
+fn a_gift_delivery_slip_prints_no_prices_and_batches_restart_page_numbers() {
+    let mut slip = invoice(2);
+    slip.kind = DocumentKind::DeliverySlip;
+    slip.number = slip.order_number.clone();
+    slip.show_prices = false;
+    slip.ship_to = Some(Party {
+        name: "佐藤 次郎".into(),
+        address: "〒060-0001 北海道札幌市中央区北一条西1-1".into(),
+        phone: "011-000-0000".into(),
+    });
+    slip.delivery = Some("宅配便 2026年12月05日 午前中".into());
+    let pdf = render_all(&[slip.clone(), invoice(90)]).unwrap();
+    let Some(text) = pdftotext(&pdf) else { return };
+    let first = text.split('\u{c}').next().unwrap();
+    for needle in [
+        "納品書",
+        "お届け先",
+        "佐藤 次郎 様",
+        "ご依頼主",
+        "午前中",
+        "1 / 1",
+    ] {
+        assert!(first.contains(needle), "{needle} missing in:\n{first}");
+    }
+    assert!(
+        !first.contains('¥'),
+        "a gift slip shows no prices:\n{first}"
+    );
+    assert!(!first.contains("登録番号"));
+    // The invoice after it starts again at page 1.
+    let second = text.split('\u{c}').nth(1).unwrap();
+    assert!(second.contains("請求書") && second.contains("1 / "));
+}
+
+#[test]
+fn every_character_of_a_document_has_a_glyph() {
+    let fonts = Fonts::get().unwrap();
+    for page in layout(&invoice(4)).unwrap() {
+        for op in page {
+            if let Op::Text { text, .. } = op {
+                assert!(text.chars().all(|c| fonts.covers(c)), "{text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_empty_batch_is_refused() {
+    assert!(matches!(render_all(&[]), Err(PdfError::Empty)));
+}

@@ -1,0 +1,104 @@
+//! Issued documents, written once for both backends (ADR 020): kept as issued, one original per
+//! order and kind (`ON CONFLICT DO NOTHING` on the partial unique index, then the one kept).
+
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
+
+use akinai_domain::documents::DocumentKind;
+use akinai_domain::ids::{DocumentId, OrderId};
+use akinai_store::documents::{NewDocument, StoredDocument};
+use akinai_store::StoreResult;
+
+use crate::{corrupt, map_err, Columns, Dialect, Sql};
+
+const COLUMNS: &str = "id, order_id, kind, issued_at, issued_by, content";
+
+impl<D> Sql<'_, D>
+where
+    D: Dialect,
+    for<'q> D::Time: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+    for<'q> <D::Db as Database>::Arguments<'q>: IntoArguments<'q, D::Db>,
+    for<'q> i64: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> String: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> &'q str: Encode<'q, D::Db> + Type<D::Db> + ColumnIndex<<D::Db as Database>::Row>,
+    for<'q> Option<i64>: Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<String>: Decode<'q, D::Db> + Type<D::Db>,
+    usize: ColumnIndex<<D::Db as Database>::Row>,
+{
+    fn read_document(r: &<D::Db as Database>::Row) -> StoreResult<StoredDocument> {
+        let kind = r.text("kind")?;
+        Ok(StoredDocument {
+            id: DocumentId(r.int("id")?),
+            issued: NewDocument {
+                order_id: OrderId(r.int("order_id")?),
+                kind: DocumentKind::parse(&kind)
+                    .ok_or_else(|| corrupt(format!("document kind {kind}")))?,
+                issued_at: D::at(r, "issued_at")?,
+                issued_by: r.text("issued_by")?,
+                content: r.text("content")?,
+            },
+        })
+    }
+
+    pub async fn issue_document(&self, doc: &NewDocument) -> StoreResult<StoredDocument> {
+        sqlx::query(
+            "INSERT INTO documents (order_id, kind, issued_at, issued_by, content) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(doc.order_id.0)
+        .bind(doc.kind.as_str())
+        .bind(D::time(doc.issued_at))
+        .bind(doc.issued_by.clone())
+        .bind(doc.content.clone())
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        // Read from the writer: a reader may not see the row just written yet.
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM documents \
+             WHERE order_id = $1 AND kind = $2 AND corrects IS NULL"
+        ))
+        .bind(doc.order_id.0)
+        .bind(doc.kind.as_str())
+        .fetch_all(self.0.writer())
+        .await
+        .and_then(crate::one)
+        .map_err(map_err)?;
+        Self::read_document(&row)
+    }
+
+    pub async fn order_documents(&self, order: OrderId) -> StoreResult<Vec<StoredDocument>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM documents WHERE order_id = $1 ORDER BY id"
+        ))
+        .bind(order.0)
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(Self::read_document).collect()
+    }
+}
+
+/// Implements `DocumentStore` for a backend type with the statements above.
+#[macro_export]
+macro_rules! document_store {
+    ($store:ty) => {
+        const _: () = {
+            use akinai_domain::ids::OrderId;
+            use akinai_store::documents::{NewDocument, StoredDocument};
+            use akinai_store::StoreResult;
+            #[async_trait::async_trait]
+            impl akinai_store::documents::DocumentStore for $store {
+                async fn issue_document(&self, doc: &NewDocument) -> StoreResult<StoredDocument> {
+                    $crate::Sql(self).issue_document(doc).await
+                }
+                async fn order_documents(
+                    &self,
+                    order: OrderId,
+                ) -> StoreResult<Vec<StoredDocument>> {
+                    $crate::Sql(self).order_documents(order).await
+                }
+            }
+        };
+    };
+}

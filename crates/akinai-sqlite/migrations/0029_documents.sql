@@ -1,0 +1,24 @@
+-- Issued documents (帳票, issue 19; JP-INV-4): an invoice is kept as the content it was issued
+-- with (JSON), numbered by its id, for seven years and more. Nothing changes or deletes one: a
+-- correction is a new document that names the one it corrects.
+CREATE TABLE documents (
+    id         INTEGER PRIMARY KEY,
+    order_id   INTEGER NOT NULL REFERENCES orders(id),
+    kind       TEXT    NOT NULL CHECK (kind IN ('invoice', 'delivery_slip')),
+    corrects   INTEGER REFERENCES documents(id),
+    issued_at  INTEGER NOT NULL,
+    issued_by  TEXT    NOT NULL,
+    content    TEXT    NOT NULL
+);
+-- One original of each kind per order; corrections come after it.
+CREATE UNIQUE INDEX documents_original ON documents (order_id, kind) WHERE corrects IS NULL;
+CREATE INDEX documents_by_order ON documents (order_id, id);
+
+CREATE TRIGGER documents_never_change BEFORE UPDATE ON documents
+BEGIN
+    SELECT RAISE(ABORT, 'issued documents are kept as issued (JP-INV-4)');
+END;
+CREATE TRIGGER documents_never_deleted BEFORE DELETE ON documents
+BEGIN
+    SELECT RAISE(ABORT, 'issued documents are kept as issued (JP-INV-4)');
+END;

@@ -1,0 +1,40 @@
+//! Storage side of issued documents (帳票, issue 19; JP-INV-4): an invoice is kept as the
+//! content it was issued with, numbered by its row, and never changed or deleted — the tables
+//! refuse `UPDATE` and `DELETE` themselves. The first invoice of an order is issued once: a
+//! second request (another tab, another node) gets the one issued before.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use akinai_domain::documents::DocumentKind;
+use akinai_domain::ids::{DocumentId, OrderId};
+
+use crate::StoreResult;
+
+/// A document to keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDocument {
+    pub order_id: OrderId,
+    pub kind: DocumentKind,
+    pub issued_at: DateTime<Utc>,
+    /// `customer` or the admin's name.
+    pub issued_by: String,
+    /// The document's content as JSON (`akinai_domain::documents::DocumentContent`).
+    pub content: String,
+}
+
+/// A kept document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub id: DocumentId,
+    pub issued: NewDocument,
+}
+
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// Keeps the order's first document of this kind, or returns the one kept before (then
+    /// `doc` is not stored).
+    async fn issue_document(&self, doc: &NewDocument) -> StoreResult<StoredDocument>;
+    /// The order's kept documents, oldest first.
+    async fn order_documents(&self, order: OrderId) -> StoreResult<Vec<StoredDocument>>;
+}
