@@ -11,9 +11,8 @@ use std::sync::Arc;
 use serde_json::json;
 
 use akinai_domain::admin::ViewPersonalData;
-use akinai_domain::documents::{DocumentContent, DocumentKind, OrderFacts};
+use akinai_domain::documents::{may_issue_invoice, DocumentContent, DocumentKind, OrderFacts};
 use akinai_domain::ids::OrderId;
-use akinai_domain::order::OrderStatus;
 use akinai_store::documents::{DocumentStore, NewDocument};
 use akinai_store::{Order, OrderStore};
 
@@ -42,12 +41,6 @@ pub struct Documents {
     pub(crate) document_store: Arc<dyn DocumentStore>,
     pub(crate) order_store: Arc<dyn OrderStore>,
     pub(crate) audit: Audit,
-}
-
-/// Whether an invoice may still be issued for an order in this state (a cancelled order was
-/// never a sale; one issued before the cancellation stays available).
-pub fn may_issue_invoice(status: OrderStatus) -> bool {
-    !matches!(status, OrderStatus::Cancelled | OrderStatus::Refunded)
 }
 
 impl Documents {
@@ -112,7 +105,7 @@ impl Documents {
         let content = if kind.is_kept() {
             self.kept(order, kind, by).await?
         } else {
-            self.content(order, kind, None).await?
+            self.content(order, kind).await?
         };
         let file_name = kind.file_name(&order.number());
         let bytes = tokio::task::spawn_blocking(move || akinai_pdf::render(&content))
@@ -136,7 +129,7 @@ impl Documents {
                 if !may_issue_invoice(order.status) {
                     return Err(CoreError::NotFound);
                 }
-                let content = self.content(order, kind, None).await?;
+                let content = self.content(order, kind).await?;
                 let json = serde_json::to_string(&content)
                     .map_err(|e| CoreError::Document(e.to_string()))?;
                 self.document_store
@@ -162,7 +155,6 @@ impl Documents {
         &self,
         order: &Order,
         kind: DocumentKind,
-        number: Option<String>,
     ) -> Result<DocumentContent, CoreError> {
         let settings = self.base.settings().await?;
         let code = &order.details.shipping_method;
@@ -181,7 +173,7 @@ impl Documents {
         };
         Ok(DocumentContent::for_order(
             kind,
-            number,
+            None,
             &facts,
             &settings,
             self.base.today(),

@@ -127,6 +127,13 @@ pub struct DocumentContent {
     pub show_prices: bool,
 }
 
+/// Whether an invoice may still be issued for an order in this state (a cancelled order was
+/// never a sale; one issued before the cancellation stays kept).
+pub fn may_issue_invoice(status: crate::order::OrderStatus) -> bool {
+    use crate::order::OrderStatus;
+    !matches!(status, OrderStatus::Cancelled | OrderStatus::Refunded)
+}
+
 /// What an order contributes to its documents.
 pub struct OrderFacts<'a> {
     pub order_number: &'a str,
@@ -393,6 +400,10 @@ mod tests {
         }
         assert_eq!(DocumentKind::Invoice.number(1), "INV-00000001");
         assert!(DocumentKind::Invoice.is_kept() && !DocumentKind::DeliverySlip.is_kept());
+        use crate::order::OrderStatus;
+        assert!(may_issue_invoice(OrderStatus::Placed) && may_issue_invoice(OrderStatus::Shipped));
+        assert!(!may_issue_invoice(OrderStatus::Cancelled));
+        assert!(!may_issue_invoice(OrderStatus::Refunded));
         assert_eq!(
             DocumentKind::DeliverySlip.file_name("AK00000001"),
             "delivery-slip-AK00000001.pdf"

@@ -317,7 +317,7 @@ pub(super) fn detail_page(
         status: status_label(o.status),
         status_code: o.status.as_str(),
         documents: a.holds::<akinai_domain::admin::ViewPersonalData>(),
-        may_invoice: akinai_core::documents::may_issue_invoice(o.status),
+        may_invoice: akinai_domain::documents::may_issue_invoice(o.status),
         payment: payment_label(o.payment_method),
         shipping_method: d.shipping_method.clone(),
         delivery,

@@ -124,7 +124,7 @@ pub async fn order_get(
             .unwrap_or_else(|| t.get("checkout.no_preference").to_string()),
         is_bank_transfer: order.payment_method == PaymentMethod::BankTransfer,
         receipt_path: format!("/order/{token}/receipt"),
-        invoice_path: akinai_core::documents::may_issue_invoice(order.status)
+        invoice_path: akinai_domain::documents::may_issue_invoice(order.status)
             .then(|| format!("/order/{token}/invoice.pdf")),
         checking: q.paid.is_some() && provider.as_ref().is_some_and(|p| p.can_pay),
         challenge: (q.verify.is_some() && provider.as_ref().is_some_and(|p| p.can_pay))

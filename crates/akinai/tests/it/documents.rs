@@ -42,6 +42,15 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
     Some(String::from_utf8(out.stdout).unwrap())
 }
 
+/// The id of the newest order.
+async fn newest_order(app: &TestApp) -> akinai_domain::ids::OrderId {
+    app.store
+        .list_orders(&OrderFilter::default(), None, 1)
+        .await
+        .unwrap()[0]
+        .id
+}
+
 /// A shop registered as a qualified issuer, and a guest's order with a reduced-rate item.
 async fn registered_shop_with_an_order() -> (TestApp, Shopper, String) {
     let app = TestApp::demo().await;
@@ -69,12 +78,7 @@ async fn jp_inv_1_the_customer_downloads_a_qualified_invoice_issued_once_and_kep
     assert_eq!(code, StatusCode::OK);
     assert_eq!(headers["content-type"], "application/pdf");
     assert_eq!(headers["cache-control"], "no-store");
-    let order_id = app
-        .store
-        .list_orders(&OrderFilter::default(), None, 1)
-        .await
-        .unwrap()[0]
-        .id;
+    let order_id = newest_order(&app).await;
     let order = app.store.order(order_id).await.unwrap().unwrap();
     assert!(headers["content-disposition"]
         .to_str()
@@ -134,12 +138,7 @@ async fn jp_inv_1_the_customer_downloads_a_qualified_invoice_issued_once_and_kep
 async fn ipa_c_8_staff_print_documents_only_with_personal_data_access_and_every_download_is_audited(
 ) {
     let (app, _, _) = registered_shop_with_an_order().await;
-    let id = app
-        .store
-        .list_orders(&OrderFilter::default(), None, 1)
-        .await
-        .unwrap()[0]
-        .id;
+    let id = newest_order(&app).await;
     let manager = signed_in(&app, AdminRole::Manager).await;
     let page = manager.get(&format!("/admin/orders/{}", id.0)).await;
     for link in ["invoice.pdf", "delivery-slip.pdf"] {
@@ -207,12 +206,7 @@ async fn ipa_c_8_staff_print_documents_only_with_personal_data_access_and_every_
 #[tokio::test]
 async fn a_cancelled_order_gets_no_invoice() {
     let (app, guest, status_path) = registered_shop_with_an_order().await;
-    let id = app
-        .store
-        .list_orders(&OrderFilter::default(), None, 1)
-        .await
-        .unwrap()[0]
-        .id;
+    let id = newest_order(&app).await;
     let owner = signed_in(&app, AdminRole::Owner).await;
     let csrf = owner.get("/admin").await.hidden("csrf");
     let done = owner
@@ -246,12 +240,7 @@ fn akinai_cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
 #[tokio::test]
 async fn the_cli_writes_the_same_kept_invoice_with_its_fonts_embedded_and_audits_the_operator() {
     let (app, _, _) = registered_shop_with_an_order().await;
-    let id = app
-        .store
-        .list_orders(&OrderFilter::default(), None, 1)
-        .await
-        .unwrap()[0]
-        .id;
+    let id = newest_order(&app).await;
     let number = app.store.order(id).await.unwrap().unwrap().number();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("invoice.pdf");
