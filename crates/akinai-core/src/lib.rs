@@ -32,6 +32,7 @@ pub mod orders;
 pub mod payments;
 pub mod security;
 pub mod settings;
+pub mod shipping;
 pub mod storefront;
 pub mod tokens;
 pub mod transfer;
@@ -61,6 +62,7 @@ pub use operations::Operations;
 pub use orders::Orders;
 pub use payments::{PaymentGateway, Payments};
 pub use settings::Settings;
+pub use shipping::Shipping;
 pub use storefront::Storefront;
 pub use transfer::Transfer;
 pub use worker::Jobs;
@@ -150,6 +152,7 @@ struct Areas {
     incidents: Incidents,
     transfer: Transfer,
     documents: Documents,
+    shipping: Shipping,
 }
 
 impl Shop {
@@ -362,6 +365,13 @@ impl Shop {
             order_store: store.clone(),
             audit: audit.clone(),
         };
+        let shipping = Shipping {
+            base: base.clone(),
+            fulfilment_store: store.clone(),
+            order_store: store.clone(),
+            payments: payments.clone(),
+            audit: audit.clone(),
+        };
         let operations = Operations {
             base,
             operations_store: store.clone(),
@@ -394,6 +404,7 @@ impl Shop {
             incidents,
             transfer,
             documents,
+            shipping,
         }
     }
 
@@ -487,6 +498,11 @@ impl Shop {
     /// 帳票: invoices and delivery slips as PDF.
     pub fn documents(&self) -> &Documents {
         &self.areas.documents
+    }
+
+    /// Label files for the carriers and tracking numbers in bulk.
+    pub fn shipping(&self) -> &Shipping {
+        &self.areas.shipping
     }
 
     /// Importing and exporting the catalog (CSV).

@@ -15,6 +15,7 @@ mod own;
 mod products;
 mod shopify;
 mod table;
+mod tracking;
 
 pub use customers::{read_customers, CustomerReader};
 pub use decode::{decode, TextEncoding};
@@ -23,6 +24,7 @@ pub use own::{own_product_header, own_product_rows, INVENTORY_HEADER};
 pub use products::{read_products, ProductReader};
 pub use shopify::{shopify_product_header, shopify_product_rows};
 pub use table::Limits;
+pub use tracking::{read_tracking, MAX_TRACKING_ROWS};
 
 pub use akinai_domain::transfer::{ImportedProduct, ImportedVariant, RowIssue};
 

@@ -76,7 +76,10 @@ impl FieldError {
 /// that pass.
 pub fn printable_on_labels(c: char) -> bool {
     let mut buf = [0u8; 4];
-    let (_, _, unmappable) = encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buf));
+    // Characters CP932 spells differently (〜 U+301C is its ～ U+FF5E) are written in its
+    // spelling on export, so they print.
+    let mapped = crate::transfer::sjis_compatible(c.encode_utf8(&mut buf));
+    let (_, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&mapped);
     !unmappable
 }
 

@@ -36,6 +36,7 @@ pub mod retention;
 pub mod rich_text;
 pub mod search;
 pub mod settings;
+pub mod shipping;
 pub mod tax;
 pub mod transfer;
 

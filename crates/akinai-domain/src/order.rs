@@ -66,6 +66,20 @@ pub enum OrderStatus {
     Refunded,
 }
 
+impl OrderStatus {
+    /// The back office's word for the status.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            OrderStatus::Placed => "受付(入金待ち)",
+            OrderStatus::Paid => "入金済み",
+            OrderStatus::Shipped => "発送済み",
+            OrderStatus::Delivered => "配達完了",
+            OrderStatus::Cancelled => "キャンセル",
+            OrderStatus::Refunded => "返金済み",
+        }
+    }
+}
+
 /// Something that happens to an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OrderEvent {

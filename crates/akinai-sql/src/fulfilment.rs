@@ -90,6 +90,18 @@ where
         Ok(true)
     }
 
+    pub async fn step_orders(&self, steps: &[OrderStep]) -> StoreResult<Option<OrderId>> {
+        let mut tx = self.begin_write().await?;
+        for step in steps {
+            if !Self::apply_step(&mut tx, step).await? {
+                // Dropping the transaction rolls back the steps before this one.
+                return Ok(Some(step.order));
+            }
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(None)
+    }
+
     pub async fn add_order_note(
         &self,
         order: OrderId,
@@ -244,6 +256,10 @@ macro_rules! fulfilment_store {
 
                 async fn step_order(&self, step: &OrderStep) -> StoreResult<bool> {
                     $crate::Sql(self).step_order(step).await
+                }
+
+                async fn step_orders(&self, steps: &[OrderStep]) -> StoreResult<Option<OrderId>> {
+                    $crate::Sql(self).step_orders(steps).await
                 }
 
                 async fn add_order_note(

@@ -78,6 +78,7 @@ cases!(
     catalog_admin::stock_moves_by_delta_beside_purchases_and_edits_keep_it,
     catalog_admin::product_images_are_bounded_ordered_and_served_by_name,
     fulfilment::the_order_list_filters_and_pages_newest_first,
+    fulfilment::steps_in_bulk_commit_all_or_nothing,
     fulfilment::order_steps_are_guarded_and_commit_with_history_stock_and_mail,
     member::flagged_orders_wait_for_review_until_cleared,
     admin::admins_enrol_lock_after_failures_and_hold_sessions,

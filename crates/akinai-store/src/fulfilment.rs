@@ -143,6 +143,10 @@ pub trait FulfilmentStore: Send + Sync {
     /// Records the step with its history row, stock release and mail in one transaction; false
     /// when the order is no longer in `step.from` or still awaits review (nothing written).
     async fn step_order(&self, step: &OrderStep) -> StoreResult<bool>;
+    /// Records every step in one transaction, all or nothing (the bulk 発送 of a tracking
+    /// file); `Some(order)` names the first order no longer where its step expected it, and
+    /// then nothing was written.
+    async fn step_orders(&self, steps: &[OrderStep]) -> StoreResult<Option<OrderId>>;
     /// Adds a note to the order's history; false when there is no such order.
     async fn add_order_note(
         &self,

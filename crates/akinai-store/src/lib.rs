@@ -37,8 +37,8 @@ use akinai_domain::settings::ShopSettings;
 
 pub use error::{PlaceOrderError, StoreError, StoreResult};
 pub use model::{
-    parse_order_number, Cart, CheckoutHold, Job, Listing, NewCategory, NewJob, NewOrder,
-    NewSecurityEvent, Order, OrderSummary, Page, PlacedOrder, SearchPage, SecurityEvent,
+    order_number, parse_order_number, Cart, CheckoutHold, Job, Listing, NewCategory, NewJob,
+    NewOrder, NewSecurityEvent, Order, OrderSummary, Page, PlacedOrder, SearchPage, SecurityEvent,
     ThemeManifest, TokenHash, JOB_ACCOUNT_MAIL, JOB_ALERT_MAIL, JOB_ORDER_CONFIRMATION,
     JOB_ORDER_MAIL, JOB_TRANSFER,
 };

@@ -108,8 +108,13 @@ pub struct Order {
 impl Order {
     /// The number shown to the shopper and the shop (not an access key).
     pub fn number(&self) -> String {
-        format!("AK{:08}", self.id.0)
+        order_number(self.id)
     }
+}
+
+/// The number of an order as printed (`AK00000012`).
+pub fn order_number(id: OrderId) -> String {
+    format!("AK{:08}", id.0)
 }
 
 /// The order id of a number as printed (`AK00000012`; `ak12` and full-width digits are read

@@ -12,6 +12,7 @@ pub mod logging;
 pub mod ops;
 pub mod origin;
 pub mod payments;
+pub mod shipping;
 pub mod transfer;
 
 use std::sync::Arc;
@@ -30,6 +31,14 @@ use config::{Config, MailTransport};
 
 /// Installs the logger the configuration describes (`log`, `[logs]`); `serve` logs to standard
 /// output, the operator commands to standard error.
+/// Who runs a command when it does not say (`--by`): the login name, else `operator`.
+pub fn login_name() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "operator".to_string())
+}
+
 pub fn init_logging(config: &Config, serving: bool) {
     let format = config.logs.format.unwrap_or(match config.mode {
         config::Mode::Production => logfiles::LogFormat::Json,

@@ -120,6 +120,9 @@ enum Command {
         /// Whether the file's prices include tax; default: EC-CUBE's do not, the others' do.
         #[arg(long, value_enum)]
         prices: Option<akinai::transfer::Prices>,
+        /// tracking: the carrier whose issued-slip file this is (yamato-b2, sagawa or generic).
+        #[arg(long, value_name = "CARRIER")]
+        carrier: Option<String>,
         /// Only check and show what would change.
         #[arg(long)]
         dry_run: bool,
@@ -141,15 +144,22 @@ enum Command {
         /// utf-8 (with BOM, default) or shift_jis.
         #[arg(long, value_name = "ENCODING", default_value = "utf-8")]
         encoding: String,
+        /// shipping: the carrier's layout (yamato-b2, sagawa or generic); always Shift_JIS.
+        #[arg(long, value_name = "CARRIER")]
+        carrier: Option<String>,
+        /// shipping: only orders in this status (paid, or placed for cash on delivery and held
+        /// card payments); default: every order that may ship.
+        #[arg(long, value_name = "STATUS")]
+        status: Option<String>,
         /// The file to write.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
-        /// Who exports (recorded in the audit trail).
+        /// Who exports (recorded in the audit trail); default: the login name.
         #[arg(long, value_name = "NAME")]
-        by: String,
+        by: Option<String>,
     },
     /// Imported members: send the invitation to set a password.
     Customers {
@@ -486,6 +496,32 @@ fn main() -> ExitCode {
                 MaintenanceCommand::Status => akinai::ops::maintenance_status(&config).await,
             },
             Command::Import {
+                what: akinai::transfer::ImportWhat::Tracking,
+                file,
+                carrier,
+                dry_run,
+                json,
+                by,
+                ..
+            } => {
+                return akinai::shipping::import(
+                    &config,
+                    carrier.as_deref(),
+                    &file,
+                    dry_run,
+                    json,
+                    &by,
+                )
+                .await
+                .map(|clean| {
+                    if clean {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                });
+            }
+            Command::Import {
                 what,
                 file,
                 images,
@@ -494,6 +530,7 @@ fn main() -> ExitCode {
                 dry_run,
                 json,
                 by,
+                ..
             } => {
                 let args = akinai::transfer::ImportArgs {
                     what,
@@ -514,13 +551,35 @@ fn main() -> ExitCode {
                 });
             }
             Command::Export {
+                what: akinai::transfer::ExportWhat::Shipping,
+                carrier,
+                status,
+                out,
+                json,
+                by,
+                ..
+            } => {
+                let by = by.unwrap_or_else(akinai::login_name);
+                akinai::shipping::export(
+                    &config,
+                    carrier.as_deref(),
+                    status.as_deref(),
+                    &out,
+                    json,
+                    &by,
+                )
+                .await
+            }
+            Command::Export {
                 what,
                 format,
                 encoding,
                 out,
                 json,
                 by,
+                ..
             } => {
+                let by = by.unwrap_or_else(akinai::login_name);
                 let args = akinai::transfer::ExportArgs {
                     what,
                     format: format.as_deref(),

@@ -23,6 +23,8 @@ use crate::config::Config;
 pub enum ImportWhat {
     Products,
     Customers,
+    /// Tracking numbers from the carrier's issued-slip file (`--carrier`): the orders ship.
+    Tracking,
 }
 
 /// What `akinai export` writes.
@@ -32,6 +34,9 @@ pub enum ExportWhat {
     Customers,
     Orders,
     Inventory,
+    /// The carrier's label file (`--carrier yamato-b2|sagawa|generic`) for the orders ready to
+    /// ship.
+    Shipping,
 }
 
 /// Whether a file's prices include tax.
@@ -135,6 +140,7 @@ pub async fn import(config: &Config, args: ImportArgs<'_>) -> anyhow::Result<boo
                 .import_products(input, options, images, &who, progress)
                 .await?
         }
+        ImportWhat::Tracking => anyhow::bail!("tracking files are read by crate::shipping"),
         ImportWhat::Customers => {
             if folder.is_some() {
                 anyhow::bail!("--images is for products");
@@ -235,6 +241,7 @@ pub async fn export(config: &Config, args: ExportArgs<'_>) -> anyhow::Result<()>
             args.format.unwrap_or("akinai"),
         )?)),
         ExportWhat::Inventory => Some(ExportKind::Inventory),
+        ExportWhat::Shipping => anyhow::bail!("label files are written by crate::shipping"),
         ExportWhat::Customers | ExportWhat::Orders => {
             if let Some(f) = args.format.filter(|f| *f != "akinai") {
                 anyhow::bail!(

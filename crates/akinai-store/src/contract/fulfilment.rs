@@ -258,3 +258,51 @@ pub(super) async fn order_steps_are_guarded_and_commit_with_history_stock_and_ma
     assert_eq!(plain_history.len(), 1);
     assert_eq!(plain_history[0].note.as_deref(), Some("入金 12/1"));
 }
+
+pub(super) async fn steps_in_bulk_commit_all_or_nothing(store: Arc<dyn Store>) {
+    let (_, ids) = seed(store.as_ref(), &[("A", "", 1000, 10)]).await;
+    let sku = ids[0].1;
+    let mut orders = Vec::new();
+    for n in 1..=3 {
+        let id = store
+            .place_order(&new_order(store.as_ref(), n, &[(sku, 1)]).await)
+            .await
+            .unwrap()
+            .id;
+        assert!(store
+            .step_order(&step(id, OrderStatus::Placed, OrderStatus::Paid))
+            .await
+            .unwrap());
+        orders.push(id);
+    }
+    let ship = |id: akinai_domain::ids::OrderId, n: u32| OrderStep {
+        shipment: Some(Shipment {
+            carrier: Carrier::Yamato,
+            tracking_number: TrackingNumber::parse(&format!("1234-5678-900{n}")).unwrap(),
+        }),
+        require_review_cleared: true,
+        ..step(id, OrderStatus::Paid, OrderStatus::Shipped)
+    };
+    // The third step expects a status its order is not in: nothing of the batch is written.
+    let mut batch = vec![ship(orders[0], 1), ship(orders[1], 2), ship(orders[2], 3)];
+    batch[2].from = OrderStatus::Placed;
+    assert_eq!(store.step_orders(&batch).await.unwrap(), Some(orders[2]));
+    for id in &orders {
+        let order = store.order(*id).await.unwrap().unwrap();
+        assert_eq!(order.status, OrderStatus::Paid);
+        assert_eq!(order.shipment, None);
+        assert_eq!(store.order_history(*id).await.unwrap().len(), 1);
+    }
+    batch[2].from = OrderStatus::Paid;
+    assert_eq!(store.step_orders(&batch).await.unwrap(), None);
+    for (n, id) in orders.iter().enumerate() {
+        let order = store.order(*id).await.unwrap().unwrap();
+        assert_eq!(order.status, OrderStatus::Shipped);
+        assert_eq!(
+            order.shipment.unwrap().tracking_number.as_str(),
+            format!("1234567890{:02}", n + 1)
+        );
+    }
+    // The same batch again finds its orders shipped already and writes nothing.
+    assert_eq!(store.step_orders(&batch).await.unwrap(), Some(orders[0]));
+}

@@ -8,14 +8,7 @@ use akinai_domain::order::{OrderEvent, OrderStatus, PaymentMethod};
 
 /// The admin's word for a status.
 pub(super) fn status_label(s: OrderStatus) -> &'static str {
-    match s {
-        OrderStatus::Placed => "受付(入金待ち)",
-        OrderStatus::Paid => "入金済み",
-        OrderStatus::Shipped => "発送済み",
-        OrderStatus::Delivered => "配達完了",
-        OrderStatus::Cancelled => "キャンセル",
-        OrderStatus::Refunded => "返金済み",
-    }
+    s.label_ja()
 }
 
 pub(super) fn event_label(e: OrderEvent) -> &'static str {

@@ -225,18 +225,6 @@ async fn a_cancelled_order_gets_no_invoice() {
     assert!(app.store.order_documents(id).await.unwrap().is_empty());
 }
 
-/// Runs `akinai --data-dir DATA ARGS…` on the test shop's SQLite file.
-fn akinai_cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_akinai"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("AKINAI__LOG", "warn")
-        .env_remove("AKINAI__DATABASE_URL")
-        .output()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_cli_writes_the_same_kept_invoice_with_its_fonts_embedded_and_audits_the_operator() {
     let (app, _, _) = registered_shop_with_an_order().await;
@@ -244,19 +232,16 @@ async fn the_cli_writes_the_same_kept_invoice_with_its_fonts_embedded_and_audits
     let number = app.store.order(id).await.unwrap().unwrap().number();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("invoice.pdf");
-    let out = akinai_cli(
-        app.data_dir(),
-        &[
-            "documents",
-            "invoice",
-            "--order",
-            &number,
-            "--out",
-            file.to_str().unwrap(),
-            "--by",
-            "経理",
-        ],
-    );
+    let out = app.cli(&[
+        "documents",
+        "invoice",
+        "--order",
+        &number,
+        "--out",
+        file.to_str().unwrap(),
+        "--by",
+        "経理",
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -289,17 +274,14 @@ async fn the_cli_writes_the_same_kept_invoice_with_its_fonts_embedded_and_audits
 
     // The delivery slip too; an unknown order is an error that says so, and writes nothing.
     let slip = dir.path().join("slip.pdf");
-    let out = akinai_cli(
-        app.data_dir(),
-        &[
-            "documents",
-            "delivery-slip",
-            "--order",
-            &number,
-            "--out",
-            slip.to_str().unwrap(),
-        ],
-    );
+    let out = app.cli(&[
+        "documents",
+        "delivery-slip",
+        "--order",
+        &number,
+        "--out",
+        slip.to_str().unwrap(),
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -307,17 +289,14 @@ async fn the_cli_writes_the_same_kept_invoice_with_its_fonts_embedded_and_audits
     );
     assert!(std::fs::read(&slip).unwrap().starts_with(b"%PDF-"));
     let missing = dir.path().join("missing.pdf");
-    let out = akinai_cli(
-        app.data_dir(),
-        &[
-            "documents",
-            "invoice",
-            "--order",
-            "AK99999999",
-            "--out",
-            missing.to_str().unwrap(),
-        ],
-    );
+    let out = app.cli(&[
+        "documents",
+        "invoice",
+        "--order",
+        "AK99999999",
+        "--out",
+        missing.to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("AK99999999"));
     assert!(!missing.exists());

@@ -43,6 +43,7 @@ mod payments_admin;
 mod payments_capture;
 mod payments_shop;
 mod postgres;
+mod shipping;
 mod storefront;
 mod support;
 mod test_payment_page;

@@ -18,7 +18,7 @@ use crate::admin_orders::signed_in;
 use crate::support::{Shopper, TestApp};
 
 /// A shop that captures card payments at shipping, with a manager signed in.
-async fn shop_capturing_at_shipping() -> (TestApp, std::sync::Arc<FakeStripe>, Shopper) {
+pub(crate) async fn shop_capturing_at_shipping() -> (TestApp, std::sync::Arc<FakeStripe>, Shopper) {
     let (app, fake) = TestApp::with_stripe().await;
     let manager = signed_in(&app, AdminRole::Manager).await;
     let saved = manager
@@ -62,7 +62,7 @@ async fn card_order(app: &TestApp, fake: &FakeStripe) -> (String, Recorded) {
 }
 
 /// A card order paid on the provider's page: held, not taken.
-async fn held_order(app: &TestApp, fake: &FakeStripe) -> (String, Payment) {
+pub(crate) async fn held_order(app: &TestApp, fake: &FakeStripe) -> (String, Payment) {
     let (session, _) = card_order(app, fake).await;
     assert_eq!(
         fake.pay_card(&session, CARD_SUCCESS).await,

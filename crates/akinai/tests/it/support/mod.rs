@@ -111,6 +111,18 @@ impl TestApp {
             .collect()
     }
 
+    /// Runs `akinai --data-dir DATA ARGS…` on this shop's SQLite file, as an operator would.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_akinai"))
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(args)
+            .env("AKINAI__LOG", "warn")
+            .env_remove("AKINAI__DATABASE_URL")
+            .output()
+            .unwrap()
+    }
+
     /// The shop's data directory: the SQLite database files and the mail outbox.
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()

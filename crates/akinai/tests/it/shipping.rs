@@ -1,0 +1,342 @@
+//! The daily shipping work end to end (documents issue, items 2–4): the carriers' label files
+//! written by `akinai export shipping` and read back as the carriers' software reads them
+//! (CP932, CRLF, the layout's columns, limits reported instead of cut, cells guarded against
+//! CSV injection), and tracking numbers imported in bulk with `akinai import tracking` — judged
+//! row by row, dry run first, all or nothing, each shipping mail once, audited as one batch and
+//! per order; a held card payment is captured as its order ships (as the single 発送 step
+//! does), and an order under review never ships (CCSG-F-4).
+
+use akinai_core::audit::AuditContext;
+use akinai_domain::fulfilment::Carrier;
+use akinai_domain::ids::OrderId;
+use akinai_domain::order::OrderStatus;
+use akinai_domain::payment::PaymentStatus;
+use akinai_domain::shipping::{LabelLayout, SAGAWA_HEADER, YAMATO_B2_HEADER};
+use akinai_store::fulfilment::OrderStep;
+use reqwest::StatusCode;
+
+use crate::support::{test_now, TestApp};
+
+/// Places an order of one bottle of mirin with the checkout form's `overrides`, each to an
+/// address of its own (three orders a day to one address are flagged for review).
+async fn order(app: &TestApp, overrides: &[(&str, &str)]) -> OrderId {
+    static HOUSE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let house = HOUSE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let line1 = format!("神宮前1-2-{house}");
+    let mut form = vec![("line1", line1.as_str())];
+    form.extend_from_slice(overrides);
+    let shopper = app.shopper();
+    shopper.add(app.sku_named("本みりん").await, "1").await;
+    let details = shopper.submit_details(&form).await;
+    assert_eq!(details.status, StatusCode::SEE_OTHER, "{}", details.body);
+    assert_eq!(shopper.place().await.status, StatusCode::SEE_OTHER);
+    app.newest_order().await.id
+}
+
+/// Marks an order paid (入金確認), as the order desk would.
+async fn paid(app: &TestApp, id: OrderId) {
+    let step = OrderStep::status_change(
+        id,
+        OrderStatus::Placed,
+        OrderStatus::Paid,
+        test_now(),
+        "admin:1".into(),
+    );
+    assert!(app.store.step_order(&step).await.unwrap());
+}
+
+/// Runs `akinai ARGS…` on the shop; (success, standard output).
+fn akinai_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
+    let out = app.cli(args);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+    )
+}
+
+/// A label file read as a carrier's import screen reads it: CP932 without a byte-order mark,
+/// every line ending in CRLF, then CSV.
+fn read_cp932(bytes: &[u8]) -> Vec<Vec<String>> {
+    assert!(!bytes.starts_with(b"\xEF\xBB\xBF"), "no UTF-8 BOM");
+    let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(bytes);
+    assert!(!bad, "every byte is CP932");
+    assert!(text.ends_with("\r\n"));
+    assert!(
+        !text.replace("\r\n", "").contains('\n'),
+        "CRLF line ends only"
+    );
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+fn export(app: &TestApp, carrier: &str, extra: &[&str]) -> (Vec<Vec<String>>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("labels.csv");
+    let mut args = vec![
+        "export",
+        "shipping",
+        "--carrier",
+        carrier,
+        "--out",
+        file.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let (ok, stdout) = akinai_cli(app, &args);
+    assert!(ok, "{stdout}");
+    (read_cp932(&std::fs::read(&file).unwrap()), stdout)
+}
+
+fn number(id: OrderId) -> String {
+    akinai_store::order_number(id)
+}
+
+#[tokio::test]
+async fn carrier_label_files_carry_each_layouts_columns_in_cp932_and_report_what_needs_fixing() {
+    let app = TestApp::demo().await;
+    let bank = order(&app, &[("city", "渋谷区〜テスト")]).await;
+    paid(&app, bank).await;
+    let cod = order(&app, &[("payment_method", "cash_on_delivery")]).await;
+    let unpaid = order(&app, &[]).await;
+    let long_street = "神宮前一丁目二番三号".repeat(3);
+    let long = order(&app, &[("line1", long_street.as_str())]).await;
+    paid(&app, long).await;
+    let formula = order(&app, &[("name", "=山田 花子")]).await;
+    paid(&app, formula).await;
+    app.flagged_member_order("flagged@example.jp").await;
+    let flagged = app.newest_order().await.id;
+    paid(&app, flagged).await;
+
+    let (rows, report) = export(&app, "yamato-b2", &[]);
+    assert_eq!(rows[0], YAMATO_B2_HEADER.map(String::from).to_vec());
+    assert!(
+        rows.iter().all(|r| r.len() == 95),
+        "95 columns on every row"
+    );
+    let numbers: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    // Oldest first; the unpaid bank transfer, the address too long and the order under
+    // review are not in the file.
+    assert_eq!(numbers, [number(bank), number(cod), number(formula)]);
+    assert!(
+        report.contains(&format!("除外 {} [お届け先住所]", number(long))),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("除外 {}: 確認待ち", number(flagged))),
+        "{report}"
+    );
+    assert!(!report.contains(&number(unpaid)));
+    // The wave dash is written as CP932's; cash on delivery is コレクト with the total.
+    assert!(rows[1][11].contains("渋谷区～テスト"), "{:?}", rows[1][11]);
+    let cod_order = app.store.order(cod).await.unwrap().unwrap();
+    assert_eq!(rows[2][1], "2");
+    assert_eq!(rows[2][33], cod_order.totals.grand_total.0.to_string());
+    assert_eq!(rows[1][1], "0");
+    // A cell that a spreadsheet would run as a formula is neutralised.
+    assert_eq!(rows[3][15], "'=山田 花子");
+
+    // e飛伝 with only the paid orders; the generic layout has no limits of its own.
+    let (rows, _) = export(&app, "sagawa", &["--status", "paid"]);
+    assert_eq!(rows[0], SAGAWA_HEADER.map(String::from).to_vec());
+    assert!(rows.iter().all(|r| r.len() == SAGAWA_HEADER.len()));
+    let numbers: Vec<&str> = rows[1..].iter().map(|r| r[8].as_str()).collect();
+    assert_eq!(numbers, [number(bank), number(formula)]);
+    let (rows, _) = export(&app, "generic", &[]);
+    assert_eq!(rows.len(), 1 + 4);
+    assert!(rows.iter().any(|r| r[11] == long_street));
+
+    let exports = app
+        .store
+        .audit_entries_of("shipping.export", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        exports.len(),
+        3,
+        "every label file is audited (it holds addresses)"
+    );
+    // An unknown carrier is refused and names the layouts.
+    let (ok, _) = akinai_cli(
+        &app,
+        &[
+            "export",
+            "shipping",
+            "--carrier",
+            "kuroneko",
+            "--out",
+            "/tmp/x.csv",
+        ],
+    );
+    assert!(!ok);
+}
+
+/// Writes a generic tracking file (注文番号, 送り状番号, 出荷日) with `rows`.
+fn tracking_file(dir: &std::path::Path, rows: &[(String, &str)]) -> std::path::PathBuf {
+    let mut text = String::from("注文番号,送り状番号,出荷日\r\n");
+    for (order, tracking) in rows {
+        text.push_str(&format!("{order},{tracking},2026/11/26\r\n"));
+    }
+    let path = dir.join("tracking.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The mails that name one of the imported tracking numbers (the shipping mails).
+fn shipping_mails(mails: &[String]) -> usize {
+    let numbers = ["123456780001", "123456780002", "123456780003"];
+    mails
+        .iter()
+        .filter(|m| numbers.iter().any(|n| m.contains(n)))
+        .count()
+}
+
+#[tokio::test]
+async fn tracking_numbers_come_back_in_bulk_judged_first_all_or_nothing_and_once() {
+    let app = TestApp::demo().await;
+    let a = order(&app, &[]).await;
+    paid(&app, a).await;
+    let b = order(&app, &[]).await;
+    paid(&app, b).await;
+    let cod = order(&app, &[("payment_method", "cash_on_delivery")]).await;
+    app.flagged_member_order("flagged@example.jp").await;
+    let flagged = app.newest_order().await.id;
+    paid(&app, flagged).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // One row under review, one unknown order, one unreadable number: nothing ships.
+    let file = tracking_file(
+        dir.path(),
+        &[
+            (number(a), "1234-5678-0001"),
+            (number(b), "1234-5678-0002"),
+            (number(cod), "1234-5678-0003"),
+            (number(flagged), "1234-5678-0004"),
+            ("AK09999999".into(), "1234-5678-0005"),
+            (number(a), "12"),
+        ],
+    );
+    let by = [
+        "--carrier",
+        "generic",
+        file.to_str().unwrap(),
+        "--by",
+        "出荷係",
+    ];
+    let (ok, report) = akinai_cli(&app, &[&["import", "tracking"][..], &by].concat());
+    assert!(!ok, "{report}");
+    assert!(report.contains("確認待ちの注文です"), "{report}");
+    assert!(report.contains("見つかりません"), "{report}");
+    assert!(
+        report.contains("同じ注文がファイルに複数あります"),
+        "{report}"
+    );
+    assert!(report.contains("何も発送にしていません"), "{report}");
+    for id in [a, b, cod] {
+        let o = app.store.order(id).await.unwrap().unwrap();
+        assert_ne!(o.status, OrderStatus::Shipped);
+    }
+
+    // The good rows alone: a dry run first changes nothing.
+    let rows = [
+        (number(a), "1234-5678-0001"),
+        (number(b), "1234-5678-0002"),
+        (number(cod), "1234-5678-0003"),
+    ];
+    tracking_file(dir.path(), &rows);
+    let (ok, report) = akinai_cli(
+        &app,
+        &[&["import", "tracking"][..], &by, &["--dry-run"]].concat(),
+    );
+    assert!(ok, "{report}");
+    assert!(report.contains("確認だけです"), "{report}");
+    assert_eq!(
+        app.store.order(a).await.unwrap().unwrap().status,
+        OrderStatus::Paid
+    );
+
+    // Then for real: all three ship with their numbers, audited as one batch and per order.
+    let (ok, report) = akinai_cli(&app, &[&["import", "tracking"][..], &by].concat());
+    assert!(ok, "{report}");
+    for (id, tracking) in [
+        (a, "123456780001"),
+        (b, "123456780002"),
+        (cod, "123456780003"),
+    ] {
+        let o = app.store.order(id).await.unwrap().unwrap();
+        assert_eq!(o.status, OrderStatus::Shipped);
+        let shipment = o.shipment.unwrap();
+        assert_eq!(shipment.carrier, Carrier::Other);
+        assert_eq!(shipment.tracking_number.as_str(), tracking);
+    }
+    let batch = app
+        .store
+        .audit_entries_of("shipping.tracking_import", 5)
+        .await
+        .unwrap();
+    assert_eq!(batch.len(), 1);
+    assert_eq!(batch[0].record.actor, "cli:出荷係");
+    let per_order = app.store.audit_entries_of("order.ship", 10).await.unwrap();
+    assert_eq!(per_order.len(), 3);
+    // The command queued the mails at the machine's time; the test shop's clock catches up.
+    app.clock.advance(chrono::Duration::days(3650));
+    app.shop.jobs().run_due_jobs().await.unwrap();
+    assert_eq!(shipping_mails(&app.mails()), 3, "one shipping mail each");
+
+    // The same file again: every row is done already; nothing changes, no mail goes out.
+    let (ok, report) = akinai_cli(&app, &[&["import", "tracking"][..], &by].concat());
+    assert!(ok, "{report}");
+    assert!(report.contains("発送済み 3 件"), "{report}");
+    assert_eq!(
+        app.store
+            .audit_entries_of("order.ship", 10)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    app.shop.jobs().run_due_jobs().await.unwrap();
+    assert_eq!(shipping_mails(&app.mails()), 3);
+}
+
+#[tokio::test]
+async fn a_held_card_payment_is_captured_when_a_b2_issued_file_ships_its_order() {
+    let (app, fake, _manager) = crate::payments_capture::shop_capturing_at_shipping().await;
+    let (_, payment) = crate::payments_capture::held_order(&app, &fake).await;
+    let order = app.newest_order().await;
+    assert_eq!(order.status, OrderStatus::Placed);
+    // B2クラウド's 発行済みデータ: the label layout with 伝票番号 filled, in Shift_JIS.
+    let mut row = vec![String::new(); YAMATO_B2_HEADER.len()];
+    row[0] = order.number();
+    row[3] = "400011112222".into();
+    row[4] = "2026/11/26".into();
+    let text = format!("{}\r\n{}\r\n", YAMATO_B2_HEADER.join(","), row.join(","));
+    let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+    let report = app
+        .shop
+        .shipping()
+        .import_tracking(
+            LabelLayout::YamatoB2,
+            &bytes[..],
+            false,
+            &AuditContext::cli("出荷係"),
+        )
+        .await
+        .unwrap();
+    assert!(report.applied, "{report:?}");
+    assert_eq!(report.captured, vec![order.number()]);
+    let shipped = app.store.order(order.id).await.unwrap().unwrap();
+    assert_eq!(shipped.status, OrderStatus::Shipped);
+    assert_eq!(shipped.shipment.unwrap().carrier, Carrier::Yamato);
+    let p = app.store.payment_of_order(order.id).await.unwrap().unwrap();
+    assert_eq!(p.status, PaymentStatus::Succeeded);
+    let intent = payment.payment_ref.unwrap();
+    let captures: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == format!("/v1/payment_intents/{intent}/capture"))
+        .collect();
+    assert_eq!(captures.len(), 1);
+}
