@@ -266,6 +266,7 @@ def main() -> None:
         for name, path in [("admin-operations", "/admin/operations"),("admin-orders", "/admin/orders"), ("admin-products", "/admin/products"),
                            ("admin-customers", "/admin/customers"),
                            ("admin-flagged", "/admin/orders/flagged"),
+                           ("admin-shipping", "/admin/shipping"),
                            ("admin-categories", "/admin/categories"),
                            ("admin-settings", "/admin/settings"), ("admin-audit", "/admin/audit")]:
             b.go(f"{admin}{path}")

@@ -183,6 +183,7 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         ("products CSV", "/admin/products/csv".to_string()),
         ("customers CSV", "/admin/customers/csv".to_string()),
         ("orders export", "/admin/orders/export".to_string()),
+        ("shipping", format!("/admin/shipping?order={}", order.0)),
     ] {
         b.goto(&format!("{admin}{path}")).await;
         check(violations(&b, &axe, name).await);

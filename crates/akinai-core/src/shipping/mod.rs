@@ -24,6 +24,10 @@ use akinai_store::OrderStore;
 
 pub use tracking::TrackingReport;
 
+use akinai_domain::admin::{ViewOrders, ViewPersonalData};
+
+use crate::accounts::Client;
+use crate::admin::Authorized;
 use crate::audit::AuditContext;
 use crate::{Audit, Base, CoreError, Payments};
 
@@ -159,13 +163,67 @@ impl Shipping {
         Ok(out)
     }
 
-    /// Writes the label file of `layout` for `selection` to `out`.
+    /// What the label file of `layout` would hold for `selection`, for the 出荷 page (nothing
+    /// is written or audited: the page shows order numbers and reasons only).
+    pub async fn check_labels(
+        &self,
+        _by: &Authorized<ViewOrders>,
+        layout: LabelLayout,
+        selection: &LabelSelection,
+    ) -> Result<LabelReport, CoreError> {
+        self.write_labels(layout, selection, std::io::sink()).await
+    }
+
+    /// The label file for staff, audited (it holds the customers' names and addresses).
+    pub async fn labels_for_staff(
+        &self,
+        by: &Authorized<ViewPersonalData>,
+        client: &Client,
+        layout: LabelLayout,
+        selection: &LabelSelection,
+    ) -> Result<(LabelReport, Vec<u8>), CoreError> {
+        let mut file = Vec::new();
+        let report = self
+            .export_labels(
+                layout,
+                selection,
+                &mut file,
+                &by.admin().audit_context(client),
+            )
+            .await?;
+        Ok((report, file))
+    }
+
+    /// Writes the label file of `layout` for `selection` to `out`, audited.
     pub async fn export_labels<W: Write + Send>(
         &self,
         layout: LabelLayout,
         selection: &LabelSelection,
         out: W,
         who: &AuditContext,
+    ) -> Result<LabelReport, CoreError> {
+        let report = self.write_labels(layout, selection, out).await?;
+        self.audit
+            .record(
+                who,
+                "shipping.export",
+                "orders",
+                json!({
+                    "layout": layout.name(),
+                    "written": report.written,
+                    "left_out": report.left_out.len(),
+                    "under_review": report.under_review.len(),
+                }),
+            )
+            .await?;
+        Ok(report)
+    }
+
+    async fn write_labels<W: Write + Send>(
+        &self,
+        layout: LabelLayout,
+        selection: &LabelSelection,
+        out: W,
     ) -> Result<LabelReport, CoreError> {
         let settings = self.base.settings().await?;
         let sender = Sender::from_legal(&settings.legal);
@@ -227,19 +285,6 @@ impl Shipping {
             }
         }
         csv.finish().map_err(write_error)?;
-        self.audit
-            .record(
-                who,
-                "shipping.export",
-                "orders",
-                json!({
-                    "layout": layout.name(),
-                    "written": report.written,
-                    "left_out": report.left_out.len(),
-                    "under_review": report.under_review.len(),
-                }),
-            )
-            .await?;
         Ok(report)
     }
 }

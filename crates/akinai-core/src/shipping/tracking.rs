@@ -16,7 +16,11 @@ use akinai_domain::order::{OrderEvent, OrderStatus};
 use akinai_domain::shipping::{plan_tracking, LabelLayout, PlannedRow, RowVerdict, TrackedOrder};
 use akinai_store::fulfilment::OrderStep;
 
+use akinai_domain::admin::ProcessOrders;
+
 use super::Shipping;
+use crate::accounts::Client;
+use crate::admin::Authorized;
 use crate::audit::AuditContext;
 use crate::CoreError;
 
@@ -51,6 +55,20 @@ impl TrackingReport {
 }
 
 impl Shipping {
+    /// A tracking file uploaded on the 出荷 page: judged (`dry_run`) or imported, by an admin
+    /// who processes orders.
+    pub async fn tracking_for_staff(
+        &self,
+        by: &Authorized<ProcessOrders>,
+        client: &Client,
+        layout: LabelLayout,
+        file: &[u8],
+        dry_run: bool,
+    ) -> Result<TrackingReport, CoreError> {
+        let who = by.admin().audit_context(client);
+        self.import_tracking(layout, file, dry_run, &who).await
+    }
+
     /// Imports a tracking file of `layout`; with `dry_run` only judges its rows.
     pub async fn import_tracking<R: Read + Send>(
         &self,

@@ -53,6 +53,7 @@ mod order_words;
 mod orders;
 mod routes;
 mod settings;
+mod shipping;
 mod transfers;
 
 use routes::routes;

@@ -153,6 +153,15 @@ struct ListPage {
     next: Option<String>,
     bad_query: bool,
     statuses: Vec<(&'static str, &'static str)>,
+    /// The label layouts, for 「送り状データ(CSV)」 on the selected orders.
+    carriers: Vec<(&'static str, &'static str)>,
+}
+
+fn carriers() -> Vec<(&'static str, &'static str)> {
+    akinai_domain::shipping::LabelLayout::ALL
+        .iter()
+        .map(|l| (l.name(), l.label_ja()))
+        .collect()
 }
 
 pub(super) async fn list_get(
@@ -176,6 +185,7 @@ pub(super) async fn list_get(
             next: None,
             bad_query: true,
             statuses,
+            carriers: carriers(),
         };
         return ctx.page(StatusCode::BAD_REQUEST, &page);
     };
@@ -189,7 +199,7 @@ pub(super) async fn list_get(
         .into_iter()
         .map(|r| ListRow {
             id: r.row.id.0,
-            number: format!("AK{:08}", r.row.id.0),
+            number: akinai_core::order_number(r.row.id),
             placed: local_time(r.row.placed_at),
             status: status_label(r.row.status),
             status_code: r.row.status.as_str(),
@@ -208,6 +218,7 @@ pub(super) async fn list_get(
         next,
         bad_query: false,
         statuses,
+        carriers: carriers(),
     };
     ctx.page(StatusCode::OK, &page)
 }

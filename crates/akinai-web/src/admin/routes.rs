@@ -479,6 +479,29 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(order_payment::capture_post),
         ),
         r(
+            "/admin/shipping",
+            Some(Cap(Gate::of::<ViewOrders>())),
+            None,
+            none,
+            get(shipping::page_get),
+        ),
+        // The label file carries the customers' names and addresses.
+        r(
+            "/admin/shipping/labels",
+            None,
+            Some(Cap(Gate::of::<akinai_domain::admin::ViewPersonalData>())),
+            f,
+            post(shipping::labels_post),
+        ),
+        // A tracking file of up to 20 MB, sent back base64-encoded with the confirmation.
+        r(
+            "/admin/shipping/tracking",
+            None,
+            process,
+            28 * 1024 * 1024,
+            post(shipping::tracking_post),
+        ),
+        r(
             "/admin/orders/flagged",
             Some(Cap(Gate::of::<ReviewOrders>())),
             None,

@@ -7,6 +7,7 @@
 //! does), and an order under review never ships (CCSG-F-4).
 
 use akinai_core::audit::AuditContext;
+use akinai_domain::admin::AdminRole;
 use akinai_domain::fulfilment::Carrier;
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::OrderStatus;
@@ -14,6 +15,8 @@ use akinai_domain::payment::PaymentStatus;
 use akinai_domain::shipping::{LabelLayout, SAGAWA_HEADER, YAMATO_B2_HEADER};
 use akinai_store::fulfilment::OrderStep;
 use reqwest::StatusCode;
+
+use crate::admin_orders::signed_in;
 
 use crate::support::{test_now, TestApp};
 
@@ -339,4 +342,129 @@ async fn a_held_card_payment_is_captured_when_a_b2_issued_file_ships_its_order()
         .filter(|r| r.path == format!("/v1/payment_intents/{intent}/capture"))
         .collect();
     assert_eq!(captures.len(), 1);
+}
+
+#[tokio::test]
+async fn staff_preview_download_and_import_on_the_shipping_page() {
+    let app = TestApp::demo().await;
+    let a = order(&app, &[]).await;
+    paid(&app, a).await;
+    let long_street = "神宮前一丁目二番三号".repeat(3);
+    let long = order(&app, &[("line1", long_street.as_str())]).await;
+    paid(&app, long).await;
+    let cod = order(&app, &[("payment_method", "cash_on_delivery")]).await;
+
+    // Staff process orders but may not see addresses: the preview, no download.
+    let staff = signed_in(&app, AdminRole::Staff).await;
+    let list = staff.get("/admin/orders").await;
+    assert!(
+        list.body.contains("form=\"ship-selected\""),
+        "{}",
+        list.body
+    );
+    let page = staff.get("/admin/shipping").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("<strong>2 件</strong>を書き出せます"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&number(long)) && page.body.contains("お届け先住所"));
+    assert!(!page.body.contains("送り状データ(CSV)をダウンロード"));
+    let refused = staff
+        .admin_post("/admin/shipping/labels", &[("carrier", "yamato-b2")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // A manager selects two orders in the list (one too long) and downloads e飛伝's file.
+    let manager = signed_in(&app, AdminRole::Manager).await;
+    let picked = format!(
+        "/admin/shipping?carrier=sagawa&order={}&order={}",
+        a.0, long.0
+    );
+    let page = manager.get(&picked).await;
+    assert!(
+        page.body.contains("<strong>2 件</strong>が対象です"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<strong>1 件</strong>を書き出せます"),
+        "{}",
+        page.body
+    );
+    let csrf = page.hidden("csrf");
+    let orders = format!("{},{}", a.0, long.0);
+    let resp = manager
+        .client
+        .post(format!("{}/admin/shipping/labels", manager.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("carrier", "sagawa"),
+            ("status", ""),
+            ("orders", orders.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        resp.headers()["content-type"],
+        "text/csv; charset=Shift_JIS"
+    );
+    let rows = read_cp932(&resp.bytes().await.unwrap());
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][8], number(a));
+    let audited = app
+        .store
+        .audit_entries_of("shipping.export", 5)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert!(audited[0].record.actor.starts_with("admin:"));
+
+    // Staff upload the issued numbers, read the verdicts, and confirm.
+    let csv = format!(
+        "注文番号,送り状番号\r\n{},1234-5678-1001\r\n{},1234-5678-1002\r\n",
+        number(a),
+        number(cod)
+    );
+    let page = staff.get("/admin/shipping").await;
+    let csrf = page.hidden("csrf");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("carrier", "generic")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("issued.csv"),
+        );
+    let preview = staff.send_multipart("/admin/shipping/tracking", form).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("発送 2 件"), "{}", preview.body);
+    assert!(preview.body.contains("2 件を発送済みにする"));
+    assert_eq!(
+        app.store.order(a).await.unwrap().unwrap().status,
+        OrderStatus::Paid,
+        "the preview ships nothing"
+    );
+    let data = preview.hidden("data");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("carrier", "generic")
+        .text("data", data)
+        .text("confirm", "1");
+    let done = staff.send_multipart("/admin/shipping/tracking", form).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    for id in [a, cod] {
+        assert_eq!(
+            app.store.order(id).await.unwrap().unwrap().status,
+            OrderStatus::Shipped
+        );
+    }
+    let flash = staff.get(done.location()).await;
+    assert!(
+        flash.body.contains("2 件の注文を発送済みにしました"),
+        "{}",
+        flash.body
+    );
 }
