@@ -151,7 +151,7 @@ impl Documents {
         Ok(content)
     }
 
-    async fn content(
+    pub(crate) async fn content(
         &self,
         order: &Order,
         kind: DocumentKind,

@@ -368,6 +368,7 @@ impl Shop {
             audit: audit.clone(),
         };
         let shipping = Shipping {
+            documents: documents.clone(),
             base: base.clone(),
             fulfilment_store: store.clone(),
             order_store: store.clone(),

@@ -30,6 +30,7 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod payment_timing;
+pub mod picking;
 pub mod postal;
 pub mod pricing;
 pub mod retention;

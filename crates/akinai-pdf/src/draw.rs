@@ -4,6 +4,7 @@
 //! (JP-INV-1/2). Amounts are tax-inclusive (総額表示).
 
 use akinai_domain::documents::{rate_label, DocumentContent, DocumentKind};
+use akinai_domain::picking::PickingList;
 use akinai_domain::Yen;
 
 use crate::canvas::{Align, Canvas, Column, LEFT, RIGHT, TOP};
@@ -253,4 +254,84 @@ fn totals(c: &mut Canvas<'_>, doc: &DocumentContent) {
             "※印は軽減税率(8%)対象商品です。",
         );
     }
+}
+
+/// Lays out a picking list: the orders it covers, then one row per SKU with a box to tick.
+pub fn picking_list(c: &mut Canvas<'_>, list: &PickingList) {
+    c.text_centred(TOP + 22.0, 20.0, true, "ピッキングリスト");
+    c.text_right(
+        RIGHT,
+        TOP + 4.0,
+        9.0,
+        false,
+        &format!("作成日 {}", date_ja(list.made_on)),
+    );
+    c.text_right(
+        RIGHT,
+        TOP + 17.0,
+        9.0,
+        false,
+        &format!(
+            "注文 {} 件・{} 品目・{} 点",
+            list.order_numbers.len(),
+            list.lines.len(),
+            list.units()
+        ),
+    );
+    c.y = TOP + 48.0;
+    c.paragraph(
+        LEFT,
+        RIGHT - LEFT,
+        8.5,
+        false,
+        &format!("対象の注文: {}", list.order_numbers.join("、")),
+    );
+    c.y += 6.0;
+    let columns = [
+        Column {
+            title: "SKU",
+            width: 110.0,
+            align: Align::Left,
+        },
+        Column {
+            title: "商品名",
+            width: 210.0,
+            align: Align::Left,
+        },
+        Column {
+            title: "規格",
+            width: 96.0,
+            align: Align::Left,
+        },
+        Column {
+            title: "数量",
+            width: 40.0,
+            align: Align::Right,
+        },
+        Column {
+            title: "注文数",
+            width: 40.0,
+            align: Align::Right,
+        },
+        Column {
+            title: "済",
+            width: 15.0,
+            align: Align::Left,
+        },
+    ];
+    let rows: Vec<Vec<String>> = list
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.sku_code.clone(),
+                l.product_name.clone(),
+                l.option_label.clone(),
+                l.quantity.to_string(),
+                l.orders.to_string(),
+                "□".to_string(),
+            ]
+        })
+        .collect();
+    c.table(&columns, &rows, 9.0);
 }

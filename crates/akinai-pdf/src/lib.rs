@@ -11,6 +11,7 @@ mod draw;
 pub mod fonts;
 
 use akinai_domain::documents::DocumentContent;
+use akinai_domain::picking::PickingList;
 use chrono::Datelike;
 use krilla::color::luma;
 use krilla::geom::{PathBuilder, Point, Rect};
@@ -49,14 +50,34 @@ pub fn render(doc: &DocumentContent) -> Result<Vec<u8>, PdfError> {
 /// Many documents in one PDF file, each starting on a new page with its own page numbers.
 pub fn render_all(docs: &[DocumentContent]) -> Result<Vec<u8>, PdfError> {
     let first = docs.first().ok_or(PdfError::Empty)?;
-    let fonts = Fonts::get().ok_or(PdfError::Font)?;
-    let mut pdf = Document::new();
-    let issued = first.issued_on;
     let title = if docs.len() == 1 {
         format!("{} {}", first.title(), first.number)
     } else {
         format!("{} ほか{}件", first.title(), docs.len() - 1)
     };
+    let mut pages = Vec::new();
+    for doc in docs {
+        pages.extend(layout(doc)?);
+    }
+    write(pages, title, first.issued_on)
+}
+
+/// A picking list as a PDF file.
+pub fn render_picking_list(list: &PickingList) -> Result<Vec<u8>, PdfError> {
+    let fonts = Fonts::get().ok_or(PdfError::Font)?;
+    let mut c = Canvas::new(fonts, format!("ピッキングリスト {}", list.made_on));
+    draw::picking_list(&mut c, list);
+    write(c.finish(), "ピッキングリスト".into(), list.made_on)
+}
+
+/// Writes laid-out pages into a PDF file.
+fn write(
+    pages: Vec<Vec<Op>>,
+    title: String,
+    issued: chrono::NaiveDate,
+) -> Result<Vec<u8>, PdfError> {
+    let fonts = Fonts::get().ok_or(PdfError::Font)?;
+    let mut pdf = Document::new();
     pdf.set_metadata(
         Metadata::new()
             .title(title)
@@ -70,69 +91,67 @@ pub fn render_all(docs: &[DocumentContent]) -> Result<Vec<u8>, PdfError> {
     );
     let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
         .ok_or_else(|| PdfError::Writer("page size".into()))?;
-    for doc in docs {
-        for ops in layout(doc)? {
-            let mut page = pdf.start_page_with(settings.clone());
-            let mut surface = page.surface();
-            for op in ops {
-                match op {
-                    Op::Text {
-                        x,
-                        y,
+    for ops in pages {
+        let mut page = pdf.start_page_with(settings.clone());
+        let mut surface = page.surface();
+        for op in ops {
+            match op {
+                Op::Text {
+                    x,
+                    y,
+                    size,
+                    bold,
+                    text,
+                } => {
+                    surface.set_stroke(None);
+                    surface.set_fill(Some(Fill::default()));
+                    let face = fonts.face(bold);
+                    surface.draw_glyphs(
+                        Point::from_xy(x, y),
+                        &face.glyphs(&text),
+                        face.font.clone(),
+                        &text,
                         size,
-                        bold,
-                        text,
-                    } => {
+                        false,
+                    );
+                }
+                Op::Rule {
+                    x1,
+                    y1,
+                    x2,
+                    y2,
+                    width,
+                } => {
+                    let mut pb = PathBuilder::new();
+                    pb.move_to(x1, y1);
+                    pb.line_to(x2, y2);
+                    if let Some(path) = pb.finish() {
+                        surface.set_fill(None);
+                        surface.set_stroke(Some(Stroke {
+                            width,
+                            ..Stroke::default()
+                        }));
+                        surface.draw_path(&path);
+                    }
+                }
+                Op::Shade { x, y, w, h, grey } => {
+                    let mut pb = PathBuilder::new();
+                    if let Some(rect) = Rect::from_xywh(x, y, w, h) {
+                        pb.push_rect(rect);
+                    }
+                    if let Some(path) = pb.finish() {
                         surface.set_stroke(None);
-                        surface.set_fill(Some(Fill::default()));
-                        let face = fonts.face(bold);
-                        surface.draw_glyphs(
-                            Point::from_xy(x, y),
-                            &face.glyphs(&text),
-                            face.font.clone(),
-                            &text,
-                            size,
-                            false,
-                        );
-                    }
-                    Op::Rule {
-                        x1,
-                        y1,
-                        x2,
-                        y2,
-                        width,
-                    } => {
-                        let mut pb = PathBuilder::new();
-                        pb.move_to(x1, y1);
-                        pb.line_to(x2, y2);
-                        if let Some(path) = pb.finish() {
-                            surface.set_fill(None);
-                            surface.set_stroke(Some(Stroke {
-                                width,
-                                ..Stroke::default()
-                            }));
-                            surface.draw_path(&path);
-                        }
-                    }
-                    Op::Shade { x, y, w, h, grey } => {
-                        let mut pb = PathBuilder::new();
-                        if let Some(rect) = Rect::from_xywh(x, y, w, h) {
-                            pb.push_rect(rect);
-                        }
-                        if let Some(path) = pb.finish() {
-                            surface.set_stroke(None);
-                            surface.set_fill(Some(Fill {
-                                paint: luma::Color::new(grey).into(),
-                                ..Fill::default()
-                            }));
-                            surface.draw_path(&path);
-                        }
+                        surface.set_fill(Some(Fill {
+                            paint: luma::Color::new(grey).into(),
+                            ..Fill::default()
+                        }));
+                        surface.draw_path(&path);
                     }
                 }
             }
-            surface.finish();
-            page.finish();
         }
+        surface.finish();
+        page.finish();
     }
     pdf.finish().map_err(|e| PdfError::Writer(e.to_string()))
 }

@@ -7,6 +7,7 @@
 //! instead of a label printing half an address; an order awaiting review is left out and listed
 //! (it may not ship, CCSG-F-4). Exporting is audited: the file holds customers' addresses.
 
+mod batch;
 mod tracking;
 
 use std::io::Write;
@@ -73,6 +74,7 @@ pub struct Shipping {
     pub(crate) order_store: Arc<dyn OrderStore>,
     pub(crate) payments: Payments,
     pub(crate) audit: Audit,
+    pub(crate) documents: crate::Documents,
 }
 
 fn write_error(e: WriteError) -> CoreError {

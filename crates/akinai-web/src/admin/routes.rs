@@ -485,6 +485,21 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             none,
             get(shipping::page_get),
         ),
+        // Delivery slips carry the customers' names and addresses; the picking list products.
+        r(
+            "/admin/shipping/delivery-slips.pdf",
+            Some(Cap(Gate::of::<akinai_domain::admin::ViewPersonalData>())),
+            None,
+            none,
+            get(shipping::slips_get),
+        ),
+        r(
+            "/admin/shipping/picking-list.pdf",
+            Some(Cap(Gate::of::<ViewOrders>())),
+            None,
+            none,
+            get(shipping::picking_get),
+        ),
         // The label file carries the customers' names and addresses.
         r(
             "/admin/shipping/labels",

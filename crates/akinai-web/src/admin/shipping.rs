@@ -74,6 +74,19 @@ impl Choice {
         }
     }
 
+    /// The selection as a query string, for the print links.
+    fn query(&self) -> String {
+        if self.orders.is_empty() {
+            if self.paid_only {
+                "?status=paid".into()
+            } else {
+                String::new()
+            }
+        } else {
+            format!("?orders={}", self.orders_field())
+        }
+    }
+
     fn orders_field(&self) -> String {
         let ids: Vec<String> = self.orders.iter().map(|o| o.0.to_string()).collect();
         ids.join(",")
@@ -168,6 +181,8 @@ struct ShippingPage {
     carriers: Vec<(&'static str, &'static str, bool)>,
     paid_only: bool,
     orders: String,
+    /// The selection as a query string, for the print links.
+    query: String,
     selected: usize,
     written: u64,
     left_out: Vec<Problem>,
@@ -210,6 +225,7 @@ async fn page(
             .collect(),
         paid_only: choice.paid_only,
         orders: choice.orders_field(),
+        query: choice.query(),
         selected: choice.orders.len(),
         written: report.written,
         left_out: problems(&report.left_out),
@@ -382,4 +398,37 @@ fn empty_report(layout: LabelLayout) -> TrackingReport {
         failure: None,
         captured: Vec::new(),
     }
+}
+
+/// `GET /admin/shipping/delivery-slips.pdf[?order=…]`: one 納品書 per order, for the parcels.
+pub(super) async fn slips_get(
+    RawQuery(query): RawQuery,
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ViewPersonalData>()?;
+    let choice = Choice::parse(&pairs(query.as_deref())?)?;
+    let pdf = state
+        .shop
+        .shipping()
+        .delivery_slips(&proof, &ctx.client, &choice.selection())
+        .await?;
+    Ok(crate::pages::order::pdf_response(pdf))
+}
+
+/// `GET /admin/shipping/picking-list.pdf[?order=…]`
+pub(super) async fn picking_get(
+    RawQuery(query): RawQuery,
+    State(state): State<AppState>,
+    AdminExt(a): AdminExt,
+) -> Result<Response, WebError> {
+    let proof = a.authorize::<ViewOrders>()?;
+    let choice = Choice::parse(&pairs(query.as_deref())?)?;
+    let pdf = state
+        .shop
+        .shipping()
+        .picking_list(&proof, &choice.selection())
+        .await?;
+    Ok(crate::pages::order::pdf_response(pdf))
 }

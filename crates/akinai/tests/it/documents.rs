@@ -16,7 +16,7 @@ use crate::admin_orders::signed_in;
 use crate::support::{Shopper, TestApp};
 
 /// The text of a PDF (`pdftotext -layout`), or `None` when the tool is missing and not required.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
+pub(crate) fn pdf_text(pdf: &[u8]) -> Option<String> {
     assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
     let found = Command::new("sh")
         .args(["-c", "command -v pdftotext"])

@@ -468,3 +468,99 @@ async fn staff_preview_download_and_import_on_the_shipping_page() {
         flash.body
     );
 }
+
+/// Copies `order` `n` times through the store (a busy day without 500 checkouts) and marks
+/// every copy paid.
+async fn copies(app: &TestApp, order: &akinai_store::Order, n: usize) {
+    for l in &order.lines {
+        let more = i64::from(l.quantity) * n as i64;
+        app.store.adjust_stock(l.sku_id, more).await.unwrap();
+    }
+    for i in 0..n {
+        let token = akinai_store::TokenHash(format!("{:064x}", 1_000 + i));
+        let cart = app.store.create_cart(&token, test_now()).await.unwrap();
+        let copy = akinai_store::NewOrder {
+            cart_id: cart,
+            customer_id: None,
+            status_token: akinai_store::TokenHash(format!("{:064x}", 5_000 + i)),
+            placed_at: test_now(),
+            details: order.details.clone(),
+            lines: order.lines.clone(),
+            totals: order.totals.clone(),
+            review_reason: None,
+            address_key: format!("copy-{i}"),
+        };
+        let id = app.store.place_order(&copy).await.unwrap().id;
+        paid(app, id).await;
+    }
+}
+
+#[tokio::test]
+async fn a_500_order_batch_prints_one_slip_each_and_a_picking_list_summed_per_sku() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    shopper.add(app.sku_named("本みりん").await, "2").await;
+    shopper.add(app.sku_named("静岡煎茶").await, "1").await;
+    shopper.submit_details(&[]).await;
+    assert_eq!(shopper.place().await.status, StatusCode::SEE_OTHER);
+    let first = app.newest_order().await;
+    paid(&app, first.id).await;
+    copies(&app, &first, 499).await;
+
+    let manager = signed_in(&app, AdminRole::Manager).await;
+    let (code, headers, slips) = manager
+        .get_bytes("/admin/shipping/delivery-slips.pdf")
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/pdf");
+    let batch = app
+        .store
+        .audit_entries_of("document.batch_downloaded", 5)
+        .await
+        .unwrap();
+    assert_eq!(batch.len(), 1, "one audit entry for the batch");
+    let detail: serde_json::Value = serde_json::from_str(&batch[0].record.detail).unwrap();
+    assert_eq!(detail["orders"].as_array().unwrap().len(), 500);
+    if let Some(text) = crate::documents::pdf_text(&slips) {
+        assert_eq!(text.matches("納品書").count(), 500, "one slip per order");
+        assert!(text.contains(&first.number()));
+        assert!(text.contains("AK00000500"));
+    }
+
+    // Staff may not print slips (names and addresses) but may print the picking list.
+    let staff = signed_in(&app, AdminRole::Staff).await;
+    let (code, _, _) = staff.get_bytes("/admin/shipping/delivery-slips.pdf").await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _, list) = staff.get_bytes("/admin/shipping/picking-list.pdf").await;
+    assert_eq!(code, StatusCode::OK);
+    if let Some(text) = crate::documents::pdf_text(&list) {
+        assert!(text.contains("ピッキングリスト"), "{text}");
+        assert!(text.contains("注文 500 件・2 品目・1500 点"), "{text}");
+        let mirin = first
+            .lines
+            .iter()
+            .find(|l| l.product_name.contains("みりん"))
+            .unwrap();
+        let row = text.lines().find(|l| l.contains(&mirin.sku_code)).unwrap();
+        assert!(row.contains(" 1000 "), "{row}");
+        // Rendered as a printer would: the first page as an image, with ink on it.
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("list.pdf");
+        std::fs::write(&pdf, &list).unwrap();
+        let out = std::process::Command::new("pdftoppm")
+            .args(["-r", "40", "-png", "-f", "1", "-l", "1"])
+            .arg(&pdf)
+            .arg(dir.path().join("page"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let png = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "png"))
+            .unwrap();
+        let image = image::open(&png).unwrap().to_luma8();
+        let dark = image.pixels().filter(|p| p.0[0] < 128).count();
+        assert!(dark > 500, "the page shows text ({dark} dark pixels)");
+    }
+}
