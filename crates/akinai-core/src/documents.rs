@@ -11,7 +11,9 @@ use std::sync::Arc;
 use serde_json::json;
 
 use akinai_domain::admin::ViewPersonalData;
-use akinai_domain::documents::{may_issue_invoice, DocumentContent, DocumentKind, OrderFacts};
+use akinai_domain::documents::{
+    may_issue_invoice, may_issue_receipt, DocumentContent, DocumentKind, OrderFacts, ReceiptChoice,
+};
 use akinai_domain::ids::OrderId;
 use akinai_store::documents::{DocumentStore, NewDocument};
 use akinai_store::{Order, OrderStore};
@@ -46,7 +48,32 @@ pub struct Documents {
 impl Documents {
     /// An order's document of `kind` for its customer (the caller has checked the status link).
     pub async fn for_customer(&self, order: &Order, kind: DocumentKind) -> Result<Pdf, CoreError> {
-        self.document(order, kind, "customer").await
+        self.document(order, kind, "customer", None).await
+    }
+
+    /// The receipt with the 宛名 and 但し書き the customer chose; once issued, the choice is
+    /// kept and later requests get a copy marked 再発行 (the new choice is ignored).
+    pub async fn receipt_for_customer(
+        &self,
+        order: &Order,
+        addressee: &str,
+        purpose: &str,
+    ) -> Result<Pdf, CoreError> {
+        let choice = ReceiptChoice::parse(addressee, purpose).map_err(CoreError::InvalidFields)?;
+        self.document(order, DocumentKind::Receipt, "customer", Some(choice))
+            .await
+    }
+
+    /// The kinds of document already issued and kept for an order (the status page offers a
+    /// receipt's reissue instead of its form).
+    pub async fn kept_kinds(&self, order: &Order) -> Result<Vec<DocumentKind>, CoreError> {
+        Ok(self
+            .document_store
+            .order_documents(order.id)
+            .await?
+            .into_iter()
+            .map(|d| d.issued.kind)
+            .collect())
     }
 
     /// An order's document for staff, audited as a view of the customer's personal data.
@@ -84,7 +111,7 @@ impl Documents {
             .order(id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let pdf = self.document(&order, kind, &who.actor).await?;
+        let pdf = self.document(&order, kind, &who.actor, None).await?;
         self.audit
             .record(
                 who,
@@ -101,9 +128,10 @@ impl Documents {
         order: &Order,
         kind: DocumentKind,
         by: &str,
+        choice: Option<ReceiptChoice>,
     ) -> Result<Pdf, CoreError> {
         let content = if kind.is_kept() {
-            self.kept(order, kind, by).await?
+            self.kept(order, kind, by, choice).await?
         } else {
             self.content(order, kind).await?
         };
@@ -115,21 +143,36 @@ impl Documents {
         Ok(Pdf { file_name, bytes })
     }
 
-    /// The kept document of `kind`, issued now if the order has none yet.
+    /// The kept document of `kind`, issued now if the order has none yet (a receipt with the
+    /// customer's choice, or the buyer's name and the default 但し書き); a copy of one issued
+    /// before is marked as a reissue.
     async fn kept(
         &self,
         order: &Order,
         kind: DocumentKind,
         by: &str,
+        choice: Option<ReceiptChoice>,
     ) -> Result<DocumentContent, CoreError> {
         let kept = self.document_store.order_documents(order.id).await?;
+        let mut reissue = false;
         let stored = match kept.into_iter().find(|d| d.issued.kind == kind) {
-            Some(d) => d,
+            Some(d) => {
+                reissue = true;
+                d
+            }
             None => {
-                if !may_issue_invoice(order.status) {
+                let allowed = match kind {
+                    DocumentKind::Receipt => may_issue_receipt(order.status, order.payment_method),
+                    _ => may_issue_invoice(order.status),
+                };
+                if !allowed {
                     return Err(CoreError::NotFound);
                 }
-                let content = self.content(order, kind).await?;
+                let mut content = self.content(order, kind).await?;
+                if let Some(c) = choice {
+                    content.buyer = c.addressee;
+                    content.purpose = Some(c.purpose);
+                }
                 let json = serde_json::to_string(&content)
                     .map_err(|e| CoreError::Document(e.to_string()))?;
                 self.document_store
@@ -148,6 +191,7 @@ impl Documents {
         // The number is the kept row's: known only once it is stored.
         content.number = kind.number(stored.id.0);
         content.issued_on = stored.issued.issued_at.with_timezone(&jst()).date_naive();
+        content.reissue = reissue;
         Ok(content)
     }
 

@@ -25,15 +25,23 @@ pub enum DocumentKind {
     Invoice,
     /// 納品書: drawn from the order whenever printed (not a tax document, not numbered).
     DeliverySlip,
+    /// 領収書: issued once on request with the customer's 宛名 and 但し書き, numbered and kept;
+    /// every later copy is marked 再発行.
+    Receipt,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 2] = [DocumentKind::Invoice, DocumentKind::DeliverySlip];
+    pub const ALL: [DocumentKind; 3] = [
+        DocumentKind::Invoice,
+        DocumentKind::DeliverySlip,
+        DocumentKind::Receipt,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             DocumentKind::Invoice => "invoice",
             DocumentKind::DeliverySlip => "delivery_slip",
+            DocumentKind::Receipt => "receipt",
         }
     }
 
@@ -43,7 +51,7 @@ impl DocumentKind {
 
     /// Whether an issued copy is numbered and kept (JP-INV-4).
     pub fn is_kept(self) -> bool {
-        self == DocumentKind::Invoice
+        matches!(self, DocumentKind::Invoice | DocumentKind::Receipt)
     }
 
     /// The document number of the `n`th kept document of this kind, e.g. `INV-00000012`.
@@ -51,6 +59,7 @@ impl DocumentKind {
         let prefix = match self {
             DocumentKind::Invoice => "INV",
             DocumentKind::DeliverySlip => "DLV",
+            DocumentKind::Receipt => "RCT",
         };
         format!("{prefix}-{n:08}")
     }
@@ -60,6 +69,7 @@ impl DocumentKind {
         match self {
             DocumentKind::Invoice => format!("invoice-{order_number}.pdf"),
             DocumentKind::DeliverySlip => format!("delivery-slip-{order_number}.pdf"),
+            DocumentKind::Receipt => format!("receipt-{order_number}.pdf"),
         }
     }
 }
@@ -125,6 +135,96 @@ pub struct DocumentContent {
     pub rates: Vec<RateLine>,
     /// Prices are printed (not on a gift's delivery slip).
     pub show_prices: bool,
+    /// 但し書き of a receipt (「お品代として」).
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// What the receipt says about stamp duty (収入印紙), if anything.
+    #[serde(default)]
+    pub stamp: Option<StampDuty>,
+    /// A later copy of a kept receipt: printed 「再発行」 (never stored as true).
+    #[serde(default, skip_serializing)]
+    pub reissue: bool,
+}
+
+/// Stamp duty (印紙税) on a receipt: a receipt for ¥50,000 or more (before tax, when the tax is
+/// stated) received in cash or its equivalent (bank transfer, cash on delivery, konbini) is a
+/// taxable 受取書 when handed over on paper; a card payment's receipt is not (the money is not
+/// received from the buyer but settled through the card company).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StampDuty {
+    /// A stamp is needed on a paper copy (not on the PDF sent electronically).
+    OnPaper,
+    /// Paid by card: outside the stamp tax.
+    CardPayment,
+}
+
+/// The amount from which a receipt for cash takes a stamp, before tax.
+pub const STAMP_DUTY_FROM: Yen = Yen(50_000);
+
+impl StampDuty {
+    /// What a receipt for `total` (tax included, of which `tax`) paid by `method` says.
+    pub fn of(method: PaymentMethod, total: Yen, tax: Yen) -> Option<StampDuty> {
+        match method {
+            PaymentMethod::Card => Some(StampDuty::CardPayment),
+            _ if total.0 - tax.0 >= STAMP_DUTY_FROM.0 => Some(StampDuty::OnPaper),
+            _ => None,
+        }
+    }
+
+    /// The note printed on the receipt.
+    pub fn note(self) -> &'static str {
+        match self {
+            StampDuty::OnPaper => "記載金額(税抜)が5万円以上のため、紙で交付する場合は収入印紙の貼付が必要です(電子データでの交付には不要です)。",
+            StampDuty::CardPayment => "クレジットカードによるお支払いのため、印紙税の課税対象外です。",
+        }
+    }
+}
+
+/// The 宛名 and 但し書き a customer chose for a receipt (once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptChoice {
+    pub addressee: String,
+    pub purpose: String,
+}
+
+impl ReceiptChoice {
+    /// Longest 宛名, in characters.
+    pub const MAX_ADDRESSEE: usize = 60;
+    /// Longest 但し書き, in characters.
+    pub const MAX_PURPOSE: usize = 40;
+
+    /// Parses the form: both required, within their lengths.
+    pub fn parse(
+        addressee: &str,
+        purpose: &str,
+    ) -> Result<ReceiptChoice, crate::checkout::FieldErrors> {
+        let mut errors = Vec::new();
+        let addressee = crate::address::parse_text(addressee, Self::MAX_ADDRESSEE)
+            .map_err(|e| errors.push(("addressee", e)))
+            .ok();
+        let purpose = crate::address::parse_text(purpose, Self::MAX_PURPOSE)
+            .map_err(|e| errors.push(("purpose", e)))
+            .ok();
+        match (addressee, purpose) {
+            (Some(addressee), Some(purpose)) => Ok(ReceiptChoice { addressee, purpose }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The 但し書き a receipt carries unless the customer wrote another.
+pub const DEFAULT_RECEIPT_PURPOSE: &str = "お品代として";
+
+/// Whether a receipt may be issued: the money was received (paid, or delivered when the
+/// carrier collected it on delivery).
+pub fn may_issue_receipt(status: crate::order::OrderStatus, method: PaymentMethod) -> bool {
+    use crate::order::OrderStatus;
+    match status {
+        OrderStatus::Paid | OrderStatus::Delivered => true,
+        OrderStatus::Shipped => method != PaymentMethod::CashOnDelivery,
+        _ => false,
+    }
 }
 
 /// Whether an invoice may still be issued for an order in this state (a cancelled order was
@@ -247,6 +347,14 @@ impl DocumentContent {
                 })
                 .collect(),
             show_prices: true,
+            purpose: (kind == DocumentKind::Receipt).then(|| DEFAULT_RECEIPT_PURPOSE.to_string()),
+            stamp: (kind == DocumentKind::Receipt)
+                .then(|| {
+                    let tax = order.totals.rates.iter().map(|r| r.tax.0).sum();
+                    StampDuty::of(d.payment_method, order.totals.grand_total, Yen(tax))
+                })
+                .flatten(),
+            reissue: false,
         }
     }
 
@@ -255,6 +363,7 @@ impl DocumentContent {
         match self.kind {
             DocumentKind::Invoice => "請求書",
             DocumentKind::DeliverySlip => "納品書",
+            DocumentKind::Receipt => "領収書",
         }
     }
 
@@ -304,6 +413,38 @@ mod tests {
             tax_category: cat,
             line_total: Yen(price * i64::from(qty)),
         }
+    }
+
+    #[test]
+    fn stamp_duty_applies_to_cash_receipts_of_50000_yen_before_tax_and_never_to_cards() {
+        use PaymentMethod::*;
+        // ¥54,999 with ¥5,000 tax is ¥49,999 before tax: no stamp.
+        assert_eq!(StampDuty::of(BankTransfer, Yen(54_999), Yen(5_000)), None);
+        for cash in [BankTransfer, CashOnDelivery, Konbini] {
+            assert_eq!(
+                StampDuty::of(cash, Yen(55_000), Yen(5_000)),
+                Some(StampDuty::OnPaper)
+            );
+        }
+        assert_eq!(
+            StampDuty::of(Card, Yen(1_000_000), Yen(90_000)),
+            Some(StampDuty::CardPayment)
+        );
+    }
+
+    #[test]
+    fn a_receipt_waits_for_the_money_and_its_choice_is_checked() {
+        use crate::order::OrderStatus::*;
+        assert!(!may_issue_receipt(Placed, PaymentMethod::BankTransfer));
+        assert!(may_issue_receipt(Paid, PaymentMethod::BankTransfer));
+        assert!(!may_issue_receipt(Shipped, PaymentMethod::CashOnDelivery));
+        assert!(may_issue_receipt(Delivered, PaymentMethod::CashOnDelivery));
+        assert!(!may_issue_receipt(Refunded, PaymentMethod::Card));
+        let ok = ReceiptChoice::parse(" 株式会社テスト ", "書籍代として").unwrap();
+        assert_eq!(ok.addressee, "株式会社テスト");
+        let errors = ReceiptChoice::parse("", &"あ".repeat(41)).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["addressee", "purpose"]);
     }
 
     #[test]

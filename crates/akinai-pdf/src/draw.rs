@@ -11,28 +11,29 @@ use crate::canvas::{Align, Canvas, Column, LEFT, RIGHT, TOP};
 
 const ISSUER_X: f32 = 340.0;
 
-fn date_ja(d: chrono::NaiveDate) -> String {
+pub(crate) fn date_ja(d: chrono::NaiveDate) -> String {
     d.format("%Y年%m月%d日").to_string()
+}
+
+/// The top of a page: the title, and the number and date at the right.
+pub(crate) fn heading(c: &mut Canvas<'_>, title: &str, size: f32, number: &str, date: String) {
+    c.text_centred(TOP + 22.0, size, true, title);
+    c.text_right(RIGHT, TOP + 4.0, 9.0, false, number);
+    c.text_right(RIGHT, TOP + 17.0, 9.0, false, &date);
 }
 
 /// Lays out one document onto `c`.
 pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
-    c.text_centred(TOP + 22.0, 20.0, true, doc.title());
+    let number_label = match doc.kind {
+        DocumentKind::Invoice => format!("請求書番号 {}", doc.number),
+        DocumentKind::Receipt => format!("領収書番号 {}", doc.number),
+        DocumentKind::DeliverySlip => format!("ご注文番号 {}", doc.order_number),
+    };
+    let date = format!("発行日 {}", date_ja(doc.issued_on));
+    heading(c, doc.title(), 20.0, &number_label, date);
     if doc.is_qualified_invoice() {
         c.text_centred(TOP + 38.0, 9.0, false, "(適格請求書)");
     }
-    let number_label = match doc.kind {
-        DocumentKind::Invoice => format!("請求書番号 {}", doc.number),
-        DocumentKind::DeliverySlip => format!("ご注文番号 {}", doc.order_number),
-    };
-    c.text_right(RIGHT, TOP + 4.0, 9.0, false, &number_label);
-    c.text_right(
-        RIGHT,
-        TOP + 17.0,
-        9.0,
-        false,
-        &format!("発行日 {}", date_ja(doc.issued_on)),
-    );
 
     // Left column: the buyer (invoice) or the recipient (slip).
     let top = TOP + 62.0;
@@ -258,26 +259,14 @@ fn totals(c: &mut Canvas<'_>, doc: &DocumentContent) {
 
 /// Lays out a picking list: the orders it covers, then one row per SKU with a box to tick.
 pub fn picking_list(c: &mut Canvas<'_>, list: &PickingList) {
-    c.text_centred(TOP + 22.0, 20.0, true, "ピッキングリスト");
-    c.text_right(
-        RIGHT,
-        TOP + 4.0,
-        9.0,
-        false,
-        &format!("作成日 {}", date_ja(list.made_on)),
+    let counts = format!(
+        "注文 {} 件・{} 品目・{} 点",
+        list.order_numbers.len(),
+        list.lines.len(),
+        list.units()
     );
-    c.text_right(
-        RIGHT,
-        TOP + 17.0,
-        9.0,
-        false,
-        &format!(
-            "注文 {} 件・{} 品目・{} 点",
-            list.order_numbers.len(),
-            list.lines.len(),
-            list.units()
-        ),
-    );
+    let date = format!("作成日 {}", date_ja(list.made_on));
+    heading(c, "ピッキングリスト", 20.0, &date, counts);
     c.y = TOP + 48.0;
     c.paragraph(
         LEFT,

@@ -9,8 +9,9 @@
 pub mod canvas;
 mod draw;
 pub mod fonts;
+mod receipt;
 
-use akinai_domain::documents::DocumentContent;
+use akinai_domain::documents::{DocumentContent, DocumentKind};
 use akinai_domain::picking::PickingList;
 use chrono::Datelike;
 use krilla::color::luma;
@@ -38,7 +39,10 @@ pub enum PdfError {
 pub fn layout(doc: &DocumentContent) -> Result<Vec<Vec<Op>>, PdfError> {
     let fonts = Fonts::get().ok_or(PdfError::Font)?;
     let mut c = Canvas::new(fonts, format!("{} {}", doc.title(), doc.number));
-    draw::document(&mut c, doc);
+    match doc.kind {
+        DocumentKind::Receipt => receipt::receipt(&mut c, doc),
+        _ => draw::document(&mut c, doc),
+    }
     Ok(c.finish())
 }
 

@@ -59,6 +59,9 @@ pub(crate) fn invoice(lines: usize) -> DocumentContent {
             },
         ],
         show_prices: true,
+        purpose: None,
+        stamp: None,
+        reissue: false,
     }
 }
 
@@ -195,4 +198,50 @@ fn every_character_of_a_document_has_a_glyph() {
 #[test]
 fn an_empty_batch_is_refused() {
     assert!(matches!(render_all(&[]), Err(PdfError::Empty)));
+}
+
+#[test]
+fn a_reissued_receipt_for_cash_of_50000_yen_or_more_says_so_and_has_a_stamp_box() {
+    let mut doc = invoice(40);
+    doc.kind = DocumentKind::Receipt;
+    doc.number = "RCT-00000003".into();
+    doc.buyer = "株式会社テスト商事".into();
+    doc.purpose = Some("書籍代として".into());
+    doc.stamp = akinai_domain::documents::StampDuty::of(
+        akinai_domain::order::PaymentMethod::BankTransfer,
+        doc.grand_total,
+        Yen(5_000),
+    );
+    assert_eq!(
+        doc.stamp,
+        Some(akinai_domain::documents::StampDuty::OnPaper)
+    );
+    doc.reissue = true;
+    let Some(text) = pdftotext(&render(&doc).unwrap()) else {
+        return;
+    };
+    for needle in [
+        "領収書",
+        "再発行",
+        "RCT-00000003",
+        "株式会社テスト商事 様",
+        "但し 書籍代として",
+        "上記正に領収いたしました",
+        "10%対象",
+        "登録番号 T1234567890123",
+        "収入印紙",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+    // The first copy has no reissue mark; a card payment's receipt says it takes no stamp.
+    doc.reissue = false;
+    doc.stamp = akinai_domain::documents::StampDuty::of(
+        akinai_domain::order::PaymentMethod::Card,
+        doc.grand_total,
+        Yen(5_000),
+    );
+    let text = pdftotext(&render(&doc).unwrap()).unwrap();
+    assert!(!text.contains("再発行"), "{text}");
+    assert!(!text.contains("収入印紙"), "{text}");
+    assert!(text.contains("印紙税の課税対象外"), "{text}");
 }

@@ -2,26 +2,36 @@
 //! place, so 0020 (card holds) rebuilds `payments` and the two tables that refer to it; this
 //! checks that a shop upgrading with payments, events and card-testing signals keeps every row,
 //! that the references still point at `payments`, that the new status is accepted, and that
-//! bank transfer and cash-on-delivery orders get the payment rows their status implies.
+//! bank transfer and cash-on-delivery orders get the payment rows their status implies. 0030
+//! (receipts) rebuilds `documents` the same way; issued invoices must come through untouched.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sqlx::migrate::Migrate;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-#[tokio::test]
-async fn rebuilding_payments_for_card_holds_keeps_rows_and_references() {
+/// An in-memory database with the migrations before `version` applied.
+async fn migrated_before(
+    migrator: &sqlx::migrate::Migrator,
+    version: i64,
+) -> sqlx::SqliteConnection {
     let mut conn = SqliteConnectOptions::new()
         .in_memory(true)
         .foreign_keys(true)
         .connect()
         .await
         .unwrap();
-    let migrator = sqlx::migrate!("./migrations");
     conn.ensure_migrations_table().await.unwrap();
-    for m in migrator.iter().filter(|m| m.version < 20) {
+    for m in migrator.iter().filter(|m| m.version < version) {
         conn.apply(m).await.unwrap();
     }
+    conn
+}
+
+#[tokio::test]
+async fn rebuilding_payments_for_card_holds_keeps_rows_and_references() {
+    let migrator = sqlx::migrate!("./migrations");
+    let mut conn = migrated_before(&migrator, 20).await;
     for sql in [
         "INSERT INTO carts (id, token_hash, created_at, updated_at) VALUES (1, 'c', 0, 0)",
         "INSERT INTO orders (id, cart_id, status_token_hash, status, payment_method, email, \
@@ -184,4 +194,53 @@ async fn a_first_release_shop_upgrades_through_every_migration() {
         .await
         .unwrap();
     assert_eq!(kept.0, r#"{"grand_total":2400}"#);
+}
+
+/// 0030 (receipts) rebuilds `documents` to widen its kinds: invoices issued before keep their
+/// ids, numbers and content, still refuse edits (JP-INV-4), and a receipt is accepted.
+#[tokio::test]
+async fn issued_invoices_survive_the_documents_rebuild_and_stay_kept() {
+    let migrator = sqlx::migrate!("./migrations");
+    let mut conn = migrated_before(&migrator, 30).await;
+    sqlx::raw_sql(
+        "INSERT INTO carts (id, token_hash, created_at, updated_at) VALUES (1, 'c', 0, 0); \
+         INSERT INTO orders (id, cart_id, status_token_hash, status, payment_method, email, \
+         details, items_total, shipping_fee, payment_fee, grand_total, placed_at) \
+         VALUES (7, 1, 's', 'paid', 'bank_transfer', 'a@example.jp', '{}', 1000, 100, 0, 1100, 0); \
+         INSERT INTO documents (id, order_id, kind, issued_at, issued_by, content) \
+         VALUES (41, 7, 'invoice', 5, 'customer', '{\"n\":1}')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    migrator.run(&mut conn).await.unwrap();
+    let kept: (i64, String, String) =
+        sqlx::query_as("SELECT id, kind, content FROM documents WHERE order_id = 7")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(kept, (41, "invoice".into(), r#"{"n":1}"#.into()));
+    let e = sqlx::query("UPDATE documents SET content = '{}' WHERE id = 41")
+        .execute(&mut conn)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("JP-INV-4"), "{e}");
+    sqlx::query(
+        "INSERT INTO documents (order_id, kind, issued_at, issued_by, content) \
+         VALUES (7, 'receipt', 6, 'customer', '{}')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let e = sqlx::query(
+        "INSERT INTO documents (order_id, kind, issued_at, issued_by, content) \
+         VALUES (7, 'receipt', 7, 'customer', '{}')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("UNIQUE"),
+        "one original receipt: {e}"
+    );
 }

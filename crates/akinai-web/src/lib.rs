@@ -241,6 +241,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(order::invoice_get),
         ),
         route(
+            "/order/{token}/receipt.pdf",
+            Policy::PublicForm,
+            FORM,
+            get(order::receipt_pdf_get).post(order::receipt_pdf_post),
+        ),
+        route(
             "/order/{token}/receipt",
             Policy::Public,
             NONE,

@@ -35,6 +35,9 @@ pub enum DocumentsCommand {
     Invoice(DocumentArgs),
     /// The order's delivery slip (納品書).
     DeliverySlip(DocumentArgs),
+    /// The order's receipt (領収書), once paid: issued the first time (to the buyer's name,
+    /// 「お品代として」 unless the customer chose otherwise), every later copy marked 再発行.
+    Receipt(DocumentArgs),
 }
 
 /// Writes the document and prints where.
@@ -42,6 +45,7 @@ pub async fn run(config: &Config, command: DocumentsCommand) -> anyhow::Result<(
     let (kind, args) = match command {
         DocumentsCommand::Invoice(a) => (DocumentKind::Invoice, a),
         DocumentsCommand::DeliverySlip(a) => (DocumentKind::DeliverySlip, a),
+        DocumentsCommand::Receipt(a) => (DocumentKind::Receipt, a),
     };
     let shop = crate::build_shop(config).await?;
     let pdf = shop
@@ -50,7 +54,7 @@ pub async fn run(config: &Config, command: DocumentsCommand) -> anyhow::Result<(
         .await
         .map_err(|e| match e {
             akinai_core::CoreError::NotFound => anyhow::anyhow!(
-                "no {} for order {:?}: the number is unknown, or the order was cancelled",
+                "no {} for order {:?}: the number is unknown, the order was cancelled, or (a receipt) it is not paid yet",
                 kind.as_str(),
                 args.order
             ),

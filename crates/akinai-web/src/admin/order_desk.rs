@@ -282,6 +282,8 @@ pub(super) struct DetailPage {
     /// cancelled.
     documents: bool,
     may_invoice: bool,
+    /// The money was received: a receipt may be printed (issued once, then reissues).
+    may_receipt: bool,
 }
 
 pub(super) fn detail_page(
@@ -329,6 +331,7 @@ pub(super) fn detail_page(
         status_code: o.status.as_str(),
         documents: a.holds::<akinai_domain::admin::ViewPersonalData>(),
         may_invoice: akinai_domain::documents::may_issue_invoice(o.status),
+        may_receipt: akinai_domain::documents::may_issue_receipt(o.status, o.payment_method),
         payment: payment_label(o.payment_method),
         shipping_method: d.shipping_method.clone(),
         delivery,

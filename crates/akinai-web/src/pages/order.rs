@@ -40,6 +40,8 @@ pub struct OrderPage {
     pub receipt_path: String,
     /// The invoice PDF, unless the order was cancelled before one was issued.
     pub invoice_path: Option<String>,
+    /// The receipt (領収書) once the money is received: its form, or its reissue.
+    pub receipt_pdf: Option<ReceiptOffer>,
     /// Card and konbini orders: the provider payment's state, instructions and pay button.
     pub provider: Option<PaymentView>,
     pub pay_path: String,
@@ -51,6 +53,17 @@ pub struct OrderPage {
     pub pow: crate::assets::Script,
 }
 
+/// The status page's receipt section.
+pub struct ReceiptOffer {
+    pub path: String,
+    /// Issued already: later copies are reissues.
+    pub issued: bool,
+    /// The default 但し書き.
+    pub purpose: &'static str,
+    /// The form came back with an empty or too long field.
+    pub invalid: bool,
+}
+
 /// `?paid=1` when the provider sends the shopper back after paying.
 #[derive(serde::Deserialize, Default)]
 pub struct OrderQuery {
@@ -59,6 +72,9 @@ pub struct OrderQuery {
     /// The pay button needs the bot challenge.
     #[serde(default)]
     verify: Option<String>,
+    /// The receipt form was sent back with an empty or too long field.
+    #[serde(default)]
+    receipt: Option<String>,
 }
 
 pub fn status_label(t: Tr, s: OrderStatus) -> &'static str {
@@ -79,6 +95,18 @@ pub async fn order_get(
     ctx: Ctx,
 ) -> Result<Response, WebError> {
     let order = state.shop.orders().order_by_status_secret(&token).await?;
+    let receipt_pdf =
+        if akinai_domain::documents::may_issue_receipt(order.status, order.payment_method) {
+            let kept = state.shop.documents().kept_kinds(&order).await?;
+            Some(ReceiptOffer {
+                path: format!("/order/{token}/receipt.pdf"),
+                issued: kept.contains(&akinai_domain::documents::DocumentKind::Receipt),
+                purpose: akinai_domain::documents::DEFAULT_RECEIPT_PURPOSE,
+                invalid: q.receipt.as_deref() == Some("invalid"),
+            })
+        } else {
+            None
+        };
     let provider = if order.payment_method.through_provider() {
         let payment = state.shop.payments().payment_of(&order).await?;
         Some(PaymentView::of(
@@ -126,6 +154,7 @@ pub async fn order_get(
         receipt_path: format!("/order/{token}/receipt"),
         invoice_path: akinai_domain::documents::may_issue_invoice(order.status)
             .then(|| format!("/order/{token}/invoice.pdf")),
+        receipt_pdf,
         checking: q.paid.is_some() && provider.as_ref().is_some_and(|p| p.can_pay),
         challenge: (q.verify.is_some() && provider.as_ref().is_some_and(|p| p.can_pay))
             .then(|| state.shop.challenges().issue_challenge()),
@@ -178,13 +207,68 @@ pub async fn invoice_get(
     Path(token): Path<String>,
     State(state): State<AppState>,
 ) -> Result<Response, WebError> {
+    customer_document(
+        &state,
+        &token,
+        akinai_domain::documents::DocumentKind::Invoice,
+    )
+    .await
+}
+
+/// The customer's document of `kind` for the order behind a status link.
+async fn customer_document(
+    state: &AppState,
+    token: &str,
+    kind: akinai_domain::documents::DocumentKind,
+) -> Result<Response, WebError> {
+    let order = state.shop.orders().order_by_status_secret(token).await?;
+    let pdf = state.shop.documents().for_customer(&order, kind).await?;
+    Ok(pdf_response(pdf))
+}
+
+/// `GET /order/{token}/receipt.pdf`: the receipt (領収書) — a copy marked 再発行 when it was
+/// issued before, otherwise issued now to the buyer's name.
+pub async fn receipt_pdf_get(
+    Path(token): Path<String>,
+    State(state): State<AppState>,
+) -> Result<Response, WebError> {
+    customer_document(
+        &state,
+        &token,
+        akinai_domain::documents::DocumentKind::Receipt,
+    )
+    .await
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ReceiptForm {
+    #[serde(default)]
+    addressee: String,
+    #[serde(default)]
+    purpose: String,
+}
+
+/// `POST /order/{token}/receipt.pdf`: the receipt issued with the customer's 宛名 and 但し書き
+/// (once; afterwards this is a reissue and the fields are ignored).
+pub async fn receipt_pdf_post(
+    Path(token): Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::form::CsrfForm(f): crate::form::CsrfForm<ReceiptForm>,
+) -> Result<Response, WebError> {
     let order = state.shop.orders().order_by_status_secret(&token).await?;
-    let pdf = state
+    match state
         .shop
         .documents()
-        .for_customer(&order, akinai_domain::documents::DocumentKind::Invoice)
-        .await?;
-    Ok(pdf_response(pdf))
+        .receipt_for_customer(&order, &f.addressee, &f.purpose)
+        .await
+    {
+        Ok(pdf) => Ok(pdf_response(pdf)),
+        Err(akinai_core::CoreError::InvalidFields(_)) => {
+            Ok(ctx.redirect(&format!("/order/{token}?receipt=invalid#receipt-pdf-head")))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `/order/{token}/receipt`: the printable document of an order. It is rendered from the stored

@@ -301,3 +301,106 @@ async fn the_cli_writes_the_same_kept_invoice_with_its_fonts_embedded_and_audits
     assert!(String::from_utf8_lossy(&out.stderr).contains("AK99999999"));
     assert!(!missing.exists());
 }
+
+#[tokio::test]
+async fn a_receipt_is_issued_once_with_the_customers_choice_and_every_later_copy_says_reissue() {
+    let (app, guest, status_path) = registered_shop_with_an_order().await;
+    let id = newest_order(&app).await;
+    // Not paid yet: no receipt, no form.
+    assert!(!guest.get(&status_path).await.body.contains("receipt.pdf"));
+    let (code, _, _) = guest.get_bytes(&format!("{status_path}/receipt.pdf")).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let step = akinai_store::fulfilment::OrderStep::status_change(
+        id,
+        OrderStatus::Placed,
+        OrderStatus::Paid,
+        crate::support::test_now(),
+        "admin:1".into(),
+    );
+    assert!(app.store.step_order(&step).await.unwrap());
+
+    // The status page offers the form; an empty 宛名 is refused and issues nothing.
+    let page = guest.get(&status_path).await;
+    assert!(
+        page.body.contains("宛名と但し書きは一度だけ指定できます"),
+        "{}",
+        page.body
+    );
+    let path = format!("{status_path}/receipt.pdf");
+    let refused = guest
+        .post(
+            &path,
+            &[
+                ("csrf", &page.hidden("csrf")),
+                ("addressee", ""),
+                ("purpose", "書籍代として"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    assert!(refused.location().contains("receipt=invalid"));
+    assert!(app.store.order_documents(id).await.unwrap().is_empty());
+
+    let resp = guest
+        .client
+        .post(format!("{}{path}", guest.base))
+        .form(&[
+            ("csrf", page.hidden("csrf").as_str()),
+            ("addressee", "株式会社テスト商事"),
+            ("purpose", "書籍代として"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    let first = resp.bytes().await.unwrap();
+    let kept = app.store.order_documents(id).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        kept[0].issued.kind,
+        akinai_domain::documents::DocumentKind::Receipt
+    );
+    if let Some(text) = pdf_text(&first) {
+        assert!(text.contains("株式会社テスト商事 様"), "{text}");
+        assert!(text.contains("但し 書籍代として"), "{text}");
+        assert!(text.contains(&format!("RCT-{:08}", kept[0].id.0)), "{text}");
+        assert!(text.contains("登録番号 T1234567890123"), "{text}");
+        assert!(!text.contains("再発行"), "{text}");
+    }
+
+    // From now on the page offers the reissue, and every copy says 再発行 with the first choice.
+    let page = guest.get(&status_path).await;
+    assert!(page.body.contains("領収書(PDF・再発行)"), "{}", page.body);
+    let (code, _, again) = guest.get_bytes(&path).await;
+    assert_eq!(code, StatusCode::OK);
+    if let Some(text) = pdf_text(&again) {
+        assert!(text.contains("再発行"), "{text}");
+        assert!(text.contains("株式会社テスト商事 様"), "{text}");
+    }
+    assert_eq!(app.store.order_documents(id).await.unwrap().len(), 1);
+
+    // The operator's copy too (`akinai documents receipt`).
+    let number = app.store.order(id).await.unwrap().unwrap().number();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("receipt.pdf");
+    let out = app.cli(&[
+        "documents",
+        "receipt",
+        "--order",
+        &number,
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if let Some(text) = pdf_text(&std::fs::read(&file).unwrap()) {
+        assert!(
+            text.contains("再発行") && text.contains("株式会社テスト商事 様"),
+            "{text}"
+        );
+    }
+}
