@@ -33,6 +33,7 @@ pub fn shopper_details() -> anyhow::Result<CheckoutDetails> {
         delivery_date: None,
         delivery_slot: None,
         payment_method: PaymentMethod::BankTransfer,
+        gift: false,
     })
 }
 

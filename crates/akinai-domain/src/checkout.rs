@@ -33,6 +33,8 @@ pub struct CheckoutInput {
     pub delivery_date: String,
     pub delivery_slot: String,
     pub payment_method: String,
+    /// 「ギフト(金額を記載しない)」: `1` when ticked.
+    pub gift: String,
 }
 
 /// The shopper's validated details.
@@ -47,6 +49,10 @@ pub struct CheckoutDetails {
     pub delivery_date: Option<NaiveDate>,
     pub delivery_slot: Option<String>,
     pub payment_method: PaymentMethod,
+    /// A gift: the delivery slip in the parcel shows no prices (orders before the option read
+    /// as not a gift).
+    #[serde(default)]
+    pub gift: bool,
 }
 
 /// A rejected field: the form field's name and why.
@@ -139,6 +145,7 @@ impl CheckoutInput {
                 delivery_date,
                 delivery_slot,
                 payment_method,
+                gift: matches!(self.gift.trim(), "1" | "on" | "true"),
             }),
             _ => Err(errors),
         }
@@ -165,6 +172,7 @@ impl From<&CheckoutDetails> for CheckoutInput {
                 .unwrap_or_default(),
             delivery_slot: d.delivery_slot.clone().unwrap_or_default(),
             payment_method: d.payment_method.as_str().to_string(),
+            gift: if d.gift { "1" } else { "" }.to_string(),
         }
     }
 }
@@ -263,6 +271,7 @@ pub(crate) mod tests {
             delivery_date: "2026-12-01".into(),
             delivery_slot: "午前中".into(),
             payment_method: "cash_on_delivery".into(),
+            gift: String::new(),
         }
     }
 

@@ -346,7 +346,7 @@ impl DocumentContent {
                     tax: r.tax,
                 })
                 .collect(),
-            show_prices: true,
+            show_prices: !(kind == DocumentKind::DeliverySlip && d.gift),
             purpose: (kind == DocumentKind::Receipt).then(|| DEFAULT_RECEIPT_PURPOSE.to_string()),
             stamp: (kind == DocumentKind::Receipt)
                 .then(|| {

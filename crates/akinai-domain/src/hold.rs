@@ -137,6 +137,7 @@ mod tests {
             delivery_date: None,
             delivery_slot: None,
             payment_method: PaymentMethod::Card,
+            gift: false,
         }
     }
 

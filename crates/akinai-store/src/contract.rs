@@ -186,6 +186,7 @@ pub(super) fn details() -> CheckoutDetails {
         delivery_date: NaiveDate::from_ymd_opt(2026, 12, 1),
         delivery_slot: Some("午前中".into()),
         payment_method: PaymentMethod::BankTransfer,
+        gift: false,
     }
 }
 

@@ -180,6 +180,7 @@ impl Profiles {
                 return Ok(CheckoutInput {
                     delivery_date: String::new(),
                     delivery_slot: String::new(),
+                    gift: String::new(),
                     ..CheckoutInput::from(&order.details)
                 });
             }

@@ -250,6 +250,8 @@ pub(super) struct DetailPage {
     status_code: &'static str,
     payment: &'static str,
     shipping_method: String,
+    /// A gift: the slip prints no prices.
+    gift: bool,
     delivery: String,
     recipient: String,
     destination: String,
@@ -334,6 +336,7 @@ pub(super) fn detail_page(
         may_receipt: akinai_domain::documents::may_issue_receipt(o.status, o.payment_method),
         payment: payment_label(o.payment_method),
         shipping_method: d.shipping_method.clone(),
+        gift: o.details.gift,
         delivery,
         recipient: d.recipient.clone(),
         destination: d.destination.clone(),

@@ -58,6 +58,8 @@ pub struct CheckoutPage {
     pub book: Vec<(AddressId, String)>,
     /// What 「住所を自動入力」 did, shown above the address fields.
     pub postal_notice: Option<String>,
+    /// 「ギフト(金額を記載しない)」 is ticked.
+    pub gift: bool,
 }
 
 impl FieldView {
@@ -293,6 +295,7 @@ fn checkout_page(
         errors,
         book: Vec::new(),
         postal_notice: None,
+        gift: input.gift.trim() == "1",
     }
 }
 

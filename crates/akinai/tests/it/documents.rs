@@ -404,3 +404,40 @@ async fn a_receipt_is_issued_once_with_the_customers_choice_and_every_later_copy
         );
     }
 }
+
+#[tokio::test]
+async fn a_gift_orders_delivery_slip_prints_no_prices() {
+    let app = TestApp::demo().await;
+    let guest = app.shopper();
+    guest.add(app.sku_named("静岡煎茶").await, "2").await;
+    let details = guest.submit_details(&[("gift", "1")]).await;
+    assert_eq!(details.status, StatusCode::SEE_OTHER, "{}", details.body);
+    let confirm = guest.get("/checkout/confirm").await;
+    assert!(
+        confirm.body.contains("納品書に金額を記載しません"),
+        "{}",
+        confirm.body
+    );
+    assert_eq!(guest.place().await.status, StatusCode::SEE_OTHER);
+    let order = app.newest_order().await;
+    assert!(order.details.gift);
+
+    let manager = signed_in(&app, AdminRole::Manager).await;
+    let page = manager.get(&format!("/admin/orders/{}", order.id.0)).await;
+    assert!(page.body.contains("ギフト(納品書に金額なし)"));
+    let (code, _, slip) = manager
+        .get_bytes(&format!("/admin/orders/{}/delivery-slip.pdf", order.id.0))
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    if let Some(text) = pdf_text(&slip) {
+        assert!(text.contains("静岡煎茶"), "{text}");
+        assert!(!text.contains('¥'), "no prices on a gift's slip:\n{text}");
+    }
+    // The invoice of the same order still shows its amounts.
+    let (_, _, invoice) = manager
+        .get_bytes(&format!("/admin/orders/{}/invoice.pdf", order.id.0))
+        .await;
+    if let Some(text) = pdf_text(&invoice) {
+        assert!(text.contains(&order.totals.grand_total.display()), "{text}");
+    }
+}

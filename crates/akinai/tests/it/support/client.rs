@@ -293,8 +293,10 @@ impl Shopper {
             ("payment_method", "bank_transfer".into()),
         ];
         for (k, v) in overrides {
-            if let Some(f) = fields.iter_mut().find(|(name, _)| name == k) {
-                f.1 = (*v).to_string();
+            match fields.iter_mut().find(|(name, _)| name == k) {
+                Some(f) => f.1 = (*v).to_string(),
+                // Fields the form has only when chosen (the gift box).
+                None => fields.push((k, (*v).to_string())),
             }
         }
         let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
