@@ -365,6 +365,7 @@ impl Shop {
             base: base.clone(),
             document_store: store.clone(),
             order_store: store.clone(),
+            payment_store: store.clone(),
             audit: audit.clone(),
         };
         let shipping = Shipping {

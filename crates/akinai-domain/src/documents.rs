@@ -28,13 +28,17 @@ pub enum DocumentKind {
     /// 領収書: issued once on request with the customer's 宛名 and 但し書き, numbered and kept;
     /// every later copy is marked 再発行.
     Receipt,
+    /// 適格返還請求書 for a refund (JP-INV-3): numbered and kept; a further refund is a new one
+    /// that corrects the last ([`crate::returns`]).
+    ReturnInvoice,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 3] = [
+    pub const ALL: [DocumentKind; 4] = [
         DocumentKind::Invoice,
         DocumentKind::DeliverySlip,
         DocumentKind::Receipt,
+        DocumentKind::ReturnInvoice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +46,7 @@ impl DocumentKind {
             DocumentKind::Invoice => "invoice",
             DocumentKind::DeliverySlip => "delivery_slip",
             DocumentKind::Receipt => "receipt",
+            DocumentKind::ReturnInvoice => "return_invoice",
         }
     }
 
@@ -51,7 +56,10 @@ impl DocumentKind {
 
     /// Whether an issued copy is numbered and kept (JP-INV-4).
     pub fn is_kept(self) -> bool {
-        matches!(self, DocumentKind::Invoice | DocumentKind::Receipt)
+        matches!(
+            self,
+            DocumentKind::Invoice | DocumentKind::Receipt | DocumentKind::ReturnInvoice
+        )
     }
 
     /// The document number of the `n`th kept document of this kind, e.g. `INV-00000012`.
@@ -60,6 +68,7 @@ impl DocumentKind {
             DocumentKind::Invoice => "INV",
             DocumentKind::DeliverySlip => "DLV",
             DocumentKind::Receipt => "RCT",
+            DocumentKind::ReturnInvoice => "RTN",
         };
         format!("{prefix}-{n:08}")
     }
@@ -70,6 +79,7 @@ impl DocumentKind {
             DocumentKind::Invoice => format!("invoice-{order_number}.pdf"),
             DocumentKind::DeliverySlip => format!("delivery-slip-{order_number}.pdf"),
             DocumentKind::Receipt => format!("receipt-{order_number}.pdf"),
+            DocumentKind::ReturnInvoice => format!("return-invoice-{order_number}.pdf"),
         }
     }
 }
@@ -141,6 +151,9 @@ pub struct DocumentContent {
     /// What the receipt says about stamp duty (収入印紙), if anything.
     #[serde(default)]
     pub stamp: Option<StampDuty>,
+    /// What a return invoice returns: the original invoice (number and date) or the order.
+    #[serde(default)]
+    pub refers_to: Option<String>,
     /// A later copy of a kept receipt: printed 「再発行」 (never stored as true).
     #[serde(default, skip_serializing)]
     pub reissue: bool,
@@ -354,6 +367,7 @@ impl DocumentContent {
                     StampDuty::of(d.payment_method, order.totals.grand_total, Yen(tax))
                 })
                 .flatten(),
+            refers_to: None,
             reissue: false,
         }
     }
@@ -364,6 +378,8 @@ impl DocumentContent {
             DocumentKind::Invoice => "請求書",
             DocumentKind::DeliverySlip => "納品書",
             DocumentKind::Receipt => "領収書",
+            DocumentKind::ReturnInvoice if self.registration_number.is_some() => "適格返還請求書",
+            DocumentKind::ReturnInvoice => "返還請求書",
         }
     }
 

@@ -34,6 +34,7 @@ pub mod picking;
 pub mod postal;
 pub mod pricing;
 pub mod retention;
+pub mod returns;
 pub mod rich_text;
 pub mod search;
 pub mod settings;

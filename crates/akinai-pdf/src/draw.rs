@@ -22,11 +22,20 @@ pub(crate) fn heading(c: &mut Canvas<'_>, title: &str, size: f32, number: &str, 
     c.text_right(RIGHT, TOP + 17.0, 9.0, false, &date);
 }
 
+/// The shaded box with the amount that matters (billed, refunded).
+pub(crate) fn amount_box(c: &mut Canvas<'_>, label: &str, amount: akinai_domain::Yen) {
+    c.shade(LEFT, c.y, 300.0, 30.0, 240);
+    c.text(LEFT + 8.0, c.y + 19.0, 10.0, true, label);
+    c.text_right(LEFT + 292.0, c.y + 21.0, 16.0, true, &amount.display());
+    c.y += 42.0;
+}
+
 /// Lays out one document onto `c`.
 pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
     let number_label = match doc.kind {
         DocumentKind::Invoice => format!("請求書番号 {}", doc.number),
         DocumentKind::Receipt => format!("領収書番号 {}", doc.number),
+        DocumentKind::ReturnInvoice => format!("返還請求書番号 {}", doc.number),
         DocumentKind::DeliverySlip => format!("ご注文番号 {}", doc.order_number),
     };
     let date = format!("発行日 {}", date_ja(doc.issued_on));
@@ -106,16 +115,7 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
     c.y += 6.0;
 
     if doc.show_prices && doc.kind == DocumentKind::Invoice {
-        c.shade(LEFT, c.y, 300.0, 30.0, 240);
-        c.text(LEFT + 8.0, c.y + 19.0, 10.0, true, "ご請求金額(税込)");
-        c.text_right(
-            LEFT + 292.0,
-            c.y + 21.0,
-            16.0,
-            true,
-            &doc.grand_total.display(),
-        );
-        c.y += 42.0;
+        amount_box(c, "ご請求金額(税込)", doc.grand_total);
     }
 
     items(c, doc);

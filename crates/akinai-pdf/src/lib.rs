@@ -10,6 +10,7 @@ pub mod canvas;
 mod draw;
 pub mod fonts;
 mod receipt;
+mod returns;
 
 use akinai_domain::documents::{DocumentContent, DocumentKind};
 use akinai_domain::picking::PickingList;
@@ -41,6 +42,7 @@ pub fn layout(doc: &DocumentContent) -> Result<Vec<Vec<Op>>, PdfError> {
     let mut c = Canvas::new(fonts, format!("{} {}", doc.title(), doc.number));
     match doc.kind {
         DocumentKind::Receipt => receipt::receipt(&mut c, doc),
+        DocumentKind::ReturnInvoice => returns::return_invoice(&mut c, doc),
         _ => draw::document(&mut c, doc),
     }
     Ok(c.finish())

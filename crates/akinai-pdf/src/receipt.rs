@@ -48,23 +48,7 @@ pub fn receipt(c: &mut Canvas<'_>, doc: &DocumentContent) {
     );
     c.y += 8.0;
 
-    // The amounts per rate, each with its tax (JP-INV-2).
-    for r in &doc.rates {
-        let label = rate_label(r);
-        c.text(LEFT, c.y + 10.0, 10.0, false, &format!("{label}対象"));
-        c.text_right(LEFT + 260.0, c.y + 10.0, 10.0, false, &r.total.display());
-        c.text_right(
-            LEFT + 400.0,
-            c.y + 10.0,
-            10.0,
-            false,
-            &format!("(内消費税 {})", r.tax.display()),
-        );
-        c.y += 15.0;
-    }
-    if doc.has_reduced() {
-        c.paragraph(LEFT, RIGHT - LEFT, 8.5, false, "※ は軽減税率(8%)対象です。");
-    }
+    rates_block(c, doc);
     c.y += 8.0;
     let facts = [
         ("ご注文番号", doc.order_number.clone()),
@@ -111,5 +95,25 @@ pub fn receipt(c: &mut Canvas<'_>, doc: &DocumentContent) {
     if let Some(stamp) = doc.stamp {
         c.y += 8.0;
         c.paragraph(LEFT, RIGHT - LEFT, 8.5, false, stamp.note());
+    }
+}
+
+/// The amounts per rate, each with its tax computed once (JP-INV-2), and the ※ note.
+pub(crate) fn rates_block(c: &mut Canvas<'_>, doc: &DocumentContent) {
+    for r in &doc.rates {
+        let label = rate_label(r);
+        c.text(LEFT, c.y + 10.0, 10.0, false, &format!("{label}対象"));
+        c.text_right(LEFT + 260.0, c.y + 10.0, 10.0, false, &r.total.display());
+        c.text_right(
+            LEFT + 400.0,
+            c.y + 10.0,
+            10.0,
+            false,
+            &format!("(内消費税 {})", r.tax.display()),
+        );
+        c.y += 15.0;
+    }
+    if doc.has_reduced() {
+        c.paragraph(LEFT, RIGHT - LEFT, 8.5, false, "※ は軽減税率(8%)対象です。");
     }
 }

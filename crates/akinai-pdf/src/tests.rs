@@ -61,6 +61,7 @@ pub(crate) fn invoice(lines: usize) -> DocumentContent {
         show_prices: true,
         purpose: None,
         stamp: None,
+        refers_to: None,
         reissue: false,
     }
 }

@@ -10,7 +10,7 @@ use akinai_store::StoreResult;
 
 use crate::{corrupt, map_err, Columns, Dialect, Sql};
 
-const COLUMNS: &str = "id, order_id, kind, issued_at, issued_by, content";
+const COLUMNS: &str = "id, order_id, kind, issued_at, issued_by, content, corrects";
 
 impl<D> Sql<'_, D>
 where
@@ -36,11 +36,29 @@ where
                 issued_at: D::at(r, "issued_at")?,
                 issued_by: r.text("issued_by")?,
                 content: r.text("content")?,
+                corrects: r.opt_int("corrects")?.map(DocumentId),
             },
         })
     }
 
     pub async fn issue_document(&self, doc: &NewDocument) -> StoreResult<StoredDocument> {
+        if let Some(old) = doc.corrects {
+            // A correction is always a new row, after the one it corrects.
+            let row = sqlx::query(&format!(
+                "INSERT INTO documents (order_id, kind, issued_at, issued_by, content, corrects) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+            ))
+            .bind(doc.order_id.0)
+            .bind(doc.kind.as_str())
+            .bind(D::time(doc.issued_at))
+            .bind(doc.issued_by.clone())
+            .bind(doc.content.clone())
+            .bind(old.0)
+            .fetch_one(self.0.writer())
+            .await
+            .map_err(map_err)?;
+            return Self::read_document(&row);
+        }
         sqlx::query(
             "INSERT INTO documents (order_id, kind, issued_at, issued_by, content) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",

@@ -21,6 +21,9 @@ pub struct NewDocument {
     pub issued_by: String,
     /// The document's content as JSON (`akinai_domain::documents::DocumentContent`).
     pub content: String,
+    /// The kept document this one corrects (a later return invoice after a further refund);
+    /// `None` for an original, of which an order has one per kind.
+    pub corrects: Option<akinai_domain::ids::DocumentId>,
 }
 
 /// A kept document.

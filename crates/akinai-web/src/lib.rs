@@ -241,6 +241,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(order::invoice_get),
         ),
         route(
+            "/order/{token}/return-invoice.pdf",
+            Policy::Public,
+            NONE,
+            get(order::return_invoice_get),
+        ),
+        route(
             "/order/{token}/receipt.pdf",
             Policy::PublicForm,
             FORM,

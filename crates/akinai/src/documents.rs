@@ -38,6 +38,9 @@ pub enum DocumentsCommand {
     /// The order's receipt (領収書), once paid: issued the first time (to the buyer's name,
     /// 「お品代として」 unless the customer chose otherwise), every later copy marked 再発行.
     Receipt(DocumentArgs),
+    /// The order's return invoice (適格返還請求書, JP-INV-3) for what was refunded so far: kept;
+    /// a further refund issues a new one that corrects the last.
+    ReturnInvoice(DocumentArgs),
 }
 
 /// Writes the document and prints where.
@@ -46,6 +49,7 @@ pub async fn run(config: &Config, command: DocumentsCommand) -> anyhow::Result<(
         DocumentsCommand::Invoice(a) => (DocumentKind::Invoice, a),
         DocumentsCommand::DeliverySlip(a) => (DocumentKind::DeliverySlip, a),
         DocumentsCommand::Receipt(a) => (DocumentKind::Receipt, a),
+        DocumentsCommand::ReturnInvoice(a) => (DocumentKind::ReturnInvoice, a),
     };
     let shop = crate::build_shop(config).await?;
     let pdf = shop
@@ -54,7 +58,7 @@ pub async fn run(config: &Config, command: DocumentsCommand) -> anyhow::Result<(
         .await
         .map_err(|e| match e {
             akinai_core::CoreError::NotFound => anyhow::anyhow!(
-                "no {} for order {:?}: the number is unknown, the order was cancelled, or (a receipt) it is not paid yet",
+                "no {} for order {:?}: the number is unknown, the order was cancelled, or it is not paid (receipt) or not refunded (return invoice) yet",
                 kind.as_str(),
                 args.order
             ),

@@ -31,6 +31,7 @@ pub(super) async fn jp_inv_4_an_order_keeps_one_original_invoice_as_issued(store
         issued_at: t0() + Duration::hours(1),
         issued_by: "customer".into(),
         content: r#"{"say":"first"}"#.into(),
+        corrects: None,
     };
     let kept = store.issue_document(&first).await.unwrap();
     assert_eq!(kept.issued, first);
@@ -62,7 +63,18 @@ pub(super) async fn jp_inv_4_an_order_keeps_one_original_invoice_as_issued(store
         .await
         .unwrap();
     assert_ne!(slip.id, kept.id);
+    // A correction is a new document naming the one it corrects; the original stays.
+    let correction = store
+        .issue_document(&NewDocument {
+            content: r#"{"say":"corrected"}"#.into(),
+            corrects: Some(kept.id),
+            ..first.clone()
+        })
+        .await
+        .unwrap();
+    assert!(correction.id.0 > slip.id.0);
+    assert_eq!(correction.issued.corrects, Some(kept.id));
     let listed = store.order_documents(a).await.unwrap();
-    assert_eq!(listed, vec![kept, slip]);
+    assert_eq!(listed, vec![kept, slip, correction]);
     assert_eq!(store.order_documents(b).await.unwrap(), vec![other]);
 }

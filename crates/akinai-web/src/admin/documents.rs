@@ -41,6 +41,16 @@ pub(super) async fn invoice_get(
     document(&raw, &state, &ctx, &a, DocumentKind::Invoice).await
 }
 
+/// `GET /admin/orders/{id}/return-invoice.pdf`
+pub(super) async fn return_invoice_get(
+    Path(raw): Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+) -> Result<Response, WebError> {
+    document(&raw, &state, &ctx, &a, DocumentKind::ReturnInvoice).await
+}
+
 /// `GET /admin/orders/{id}/receipt.pdf`
 pub(super) async fn receipt_get(
     Path(raw): Path<String>,

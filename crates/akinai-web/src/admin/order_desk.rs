@@ -286,6 +286,8 @@ pub(super) struct DetailPage {
     may_invoice: bool,
     /// The money was received: a receipt may be printed (issued once, then reissues).
     may_receipt: bool,
+    /// Something was refunded: the return invoice may be printed (JP-INV-3).
+    refunded: bool,
 }
 
 pub(super) fn detail_page(
@@ -334,6 +336,7 @@ pub(super) fn detail_page(
         documents: a.holds::<akinai_domain::admin::ViewPersonalData>(),
         may_invoice: akinai_domain::documents::may_issue_invoice(o.status),
         may_receipt: akinai_domain::documents::may_issue_receipt(o.status, o.payment_method),
+        refunded: d.payment.as_ref().is_some_and(|p| p.refunded.0 > 0),
         payment: payment_label(o.payment_method),
         shipping_method: d.shipping_method.clone(),
         gift: o.details.gift,

@@ -443,6 +443,13 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             get(documents::invoice_get),
         ),
         r(
+            "/admin/orders/{id}/return-invoice.pdf",
+            Some(Cap(Gate::of::<akinai_domain::admin::ViewPersonalData>())),
+            None,
+            none,
+            get(documents::return_invoice_get),
+        ),
+        r(
             "/admin/orders/{id}/receipt.pdf",
             Some(Cap(Gate::of::<akinai_domain::admin::ViewPersonalData>())),
             None,

@@ -42,6 +42,8 @@ pub struct OrderPage {
     pub invoice_path: Option<String>,
     /// The receipt (領収書) once the money is received: its form, or its reissue.
     pub receipt_pdf: Option<ReceiptOffer>,
+    /// The return invoice once something was refunded.
+    pub return_invoice_path: Option<String>,
     /// Card and konbini orders: the provider payment's state, instructions and pay button.
     pub provider: Option<PaymentView>,
     pub pay_path: String,
@@ -107,6 +109,8 @@ pub async fn order_get(
         } else {
             None
         };
+    let return_invoice_path = (state.shop.documents().refunded(&order).await?.0 > 0)
+        .then(|| format!("/order/{token}/return-invoice.pdf"));
     let provider = if order.payment_method.through_provider() {
         let payment = state.shop.payments().payment_of(&order).await?;
         Some(PaymentView::of(
@@ -155,6 +159,7 @@ pub async fn order_get(
         invoice_path: akinai_domain::documents::may_issue_invoice(order.status)
             .then(|| format!("/order/{token}/invoice.pdf")),
         receipt_pdf,
+        return_invoice_path,
         checking: q.paid.is_some() && provider.as_ref().is_some_and(|p| p.can_pay),
         challenge: (q.verify.is_some() && provider.as_ref().is_some_and(|p| p.can_pay))
             .then(|| state.shop.challenges().issue_challenge()),
@@ -224,6 +229,19 @@ async fn customer_document(
     let order = state.shop.orders().order_by_status_secret(token).await?;
     let pdf = state.shop.documents().for_customer(&order, kind).await?;
     Ok(pdf_response(pdf))
+}
+
+/// `GET /order/{token}/return-invoice.pdf`: the return invoice of a refund (JP-INV-3).
+pub async fn return_invoice_get(
+    Path(token): Path<String>,
+    State(state): State<AppState>,
+) -> Result<Response, WebError> {
+    customer_document(
+        &state,
+        &token,
+        akinai_domain::documents::DocumentKind::ReturnInvoice,
+    )
+    .await
 }
 
 /// `GET /order/{token}/receipt.pdf`: the receipt (領収書) — a copy marked 再発行 when it was

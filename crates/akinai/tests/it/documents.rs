@@ -441,3 +441,88 @@ async fn a_gift_orders_delivery_slip_prints_no_prices() {
         assert!(text.contains(&order.totals.grand_total.display()), "{text}");
     }
 }
+
+#[tokio::test]
+async fn jp_inv_3_a_refunded_order_gets_a_return_invoice_referring_to_its_invoice() {
+    let (app, guest, status_path) = registered_shop_with_an_order().await;
+    let id = newest_order(&app).await;
+    // Before any refund there is no return invoice.
+    assert!(!guest
+        .get(&status_path)
+        .await
+        .body
+        .contains("return-invoice.pdf"));
+    let (code, _, _) = guest
+        .get_bytes(&format!("{status_path}/return-invoice.pdf"))
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+
+    let manager = signed_in(&app, AdminRole::Manager).await;
+    let step = |fields: &'static [(&'static str, &'static str)]| {
+        let manager = &manager;
+        async move {
+            let page = manager
+                .admin_post(&format!("/admin/orders/{}/step", id.0), fields)
+                .await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        }
+    };
+    step(&[("event", "pay")]).await;
+    // The customer takes the invoice, then the shop refunds the order in full.
+    let (_, _, _) = guest.get_bytes(&format!("{status_path}/invoice.pdf")).await;
+    step(&[("event", "refund"), ("confirm", "1")]).await;
+    let order = app.store.order(id).await.unwrap().unwrap();
+    let invoice = app.store.order_documents(id).await.unwrap()[0].clone();
+
+    let page = guest.get(&status_path).await;
+    let link = format!("{status_path}/return-invoice.pdf");
+    assert!(page.body.contains(&link), "{}", page.body);
+    let (code, _, pdf) = guest.get_bytes(&link).await;
+    assert_eq!(code, StatusCode::OK);
+    let kept = app.store.order_documents(id).await.unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(
+        kept[1].issued.kind,
+        akinai_domain::documents::DocumentKind::ReturnInvoice
+    );
+    if let Some(text) = pdf_text(&pdf) {
+        for needle in [
+            "適格返還請求書".to_string(),
+            format!("RTN-{:08}", kept[1].id.0),
+            format!("請求書 INV-{:08}", invoice.id.0),
+            "登録番号 T1234567890123".to_string(),
+            order.totals.grand_total.display(),
+        ] {
+            assert!(text.contains(&needle), "{needle} missing:\n{text}");
+        }
+        // The refund per rate is the order's per rate, each with its tax (JP-INV-2/3).
+        for r in &order.totals.rates {
+            assert!(
+                text.contains(&r.total.display()),
+                "{}:\n{text}",
+                r.total.display()
+            );
+            assert!(
+                text.contains(&format!("(内消費税 {})", r.tax.display())),
+                "{text}"
+            );
+        }
+    }
+    // Asking again, or from the CLI, gives the same kept document.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rtn.pdf");
+    let out = app.cli(&[
+        "documents",
+        "return-invoice",
+        "--order",
+        &order.number(),
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(app.store.order_documents(id).await.unwrap().len(), 2);
+}

@@ -6,6 +6,8 @@
 //! customer's name and address). Drawing runs on the blocking pool: subsetting a font is CPU
 //! work that must not stall the request threads.
 
+mod returns;
+
 use std::sync::Arc;
 
 use serde_json::json;
@@ -42,6 +44,7 @@ pub struct Documents {
     pub(crate) base: Base,
     pub(crate) document_store: Arc<dyn DocumentStore>,
     pub(crate) order_store: Arc<dyn OrderStore>,
+    pub(crate) payment_store: Arc<dyn akinai_store::payments::PaymentStore>,
     pub(crate) audit: Audit,
 }
 
@@ -130,7 +133,9 @@ impl Documents {
         by: &str,
         choice: Option<ReceiptChoice>,
     ) -> Result<Pdf, CoreError> {
-        let content = if kind.is_kept() {
+        let content = if kind == DocumentKind::ReturnInvoice {
+            self.returned(order, by).await?
+        } else if kind.is_kept() {
             self.kept(order, kind, by, choice).await?
         } else {
             self.content(order, kind).await?
@@ -182,15 +187,12 @@ impl Documents {
                         issued_at: self.base.clock.now(),
                         issued_by: by.to_string(),
                         content: json,
+                        corrects: None,
                     })
                     .await?
             }
         };
-        let mut content: DocumentContent = serde_json::from_str(&stored.issued.content)
-            .map_err(|e| CoreError::Document(format!("kept document {}: {e}", stored.id.0)))?;
-        // The number is the kept row's: known only once it is stored.
-        content.number = kind.number(stored.id.0);
-        content.issued_on = stored.issued.issued_at.with_timezone(&jst()).date_naive();
+        let mut content = read_kept(&stored)?;
         content.reissue = reissue;
         Ok(content)
     }
@@ -223,4 +225,15 @@ impl Documents {
             self.base.today(),
         ))
     }
+}
+
+/// A kept document's content, with the number and date of its row (known only once stored).
+fn read_kept(
+    stored: &akinai_store::documents::StoredDocument,
+) -> Result<DocumentContent, CoreError> {
+    let mut content: DocumentContent = serde_json::from_str(&stored.issued.content)
+        .map_err(|e| CoreError::Document(format!("kept document {}: {e}", stored.id.0)))?;
+    content.number = stored.issued.kind.number(stored.id.0);
+    content.issued_on = stored.issued.issued_at.with_timezone(&jst()).date_naive();
+    Ok(content)
 }
