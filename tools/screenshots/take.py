@@ -37,7 +37,8 @@ SIZES = {"phone": (375, 812), "desktop": (1280, 900)}
 # What README.md shows (docs/screenshots/): the storefront on a phone, the back office on a desktop.
 README_SET = ["home-desktop", "home-phone", "product-phone", "checkout-autofilled-phone",
               "confirm-phone", "admin-dashboard-desktop", "admin-order-desktop",
-              "admin-import-errors-desktop", "category-filtered-phone"]
+              "admin-import-errors-desktop", "category-filtered-phone",
+              "admin-shipping-ready-desktop"]
 PASSWORD = "kumo hashi yuugure 2026"
 EMAIL = "owner@example.jp"
 
@@ -277,6 +278,12 @@ def main() -> None:
         if order:
             b.go(order)
             take("admin-order")
+            # 入金確認, so 出荷 has an order ready to ship (label file preview, print buttons).
+            b.js("var e = document.querySelector('form input[name=event][value=pay]');"
+                 "if (e) { e.form.submit(); }")
+            b.wait_ready()
+            b.go(f"{admin}/admin/shipping")
+            take("admin-shipping-ready")
         # The incident register: one incident opened through its form.
         b.go(f"{admin}/admin/incidents")
         take("admin-incidents")
