@@ -58,6 +58,8 @@ pub struct LabelReport {
     pub layout: LabelLayout,
     /// Orders written.
     pub written: u64,
+    /// Their numbers, in the file's order.
+    pub written_orders: Vec<String>,
     /// Orders left out, with the reasons (fix them and export again).
     pub left_out: Vec<OrderProblems>,
     /// Orders written with a notice (a shortened 品名).
@@ -235,6 +237,7 @@ impl Shipping {
         let mut report = LabelReport {
             layout,
             written: 0,
+            written_orders: Vec::new(),
             left_out: Vec::new(),
             notices: Vec::new(),
             under_review: Vec::new(),
@@ -273,6 +276,7 @@ impl Shipping {
                 Ok(r) => {
                     csv.row(&r.cells).map_err(write_error)?;
                     report.written += 1;
+                    report.written_orders.push(number.clone());
                     if !r.notices.is_empty() {
                         report.notices.push(OrderProblems {
                             order_number: number,

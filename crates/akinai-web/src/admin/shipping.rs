@@ -25,6 +25,9 @@ use crate::form::{CsrfForm, CsrfMultipart};
 use crate::layout::Ctx;
 use crate::AppState;
 
+/// Orders of the file listed on the page.
+const SHOWN: usize = 100;
+
 /// Most orders one selection may name.
 const MAX_SELECTED: usize = 1_000;
 
@@ -185,6 +188,8 @@ struct ShippingPage {
     query: String,
     selected: usize,
     written: u64,
+    /// The orders in the file (id, number), the first [`SHOWN`].
+    written_orders: Vec<(i64, String)>,
     left_out: Vec<Problem>,
     notices: Vec<Problem>,
     under_review: Vec<(i64, String)>,
@@ -228,6 +233,17 @@ async fn page(
         query: choice.query(),
         selected: choice.orders.len(),
         written: report.written,
+        written_orders: report
+            .written_orders
+            .iter()
+            .take(SHOWN)
+            .map(|n| {
+                (
+                    akinai_core::parse_order_number(n).map_or(0, |i| i.0),
+                    n.clone(),
+                )
+            })
+            .collect(),
         left_out: problems(&report.left_out),
         notices: problems(&report.notices),
         under_review,

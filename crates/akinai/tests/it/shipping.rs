@@ -393,6 +393,12 @@ async fn staff_preview_download_and_import_on_the_shipping_page() {
         "{}",
         page.body
     );
+    let listed = format!(
+        "入る注文: <a href=\"/admin/orders/{}\">{}</a>",
+        a.0,
+        number(a)
+    );
+    assert!(page.body.contains(&listed), "{}", page.body);
     let csrf = page.hidden("csrf");
     let orders = format!("{},{}", a.0, long.0);
     let resp = manager
