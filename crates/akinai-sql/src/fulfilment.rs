@@ -218,6 +218,13 @@ where
             .map_err(map_err)?;
         }
         if let Some(p) = &step.payment {
+            sqlx::query(crate::RECORD_REFUND)
+                .bind(p.refunded.0)
+                .bind(D::time(step.at))
+                .bind(p.payment.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
             sqlx::query(crate::STEP_PAYMENT)
                 .bind(p.status.as_str())
                 .bind(p.refunded.0)

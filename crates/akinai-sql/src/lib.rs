@@ -26,6 +26,7 @@ mod member;
 mod operations;
 mod orders;
 mod payments;
+mod refunds;
 mod reports;
 mod search;
 mod security;

@@ -127,6 +127,11 @@ pub const HELD_PAYMENTS: &str = "SELECT COUNT(*), \
 pub const INSERT_SHOP_PAYMENT: &str = "INSERT INTO payments (order_id, provider, method, amount, \
     status, created_at, updated_at, checked_at) VALUES ($1, $2, $3, $4, 'open', $5, $5, $5)";
 
+/// The refund a payment update makes, before the update: the raise of `refunded` to `$1` at `$2`
+/// of payment `$3`, as one row of the refund ledger (nothing when it does not rise).
+pub const RECORD_REFUND: &str = "INSERT INTO refunds (order_id, amount, at) \
+    SELECT order_id, $1 - refunded, $2 FROM payments WHERE id = $3 AND refunded < $1";
+
 /// A payment changed by an order step: status `$1`, refunded `$2`, time `$3`, payment `$4`.
 pub const STEP_PAYMENT: &str = "UPDATE payments SET status = $1, refunded = $2, \
     version = version + 1, updated_at = $3, checked_at = $3 WHERE id = $4";
@@ -288,6 +293,13 @@ where
                 return Ok(UpdateOutcome::Duplicate);
             }
         }
+        sqlx::query(RECORD_REFUND)
+            .bind(u.refunded.0)
+            .bind(D::time(u.at))
+            .bind(u.payment.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         let moved = sqlx::query(UPDATE_PAYMENT)
             .bind(u.status.as_str())
             .bind(u.refunded.0)
@@ -438,6 +450,14 @@ macro_rules! payment_store {
 
                 async fn payment_of_order(&self, order: OrderId) -> StoreResult<Option<Payment>> {
                     $crate::Sql(self).payment_of_order(order).await
+                }
+
+                async fn refunds_between(
+                    &self,
+                    from: DateTime<Utc>,
+                    before: DateTime<Utc>,
+                ) -> StoreResult<Vec<akinai_store::payments::Refund>> {
+                    $crate::Sql(self).refunds_between(from, before).await
                 }
 
                 async fn payment_by_session(

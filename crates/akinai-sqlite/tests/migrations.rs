@@ -208,7 +208,10 @@ async fn issued_invoices_survive_the_documents_rebuild_and_stay_kept() {
          details, items_total, shipping_fee, payment_fee, grand_total, placed_at) \
          VALUES (7, 1, 's', 'paid', 'bank_transfer', 'a@example.jp', '{}', 1000, 100, 0, 1100, 0); \
          INSERT INTO documents (id, order_id, kind, issued_at, issued_by, content) \
-         VALUES (41, 7, 'invoice', 5, 'customer', '{\"n\":1}')",
+         VALUES (41, 7, 'invoice', 5, 'customer', '{\"n\":1}'); \
+         INSERT INTO payments (order_id, provider, method, amount, status, refunded, \
+         created_at, updated_at, checked_at) \
+         VALUES (7, 'shop', 'bank_transfer', 1100, 'succeeded', 400, 1, 9, 9)",
     )
     .execute(&mut conn)
     .await
@@ -220,6 +223,12 @@ async fn issued_invoices_survive_the_documents_rebuild_and_stay_kept() {
             .await
             .unwrap();
     assert_eq!(kept, (41, "invoice".into(), r#"{"n":1}"#.into()));
+    // 0031: a refund made before the ledger existed becomes its first row.
+    let ledger: Vec<(i64, i64, i64)> = sqlx::query_as("SELECT order_id, amount, at FROM refunds")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(ledger, [(7, 400, 9)]);
     let e = sqlx::query("UPDATE documents SET content = '{}' WHERE id = 41")
         .execute(&mut conn)
         .await

@@ -41,6 +41,14 @@ pub struct NewPayment {
     pub at: DateTime<Utc>,
 }
 
+/// One refund as it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    pub order: OrderId,
+    pub amount: Yen,
+    pub at: DateTime<Utc>,
+}
+
 /// A stored payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
@@ -124,6 +132,13 @@ pub trait PaymentStore: Send + Sync {
     /// Creates the order's payment, or returns the one it has.
     async fn create_payment(&self, payment: &NewPayment) -> StoreResult<Payment>;
     async fn payment_of_order(&self, order: OrderId) -> StoreResult<Option<Payment>>;
+    /// The refunds made at or after `from` and before `before`, oldest first (the ledger every
+    /// raise of a payment's refunded total writes).
+    async fn refunds_between(
+        &self,
+        from: DateTime<Utc>,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Vec<Refund>>;
     async fn payment_by_session(
         &self,
         provider: &str,

@@ -137,6 +137,36 @@ pub(super) async fn payments_apply_each_event_once_and_whole(store: Arc<dyn Stor
         .unwrap()
         .is_empty());
 
+    // Two partial refunds reported by the provider: each lands in the refund ledger with its
+    // time; a report that does not raise the refunded total adds nothing.
+    for (version, (n, total)) in (p.version..).zip([(1, 300), (2, 500), (3, 500)]) {
+        let refund = PaymentUpdate {
+            version,
+            refunded: Yen(total),
+            at: later + Duration::hours(n),
+            event: None,
+            flag: None,
+            step: None,
+            ..paid.clone()
+        };
+        assert_eq!(
+            store.update_payment(&refund).await.unwrap(),
+            UpdateOutcome::Applied
+        );
+    }
+    let refunds = store
+        .refunds_between(later, later + Duration::days(1))
+        .await
+        .unwrap();
+    let ledger: Vec<_> = refunds.iter().map(|r| (r.amount.0, r.at)).collect();
+    assert_eq!(
+        ledger,
+        [
+            (300, later + Duration::hours(1)),
+            (200, later + Duration::hours(2))
+        ]
+    );
+
     // Events about unknown payments are remembered once.
     let unknown = SeenEvent {
         id: "evt_2".into(),
@@ -405,6 +435,15 @@ pub(super) async fn shop_payments_are_created_with_the_order_and_move_with_its_s
         order.totals.grand_total,
     );
     assert!(!store.step_order(&stale).await.unwrap());
+    let day = (t0(), t0() + Duration::days(1));
+    assert!(
+        store
+            .refunds_between(day.0, day.1)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a step that did not apply refunds nothing"
+    );
     assert_eq!(
         store
             .payment_of_order(order.id)
@@ -427,6 +466,22 @@ pub(super) async fn shop_payments_are_created_with_the_order_and_move_with_its_s
         (p.status, p.refunded, p.version),
         (PaymentStatus::Succeeded, order.totals.grand_total, 2)
     );
+    // The refund is in the ledger once, with its time, for the accountant's export.
+    let refunds = store.refunds_between(day.0, day.1).await.unwrap();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(
+        (refunds[0].order, refunds[0].amount, refunds[0].at),
+        (
+            order.id,
+            order.totals.grand_total,
+            t0() + Duration::hours(1)
+        )
+    );
+    assert!(store
+        .refunds_between(day.1, day.1 + Duration::days(1))
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(
         store.order(order.id).await.unwrap().unwrap().status,
         OrderStatus::Refunded
