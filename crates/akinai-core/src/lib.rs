@@ -339,6 +339,7 @@ impl Shop {
             audit: audit.clone(),
             run_store: store.clone(),
             admin_accounts: admin_accounts.clone(),
+            payment_store: store.clone(),
         };
         let jobs = Jobs {
             base: base.clone(),

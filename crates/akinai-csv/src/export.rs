@@ -83,11 +83,24 @@ pub struct CsvOut<W: Write> {
 
 impl<W: Write> CsvOut<W> {
     /// Starts a file with its header.
-    pub fn new(
-        mut out: W,
+    pub fn new(out: W, encoding: OutEncoding, header: &[&str]) -> Result<CsvOut<W>, WriteError> {
+        let mut csv = CsvOut::start(out, encoding, header)?;
+        let names = csv.header.clone();
+        csv.row(&names)?;
+        Ok(csv)
+    }
+
+    /// Starts a file without a header row (弥生's import format); `names` still name the
+    /// columns in error messages.
+    pub fn headless(
+        out: W,
         encoding: OutEncoding,
-        header: &[&str],
+        names: &[&str],
     ) -> Result<CsvOut<W>, WriteError> {
+        CsvOut::start(out, encoding, names)
+    }
+
+    fn start(mut out: W, encoding: OutEncoding, header: &[&str]) -> Result<CsvOut<W>, WriteError> {
         if encoding == OutEncoding::Utf8 {
             out.write_all(b"\xEF\xBB\xBF")?;
         }
@@ -95,17 +108,14 @@ impl<W: Write> CsvOut<W> {
         let writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(line.clone());
-        let mut csv = CsvOut {
+        Ok(CsvOut {
             out,
             encoding,
             header: header.iter().map(|h| (*h).to_string()).collect(),
             writer,
             line,
             rows: 0,
-        };
-        let names = csv.header.clone();
-        csv.row(&names)?;
-        Ok(csv)
+        })
     }
 
     /// Writes one row (cells guarded).

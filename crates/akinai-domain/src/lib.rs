@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod accounting;
 pub mod address;
 pub mod address_book;
 pub mod admin;

@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::Subcommand;
 
 use akinai_core::audit::AuditContext;
@@ -77,14 +76,7 @@ pub async fn run(config: &Config, command: DocumentsCommand) -> anyhow::Result<(
 /// Writes `bytes` to `path` through a temporary file beside it, so a reader never sees half a
 /// file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("cannot write into {}", dir.display()))?;
+    let mut temp = crate::files::temp_beside(path)?;
     temp.write_all(bytes)?;
-    temp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    crate::files::finish_beside(temp, path)
 }

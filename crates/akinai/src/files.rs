@@ -99,6 +99,25 @@ pub fn permission_warnings(config: &Config, config_file: Option<&Path>) -> Vec<S
     warnings
 }
 
+/// A temporary file beside `out` (so the final rename stays on one filesystem): an export is
+/// written there and appears under its name only when complete ([`finish_beside`]).
+pub fn temp_beside(out: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("cannot write into {}", dir.display()))
+}
+
+/// Syncs the finished temporary file and renames it to `out`.
+pub fn finish_beside(temp: tempfile::NamedTempFile, out: &Path) -> anyhow::Result<()> {
+    temp.as_file().sync_all()?;
+    temp.persist(out)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::os::unix::fs::PermissionsExt;

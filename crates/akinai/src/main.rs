@@ -138,7 +138,8 @@ enum Command {
     Export {
         #[arg(value_enum)]
         what: akinai::transfer::ExportWhat,
-        /// akinai (default; re-importable) or shopify.
+        /// akinai (default; re-importable) or shopify; accounting: generic (default), freee or
+        /// yayoi.
         #[arg(long, value_name = "FORMAT")]
         format: Option<String>,
         /// utf-8 (with BOM, default) or shift_jis.
@@ -151,6 +152,9 @@ enum Command {
         /// card payments); default: every order that may ship.
         #[arg(long, value_name = "STATUS")]
         status: Option<String>,
+        /// accounting: the month (2026-12).
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
         /// The file to write.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -549,6 +553,26 @@ fn main() -> ExitCode {
                         ExitCode::from(1)
                     }
                 });
+            }
+            Command::Export {
+                what: akinai::transfer::ExportWhat::Accounting,
+                format,
+                month,
+                out,
+                json,
+                by,
+                ..
+            } => {
+                let by = by.unwrap_or_else(akinai::login_name);
+                akinai::transfer::export_accounting(
+                    &config,
+                    month.as_deref(),
+                    format.as_deref(),
+                    &out,
+                    json,
+                    &by,
+                )
+                .await
             }
             Command::Export {
                 what: akinai::transfer::ExportWhat::Shipping,

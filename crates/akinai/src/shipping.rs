@@ -46,22 +46,15 @@ pub async fn export(
 ) -> anyhow::Result<()> {
     let layout = layout_of(carrier)?;
     let selection = LabelSelection::Ready(status_of(status)?);
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
     let shop = crate::build_shop(config).await?;
-    let mut temp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("cannot write into {}", dir.display()))?;
+    let mut temp = crate::files::temp_beside(out)?;
     let writer = std::io::BufWriter::new(temp.as_file_mut());
     let report = shop
         .shipping()
         .export_labels(layout, &selection, writer, &AuditContext::cli(by))
         .await?;
     temp.as_file_mut().flush()?;
-    temp.as_file().sync_all()?;
-    temp.persist(out)
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    crate::files::finish_beside(temp, out)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

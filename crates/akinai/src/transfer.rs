@@ -37,6 +37,9 @@ pub enum ExportWhat {
     /// The carrier's label file (`--carrier yamato-b2|sagawa|generic`) for the orders ready to
     /// ship.
     Shipping,
+    /// The month's sales journal for the accountant (`--month 2026-12`, `--format
+    /// generic|freee|yayoi`).
+    Accounting,
 }
 
 /// Whether a file's prices include tax.
@@ -241,7 +244,9 @@ pub async fn export(config: &Config, args: ExportArgs<'_>) -> anyhow::Result<()>
             args.format.unwrap_or("akinai"),
         )?)),
         ExportWhat::Inventory => Some(ExportKind::Inventory),
-        ExportWhat::Shipping => anyhow::bail!("label files are written by crate::shipping"),
+        ExportWhat::Shipping | ExportWhat::Accounting => {
+            anyhow::bail!("label files and journals have their own commands")
+        }
         ExportWhat::Customers | ExportWhat::Orders => {
             if let Some(f) = args.format.filter(|f| *f != "akinai") {
                 anyhow::bail!(
@@ -251,13 +256,8 @@ pub async fn export(config: &Config, args: ExportArgs<'_>) -> anyhow::Result<()>
             None
         }
     };
-    let dir = match args.out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
     let shop = crate::build_shop(config).await?;
-    let mut temp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("cannot write into {}", dir.display()))?;
+    let mut temp = crate::files::temp_beside(args.out)?;
     let who = AuditContext::cli(args.by);
     let out = std::io::BufWriter::new(temp.as_file_mut());
     let transfer = shop.transfer();
@@ -276,9 +276,7 @@ pub async fn export(config: &Config, args: ExportArgs<'_>) -> anyhow::Result<()>
         }
     };
     temp.as_file_mut().flush()?;
-    temp.as_file().sync_all()?;
-    temp.persist(args.out)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    crate::files::finish_beside(temp, args.out)?;
     if args.json {
         let summary =
             serde_json::json!({ "rows": rows, noun: items, "encoding": encoding, "out": args.out });
@@ -287,6 +285,47 @@ pub async fn export(config: &Config, args: ExportArgs<'_>) -> anyhow::Result<()>
         println!(
             "akinai: wrote {rows} rows ({items} {noun}) to {}",
             args.out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `akinai export accounting --month YYYY-MM [--format generic|freee|yayoi] --out FILE [--json]
+/// [--by NAME]`.
+pub async fn export_accounting(
+    config: &Config,
+    month: Option<&str>,
+    format: Option<&str>,
+    out: &Path,
+    json: bool,
+    by: &str,
+) -> anyhow::Result<()> {
+    let month = month.context("--month is needed, e.g. --month 2026-12")?;
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("--month {month:?}: write it as 2026-12"))?;
+    let name = format.unwrap_or("generic");
+    let layout = akinai_domain::accounting::JournalLayout::parse(name)
+        .ok_or_else(|| anyhow::anyhow!("unknown format {name:?}: generic, freee or yayoi"))?;
+    let shop = crate::build_shop(config).await?;
+    let mut temp = crate::files::temp_beside(out)?;
+    let writer = std::io::BufWriter::new(temp.as_file_mut());
+    let report = shop
+        .transfer()
+        .export_accounting(layout, first, writer, &AuditContext::cli(by))
+        .await?;
+    temp.as_file_mut().flush()?;
+    crate::files::finish_beside(temp, out)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "akinai: {} の売上 {} 件・返金 {} 件を {} 行で {} に書き出しました ({})",
+            report.month,
+            report.sales,
+            report.refunds,
+            report.rows,
+            out.display(),
+            layout.name()
         );
     }
     Ok(())

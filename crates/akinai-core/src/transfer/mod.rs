@@ -4,6 +4,7 @@
 //! and inventory for Excel or another platform. The file formats are `akinai-csv`'s; the rules
 //! are the domain's (`akinai_domain::transfer`); this service compares a file with the shop.
 
+mod accounting;
 mod admin;
 mod categories;
 mod customers;
@@ -15,6 +16,7 @@ mod runs;
 mod upload;
 mod zip_images;
 
+pub use accounting::JournalReport;
 pub use admin::PeopleExport;
 pub use akinai_csv::{Format, OutEncoding};
 pub use akinai_store::transfer_runs::{RunKind, RunState, TransferRun};
@@ -64,6 +66,7 @@ pub struct Transfer {
     pub(crate) audit: Audit,
     pub(crate) run_store: Arc<dyn akinai_store::transfer_runs::TransferRunStore>,
     pub(crate) admin_accounts: crate::AdminAccounts,
+    pub(crate) payment_store: Arc<dyn akinai_store::payments::PaymentStore>,
 }
 
 /// The handle an export writes for a product: its own, or `p<id>` for one made in the admin.

@@ -6,12 +6,25 @@
 //! `〜` in a product name reaches Excel as the `～` a Japanese user typed.
 
 /// Whether a cell would run as a formula once one leading `'` is taken away from it: it starts
-/// with a formula character after any number of `'`.
+/// with a formula character after any number of `'`. A plain negative number (`-1080`, as an
+/// accounting journal writes refunds) is a value, not a formula, and stays a number.
 fn looks_like_formula(cell: &str) -> bool {
+    let rest = cell.trim_start_matches('\'');
     matches!(
-        cell.trim_start_matches('\'').chars().next(),
+        rest.chars().next(),
         Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    )
+    ) && !is_negative_number(rest)
+}
+
+/// `-` followed by digits, with at most one decimal point between digits.
+fn is_negative_number(cell: &str) -> bool {
+    let Some(digits) = cell.strip_prefix('-') else {
+        return false;
+    };
+    let mut parts = digits.splitn(2, '.');
+    let whole = parts.next().unwrap_or_default();
+    let ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    ok(whole) && parts.next().is_none_or(ok)
 }
 
 /// `cell` as a spreadsheet may show it without running it. A cell that already looks guarded
@@ -67,7 +80,15 @@ mod tests {
             "'=HYPERLINK(\"http://x\")"
         );
         assert_eq!(guard_cell("+81"), "'+81");
-        assert_eq!(guard_cell("-1"), "'-1");
+        assert_eq!(guard_cell("-1+1"), "'-1+1");
+        assert_eq!(
+            guard_cell("-2+3+cmd|' /C calc'!A0"),
+            "'-2+3+cmd|' /C calc'!A0"
+        );
+        assert_eq!(guard_cell("-1."), "'-1.");
+        // A plain negative number is a value Excel cannot run: refunds stay numbers.
+        assert_eq!(guard_cell("-1080"), "-1080");
+        assert_eq!(guard_cell("-10.5"), "-10.5");
         assert_eq!(guard_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(guard_cell("\tx"), "'\tx");
         assert_eq!(guard_cell("味噌"), "味噌");
@@ -83,11 +104,15 @@ mod tests {
     }
 
     proptest! {
-        /// No guarded cell starts with a formula character, and nothing but the prefix is added.
+        /// No guarded cell starts with a formula character (a plain negative number aside), and
+        /// nothing but the prefix is added.
         #[test]
         fn guarded_cells_never_start_a_formula(s in ".{0,20}") {
             let g = guard_cell(&s);
-            prop_assert!(!matches!(g.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r')));
+            prop_assert!(
+                !matches!(g.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'))
+                    || is_negative_number(&g)
+            );
             let prefixed = format!("'{}", s);
             prop_assert!(g == s || g == prefixed);
             prop_assert_eq!(unguard_cell(&g), s.as_str());

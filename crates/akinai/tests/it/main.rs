@@ -5,6 +5,7 @@
 
 mod account_attacks;
 mod account_changes;
+mod accounting;
 mod accounts;
 mod addresses;
 mod admin;
