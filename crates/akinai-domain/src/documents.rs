@@ -566,4 +566,43 @@ mod tests {
             "delivery-slip-AK00000001.pdf"
         );
     }
+
+    proptest::proptest! {
+        /// JP-INV-2 on every document: for any cart, the invoice, receipt and slip carry the
+        /// order's per-rate totals and taxes exactly, and the rates add up to the grand total.
+        #[test]
+        fn every_documents_rates_are_the_orders(
+            cart in proptest::collection::vec((1i64..20_000, 1u32..5, proptest::bool::ANY), 1..12),
+            shipping in 0i64..2_000,
+        ) {
+            let lines: Vec<PricedLine> = cart
+                .iter()
+                .map(|(price, qty, reduced)| {
+                    let cat = if *reduced { TaxCategory::Reduced } else { TaxCategory::Standard };
+                    line("品", *price, *qty, cat)
+                })
+                .collect();
+            let t = totals(&lines, Yen(shipping), Yen(0), RoundingMode::Floor).unwrap();
+            let details = details();
+            let facts = OrderFacts {
+                order_number: "AK00000001",
+                placed_on: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                details: &details,
+                lines: &lines,
+                totals: &t,
+                prefecture: "東京都",
+                shipping_method: "宅配便",
+            };
+            let settings = ShopSettings::starter("t");
+            for kind in [DocumentKind::Invoice, DocumentKind::Receipt, DocumentKind::DeliverySlip] {
+                let doc = DocumentContent::for_order(kind, None, &facts, &settings, facts.placed_on);
+                proptest::prop_assert_eq!(doc.rates.len(), t.rates.len());
+                for (d, o) in doc.rates.iter().zip(&t.rates) {
+                    proptest::prop_assert_eq!((d.rate_percent, d.total, d.tax), (o.rate_percent, o.total, o.tax));
+                }
+                let sum: i64 = doc.rates.iter().map(|r| r.total.0).sum();
+                proptest::prop_assert_eq!(sum, doc.grand_total.0);
+            }
+        }
+    }
 }
