@@ -34,6 +34,7 @@ pub mod payment_timing;
 pub mod picking;
 pub mod postal;
 pub mod pricing;
+pub mod receipts;
 pub mod retention;
 pub mod returns;
 pub mod rich_text;

@@ -133,38 +133,10 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         by: String,
     },
-    /// Export products, customers, orders or inventory as CSV for Excel or another platform
-    /// (customers and orders hold personal data: the export is recorded in the audit trail).
-    Export {
-        #[arg(value_enum)]
-        what: akinai::transfer::ExportWhat,
-        /// akinai (default; re-importable) or shopify; accounting: generic (default), freee or
-        /// yayoi.
-        #[arg(long, value_name = "FORMAT")]
-        format: Option<String>,
-        /// utf-8 (with BOM, default) or shift_jis.
-        #[arg(long, value_name = "ENCODING", default_value = "utf-8")]
-        encoding: String,
-        /// shipping: the carrier's layout (yamato-b2, sagawa or generic); always Shift_JIS.
-        #[arg(long, value_name = "CARRIER")]
-        carrier: Option<String>,
-        /// shipping: only orders in this status (paid, or placed for cash on delivery and held
-        /// card payments); default: every order that may ship.
-        #[arg(long, value_name = "STATUS")]
-        status: Option<String>,
-        /// accounting: the month (2026-12).
-        #[arg(long, value_name = "YYYY-MM")]
-        month: Option<String>,
-        /// The file to write.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Print the summary as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Who exports (recorded in the audit trail); default: the login name.
-        #[arg(long, value_name = "NAME")]
-        by: Option<String>,
-    },
+    /// Export products, customers, orders or inventory as CSV for Excel or another platform,
+    /// the carrier's label file (shipping) or the month's sales journal (accounting); personal
+    /// data and sales exports are recorded in the audit trail.
+    Export(akinai::transfer::ExportCli),
     /// Imported members: send the invitation to set a password.
     Customers {
         #[command(subcommand)]
@@ -554,66 +526,7 @@ fn main() -> ExitCode {
                     }
                 });
             }
-            Command::Export {
-                what: akinai::transfer::ExportWhat::Accounting,
-                format,
-                month,
-                out,
-                json,
-                by,
-                ..
-            } => {
-                let by = by.unwrap_or_else(akinai::login_name);
-                akinai::transfer::export_accounting(
-                    &config,
-                    month.as_deref(),
-                    format.as_deref(),
-                    &out,
-                    json,
-                    &by,
-                )
-                .await
-            }
-            Command::Export {
-                what: akinai::transfer::ExportWhat::Shipping,
-                carrier,
-                status,
-                out,
-                json,
-                by,
-                ..
-            } => {
-                let by = by.unwrap_or_else(akinai::login_name);
-                akinai::shipping::export(
-                    &config,
-                    carrier.as_deref(),
-                    status.as_deref(),
-                    &out,
-                    json,
-                    &by,
-                )
-                .await
-            }
-            Command::Export {
-                what,
-                format,
-                encoding,
-                out,
-                json,
-                by,
-                ..
-            } => {
-                let by = by.unwrap_or_else(akinai::login_name);
-                let args = akinai::transfer::ExportArgs {
-                    what,
-                    format: format.as_deref(),
-                    encoding: &encoding,
-                    out: &out,
-                    json,
-                    by: &by,
-                };
-                akinai::transfer::export(&config, args).await
-            }
+            Command::Export(cli) => akinai::transfer::export_command(&config, cli).await,
             Command::Customers {
                 command: CustomersCommand::Invite { per_hour, by },
             } => akinai::transfer::invite(&config, per_hour, &by).await,

@@ -224,6 +224,79 @@ fn print_report(r: &ImportReport) {
     println!("akinai: {outcome}");
 }
 
+/// The command line of `akinai export`.
+#[derive(clap::Args)]
+pub struct ExportCli {
+    #[arg(value_enum)]
+    pub what: ExportWhat,
+    /// akinai (default; re-importable) or shopify; accounting: generic (default), freee or
+    /// yayoi.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// utf-8 (with BOM, default) or shift_jis.
+    #[arg(long, value_name = "ENCODING", default_value = "utf-8")]
+    pub encoding: String,
+    /// shipping: the carrier's layout (yamato-b2, sagawa or generic); always Shift_JIS.
+    #[arg(long, value_name = "CARRIER")]
+    pub carrier: Option<String>,
+    /// shipping: only orders in this status (paid, or placed for cash on delivery and held
+    /// card payments); default: every order that may ship.
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// accounting: the month (2026-12).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// The file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Who exports (recorded in the audit trail); default: the login name.
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+/// `akinai export …`: the label file, the accounting journal, or a catalog/people export.
+pub async fn export_command(config: &Config, cli: ExportCli) -> anyhow::Result<()> {
+    let by = cli.by.unwrap_or_else(crate::login_name);
+    match cli.what {
+        ExportWhat::Accounting => {
+            export_accounting(
+                config,
+                cli.month.as_deref(),
+                cli.format.as_deref(),
+                &cli.out,
+                cli.json,
+                &by,
+            )
+            .await
+        }
+        ExportWhat::Shipping => {
+            crate::shipping::export(
+                config,
+                cli.carrier.as_deref(),
+                cli.status.as_deref(),
+                &cli.out,
+                cli.json,
+                &by,
+            )
+            .await
+        }
+        what => {
+            let args = ExportArgs {
+                what,
+                format: cli.format.as_deref(),
+                encoding: &cli.encoding,
+                out: &cli.out,
+                json: cli.json,
+                by: &by,
+            };
+            export(config, args).await
+        }
+    }
+}
+
 /// The options of `akinai export`.
 pub struct ExportArgs<'a> {
     pub what: ExportWhat,

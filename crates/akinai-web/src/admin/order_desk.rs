@@ -157,13 +157,6 @@ struct ListPage {
     carriers: Vec<(&'static str, &'static str)>,
 }
 
-fn carriers() -> Vec<(&'static str, &'static str)> {
-    akinai_domain::shipping::LabelLayout::ALL
-        .iter()
-        .map(|l| (l.name(), l.label_ja()))
-        .collect()
-}
-
 pub(super) async fn list_get(
     Query(q): Query<ListQuery>,
     State(state): State<AppState>,
@@ -185,7 +178,7 @@ pub(super) async fn list_get(
             next: None,
             bad_query: true,
             statuses,
-            carriers: carriers(),
+            carriers: super::shipping::carriers(),
         };
         return ctx.page(StatusCode::BAD_REQUEST, &page);
     };
@@ -218,7 +211,7 @@ pub(super) async fn list_get(
         next,
         bad_query: false,
         statuses,
-        carriers: carriers(),
+        carriers: super::shipping::carriers(),
     };
     ctx.page(StatusCode::OK, &page)
 }

@@ -448,3 +448,11 @@ pub(super) async fn picking_get(
         .await?;
     Ok(crate::pages::order::pdf_response(pdf))
 }
+
+/// The label layouts as (name, label), for the order list's 「送り状データ(CSV)」.
+pub(super) fn carriers() -> Vec<(&'static str, &'static str)> {
+    LabelLayout::ALL
+        .iter()
+        .map(|l| (l.name(), l.label_ja()))
+        .collect()
+}
