@@ -72,15 +72,18 @@ fn print_labels(r: &LabelReport, out: &Path) {
     );
     for o in &r.left_out {
         for p in &o.problems {
-            println!("  除外 {} [{}]: {}", o.order_number, p.field, p.message);
+            println!("  除外 {} [{}]: {}", o.order.number, p.field, p.message);
         }
     }
-    for n in &r.under_review {
-        println!("  除外 {n}: 確認待ちの注文です(注文ページで確認してから出荷してください)");
+    for o in &r.under_review {
+        println!(
+            "  除外 {}: 確認待ちの注文です(注文ページで確認してから出荷してください)",
+            o.number
+        );
     }
     for o in &r.notices {
         for p in &o.problems {
-            println!("  注意 {} [{}]: {}", o.order_number, p.field, p.message);
+            println!("  注意 {} [{}]: {}", o.order.number, p.field, p.message);
         }
     }
     if !r.left_out.is_empty() {

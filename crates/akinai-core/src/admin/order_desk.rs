@@ -230,12 +230,7 @@ impl OrderDesk {
             .order(id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let held = if order.payment_method.through_provider() && order.status == OrderStatus::Placed
-        {
-            self.payments.held_payment(id).await?
-        } else {
-            None
-        };
+        let held = self.payments.held_for_shipping(&order).await?;
         let to = match state_of(&order, held.is_some()).step(event, shipment.as_ref()) {
             Ok(to) => to,
             Err(e) => return Ok(Err(e.into())),

@@ -62,6 +62,19 @@ impl Payments {
             .filter(|p| p.status == PaymentStatus::Authorized))
     }
 
+    /// The card payment held for capture at shipping of an order still 新規受付 (only a
+    /// provider's payment of an order not yet paid can be held; nothing is read otherwise).
+    pub(crate) async fn held_for_shipping(
+        &self,
+        order: &akinai_store::Order,
+    ) -> Result<Option<Payment>, CoreError> {
+        if order.payment_method.through_provider() && order.status == OrderStatus::Placed {
+            self.held_payment(order.id).await
+        } else {
+            Ok(None)
+        }
+    }
+
     /// When the hold of `payment` lapses at the provider, if it is held.
     pub fn hold_lapses_at(&self, payment: &Payment) -> Option<DateTime<Utc>> {
         let gateway = self.gateway.as_ref()?;

@@ -33,7 +33,7 @@ impl Shipping {
             if ready && c.review_pending {
                 continue;
             }
-            if let Some(order) = self.order_store.order(c.id).await? {
+            if let Some(order) = self.order_of(c).await? {
                 orders.push(order);
             }
             if orders.len() == MAX_BATCH {

@@ -45,10 +45,27 @@ pub enum LabelSelection {
     Orders(Vec<OrderId>),
 }
 
+/// An order as a report names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderRef {
+    pub id: OrderId,
+    /// `AK00000012`.
+    pub number: String,
+}
+
+impl OrderRef {
+    fn of(id: OrderId) -> OrderRef {
+        OrderRef {
+            id,
+            number: akinai_store::order_number(id),
+        }
+    }
+}
+
 /// An order and what is wrong with its row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderProblems {
-    pub order_number: String,
+    pub order: OrderRef,
     pub problems: Vec<LabelProblem>,
 }
 
@@ -58,14 +75,14 @@ pub struct LabelReport {
     pub layout: LabelLayout,
     /// Orders written.
     pub written: u64,
-    /// Their numbers, in the file's order.
-    pub written_orders: Vec<String>,
+    /// Those orders, in the file's order.
+    pub written_orders: Vec<OrderRef>,
     /// Orders left out, with the reasons (fix them and export again).
     pub left_out: Vec<OrderProblems>,
     /// Orders written with a notice (a shortened 品名).
     pub notices: Vec<OrderProblems>,
     /// Orders awaiting review, left out.
-    pub under_review: Vec<String>,
+    pub under_review: Vec<OrderRef>,
 }
 
 /// The shipping desk: label files out, tracking numbers in.
@@ -95,11 +112,13 @@ fn may_ship(status: OrderStatus, payment: PaymentMethod, payment_held: bool) -> 
     .contains(&OrderEvent::Ship)
 }
 
-/// An order considered for a label file.
+/// An order considered for a label file, with the order itself when selecting it read it
+/// already (so it is not read twice).
 struct Candidate {
     id: OrderId,
     review_pending: bool,
     may_ship: bool,
+    order: Option<akinai_store::Order>,
 }
 
 impl Candidate {
@@ -108,6 +127,7 @@ impl Candidate {
             id: row.id,
             review_pending: row.review_pending,
             may_ship: may_ship(row.status, row.payment_method, row.payment_held),
+            order: None,
         }
     }
 }
@@ -115,9 +135,15 @@ impl Candidate {
 impl Shipping {
     /// Whether the order's card payment is held for capture at shipping.
     async fn held(&self, order: &akinai_store::Order) -> Result<bool, CoreError> {
-        Ok(order.payment_method.through_provider()
-            && order.status == OrderStatus::Placed
-            && self.payments.held_payment(order.id).await?.is_some())
+        Ok(self.payments.held_for_shipping(order).await?.is_some())
+    }
+
+    /// The candidate's order, read now unless selecting it read it already.
+    async fn order_of(&self, c: Candidate) -> Result<Option<akinai_store::Order>, CoreError> {
+        match c.order {
+            Some(order) => Ok(Some(order)),
+            None => Ok(self.order_store.order(c.id).await?),
+        }
     }
 
     /// The orders of `selection`.
@@ -132,6 +158,7 @@ impl Shipping {
                             id: order.id,
                             review_pending: order.review_pending,
                             may_ship: may_ship(order.status, order.payment_method, held),
+                            order: Some(order),
                         });
                     }
                 }
@@ -243,14 +270,14 @@ impl Shipping {
             under_review: Vec::new(),
         };
         for row in self.selected(selection).await? {
-            let number = akinai_store::order_number(row.id);
+            let at = OrderRef::of(row.id);
             if row.review_pending {
-                report.under_review.push(number);
+                report.under_review.push(at);
                 continue;
             }
             if !row.may_ship {
                 report.left_out.push(OrderProblems {
-                    order_number: number,
+                    order: at,
                     problems: vec![LabelProblem {
                         field: "",
                         message: "発送できる状態ではありません(入金待ち・発送済み・キャンセルなど)"
@@ -259,12 +286,12 @@ impl Shipping {
                 });
                 continue;
             }
-            let Some(order) = self.order_store.order(row.id).await? else {
+            let Some(order) = self.order_of(row).await? else {
                 continue;
             };
             let tax = order.totals.rates.iter().map(|r| r.tax.0).sum();
             let parcel = Parcel {
-                order_number: &number,
+                order_number: &at.number,
                 details: &order.details,
                 lines: &order.lines,
                 grand_total: order.totals.grand_total,
@@ -276,16 +303,16 @@ impl Shipping {
                 Ok(r) => {
                     csv.row(&r.cells).map_err(write_error)?;
                     report.written += 1;
-                    report.written_orders.push(number.clone());
                     if !r.notices.is_empty() {
                         report.notices.push(OrderProblems {
-                            order_number: number,
+                            order: at.clone(),
                             problems: r.notices,
                         });
                     }
+                    report.written_orders.push(at);
                 }
                 Err(problems) => report.left_out.push(OrderProblems {
-                    order_number: number,
+                    order: at,
                     problems,
                 }),
             }

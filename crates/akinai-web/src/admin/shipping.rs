@@ -108,8 +108,8 @@ fn problems(list: &[akinai_core::shipping::OrderProblems]) -> Vec<Problem> {
     list.iter()
         .flat_map(|o| {
             o.problems.iter().map(|p| Problem {
-                id: akinai_core::parse_order_number(&o.order_number).map_or(0, |i| i.0),
-                number: o.order_number.clone(),
+                id: o.order.id.0,
+                number: o.order.number.clone(),
                 field: p.field,
                 message: p.message.clone(),
             })
@@ -214,14 +214,13 @@ async fn page(
         .shipping()
         .check_labels(&proof, layout, &choice.selection())
         .await?;
-    let under_review = report
-        .under_review
-        .iter()
-        .map(|n| {
-            let id = akinai_core::parse_order_number(n).map_or(0, |i| i.0);
-            (id, n.clone())
-        })
-        .collect();
+    let refs = |list: &[akinai_core::shipping::OrderRef], limit: usize| -> Vec<(i64, String)> {
+        list.iter()
+            .take(limit)
+            .map(|o| (o.id.0, o.number.clone()))
+            .collect()
+    };
+    let under_review = refs(&report.under_review, usize::MAX);
     let page = ShippingPage {
         csrf: ctx.csrf.clone(),
         carriers: LabelLayout::ALL
@@ -233,17 +232,7 @@ async fn page(
         query: choice.query(),
         selected: choice.orders.len(),
         written: report.written,
-        written_orders: report
-            .written_orders
-            .iter()
-            .take(SHOWN)
-            .map(|n| {
-                (
-                    akinai_core::parse_order_number(n).map_or(0, |i| i.0),
-                    n.clone(),
-                )
-            })
-            .collect(),
+        written_orders: refs(&report.written_orders, SHOWN),
         left_out: problems(&report.left_out),
         notices: problems(&report.notices),
         under_review,

@@ -225,28 +225,34 @@ async fn a_cancelled_order_gets_no_invoice() {
     assert!(app.store.order_documents(id).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn the_cli_writes_the_same_kept_invoice_with_its_fonts_embedded_and_audits_the_operator() {
-    let (app, _, _) = registered_shop_with_an_order().await;
-    let id = newest_order(&app).await;
-    let number = app.store.order(id).await.unwrap().unwrap().number();
+/// Runs `akinai documents KIND --order NUMBER --out …` (and `extra`), which must succeed; the
+/// file it wrote, in a folder removed when the returned guard drops.
+fn cli_document(
+    app: &TestApp,
+    kind: &str,
+    number: &str,
+    extra: &[&str],
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("invoice.pdf");
-    let out = app.cli(&[
-        "documents",
-        "invoice",
-        "--order",
-        &number,
-        "--out",
-        file.to_str().unwrap(),
-        "--by",
-        "経理",
-    ]);
+    let file = dir.path().join(format!("{kind}.pdf"));
+    let path = file.to_str().unwrap().to_string();
+    let mut args = vec!["documents", kind, "--order", number, "--out", &path];
+    args.extend_from_slice(extra);
+    let out = app.cli(&args);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    (dir, file)
+}
+
+#[tokio::test]
+async fn the_cli_writes_the_same_kept_invoice_with_its_fonts_embedded_and_audits_the_operator() {
+    let (app, _, _) = registered_shop_with_an_order().await;
+    let id = newest_order(&app).await;
+    let number = app.store.order(id).await.unwrap().unwrap().number();
+    let (dir, file) = cli_document(&app, "invoice", &number, &["--by", "経理"]);
     let pdf = std::fs::read(&file).unwrap();
     let kept = app.store.order_documents(id).await.unwrap();
     assert_eq!(kept.len(), 1);
@@ -273,20 +279,7 @@ async fn the_cli_writes_the_same_kept_invoice_with_its_fonts_embedded_and_audits
     assert_eq!(audited[0].record.actor, "cli:経理");
 
     // The delivery slip too; an unknown order is an error that says so, and writes nothing.
-    let slip = dir.path().join("slip.pdf");
-    let out = app.cli(&[
-        "documents",
-        "delivery-slip",
-        "--order",
-        &number,
-        "--out",
-        slip.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_slip_dir, slip) = cli_document(&app, "delivery-slip", &number, &[]);
     assert!(std::fs::read(&slip).unwrap().starts_with(b"%PDF-"));
     let missing = dir.path().join("missing.pdf");
     let out = app.cli(&[
@@ -382,21 +375,7 @@ async fn a_receipt_is_issued_once_with_the_customers_choice_and_every_later_copy
 
     // The operator's copy too (`akinai documents receipt`).
     let number = app.store.order(id).await.unwrap().unwrap().number();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("receipt.pdf");
-    let out = app.cli(&[
-        "documents",
-        "receipt",
-        "--order",
-        &number,
-        "--out",
-        file.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_dir, file) = cli_document(&app, "receipt", &number, &[]);
     if let Some(text) = pdf_text(&std::fs::read(&file).unwrap()) {
         assert!(
             text.contains("再発行") && text.contains("株式会社テスト商事 様"),
@@ -509,20 +488,7 @@ async fn jp_inv_3_a_refunded_order_gets_a_return_invoice_referring_to_its_invoic
         }
     }
     // Asking again, or from the CLI, gives the same kept document.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("rtn.pdf");
-    let out = app.cli(&[
-        "documents",
-        "return-invoice",
-        "--order",
-        &order.number(),
-        "--out",
-        file.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_dir, file) = cli_document(&app, "return-invoice", &order.number(), &[]);
+    assert!(std::fs::read(&file).unwrap().starts_with(b"%PDF-"));
     assert_eq!(app.store.order_documents(id).await.unwrap().len(), 2);
 }

@@ -98,7 +98,7 @@ fn number(id: OrderId) -> String {
 }
 
 #[tokio::test]
-async fn carrier_label_files_carry_each_layouts_columns_in_cp932_and_report_what_needs_fixing() {
+async fn ccsg_v_3_carrier_label_files_carry_each_layouts_columns_in_cp932_guarded_and_report_what_needs_fixing() {
     let app = TestApp::demo().await;
     let bank = order(&app, &[("city", "渋谷区〜テスト")]).await;
     paid(&app, bank).await;
@@ -197,7 +197,8 @@ fn shipping_mails(mails: &[String]) -> usize {
 }
 
 #[tokio::test]
-async fn tracking_numbers_come_back_in_bulk_judged_first_all_or_nothing_and_once() {
+async fn ccsg_f_4_tracking_numbers_come_back_in_bulk_judged_first_never_shipping_an_order_under_review(
+) {
     let app = TestApp::demo().await;
     let a = order(&app, &[]).await;
     paid(&app, a).await;
@@ -345,7 +346,8 @@ async fn a_held_card_payment_is_captured_when_a_b2_issued_file_ships_its_order()
 }
 
 #[tokio::test]
-async fn staff_preview_download_and_import_on_the_shipping_page() {
+async fn ipa_c_8_the_shipping_page_previews_for_staff_downloads_only_for_personal_data_access_and_imports(
+) {
     let app = TestApp::demo().await;
     let a = order(&app, &[]).await;
     paid(&app, a).await;
@@ -502,7 +504,8 @@ async fn copies(app: &TestApp, order: &akinai_store::Order, n: usize) {
 }
 
 #[tokio::test]
-async fn a_500_order_batch_prints_one_slip_each_and_a_picking_list_summed_per_sku() {
+async fn ipa_c_8_a_500_order_batch_prints_one_slip_each_for_personal_data_access_and_a_picking_list(
+) {
     let app = TestApp::demo().await;
     let shopper = app.shopper();
     shopper.add(app.sku_named("本みりん").await, "2").await;
