@@ -98,7 +98,8 @@ fn number(id: OrderId) -> String {
 }
 
 #[tokio::test]
-async fn ccsg_v_3_carrier_label_files_carry_each_layouts_columns_in_cp932_guarded_and_report_what_needs_fixing() {
+async fn ccsg_v_3_carrier_label_files_carry_each_layouts_columns_in_cp932_guarded_and_report_what_needs_fixing(
+) {
     let app = TestApp::demo().await;
     let bank = order(&app, &[("city", "渋谷区〜テスト")]).await;
     paid(&app, bank).await;
