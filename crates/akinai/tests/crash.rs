@@ -39,8 +39,20 @@ impl Server {
         Server::start_logging(data, worker, None)
     }
 
-    /// Starts the server with its error log written to `log` (kept off the data's disk).
+    /// Starts the server with its error log written to `log` (kept off the data's disk). A
+    /// port picked free can be taken by another test's server before this one binds it; then
+    /// this server exits and is started again on other ports.
     fn start_logging(data: &Path, worker: bool, log: Option<&Path>) -> Server {
+        for _ in 0..5 {
+            if let Some(server) = Server::try_start(data, worker, log) {
+                return server;
+            }
+        }
+        panic!("the server did not start on five sets of ports");
+    }
+
+    /// One start; `None` when the server exited before it was up (its port was taken).
+    fn try_start(data: &Path, worker: bool, log: Option<&Path>) -> Option<Server> {
         let port = free_port();
         // The log (JSON lines on stdout, panics on stderr) goes to one file when asked for.
         let (stdout, stderr) = match log {
@@ -72,19 +84,24 @@ impl Server {
         // fails still ends the test here.
         let deadline = Instant::now() + Duration::from_secs(180);
         // A connect that picked the server's own port as its source port reaches itself (TCP
-        // simultaneous open) before the server listens: not the server.
-        let listening = || {
+        // simultaneous open) before the server listens: not the server. Another server on the
+        // port is not this one either: this one is up once its database exists too.
+        let up = || {
             std::net::TcpStream::connect(("127.0.0.1", port))
                 .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
+                && data.join("akinai.db").exists()
         };
-        while !listening() {
+        while !up() {
             assert!(Instant::now() < deadline, "the server did not start");
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("the server exited before listening: {status}");
+            if child.try_wait().unwrap().is_some() {
+                return None;
             }
             std::thread::yield_now();
         }
-        Server { child, port }
+        if child.try_wait().unwrap().is_some() {
+            return None;
+        }
+        Some(Server { child, port })
     }
 
     fn base(&self) -> String {
