@@ -69,6 +69,28 @@ def totp(secret: str, at: float) -> str:
     return f"{number % 1_000_000:06d}"
 
 
+def logo_png(width: int = 480, height: int = 120) -> bytes:
+    """A plain logo (a red mark and a dark bar on white) as a PNG, with the standard library."""
+    import zlib
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)
+        for x in range(width):
+            if x < height and (x - height / 2) ** 2 + (y - height / 2) ** 2 < (height / 2.4) ** 2:
+                rows += bytes((196, 58, 36))
+            elif height * 1.2 < x < width - 12 and height * 0.4 < y < height * 0.6:
+                rows += bytes((31, 41, 51))
+            else:
+                rows += bytes((255, 255, 255))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b""))
+
+
 class Browser:
     """The few WebDriver commands the script needs, against chromedriver."""
 
@@ -231,6 +253,7 @@ def main() -> None:
         take("confirm")
         b.submit_form("form.place")
         take("order-status")
+        status_url = b.js("return location.href")
         b.go(f"{shop}/legal/tokushoho")
         take("tokushoho")
         b.go(f"{shop}/no-such-page")
@@ -284,6 +307,23 @@ def main() -> None:
             b.wait_ready()
             b.go(f"{admin}/admin/shipping")
             take("admin-shipping-ready")
+            # Paid: the status page offers the 領収書 with the customer's 宛名 and 但し書き.
+            b.go(status_url)
+            take("order-status-paid")
+            # A logo for the 帳票 (ショップ設定 → ロゴ), then the invoice issued and corrected.
+            logo = Path(tempfile.mkdtemp(prefix="akinai-shots-logo-")) / "logo.png"
+            logo.write_bytes(logo_png())
+            b.go(f"{admin}/admin/settings")
+            b.type("form[action='/admin/settings/logo'] input[name=image]", str(logo))
+            b.submit_form("form[action='/admin/settings/logo']")
+            take("admin-settings-logo")
+            b.go(order)
+            number = b.js("return document.querySelector('h1').textContent.match(/AK\\d+/)[0]")
+            subprocess.run([args.binary, "documents", "invoice", "--order", number, "--out",
+                            str(logo.with_name("invoice.pdf")), "--data-dir", data],
+                           env=env, capture_output=True, check=True)
+            b.go(order + "/invoice/correct")
+            take("admin-invoice-correct")
         # The incident register: one incident opened through its form.
         b.go(f"{admin}/admin/incidents")
         take("admin-incidents")

@@ -137,7 +137,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut size = 0;
     for _ in 0..args.repeat.max(1) {
         let t = Instant::now();
-        size = akinai_pdf::render(&invoice)?.len();
+        size = akinai_pdf::render(&invoice, None)?.len();
         times.push(t.elapsed());
     }
     times.sort();
@@ -152,7 +152,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let before = peak_mib();
     let batch = vec![slip; 500];
     let t = Instant::now();
-    let pdf = akinai_pdf::render_all(&batch)?;
+    let pdf = akinai_pdf::render_all(&batch, None)?;
     row(
         "500 delivery slips in one PDF",
         t.elapsed(),

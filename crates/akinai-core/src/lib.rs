@@ -368,6 +368,8 @@ impl Shop {
             order_store: store.clone(),
             payment_store: store.clone(),
             audit: audit.clone(),
+            catalog_admin: catalog_admin.clone(),
+            settings: settings.clone(),
         };
         let shipping = Shipping {
             documents: documents.clone(),

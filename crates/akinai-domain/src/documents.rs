@@ -18,7 +18,8 @@ use crate::tax::TaxCategory;
 use crate::Yen;
 
 pub use crate::receipts::{
-    may_issue_receipt, ReceiptChoice, StampDuty, DEFAULT_RECEIPT_PURPOSE, STAMP_DUTY_FROM,
+    may_issue_receipt, InvoiceCorrection, ReceiptChoice, StampDuty, DEFAULT_RECEIPT_PURPOSE,
+    STAMP_DUTY_FROM,
 };
 
 /// The kinds of document akinai draws.
@@ -158,6 +159,12 @@ pub struct DocumentContent {
     /// What a return invoice returns: the original invoice (number and date) or the order.
     #[serde(default)]
     pub refers_to: Option<String>,
+    /// The shop's logo when the document was made (the hash of a kept logo version).
+    #[serde(default)]
+    pub logo: Option<String>,
+    /// A corrected invoice: which invoice it replaces and why, as printed.
+    #[serde(default)]
+    pub replaces: Option<String>,
     /// A later copy of a kept receipt: printed 「再発行」 (never stored as true).
     #[serde(default, skip_serializing)]
     pub reissue: bool,
@@ -291,6 +298,8 @@ impl DocumentContent {
                 })
                 .flatten(),
             refers_to: None,
+            logo: settings.logo.clone(),
+            replaces: None,
             reissue: false,
         }
     }

@@ -87,3 +87,62 @@ pub fn may_issue_receipt(status: crate::order::OrderStatus, method: PaymentMetho
         _ => false,
     }
 }
+
+/// A corrected invoice (JP-INV-4: a correction is a new document referencing the old): the
+/// buyer's name as it should read and why the invoice is issued again, both required.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceCorrection {
+    pub buyer: String,
+    pub reason: String,
+}
+
+impl InvoiceCorrection {
+    /// Longest reason, in characters.
+    pub const MAX_REASON: usize = 100;
+
+    pub fn parse(
+        buyer: &str,
+        reason: &str,
+    ) -> Result<InvoiceCorrection, crate::checkout::FieldErrors> {
+        let mut errors = Vec::new();
+        let buyer = crate::address::parse_text(buyer, ReceiptChoice::MAX_ADDRESSEE)
+            .map_err(|e| errors.push(("buyer", e)))
+            .ok();
+        let reason = crate::address::parse_text(reason, Self::MAX_REASON)
+            .map_err(|e| errors.push(("reason", e)))
+            .ok();
+        match (buyer, reason) {
+            (Some(buyer), Some(reason)) => Ok(InvoiceCorrection { buyer, reason }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The line a corrected invoice prints about the one it replaces.
+    pub fn note(&self, replaced_number: &str, replaced_on: chrono::NaiveDate) -> String {
+        format!(
+            "本書は請求書 {replaced_number}({}発行)を訂正したものです。訂正の理由:{}",
+            replaced_on.format("%Y年%m月%d日"),
+            self.reason
+        )
+    }
+}
+
+#[cfg(test)]
+mod correction_tests {
+    use super::*;
+
+    #[test]
+    fn a_correction_needs_a_buyer_and_a_reason_within_their_lengths() {
+        let c = InvoiceCorrection::parse(" 株式会社あきない 経理部 ", "宛名の誤り").unwrap();
+        assert_eq!(c.buyer, "株式会社あきない 経理部");
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        assert_eq!(
+            c.note("INV-00000004", on),
+            "本書は請求書 INV-00000004(2026年12月03日発行)を訂正したものです。訂正の理由:宛名の誤り"
+        );
+        let bad = InvoiceCorrection::parse("", &"長".repeat(101)).unwrap_err();
+        let fields: Vec<&str> = bad.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["buyer", "reason"]);
+        assert!(InvoiceCorrection::parse("山田\u{7}", "理由").is_err());
+    }
+}

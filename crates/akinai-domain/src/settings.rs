@@ -164,6 +164,9 @@ pub struct ShopSettings {
     /// existed read the default groups.
     #[serde(default = "crate::search::default_synonyms")]
     pub search_synonyms: Vec<String>,
+    /// The logo printed on 帳票: the SHA-256 of a kept logo version (none uploaded: `None`).
+    #[serde(default)]
+    pub logo: Option<String>,
 }
 
 /// When the money of a card payment is taken (payments issue, item 1).
@@ -401,6 +404,7 @@ impl ShopSettings {
             card_payments_paused: false,
             card_capture: CardCapture::OnPayment,
             search_synonyms: crate::search::default_synonyms(),
+            logo: None,
         }
     }
 }

@@ -31,6 +31,8 @@ pub enum Op {
         y2: f32,
         width: f32,
     },
+    /// The shop's logo scaled into this box (drawn only when the writer has the logo).
+    Logo { x: f32, y: f32, w: f32, h: f32 },
     /// A filled rectangle in a grey level (0 black … 255 white).
     Shade {
         x: f32,

@@ -113,6 +113,12 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
         c.y += 14.0;
     }
     c.y += 6.0;
+    if let Some(replaced) = &doc.replaces {
+        // A corrected invoice says which one it replaces and why (a new document, the old
+        // one is kept as it was).
+        c.paragraph(LEFT, RIGHT - LEFT, 9.0, true, replaced);
+        c.y += 6.0;
+    }
 
     if doc.show_prices && doc.kind == DocumentKind::Invoice {
         amount_box(c, "ご請求金額(税込)", doc.grand_total);

@@ -19,8 +19,9 @@ pub fn receipt(c: &mut Canvas<'_>, doc: &DocumentContent) {
         format!("発行日 {}", date_ja(doc.issued_on)),
     );
     if doc.reissue {
-        c.shade(LEFT, TOP, 62.0, 24.0, 215);
-        c.text(LEFT + 8.0, TOP + 17.0, 13.0, true, "再発行");
+        // At the right under the date: the top left is the logo's.
+        c.shade(RIGHT - 62.0, TOP + 26.0, 62.0, 24.0, 215);
+        c.text(RIGHT - 54.0, TOP + 43.0, 13.0, true, "再発行");
     }
 
     c.y = TOP + 64.0;

@@ -62,6 +62,8 @@ pub(crate) fn invoice(lines: usize) -> DocumentContent {
         purpose: None,
         stamp: None,
         refers_to: None,
+        logo: None,
+        replaces: None,
         reissue: false,
     }
 }
@@ -103,7 +105,7 @@ fn pages_of(text: &str) -> usize {
 #[test]
 fn jp_inv_1_a_qualified_invoice_reads_back_with_every_required_item() {
     let doc = invoice(3);
-    let pdf = render(&doc).unwrap();
+    let pdf = render(&doc, None).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     // The font is subset: a page of text is tens of kilobytes, not the 4.6 MB font.
     assert!(pdf.len() < 200_000, "{} bytes", pdf.len());
@@ -132,9 +134,9 @@ fn jp_inv_1_a_qualified_invoice_reads_back_with_every_required_item() {
 #[test]
 fn a_long_invoice_repeats_its_table_header_and_numbers_its_pages() {
     let doc = invoice(90);
-    let pages = layout(&doc).unwrap();
+    let pages = layout(&doc, None).unwrap();
     assert!(pages.len() >= 3, "{} pages", pages.len());
-    let pdf = render(&doc).unwrap();
+    let pdf = render(&doc, None).unwrap();
     let Some(text) = pdftotext(&pdf) else { return };
     let n = pages_of(&text);
     assert_eq!(n, pages.len());
@@ -161,7 +163,7 @@ fn a_gift_delivery_slip_prints_no_prices_and_batches_restart_page_numbers() {
         phone: "011-000-0000".into(),
     });
     slip.delivery = Some("宅配便 2026年12月05日 午前中".into());
-    let pdf = render_all(&[slip.clone(), invoice(90)]).unwrap();
+    let pdf = render_all(&[slip.clone(), invoice(90)], None).unwrap();
     let Some(text) = pdftotext(&pdf) else { return };
     let first = text.split('\u{c}').next().unwrap();
     for needle in [
@@ -187,7 +189,7 @@ fn a_gift_delivery_slip_prints_no_prices_and_batches_restart_page_numbers() {
 #[test]
 fn every_character_of_a_document_has_a_glyph() {
     let fonts = Fonts::get().unwrap();
-    for page in layout(&invoice(4)).unwrap() {
+    for page in layout(&invoice(4), None).unwrap() {
         for op in page {
             if let Op::Text { text, .. } = op {
                 assert!(text.chars().all(|c| fonts.covers(c)), "{text}");
@@ -198,7 +200,7 @@ fn every_character_of_a_document_has_a_glyph() {
 
 #[test]
 fn an_empty_batch_is_refused() {
-    assert!(matches!(render_all(&[]), Err(PdfError::Empty)));
+    assert!(matches!(render_all(&[], None), Err(PdfError::Empty)));
 }
 
 #[test]
@@ -218,7 +220,7 @@ fn a_reissued_receipt_for_cash_of_50000_yen_or_more_says_so_and_has_a_stamp_box(
         Some(akinai_domain::documents::StampDuty::OnPaper)
     );
     doc.reissue = true;
-    let Some(text) = pdftotext(&render(&doc).unwrap()) else {
+    let Some(text) = pdftotext(&render(&doc, None).unwrap()) else {
         return;
     };
     for needle in [
@@ -241,8 +243,142 @@ fn a_reissued_receipt_for_cash_of_50000_yen_or_more_says_so_and_has_a_stamp_box(
         doc.grand_total,
         Yen(5_000),
     );
-    let text = pdftotext(&render(&doc).unwrap()).unwrap();
+    let text = pdftotext(&render(&doc, None).unwrap()).unwrap();
     assert!(!text.contains("再発行"), "{text}");
     assert!(!text.contains("収入印紙"), "{text}");
     assert!(text.contains("印紙税の課税対象外"), "{text}");
+}
+
+/// A PNG logo of `w` × `h` pixels, as the upload pipeline stores them.
+fn png_logo(w: u32, h: u32) -> Vec<u8> {
+    let picture =
+        image::RgbaImage::from_fn(w, h, |x, _| image::Rgba([200, (x % 256) as u8, 40, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn the_logo_sits_at_the_top_left_of_each_first_page_within_its_box() {
+    let bytes = png_logo(600, 200);
+    let logo = Logo {
+        bytes: &bytes,
+        png: true,
+        width: 600,
+        height: 200,
+    };
+    let mut doc = invoice(90);
+    // A document made before any logo was uploaded stays without one.
+    let without = layout(&doc, Some(&logo)).unwrap();
+    assert!(!without
+        .iter()
+        .flatten()
+        .any(|op| matches!(op, Op::Logo { .. })));
+    doc.logo = Some("ab".repeat(32));
+    let pages = layout(&doc, Some(&logo)).unwrap();
+    assert!(pages.len() > 1);
+    let logos: Vec<(usize, &Op)> = pages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.iter().map(move |op| (i, op)))
+        .filter(|(_, op)| matches!(op, Op::Logo { .. }))
+        .collect();
+    assert_eq!(logos.len(), 1, "on the first page only");
+    let (page, Op::Logo { x, y, w, h }) = logos[0] else {
+        unreachable!()
+    };
+    assert_eq!(page, 0);
+    // Scaled to fit 150 × 36 points, keeping its shape (3 : 1).
+    assert!(
+        (w - 108.0).abs() < 0.01 && (h - 36.0).abs() < 0.01,
+        "{w} × {h}"
+    );
+    assert!(*x >= canvas::LEFT && *y > 0.0 && y + h <= canvas::TOP + 24.0);
+    // A reissued receipt's mark moves out of the logo's corner.
+    let mut receipt = invoice(1);
+    receipt.kind = DocumentKind::Receipt;
+    receipt.reissue = true;
+    receipt.logo = doc.logo.clone();
+    let first = &layout(&receipt, Some(&logo)).unwrap()[0];
+    let mark = first
+        .iter()
+        .find_map(|op| match op {
+            Op::Text { x, text, .. } if text == "再発行" => Some(*x),
+            _ => None,
+        })
+        .unwrap();
+    assert!(mark > x + w, "the 再発行 mark at {mark} overlaps the logo");
+}
+
+#[test]
+fn the_logo_is_embedded_once_in_a_batch_of_slips() {
+    let bytes = png_logo(320, 80);
+    let logo = Logo {
+        bytes: &bytes,
+        png: true,
+        width: 320,
+        height: 80,
+    };
+    let mut slip = invoice(2);
+    slip.kind = DocumentKind::DeliverySlip;
+    slip.logo = Some("ab".repeat(32));
+    let pdf = render_all(&[slip.clone(), slip.clone(), slip], Some(&logo)).unwrap();
+    let found = Command::new("sh")
+        .args(["-c", "command -v pdfimages"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("AKINAI_REQUIRE_OPS_TOOLS").as_deref() != Ok("1"),
+            "pdfimages required but not installed"
+        );
+        eprintln!("NOTE: the image listing DID NOT RUN: pdfimages is not installed");
+        return;
+    }
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(&pdf).unwrap();
+    let out = Command::new("pdfimages")
+        .arg("-list")
+        .arg(file.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let listing = String::from_utf8(out.stdout).unwrap();
+    // One row per page that shows it, all the same object, 320 × 80.
+    let rows: Vec<Vec<&str>> = listing
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().collect::<Vec<&str>>())
+        .filter(|r| r.get(2) == Some(&"image"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{listing}");
+    assert!(
+        rows.iter().all(|r| r[3] == "320" && r[4] == "80"),
+        "{listing}"
+    );
+    assert!(
+        rows.iter().all(|r| r[10] == rows[0][10]),
+        "one object: {listing}"
+    );
+}
+
+#[test]
+fn jp_inv_4_a_corrected_invoice_says_which_invoice_it_replaces_and_why() {
+    let mut doc = invoice(2);
+    doc.number = "INV-00000015".into();
+    doc.buyer = "株式会社やまだ 経理部".into();
+    doc.replaces = Some(
+        "本書は請求書 INV-00000012(2026年12月03日発行)を訂正したものです。訂正の理由:宛名の誤りのため"
+            .into(),
+    );
+    let pdf = render(&doc, None).unwrap();
+    let Some(text) = pdftotext(&pdf) else { return };
+    for needle in [
+        "INV-00000015",
+        "株式会社やまだ 経理部 様",
+        "本書は請求書 INV-00000012(2026年12月03日発行)を訂正したものです。",
+        "宛名の誤りのため",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in:\n{text}");
+    }
 }

@@ -1,11 +1,11 @@
 //! Issued documents, written once for both backends (ADR 020): kept as issued, one original per
 //! order and kind (`ON CONFLICT DO NOTHING` on the partial unique index, then the one kept).
 
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use akinai_domain::documents::DocumentKind;
 use akinai_domain::ids::{DocumentId, OrderId};
-use akinai_store::documents::{NewDocument, StoredDocument};
+use akinai_store::documents::{Logo, NewDocument, StoredDocument};
 use akinai_store::StoreResult;
 
 use crate::{corrupt, map_err, Columns, Dialect, Sql};
@@ -23,6 +23,7 @@ where
     for<'q> &'q str: Encode<'q, D::Db> + Type<D::Db> + ColumnIndex<<D::Db as Database>::Row>,
     for<'q> Option<i64>: Decode<'q, D::Db> + Type<D::Db>,
     for<'q> Option<String>: Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Vec<u8>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     usize: ColumnIndex<<D::Db as Database>::Row>,
 {
     fn read_document(r: &<D::Db as Database>::Row) -> StoreResult<StoredDocument> {
@@ -95,6 +96,46 @@ where
         .map_err(map_err)?;
         rows.iter().map(Self::read_document).collect()
     }
+
+    pub async fn add_logo(&self, logo: &Logo) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO logos (hash, content_type, width, height, bytes, uploaded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(logo.hash.clone())
+        .bind(logo.content_type.clone())
+        .bind(i64::from(logo.width))
+        .bind(i64::from(logo.height))
+        .bind(logo.bytes.clone())
+        .bind(D::time(logo.uploaded_at))
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn logo(&self, hash: &str) -> StoreResult<Option<Logo>> {
+        let row = sqlx::query(
+            "SELECT hash, content_type, width, height, bytes, uploaded_at FROM logos \
+             WHERE hash = $1",
+        )
+        .bind(hash)
+        .fetch_optional(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        let Some(r) = row else { return Ok(None) };
+        let size = |name: &str| -> StoreResult<u32> {
+            u32::try_from(r.int(name)?).map_err(|_| corrupt(format!("logo {name}")))
+        };
+        Ok(Some(Logo {
+            hash: r.text("hash")?,
+            content_type: r.text("content_type")?,
+            width: size("width")?,
+            height: size("height")?,
+            bytes: r.try_get::<Vec<u8>, _>("bytes").map_err(map_err)?,
+            uploaded_at: D::at(&r, "uploaded_at")?,
+        }))
+    }
 }
 
 /// Implements `DocumentStore` for a backend type with the statements above.
@@ -103,7 +144,7 @@ macro_rules! document_store {
     ($store:ty) => {
         const _: () = {
             use akinai_domain::ids::OrderId;
-            use akinai_store::documents::{NewDocument, StoredDocument};
+            use akinai_store::documents::{Logo, NewDocument, StoredDocument};
             use akinai_store::StoreResult;
             #[async_trait::async_trait]
             impl akinai_store::documents::DocumentStore for $store {
@@ -115,6 +156,12 @@ macro_rules! document_store {
                     order: OrderId,
                 ) -> StoreResult<Vec<StoredDocument>> {
                     $crate::Sql(self).order_documents(order).await
+                }
+                async fn add_logo(&self, logo: &Logo) -> StoreResult<()> {
+                    $crate::Sql(self).add_logo(logo).await
+                }
+                async fn logo(&self, hash: &str) -> StoreResult<Option<Logo>> {
+                    $crate::Sql(self).logo(hash).await
                 }
             }
         };

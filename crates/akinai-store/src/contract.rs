@@ -63,6 +63,7 @@ macro_rules! cases {
 
 cases!(
     documents::jp_inv_4_an_order_keeps_one_original_invoice_as_issued,
+    documents::jp_inv_4_logo_versions_are_kept_by_their_hash,
     transfer_runs::transfer_runs_start_each_step_once_with_its_job_and_drop_their_files,
     incidents::incidents_keep_actions_in_order_and_close_once,
     operations::counts_maintenance_and_backup_runs_round_trip,

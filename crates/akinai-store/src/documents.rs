@@ -33,6 +33,19 @@ pub struct StoredDocument {
     pub issued: NewDocument,
 }
 
+/// A version of the shop's logo, kept under the SHA-256 of its bytes (never changed or deleted,
+/// so a kept invoice that names it draws the same picture).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logo {
+    /// Lower-case hex SHA-256 of `bytes`.
+    pub hash: String,
+    pub content_type: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: Vec<u8>,
+    pub uploaded_at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait DocumentStore: Send + Sync {
     /// Keeps the order's first document of this kind, or returns the one kept before (then
@@ -40,4 +53,8 @@ pub trait DocumentStore: Send + Sync {
     async fn issue_document(&self, doc: &NewDocument) -> StoreResult<StoredDocument>;
     /// The order's kept documents, oldest first.
     async fn order_documents(&self, order: OrderId) -> StoreResult<Vec<StoredDocument>>;
+    /// Keeps a logo version (a version kept before under the same hash is left as it is).
+    async fn add_logo(&self, logo: &Logo) -> StoreResult<()>;
+    /// A kept logo version by its hash.
+    async fn logo(&self, hash: &str) -> StoreResult<Option<Logo>>;
 }

@@ -173,6 +173,13 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
     b.click("form.account button[type=submit]").await;
     b.wait_for_text("ダッシュボード").await;
     let order = app.newest_order().await.id;
+    // An issued invoice, so the correction page shows its table and form.
+    let placed = app.store.order(order).await.unwrap().unwrap();
+    app.shop
+        .documents()
+        .for_customer(&placed, akinai_domain::documents::DocumentKind::Invoice)
+        .await
+        .unwrap();
     for (name, path) in [
         ("dashboard", "/admin".to_string()),
         ("orders", "/admin/orders".to_string()),
@@ -184,6 +191,10 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         ("customers CSV", "/admin/customers/csv".to_string()),
         ("orders export", "/admin/orders/export".to_string()),
         ("shipping", format!("/admin/shipping?order={}", order.0)),
+        (
+            "invoice correction",
+            format!("/admin/orders/{}/invoice/correct", order.0),
+        ),
     ] {
         b.goto(&format!("{admin}{path}")).await;
         check(violations(&b, &axe, name).await);

@@ -425,7 +425,7 @@ impl Settings {
         self.save_and_audit(s, &before, &after, client).await
     }
 
-    async fn save_and_audit(
+    pub(crate) async fn save_and_audit(
         &self,
         s: &SignedInAdmin,
         before: &ShopSettings,

@@ -6,7 +6,12 @@
 //! customer's name and address). Drawing runs on the blocking pool: subsetting a font is CPU
 //! work that must not stall the request threads.
 
+mod correct;
+mod logo;
 mod returns;
+
+pub use correct::IssuedInvoice;
+pub use logo::LOGO_MAX_SIDE;
 
 use std::sync::Arc;
 
@@ -46,6 +51,10 @@ pub struct Documents {
     pub(crate) order_store: Arc<dyn OrderStore>,
     pub(crate) payment_store: Arc<dyn akinai_store::payments::PaymentStore>,
     pub(crate) audit: Audit,
+    /// The upload wall (malware scan) a logo passes like a product image.
+    pub(crate) catalog_admin: crate::CatalogAdmin,
+    /// Where the current logo is named (saved and audited like any setting).
+    pub(crate) settings: crate::Settings,
 }
 
 impl Documents {
@@ -141,10 +150,7 @@ impl Documents {
             self.content(order, kind).await?
         };
         let file_name = kind.file_name(&order.number());
-        let bytes = tokio::task::spawn_blocking(move || akinai_pdf::render(&content))
-            .await
-            .map_err(|e| CoreError::Document(format!("drawing a document: {e}")))?
-            .map_err(|e| CoreError::Document(format!("drawing a document: {e}")))?;
+        let bytes = self.draw(vec![content]).await?;
         Ok(Pdf { file_name, bytes })
     }
 
@@ -160,7 +166,12 @@ impl Documents {
     ) -> Result<DocumentContent, CoreError> {
         let kept = self.document_store.order_documents(order.id).await?;
         let mut reissue = false;
-        let stored = match kept.into_iter().find(|d| d.issued.kind == kind) {
+        // The newest of its kind: a corrected invoice replaces the one before.
+        let newest = kept
+            .into_iter()
+            .filter(|d| d.issued.kind == kind)
+            .max_by_key(|d| d.id.0);
+        let stored = match newest {
             Some(d) => {
                 reissue = true;
                 d

@@ -44,9 +44,11 @@ impl Documents {
                 return Ok(content);
             }
         }
+        // The invoice it returns against: the newest (a corrected invoice replaces the old).
         let refers_to = match kept
             .iter()
-            .find(|d| d.issued.kind == DocumentKind::Invoice && d.issued.corrects.is_none())
+            .filter(|d| d.issued.kind == DocumentKind::Invoice)
+            .max_by_key(|d| d.id.0)
         {
             Some(inv) => format!(
                 "請求書 {}({}発行)",

@@ -62,10 +62,7 @@ impl Shipping {
                     .await?,
             );
         }
-        let bytes = tokio::task::spawn_blocking(move || akinai_pdf::render_all(&contents))
-            .await
-            .map_err(drawing_failed)?
-            .map_err(drawing_failed)?;
+        let bytes = self.documents.draw(contents).await?;
         let numbers: Vec<String> = orders.iter().map(Order::number).collect();
         self.audit
             .record(

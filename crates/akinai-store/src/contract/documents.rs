@@ -8,7 +8,7 @@ use chrono::Duration;
 use akinai_domain::documents::DocumentKind;
 
 use super::{new_order, seed, t0};
-use crate::documents::NewDocument;
+use crate::documents::{Logo, NewDocument};
 use crate::Store;
 
 pub(super) async fn jp_inv_4_an_order_keeps_one_original_invoice_as_issued(store: Arc<dyn Store>) {
@@ -77,4 +77,35 @@ pub(super) async fn jp_inv_4_an_order_keeps_one_original_invoice_as_issued(store
     let listed = store.order_documents(a).await.unwrap();
     assert_eq!(listed, vec![kept, slip, correction]);
     assert_eq!(store.order_documents(b).await.unwrap(), vec![other]);
+}
+
+pub(super) async fn jp_inv_4_logo_versions_are_kept_by_their_hash(store: Arc<dyn Store>) {
+    let logo = Logo {
+        hash: "ab".repeat(32),
+        content_type: "image/png".into(),
+        width: 320,
+        height: 80,
+        bytes: vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255],
+        uploaded_at: t0(),
+    };
+    assert_eq!(store.logo(&logo.hash).await.unwrap(), None);
+    store.add_logo(&logo).await.unwrap();
+    // The same version uploaded again is left as it was kept.
+    store
+        .add_logo(&Logo {
+            uploaded_at: t0() + Duration::days(1),
+            ..logo.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.logo(&logo.hash).await.unwrap(), Some(logo.clone()));
+    let other = Logo {
+        hash: "cd".repeat(32),
+        content_type: "image/jpeg".into(),
+        bytes: vec![0xff, 0xd8, 0xff],
+        ..logo.clone()
+    };
+    store.add_logo(&other).await.unwrap();
+    assert_eq!(store.logo(&other.hash).await.unwrap(), Some(other));
+    assert_eq!(store.logo(&logo.hash).await.unwrap(), Some(logo));
 }

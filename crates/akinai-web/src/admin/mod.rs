@@ -44,6 +44,7 @@ mod dashboard;
 mod documents;
 mod exports;
 mod incidents;
+mod logo;
 mod manage;
 pub(crate) mod menu;
 mod operations;

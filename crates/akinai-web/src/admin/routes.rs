@@ -155,6 +155,20 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(settings::resume_card_post),
         ),
         r(
+            "/admin/settings/logo",
+            Some(Cap(Gate::of::<ManageShop>())),
+            Some(Cap(Gate::of::<ManageShop>())),
+            upload,
+            get(logo::logo_get).post(logo::logo_post),
+        ),
+        r(
+            "/admin/settings/logo/delete",
+            None,
+            Some(Cap(Gate::of::<ManageShop>())),
+            f,
+            post(logo::logo_delete_post),
+        ),
+        r(
             "/admin/settings/{section}",
             None,
             Some(Cap(Gate::of::<ManageShop>())),
@@ -441,6 +455,13 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             None,
             none,
             get(documents::invoice_get),
+        ),
+        r(
+            "/admin/orders/{id}/invoice/correct",
+            Some(Cap(Gate::of::<akinai_domain::admin::ViewPersonalData>())),
+            Some(Cap(Gate::of::<akinai_domain::admin::ViewPersonalData>())),
+            f,
+            get(documents::correct_get).post(documents::correct_post),
         ),
         r(
             "/admin/orders/{id}/return-invoice.pdf",

@@ -84,11 +84,13 @@ struct SettingsPage {
     card_paused: bool,
     second_factor: &'static str,
     guest_checkout: bool,
+    /// A logo is uploaded (the preview and the remove button show).
+    logo: bool,
     message: Option<&'static str>,
     error: Option<&'static str>,
 }
 
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     ctx: &Ctx,
     a: &SignedInAdmin,
@@ -246,6 +248,7 @@ async fn page(
             SecondFactorPolicy::OnRisk => "on_risk",
         },
         guest_checkout: s.guest_checkout,
+        logo: s.logo.is_some(),
         message,
         error,
     };

@@ -27,7 +27,7 @@ fn concrete(path: &str, order: i64, product: i64, customer: i64) -> String {
 async fn request(b: &Shopper, method: &str, path: &str, csrf: &str) -> StatusCode {
     if method == "GET" {
         b.get(path).await.status
-    } else if path.ends_with("/images") {
+    } else if path.ends_with("/images") || path.ends_with("/settings/logo") {
         b.upload(
             path,
             csrf,

@@ -43,7 +43,7 @@ pub(crate) fn pdf_text(pdf: &[u8]) -> Option<String> {
 }
 
 /// The id of the newest order.
-async fn newest_order(app: &TestApp) -> akinai_domain::ids::OrderId {
+pub(crate) async fn newest_order(app: &TestApp) -> akinai_domain::ids::OrderId {
     app.store
         .list_orders(&OrderFilter::default(), None, 1)
         .await
@@ -52,7 +52,7 @@ async fn newest_order(app: &TestApp) -> akinai_domain::ids::OrderId {
 }
 
 /// A shop registered as a qualified issuer, and a guest's order with a reduced-rate item.
-async fn registered_shop_with_an_order() -> (TestApp, Shopper, String) {
+pub(crate) async fn registered_shop_with_an_order() -> (TestApp, Shopper, String) {
     let app = TestApp::demo().await;
     let mut settings = app.shop.storefront().settings().await.unwrap();
     settings.invoice_number =

@@ -29,6 +29,7 @@ mod checkout;
 mod concurrency;
 mod delivery;
 mod documents;
+mod documents_corrections;
 mod first_hour;
 mod holds;
 mod incidents;
