@@ -295,6 +295,12 @@ def main() -> None:
                            ("admin-settings", "/admin/settings"), ("admin-audit", "/admin/audit")]:
             b.go(f"{admin}{path}")
             take(name)
+        b.go(f"{admin}/admin/products")
+        product = b.js("var a = document.querySelector('table a[href^=\"/admin/products/\"]');"
+                       "return a && a.href")
+        if product:
+            b.go(product)
+            take("admin-product")
         b.go(f"{admin}/admin/orders")
         order = b.js("var a = document.querySelector('table a[href^=\"/admin/orders/\"]');"
                      "return a && a.href")

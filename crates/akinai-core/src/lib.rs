@@ -372,6 +372,7 @@ impl Shop {
             settings: settings.clone(),
         };
         let shipping = Shipping {
+            catalog_admin_store: store.clone(),
             documents: documents.clone(),
             base: base.clone(),
             fulfilment_store: store.clone(),

@@ -1,7 +1,7 @@
 //! The picking list (ピッキングリスト, issue 19 item 1): what to take from the shelves for a batch
-//! of orders, one line per SKU with the quantity summed over the orders, in SKU-code order (the
-//! code is where shops encode the shelf; akinai keeps no separate location). Pure: the caller
-//! hands in the orders' lines.
+//! of orders, one line per SKU with the quantity summed over the orders, in location order: by
+//! 棚番 (the SKU's place in the stock room, set on the product page) and then SKU code, SKUs
+//! without a 棚番 last. Pure: the caller hands in the orders' lines and the locations.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +16,8 @@ pub struct PickLine {
     pub sku_code: String,
     pub product_name: String,
     pub option_label: String,
+    /// 棚番; empty when the SKU has none.
+    pub location: String,
     /// Units over all orders.
     pub quantity: u64,
     /// How many of the orders hold it.
@@ -49,6 +51,7 @@ impl PickingList {
                         sku_code: l.sku_code.clone(),
                         product_name: l.product_name.clone(),
                         option_label: l.option_label.clone(),
+                        location: String::new(),
                         quantity: 0,
                         orders: 0,
                     });
@@ -64,6 +67,24 @@ impl PickingList {
             order_numbers,
             lines: by_code.into_values().collect(),
         }
+    }
+
+    /// The list with each SKU's 棚番 from `locations` (code → location), walked shelf by shelf:
+    /// by location, then code; SKUs without one after the rest, in code order.
+    pub fn with_locations(mut self, locations: &BTreeMap<String, String>) -> PickingList {
+        for line in &mut self.lines {
+            if let Some(l) = locations.get(&line.sku_code) {
+                line.location.clone_from(l);
+            }
+        }
+        self.lines.sort_by(|a, b| {
+            (a.location.is_empty(), &a.location, &a.sku_code).cmp(&(
+                b.location.is_empty(),
+                &b.location,
+                &b.sku_code,
+            ))
+        });
+        self
     }
 
     /// Units over every line.
@@ -111,6 +132,38 @@ mod tests {
             .collect();
         assert_eq!(codes, [("A-1", 1, 1), ("B-2", 5, 2)]);
         assert_eq!(list.units(), 6);
+    }
+
+    #[test]
+    fn the_list_walks_the_shelves_by_location_then_code_and_unplaced_skus_come_last() {
+        let a = [
+            line("A-1", 1),
+            line("B-2", 2),
+            line("C-3", 1),
+            line("D-4", 1),
+        ];
+        let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let locations: BTreeMap<String, String> =
+            [("C-3", "01-A"), ("A-1", "02-B"), ("B-2", "01-A")]
+                .into_iter()
+                .map(|(c, l)| (c.to_string(), l.to_string()))
+                .collect();
+        let list = PickingList::of([("AK1".to_string(), &a[..])], day).with_locations(&locations);
+        let walk: Vec<_> = list
+            .lines
+            .iter()
+            .map(|l| (l.location.as_str(), l.sku_code.as_str()))
+            .collect();
+        assert_eq!(
+            walk,
+            [
+                ("01-A", "B-2"),
+                ("01-A", "C-3"),
+                ("02-B", "A-1"),
+                ("", "D-4")
+            ]
+        );
+        assert_eq!(list.units(), 5);
     }
 
     proptest! {

@@ -284,13 +284,18 @@ pub fn picking_list(c: &mut Canvas<'_>, list: &PickingList) {
     c.y += 6.0;
     let columns = [
         Column {
+            title: "棚番",
+            width: 56.0,
+            align: Align::Left,
+        },
+        Column {
             title: "SKU",
-            width: 110.0,
+            width: 100.0,
             align: Align::Left,
         },
         Column {
             title: "商品名",
-            width: 210.0,
+            width: 164.0,
             align: Align::Left,
         },
         Column {
@@ -319,6 +324,7 @@ pub fn picking_list(c: &mut Canvas<'_>, list: &PickingList) {
         .iter()
         .map(|l| {
             vec![
+                l.location.clone(),
                 l.sku_code.clone(),
                 l.product_name.clone(),
                 l.option_label.clone(),

@@ -321,12 +321,14 @@ where
         sku: SkuId,
         code: &str,
         option_label: &str,
+        location: &str,
     ) -> StoreResult<Option<bool>> {
         let done = sqlx::query(
-            "UPDATE skus SET code = $1, option_label = $2 WHERE id = $3 AND product_id = $4 AND NOT EXISTS (SELECT 1 FROM skus o WHERE o.code = $5 AND o.id <> $6)",
+            "UPDATE skus SET code = $1, option_label = $2, location = $3 WHERE id = $4 AND product_id = $5 AND NOT EXISTS (SELECT 1 FROM skus o WHERE o.code = $6 AND o.id <> $7)",
         )
         .bind(code)
         .bind(option_label)
+        .bind(location)
         .bind(sku.0)
         .bind(product.0)
         .bind(code)
@@ -345,6 +347,27 @@ where
                 .await
                 .map_err(map_err)?;
         Ok((!taken).then_some(false))
+    }
+
+    pub async fn sku_locations(&self, codes: &[String]) -> StoreResult<Vec<(String, String)>> {
+        let mut found = Vec::new();
+        // In chunks, within every backend's limit on bound values.
+        for chunk in codes.chunks(500) {
+            let mut q = crate::Filter::new(
+                "SELECT code, location FROM skus WHERE location <> '' AND code IN (",
+            );
+            for (i, code) in chunk.iter().enumerate() {
+                q.bind(
+                    if i == 0 { "" } else { ", " },
+                    crate::Arg::Text(code.clone()),
+                );
+            }
+            q.push(")");
+            for r in self.fetch_all(&q).await? {
+                found.push((r.text("code")?, r.text("location")?));
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -498,10 +521,17 @@ macro_rules! catalog_admin_store {
                     sku: SkuId,
                     code: &str,
                     option_label: &str,
+                    location: &str,
                 ) -> StoreResult<Option<bool>> {
                     $crate::Sql(self)
-                        .relabel_sku(product, sku, code, option_label)
+                        .relabel_sku(product, sku, code, option_label, location)
                         .await
+                }
+                async fn sku_locations(
+                    &self,
+                    codes: &[String],
+                ) -> StoreResult<Vec<(String, String)>> {
+                    $crate::Sql(self).sku_locations(codes).await
                 }
             }
         };

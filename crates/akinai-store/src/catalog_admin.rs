@@ -128,13 +128,17 @@ pub trait CatalogAdminStore: Send + Sync {
     /// Saves a category's name, slug, parent and position; false when there is no such
     /// category. The caller has checked that the parent is not the category or below it.
     async fn update_category(&self, id: CategoryId, category: &NewCategory) -> StoreResult<bool>;
-    /// Changes a SKU's code and option label (orders keep the code they were placed with);
-    /// `None` when the code is another SKU's, `Some(false)` when the product has no such SKU.
+    /// Changes a SKU's code, option label and 棚番 (orders keep the code they were placed
+    /// with); `None` when the code is another SKU's, `Some(false)` when the product has no such
+    /// SKU.
     async fn relabel_sku(
         &self,
         product: ProductId,
         sku: SkuId,
         code: &str,
         option_label: &str,
+        location: &str,
     ) -> StoreResult<Option<bool>>;
+    /// The 棚番 of those of `codes` that have one: (code, location).
+    async fn sku_locations(&self, codes: &[String]) -> StoreResult<Vec<(String, String)>>;
 }

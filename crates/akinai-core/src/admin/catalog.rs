@@ -51,6 +51,8 @@ pub struct ProductPage {
     pub product: AdminProduct,
     pub images: Vec<ProductImage>,
     pub categories: Vec<Category>,
+    /// The 棚番 of its variants that have one: (code, location).
+    pub locations: Vec<(String, String)>,
 }
 
 impl ProductForm {
@@ -186,7 +188,14 @@ impl CatalogAdmin {
             .admin_product(id)
             .await?
             .ok_or(CoreError::NotFound)?;
+        let codes: Vec<String> = product
+            .product
+            .skus
+            .iter()
+            .map(|s| s.code.clone())
+            .collect();
         Ok(ProductPage {
+            locations: self.catalog_admin_store.sku_locations(&codes).await?,
             product,
             images: self.catalog_admin_store.product_images(id).await?,
             categories: self.catalog_store.categories().await?,

@@ -17,6 +17,9 @@ use super::Authorized;
 use crate::accounts::Client;
 use crate::CoreError;
 
+/// Longest 棚番 (e.g. `A-12-3`), in characters.
+pub const MAX_LOCATION_CHARS: usize = 20;
+
 /// A variant as typed: code (品番), option label, price, first stock.
 #[derive(Debug, Clone, Default)]
 pub struct VariantForm {
@@ -134,8 +137,9 @@ impl CatalogAdmin {
         Ok(id)
     }
 
-    /// Changes a variant's code (品番) and option label; price and stock have their own forms.
-    /// Orders already placed keep the code and label they were placed with.
+    /// Changes a variant's code (品番), option label and 棚番 (where it is kept, for the
+    /// picking list); price and stock have their own forms. Orders already placed keep the
+    /// code and label they were placed with.
     #[allow(clippy::too_many_arguments)]
     pub async fn relabel_variant(
         &self,
@@ -144,14 +148,26 @@ impl CatalogAdmin {
         sku: SkuId,
         code_input: &str,
         label_input: &str,
+        location_input: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
         let s = by.admin();
         let (code, option_label) = variant_names(code_input, label_input)?;
+        let location =
+            akinai_domain::address::parse_optional_text(location_input, MAX_LOCATION_CHARS)
+                .map_err(|_| CoreError::InvalidForm(vec![("location", "error.invalid")]))?
+                .unwrap_or_default();
         let before = self.sku_of(product, sku).await?;
+        let before_location = self
+            .catalog_admin_store
+            .sku_locations(std::slice::from_ref(&before.code))
+            .await?
+            .pop()
+            .map(|(_, l)| l)
+            .unwrap_or_default();
         match self
             .catalog_admin_store
-            .relabel_sku(product, sku, &code, &option_label)
+            .relabel_sku(product, sku, &code, &option_label, &location)
             .await?
         {
             None => return Err(CoreError::InvalidForm(vec![("code", "admin.code_taken")])),
@@ -164,8 +180,8 @@ impl CatalogAdmin {
                 "sku.update",
                 &format!("sku:{}", sku.0),
                 json!({
-                    "before": { "code": before.code, "option": before.option_label },
-                    "after": { "code": code, "option": option_label },
+                    "before": { "code": before.code, "option": before.option_label, "location": before_location },
+                    "after": { "code": code, "option": option_label, "location": location },
                 }),
             )
             .await?;

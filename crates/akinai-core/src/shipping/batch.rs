@@ -90,6 +90,14 @@ impl Shipping {
             orders.iter().map(|o| (o.number(), o.lines.as_slice())),
             today,
         );
+        let codes: Vec<String> = list.lines.iter().map(|l| l.sku_code.clone()).collect();
+        let locations = self
+            .catalog_admin_store
+            .sku_locations(&codes)
+            .await?
+            .into_iter()
+            .collect();
+        let list = list.with_locations(&locations);
         let bytes = tokio::task::spawn_blocking(move || akinai_pdf::render_picking_list(&list))
             .await
             .map_err(drawing_failed)?

@@ -94,6 +94,8 @@ pub struct Shipping {
     pub(crate) payments: Payments,
     pub(crate) audit: Audit,
     pub(crate) documents: crate::Documents,
+    /// The SKUs' 棚番 for the picking list.
+    pub(crate) catalog_admin_store: Arc<dyn akinai_store::catalog_admin::CatalogAdminStore>,
 }
 
 fn write_error(e: WriteError) -> CoreError {

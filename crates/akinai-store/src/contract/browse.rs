@@ -330,7 +330,7 @@ pub(super) async fn option_filters_follow_variant_labels(store: Arc<dyn Store>) 
     let coat_sku = store.product(coat).await.unwrap().unwrap().skus[0].id;
     assert_eq!(
         store
-            .relabel_sku(coat, coat_sku, "コート-0", "L / 白")
+            .relabel_sku(coat, coat_sku, "コート-0", "L / 白", "")
             .await
             .unwrap(),
         Some(true)

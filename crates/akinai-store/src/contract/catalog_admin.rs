@@ -112,21 +112,27 @@ pub(super) async fn skus_are_added_with_unique_codes(store: Arc<dyn Store>) {
     // label are saved (stock untouched).
     assert_eq!(
         store
-            .relabel_sku(product, added, "SKU-0", "L")
+            .relabel_sku(product, added, "SKU-0", "L", "")
             .await
             .unwrap(),
         None
     );
     assert_eq!(
         store
-            .relabel_sku(akinai_domain::ids::ProductId(9999), added, "SKU-11", "L")
+            .relabel_sku(
+                akinai_domain::ids::ProductId(9999),
+                added,
+                "SKU-11",
+                "L",
+                ""
+            )
             .await
             .unwrap(),
         Some(false)
     );
     assert_eq!(
         store
-            .relabel_sku(product, added, "SKU-9L", "Lサイズ")
+            .relabel_sku(product, added, "SKU-9L", "Lサイズ", "B-02-1")
             .await
             .unwrap(),
         Some(true)
@@ -139,6 +145,13 @@ pub(super) async fn skus_are_added_with_unique_codes(store: Arc<dyn Store>) {
             skus[1].stock
         ),
         ("SKU-9L", "Lサイズ", 4)
+    );
+    // The 棚番 is kept with it; SKUs without one are not listed, unknown codes are ignored.
+    let mut codes: Vec<String> = (0..1200).map(|i| format!("NONE-{i}")).collect();
+    codes.extend(["SKU-9L".to_string(), skus[0].code.clone()]);
+    assert_eq!(
+        store.sku_locations(&codes).await.unwrap(),
+        vec![("SKU-9L".to_string(), "B-02-1".to_string())]
     );
 }
 

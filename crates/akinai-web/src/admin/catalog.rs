@@ -104,6 +104,8 @@ struct SkuRow {
     id: i64,
     code: String,
     option: String,
+    /// 棚番 (empty when not set).
+    location: String,
     price: i64,
     stock: i64,
 }
@@ -157,6 +159,12 @@ fn edit_page(ctx: &Ctx, p: ProductPage) -> EditPage {
                 id: s.id.0,
                 code: s.code.clone(),
                 option: s.option_label.clone(),
+                location: p
+                    .locations
+                    .iter()
+                    .find(|(code, _)| *code == s.code)
+                    .map(|(_, l)| l.clone())
+                    .unwrap_or_default(),
                 price: s.price.0,
                 stock: s.stock,
             })
@@ -316,6 +324,8 @@ pub(super) struct SkuForm {
     code: String,
     #[serde(default)]
     option_label: String,
+    #[serde(default)]
+    location: String,
 }
 
 pub(super) async fn stock_post(
@@ -439,6 +449,7 @@ pub(super) async fn relabel_post(
             SkuId(f.sku),
             &f.code,
             &f.option_label,
+            &f.location,
             &ctx.client,
         )
         .await;
@@ -447,6 +458,9 @@ pub(super) async fn relabel_post(
             if fields.iter().any(|(_, k)| *k == "admin.code_taken") =>
         {
             "この品番はすでに使われています。"
+        }
+        Err(CoreError::InvalidForm(fields)) if fields.iter().any(|(f, _)| *f == "location") => {
+            "棚番は 20 文字までで入力してください(空欄にすると棚番なしになります)。"
         }
         _ => "品番は半角英数字と - _ で 40 文字まで、オプションは 60 文字までで入力してください。",
     };

@@ -44,6 +44,7 @@ mod payments;
 mod payments_admin;
 mod payments_capture;
 mod payments_shop;
+mod picking;
 mod postgres;
 mod shipping;
 mod storefront;
