@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod alert;
+pub mod api;
 pub mod audit;
 mod base;
 pub mod cache;
@@ -155,6 +156,7 @@ struct Areas {
     transfer: Transfer,
     documents: Documents,
     shipping: Shipping,
+    api_tokens: api::ApiTokens,
 }
 
 impl Shop {
@@ -371,6 +373,11 @@ impl Shop {
             catalog_admin: catalog_admin.clone(),
             settings: settings.clone(),
         };
+        let api_tokens = api::ApiTokens {
+            base: base.clone(),
+            api_token_store: store.clone(),
+            audit: audit.clone(),
+        };
         let shipping = Shipping {
             catalog_admin_store: store.clone(),
             documents: documents.clone(),
@@ -413,6 +420,7 @@ impl Shop {
             transfer,
             documents,
             shipping,
+            api_tokens,
         }
     }
 
@@ -503,6 +511,11 @@ impl Shop {
     pub fn incidents(&self) -> &Incidents {
         &self.areas.incidents
     }
+    /// API tokens (issue 20): create, list, revoke, admit.
+    pub fn api_tokens(&self) -> &api::ApiTokens {
+        &self.areas.api_tokens
+    }
+
     /// 帳票: invoices and delivery slips as PDF.
     pub fn documents(&self) -> &Documents {
         &self.areas.documents

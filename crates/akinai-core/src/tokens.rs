@@ -92,7 +92,7 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn hash(secret: &str) -> TokenHash {
+pub(crate) fn hash(secret: &str) -> TokenHash {
     TokenHash(hex::encode(Sha256::digest(secret.as_bytes())))
 }
 

@@ -173,3 +173,7 @@ mod image_name_tests {
         }
     }
 }
+int_id!(
+    /// An API token (issue 20): a row of `api_tokens`, never its secret.
+    ApiTokenId
+);

@@ -10,6 +10,7 @@
 mod account_guard;
 mod accounts;
 mod admin;
+mod api_tokens;
 mod audit;
 mod browse;
 mod cart;

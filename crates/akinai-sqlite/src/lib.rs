@@ -9,6 +9,7 @@
 
 mod accounts;
 mod admin;
+mod api_tokens;
 mod audit;
 mod cart;
 mod catalog;

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod admin;
+mod api_tokens;
 mod audit;
 mod browse;
 mod catalog;
@@ -62,6 +63,7 @@ macro_rules! cases {
 }
 
 cases!(
+    api_tokens::api_tokens_are_found_by_hash_revoked_once_and_record_their_use,
     documents::jp_inv_4_an_order_keeps_one_original_invoice_as_issued,
     documents::jp_inv_4_logo_versions_are_kept_by_their_hash,
     transfer_runs::transfer_runs_start_each_step_once_with_its_job_and_drop_their_files,

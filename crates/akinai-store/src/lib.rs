@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod api_tokens;
 pub mod catalog_admin;
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -526,6 +527,7 @@ pub trait Store:
     + operations::OperationsStore
     + incidents::IncidentStore
     + documents::DocumentStore
+    + api_tokens::ApiTokenStore
     + transfer::TransferStore
     + transfer_runs::TransferRunStore
 {

@@ -3,6 +3,7 @@
 //! Everything here is wiring; rules live in the other crates.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod backup;
 pub mod config;
 pub mod documents;

@@ -152,6 +152,11 @@ enum Command {
         #[command(subcommand)]
         command: akinai::documents::DocumentsCommand,
     },
+    /// The REST API: tokens (created once, listed by prefix, revoked; audited).
+    Api {
+        #[command(subcommand)]
+        command: akinai::api::ApiCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -531,6 +536,7 @@ fn main() -> ExitCode {
                 command: CustomersCommand::Invite { per_hour, by },
             } => akinai::transfer::invite(&config, per_hour, &by).await,
             Command::Documents { command } => akinai::documents::run(&config, command).await,
+            Command::Api { command } => akinai::api::run(&config, command).await,
             Command::Settings { command } => match command {
                 SettingsCommand::Show => akinai::ops::settings_show(&config).await,
                 SettingsCommand::Set {

@@ -1,0 +1,9 @@
+//! The REST API's use cases (issue 20). This first part is its keys: API tokens created by an
+//! owner or an operator (ADR 037), shown once, kept as their SHA-256 with a visible prefix,
+//! scoped, optionally expiring and fenced to addresses, revocable; every creation and
+//! revocation audited; every request admitted by [`ApiTokens::authenticate`], which records the
+//! last use. The resource endpoints build on the same services as the admin.
+
+mod tokens;
+
+pub use tokens::{ApiCaller, ApiTokens, CreatedToken, TokenRequest};

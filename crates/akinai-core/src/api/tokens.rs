@@ -1,0 +1,205 @@
+//! API tokens: creation (the secret returned once), listing, revocation and admission.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::Duration;
+use serde_json::json;
+
+use akinai_domain::api::{admit, is_token, parse_allow_list, token_prefix, Scopes, TOKEN_PREFIX};
+use akinai_domain::ids::ApiTokenId;
+use akinai_store::api_tokens::{ApiToken, ApiTokenStore, NewApiToken};
+
+use crate::audit::AuditContext;
+use crate::{Audit, Base, CoreError};
+
+/// Longest token name, in characters.
+pub const MAX_NAME: usize = 60;
+/// Longest lifetime a token may be given, in days (about five years).
+pub const MAX_DAYS: u32 = 1_830;
+
+/// What an owner asks for.
+#[derive(Debug, Clone, Default)]
+pub struct TokenRequest {
+    pub name: String,
+    /// Comma-separated scope names.
+    pub scopes: String,
+    /// Days until it expires; `None`: it does not.
+    pub expires_in_days: Option<u32>,
+    /// Comma-separated addresses or CIDR ranges; empty: any.
+    pub allowed_ips: String,
+}
+
+/// A token just made: the secret is shown this once and never again.
+#[derive(Debug, Clone)]
+pub struct CreatedToken {
+    pub id: ApiTokenId,
+    pub secret: String,
+    pub prefix: String,
+    pub scopes: Scopes,
+}
+
+/// Who is calling the API: the token, its name and what it may do.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    pub id: ApiTokenId,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Scopes,
+}
+
+impl ApiCaller {
+    /// The audit context of a write made with this token (the token is the actor).
+    pub fn audit_context(&self, ip: IpAddr) -> AuditContext {
+        AuditContext {
+            actor: format!("api-token:{}", self.id.0),
+            ip: Some(ip),
+            ..AuditContext::default()
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ApiTokens {
+    pub(crate) base: Base,
+    pub(crate) api_token_store: Arc<dyn ApiTokenStore>,
+    pub(crate) audit: Audit,
+}
+
+impl ApiTokens {
+    /// Makes a token; a bad name, scope list, lifetime or address list saves nothing.
+    pub async fn create(
+        &self,
+        who: &AuditContext,
+        request: &TokenRequest,
+    ) -> Result<CreatedToken, CoreError> {
+        let name = akinai_domain::address::parse_text(&request.name, MAX_NAME)
+            .map_err(|_| CoreError::InvalidForm(vec![("name", "api.bad_name")]))?;
+        let scopes = Scopes::parse(&request.scopes)
+            .map_err(|_| CoreError::InvalidForm(vec![("scopes", "api.bad_scopes")]))?;
+        let allowed = parse_allow_list(&request.allowed_ips)
+            .map_err(|_| CoreError::InvalidForm(vec![("allowed_ips", "api.bad_address")]))?;
+        let expires_at = match request.expires_in_days {
+            Some(days) if (1..=MAX_DAYS).contains(&days) => {
+                Some(self.base.clock.now() + Duration::days(i64::from(days)))
+            }
+            Some(_) => return Err(CoreError::InvalidForm(vec![("expires", "api.bad_expiry")])),
+            None => None,
+        };
+        let secret = format!("{TOKEN_PREFIX}{}", crate::tokens::generate().secret);
+        let prefix = token_prefix(&secret);
+        let allowed_ips = allowed
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let id = self
+            .api_token_store
+            .add_api_token(&NewApiToken {
+                name: name.clone(),
+                prefix: prefix.clone(),
+                hash: crate::tokens::hash(&secret),
+                scopes: scopes.to_text(),
+                allowed_ips: allowed_ips.clone(),
+                expires_at,
+                created_at: self.base.clock.now(),
+                created_by: who.actor.clone(),
+            })
+            .await?;
+        self.audit
+            .record(
+                who,
+                "api_token.create",
+                &format!("api-token:{}", id.0),
+                json!({ "name": name, "prefix": prefix, "scopes": scopes.to_text(),
+                        "allowed_ips": allowed_ips, "expires_at": expires_at }),
+            )
+            .await?;
+        Ok(CreatedToken {
+            id,
+            secret,
+            prefix,
+            scopes,
+        })
+    }
+
+    /// Every token, newest first (revoked ones too).
+    pub async fn list(&self) -> Result<Vec<ApiToken>, CoreError> {
+        Ok(self.api_token_store.api_tokens().await?)
+    }
+
+    /// Revokes a token named by its id or its visible prefix (`akn_1a2b3c4d`); not found when
+    /// none matches or it was revoked already.
+    pub async fn revoke(&self, who: &AuditContext, which: &str) -> Result<ApiTokenId, CoreError> {
+        let which = which.trim();
+        let token = self
+            .list()
+            .await?
+            .into_iter()
+            .find(|t| {
+                t.revoked.is_none() && (t.token.prefix == which || t.id.0.to_string() == which)
+            })
+            .ok_or(CoreError::NotFound)?;
+        if !self
+            .api_token_store
+            .revoke_api_token(token.id, self.base.clock.now(), &who.actor)
+            .await?
+        {
+            return Err(CoreError::NotFound);
+        }
+        self.audit
+            .record(
+                who,
+                "api_token.revoke",
+                &format!("api-token:{}", token.id.0),
+                json!({ "name": token.token.name, "prefix": token.token.prefix }),
+            )
+            .await?;
+        Ok(token.id)
+    }
+
+    /// The caller of a request bearing `secret` from `ip`, or `None` (answered 401 without
+    /// saying why: unknown, malformed, revoked, expired or from an address not allowed). A
+    /// use is recorded.
+    pub async fn authenticate(
+        &self,
+        secret: &str,
+        ip: IpAddr,
+    ) -> Result<Option<ApiCaller>, CoreError> {
+        if !is_token(secret) {
+            return Ok(None);
+        }
+        let Some(token) = self
+            .api_token_store
+            .api_token_by_hash(&crate::tokens::hash(secret))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let state = akinai_domain::api::TokenState {
+            revoked: token.revoked.is_some(),
+            expires_at: token.token.expires_at,
+            allowed: parse_allow_list(&token.token.allowed_ips).unwrap_or_default(),
+        };
+        let now = self.base.clock.now();
+        if admit(&state, ip, now).is_err() {
+            return Ok(None);
+        }
+        // A stored list that no longer parses admits nobody rather than everybody.
+        if !token.token.allowed_ips.trim().is_empty() && state.allowed.is_empty() {
+            return Ok(None);
+        }
+        let Ok(scopes) = Scopes::parse(&token.token.scopes) else {
+            return Ok(None);
+        };
+        self.api_token_store
+            .record_api_token_use(token.id, now, &ip.to_string())
+            .await?;
+        Ok(Some(ApiCaller {
+            id: token.id,
+            name: token.token.name,
+            prefix: token.token.prefix,
+            scopes,
+        }))
+    }
+}
