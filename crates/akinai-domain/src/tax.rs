@@ -68,6 +68,15 @@ pub enum RoundingMode {
 }
 
 impl RoundingMode {
+    /// The stored and API name (`floor`, `ceil`, `half_up`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundingMode::Floor => "floor",
+            RoundingMode::Ceil => "ceil",
+            RoundingMode::HalfUp => "half_up",
+        }
+    }
+
     /// `numerator / denominator` rounded in this mode; both are non-negative.
     fn divide(self, numerator: i128, denominator: i128) -> i128 {
         let q = numerator / denominator;

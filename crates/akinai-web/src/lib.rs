@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod api;
 mod assets;
 mod cookies;
 pub mod error;
@@ -142,6 +143,9 @@ pub enum Policy {
     Member,
     /// A logged-in customer's forms: a live session and the CSRF token.
     MemberForm,
+    /// The REST API: a bearer token (`Authorization: Bearer akn_…`), no cookies, JSON; without
+    /// an admitted token, 401 (issue 20, ADR 037).
+    Api,
 }
 
 impl Policy {
@@ -166,6 +170,7 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
     use body_limit::{FORM, NONE, REPORT, WEBHOOK};
     vec![
         route("/", Policy::Public, NONE, get(home::home_get)),
+        route("/api/v1/shop", Policy::Api, NONE, get(api::shop_get)),
         route(
             "/category/{slug}",
             Policy::Public,

@@ -21,6 +21,7 @@ mod admin_orders;
 mod admin_settings;
 mod admin_transfer;
 mod api_tokens;
+mod api_v1;
 mod backups;
 mod bad_input;
 mod browse;

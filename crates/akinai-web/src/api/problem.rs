@@ -1,0 +1,110 @@
+//! API errors as RFC 9457 problem details (`application/problem+json`): `type` (a stable URI
+//! naming the kind), `title`, `status`, `detail`, and `errors` per field for bad input. One shape
+//! for every API error; nothing internal is told.
+
+use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use akinai_domain::api::Scope;
+
+/// One field's error.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// A problem details document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+impl Problem {
+    fn new(kind: &str, status: StatusCode, title: &str, detail: String) -> Problem {
+        Problem {
+            kind: format!("https://akinai.dev/problems/{kind}"),
+            title: title.to_string(),
+            status: status.as_u16(),
+            detail,
+            errors: Vec::new(),
+        }
+    }
+
+    /// No token, a malformed, unknown, revoked or expired one, or one used from an address it
+    /// is not allowed from: the caller is not told which.
+    pub fn unauthenticated() -> Problem {
+        Problem::new(
+            "unauthenticated",
+            StatusCode::UNAUTHORIZED,
+            "Unauthenticated",
+            "Send a valid API token as `Authorization: Bearer akn_…`.".into(),
+        )
+    }
+
+    pub fn forbidden(scope: Scope) -> Problem {
+        Problem::new(
+            "insufficient-scope",
+            StatusCode::FORBIDDEN,
+            "Insufficient scope",
+            format!("This token lacks the `{}` scope.", scope.as_str()),
+        )
+    }
+
+    pub fn not_found() -> Problem {
+        Problem::new(
+            "not-found",
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no such resource.".into(),
+        )
+    }
+
+    /// A failure on our side: logged, not described.
+    pub fn internal(e: &dyn std::fmt::Display) -> Problem {
+        tracing::error!(error = %e, "API request failed");
+        Problem::new(
+            "internal",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "The request could not be completed; try again later.".into(),
+        )
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let unauthenticated = status == StatusCode::UNAUTHORIZED;
+        let mut response = (status, axum::Json(self)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if unauthenticated {
+            headers.insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"akinai\""),
+            );
+        }
+        response
+    }
+}
+
+impl From<akinai_core::CoreError> for Problem {
+    fn from(e: akinai_core::CoreError) -> Problem {
+        match e {
+            akinai_core::CoreError::NotFound => Problem::not_found(),
+            other => Problem::internal(&other),
+        }
+    }
+}
