@@ -330,6 +330,14 @@ def main() -> None:
                            env=env, capture_output=True, check=True)
             b.go(order + "/invoice/correct")
             take("admin-invoice-correct")
+        # API トークン: one made through the form (the answer shows it once).
+        b.go(f"{admin}/admin/api-tokens")
+        b.type("input[name=name]", "在庫連携")
+        b.click("input[name=scope][value='products:read']")
+        b.click("input[name=scope][value='orders:read']")
+        b.type("input[name=expires]", "365")
+        b.submit_form("form[action='/admin/api-tokens']")
+        take("admin-api-tokens")
         # The incident register: one incident opened through its form.
         b.go(f"{admin}/admin/incidents")
         take("admin-incidents")

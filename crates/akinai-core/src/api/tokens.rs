@@ -10,8 +10,11 @@ use akinai_domain::api::{admit, is_token, parse_allow_list, token_prefix, Scopes
 use akinai_domain::ids::ApiTokenId;
 use akinai_store::api_tokens::{ApiToken, ApiTokenStore, NewApiToken};
 
+use crate::accounts::Client;
+use crate::admin::Authorized;
 use crate::audit::AuditContext;
 use crate::{Audit, Base, CoreError};
+use akinai_domain::admin::ManageSecurity;
 
 /// Longest token name, in characters.
 pub const MAX_NAME: usize = 60;
@@ -156,6 +159,36 @@ impl ApiTokens {
             )
             .await?;
         Ok(token.id)
+    }
+
+    /// [`ApiTokens::create`] for an owner in the back office.
+    pub async fn create_for_owner(
+        &self,
+        by: &Authorized<ManageSecurity>,
+        client: &Client,
+        request: &TokenRequest,
+    ) -> Result<CreatedToken, CoreError> {
+        self.create(&by.admin().audit_context(client), request)
+            .await
+    }
+
+    /// [`ApiTokens::list`] for an owner in the back office.
+    pub async fn list_for_owner(
+        &self,
+        _by: &Authorized<ManageSecurity>,
+    ) -> Result<Vec<ApiToken>, CoreError> {
+        self.list().await
+    }
+
+    /// [`ApiTokens::revoke`] by id for an owner in the back office.
+    pub async fn revoke_for_owner(
+        &self,
+        by: &Authorized<ManageSecurity>,
+        client: &Client,
+        id: ApiTokenId,
+    ) -> Result<ApiTokenId, CoreError> {
+        self.revoke(&by.admin().audit_context(client), &id.0.to_string())
+            .await
     }
 
     /// The caller of a request bearing `secret` from `ip`, or `None` (answered 401 without

@@ -35,6 +35,7 @@ use crate::AppState;
 /// The admin session cookie.
 pub const SESSION: &str = "asid";
 
+mod api_tokens;
 mod audit;
 mod catalog;
 mod catalog_new;

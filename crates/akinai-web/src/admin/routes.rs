@@ -176,6 +176,20 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(settings::section_post),
         ),
         r(
+            "/admin/api-tokens",
+            security,
+            security,
+            f,
+            get(api_tokens::tokens_get).post(api_tokens::tokens_post),
+        ),
+        r(
+            "/admin/api-tokens/revoke",
+            None,
+            security,
+            f,
+            post(api_tokens::revoke_post),
+        ),
+        r(
             "/admin/operations",
             Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
             None,

@@ -215,3 +215,83 @@ async fn a_token_expires_and_is_fenced_to_its_addresses() {
     }
     assert_eq!(app.store.api_tokens().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn an_owner_makes_a_token_in_the_admin_sees_it_once_and_revokes_it() {
+    let app = TestApp::empty().await;
+    let owner = crate::admin_orders::signed_in(&app, akinai_domain::admin::AdminRole::Owner).await;
+    let page = owner.get("/admin/api-tokens").await;
+    assert_eq!(page.status, reqwest::StatusCode::OK);
+    assert!(page.body.contains("まだありません"));
+
+    // Without a scope nothing is made.
+    let refused = owner
+        .admin_post("/admin/api-tokens", &[("name", "倉庫"), ("expires", "30")])
+        .await;
+    assert_eq!(refused.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("権限(1 つ以上)"));
+    assert!(app.store.api_tokens().await.unwrap().is_empty());
+
+    let made = owner
+        .admin_post(
+            "/admin/api-tokens",
+            &[
+                ("name", "倉庫"),
+                ("scope", "orders:read"),
+                ("scope", "orders:write"),
+                ("expires", "30"),
+                ("allowed_ips", "198.51.100.0/24"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, reqwest::StatusCode::OK, "{}", made.body);
+    let kept = app.store.api_tokens().await.unwrap();
+    assert_eq!(kept.len(), 1);
+    let prefix = kept[0].token.prefix.clone();
+    let at = made.body.find("value=\"akn_").expect("the secret is shown") + 7;
+    let secret = &made.body[at..at + 68];
+    assert!(akinai_domain::api::is_token(secret), "{secret}");
+    assert!(secret.starts_with(&prefix));
+    assert_eq!(kept[0].token.scopes, "orders:read orders:write");
+    let caller = app
+        .shop
+        .api_tokens()
+        .authenticate(secret, ip("198.51.100.7"))
+        .await
+        .unwrap()
+        .expect("admitted");
+    assert_eq!(caller.name, "倉庫");
+    let audited = app
+        .store
+        .audit_entries_of("api_token.create", 5)
+        .await
+        .unwrap();
+    assert!(audited[0].record.actor.starts_with("admin:"));
+
+    // Shown once: the list has the prefix and the last use, never the secret.
+    let list = owner.get("/admin/api-tokens").await;
+    assert!(list.body.contains(&prefix) && list.body.contains("198.51.100.7"));
+    assert!(!list.body.contains(secret));
+
+    let id = kept[0].id.0.to_string();
+    let revoked = owner
+        .admin_post("/admin/api-tokens/revoke", &[("id", id.as_str())])
+        .await;
+    assert_eq!(revoked.status, reqwest::StatusCode::OK);
+    assert!(revoked.body.contains("無効にしました"));
+    assert!(app
+        .shop
+        .api_tokens()
+        .authenticate(secret, ip("198.51.100.7"))
+        .await
+        .unwrap()
+        .is_none());
+
+    // Managers may not (owners only).
+    let manager =
+        crate::admin_orders::signed_in(&app, akinai_domain::admin::AdminRole::Manager).await;
+    assert_eq!(
+        manager.get("/admin/api-tokens").await.status,
+        reqwest::StatusCode::FORBIDDEN
+    );
+}
