@@ -79,6 +79,12 @@ impl CleanImage {
 
 /// Checks, decodes and re-encodes an upload. CPU-bound: call it off the async threads.
 pub fn clean(upload: &[u8]) -> Result<CleanImage, ImageRejected> {
+    clean_within(upload, OUTPUT_MAX_SIDE)
+}
+
+/// [`clean`], scaled down so that neither side exceeds `max_side` (the shape kept): a product
+/// photo at [`OUTPUT_MAX_SIDE`], the shop's logo smaller.
+pub fn clean_within(upload: &[u8], max_side: u32) -> Result<CleanImage, ImageRejected> {
     if upload.len() > MAX_UPLOAD_BYTES {
         return Err(ImageRejected::TooLarge);
     }
@@ -106,12 +112,8 @@ pub fn clean(upload: &[u8]) -> Result<CleanImage, ImageRejected> {
         return Err(ImageRejected::TooManyPixels);
     }
     let picture = reader().decode().map_err(|e| rejection(&e))?;
-    let picture = if w.max(h) > OUTPUT_MAX_SIDE {
-        picture.resize(
-            OUTPUT_MAX_SIDE,
-            OUTPUT_MAX_SIDE,
-            image::imageops::FilterType::Triangle,
-        )
+    let picture = if w.max(h) > max_side {
+        picture.resize(max_side, max_side, image::imageops::FilterType::Triangle)
     } else {
         picture
     };
@@ -189,6 +191,14 @@ mod tests {
             image::guess_format(&clean.bytes).unwrap(),
             ImageFormat::Jpeg
         );
+    }
+
+    #[test]
+    fn an_upload_is_bounded_on_its_longer_side_with_its_shape_kept() {
+        let tall = clean_within(&jpeg(300, 1200), 800).unwrap();
+        assert_eq!((tall.width, tall.height), (200, 800));
+        let small = clean_within(&jpeg(120, 40), 800).unwrap();
+        assert_eq!((small.width, small.height), (120, 40), "never scaled up");
     }
 
     #[test]

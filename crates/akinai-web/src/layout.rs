@@ -97,11 +97,7 @@ impl FromRequestParts<AppState> for Ctx {
             Some(c) => (c.to_string(), true),
             None => (tokens::generate().secret, false),
         };
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip());
-        let ip = crate::proxy::client_ip(peer, &parts.headers, &state.config.trusted_proxies);
+        let ip = crate::proxy::request_ip(parts, &state.config.trusted_proxies);
         let user_agent = parts
             .headers
             .get(axum::http::header::USER_AGENT)

@@ -81,6 +81,15 @@ fn x_forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
 /// nearest hop in `Forwarded` (else `X-Forwarded-For`) that is not itself a trusted proxy. A hop
 /// that names no address stops the walk at the last trusted proxy seen: a request whose origin
 /// is unknown is attributed to that proxy rather than to anything a client could write.
+/// [`client_ip`] of a request: its connection's peer and its headers.
+pub fn request_ip(parts: &axum::http::request::Parts, trusted: &TrustedProxies) -> IpAddr {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    client_ip(peer, &parts.headers, trusted)
+}
+
 pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
     let mut nearest = unmap(peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)));
     if !trusted.contains(nearest) {

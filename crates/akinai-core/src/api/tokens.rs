@@ -18,6 +18,8 @@ use akinai_domain::admin::ManageSecurity;
 
 /// Longest token name, in characters.
 pub const MAX_NAME: usize = 60;
+/// A token's last use is written again after this long (or from another address).
+const USE_RECORDED_EVERY_SECS: i64 = 60;
 /// Longest lifetime a token may be given, in days (about five years).
 pub const MAX_DAYS: u32 = 1_830;
 
@@ -209,25 +211,32 @@ impl ApiTokens {
         else {
             return Ok(None);
         };
+        // A stored list or scope set that no longer parses admits nobody rather than everybody.
+        let (Ok(allowed), Ok(scopes)) = (
+            parse_allow_list(&token.token.allowed_ips),
+            Scopes::parse(&token.token.scopes),
+        ) else {
+            return Ok(None);
+        };
         let state = akinai_domain::api::TokenState {
             revoked: token.revoked.is_some(),
             expires_at: token.token.expires_at,
-            allowed: parse_allow_list(&token.token.allowed_ips).unwrap_or_default(),
+            allowed,
         };
         let now = self.base.clock.now();
         if admit(&state, ip, now).is_err() {
             return Ok(None);
         }
-        // A stored list that no longer parses admits nobody rather than everybody.
-        if !token.token.allowed_ips.trim().is_empty() && state.allowed.is_empty() {
-            return Ok(None);
+        // The last use is shown to the owner to the minute: no write on every request.
+        let address = ip.to_string();
+        let fresh = token.last_used.as_ref().is_some_and(|(at, from)| {
+            *from == address && now - *at < Duration::seconds(USE_RECORDED_EVERY_SECS)
+        });
+        if !fresh {
+            self.api_token_store
+                .record_api_token_use(token.id, now, &address)
+                .await?;
         }
-        let Ok(scopes) = Scopes::parse(&token.token.scopes) else {
-            return Ok(None);
-        };
-        self.api_token_store
-            .record_api_token_use(token.id, now, &ip.to_string())
-            .await?;
         Ok(Some(ApiCaller {
             id: token.id,
             name: token.token.name,

@@ -10,7 +10,7 @@ use akinai_domain::documents::{DocumentKind, InvoiceCorrection};
 use akinai_domain::ids::OrderId;
 use akinai_store::documents::{NewDocument, StoredDocument};
 
-use super::{read_kept, Documents};
+use super::{newest_of, read_kept, Documents};
 use crate::accounts::Client;
 use crate::admin::Authorized;
 use crate::clock::jst;
@@ -68,13 +68,8 @@ impl Documents {
         &self,
         id: OrderId,
     ) -> Result<Option<StoredDocument>, CoreError> {
-        Ok(self
-            .document_store
-            .order_documents(id)
-            .await?
-            .into_iter()
-            .filter(|d| d.issued.kind == DocumentKind::Invoice)
-            .max_by_key(|d| d.id.0))
+        let kept = self.document_store.order_documents(id).await?;
+        Ok(newest_of(&kept, DocumentKind::Invoice).cloned())
     }
 
     /// Issues a corrected invoice for an order whose invoice was issued; returns the new

@@ -15,7 +15,6 @@ use akinai_store::documents::Logo;
 use super::Documents;
 use crate::accounts::Client;
 use crate::admin::Authorized;
-use crate::images::ImageRejected;
 use crate::CoreError;
 
 /// Longest side of a stored logo (a logo is printed at most 150 points wide: 800 pixels is
@@ -40,26 +39,12 @@ impl Documents {
         self.catalog_admin
             .check_upload(&upload, "shop logo", Some(client.ip))
             .await?;
-        let cleaned = tokio::task::spawn_blocking(move || -> Result<_, ImageRejected> {
-            let clean = crate::images::clean(&upload)?;
-            match crate::images::scaled(&clean.bytes, LOGO_MAX_SIDE)? {
-                // Wider than the limit: scaled to it. A tall narrow logo is scaled by height.
-                Some(smaller) => Ok(smaller),
-                None if clean.height > LOGO_MAX_SIDE => {
-                    let width = (u64::from(clean.width) * u64::from(LOGO_MAX_SIDE)
-                        / u64::from(clean.height))
-                    .max(1);
-                    Ok(
-                        crate::images::scaled(&clean.bytes, u32::try_from(width).unwrap_or(1))?
-                            .unwrap_or(clean),
-                    )
-                }
-                None => Ok(clean),
-            }
+        let cleaned = tokio::task::spawn_blocking(move || {
+            crate::images::clean_within(&upload, LOGO_MAX_SIDE)
         })
         .await
         .map_err(|_| CoreError::Busy)?;
-        let cleaned: crate::images::CleanImage = match cleaned {
+        let cleaned = match cleaned {
             Ok(c) => c,
             Err(why) => {
                 self.audit

@@ -166,12 +166,7 @@ impl Documents {
     ) -> Result<DocumentContent, CoreError> {
         let kept = self.document_store.order_documents(order.id).await?;
         let mut reissue = false;
-        // The newest of its kind: a corrected invoice replaces the one before.
-        let newest = kept
-            .into_iter()
-            .filter(|d| d.issued.kind == kind)
-            .max_by_key(|d| d.id.0);
-        let stored = match newest {
+        let stored = match newest_of(&kept, kind).cloned() {
             Some(d) => {
                 reissue = true;
                 d
@@ -236,6 +231,17 @@ impl Documents {
             self.base.today(),
         ))
     }
+}
+
+/// The newest kept document of `kind` among an order's: the one in force (a corrected invoice
+/// replaces the one before; a later return invoice the earlier).
+pub(crate) fn newest_of<'a>(
+    kept: impl IntoIterator<Item = &'a akinai_store::documents::StoredDocument>,
+    kind: DocumentKind,
+) -> Option<&'a akinai_store::documents::StoredDocument> {
+    kept.into_iter()
+        .filter(|d| d.issued.kind == kind)
+        .max_by_key(|d| d.id.0)
 }
 
 /// A kept document's content, with the number and date of its row (known only once stored).

@@ -8,7 +8,7 @@ use akinai_domain::returns::return_invoice;
 use akinai_store::documents::NewDocument;
 use akinai_store::Order;
 
-use super::{read_kept, Documents};
+use super::{newest_of, read_kept, Documents};
 use crate::clock::jst;
 use crate::CoreError;
 
@@ -34,22 +34,15 @@ impl Documents {
             return Err(CoreError::NotFound);
         }
         let kept = self.document_store.order_documents(order.id).await?;
-        let last = kept
-            .iter()
-            .filter(|d| d.issued.kind == DocumentKind::ReturnInvoice)
-            .max_by_key(|d| d.id.0);
+        let last = newest_of(&kept, DocumentKind::ReturnInvoice);
         if let Some(d) = last {
             let content = read_kept(d)?;
             if content.grand_total == refunded {
                 return Ok(content);
             }
         }
-        // The invoice it returns against: the newest (a corrected invoice replaces the old).
-        let refers_to = match kept
-            .iter()
-            .filter(|d| d.issued.kind == DocumentKind::Invoice)
-            .max_by_key(|d| d.id.0)
-        {
+        // The invoice it returns against: the one in force (a correction replaces the old).
+        let refers_to = match newest_of(&kept, DocumentKind::Invoice) {
             Some(inv) => format!(
                 "請求書 {}({}発行)",
                 DocumentKind::Invoice.number(inv.id.0),

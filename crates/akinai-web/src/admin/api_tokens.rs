@@ -141,10 +141,8 @@ pub(super) async fn tokens_post(
     let expires_in_days = if expires.trim().is_empty() {
         None
     } else {
-        match expires.trim().parse::<u32>() {
-            Ok(d) => Some(d),
-            Err(_) => Some(0),
-        }
+        // Not a number of days: passed on as 0, which the core refuses with the form's message.
+        Some(expires.trim().parse::<u32>().unwrap_or(0))
     };
     let request = TokenRequest {
         name: field("name"),

@@ -45,11 +45,7 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
             .ok_or_else(Problem::unauthenticated)?;
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip());
-        let ip = crate::proxy::client_ip(peer, &parts.headers, &state.config.trusted_proxies);
+        let ip = crate::proxy::request_ip(parts, &state.config.trusted_proxies);
         match state.shop.api_tokens().authenticate(secret, ip).await {
             Ok(Some(caller)) => Ok(Caller(caller)),
             Ok(None) => Err(Problem::unauthenticated()),

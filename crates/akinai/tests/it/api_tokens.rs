@@ -217,7 +217,7 @@ async fn a_token_expires_and_is_fenced_to_its_addresses() {
 }
 
 #[tokio::test]
-async fn an_owner_makes_a_token_in_the_admin_sees_it_once_and_revokes_it() {
+async fn sws_4_an_owner_makes_a_token_in_the_admin_sees_it_once_and_revokes_it() {
     let app = TestApp::empty().await;
     let owner = crate::admin_orders::signed_in(&app, akinai_domain::admin::AdminRole::Owner).await;
     let page = owner.get("/admin/api-tokens").await;
@@ -294,4 +294,62 @@ async fn an_owner_makes_a_token_in_the_admin_sees_it_once_and_revokes_it() {
         manager.get("/admin/api-tokens").await.status,
         reqwest::StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn a_tokens_last_use_is_written_once_a_minute_per_address_not_on_every_request() {
+    let app = TestApp::empty().await;
+    let tokens = app.shop.api_tokens();
+    let made = tokens
+        .create(
+            &AuditContext::cli("test"),
+            &TokenRequest {
+                name: "在庫".into(),
+                scopes: "products:read".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let last = || async {
+        app.store.api_tokens().await.unwrap()[0]
+            .last_used
+            .clone()
+            .unwrap()
+    };
+    let (a, b) = (ip("203.0.113.1"), ip("203.0.113.2"));
+    assert!(tokens
+        .authenticate(&made.secret, a)
+        .await
+        .unwrap()
+        .is_some());
+    let first = last().await;
+    app.clock.advance(Duration::seconds(30));
+    assert!(tokens
+        .authenticate(&made.secret, a)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        last().await,
+        first,
+        "the same address within a minute: not written again"
+    );
+    assert!(tokens
+        .authenticate(&made.secret, b)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        last().await.1,
+        "203.0.113.2",
+        "another address is written at once"
+    );
+    app.clock.advance(Duration::seconds(61));
+    assert!(tokens
+        .authenticate(&made.secret, b)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(last().await.0, first.0 + Duration::seconds(91));
 }
