@@ -68,12 +68,15 @@ fn text(field: &'static str, value: &str, required: bool) -> Result<String, Core
     Ok(value.to_string())
 }
 
-fn who(by: &Authorized<ManageSecurity>, client: &Client) -> (AuditContext, String) {
-    let s = by.admin();
-    (
+fn who(
+    by: &Authorized<ManageSecurity>,
+    client: &Client,
+) -> Result<(AuditContext, String), CoreError> {
+    let s = by.admin()?;
+    Ok((
         AuditContext::admin(s.admin.id, client),
         format!("{} (admin:{})", s.admin.name, s.admin.id),
-    )
+    ))
 }
 
 impl Incidents {
@@ -102,7 +105,7 @@ impl Incidents {
                     "found_at",
                     FieldError::Invalid,
                 )]))?;
-        let (context, name) = who(by, client);
+        let (context, name) = who(by, client)?;
         let incident = NewIncident {
             kind,
             affected,
@@ -169,7 +172,7 @@ impl Incidents {
         client: &Client,
     ) -> Result<(), CoreError> {
         let action = text("action", action, true)?;
-        let (context, name) = who(by, client);
+        let (context, name) = who(by, client)?;
         let entry = IncidentAction {
             at: self.base.clock.now(),
             by: name,
@@ -198,7 +201,7 @@ impl Incidents {
         client: &Client,
     ) -> Result<(), CoreError> {
         let record = text("record", record, true)?;
-        let (context, name) = who(by, client);
+        let (context, name) = who(by, client)?;
         let now = self.base.clock.now();
         if !self
             .incident_store

@@ -157,6 +157,7 @@ struct Areas {
     documents: Documents,
     shipping: Shipping,
     api_tokens: api::ApiTokens,
+    api: api::ApiResources,
 }
 
 impl Shop {
@@ -378,6 +379,13 @@ impl Shop {
             api_token_store: store.clone(),
             audit: audit.clone(),
         };
+        let api = api::ApiResources {
+            catalog_admin_store: store.clone(),
+            catalog_store: store.clone(),
+            order_desk: order_desk.clone(),
+            customers: customers.clone(),
+            audit: audit.clone(),
+        };
         let shipping = Shipping {
             catalog_admin_store: store.clone(),
             documents: documents.clone(),
@@ -421,6 +429,7 @@ impl Shop {
             documents,
             shipping,
             api_tokens,
+            api,
         }
     }
 
@@ -514,6 +523,10 @@ impl Shop {
     /// API tokens (issue 20): create, list, revoke, admit.
     pub fn api_tokens(&self) -> &api::ApiTokens {
         &self.areas.api_tokens
+    }
+    /// The REST API's resources (issue 20): products, categories, orders, customers.
+    pub fn api(&self) -> &api::ApiResources {
+        &self.areas.api
     }
 
     /// 帳票: invoices and delivery slips as PDF.

@@ -136,7 +136,7 @@ impl Operations {
         reauth: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         self.admin_accounts.reauthenticate_admin(s, reauth).await?;
         let who = AuditContext::admin(s.admin.id, client);
         self.switch_maintenance(&who, &s.admin.name, message).await

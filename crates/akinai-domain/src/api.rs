@@ -89,6 +89,36 @@ impl Scopes {
     }
 }
 
+impl Scope {
+    /// The scope that gives the back-office capability named `capability`
+    /// ([`crate::admin::Capability::NAME`]), if any: the API reaches the admin's use cases
+    /// through the same capability proofs. Only these are ever given to a token:
+    /// `view_orders` by `orders:read`; `process_orders` and `cancel_orders` by `orders:write`;
+    /// `manage_catalog` by `products:write`; `view_customers` and `view_personal_data` by
+    /// `customers:read` (so an order's recipient is unmasked, and audited, only with it).
+    /// Administration, settings, security and exports are never reachable with a token.
+    pub fn granting(capability: &str) -> Option<Scope> {
+        use crate::admin::{
+            CancelOrders, Capability, ManageCatalog, ProcessOrders, ViewCustomers, ViewOrders,
+            ViewPersonalData,
+        };
+        Some(match capability {
+            n if n == ViewOrders::NAME => Scope::OrdersRead,
+            n if n == ProcessOrders::NAME || n == CancelOrders::NAME => Scope::OrdersWrite,
+            n if n == ManageCatalog::NAME => Scope::ProductsWrite,
+            n if n == ViewCustomers::NAME || n == ViewPersonalData::NAME => Scope::CustomersRead,
+            _ => return None,
+        })
+    }
+}
+
+impl Scopes {
+    /// Whether these scopes give the capability named `capability` ([`Scope::granting`]).
+    pub fn grant(&self, capability: &str) -> bool {
+        Scope::granting(capability).is_some_and(|s| self.allows(s))
+    }
+}
+
 /// What every API token starts with (so a leaked one is recognisable by secret scanners).
 pub const TOKEN_PREFIX: &str = "akn_";
 /// Hex digits after the prefix.
@@ -158,6 +188,37 @@ pub fn parse_allow_list(list: &str) -> Result<Vec<IpRange>, String> {
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn a_scope_gives_only_the_capabilities_it_names() {
+        use crate::admin::*;
+        let read = Scopes::parse("orders:read,products:read").unwrap();
+        assert!(read.grant(ViewOrders::NAME));
+        assert!(!read.grant(ProcessOrders::NAME) && !read.grant(ManageCatalog::NAME));
+        assert!(!read.grant(ViewPersonalData::NAME));
+        let write = Scopes::parse("orders:write,products:write").unwrap();
+        assert!(
+            !write.grant(ViewOrders::NAME),
+            "a write scope does not grant the read"
+        );
+        assert!(write.grant(ProcessOrders::NAME) && write.grant(CancelOrders::NAME));
+        assert!(write.grant(ManageCatalog::NAME));
+        let all = Scopes(Scope::ALL.into_iter().collect());
+        assert!(all.grant(ViewCustomers::NAME) && all.grant(ViewPersonalData::NAME));
+        for never in [
+            ManageAdmins::NAME,
+            ManageSecurity::NAME,
+            ManageShop::NAME,
+            ViewAudit::NAME,
+            ExportPersonalData::NAME,
+            ManageCustomers::NAME,
+            ReviewOrders::NAME,
+            ViewDashboard::NAME,
+            ViewSales::NAME,
+        ] {
+            assert!(!all.grant(never), "{never}");
+        }
+    }
 
     #[test]
     fn scopes_are_parsed_by_name_and_unknown_names_are_named() {

@@ -48,6 +48,8 @@ pub struct WebConfig {
     pub trusted_proxies: proxy::TrustedProxies,
     /// Per-source limit on state-changing requests.
     pub form_rate: limits::RateLimit,
+    /// Per-token limit on API requests.
+    pub api_rate: limits::RateLimit,
 }
 
 impl WebConfig {
@@ -57,6 +59,7 @@ impl WebConfig {
             secure_cookies,
             trusted_proxies: proxy::TrustedProxies::default(),
             form_rate: limits::RateLimit::default(),
+            api_rate: api::API_RATE,
         }
     }
 }
@@ -72,6 +75,8 @@ pub struct Shared {
     pub shop: Shop,
     pub config: Arc<WebConfig>,
     pub limiter: Arc<limits::Limiter>,
+    /// Per API token (issue 20).
+    pub api_limiter: Arc<limits::Limiter<akinai_domain::ids::ApiTokenId>>,
     /// This process's metrics (request durations; figures read at scrape).
     pub metrics: metrics::SharedMetrics,
     /// Rendered pages kept for the read caches' time to live (ADR 030).
@@ -89,9 +94,11 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub fn new(shop: Shop, config: WebConfig) -> AppState {
         let limiter = Arc::new(limits::Limiter::new(config.form_rate));
+        let api_limiter = Arc::new(limits::Limiter::new(config.api_rate));
         AppState(Arc::new(Shared {
             config: Arc::new(config),
             limiter,
+            api_limiter,
             metrics: Arc::new(metrics::Metrics::new()),
             pages: page_cache::PageCache::new(shop.config().cache_ttl),
             shop,
@@ -168,9 +175,8 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
         )
     };
     use body_limit::{FORM, NONE, REPORT, WEBHOOK};
-    vec![
+    let mut all = vec![
         route("/", Policy::Public, NONE, get(home::home_get)),
-        route("/api/v1/shop", Policy::Api, NONE, get(api::shop_get)),
         route(
             "/category/{slug}",
             Policy::Public,
@@ -477,7 +483,9 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             REPORT,
             post(security::csp_report_post),
         ),
-    ]
+    ];
+    all.extend(api::routes());
+    all
 }
 
 /// The declaration of every route, for tests and documentation.
@@ -529,6 +537,17 @@ pub fn unhardened_router(state: AppState) -> Router {
     routes()
         .into_iter()
         .fold(Router::new(), |r, (info, handlers)| {
+            let handlers = if info.policy == Policy::Api {
+                // The door runs for the methods a route answers; any other gets 405.
+                handlers
+                    .route_layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        api::admit,
+                    ))
+                    .fallback(api::method_not_allowed)
+            } else {
+                handlers
+            };
             let handlers = handlers.layer(DefaultBodyLimit::max(info.body_limit));
             let handlers = if compressible(info.path) {
                 handlers.layer(compression())

@@ -42,39 +42,45 @@ impl Default for RateLimit {
 /// Most client addresses tracked at once; beyond that, idle buckets are dropped.
 const MAX_TRACKED: usize = 100_000;
 
-/// Per-address token buckets.
-pub struct Limiter {
+/// Token buckets per key: per client address for forms, per API token for the API.
+pub struct Limiter<K = IpAddr> {
     limit: RateLimit,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl Limiter {
-    pub fn new(limit: RateLimit) -> Limiter {
+impl<K: std::hash::Hash + Eq> Limiter<K> {
+    pub fn new(limit: RateLimit) -> Limiter<K> {
         Limiter {
             limit,
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Takes one token for `ip`; `Err(seconds)` says how long until one is available.
-    pub fn take(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+    /// The bucket's shape.
+    pub fn limit(&self) -> RateLimit {
+        self.limit
+    }
+
+    /// Takes one token for `key`: `Ok(tokens left)`, or `Err(seconds)` until one is available.
+    pub fn take(&self, key: K, now: Instant) -> Result<u32, u64> {
         let Ok(mut buckets) = self.buckets.lock() else {
-            return Ok(());
+            return Ok(0);
         };
         let burst = f64::from(self.limit.burst.max(1));
         let per_sec = f64::from(self.limit.per_minute.max(1)) / 60.0;
-        if buckets.len() >= MAX_TRACKED && !buckets.contains_key(&ip) {
+        if buckets.len() >= MAX_TRACKED && !buckets.contains_key(&key) {
             // Drop the buckets that have refilled completely: they hold no information.
             buckets.retain(|_, (tokens, at)| {
                 *tokens + now.duration_since(*at).as_secs_f64() * per_sec < burst
             });
         }
-        let (tokens, at) = buckets.entry(ip).or_insert((burst, now));
+        let (tokens, at) = buckets.entry(key).or_insert((burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_sec).min(burst);
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
-            Ok(())
+            // Whole tokens left, for the `RateLimit-Remaining` header.
+            Ok(tokens.floor() as u32)
         } else {
             Err(((1.0 - *tokens) / per_sec).ceil().max(1.0) as u64)
         }

@@ -2,7 +2,7 @@
 //! closed (`akinai maintenance on` or the admin's switch), every storefront page answers 503
 //! with `Retry-After` and a styled page carrying the operator's message. What must keep working
 //! stays open: `/healthz` and `/readyz`, the payment provider's webhooks, CSP reports and the
-//! stylesheet the page itself needs. The admin has its own listener and is never closed. Each
+//! stylesheet the page itself needs. The API answers the same 503 as problem details (JSON). The admin has its own listener and is never closed. Each
 //! node reads the switch from the store at most every couple of seconds
 //! ([`akinai_core::operations::MAINTENANCE_TTL`]).
 
@@ -45,6 +45,14 @@ pub async fn closed_page(state: &AppState, path: &str) -> Option<Response> {
             return None;
         }
     };
+    if path.starts_with("/api/") {
+        // Programs get the API's own error shape, and the same Retry-After.
+        let mut response = crate::api::Problem::unavailable(&m.message).into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        return Some(response);
+    }
     let shop_name = state
         .shop
         .storefront()

@@ -160,15 +160,30 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 /// parameter, e.g. typed into the search box) is refused before routing, like such a form:
 /// the `400` for it, `None` for any other request. Checked inside [`headers`].
 fn card_data_in_query(request: &Request) -> Option<Response> {
+    let api = request.uri().path().starts_with("/api/");
     let holds = request.uri().query().is_some_and(|q| {
         serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-            .map(|pairs| crate::form::holds_card_data(&pairs))
+            .map(|mut pairs| {
+                // The API's own page cursors are numbers it issued, not card numbers.
+                if api {
+                    pairs.retain(|(name, _)| name != "cursor");
+                }
+                crate::form::holds_card_data(&pairs)
+            })
             .unwrap_or(false)
     });
     holds.then(|| {
-        axum::response::IntoResponse::into_response(crate::error::WebError::BadRequest(
-            crate::form::CARD_DATA_REFUSED,
-        ))
+        if api {
+            // The API refuses it too, in its own shape.
+            axum::response::IntoResponse::into_response(crate::api::Problem::invalid_field(
+                "query",
+                "card data is never accepted by this shop (CCSG-P-1)",
+            ))
+        } else {
+            axum::response::IntoResponse::into_response(crate::error::WebError::BadRequest(
+                crate::form::CARD_DATA_REFUSED,
+            ))
+        }
     })
 }
 

@@ -199,6 +199,9 @@ pub struct Config {
     pub form_burst: u32,
     /// … and per minute after that (429 with Retry-After beyond).
     pub form_per_minute: u32,
+    /// API requests per token: at once, then per minute (issue 20; 40 and 120 = 2 a second).
+    pub api_burst: u32,
+    pub api_per_minute: u32,
     /// Open connections at most; further ones are closed on accept.
     pub max_connections: usize,
     /// Seconds a client has to send its request headers (slow-loris defence).
@@ -240,6 +243,8 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             form_burst: 30,
             form_per_minute: 60,
+            api_burst: 40,
+            api_per_minute: 120,
             max_connections: 1024,
             header_read_timeout_secs: 10,
             tls: None,

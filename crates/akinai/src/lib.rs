@@ -200,6 +200,10 @@ pub fn app_state(config: &Config, shop: Shop) -> AppState {
                 burst: config.form_burst,
                 per_minute: config.form_per_minute,
             },
+            api_rate: akinai_web::limits::RateLimit {
+                burst: config.api_burst,
+                per_minute: config.api_per_minute,
+            },
         },
     )
 }

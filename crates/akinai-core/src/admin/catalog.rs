@@ -133,7 +133,7 @@ impl CatalogAdmin {
         publish: bool,
         client: &Client,
     ) -> Result<u64, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         if ids.is_empty() || ids.len() > 100 {
             return Err(CoreError::InvalidForm(vec![("ids", "error.invalid")]));
         }
@@ -210,7 +210,7 @@ impl CatalogAdmin {
         form: &ProductForm,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let before = self
             .catalog_admin_store
             .admin_product(id)
@@ -289,7 +289,7 @@ impl CatalogAdmin {
         delta: &str,
         client: &Client,
     ) -> Result<i64, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let delta = whole_number(delta, -MAX_STOCK_DELTA..=MAX_STOCK_DELTA)
             .filter(|d| *d != 0)
             .ok_or(CoreError::InvalidForm(vec![("delta", "error.invalid")]))?;
@@ -322,7 +322,7 @@ impl CatalogAdmin {
         price: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let price = whole_number(price, 0..=MAX_PRICE)
             .map(Yen)
             .ok_or(CoreError::InvalidForm(vec![("price", "error.invalid")]))?;
@@ -366,7 +366,7 @@ impl CatalogAdmin {
         upload: Vec<u8>,
         client: &Client,
     ) -> Result<ImageName, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         if self
             .catalog_admin_store
             .admin_product(product)
@@ -425,7 +425,7 @@ impl CatalogAdmin {
         change: ImageChange,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let (done, action) = match change {
             ImageChange::Remove => (
                 self.catalog_admin_store

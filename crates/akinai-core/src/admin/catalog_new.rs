@@ -100,7 +100,7 @@ impl CatalogAdmin {
         variant: &VariantForm,
         client: &Client,
     ) -> Result<ProductId, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let categories = self.catalog_store.categories().await?;
         let edit = form.parse(&categories);
         let sku = variant.parse();
@@ -151,7 +151,7 @@ impl CatalogAdmin {
         location_input: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let (code, option_label) = variant_names(code_input, label_input)?;
         let location =
             akinai_domain::address::parse_optional_text(location_input, MAX_LOCATION_CHARS)
@@ -196,7 +196,7 @@ impl CatalogAdmin {
         variant: &VariantForm,
         client: &Client,
     ) -> Result<SkuId, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let sku = variant.parse()?;
         if self
             .catalog_admin_store

@@ -64,7 +64,7 @@ impl CatalogAdmin {
         slug: &str,
         client: &Client,
     ) -> Result<CategoryId, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let existing = self.catalog_store.categories().await?;
         let (name, slug) = name_and_slug(&existing, None, name, slug)?;
         let position = existing.iter().map(|c| c.position).max().unwrap_or(0) + 1;
@@ -96,7 +96,7 @@ impl CatalogAdmin {
         form: &CategoryForm,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let all = self.catalog_store.categories().await?;
         let current = all.iter().find(|c| c.id == id).ok_or(CoreError::NotFound)?;
         let (name, slug) = name_and_slug(&all, Some(id), &form.name, &form.slug)?;

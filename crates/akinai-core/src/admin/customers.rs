@@ -102,7 +102,20 @@ impl Customers {
         locked_only: bool,
         before: Option<CustomerId>,
     ) -> Result<CustomerPage, CoreError> {
-        let s = by.admin();
+        self.customers_page(by, email, locked_only, before, CUSTOMERS_PER_PAGE)
+            .await
+    }
+
+    /// [`Customers::admin_customers`] with `limit` rows a page (the API's `limit`).
+    pub async fn customers_page(
+        &self,
+        by: &Authorized<ViewCustomers>,
+        email: &str,
+        locked_only: bool,
+        before: Option<CustomerId>,
+        limit: u32,
+    ) -> Result<CustomerPage, CoreError> {
+        let s = by.principal();
         let unmasked = s.holds::<ViewPersonalData>();
         let prefix = email.trim().to_lowercase();
         // Searching by address is itself looking for a person: only for those who may see them.
@@ -113,10 +126,10 @@ impl Customers {
         };
         let mut rows = self
             .customer_admin_store
-            .customer_rows(&filter, before, CUSTOMERS_PER_PAGE + 1)
+            .customer_rows(&filter, before, limit + 1)
             .await?;
-        let more = rows.len() > CUSTOMERS_PER_PAGE as usize;
-        rows.truncate(CUSTOMERS_PER_PAGE as usize);
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
         let next = more.then(|| rows.last().map(|r| r.customer.id)).flatten();
         Ok(CustomerPage {
             rows: rows
@@ -134,7 +147,7 @@ impl Customers {
         id: CustomerId,
         client: &Client,
     ) -> Result<CustomerDetail, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let customer = self
             .account_store
             .customer(id)
@@ -176,11 +189,11 @@ impl Customers {
         note: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let note = akinai_domain::admin::note(note)
             .ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
         let now = self.base.clock.now();
-        let actor = format!("admin:{}", s.admin.id);
+        let actor = s.actor();
         if !self
             .customer_admin_store
             .set_customer_lock(id, Some(now), &actor)
@@ -207,14 +220,14 @@ impl Customers {
         id: CustomerId,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let customer = self
             .account_store
             .customer(id)
             .await?
             .ok_or(CoreError::NotFound)?;
         let now = self.base.clock.now();
-        let actor = format!("admin:{}", s.admin.id);
+        let actor = s.actor();
         let was_locked = self
             .customer_admin_store
             .set_customer_lock(id, None, &actor)
@@ -243,7 +256,7 @@ impl Customers {
         reauth: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         let request = akinai_domain::admin::note(request)
             .ok_or(CoreError::InvalidForm(vec![("request", "error.required")]))?;
         let customer = self

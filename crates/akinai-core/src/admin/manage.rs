@@ -85,7 +85,7 @@ impl AdminAccounts {
         r: &Reauth,
         client: &Client,
     ) -> Result<String, CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         self.reauthenticate_admin(s, r).await?;
         self.create_admin(email, name, role, &s.audit_context(client))
             .await
@@ -103,7 +103,7 @@ impl AdminAccounts {
         r: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         let grants = Grants::from_names(names)
             .map_err(|_| CoreError::InvalidForm(vec![("grants", "error.invalid")]))?;
         self.reauthenticate_admin(s, r).await?;
@@ -139,7 +139,7 @@ impl AdminAccounts {
         r: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         self.reauthenticate_admin(s, r).await?;
         let admins = self.admin_store.admins().await?;
         let before = admins
@@ -174,7 +174,7 @@ impl AdminAccounts {
         r: &Reauth,
         client: &Client,
     ) -> Result<String, CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         self.reauthenticate_admin(s, r).await?;
         if target == s.admin.id {
             // Resetting oneself would be the bypass this exists to prevent.

@@ -37,6 +37,7 @@ use akinai_domain::admin::{holds, Capability};
 use akinai_domain::ids::{AdminId, AdminSessionId};
 
 use crate::accounts::Client;
+use crate::api::ApiCaller;
 use crate::audit::AuditContext;
 use crate::CoreError;
 
@@ -74,20 +75,77 @@ pub struct SignedInAdmin {
     pub session_id: AdminSessionId,
 }
 
-/// Proof that the signed-in admin holds capability `C`: back-office use cases take it instead
-/// of the admin, so a use case cannot be reached without the capability it needs. Only
-/// [`SignedInAdmin::authorize`] makes one; it carries the admin it was made for (for the audit
-/// trail and for what the page may show unmasked).
+/// Proof that the caller holds capability `C`: back-office use cases take it instead of the
+/// caller, so a use case cannot be reached without the capability it needs. Only
+/// [`Principal::authorize`] (for an admin, [`SignedInAdmin::authorize`]) makes one; it carries
+/// who it was made for (for the audit trail and for what may be shown unmasked).
 #[derive(Debug)]
 pub struct Authorized<C> {
-    admin: SignedInAdmin,
+    who: Principal,
     _capability: PhantomData<C>,
 }
 
-impl<C> Authorized<C> {
-    /// The admin the proof was made for.
-    pub fn admin(&self) -> &SignedInAdmin {
-        &self.admin
+/// Who a capability proof is made for: a signed-in admin (by role and per-person grants) or an
+/// API token (by its scopes, [`akinai_domain::api::Scopes::grant`]; ADR 037). The REST API
+/// reaches the back office's use cases through the same proofs, so no rule is written twice.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Admin(SignedInAdmin),
+    Token(ApiCaller),
+}
+
+impl Principal {
+    /// Whether this caller holds `C` (for what a page or a response shows).
+    pub fn holds<C: Capability>(&self) -> bool {
+        match self {
+            Principal::Admin(a) => holds::<C>(a.admin.role, &a.admin.grants),
+            Principal::Token(t) => t.scopes.grant(C::NAME),
+        }
+    }
+
+    /// The proof of `C`, or `Forbidden` when this caller does not hold it.
+    pub fn authorize<C: Capability>(&self) -> Result<Authorized<C>, CoreError> {
+        if self.holds::<C>() {
+            Ok(Authorized {
+                who: self.clone(),
+                _capability: PhantomData,
+            })
+        } else {
+            Err(CoreError::Forbidden(C::NAME))
+        }
+    }
+
+    /// Who acts, as the order history and the stores name it: `admin:ID` or `api-token:ID`.
+    pub fn actor(&self) -> String {
+        match self {
+            Principal::Admin(a) => format!("admin:{}", a.admin.id),
+            Principal::Token(t) => format!("api-token:{}", t.id.0),
+        }
+    }
+
+    /// Who acts, in the audit trail: `admin:ID` or `api-token:ID`, from `client`.
+    pub fn audit_context(&self, client: &Client) -> AuditContext {
+        match self {
+            Principal::Admin(a) => AuditContext::admin(a.admin.id, client),
+            Principal::Token(t) => t.audit_context(client.ip),
+        }
+    }
+}
+
+impl<C: Capability> Authorized<C> {
+    /// Who the proof was made for.
+    pub fn principal(&self) -> &Principal {
+        &self.who
+    }
+
+    /// The signed-in admin the proof was made for, for use cases only people reach
+    /// (re-authentication, managing admins); a token never holds their capabilities, and is
+    /// refused here all the same.
+    pub fn admin(&self) -> Result<&SignedInAdmin, CoreError> {
+        match &self.who {
+            Principal::Admin(a) => Ok(a),
+            Principal::Token(_) => Err(CoreError::Forbidden(C::NAME)),
+        }
     }
 }
 
@@ -99,14 +157,7 @@ impl SignedInAdmin {
 
     /// The proof of `C`, or `Forbidden` when neither the role nor a grant gives it.
     pub fn authorize<C: Capability>(&self) -> Result<Authorized<C>, CoreError> {
-        if self.holds::<C>() {
-            Ok(Authorized {
-                admin: self.clone(),
-                _capability: PhantomData,
-            })
-        } else {
-            Err(CoreError::Forbidden(C::NAME))
-        }
+        Principal::Admin(self.clone()).authorize()
     }
 
     /// Who this admin is in the audit trail, from `client`.

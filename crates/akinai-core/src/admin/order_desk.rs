@@ -126,14 +126,25 @@ impl OrderDesk {
         filter: &OrderFilter,
         after: Option<&OrderCursor>,
     ) -> Result<OrderPage, CoreError> {
-        let s = by.admin();
+        self.orders_page(by, filter, after, ORDERS_PER_PAGE).await
+    }
+
+    /// [`OrderDesk::admin_orders`] with `limit` rows a page (the API's `limit`).
+    pub async fn orders_page(
+        &self,
+        by: &Authorized<ViewOrders>,
+        filter: &OrderFilter,
+        after: Option<&OrderCursor>,
+        limit: u32,
+    ) -> Result<OrderPage, CoreError> {
+        let s = by.principal();
         let unmasked = s.holds::<ViewPersonalData>();
         let mut rows = self
             .fulfilment_store
-            .list_orders(filter, after, ORDERS_PER_PAGE + 1)
+            .list_orders(filter, after, limit + 1)
             .await?;
-        let more = rows.len() > ORDERS_PER_PAGE as usize;
-        rows.truncate(ORDERS_PER_PAGE as usize);
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
         let next = if more {
             rows.last().map(OrderListRow::cursor)
         } else {
@@ -160,7 +171,7 @@ impl OrderDesk {
         id: OrderId,
         client: &Client,
     ) -> Result<OrderDetail, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let order = self
             .order_store
             .order(id)
@@ -221,7 +232,7 @@ impl OrderDesk {
         note: &str,
         client: &Client,
     ) -> Result<StepResult, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         if matches!(event, OrderEvent::Cancel | OrderEvent::Refund) {
             s.authorize::<CancelOrders>()?;
         }
@@ -236,7 +247,7 @@ impl OrderDesk {
             Err(e) => return Ok(Err(e.into())),
         };
         let note = order_note(note);
-        let actor = format!("admin:{}", s.admin.id);
+        let actor = s.actor();
         // A card payment held for this moment is captured before the order ships; the order is
         // then 入金確認 (without a mail: the shipping mail follows) and ships from there.
         let mut captured = None;
@@ -326,10 +337,10 @@ impl OrderDesk {
         note: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let note =
             order_note(note).ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
-        let actor = format!("admin:{}", s.admin.id);
+        let actor = s.actor();
         if !self
             .fulfilment_store
             .add_order_note(id, self.base.clock.now(), &actor, &note)

@@ -55,7 +55,7 @@ impl OrderDesk {
         &self,
         by: &Authorized<ReviewOrders>,
     ) -> Result<Vec<FlaggedOrder>, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let unmasked = s.holds::<ViewPersonalData>();
         let mut out = Vec::new();
         for id in self.order_store.orders_awaiting_review(100).await? {
@@ -80,10 +80,10 @@ impl OrderDesk {
         note: &str,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let note = akinai_domain::admin::note(note)
             .ok_or(CoreError::InvalidForm(vec![("note", "error.required")]))?;
-        let actor = format!("admin:{}", s.admin.id);
+        let actor = s.actor();
         if !self
             .order_store
             .clear_review_flag(id, &actor, self.base.clock.now())

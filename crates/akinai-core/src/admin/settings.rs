@@ -389,7 +389,7 @@ impl Settings {
         section: &SettingsSection,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         let before = self.base.settings().await?;
         let mut after = before.clone();
         apply(&mut after, section)?;
@@ -405,7 +405,7 @@ impl Settings {
         reauth: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         let policy = match second_factor {
             "optional" => SecondFactorPolicy::Optional,
             "required" => SecondFactorPolicy::Required,

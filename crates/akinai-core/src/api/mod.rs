@@ -4,6 +4,10 @@
 //! revocation audited; every request admitted by [`ApiTokens::authenticate`], which records the
 //! last use. The resource endpoints build on the same services as the admin.
 
+mod resources;
 mod tokens;
 
+/// A product as the API reads it (published or not, with its variants).
+pub use akinai_store::catalog_admin::AdminProduct;
+pub use resources::{ApiResources, ProductPage, DEFAULT_LIMIT, MAX_LIMIT};
 pub use tokens::{ApiCaller, ApiTokens, CreatedToken, TokenRequest};

@@ -62,6 +62,14 @@ impl ApiCaller {
             ..AuditContext::default()
         }
     }
+
+    /// The proof of a back-office capability this token's scopes give
+    /// ([`akinai_domain::api::Scopes::grant`]), or `Forbidden`.
+    pub fn authorize<C: akinai_domain::admin::Capability>(
+        &self,
+    ) -> Result<Authorized<C>, CoreError> {
+        crate::admin::Principal::Token(self.clone()).authorize()
+    }
 }
 
 #[derive(Clone)]
@@ -170,7 +178,7 @@ impl ApiTokens {
         client: &Client,
         request: &TokenRequest,
     ) -> Result<CreatedToken, CoreError> {
-        self.create(&by.admin().audit_context(client), request)
+        self.create(&by.principal().audit_context(client), request)
             .await
     }
 
@@ -189,7 +197,7 @@ impl ApiTokens {
         client: &Client,
         id: ApiTokenId,
     ) -> Result<ApiTokenId, CoreError> {
-        self.revoke(&by.admin().audit_context(client), &id.0.to_string())
+        self.revoke(&by.principal().audit_context(client), &id.0.to_string())
             .await
     }
 

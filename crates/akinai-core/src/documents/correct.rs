@@ -98,7 +98,7 @@ impl Documents {
         content.replaces = Some(correction.note(&old_number, old_on));
         let json =
             serde_json::to_string(&content).map_err(|e| CoreError::Document(e.to_string()))?;
-        let s = by.admin();
+        let s = by.principal();
         let who = s.audit_context(client);
         let stored = self
             .document_store

@@ -34,7 +34,7 @@ impl Documents {
         upload: Vec<u8>,
         client: &Client,
     ) -> Result<String, CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         let size = upload.len();
         self.catalog_admin
             .check_upload(&upload, "shop logo", Some(client.ip))
@@ -79,7 +79,7 @@ impl Documents {
         by: &Authorized<ManageShop>,
         client: &Client,
     ) -> Result<(), CoreError> {
-        self.set_logo(by.admin(), None, client).await
+        self.set_logo(by.admin()?, None, client).await
     }
 
     /// The current logo for the settings page's preview: content type and bytes.

@@ -96,7 +96,7 @@ impl Documents {
         id: OrderId,
         kind: DocumentKind,
     ) -> Result<Pdf, CoreError> {
-        self.audited(&by.admin().audit_context(client), id, kind)
+        self.audited(&by.principal().audit_context(client), id, kind)
             .await
     }
 

@@ -137,7 +137,7 @@ impl Payments {
         id: OrderId,
         client: &Client,
     ) -> Result<Yen, CoreError> {
-        let s = by.admin();
+        let s = by.principal();
         let order = self
             .order_store
             .order(id)
@@ -155,9 +155,7 @@ impl Payments {
             )]));
         }
         let reference = payment.payment_ref.clone();
-        let captured = self
-            .capture_held(payment, format!("admin:{}", s.admin.id))
-            .await?;
+        let captured = self.capture_held(payment, s.actor()).await?;
         self.audit
             .record(
                 &s.audit_context(client),

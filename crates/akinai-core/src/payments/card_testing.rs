@@ -131,7 +131,7 @@ impl Payments {
         r: &Reauth,
         client: &Client,
     ) -> Result<(), CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         self.admin_accounts.reauthenticate_admin(s, r).await?;
         let mut settings = self.base.settings().await?;
         if !settings.card_payments_paused {

@@ -34,7 +34,7 @@ impl Payments {
         r: &Reauth,
         client: &Client,
     ) -> Result<Yen, CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         let gateway = self.provider()?.clone();
         let order = self
             .order_store

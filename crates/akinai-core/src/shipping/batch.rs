@@ -66,7 +66,7 @@ impl Shipping {
         let numbers: Vec<String> = orders.iter().map(Order::number).collect();
         self.audit
             .record(
-                &by.admin().audit_context(client),
+                &by.principal().audit_context(client),
                 "document.batch_downloaded",
                 "orders",
                 json!({ "kind": DocumentKind::DeliverySlip.as_str(), "orders": numbers }),

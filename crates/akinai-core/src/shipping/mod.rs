@@ -221,7 +221,7 @@ impl Shipping {
                 layout,
                 selection,
                 &mut file,
-                &by.admin().audit_context(client),
+                &by.principal().audit_context(client),
             )
             .await?;
         Ok((report, file))

@@ -65,7 +65,7 @@ impl Shipping {
         file: &[u8],
         dry_run: bool,
     ) -> Result<TrackingReport, CoreError> {
-        let who = by.admin().audit_context(client);
+        let who = by.principal().audit_context(client);
         self.import_tracking(layout, file, dry_run, &who).await
     }
 

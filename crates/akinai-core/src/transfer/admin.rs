@@ -28,7 +28,7 @@ impl Transfer {
         encoding: OutEncoding,
         client: &Client,
     ) -> Result<Vec<u8>, CoreError> {
-        let who = AuditContext::admin(by.admin().admin.id, client);
+        let who = by.principal().audit_context(client);
         let mut out = Vec::new();
         self.export(kind, encoding, &mut out, &who).await?;
         Ok(out)
@@ -43,7 +43,7 @@ impl Transfer {
         reauth: &Reauth,
         client: &Client,
     ) -> Result<Vec<u8>, CoreError> {
-        let s = by.admin();
+        let s = by.admin()?;
         self.admin_accounts.reauthenticate_admin(s, reauth).await?;
         let who = AuditContext::admin(s.admin.id, client);
         let mut out = Vec::new();
@@ -61,7 +61,7 @@ impl Transfer {
         per_hour: u32,
         client: &Client,
     ) -> Result<u64, CoreError> {
-        let who = AuditContext::admin(by.admin().admin.id, client);
+        let who = by.principal().audit_context(client);
         self.invite_imported(per_hour, &who).await
     }
 

@@ -176,7 +176,7 @@ impl Transfer {
         options: RunOptions,
         client: &Client,
     ) -> Result<Upload, CoreError> {
-        let who = AuditContext::admin(by.admin().admin.id, client);
+        let who = by.principal().audit_context(client);
         let file_name: String = file_name
             .chars()
             .filter(|c| !c.is_control())

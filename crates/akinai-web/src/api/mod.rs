@@ -1,25 +1,46 @@
 //! The REST API under `/api/v1` (issue 20, ADR 037): JSON over bearer tokens, no cookies (so no
 //! CSRF surface), errors as RFC 9457 problem details. [`Caller`] admits a request by its
 //! `Authorization: Bearer akn_…` header (`ApiTokens::authenticate`, from the client address as
-//! the trusted proxies report it); anything else is the same 401. Handlers stay thin: parse,
+//! the trusted proxies report it); anything else is the same 401. [`admit`] does that once per
+//! request and applies the per-token rate limit. Handlers stay thin: parse,
 //! one use case, JSON.
 
+mod catalog;
+mod customers;
+mod json;
+pub mod openapi;
+mod orders;
+mod page;
 mod problem;
 mod shop;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
+use std::time::Instant;
 
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use akinai_core::accounts::Client;
 use akinai_core::api::ApiCaller;
 use akinai_domain::api::Scope;
 
+pub(crate) use catalog::{categories_get, product_get, products_get};
+pub(crate) use customers::{customer_get, customers_get};
+pub(crate) use openapi::openapi_get;
+pub(crate) use orders::{order_get, orders_get};
 pub use problem::Problem;
 pub(crate) use shop::shop_get;
 
-use crate::AppState;
+use crate::limits::RateLimit;
+use axum::routing::{get, MethodRouter};
 
-/// An admitted API caller.
-pub struct Caller(pub ApiCaller);
+use crate::{AppState, Policy, RouteInfo};
+
+/// An admitted API caller, and where the request came from (for the audit trail).
+#[derive(Debug, Clone)]
+pub struct Caller(pub ApiCaller, pub Client);
 
 impl Caller {
     /// Refuses (403) unless the token has `scope`.
@@ -32,24 +53,129 @@ impl Caller {
     }
 }
 
+/// What a token may send: 40 requests at once, then 2 a second (a leaky bucket per token, kept
+/// by each node; ADR 037).
+pub const API_RATE: RateLimit = RateLimit {
+    burst: 40,
+    per_minute: 120,
+};
+
+/// The door of every API route: admits the bearer token (401 otherwise), takes one request from
+/// its bucket (429 with `Retry-After` when empty), hands the [`Caller`] to the handler and tells
+/// the caller its budget in `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`
+/// (seconds until the bucket is full again).
+pub(crate) async fn admit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let caller = match authenticate(&parts, &state).await {
+        Ok(c) => c,
+        Err(p) => return p.into_response(),
+    };
+    let limit = state.api_limiter.limit();
+    let per_sec = f64::from(limit.per_minute.max(1)) / 60.0;
+    let (mut response, left) = match state.api_limiter.take(caller.0.id, Instant::now()) {
+        Ok(left) => {
+            parts.extensions.insert(caller);
+            (next.run(Request::from_parts(parts, body)).await, left)
+        }
+        Err(wait) => {
+            let mut r = Problem::too_many_requests(wait).into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            (r, 0)
+        }
+    };
+    let reset = (f64::from(limit.burst.saturating_sub(left)) / per_sec).ceil() as u64;
+    let h = response.headers_mut();
+    h.insert("ratelimit-limit", HeaderValue::from(limit.burst));
+    h.insert("ratelimit-remaining", HeaderValue::from(left));
+    h.insert("ratelimit-reset", HeaderValue::from(reset));
+    response
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
+    let secret = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .ok_or_else(Problem::unauthenticated)?;
+    let ip = crate::proxy::request_ip(parts, &state.config.trusted_proxies);
+    match state.shop.api_tokens().authenticate(secret, ip).await {
+        Ok(Some(caller)) => {
+            let agent = parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            Ok(Caller(caller, Client::new(ip, agent)))
+        }
+        Ok(None) => Err(Problem::unauthenticated()),
+        Err(e) => Err(Problem::internal(&e)),
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let secret = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            // The scheme is case-insensitive (RFC 9110 §11.1).
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or_else(Problem::unauthenticated)?;
-        let ip = crate::proxy::request_ip(parts, &state.config.trusted_proxies);
-        match state.shop.api_tokens().authenticate(secret, ip).await {
-            Ok(Some(caller)) => Ok(Caller(caller)),
-            Ok(None) => Err(Problem::unauthenticated()),
-            Err(e) => Err(Problem::internal(&e)),
-        }
+    /// The caller [`admit`] let in (every API route has that layer).
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Problem> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(Problem::unauthenticated)
     }
+}
+
+/// A numeric id in the path, or a 400 problem naming it (axum's own rejection is plain text).
+pub(crate) fn path_id(given: &str) -> Result<i64, Problem> {
+    given
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Problem::invalid_field("id", "must be a positive whole number"))
+}
+
+/// A method an API route does not answer: the API's error shape, not an empty 405.
+pub(crate) async fn method_not_allowed() -> Problem {
+    Problem::method_not_allowed()
+}
+
+/// The API's routes, for the storefront's route table.
+pub(crate) fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
+    use crate::body_limit::NONE;
+    let route = |path, policy, body_limit, handlers| {
+        (
+            RouteInfo {
+                path,
+                policy,
+                body_limit,
+            },
+            handlers,
+        )
+    };
+    vec![
+        route("/api/v1/shop", Policy::Api, NONE, get(shop_get)),
+        route(
+            "/api/v1/openapi.json",
+            Policy::Public,
+            NONE,
+            get(openapi_get),
+        ),
+        route("/api/v1/products", Policy::Api, NONE, get(products_get)),
+        route("/api/v1/products/{id}", Policy::Api, NONE, get(product_get)),
+        route("/api/v1/categories", Policy::Api, NONE, get(categories_get)),
+        route("/api/v1/orders", Policy::Api, NONE, get(orders_get)),
+        route("/api/v1/orders/{id}", Policy::Api, NONE, get(order_get)),
+        route("/api/v1/customers", Policy::Api, NONE, get(customers_get)),
+        route(
+            "/api/v1/customers/{id}",
+            Policy::Api,
+            NONE,
+            get(customer_get),
+        ),
+    ]
 }

@@ -10,14 +10,14 @@ use serde::Serialize;
 use akinai_domain::api::Scope;
 
 /// One field's error.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
 }
 
-/// A problem details document.
-#[derive(Debug, Clone, Serialize)]
+/// A problem details document (RFC 9457), the one shape of every API error.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -56,6 +56,59 @@ impl Problem {
             StatusCode::FORBIDDEN,
             "Insufficient scope",
             format!("This token lacks the `{}` scope.", scope.as_str()),
+        )
+    }
+
+    /// A query parameter or body field the API cannot use; `errors` names each.
+    pub fn invalid(errors: Vec<FieldProblem>) -> Problem {
+        let mut p = Problem::new(
+            "invalid-request",
+            StatusCode::BAD_REQUEST,
+            "Invalid request",
+            "Some parameters are not valid; see `errors`.".into(),
+        );
+        p.errors = errors;
+        p
+    }
+
+    /// One bad parameter.
+    pub fn invalid_field(field: &str, message: &str) -> Problem {
+        Problem::invalid(vec![FieldProblem {
+            field: field.to_string(),
+            message: message.to_string(),
+        }])
+    }
+
+    /// The shop is closed for maintenance; `message` is the operator's.
+    pub fn unavailable(message: &str) -> Problem {
+        Problem::new(
+            "maintenance",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Closed for maintenance",
+            if message.is_empty() {
+                "The shop is closed for maintenance; try again later.".into()
+            } else {
+                message.to_string()
+            },
+        )
+    }
+
+    /// The token's bucket is empty: wait `seconds`.
+    pub fn too_many_requests(seconds: u64) -> Problem {
+        Problem::new(
+            "rate-limited",
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests",
+            format!("This token sent too many requests; retry in {seconds} s (see Retry-After)."),
+        )
+    }
+
+    pub fn method_not_allowed() -> Problem {
+        Problem::new(
+            "method-not-allowed",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            "This resource does not answer that method.".into(),
         )
     }
 
@@ -104,6 +157,18 @@ impl From<akinai_core::CoreError> for Problem {
     fn from(e: akinai_core::CoreError) -> Problem {
         match e {
             akinai_core::CoreError::NotFound => Problem::not_found(),
+            akinai_core::CoreError::Forbidden(name) => {
+                match Scope::parse(name).or_else(|| Scope::granting(name)) {
+                    Some(scope) => Problem::forbidden(scope),
+                    // A capability no scope gives: the same refusal, naming nothing internal.
+                    None => Problem::new(
+                        "insufficient-scope",
+                        StatusCode::FORBIDDEN,
+                        "Insufficient scope",
+                        "No API token may do this.".into(),
+                    ),
+                }
+            }
             other => Problem::internal(&other),
         }
     }

@@ -7,14 +7,14 @@ use serde::Serialize;
 use super::{Caller, Problem};
 use crate::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TaxRate {
     pub rate_percent: u32,
     /// `standard` or `reduced` (軽減税率).
     pub category: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ShopInfo {
     pub name: String,
     pub currency: &'static str,
@@ -27,6 +27,13 @@ pub struct ShopInfo {
     pub invoice_registration_number: Option<String>,
 }
 
+/// The shop's name, currency and tax settings (any admitted token).
+#[utoipa::path(get, path = "/api/v1/shop", tag = "shop",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The shop", body = ShopInfo),
+        (status = 401, description = "No admitted token", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub(crate) async fn shop_get(
     State(state): State<AppState>,
     _caller: Caller,

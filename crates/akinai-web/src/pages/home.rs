@@ -94,6 +94,12 @@ pub async fn readyz_get(State(state): State<AppState>) -> Response {
     (StatusCode::OK, "ready").into_response()
 }
 
-pub async fn not_found() -> WebError {
-    WebError::NotFound
+pub async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    // Programs asking the API for a path it does not have get its JSON shape.
+    if uri.path().starts_with("/api/") {
+        crate::api::Problem::not_found().into_response()
+    } else {
+        WebError::NotFound.into_response()
+    }
 }

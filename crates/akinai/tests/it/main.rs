@@ -20,6 +20,7 @@ mod admin_matrix;
 mod admin_orders;
 mod admin_settings;
 mod admin_transfer;
+mod api_resources;
 mod api_tokens;
 mod api_v1;
 mod backups;

@@ -1,0 +1,191 @@
+//! What the REST API reads (issue 20, item 1): products with their variants and categories
+//! (`products:read`), orders (`orders:read`, through the order desk's own use case and capability
+//! proof) and customers (`customers:read`, through the customer desk's). Pages are keyset pages
+//! of at most [`MAX_LIMIT`] rows. Personal data reaches a token only with `customers:read`, and
+//! every read of it is audited with the token as the actor (IPA-C-8): a customer or an order
+//! read one at a time as the back office records it, a list page as one entry naming the rows.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use akinai_domain::admin::{ViewCustomers, ViewOrders, ViewPersonalData};
+use akinai_domain::api::Scope;
+use akinai_domain::catalog::Category;
+use akinai_domain::ids::{CustomerId, OrderId, ProductId};
+use akinai_store::catalog_admin::{AdminProduct, CatalogAdminStore};
+use akinai_store::CatalogStore;
+
+use super::ApiCaller;
+use crate::accounts::Client;
+use crate::admin::{
+    CustomerDetail, CustomerPage, Customers, OrderCursor, OrderDesk, OrderDetail, OrderFilter,
+    OrderPage,
+};
+use crate::{Audit, CoreError};
+
+/// Most rows an API list returns at once.
+pub const MAX_LIMIT: u32 = 250;
+/// Rows when the caller names no `limit`.
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// A page of products, and where the next one starts.
+#[derive(Debug, Clone)]
+pub struct ProductPage {
+    pub products: Vec<AdminProduct>,
+    pub next: Option<ProductId>,
+}
+
+impl ApiCaller {
+    /// Refuses (`Forbidden` naming the scope) unless this token has `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), CoreError> {
+        if self.scopes.allows(scope) {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden(scope.as_str()))
+        }
+    }
+}
+
+/// The API's resources, over the same stores and use cases as the back office.
+#[derive(Clone)]
+pub struct ApiResources {
+    pub(crate) catalog_admin_store: Arc<dyn CatalogAdminStore>,
+    pub(crate) catalog_store: Arc<dyn CatalogStore>,
+    pub(crate) order_desk: OrderDesk,
+    pub(crate) customers: Customers,
+    pub(crate) audit: Audit,
+}
+
+impl ApiResources {
+    /// Products by id after `after` (published or not), with their variants.
+    pub async fn products(
+        &self,
+        caller: &ApiCaller,
+        after: Option<ProductId>,
+        limit: u32,
+    ) -> Result<ProductPage, CoreError> {
+        caller.require(Scope::ProductsRead)?;
+        let limit = limit.clamp(1, MAX_LIMIT);
+        let mut rows = self
+            .catalog_admin_store
+            .admin_products(after, limit + 1)
+            .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let mut products = Vec::with_capacity(rows.len());
+        for row in &rows {
+            // A product removed between the two reads is left out of the page.
+            if let Some(p) = self.catalog_admin_store.admin_product(row.id).await? {
+                products.push(p);
+            }
+        }
+        let next = if more {
+            rows.last().map(|r| r.id)
+        } else {
+            None
+        };
+        Ok(ProductPage { products, next })
+    }
+
+    /// One product with its variants.
+    pub async fn product(
+        &self,
+        caller: &ApiCaller,
+        id: ProductId,
+    ) -> Result<AdminProduct, CoreError> {
+        caller.require(Scope::ProductsRead)?;
+        self.catalog_admin_store
+            .admin_product(id)
+            .await?
+            .ok_or(CoreError::NotFound)
+    }
+
+    /// Every category.
+    pub async fn categories(&self, caller: &ApiCaller) -> Result<Vec<Category>, CoreError> {
+        caller.require(Scope::ProductsRead)?;
+        Ok(self.catalog_store.categories().await?)
+    }
+
+    /// A page of orders, newest first; recipients unmasked (and the page audited) only with
+    /// `customers:read`.
+    pub async fn orders(
+        &self,
+        caller: &ApiCaller,
+        filter: &OrderFilter,
+        after: Option<&OrderCursor>,
+        limit: u32,
+        client: &Client,
+    ) -> Result<OrderPage, CoreError> {
+        let by = caller.authorize::<ViewOrders>()?;
+        let page = self
+            .order_desk
+            .orders_page(&by, filter, after, limit.clamp(1, MAX_LIMIT))
+            .await?;
+        if by.principal().holds::<ViewPersonalData>() && !page.rows.is_empty() {
+            let ids: Vec<i64> = page.rows.iter().map(|r| r.row.id.0).collect();
+            self.audited_list(caller, client, "orders", &ids).await?;
+        }
+        Ok(page)
+    }
+
+    /// One order with its lines, payment and history (an unmasked read audited).
+    pub async fn order(
+        &self,
+        caller: &ApiCaller,
+        id: OrderId,
+        client: &Client,
+    ) -> Result<OrderDetail, CoreError> {
+        let by = caller.authorize::<ViewOrders>()?;
+        self.order_desk.admin_order(&by, id, client).await
+    }
+
+    /// A page of customers, newest first; the page is audited.
+    pub async fn customers(
+        &self,
+        caller: &ApiCaller,
+        before: Option<CustomerId>,
+        limit: u32,
+        client: &Client,
+    ) -> Result<CustomerPage, CoreError> {
+        let by = caller.authorize::<ViewCustomers>()?;
+        let page = self
+            .customers
+            .customers_page(&by, "", false, before, limit.clamp(1, MAX_LIMIT))
+            .await?;
+        if !page.rows.is_empty() {
+            let ids: Vec<i64> = page.rows.iter().map(|r| r.customer.id.0).collect();
+            self.audited_list(caller, client, "customers", &ids).await?;
+        }
+        Ok(page)
+    }
+
+    /// One customer with their recent orders (audited).
+    pub async fn customer(
+        &self,
+        caller: &ApiCaller,
+        id: CustomerId,
+        client: &Client,
+    ) -> Result<CustomerDetail, CoreError> {
+        let by = caller.authorize::<ViewCustomers>()?;
+        self.customers.admin_customer(&by, id, client).await
+    }
+
+    async fn audited_list(
+        &self,
+        caller: &ApiCaller,
+        client: &Client,
+        target: &str,
+        ids: &[i64],
+    ) -> Result<(), CoreError> {
+        self.audit
+            .record(
+                &caller.audit_context(client.ip),
+                "personal_data.viewed",
+                target,
+                json!({ "ids": ids, "via": "api" }),
+            )
+            .await?;
+        Ok(())
+    }
+}

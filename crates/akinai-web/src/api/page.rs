@@ -1,0 +1,86 @@
+//! Query parameters and keyset pages of the API: a query that does not parse is a 400 problem
+//! naming the parameter (never axum's plain-text rejection); a list answers
+//! `{"items": […], "next_cursor": …}` and, when there is more, a `Link: <…>; rel="next"` header
+//! (RFC 8288) that repeats the request's own filters with the next cursor. Cursors are opaque
+//! to callers.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::LINK;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use akinai_core::api::{DEFAULT_LIMIT, MAX_LIMIT};
+
+use super::Problem;
+
+/// The request's query string parsed into `T`, or a 400 problem.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| Problem::invalid_field("query", &e.to_string()))
+    }
+}
+
+/// `limit`: 1–250, 50 when absent.
+pub fn limit(given: Option<u32>) -> Result<u32, Problem> {
+    match given {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(Problem::invalid_field(
+            "limit",
+            "must be a whole number from 1 to 250",
+        )),
+    }
+}
+
+/// A numeric cursor (products and customers: the last id of the page before).
+pub fn id_cursor(given: Option<&str>) -> Result<Option<i64>, Problem> {
+    given
+        .map(|c| {
+            c.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| Problem::invalid_field("cursor", "is not a cursor of this list"))
+        })
+        .transpose()
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The page as JSON with its `Link: rel="next"` header, built from the request's path and query
+/// with `cursor` replaced.
+pub fn respond<T: Serialize>(uri: &Uri, items: Vec<T>, next: Option<String>) -> Response {
+    let link = next.as_ref().and_then(|cursor| {
+        let mut pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
+        pairs.retain(|(k, _)| k != "cursor");
+        pairs.push(("cursor".into(), cursor.clone()));
+        let query = serde_urlencoded::to_string(&pairs).ok()?;
+        HeaderValue::from_str(&format!("<{}?{query}>; rel=\"next\"", uri.path())).ok()
+    });
+    let mut response = Json(Page {
+        items,
+        next_cursor: next,
+    })
+    .into_response();
+    if let Some(link) = link {
+        response.headers_mut().insert(LINK, link);
+    }
+    response
+}
