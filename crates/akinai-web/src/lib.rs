@@ -161,20 +161,27 @@ impl Policy {
     }
 }
 
+/// One route as the tables declare it.
+pub(crate) fn route(
+    path: &'static str,
+    policy: Policy,
+    body_limit: usize,
+    handlers: MethodRouter<AppState>,
+) -> (RouteInfo, MethodRouter<AppState>) {
+    (
+        RouteInfo {
+            path,
+            policy,
+            body_limit,
+        },
+        handlers,
+    )
+}
+
 /// Every storefront route: path, policy, body limit, handlers.
 fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
-    use pages::{account, cart, catalog, checkout, home, legal, order, payment, postal};
-    let route = |path, policy, body_limit, handlers| {
-        (
-            RouteInfo {
-                path,
-                policy,
-                body_limit,
-            },
-            handlers,
-        )
-    };
     use body_limit::{FORM, NONE, REPORT, WEBHOOK};
+    use pages::{account, cart, catalog, checkout, home, legal, order, payment, postal};
     let mut all = vec![
         route("/", Policy::Public, NONE, get(home::home_get)),
         route(

@@ -24,7 +24,6 @@ use axum::response::{IntoResponse, Response};
 
 use akinai_core::accounts::Client;
 use akinai_core::api::ApiCaller;
-use akinai_domain::api::Scope;
 
 pub(crate) use catalog::{categories_get, product_get, products_get};
 pub(crate) use customers::{customer_get, customers_get};
@@ -41,17 +40,6 @@ use crate::{AppState, Policy, RouteInfo};
 /// An admitted API caller, and where the request came from (for the audit trail).
 #[derive(Debug, Clone)]
 pub struct Caller(pub ApiCaller, pub Client);
-
-impl Caller {
-    /// Refuses (403) unless the token has `scope`.
-    pub fn require(&self, scope: Scope) -> Result<(), Problem> {
-        if self.0.scopes.allows(scope) {
-            Ok(())
-        } else {
-            Err(Problem::forbidden(scope))
-        }
-    }
-}
 
 /// What a token may send: 40 requests at once, then 2 a second (a leaky bucket per token, kept
 /// by each node; ADR 037).
@@ -147,16 +135,7 @@ pub(crate) async fn method_not_allowed() -> Problem {
 /// The API's routes, for the storefront's route table.
 pub(crate) fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
     use crate::body_limit::NONE;
-    let route = |path, policy, body_limit, handlers| {
-        (
-            RouteInfo {
-                path,
-                policy,
-                body_limit,
-            },
-            handlers,
-        )
-    };
+    use crate::route;
     vec![
         route("/api/v1/shop", Policy::Api, NONE, get(shop_get)),
         route(
