@@ -338,6 +338,18 @@ def main() -> None:
         b.type("input[name=expires]", "365")
         b.submit_form("form[action='/admin/api-tokens']")
         take("admin-api-tokens")
+        # Webhook: an endpoint registered through the form (its secret shown once), then a test
+        # event whose attempt (this machine has no route to the receiver) shows in the log.
+        b.go(f"{admin}/admin/webhooks")
+        b.type("input[name=url]", "https://zaiko.example.jp/akinai/webhook")
+        b.click("input[name=event][value='order.created']")
+        b.click("input[name=event][value='inventory.low']")
+        b.submit_form("form[action='/admin/webhooks']")
+        take("admin-webhooks-added")
+        b.submit_form("form[action='/admin/webhooks/test']")
+        time.sleep(3)
+        b.go(f"{admin}/admin/webhooks")
+        take("admin-webhooks")
         # The incident register: one incident opened through its form.
         b.go(f"{admin}/admin/incidents")
         take("admin-incidents")

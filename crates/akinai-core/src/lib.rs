@@ -38,6 +38,7 @@ pub mod storefront;
 pub mod tokens;
 pub mod transfer;
 pub mod upload_scan;
+pub mod webhooks;
 pub mod worker;
 
 use std::sync::Arc;
@@ -68,6 +69,7 @@ pub use settings::Settings;
 pub use shipping::Shipping;
 pub use storefront::Storefront;
 pub use transfer::Transfer;
+pub use webhooks::Webhooks;
 pub use worker::Jobs;
 
 /// Facts about the deployment the use cases need (not shop settings, which the owner edits).
@@ -104,6 +106,9 @@ pub struct SecurityConfig {
     /// Days security events are kept (at least [`alert::MIN_EVENT_DAYS`]); the audit trail is
     /// never pruned (ADR 024).
     pub events_kept_days: u32,
+    /// Whether webhooks may go to loopback, private and link-local addresses (development mode
+    /// or the `webhooks_allow_internal` setting); production refuses them (SSRF, ADR 038).
+    pub webhooks_allow_internal: bool,
 }
 
 impl Default for SecurityConfig {
@@ -115,6 +120,7 @@ impl Default for SecurityConfig {
             watched_files: Vec::new(),
             clamd: None,
             events_kept_days: 730,
+            webhooks_allow_internal: false,
         }
     }
 }
@@ -158,6 +164,7 @@ struct Areas {
     shipping: Shipping,
     api_tokens: api::ApiTokens,
     api: api::ApiResources,
+    webhooks: Webhooks,
 }
 
 impl Shop {
@@ -344,6 +351,20 @@ impl Shop {
             admin_accounts: admin_accounts.clone(),
             payment_store: store.clone(),
         };
+        let api_tokens = api::ApiTokens {
+            base: base.clone(),
+            api_token_store: store.clone(),
+            audit: audit.clone(),
+        };
+        let webhooks = Webhooks {
+            base: base.clone(),
+            webhook_store: store.clone(),
+            audit: audit.clone(),
+            sender: webhooks::Sender::new(config.security.webhooks_allow_internal)
+                .map_err(|e| tracing::error!(error = %e, "webhooks cannot be sent"))
+                .ok(),
+            allow_internal: config.security.webhooks_allow_internal,
+        };
         let jobs = Jobs {
             base: base.clone(),
             job_store: store.clone(),
@@ -358,6 +379,8 @@ impl Shop {
             mailer: mailer.clone(),
             visits,
             transfer: transfer.clone(),
+            webhooks: webhooks.clone(),
+            api_tokens: api_tokens.clone(),
             beat: Arc::default(),
         };
         let incidents = Incidents {
@@ -374,17 +397,14 @@ impl Shop {
             catalog_admin: catalog_admin.clone(),
             settings: settings.clone(),
         };
-        let api_tokens = api::ApiTokens {
-            base: base.clone(),
-            api_token_store: store.clone(),
-            audit: audit.clone(),
-        };
         let api = api::ApiResources {
             catalog_admin_store: store.clone(),
             catalog_store: store.clone(),
             order_desk: order_desk.clone(),
             customers: customers.clone(),
             audit: audit.clone(),
+            inventory_store: store.clone(),
+            base: base.clone(),
         };
         let shipping = Shipping {
             catalog_admin_store: store.clone(),
@@ -430,6 +450,7 @@ impl Shop {
             shipping,
             api_tokens,
             api,
+            webhooks,
         }
     }
 
@@ -525,6 +546,10 @@ impl Shop {
         &self.areas.api_tokens
     }
     /// The REST API's resources (issue 20): products, categories, orders, customers.
+    pub fn webhooks(&self) -> &Webhooks {
+        &self.areas.webhooks
+    }
+
     pub fn api(&self) -> &api::ApiResources {
         &self.areas.api
     }

@@ -41,6 +41,8 @@ pub const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 pub const MAX_ATTEMPTS: i64 = 12;
 /// How often an idle worker looks for jobs enqueued by other processes.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// How often the worker looks for due webhook deliveries.
+pub const WEBHOOK_POLL: Duration = Duration::from_secs(1);
 /// How often the worker adds the counted visits to the store and publishes scheduled products.
 pub const VISIT_FLUSH_INTERVAL: Duration = Duration::from_secs(60);
 /// How often the worker prunes old throttle events, tokens and sessions.
@@ -77,6 +79,8 @@ pub struct Jobs {
     pub(crate) mailer: Arc<dyn Mailer>,
     pub(crate) visits: VisitCounter,
     pub(crate) transfer: crate::Transfer,
+    pub(crate) webhooks: crate::Webhooks,
+    pub(crate) api_tokens: crate::api::ApiTokens,
     /// When this process's worker loop last came round (`None`: no worker runs here).
     pub(crate) beat: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
@@ -168,6 +172,9 @@ impl Jobs {
     }
 
     pub async fn run_worker(&self, mut shutdown: watch::Receiver<bool>) {
+        // Webhook deliveries wait on slow receivers (up to their timeout): their own loop, so
+        // mail never waits behind them.
+        let hooks = tokio::spawn(self.clone().run_webhooks(shutdown.clone()));
         let mut next_prune = std::time::Instant::now();
         let mut next_flush = std::time::Instant::now() + VISIT_FLUSH_INTERVAL;
         loop {
@@ -177,6 +184,9 @@ impl Jobs {
             if *shutdown.borrow() {
                 if let Err(e) = self.flush_visits().await {
                     tracing::error!(error = %e, "could not store the visit count");
+                }
+                if let Err(e) = hooks.await {
+                    tracing::error!(error = %e, "the webhook loop ended abnormally");
                 }
                 return;
             }
@@ -213,6 +223,11 @@ impl Jobs {
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "could not delete old import files"),
                 }
+                match self.api_tokens.prune_idempotency().await {
+                    Ok(n) if n > 0 => tracing::info!(keys = n, "pruned old idempotency keys"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "could not prune idempotency keys"),
+                }
                 match self.alerts.prune_security_events().await {
                     Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old security events"),
                     Ok(_) => {}
@@ -222,6 +237,20 @@ impl Jobs {
             tokio::select! {
                 _ = self.base.jobs_ready.notified() => {}
                 _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// Sends due webhook deliveries until `shutdown` turns true, looking again every
+    /// [`WEBHOOK_POLL`].
+    async fn run_webhooks(self, mut shutdown: watch::Receiver<bool>) {
+        while !*shutdown.borrow() {
+            if let Err(e) = self.webhooks.deliver_due().await {
+                tracing::error!(error = %e, "worker could not send webhooks");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(WEBHOOK_POLL) => {}
                 _ = shutdown.changed() => {}
             }
         }

@@ -184,6 +184,14 @@ pub fn parse_allow_list(list: &str) -> Result<Vec<IpRange>, String> {
         .collect()
 }
 
+/// Longest `Idempotency-Key`, in characters.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// Whether `key` may be an `Idempotency-Key`: 1–255 visible ASCII characters (a UUID, say).
+pub fn is_idempotency_key(key: &str) -> bool {
+    (1..=MAX_IDEMPOTENCY_KEY).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +298,15 @@ mod tests {
         );
         assert_eq!(parse_allow_list("10.0.0.0/33"), Err("10.0.0.0/33".into()));
         assert_eq!(parse_allow_list(""), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn idempotency_keys_are_short_visible_ascii() {
+        assert!(is_idempotency_key("7c9e6679-7425-40de-944b-e07fc1f90ae7"));
+        assert!(is_idempotency_key(&"k".repeat(255)));
+        for bad in ["", " ", "キー", "a b", "a\nb"] {
+            assert!(!is_idempotency_key(bad), "{bad:?}");
+        }
+        assert!(!is_idempotency_key(&"k".repeat(256)));
     }
 }

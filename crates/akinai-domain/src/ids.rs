@@ -177,3 +177,11 @@ int_id!(
     /// An API token (issue 20): a row of `api_tokens`, never its secret.
     ApiTokenId
 );
+int_id!(
+    /// A webhook endpoint (issue 20): where events are sent.
+    WebhookEndpointId
+);
+int_id!(
+    /// One delivery of one event to one endpoint, with its attempts.
+    WebhookDeliveryId
+);

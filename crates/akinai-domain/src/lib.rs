@@ -45,5 +45,6 @@ pub mod settings;
 pub mod shipping;
 pub mod tax;
 pub mod transfer;
+pub mod webhook;
 
 pub use money::Yen;

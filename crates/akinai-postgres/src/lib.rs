@@ -14,6 +14,7 @@ mod documents;
 mod fulfilment;
 mod incidents;
 mod integrity;
+mod inventory;
 mod jobs;
 mod member;
 mod operations;
@@ -26,6 +27,7 @@ mod security;
 mod synthetic;
 mod transfer;
 mod transfer_runs;
+mod webhooks;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Order placement and lookup for PostgreSQL. Lookups are the shared statements (`akinai_sql`,
 //! ADR 020); placing an order is one statement of data-modifying CTEs, atomic on its
-//! own (ADR 033): the order row, the stock decrements, the lines, the shop payment, the rates and
-//! the confirmation job in one round trip instead of one per row. Row locks make concurrent
+//! own (ADR 033): the order row, the stock decrements, the lines, the shop payment, the rates,
+//! the confirmation job and the webhook events (the outbox) in one round trip instead of one per row. Row locks make concurrent
 //! buyers of the same SKU queue, and `CHECK (stock >= 0)` refuses the decrement that would
 //! oversell. Two nodes placing the same cart at once collide on the unique `cart_id`; the loser
 //! rolls back and returns the winner.
@@ -28,7 +28,8 @@ const PLACE_ORDER: &str = "WITH o AS (\
    l AS (SELECT * FROM UNNEST($15::BIGINT[], $16::BIGINT[], $17::TEXT[], $18::TEXT[], $19::TEXT[], \
      $20::BIGINT[], $21::BIGINT[], $22::TEXT[], $23::BIGINT[]) WITH ORDINALITY \
      AS l(sku_id, product_id, product_name, option_label, sku_code, unit_price, quantity, tax_category, line_total, line_no)), \
-   s AS (UPDATE skus SET stock = skus.stock - l.quantity FROM l WHERE skus.id = l.sku_id), \
+   s AS (UPDATE skus SET stock = skus.stock - l.quantity FROM l WHERE skus.id = l.sku_id \
+     RETURNING skus.id, skus.code, skus.stock, l.quantity), \
    ol AS (INSERT INTO order_lines (order_id, line_no, sku_id, product_id, product_name, option_label, \
      sku_code, unit_price, quantity, tax_category, line_total) \
      SELECT o.id, l.line_no, l.sku_id, l.product_id, l.product_name, l.option_label, l.sku_code, \
@@ -38,7 +39,24 @@ const PLACE_ORDER: &str = "WITH o AS (\
    t AS (INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax) \
      SELECT o.id, r.c, r.p, r.t, r.x FROM o, UNNEST($26::TEXT[], $27::BIGINT[], $28::BIGINT[], $29::BIGINT[]) AS r(c, p, t, x)), \
    j AS (INSERT INTO jobs (kind, payload, order_id, run_at, created_at) \
-     SELECT $30, '{\"order_id\":' || o.id || '}', o.id, $11, $11 FROM o) \
+     SELECT $30, '{\"order_id\":' || o.id || '}', o.id, $11, $11 FROM o), \
+   we AS (SELECT id FROM webhook_endpoints WHERE removed_at IS NULL AND disabled_at IS NULL \
+     AND (' ' || events || ' ') LIKE '% order.created %'), \
+   ev AS (INSERT INTO webhook_events (event_type, body, created_at) \
+     SELECT 'order.created', json_build_object('type', 'order.created', 'timestamp', $31::TEXT, \
+     'data', json_build_object('id', 'AK' || LPAD(o.id::TEXT, 8, '0'), 'status', $3::TEXT))::TEXT, \
+     $11 FROM o WHERE EXISTS (SELECT 1 FROM we) RETURNING id), \
+   ed AS (INSERT INTO webhook_deliveries (event_id, endpoint_id, run_at) \
+     SELECT ev.id, we.id, $11 FROM ev, we), \
+   wl AS (SELECT id FROM webhook_endpoints WHERE removed_at IS NULL AND disabled_at IS NULL \
+     AND (' ' || events || ' ') LIKE '% inventory.low %'), \
+   lv AS (INSERT INTO webhook_events (event_type, body, created_at) \
+     SELECT 'inventory.low', json_build_object('type', 'inventory.low', 'timestamp', $31::TEXT, \
+     'data', json_build_object('sku', s.code, 'sku_id', s.id, 'stock', s.stock))::TEXT, $11 \
+     FROM s WHERE s.stock <= $32 AND s.stock + s.quantity > $32 AND EXISTS (SELECT 1 FROM wl) \
+     RETURNING id), \
+   ld AS (INSERT INTO webhook_deliveries (event_id, endpoint_id, run_at) \
+     SELECT lv.id, wl.id, $11 FROM lv, wl) \
    SELECT id FROM o";
 
 impl PgStore {
@@ -91,6 +109,8 @@ impl PgStore {
             .bind(t.rates.iter().map(|r| r.total.0).collect::<Vec<_>>())
             .bind(t.rates.iter().map(|r| r.tax.0).collect::<Vec<_>>())
             .bind(JOB_ORDER_CONFIRMATION)
+            .bind(akinai_sql::event_time(order.placed_at))
+            .bind(akinai_domain::webhook::LOW_STOCK)
             .fetch_one(&self.pool)
             .await;
         match placed {

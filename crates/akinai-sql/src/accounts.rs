@@ -42,6 +42,7 @@ where
     }
 
     pub async fn create_customer(&self, c: &NewCustomer) -> StoreResult<Option<CustomerId>> {
+        let mut tx = self.begin_write().await?;
         let made = sqlx::query_scalar(
             "INSERT INTO customers (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -49,14 +50,25 @@ where
         .bind(&c.name)
         .bind(&c.password_hash)
         .bind(D::time(c.created_at))
-        .fetch_all(self.0.writer())
+        .fetch_all(&mut *tx)
         .await
         .and_then(crate::one);
-        match made {
-            Ok(id) => Ok(Some(CustomerId(id))),
-            Err(e) if is_unique_violation(&e) => Ok(None),
-            Err(e) => Err(map_err(e)),
-        }
+        let id = match made {
+            Ok(id) => CustomerId(id),
+            Err(e) if is_unique_violation(&e) => return Ok(None),
+            Err(e) => return Err(map_err(e)),
+        };
+        // No personal data in the event: the receiver reads it with a customers:read token.
+        let data = serde_json::json!({ "id": id.0 });
+        Self::emit(
+            &mut tx,
+            akinai_domain::webhook::EventType::CustomerCreated,
+            data,
+            c.created_at,
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(Some(id))
     }
 
     pub async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {

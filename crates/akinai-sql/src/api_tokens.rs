@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
 use akinai_domain::ids::ApiTokenId;
-use akinai_store::api_tokens::{ApiToken, NewApiToken};
+use akinai_store::api_tokens::{ApiToken, IdempotentStart, NewApiToken};
 use akinai_store::{StoreResult, TokenHash};
 
 use crate::{map_err, Columns, Dialect, Sql};
@@ -22,6 +22,7 @@ where
     for<'q> String: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     for<'q> &'q str: Encode<'q, D::Db> + Type<D::Db> + ColumnIndex<<D::Db as Database>::Row>,
     for<'q> Option<String>: Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<i64>: Decode<'q, D::Db> + Type<D::Db>,
     for<'q> Option<D::Time>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     usize: ColumnIndex<<D::Db as Database>::Row>,
 {
@@ -121,6 +122,103 @@ where
             .map_err(map_err)?;
         Ok(())
     }
+
+    pub async fn begin_idempotent(
+        &self,
+        token: ApiTokenId,
+        key: &str,
+        hash: &str,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<IdempotentStart> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "DELETE FROM api_idempotency WHERE token_id = $1 AND idem_key = $2 AND created_at < $3",
+        )
+        .bind(token.0)
+        .bind(key)
+        .bind(D::time(stale_before))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let claimed = sqlx::query(
+            "INSERT INTO api_idempotency (token_id, idem_key, request_hash, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(token.0)
+        .bind(key)
+        .bind(hash)
+        .bind(D::time(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let start = if D::rows_affected(&claimed) == 1 {
+            IdempotentStart::New
+        } else {
+            let row = sqlx::query(
+                "SELECT request_hash, status, headers, body FROM api_idempotency \
+                 WHERE token_id = $1 AND idem_key = $2",
+            )
+            .bind(token.0)
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            match (row.text("request_hash")?, row.opt_int("status")?) {
+                (h, _) if h != hash => IdempotentStart::Mismatch,
+                (_, None) => IdempotentStart::InProgress,
+                (_, Some(status)) => IdempotentStart::Replay {
+                    status,
+                    headers: row.opt_text("headers")?.unwrap_or_default(),
+                    body: row.opt_text("body")?.unwrap_or_default(),
+                },
+            }
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(start)
+    }
+
+    pub async fn finish_idempotent(
+        &self,
+        token: ApiTokenId,
+        key: &str,
+        status: i64,
+        headers: &str,
+        body: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE api_idempotency SET status = $1, headers = $2, body = $3 \
+             WHERE token_id = $4 AND idem_key = $5",
+        )
+        .bind(status)
+        .bind(headers)
+        .bind(body)
+        .bind(token.0)
+        .bind(key)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn forget_idempotent(&self, token: ApiTokenId, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM api_idempotency WHERE token_id = $1 AND idem_key = $2")
+            .bind(token.0)
+            .bind(key)
+            .execute(self.0.writer())
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn prune_idempotency(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM api_idempotency WHERE created_at < $1")
+            .bind(D::time(before))
+            .execute(self.0.writer())
+            .await
+            .map_err(map_err)?;
+        Ok(D::rows_affected(&done))
+    }
 }
 
 /// Implements `ApiTokenStore` for a backend type with the statements above.
@@ -161,6 +259,36 @@ macro_rules! api_token_store {
                     ip: &str,
                 ) -> StoreResult<()> {
                     $crate::Sql(self).record_api_token_use(id, at, ip).await
+                }
+                async fn begin_idempotent(
+                    &self,
+                    token: ApiTokenId,
+                    key: &str,
+                    hash: &str,
+                    now: DateTime<Utc>,
+                    stale_before: DateTime<Utc>,
+                ) -> StoreResult<akinai_store::api_tokens::IdempotentStart> {
+                    $crate::Sql(self)
+                        .begin_idempotent(token, key, hash, now, stale_before)
+                        .await
+                }
+                async fn finish_idempotent(
+                    &self,
+                    token: ApiTokenId,
+                    key: &str,
+                    status: i64,
+                    headers: &str,
+                    body: &str,
+                ) -> StoreResult<()> {
+                    $crate::Sql(self)
+                        .finish_idempotent(token, key, status, headers, body)
+                        .await
+                }
+                async fn forget_idempotent(&self, token: ApiTokenId, key: &str) -> StoreResult<()> {
+                    $crate::Sql(self).forget_idempotent(token, key).await
+                }
+                async fn prune_idempotency(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+                    $crate::Sql(self).prune_idempotency(before).await
                 }
             }
         };

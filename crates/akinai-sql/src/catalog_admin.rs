@@ -1,5 +1,6 @@
 //! The admin's catalog work, written once for both backends: products published or not, edits,
-//! stock deltas, prices and product images (BLOB on SQLite, BYTEA on PostgreSQL; ADR 014).
+//! stock deltas (with `inventory.low` and `product.updated` webhook events in the same
+//! transaction), prices and product images (BLOB on SQLite, BYTEA on PostgreSQL; ADR 014).
 //! `published` is an integer on SQLite and a boolean on PostgreSQL: it is bound as a `bool` (which
 //! SQLite stores as 0/1) and read back through `CASE`, so one statement serves both.
 
@@ -9,6 +10,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type}
 use akinai_domain::catalog::NewSku;
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
 use akinai_domain::search::{normalize, searchable_html};
+use akinai_domain::webhook::{EventType, LOW_STOCK};
 use akinai_domain::Yen;
 use akinai_store::catalog_admin::{
     AdminProduct, AdminProductRow, NewProductImage, ProductEdit, ProductImage,
@@ -74,7 +76,13 @@ where
         }))
     }
 
-    pub async fn update_product(&self, id: ProductId, e: &ProductEdit) -> StoreResult<bool> {
+    pub async fn update_product(
+        &self,
+        id: ProductId,
+        e: &ProductEdit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE products SET category_id = $1, name = $2, description_html = $3, tax_category = $4, \
              published = $5, search_name = $6, search_body = $7 WHERE id = $8",
@@ -87,22 +95,57 @@ where
         .bind(normalize(&e.name))
         .bind(searchable_html(e.description.as_str()))
         .bind(id.0)
-        .execute(self.0.writer())
+        .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        Ok(D::rows_affected(&done) == 1)
+        if D::rows_affected(&done) != 1 {
+            return Ok(false);
+        }
+        Self::product_updated(&mut tx, &[id], now).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
     }
 
-    pub async fn adjust_stock(&self, sku: SkuId, delta: i64) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar(
-            "UPDATE skus SET stock = stock + $1 WHERE id = $2 AND stock + $1 >= 0 RETURNING stock",
+    /// `product.updated` for each product, inside the change's transaction.
+    async fn product_updated(
+        conn: &mut <D::Db as Database>::Connection,
+        ids: &[ProductId],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        for id in ids {
+            let data = serde_json::json!({ "id": id.0 });
+            Self::emit(&mut *conn, EventType::ProductUpdated, data, at).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn adjust_stock(
+        &self,
+        sku: SkuId,
+        delta: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE skus SET stock = stock + $1 WHERE id = $2 AND stock + $1 >= 0 \
+             RETURNING stock, code",
         )
         .bind(delta)
         .bind(sku.0)
-        .fetch_all(self.0.writer())
+        .fetch_optional(&mut *tx)
         .await
-        .map(crate::first)
-        .map_err(map_err)
+        .map_err(map_err)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let left = row.int("stock")?;
+        if left <= LOW_STOCK && left - delta > LOW_STOCK {
+            let data =
+                serde_json::json!({ "sku": row.text("code")?, "sku_id": sku.0, "stock": left });
+            Self::emit(&mut tx, EventType::InventoryLow, data, now).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(Some(left))
     }
 
     pub async fn set_sku_price(
@@ -121,7 +164,12 @@ where
         Ok(D::rows_affected(&done) == 1)
     }
 
-    pub async fn set_published(&self, ids: &[ProductId], published: bool) -> StoreResult<u64> {
+    pub async fn set_published(
+        &self,
+        ids: &[ProductId],
+        published: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
         if ids.is_empty() {
             return Ok(0);
         }
@@ -131,7 +179,11 @@ where
             q.bind(if n == 0 { " WHERE id IN (" } else { ", " }, Arg::Int(id.0));
         }
         q.push(")");
-        self.execute(&q).await
+        let mut tx = self.begin_write().await?;
+        let done = Self::bound(&q).execute(&mut *tx).await.map_err(map_err)?;
+        Self::product_updated(&mut tx, ids, now).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(D::rows_affected(&done))
     }
 
     pub async fn schedule_publish(
@@ -379,6 +431,7 @@ macro_rules! catalog_admin_store {
             use akinai_domain::catalog::NewSku;
             use akinai_domain::ids::{CategoryId, ProductId, SkuId};
             use akinai_domain::search::{normalize, searchable_html};
+            use akinai_domain::webhook::{EventType, LOW_STOCK};
             use akinai_domain::Yen;
             use akinai_store::catalog_admin::{
                 AdminProduct, AdminProductRow, CatalogAdminStore, NewProductImage, ProductEdit,
@@ -404,12 +457,18 @@ macro_rules! catalog_admin_store {
                     &self,
                     id: ProductId,
                     e: &ProductEdit,
+                    now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    $crate::Sql(self).update_product(id, e).await
+                    $crate::Sql(self).update_product(id, e, now).await
                 }
 
-                async fn adjust_stock(&self, sku: SkuId, delta: i64) -> StoreResult<Option<i64>> {
-                    $crate::Sql(self).adjust_stock(sku, delta).await
+                async fn adjust_stock(
+                    &self,
+                    sku: SkuId,
+                    delta: i64,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Option<i64>> {
+                    $crate::Sql(self).adjust_stock(sku, delta, now).await
                 }
 
                 async fn set_sku_price(
@@ -425,8 +484,9 @@ macro_rules! catalog_admin_store {
                     &self,
                     ids: &[ProductId],
                     published: bool,
+                    now: DateTime<Utc>,
                 ) -> StoreResult<u64> {
-                    $crate::Sql(self).set_published(ids, published).await
+                    $crate::Sql(self).set_published(ids, published, now).await
                 }
 
                 async fn schedule_publish(

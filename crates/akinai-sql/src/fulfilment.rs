@@ -190,6 +190,18 @@ where
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
+        if let Some(event) = akinai_domain::webhook::EventType::for_order_status(step.to) {
+            let mut data = serde_json::json!({
+                "id": akinai_store::order_number(step.order),
+                "status": step.to.as_str(),
+                "previous_status": step.from.as_str(),
+            });
+            if let Some(s) = &step.shipment {
+                data["carrier"] = s.carrier.as_str().into();
+                data["tracking_number"] = s.tracking_number.as_str().into();
+            }
+            Self::emit(&mut *tx, event, data, step.at).await?;
+        }
         if step.release_stock {
             sqlx::query(
                 "UPDATE skus SET stock = stock + l.quantity \

@@ -2,8 +2,8 @@
 //!
 //! [`Sql::place_in`] places one order inside a transaction the caller opened, one statement per
 //! kind of row: the order row (the unique `cart_id` is the idempotency check), the guarded stock
-//! decrements (`stock >= n`), the lines, the shop payment, the rates and the confirmation job,
-//! all or nothing. SQLite runs it in a savepoint of its group commit (one fsync for many orders).
+//! decrements (`stock >= n`), the lines, the shop payment, the rates, the confirmation job
+//! and the webhook events (the outbox), all or nothing. SQLite runs it in a savepoint of its group commit (one fsync for many orders).
 //! PostgreSQL, which can modify data in CTEs, places an order in one statement of its own instead
 //! (`akinai-postgres`, ADR 033) and uses [`Sql::placed_before`] from here when two nodes collide
 //! on the same cart.
@@ -14,6 +14,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type}
 use akinai_domain::ids::{CustomerId, OrderId};
 use akinai_domain::order::OrderStatus;
 use akinai_domain::pricing::PricedLine;
+use akinai_domain::webhook::{EventType, LOW_STOCK};
 use akinai_store::{
     NewOrder, Order, OrderSummary, PlaceOrderError, PlacedOrder, StoreResult, TokenHash,
     JOB_ORDER_CONFIRMATION,
@@ -88,17 +89,22 @@ where
             Err(e) if is_unique_violation(&e) => return Ok(None),
             Err(e) => return Err(map_err(e).into()),
         };
+        let mut low = Vec::new();
         for line in &order.lines {
-            let updated =
-                sqlx::query("UPDATE skus SET stock = stock - $1 WHERE id = $2 AND stock >= $1")
-                    .bind(i64::from(line.quantity))
-                    .bind(line.sku_id.0)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(map_err)?;
-            if D::rows_affected(&updated) != 1 {
-                // The caller's rollback undoes the decrements made so far.
-                return Err(PlaceOrderError::OutOfStock(line.sku_id));
+            let left: Option<i64> = sqlx::query_scalar(
+                "UPDATE skus SET stock = stock - $1 WHERE id = $2 AND stock >= $1 RETURNING stock",
+            )
+            .bind(i64::from(line.quantity))
+            .bind(line.sku_id.0)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(map_err)?;
+            // The caller's rollback undoes the decrements made so far.
+            let left = left.ok_or(PlaceOrderError::OutOfStock(line.sku_id))?;
+            if left <= LOW_STOCK && left + i64::from(line.quantity) > LOW_STOCK {
+                low.push(serde_json::json!({
+                    "sku": line.sku_code, "sku_id": line.sku_id.0, "stock": left
+                }));
             }
         }
         Self::insert_lines(&mut *conn, id, &order.lines).await?;
@@ -138,6 +144,18 @@ where
         .execute(&mut *conn)
         .await
         .map_err(map_err)?;
+        let number = akinai_store::order_number(OrderId(id));
+        let created = serde_json::json!({ "id": number, "status": OrderStatus::Placed.as_str() });
+        Self::emit(
+            &mut *conn,
+            EventType::OrderCreated,
+            created,
+            order.placed_at,
+        )
+        .await?;
+        for data in low {
+            Self::emit(&mut *conn, EventType::InventoryLow, data, order.placed_at).await?;
+        }
         Ok(Some(PlacedOrder {
             id: OrderId(id),
             newly_placed: true,

@@ -20,6 +20,7 @@ mod fulfilment;
 mod group_commit;
 mod incidents;
 mod integrity;
+mod inventory;
 mod jobs;
 mod member;
 mod operations;
@@ -32,6 +33,7 @@ mod snapshot;
 mod synthetic;
 mod transfer;
 mod transfer_runs;
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -34,6 +34,23 @@ pub struct ApiToken {
     pub last_used: Option<(DateTime<Utc>, String)>,
 }
 
+/// How an idempotent request starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotentStart {
+    /// First use of the key: run the request, then finish or forget it.
+    New,
+    /// The key was used for this same request: its stored answer.
+    Replay {
+        status: i64,
+        headers: String,
+        body: String,
+    },
+    /// The key was used for a different request.
+    Mismatch,
+    /// The key's first request is still running.
+    InProgress,
+}
+
 #[async_trait]
 pub trait ApiTokenStore: Send + Sync {
     async fn add_api_token(&self, token: &NewApiToken) -> StoreResult<ApiTokenId>;
@@ -54,4 +71,27 @@ pub trait ApiTokenStore: Send + Sync {
         at: DateTime<Utc>,
         ip: &str,
     ) -> StoreResult<()>;
+    /// Claims `key` for `token`'s request with `hash` (a claim older than `stale_before` is
+    /// dropped first: keys are kept 24 hours).
+    async fn begin_idempotent(
+        &self,
+        token: ApiTokenId,
+        key: &str,
+        hash: &str,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<IdempotentStart>;
+    /// Keeps the answer of a claimed request for replay.
+    async fn finish_idempotent(
+        &self,
+        token: ApiTokenId,
+        key: &str,
+        status: i64,
+        headers: &str,
+        body: &str,
+    ) -> StoreResult<()>;
+    /// Drops a claim whose request failed on the server (the client may try again).
+    async fn forget_idempotent(&self, token: ApiTokenId, key: &str) -> StoreResult<()>;
+    /// Drops claims older than `before`; how many.
+    async fn prune_idempotency(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 }

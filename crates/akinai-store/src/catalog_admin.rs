@@ -81,14 +81,31 @@ pub trait CatalogAdminStore: Send + Sync {
     ) -> StoreResult<Vec<AdminProductRow>>;
     async fn admin_product(&self, id: ProductId) -> StoreResult<Option<AdminProduct>>;
     /// Saves the fields (and the search text); false when there is no such product.
-    async fn update_product(&self, id: ProductId, edit: &ProductEdit) -> StoreResult<bool>;
+    /// Saves an edit with its `product.updated` webhook event.
+    async fn update_product(
+        &self,
+        id: ProductId,
+        edit: &ProductEdit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Adds `delta` to the SKU's stock in one guarded statement; the new stock, or `None` when
     /// the SKU does not exist or the result would be negative (nothing changed).
-    async fn adjust_stock(&self, sku: SkuId, delta: i64) -> StoreResult<Option<i64>>;
+    /// Falling to [`akinai_domain::webhook::LOW_STOCK`] raises `inventory.low`.
+    async fn adjust_stock(
+        &self,
+        sku: SkuId,
+        delta: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>>;
     /// Sets a SKU's price; false when there is no such SKU of that product.
     async fn set_sku_price(&self, product: ProductId, sku: SkuId, price: Yen) -> StoreResult<bool>;
     /// Publishes or unpublishes products at once (and drops their schedules); how many changed.
-    async fn set_published(&self, ids: &[ProductId], published: bool) -> StoreResult<u64>;
+    async fn set_published(
+        &self,
+        ids: &[ProductId],
+        published: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
     /// Sets or clears when a product is to be published; false when there is no such product.
     async fn schedule_publish(&self, id: ProductId, at: Option<DateTime<Utc>>)
         -> StoreResult<bool>;

@@ -17,12 +17,14 @@ pub mod documents;
 mod error;
 pub mod fulfilment;
 pub mod incidents;
+pub mod inventory;
 mod model;
 pub mod operations;
 pub mod payments;
 pub mod reports;
 pub mod transfer;
 pub mod transfer_runs;
+pub mod webhooks;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -530,6 +532,8 @@ pub trait Store:
     + api_tokens::ApiTokenStore
     + transfer::TransferStore
     + transfer_runs::TransferRunStore
+    + webhooks::WebhookStore
+    + inventory::InventoryStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

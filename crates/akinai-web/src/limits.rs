@@ -142,9 +142,14 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
 }
 
 /// The `429` for a state-changing request whose client address has used up its tokens; `None`
-/// for reads and for requests within the limit.
+/// for reads, API requests and requests within the limit.
 pub fn over_limit(state: &AppState, request: &Request) -> Option<Response> {
-    if request.method() == Method::GET || request.method() == Method::HEAD {
+    // The API is limited per token (`api::admit`, documented in its rate headers); a request
+    // without an admitted token costs one hash and one indexed read before its 401, like a page.
+    if request.method() == Method::GET
+        || request.method() == Method::HEAD
+        || request.uri().path().starts_with("/api/")
+    {
         return None;
     }
     let ip = client_ip(

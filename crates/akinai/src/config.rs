@@ -202,6 +202,10 @@ pub struct Config {
     /// API requests per token: at once, then per minute (issue 20; 40 and 120 = 2 a second).
     pub api_burst: u32,
     pub api_per_minute: u32,
+    /// Whether webhooks may be sent to loopback, private and link-local addresses (a receiver
+    /// on the same machine or network). Off in production (SSRF, ADR 038); development mode
+    /// allows them anyway.
+    pub webhooks_allow_internal: bool,
     /// Open connections at most; further ones are closed on accept.
     pub max_connections: usize,
     /// Seconds a client has to send its request headers (slow-loris defence).
@@ -245,6 +249,7 @@ impl Default for Config {
             form_per_minute: 60,
             api_burst: 40,
             api_per_minute: 120,
+            webhooks_allow_internal: false,
             max_connections: 1024,
             header_read_timeout_secs: 10,
             tls: None,
@@ -445,6 +450,7 @@ impl Config {
                 .collect(),
             clamd: self.security.clamd.as_deref().and_then(|c| c.parse().ok()),
             events_kept_days: self.security.events_kept_days,
+            webhooks_allow_internal: self.webhooks_allow_internal || self.mode == Mode::Development,
         }
     }
 

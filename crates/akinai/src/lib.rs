@@ -15,6 +15,7 @@ pub mod origin;
 pub mod payments;
 pub mod shipping;
 pub mod transfer;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -157,6 +157,11 @@ enum Command {
         #[command(subcommand)]
         command: akinai::api::ApiCommand,
     },
+    /// Outgoing webhooks: endpoints (the whsec_ secret printed once), rotation, removal, log.
+    Webhooks {
+        #[command(subcommand)]
+        command: akinai::webhooks::WebhooksCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -537,6 +542,7 @@ fn main() -> ExitCode {
             } => akinai::transfer::invite(&config, per_hour, &by).await,
             Command::Documents { command } => akinai::documents::run(&config, command).await,
             Command::Api { command } => akinai::api::run(&config, command).await,
+            Command::Webhooks { command } => akinai::webhooks::run(&config, command).await,
             Command::Settings { command } => match command {
                 SettingsCommand::Show => akinai::ops::settings_show(&config).await,
                 SettingsCommand::Set {

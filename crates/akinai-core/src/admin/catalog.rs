@@ -137,7 +137,10 @@ impl CatalogAdmin {
         if ids.is_empty() || ids.len() > 100 {
             return Err(CoreError::InvalidForm(vec![("ids", "error.invalid")]));
         }
-        let changed = self.catalog_admin_store.set_published(ids, publish).await?;
+        let changed = self
+            .catalog_admin_store
+            .set_published(ids, publish, self.base.clock.now())
+            .await?;
         let ids: Vec<i64> = ids.iter().map(|p| p.0).collect();
         self.audit
             .record(
@@ -233,7 +236,11 @@ impl CatalogAdmin {
             // Scheduled: hidden until the worker publishes it.
             edit.published = false;
         }
-        if !self.catalog_admin_store.update_product(id, &edit).await? {
+        if !self
+            .catalog_admin_store
+            .update_product(id, &edit, self.base.clock.now())
+            .await?
+        {
             return Err(CoreError::NotFound);
         }
         self.catalog_admin_store
@@ -296,7 +303,7 @@ impl CatalogAdmin {
         self.sku_of(product, sku).await?;
         let after = self
             .catalog_admin_store
-            .adjust_stock(sku, delta)
+            .adjust_stock(sku, delta, self.base.clock.now())
             .await?
             .ok_or(CoreError::InvalidForm(vec![(
                 "delta",

@@ -20,8 +20,8 @@ use super::Authorized;
 use crate::clock::{jst, jst_midnight};
 use crate::CoreError;
 
-/// Stock at or below which a SKU is listed as low.
-pub const LOW_STOCK: i64 = 5;
+/// Stock at or below which a SKU is listed as low (and `inventory.low` fires).
+pub use akinai_domain::webhook::LOW_STOCK;
 /// Orders sampled for the confirmation-time percentiles.
 const DELAY_SAMPLE: u32 = 10_000;
 

@@ -4,10 +4,14 @@
 //! revocation audited; every request admitted by [`ApiTokens::authenticate`], which records the
 //! last use. The resource endpoints build on the same services as the admin.
 
+mod inventory;
 mod resources;
 mod tokens;
 
+pub use akinai_store::api_tokens::IdempotentStart;
 /// A product as the API reads it (published or not, with its variants).
 pub use akinai_store::catalog_admin::AdminProduct;
+pub use akinai_store::inventory::SkuStock;
+pub use inventory::{StockChange, MAX_REASON};
 pub use resources::{ApiResources, ProductPage, DEFAULT_LIMIT, MAX_LIMIT};
-pub use tokens::{ApiCaller, ApiTokens, CreatedToken, TokenRequest};
+pub use tokens::{ApiCaller, ApiTokens, CreatedToken, TokenRequest, IDEMPOTENCY_HOURS};

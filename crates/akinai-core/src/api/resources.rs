@@ -55,6 +55,8 @@ pub struct ApiResources {
     pub(crate) order_desk: OrderDesk,
     pub(crate) customers: Customers,
     pub(crate) audit: Audit,
+    pub(crate) inventory_store: Arc<dyn akinai_store::inventory::InventoryStore>,
+    pub(crate) base: crate::Base,
 }
 
 impl ApiResources {

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use akinai_domain::api::{admit, is_token, parse_allow_list, token_prefix, Scopes, TOKEN_PREFIX};
 use akinai_domain::ids::ApiTokenId;
-use akinai_store::api_tokens::{ApiToken, ApiTokenStore, NewApiToken};
+use akinai_store::api_tokens::{ApiToken, ApiTokenStore, IdempotentStart, NewApiToken};
 
 use crate::accounts::Client;
 use crate::admin::Authorized;
@@ -20,6 +20,8 @@ use akinai_domain::admin::ManageSecurity;
 pub const MAX_NAME: usize = 60;
 /// A token's last use is written again after this long (or from another address).
 const USE_RECORDED_EVERY_SECS: i64 = 60;
+/// Hours an `Idempotency-Key` and its answer are kept.
+pub const IDEMPOTENCY_HOURS: i64 = 24;
 /// Longest lifetime a token may be given, in days (about five years).
 pub const MAX_DAYS: u32 = 1_830;
 
@@ -251,5 +253,54 @@ impl ApiTokens {
             prefix: token.token.prefix,
             scopes,
         }))
+    }
+
+    /// Claims an `Idempotency-Key` for `caller`'s request whose method, path and body hash to
+    /// `hash`: new, a replay of the stored answer, a different request (422) or still running.
+    pub async fn begin_idempotent(
+        &self,
+        caller: &ApiCaller,
+        key: &str,
+        hash: &str,
+    ) -> Result<IdempotentStart, CoreError> {
+        let now = self.base.clock.now();
+        Ok(self
+            .api_token_store
+            .begin_idempotent(
+                caller.id,
+                key,
+                hash,
+                now,
+                now - Duration::hours(IDEMPOTENCY_HOURS),
+            )
+            .await?)
+    }
+
+    /// Keeps the answer of a claimed request; a server error forgets the claim instead, so the
+    /// client may send the request again with the same key.
+    pub async fn finish_idempotent(
+        &self,
+        caller: &ApiCaller,
+        key: &str,
+        status: u16,
+        headers: &str,
+        body: &str,
+    ) -> Result<(), CoreError> {
+        if status >= 500 {
+            return Ok(self
+                .api_token_store
+                .forget_idempotent(caller.id, key)
+                .await?);
+        }
+        Ok(self
+            .api_token_store
+            .finish_idempotent(caller.id, key, i64::from(status), headers, body)
+            .await?)
+    }
+
+    /// Drops keys older than [`IDEMPOTENCY_HOURS`]; how many.
+    pub async fn prune_idempotency(&self) -> Result<u64, CoreError> {
+        let before = self.base.clock.now() - Duration::hours(IDEMPOTENCY_HOURS);
+        Ok(self.api_token_store.prune_idempotency(before).await?)
     }
 }

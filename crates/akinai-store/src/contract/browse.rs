@@ -111,7 +111,10 @@ pub(super) async fn listings_sort_filter_and_page_through_subcategories(store: A
             tax_category: TaxCategory::Standard,
             published: true,
         };
-        assert!(store.update_product(*pid, &edit).await.unwrap());
+        assert!(store
+            .update_product(*pid, &edit, chrono::Utc::now())
+            .await
+            .unwrap());
     }
     // Sales: 3 of product 2, 1 of product 6 (sold keys follow order lines).
     for (n, (i, q)) in [(2usize, 3u32), (6, 1)].into_iter().enumerate() {
@@ -126,7 +129,10 @@ pub(super) async fn listings_sort_filter_and_page_through_subcategories(store: A
         .unwrap());
     known[0].price = 20_000;
     let left = store.skus_for_sale(&[ids[4].1]).await.unwrap()[0].stock;
-    store.adjust_stock(ids[4].1, -left).await.unwrap();
+    store
+        .adjust_stock(ids[4].1, -left, chrono::Utc::now())
+        .await
+        .unwrap();
     known[4].in_stock = false;
     // Whether each is in stock, as the store now says.
     for (k, (_, sku)) in known.iter_mut().zip(&ids) {
@@ -173,7 +179,10 @@ pub(super) async fn listings_sort_filter_and_page_through_subcategories(store: A
         every_page(store.as_ref(), &[sub], Sort::Newest, &no_filter).await,
         vec![known[7].id, known[6].id, known[5].id]
     );
-    store.set_published(&[ids[6].0], false).await.unwrap();
+    store
+        .set_published(&[ids[6].0], false, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(
         every_page(store.as_ref(), &[sub], Sort::Newest, &no_filter).await,
         vec![known[7].id, known[5].id]
@@ -345,7 +354,10 @@ pub(super) async fn option_filters_follow_variant_labels(store: Arc<dyn Store>) 
     };
     assert!(store.add_sku(plain, &added).await.unwrap().is_some());
     assert_eq!(listed(option("M")).await, vec![plain.0, shirt.0]);
-    store.set_published(&[shirt], false).await.unwrap();
+    store
+        .set_published(&[shirt], false, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(listed(option("黒")).await, Vec::<i64>::new());
     assert!(!offered(store.as_ref(), &cats, &Filters::default())
         .await
@@ -367,7 +379,10 @@ pub(super) async fn option_filters_follow_variant_labels(store: Arc<dyn Store>) 
         tax_category: TaxCategory::Standard,
         published: true,
     };
-    assert!(store.update_product(cap, &edit).await.unwrap());
+    assert!(store
+        .update_product(cap, &edit, chrono::Utc::now())
+        .await
+        .unwrap());
     assert_eq!(
         offered(store.as_ref(), &[other], &Filters::default()).await,
         vec![("フリー".to_string(), 1)]

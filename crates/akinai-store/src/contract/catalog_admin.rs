@@ -21,22 +21,40 @@ pub(super) async fn stock_moves_by_delta_beside_purchases_and_edits_keep_it(stor
         .place_order(&new_order(store.as_ref(), 1, &[(sku, 3)]).await)
         .await
         .unwrap();
-    assert_eq!(store.adjust_stock(sku, 5).await.unwrap(), Some(12));
     assert_eq!(
-        store.adjust_stock(sku, -13).await.unwrap(),
+        store
+            .adjust_stock(sku, 5, chrono::Utc::now())
+            .await
+            .unwrap(),
+        Some(12)
+    );
+    assert_eq!(
+        store
+            .adjust_stock(sku, -13, chrono::Utc::now())
+            .await
+            .unwrap(),
         None,
         "never below zero"
     );
     assert_eq!(stock_of(store.as_ref(), sku).await, 12);
-    assert_eq!(store.adjust_stock(sku, -12).await.unwrap(), Some(0));
     assert_eq!(
         store
-            .adjust_stock(akinai_domain::ids::SkuId(9999), 1)
+            .adjust_stock(sku, -12, chrono::Utc::now())
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(
+        store
+            .adjust_stock(akinai_domain::ids::SkuId(9999), 1, chrono::Utc::now())
             .await
             .unwrap(),
         None
     );
-    store.adjust_stock(sku, 4).await.unwrap();
+    store
+        .adjust_stock(sku, 4, chrono::Utc::now())
+        .await
+        .unwrap();
     // A product edit does not touch stock; unpublishing hides it from the storefront only.
     let edit = ProductEdit {
         category_id: cat,
@@ -45,7 +63,10 @@ pub(super) async fn stock_moves_by_delta_beside_purchases_and_edits_keep_it(stor
         tax_category: TaxCategory::Reduced,
         published: false,
     };
-    assert!(store.update_product(product, &edit).await.unwrap());
+    assert!(store
+        .update_product(product, &edit, chrono::Utc::now())
+        .await
+        .unwrap());
     assert!(store.product(product).await.unwrap().is_none());
     let admin = store.admin_product(product).await.unwrap().unwrap();
     assert_eq!(admin.product.skus[0].stock, 4);
@@ -284,10 +305,22 @@ pub(super) async fn products_are_published_in_bulk_and_on_schedule(store: Arc<dy
     )
     .await;
     let (a, b, c) = (ids[0].0, ids[1].0, ids[2].0);
-    assert_eq!(store.set_published(&[a, b], false).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .set_published(&[a, b], false, chrono::Utc::now())
+            .await
+            .unwrap(),
+        2
+    );
     assert!(store.product(a).await.unwrap().is_none());
     assert!(store.product(c).await.unwrap().is_some());
-    assert_eq!(store.set_published(&[], true).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .set_published(&[], true, chrono::Utc::now())
+            .await
+            .unwrap(),
+        0
+    );
     let at = t0() + chrono::Duration::hours(2);
     assert!(store.schedule_publish(a, Some(at)).await.unwrap());
     assert_eq!(
@@ -305,7 +338,10 @@ pub(super) async fn products_are_published_in_bulk_and_on_schedule(store: Arc<dy
     );
     // Publishing by hand drops a schedule.
     store.schedule_publish(b, Some(at)).await.unwrap();
-    store.set_published(&[b], true).await.unwrap();
+    store
+        .set_published(&[b], true, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(
         store.admin_product(b).await.unwrap().unwrap().publish_at,
         None

@@ -128,7 +128,10 @@ pub(super) async fn cart_contents_carry_the_skus_for_sale(store: Arc<dyn Store>)
             (ids[0].1, 1, Some((ids[0].1, Yen(100), 5))),
         ]
     );
-    store.set_published(&[ids[1].0], false).await.unwrap();
+    store
+        .set_published(&[ids[1].0], false, chrono::Utc::now())
+        .await
+        .unwrap();
     let contents = store.cart_contents(cart).await.unwrap();
     assert_eq!(
         contents.len(),

@@ -190,12 +190,18 @@ pub(super) async fn search_follows_renames_publication_and_stock(store: Arc<dyn 
         vec!["藍染めストール", "藍染めハンカチ"]
     );
     // Sold out: last; back in stock: newest first again.
-    store.adjust_stock(ids[1].1, -1).await.unwrap();
+    store
+        .adjust_stock(ids[1].1, -1, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(
         search_names(s, "藍").await,
         vec!["藍染めハンカチ", "藍染めストール"]
     );
-    store.adjust_stock(ids[1].1, 5).await.unwrap();
+    store
+        .adjust_stock(ids[1].1, 5, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(
         search_names(s, "藍").await,
         vec!["藍染めストール", "藍染めハンカチ"]
@@ -208,14 +214,24 @@ pub(super) async fn search_follows_renames_publication_and_stock(store: Arc<dyn 
         published,
     };
     assert!(store
-        .update_product(ids[0].0, &edit("柿渋染めハンカチ", true))
+        .update_product(
+            ids[0].0,
+            &edit("柿渋染めハンカチ", true),
+            chrono::Utc::now()
+        )
         .await
         .unwrap());
     assert_eq!(search_names(s, "藍").await, vec!["藍染めストール"]);
     assert_eq!(search_names(s, "柿渋").await, vec!["柿渋染めハンカチ"]);
-    store.set_published(&[ids[1].0], false).await.unwrap();
+    store
+        .set_published(&[ids[1].0], false, chrono::Utc::now())
+        .await
+        .unwrap();
     assert!(search_names(s, "藍").await.is_empty(), "unpublished");
-    store.set_published(&[ids[1].0], true).await.unwrap();
+    store
+        .set_published(&[ids[1].0], true, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(search_names(s, "藍染").await, vec!["藍染めストール"]);
     // A word with more grams than are probed for rarity is still found.
     let long: String = (0..70u32)

@@ -57,6 +57,7 @@ mod routes;
 mod settings;
 mod shipping;
 mod transfers;
+mod webhooks;
 
 use routes::routes;
 pub use routes::{route_table, AdminRoute, Needs, ADMIN_FORM};

@@ -190,6 +190,20 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(api_tokens::revoke_post),
         ),
         r(
+            "/admin/webhooks",
+            security,
+            security,
+            f,
+            get(webhooks::webhooks_get).post(webhooks::add_post),
+        ),
+        r(
+            "/admin/webhooks/{action}",
+            None,
+            security,
+            f,
+            post(webhooks::action_post),
+        ),
+        r(
             "/admin/operations",
             Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
             None,

@@ -7,12 +7,15 @@
 
 mod catalog;
 mod customers;
+mod idempotency;
+mod inventory;
 mod json;
 pub mod openapi;
 mod orders;
 mod page;
 mod problem;
 mod shop;
+mod webhooks;
 
 use std::time::Instant;
 
@@ -31,6 +34,9 @@ pub(crate) use openapi::openapi_get;
 pub(crate) use orders::{order_get, orders_get};
 pub use problem::Problem;
 pub(crate) use shop::shop_get;
+pub(crate) use webhooks::{
+    webhook_delete, webhook_deliveries_get, webhook_rotate_post, webhooks_get, webhooks_post,
+};
 
 use crate::limits::RateLimit;
 use axum::routing::{get, MethodRouter};
@@ -61,6 +67,11 @@ pub(crate) async fn admit(State(state): State<AppState>, request: Request, next:
     let limit = state.api_limiter.limit();
     let per_sec = f64::from(limit.per_minute.max(1)) / 60.0;
     let (mut response, left) = match state.api_limiter.take(caller.0.id, Instant::now()) {
+        Ok(left) if parts.method == axum::http::Method::POST => {
+            parts.extensions.insert(caller.clone());
+            let answer = idempotency::run_once(&state, &caller, parts, body, next).await;
+            (answer, left)
+        }
         Ok(left) => {
             parts.extensions.insert(caller);
             (next.run(Request::from_parts(parts, body)).await, left)
@@ -132,6 +143,9 @@ pub(crate) async fn method_not_allowed() -> Problem {
     Problem::method_not_allowed()
 }
 
+/// The largest JSON body an API write takes.
+pub const API_BODY: usize = 64 * 1024;
+
 /// The API's routes, for the storefront's route table.
 pub(crate) fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
     use crate::body_limit::NONE;
@@ -155,6 +169,42 @@ pub(crate) fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             Policy::Api,
             NONE,
             get(customer_get),
+        ),
+        route(
+            "/api/v1/inventory/adjust",
+            Policy::Api,
+            API_BODY,
+            axum::routing::post(inventory::adjust_post),
+        ),
+        route(
+            "/api/v1/inventory/set",
+            Policy::Api,
+            API_BODY,
+            axum::routing::post(inventory::set_post),
+        ),
+        route(
+            "/api/v1/webhooks",
+            Policy::Api,
+            API_BODY,
+            get(webhooks_get).post(webhooks_post),
+        ),
+        route(
+            "/api/v1/webhooks/{id}",
+            Policy::Api,
+            NONE,
+            axum::routing::delete(webhook_delete),
+        ),
+        route(
+            "/api/v1/webhooks/{id}/rotate",
+            Policy::Api,
+            API_BODY,
+            axum::routing::post(webhook_rotate_post),
+        ),
+        route(
+            "/api/v1/webhooks/{id}/deliveries",
+            Policy::Api,
+            NONE,
+            get(webhook_deliveries_get),
         ),
     ]
 }

@@ -93,14 +93,22 @@ impl Modify for BearerAuth {
         super::orders::order_get,
         super::customers::customers_get,
         super::customers::customer_get,
+        super::inventory::adjust_post,
+        super::inventory::set_post,
+        super::webhooks::webhooks_get,
+        super::webhooks::webhooks_post,
+        super::webhooks::webhook_delete,
+        super::webhooks::webhook_rotate_post,
+        super::webhooks::webhook_deliveries_get,
     ),
     components(schemas(Problem, CategoryJson)),
     modifiers(&BearerAuth),
     tags(
         (name = "shop", description = "The shop itself"),
-        (name = "products", description = "Products, variants, categories (products:read)"),
+        (name = "products", description = "Products, variants, categories (products:read); inventory (products:write)"),
         (name = "orders", description = "Orders (orders:read)"),
         (name = "customers", description = "Customers' personal data (customers:read, every read audited)"),
+        (name = "webhooks", description = "Outgoing webhook endpoints (webhooks:read, webhooks:write)"),
     )
 )]
 pub struct ApiDoc;

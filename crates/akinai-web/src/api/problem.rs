@@ -112,6 +112,43 @@ impl Problem {
         )
     }
 
+    /// An `Idempotency-Key` used before for a different request (issue 20: 422).
+    pub fn idempotency_mismatch() -> Problem {
+        Problem::new(
+            "idempotency-key-reused",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Idempotency-Key reused",
+            "this Idempotency-Key was used in the last 24 hours for a different request; \
+             use a new key for a new request"
+                .into(),
+        )
+    }
+
+    /// The first request with this `Idempotency-Key` is still running.
+    pub fn idempotency_in_progress() -> Problem {
+        Problem::new(
+            "request-in-progress",
+            StatusCode::CONFLICT,
+            "Request in progress",
+            "a request with this Idempotency-Key is still running; retry shortly".into(),
+        )
+    }
+
+    /// The request conflicts with the state of the shop.
+    pub fn conflict(detail: &str) -> Problem {
+        Problem::new("conflict", StatusCode::CONFLICT, "Conflict", detail.into())
+    }
+
+    /// A body over the route's limit.
+    pub fn payload_too_large() -> Problem {
+        Problem::new(
+            "payload-too-large",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload too large",
+            "the request body is larger than this endpoint takes".into(),
+        )
+    }
+
     pub fn not_found() -> Problem {
         Problem::new(
             "not-found",

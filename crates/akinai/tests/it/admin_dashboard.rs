@@ -56,7 +56,10 @@ async fn owners_see_sales_confirmation_time_funnel_low_stock_and_a_chart() {
     // A SKU runs low.
     let sku = app.sku_named("本革ベルト").await;
     let left = app.stock(sku).await;
-    app.store.adjust_stock(sku, 2 - left).await.unwrap();
+    app.store
+        .adjust_stock(sku, 2 - left, chrono::Utc::now())
+        .await
+        .unwrap();
 
     let page = manager.get("/admin").await;
     assert_eq!(page.status, StatusCode::OK);

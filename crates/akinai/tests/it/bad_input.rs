@@ -220,11 +220,17 @@ async fn every_route_behaves_as_its_declared_policy() {
             .body("sku=1&quantity=1")
             .send()
     };
+    // The API's methods per path, from its OpenAPI document (checked against the routes).
+    let document: serde_json::Value =
+        serde_json::from_str(&akinai_web::api::openapi::document()).unwrap();
     for akinai_web::RouteInfo { path, policy, .. } in table {
         let concrete = crate::support::concrete_path(path);
         for method in ["POST", "PUT", "DELETE", "PATCH"] {
             let resp = send(&member, method, &concrete).await.unwrap();
+            let answers = document["paths"][path][method.to_lowercase()].is_object();
             let expected = match (policy, method) {
+                // A cookie is no API credential (SWS-4).
+                (Policy::Api, _) if answers => StatusCode::UNAUTHORIZED,
                 (Policy::PublicForm | Policy::MemberForm, "POST") => StatusCode::FORBIDDEN,
                 (Policy::Report, "POST") => StatusCode::BAD_REQUEST, // a form body is no report
                 // This shop has no payment provider: no such endpoint.
@@ -260,6 +266,20 @@ async fn every_route_refuses_a_body_over_its_declared_limit() {
     let app = TestApp::demo().await;
     let email = "limits@example.jp";
     let shopper = app.member(email).await;
+    let api_token = app
+        .shop
+        .api_tokens()
+        .create(
+            &akinai_core::audit::AuditContext::cli("test"),
+            &akinai_core::api::TokenRequest {
+                name: "limits".into(),
+                scopes: akinai_domain::api::Scope::ALL.map(|s| s.as_str()).join(","),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .secret;
     let mut checked = 0;
     for route in akinai_web::route_table() {
         // Pages, and API routes that only read, take no body.
@@ -277,6 +297,24 @@ async fn every_route_refuses_a_body_over_its_declared_limit() {
         let fits = format!("{head}{}", "a".repeat(route.body_limit - head.len()));
         let over = format!("{fits}a");
         let path = crate::support::concrete_path(route.path);
+        if matches!(route.policy, Policy::Api) {
+            let post = |body: String, key: &str| {
+                shopper
+                    .client
+                    .post(format!("{}{path}", shopper.base))
+                    .bearer_auth(&api_token)
+                    .header("idempotency-key", key)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+            };
+            let status = post(over, "over").await.unwrap().status();
+            assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{}", route.path);
+            let status = post(fits, "fits").await.unwrap().status();
+            assert_ne!(status, StatusCode::PAYLOAD_TOO_LARGE, "{}", route.path);
+            checked += 1;
+            continue;
+        }
         let page = shopper.post_raw(&path, over.into_bytes()).await;
         assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", route.path);
         let page = shopper.post_raw(&path, fits.into_bytes()).await;

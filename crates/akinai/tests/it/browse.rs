@@ -94,7 +94,10 @@ async fn categories_sort_by_price_and_filter_by_stock_and_price_without_javascri
 
     let sku = app.sku_named("栗きんとん").await;
     let left = app.stock(sku).await;
-    app.store.adjust_stock(sku, -left).await.unwrap();
+    app.store
+        .adjust_stock(sku, -left, chrono::Utc::now())
+        .await
+        .unwrap();
     let (_, sold_out) = walk(&shopper, "/category/food").await;
     assert!(sold_out >= 1, "the sold-out product is listed by default");
     let (_, sold_out) = walk(&shopper, "/category/food?stock=1").await;
@@ -165,7 +168,10 @@ async fn category_pages_count_what_the_filters_leave_and_sub_categories_keep_the
     let shopper = app.shopper();
     let sku = app.sku_named("栗きんとん").await;
     let left = app.stock(sku).await;
-    app.store.adjust_stock(sku, -left).await.unwrap();
+    app.store
+        .adjust_stock(sku, -left, chrono::Utc::now())
+        .await
+        .unwrap();
 
     let page = shopper.get("/category/food").await;
     let (all, _) = walk(&shopper, "/category/food").await;

@@ -158,7 +158,13 @@ async fn a_product_withdrawn_from_sale_leaves_the_cart_with_a_notice() {
     shopper.add(miso, "1").await;
     shopper.add(mirin, "2").await;
     let product = app.store.skus_for_sale(&[miso]).await.unwrap()[0].product_id;
-    assert_eq!(app.store.set_published(&[product], false).await.unwrap(), 1);
+    assert_eq!(
+        app.store
+            .set_published(&[product], false, chrono::Utc::now())
+            .await
+            .unwrap(),
+        1
+    );
     let cart = shopper.get("/cart").await;
     assert!(
         cart.body
@@ -169,7 +175,13 @@ async fn a_product_withdrawn_from_sale_leaves_the_cart_with_a_notice() {
     assert!(!cart.body.contains("米味噌") && cart.body.contains("本みりん"));
     let again = shopper.get("/cart").await;
     assert!(!again.body.contains("販売を終了した商品"), "said once");
-    assert_eq!(app.store.set_published(&[product], true).await.unwrap(), 1);
+    assert_eq!(
+        app.store
+            .set_published(&[product], true, chrono::Utc::now())
+            .await
+            .unwrap(),
+        1
+    );
     assert!(
         !shopper.get("/cart").await.body.contains("米味噌"),
         "removed from the cart, not hidden"

@@ -483,7 +483,10 @@ async fn ipa_c_8_the_shipping_page_previews_for_staff_downloads_only_for_persona
 async fn copies(app: &TestApp, order: &akinai_store::Order, n: usize) {
     for l in &order.lines {
         let more = i64::from(l.quantity) * n as i64;
-        app.store.adjust_stock(l.sku_id, more).await.unwrap();
+        app.store
+            .adjust_stock(l.sku_id, more, chrono::Utc::now())
+            .await
+            .unwrap();
     }
     for i in 0..n {
         let token = akinai_store::TokenHash(format!("{:064x}", 1_000 + i));

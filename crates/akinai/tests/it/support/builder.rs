@@ -251,11 +251,25 @@ impl TestApp {
     /// A shop on a fresh PostgreSQL database, or `None` (with a note) when no server is
     /// reachable; with `AKINAI_REQUIRE_POSTGRES=1` an unreachable server fails the test.
     pub async fn postgres() -> Option<(TestApp, PgDatabase)> {
+        TestApp::postgres_with(SecurityConfig::default()).await
+    }
+
+    /// [`TestApp::postgres`] with these security settings.
+    pub async fn postgres_with(security: SecurityConfig) -> Option<(TestApp, PgDatabase)> {
         let db = PgDatabase::create().await?;
         let app = TestApp::builder()
             .store(Arc::new(db.store.clone()))
+            .security(security)
             .start()
             .await;
         Some((app, db))
+    }
+
+    /// Security settings that let webhooks reach a receiver on loopback (as development does).
+    pub fn internal_webhooks() -> SecurityConfig {
+        SecurityConfig {
+            webhooks_allow_internal: true,
+            ..SecurityConfig::default()
+        }
     }
 }

@@ -1,0 +1,3 @@
+//! Webhook endpoints, events and deliveries on PostgreSQL: the shared statements (`akinai_sql`, ADR 038).
+
+akinai_sql::webhook_store!(crate::PgStore);

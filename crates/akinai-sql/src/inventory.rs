@@ -1,0 +1,100 @@
+//! Stock by SKU code, written once for both backends (ADR 020): the API's inventory endpoints.
+
+use chrono::{DateTime, Utc};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
+
+use akinai_domain::ids::{ProductId, SkuId};
+use akinai_domain::webhook::{EventType, LOW_STOCK};
+use akinai_store::inventory::SkuStock;
+use akinai_store::StoreResult;
+
+use crate::{map_err, Columns, Dialect, Sql};
+
+impl<D> Sql<'_, D>
+where
+    D: Dialect,
+    for<'q> D::Time: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+    for<'q> <D::Db as Database>::Arguments<'q>: IntoArguments<'q, D::Db>,
+    for<'q> i64: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> String: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> &'q str: Encode<'q, D::Db> + Type<D::Db> + ColumnIndex<<D::Db as Database>::Row>,
+    for<'q> Option<i64>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<String>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<D::Time>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    usize: ColumnIndex<<D::Db as Database>::Row>,
+{
+    pub async fn sku_by_code(&self, code: &str) -> StoreResult<Option<SkuStock>> {
+        let row = sqlx::query("SELECT id, product_id, code, stock FROM skus WHERE code = $1")
+            .bind(code)
+            .fetch_optional(self.0.reader())
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            Ok(SkuStock {
+                sku: SkuId(r.int("id")?),
+                product: ProductId(r.int("product_id")?),
+                code: r.text("code")?,
+                stock: r.int("stock")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn set_stock(
+        &self,
+        sku: SkuId,
+        stock: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        let mut tx = self.begin_write().await?;
+        let before = sqlx::query("SELECT stock, code FROM skus WHERE id = $1")
+            .bind(sku.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let Some(before) = before else {
+            return Ok(None);
+        };
+        let (was, code) = (before.int("stock")?, before.text("code")?);
+        sqlx::query("UPDATE skus SET stock = $1 WHERE id = $2")
+            .bind(stock)
+            .bind(sku.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if stock <= LOW_STOCK && was > LOW_STOCK {
+            let data = serde_json::json!({ "sku": code, "sku_id": sku.0, "stock": stock });
+            Self::emit(&mut tx, EventType::InventoryLow, data, now).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(Some(was))
+    }
+}
+
+/// Implements `InventoryStore` for a backend type with the statements above.
+#[macro_export]
+macro_rules! inventory_store {
+    ($store:ty) => {
+        const _: () = {
+            use akinai_domain::ids::SkuId;
+            use akinai_store::inventory::SkuStock;
+            use akinai_store::StoreResult;
+            use chrono::{DateTime, Utc};
+            #[async_trait::async_trait]
+            impl akinai_store::inventory::InventoryStore for $store {
+                async fn sku_by_code(&self, code: &str) -> StoreResult<Option<SkuStock>> {
+                    $crate::Sql(self).sku_by_code(code).await
+                }
+                async fn set_stock(
+                    &self,
+                    sku: SkuId,
+                    stock: i64,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Option<i64>> {
+                    $crate::Sql(self).set_stock(sku, stock, now).await
+                }
+            }
+        };
+    };
+}

@@ -1,0 +1,167 @@
+//! `POST /api/v1/inventory/adjust` and `/api/v1/inventory/set` (`products:write`): a SKU's stock
+//! by its code, with a reason for the audit trail. An adjustment never takes the stock below
+//! zero (409, nothing changed), like the back office's.
+
+use axum::extract::State;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use akinai_core::api::{SkuStock, StockChange};
+use akinai_core::CoreError;
+
+use super::webhooks::ApiJson;
+use super::{Caller, Problem};
+use crate::AppState;
+
+/// A whole number, also when a client writes it as `120.0` (JSON does not tell them apart).
+fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 1e15)
+                .map(|f| f as i64)
+        })
+        .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
+}
+
+/// Add to (or take from) a SKU's stock.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StockAdjustment {
+    /// The SKU's code.
+    #[schema(min_length = 1, max_length = 100)]
+    pub sku: String,
+    /// Units to add (negative: to take away); 0 changes nothing.
+    #[schema(minimum = -100000, maximum = 100000)]
+    #[serde(deserialize_with = "whole")]
+    pub delta: i64,
+    /// Why (棚卸, 破損, 店頭販売 …), kept in the audit trail: 1–200 characters, no control
+    /// characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
+    pub reason: String,
+}
+
+/// Make a SKU's stock exactly this.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StockLevel {
+    #[schema(min_length = 1, max_length = 100)]
+    pub sku: String,
+    #[schema(minimum = 0, maximum = 100000)]
+    #[serde(deserialize_with = "whole")]
+    pub stock: i64,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
+    pub reason: String,
+}
+
+/// A SKU's stock after the change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Stock {
+    pub sku: String,
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub stock: i64,
+}
+
+impl From<SkuStock> for Stock {
+    fn from(s: SkuStock) -> Stock {
+        Stock {
+            sku: s.code,
+            sku_id: s.sku.0,
+            product_id: s.product.0,
+            stock: s.stock,
+        }
+    }
+}
+
+async fn change(
+    state: &AppState,
+    caller: &Caller,
+    sku: &str,
+    change: StockChange,
+    reason: &str,
+) -> Result<Json<Stock>, Problem> {
+    state
+        .shop
+        .api()
+        .change_stock(&caller.0, &caller.1, sku, change, reason)
+        .await
+        .map(|s| Json(Stock::from(s)))
+        .map_err(|e| match e {
+            CoreError::InvalidForm(fields) => match fields.first().copied() {
+                Some((_, "admin.stock_negative")) => {
+                    Problem::conflict("the stock would go below zero; nothing was changed")
+                }
+                Some(("reason", _)) => Problem::invalid_field("reason", "1–200 characters"),
+                Some((field, _)) => Problem::invalid_field(field, "out of range"),
+                None => Problem::invalid_field("body", "invalid"),
+            },
+            other => other.into(),
+        })
+}
+
+/// Adds to or takes from a SKU's stock.
+#[utoipa::path(post, path = "/api/v1/inventory/adjust", tag = "products",
+    params(("Idempotency-Key" = String, Header, description = "A new key for each new request", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
+    request_body = StockAdjustment,
+    security(("bearer" = ["products:write"])),
+    responses(
+        (status = 200, description = "The stock after", body = Stock),
+        (status = 400, description = "A bad body or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No admitted token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks `products:write`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No SKU with that code", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The stock would go below zero, or the Idempotency-Key's request is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for a different request", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn adjust_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(a): ApiJson<StockAdjustment>,
+) -> Result<Json<Stock>, Problem> {
+    change(
+        &state,
+        &caller,
+        &a.sku,
+        StockChange::Adjust(a.delta),
+        &a.reason,
+    )
+    .await
+}
+
+/// Sets a SKU's stock.
+#[utoipa::path(post, path = "/api/v1/inventory/set", tag = "products",
+    params(("Idempotency-Key" = String, Header, description = "A new key for each new request", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
+    request_body = StockLevel,
+    security(("bearer" = ["products:write"])),
+    responses(
+        (status = 200, description = "The stock after", body = Stock),
+        (status = 400, description = "A bad body or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No admitted token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks `products:write`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No SKU with that code", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key's request is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for a different request", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn set_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(s): ApiJson<StockLevel>,
+) -> Result<Json<Stock>, Problem> {
+    change(
+        &state,
+        &caller,
+        &s.sku,
+        StockChange::Set(s.stock),
+        &s.reason,
+    )
+    .await
+}
