@@ -48,9 +48,9 @@ use akinai_store::Store;
 pub(crate) use accounts::AccountCommon;
 pub use accounts::{Accounts, Challenges, Factors, Profiles};
 pub use admin::{AdminAccounts, CatalogAdmin, Customers, Dashboard, OrderDesk};
-/// The number of an order as printed (`AK00000012`).
-pub use akinai_store::order_number;
 pub use akinai_store::StoreError;
+/// The number of an order as printed (`AK00000012`).
+pub use akinai_store::{order_number, parse_order_number};
 pub use alert::Alerts;
 pub use audit::Audit;
 pub(crate) use base::Base;

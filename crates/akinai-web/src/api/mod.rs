@@ -15,6 +15,7 @@ mod orders;
 mod page;
 mod problem;
 mod shop;
+mod steps;
 mod webhooks;
 
 use std::time::Instant;
@@ -163,6 +164,12 @@ pub(crate) fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
         route("/api/v1/categories", Policy::Api, NONE, get(categories_get)),
         route("/api/v1/orders", Policy::Api, NONE, get(orders_get)),
         route("/api/v1/orders/{id}", Policy::Api, NONE, get(order_get)),
+        route(
+            "/api/v1/orders/{id}/events",
+            Policy::Api,
+            API_BODY,
+            axum::routing::post(steps::order_events_post),
+        ),
         route("/api/v1/customers", Policy::Api, NONE, get(customers_get)),
         route(
             "/api/v1/customers/{id}",

@@ -91,6 +91,7 @@ impl Modify for BearerAuth {
         super::catalog::categories_get,
         super::orders::orders_get,
         super::orders::order_get,
+        super::steps::order_events_post,
         super::customers::customers_get,
         super::customers::customer_get,
         super::inventory::adjust_post,
@@ -106,7 +107,7 @@ impl Modify for BearerAuth {
     tags(
         (name = "shop", description = "The shop itself"),
         (name = "products", description = "Products, variants, categories (products:read); inventory (products:write)"),
-        (name = "orders", description = "Orders (orders:read)"),
+        (name = "orders", description = "Orders (orders:read); steps (orders:write)"),
         (name = "customers", description = "Customers' personal data (customers:read, every read audited)"),
         (name = "webhooks", description = "Outgoing webhook endpoints (webhooks:read, webhooks:write)"),
     )

@@ -21,6 +21,7 @@ mod admin_orders;
 mod admin_settings;
 mod admin_transfer;
 mod api_inventory;
+mod api_orders_write;
 mod api_resources;
 mod api_tokens;
 mod api_v1;
