@@ -18,7 +18,7 @@ use akinai_store::catalog_admin::{
 };
 use akinai_store::{NewCategory, StoreResult};
 
-use crate::{map_err, Arg, Columns, Dialect, Filter, Sql};
+use crate::{map_err, Columns, Dialect, Sql};
 
 impl<D> Sql<'_, D>
 where
@@ -106,19 +106,6 @@ where
         Ok(true)
     }
 
-    /// `product.updated` for each product, inside the change's transaction.
-    async fn product_updated(
-        conn: &mut <D::Db as Database>::Connection,
-        ids: &[ProductId],
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        for id in ids {
-            let data = serde_json::json!({ "id": id.0 });
-            Self::emit(&mut *conn, EventType::ProductUpdated, data, at).await?;
-        }
-        Ok(())
-    }
-
     pub async fn adjust_stock(
         &self,
         sku: SkuId,
@@ -162,28 +149,6 @@ where
             .await
             .map_err(map_err)?;
         Ok(D::rows_affected(&done) == 1)
-    }
-
-    pub async fn set_published(
-        &self,
-        ids: &[ProductId],
-        published: bool,
-        now: DateTime<Utc>,
-    ) -> StoreResult<u64> {
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        let mut q = Filter::new("UPDATE products SET publish_at = NULL");
-        q.bind(", published = ", Arg::Bool(published));
-        for (n, id) in ids.iter().enumerate() {
-            q.bind(if n == 0 { " WHERE id IN (" } else { ", " }, Arg::Int(id.0));
-        }
-        q.push(")");
-        let mut tx = self.begin_write().await?;
-        let done = Self::bound(&q).execute(&mut *tx).await.map_err(map_err)?;
-        Self::product_updated(&mut tx, ids, now).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(D::rows_affected(&done))
     }
 
     pub async fn schedule_publish(

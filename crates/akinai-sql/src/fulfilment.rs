@@ -66,6 +66,14 @@ where
         if let Some(e) = &filter.email {
             q.bind(" AND email = ", Arg::Text(e.clone()));
         }
+        if let Some(t) = filter.updated_since {
+            q.bind(" AND (placed_at >= ", Arg::Time(t))
+                .bind(
+                    " OR id IN (SELECT order_id FROM order_history WHERE at >= ",
+                    Arg::Time(t),
+                )
+                .push("))");
+        }
         if let Some(c) = after {
             q.bind(" AND (placed_at, id) < (", Arg::Time(c.placed_at))
                 .bind(", ", Arg::Int(c.id.0))

@@ -1,4 +1,5 @@
-//! Stock by SKU code, written once for both backends (ADR 020): the API's inventory endpoints.
+//! Stock by SKU code (the API's inventory endpoints) and publication with its `product.updated`
+//! events, written once for both backends (ADR 020, ADR 038).
 
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
@@ -8,7 +9,7 @@ use akinai_domain::webhook::{EventType, LOW_STOCK};
 use akinai_store::inventory::SkuStock;
 use akinai_store::StoreResult;
 
-use crate::{map_err, Columns, Dialect, Sql};
+use crate::{map_err, Arg, Columns, Dialect, Filter, Sql};
 
 impl<D> Sql<'_, D>
 where
@@ -17,13 +18,67 @@ where
     for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
     for<'q> <D::Db as Database>::Arguments<'q>: IntoArguments<'q, D::Db>,
     for<'q> i64: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> bool: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     for<'q> String: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     for<'q> &'q str: Encode<'q, D::Db> + Type<D::Db> + ColumnIndex<<D::Db as Database>::Row>,
     for<'q> Option<i64>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     for<'q> Option<String>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<&'q str>: Encode<'q, D::Db> + Type<D::Db>,
     for<'q> Option<D::Time>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     usize: ColumnIndex<<D::Db as Database>::Row>,
+    for<'q> Vec<u8>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
 {
+    /// `product.updated` for each product, inside the change's transaction.
+    pub(crate) async fn product_updated(
+        conn: &mut <D::Db as Database>::Connection,
+        ids: &[ProductId],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        for id in ids {
+            let data = serde_json::json!({ "id": id.0 });
+            Self::emit(&mut *conn, EventType::ProductUpdated, data, at).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn set_published(
+        &self,
+        ids: &[ProductId],
+        published: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut q = Filter::new("UPDATE products SET publish_at = NULL");
+        q.bind(", published = ", Arg::Bool(published));
+        for (n, id) in ids.iter().enumerate() {
+            q.bind(if n == 0 { " WHERE id IN (" } else { ", " }, Arg::Int(id.0));
+        }
+        q.push(")");
+        let mut tx = self.begin_write().await?;
+        let done = Self::bound(&q).execute(&mut *tx).await.map_err(map_err)?;
+        if D::rows_affected(&done) > 0 {
+            // Events only for products that exist.
+            let mut existing = Filter::new("SELECT id FROM products WHERE id IN (");
+            for (n, id) in ids.iter().enumerate() {
+                existing.bind(if n == 0 { "" } else { ", " }, Arg::Int(id.0));
+            }
+            existing.push(")");
+            let rows = Self::bound(&existing)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            let found = rows
+                .iter()
+                .map(|r| r.int("id").map(ProductId))
+                .collect::<StoreResult<Vec<_>>>()?;
+            Self::product_updated(&mut tx, &found, now).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(D::rows_affected(&done))
+    }
+
     pub async fn sku_by_code(&self, code: &str) -> StoreResult<Option<SkuStock>> {
         let row = sqlx::query("SELECT id, product_id, code, stock FROM skus WHERE code = $1")
             .bind(code)

@@ -28,6 +28,8 @@ pub struct OrderFilter {
     pub placed_before: Option<DateTime<Utc>>,
     /// The customer's e-mail address, exactly.
     pub email: Option<String>,
+    /// Placed, or moved on (a step or a note in its history), at or after.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 /// Where the next page of the list starts: after this order (newest first by time, then id).

@@ -96,6 +96,7 @@ impl ListQuery {
             placed_from: from,
             placed_before: to,
             email,
+            updated_since: None,
         };
         Some((filter, after))
     }

@@ -1,6 +1,7 @@
-//! `POST /api/v1/inventory/adjust` and `/api/v1/inventory/set` (`products:write`): a SKU's stock
-//! by its code, with a reason for the audit trail. An adjustment never takes the stock below
-//! zero (409, nothing changed), like the back office's.
+//! The catalog writes of the API (`products:write`): `POST /api/v1/inventory/adjust` and
+//! `/api/v1/inventory/set` — a SKU's stock by its code, with a reason for the audit trail (an
+//! adjustment never takes the stock below zero: 409, nothing changed, like the back office's) —
+//! and `/api/v1/products/{id}/publish|unpublish` through the back office's bulk publication.
 
 use axum::extract::State;
 use axum::Json;
@@ -164,4 +165,79 @@ pub(crate) async fn set_post(
         &s.reason,
     )
     .await
+}
+
+/// A product's publication after the change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Publication {
+    pub id: i64,
+    pub published: bool,
+}
+
+async fn publish(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    published: bool,
+) -> Result<Json<Publication>, Problem> {
+    let id = akinai_domain::ids::ProductId(super::path_id(id)?);
+    let proof = caller
+        .0
+        .authorize::<akinai_domain::admin::ManageCatalog>()?;
+    let changed = state
+        .shop
+        .catalog_admin()
+        .bulk_publish(&proof, &[id], published, &caller.1)
+        .await?;
+    if changed == 0 {
+        return Err(Problem::not_found());
+    }
+    Ok(Json(Publication {
+        id: id.0,
+        published,
+    }))
+}
+
+/// Publishes a product (shown in the shop from now on; a schedule is dropped).
+#[utoipa::path(post, path = "/api/v1/products/{id}/publish", tag = "products",
+    params(("id" = i64, Path, description = "The product's id", minimum = 1),
+        ("Idempotency-Key" = String, Header, description = "A new key for each new request", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
+    security(("bearer" = ["products:write"])),
+    responses(
+        (status = 200, description = "Published", body = Publication),
+        (status = 400, description = "A bad id or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No admitted token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks `products:write`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key's request is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for a different request", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn publish_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<Publication>, Problem> {
+    publish(&state, &caller, &id, true).await
+}
+
+/// Takes a product out of the shop (orders and documents keep it).
+#[utoipa::path(post, path = "/api/v1/products/{id}/unpublish", tag = "products",
+    params(("id" = i64, Path, description = "The product's id", minimum = 1),
+        ("Idempotency-Key" = String, Header, description = "A new key for each new request", min_length = 1, max_length = 255, pattern = "^[!-~]+$")),
+    security(("bearer" = ["products:write"])),
+    responses(
+        (status = 200, description = "Unpublished", body = Publication),
+        (status = 400, description = "A bad id or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No admitted token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks `products:write`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key's request is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for a different request", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn unpublish_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<Publication>, Problem> {
+    publish(&state, &caller, &id, false).await
 }

@@ -178,6 +178,18 @@ pub(crate) fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(customer_get),
         ),
         route(
+            "/api/v1/products/{id}/publish",
+            Policy::Api,
+            API_BODY,
+            axum::routing::post(inventory::publish_post),
+        ),
+        route(
+            "/api/v1/products/{id}/unpublish",
+            Policy::Api,
+            API_BODY,
+            axum::routing::post(inventory::unpublish_post),
+        ),
+        route(
             "/api/v1/inventory/adjust",
             Policy::Api,
             API_BODY,

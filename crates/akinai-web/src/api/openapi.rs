@@ -94,6 +94,8 @@ impl Modify for BearerAuth {
         super::steps::order_events_post,
         super::customers::customers_get,
         super::customers::customer_get,
+        super::inventory::publish_post,
+        super::inventory::unpublish_post,
         super::inventory::adjust_post,
         super::inventory::set_post,
         super::webhooks::webhooks_get,

@@ -36,6 +36,10 @@ pub struct OrderQuery {
     /// Placed before (ISO 8601 with offset).
     #[param(format = DateTime)]
     pub placed_before: Option<String>,
+    /// Placed or moved on (paid, shipped, cancelled …, or noted) at or after (ISO 8601 with
+    /// offset): what changed since a system last looked.
+    #[param(format = DateTime)]
+    pub updated_since: Option<String>,
 }
 
 fn time(field: &str, given: Option<&str>) -> Result<Option<DateTime<Utc>>, Problem> {
@@ -101,6 +105,7 @@ pub(crate) async fn orders_get(
         status,
         placed_from: time("placed_from", q.placed_from.as_deref())?,
         placed_before: time("placed_before", q.placed_before.as_deref())?,
+        updated_since: time("updated_since", q.updated_since.as_deref())?,
         ..OrderFilter::default()
     };
     let found = state

@@ -183,6 +183,24 @@ async fn inventory_works(app: &TestApp) {
     assert_eq!(log.len(), 1, "one inventory.low as the stock fell to 3");
     assert_eq!(log[0].event_type, "inventory.low");
 
+    // Publication.
+    let off = format!("/api/v1/products/{product}/unpublish");
+    let (status, _) = send(app, Method::POST, &off, &reader, "p-1", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = send(app, Method::POST, &off, &writer, "p-2", None).await;
+    assert_eq!(status, StatusCode::OK, "{body:?}");
+    assert_eq!(body, json!({ "id": product, "published": false }));
+    let (_, read) = send(app, Method::GET, &path, &reader, "-", None).await;
+    assert_eq!(read["published"], false);
+    let on = format!("/api/v1/products/{product}/publish");
+    let (status, _) = send(app, Method::POST, &on, &writer, "p-3", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, read) = send(app, Method::GET, &path, &reader, "-", None).await;
+    assert_eq!(read["published"], true);
+    let nothing = "/api/v1/products/99999999/publish";
+    let (status, _) = send(app, Method::POST, nothing, &writer, "p-4", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     let entries = app.store.audit_entries(0, 1000).await.unwrap();
     let changes: Vec<(String, Value)> = entries
         .iter()
@@ -192,7 +210,8 @@ async fn inventory_works(app: &TestApp) {
             (e.record.action.clone(), detail)
         })
         .collect();
-    assert_eq!(changes.len(), 2, "{changes:?}");
+    // The back office's bulk publication records the attempt on a missing product too.
+    assert_eq!(changes.len(), 5, "{changes:?}");
     assert_eq!(changes[0].0, "stock.adjust");
     assert_eq!(changes[0].1["reason"], "入荷");
     assert_eq!(changes[1].0, "stock.set");

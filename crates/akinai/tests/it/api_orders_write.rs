@@ -71,9 +71,34 @@ async fn steps_work(app: &TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, body) = step(app, &writer, &number, "k2", json!({ "event": "deliver" })).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body:?}");
+    // `updated_since`: nothing changed since this moment, until the order is paid.
+    app.clock.advance(chrono::Duration::hours(1));
+    let since = akinai_core::Clock::now(app.clock.as_ref()).to_rfc3339();
+    let changed = |secret: String, since: String| async move {
+        let shopper = app.shopper();
+        let page: Value = shopper
+            .client
+            .get(format!("{}/api/v1/orders", shopper.base))
+            .query(&[("updated_since", since)])
+            .bearer_auth(secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["number"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(changed(reader.clone(), since.clone()).await.is_empty());
     let (status, body) = step(app, &writer, &number, "k3", json!({ "event": "pay" })).await;
     assert_eq!(status, StatusCode::OK, "{body:?}");
     assert_eq!(body, json!({ "id": number, "status": "paid" }));
+    assert_eq!(changed(reader.clone(), since).await, std::slice::from_ref(&number));
     let (status, _) = step(app, &writer, &number, "k4", json!({ "event": "ship" })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let ship = json!({ "event": "ship", "carrier": "yamato", "tracking_number": "1234-5678-9012" });
