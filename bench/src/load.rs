@@ -58,10 +58,26 @@ fn parse_wrk(name: &str, out: &str, note: String) -> anyhow::Result<Row> {
 }
 
 pub fn wrk(name: &str, url: &str, connections: u32, seconds: u32) -> anyhow::Result<Row> {
+    wrk_with(name, url, None, connections, seconds)
+}
+
+/// [`wrk`] sending one more header (`Authorization: Bearer …` for the API).
+pub fn wrk_with(
+    name: &str,
+    url: &str,
+    header: Option<&str>,
+    connections: u32,
+    seconds: u32,
+) -> anyhow::Result<Row> {
     eprintln!("wrk: {name}");
     let c = connections.to_string();
     let d = format!("{seconds}s");
-    let out = run("wrk", &["-t2", "-c", &c, "-d", &d, "--latency", url])?;
+    let mut args = vec!["-t2", "-c", &c, "-d", &d, "--latency"];
+    if let Some(h) = header {
+        args.extend(["-H", h]);
+    }
+    args.push(url);
+    let out = run("wrk", &args)?;
     parse_wrk(name, &out, String::new())
 }
 

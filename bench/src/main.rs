@@ -20,6 +20,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod api;
 mod growth;
 mod load;
 
@@ -51,7 +52,8 @@ struct Args {
     /// Orders to place in the order benchmark.
     #[arg(long, default_value_t = 10_000)]
     orders: usize,
-    /// Run only the scenarios whose name contains this (e.g. `product` while profiling).
+    /// Run only the scenarios whose name contains this (e.g. `product` while profiling), or
+    /// one of these, separated by commas.
     #[arg(long)]
     only: Option<String>,
     /// Times each page scenario (and nginx) is run; every run is reported.
@@ -73,7 +75,9 @@ struct Args {
 
 impl Args {
     fn wanted(&self, scenario: &str) -> bool {
-        self.only.as_deref().is_none_or(|o| scenario.contains(o))
+        self.only
+            .as_deref()
+            .is_none_or(|o| o.split(',').any(|part| scenario.contains(part)))
     }
 }
 
@@ -164,6 +168,27 @@ fn main() -> anyhow::Result<()> {
             )?);
         }
     }
+    let bearer = runtime.block_on(api::bearer(&shop))?;
+    for (name, path) in [
+        (
+            "API product list (50 a page)",
+            "/api/v1/products?limit=50".to_string(),
+        ),
+        ("API product", format!("/api/v1/products/{product_id}")),
+    ] {
+        if !args.wanted(name) {
+            continue;
+        }
+        for run in 1..=args.runs {
+            rows.push(load::wrk_with(
+                &format!("{name} (run {run})"),
+                &format!("{base}{path}"),
+                Some(&bearer),
+                args.connections,
+                args.duration,
+            )?);
+        }
+    }
     if args.wanted("nginx") {
         let page = runtime.block_on(async {
             reqwest::get(format!("{base}/product/{product_id}"))
@@ -188,6 +213,22 @@ fn main() -> anyhow::Result<()> {
         if let (Some(row), Some(_)) = (rows.last_mut(), args.postgres.as_ref()) {
             row.name = row.name.replace("SQLite", "PostgreSQL");
         }
+    }
+    // After the orders are placed: the order list has rows to page.
+    let name = "API order list (50 a page, recipients masked)";
+    if args.wanted(name) {
+        for run in 1..=args.runs {
+            rows.push(load::wrk_with(
+                &format!("{name} (run {run})"),
+                &format!("{base}/api/v1/orders?limit=50"),
+                Some(&bearer),
+                args.connections,
+                args.duration,
+            )?);
+        }
+    }
+    if args.wanted("webhook") {
+        rows.push(runtime.block_on(api::webhook_deliveries(&shop, store.as_ref(), 2_000))?);
     }
     println!();
     println!(
@@ -325,7 +366,11 @@ async fn start_shop(
         mail_from: "bench@akinai.example".into(),
         secret_key: SecretKey::generate(),
         cache_ttl,
-        security: Default::default(),
+        // The webhook receiver of the delivery benchmark listens on loopback.
+        security: akinai_core::SecurityConfig {
+            webhooks_allow_internal: true,
+            ..Default::default()
+        },
         accounts: Default::default(),
     };
     let shop = Shop::new(
@@ -337,6 +382,11 @@ async fn start_shop(
     // The load comes from one address; the form rate limit would stop the order benchmark.
     let web = WebConfig {
         form_rate: akinai_web::limits::RateLimit {
+            burst: u32::MAX,
+            per_minute: u32::MAX,
+        },
+        // Nor may the per-token API limit stop the API scenarios.
+        api_rate: akinai_web::limits::RateLimit {
             burst: u32::MAX,
             per_minute: u32::MAX,
         },

@@ -98,7 +98,10 @@ async fn steps_work(app: &TestApp) {
     let (status, body) = step(app, &writer, &number, "k3", json!({ "event": "pay" })).await;
     assert_eq!(status, StatusCode::OK, "{body:?}");
     assert_eq!(body, json!({ "id": number, "status": "paid" }));
-    assert_eq!(changed(reader.clone(), since).await, std::slice::from_ref(&number));
+    assert_eq!(
+        changed(reader.clone(), since).await,
+        std::slice::from_ref(&number)
+    );
     let (status, _) = step(app, &writer, &number, "k4", json!({ "event": "ship" })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let ship = json!({ "event": "ship", "carrier": "yamato", "tracking_number": "1234-5678-9012" });
