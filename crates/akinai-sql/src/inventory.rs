@@ -6,6 +6,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type}
 
 use akinai_domain::ids::{ProductId, SkuId};
 use akinai_domain::webhook::{EventType, LOW_STOCK};
+use akinai_store::catalog_admin::AdminProduct;
 use akinai_store::inventory::SkuStock;
 use akinai_store::StoreResult;
 
@@ -79,6 +80,57 @@ where
         Ok(D::rows_affected(&done))
     }
 
+    pub async fn product_page(
+        &self,
+        after: Option<ProductId>,
+        limit: u32,
+    ) -> StoreResult<Vec<AdminProduct>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.category_id, p.name, p.description_html, p.tax_category, p.image_hue, \
+             CAST(CASE WHEN p.published THEN 1 ELSE 0 END AS BIGINT) AS published, p.publish_at, \
+             (SELECT i.name FROM product_images i WHERE i.product_id = p.id ORDER BY i.position LIMIT 1) AS image \
+             FROM products p WHERE p.id > $1 ORDER BY p.id LIMIT $2",
+        )
+        .bind(after.map_or(0, |p| p.0))
+        .bind(i64::from(limit))
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            return Ok(Vec::new());
+        };
+        // The page's SKUs in one read: ids are consecutive in the page's order.
+        let skus = sqlx::query(
+            "SELECT id, product_id, code, option_label, price, stock FROM skus \
+             WHERE product_id BETWEEN $1 AND $2 ORDER BY product_id, position, id",
+        )
+        .bind(first.int("id")?)
+        .bind(last.int("id")?)
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        let mut by_product: std::collections::HashMap<i64, Vec<akinai_domain::catalog::Sku>> =
+            std::collections::HashMap::new();
+        for s in &skus {
+            let product = s.int("product_id")?;
+            by_product
+                .entry(product)
+                .or_default()
+                .push(crate::sku(s, ProductId(product))?);
+        }
+        rows.iter()
+            .map(|row| {
+                let id = ProductId(row.int("id")?);
+                let skus = by_product.remove(&id.0).unwrap_or_default();
+                Ok(AdminProduct {
+                    publish_at: D::read_time(row, "publish_at")?,
+                    published: row.int("published")? != 0,
+                    product: crate::product(row, id, skus)?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn sku_by_code(&self, code: &str) -> StoreResult<Option<SkuStock>> {
         let row = sqlx::query("SELECT id, product_id, code, stock FROM skus WHERE code = $1")
             .bind(code)
@@ -138,6 +190,13 @@ macro_rules! inventory_store {
             use chrono::{DateTime, Utc};
             #[async_trait::async_trait]
             impl akinai_store::inventory::InventoryStore for $store {
+                async fn product_page(
+                    &self,
+                    after: Option<akinai_domain::ids::ProductId>,
+                    limit: u32,
+                ) -> StoreResult<Vec<akinai_store::catalog_admin::AdminProduct>> {
+                    $crate::Sql(self).product_page(after, limit).await
+                }
                 async fn sku_by_code(&self, code: &str) -> StoreResult<Option<SkuStock>> {
                     $crate::Sql(self).sku_by_code(code).await
                 }

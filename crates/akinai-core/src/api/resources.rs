@@ -69,21 +69,11 @@ impl ApiResources {
     ) -> Result<ProductPage, CoreError> {
         caller.require(Scope::ProductsRead)?;
         let limit = limit.clamp(1, MAX_LIMIT);
-        let mut rows = self
-            .catalog_admin_store
-            .admin_products(after, limit + 1)
-            .await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let mut products = Vec::with_capacity(rows.len());
-        for row in &rows {
-            // A product removed between the two reads is left out of the page.
-            if let Some(p) = self.catalog_admin_store.admin_product(row.id).await? {
-                products.push(p);
-            }
-        }
+        let mut products = self.inventory_store.product_page(after, limit + 1).await?;
+        let more = products.len() > limit as usize;
+        products.truncate(limit as usize);
         let next = if more {
-            rows.last().map(|r| r.id)
+            products.last().map(|p| p.product.id)
         } else {
             None
         };
