@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use akinai_core::api::{SkuStock, StockChange};
 use akinai_core::CoreError;
 
-use super::webhooks::ApiJson;
+use super::page::ApiJson;
 use super::{Caller, Problem};
 use crate::AppState;
 

@@ -1,13 +1,14 @@
-//! Query parameters and keyset pages of the API: a query that does not parse is a 400 problem
-//! naming the parameter (never axum's plain-text rejection); a list answers
+//! Query parameters, JSON bodies and keyset pages of the API: a query or body that does not
+//! parse is a 400 problem naming it (never axum's plain-text rejection; over the route's limit,
+//! 413); a list answers
 //! `{"items": […], "next_cursor": …}` and, when there is more, a `Link: <…>; rel="next"` header
 //! (RFC 8288) that repeats the request's own filters with the next cursor. Cursors are opaque
 //! to callers.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::LINK;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Uri};
+use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
@@ -28,6 +29,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         serde_urlencoded::from_str(query)
             .map(ApiQuery)
             .map_err(|e| Problem::invalid_field("query", &e.to_string()))
+    }
+}
+
+/// A JSON request body parsed into `T`, or a 400 problem (never axum's plain-text rejection).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| ApiJson(v))
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Problem::payload_too_large()
+                } else {
+                    Problem::invalid_field("body", &e.body_text())
+                }
+            })
     }
 }
 

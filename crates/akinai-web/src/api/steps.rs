@@ -15,7 +15,7 @@ use akinai_domain::fulfilment::{Carrier, Shipment, TrackingNumber};
 use akinai_domain::ids::OrderId;
 use akinai_domain::order::OrderEvent;
 
-use super::webhooks::ApiJson;
+use super::page::ApiJson;
 use super::{Caller, Problem};
 use crate::AppState;
 

@@ -3,12 +3,11 @@
 //! and the CLI (`akinai_core::Webhooks`), audited with the token as the actor. The secret is in
 //! the answer to the POST that made it (or rotated it) and never again.
 
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, FixedOffset};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,28 +18,9 @@ use akinai_domain::ids::WebhookEndpointId;
 use akinai_domain::webhook::EventType;
 
 use super::json::jst;
+use super::page::ApiJson;
 use super::{Caller, Problem};
 use crate::AppState;
-
-/// A JSON request body parsed into `T`, or a 400 problem (never axum's plain-text rejection).
-pub struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = Problem;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        Json::<T>::from_request(req, state)
-            .await
-            .map(|Json(v)| ApiJson(v))
-            .map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Problem::payload_too_large()
-                } else {
-                    Problem::invalid_field("body", &e.body_text())
-                }
-            })
-    }
-}
 
 /// A webhook endpoint.
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,7 +2,7 @@
 //! on loopback: an order placed in the shop is delivered signed per Standard Webhooks, checked
 //! here with an independent HMAC-SHA256 (the `hmac` crate, not akinai's signer); a failing
 //! receiver is retried on the schedule with the same message id; `410 Gone` disables the
-//! endpoint; a rotation signs with both secrets; and in production the SSRF guard (SWS-3)
+//! endpoint; a rotation signs with both secrets; and in production the SSRF guard (issue 20 item 4, ADR 038; the catalogue has no SSRF ID)
 //! refuses loopback, private, link-local, metadata and IPv6 loopback destinations and a name
 //! that resolves to loopback.
 
@@ -214,10 +214,10 @@ async fn orders_are_delivered_signed_retried_rotated_and_410_disables_on_postgre
     db.drop_database().await;
 }
 
-/// SWS-3 (SSRF): in production, internal destinations are refused when registered, and a name
+/// SSRF (issue 20 item 4, ADR 038): in production, internal destinations are refused when registered, and a name
 /// that resolves to loopback is refused when a delivery is sent.
 #[tokio::test]
-async fn production_refuses_internal_destinations_sws_3() {
+async fn production_refuses_internal_destinations_ssrf() {
     let app = TestApp::demo().await;
     let hooks = app.shop.webhooks();
     for url in [
