@@ -30,7 +30,7 @@ for _ in $(seq 1 100); do
 done
 curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null
 TOKEN="$("$BIN" --data-dir "$DATA" api token create --name contract \
-  --scopes products:read,products:write,orders:read,orders:write,customers:read,webhooks:read,webhooks:write --by ci 2>/dev/null)"
+  --scopes products:read,products:write,orders:read,orders:write,orders:refund,customers:read,webhooks:read,webhooks:write --by ci 2>/dev/null)"
 contract() {
   "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
     --url "http://127.0.0.1:$PORT" \

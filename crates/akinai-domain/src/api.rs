@@ -19,6 +19,10 @@ pub enum Scope {
     ProductsWrite,
     OrdersRead,
     OrdersWrite,
+    /// Money back through the payment provider (`POST /api/v1/orders/{id}/refunds`), on top of
+    /// `orders:write`: granted on purpose, in place of the password and code a person
+    /// re-enters for a refund (ADR 039).
+    OrdersRefund,
     /// Customers' personal data: every read is audited.
     CustomersRead,
     WebhooksRead,
@@ -26,11 +30,12 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::ProductsRead,
         Scope::ProductsWrite,
         Scope::OrdersRead,
         Scope::OrdersWrite,
+        Scope::OrdersRefund,
         Scope::CustomersRead,
         Scope::WebhooksRead,
         Scope::WebhooksWrite,
@@ -42,6 +47,7 @@ impl Scope {
             Scope::ProductsWrite => "products:write",
             Scope::OrdersRead => "orders:read",
             Scope::OrdersWrite => "orders:write",
+            Scope::OrdersRefund => "orders:refund",
             Scope::CustomersRead => "customers:read",
             Scope::WebhooksRead => "webhooks:read",
             Scope::WebhooksWrite => "webhooks:write",

@@ -147,6 +147,16 @@ where
 
     pub async fn create_product(&self, p: &NewProduct) -> StoreResult<ProductId> {
         let mut tx = self.begin_write().await?;
+        let id = Self::insert_product(&mut tx, p).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    /// Inserts a product and its SKUs on `conn` (inside the caller's transaction).
+    pub(crate) async fn insert_product(
+        conn: &mut <D::Db as Database>::Connection,
+        p: &NewProduct,
+    ) -> StoreResult<ProductId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO products (category_id, name, description_html, tax_category, image_hue, search_name, search_body, published) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -159,7 +169,7 @@ where
         .bind(normalize(&p.name))
         .bind(searchable_html(p.description.as_str()))
         .bind(p.published)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await
         .map_err(map_err)?;
         for (pos, s) in p.skus.iter().enumerate() {
@@ -170,11 +180,10 @@ where
                 .bind(&s.option_label)
                 .bind(s.price.0)
                 .bind(s.stock)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await
                 .map_err(map_err)?;
         }
-        tx.commit().await.map_err(map_err)?;
         Ok(ProductId(id))
     }
 

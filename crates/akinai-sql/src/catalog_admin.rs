@@ -7,11 +7,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
-use akinai_domain::catalog::NewSku;
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
 use akinai_domain::search::{normalize, searchable_html};
 use akinai_domain::webhook::{EventType, LOW_STOCK};
-use akinai_domain::Yen;
 use akinai_store::catalog_admin::{
     AdminProduct, AdminProductRow, NewProductImage, ProductEdit, ProductImage,
     MAX_IMAGES_PER_PRODUCT,
@@ -135,22 +133,6 @@ where
         Ok(Some(left))
     }
 
-    pub async fn set_sku_price(
-        &self,
-        product: ProductId,
-        sku: SkuId,
-        price: Yen,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE skus SET price = $1 WHERE id = $2 AND product_id = $3")
-            .bind(price.0)
-            .bind(sku.0)
-            .bind(product.0)
-            .execute(self.0.writer())
-            .await
-            .map_err(map_err)?;
-        Ok(D::rows_affected(&done) == 1)
-    }
-
     pub async fn schedule_publish(
         &self,
         id: ProductId,
@@ -176,24 +158,6 @@ where
         Ok(D::rows_affected(&done))
     }
 
-    pub async fn add_sku(&self, product: ProductId, sku: &NewSku) -> StoreResult<Option<SkuId>> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO skus (product_id, position, code, option_label, price, stock) \
-             SELECT p.id, (SELECT COALESCE(MAX(position), -1) + 1 FROM skus WHERE product_id = p.id), $1, $2, $3, $4 \
-             FROM products p WHERE p.id = $5 ON CONFLICT (code) DO NOTHING RETURNING id",
-        )
-        .bind(&sku.code)
-        .bind(&sku.option_label)
-        .bind(sku.price.0)
-        .bind(sku.stock)
-        .bind(product.0)
-        .fetch_all(self.0.writer())
-        .await
-        .map(crate::first)
-        .map_err(map_err)?;
-        Ok(id.map(SkuId))
-    }
-
     pub async fn sku_code_taken(&self, code: &str) -> StoreResult<bool> {
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM skus WHERE code = $1)")
             .bind(code)
@@ -203,6 +167,7 @@ where
     }
 
     pub async fn add_product_image(&self, i: &NewProductImage) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "INSERT INTO product_images (product_id, name, content_type, width, height, bytes, position, created_at, source_name) \
              SELECT p.id, $1, $2, $3, $4, $5, \
@@ -219,10 +184,10 @@ where
         .bind(i.product.0)
         .bind(MAX_IMAGES_PER_PRODUCT)
         .bind(i.source.as_deref())
-        .execute(self.0.writer())
+        .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        Ok(D::rows_affected(&done) == 1)
+        self.finish_product_write(tx, &done, i.product, i.at).await
     }
 
     pub async fn product_images(&self, product: ProductId) -> StoreResult<Vec<ProductImage>> {
@@ -290,31 +255,35 @@ where
         &self,
         product: ProductId,
         name: &akinai_domain::ids::ImageName,
+        now: DateTime<Utc>,
     ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM product_images WHERE product_id = $1 AND name = $2")
             .bind(product.0)
             .bind(name.as_str())
-            .execute(self.0.writer())
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        Ok(D::rows_affected(&done) == 1)
+        self.finish_product_write(tx, &done, product, now).await
     }
 
     pub async fn make_image_first(
         &self,
         product: ProductId,
         name: &akinai_domain::ids::ImageName,
+        now: DateTime<Utc>,
     ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE product_images SET position = (SELECT MIN(position) - 1 FROM product_images WHERE product_id = $1) WHERE product_id = $2 AND name = $3",
         )
         .bind(product.0)
         .bind(product.0)
         .bind(name.as_str())
-        .execute(self.0.writer())
+        .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        Ok(D::rows_affected(&done) == 1)
+        self.finish_product_write(tx, &done, product, now).await
     }
 
     pub async fn update_category(&self, id: CategoryId, c: &NewCategory) -> StoreResult<bool> {
@@ -330,40 +299,6 @@ where
         .await
         .map_err(map_err)?;
         Ok(D::rows_affected(&done) == 1)
-    }
-
-    pub async fn relabel_sku(
-        &self,
-        product: ProductId,
-        sku: SkuId,
-        code: &str,
-        option_label: &str,
-        location: &str,
-    ) -> StoreResult<Option<bool>> {
-        let done = sqlx::query(
-            "UPDATE skus SET code = $1, option_label = $2, location = $3 WHERE id = $4 AND product_id = $5 AND NOT EXISTS (SELECT 1 FROM skus o WHERE o.code = $6 AND o.id <> $7)",
-        )
-        .bind(code)
-        .bind(option_label)
-        .bind(location)
-        .bind(sku.0)
-        .bind(product.0)
-        .bind(code)
-        .bind(sku.0)
-        .execute(self.0.writer())
-        .await
-        .map_err(map_err)?;
-        if D::rows_affected(&done) == 1 {
-            return Ok(Some(true));
-        }
-        let taken: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM skus WHERE code = $1 AND id <> $2)")
-                .bind(code)
-                .bind(sku.0)
-                .fetch_one(self.0.writer())
-                .await
-                .map_err(map_err)?;
-        Ok((!taken).then_some(false))
     }
 
     pub async fn sku_locations(&self, codes: &[String]) -> StoreResult<Vec<(String, String)>> {
@@ -393,14 +328,14 @@ where
 macro_rules! catalog_admin_store {
     ($store:ty) => {
         const _: () = {
-            use akinai_domain::catalog::NewSku;
+            use akinai_domain::catalog::{NewProduct, NewSku};
             use akinai_domain::ids::{CategoryId, ProductId, SkuId};
             use akinai_domain::search::{normalize, searchable_html};
             use akinai_domain::webhook::{EventType, LOW_STOCK};
             use akinai_domain::Yen;
             use akinai_store::catalog_admin::{
                 AdminProduct, AdminProductRow, CatalogAdminStore, NewProductImage, ProductEdit,
-                ProductImage, MAX_IMAGES_PER_PRODUCT,
+                ProductImage, SkuLabel, MAX_IMAGES_PER_PRODUCT,
             };
             use akinai_store::{NewCategory, StoreResult};
             use chrono::{DateTime, Utc};
@@ -436,13 +371,24 @@ macro_rules! catalog_admin_store {
                     $crate::Sql(self).adjust_stock(sku, delta, now).await
                 }
 
+                async fn add_product(
+                    &self,
+                    p: &NewProduct,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<ProductId> {
+                    $crate::Sql(self).add_product(p, now).await
+                }
+
                 async fn set_sku_price(
                     &self,
                     product: ProductId,
                     sku: SkuId,
                     price: Yen,
+                    now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    $crate::Sql(self).set_sku_price(product, sku, price).await
+                    $crate::Sql(self)
+                        .set_sku_price(product, sku, price, now)
+                        .await
                 }
 
                 async fn set_published(
@@ -470,8 +416,9 @@ macro_rules! catalog_admin_store {
                     &self,
                     product: ProductId,
                     sku: &NewSku,
+                    now: DateTime<Utc>,
                 ) -> StoreResult<Option<SkuId>> {
-                    $crate::Sql(self).add_sku(product, sku).await
+                    $crate::Sql(self).add_sku(product, sku, now).await
                 }
 
                 async fn sku_code_taken(&self, code: &str) -> StoreResult<bool> {
@@ -520,16 +467,20 @@ macro_rules! catalog_admin_store {
                     &self,
                     product: ProductId,
                     name: &akinai_domain::ids::ImageName,
+                    now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    $crate::Sql(self).delete_product_image(product, name).await
+                    $crate::Sql(self)
+                        .delete_product_image(product, name, now)
+                        .await
                 }
 
                 async fn make_image_first(
                     &self,
                     product: ProductId,
                     name: &akinai_domain::ids::ImageName,
+                    now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    $crate::Sql(self).make_image_first(product, name).await
+                    $crate::Sql(self).make_image_first(product, name, now).await
                 }
 
                 async fn update_category(
@@ -544,12 +495,11 @@ macro_rules! catalog_admin_store {
                     &self,
                     product: ProductId,
                     sku: SkuId,
-                    code: &str,
-                    option_label: &str,
-                    location: &str,
+                    label: &SkuLabel<'_>,
+                    now: DateTime<Utc>,
                 ) -> StoreResult<Option<bool>> {
                     $crate::Sql(self)
-                        .relabel_sku(product, sku, code, option_label, location)
+                        .relabel_sku(product, sku, label, now)
                         .await
                 }
                 async fn sku_locations(

@@ -1,12 +1,15 @@
-//! Stock by SKU code (the API's inventory endpoints) and publication with its `product.updated`
-//! events, written once for both backends (ADR 020, ADR 038).
+//! Stock by SKU code (the API's inventory endpoints), and the product writes that raise
+//! `product.updated` in their own transaction (new products, publication, prices, variants;
+//! the outbox of ADR 038), written once for both backends (ADR 020).
 
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
+use akinai_domain::catalog::{NewProduct, NewSku};
 use akinai_domain::ids::{ProductId, SkuId};
 use akinai_domain::webhook::{EventType, LOW_STOCK};
-use akinai_store::catalog_admin::AdminProduct;
+use akinai_domain::Yen;
+use akinai_store::catalog_admin::{AdminProduct, SkuLabel};
 use akinai_store::inventory::SkuStock;
 use akinai_store::StoreResult;
 
@@ -40,6 +43,112 @@ where
             Self::emit(&mut *conn, EventType::ProductUpdated, data, at).await?;
         }
         Ok(())
+    }
+
+    /// Commits `tx` after a write that `done` tells about, with `product.updated` when it
+    /// changed a row; whether it did.
+    pub(crate) async fn finish_product_write(
+        &self,
+        mut tx: sqlx::Transaction<'static, D::Db>,
+        done: &<D::Db as Database>::QueryResult,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let changed = D::rows_affected(done) == 1;
+        if changed {
+            Self::product_updated(&mut tx, &[product], now).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(changed)
+    }
+
+    pub async fn add_product(&self, p: &NewProduct, now: DateTime<Utc>) -> StoreResult<ProductId> {
+        let mut tx = self.begin_write().await?;
+        let id = Self::insert_product(&mut tx, p).await?;
+        Self::product_updated(&mut tx, &[id], now).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    pub async fn set_sku_price(
+        &self,
+        product: ProductId,
+        sku: SkuId,
+        price: Yen,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE skus SET price = $1 WHERE id = $2 AND product_id = $3")
+            .bind(price.0)
+            .bind(sku.0)
+            .bind(product.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        self.finish_product_write(tx, &done, product, now).await
+    }
+
+    pub async fn add_sku(
+        &self,
+        product: ProductId,
+        sku: &NewSku,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SkuId>> {
+        let mut tx = self.begin_write().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO skus (product_id, position, code, option_label, price, stock) \
+             SELECT p.id, (SELECT COALESCE(MAX(position), -1) + 1 FROM skus WHERE product_id = p.id), $1, $2, $3, $4 \
+             FROM products p WHERE p.id = $5 ON CONFLICT (code) DO NOTHING RETURNING id",
+        )
+        .bind(&sku.code)
+        .bind(&sku.option_label)
+        .bind(sku.price.0)
+        .bind(sku.stock)
+        .bind(product.0)
+        .fetch_all(&mut *tx)
+        .await
+        .map(crate::first)
+        .map_err(map_err)?;
+        if id.is_some() {
+            Self::product_updated(&mut tx, &[product], now).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(id.map(SkuId))
+    }
+
+    pub async fn relabel_sku(
+        &self,
+        product: ProductId,
+        sku: SkuId,
+        l: &SkuLabel<'_>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<bool>> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE skus SET code = $1, option_label = $2, location = $3 WHERE id = $4 AND product_id = $5 \
+             AND NOT EXISTS (SELECT 1 FROM skus o WHERE o.code = $6 AND o.id <> $7)",
+        )
+        .bind(l.code)
+        .bind(l.option_label)
+        .bind(l.location)
+        .bind(sku.0)
+        .bind(product.0)
+        .bind(l.code)
+        .bind(sku.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if self.finish_product_write(tx, &done, product, now).await? {
+            return Ok(Some(true));
+        }
+        let taken: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM skus WHERE code = $1 AND id <> $2)")
+                .bind(l.code)
+                .bind(sku.0)
+                .fetch_one(self.0.writer())
+                .await
+                .map_err(map_err)?;
+        Ok((!taken).then_some(false))
     }
 
     pub async fn set_published(

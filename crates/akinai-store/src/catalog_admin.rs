@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use akinai_domain::catalog::{NewSku, Product};
+use akinai_domain::catalog::{NewProduct, NewSku, Product};
 use akinai_domain::ids::{CategoryId, ImageName, ProductId, SkuId};
 use akinai_domain::rich_text::SafeHtml;
 use akinai_domain::tax::TaxCategory;
@@ -45,6 +45,14 @@ pub struct ProductEdit {
     pub description: SafeHtml,
     pub tax_category: TaxCategory,
     pub published: bool,
+}
+
+/// A SKU's names as they are to be: code (品番), option label and 棚番.
+#[derive(Debug, Clone, Copy)]
+pub struct SkuLabel<'a> {
+    pub code: &'a str,
+    pub option_label: &'a str,
+    pub location: &'a str,
 }
 
 /// A re-encoded image to store.
@@ -97,8 +105,18 @@ pub trait CatalogAdminStore: Send + Sync {
         delta: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<i64>>;
-    /// Sets a SKU's price; false when there is no such SKU of that product.
-    async fn set_sku_price(&self, product: ProductId, sku: SkuId, price: Yen) -> StoreResult<bool>;
+    /// Creates a product with its SKUs and raises `product.updated` for it, in one transaction.
+    async fn add_product(&self, product: &NewProduct, now: DateTime<Utc>)
+        -> StoreResult<ProductId>;
+    /// Sets a SKU's price (and raises `product.updated`); false when there is no such SKU of
+    /// that product.
+    async fn set_sku_price(
+        &self,
+        product: ProductId,
+        sku: SkuId,
+        price: Yen,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Publishes or unpublishes products at once (and drops their schedules); how many changed.
     async fn set_published(
         &self,
@@ -111,12 +129,18 @@ pub trait CatalogAdminStore: Send + Sync {
         -> StoreResult<bool>;
     /// Publishes every product whose time has come; how many.
     async fn publish_due(&self, now: DateTime<Utc>) -> StoreResult<u64>;
-    /// Adds a SKU after the product's others; `None` when the code is taken (nothing written).
-    async fn add_sku(&self, product: ProductId, sku: &NewSku) -> StoreResult<Option<SkuId>>;
+    /// Adds a SKU after the product's others (and raises `product.updated`); `None` when the
+    /// code is taken (nothing written).
+    async fn add_sku(
+        &self,
+        product: ProductId,
+        sku: &NewSku,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SkuId>>;
     /// Whether a SKU code is in use.
     async fn sku_code_taken(&self, code: &str) -> StoreResult<bool>;
-    /// Adds an image at the end; false when the product does not exist or has
-    /// [`MAX_IMAGES_PER_PRODUCT`] already.
+    /// Adds an image at the end (and raises `product.updated`); false when the product does
+    /// not exist or has [`MAX_IMAGES_PER_PRODUCT`] already.
     async fn add_product_image(&self, image: &NewProductImage) -> StoreResult<bool>;
     async fn product_images(&self, product: ProductId) -> StoreResult<Vec<ProductImage>>;
     /// An image's content type and bytes.
@@ -136,25 +160,34 @@ pub trait CatalogAdminStore: Send + Sync {
         content_type: &str,
         bytes: &[u8],
     ) -> StoreResult<()>;
-    /// Removes an image of the product; false when it had no such image.
-    async fn delete_product_image(&self, product: ProductId, name: &ImageName)
-        -> StoreResult<bool>;
-    /// Makes an image the product's first (the one lists and the product page lead with);
-    /// false when the product has no such image.
-    async fn make_image_first(&self, product: ProductId, name: &ImageName) -> StoreResult<bool>;
+    /// Removes an image of the product (and raises `product.updated`); false when it had no
+    /// such image.
+    async fn delete_product_image(
+        &self,
+        product: ProductId,
+        name: &ImageName,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Makes an image the product's first (the one lists and the product page lead with; raises
+    /// `product.updated`); false when the product has no such image.
+    async fn make_image_first(
+        &self,
+        product: ProductId,
+        name: &ImageName,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Saves a category's name, slug, parent and position; false when there is no such
     /// category. The caller has checked that the parent is not the category or below it.
     async fn update_category(&self, id: CategoryId, category: &NewCategory) -> StoreResult<bool>;
     /// Changes a SKU's code, option label and 棚番 (orders keep the code they were placed
-    /// with); `None` when the code is another SKU's, `Some(false)` when the product has no such
-    /// SKU.
+    /// with; raises `product.updated`); `None` when the code is another SKU's, `Some(false)`
+    /// when the product has no such SKU.
     async fn relabel_sku(
         &self,
         product: ProductId,
         sku: SkuId,
-        code: &str,
-        option_label: &str,
-        location: &str,
+        label: &SkuLabel<'_>,
+        now: DateTime<Utc>,
     ) -> StoreResult<Option<bool>>;
     /// The 棚番 of those of `codes` that have one: (code, location).
     async fn sku_locations(&self, codes: &[String]) -> StoreResult<Vec<(String, String)>>;

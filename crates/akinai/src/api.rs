@@ -28,7 +28,7 @@ pub enum TokenCommand {
         #[arg(long)]
         name: String,
         /// Comma-separated: products:read, products:write, orders:read, orders:write,
-        /// customers:read, webhooks:read, webhooks:write.
+        /// orders:refund, customers:read, webhooks:read, webhooks:write.
         #[arg(long)]
         scopes: String,
         /// Days until it expires (default: it does not).
@@ -82,7 +82,7 @@ pub async fn run(config: &Config, command: ApiCommand) -> anyhow::Result<()> {
                 .map_err(|e| match e {
                     CoreError::InvalidForm(fields) => anyhow::anyhow!(
                         "not made: {} (scopes: products:read, products:write, orders:read, \
-                         orders:write, customers:read, webhooks:read, webhooks:write; expiry 1–1830 \
+                         orders:write, orders:refund, customers:read, webhooks:read, webhooks:write; expiry 1–1830 \
                          days; addresses like 203.0.113.7 or 203.0.113.0/24)",
                         fields.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")
                     ),

@@ -336,7 +336,7 @@ impl CatalogAdmin {
         let before = self.sku_of(product, sku).await?.price;
         if !self
             .catalog_admin_store
-            .set_sku_price(product, sku, price)
+            .set_sku_price(product, sku, price, self.base.clock.now())
             .await?
         {
             return Err(CoreError::NotFound);
@@ -436,13 +436,13 @@ impl CatalogAdmin {
         let (done, action) = match change {
             ImageChange::Remove => (
                 self.catalog_admin_store
-                    .delete_product_image(product, name)
+                    .delete_product_image(product, name, self.base.clock.now())
                     .await?,
                 "product.image_removed",
             ),
             ImageChange::MakeFirst => (
                 self.catalog_admin_store
-                    .make_image_first(product, name)
+                    .make_image_first(product, name, self.base.clock.now())
                     .await?,
                 "product.image_first",
             ),

@@ -3,6 +3,7 @@
 //! written; every addition is audited (IPA-C-12).
 
 use crate::CatalogAdmin;
+use akinai_store::catalog_admin::SkuLabel;
 use serde_json::json;
 
 use akinai_domain::admin::ManageCatalog;
@@ -16,6 +17,20 @@ use super::catalog::{ProductForm, MAX_PRICE, MAX_STOCK_DELTA};
 use super::Authorized;
 use crate::accounts::Client;
 use crate::CoreError;
+
+/// Most variants one new product may bring (more are added one by one).
+pub const MAX_VARIANTS: usize = 100;
+
+/// Adds a form error's fields to `errors`; any other error is passed on.
+fn gather(e: CoreError, errors: &mut Vec<(&'static str, &'static str)>) -> Result<(), CoreError> {
+    match e {
+        CoreError::InvalidForm(f) => {
+            errors.extend(f);
+            Ok(())
+        }
+        other => Err(other),
+    }
+}
 
 /// Longest 棚番 (e.g. `A-12-3`), in characters.
 pub const MAX_LOCATION_CHARS: usize = 20;
@@ -92,48 +107,79 @@ impl VariantForm {
 }
 
 impl CatalogAdmin {
-    /// Creates a product with its first variant; returns its id.
+    /// Creates a product with its variants (the back office's form has one; the API may send
+    /// up to [`MAX_VARIANTS`]); returns its id. Every field and every variant is checked, and
+    /// codes must be new and differ from each other, before anything is written; the product
+    /// and its SKUs are stored in one transaction with their `product.updated` event.
     pub async fn create_product(
         &self,
         by: &Authorized<ManageCatalog>,
         form: &ProductForm,
-        variant: &VariantForm,
+        variants: &[VariantForm],
         client: &Client,
     ) -> Result<ProductId, CoreError> {
         let s = by.principal();
         let categories = self.catalog_store.categories().await?;
-        let edit = form.parse(&categories);
-        let sku = variant.parse();
-        let (edit, sku) = match (edit, sku) {
-            (Ok(e), Ok(s)) => (e, s),
-            (Err(CoreError::InvalidForm(mut a)), Err(CoreError::InvalidForm(b))) => {
-                a.extend(b);
-                return Err(CoreError::InvalidForm(a));
+        let mut errors = Vec::new();
+        let edit = match form.parse(&categories) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                gather(e, &mut errors)?;
+                None
             }
-            (Err(e), _) | (_, Err(e)) => return Err(e),
         };
-        if self.catalog_admin_store.sku_code_taken(&sku.code).await? {
-            return Err(CoreError::InvalidForm(vec![("code", "admin.code_taken")]));
+        if variants.is_empty() || variants.len() > MAX_VARIANTS {
+            errors.push(("variants", "error.invalid"));
         }
+        let mut skus: Vec<NewSku> = Vec::with_capacity(variants.len());
+        for v in variants {
+            match v.parse() {
+                Ok(sku) if skus.iter().any(|k| k.code == sku.code) => {
+                    errors.push(("code", "admin.code_taken"));
+                }
+                Ok(sku) => skus.push(sku),
+                Err(e) => gather(e, &mut errors)?,
+            }
+        }
+        for sku in &skus {
+            if self.catalog_admin_store.sku_code_taken(&sku.code).await? {
+                errors.push(("code", "admin.code_taken"));
+            }
+        }
+        let edit = match edit {
+            Some(e) if errors.is_empty() => e,
+            _ => {
+                errors.dedup();
+                return Err(CoreError::InvalidForm(errors));
+            }
+        };
         let id = self
-            .catalog_store
-            .create_product(&NewProduct {
-                category_id: edit.category_id,
-                name: edit.name.clone(),
-                description: edit.description.clone(),
-                tax_category: edit.tax_category,
-                image_hue: hue_of(&edit.name),
-                published: edit.published,
-                skus: vec![sku.clone()],
-            })
+            .catalog_admin_store
+            .add_product(
+                &NewProduct {
+                    category_id: edit.category_id,
+                    name: edit.name.clone(),
+                    description: edit.description.clone(),
+                    tax_category: edit.tax_category,
+                    image_hue: hue_of(&edit.name),
+                    published: edit.published,
+                    skus: skus.clone(),
+                },
+                self.base.clock.now(),
+            )
             .await?;
-        self.audit.record(
-            &s.audit_context(client),
-            "product.create",
-            &format!("product:{}", id.0),
-            json!({ "name": edit.name, "published": edit.published, "sku": sku.code, "price": sku.price.0, "stock": sku.stock }),
-        )
-        .await?;
+        let variants: Vec<_> = skus
+            .iter()
+            .map(|k| json!({ "sku": k.code, "option": k.option_label, "price": k.price.0, "stock": k.stock }))
+            .collect();
+        self.audit
+            .record(
+                &s.audit_context(client),
+                "product.create",
+                &format!("product:{}", id.0),
+                json!({ "name": edit.name, "published": edit.published, "variants": variants }),
+            )
+            .await?;
         Ok(id)
     }
 
@@ -167,7 +213,16 @@ impl CatalogAdmin {
             .unwrap_or_default();
         match self
             .catalog_admin_store
-            .relabel_sku(product, sku, &code, &option_label, &location)
+            .relabel_sku(
+                product,
+                sku,
+                &SkuLabel {
+                    code: &code,
+                    option_label: &option_label,
+                    location: &location,
+                },
+                self.base.clock.now(),
+            )
             .await?
         {
             None => return Err(CoreError::InvalidForm(vec![("code", "admin.code_taken")])),
@@ -208,7 +263,7 @@ impl CatalogAdmin {
         }
         let id = self
             .catalog_admin_store
-            .add_sku(product, &sku)
+            .add_sku(product, &sku, self.base.clock.now())
             .await?
             .ok_or(CoreError::InvalidForm(vec![("code", "admin.code_taken")]))?;
         self.audit.record(

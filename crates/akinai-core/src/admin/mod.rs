@@ -19,6 +19,7 @@
 mod accounts;
 mod catalog;
 mod catalog_new;
+mod catalog_patch;
 mod categories;
 mod customers;
 mod dashboard;
@@ -56,7 +57,8 @@ pub use akinai_store::fulfilment::{OrderCursor, OrderFilter};
 pub use catalog::{
     CatalogAdmin, ImageChange, ProductForm, ProductPage, MAX_STOCK_DELTA, PRODUCTS_PER_PAGE,
 };
-pub use catalog_new::VariantForm;
+pub use catalog_new::{VariantForm, MAX_VARIANTS};
+pub use catalog_patch::{ProductPatch, VariantPatch};
 pub use categories::CategoryForm;
 pub use customers::{CustomerDetail, CustomerPage, CustomerView, Customers, CUSTOMERS_PER_PAGE};
 pub use dashboard::{BusinessOverview, Dashboard, LOW_STOCK};

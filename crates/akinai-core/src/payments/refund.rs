@@ -1,5 +1,6 @@
 //! Money back through the provider (payments issue, items 7 and 8): an owner's or manager's
-//! refund from the order page (full or partial, after password and code, audited), and the
+//! refund from the order page (full or partial, after password and code, audited) or an API
+//! token's with the `orders:refund` scope (issue 20, ADR 039), and the
 //! release of an unpaid payment when the shop cancels the order (the provider's page is closed,
 //! so the shopper can no longer pay; money that still arrives is flagged for the shop; a card
 //! hold is released).
@@ -17,15 +18,22 @@ use akinai_domain::Yen;
 
 use super::{GatewayError, Incoming};
 use crate::accounts::Client;
-use crate::admin::{Authorized, Reauth};
+use crate::admin::{Authorized, Principal, Reauth};
 use crate::CoreError;
+
+/// A refund checked and ready to be sent to the provider.
+struct PlannedRefund {
+    order: akinai_store::Order,
+    payment: super::Payment,
+    gateway: std::sync::Arc<dyn super::PaymentGateway>,
+    amount: i64,
+}
 
 impl Payments {
     /// Refunds `amount_input` yen of the order's provider payment (everything not yet refunded
-    /// when blank). A refund that completes the payment's refunds moves the order to 返金済み
-    /// and mails the customer; a partial one is noted in the order's history. Returns the amount
-    /// refunded.
-    #[allow(clippy::too_many_arguments)]
+    /// when blank), for an owner or manager in the back office after password and code. A
+    /// refund that completes the payment's refunds moves the order to 返金済み and mails the
+    /// customer; a partial one is noted in the order's history. Returns the amount refunded.
     pub async fn refund_through_provider(
         &self,
         by: &Authorized<CancelOrders>,
@@ -35,6 +43,37 @@ impl Payments {
         client: &Client,
     ) -> Result<Yen, CoreError> {
         let s = by.admin()?;
+        let plan = self.plan_refund(id, amount_input).await?;
+        self.admin_accounts.reauthenticate_admin(s, r).await?;
+        self.send_refund(by.principal(), plan, client).await
+    }
+
+    /// The same refund for an API token (ADR 039): `orders:write` gives the capability, and
+    /// the token must hold `orders:refund` as well — a scope an owner grants on purpose, in
+    /// place of the password and code a person re-enters.
+    pub async fn refund_by_token(
+        &self,
+        by: &Authorized<CancelOrders>,
+        id: OrderId,
+        amount_input: &str,
+        client: &Client,
+    ) -> Result<Yen, CoreError> {
+        let refund = akinai_domain::api::Scope::OrdersRefund;
+        match by.principal() {
+            Principal::Token(t) if t.scopes.allows(refund) => {}
+            _ => return Err(CoreError::Forbidden(refund.as_str())),
+        }
+        let plan = self.plan_refund(id, amount_input).await?;
+        self.send_refund(by.principal(), plan, client).await
+    }
+
+    /// Checks a refund: the order's provider payment has succeeded and the amount is 1 yen up
+    /// to what is left to refund.
+    async fn plan_refund(
+        &self,
+        id: OrderId,
+        amount_input: &str,
+    ) -> Result<PlannedRefund, CoreError> {
         let gateway = self.provider()?.clone();
         let order = self
             .order_store
@@ -57,7 +96,27 @@ impl Payments {
         }
         .filter(|a| *a > 0)
         .ok_or(CoreError::InvalidForm(vec![("amount", "error.invalid")]))?;
-        self.admin_accounts.reauthenticate_admin(s, r).await?;
+        Ok(PlannedRefund {
+            order,
+            payment,
+            gateway,
+            amount,
+        })
+    }
+
+    async fn send_refund(
+        &self,
+        who: &Principal,
+        plan: PlannedRefund,
+        client: &Client,
+    ) -> Result<Yen, CoreError> {
+        let PlannedRefund {
+            order,
+            payment,
+            gateway,
+            amount,
+        } = plan;
+        let id = order.id;
         let payment_ref = payment
             .payment_ref
             .clone()
@@ -68,7 +127,7 @@ impl Payments {
         let refunded = gateway.refund(&payment_ref, Yen(amount), &key).await?;
         let total = Yen(payment.refunded.0 + refunded.0);
         let full = total == payment.amount;
-        let actor = format!("admin:{}", s.admin.id);
+        let actor = who.actor();
         let now = self.base.clock.now();
         let refundable = matches!(
             order.status,
@@ -104,7 +163,7 @@ impl Payments {
         self.apply_incoming(payment, incoming).await?;
         self.audit
             .record(
-                &s.audit_context(client),
+                &who.audit_context(client),
                 "payment.refund",
                 &format!("order:{}", id.0),
                 json!({

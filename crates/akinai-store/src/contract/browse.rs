@@ -124,7 +124,7 @@ pub(super) async fn listings_sort_filter_and_page_through_subcategories(store: A
     }
     // A price change and a sell-out move their products.
     assert!(store
-        .set_sku_price(ids[0].0, ids[0].1, Yen(20_000))
+        .set_sku_price(ids[0].0, ids[0].1, Yen(20_000), chrono::Utc::now())
         .await
         .unwrap());
     known[0].price = 20_000;
@@ -339,7 +339,16 @@ pub(super) async fn option_filters_follow_variant_labels(store: Arc<dyn Store>) 
     let coat_sku = store.product(coat).await.unwrap().unwrap().skus[0].id;
     assert_eq!(
         store
-            .relabel_sku(coat, coat_sku, "コート-0", "L / 白", "")
+            .relabel_sku(
+                coat,
+                coat_sku,
+                &crate::catalog_admin::SkuLabel {
+                    code: "コート-0",
+                    option_label: "L / 白",
+                    location: "",
+                },
+                chrono::Utc::now(),
+            )
             .await
             .unwrap(),
         Some(true)
@@ -352,7 +361,11 @@ pub(super) async fn option_filters_follow_variant_labels(store: Arc<dyn Store>) 
         price: Yen(500),
         stock: 1,
     };
-    assert!(store.add_sku(plain, &added).await.unwrap().is_some());
+    assert!(store
+        .add_sku(plain, &added, chrono::Utc::now())
+        .await
+        .unwrap()
+        .is_some());
     assert_eq!(listed(option("M")).await, vec![plain.0, shirt.0]);
     store
         .set_published(&[shirt], false, chrono::Utc::now())

@@ -10,7 +10,15 @@ use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
 
 use super::{new_order, seed, stock_of, t0};
-use crate::catalog_admin::{NewProductImage, ProductEdit, MAX_IMAGES_PER_PRODUCT};
+use crate::catalog_admin::{NewProductImage, ProductEdit, SkuLabel, MAX_IMAGES_PER_PRODUCT};
+
+fn label<'a>(code: &'a str, option_label: &'a str, location: &'a str) -> SkuLabel<'a> {
+    SkuLabel {
+        code,
+        option_label,
+        location,
+    }
+}
 use crate::{NewCategory, Store};
 
 pub(super) async fn stock_moves_by_delta_beside_purchases_and_edits_keep_it(store: Arc<dyn Store>) {
@@ -77,9 +85,12 @@ pub(super) async fn stock_moves_by_delta_beside_purchases_and_edits_keep_it(stor
     let rows = store.admin_products(None, 10).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].stock, rows[0].published), (4, false));
-    assert!(store.set_sku_price(product, sku, Yen(1200)).await.unwrap());
+    assert!(store
+        .set_sku_price(product, sku, Yen(1200), t0())
+        .await
+        .unwrap());
     assert!(!store
-        .set_sku_price(akinai_domain::ids::ProductId(9999), sku, Yen(1))
+        .set_sku_price(akinai_domain::ids::ProductId(9999), sku, Yen(1), t0())
         .await
         .unwrap());
     assert_eq!(
@@ -106,9 +117,9 @@ pub(super) async fn skus_are_added_with_unique_codes(store: Arc<dyn Store>) {
         price: Yen(1500),
         stock: 4,
     };
-    let added = store.add_sku(product, &new).await.unwrap().unwrap();
+    let added = store.add_sku(product, &new, t0()).await.unwrap().unwrap();
     assert!(
-        store.add_sku(product, &new).await.unwrap().is_none(),
+        store.add_sku(product, &new, t0()).await.unwrap().is_none(),
         "code taken"
     );
     let missing = store
@@ -118,6 +129,7 @@ pub(super) async fn skus_are_added_with_unique_codes(store: Arc<dyn Store>) {
                 code: "SKU-10".into(),
                 ..new.clone()
             },
+            t0(),
         )
         .await
         .unwrap();
@@ -133,7 +145,7 @@ pub(super) async fn skus_are_added_with_unique_codes(store: Arc<dyn Store>) {
     // label are saved (stock untouched).
     assert_eq!(
         store
-            .relabel_sku(product, added, "SKU-0", "L", "")
+            .relabel_sku(product, added, &label("SKU-0", "L", ""), t0())
             .await
             .unwrap(),
         None
@@ -143,9 +155,8 @@ pub(super) async fn skus_are_added_with_unique_codes(store: Arc<dyn Store>) {
             .relabel_sku(
                 akinai_domain::ids::ProductId(9999),
                 added,
-                "SKU-11",
-                "L",
-                ""
+                &label("SKU-11", "L", ""),
+                t0()
             )
             .await
             .unwrap(),
@@ -153,7 +164,7 @@ pub(super) async fn skus_are_added_with_unique_codes(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .relabel_sku(product, added, "SKU-9L", "Lサイズ", "B-02-1")
+            .relabel_sku(product, added, &label("SKU-9L", "Lサイズ", "B-02-1"), t0())
             .await
             .unwrap(),
         Some(true)
@@ -257,8 +268,14 @@ pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store:
         "the first one made stays"
     );
     assert_eq!(store.image_size(&name(1), 640).await.unwrap(), None);
-    assert!(store.delete_product_image(product, &name(1)).await.unwrap());
-    assert!(!store.delete_product_image(product, &name(1)).await.unwrap());
+    assert!(store
+        .delete_product_image(product, &name(1), t0())
+        .await
+        .unwrap());
+    assert!(!store
+        .delete_product_image(product, &name(1), t0())
+        .await
+        .unwrap());
     assert_eq!(
         store.image_size(&name(1), 320).await.unwrap(),
         None,
@@ -278,9 +295,12 @@ pub(super) async fn product_images_are_bounded_ordered_and_served_by_name(store:
         Some(format!("{:032x}.jpg", 2))
     );
     // Any image can become the first one; an image of another product cannot be moved.
-    assert!(store.make_image_first(product, &name(7)).await.unwrap());
+    assert!(store
+        .make_image_first(product, &name(7), t0())
+        .await
+        .unwrap());
     assert!(!store
-        .make_image_first(akinai_domain::ids::ProductId(9999), &name(7))
+        .make_image_first(akinai_domain::ids::ProductId(9999), &name(7), t0())
         .await
         .unwrap());
     assert_eq!(

@@ -49,7 +49,12 @@ fn scope_label(s: Scope) -> &'static str {
         Scope::ProductsRead => "商品・在庫の参照",
         Scope::ProductsWrite => "商品・在庫の変更",
         Scope::OrdersRead => "注文の参照",
-        Scope::OrdersWrite => "注文の処理(入金・発送・キャンセル・返金)",
+        Scope::OrdersWrite => {
+            "注文の処理(入金確認・発送・配達完了・キャンセル・銀行振込等の返金済み記録)"
+        }
+        Scope::OrdersRefund => {
+            "カード・コンビニ決済の返金(決済代行会社から返金。注文の処理と併せて付与)"
+        }
         Scope::CustomersRead => "顧客情報の参照(個人情報。参照はすべて記録)",
         Scope::WebhooksRead => "Webhook の参照",
         Scope::WebhooksWrite => "Webhook の登録・変更",

@@ -124,7 +124,7 @@ pub(super) async fn new_post(
     match state
         .shop
         .catalog_admin()
-        .create_product(&proof, &product, &variant_of(&f), &ctx.client)
+        .create_product(&proof, &product, &[variant_of(&f)], &ctx.client)
         .await
     {
         Ok(id) => Ok(ctx.redirect(&format!("/admin/products/{}?saved=1", id.0))),

@@ -14,6 +14,7 @@ pub mod openapi;
 mod orders;
 mod page;
 mod problem;
+mod products;
 mod shop;
 mod steps;
 mod webhooks;
@@ -159,8 +160,30 @@ pub(crate) fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             NONE,
             get(openapi_get),
         ),
-        route("/api/v1/products", Policy::Api, NONE, get(products_get)),
-        route("/api/v1/products/{id}", Policy::Api, NONE, get(product_get)),
+        route(
+            "/api/v1/products",
+            Policy::Api,
+            API_BODY,
+            get(products_get).post(products::products_post),
+        ),
+        route(
+            "/api/v1/products/{id}",
+            Policy::Api,
+            API_BODY,
+            get(product_get).patch(products::product_patch),
+        ),
+        route(
+            "/api/v1/products/{id}/variants",
+            Policy::Api,
+            API_BODY,
+            axum::routing::post(products::variants_post),
+        ),
+        route(
+            "/api/v1/products/{id}/variants/{variant_id}",
+            Policy::Api,
+            API_BODY,
+            axum::routing::patch(products::variant_patch),
+        ),
         route("/api/v1/categories", Policy::Api, NONE, get(categories_get)),
         route("/api/v1/orders", Policy::Api, NONE, get(orders_get)),
         route("/api/v1/orders/{id}", Policy::Api, NONE, get(order_get)),
@@ -169,6 +192,12 @@ pub(crate) fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             Policy::Api,
             API_BODY,
             axum::routing::post(steps::order_events_post),
+        ),
+        route(
+            "/api/v1/orders/{id}/refunds",
+            Policy::Api,
+            API_BODY,
+            axum::routing::post(steps::order_refunds_post),
         ),
         route("/api/v1/customers", Policy::Api, NONE, get(customers_get)),
         route(

@@ -93,6 +93,16 @@ impl Problem {
         )
     }
 
+    /// The payment provider did not answer; nothing was done.
+    pub fn provider_unavailable() -> Problem {
+        Problem::new(
+            "provider-unavailable",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Payment provider unavailable",
+            "The payment provider could not be reached; nothing was refunded. Retry later.".into(),
+        )
+    }
+
     /// The token's bucket is empty: wait `seconds`.
     pub fn too_many_requests(seconds: u64) -> Problem {
         Problem::new(
@@ -206,7 +216,29 @@ impl From<akinai_core::CoreError> for Problem {
                     ),
                 }
             }
+            akinai_core::CoreError::InvalidForm(fields) => Problem::invalid(
+                fields
+                    .into_iter()
+                    .map(|(field, key)| FieldProblem {
+                        field: field.to_string(),
+                        message: explain(key).to_string(),
+                    })
+                    .collect(),
+            ),
             other => Problem::internal(&other),
         }
+    }
+}
+
+/// What a use case's message key means, for an API caller (in English, like the rest of the
+/// API's errors).
+fn explain(key: &str) -> &'static str {
+    match key {
+        "admin.code_taken" => "already the code of another SKU (codes are unique in the shop)",
+        "error.too_long" => "too long",
+        "error.required" => "required",
+        "error.unprintable" => "contains a character outside JIS X 0208 (Shift_JIS)",
+        "admin.stock_negative" => "the stock would go below zero",
+        _ => "not valid",
     }
 }

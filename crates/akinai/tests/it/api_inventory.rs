@@ -7,50 +7,10 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use akinai_core::api::TokenRequest;
 use akinai_core::audit::AuditContext;
 
+use crate::support::api::{send, token};
 use crate::support::TestApp;
-
-async fn token(app: &TestApp, scopes: &str) -> (String, i64) {
-    let made = app
-        .shop
-        .api_tokens()
-        .create(
-            &AuditContext::cli("test"),
-            &TokenRequest {
-                name: "在庫連携".into(),
-                scopes: scopes.into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    (made.secret, made.id.0)
-}
-
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    secret: &str,
-    key: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let shopper = app.shopper();
-    let mut request = shopper
-        .client
-        .request(method, format!("{}{path}", shopper.base))
-        .bearer_auth(secret)
-        .header("Idempotency-Key", key);
-    if let Some(b) = body {
-        request = request.json(&b);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn inventory_works(app: &TestApp) {
     let (reader, _) = token(app, "products:read").await;

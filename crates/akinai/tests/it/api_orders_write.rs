@@ -7,25 +7,10 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use akinai_core::api::TokenRequest;
 use akinai_core::audit::AuditContext;
 
+use crate::support::api::token;
 use crate::support::TestApp;
-
-async fn token(app: &TestApp, scopes: &str) -> (String, i64) {
-    let request = TokenRequest {
-        name: "倉庫".into(),
-        scopes: scopes.into(),
-        ..Default::default()
-    };
-    let made = app
-        .shop
-        .api_tokens()
-        .create(&AuditContext::cli("test"), &request)
-        .await
-        .unwrap();
-    (made.secret, made.id.0)
-}
 
 async fn step(
     app: &TestApp,
@@ -34,22 +19,8 @@ async fn step(
     key: &str,
     body: Value,
 ) -> (StatusCode, Value) {
-    let shopper = app.shopper();
-    let response = shopper
-        .client
-        .request(
-            Method::POST,
-            format!("{}/api/v1/orders/{order}/events", shopper.base),
-        )
-        .bearer_auth(secret)
-        .header("Idempotency-Key", key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    let path = format!("/api/v1/orders/{order}/events");
+    crate::support::api::send(app, Method::POST, &path, secret, key, Some(body)).await
 }
 
 async fn steps_work(app: &TestApp) {

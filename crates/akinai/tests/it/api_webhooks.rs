@@ -7,27 +7,8 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use akinai_core::api::TokenRequest;
-use akinai_core::audit::AuditContext;
-
+use crate::support::api::token;
 use crate::support::TestApp;
-
-async fn token(app: &TestApp, scopes: &str) -> (String, i64) {
-    let made = app
-        .shop
-        .api_tokens()
-        .create(
-            &AuditContext::cli("test"),
-            &TokenRequest {
-                name: "連携".into(),
-                scopes: scopes.into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    (made.secret, made.id.0)
-}
 
 struct Answer {
     status: StatusCode,

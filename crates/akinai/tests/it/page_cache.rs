@@ -115,7 +115,12 @@ async fn pages_are_rendered_once_per_time_to_live() {
         assert!(!shopper.get(&path).await.body.contains("¥12,345"));
         assert!(app
             .store
-            .set_sku_price(product, sku, akinai_domain::money::Yen(12_345))
+            .set_sku_price(
+                product,
+                sku,
+                akinai_domain::money::Yen(12_345),
+                chrono::Utc::now(),
+            )
             .await
             .unwrap());
         let page = shopper.get(&path).await;

@@ -1,7 +1,9 @@
 //! The vulnerability-class regression suite (SWS-1, SWS-3, SWS-5, SWS-7): injection payloads in
 //! every path and query parameter of every GET route in the route table, and in every field of
 //! the checkout form. Every answer must be a non-5xx page that shows the payload only escaped,
-//! with no database error text, and nothing may change in the store. The suite prints how many
+//! with no database error text, and nothing may change in the store. The REST API's routes get
+//! the same payloads in their path and query parameters and in every text field of their JSON
+//! bodies (issue 20, item 6): JSON answers only, nothing executed, text stored as text. The suite prints how many
 //! routes, parameters and payloads it tried (recorded in docs/security.md).
 
 use reqwest::StatusCode;
@@ -239,4 +241,190 @@ async fn injection_payloads_in_every_admin_parameter_are_inert() {
         "{added:?}"
     );
     println!("vulnerability suite (admin): {requests} requests");
+}
+
+/// JSON answers only: a problem document or a resource, never a page a browser would render.
+fn check_api(what: &str, status: StatusCode, body: &str, headers: &reqwest::header::HeaderMap) {
+    assert!(!status.is_server_error(), "{what} → {status}: {body}");
+    let kind = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(
+        kind.starts_with("application/json") || kind.starts_with("application/problem+json"),
+        "{what}: content type {kind}"
+    );
+    for e in DB_ERRORS {
+        assert!(!body.contains(e), "{what}: database error text {e}");
+    }
+    for f in FORBIDDEN {
+        assert!(!body.contains(f), "{what}: payload {f} echoed");
+    }
+}
+
+/// Every API route (from the OpenAPI document, which the route table is checked against) with
+/// the payloads in its path parameters and query parameters, and every text field of the write
+/// bodies with each payload (SWS-1, SWS-5; issue 20, item 6).
+#[tokio::test]
+async fn injection_payloads_in_every_api_parameter_and_field_are_inert() {
+    let app = TestApp::builder()
+        .demo()
+        .security(TestApp::internal_webhooks())
+        .start()
+        .await;
+    app.order_one("本みりん").await;
+    let all = akinai_domain::api::Scope::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let secret = app
+        .shop
+        .api_tokens()
+        .create(
+            &akinai_core::audit::AuditContext::cli("test"),
+            &akinai_core::api::TokenRequest {
+                name: "vulnerability suite".into(),
+                scopes: all,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .secret;
+    let client = app.shopper().client;
+    let base = app.shopper().base;
+    let document: serde_json::Value =
+        serde_json::from_str(&akinai_web::api::openapi::document()).unwrap();
+    let payloads: Vec<&str> = SQLI.iter().chain(XSS).chain(OTHER).copied().collect();
+    let queries = [
+        "limit",
+        "cursor",
+        "status",
+        "from",
+        "to",
+        "updated_since",
+        "endpoint",
+    ];
+    let products = app.store.product_count().await.unwrap();
+    let mut requests = 0;
+    let mut key = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        if !item["get"].is_object() {
+            continue;
+        }
+        let params: Vec<&str> = path.split('/').filter(|s| s.starts_with('{')).collect();
+        for payload in &payloads {
+            let p = encode(payload);
+            let mut urls: Vec<String> = params
+                .iter()
+                .map(|param| crate::support::concrete_path(&path.replace(param, &p)))
+                .collect();
+            let concrete = crate::support::concrete_path(path);
+            urls.extend(queries.iter().map(|q| format!("{concrete}?{q}={p}")));
+            for url in urls {
+                let r = client
+                    .get(format!("{base}{url}"))
+                    .bearer_auth(&secret)
+                    .send()
+                    .await
+                    .unwrap();
+                let (status, headers) = (r.status(), r.headers().clone());
+                check_api(&url, status, &r.text().await.unwrap(), &headers);
+                requests += 1;
+            }
+        }
+    }
+    assert_eq!(
+        app.store.product_count().await.unwrap(),
+        products,
+        "reads change nothing"
+    );
+
+    // Every text field of the write bodies, one payload at a time.
+    let order = akinai_core::order_number(app.newest_order().await.id);
+    let sku = app
+        .store
+        .product(akinai_domain::ids::ProductId(1))
+        .await
+        .unwrap()
+        .unwrap()
+        .skus[0]
+        .code
+        .clone();
+    let category = app.store.categories().await.unwrap()[0].id.0;
+    let bodies: Vec<(&str, String, serde_json::Value, Vec<&str>)> = vec![
+        (
+            "POST",
+            "/api/v1/products".into(),
+            serde_json::json!({ "name": "x", "category_id": category, "description": "", "tax_category": "standard",
+                "variants": [{ "sku": "VS-1", "option_label": "", "price": 100 }] }),
+            vec!["name", "description"],
+        ),
+        (
+            "PATCH",
+            "/api/v1/products/1".into(),
+            serde_json::json!({ "name": "x" }),
+            vec!["name", "description"],
+        ),
+        (
+            "POST",
+            "/api/v1/inventory/adjust".into(),
+            serde_json::json!({ "sku": sku, "delta": 0, "reason": "x" }),
+            vec!["sku", "reason"],
+        ),
+        (
+            "POST",
+            format!("/api/v1/orders/{order}/events"),
+            serde_json::json!({ "event": "ship", "carrier": "yamato", "tracking_number": "1", "note": "x" }),
+            vec!["tracking_number", "note"],
+        ),
+        (
+            "POST",
+            "/api/v1/webhooks".into(),
+            serde_json::json!({ "url": "https://example.jp/hook", "events": ["order.created"] }),
+            vec!["url"],
+        ),
+    ];
+    for (method, path, body, fields) in &bodies {
+        for field in fields {
+            for payload in &payloads {
+                let mut b = body.clone();
+                b[*field] = serde_json::json!(payload);
+                key += 1;
+                if b.get("variants").is_some() {
+                    b["variants"][0]["sku"] = serde_json::json!(format!("VS-{key}"));
+                }
+                let r = client
+                    .request(
+                        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                        format!("{base}{path}"),
+                    )
+                    .bearer_auth(&secret)
+                    .header("Idempotency-Key", format!("vuln-{key}"))
+                    .json(&b)
+                    .send()
+                    .await
+                    .unwrap();
+                let (status, headers) = (r.status(), r.headers().clone());
+                let text = r.text().await.unwrap();
+                let what = format!("{method} {path} {field}={payload}");
+                check_api(&what, status, &text, &headers);
+                requests += 1;
+                // Accepted text is stored as the text it was, markup sanitised.
+                if status.is_success() && *field == "name" && payload.is_ascii() {
+                    let saved: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    assert_eq!(saved["name"].as_str(), Some(payload.trim()), "{what}");
+                }
+                if status.is_success() && *field == "description" {
+                    let saved: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    let html = saved["description_html"].as_str().unwrap();
+                    for f in FORBIDDEN {
+                        assert!(!html.contains(f), "{what}: {html}");
+                    }
+                }
+            }
+        }
+    }
+    println!("vulnerability suite (API): {requests} requests");
 }

@@ -297,3 +297,57 @@ async fn bad_endpoints_are_refused_and_unknown_ones_not_found() {
         Err(CoreError::NotFound)
     ));
 }
+
+/// `inventory.low` from the shop's own sales: the order that takes a SKU's stock to the low mark
+/// writes the event in its placement transaction (the PostgreSQL placement is one statement with
+/// the event in it); later orders below the mark do not repeat it.
+async fn a_sale_to_the_low_mark_raises_inventory_low(app: &TestApp) {
+    let (receiver, url) = Receiver::start().await;
+    let hooks = app.shop.webhooks();
+    let made = hooks.add(&cli(), &url, "inventory.low").await.unwrap();
+    let sku = app.sku_named("本みりん").await;
+    let low = akinai_domain::webhook::LOW_STOCK;
+    app.store
+        .set_stock(sku, low + 2, app.clock.now())
+        .await
+        .unwrap();
+    let shopper = app.shopper();
+    shopper.add(sku, "1").await;
+    shopper.submit_details(&[]).await;
+    assert_eq!(shopper.place().await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        hooks.deliver_due().await.unwrap(),
+        0,
+        "still above the mark"
+    );
+    let shopper = app.shopper();
+    shopper.add(sku, "2").await;
+    shopper.submit_details(&[]).await;
+    assert_eq!(shopper.place().await.status, StatusCode::SEE_OTHER);
+    assert_eq!(hooks.deliver_due().await.unwrap(), 1);
+    let got = receiver.got();
+    assert!(signed_by(&made.secret, &got[0]));
+    let body: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(body["type"], "inventory.low");
+    assert_eq!(body["data"]["sku_id"], sku.0);
+    assert_eq!(body["data"]["stock"], low - 1);
+    app.order_one("本みりん").await;
+    assert_eq!(hooks.deliver_due().await.unwrap(), 0, "once per crossing");
+}
+
+#[tokio::test]
+async fn a_sale_to_the_low_mark_raises_inventory_low_on_sqlite() {
+    let app = TestApp::with_security(TestApp::internal_webhooks()).await;
+    a_sale_to_the_low_mark_raises_inventory_low(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_to_the_low_mark_raises_inventory_low_on_postgresql() {
+    let Some((app, db)) = TestApp::postgres_with(TestApp::internal_webhooks()).await else {
+        return;
+    };
+    app.seed().await;
+    a_sale_to_the_low_mark_raises_inventory_low(&app).await;
+    drop(app);
+    db.drop_database().await;
+}

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 pub fn concrete_path(path: &str) -> String {
     path.replace("{slug}", "food")
         .replace("{id}", "1")
+        .replace("{variant_id}", "1")
         .replace("{token}", &"0".repeat(64))
         .replace("{code}", "ja")
         .replace("{name}", "x.css")

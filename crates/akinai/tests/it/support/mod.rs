@@ -9,6 +9,7 @@
 //! ```
 
 pub mod admin;
+pub mod api;
 mod builder;
 mod client;
 mod db;
