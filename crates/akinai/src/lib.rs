@@ -209,10 +209,36 @@ pub fn app_state(config: &Config, shop: Shop) -> AppState {
     )
 }
 
+/// What an `akinai serve` node does (issue 21, item 3): by default both; a shop that separates
+/// them runs `web` nodes behind its balancer and one or more `worker` nodes on the same
+/// PostgreSQL database (jobs are claimed under leases, so workers never run one twice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// Serves the shop, the admin and the API, and runs the background jobs.
+    All,
+    /// Serves without the background jobs (order mail, webhooks, backups …).
+    Web,
+    /// Runs the background jobs without serving (no listener but metrics, if configured).
+    Worker,
+}
+
+impl Role {
+    /// Whether this node answers the shop's and the admin's requests.
+    pub fn serves(self) -> bool {
+        self != Role::Worker
+    }
+
+    /// Whether this node runs the background jobs and the scheduled ones.
+    pub fn works(self) -> bool {
+        self != Role::Web
+    }
+}
+
 /// `akinai serve`.
 pub async fn serve(
     config: Config,
     demo: bool,
+    role: Role,
     config_file: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     backup::before_upgrade(&config).await?;
@@ -241,12 +267,17 @@ pub async fn serve(
         config.https(),
     );
     let app = akinai_web::router(state.clone());
-    let admin_listener = tokio::net::TcpListener::bind(config.admin_listen)
-        .await
-        .with_context(|| format!("cannot listen on {} (admin)", config.admin_listen))?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let (admin_listener, listener) = if role.serves() {
+        let admin = tokio::net::TcpListener::bind(config.admin_listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (admin)", config.admin_listen))?;
+        let shop = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        (Some(admin), Some(shop))
+    } else {
+        (None, None)
+    };
     let certs = match &config.tls {
         Some(tls) => Some(
             akinai_web::tls::CertStore::open(&tls.cert_file, &tls.key_file)
@@ -258,7 +289,7 @@ pub async fn serve(
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let worker = config.worker.then(|| {
+    let worker = (config.worker && role.works()).then(|| {
         let shop = shop.clone();
         let rx = stop_rx.clone();
         tokio::spawn(async move { shop.jobs().run_worker(rx).await })
@@ -272,7 +303,7 @@ pub async fn serve(
         }
     }
     // The demo shop is for trying out: no daily backups of it.
-    let backups = (!demo).then(|| {
+    let backups = (!demo && role.works()).then(|| {
         tokio::spawn(backup::schedule::run(
             config.clone(),
             shop.clone(),
@@ -292,7 +323,12 @@ pub async fn serve(
         let every = std::time::Duration::from_secs(config.security.integrity_check_secs);
         tokio::spawn(async move { shop.integrity().run_integrity_checks(every, rx).await })
     };
-    let redirect = match config.tls.as_ref().and_then(|t| t.redirect_listen) {
+    let redirect = match config
+        .tls
+        .as_ref()
+        .and_then(|t| t.redirect_listen)
+        .filter(|_| role.serves())
+    {
         Some(addr) => {
             let plain = tokio::net::TcpListener::bind(addr)
                 .await
@@ -309,7 +345,7 @@ pub async fn serve(
         }
         None => None,
     };
-    let admin = {
+    let admin = admin_listener.map(|admin_listener| -> anyhow::Result<_> {
         let stop = stopped(stop_rx.clone());
         println!(
             "akinai: serving the admin at http://{} ({})",
@@ -320,13 +356,14 @@ pub async fn serve(
                 format!("{} allowed networks", config.admin_allow.len())
             }
         );
-        tokio::spawn(akinai_web::server::serve(
+        Ok(tokio::spawn(akinai_web::server::serve(
             admin_listener,
             admin_app,
             akinai_web::server::ServerLimits::default(),
             stop,
-        ))
-    };
+        )))
+    });
+    let admin = admin.transpose()?;
     for warning in files::permission_warnings(&config, config_file) {
         eprintln!("akinai: warning: {warning}");
         tracing::warn!("{warning}");
@@ -351,11 +388,53 @@ pub async fn serve(
         },
         None => None,
     };
+    let signal = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+    };
+    match listener {
+        Some(listener) => {
+            serve_shop(&config, &shop, listener, app, certs, role, signal).await?;
+        }
+        None => {
+            println!(
+                "akinai: working without serving (role worker, store: {})",
+                shop.backend()
+            );
+            signal.await;
+        }
+    }
+    let _ = integrity.await;
+    for task in [admin, worker, redirect, backups, metrics, tidy]
+        .into_iter()
+        .flatten()
+    {
+        let _ = task.await;
+    }
+    Ok(())
+}
+
+/// Serves the storefront on `listener` until `signal` completes.
+async fn serve_shop(
+    config: &Config,
+    shop: &akinai_core::Shop,
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    certs: Option<std::sync::Arc<akinai_web::tls::CertStore>>,
+    role: Role,
+    signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let bound = listener.local_addr()?;
     println!(
-        "akinai: serving the shop at {} (listening on {bound}, store: {})",
+        "akinai: serving the shop at {} (listening on {bound}, store: {}{})",
         config.base_url.trim_end_matches('/'),
-        shop.backend()
+        shop.backend(),
+        if role.works() {
+            ""
+        } else {
+            ", role web: no background jobs"
+        }
     );
     if let Some(why) = origin::base_url_mismatch(&config.base_url()?, bound) {
         eprintln!("akinai: warning: {why}");
@@ -366,24 +445,11 @@ pub async fn serve(
         header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),
         ..Default::default()
     };
-    let signal = async {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        let _ = stop_tx.send(true);
-    };
     match certs {
         Some(certs) => {
             akinai_web::server::serve_tls(listener, app, limits, certs, signal).await?;
         }
         None => akinai_web::server::serve(listener, app, limits, signal).await,
-    }
-    let _ = integrity.await;
-    let _ = admin.await;
-    for task in [worker, redirect, backups, metrics, tidy]
-        .into_iter()
-        .flatten()
-    {
-        let _ = task.await;
     }
     Ok(())
 }

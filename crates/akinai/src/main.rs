@@ -59,6 +59,10 @@ enum Command {
         /// Listen address; default 127.0.0.1:8080.
         #[arg(long, value_name = "ADDR")]
         listen: Option<SocketAddr>,
+        /// What this node does: `all` serves and runs the background jobs; `web` serves
+        /// without them; `worker` runs them without serving (several nodes on PostgreSQL).
+        #[arg(long, value_enum, default_value_t = akinai::Role::All)]
+        role: akinai::Role,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -384,7 +388,9 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { demo, .. } => akinai::serve(config, demo, cli.config.as_deref()).await,
+            Command::Serve { demo, role, .. } => {
+                akinai::serve(config, demo, role, cli.config.as_deref()).await
+            }
             Command::Migrate => akinai::migrate(&config).await,
             Command::Config {
                 command: ConfigCommand::Check,

@@ -589,3 +589,74 @@ fn ipa_c_13_an_upgrade_takes_a_backup_before_applying_new_migrations() {
     let again = akinai(&["migrate", "--data-dir", d]);
     assert!(!String::from_utf8_lossy(&again.stdout).contains("backing up"));
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Issue 21, item 3: `serve --role worker` runs the background jobs and answers nothing (no
+/// shop, no admin listener); `serve --role web` serves and says it runs no jobs.
+#[test]
+fn serve_roles_separate_serving_from_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let start = |role: &str, port: u16, admin: u16| {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--role", role, "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["--data-dir", data.to_str().unwrap()])
+            .env("AKINAI__LOG", "warn")
+            .env("AKINAI__ADMIN_LISTEN", format!("127.0.0.1:{admin}"))
+            .env(
+                "AKINAI__METRICS_LISTEN",
+                format!("127.0.0.1:{}", free_port()),
+            )
+            .env_remove("AKINAI__DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        (child, lines)
+    };
+
+    let (port, admin) = (free_port(), free_port());
+    let (mut worker, lines) = start("worker", port, admin);
+    let working = lines
+        .map(|l| l.unwrap())
+        .find(|l| l.starts_with("akinai: working"))
+        .unwrap();
+    assert!(
+        working.starts_with("akinai: working without serving (role worker"),
+        "{working}"
+    );
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "no shop");
+    assert!(
+        TcpStream::connect(("127.0.0.1", admin)).is_err(),
+        "no admin"
+    );
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+
+    let (port, admin) = (free_port(), free_port());
+    let (mut web, lines) = start("web", port, admin);
+    let serving = lines
+        .map(|l| l.unwrap())
+        .find(|l| l.starts_with("akinai: serving the shop"))
+        .unwrap();
+    assert!(
+        serving.contains("role web: no background jobs"),
+        "{serving}"
+    );
+    let (status, body) = get(port, "/healthz");
+    assert!(status.contains("200") && body == "ok", "{status}");
+    web.kill().unwrap();
+    web.wait().unwrap();
+
+    let out = akinai(&["serve", "--role", "leader"]);
+    assert_eq!(out.status.code(), Some(2), "an unknown role is refused");
+}
