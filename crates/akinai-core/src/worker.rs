@@ -171,6 +171,27 @@ impl Jobs {
         }
     }
 
+    /// What a node without the worker (`serve --role web`) still does for itself: its visit
+    /// counts, kept in its memory, are stored every flush interval and at shutdown (the
+    /// worker does this on the other nodes).
+    pub async fn run_node_duties(&self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            let stopping = tokio::select! {
+                _ = tokio::time::sleep(VISIT_FLUSH_INTERVAL) => false,
+                _ = shutdown.wait_for(|s| *s) => true,
+            };
+            if stopping {
+                if let Err(e) = self.flush_visits().await {
+                    tracing::error!(error = %e, "could not store the visit count");
+                }
+                return;
+            }
+            if let Err(e) = self.flush_visits().await {
+                tracing::warn!(error = %e, "could not store the visit count; kept for later");
+            }
+        }
+    }
+
     pub async fn run_worker(&self, mut shutdown: watch::Receiver<bool>) {
         // Webhook deliveries wait on slow receivers (up to their timeout): their own loop, so
         // mail never waits behind them.

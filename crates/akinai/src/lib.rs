@@ -289,11 +289,15 @@ pub async fn serve(
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let worker = (config.worker && role.works()).then(|| {
+    let worker = {
         let shop = shop.clone();
         let rx = stop_rx.clone();
-        tokio::spawn(async move { shop.jobs().run_worker(rx).await })
-    });
+        if config.worker && role.works() {
+            tokio::spawn(async move { shop.jobs().run_worker(rx).await })
+        } else {
+            tokio::spawn(async move { shop.jobs().run_node_duties(rx).await })
+        }
+    };
     if let Some(addr) = shop.config().security.clamd.clone() {
         match akinai_core::upload_scan::Clamd::new(addr).ping().await {
             Ok(()) => println!("akinai: uploads are scanned by clamd"),
@@ -406,7 +410,8 @@ pub async fn serve(
         }
     }
     let _ = integrity.await;
-    for task in [admin, worker, redirect, backups, metrics, tidy]
+    let _ = worker.await;
+    for task in [admin, redirect, backups, metrics, tidy]
         .into_iter()
         .flatten()
     {

@@ -102,3 +102,33 @@ async fn owners_see_sales_confirmation_time_funnel_low_stock_and_a_chart() {
     let limited = staff.get("/admin").await;
     assert!(!limited.body.contains("今日の注文") && !limited.body.contains("<svg class=\"chart\""));
 }
+
+/// Issue 21, item 3: a node without the worker (`serve --role web`) still stores the visits it
+/// counted in its memory — at shutdown at the latest — so the funnel loses nothing.
+#[tokio::test]
+async fn a_web_node_stores_its_visit_counts_when_it_stops() {
+    let app = TestApp::demo().await;
+    app.shopper().get("/").await;
+    app.shopper().get("/").await;
+    let (stop, rx) = tokio::sync::watch::channel(true);
+    app.shop.jobs().run_node_duties(rx).await;
+    drop(stop);
+    assert_eq!(
+        app.shop.jobs().flush_visits().await.unwrap(),
+        0,
+        "already stored by the node's duties"
+    );
+    use akinai_core::Clock;
+    let today = app
+        .clock
+        .now()
+        .with_timezone(&akinai_core::clock::jst())
+        .format("%Y-%m-%d")
+        .to_string();
+    let funnel = app
+        .store
+        .funnel(app.clock.now() - Duration::days(1), &today)
+        .await
+        .unwrap();
+    assert_eq!(funnel.visits, 2);
+}
