@@ -381,6 +381,8 @@ impl Shop {
             transfer: transfer.clone(),
             webhooks: webhooks.clone(),
             api_tokens: api_tokens.clone(),
+            task_store: store.clone(),
+            node: tokens::generate().secret[..16].into(),
             beat: Arc::default(),
         };
         let incidents = Incidents {

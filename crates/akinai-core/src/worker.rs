@@ -81,9 +81,15 @@ pub struct Jobs {
     pub(crate) transfer: crate::Transfer,
     pub(crate) webhooks: crate::Webhooks,
     pub(crate) api_tokens: crate::api::ApiTokens,
+    pub(crate) task_store: Arc<dyn akinai_store::leases::TaskLeaseStore>,
+    /// This process among the nodes (random, new at every start), for task leases.
+    pub(crate) node: Arc<str>,
     /// When this process's worker loop last came round (`None`: no worker runs here).
     pub(crate) beat: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
+
+/// The task lease of payment reconciliation (ADR 040).
+pub const RECONCILE_TASK: &str = "payments.reconcile";
 
 /// A worker loop silent for longer than this is taken as stuck (`/readyz` fails).
 pub const WORKER_STALL: Duration = Duration::from_secs(60);
@@ -171,6 +177,58 @@ impl Jobs {
         }
     }
 
+    /// Takes the named task for `slot` on this node for `lease` (ADR 040); false when another
+    /// node holds it or the slot is done. A node that dies holding it lets another take it when
+    /// the lease ends.
+    pub async fn take_task(
+        &self,
+        name: &str,
+        slot: &str,
+        lease: chrono::Duration,
+    ) -> Result<bool, CoreError> {
+        let now = self.base.clock.now();
+        Ok(self
+            .task_store
+            .take_task(name, slot, &self.node, now, now + lease)
+            .await?)
+    }
+
+    /// Marks `slot` of the named task done (after [`Jobs::take_task`] gave it to this node).
+    pub async fn finish_task(&self, name: &str, slot: &str) -> Result<(), CoreError> {
+        let now = self.base.clock.now();
+        self.task_store
+            .finish_task(name, slot, &self.node, now)
+            .await?;
+        Ok(())
+    }
+
+    /// One reconciliation round a minute across all nodes: the node that takes the minute's
+    /// lease asks the provider; the others skip it.
+    async fn reconcile_once_a_minute(&self) {
+        let slot = self.base.clock.now().format("%Y-%m-%dT%H:%M").to_string();
+        match self
+            .take_task(RECONCILE_TASK, &slot, chrono::Duration::minutes(5))
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "could not take the reconciliation lease");
+                return;
+            }
+        }
+        match self.payments.reconcile_payments().await {
+            Ok(n) if n > 0 => {
+                tracing::info!(payments = n, "payments reconciled with the provider")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "could not reconcile payments"),
+        }
+        if let Err(e) = self.finish_task(RECONCILE_TASK, &slot).await {
+            tracing::error!(error = %e, "could not record the reconciliation round");
+        }
+    }
+
     /// What a node without the worker (`serve --role web`) still does for itself: its visit
     /// counts, kept in its memory, are stored every flush interval and at shutdown (the
     /// worker does this on the other nodes).
@@ -221,13 +279,7 @@ impl Jobs {
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "could not publish scheduled products"),
                 }
-                match self.payments.reconcile_payments().await {
-                    Ok(n) if n > 0 => {
-                        tracing::info!(payments = n, "payments reconciled with the provider")
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "could not reconcile payments"),
-                }
+                self.reconcile_once_a_minute().await;
             }
             if let Err(e) = self.run_due_jobs().await {
                 tracing::error!(error = %e, "worker could not run jobs");

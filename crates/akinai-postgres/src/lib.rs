@@ -16,6 +16,7 @@ mod incidents;
 mod integrity;
 mod inventory;
 mod jobs;
+mod leases;
 mod member;
 mod operations;
 mod orders;

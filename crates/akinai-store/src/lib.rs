@@ -18,6 +18,7 @@ mod error;
 pub mod fulfilment;
 pub mod incidents;
 pub mod inventory;
+pub mod leases;
 mod model;
 pub mod operations;
 pub mod payments;
@@ -534,6 +535,7 @@ pub trait Store:
     + transfer_runs::TransferRunStore
     + webhooks::WebhookStore
     + inventory::InventoryStore
+    + leases::TaskLeaseStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

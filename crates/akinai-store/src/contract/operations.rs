@@ -88,3 +88,94 @@ pub(super) async fn counts_maintenance_and_backup_runs_round_trip(store: Arc<dyn
         None
     );
 }
+
+/// ADR 040: a named task is taken by one holder per slot; another holder gets it only after
+/// the lease ran out, and nobody once the slot is done.
+pub(super) async fn task_leases_let_one_node_run_each_slot(store: Arc<dyn Store>) {
+    let (a, b) = ("node-a", "node-b");
+    let t = t0();
+    let until = t + Duration::minutes(5);
+    assert!(store
+        .take_task("backup.daily", "2026-12-05", a, t, until)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .take_task("backup.daily", "2026-12-05", b, t, until)
+            .await
+            .unwrap(),
+        "held by a"
+    );
+    assert!(
+        store
+            .take_task("payments.reconcile", "2026-12-05", b, t, until)
+            .await
+            .unwrap(),
+        "another task is free"
+    );
+    assert!(!store
+        .finish_task("backup.daily", "2026-12-05", b, t)
+        .await
+        .unwrap());
+    assert!(store
+        .finish_task("backup.daily", "2026-12-05", a, t)
+        .await
+        .unwrap());
+    let later = t + Duration::minutes(1);
+    for who in [a, b] {
+        assert!(
+            !store
+                .take_task(
+                    "backup.daily",
+                    "2026-12-05",
+                    who,
+                    later,
+                    later + Duration::minutes(5)
+                )
+                .await
+                .unwrap(),
+            "the slot is done"
+        );
+    }
+    let next_day = t + Duration::days(1);
+    assert!(store
+        .take_task(
+            "backup.daily",
+            "2026-12-06",
+            b,
+            next_day,
+            next_day + Duration::minutes(5)
+        )
+        .await
+        .unwrap());
+    // b dies holding it: a takes over once the lease has run out, not before.
+    let soon = next_day + Duration::minutes(4);
+    assert!(!store
+        .take_task(
+            "backup.daily",
+            "2026-12-06",
+            a,
+            soon,
+            soon + Duration::minutes(5)
+        )
+        .await
+        .unwrap());
+    let after = next_day + Duration::minutes(6);
+    assert!(store
+        .take_task(
+            "backup.daily",
+            "2026-12-06",
+            a,
+            after,
+            after + Duration::minutes(5)
+        )
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .finish_task("backup.daily", "2026-12-06", b, after)
+            .await
+            .unwrap(),
+        "b lost it"
+    );
+}

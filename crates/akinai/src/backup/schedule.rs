@@ -1,4 +1,5 @@
-//! Backups inside `serve` (operations issue, item 1): one a day at `backup.time_jst`, copied to
+//! Backups inside `serve` (operations issue, item 1): one a day at `backup.time_jst` — taken by
+//! the one node that gets the day's lease when several serve one database (ADR 040) —, copied to
 //! `backup.copy_dir` and handed to `backup.copy_command` for off-site storage, old ones pruned by
 //! the retention policy (`akinai_domain::retention`), the newest checked every Sunday, and an
 //! alert (log, security events, mail) when a backup, a copy or a check fails or no backup has
@@ -16,6 +17,11 @@ use akinai_domain::retention::{self, Retention};
 
 use super::archive;
 use crate::config::Config;
+
+/// The task lease of the daily backup (ADR 040), and how long a node may take for it before
+/// another may.
+pub const BACKUP_TASK: &str = "backup.daily";
+const BACKUP_LEASE: chrono::Duration = chrono::Duration::hours(2);
 
 /// How often the loop looks at the overdue state between backups.
 const LOOK_EVERY: Duration = Duration::from_secs(3600);
@@ -53,10 +59,25 @@ pub async fn run(config: Config, shop: Shop, mut stop: watch::Receiver<bool>) {
         let now = Utc::now();
         if now >= next {
             next = retention::next_run(now, hour, minute);
-            if let Ok(file) = scheduled_backup(&config, &shop).await {
-                if now.with_timezone(&akinai_core::clock::jst()).weekday() == Weekday::Sun {
-                    weekly_check(&config, &shop, &file).await;
+            // One node takes the day's backup (ADR 040); the others find the lease taken.
+            let day = now
+                .with_timezone(&akinai_core::clock::jst())
+                .format("%Y-%m-%d")
+                .to_string();
+            let jobs = shop.jobs();
+            match jobs.take_task(BACKUP_TASK, &day, BACKUP_LEASE).await {
+                Ok(true) => {
+                    if let Ok(file) = scheduled_backup(&config, &shop).await {
+                        if let Err(e) = jobs.finish_task(BACKUP_TASK, &day).await {
+                            tracing::error!(error = %e, "could not record the day's backup");
+                        }
+                        if now.with_timezone(&akinai_core::clock::jst()).weekday() == Weekday::Sun {
+                            weekly_check(&config, &shop, &file).await;
+                        }
+                    }
                 }
+                Ok(false) => tracing::info!("the day's backup is another node's"),
+                Err(e) => tracing::error!(error = %e, "could not take the backup lease"),
             }
         }
         last_overdue_alert = overdue_alert(&config, &shop, last_overdue_alert).await;
