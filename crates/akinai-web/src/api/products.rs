@@ -41,11 +41,13 @@ impl TaxCategoryName {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewVariant {
-    /// The SKU code: 1–40 letters, digits, `-` and `_`, unique in the shop.
-    #[schema(min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9_-]+$")]
+    /// The SKU code: 1–64 visible ASCII characters (letters, digits, `-`, `_`, `/` …), unique in
+    /// the shop.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]+$")]
     pub sku: String,
-    /// e.g. `M / 黒`; empty or absent for a product without options (at most 60 characters).
-    #[schema(max_length = 60)]
+    /// e.g. `M / 黒`; empty or absent for a product without options (at most 60 characters, no
+    /// control characters).
+    #[schema(max_length = 60, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     #[serde(default)]
     pub option_label: String,
     /// Tax-inclusive price in yen.
@@ -72,8 +74,12 @@ impl NewVariant {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProductRequest {
-    /// 1–100 characters.
-    #[schema(min_length = 1, max_length = 100)]
+    /// 1–100 characters, not only spaces, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub name: String,
     /// A category's id (`GET /api/v1/categories`).
     #[schema(minimum = 1)]
@@ -94,7 +100,11 @@ pub struct NewProductRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductChanges {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub name: Option<String>,
     #[schema(minimum = 1)]
     pub category_id: Option<i64>,
@@ -110,21 +120,29 @@ pub struct ProductChanges {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantChanges {
-    #[schema(min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9_-]+$")]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]+$")]
     pub sku: Option<String>,
-    #[schema(max_length = 60)]
+    #[schema(max_length = 60, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub option_label: Option<String>,
     /// 棚番 (where it is kept, for the picking list), at most 20 characters.
-    #[schema(max_length = 20)]
+    #[schema(max_length = 20, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub location: Option<String>,
     #[schema(minimum = 0, maximum = 10000000)]
     pub price: Option<u32>,
 }
 
 /// A use case's error in the API's words: its form fields `code` and `category` are the
-/// JSON's `sku` and `category_id`.
+/// JSON's `sku` and `category_id`. A request the schema allows but the shop's state refuses — a
+/// SKU code already in use, a category that does not exist — is a 409 with the fields named.
 fn refused(e: akinai_core::CoreError) -> Problem {
+    let conflict = matches!(&e, akinai_core::CoreError::InvalidForm(fields)
+        if fields.iter().all(|(f, k)| *k == "admin.code_taken" || *f == "category"));
     let mut p = Problem::from(e);
+    if conflict {
+        let errors = std::mem::take(&mut p.errors);
+        p = Problem::conflict("a SKU code is already in use, or the category does not exist");
+        p.errors = errors;
+    }
     for f in &mut p.errors {
         f.field = match f.field.as_str() {
             "code" => "sku",
@@ -153,10 +171,10 @@ async fn saved(state: &AppState, caller: &Caller, id: ProductId) -> Result<Produ
     security(("bearer" = ["products:write"])),
     responses(
         (status = 201, description = "The product as saved", body = Product),
-        (status = 400, description = "A bad field (each named in `errors`: e.g. an unknown category or a SKU code in use), or a bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad field (each named in `errors`), or a bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No admitted token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks `products:write`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key's request is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A SKU code already in use or a category that does not exist (named in `errors`), or the Idempotency-Key's request is still running", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The Idempotency-Key was used for a different request", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn products_post(
@@ -194,6 +212,7 @@ pub(crate) async fn products_post(
         (status = 401, description = "No admitted token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks `products:write`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A category that does not exist (named in `errors`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn product_patch(
     State(state): State<AppState>,
@@ -227,11 +246,11 @@ pub(crate) async fn product_patch(
     security(("bearer" = ["products:write"])),
     responses(
         (status = 201, description = "The product as saved", body = Product),
-        (status = 400, description = "A bad id or field (a SKU code in use is named in `errors`), or a bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad id or field (named in `errors`), or a bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No admitted token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks `products:write`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key's request is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A SKU code already in use (named in `errors`), or the Idempotency-Key's request is still running", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The Idempotency-Key was used for a different request", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn variants_post(
@@ -259,10 +278,11 @@ pub(crate) async fn variants_post(
     security(("bearer" = ["products:write"])),
     responses(
         (status = 200, description = "The product as saved", body = Product),
-        (status = 400, description = "A bad id or field (a SKU code in use is named in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad id or field (named in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No admitted token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks `products:write`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product, or no such variant of it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A SKU code already in use (named in `errors`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn variant_patch(
     State(state): State<AppState>,

@@ -187,11 +187,11 @@ pub struct RefundResult {
     security(("bearer" = ["orders:write", "orders:refund"])),
     responses(
         (status = 200, description = "Refunded", body = RefundResult),
-        (status = 400, description = "An amount above what is left to refund, or a bad Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad body or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No admitted token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks `orders:write` or `orders:refund`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The order has no provider payment that can be refunded (bank transfer and cash on delivery: the `refund` step records money the shop paid back itself); or the Idempotency-Key's request is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The order has no provider payment that can be refunded (bank transfer and cash on delivery: the `refund` step records money the shop paid back itself), or the amount is more than is left; or the Idempotency-Key's request is still running", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The Idempotency-Key was used for a different request", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The payment provider could not be reached; nothing was refunded", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -221,9 +221,8 @@ pub(crate) async fn order_refunds_post(
                 "the order has no card or konbini payment that can be refunded",
             ))
         }
-        Err(CoreError::InvalidForm(_)) => Err(Problem::invalid_field(
-            "amount",
-            "1 yen up to what is left to refund",
+        Err(CoreError::InvalidForm(_)) => Err(Problem::conflict(
+            "the amount is more than is left to refund",
         )),
         Err(CoreError::PaymentClosed) => Err(Problem::conflict(
             "the order has no card or konbini payment that can be refunded",

@@ -129,7 +129,7 @@ async fn product_writes_work(app: &TestApp) {
     );
     // A new request with a code now taken is refused.
     let (status, problem) = send(app, Method::POST, "/api/v1/products", &writer, "c-4", new).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::CONFLICT);
     assert!(fields(&problem).contains(&"sku"), "{problem}");
 
     // PATCH changes only what it names.
@@ -158,7 +158,7 @@ async fn product_writes_work(app: &TestApp) {
         json!({ "category_id": 99_999 }),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(fields(&problem), ["category_id"]);
     let (status, _) = send(
         app,
@@ -209,7 +209,7 @@ async fn product_writes_work(app: &TestApp) {
         json!({ "sku": "TENUGUI-AI" }),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(fields(&problem), ["sku"]);
     let (status, repriced) = send(
         app,

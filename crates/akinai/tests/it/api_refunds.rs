@@ -1,7 +1,7 @@
 //! `POST /api/v1/orders/{id}/refunds` (issue 20, item 1; ADR 039) against the fake Stripe, on
 //! both backends: `orders:write` alone is refused (403, nothing reaches the provider) — a
 //! refund needs the `orders:refund` scope an owner grants on purpose —; an amount above what is
-//! left is a 400; a part, then the rest, reach the provider with idempotency keys, the order
+//! left is a 409; a part, then the rest, reach the provider with idempotency keys, the order
 //! becomes 返金済み, `order.refunded` is written for subscribed endpoints, and each refund is
 //! audited with the token as actor (IPA-C-12). A replayed request refunds once; an order paid
 //! by bank transfer has no provider payment (409).
@@ -79,7 +79,7 @@ async fn refunds_work(app: &TestApp, fake: &Arc<FakeStripe>) {
         json!({ "amount": total.0 + 1 }),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(refunds(fake), 0, "nothing reached the provider");
 
     let (status, part) = post(app, &path, &refunder, "r-2", json!({ "amount": 1000 })).await;
@@ -100,7 +100,7 @@ async fn refunds_work(app: &TestApp, fake: &Arc<FakeStripe>) {
     assert_eq!(p.refunded, total);
     assert_eq!(app.newest_order().await.status, OrderStatus::Refunded);
     let (status, _) = post(app, &path, &refunder, "r-4", json!({ "amount": 1 })).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "nothing left to refund");
+    assert_eq!(status, StatusCode::CONFLICT, "nothing left to refund");
 
     let audit: Vec<Value> = app
         .store
