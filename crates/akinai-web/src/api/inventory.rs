@@ -11,21 +11,9 @@ use utoipa::ToSchema;
 use akinai_core::api::{SkuStock, StockChange};
 use akinai_core::CoreError;
 
-use super::page::ApiJson;
+use super::page::{whole, ApiJson};
 use super::{Caller, Problem};
 use crate::AppState;
-
-/// A whole number, also when a client writes it as `120.0` (JSON does not tell them apart).
-fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    let n = serde_json::Number::deserialize(d)?;
-    n.as_i64()
-        .or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() <= 1e15)
-                .map(|f| f as i64)
-        })
-        .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
-}
 
 /// Add to (or take from) a SKU's stock.
 #[derive(Debug, Deserialize, ToSchema)]

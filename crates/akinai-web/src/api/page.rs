@@ -105,3 +105,29 @@ pub fn respond<T: Serialize>(uri: &Uri, items: Vec<T>, next: Option<String>) -> 
     }
     response
 }
+
+/// A whole number, also when a client writes it as `120.0` (JSON does not tell them apart).
+pub(crate) fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use serde::Deserialize;
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 1e15)
+                .map(|f| f as i64)
+        })
+        .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
+}
+
+/// [`whole`] for a field that may be left out or `null`.
+pub(crate) fn whole_or_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => whole(serde_json::Value::Number(n))
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}

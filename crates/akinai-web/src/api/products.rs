@@ -16,7 +16,7 @@ use akinai_domain::admin::ManageCatalog;
 use akinai_domain::ids::{ProductId, SkuId};
 
 use super::json::Product;
-use super::page::ApiJson;
+use super::page::{whole, whole_or_none, ApiJson};
 use super::{Caller, Problem};
 use crate::AppState;
 
@@ -52,11 +52,12 @@ pub struct NewVariant {
     pub option_label: String,
     /// Tax-inclusive price in yen.
     #[schema(minimum = 0, maximum = 10000000)]
-    pub price: u32,
+    #[serde(deserialize_with = "whole")]
+    pub price: i64,
     /// Units in stock at the start.
     #[schema(minimum = 0, maximum = 100000)]
-    #[serde(default)]
-    pub stock: u32,
+    #[serde(default, deserialize_with = "whole")]
+    pub stock: i64,
 }
 
 impl NewVariant {
@@ -83,6 +84,7 @@ pub struct NewProductRequest {
     pub name: String,
     /// A category's id (`GET /api/v1/categories`).
     #[schema(minimum = 1)]
+    #[serde(deserialize_with = "whole")]
     pub category_id: i64,
     /// HTML; sanitised as in the back office (scripts, styles and event handlers removed).
     #[schema(max_length = 20000)]
@@ -107,6 +109,7 @@ pub struct ProductChanges {
     )]
     pub name: Option<String>,
     #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "whole_or_none")]
     pub category_id: Option<i64>,
     #[schema(max_length = 20000)]
     pub description: Option<String>,
@@ -128,7 +131,8 @@ pub struct VariantChanges {
     #[schema(max_length = 20, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     pub location: Option<String>,
     #[schema(minimum = 0, maximum = 10000000)]
-    pub price: Option<u32>,
+    #[serde(default, deserialize_with = "whole_or_none")]
+    pub price: Option<i64>,
 }
 
 /// A use case's error in the API's words: its form fields `code` and `category` are the
@@ -305,7 +309,7 @@ pub(crate) async fn variant_patch(
         code: c.sku,
         option_label: c.option_label,
         location: c.location,
-        price: c.price.map(i64::from),
+        price: c.price,
     };
     state
         .shop

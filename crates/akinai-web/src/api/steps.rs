@@ -165,7 +165,8 @@ pub(crate) async fn order_events_post(
 pub struct RefundRequest {
     /// Yen to refund, at most what is left; absent: everything not yet refunded.
     #[schema(minimum = 1, maximum = 10000000)]
-    pub amount: Option<u32>,
+    #[serde(default, deserialize_with = "super::page::whole_or_none")]
+    pub amount: Option<i64>,
 }
 
 /// The refund made.
@@ -203,6 +204,9 @@ pub(crate) async fn order_refunds_post(
 ) -> Result<Json<RefundResult>, Problem> {
     let id = order_id(&id)?;
     let proof = caller.0.authorize::<akinai_domain::admin::CancelOrders>()?;
+    if r.amount.is_some_and(|a| a < 1) {
+        return Err(Problem::invalid_field("amount", "1 yen or more"));
+    }
     let amount = r.amount.map(|a| a.to_string()).unwrap_or_default();
     match state
         .shop

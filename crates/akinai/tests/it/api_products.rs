@@ -217,7 +217,7 @@ async fn product_writes_work(app: &TestApp) {
         &variant,
         &writer,
         "-",
-        json!({ "price": 1980, "location": "A-3-2" }),
+        json!({ "price": 1980.0, "location": "A-3-2" }), // JSON numbers may be written 1980.0
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{repriced}");
