@@ -125,7 +125,10 @@ pub fn parse_text(input: &str, max_chars: usize) -> Result<String, FieldError> {
     if s.is_empty() {
         return Err(FieldError::Required);
     }
-    if s.chars().count() > max_chars {
+    // The limit holds for what was typed or for its normalised form, whichever is shorter:
+    // half-width カナ shrink under NFKC (ｶﾞ → ガ) while a few symbols grow (¨ → space +
+    // combining mark), and neither should push a field that looks short enough over its limit.
+    if s.chars().count() > max_chars && input.trim().chars().count() > max_chars {
         return Err(FieldError::TooLong(max_chars));
     }
     if s.chars().any(char::is_control) {
@@ -354,6 +357,20 @@ pub struct Address {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_text_limit_holds_for_what_was_typed_even_where_normalising_lengthens_it() {
+        // ¨ (U+00A8) becomes a space and a combining mark under NFKC: 20 typed, 21 normalised.
+        let typed = "FȺÑ<㸂|ég¨īè$đĀ9|T𯵴íë";
+        assert_eq!(typed.chars().count(), 20);
+        assert!(parse_text(typed, 20).is_ok());
+        // Half-width カナ shrink: ｶﾞ is two typed characters and one normalised.
+        assert_eq!(parse_text("ｶﾞｶﾞ", 2).unwrap(), "ガガ");
+        assert_eq!(
+            parse_text(&"あ".repeat(21), 20),
+            Err(FieldError::TooLong(20))
+        );
+    }
 
     #[test]
     fn postal_codes_are_normalised() {

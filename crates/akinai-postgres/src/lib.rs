@@ -9,6 +9,7 @@ mod audit;
 mod cart;
 mod catalog;
 mod catalog_admin;
+mod copy;
 mod customers;
 mod documents;
 mod fulfilment;
@@ -37,6 +38,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use akinai_store::{Store, StoreError, StoreResult};
 
+pub use copy::PgCopyTarget;
 pub use scratch::HeldSnapshot;
 
 use akinai_sql::map_err;

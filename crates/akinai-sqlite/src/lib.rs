@@ -14,6 +14,7 @@ mod audit;
 mod cart;
 mod catalog;
 mod catalog_admin;
+mod copy;
 mod customers;
 mod documents;
 mod fulfilment;
@@ -50,6 +51,8 @@ use sqlx::Connection;
 use akinai_store::{Store, StoreError, StoreResult};
 
 use akinai_sql::map_err;
+
+pub use copy::SqliteCopySource;
 
 /// The migrations this binary carries.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

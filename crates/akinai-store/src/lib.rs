@@ -12,6 +12,7 @@ pub mod api_tokens;
 pub mod catalog_admin;
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod copy;
 pub mod customers;
 pub mod documents;
 mod error;

@@ -14,6 +14,7 @@ pub mod ops;
 pub mod origin;
 pub mod payments;
 pub mod shipping;
+pub mod store_copy;
 pub mod transfer;
 pub mod webhooks;
 

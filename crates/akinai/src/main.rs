@@ -161,6 +161,11 @@ enum Command {
         #[command(subcommand)]
         command: akinai::api::ApiCommand,
     },
+    /// The shop's database: copy it from SQLite onto PostgreSQL (verified, table by table).
+    Store {
+        #[command(subcommand)]
+        command: akinai::store_copy::StoreCommand,
+    },
     /// Outgoing webhooks: endpoints (the whsec_ secret printed once), rotation, removal, log.
     Webhooks {
         #[command(subcommand)]
@@ -549,6 +554,7 @@ fn main() -> ExitCode {
             Command::Documents { command } => akinai::documents::run(&config, command).await,
             Command::Api { command } => akinai::api::run(&config, command).await,
             Command::Webhooks { command } => akinai::webhooks::run(&config, command).await,
+            Command::Store { command } => akinai::store_copy::run(command).await,
             Command::Settings { command } => match command {
                 SettingsCommand::Show => akinai::ops::settings_show(&config).await,
                 SettingsCommand::Set {

@@ -73,12 +73,12 @@ fn text(path: &Path) -> &str {
 }
 
 /// What the shop holds before its backup: orders with their status links, a member and an owner.
-struct Before {
+pub(crate) struct Before {
     status_paths: Vec<String>,
     admin_secret: String,
 }
 
-async fn fill(app: &TestApp) -> Before {
+pub(crate) async fn fill(app: &TestApp) -> Before {
     app.member("taro@example.jp").await;
     let (_, admin_secret) = admin::signed_in(app, "owner@example.jp", AdminRole::Owner).await;
     let mut status_paths = Vec::new();
@@ -192,7 +192,7 @@ fn opens_with_standard_tools(file: &Path, key: &Path) {
 }
 
 /// The restored shop, served from the restored store and key.
-async fn restored_shop(store: Arc<dyn Store>, data: &Path) -> TestApp {
+pub(crate) async fn restored_shop(store: Arc<dyn Store>, data: &Path) -> TestApp {
     let key = std::fs::read_to_string(data.join("secret.key")).unwrap();
     let app = TestApp::builder()
         .store(store)
@@ -204,7 +204,7 @@ async fn restored_shop(store: Arc<dyn Store>, data: &Path) -> TestApp {
     app
 }
 
-async fn assert_serves_the_same(restored: &TestApp, before: &Before) {
+pub(crate) async fn assert_serves_the_same(restored: &TestApp, before: &Before) {
     for path in &before.status_paths {
         let page = restored.shopper().get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);

@@ -55,6 +55,7 @@ mod payments_shop;
 mod picking;
 mod postgres;
 mod shipping;
+mod store_copy;
 mod storefront;
 mod support;
 mod test_payment_page;
