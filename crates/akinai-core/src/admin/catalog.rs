@@ -76,7 +76,10 @@ impl ProductForm {
             errors.push(("tax_category", "error.invalid"));
         }
         let description = SafeHtml::sanitize(&self.description);
-        if description.as_str().chars().count() > MAX_DESCRIPTION {
+        // As typed or as sanitised, whichever is shorter (escaping `<` lengthens it).
+        if description.as_str().chars().count() > MAX_DESCRIPTION
+            && self.description.chars().count() > MAX_DESCRIPTION
+        {
             errors.push(("description", "error.too_long"));
         }
         match (name, category, tax) {
