@@ -46,6 +46,7 @@ mod mail;
 mod maintenance;
 mod member_data;
 mod metrics;
+mod nodes;
 mod page_cache;
 mod passkeys;
 mod payments;

@@ -12,6 +12,7 @@ pub mod admin;
 pub mod api;
 mod builder;
 mod client;
+pub mod cluster;
 mod db;
 
 use std::net::SocketAddr;
@@ -217,32 +218,7 @@ impl TestApp {
 
     /// The `.eml` files written so far: headers as sent, then the decoded text body.
     pub fn mails(&self) -> Vec<String> {
-        use base64::Engine;
-        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else {
-            return Vec::new();
-        };
-        let mut out: Vec<String> = entries
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .map(|p| {
-                let raw = std::fs::read_to_string(p).unwrap();
-                let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-                let text = if head.contains("Content-Transfer-Encoding: base64") {
-                    let compact: String = body.split_whitespace().collect();
-                    String::from_utf8(
-                        base64::engine::general_purpose::STANDARD
-                            .decode(compact)
-                            .unwrap(),
-                    )
-                    .unwrap()
-                } else {
-                    body.to_string()
-                };
-                format!("{head}\n\n{text}")
-            })
-            .collect();
-        out.sort();
-        out
+        read_mails(&self.mail_dir)
     }
 
     /// The newest link to `path` (`/account/verify?t=…`) in a mail to `to`.
@@ -337,4 +313,34 @@ pub async fn serve(state: AppState) -> SocketAddr {
 fn serve_on(listener: tokio::net::TcpListener, state: AppState) {
     let app = akinai_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
+}
+
+/// The `.eml` files in `dir`, sorted: headers as sent, then the decoded text body.
+pub fn read_mails(dir: &std::path::Path) -> Vec<String> {
+    use base64::Engine;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .map(|p| {
+            let raw = std::fs::read_to_string(p).unwrap();
+            let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+            let text = if head.contains("Content-Transfer-Encoding: base64") {
+                let compact: String = body.split_whitespace().collect();
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(compact)
+                        .unwrap(),
+                )
+                .unwrap()
+            } else {
+                body.to_string()
+            };
+            format!("{head}\n\n{text}")
+        })
+        .collect();
+    out.sort();
+    out
 }
