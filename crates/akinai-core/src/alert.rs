@@ -74,7 +74,7 @@ impl Alerts {
             dedup_key: Some(mail_key(kind, at)),
         };
         if self.job_store.enqueue_job(&job).await? {
-            self.base.jobs_ready.notify_one();
+            self.base.jobs_added();
         }
         Ok(())
     }

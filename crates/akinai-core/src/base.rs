@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use akinai_domain::catalog::{Category, Product};
 use akinai_domain::ids::ProductId;
 use akinai_domain::settings::ShopSettings;
+use akinai_store::hints::{Hint, HintStore};
 use akinai_store::SettingsStore;
 
 use crate::accounts::Hasher;
@@ -28,6 +29,8 @@ pub struct Base {
     pub(crate) caches: Arc<Caches>,
     pub(crate) hasher: Arc<Hasher>,
     pub(crate) settings_store: Arc<dyn SettingsStore>,
+    /// Hints to the other nodes on the same database (ADR 042).
+    pub(crate) hints: Arc<dyn HintStore>,
 }
 
 /// The read caches of one process.
@@ -71,6 +74,7 @@ impl Base {
         clock: Arc<dyn Clock>,
         config: ShopConfig,
         settings_store: Arc<dyn SettingsStore>,
+        hints: Arc<dyn HintStore>,
     ) -> Base {
         let ttl = config.cache_ttl;
         let hasher = Hasher::new(config.accounts.hash);
@@ -84,6 +88,7 @@ impl Base {
             }),
             hasher,
             settings_store,
+            hints,
             config: Arc::new(config),
         }
     }
@@ -100,6 +105,22 @@ impl Base {
             .unwrap_or_else(|| ShopSettings::starter("akinai"));
         self.caches.settings.put((), Arc::new(settings.clone()));
         Ok(settings)
+    }
+
+    /// A job was queued: wakes this node's worker at once and tells the other nodes', without
+    /// waiting for the database (a hint lost costs only the worker's poll interval).
+    pub(crate) fn jobs_added(&self) {
+        self.jobs_ready.notify_one();
+        let hints = self.hints.clone();
+        tokio::spawn(async move { hints.publish_hint(Hint::Jobs).await });
+    }
+
+    /// Tells the other nodes that what they cache changed (ADR 042); a failure is logged, as
+    /// their caches still expire.
+    pub(crate) async fn announce(&self, hint: Hint) {
+        if let Err(e) = self.hints.publish_hint(hint).await {
+            tracing::warn!(error = %e, hint = hint.as_str(), "could not tell the other nodes");
+        }
     }
 
     /// Today in Japan.

@@ -48,6 +48,7 @@ use akinai_store::Store;
 pub(crate) use accounts::AccountCommon;
 pub use accounts::{Accounts, Challenges, Factors, Profiles};
 pub use admin::{AdminAccounts, CatalogAdmin, Customers, Dashboard, OrderDesk};
+pub use akinai_store::hints::Hint;
 pub use akinai_store::StoreError;
 /// The number of an order as printed (`AK00000012`).
 pub use akinai_store::{order_number, parse_order_number};
@@ -204,7 +205,7 @@ impl Shop {
         config: &ShopConfig,
         gateway: Option<Arc<dyn PaymentGateway>>,
     ) -> Areas {
-        let base = Base::new(clock.clone(), config.clone(), store.clone());
+        let base = Base::new(clock.clone(), config.clone(), store.clone(), store.clone());
         let visits = VisitCounter::default();
         let audit = Audit {
             base: base.clone(),
@@ -454,6 +455,14 @@ impl Shop {
             api,
             webhooks,
         }
+    }
+
+    /// The hints the other nodes on the same database send (ADR 042); `None` on a backend
+    /// with no other nodes (SQLite).
+    pub async fn subscribe_hints(
+        &self,
+    ) -> Result<Option<tokio::sync::mpsc::Receiver<akinai_store::hints::Hint>>, CoreError> {
+        Ok(self.store.subscribe_hints().await?)
     }
 
     /// The backend's name, for logs and `config check`.

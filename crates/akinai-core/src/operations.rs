@@ -87,6 +87,13 @@ impl Operations {
         Ok(state)
     }
 
+    /// Forgets the switch as this node last read it (another node changed it, ADR 042).
+    pub fn forget_maintenance(&self) {
+        if let Ok(mut seen) = self.maintenance_seen.lock() {
+            *seen = None;
+        }
+    }
+
     /// Closes the storefront with `message` (`Some`) or opens it again (`None`); audited.
     pub async fn switch_maintenance(
         &self,
@@ -117,6 +124,8 @@ impl Operations {
         if let Ok(mut seen) = self.maintenance_seen.lock() {
             *seen = Some((Instant::now(), state.clone()));
         }
+        // Every other node reads the switch again now rather than within MAINTENANCE_TTL.
+        self.base.announce(akinai_store::hints::Hint::Catalog).await;
         let (action, detail) = match &state {
             Some(m) => (
                 "maintenance.on",

@@ -250,6 +250,11 @@ impl Jobs {
         }
     }
 
+    /// Looks for work now (another node queued a job, ADR 042).
+    pub fn wake(&self) {
+        self.base.jobs_ready.notify_one();
+    }
+
     pub async fn run_worker(&self, mut shutdown: watch::Receiver<bool>) {
         // Webhook deliveries wait on slow receivers (up to their timeout): their own loop, so
         // mail never waits behind them.

@@ -13,6 +13,7 @@ mod copy;
 mod customers;
 mod documents;
 mod fulfilment;
+mod hints;
 mod incidents;
 mod integrity;
 mod inventory;

@@ -19,6 +19,7 @@ mod customers;
 mod documents;
 mod fulfilment;
 mod group_commit;
+mod hints;
 mod incidents;
 mod integrity;
 mod inventory;

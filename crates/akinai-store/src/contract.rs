@@ -70,6 +70,7 @@ cases!(
     incidents::incidents_keep_actions_in_order_and_close_once,
     operations::counts_maintenance_and_backup_runs_round_trip,
     operations::task_leases_let_one_node_run_each_slot,
+    operations::hints_reach_every_listening_node,
     catalog_admin::products_are_published_in_bulk_and_on_schedule,
     catalog_admin::skus_are_added_with_unique_codes,
     payments::payments_apply_each_event_once_and_whole,

@@ -17,6 +17,7 @@ pub mod customers;
 pub mod documents;
 mod error;
 pub mod fulfilment;
+pub mod hints;
 pub mod incidents;
 pub mod inventory;
 pub mod leases;
@@ -537,6 +538,7 @@ pub trait Store:
     + webhooks::WebhookStore
     + inventory::InventoryStore
     + leases::TaskLeaseStore
+    + hints::HintStore
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

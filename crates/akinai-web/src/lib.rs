@@ -15,6 +15,7 @@ pub mod error;
 mod error_page;
 mod form;
 mod front_door;
+pub mod hints;
 mod i18n;
 mod layout;
 pub mod limits;

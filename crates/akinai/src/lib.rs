@@ -259,6 +259,10 @@ pub async fn serve(
         }
     }
     let state = app_state(&config, shop.clone());
+    // On PostgreSQL, the other nodes' changes and queued jobs are heard at once (ADR 042).
+    if let Some(hints) = shop.subscribe_hints().await? {
+        tokio::spawn(akinai_web::hints::follow_hints(state.clone(), hints));
+    }
     let admin_app = akinai_web::harden(
         akinai_web::admin::router(
             state.clone(),

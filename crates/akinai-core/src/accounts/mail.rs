@@ -181,7 +181,7 @@ impl AccountCommon {
                 dedup_key: None,
             })
             .await?;
-        self.base.jobs_ready.notify_one();
+        self.base.jobs_added();
         Ok(())
     }
 

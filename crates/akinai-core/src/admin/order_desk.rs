@@ -303,7 +303,7 @@ impl OrderDesk {
         if !self.fulfilment_store.step_order(&step).await? {
             return Ok(Err(StepProblem::Stale));
         }
-        self.base.jobs_ready.notify_one();
+        self.base.jobs_added();
         let mut detail = json!({
             "before": { "status": order.status.as_str() },
             "after": { "status": to.as_str() },

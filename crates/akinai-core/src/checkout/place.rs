@@ -111,7 +111,7 @@ impl Checkout {
             })
             .await?;
         if placed.newly_placed {
-            self.base.jobs_ready.notify_one();
+            self.base.jobs_added();
             tracing::info!(order_id = placed.id.0, "order placed");
         }
         Ok(PlacedOrderRef {

@@ -401,7 +401,7 @@ impl Payments {
                             .or(payment.payment_ref.as_ref());
                         self.release_late_hold(payment.order, payment_ref).await;
                     }
-                    self.base.jobs_ready.notify_one();
+                    self.base.jobs_added();
                     return Ok(());
                 }
                 UpdateOutcome::Duplicate => return Ok(()),

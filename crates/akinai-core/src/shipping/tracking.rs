@@ -232,7 +232,7 @@ impl Shipping {
             return Ok(());
         }
         report.applied = true;
-        self.base.jobs_ready.notify_one();
+        self.base.jobs_added();
         self.audit
             .record(
                 who,

@@ -38,8 +38,15 @@ impl Storefront {
     }
 
     /// Forgets this process's cached settings, categories and products (after an admin change
-    /// made here; other nodes converge by expiry, ADR 006).
+    /// made here, or another node's hint; ADR 006, ADR 042).
     pub fn forget_cached_reads(&self) {
         self.base.caches.clear();
+    }
+
+    /// After a change made through this node: forgets the cached reads here and tells the other
+    /// nodes to forget theirs (ADR 042); their time to live still bounds a lost hint.
+    pub async fn changed(&self) {
+        self.base.caches.clear();
+        self.base.announce(akinai_store::hints::Hint::Catalog).await;
     }
 }

@@ -179,3 +179,32 @@ pub(super) async fn task_leases_let_one_node_run_each_slot(store: Arc<dyn Store>
         "b lost it"
     );
 }
+
+/// ADR 042: a hint published by one node reaches every node listening, in order; a backend with
+/// no other nodes (SQLite) has nothing to hear and publishing is harmless.
+pub(super) async fn hints_reach_every_listening_node(store: Arc<dyn Store>) {
+    use crate::hints::Hint;
+    let first = store.subscribe_hints().await.unwrap();
+    let second = store.subscribe_hints().await.unwrap();
+    match (first, second) {
+        (Some(mut a), Some(mut b)) => {
+            assert_eq!(store.backend(), "postgres");
+            store.publish_hint(Hint::Catalog).await.unwrap();
+            store.publish_hint(Hint::Jobs).await.unwrap();
+            for node in [&mut a, &mut b] {
+                for expected in [Hint::Catalog, Hint::Jobs] {
+                    let heard =
+                        tokio::time::timeout(std::time::Duration::from_secs(30), node.recv())
+                            .await
+                            .expect("the hint arrives");
+                    assert_eq!(heard, Some(expected));
+                }
+            }
+        }
+        (None, None) => {
+            assert_eq!(store.backend(), "sqlite");
+            store.publish_hint(Hint::Jobs).await.unwrap();
+        }
+        _ => panic!("a backend either hears hints or does not"),
+    }
+}

@@ -190,10 +190,9 @@ async fn require_admin(
                 && !response.status().is_client_error()
                 && !response.status().is_server_error()
             {
-                // A change made here shows on this node's storefront at once; other nodes
-                // converge by expiry (ADR 006, ADR 030).
-                state.shop.storefront().forget_cached_reads();
-                state.pages.clear();
+                // A change made here shows on this node's storefront at once, and on the
+                // others when they hear the hint (or by expiry; ADR 006, ADR 030, ADR 042).
+                state.changed().await;
             }
             response
         }

@@ -234,7 +234,7 @@ async fn start_node(url: &str, key: &str, lb_port: u16, demo: bool) -> Node {
                 "AKINAI__METRICS_LISTEN",
                 format!("127.0.0.1:{}", free_port()),
             )
-            .env("AKINAI__CACHE_TTL_MS", "300")
+            .env("AKINAI__CACHE_TTL_MS", "60000")
             .env("AKINAI__FORM_BURST", "100000")
             .env("AKINAI__FORM_PER_MINUTE", "100000")
             .env("AKINAI__API_BURST", "100000")
