@@ -61,6 +61,42 @@ pub fn wrk(name: &str, url: &str, connections: u32, seconds: u32) -> anyhow::Res
     wrk_with(name, url, None, connections, seconds)
 }
 
+/// [`wrk`] against several nodes at once, the connections shared out evenly: the sum of their
+/// throughput, the mean of their medians and the worst of their p99s.
+pub fn wrk_nodes(
+    name: &str,
+    urls: &[String],
+    connections: u32,
+    seconds: u32,
+) -> anyhow::Result<Row> {
+    if urls.len() == 1 {
+        return wrk(name, &urls[0], connections, seconds);
+    }
+    let each = (connections / u32::try_from(urls.len())?).max(1);
+    let runs: Vec<_> = urls
+        .iter()
+        .map(|url| {
+            let (name, url) = (name.to_string(), url.clone());
+            std::thread::spawn(move || wrk(&name, &url, each, seconds))
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(runs.len());
+    for run in runs {
+        rows.push(
+            run.join()
+                .map_err(|_| anyhow::anyhow!("wrk thread panicked"))??,
+        );
+    }
+    let n = rows.len() as f64;
+    Ok(Row {
+        name: format!("{name}, {} nodes", rows.len()),
+        requests_per_sec: rows.iter().map(|r| r.requests_per_sec).sum(),
+        p50_ms: rows.iter().map(|r| r.p50_ms).sum::<f64>() / n,
+        p99_ms: rows.iter().map(|r| r.p99_ms).fold(0.0, f64::max),
+        note: format!("{each} connections per node"),
+    })
+}
+
 /// [`wrk`] sending one more header (`Authorization: Bearer …` for the API).
 pub fn wrk_with(
     name: &str,
@@ -140,7 +176,7 @@ pub fn nginx_static(dir: &Path, page: &str, connections: u32, seconds: u32) -> a
 pub async fn orders(
     shop: &Shop,
     store: &dyn Store,
-    base: &str,
+    bases: &[String],
     orders: usize,
     concurrency: usize,
 ) -> anyhow::Result<Row> {
@@ -206,10 +242,11 @@ pub async fn orders(
     let queue = Arc::new(tokio::sync::Mutex::new(carts));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..concurrency {
+    for i in 0..concurrency {
         let queue = queue.clone();
         let client = client.clone();
-        let url = format!("{base}/checkout/confirm");
+        // Clients spread evenly over the nodes.
+        let url = format!("{}/checkout/confirm", bases[i % bases.len()]);
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let (mut placed, mut refused) = (0usize, 0usize);

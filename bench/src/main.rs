@@ -67,6 +67,10 @@ struct Args {
     /// rendered from the store.
     #[arg(long, default_value_t = 1000)]
     cache_ttl_ms: u64,
+    /// Serve from this many nodes (PostgreSQL only): each its own shop, caches and connection
+    /// pool on the same database, on its own port; the load is spread over them evenly.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
     /// Growth curves: measure each of these catalog sizes (e.g. `1000,10000,100000`) in a run
     /// of its own with the other arguments, then print the p99 of every scenario by size.
     #[arg(long, value_delimiter = ',')]
@@ -99,13 +103,19 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let dir = tempfile::tempdir()?;
-    let (shop, store, addr) = runtime.block_on(start_shop(
+    anyhow::ensure!(
+        args.nodes >= 1 && (args.nodes == 1 || args.postgres.is_some()),
+        "--nodes above 1 needs --postgres (one SQLite file has one writer process)"
+    );
+    let (shop, store, addrs) = runtime.block_on(start_shop(
         dir.path(),
         args.products,
         args.postgres.as_deref(),
         std::time::Duration::from_millis(args.cache_ttl_ms),
+        args.nodes,
     ))?;
-    let base = format!("http://{addr}");
+    let bases: Vec<String> = addrs.iter().map(|a| format!("http://{a}")).collect();
+    let base = bases[0].clone();
     let product_id = runtime.block_on(store.product_count())? / 2;
     let mut rows = Vec::new();
     for (name, path) in [
@@ -160,9 +170,10 @@ fn main() -> anyhow::Result<()> {
             continue;
         }
         for run in 1..=args.runs {
-            rows.push(load::wrk(
+            let urls: Vec<String> = bases.iter().map(|b| format!("{b}{path}")).collect();
+            rows.push(load::wrk_nodes(
                 &format!("{name} (run {run})"),
-                &format!("{base}{path}"),
+                &urls,
                 args.connections,
                 args.duration,
             )?);
@@ -206,12 +217,15 @@ fn main() -> anyhow::Result<()> {
         rows.push(runtime.block_on(load::orders(
             &shop,
             store.as_ref(),
-            &base,
+            &bases,
             args.orders,
             args.connections as usize,
         ))?);
         if let (Some(row), Some(_)) = (rows.last_mut(), args.postgres.as_ref()) {
             row.name = row.name.replace("SQLite", "PostgreSQL");
+        }
+        if let (Some(row), true) = (rows.last_mut(), args.nodes > 1) {
+            row.name = format!("{}, {} nodes", row.name, args.nodes);
         }
     }
     // After the orders are placed: the order list has rows to page.
@@ -238,7 +252,7 @@ fn main() -> anyhow::Result<()> {
         machine()
     );
     println!(
-        "catalog: {} products on {}; {} connections; wrk runs of {} s, each scenario {} times; \
+        "catalog: {} products on {} ({} node(s)); {} connections; wrk runs of {} s, each scenario {} times; \
          server RSS after the runs: {} MB (in-process with the load's bookkeeping)",
         args.products,
         if args.postgres.is_some() {
@@ -246,6 +260,7 @@ fn main() -> anyhow::Result<()> {
         } else {
             "SQLite"
         },
+        args.nodes,
         args.connections,
         args.duration,
         args.runs,
@@ -333,15 +348,16 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The shop under test, the store behind it (the benchmark prepares carts and products directly)
-/// and the address it serves on.
-type Started = (Shop, Arc<dyn Store>, std::net::SocketAddr);
+/// The first node's shop, the store behind it (the benchmark prepares carts and products
+/// directly) and the address of every node.
+type Started = (Shop, Arc<dyn Store>, Vec<std::net::SocketAddr>);
 
 async fn start_shop(
     dir: &Path,
     products: usize,
     postgres: Option<&str>,
     cache_ttl: std::time::Duration,
+    nodes: usize,
 ) -> anyhow::Result<Started> {
     let store: Arc<dyn Store> = match postgres {
         Some(url) => {
@@ -373,12 +389,30 @@ async fn start_shop(
         },
         accounts: Default::default(),
     };
-    let shop = Shop::new(
+    let first = Shop::new(
         store.clone(),
         Arc::new(FileMailer::new(dir.join("mail"))),
         Arc::new(SystemClock),
-        config,
+        config.clone(),
     );
+    let mut addrs = vec![serve_node(first.clone()).await?];
+    for _ in 1..nodes {
+        // Another node: its own pool, caches and listener on the same database and key.
+        let url = postgres.context("more nodes need PostgreSQL")?;
+        let own: Arc<dyn Store> = Arc::new(akinai_postgres::PgStore::connect(url, 16).await?);
+        let shop = Shop::new(
+            own,
+            Arc::new(FileMailer::new(dir.join("mail"))),
+            Arc::new(SystemClock),
+            config.clone(),
+        );
+        addrs.push(serve_node(shop).await?);
+    }
+    Ok((first, store, addrs))
+}
+
+/// Serves one node's storefront on a loopback port of its own.
+async fn serve_node(shop: Shop) -> anyhow::Result<std::net::SocketAddr> {
     // The load comes from one address; the form rate limit would stop the order benchmark.
     let web = WebConfig {
         form_rate: akinai_web::limits::RateLimit {
@@ -392,7 +426,7 @@ async fn start_shop(
         },
         ..WebConfig::new(false)
     };
-    let app = akinai_web::router(AppState::new(shop.clone(), web));
+    let app = akinai_web::router(AppState::new(shop, web));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     // The production server loop, as `akinai serve` runs it.
@@ -403,7 +437,7 @@ async fn start_shop(
         limits,
         std::future::pending(),
     ));
-    Ok((shop, store, addr))
+    Ok(addr)
 }
 
 /// Runs a program with arguments (no shell) and returns its stdout.

@@ -25,6 +25,8 @@ const BACKUP_LEASE: chrono::Duration = chrono::Duration::hours(2);
 
 /// How often the loop looks at the overdue state between backups.
 const LOOK_EVERY: Duration = Duration::from_secs(3600);
+/// The lease that lets one node raise the day's "no backup" alert.
+const OVERDUE_TASK: &str = "backup.overdue-alert";
 /// Hours between two "no backup" alerts.
 const OVERDUE_ALERT_EVERY_HOURS: i64 = 24;
 
@@ -210,7 +212,7 @@ async fn weekly_check(config: &Config, shop: &Shop, file: &Path) {
 }
 
 /// Alerts when backups are set up but none has succeeded for a day and more (at most once a day).
-async fn overdue_alert(
+pub async fn overdue_alert(
     config: &Config,
     shop: &Shop,
     last: Option<DateTime<Utc>>,
@@ -224,6 +226,28 @@ async fn overdue_alert(
     }
     match shop.operations().backup_status().await {
         Ok(status) if status.overdue => {
+            // Once a day across all the nodes that work (ADR 040): the one that takes the day's
+            // lease alerts, the others remember that it was done.
+            let day = now
+                .with_timezone(&akinai_core::clock::jst())
+                .format("%Y-%m-%d")
+                .to_string();
+            let jobs = shop.jobs();
+            match jobs
+                .take_task(
+                    OVERDUE_TASK,
+                    &day,
+                    chrono::Duration::hours(OVERDUE_ALERT_EVERY_HOURS),
+                )
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => return Some(now),
+                Err(e) => {
+                    tracing::error!(error = %e, "could not take the overdue alert's lease");
+                    return last;
+                }
+            }
             let e = anyhow::anyhow!(
                 "no backup has succeeded for {} hours",
                 akinai_core::operations::BACKUP_OVERDUE_HOURS
@@ -235,6 +259,9 @@ async fn overdue_alert(
                 &e,
             )
             .await;
+            if let Err(e) = jobs.finish_task(OVERDUE_TASK, &day).await {
+                tracing::error!(error = %e, "could not record the overdue alert");
+            }
             Some(now)
         }
         Ok(_) => last,

@@ -478,3 +478,39 @@ async fn ipa_c_13_the_daily_backup_is_copied_off_site_old_ones_are_pruned_and_fa
     assert!(scheduled_backup(&config, &app.shop).await.is_ok());
     assert_eq!(alerts_of(&app, "backup.copy_failed").await, 1);
 }
+
+/// ADR 040: with several working nodes on one database, "no backup for a day" is alerted once,
+/// by the node that takes the day's lease.
+#[tokio::test]
+async fn ipa_c_13_no_backup_for_a_day_is_alerted_once_across_nodes() {
+    let Some((one, db)) = TestApp::postgres().await else {
+        return;
+    };
+    let two = TestApp::builder()
+        .store(Arc::new(db.store.clone()))
+        .start()
+        .await;
+    let keys = tempfile::tempdir().unwrap();
+    let identity = keys.path().join("identity.txt");
+    let init = one.cli(&["backup", "init", "--identity", text(&identity)]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let config = config_for(one.data_dir());
+    for node in [&one, &two, &one] {
+        let said = akinai::backup::schedule::overdue_alert(&config, &node.shop, None).await;
+        assert!(
+            said.is_some(),
+            "each node knows the day's alert was dealt with"
+        );
+    }
+    assert_eq!(
+        alerts_of(&one, "backup.overdue").await,
+        1,
+        "one alert across the nodes"
+    );
+    drop((one, two));
+    db.drop_database().await;
+}
