@@ -260,8 +260,16 @@ pub async fn serve(
     }
     let state = app_state(&config, shop.clone());
     // On PostgreSQL, the other nodes' changes and queued jobs are heard at once (ADR 042).
-    if let Some(hints) = shop.subscribe_hints().await? {
-        tokio::spawn(akinai_web::hints::follow_hints(state.clone(), hints));
+    match shop.subscribe_hints().await {
+        Ok(Some(hints)) => {
+            tokio::spawn(akinai_web::hints::follow_hints(state.clone(), hints));
+        }
+        Ok(None) => {}
+        // Without hints the caches still expire (cache_ttl_ms): serve rather than stop.
+        Err(e) => {
+            eprintln!("akinai: warning: not listening for other nodes' changes: {e}");
+            tracing::warn!(error = %e, "cannot listen for hints; caches converge by expiry");
+        }
     }
     let admin_app = akinai_web::harden(
         akinai_web::admin::router(
