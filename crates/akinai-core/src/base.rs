@@ -31,6 +31,9 @@ pub struct Base {
     pub(crate) settings_store: Arc<dyn SettingsStore>,
     /// Hints to the other nodes on the same database (ADR 042).
     pub(crate) hints: Arc<dyn HintStore>,
+    /// Whether a `jobs` hint is on its way: one is enough to wake the other workers, who then
+    /// take every due job, so a busy node sends one per round trip rather than one per order.
+    jobs_hint_sending: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The read caches of one process.
@@ -89,6 +92,7 @@ impl Base {
             hasher,
             settings_store,
             hints,
+            jobs_hint_sending: Arc::default(),
             config: Arc::new(config),
         }
     }
@@ -110,9 +114,16 @@ impl Base {
     /// A job was queued: wakes this node's worker at once and tells the other nodes', without
     /// waiting for the database (a hint lost costs only the worker's poll interval).
     pub(crate) fn jobs_added(&self) {
+        use std::sync::atomic::Ordering;
         self.jobs_ready.notify_one();
-        let hints = self.hints.clone();
-        tokio::spawn(async move { hints.publish_hint(Hint::Jobs).await });
+        if self.jobs_hint_sending.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (hints, sending) = (self.hints.clone(), self.jobs_hint_sending.clone());
+        tokio::spawn(async move {
+            let _ = hints.publish_hint(Hint::Jobs).await;
+            sending.store(false, Ordering::Release);
+        });
     }
 
     /// Tells the other nodes that what they cache changed (ADR 042); a failure is logged, as

@@ -461,7 +461,7 @@ impl Shop {
     /// with no other nodes (SQLite).
     pub async fn subscribe_hints(
         &self,
-    ) -> Result<Option<tokio::sync::mpsc::Receiver<akinai_store::hints::Hint>>, CoreError> {
+    ) -> Result<Option<tokio::sync::mpsc::Receiver<Hint>>, CoreError> {
         Ok(self.store.subscribe_hints().await?)
     }
 

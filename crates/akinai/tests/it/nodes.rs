@@ -159,7 +159,8 @@ async fn each_confirmation_once(cluster: &Cluster, pool: &sqlx::PgPool) -> usize
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn three_nodes_behind_nginx_share_stock_carts_logins_lockouts_mail_prices_and_maintenance() {
+async fn ipa_c_7_ipa_m_5_three_nodes_behind_nginx_share_stock_carts_logins_lockouts_mail_prices_and_maintenance(
+) {
     let Some(cluster) = Cluster::start(3).await else {
         return;
     };

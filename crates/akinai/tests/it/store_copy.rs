@@ -44,7 +44,8 @@ fn rows_of(report: &str, table: &str) -> u64 {
 }
 
 #[tokio::test]
-async fn a_sqlite_shop_copied_to_postgres_serves_the_same_links_and_logins() {
+async fn ipa_c_13_a_sqlite_shop_copied_to_postgres_keeps_its_audit_chain_and_serves_the_same_links_and_logins(
+) {
     let Some(target) = PgDatabase::create_blank().await else {
         return;
     };
