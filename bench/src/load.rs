@@ -126,8 +126,15 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// nginx serving `page` as a static file, measured like the akinai pages.
-pub fn nginx_static(dir: &Path, page: &str, connections: u32, seconds: u32) -> anyhow::Result<Row> {
+/// nginx serving `page` (a copy of akinai's `what`, e.g. "product page") as a static file,
+/// measured like the akinai pages.
+pub fn nginx_static(
+    dir: &Path,
+    what: &str,
+    page: &str,
+    connections: u32,
+    seconds: u32,
+) -> anyhow::Result<Row> {
     let root = dir.join("nginx");
     std::fs::create_dir_all(root.join("www"))?;
     std::fs::create_dir_all(root.join("logs"))?;
@@ -160,7 +167,7 @@ pub fn nginx_static(dir: &Path, page: &str, connections: u32, seconds: u32) -> a
         std::thread::sleep(Duration::from_millis(50));
     }
     let row = wrk(
-        "nginx, static copy of the product page",
+        &format!("nginx, static copy of the {what}"),
         &url,
         connections,
         seconds,

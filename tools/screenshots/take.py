@@ -292,7 +292,8 @@ def main() -> None:
                            ("admin-flagged", "/admin/orders/flagged"),
                            ("admin-shipping", "/admin/shipping"),
                            ("admin-categories", "/admin/categories"),
-                           ("admin-settings", "/admin/settings"), ("admin-audit", "/admin/audit")]:
+                           ("admin-settings", "/admin/settings"), ("admin-audit", "/admin/audit"),
+                           ("admin-selfcheck", "/admin/selfcheck")]:
             b.go(f"{admin}{path}")
             take(name)
         b.go(f"{admin}/admin/products")

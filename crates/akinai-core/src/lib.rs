@@ -32,6 +32,7 @@ pub mod operations;
 pub mod orders;
 pub mod payments;
 pub mod security;
+pub mod selfcheck;
 pub mod settings;
 pub mod shipping;
 pub mod storefront;
@@ -66,6 +67,7 @@ pub use mail::{FileMailer, Mailer, SmtpMailer};
 pub use operations::Operations;
 pub use orders::Orders;
 pub use payments::{PaymentGateway, Payments};
+pub use selfcheck::SelfCheck;
 pub use settings::Settings;
 pub use shipping::Shipping;
 pub use storefront::Storefront;
@@ -166,6 +168,7 @@ struct Areas {
     api_tokens: api::ApiTokens,
     api: api::ApiResources,
     webhooks: Webhooks,
+    selfcheck: SelfCheck,
 }
 
 impl Shop {
@@ -419,13 +422,21 @@ impl Shop {
             audit: audit.clone(),
         };
         let operations = Operations {
-            base,
+            base: base.clone(),
             operations_store: store.clone(),
             audit: audit.clone(),
             report_store: store.clone(),
             admin_accounts: admin_accounts.clone(),
             jobs: jobs.clone(),
             maintenance_seen: Arc::default(),
+        };
+        let selfcheck = SelfCheck {
+            base,
+            admin_store: store.clone(),
+            audit: audit.clone(),
+            operations: operations.clone(),
+            integrity: integrity.clone(),
+            storefront: storefront.clone(),
         };
         Areas {
             storefront,
@@ -454,6 +465,7 @@ impl Shop {
             api_tokens,
             api,
             webhooks,
+            selfcheck,
         }
     }
 
@@ -548,6 +560,9 @@ impl Shop {
     }
     pub fn operations(&self) -> &Operations {
         &self.areas.operations
+    }
+    pub fn selfcheck(&self) -> &SelfCheck {
+        &self.areas.selfcheck
     }
     pub fn incidents(&self) -> &Incidents {
         &self.areas.incidents

@@ -11,7 +11,9 @@ pub mod canvas;
 mod draw;
 pub mod fonts;
 mod receipt;
+mod report;
 mod returns;
+pub use report::render_selfcheck;
 
 use akinai_domain::documents::{DocumentContent, DocumentKind};
 use akinai_domain::picking::PickingList;

@@ -10,8 +10,14 @@ use crate::AppState;
 impl AppState {
     /// After a change made through this node.
     pub(crate) async fn changed(&self) {
-        self.pages.clear();
+        self.forget_pages();
         self.shop.storefront().changed().await;
+    }
+
+    /// Forgets every rendered page, searches included.
+    fn forget_pages(&self) {
+        self.pages.clear();
+        self.searches.clear();
     }
 
     /// A hint heard from a node (this one's own come back too, harmlessly).
@@ -19,7 +25,7 @@ impl AppState {
         match hint {
             Hint::Catalog => {
                 self.shop.storefront().forget_cached_reads();
-                self.pages.clear();
+                self.forget_pages();
                 self.shop.operations().forget_maintenance();
             }
             Hint::Jobs => self.shop.jobs().wake(),

@@ -16,7 +16,7 @@ use akinai_domain::catalog::Category;
 
 use crate::error::WebError;
 use crate::i18n::{Lang, Tr};
-use crate::page_cache::{Fill, Hole, PageKey};
+use crate::page_cache::{Fill, Hole, PageCache, PageKey};
 use crate::{assets, cookies, AppState};
 
 /// Days a cart cookie lives.
@@ -244,12 +244,26 @@ impl Ctx {
         F: FnOnce(Layout) -> Fut,
         Fut: std::future::Future<Output = Result<T, WebError>>,
     {
+        self.cached_page_in(state, &state.pages, render).await
+    }
+
+    /// [`Ctx::cached_page`] kept in `pages` (the search results have a cache of their own).
+    pub async fn cached_page_in<T, F, Fut>(
+        &self,
+        state: &AppState,
+        pages: &PageCache,
+        render: F,
+    ) -> Result<Response, WebError>
+    where
+        T: Template,
+        F: FnOnce(Layout) -> Fut,
+        Fut: std::future::Future<Output = Result<T, WebError>>,
+    {
         let key = PageKey {
             here: self.here.clone(),
             lang: self.lang,
             signed_in: self.signed_in(),
         };
-        let pages = &state.pages;
         let rendered = pages
             .get_or_render(key, || async {
                 let frame = self

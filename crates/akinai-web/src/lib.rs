@@ -51,6 +51,8 @@ pub struct WebConfig {
     pub form_rate: limits::RateLimit,
     /// Per-token limit on API requests.
     pub api_rate: limits::RateLimit,
+    /// How the shop is deployed, for the self-assessment page (issue #22).
+    pub deployment: akinai_domain::selfcheck::Deployment,
 }
 
 impl WebConfig {
@@ -61,6 +63,7 @@ impl WebConfig {
             trusted_proxies: proxy::TrustedProxies::default(),
             form_rate: limits::RateLimit::default(),
             api_rate: api::API_RATE,
+            deployment: akinai_domain::selfcheck::Deployment::default(),
         }
     }
 }
@@ -82,6 +85,8 @@ pub struct Shared {
     pub metrics: metrics::SharedMetrics,
     /// Rendered pages kept for the read caches' time to live (ADR 030).
     pub(crate) pages: page_cache::PageCache,
+    /// Search result pages, kept apart and fewer (ADR 030 decision 8).
+    pub(crate) searches: page_cache::PageCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -102,6 +107,10 @@ impl AppState {
             api_limiter,
             metrics: Arc::new(metrics::Metrics::new()),
             pages: page_cache::PageCache::new(shop.config().cache_ttl),
+            searches: page_cache::PageCache::with_capacity(
+                shop.config().cache_ttl,
+                page_cache::SEARCH_CAPACITY,
+            ),
             shop,
         }))
     }

@@ -19,7 +19,11 @@ use akinai_core::cache::{Lookup, TtlCache};
 use crate::i18n::Lang;
 
 /// Most pages kept per process (about 10–40 KB each).
-const CAPACITY: usize = 2_000;
+pub const CAPACITY: usize = 2_000;
+
+/// Most search result pages kept per process, in a cache of their own so a flood of distinct
+/// queries can only push out other searches, never the home, category and product pages.
+pub const SEARCH_CAPACITY: usize = 500;
 
 /// The visitor's details a cached page leaves open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,11 +113,16 @@ pub struct PageCache {
 
 impl PageCache {
     pub fn new(ttl: Duration) -> PageCache {
+        PageCache::with_capacity(ttl, CAPACITY)
+    }
+
+    /// A cache keeping at most `capacity` pages.
+    pub fn with_capacity(ttl: Duration, capacity: usize) -> PageCache {
         let mut bytes = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
         PageCache {
             marker: format!("h{}", hex::encode(bytes)),
-            pages: TtlCache::new(ttl, CAPACITY),
+            pages: TtlCache::new(ttl, capacity),
             rendering: Mutex::new(HashMap::new()),
             keeps: !ttl.is_zero(),
         }

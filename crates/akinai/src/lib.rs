@@ -13,6 +13,7 @@ pub mod logging;
 pub mod ops;
 pub mod origin;
 pub mod payments;
+pub mod selfcheck;
 pub mod shipping;
 pub mod store_copy;
 pub mod transfer;
@@ -206,6 +207,7 @@ pub fn app_state(config: &Config, shop: Shop) -> AppState {
                 burst: config.api_burst,
                 per_minute: config.api_per_minute,
             },
+            deployment: selfcheck::deployment(config),
         },
     )
 }

@@ -141,6 +141,9 @@ enum Command {
     /// the carrier's label file (shipping) or the month's sales journal (accounting); personal
     /// data and sales exports are recorded in the audit trail.
     Export(akinai::transfer::ExportCli),
+    /// The security self-assessment: one row per requirement of the security catalogue, checked
+    /// against the live shop (exit status 1 when any fails).
+    Selfcheck(akinai::selfcheck::SelfcheckArgs),
     /// Imported members: send the invitation to set a password.
     Customers {
         #[command(subcommand)]
@@ -548,6 +551,15 @@ fn main() -> ExitCode {
                 });
             }
             Command::Export(cli) => akinai::transfer::export_command(&config, cli).await,
+            Command::Selfcheck(args) => {
+                return akinai::selfcheck::run(&config, args).await.map(|ok| {
+                    if ok {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                })
+            }
             Command::Customers {
                 command: CustomersCommand::Invite { per_hour, by },
             } => akinai::transfer::invite(&config, per_hour, &by).await,

@@ -54,6 +54,7 @@ mod order_payment;
 mod order_words;
 mod orders;
 mod routes;
+pub mod selfcheck;
 mod settings;
 mod shipping;
 mod transfers;

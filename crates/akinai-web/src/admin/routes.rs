@@ -134,6 +134,13 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         ),
         r("/admin/review", admins, None, none, get(manage::review_get)),
         r(
+            "/admin/selfcheck",
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
+            None,
+            none,
+            get(selfcheck::selfcheck_get),
+        ),
+        r(
             "/admin/settings",
             Some(Cap(Gate::of::<ManageShop>())),
             None,

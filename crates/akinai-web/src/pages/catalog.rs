@@ -217,24 +217,25 @@ pub async fn search_get(
     let (mut browse, bad_price) = sq.listing.browse()?;
     // The search page offers no option filter (its matches are arranged by their keys alone).
     browse.filters.option = None;
-    let results = state
-        .shop
-        .storefront()
-        .search(&q, browse.sort, &browse.filters, page)
-        .await?;
-    let mut l = ctx.layout(&state).await?;
-    l.query = q.clone();
-    let encoded = percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC);
-    let base = format!("/search?q={encoded}");
-    let mut tools = ListingTools::new(base, browse.clone(), bad_price);
-    tools.hidden.push(("q", q.clone()));
-    ctx.page(
-        StatusCode::OK,
-        &SearchPage {
+    let state = &state;
+    // Kept like a category page, in the searches' own smaller cache (ADR 030 decision 8).
+    ctx.cached_page_in(state, &state.searches, move |mut l| async move {
+        let results = state
+            .shop
+            .storefront()
+            .search(&q, browse.sort, &browse.filters, page)
+            .await?;
+        l.query = q.clone();
+        let encoded = percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC);
+        let base = format!("/search?q={encoded}");
+        let mut tools = ListingTools::new(base, browse, bad_price);
+        tools.hidden.push(("q", q.clone()));
+        Ok(SearchPage {
             l,
             q,
             results,
             tools,
-        },
-    )
+        })
+    })
+    .await
 }

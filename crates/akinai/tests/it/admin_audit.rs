@@ -206,3 +206,33 @@ async fn ipa_c_12_the_audit_list_filters_by_action_actor_target_and_day() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("検索条件が正しくありません"));
 }
+
+/// IPA-M-3 (issue #22, item 1): owners see the self-assessment in the back office — every
+/// requirement with its status, the enrolled owner counted live, the fix of what fails — and a
+/// manager, who does not hold `ManageSecurity`, is refused.
+#[tokio::test]
+async fn ipa_m_3_owners_see_the_self_assessment_with_live_evidence() {
+    let app = TestApp::demo().await;
+    let (owner, _) = admin::signed_in(&app, "owner@example.jp", AdminRole::Owner).await;
+    let page = owner.get("/admin/selfcheck").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let map = akinai_domain::selfcheck::requirements().unwrap();
+    for r in &map {
+        assert!(
+            page.body.contains(&format!("<code>{}</code>", r.id)),
+            "{}",
+            r.id
+        );
+    }
+    assert!(page
+        .body
+        .contains("管理者 1 名(登録済み 1 名、うちオーナー 1 名)"));
+    assert!(page.body.contains("要対応"));
+    assert!(page.body.contains("akinai backup init"), "the fix is shown");
+    assert!(page.body.contains("aria-current=\"page\""));
+    let (manager, _) = admin::signed_in(&app, "manager@example.jp", AdminRole::Manager).await;
+    assert_eq!(
+        manager.get("/admin/selfcheck").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -111,8 +111,13 @@ async fn pages_are_rendered_once_per_time_to_live() {
         let sku = app.sku_named("レザージャケット 黒").await;
         let product = app.store.skus_for_sale(&[sku]).await.unwrap()[0].product_id;
         let path = format!("/product/{product}");
+        let search =
+            "/search?q=%E3%83%AC%E3%82%B6%E3%83%BC%E3%82%B8%E3%83%A3%E3%82%B1%E3%83%83%E3%83%88";
         let shopper = app.shopper();
         assert!(!shopper.get(&path).await.body.contains("¥12,345"));
+        let results = shopper.get(search).await;
+        assert!(results.body.contains("レザージャケット 黒"));
+        assert!(!results.body.contains("¥12,345"));
         assert!(app
             .store
             .set_sku_price(
@@ -129,6 +134,14 @@ async fn pages_are_rendered_once_per_time_to_live() {
             shows_new_price,
             "ttl {ttl:?}"
         );
+        // Search results are kept the same way (ADR 030 decision 8), each with its own nonce.
+        let results = shopper.get(search).await;
+        assert_eq!(
+            results.body.contains("¥12,345"),
+            shows_new_price,
+            "search, ttl {ttl:?}"
+        );
+        assert_eq!(results.attr("nonce"), csp_nonce(&results));
         // The cart never reads the cache: the new price is what the cart charges.
         assert_eq!(shopper.add(sku, "1").await.status, StatusCode::SEE_OTHER);
         assert!(shopper.get("/cart").await.body.contains("¥12,345"));
@@ -146,6 +159,8 @@ async fn an_admin_edit_shows_at_once_on_this_node() {
     let shopper = app.shopper();
     assert!(shopper.get(&path).await.body.contains("レザージャケット"));
     assert!(shopper.get("/").await.body.contains("レザージャケット"));
+    let search = "/search?q=%E3%83%A9%E3%82%A4%E3%83%80%E3%83%BC%E3%82%B9"; // ライダース
+    assert!(!shopper.get(search).await.body.contains("本革ライダース"));
 
     let staff = signed_in(&app, AdminRole::Staff).await;
     let admin_path = format!("/admin/products/{}", product.0);
@@ -178,6 +193,10 @@ async fn an_admin_edit_shows_at_once_on_this_node() {
     assert!(page.body.contains("本革ライダース"), "stale page served");
     assert!(!page.body.contains("レザージャケット 黒"));
     assert!(shopper.get("/").await.body.contains("本革ライダース"));
+    assert!(
+        shopper.get(search).await.body.contains("本革ライダース"),
+        "stale search results served"
+    );
 }
 
 /// A signed-in visitor's page (「マイページ」) is kept apart from everyone else's (「ログイン」),
