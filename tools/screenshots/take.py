@@ -293,7 +293,8 @@ def main() -> None:
                            ("admin-shipping", "/admin/shipping"),
                            ("admin-categories", "/admin/categories"),
                            ("admin-settings", "/admin/settings"), ("admin-audit", "/admin/audit"),
-                           ("admin-selfcheck", "/admin/selfcheck")]:
+                           ("admin-selfcheck", "/admin/selfcheck"),
+                           ("admin-security-tasks", "/admin/security-tasks")]:
             b.go(f"{admin}{path}")
             take(name)
         b.go(f"{admin}/admin/products")

@@ -68,7 +68,7 @@ fn text(field: &'static str, value: &str, required: bool) -> Result<String, Core
     Ok(value.to_string())
 }
 
-fn who(
+pub(crate) fn who(
     by: &Authorized<ManageSecurity>,
     client: &Client,
 ) -> Result<(AuditContext, String), CoreError> {

@@ -32,6 +32,7 @@ pub mod operations;
 pub mod orders;
 pub mod payments;
 pub mod security;
+pub mod security_tasks;
 pub mod selfcheck;
 pub mod settings;
 pub mod shipping;
@@ -41,6 +42,8 @@ pub mod transfer;
 pub mod upload_scan;
 pub mod webhooks;
 pub mod worker;
+
+mod areas;
 
 use std::sync::Arc;
 
@@ -67,6 +70,7 @@ pub use mail::{FileMailer, Mailer, SmtpMailer};
 pub use operations::Operations;
 pub use orders::Orders;
 pub use payments::{PaymentGateway, Payments};
+pub use security_tasks::SecurityTasks;
 pub use selfcheck::SelfCheck;
 pub use settings::Settings;
 pub use shipping::Shipping;
@@ -169,6 +173,7 @@ struct Areas {
     api: api::ApiResources,
     webhooks: Webhooks,
     selfcheck: SelfCheck,
+    security_tasks: SecurityTasks,
 }
 
 impl Shop {
@@ -369,6 +374,11 @@ impl Shop {
                 .ok(),
             allow_internal: config.security.webhooks_allow_internal,
         };
+        let security_tasks = SecurityTasks {
+            base: base.clone(),
+            task_store: store.clone(),
+            audit: audit.clone(),
+        };
         let jobs = Jobs {
             base: base.clone(),
             job_store: store.clone(),
@@ -386,6 +396,7 @@ impl Shop {
             webhooks: webhooks.clone(),
             api_tokens: api_tokens.clone(),
             task_store: store.clone(),
+            security_tasks: security_tasks.clone(),
             node: tokens::generate().secret[..16].into(),
             beat: Arc::default(),
         };
@@ -431,6 +442,7 @@ impl Shop {
             maintenance_seen: Arc::default(),
         };
         let selfcheck = SelfCheck {
+            tasks: security_tasks.clone(),
             base,
             admin_store: store.clone(),
             audit: audit.clone(),
@@ -466,6 +478,7 @@ impl Shop {
             api,
             webhooks,
             selfcheck,
+            security_tasks,
         }
     }
 
@@ -502,96 +515,5 @@ impl Shop {
     /// Whether the store answers.
     pub async fn health(&self) -> Result<(), CoreError> {
         Ok(self.store.ping().await?)
-    }
-
-    pub fn storefront(&self) -> &Storefront {
-        &self.areas.storefront
-    }
-    pub fn checkout(&self) -> &Checkout {
-        &self.areas.checkout
-    }
-    pub fn orders(&self) -> &Orders {
-        &self.areas.orders
-    }
-    pub fn accounts(&self) -> &Accounts {
-        &self.areas.accounts
-    }
-    pub fn factors(&self) -> &Factors {
-        &self.areas.factors
-    }
-    pub fn profiles(&self) -> &Profiles {
-        &self.areas.profiles
-    }
-    pub fn challenges(&self) -> &Challenges {
-        &self.areas.challenges
-    }
-    pub fn order_desk(&self) -> &OrderDesk {
-        &self.areas.order_desk
-    }
-    pub fn catalog_admin(&self) -> &CatalogAdmin {
-        &self.areas.catalog_admin
-    }
-    pub fn customers(&self) -> &Customers {
-        &self.areas.customers
-    }
-    pub fn admin_accounts(&self) -> &AdminAccounts {
-        &self.areas.admin_accounts
-    }
-    pub fn settings(&self) -> &Settings {
-        &self.areas.settings
-    }
-    pub fn audit(&self) -> &Audit {
-        &self.areas.audit
-    }
-    pub fn dashboard(&self) -> &Dashboard {
-        &self.areas.dashboard
-    }
-    pub fn payments(&self) -> &Payments {
-        &self.areas.payments
-    }
-    pub fn alerts(&self) -> &Alerts {
-        &self.areas.alerts
-    }
-    pub fn integrity(&self) -> &Integrity {
-        &self.areas.integrity
-    }
-    pub fn jobs(&self) -> &Jobs {
-        &self.areas.jobs
-    }
-    pub fn operations(&self) -> &Operations {
-        &self.areas.operations
-    }
-    pub fn selfcheck(&self) -> &SelfCheck {
-        &self.areas.selfcheck
-    }
-    pub fn incidents(&self) -> &Incidents {
-        &self.areas.incidents
-    }
-    /// API tokens (issue 20): create, list, revoke, admit.
-    pub fn api_tokens(&self) -> &api::ApiTokens {
-        &self.areas.api_tokens
-    }
-    /// The REST API's resources (issue 20): products, categories, orders, customers.
-    pub fn webhooks(&self) -> &Webhooks {
-        &self.areas.webhooks
-    }
-
-    pub fn api(&self) -> &api::ApiResources {
-        &self.areas.api
-    }
-
-    /// 帳票: invoices and delivery slips as PDF.
-    pub fn documents(&self) -> &Documents {
-        &self.areas.documents
-    }
-
-    /// Label files for the carriers and tracking numbers in bulk.
-    pub fn shipping(&self) -> &Shipping {
-        &self.areas.shipping
-    }
-
-    /// Importing and exporting the catalog (CSV).
-    pub fn transfer(&self) -> &Transfer {
-        &self.areas.transfer
     }
 }

@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use akinai_domain::selfcheck::{self, AdminFact, ChainFact, Deployment, Facts, Report};
+use akinai_domain::security_tasks::Due;
+use akinai_domain::selfcheck::{self, AdminFact, Answer, ChainFact, Deployment, Facts, Report};
 use akinai_store::admin::AdminStore;
 
 use crate::{Audit, Base, CoreError, Integrity, Operations, Storefront};
@@ -19,6 +20,7 @@ pub struct SelfCheck {
     pub(crate) operations: Operations,
     pub(crate) integrity: Integrity,
     pub(crate) storefront: Storefront,
+    pub(crate) tasks: crate::SecurityTasks,
 }
 
 /// The akinai version this binary is.
@@ -72,7 +74,26 @@ impl SelfCheck {
             .iter()
             .filter(|h| h.reason.starts_with("tamper"))
             .count();
+        let answers = self
+            .tasks
+            .views()
+            .await?
+            .into_iter()
+            .filter_map(|v| {
+                let last = v.last?;
+                Some(Answer {
+                    task: v.def.title.to_string(),
+                    done: last.done,
+                    note: last.note,
+                    by: last.by,
+                    at: last.at,
+                    overdue: matches!(v.due, Due::Overdue(_)),
+                    answers: v.def.answers.iter().map(|a| a.to_string()).collect(),
+                })
+            })
+            .collect();
         Ok(Facts {
+            answers,
             now: self.base.clock.now(),
             version: VERSION.to_string(),
             deployment,

@@ -82,6 +82,7 @@ pub struct Jobs {
     pub(crate) webhooks: crate::Webhooks,
     pub(crate) api_tokens: crate::api::ApiTokens,
     pub(crate) task_store: Arc<dyn akinai_store::leases::TaskLeaseStore>,
+    pub(crate) security_tasks: crate::SecurityTasks,
     /// This process among the nodes (random, new at every start), for task leases.
     pub(crate) node: Arc<str>,
     /// When this process's worker loop last came round (`None`: no worker runs here).
@@ -90,6 +91,12 @@ pub struct Jobs {
 
 /// The task lease of payment reconciliation (ADR 040).
 pub const RECONCILE_TASK: &str = "payments.reconcile";
+
+/// The task lease of the weekly reminder of overdue security tasks (issue #22, item 3).
+pub const TASKS_REMINDER: &str = "security-tasks.weekly-reminder";
+
+/// The alert that lists overdue periodic security tasks.
+pub const TASKS_OVERDUE: &str = "security_tasks.overdue";
 
 /// A worker loop silent for longer than this is taken as stuck (`/readyz` fails).
 pub const WORKER_STALL: Duration = Duration::from_secs(60);
@@ -202,6 +209,49 @@ impl Jobs {
         Ok(())
     }
 
+    /// Once a week (the ISO week, Japan time) across all nodes: when periodic security tasks are
+    /// overdue, an alert — log, security event, and mail to `security.alert_mail_to` — lists
+    /// them. True when it reminded.
+    pub async fn remind_overdue_tasks(&self) -> Result<bool, CoreError> {
+        use chrono::Datelike;
+        let week = self
+            .base
+            .clock
+            .now()
+            .with_timezone(&crate::clock::jst())
+            .iso_week();
+        let slot = format!("{}-W{:02}", week.year(), week.week());
+        if !self
+            .take_task(TASKS_REMINDER, &slot, chrono::Duration::hours(1))
+            .await?
+        {
+            return Ok(false);
+        }
+        let overdue: Vec<String> = self
+            .security_tasks
+            .views()
+            .await?
+            .into_iter()
+            .filter(|v| matches!(v.due, akinai_domain::security_tasks::Due::Overdue(_)))
+            .map(|v| format!("{}({})", v.def.title, v.def.period.label_ja()))
+            .collect();
+        if !overdue.is_empty() {
+            self.alerts
+                .raise_alert(
+                    TASKS_OVERDUE,
+                    &format!(
+                        "期限を過ぎた定期的なセキュリティ作業が {} 件あります(管理画面「定期作業」)",
+                        overdue.len()
+                    ),
+                    None,
+                    serde_json::json!({ "tasks": overdue, "where": "/admin/security-tasks" }),
+                )
+                .await?;
+        }
+        self.finish_task(TASKS_REMINDER, &slot).await?;
+        Ok(!overdue.is_empty())
+    }
+
     /// One reconciliation round a minute across all nodes: the node that takes the minute's
     /// lease asks the provider; the others skip it.
     async fn reconcile_once_a_minute(&self) {
@@ -285,6 +335,9 @@ impl Jobs {
                     Err(e) => tracing::error!(error = %e, "could not publish scheduled products"),
                 }
                 self.reconcile_once_a_minute().await;
+                if let Err(e) = self.remind_overdue_tasks().await {
+                    tracing::error!(error = %e, "could not remind of overdue security tasks");
+                }
             }
             if let Err(e) = self.run_due_jobs().await {
                 tracing::error!(error = %e, "worker could not run jobs");

@@ -26,6 +26,7 @@ mod payments;
 mod reports;
 mod scratch;
 mod security;
+mod security_tasks;
 #[cfg(feature = "synthetic")]
 mod synthetic;
 mod transfer;

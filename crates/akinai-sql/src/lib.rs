@@ -33,6 +33,7 @@ mod refunds;
 mod reports;
 mod search;
 mod security;
+mod security_tasks;
 mod transfer;
 mod transfer_runs;
 mod webhooks;

@@ -31,6 +31,7 @@ mod orders;
 mod payments;
 mod reports;
 mod security;
+mod security_tasks;
 mod snapshot;
 #[cfg(feature = "synthetic")]
 mod synthetic;

@@ -24,6 +24,7 @@ mod orders;
 mod payments;
 mod reports;
 mod search;
+mod security_tasks;
 mod transfer_runs;
 pub mod upgrade;
 
@@ -68,6 +69,7 @@ cases!(
     documents::jp_inv_4_logo_versions_are_kept_by_their_hash,
     transfer_runs::transfer_runs_start_each_step_once_with_its_job_and_drop_their_files,
     incidents::incidents_keep_actions_in_order_and_close_once,
+    security_tasks::security_tasks_keep_every_record_and_show_the_latest,
     operations::counts_maintenance_and_backup_runs_round_trip,
     operations::task_leases_let_one_node_run_each_slot,
     operations::hints_reach_every_listening_node,

@@ -25,6 +25,7 @@ mod model;
 pub mod operations;
 pub mod payments;
 pub mod reports;
+pub mod security_tasks;
 pub mod transfer;
 pub mod transfer_runs;
 pub mod webhooks;
@@ -531,6 +532,7 @@ pub trait Store:
     + payments::PaymentStore
     + operations::OperationsStore
     + incidents::IncidentStore
+    + security_tasks::SecurityTaskStore
     + documents::DocumentStore
     + api_tokens::ApiTokenStore
     + transfer::TransferStore

@@ -440,13 +440,35 @@ fn missing(x: &mut Findings, page: &str, fields: &[(&str, &String, &String)]) {
     }
 }
 
-/// What a `manual` row can say of its own: the running version where the question is about
-/// updates; otherwise that no answer is recorded yet.
-pub(crate) fn manual_evidence(id: &str, f: &Facts) -> String {
-    match id {
-        "IPA-C-2" | "IPA-O-1" => {
-            format!("稼働中: akinai {}。回答の記録はまだありません", f.version)
-        }
-        _ => "回答の記録はまだありません".to_string(),
+/// What a `manual` row can say of its own: the last record of the periodic task that answers
+/// it (who, when, done or not, the note, whether it is overdue), and the running version where
+/// the question is about updates.
+pub(crate) fn manual_evidence(id: &str, f: &Facts) -> Vec<String> {
+    let mut out = Vec::new();
+    if matches!(id, "IPA-C-2" | "IPA-O-1") {
+        out.push(format!("稼働中: akinai {}", f.version));
     }
+    match f.answers.iter().find(|a| a.answers.iter().any(|x| x == id)) {
+        Some(a) => {
+            out.push(format!(
+                "最後の記録(定期作業「{}」): {} {} {}{}",
+                a.task,
+                jst(a.at),
+                a.by,
+                if a.done { "実施" } else { "未実施" },
+                if a.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", a.note)
+                }
+            ));
+            if a.overdue {
+                out.push("期限を過ぎています。もう一度行い、記録してください".to_string());
+            }
+        }
+        None => {
+            out.push("回答の記録はまだありません(管理画面「定期作業」で記録します)".to_string())
+        }
+    }
+    out
 }

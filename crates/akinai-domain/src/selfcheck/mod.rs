@@ -159,6 +159,21 @@ pub enum ChainFact {
     Broken(String),
 }
 
+/// The last record of a periodic task that answers manual requirements (issue #22, item 3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The task's title.
+    pub task: String,
+    pub done: bool,
+    pub note: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// Not done within its period.
+    pub overdue: bool,
+    /// The requirements it answers.
+    pub answers: Vec<String>,
+}
+
 /// What the live shop says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
@@ -178,6 +193,8 @@ pub struct Facts {
     /// Open checkout holds raised by tamper detection, not yet acknowledged.
     pub unacknowledged_tamper: usize,
     pub settings: ShopSettings,
+    /// The periodic tasks' last records.
+    pub answers: Vec<Answer>,
 }
 
 /// One row of the report.
@@ -279,7 +296,7 @@ pub fn assess(map: &[Requirement], facts: &Facts) -> Report {
                 },
                 Kind::Manual => (
                     Status::Manual,
-                    vec![checks::manual_evidence(&r.id, facts)],
+                    checks::manual_evidence(&r.id, facts),
                     r.guidance.clone(),
                 ),
                 Kind::Operator => (Status::Operator, Vec::new(), r.guidance.clone()),

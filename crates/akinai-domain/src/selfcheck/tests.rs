@@ -76,6 +76,7 @@ fn healthy() -> Facts {
         theme_approved: false,
         unacknowledged_tamper: 0,
         settings,
+        answers: vec![],
     }
 }
 
@@ -278,6 +279,40 @@ fn jp_tok_jp_appi_jp_inv_missing_legal_text_or_number_fails() {
     breaks("JP-APPI-4", "実際の内容", |f| {
         f.settings.privacy.contact = ShopSettings::starter("").privacy.contact
     });
+}
+
+#[test]
+fn a_manual_row_shows_the_last_record_of_the_task_that_answers_it() {
+    let mut facts = healthy();
+    let report = assess(&requirements().unwrap(), &facts);
+    assert!(row(&report, "IPA-C-3").evidence[0].contains("記録はまだありません"));
+    facts.answers.push(Answer {
+        task: "脆弱性診断".into(),
+        done: true,
+        note: "ZAP で診断、指摘なし".into(),
+        by: "店主 (admin:1)".into(),
+        at: facts.now - Duration::days(100),
+        overdue: true,
+        answers: vec!["IPA-C-3".into(), "IPA-O-? (periodic diagnosis)".into()],
+    });
+    let report = assess(&requirements().unwrap(), &facts);
+    let r = row(&report, "IPA-C-3");
+    assert_eq!(r.status, Status::Manual);
+    let text = r.evidence.join(" ");
+    assert!(
+        text.contains("店主 (admin:1)") && text.contains("ZAP で診断"),
+        "{text}"
+    );
+    assert!(text.contains("期限を過ぎています"), "{text}");
+    for r in requirements().unwrap() {
+        if r.kind == Kind::Manual {
+            assert!(
+                crate::security_tasks::answering(&r.id).is_some(),
+                "no periodic task answers {}",
+                r.id
+            );
+        }
+    }
 }
 
 #[test]

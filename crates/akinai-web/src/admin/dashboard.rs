@@ -123,6 +123,8 @@ struct DashboardPage {
     held: Option<akinai_core::payments::HeldOrders>,
     /// The latest good backup and restore drill, for owners.
     backups: Option<super::operations::Backups>,
+    /// Periodic security tasks past their due date, for owners (issue #22, item 3).
+    overdue_tasks: Option<usize>,
 }
 
 pub(super) async fn dashboard_get(
@@ -145,11 +147,14 @@ pub(super) async fn dashboard_get(
         Ok(proof) => state.shop.payments().held_orders(&proof).await?,
         Err(_) => None,
     };
-    let backups = match a.authorize::<akinai_domain::admin::ManageSecurity>() {
-        Ok(proof) => Some(super::operations::backups(
-            &state.shop.operations().backup_status_for(&proof).await?,
-        )),
-        Err(_) => None,
+    let (backups, overdue_tasks) = match a.authorize::<akinai_domain::admin::ManageSecurity>() {
+        Ok(proof) => (
+            Some(super::operations::backups(
+                &state.shop.operations().backup_status_for(&proof).await?,
+            )),
+            Some(state.shop.security_tasks().overdue().await?),
+        ),
+        Err(_) => (None, None),
     };
     let page = DashboardPage {
         csrf: ctx.csrf.clone(),
@@ -166,6 +171,7 @@ pub(super) async fn dashboard_get(
         security,
         held,
         backups,
+        overdue_tasks,
     };
     ctx.page(StatusCode::OK, &page)
 }

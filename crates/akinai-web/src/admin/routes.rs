@@ -134,6 +134,13 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
         ),
         r("/admin/review", admins, None, none, get(manage::review_get)),
         r(
+            "/admin/security-tasks",
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
+            f,
+            get(security_tasks::tasks_get).post(security_tasks::record_post),
+        ),
+        r(
             "/admin/selfcheck",
             Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
             None,

@@ -236,3 +236,122 @@ async fn ipa_m_3_owners_see_the_self_assessment_with_live_evidence() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// IPA-O (periodic work, issue #22 item 3): the calendar lists every task with its due date; an
+/// owner records one done (audited, no longer overdue, and the self-assessment shows the record
+/// as the answer of its manual rows); "not done" needs a reason; a manager is refused.
+#[tokio::test]
+async fn ipa_o_periodic_tasks_are_recorded_audited_and_answer_the_self_assessment() {
+    let app = TestApp::demo().await;
+    let (owner, _) = admin::signed_in(&app, "owner@example.jp", AdminRole::Owner).await;
+    let page = owner.get("/admin/security-tasks").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let tasks = akinai_domain::security_tasks::TASKS;
+    assert_eq!(page.body.matches("name=\"task\"").count(), tasks.len());
+    assert!(page.body.contains(&format!("期限切れ {} 件", tasks.len())));
+    let csrf = page.hidden("csrf");
+
+    let refused = owner
+        .post(
+            "/admin/security-tasks",
+            &[
+                ("csrf", csrf.as_str()),
+                ("task", "diagnosis"),
+                ("done", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("理由を備考に"));
+    let recorded = owner
+        .post(
+            "/admin/security-tasks",
+            &[
+                ("csrf", csrf.as_str()),
+                ("task", "diagnosis"),
+                ("done", "1"),
+                ("note", "OWASP ZAP でステージングを診断、指摘なし"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let page = owner.get("/admin/security-tasks?recorded=diagnosis").await;
+    assert!(page.body.contains("「脆弱性診断」を記録しました"));
+    assert!(page
+        .body
+        .contains(&format!("期限切れ {} 件", tasks.len() - 1)));
+    assert!(page.body.contains("OWASP ZAP でステージングを診断"));
+    let dashboard = owner.get("/admin").await;
+    assert!(dashboard
+        .body
+        .contains(&format!("期限切れ {} 件", tasks.len() - 1)));
+    let audit = app.shop.audit().verify_audit(None).await.unwrap().unwrap();
+    assert!(audit.0 >= 1);
+    let entries = app
+        .store
+        .audit_entries_of("security_task.record", 10)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].record.target, "security_task:diagnosis");
+
+    let check = owner.get("/admin/selfcheck").await;
+    assert!(check.body.contains("最後の記録(定期作業「脆弱性診断」)"));
+    assert!(check.body.contains("OWASP ZAP でステージングを診断"));
+
+    let (manager, _) = admin::signed_in(&app, "manager@example.jp", AdminRole::Manager).await;
+    assert_eq!(
+        manager.get("/admin/security-tasks").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// IPA-O (periodic work, item 3): overdue tasks raise one reminder a week across all workers (a
+/// weekly lease), listing them; a week later, with every task recorded, no reminder goes out.
+#[tokio::test]
+async fn ipa_o_overdue_tasks_are_reminded_once_a_week() {
+    use akinai_core::clock::Clock as _;
+    use akinai_core::worker::TASKS_OVERDUE;
+    let app = TestApp::demo().await;
+    let start = app.clock.now();
+    let jobs = app.shop.jobs();
+    assert!(
+        jobs.remind_overdue_tasks().await.unwrap(),
+        "all overdue at first"
+    );
+    assert!(!jobs.remind_overdue_tasks().await.unwrap(), "once a week");
+    let events = app
+        .store
+        .security_events(TASKS_OVERDUE, start - Duration::hours(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    let tasks = akinai_domain::security_tasks::TASKS;
+    assert_eq!(
+        events[0].detail["tasks"].as_array().unwrap().len(),
+        tasks.len()
+    );
+
+    app.clock.advance(Duration::days(7));
+    let (owner, _) = admin::signed_in(&app, "owner@example.jp", AdminRole::Owner).await;
+    let csrf = owner.get("/admin/security-tasks").await.hidden("csrf");
+    for t in tasks {
+        let done = owner
+            .post(
+                "/admin/security-tasks",
+                &[("csrf", csrf.as_str()), ("task", t.key), ("done", "1")],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", t.key);
+    }
+    assert!(
+        !jobs.remind_overdue_tasks().await.unwrap(),
+        "nothing overdue"
+    );
+    let events = app
+        .store
+        .security_events(TASKS_OVERDUE, start - Duration::hours(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+}

@@ -1,0 +1,11 @@
+-- The periodic security work (issue #22, item 3): one record each time a task of the calendar
+-- is done or looked at and left undone, with who and when. Nothing here is changed or deleted.
+CREATE TABLE security_task_records (
+    id       BIGSERIAL   PRIMARY KEY,
+    task     TEXT        NOT NULL,
+    done     BOOLEAN     NOT NULL,
+    note     TEXT        NOT NULL,
+    done_by  TEXT        NOT NULL,
+    at       TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX security_task_records_by_task ON security_task_records (task, id);

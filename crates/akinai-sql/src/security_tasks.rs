@@ -1,0 +1,105 @@
+//! The periodic security work's records, written once for both backends (ADR 020).
+
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
+
+use akinai_store::security_tasks::TaskRecord;
+use akinai_store::StoreResult;
+
+use crate::{map_err, Columns, Dialect, Sql};
+
+impl<D> Sql<'_, D>
+where
+    D: Dialect,
+    for<'q> D::Time: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+    for<'q> <D::Db as Database>::Arguments<'q>: IntoArguments<'q, D::Db>,
+    for<'q> i64: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> bool: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> String: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> &'q str: Encode<'q, D::Db> + Type<D::Db> + ColumnIndex<<D::Db as Database>::Row>,
+    usize: ColumnIndex<<D::Db as Database>::Row>,
+{
+    fn read_task_record(r: &<D::Db as Database>::Row) -> StoreResult<TaskRecord> {
+        Ok(TaskRecord {
+            task: r.text("task")?,
+            done: r.try_get::<bool, _>("done").map_err(map_err)?,
+            note: r.text("note")?,
+            by: r.text("done_by")?,
+            at: D::at(r, "at")?,
+        })
+    }
+
+    pub async fn record_security_task(&self, t: &TaskRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO security_task_records (task, done, note, done_by, at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(t.task.clone())
+        .bind(t.done)
+        .bind(t.note.clone())
+        .bind(t.by.clone())
+        .bind(D::time(t.at))
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn latest_security_tasks(&self) -> StoreResult<Vec<TaskRecord>> {
+        // The newest record of each task, and the newest done one (ids grow with time).
+        let rows = sqlx::query(
+            "SELECT task, done, note, done_by, at FROM security_task_records WHERE id IN ( \
+               SELECT MAX(id) FROM security_task_records GROUP BY task \
+               UNION SELECT MAX(id) FROM security_task_records WHERE done GROUP BY task) \
+             ORDER BY id",
+        )
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(Self::read_task_record).collect()
+    }
+
+    pub async fn security_task_history(
+        &self,
+        task: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<TaskRecord>> {
+        let rows = sqlx::query(
+            "SELECT task, done, note, done_by, at FROM security_task_records \
+             WHERE task = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(task.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter().map(Self::read_task_record).collect()
+    }
+}
+
+/// Implements `SecurityTaskStore` for a backend with the statements above.
+#[macro_export]
+macro_rules! security_task_store {
+    ($store:ty) => {
+        const _: () = {
+            use akinai_store::security_tasks::TaskRecord;
+            use akinai_store::StoreResult;
+            #[async_trait::async_trait]
+            impl akinai_store::security_tasks::SecurityTaskStore for $store {
+                async fn record_security_task(&self, record: &TaskRecord) -> StoreResult<()> {
+                    $crate::Sql(self).record_security_task(record).await
+                }
+                async fn latest_security_tasks(&self) -> StoreResult<Vec<TaskRecord>> {
+                    $crate::Sql(self).latest_security_tasks().await
+                }
+                async fn security_task_history(
+                    &self,
+                    task: &str,
+                    limit: u32,
+                ) -> StoreResult<Vec<TaskRecord>> {
+                    $crate::Sql(self).security_task_history(task, limit).await
+                }
+            }
+        };
+    };
+}

@@ -1,0 +1,31 @@
+//! Storage side of the periodic security work (issue #22, item 3): each time a task of the
+//! calendar is done (or found not done) a record with the person, the time and a note.
+//! Append-only: a record is never changed.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::StoreResult;
+
+/// One record of a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRecord {
+    /// The task's key (`akinai_domain::security_tasks::TASKS`).
+    pub task: String,
+    /// Done, or looked at and not done (the note says why).
+    pub done: bool,
+    pub note: String,
+    /// Who recorded it (`name (admin:id)`).
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait SecurityTaskStore: Send + Sync {
+    async fn record_security_task(&self, record: &TaskRecord) -> StoreResult<()>;
+    /// Each task's newest record, and its newest record marked done (they differ when the last
+    /// look found it not done).
+    async fn latest_security_tasks(&self) -> StoreResult<Vec<TaskRecord>>;
+    /// A task's records, newest first.
+    async fn security_task_history(&self, task: &str, limit: u32) -> StoreResult<Vec<TaskRecord>>;
+}
