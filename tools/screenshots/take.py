@@ -294,7 +294,8 @@ def main() -> None:
                            ("admin-categories", "/admin/categories"),
                            ("admin-settings", "/admin/settings"), ("admin-audit", "/admin/audit"),
                            ("admin-selfcheck", "/admin/selfcheck"),
-                           ("admin-security-tasks", "/admin/security-tasks")]:
+                           ("admin-security-tasks", "/admin/security-tasks"),
+                           ("admin-security-report", "/admin/security-report?month=2026-12")]:
             b.go(f"{admin}{path}")
             take(name)
         b.go(f"{admin}/admin/products")

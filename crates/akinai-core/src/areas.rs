@@ -64,6 +64,9 @@ impl Shop {
     pub fn selfcheck(&self) -> &SelfCheck {
         &self.areas.selfcheck
     }
+    pub fn security_reports(&self) -> &SecurityReports {
+        &self.areas.security_reports
+    }
     pub fn security_tasks(&self) -> &SecurityTasks {
         &self.areas.security_tasks
     }

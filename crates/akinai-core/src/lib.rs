@@ -32,6 +32,7 @@ pub mod operations;
 pub mod orders;
 pub mod payments;
 pub mod security;
+pub mod security_report;
 pub mod security_tasks;
 pub mod selfcheck;
 pub mod settings;
@@ -70,6 +71,7 @@ pub use mail::{FileMailer, Mailer, SmtpMailer};
 pub use operations::Operations;
 pub use orders::Orders;
 pub use payments::{PaymentGateway, Payments};
+pub use security_report::SecurityReports;
 pub use security_tasks::SecurityTasks;
 pub use selfcheck::SelfCheck;
 pub use settings::Settings;
@@ -174,6 +176,7 @@ struct Areas {
     webhooks: Webhooks,
     selfcheck: SelfCheck,
     security_tasks: SecurityTasks,
+    security_reports: SecurityReports,
 }
 
 impl Shop {
@@ -450,6 +453,18 @@ impl Shop {
             integrity: integrity.clone(),
             storefront: storefront.clone(),
         };
+        let security_reports = SecurityReports {
+            base: selfcheck.base.clone(),
+            security_store: store.clone(),
+            task_store: store.clone(),
+            incident_store: store.clone(),
+            audit_store: store.clone(),
+            audit: audit.clone(),
+            operations: operations.clone(),
+            tasks: security_tasks.clone(),
+            selfcheck: selfcheck.clone(),
+            storefront: storefront.clone(),
+        };
         Areas {
             storefront,
             checkout,
@@ -479,6 +494,7 @@ impl Shop {
             webhooks,
             selfcheck,
             security_tasks,
+            security_reports,
         }
     }
 

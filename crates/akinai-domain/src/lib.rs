@@ -41,6 +41,7 @@ pub mod retention;
 pub mod returns;
 pub mod rich_text;
 pub mod search;
+pub mod security_report;
 pub mod security_tasks;
 pub mod selfcheck;
 pub mod settings;

@@ -14,6 +14,8 @@ mod receipt;
 mod report;
 mod returns;
 pub use report::render_selfcheck;
+mod security_report;
+pub use security_report::render_security_report;
 
 use akinai_domain::documents::{DocumentContent, DocumentKind};
 use akinai_domain::picking::PickingList;

@@ -5,7 +5,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type}
 
 use akinai_store::{NewSecurityEvent, SecurityEvent, StoreResult};
 
-use crate::{map_err, Dialect, Sql};
+use crate::{map_err, Columns, Dialect, Sql};
 
 impl<D> Sql<'_, D>
 where
@@ -44,6 +44,25 @@ where
             .await
             .map_err(map_err)?;
         Ok(D::rows_affected(&done))
+    }
+
+    pub async fn count_security_events(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT kind, CAST(COUNT(*) AS BIGINT) AS n FROM security_events \
+             WHERE at >= $1 AND at < $2 GROUP BY kind ORDER BY kind",
+        )
+        .bind(D::time(from))
+        .bind(D::time(until))
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| Ok((r.text("kind")?, r.int("n")?)))
+            .collect()
     }
 
     pub async fn security_events(
@@ -96,6 +115,13 @@ macro_rules! security_store {
                 }
                 async fn prune_security_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {
                     $crate::Sql(self).prune_security_events(before).await
+                }
+                async fn count_security_events(
+                    &self,
+                    from: DateTime<Utc>,
+                    until: DateTime<Utc>,
+                ) -> StoreResult<Vec<(String, i64)>> {
+                    $crate::Sql(self).count_security_events(from, until).await
                 }
             }
         };

@@ -2,7 +2,7 @@
 
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
 
-use akinai_store::security_tasks::TaskRecord;
+use akinai_store::security_tasks::{ReportSignOff, TaskRecord};
 use akinai_store::StoreResult;
 
 use crate::{map_err, Columns, Dialect, Sql};
@@ -59,6 +59,48 @@ where
         rows.iter().map(Self::read_task_record).collect()
     }
 
+    pub async fn record_report_sign_off(&self, s: &ReportSignOff) -> StoreResult<()> {
+        let failing =
+            serde_json::to_string(&s.failing).map_err(|e| crate::corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO security_report_signoffs (month, signed_by, at, note, failing) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(s.month.clone())
+        .bind(s.by.clone())
+        .bind(D::time(s.at))
+        .bind(s.note.clone())
+        .bind(failing)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn report_sign_off(&self, month: &str) -> StoreResult<Option<ReportSignOff>> {
+        let rows = sqlx::query(
+            "SELECT month, signed_by, at, note, failing FROM security_report_signoffs \
+             WHERE month = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(month.to_string())
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.first()
+            .map(|r| {
+                let failing = r.text("failing")?;
+                Ok(ReportSignOff {
+                    month: r.text("month")?,
+                    by: r.text("signed_by")?,
+                    at: D::at(r, "at")?,
+                    note: r.text("note")?,
+                    failing: serde_json::from_str(&failing)
+                        .map_err(|e| crate::corrupt(format!("sign-off failing: {e}")))?,
+                })
+            })
+            .transpose()
+    }
+
     pub async fn security_task_history(
         &self,
         task: &str,
@@ -82,7 +124,7 @@ where
 macro_rules! security_task_store {
     ($store:ty) => {
         const _: () = {
-            use akinai_store::security_tasks::TaskRecord;
+            use akinai_store::security_tasks::{ReportSignOff, TaskRecord};
             use akinai_store::StoreResult;
             #[async_trait::async_trait]
             impl akinai_store::security_tasks::SecurityTaskStore for $store {
@@ -98,6 +140,12 @@ macro_rules! security_task_store {
                     limit: u32,
                 ) -> StoreResult<Vec<TaskRecord>> {
                     $crate::Sql(self).security_task_history(task, limit).await
+                }
+                async fn record_report_sign_off(&self, s: &ReportSignOff) -> StoreResult<()> {
+                    $crate::Sql(self).record_report_sign_off(s).await
+                }
+                async fn report_sign_off(&self, month: &str) -> StoreResult<Option<ReportSignOff>> {
+                    $crate::Sql(self).report_sign_off(month).await
                 }
             }
         };

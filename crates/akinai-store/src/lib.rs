@@ -245,6 +245,12 @@ pub trait SecurityStore: Send + Sync {
     ) -> StoreResult<Vec<SecurityEvent>>;
     /// Deletes the events recorded before `before`; returns how many.
     async fn prune_security_events(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// How many events of each kind were recorded in `[from, until)`, by kind.
+    async fn count_security_events(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, i64)>>;
 }
 
 /// Customer accounts, their sessions and one-time tokens, and the throttling counters.

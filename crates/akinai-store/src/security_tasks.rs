@@ -1,5 +1,6 @@
 //! Storage side of the periodic security work (issue #22, item 3): each time a task of the
-//! calendar is done (or found not done) a record with the person, the time and a note.
+//! calendar is done (or found not done) a record with the person, the time and a note; and the
+//! sign-off of each month's security report.
 //! Append-only: a record is never changed.
 
 use async_trait::async_trait;
@@ -20,6 +21,20 @@ pub struct TaskRecord {
     pub at: DateTime<Utc>,
 }
 
+/// A month's security report signed off at the security meeting (issue #22, item 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSignOff {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// What the meeting decided.
+    pub note: String,
+    /// The self-assessment's failing requirement IDs when it was signed (next month's report
+    /// shows what changed since).
+    pub failing: Vec<String>,
+}
+
 #[async_trait]
 pub trait SecurityTaskStore: Send + Sync {
     async fn record_security_task(&self, record: &TaskRecord) -> StoreResult<()>;
@@ -28,4 +43,7 @@ pub trait SecurityTaskStore: Send + Sync {
     async fn latest_security_tasks(&self) -> StoreResult<Vec<TaskRecord>>;
     /// A task's records, newest first.
     async fn security_task_history(&self, task: &str, limit: u32) -> StoreResult<Vec<TaskRecord>>;
+    async fn record_report_sign_off(&self, sign_off: &ReportSignOff) -> StoreResult<()>;
+    /// The month's latest sign-off.
+    async fn report_sign_off(&self, month: &str) -> StoreResult<Option<ReportSignOff>>;
 }

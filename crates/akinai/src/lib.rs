@@ -13,6 +13,7 @@ pub mod logging;
 pub mod ops;
 pub mod origin;
 pub mod payments;
+pub mod report;
 pub mod selfcheck;
 pub mod shipping;
 pub mod store_copy;

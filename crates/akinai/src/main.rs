@@ -144,6 +144,11 @@ enum Command {
     /// The security self-assessment: one row per requirement of the security catalogue, checked
     /// against the live shop (exit status 1 when any fails).
     Selfcheck(akinai::selfcheck::SelfcheckArgs),
+    /// Reports: `report security --month YYYY-MM` (the monthly security report, PDF or HTML).
+    Report {
+        #[command(subcommand)]
+        command: akinai::report::ReportCommand,
+    },
     /// Imported members: send the invitation to set a password.
     Customers {
         #[command(subcommand)]
@@ -551,6 +556,7 @@ fn main() -> ExitCode {
                 });
             }
             Command::Export(cli) => akinai::transfer::export_command(&config, cli).await,
+            Command::Report { command } => akinai::report::run(&config, command).await,
             Command::Selfcheck(args) => {
                 return akinai::selfcheck::run(&config, args).await.map(|ok| {
                     if ok {

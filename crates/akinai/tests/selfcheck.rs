@@ -417,3 +417,46 @@ fn sws_10_every_crate_forbids_unsafe_code() {
         }
     }
 }
+
+/// IPA-M-5 (issue #22, item 4): `akinai report security` writes the month's report as PDF or
+/// HTML from the live shop and refuses a malformed month.
+#[test]
+fn ipa_m_5_report_security_writes_the_months_report_as_pdf_or_html() {
+    let shop = Shop::new();
+    assert!(shop.run(&["migrate"]).status.success());
+    let html = shop.data.with_file_name("report.html");
+    let out = shop.run(&[
+        "report",
+        "security",
+        "--month",
+        "2026-11",
+        "--format",
+        "html",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.contains("セキュリティ月次報告 2026年11月"));
+    assert!(text.contains("未完了の定期作業") && text.contains("期限切れ"));
+    assert!(text.contains("まだ承認されていません"));
+    assert!(!text.contains("<script"));
+    let pdf = shop.data.with_file_name("report.pdf");
+    let out = shop.run(&[
+        "report",
+        "security",
+        "--month",
+        "2026-11",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let bad = shop.run(&["report", "security", "--month", "2026/11"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM"));
+}

@@ -54,6 +54,7 @@ mod order_payment;
 mod order_words;
 mod orders;
 mod routes;
+pub mod security_report;
 mod security_tasks;
 pub mod selfcheck;
 mod settings;

@@ -141,6 +141,27 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             get(security_tasks::tasks_get).post(security_tasks::record_post),
         ),
         r(
+            "/admin/security-report",
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
+            None,
+            none,
+            get(security_report::report_get),
+        ),
+        r(
+            "/admin/security-report/pdf",
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
+            None,
+            none,
+            get(security_report::pdf_get),
+        ),
+        r(
+            "/admin/security-report/sign-off",
+            None,
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
+            f,
+            post(security_report::sign_off_post),
+        ),
+        r(
             "/admin/selfcheck",
             Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
             None,

@@ -55,6 +55,7 @@ mod payments_capture;
 mod payments_shop;
 mod picking;
 mod postgres;
+mod security_report;
 mod shipping;
 mod store_copy;
 mod storefront;
