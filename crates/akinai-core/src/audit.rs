@@ -139,6 +139,11 @@ impl Audit {
         Ok(())
     }
 
+    /// The entries of one action, newest first (at most 10,000).
+    pub async fn entries_of(&self, action: &str) -> Result<Vec<ChainedEntry>, CoreError> {
+        Ok(self.audit_store.audit_entries_of(action, 10_000).await?)
+    }
+
     /// Walks the whole chain; `Ok(Err(..))` names the first entry that does not fit.
     pub async fn verify_audit(
         &self,

@@ -89,7 +89,7 @@ enum Command {
     /// The audit trail of administrative actions.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: akinai::audit_cli::AuditCommand,
     },
     /// Encrypted backups, restore drills and restores.
     Backup {
@@ -301,22 +301,6 @@ enum MaintenanceCommand {
 }
 
 #[derive(Subcommand)]
-enum AuditCommand {
-    /// Check the hash chain; exit 1 when an entry was edited, removed or inserted.
-    Verify {
-        /// The head hash recorded earlier (from the log or an export): a cut-off tail fails too.
-        #[arg(long, value_name = "HASH")]
-        head: Option<String>,
-    },
-    /// Write the entries as JSON lines to standard output.
-    Export {
-        /// Only entries after this sequence number.
-        #[arg(long, value_name = "SEQ", default_value_t = 0)]
-        after: i64,
-    },
-}
-
-#[derive(Subcommand)]
 enum SettingsCommand {
     /// Print the member policies.
     Show,
@@ -440,20 +424,7 @@ fn main() -> ExitCode {
                     akinai::ops::admin_unlock(&config, &email, &by).await
                 }
             },
-            Command::Audit { command } => match command {
-                AuditCommand::Verify { head } => {
-                    return akinai::ops::audit_verify(&config, head.as_deref())
-                        .await
-                        .map(|ok| {
-                            if ok {
-                                ExitCode::SUCCESS
-                            } else {
-                                ExitCode::from(1)
-                            }
-                        })
-                }
-                AuditCommand::Export { after } => akinai::ops::audit_export(&config, after).await,
-            },
+            Command::Audit { command } => return akinai::audit_cli::run(&config, command).await,
             Command::Backup { command } => match command {
                 BackupCommand::Init { identity } => akinai::backup::init(&config, identity),
                 BackupCommand::Create { out } => {

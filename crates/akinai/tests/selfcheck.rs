@@ -460,3 +460,96 @@ fn ipa_m_5_report_security_writes_the_months_report_as_pdf_or_html() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM"));
 }
+
+/// IPA-C-13 / system audit (issue #22, item 6): `akinai audit bundle` writes the audit trail, the
+/// self-assessment, twelve monthly reports and the settings history with a manifest of their
+/// digests, and anchors the manifest's digest in the audit trail, so a changed file shows against
+/// the manifest and a changed manifest against the hash chain.
+#[test]
+fn ipa_c_13_the_audit_bundle_is_anchored_in_the_hash_chain() {
+    use sha2::Digest;
+    let shop = Shop::new();
+    let set = shop.run(&[
+        "settings",
+        "set",
+        "--second-factor",
+        "required",
+        "--by",
+        "店主",
+    ]);
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let out = shop.data.with_file_name("bundle");
+    let made = shop.run(&[
+        "audit",
+        "bundle",
+        "--out",
+        out.to_str().unwrap(),
+        "--by",
+        "監査人",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let manifest_bytes = std::fs::read(out.join("MANIFEST.json")).unwrap();
+    let manifest: Value = serde_json::from_slice(&manifest_bytes).unwrap();
+    assert_eq!(manifest["chain"]["intact"], true);
+    assert_eq!(manifest["chain"]["entries"], 1);
+    let files = manifest["files"].as_array().unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    for name in ["audit.jsonl", "selfcheck.json", "settings-history.jsonl"] {
+        assert!(names.contains(&name), "{names:?}");
+    }
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("reports/")).count(),
+        12
+    );
+    for f in files {
+        let bytes = std::fs::read(out.join(f["name"].as_str().unwrap())).unwrap();
+        assert_eq!(
+            hex_of(&sha2::Sha256::digest(&bytes)),
+            f["sha256"].as_str().unwrap()
+        );
+    }
+    let history = std::fs::read_to_string(out.join("settings-history.jsonl")).unwrap();
+    assert!(history.contains("\"required\""), "{history}");
+    let check: Value =
+        serde_json::from_slice(&std::fs::read(out.join("selfcheck.json")).unwrap()).unwrap();
+    assert_eq!(check["schema"], "akinai-selfcheck/1");
+
+    // The manifest's digest is the newest entry of the live trail.
+    let export = shop.run(&["audit", "export"]);
+    let last: Value = serde_json::from_str(
+        String::from_utf8_lossy(&export.stdout)
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(last["action"], "audit.bundle");
+    assert_eq!(last["actor"], "cli:監査人");
+    assert_eq!(
+        last["detail"]["manifest_sha256"].as_str().unwrap(),
+        hex_of(&sha2::Sha256::digest(&manifest_bytes))
+    );
+    assert!(shop.run(&["audit", "verify"]).status.success());
+    // A second bundle never overwrites the first.
+    let again = shop.run(&[
+        "audit",
+        "bundle",
+        "--out",
+        out.to_str().unwrap(),
+        "--by",
+        "監査人",
+    ]);
+    assert!(!again.status.success());
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
