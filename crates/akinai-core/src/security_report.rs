@@ -304,7 +304,7 @@ impl SecurityReports {
     /// The report for an owner in the back office.
     pub async fn for_owner(
         &self,
-        _by: &Authorized<ManageSecurity>,
+        _by: &Authorized<akinai_domain::admin::ViewSecurity>,
         month: Month,
         deployment: Deployment,
     ) -> Result<MonthlyReport, CoreError> {

@@ -63,7 +63,7 @@ impl SecurityTasks {
     /// The calendar, for owners.
     pub async fn calendar(
         &self,
-        _by: &Authorized<ManageSecurity>,
+        _by: &Authorized<akinai_domain::admin::ViewSecurity>,
     ) -> Result<Vec<TaskView>, CoreError> {
         self.views().await
     }
@@ -81,7 +81,7 @@ impl SecurityTasks {
     /// A task's records, newest first.
     pub async fn history(
         &self,
-        _by: &Authorized<ManageSecurity>,
+        _by: &Authorized<akinai_domain::admin::ViewSecurity>,
         key: &str,
     ) -> Result<Vec<TaskRecord>, CoreError> {
         Ok(self.task_store.security_task_history(key, 50).await?)

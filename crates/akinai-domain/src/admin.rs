@@ -25,14 +25,19 @@ pub enum AdminRole {
     Staff,
     /// Reads; personal data masked.
     Viewer,
+    /// An information-security auditor (システム監査, issue #22 item 6): reads the audit trail,
+    /// the self-assessment, the security reports and tasks, and the settings; personal data
+    /// masked; changes nothing.
+    Auditor,
 }
 
 impl AdminRole {
-    pub const ALL: [AdminRole; 4] = [
+    pub const ALL: [AdminRole; 5] = [
         AdminRole::Owner,
         AdminRole::Manager,
         AdminRole::Staff,
         AdminRole::Viewer,
+        AdminRole::Auditor,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,7 +46,16 @@ impl AdminRole {
             AdminRole::Manager => "manager",
             AdminRole::Staff => "staff",
             AdminRole::Viewer => "viewer",
+            AdminRole::Auditor => "auditor",
         }
+    }
+
+    /// Whether the role does the shop's day-to-day work (owners, managers, staff).
+    pub fn works(self) -> bool {
+        matches!(
+            self,
+            AdminRole::Owner | AdminRole::Manager | AdminRole::Staff
+        )
     }
 
     pub fn parse(s: &str) -> Option<AdminRole> {
@@ -73,7 +87,10 @@ pub struct ViewAudit;
 impl Capability for ViewAudit {
     const NAME: &'static str = "view_audit";
     fn granted_to(role: AdminRole) -> bool {
-        matches!(role, AdminRole::Owner | AdminRole::Manager)
+        matches!(
+            role,
+            AdminRole::Owner | AdminRole::Manager | AdminRole::Auditor
+        )
     }
 }
 
@@ -115,7 +132,7 @@ pub struct ReviewOrders;
 impl Capability for ReviewOrders {
     const NAME: &'static str = "review_orders";
     fn granted_to(role: AdminRole) -> bool {
-        role != AdminRole::Viewer
+        role.works()
     }
 }
 
@@ -135,7 +152,7 @@ pub struct ProcessOrders;
 impl Capability for ProcessOrders {
     const NAME: &'static str = "process_orders";
     fn granted_to(role: AdminRole) -> bool {
-        role != AdminRole::Viewer
+        role.works()
     }
 }
 
@@ -155,7 +172,7 @@ pub struct ManageCatalog;
 impl Capability for ManageCatalog {
     const NAME: &'static str = "manage_catalog";
     fn granted_to(role: AdminRole) -> bool {
-        role != AdminRole::Viewer
+        role.works()
     }
 }
 
@@ -176,6 +193,30 @@ impl Capability for ManageSecurity {
     const NAME: &'static str = "manage_security";
     fn granted_to(role: AdminRole) -> bool {
         role == AdminRole::Owner
+    }
+}
+
+/// Read the security self-assessment, the periodic security tasks and the monthly security
+/// reports (owners and auditors; changing them needs [`ManageSecurity`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ViewSecurity;
+impl Capability for ViewSecurity {
+    const NAME: &'static str = "view_security";
+    fn granted_to(role: AdminRole) -> bool {
+        matches!(role, AdminRole::Owner | AdminRole::Auditor)
+    }
+}
+
+/// Read the shop settings (changing them needs [`ManageShop`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ViewSettings;
+impl Capability for ViewSettings {
+    const NAME: &'static str = "view_settings";
+    fn granted_to(role: AdminRole) -> bool {
+        matches!(
+            role,
+            AdminRole::Owner | AdminRole::Manager | AdminRole::Auditor
+        )
     }
 }
 
@@ -363,87 +404,100 @@ mod tests {
     #[test]
     fn sws_11_the_role_matrix() {
         use AdminRole::*;
-        /// Capability, its check, and whether owner, manager, staff, viewer have it.
-        type Row = (&'static str, fn(AdminRole) -> bool, [bool; 4]);
-        let rows: [Row; 15] = [
+        /// Capability, its check, and whether owner, manager, staff, viewer, auditor have it.
+        type Row = (&'static str, fn(AdminRole) -> bool, [bool; 5]);
+        let rows: [Row; 17] = [
+            (
+                ViewSecurity::NAME,
+                ViewSecurity::granted_to,
+                [true, false, false, false, true],
+            ),
+            (
+                ViewSettings::NAME,
+                ViewSettings::granted_to,
+                [true, true, false, false, true],
+            ),
             (
                 ViewDashboard::NAME,
                 ViewDashboard::granted_to,
-                [true, true, true, true],
+                [true, true, true, true, true],
             ),
             (
                 ViewAudit::NAME,
                 ViewAudit::granted_to,
-                [true, true, false, false],
+                [true, true, false, false, true],
             ),
             (
                 ManageAdmins::NAME,
                 ManageAdmins::granted_to,
-                [true, false, false, false],
+                [true, false, false, false, false],
             ),
             (
                 ReviewOrders::NAME,
                 ReviewOrders::granted_to,
-                [true, true, true, false],
+                [true, true, true, false, false],
             ),
             (
                 ViewPersonalData::NAME,
                 ViewPersonalData::granted_to,
-                [true, true, false, false],
+                [true, true, false, false, false],
             ),
             (
                 ViewOrders::NAME,
                 ViewOrders::granted_to,
-                [true, true, true, true],
+                [true, true, true, true, true],
             ),
             (
                 ProcessOrders::NAME,
                 ProcessOrders::granted_to,
-                [true, true, true, false],
+                [true, true, true, false, false],
             ),
             (
                 ViewSales::NAME,
                 ViewSales::granted_to,
-                [true, true, false, false],
+                [true, true, false, false, false],
             ),
             (
                 ViewCustomers::NAME,
                 ViewCustomers::granted_to,
-                [true, true, true, true],
+                [true, true, true, true, true],
             ),
             (
                 ManageCustomers::NAME,
                 ManageCustomers::granted_to,
-                [true, true, false, false],
+                [true, true, false, false, false],
             ),
             (
                 ManageShop::NAME,
                 ManageShop::granted_to,
-                [true, true, false, false],
+                [true, true, false, false, false],
             ),
             (
                 ManageSecurity::NAME,
                 ManageSecurity::granted_to,
-                [true, false, false, false],
+                [true, false, false, false, false],
             ),
             (
                 ManageCatalog::NAME,
                 ManageCatalog::granted_to,
-                [true, true, true, false],
+                [true, true, true, false, false],
             ),
             (
                 CancelOrders::NAME,
                 CancelOrders::granted_to,
-                [true, true, false, false],
+                [true, true, false, false, false],
             ),
             (
                 ExportPersonalData::NAME,
                 ExportPersonalData::granted_to,
-                [true, false, false, false],
+                [true, false, false, false, false],
             ),
         ];
         for (name, granted, expected) in rows {
-            for (role, want) in [Owner, Manager, Staff, Viewer].into_iter().zip(expected) {
+            for (role, want) in [Owner, Manager, Staff, Viewer, Auditor]
+                .into_iter()
+                .zip(expected)
+            {
                 assert_eq!(granted(role), want, "{name} for {role:?}");
             }
         }

@@ -206,6 +206,8 @@ pub enum Role {
     Manager,
     Staff,
     Viewer,
+    /// Reads the audit trail, the self-assessment, security reports and settings; changes nothing.
+    Auditor,
 }
 
 /// `akinai admin create --email … --name … --role …`: prints the enrolment link.
@@ -222,6 +224,7 @@ pub async fn admin_create(
         Role::Manager => AdminRole::Manager,
         Role::Staff => AdminRole::Staff,
         Role::Viewer => AdminRole::Viewer,
+        Role::Auditor => AdminRole::Auditor,
     };
     let shop = crate::build_shop(config).await?;
     let who = akinai_core::audit::AuditContext::cli(by);

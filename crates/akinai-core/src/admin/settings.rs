@@ -377,7 +377,7 @@ impl Settings {
     /// The current settings for the settings pages.
     pub async fn admin_settings(
         &self,
-        _by: &Authorized<ManageShop>,
+        _by: &Authorized<akinai_domain::admin::ViewSettings>,
     ) -> Result<ShopSettings, CoreError> {
         self.base.settings().await
     }

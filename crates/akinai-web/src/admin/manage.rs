@@ -72,7 +72,7 @@ impl AdminRow {
 struct AdminsPage {
     csrf: String,
     admins: Vec<AdminRow>,
-    roles: [&'static str; 4],
+    roles: [&'static str; 5],
     error: Option<&'static str>,
     /// An enrolment link made by this request, shown once.
     link: Option<String>,

@@ -1,5 +1,5 @@
 //! 「セキュリティ月次報告」(issue #22, item 4): the month's report for the security meeting as an
-//! admin page (owners, `ManageSecurity`) with its PDF and the sign-off form, and the same report
+//! admin page (owners and auditors read, `ViewSecurity`; owners sign off, `ManageSecurity`) with its PDF and the sign-off form, and the same report
 //! as a standalone HTML file for `akinai report security --format html`.
 
 use askama::Template;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use akinai_core::security_report::NOTE_MAX;
 use akinai_core::CoreError;
-use akinai_domain::admin::ManageSecurity;
+use akinai_domain::admin::{ManageSecurity, ViewSecurity};
 use akinai_domain::security_report::{Month, MonthlyReport};
 
 use super::AdminExt;
@@ -29,6 +29,8 @@ struct ReportPage {
     note_max: usize,
     error: Option<&'static str>,
     signed: bool,
+    /// Owners sign off; auditors only read.
+    can_sign: bool,
 }
 
 #[derive(Template)]
@@ -72,13 +74,14 @@ async fn page(
     error: Option<&'static str>,
     signed: bool,
 ) -> Result<Response, WebError> {
-    let proof = a.authorize::<ManageSecurity>()?;
+    let proof = a.authorize::<ViewSecurity>()?;
     let report = state
         .shop
         .security_reports()
         .for_owner(&proof, month, state.config.deployment.clone())
         .await?;
     let page = ReportPage {
+        can_sign: a.holds::<ManageSecurity>(),
         month: month.as_str(),
         generated: super::local_time(report.generated_at),
         report,
@@ -97,7 +100,7 @@ pub(super) async fn report_get(
     ctx: Ctx,
     AdminExt(a): AdminExt,
 ) -> Result<Response, WebError> {
-    a.authorize::<ManageSecurity>()?;
+    a.authorize::<ViewSecurity>()?;
     let month = month_of(&state, shown.month.as_deref())?;
     page(
         &state,
@@ -117,7 +120,7 @@ pub(super) async fn pdf_get(
     Query(shown): Query<Shown>,
     AdminExt(a): AdminExt,
 ) -> Result<Response, WebError> {
-    let proof = a.authorize::<ManageSecurity>()?;
+    let proof = a.authorize::<ViewSecurity>()?;
     let month = month_of(&state, shown.month.as_deref())?;
     let report = state
         .shop

@@ -1,6 +1,6 @@
 //! 「定期作業」(issue #22, item 3): the calendar of periodic security work with each task's last
-//! record and due date, and the form that records a task done or not done. Owners only
-//! (`ManageSecurity`); every record is audited.
+//! record and due date, and the form that records a task done or not done. Owners record
+//! (`ManageSecurity`), auditors read (`ViewSecurity`); every record is audited.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use akinai_core::security_tasks::TaskView;
 use akinai_core::CoreError;
-use akinai_domain::admin::ManageSecurity;
+use akinai_domain::admin::{ManageSecurity, ViewSecurity};
 use akinai_domain::security_tasks::{task, Due, NOTE_MAX};
 
 use super::AdminExt;
@@ -83,6 +83,8 @@ struct TasksPage {
     recorded: Option<&'static str>,
     note_max: usize,
     csrf: String,
+    /// Owners record; auditors only read.
+    can_record: bool,
 }
 
 #[derive(Deserialize)]
@@ -98,7 +100,7 @@ async fn page(
     error: Option<String>,
     recorded: Option<&'static str>,
 ) -> Result<Response, WebError> {
-    let proof = a.authorize::<ManageSecurity>()?;
+    let proof = a.authorize::<ViewSecurity>()?;
     let rows: Vec<Row> = state
         .shop
         .security_tasks()
@@ -114,6 +116,7 @@ async fn page(
         recorded,
         note_max: NOTE_MAX,
         csrf: ctx.csrf.clone(),
+        can_record: a.holds::<ManageSecurity>(),
     };
     ctx.page(status, &page)
 }
@@ -125,6 +128,7 @@ pub(super) async fn tasks_get(
     ctx: Ctx,
     AdminExt(a): AdminExt,
 ) -> Result<Response, WebError> {
+    a.authorize::<ViewSecurity>()?;
     let recorded = shown.recorded.as_deref().and_then(task).map(|t| t.title);
     page(&state, &ctx, &a, StatusCode::OK, None, recorded).await
 }

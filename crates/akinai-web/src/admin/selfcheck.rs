@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use akinai_domain::admin::ManageSecurity;
+use akinai_domain::admin::ViewSecurity;
 use akinai_domain::selfcheck::{Report, Row, Status};
 
 use super::AdminExt;
@@ -70,7 +70,7 @@ pub(super) async fn selfcheck_get(
     ctx: Ctx,
     AdminExt(a): AdminExt,
 ) -> Result<Response, WebError> {
-    a.authorize::<ManageSecurity>()?;
+    a.authorize::<ViewSecurity>()?;
     let report = state
         .shop
         .selfcheck()

@@ -80,6 +80,8 @@ struct SettingsPage {
     /// Status code, its label, the shop's subject and body (empty when built-in).
     mails: Vec<(&'static str, &'static str, String, String)>,
     can_security: bool,
+    /// False for roles that only read the settings (auditors).
+    can_edit: bool,
     /// Card payments paused after a decline spike (owners resume them).
     card_paused: bool,
     second_factor: &'static str,
@@ -98,7 +100,7 @@ pub(super) async fn page(
     message: Option<&'static str>,
     error: Option<&'static str>,
 ) -> Result<Response, WebError> {
-    let proof = a.authorize::<ManageShop>()?;
+    let proof = a.authorize::<akinai_domain::admin::ViewSettings>()?;
     let s = state.shop.settings().admin_settings(&proof).await?;
     let l = &s.legal;
     let legal_values = [
@@ -241,6 +243,7 @@ pub(super) async fn page(
             })
             .collect(),
         can_security: a.holds::<ManageSecurity>(),
+        can_edit: a.holds::<ManageShop>(),
         card_paused: s.card_payments_paused,
         second_factor: match s.second_factor {
             SecondFactorPolicy::Optional => "optional",

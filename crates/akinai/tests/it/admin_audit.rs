@@ -355,3 +355,63 @@ async fn ipa_o_overdue_tasks_are_reminded_once_a_week() {
         .unwrap();
     assert_eq!(events.len(), 1);
 }
+
+/// System audit (issue #22, item 6): an auditor reads the audit trail, the self-assessment, the
+/// periodic tasks, the monthly report and the settings — without a form to change them — sees
+/// customers masked, and is refused every change (the route matrix walks the rest).
+#[tokio::test]
+async fn sws_11_an_auditor_reads_the_security_records_and_changes_nothing() {
+    let app = TestApp::demo().await;
+    let (auditor, _) = admin::signed_in(&app, "auditor@example.jp", AdminRole::Auditor).await;
+    for path in [
+        "/admin/audit",
+        "/admin/selfcheck",
+        "/admin/security-tasks",
+        "/admin/security-report",
+        "/admin/settings",
+        "/admin/customers",
+    ] {
+        assert_eq!(auditor.get(path).await.status, StatusCode::OK, "{path}");
+    }
+    let tasks = auditor.get("/admin/security-tasks").await;
+    assert!(!tasks.body.contains("name=\"task\""), "no record form");
+    assert!(tasks.body.contains("閲覧のみ"));
+    let report = auditor.get("/admin/security-report").await;
+    assert!(!report.body.contains("/admin/security-report/sign-off"));
+    let settings = auditor.get("/admin/settings").await;
+    assert!(settings.body.contains("閲覧のみです"));
+    assert!(settings
+        .body
+        .contains("<fieldset class=\"read-only\" disabled>"));
+    let csrf = settings.hidden("csrf");
+    for (path, fields) in [
+        (
+            "/admin/security-tasks",
+            vec![("task", "diagnosis"), ("done", "1")],
+        ),
+        (
+            "/admin/security-report/sign-off",
+            vec![("month", "2026-10")],
+        ),
+        ("/admin/settings/profile", vec![("shop_name", "乗っ取り")]),
+    ] {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(fields);
+        assert_eq!(
+            auditor.post(path, &form).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    for path in [
+        "/admin/orders/export",
+        "/admin/admins",
+        "/admin/products/new",
+    ] {
+        assert_eq!(
+            auditor.get(path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+}
