@@ -101,3 +101,15 @@ impl Shop {
         &self.areas.transfer
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A `Shop` is held across awaits in many futures (handlers, the worker, the restore drill
+    /// that starts a shop inside another): by value its services made it 46 KB and overflowed a
+    /// test thread's stack, so they sit behind one pointer.
+    #[test]
+    fn a_shop_stays_small_enough_to_hold_across_awaits() {
+        let size = std::mem::size_of::<crate::Shop>();
+        assert!(size <= 2048, "Shop is {size} bytes");
+    }
+}

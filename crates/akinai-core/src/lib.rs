@@ -142,7 +142,9 @@ pub struct Shop {
     mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
     config: ShopConfig,
-    areas: Areas,
+    /// Behind one pointer: the services together are tens of kilobytes, and a `Shop` is held
+    /// across awaits in many futures (by value it overflowed a test thread's stack).
+    areas: Arc<Areas>,
 }
 
 /// Every service, built once in [`Shop::wire`].
@@ -215,7 +217,7 @@ impl Shop {
         clock: &Arc<dyn Clock>,
         config: &ShopConfig,
         gateway: Option<Arc<dyn PaymentGateway>>,
-    ) -> Areas {
+    ) -> Arc<Areas> {
         let base = Base::new(clock.clone(), config.clone(), store.clone(), store.clone());
         let visits = VisitCounter::default();
         let audit = Audit {
@@ -444,12 +446,13 @@ impl Shop {
             jobs: jobs.clone(),
             maintenance_seen: Arc::default(),
         };
+        let shared_operations = Arc::new(operations.clone());
         let selfcheck = SelfCheck {
             tasks: security_tasks.clone(),
             base,
             admin_store: store.clone(),
             audit: audit.clone(),
-            operations: operations.clone(),
+            operations: shared_operations.clone(),
             integrity: integrity.clone(),
             storefront: storefront.clone(),
         };
@@ -460,12 +463,12 @@ impl Shop {
             incident_store: store.clone(),
             audit_store: store.clone(),
             audit: audit.clone(),
-            operations: operations.clone(),
+            operations: shared_operations,
             tasks: security_tasks.clone(),
-            selfcheck: selfcheck.clone(),
+            selfcheck: Arc::new(selfcheck.clone()),
             storefront: storefront.clone(),
         };
-        Areas {
+        Arc::new(Areas {
             storefront,
             checkout,
             orders,
@@ -495,7 +498,7 @@ impl Shop {
             selfcheck,
             security_tasks,
             security_reports,
-        }
+        })
     }
 
     /// The hints the other nodes on the same database send (ADR 042); `None` on a backend

@@ -49,9 +49,9 @@ pub struct SecurityReports {
     pub(crate) incident_store: Arc<dyn IncidentStore>,
     pub(crate) audit_store: Arc<dyn AuditStore>,
     pub(crate) audit: Audit,
-    pub(crate) operations: Operations,
+    pub(crate) operations: Arc<Operations>,
     pub(crate) tasks: SecurityTasks,
-    pub(crate) selfcheck: SelfCheck,
+    pub(crate) selfcheck: Arc<SelfCheck>,
     pub(crate) storefront: Storefront,
 }
 

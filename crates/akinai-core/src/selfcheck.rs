@@ -17,7 +17,7 @@ pub struct SelfCheck {
     pub(crate) base: Base,
     pub(crate) admin_store: Arc<dyn AdminStore>,
     pub(crate) audit: Audit,
-    pub(crate) operations: Operations,
+    pub(crate) operations: Arc<Operations>,
     pub(crate) integrity: Integrity,
     pub(crate) storefront: Storefront,
     pub(crate) tasks: crate::SecurityTasks,
