@@ -94,7 +94,7 @@ pub const TASKS: &[TaskDef] = &[
         title: "管理者アカウントの棚卸し",
         what: "退職者や使われていないアカウント、権限の大きすぎるアカウントがないか",
         where_: "/admin/review",
-        answers: &[],
+        answers: &["CCSG-V-1"],
     },
     TaskDef {
         key: "patch-check",

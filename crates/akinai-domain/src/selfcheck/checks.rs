@@ -355,6 +355,9 @@ fn tamper(f: &Facts, x: &mut Findings, needs_watch: bool) {
     }
 }
 
+/// Days within which the account review must have been recorded done.
+pub const REVIEW_DAYS: i64 = 90;
+
 fn admins(f: &Facts, x: &mut Findings) {
     let enrolled: Vec<_> = f.admins.iter().filter(|a| a.has_factor).collect();
     let owners = enrolled.iter().filter(|a| a.role == "owner").count();
@@ -363,6 +366,26 @@ fn admins(f: &Facts, x: &mut Findings) {
         f.admins.len(),
         enrolled.len()
     ));
+    match f
+        .answers
+        .iter()
+        .find(|a| a.answers.iter().any(|id| id == "CCSG-V-1"))
+    {
+        Some(a) if a.done && f.now - a.at <= Duration::days(REVIEW_DAYS) => {
+            x.saw(format!("アカウントの棚卸し: {} {}", jst(a.at), a.by));
+        }
+        Some(a) => x.fail(
+            format!(
+                "アカウントの棚卸しが {REVIEW_DAYS} 日以内に実施されていません(最後の記録 {})",
+                jst(a.at)
+            ),
+            "管理画面「アカウントの棚卸し」で確認し、「定期作業」に実施を記録してください。",
+        ),
+        None => x.fail(
+            "アカウントの棚卸しの記録がありません",
+            "管理画面「アカウントの棚卸し」で確認し、「定期作業」に実施を記録してください。",
+        ),
+    }
     if owners == 0 {
         x.fail(
             "登録を終えたオーナーがいません",

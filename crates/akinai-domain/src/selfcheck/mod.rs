@@ -7,7 +7,7 @@
 
 mod checks;
 
-pub use checks::{BACKUP_HOURS, UNUSED_ADMIN_DAYS, VERIFY_DAYS};
+pub use checks::{BACKUP_HOURS, REVIEW_DAYS, UNUSED_ADMIN_DAYS, VERIFY_DAYS};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -76,7 +76,15 @@ fn healthy() -> Facts {
         theme_approved: false,
         unacknowledged_tamper: 0,
         settings,
-        answers: vec![],
+        answers: vec![Answer {
+            task: "管理者アカウントの棚卸し".into(),
+            done: true,
+            note: String::new(),
+            by: "店主 (admin:1)".into(),
+            at: now - Duration::days(10),
+            overdue: false,
+            answers: vec!["CCSG-V-1".into()],
+        }],
     }
 }
 
@@ -284,6 +292,7 @@ fn jp_tok_jp_appi_jp_inv_missing_legal_text_or_number_fails() {
 #[test]
 fn a_manual_row_shows_the_last_record_of_the_task_that_answers_it() {
     let mut facts = healthy();
+    facts.answers.clear();
     let report = assess(&requirements().unwrap(), &facts);
     assert!(row(&report, "IPA-C-3").evidence[0].contains("記録はまだありません"));
     facts.answers.push(Answer {
