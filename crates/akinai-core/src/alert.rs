@@ -54,6 +54,20 @@ impl Alerts {
         source_ip: Option<IpAddr>,
         detail: Value,
     ) -> Result<(), CoreError> {
+        self.raise_alert_to(kind, summary, source_ip, detail, &[])
+            .await
+    }
+
+    /// [`Alerts::raise_alert`], mailed to `also` (e.g. the shop's owners) besides the configured
+    /// recipients.
+    pub async fn raise_alert_to(
+        &self,
+        kind: &str,
+        summary: &str,
+        source_ip: Option<IpAddr>,
+        detail: Value,
+        also: &[String],
+    ) -> Result<(), CoreError> {
         let at = self.base.clock.now();
         tracing::warn!(target: "akinai::alert", kind, client = ?source_ip, detail = %detail, "{summary}");
         self.security_store
@@ -64,12 +78,14 @@ impl Alerts {
                 detail: detail.clone(),
             })
             .await?;
-        if self.base.config.security.alert_mail_to.is_empty() {
+        if self.base.config.security.alert_mail_to.is_empty() && also.is_empty() {
             return Ok(());
         }
         let job = NewJob {
             kind: JOB_ALERT_MAIL.into(),
-            payload: json!({ "kind": kind, "summary": summary, "detail": detail, "at": at }),
+            payload: json!({
+                "kind": kind, "summary": summary, "detail": detail, "at": at, "also": also,
+            }),
             run_at: at,
             dedup_key: Some(mail_key(kind, at)),
         };
@@ -99,12 +115,18 @@ impl Alerts {
             .settings()
             .await
             .map_err(|e| JobFailure::Transient(e.to_string()))?;
+        let mut to = self.base.config.security.alert_mail_to.clone();
+        for extra in job.payload["also"].as_array().into_iter().flatten() {
+            if let Some(addr) = extra.as_str().filter(|a| !to.iter().any(|t| t == a)) {
+                to.push(addr.to_string());
+            }
+        }
         let message = alert_message(
             &job.payload,
             job.id.0,
             &settings.shop_name,
             &self.base.config.mail_from,
-            &self.base.config.security.alert_mail_to,
+            &to,
             self.base
                 .config
                 .base_url

@@ -382,6 +382,7 @@ impl Shop {
         let security_tasks = SecurityTasks {
             base: base.clone(),
             task_store: store.clone(),
+            admin_store: store.clone(),
             audit: audit.clone(),
         };
         let jobs = Jobs {

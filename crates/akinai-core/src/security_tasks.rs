@@ -36,6 +36,7 @@ pub struct TaskView {
 pub struct SecurityTasks {
     pub(crate) base: Base,
     pub(crate) task_store: Arc<dyn SecurityTaskStore>,
+    pub(crate) admin_store: Arc<dyn akinai_store::admin::AdminStore>,
     pub(crate) audit: Audit,
 }
 
@@ -66,6 +67,18 @@ impl SecurityTasks {
         _by: &Authorized<akinai_domain::admin::ViewSecurity>,
     ) -> Result<Vec<TaskView>, CoreError> {
         self.views().await
+    }
+
+    /// The addresses of the enrolled owners (the weekly reminder goes to them).
+    pub async fn owner_addresses(&self) -> Result<Vec<String>, CoreError> {
+        Ok(self
+            .admin_store
+            .admins()
+            .await?
+            .into_iter()
+            .filter(|a| a.role == akinai_domain::admin::AdminRole::Owner && a.totp.is_some())
+            .map(|a| a.email)
+            .collect())
     }
 
     /// How many tasks are overdue (the dashboard's warning).

@@ -210,8 +210,8 @@ impl Jobs {
     }
 
     /// Once a week (the ISO week, Japan time) across all nodes: when periodic security tasks are
-    /// overdue, an alert — log, security event, and mail to `security.alert_mail_to` — lists
-    /// them. True when it reminded.
+    /// overdue, an alert — log, security event, and mail to the enrolled owners and
+    /// `security.alert_mail_to` — lists them. True when it reminded.
     pub async fn remind_overdue_tasks(&self) -> Result<bool, CoreError> {
         use chrono::Datelike;
         let week = self
@@ -236,8 +236,9 @@ impl Jobs {
             .map(|v| format!("{}({})", v.def.title, v.def.period.label_ja()))
             .collect();
         if !overdue.is_empty() {
+            let owners = self.security_tasks.owner_addresses().await?;
             self.alerts
-                .raise_alert(
+                .raise_alert_to(
                     TASKS_OVERDUE,
                     &format!(
                         "期限を過ぎた定期的なセキュリティ作業が {} 件あります(管理画面「定期作業」)",
@@ -245,6 +246,7 @@ impl Jobs {
                     ),
                     None,
                     serde_json::json!({ "tasks": overdue, "where": "/admin/security-tasks" }),
+                    &owners,
                 )
                 .await?;
         }
