@@ -235,7 +235,7 @@ impl SecurityReports {
         let previous = month.previous();
         match self.task_store.report_sign_off(&previous.as_str()).await? {
             Some(before) => {
-                let c = changes(&previous.as_str(), &before.failing, &now_failing);
+                let c = changes(&before.failing, &now_failing);
                 let list = |ids: &[String]| {
                     if ids.is_empty() {
                         "なし".to_string()

@@ -91,15 +91,6 @@ impl SecurityTasks {
             .count())
     }
 
-    /// A task's records, newest first.
-    pub async fn history(
-        &self,
-        _by: &Authorized<akinai_domain::admin::ViewSecurity>,
-        key: &str,
-    ) -> Result<Vec<TaskRecord>, CoreError> {
-        Ok(self.task_store.security_task_history(key, 50).await?)
-    }
-
     /// Records `key` as done (or looked at and not done, which needs a note saying why).
     pub async fn record(
         &self,

@@ -44,7 +44,6 @@ impl SelfCheck {
                 has_factor: a.totp.is_some(),
                 created_at: a.created_at,
                 last_login_at: a.last_login_at,
-                locked: a.locked_at.is_some(),
             })
             .collect();
         let chain = match self.audit.verify_audit(None).await? {
@@ -72,7 +71,7 @@ impl SelfCheck {
             .checkout_holds()
             .await?
             .iter()
-            .filter(|h| h.reason.starts_with("tamper"))
+            .filter(|h| h.reason == crate::integrity::TAMPER_DETECTED)
             .count();
         let answers = self
             .tasks

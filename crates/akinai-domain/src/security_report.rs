@@ -128,16 +128,13 @@ pub fn event_name(kind: &str) -> (Group, String) {
 /// What changed in the self-assessment's failing requirements since the last signed month.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
-    /// The month compared with.
-    pub since: String,
     pub newly_failing: Vec<String>,
     pub fixed: Vec<String>,
 }
 
 /// The failing IDs now against those at the last sign-off.
-pub fn changes(since: &str, before: &[String], now: &[String]) -> Changes {
+pub fn changes(before: &[String], now: &[String]) -> Changes {
     Changes {
-        since: since.to_string(),
         newly_failing: now
             .iter()
             .filter(|id| !before.contains(id))
@@ -232,7 +229,6 @@ mod tests {
             (Group::Other, "something.new".into())
         );
         let c = changes(
-            "2026-10",
             &["IPA-C-9".into(), "CCSG-V-4".into()],
             &["CCSG-V-4".into(), "IPA-C-13".into()],
         );

@@ -144,6 +144,12 @@ pub(crate) fn check(id: &str, f: &Facts) -> Option<Verdict> {
                     "`akinai backup init` で鍵を作り、秘密鍵はサーバの外に保管してください。",
                 );
             }
+            if !d.backup_scheduled {
+                x.fail(
+                    "毎日のバックアップが無効です(backup.scheduled = false)",
+                    "設定 backup.scheduled を true にして、serve が毎日バックアップを取るようにしてください。",
+                );
+            }
             backup(f, &mut x);
             chain(f, &mut x);
         }

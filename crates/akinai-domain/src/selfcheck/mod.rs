@@ -147,7 +147,6 @@ pub struct AdminFact {
     pub has_factor: bool,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
-    pub locked: bool,
 }
 
 /// The audit chain as verified now.

@@ -62,7 +62,6 @@ fn healthy() -> Facts {
             has_factor: true,
             created_at: now - Duration::days(200),
             last_login_at: Some(now - Duration::days(1)),
-            locked: false,
         }],
         chain: ChainFact::Intact {
             entries: 42,
@@ -196,6 +195,9 @@ fn ipa_c_13_a_stale_or_missing_backup_or_key_fails() {
     breaks("IPA-C-13", "akinai backup create", |f| {
         f.last_good_backup = None
     });
+    breaks("IPA-C-13", "backup.scheduled", |f| {
+        f.deployment.backup_scheduled = false
+    });
     breaks("IPA-C-13", "akinai backup init", |f| {
         f.deployment.backup_recipient = false
     });
@@ -235,7 +237,6 @@ fn ccsg_v_1_admins_without_a_factor_unused_or_no_owner_fail() {
             has_factor: false,
             created_at: now,
             last_login_at: None,
-            locked: false,
         })
     });
     breaks("CCSG-V-1", "招待し直す", |f| {
@@ -246,7 +247,6 @@ fn ccsg_v_1_admins_without_a_factor_unused_or_no_owner_fail() {
             has_factor: false,
             created_at: now - Duration::days(3),
             last_login_at: None,
-            locked: false,
         })
     });
     breaks("CCSG-V-1", "見直し", |f| {
