@@ -51,8 +51,21 @@ impl Modify for BearerAuth {
                 .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
                 .build()
         };
+        let answer = |what: &str| {
+            utoipa::openapi::ResponseBuilder::new()
+                .description(what)
+                .content("application/problem+json", problem())
+                .build()
+        };
         for item in doc.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
                 for (code, what) in [
                     ("429", "The token's rate limit: wait `Retry-After` seconds"),
                     (
@@ -60,12 +73,15 @@ impl Modify for BearerAuth {
                         "Closed for maintenance: retry after `Retry-After` seconds",
                     ),
                 ] {
+                    op.responses
+                        .responses
+                        .insert(code.to_string(), answer(what).into());
+                }
+                // Every route declares its body limit; a longer body is refused before parsing.
+                if op.request_body.is_some() {
                     op.responses.responses.insert(
-                        code.to_string(),
-                        utoipa::openapi::ResponseBuilder::new()
-                            .description(what)
-                            .content("application/problem+json", problem())
-                            .into(),
+                        "413".to_string(),
+                        answer("The request body is larger than this operation takes").into(),
                     );
                 }
             }
