@@ -295,6 +295,7 @@ def main() -> None:
                            ("admin-settings", "/admin/settings"), ("admin-audit", "/admin/audit"),
                            ("admin-selfcheck", "/admin/selfcheck"),
                            ("admin-security-tasks", "/admin/security-tasks"),
+                           ("admin-go-live", "/admin/go-live"),
                            ("admin-security-report", "/admin/security-report?month=2026-12")]:
             b.go(f"{admin}{path}")
             take(name)

@@ -67,6 +67,10 @@ impl Shop {
     pub fn security_reports(&self) -> &SecurityReports {
         &self.areas.security_reports
     }
+    /// The go-live gate: the gate, diagnoses, the owner's exceptions.
+    pub fn golive(&self) -> &crate::GoLive {
+        &self.areas.golive
+    }
     pub fn security_tasks(&self) -> &SecurityTasks {
         &self.areas.security_tasks
     }

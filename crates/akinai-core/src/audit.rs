@@ -92,7 +92,22 @@ pub struct Audit {
     pub(crate) base: Base,
     pub(crate) audit_store: Arc<dyn AuditStore>,
     pub(crate) recent_views: Arc<RecentViews>,
+    /// How far this process has verified the chain (see [`Audit::verify_audit_since_checkpoint`]).
+    pub(crate) verified: Arc<std::sync::Mutex<Option<Checkpoint>>>,
 }
+
+/// A prefix of the chain this process verified: its length and head, and when the last walk
+/// from the first entry was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Checkpoint {
+    entries: u64,
+    head: String,
+    full_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// How often the incremental check walks the whole chain again, so an entry changed before the
+/// checkpoint is found within this time.
+pub const FULL_VERIFY_EVERY: chrono::Duration = chrono::Duration::hours(24);
 
 impl Audit {
     /// Appends an entry; `detail` holds before/after values and whatever explains the action.
@@ -152,6 +167,60 @@ impl Audit {
         verify_chain(self.audit_store.as_ref(), expected_head).await
     }
 
+    /// Verifies the chain from where this process last verified it (the dashboard and the
+    /// self-assessment call this on every view, so years of entries stay quick): the entry at
+    /// the checkpoint must still carry the hash seen, and each newer entry must fit. The whole
+    /// chain is walked again when there is no checkpoint, when the checkpoint entry changed, and
+    /// once every [`FULL_VERIFY_EVERY`]. `akinai audit verify` always walks it all.
+    pub async fn verify_audit_since_checkpoint(
+        &self,
+    ) -> Result<Result<(u64, String), ChainBreak>, CoreError> {
+        let now = self.base.clock.now();
+        let saved = self
+            .checkpoint()
+            .filter(|c| now - c.full_at < FULL_VERIFY_EVERY);
+        let start = match saved {
+            Some(c) if self.still_there(&c).await? => Some(c),
+            _ => None,
+        };
+        let (verifier, after, full_at) = match start {
+            Some(c) => {
+                let after = i64::try_from(c.entries).unwrap_or(i64::MAX);
+                (Verifier::resume(c.entries, c.head), after, c.full_at)
+            }
+            None => (Verifier::default(), 0, now),
+        };
+        let verdict = walk(self.audit_store.as_ref(), verifier, after, None).await?;
+        let next = verdict.as_ref().ok().map(|(entries, head)| Checkpoint {
+            entries: *entries,
+            head: head.clone(),
+            full_at,
+        });
+        if let Ok(mut saved) = self.verified.lock() {
+            *saved = next;
+        }
+        Ok(verdict)
+    }
+
+    fn checkpoint(&self) -> Option<Checkpoint> {
+        self.verified.lock().ok().and_then(|c| c.clone())
+    }
+
+    /// Whether the checkpoint's entry is still stored as it was verified: the same hash, and
+    /// contents that still hash to it.
+    async fn still_there(&self, c: &Checkpoint) -> Result<bool, CoreError> {
+        let Some(before) = c.entries.checked_sub(1) else {
+            return Ok(true);
+        };
+        let before = i64::try_from(before).unwrap_or(i64::MAX);
+        let entry = self.audit_store.audit_entries(before, 1).await?;
+        Ok(entry.first().is_some_and(|e| {
+            e.hash == c.head
+                && u64::try_from(e.seq) == Ok(c.entries)
+                && akinai_domain::audit::entry_hash(&e.prev_hash, e.seq, &e.record) == e.hash
+        }))
+    }
+
     /// Writes every entry after `after` as one JSON object per line; returns how many.
     pub async fn export_audit(&self, after: i64, out: &mut dyn Write) -> Result<u64, CoreError> {
         let mut after = after;
@@ -204,8 +273,16 @@ pub async fn verify_chain(
     store: &dyn AuditStore,
     expected_head: Option<&str>,
 ) -> Result<Result<(u64, String), ChainBreak>, CoreError> {
-    let mut verifier = Verifier::default();
-    let mut after = 0;
+    walk(store, Verifier::default(), 0, expected_head).await
+}
+
+/// Verifies the entries after `after` with `verifier` (which has checked those before).
+async fn walk(
+    store: &dyn AuditStore,
+    mut verifier: Verifier,
+    mut after: i64,
+    expected_head: Option<&str>,
+) -> Result<Result<(u64, String), ChainBreak>, CoreError> {
     loop {
         let page = store.audit_entries(after, PAGE).await?;
         for e in &page {

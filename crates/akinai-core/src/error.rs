@@ -47,6 +47,9 @@ pub enum CoreError {
     InvalidFields(Vec<(&'static str, FieldError)>),
     #[error("not allowed: needs {0}")]
     Forbidden(&'static str),
+    /// Fields refused, each with the reason in the shop owner's words (Japanese).
+    #[error("{}", .0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "))]
+    Refused(Vec<(&'static str, String)>),
     #[error("the link is invalid, used or expired")]
     LinkInvalid,
     #[error("the upload contains malware")]

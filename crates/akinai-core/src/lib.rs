@@ -23,6 +23,7 @@ pub mod clock;
 pub mod demo;
 pub mod documents;
 mod error;
+pub mod golive;
 pub mod i18n;
 pub mod images;
 pub mod incidents;
@@ -65,6 +66,7 @@ pub use checkout::Checkout;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use documents::Documents;
 pub use error::CoreError;
+pub use golive::GoLive;
 pub use incidents::Incidents;
 pub use integrity::Integrity;
 pub use mail::{FileMailer, Mailer, SmtpMailer};
@@ -177,6 +179,7 @@ struct Areas {
     api: api::ApiResources,
     webhooks: Webhooks,
     selfcheck: SelfCheck,
+    golive: GoLive,
     security_tasks: SecurityTasks,
     security_reports: SecurityReports,
 }
@@ -224,6 +227,7 @@ impl Shop {
             base: base.clone(),
             audit_store: store.clone(),
             recent_views: Arc::default(),
+            verified: Arc::default(),
         };
         let alerts = Alerts {
             base: base.clone(),
@@ -457,6 +461,13 @@ impl Shop {
             integrity: integrity.clone(),
             storefront: storefront.clone(),
         };
+        let golive = GoLive {
+            base: selfcheck.base.clone(),
+            task_store: store.clone(),
+            admin_store: store.clone(),
+            audit: audit.clone(),
+            selfcheck: selfcheck.clone(),
+        };
         let security_reports = SecurityReports {
             base: selfcheck.base.clone(),
             security_store: store.clone(),
@@ -497,6 +508,7 @@ impl Shop {
             api,
             webhooks,
             selfcheck,
+            golive,
             security_tasks,
             security_reports,
         })

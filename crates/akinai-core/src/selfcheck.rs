@@ -1,6 +1,7 @@
 //! The security self-assessment's use case (issue #22, item 1): gathers the live facts — the
 //! admin accounts, the audit chain verified now, the last backup and verify runs, tamper
-//! detection re-run now and its open holds, the shop settings — beside the deployment facts the
+//! detection re-run now and its open holds, the shop settings, the periodic tasks' records and
+//! the newest vulnerability diagnosis — beside the deployment facts the
 //! caller read from the configuration, and has `akinai_domain::selfcheck` judge them.
 
 use std::sync::Arc;
@@ -46,7 +47,7 @@ impl SelfCheck {
                 last_login_at: a.last_login_at,
             })
             .collect();
-        let chain = match self.audit.verify_audit(None).await? {
+        let chain = match self.audit.verify_audit_since_checkpoint().await? {
             Ok((entries, head)) => ChainFact::Intact { entries, head },
             Err(broken) => ChainFact::Broken(broken.to_string()),
         };
@@ -91,7 +92,10 @@ impl SelfCheck {
                 })
             })
             .collect();
+        let diagnosis =
+            crate::golive::diagnosis_fact(self.tasks.task_store.diagnoses(1).await?.pop());
         Ok(Facts {
+            diagnosis,
             answers,
             now: self.base.clock.now(),
             version: VERSION.to_string(),

@@ -91,6 +91,14 @@ impl Default for Verifier {
 }
 
 impl Verifier {
+    /// Goes on after a prefix already verified: `entries` entries ending in `head`.
+    pub fn resume(entries: u64, head: String) -> Verifier {
+        Verifier {
+            prev: head,
+            count: entries,
+        }
+    }
+
     /// Checks the next entry (sequence numbers 1, 2, 3 …).
     pub fn push(&mut self, e: &ChainedEntry) -> Result<(), ChainBreak> {
         let expected = i64::try_from(self.count + 1).unwrap_or(i64::MAX);

@@ -126,7 +126,7 @@ pub const TASKS: &[TaskDef] = &[
         title: "脆弱性診断",
         what: "ステージングを診断ツール(OWASP ZAP など)または専門業者で診断し、指摘を直す",
         where_: "docs/operations.ja.md",
-        answers: &["IPA-C-3", "IPA-O-? (periodic diagnosis)"],
+        answers: &["IPA-O-? (periodic diagnosis)"],
     },
     TaskDef {
         key: "security-meeting",
@@ -247,7 +247,10 @@ mod tests {
             due(daily, Some(now - Duration::hours(30)), now),
             Due::Until(_)
         ));
-        assert_eq!(answering("IPA-C-3").map(|t| t.key), Some("diagnosis"));
+        assert_eq!(
+            answering("IPA-O-? (periodic diagnosis)").map(|t| t.key),
+            Some("diagnosis")
+        );
         assert_eq!(answering("IPA-C-1"), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
 
-use akinai_store::security_tasks::{ReportSignOff, TaskRecord};
+use akinai_store::security_tasks::{DiagnosisRecord, GoLiveException, ReportSignOff, TaskRecord};
 use akinai_store::StoreResult;
 
 use crate::{map_err, Columns, Dialect, Sql};
@@ -101,6 +101,88 @@ where
             .transpose()
     }
 
+    pub async fn record_diagnosis(&self, d: &DiagnosisRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO vulnerability_diagnoses \
+             (performed_on, performer, tool, findings, fixes, recorded_by, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(d.performed_on.clone())
+        .bind(d.performer.clone())
+        .bind(d.tool.clone())
+        .bind(d.findings.clone())
+        .bind(d.fixes.clone())
+        .bind(d.by.clone())
+        .bind(D::time(d.at))
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn diagnoses(&self, limit: u32) -> StoreResult<Vec<DiagnosisRecord>> {
+        let rows = sqlx::query(
+            "SELECT performed_on, performer, tool, findings, fixes, recorded_by, at \
+             FROM vulnerability_diagnoses ORDER BY id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(DiagnosisRecord {
+                    performed_on: r.text("performed_on")?,
+                    performer: r.text("performer")?,
+                    tool: r.text("tool")?,
+                    findings: r.text("findings")?,
+                    fixes: r.text("fixes")?,
+                    by: r.text("recorded_by")?,
+                    at: D::at(r, "at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn record_go_live_exception(&self, e: &GoLiveException) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO go_live_exceptions (requirement, reason, withdrawn, recorded_by, at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(e.requirement.clone())
+        .bind(e.reason.clone())
+        .bind(e.withdrawn)
+        .bind(e.by.clone())
+        .bind(D::time(e.at))
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    pub async fn go_live_exceptions(&self) -> StoreResult<Vec<GoLiveException>> {
+        let rows = sqlx::query(
+            "SELECT requirement, reason, withdrawn, recorded_by, at FROM go_live_exceptions \
+             WHERE id IN (SELECT MAX(id) FROM go_live_exceptions GROUP BY requirement) \
+               AND NOT withdrawn \
+             ORDER BY requirement",
+        )
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(GoLiveException {
+                    requirement: r.text("requirement")?,
+                    reason: r.text("reason")?,
+                    withdrawn: r.try_get::<bool, _>("withdrawn").map_err(map_err)?,
+                    by: r.text("recorded_by")?,
+                    at: D::at(r, "at")?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn security_task_history(
         &self,
         task: &str,
@@ -124,7 +206,9 @@ where
 macro_rules! security_task_store {
     ($store:ty) => {
         const _: () = {
-            use akinai_store::security_tasks::{ReportSignOff, TaskRecord};
+            use akinai_store::security_tasks::{
+                DiagnosisRecord, GoLiveException, ReportSignOff, TaskRecord,
+            };
             use akinai_store::StoreResult;
             #[async_trait::async_trait]
             impl akinai_store::security_tasks::SecurityTaskStore for $store {
@@ -146,6 +230,18 @@ macro_rules! security_task_store {
                 }
                 async fn report_sign_off(&self, month: &str) -> StoreResult<Option<ReportSignOff>> {
                     $crate::Sql(self).report_sign_off(month).await
+                }
+                async fn record_diagnosis(&self, d: &DiagnosisRecord) -> StoreResult<()> {
+                    $crate::Sql(self).record_diagnosis(d).await
+                }
+                async fn diagnoses(&self, limit: u32) -> StoreResult<Vec<DiagnosisRecord>> {
+                    $crate::Sql(self).diagnoses(limit).await
+                }
+                async fn record_go_live_exception(&self, e: &GoLiveException) -> StoreResult<()> {
+                    $crate::Sql(self).record_go_live_exception(e).await
+                }
+                async fn go_live_exceptions(&self) -> StoreResult<Vec<GoLiveException>> {
+                    $crate::Sql(self).go_live_exceptions().await
                 }
             }
         };

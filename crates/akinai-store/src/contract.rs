@@ -70,6 +70,7 @@ cases!(
     transfer_runs::transfer_runs_start_each_step_once_with_its_job_and_drop_their_files,
     incidents::incidents_keep_actions_in_order_and_close_once,
     security_tasks::security_tasks_keep_every_record_and_show_the_latest,
+    security_tasks::go_live_records_keep_diagnoses_and_the_exceptions_in_force,
     security_tasks::security_events_are_counted_by_kind_within_a_window,
     operations::counts_maintenance_and_backup_runs_round_trip,
     operations::task_leases_let_one_node_run_each_slot,

@@ -1,7 +1,8 @@
 //! Storage side of the periodic security work (issue #22, item 3): each time a task of the
 //! calendar is done (or found not done) a record with the person, the time and a note; and the
-//! sign-off of each month's security report.
-//! Append-only: a record is never changed.
+//! sign-off of each month's security report; and the go-live gate's records (issue #22, item 5):
+//! the vulnerability diagnoses done before going live and the owner's exceptions to a blocking
+//! failure. Append-only: a record is never changed.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -35,6 +36,32 @@ pub struct ReportSignOff {
     pub failing: Vec<String>,
 }
 
+/// A vulnerability diagnosis (IPA-C-3), as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiagnosisRecord {
+    /// The day it was done (`YYYY-MM-DD`).
+    pub performed_on: String,
+    /// Who did it (a company or a person).
+    pub performer: String,
+    pub tool: String,
+    pub findings: String,
+    pub fixes: String,
+    /// Who recorded it.
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The owner's exception to a blocking failure of the go-live gate, or its withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoLiveException {
+    /// The requirement's ID.
+    pub requirement: String,
+    pub reason: String,
+    pub withdrawn: bool,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait SecurityTaskStore: Send + Sync {
     async fn record_security_task(&self, record: &TaskRecord) -> StoreResult<()>;
@@ -46,4 +73,10 @@ pub trait SecurityTaskStore: Send + Sync {
     async fn record_report_sign_off(&self, sign_off: &ReportSignOff) -> StoreResult<()>;
     /// The month's latest sign-off.
     async fn report_sign_off(&self, month: &str) -> StoreResult<Option<ReportSignOff>>;
+    async fn record_diagnosis(&self, diagnosis: &DiagnosisRecord) -> StoreResult<()>;
+    /// The diagnoses, newest first.
+    async fn diagnoses(&self, limit: u32) -> StoreResult<Vec<DiagnosisRecord>>;
+    async fn record_go_live_exception(&self, exception: &GoLiveException) -> StoreResult<()>;
+    /// The exceptions in force: each requirement's newest record, unless it is a withdrawal.
+    async fn go_live_exceptions(&self) -> StoreResult<Vec<GoLiveException>>;
 }

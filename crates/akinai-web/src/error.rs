@@ -153,6 +153,11 @@ impl WebError {
                 "errorpage.please_check_your_order",
                 "",
             ),
+            WebError::Core(CoreError::Refused(_)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "errorpage.bad_request",
+                "",
+            ),
             WebError::Core(CoreError::LinkInvalid) => {
                 (StatusCode::BAD_REQUEST, "account.link_invalid", "")
             }

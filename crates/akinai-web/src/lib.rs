@@ -558,7 +558,10 @@ pub fn unhardened_router(state: AppState) -> Router {
                 // The door runs for the methods a route answers; any other gets 405.
                 handlers
                     .route_layer(axum::middleware::from_fn_with_state(
-                        state.clone(),
+                        api::Door {
+                            state: state.clone(),
+                            body_limit: info.body_limit,
+                        },
                         api::admit,
                     ))
                     .fallback(api::method_not_allowed)

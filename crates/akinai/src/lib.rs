@@ -9,6 +9,7 @@ pub mod backup;
 pub mod config;
 pub mod documents;
 pub mod files;
+pub mod golive;
 pub mod logfiles;
 pub mod logging;
 pub mod ops;
@@ -248,6 +249,9 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     backup::before_upgrade(&config).await?;
     let mut shop = build_shop(&config).await?;
+    if role.serves() && !demo {
+        golive::before_serving(&config, &shop).await?;
+    }
     // Kept alive for as long as the shop serves.
     let mut _demo_psp = None;
     if demo {

@@ -144,6 +144,12 @@ enum Command {
     /// The security self-assessment: one row per requirement of the security catalogue, checked
     /// against the live shop (exit status 1 when any fails).
     Selfcheck(akinai::selfcheck::SelfcheckArgs),
+    /// The go-live gate: `status`, and the owner's records — the vulnerability diagnosis before
+    /// going live and exceptions to a blocking failure (a production start obeys them).
+    Golive {
+        #[command(subcommand)]
+        command: akinai::golive::GoliveCommand,
+    },
     /// Reports: `report security --month YYYY-MM` (the monthly security report, PDF or HTML).
     Report {
         #[command(subcommand)]
@@ -351,6 +357,15 @@ enum ConfigCommand {
     Check,
 }
 
+/// 0 when a check found nothing wrong, 1 when it did.
+fn exit_status(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let listen = match &cli.command {
@@ -397,13 +412,7 @@ fn main() -> ExitCode {
             } => akinai::ops::theme_approve(&config, &by).await,
             Command::Integrity { command } => match command {
                 IntegrityCommand::Check => {
-                    return akinai::ops::integrity_check(&config).await.map(|clean| {
-                        if clean {
-                            ExitCode::SUCCESS
-                        } else {
-                            ExitCode::from(1)
-                        }
-                    })
+                    return akinai::ops::integrity_check(&config).await.map(exit_status)
                 }
                 IntegrityCommand::Acknowledge { by } => {
                     akinai::ops::integrity_acknowledge(&config, &by).await
@@ -489,13 +498,7 @@ fn main() -> ExitCode {
                     &by,
                 )
                 .await
-                .map(|clean| {
-                    if clean {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::from(1)
-                    }
-                });
+                .map(exit_status);
             }
             Command::Import {
                 what,
@@ -518,24 +521,17 @@ fn main() -> ExitCode {
                     json,
                     by: &by,
                 };
-                return akinai::transfer::import(&config, args).await.map(|clean| {
-                    if clean {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::from(1)
-                    }
-                });
+                return akinai::transfer::import(&config, args)
+                    .await
+                    .map(exit_status);
             }
             Command::Export(cli) => akinai::transfer::export_command(&config, cli).await,
             Command::Report { command } => akinai::report::run(&config, command).await,
             Command::Selfcheck(args) => {
-                return akinai::selfcheck::run(&config, args).await.map(|ok| {
-                    if ok {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::from(1)
-                    }
-                })
+                return akinai::selfcheck::run(&config, args).await.map(exit_status)
+            }
+            Command::Golive { command } => {
+                return akinai::golive::run(&config, command).await.map(exit_status)
             }
             Command::Customers {
                 command: CustomersCommand::Invite { per_hour, by },

@@ -110,7 +110,17 @@ pub fn text(report: &Report) -> String {
     ));
     for status in [Status::Fail, Status::Manual, Status::Pass, Status::Operator] {
         for r in report.rows.iter().filter(|r| r.status == status) {
-            out.push_str(&format!("\n[{}] {} {}\n", status.as_str(), r.id, r.title));
+            let blocks = if r.blocking {
+                "(公開を止める)"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "\n[{}] {} {}{blocks}\n",
+                status.as_str(),
+                r.id,
+                r.title
+            ));
             for e in &r.evidence {
                 out.push_str(&format!("    {e}\n"));
             }

@@ -195,6 +195,7 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         ("webhooks", "/admin/webhooks".to_string()),
         ("self-assessment", "/admin/selfcheck".to_string()),
         ("security tasks", "/admin/security-tasks".to_string()),
+        ("go-live gate", "/admin/go-live".to_string()),
         ("security report", "/admin/security-report".to_string()),
         (
             "invoice correction",

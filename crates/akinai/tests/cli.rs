@@ -609,6 +609,8 @@ fn serve_roles_separate_serving_from_working() {
             .args(["serve", "--role", role, "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .args(["--data-dir", data.to_str().unwrap()])
+            // Not a shop going live: the go-live gate is tested in tests/selfcheck.rs.
+            .env("AKINAI__MODE", "development")
             .env("AKINAI__LOG", "warn")
             .env("AKINAI__ADMIN_LISTEN", format!("127.0.0.1:{admin}"))
             .env(

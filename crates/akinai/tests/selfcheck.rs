@@ -553,3 +553,27 @@ fn ipa_c_13_the_audit_bundle_is_anchored_in_the_hash_chain() {
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// IPA-C-2 / IPA-O-1: the dependency audit the binary embeds (and the update rows show) is the
+/// audit of this `Cargo.lock`; a change of dependencies without a new `akinai-audit --record`
+/// fails here. Beside the offline advisory snapshot, the record's snapshot is the one on disk.
+#[test]
+fn ipa_c_2_the_embedded_dependency_audit_is_of_this_cargo_lock() {
+    use sha2::{Digest, Sha256};
+    let record: toml::Value = toml::from_str(
+        &std::fs::read_to_string(root().join("docs/requirements/dependency-audit.toml")).unwrap(),
+    )
+    .unwrap();
+    let lock = std::fs::read(root().join("Cargo.lock")).unwrap();
+    assert_eq!(
+        record["lock_sha256"].as_str().unwrap(),
+        hex_of(&Sha256::digest(&lock)),
+        "Cargo.lock changed: run `cargo run -p akinai-audit -- --record docs/requirements/dependency-audit.toml`"
+    );
+    assert_eq!(record["vulnerable"].as_integer(), Some(0));
+    assert!(record["packages"].as_integer().unwrap() > 100);
+    let snapshot = root().join("../shared/advisory-db/SNAPSHOT");
+    if let Ok(text) = std::fs::read_to_string(snapshot) {
+        assert_eq!(record["snapshot"].as_str().unwrap(), text.trim());
+    }
+}

@@ -2,8 +2,13 @@
 //! RustSec advisory database (IPA-C-2), without network access.
 //!
 //! ```text
-//! cargo run -p akinai-audit -- [--db ../shared/advisory-db] [--lock Cargo.lock]
+//! cargo run -p akinai-audit -- [--db ../shared/advisory-db] [--lock Cargo.lock] [--record FILE]
 //! ```
+//!
+//! `--record docs/requirements/dependency-audit.toml` writes the result (snapshot, date, counts,
+//! the SHA-256 of the `Cargo.lock` audited); akinai embeds that file and the self-assessment shows
+//! it beside the running version (IPA-C-2, IPA-O-1). A test fails when `Cargo.lock` changes and
+//! the record is not written again.
 //!
 //! A package is affected when an advisory names it, is not withdrawn, and its version matches
 //! neither a `patched` nor an `unaffected` requirement. Vulnerabilities in packages that are built
@@ -226,13 +231,15 @@ fn policy_violations(built: &[Built], lock: &Path) -> anyhow::Result<Vec<String>
 fn main() -> ExitCode {
     let mut db = PathBuf::from("../shared/advisory-db");
     let mut lock = PathBuf::from("Cargo.lock");
+    let mut record = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match (a.as_str(), args.next()) {
             ("--db", Some(v)) => db = PathBuf::from(v),
             ("--lock", Some(v)) => lock = PathBuf::from(v),
+            ("--record", Some(v)) => record = Some(PathBuf::from(v)),
             _ => {
-                eprintln!("usage: akinai-audit [--db DIR] [--lock Cargo.lock]");
+                eprintln!("usage: akinai-audit [--db DIR] [--lock Cargo.lock] [--record FILE]");
                 return ExitCode::from(2);
             }
         }
@@ -296,6 +303,13 @@ fn main() -> ExitCode {
             for v in &violations {
                 println!("POLICY: {v}");
             }
+            if let Some(path) = &record {
+                if let Err(e) = write_record(path, &lock, snapshot.trim(), checked, vulns.len()) {
+                    eprintln!("akinai-audit: {e:#}");
+                    return ExitCode::from(2);
+                }
+                println!("recorded in {}", path.display());
+            }
             println!(
                 "policy: {} violations (licences, sources, bans)",
                 violations.len()
@@ -311,6 +325,31 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes the audit's result for the binary to embed.
+fn write_record(
+    path: &Path,
+    lock: &Path,
+    snapshot: &str,
+    checked: usize,
+    vulnerable: usize,
+) -> anyhow::Result<()> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(lock).with_context(|| format!("cannot read {}", lock.display()))?;
+    let text = format!(
+        "# Written by `cargo run -p akinai-audit -- --record {}`; embedded in akinai and shown by\n\
+         # the self-assessment (IPA-C-2, IPA-O-1). Write it again whenever Cargo.lock changes.\n\
+         snapshot = {snapshot:?}\n\
+         audited_on = \"{}\"\n\
+         lock_sha256 = \"{}\"\n\
+         packages = {checked}\n\
+         vulnerable = {vulnerable}\n",
+        path.display(),
+        chrono::Utc::now().format("%Y-%m-%d"),
+        hex::encode(Sha256::digest(&bytes)),
+    );
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

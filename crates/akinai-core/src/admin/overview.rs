@@ -44,7 +44,8 @@ impl Dashboard {
                     .len(),
             )
         };
-        let (audit_entries, audit_broken) = match self.audit.verify_audit(None).await? {
+        let (audit_entries, audit_broken) = match self.audit.verify_audit_since_checkpoint().await?
+        {
             Ok((n, _)) => (n, None),
             Err(broken) => (0, Some(broken.to_string())),
         };

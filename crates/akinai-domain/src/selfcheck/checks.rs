@@ -8,6 +8,7 @@ use super::{ChainFact, Facts, Verdict};
 
 /// The requirements [`check`] judges.
 pub(crate) const IDS: &[&str] = &[
+    "IPA-C-3",
     "IPA-C-4",
     "IPA-C-7",
     "IPA-C-9",
@@ -46,6 +47,8 @@ struct Findings {
     evidence: Vec<String>,
     problems: Vec<String>,
     fixes: Vec<String>,
+    /// A problem found stops a production start (the go-live gate).
+    blocks: bool,
 }
 
 impl Findings {
@@ -54,6 +57,7 @@ impl Findings {
             evidence: Vec::new(),
             problems: Vec::new(),
             fixes: Vec::new(),
+            blocks: false,
         }
     }
 
@@ -66,12 +70,21 @@ impl Findings {
         self.fixes.push(fix.into());
     }
 
+    /// A failure that also stops a production start until fixed or excepted (ADR 044): kept
+    /// to what the shop's set-up decides, so a restart after an outage is never refused for a
+    /// backup that could not run meanwhile.
+    fn block(&mut self, problem: impl Into<String>, fix: impl Into<String>) {
+        self.blocks = true;
+        self.fail(problem, fix);
+    }
+
     fn verdict(self) -> Verdict {
         let pass = self.problems.is_empty();
         let mut evidence = self.problems;
         evidence.extend(self.evidence);
         Verdict {
             pass,
+            blocks: self.blocks,
             evidence,
             fix: (!pass).then(|| self.fixes.join(" ")),
         }
@@ -89,12 +102,27 @@ pub(crate) fn check(id: &str, f: &Facts) -> Option<Verdict> {
     let mut x = Findings::new();
     let d = &f.deployment;
     match id {
+        "IPA-C-3" => match &f.diagnosis {
+            Some(d) => {
+                let g = &d.diagnosis;
+                x.saw(format!(
+                    "最後の診断: {}、{}、{}(記録 {} {})",
+                    g.performed_on, g.performer, g.tool, jst(d.at), d.by
+                ));
+                x.saw(format!("指摘: {}", g.findings));
+                x.saw(format!("修正: {}", g.fixes));
+            }
+            None => x.block(
+                "公開前の脆弱性診断の記録がありません",
+                "本番と同じ構成のステージングを診断し(OWASP ZAP などのツールまたは専門業者)、指摘を直してから、管理画面「本番公開の判定」または `akinai golive diagnosis` で実施日・実施者・ツール・指摘・修正を記録してください。",
+            ),
+        },
         "IPA-C-4" => {
             x.saw(format!("管理画面の待ち受け: {}", d.admin_listen));
             if d.admin_loopback {
                 x.saw("ループバックのみ(サーバの外からは届かない)");
             } else if d.admin_allow.is_empty() {
-                x.fail(
+                x.block(
                     "管理画面がループバック以外で待ち受けており、接続元の許可リストがありません",
                     "設定 admin_allow に管理用 PC の IP アドレス(または VPN の範囲)を書くか、admin_listen を 127.0.0.1 にして SSH トンネルで使ってください。",
                 );
@@ -139,13 +167,13 @@ pub(crate) fn check(id: &str, f: &Facts) -> Option<Verdict> {
         }
         "IPA-C-13" => {
             if !d.backup_recipient {
-                x.fail(
+                x.block(
                     "バックアップの暗号化の宛先(鍵)がありません",
                     "`akinai backup init` で鍵を作り、秘密鍵はサーバの外に保管してください。",
                 );
             }
             if !d.backup_scheduled {
-                x.fail(
+                x.block(
                     "毎日のバックアップが無効です(backup.scheduled = false)",
                     "設定 backup.scheduled を true にして、serve が毎日バックアップを取るようにしてください。",
                 );
@@ -218,6 +246,7 @@ pub(crate) fn check(id: &str, f: &Facts) -> Option<Verdict> {
                     ("引渡時期", &l.delivery_timing, &sample.delivery_timing),
                     ("返品について", &l.returns_policy, &sample.returns_policy),
                 ],
+                true,
             );
         }
         "JP-TOK-3" => missing(
@@ -228,6 +257,7 @@ pub(crate) fn check(id: &str, f: &Facts) -> Option<Verdict> {
                 &f.settings.legal.returns_policy,
                 &starter().legal.returns_policy,
             )],
+            false,
         ),
         "JP-INV-1" => match &f.settings.invoice_number {
             Some(n) => x.saw(format!("登録番号: {}(検査数字を確認済み)", n.as_str())),
@@ -261,6 +291,7 @@ pub(crate) fn check(id: &str, f: &Facts) -> Option<Verdict> {
                     ("開示等の請求手続", &p.request_procedure, &sample.request_procedure),
                     ("お問い合わせ窓口", &p.contact, &sample.contact),
                 ],
+                false,
             );
         }
         _ => return None,
@@ -271,7 +302,7 @@ pub(crate) fn check(id: &str, f: &Facts) -> Option<Verdict> {
 fn tls(d: &super::Deployment, x: &mut Findings) {
     x.saw(format!("base_url: {}", d.base_url));
     if !d.base_url.starts_with("https://") {
-        x.fail(
+        x.block(
             "公開アドレス(base_url)が https ではありません",
             "証明書を用意し、base_url を https://… にしてください(内蔵 TLS の [tls] または TLS を終端するリバースプロキシ)。",
         );
@@ -284,7 +315,7 @@ fn tls(d: &super::Deployment, x: &mut Findings) {
             d.trusted_proxies.join(", ")
         ));
     } else {
-        x.fail(
+        x.block(
             "TLS の設定も、TLS を終端する信頼するプロキシ(trusted_proxies)もありません",
             "[tls] に証明書と鍵を書くか、前段のリバースプロキシを trusted_proxies に書いてください。",
         );
@@ -345,10 +376,14 @@ fn tamper(f: &Facts, x: &mut Findings, needs_watch: bool) {
         );
     }
     if !f.tampered.is_empty() {
-        x.fail(
-            format!("承認された内容と違うファイル: {}", f.tampered.join(", ")),
-            "変更に心当たりがなければ改ざんとして対応し(インシデント記録)、正しい内容に戻してください。意図した変更なら `akinai theme approve` で承認し直してください。",
-        );
+        let problem = format!("承認された内容と違うファイル: {}", f.tampered.join(", "));
+        let fix = "変更に心当たりがなければ改ざんとして対応し(インシデント記録)、正しい内容に戻してください。意図した変更なら `akinai theme approve` で承認し直してください。";
+        // IPA-C-14 stops a production start; its operations twin only reports.
+        if needs_watch {
+            x.fail(problem, fix);
+        } else {
+            x.block(problem, fix);
+        }
     }
     if f.unacknowledged_tamper > 0 {
         x.fail(
@@ -435,7 +470,14 @@ fn starter() -> crate::settings::ShopSettings {
 }
 
 /// Fails for each field left empty or still holding the new shop's sample text.
-fn missing(x: &mut Findings, page: &str, fields: &[(&str, &String, &String)]) {
+fn missing(x: &mut Findings, page: &str, fields: &[(&str, &String, &String)], blocks: bool) {
+    let fail = |x: &mut Findings, problem: String, fix: String| {
+        if blocks {
+            x.block(problem, fix)
+        } else {
+            x.fail(problem, fix)
+        }
+    };
     let empty: Vec<&str> = fields
         .iter()
         .filter(|(_, v, _)| v.trim().is_empty())
@@ -447,7 +489,8 @@ fn missing(x: &mut Findings, page: &str, fields: &[(&str, &String, &String)]) {
         .map(|(name, _, _)| *name)
         .collect();
     if !empty.is_empty() {
-        x.fail(
+        fail(
+            x,
             format!("{page}の未記入: {}", empty.join("、")),
             format!(
                 "ショップ設定で{page}の {} を記入してください。",
@@ -456,7 +499,8 @@ fn missing(x: &mut Findings, page: &str, fields: &[(&str, &String, &String)]) {
         );
     }
     if !sample.is_empty() {
-        x.fail(
+        fail(
+            x,
             format!("{page}が見本のままです: {}", sample.join("、")),
             format!(
                 "ショップ設定で{page}の {} をお店の実際の内容に書き換えてください。",
@@ -476,6 +520,19 @@ pub(crate) fn manual_evidence(id: &str, f: &Facts) -> Vec<String> {
     let mut out = Vec::new();
     if matches!(id, "IPA-C-2" | "IPA-O-1") {
         out.push(format!("稼働中: akinai {}", f.version));
+        match super::dependency_audit() {
+            Some(a) => out.push(format!(
+                "このビルドの依存ライブラリ {} 件を {} 時点の RustSec 脆弱性データベースと照合({} 実施): 脆弱性 {} 件。新しいリリースと OS の更新はネットワークから自動では確かめません(定期作業「OS・akinai・管理用 PC の更新」で確認してください)",
+                a.packages,
+                a.snapshot
+                    .rsplit_once('(')
+                    .map(|(_, d)| d.trim_end_matches(')'))
+                    .unwrap_or(&a.snapshot),
+                a.audited_on,
+                a.vulnerable
+            )),
+            None => out.push("依存ライブラリの照合記録がこのビルドにありません".to_string()),
+        }
     }
     match f.answers.iter().find(|a| a.answers.iter().any(|x| x == id)) {
         Some(a) => {

@@ -6,6 +6,7 @@
 //! the configuration and the store) and [`assess`] judges them; nothing here does IO.
 
 mod checks;
+pub mod gate;
 
 pub use checks::{BACKUP_HOURS, REVIEW_DAYS, UNUSED_ADMIN_DAYS, VERIFY_DAYS};
 
@@ -16,6 +17,26 @@ use crate::settings::ShopSettings;
 
 /// The traceability map, as committed.
 pub const TRACE: &str = include_str!("../../../../docs/requirements/trace.toml");
+
+/// The dependency audit of this build (`akinai-audit --record`): the RustSec snapshot the
+/// `Cargo.lock` was checked against, when, and what it found.
+pub const DEPENDENCY_AUDIT: &str =
+    include_str!("../../../../docs/requirements/dependency-audit.toml");
+
+/// [`DEPENDENCY_AUDIT`], read.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DependencyAudit {
+    pub snapshot: String,
+    pub audited_on: String,
+    pub lock_sha256: String,
+    pub packages: u64,
+    pub vulnerable: u64,
+}
+
+/// The embedded dependency audit (`None` if the record does not read).
+pub fn dependency_audit() -> Option<DependencyAudit> {
+    toml::from_str(DEPENDENCY_AUDIT).ok()
+}
 
 /// The version of the JSON report's layout (`schema` field); raised when a field changes meaning.
 pub const SCHEMA: &str = "akinai-selfcheck/1";
@@ -194,6 +215,8 @@ pub struct Facts {
     pub settings: ShopSettings,
     /// The periodic tasks' last records.
     pub answers: Vec<Answer>,
+    /// The newest vulnerability diagnosis recorded (IPA-C-3).
+    pub diagnosis: Option<gate::DiagnosisFact>,
 }
 
 /// One row of the report.
@@ -203,6 +226,8 @@ pub struct Row {
     pub title: String,
     pub kind: Kind,
     pub status: Status,
+    /// It fails now for a reason that stops a production start (the go-live gate, ADR 044).
+    pub blocking: bool,
     /// What akinai does for it.
     pub what: String,
     /// What was found now (checked rows), or the state of the answer (manual rows).
@@ -262,6 +287,8 @@ impl Report {
 /// A checked requirement's verdict: pass or fail, what was found, and the fix of a failure.
 pub(crate) struct Verdict {
     pub pass: bool,
+    /// A problem found stops a production start.
+    pub blocks: bool,
     pub evidence: Vec<String>,
     pub fix: Option<String>,
 }
@@ -272,6 +299,7 @@ pub fn assess(map: &[Requirement], facts: &Facts) -> Report {
     let rows: Vec<Row> = map
         .iter()
         .map(|r| {
+            let mut blocking = false;
             let (status, evidence, fix) = match r.kind {
                 Kind::BuiltIn => (
                     Status::Pass,
@@ -282,11 +310,14 @@ pub fn assess(map: &[Requirement], facts: &Facts) -> Report {
                     None,
                 ),
                 Kind::Checked => match checks::check(&r.id, facts) {
-                    Some(v) => (
-                        if v.pass { Status::Pass } else { Status::Fail },
-                        v.evidence,
-                        v.fix,
-                    ),
+                    Some(v) => {
+                        blocking = !v.pass && v.blocks;
+                        (
+                            if v.pass { Status::Pass } else { Status::Fail },
+                            v.evidence,
+                            v.fix,
+                        )
+                    }
                     None => (
                         Status::Fail,
                         vec!["この項目の点検がありません(akinai の不具合)".into()],
@@ -311,6 +342,7 @@ pub fn assess(map: &[Requirement], facts: &Facts) -> Report {
                 title: r.title.clone(),
                 kind: r.kind,
                 status,
+                blocking,
                 what: r.what.clone(),
                 evidence,
                 fix,
@@ -335,4 +367,4 @@ pub fn checked_ids() -> &'static [&'static str] {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

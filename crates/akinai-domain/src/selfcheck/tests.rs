@@ -5,7 +5,7 @@ use chrono::{Duration, TimeZone, Utc};
 use super::*;
 use crate::invoice::RegistrationNumber;
 
-fn healthy() -> Facts {
+pub(crate) fn healthy() -> Facts {
     let now = Utc.with_ymd_and_hms(2026, 12, 6, 3, 0, 0).unwrap();
     let mut settings = ShopSettings::starter("テスト商店");
     let l = &mut settings.legal;
@@ -84,6 +84,17 @@ fn healthy() -> Facts {
             overdue: false,
             answers: vec!["CCSG-V-1".into()],
         }],
+        diagnosis: Some(gate::DiagnosisFact {
+            diagnosis: gate::Diagnosis {
+                performed_on: (now - Duration::days(20)).date_naive(),
+                performer: "株式会社診断".into(),
+                tool: "OWASP ZAP 2.16".into(),
+                findings: "指摘なし".into(),
+                fixes: "修正なし".into(),
+            },
+            by: "店主 (admin:1)".into(),
+            at: now - Duration::days(19),
+        }),
     }
 }
 
@@ -154,6 +165,23 @@ fn breaks(id: &str, hint: &str, change: impl FnOnce(&mut Facts)) {
     assert!(report.failed());
     let fix = r.fix.unwrap_or_default();
     assert!(fix.contains(hint), "{id}: fix {fix:?} lacks {hint:?}");
+}
+
+#[test]
+fn ipa_c_3_no_diagnosis_before_going_live_fails() {
+    breaks("IPA-C-3", "akinai golive diagnosis", |f| f.diagnosis = None);
+    let mut facts = healthy();
+    facts.diagnosis = None;
+    assert!(row(&assess(&requirements().unwrap(), &facts), "IPA-C-3").blocking);
+    let report = assess(&requirements().unwrap(), &healthy());
+    let r = row(&report, "IPA-C-3");
+    assert_eq!(r.status, Status::Pass);
+    assert!(!r.blocking);
+    let text = r.evidence.join(" ");
+    assert!(
+        text.contains("OWASP ZAP 2.16") && text.contains("株式会社診断"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -294,7 +322,8 @@ fn a_manual_row_shows_the_last_record_of_the_task_that_answers_it() {
     let mut facts = healthy();
     facts.answers.clear();
     let report = assess(&requirements().unwrap(), &facts);
-    assert!(row(&report, "IPA-C-3").evidence[0].contains("記録はまだありません"));
+    let periodic = "IPA-O-? (periodic diagnosis)";
+    assert!(row(&report, periodic).evidence[0].contains("記録はまだありません"));
     facts.answers.push(Answer {
         task: "脆弱性診断".into(),
         done: true,
@@ -302,10 +331,10 @@ fn a_manual_row_shows_the_last_record_of_the_task_that_answers_it() {
         by: "店主 (admin:1)".into(),
         at: facts.now - Duration::days(100),
         overdue: true,
-        answers: vec!["IPA-C-3".into(), "IPA-O-? (periodic diagnosis)".into()],
+        answers: vec![periodic.into()],
     });
     let report = assess(&requirements().unwrap(), &facts);
-    let r = row(&report, "IPA-C-3");
+    let r = row(&report, periodic);
     assert_eq!(r.status, Status::Manual);
     let text = r.evidence.join(" ");
     assert!(
@@ -332,4 +361,19 @@ fn the_json_layout_names_its_schema_and_statuses_in_lowercase() {
     assert_eq!(json["rows"][0]["status"], "pass");
     assert_eq!(json["rows"][0]["kind"], "built-in");
     assert!(json["summary"]["pass"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn ipa_c_2_the_update_rows_show_the_builds_dependency_audit() {
+    let audit = dependency_audit().expect("the embedded record reads");
+    let report = assess(&requirements().unwrap(), &healthy());
+    for id in ["IPA-C-2", "IPA-O-1"] {
+        let text = row(&report, id).evidence.join(" ");
+        assert!(text.contains("akinai 0.1.0"), "{text}");
+        assert!(
+            text.contains(&format!("依存ライブラリ {} 件", audit.packages))
+                && text.contains(&format!("脆弱性 {} 件", audit.vulnerable)),
+            "{text}"
+        );
+    }
 }

@@ -1,11 +1,11 @@
-//! Contract case for the periodic security work's records.
+//! Contract cases for the periodic security work's records and the go-live gate's.
 
 use std::sync::Arc;
 
 use chrono::Duration;
 
 use super::t0;
-use crate::security_tasks::{ReportSignOff, TaskRecord};
+use crate::security_tasks::{DiagnosisRecord, GoLiveException, ReportSignOff, TaskRecord};
 use crate::{NewSecurityEvent, Store};
 
 pub(super) async fn security_tasks_keep_every_record_and_show_the_latest(store: Arc<dyn Store>) {
@@ -64,6 +64,55 @@ pub(super) async fn security_tasks_keep_every_record_and_show_the_latest(store: 
         Some(signed(5, "訂正"))
     );
     assert_eq!(store.report_sign_off("2026-10").await.unwrap(), None);
+}
+
+pub(super) async fn go_live_records_keep_diagnoses_and_the_exceptions_in_force(
+    store: Arc<dyn Store>,
+) {
+    assert!(store.diagnoses(10).await.unwrap().is_empty());
+    let diagnosis = |day: &str, minutes: i64| DiagnosisRecord {
+        performed_on: day.into(),
+        performer: "株式会社診断".into(),
+        tool: "OWASP ZAP 2.16".into(),
+        findings: "CSP の report-uri 未設定(低)".into(),
+        fixes: "設定済み".into(),
+        by: "店主 (admin:1)".into(),
+        at: t0() + Duration::minutes(minutes),
+    };
+    let (first, second) = (diagnosis("2026-11-20", 0), diagnosis("2026-11-27", 5));
+    store.record_diagnosis(&first).await.unwrap();
+    store.record_diagnosis(&second).await.unwrap();
+    assert_eq!(
+        store.diagnoses(10).await.unwrap(),
+        vec![second.clone(), first]
+    );
+    assert_eq!(store.diagnoses(1).await.unwrap(), vec![second]);
+
+    assert!(store.go_live_exceptions().await.unwrap().is_empty());
+    let exception = |id: &str, withdrawn: bool, minutes: i64| GoLiveException {
+        requirement: id.into(),
+        reason: format!("{id} の理由"),
+        withdrawn,
+        by: "店主 (admin:1)".into(),
+        at: t0() + Duration::minutes(minutes),
+    };
+    for e in [
+        exception("IPA-C-9", false, 0),
+        exception("IPA-C-13", false, 1),
+        exception("IPA-C-9", true, 2),
+        exception("JP-TOK-1", true, 3),
+        exception("JP-TOK-1", false, 4),
+    ] {
+        store.record_go_live_exception(&e).await.unwrap();
+    }
+    assert_eq!(
+        store.go_live_exceptions().await.unwrap(),
+        vec![
+            exception("IPA-C-13", false, 1),
+            exception("JP-TOK-1", false, 4)
+        ],
+        "a withdrawal ends an exception; a newer one starts it again"
+    );
 }
 
 pub(super) async fn security_events_are_counted_by_kind_within_a_window(store: Arc<dyn Store>) {

@@ -44,6 +44,7 @@ mod customers;
 mod dashboard;
 mod documents;
 mod exports;
+mod golive;
 mod incidents;
 mod logo;
 mod manage;

@@ -162,6 +162,27 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(security_report::sign_off_post),
         ),
         r(
+            "/admin/go-live",
+            Some(Cap(Gate::of::<akinai_domain::admin::ViewSecurity>())),
+            None,
+            none,
+            get(golive::golive_get),
+        ),
+        r(
+            "/admin/go-live/diagnosis",
+            None,
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
+            f,
+            post(golive::diagnosis_post),
+        ),
+        r(
+            "/admin/go-live/exception",
+            None,
+            Some(Cap(Gate::of::<akinai_domain::admin::ManageSecurity>())),
+            f,
+            post(golive::exception_post),
+        ),
+        r(
             "/admin/selfcheck",
             Some(Cap(Gate::of::<akinai_domain::admin::ViewSecurity>())),
             None,

@@ -22,12 +22,13 @@ use crate::AppState;
 /// The largest answer kept for replay; API answers are far smaller.
 const MAX_KEPT: usize = 1 << 20;
 
-/// Runs a POST once per `Idempotency-Key`.
+/// Runs a POST once per `Idempotency-Key`; a body over the route's `body_limit` is a 413
+/// before the key is taken (so the key stays free for the request sent again smaller).
 pub(super) async fn run_once(
     state: &AppState,
     caller: &Caller,
-    parts: Parts,
-    body: Body,
+    (parts, body): (Parts, Body),
+    body_limit: usize,
     next: Next,
 ) -> Response {
     let Some(key) = parts
@@ -44,14 +45,9 @@ pub(super) async fn run_once(
         )
         .into_response();
     };
-    // Bounded by the server's limit here; the route's own (smaller) limit is applied by the
-    // handler's body extractor, which answers 413.
-    let bytes = match to_bytes(body, crate::MAX_BODY_BYTES)
-        .await
-        .map_err(too_large)
-    {
+    let bytes = match to_bytes(body, body_limit).await.map_err(too_large) {
         Ok(b) => b,
-        Err(true) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Err(true) => return Problem::payload_too_large().into_response(),
         Err(false) => return Problem::invalid_field("body", "could not be read").into_response(),
     };
     let mut digest = Sha256::new();

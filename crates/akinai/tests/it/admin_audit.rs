@@ -415,3 +415,157 @@ async fn sws_11_an_auditor_reads_the_security_records_and_changes_nothing() {
         );
     }
 }
+
+/// IPA-C-3 and the go-live gate (issue #22, item 5): the owner's page lists the failures that
+/// stop a production start; a diagnosis with a future date is refused and stores nothing, a
+/// complete one is kept, clears IPA-C-3 and counts as the periodic diagnosis; an exception needs
+/// a reason and a blocking requirement; with one for every remaining blocker the gate opens, and
+/// a withdrawal closes it again. Every record is audited; auditors read without forms, managers
+/// not at all.
+#[tokio::test]
+async fn ipa_c_3_the_owner_records_the_diagnosis_and_exceptions_audited() {
+    let app = TestApp::demo().await;
+    let deployment = akinai_domain::selfcheck::Deployment::default();
+    let gate = || async { app.shop.golive().gate(deployment.clone()).await.unwrap().1 };
+    let (owner, _) = admin::signed_in(&app, "owner@example.jp", AdminRole::Owner).await;
+    let page = owner.get("/admin/go-live").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("公開できません"), "{}", page.body);
+    assert!(page.body.contains("id=\"req-IPA-C-3\""));
+    let csrf = page.hidden("csrf");
+
+    let diagnosis = |day: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("performed_on", day.to_string()),
+            ("performer", "株式会社セキュア診断".to_string()),
+            ("tool", "OWASP ZAP 2.16".to_string()),
+            ("findings", "Cookie の SameSite 未設定(低)".to_string()),
+            ("fixes", "設定して再診断で解消".to_string()),
+        ]
+    };
+    let form =
+        |fields: &[(&'static str, String)]| -> Vec<(&'static str, String)> { fields.to_vec() };
+    let send = |fields: Vec<(&'static str, String)>, path: &'static str| {
+        let owner = &owner;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            owner.post(path, &pairs).await
+        }
+    };
+    let tomorrow = (now(&app) + Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut future = diagnosis("x");
+    future[1].1 = tomorrow;
+    let refused = send(form(&future), "/admin/go-live/diagnosis").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("未来の日付"), "{}", refused.body);
+    assert!(
+        refused.body.contains("株式会社セキュア診断"),
+        "what was typed is kept"
+    );
+    assert!(app.shop.golive().diagnoses(10).await.unwrap().is_empty());
+
+    let day = (now(&app) - Duration::days(3))
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut good = diagnosis("x");
+    good[1].1 = day.clone();
+    let recorded = send(form(&good), "/admin/go-live/diagnosis").await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let page = owner.get("/admin/go-live?done=diagnosis").await;
+    assert!(page.body.contains("脆弱性診断を記録しました"));
+    assert!(page.body.contains(&day) && page.body.contains("OWASP ZAP 2.16"));
+    assert!(
+        !page.body.contains("id=\"req-IPA-C-3\""),
+        "IPA-C-3 passes now"
+    );
+    let tasks = app.shop.security_tasks().views().await.unwrap();
+    let periodic = tasks.iter().find(|v| v.def.key == "diagnosis").unwrap();
+    assert!(periodic
+        .last_done
+        .as_ref()
+        .unwrap()
+        .note
+        .contains("OWASP ZAP 2.16"));
+
+    // Exceptions: a reason and a blocking requirement are needed.
+    let exception = |id: &str, reason: &str, action: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("requirement", id.to_string()),
+            ("reason", reason.to_string()),
+            ("action", action.to_string()),
+        ]
+    };
+    let blockers: Vec<String> = gate().await.refusing().map(|b| b.row.id.clone()).collect();
+    assert!(!blockers.is_empty() && !blockers.contains(&"IPA-C-3".to_string()));
+    let first = blockers[0].as_str();
+    let no_reason = send(exception(first, " ", "record"), "/admin/go-live/exception").await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("理由を入力してください"));
+    let not_blocking = send(
+        exception("CCSG-V-4", "理由", "record"),
+        "/admin/go-live/exception",
+    )
+    .await;
+    assert_eq!(not_blocking.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(not_blocking.body.contains("公開を止める項目ではありません"));
+    for id in &blockers {
+        let reason = format!("{id}: 前段の設定で対応済み、来月までに直す");
+        let done = send(exception(id, &reason, "record"), "/admin/go-live/exception").await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    }
+    assert!(gate().await.open());
+    let page = owner.get("/admin/go-live?done=exception").await;
+    assert!(page.body.contains("公開できます"), "{}", page.body);
+    assert!(page.body.contains("来月までに直す"));
+
+    let withdrawn = send(exception(first, "", "withdraw"), "/admin/go-live/exception").await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
+    assert!(!gate().await.open(), "a withdrawal closes the gate again");
+
+    let count = |action: &'static str| {
+        let store = app.store.clone();
+        async move { store.audit_entries_of(action, 100).await.unwrap() }
+    };
+    let d = count(akinai_core::golive::DIAGNOSIS_RECORDED).await;
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].record.target, "golive:IPA-C-3");
+    assert!(
+        d[0].record.actor.starts_with("admin:"),
+        "{}",
+        d[0].record.actor
+    );
+    assert_eq!(
+        count(akinai_core::golive::EXCEPTION_RECORDED).await.len(),
+        blockers.len()
+    );
+    let w = count(akinai_core::golive::EXCEPTION_WITHDRAWN).await;
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].record.target, format!("golive:{first}"));
+    assert!(app.shop.audit().verify_audit(None).await.unwrap().is_ok());
+
+    let (auditor, _) = admin::signed_in(&app, "auditor@example.jp", AdminRole::Auditor).await;
+    let read = auditor.get("/admin/go-live").await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(!read.body.contains("例外として記録する") && !read.body.contains("診断を記録する"));
+    let csrf = auditor.get("/admin/settings").await.hidden("csrf");
+    let post = auditor
+        .post(
+            "/admin/go-live/exception",
+            &[
+                ("csrf", csrf.as_str()),
+                ("requirement", first),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::FORBIDDEN);
+    let (manager, _) = admin::signed_in(&app, "manager@example.jp", AdminRole::Manager).await;
+    assert_eq!(
+        manager.get("/admin/go-live").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

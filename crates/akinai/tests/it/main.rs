@@ -28,6 +28,7 @@ mod api_resources;
 mod api_tokens;
 mod api_v1;
 mod api_webhooks;
+mod audit_chain;
 mod backups;
 mod bad_input;
 mod browse;

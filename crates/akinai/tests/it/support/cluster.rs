@@ -226,6 +226,9 @@ async fn start_node(url: &str, key: &str, lb_port: u16, demo: bool) -> Node {
             .arg("--data-dir")
             .arg(dir.path())
             .env("AKINAI__DATABASE_URL", url)
+            // A cluster on loopback over plain HTTP: the go-live gate would refuse it in
+            // production mode (tested in tests/selfcheck.rs).
+            .env("AKINAI__MODE", "development")
             .env("AKINAI__SECRET_KEY", key)
             .env("AKINAI__BASE_URL", format!("http://127.0.0.1:{lb_port}"))
             .env("AKINAI__LOG", "error")
