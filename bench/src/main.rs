@@ -23,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod api;
 mod growth;
 mod load;
+mod quick;
 
 use std::path::Path;
 use std::process::Command;
@@ -231,6 +232,13 @@ fn main() -> anyhow::Result<()> {
             row.name = format!("{}, {} nodes", row.name, args.nodes);
         }
     }
+    if args.wanted("quick order") {
+        let mut row = runtime.block_on(quick::quick_order(store.as_ref(), &base, 5))?;
+        if args.postgres.is_some() {
+            row.name = format!("{} (PostgreSQL)", row.name);
+        }
+        rows.push(row);
+    }
     // After the orders are placed: the order list has rows to page.
     let name = "API order list (50 a page, recipients masked)";
     if args.wanted(name) {
@@ -292,7 +300,7 @@ fn main() -> anyhow::Result<()> {
         } else {
             nginx_product
         };
-        let ratio = if nginx > 0.0 && !r.name.starts_with("order") {
+        let ratio = if nginx > 0.0 && !r.name.starts_with("order") && !r.name.starts_with("quick") {
             format!("{:.0}%", 100.0 * r.requests_per_sec / nginx)
         } else {
             "—".to_string()

@@ -36,6 +36,7 @@ pub mod payment_timing;
 pub mod picking;
 pub mod postal;
 pub mod pricing;
+pub mod quick_order;
 pub mod receipts;
 pub mod retention;
 pub mod returns;

@@ -13,12 +13,17 @@ use crate::{corrupt, map_err, Columns, Dialect, Sql};
 impl<D> Sql<'_, D>
 where
     D: Dialect,
-    D::Time: for<'q> Encode<'q, D::Db> + Type<D::Db>,
+    for<'q> D::Time: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
     for<'q> <D::Db as Database>::Arguments<'q>: IntoArguments<'q, D::Db>,
     for<'q> i64: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> bool: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     for<'q> String: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     for<'q> &'q str: Encode<'q, D::Db> + Type<D::Db> + sqlx::ColumnIndex<<D::Db as Database>::Row>,
+    for<'q> Option<i64>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<String>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<&'q str>: Encode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<D::Time>: Encode<'q, D::Db> + Decode<'q, D::Db> + Type<D::Db>,
     usize: sqlx::ColumnIndex<<D::Db as Database>::Row>,
 {
     pub async fn create_cart(&self, token: &TokenHash, now: DateTime<Utc>) -> StoreResult<CartId> {
@@ -109,6 +114,41 @@ where
         }
         .await
         .map_err(map_err)?;
+        Self::touch_and_commit(tx, cart, now).await
+    }
+
+    /// Sets many lines' quantities in one transaction (quick order): a few multi-row statements,
+    /// not one write per line.
+    pub async fn set_cart_lines(
+        &self,
+        cart: CartId,
+        lines: &[(SkuId, Quantity)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for chunk in lines.chunks(200) {
+            let mut q = crate::Filter::new(
+                "INSERT INTO cart_lines (cart_id, sku_id, quantity, added_at) VALUES ",
+            );
+            for (n, (sku, quantity)) in chunk.iter().enumerate() {
+                use crate::Arg;
+                q.bind(if n == 0 { "(" } else { "), (" }, Arg::Int(cart.0));
+                q.bind(", ", Arg::Int(sku.0));
+                q.bind(", ", Arg::Int(i64::from(quantity.get())));
+                q.bind(", ", Arg::Time(now));
+            }
+            q.push(") ON CONFLICT (cart_id, sku_id) DO UPDATE SET quantity = excluded.quantity");
+            Self::bound(&q).execute(&mut *tx).await.map_err(map_err)?;
+        }
+        Self::touch_and_commit(tx, cart, now).await
+    }
+
+    /// Marks the cart changed and commits its transaction.
+    async fn touch_and_commit(
+        mut tx: sqlx::Transaction<'static, D::Db>,
+        cart: CartId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE carts SET updated_at = $1 WHERE id = $2")
             .bind(D::time(now))
             .bind(cart.0)
@@ -189,6 +229,15 @@ macro_rules! cart_store {
                 $crate::Sql(self)
                     .set_cart_line(cart, sku, quantity, now)
                     .await
+            }
+
+            async fn set_cart_lines(
+                &self,
+                cart: akinai_domain::ids::CartId,
+                lines: &[(akinai_domain::ids::SkuId, akinai_domain::catalog::Quantity)],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> akinai_store::StoreResult<()> {
+                $crate::Sql(self).set_cart_lines(cart, lines, now).await
             }
 
             async fn save_checkout(

@@ -107,6 +107,7 @@ cases!(
     search::search_treats_sql_and_wildcards_as_text,
     search::suggestions_are_names_best_first_and_bounded,
     orders::cart_lines_are_set_changed_and_removed,
+    orders::quick_order_finds_skus_by_code_and_sets_many_lines,
     orders::placing_an_order_reserves_stock_and_enqueues_its_mail,
     orders::placing_an_order_twice_for_one_cart_creates_one_order,
     orders::an_order_short_of_stock_writes_nothing,

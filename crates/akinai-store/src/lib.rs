@@ -111,6 +111,8 @@ pub trait CatalogStore: Send + Sync {
     async fn suggest(&self, query: &SearchQuery, limit: u32) -> StoreResult<Vec<String>>;
     /// The SKUs among `ids` that exist, with price, tax and stock.
     async fn skus_for_sale(&self, ids: &[SkuId]) -> StoreResult<Vec<SkuForSale>>;
+    /// The SKUs for sale whose code is among `codes` (quick order), in no particular order.
+    async fn skus_for_sale_by_code(&self, codes: &[String]) -> StoreResult<Vec<SkuForSale>>;
     async fn create_category(&self, category: &NewCategory) -> StoreResult<CategoryId>;
     async fn create_product(
         &self,
@@ -138,6 +140,13 @@ pub trait CartStore: Send + Sync {
         cart: CartId,
         sku: SkuId,
         quantity: Option<Quantity>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Sets many lines' quantities at once (quick order), in one transaction.
+    async fn set_cart_lines(
+        &self,
+        cart: CartId,
+        lines: &[(SkuId, Quantity)],
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn save_checkout(

@@ -133,6 +133,11 @@ pub mod body_limit {
     pub const REPORT: usize = 16 * 1024;
     /// Payment provider events (a Stripe event is a few KiB).
     pub const WEBHOOK: usize = 64 * 1024;
+    /// The quick order form: 5,000 lines of code and quantity, URL-encoded (a 20-character code
+    /// with non-ASCII letters is up to 180 bytes encoded).
+    pub const QUICK_ORDER: usize = 1024 * 1024;
+    /// The largest limit any route declares.
+    pub const LARGEST: usize = QUICK_ORDER;
 }
 
 /// One route as declared: who may use it and how large a body it reads.
@@ -190,8 +195,10 @@ pub(crate) fn route(
 
 /// Every storefront route: path, policy, body limit, handlers.
 fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
-    use body_limit::{FORM, NONE, REPORT, WEBHOOK};
-    use pages::{account, cart, catalog, checkout, home, legal, order, payment, postal};
+    use body_limit::{FORM, NONE, QUICK_ORDER, REPORT, WEBHOOK};
+    use pages::{
+        account, cart, catalog, checkout, home, legal, order, payment, postal, quick_order,
+    };
     let mut all = vec![
         route("/", Policy::Public, NONE, get(home::home_get)),
         route(
@@ -214,6 +221,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(catalog::suggest_get),
         ),
         route("/cart", Policy::Public, NONE, get(cart::cart_get)),
+        route(
+            "/quick-order",
+            Policy::PublicForm,
+            QUICK_ORDER,
+            get(quick_order::quick_order_get).post(quick_order::quick_order_post),
+        ),
+        route(
+            "/quick-order/upload",
+            Policy::PublicForm,
+            QUICK_ORDER,
+            post(quick_order::quick_order_upload_post),
+        ),
         route(
             "/cart/add",
             Policy::PublicForm,

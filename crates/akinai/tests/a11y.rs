@@ -118,6 +118,7 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         ("tokushoho", "/legal/tokushoho".to_string()),
         ("privacy", "/legal/privacy".to_string()),
         ("accessibility", "/accessibility".to_string()),
+        ("quick order", "/quick-order".to_string()),
         ("login", "/account/login".to_string()),
         ("register", "/account/register".to_string()),
         ("not found", "/no-such-page".to_string()),

@@ -5,6 +5,7 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod quick_order;
 
 use std::sync::Arc;
 

@@ -324,3 +324,34 @@ pub(super) async fn a_five_thousand_line_order_round_trips(store: Arc<dyn Store>
     assert_eq!(stored.totals, order.totals);
     assert_eq!(stock_of(store.as_ref(), ids[4999].0).await, 1);
 }
+
+/// Quick order's two bulk calls: SKUs for sale found by code (unknown and unpublished codes
+/// left out, more codes than one statement's chunk), and many cart lines set at once (new lines
+/// added, existing ones given their new quantity).
+pub(super) async fn quick_order_finds_skus_by_code_and_sets_many_lines(store: Arc<dyn Store>) {
+    let products: Vec<(String, i64)> = (0..3).map(|i| (format!("P{i}"), 10 + i)).collect();
+    let rows: Vec<(&str, &str, i64, i64)> = products
+        .iter()
+        .map(|(n, stock)| (n.as_str(), "", 100, *stock))
+        .collect();
+    let (_, ids) = seed(store.as_ref(), &rows).await;
+    let mut codes: Vec<String> = (0..1_200).map(|i| format!("NONE-{i}")).collect();
+    codes.extend(["SKU-2".to_string(), "SKU-0".to_string()]);
+    let mut found = store.skus_for_sale_by_code(&codes).await.unwrap();
+    found.sort_by_key(|s| s.sku_id);
+    let got: Vec<(&str, i64)> = found.iter().map(|s| (s.code.as_str(), s.stock)).collect();
+    assert_eq!(got, [("SKU-0", 10), ("SKU-2", 12)]);
+    assert_eq!(found[0].sku_id, ids[0].1);
+
+    let cart = store.create_cart(&token(7), t0()).await.unwrap();
+    let q = |n| Quantity::new(n).unwrap();
+    store
+        .set_cart_line(cart, ids[0].1, Some(q(1)), t0())
+        .await
+        .unwrap();
+    let many: Vec<(SkuId, Quantity)> = vec![(ids[0].1, q(4)), (ids[1].1, q(2)), (ids[2].1, q(9))];
+    store.set_cart_lines(cart, &many, t0()).await.unwrap();
+    let mut lines = store.cart_lines(cart).await.unwrap();
+    lines.sort_by_key(|(s, _)| *s);
+    assert_eq!(lines, many);
+}

@@ -11,3 +11,4 @@ pub mod listing;
 pub mod order;
 pub mod payment;
 pub mod postal;
+pub mod quick_order;

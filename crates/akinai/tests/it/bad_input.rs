@@ -291,10 +291,12 @@ async fn every_route_refuses_a_body_over_its_declared_limit() {
             assert_eq!(route.body_limit, 0, "{} reads no body", route.path);
             continue;
         }
-        // The API's product writes take the largest bodies (a 20,000-character description
-        // however escaped); every other route at most the fallback.
-        let largest = if route.path.starts_with("/api/v1/products") {
-            akinai_web::api::PRODUCT_BODY
+        // The quick order form and the API's product writes take the largest bodies (5,000
+        // lines; a 20,000-character description however escaped); the rest the fallback.
+        let largest = if route.path.starts_with("/api/v1/products")
+            || route.path.starts_with("/quick-order")
+        {
+            akinai_web::body_limit::LARGEST
         } else {
             akinai_web::MAX_BODY_BYTES
         };

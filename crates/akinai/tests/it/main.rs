@@ -56,6 +56,7 @@ mod payments_capture;
 mod payments_shop;
 mod picking;
 mod postgres;
+mod quick_order;
 mod security_report;
 mod shipping;
 mod store_copy;

@@ -1,0 +1,240 @@
+//! `/quick-order` (大量注文, issue #23 item 3): a form to type or paste product codes and
+//! quantities, line by line, working without JavaScript. 「内容を確認する」 shows each line's
+//! product, price and stock and the lines that cannot go in; 「カートに入れる」 adds every good
+//! line and keeps the refused ones in the form with their reasons.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use akinai_core::storefront::quick_order::{read_upload, QuickOrder};
+use akinai_domain::quick_order::Problem;
+
+use crate::error::WebError;
+use crate::form::{multipart_error, CsrfForm, CsrfMultipart};
+use crate::i18n::Tr;
+use crate::layout::{Ctx, Layout};
+use crate::AppState;
+
+/// A refused line as shown.
+pub struct RefusedLine {
+    pub line: usize,
+    pub code: String,
+    pub quantity: String,
+    pub why: String,
+}
+
+#[derive(Template)]
+#[template(path = "quick_order.html")]
+pub struct QuickOrderPage {
+    pub l: Layout,
+    pub text: String,
+    pub order: QuickOrder,
+    pub refused: Vec<RefusedLine>,
+    /// After 「確認する」: the preview table.
+    pub checked: bool,
+    /// Items just added to the cart.
+    pub added: Option<usize>,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct QuickOrderForm {
+    #[serde(default)]
+    lines: String,
+    /// `check` or `add`.
+    #[serde(default)]
+    action: String,
+}
+
+fn why(t: Tr, p: Problem) -> String {
+    match p {
+        Problem::UnknownCode => t.get("quick_order.unknown").to_string(),
+        Problem::BadQuantity(_) => t.get("quick_order.bad_quantity").to_string(),
+        Problem::ShortOfStock { available } => {
+            t.fmt("quick_order.short", &[("n", &available.to_string())])
+        }
+    }
+}
+
+struct Shown {
+    text: String,
+    order: QuickOrder,
+    checked: bool,
+    added: Option<usize>,
+    error: Option<String>,
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    shown: Shown,
+) -> Result<Response, WebError> {
+    let refused = shown
+        .order
+        .plan
+        .refused
+        .iter()
+        .map(|r| RefusedLine {
+            line: r.entry.line,
+            code: r.entry.code.clone(),
+            quantity: r.entry.quantity.clone(),
+            why: why(ctx.t, r.problem),
+        })
+        .collect();
+    let page = QuickOrderPage {
+        l: ctx.layout(state).await?,
+        text: shown.text,
+        order: shown.order,
+        refused,
+        checked: shown.checked,
+        added: shown.added,
+        error: shown.error,
+    };
+    ctx.page(status, &page)
+}
+
+/// `GET /quick-order`.
+pub async fn quick_order_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let shown = Shown {
+        text: String::new(),
+        order: QuickOrder::default(),
+        checked: false,
+        added: None,
+        error: None,
+    };
+    render(&state, &ctx, StatusCode::OK, shown).await
+}
+
+/// `POST /quick-order`: checks, or adds the good lines to the cart.
+pub async fn quick_order_post(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    CsrfForm(form): CsrfForm<QuickOrderForm>,
+) -> Result<Response, WebError> {
+    let storefront = state.shop.storefront();
+    let text = form.lines;
+    if text.trim().is_empty() {
+        let shown = Shown {
+            text,
+            order: QuickOrder::default(),
+            checked: false,
+            added: None,
+            error: Some(ctx.t.get("quick_order.empty").to_string()),
+        };
+        return render(&state, &ctx, StatusCode::BAD_REQUEST, shown).await;
+    }
+    let (order, added, text) = if form.action == "add" {
+        let (open, order) = storefront.quick_order(ctx.cart(), &text).await?;
+        if let Some(open) = open {
+            ctx.set_cart(open.new_secret);
+        }
+        if order.too_many.is_none() && order.plan.refused.is_empty() {
+            return Ok(ctx.redirect("/cart"));
+        }
+        let added = order.plan.planned.len();
+        let left = if order.too_many.is_some() {
+            text
+        } else {
+            order.plan.refused_text()
+        };
+        (order, Some(added), left)
+    } else {
+        (
+            storefront.check_quick_order(ctx.cart(), &text).await?,
+            None,
+            text,
+        )
+    };
+    let error = order
+        .too_many
+        .map(|n| ctx.t.fmt("quick_order.too_many", &[("n", &n.to_string())]));
+    let status = if error.is_some() || (added.is_some() && !order.plan.refused.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let shown = Shown {
+        text,
+        checked: added.is_none(),
+        order,
+        added: added.filter(|n| *n > 0),
+        error,
+    };
+    render(&state, &ctx, status, shown).await
+}
+
+/// `POST /quick-order/upload` (multipart, the CSV in `file`): the file's lines checked, and put
+/// in the form for 「カートに入れる」.
+pub async fn quick_order_upload_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: axum::extract::Request,
+) -> Result<Response, WebError> {
+    use axum::extract::FromRequest;
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        // Read within the limit (413 beyond, as every form), then refused like a form without
+        // its token: there is none where this form puts it.
+        axum::body::to_bytes(req.into_body(), crate::body_limit::QUICK_ORDER)
+            .await
+            .map_err(|_| WebError::TooLarge)?;
+        return Err(WebError::Forbidden("errorpage.form_expired"));
+    }
+    let CsrfMultipart(mut parts) = CsrfMultipart::from_request(req, &state).await?;
+    let mut bytes = Vec::new();
+    while let Some(field) = parts
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(e.status()))?
+    {
+        if field.name() == Some("file") {
+            bytes = field
+                .bytes()
+                .await
+                .map_err(|e| multipart_error(e.status()))?
+                .to_vec();
+        }
+    }
+    let Some(text) = read_upload(&bytes).filter(|t| !t.trim().is_empty()) else {
+        let shown = Shown {
+            text: String::new(),
+            order: QuickOrder::default(),
+            checked: false,
+            added: None,
+            error: Some(ctx.t.get("quick_order.unreadable").to_string()),
+        };
+        return render(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
+    };
+    let order = state
+        .shop
+        .storefront()
+        .check_quick_order(ctx.cart(), &text)
+        .await?;
+    let error = order
+        .too_many
+        .map(|n| ctx.t.fmt("quick_order.too_many", &[("n", &n.to_string())]));
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let shown = Shown {
+        text,
+        order,
+        checked: true,
+        added: None,
+        error,
+    };
+    render(&state, &ctx, status, shown).await
+}
