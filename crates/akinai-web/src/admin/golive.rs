@@ -27,8 +27,6 @@ struct GoLivePage {
     gate: Gate,
     production: bool,
     diagnoses: Vec<DiagnosisRecord>,
-    /// Exceptions' times, as shown.
-    exception_times: Vec<(String, String)>,
     error: Option<String>,
     done: Option<&'static str>,
     /// The diagnosis form as typed, after a refusal.
@@ -41,12 +39,9 @@ struct GoLivePage {
 }
 
 impl GoLivePage {
-    fn exception_time(&self, id: &str) -> String {
-        self.exception_times
-            .iter()
-            .find(|(r, _)| r == id)
-            .map(|(_, t)| t.clone())
-            .unwrap_or_default()
+    /// When an exception was recorded, in Japan time.
+    fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        super::local_time(*at)
     }
 }
 
@@ -79,17 +74,10 @@ async fn page(
     let deployment = state.config.deployment.clone();
     let production = deployment.production;
     let (_, gate) = golive.gate(deployment).await?;
-    let exception_times = golive
-        .exceptions()
-        .await?
-        .into_iter()
-        .map(|e| (e.requirement, super::local_time(e.at)))
-        .collect();
     let page = GoLivePage {
         gate,
         production,
         diagnoses: golive.diagnoses(10).await?,
-        exception_times,
         error,
         done,
         typed,
