@@ -69,6 +69,7 @@ pub async fn template_order(
         status_token: TokenHash(format!("{:064x}", 1)),
         placed_at: at,
         address_key: akinai_domain::hold::address_key(&details.address),
+        coupon: None,
         details,
         lines: vec![line],
         totals: t,

@@ -236,6 +236,17 @@ def main() -> None:
         code = b.js("var c = document.querySelector('.sku .code'); return c && c.textContent.split(' ').pop()")
         b.submit_form("form[action='/cart/add']")
         take("cart")
+        # An item of the other rate (10%) beside it, and a coupon made from the CLI: the discount is split
+        # across both rates on the cart, the confirmation and the status page.
+        b.go(f"{shop}/search?q=" + urllib.parse.quote("本革ベルト"))
+        b.go(b.js("return document.querySelector('ul.grid li.card a').href"))
+        b.submit_form("form[action='/cart/add']")
+        subprocess.run([args.binary, "coupons", "create", "--code", "WELCOME500", "--amount", "500",
+                        "--by", "screenshots", "--data-dir", data],
+                       env=env, capture_output=True, check=True)
+        b.type("input[name=code]", "ｗｅｌｃｏｍｅ５００")
+        b.submit_form("form.coupon-form")
+        take("cart-coupon")
         # Quick order: two good lines (one from the product page) and two to correct.
         b.go(f"{shop}/quick-order")
         take("quick-order")
@@ -295,7 +306,7 @@ def main() -> None:
         for cmd in (["backup", "init", "--identity", identity], ["backup", "create"]):
             subprocess.run([args.binary, *cmd, "--data-dir", data], env=env,
                            capture_output=True, check=True)
-        for name, path in [("admin-operations", "/admin/operations"),("admin-orders", "/admin/orders"), ("admin-products", "/admin/products"),
+        for name, path in [("admin-operations", "/admin/operations"), ("admin-coupons", "/admin/coupons"),("admin-orders", "/admin/orders"), ("admin-products", "/admin/products"),
                            ("admin-customers", "/admin/customers"),
                            ("admin-flagged", "/admin/orders/flagged"),
                            ("admin-shipping", "/admin/shipping"),

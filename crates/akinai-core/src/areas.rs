@@ -10,6 +10,9 @@ impl Shop {
     pub fn checkout(&self) -> &Checkout {
         &self.areas.checkout
     }
+    pub fn coupons(&self) -> &crate::Coupons {
+        &self.areas.coupons
+    }
     pub fn orders(&self) -> &Orders {
         &self.areas.orders
     }

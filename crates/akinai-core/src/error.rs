@@ -62,6 +62,9 @@ pub enum CoreError {
     ThemeRefused(Vec<String>),
     #[error(transparent)]
     Quote(#[from] QuoteError),
+    /// The cart's coupon does not apply (the shopper is told why on the cart page).
+    #[error("coupon refused: {0}")]
+    Coupon(#[from] akinai_domain::coupon::Refusal),
     #[error("the payment provider could not be reached: {0}")]
     PaymentUnavailable(#[from] crate::payments::GatewayError),
     #[error("this order takes no (further) payment")]
@@ -87,6 +90,9 @@ impl From<PlaceOrderError> for CoreError {
     fn from(e: PlaceOrderError) -> CoreError {
         match e {
             PlaceOrderError::OutOfStock(sku) => CoreError::InsufficientStock { sku, available: 0 },
+            PlaceOrderError::CouponUsedUp => {
+                CoreError::Coupon(akinai_domain::coupon::Refusal::UsedUp)
+            }
             PlaceOrderError::Store(s) => CoreError::Store(s),
         }
     }

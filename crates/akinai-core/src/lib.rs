@@ -20,6 +20,7 @@ mod base;
 pub mod cache;
 pub mod checkout;
 pub mod clock;
+pub mod coupons;
 pub mod demo;
 pub mod documents;
 mod error;
@@ -64,6 +65,7 @@ pub(crate) use base::Base;
 pub use base::VisitCounter;
 pub use checkout::Checkout;
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use coupons::Coupons;
 pub use documents::Documents;
 pub use error::CoreError;
 pub use golive::GoLive;
@@ -154,6 +156,7 @@ pub struct Shop {
 struct Areas {
     storefront: Storefront,
     checkout: Checkout,
+    coupons: Coupons,
     orders: Orders,
     accounts: Accounts,
     factors: Factors,
@@ -335,7 +338,15 @@ impl Shop {
             audit: audit.clone(),
             payments: payments.clone(),
         };
+        let coupons = Coupons {
+            base: base.clone(),
+            coupon_store: store.clone(),
+            account_store: store.clone(),
+            audit: audit.clone(),
+            storefront: storefront.clone(),
+        };
         let checkout = Checkout {
+            coupons: coupons.clone(),
             base: base.clone(),
             cart_store: store.clone(),
             order_store: store.clone(),
@@ -483,6 +494,7 @@ impl Shop {
         Arc::new(Areas {
             storefront,
             checkout,
+            coupons,
             orders,
             accounts,
             factors,

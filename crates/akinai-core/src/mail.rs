@@ -315,6 +315,18 @@ fn order_message(
 }
 
 /// The mail's text in `lang`; every fixed phrase comes from the message catalogue.
+/// 「 値引 -¥718 反映後」 after a rate's line when a coupon took some of it off.
+fn discount_note(tr: Tr, discount: akinai_domain::Yen) -> String {
+    if discount.0 == 0 {
+        String::new()
+    } else {
+        format!(
+            " {}",
+            tr.fmt("summary.rate_discount", &[("amount", &discount.display())])
+        )
+    }
+}
+
 fn confirmation_body(order: &Order, status_url: &str, s: &ShopSettings, lang: Lang) -> String {
     use std::fmt::Write;
     let tr = Tr::new(lang);
@@ -364,6 +376,13 @@ fn confirmation_body(order: &Order, status_url: &str, s: &ShopSettings, lang: La
         tr.get("summary.items_total"),
         t.items_total
     ));
+    if t.discount.0 != 0 {
+        let label = match &order.coupon_code {
+            Some(code) => format!("{} ({code})", tr.get("summary.discount")),
+            None => tr.get("summary.discount").to_string(),
+        };
+        line(format!("  {label}: -{}", t.discount));
+    }
     line(format!(
         "  {}: {}",
         tr.get("summary.shipping"),
@@ -383,18 +402,22 @@ fn confirmation_body(order: &Order, status_url: &str, s: &ShopSettings, lang: La
     ));
     for r in &t.rates {
         line(match r.tax_category {
-            TaxCategory::NonTaxable => {
-                format!("    ({} {})", tr.get("summary.non_taxable"), r.total)
-            }
+            TaxCategory::NonTaxable => format!(
+                "    ({} {}){}",
+                tr.get("summary.non_taxable"),
+                r.total,
+                discount_note(tr, r.discount)
+            ),
             _ => format!(
-                "    ({} {} {} {})",
+                "    ({} {} {} {}){}",
                 tr.fmt(
                     "summary.rate_line",
                     &[("rate", &r.rate_percent.to_string())]
                 ),
                 r.total,
                 tr.get("summary.tax"),
-                r.tax
+                r.tax,
+                discount_note(tr, r.discount)
             ),
         });
     }

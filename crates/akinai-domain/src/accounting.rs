@@ -225,12 +225,14 @@ mod tests {
                 reduced: false,
                 total: Yen(3_300),
                 tax: Yen(300),
+                discount: Yen::ZERO,
             },
             RateLine {
                 rate_percent: 8,
                 reduced: true,
                 total: Yen(1_080),
                 tax: Yen(80),
+                discount: Yen::ZERO,
             },
         ]
     }

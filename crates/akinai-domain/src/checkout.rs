@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::{Address, Email, FieldError, Kana, Phone};
 use crate::address_book::RecipientInput;
+use crate::coupon::Discount;
 use crate::money::MoneyOverflow;
 use crate::order::PaymentMethod;
-use crate::pricing::{items_total, totals, PricedLine, Totals};
+use crate::pricing::{items_total, totals_after, PricedLine, Totals};
 use crate::settings::ShopSettings;
 use crate::Yen;
 
@@ -225,11 +226,14 @@ pub enum QuoteError {
     Overflow(#[from] MoneyOverflow),
 }
 
-/// Fees and totals for the cart's lines delivered as the shopper asked.
+/// Fees and totals for the cart's lines delivered as the shopper asked, after `discount` (a
+/// coupon's; [`Discount::none`] for none). Free shipping and the cash-on-delivery fee look at
+/// what the shopper pays for the items, the discount taken off.
 pub fn quote(
     lines: &[PricedLine],
     details: &CheckoutDetails,
     settings: &ShopSettings,
+    discount: &Discount,
 ) -> Result<Totals, QuoteError> {
     if lines.is_empty() {
         return Err(QuoteError::EmptyCart);
@@ -240,7 +244,10 @@ pub fn quote(
     let method = settings
         .shipping_method(&details.shipping_method)
         .ok_or(QuoteError::UnknownShippingMethod)?;
-    let items = items_total(lines)?;
+    let items = Yen(items_total(lines)?
+        .0
+        .checked_sub(discount.total.0)
+        .ok_or(MoneyOverflow)?);
     let shipping = method.fee(details.address.prefecture, items);
     let payment_fee = match details.payment_method {
         PaymentMethod::BankTransfer | PaymentMethod::Card | PaymentMethod::Konbini => Yen::ZERO,
@@ -248,7 +255,13 @@ pub fn quote(
             .cod_fee(items.checked_add(shipping)?)
             .ok_or(QuoteError::CodLimitExceeded)?,
     };
-    Ok(totals(lines, shipping, payment_fee, settings.rounding)?)
+    Ok(totals_after(
+        lines,
+        discount,
+        shipping,
+        payment_fee,
+        settings.rounding,
+    )?)
 }
 
 #[cfg(test)]
@@ -358,10 +371,13 @@ pub(crate) mod tests {
             tax_category: crate::tax::TaxCategory::Standard,
             line_total: Yen(6600),
         };
-        let t = quote(&[line], &d, &s).unwrap();
+        let t = quote(&[line], &d, &s, &Discount::none()).unwrap();
         assert_eq!(t.shipping_fee, Yen(800));
         assert_eq!(t.payment_fee, Yen(330));
         assert_eq!(t.grand_total, Yen(7730));
-        assert_eq!(quote(&[], &d, &s), Err(QuoteError::EmptyCart));
+        assert_eq!(
+            quote(&[], &d, &s, &Discount::none()),
+            Err(QuoteError::EmptyCart)
+        );
     }
 }

@@ -121,6 +121,9 @@ pub struct RateLine {
     pub total: Yen,
     /// The tax contained in `total`, rounded once for the rate.
     pub tax: Yen,
+    /// The part of a coupon's discount taken off this rate (already out of `total`).
+    #[serde(default)]
+    pub discount: Yen,
 }
 
 /// Everything a document says; stored as is for kept documents.
@@ -146,6 +149,9 @@ pub struct DocumentContent {
     pub lines: Vec<DocumentLine>,
     pub shipping_fee: Yen,
     pub payment_fee: Yen,
+    /// A coupon's discount off the items (documents kept before coupons read as none).
+    #[serde(default)]
+    pub discount: Yen,
     pub grand_total: Yen,
     pub rates: Vec<RateLine>,
     /// Prices are printed (not on a gift's delivery slip).
@@ -277,6 +283,7 @@ impl DocumentContent {
                 .collect(),
             shipping_fee: order.totals.shipping_fee,
             payment_fee: order.totals.payment_fee,
+            discount: order.totals.discount,
             grand_total: order.totals.grand_total,
             rates: order
                 .totals
@@ -287,6 +294,7 @@ impl DocumentContent {
                     reduced: r.tax_category == TaxCategory::Reduced,
                     total: r.total,
                     tax: r.tax,
+                    discount: r.discount,
                 })
                 .collect(),
             show_prices: !(kind == DocumentKind::DeliverySlip && d.gift),

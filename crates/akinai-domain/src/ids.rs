@@ -185,3 +185,7 @@ int_id!(
     /// One delivery of one event to one endpoint, with its attempts.
     WebhookDeliveryId
 );
+int_id!(
+    /// A coupon code and its rule.
+    CouponId
+);

@@ -20,6 +20,8 @@ pub mod card_testing;
 pub mod catalog;
 pub mod challenge;
 pub mod checkout;
+pub mod coupon;
+pub mod coupon_input;
 pub mod documents;
 pub mod fulfilment;
 pub mod hold;

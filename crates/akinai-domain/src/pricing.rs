@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Quantity, SkuForSale};
+use crate::coupon::Discount;
 use crate::ids::{ProductId, SkuId};
 use crate::money::MoneyOverflow;
 use crate::tax::{tax_included_in, RoundingMode, TaxCategory};
@@ -51,6 +52,9 @@ pub struct RateTotal {
     pub rate_percent: u32,
     pub total: Yen,
     pub tax: Yen,
+    /// The part of a coupon's discount taken off this rate (already out of `total`).
+    #[serde(default)]
+    pub discount: Yen,
 }
 
 /// What an order costs.
@@ -60,6 +64,9 @@ pub struct Totals {
     pub shipping_fee: Yen,
     pub payment_fee: Yen,
     pub grand_total: Yen,
+    /// A coupon's discount, taken off the items before tax (split across the rates).
+    #[serde(default)]
+    pub discount: Yen,
     /// Per-rate totals in the order standard, reduced, non-taxable; rates without amounts left out.
     pub rates: Vec<RateTotal>,
 }
@@ -78,6 +85,18 @@ pub fn totals(
     payment_fee: Yen,
     mode: RoundingMode,
 ) -> Result<Totals, MoneyOverflow> {
+    totals_after(lines, &Discount::none(), shipping_fee, payment_fee, mode)
+}
+
+/// Prices an order after a discount: each rate's share of the discount comes off that rate's
+/// items before its tax is computed, once per rate (JP-INV-2).
+pub fn totals_after(
+    lines: &[PricedLine],
+    discount: &Discount,
+    shipping_fee: Yen,
+    payment_fee: Yen,
+    mode: RoundingMode,
+) -> Result<Totals, MoneyOverflow> {
     let mut per_rate: BTreeMap<TaxCategory, Yen> = BTreeMap::new();
     for line in lines {
         let slot = per_rate.entry(line.tax_category).or_default();
@@ -91,15 +110,24 @@ pub fn totals(
         let slot = per_rate.entry(TaxCategory::Standard).or_default();
         *slot = slot.checked_add(fees)?;
     }
-    let grand_total = items_total.checked_add(fees)?;
+    for (rate, share) in &discount.per_rate {
+        let slot = per_rate.entry(*rate).or_default();
+        *slot = Yen(slot.0.checked_sub(share.0).ok_or(MoneyOverflow)?);
+    }
+    let grand_total = Yen(items_total
+        .checked_add(fees)?
+        .0
+        .checked_sub(discount.total.0)
+        .ok_or(MoneyOverflow)?);
     let rates = per_rate
         .into_iter()
-        .filter(|(_, total)| *total != Yen::ZERO)
+        .filter(|(rate, total)| *total != Yen::ZERO || discount.of(*rate) != Yen::ZERO)
         .map(|(tax_category, total)| RateTotal {
             tax_category,
             rate_percent: tax_category.rate_percent(),
             total,
             tax: tax_included_in(total, tax_category.rate_percent(), mode),
+            discount: discount.of(tax_category),
         })
         .collect();
     Ok(Totals {
@@ -107,6 +135,7 @@ pub fn totals(
         shipping_fee,
         payment_fee,
         grand_total,
+        discount: discount.total,
         rates,
     })
 }
@@ -167,19 +196,22 @@ mod tests {
                     tax_category: TaxCategory::Standard,
                     rate_percent: 10,
                     total: Yen(6630),
-                    tax: Yen(602)
+                    tax: Yen(602),
+                    discount: Yen(0)
                 },
                 RateTotal {
                     tax_category: TaxCategory::Reduced,
                     rate_percent: 8,
                     total: Yen(2160),
-                    tax: Yen(160)
+                    tax: Yen(160),
+                    discount: Yen(0)
                 },
                 RateTotal {
                     tax_category: TaxCategory::NonTaxable,
                     rate_percent: 0,
                     total: Yen(3000),
-                    tax: Yen(0)
+                    tax: Yen(0),
+                    discount: Yen(0)
                 },
             ]
         );

@@ -49,6 +49,7 @@ pub fn refunded_per_rate(
             reduced: r.reduced,
             total: Yen(share),
             tax: tax_included_in(Yen(share), r.rate_percent, rounding),
+            discount: Yen::ZERO,
         })
         .collect()
 }
@@ -67,6 +68,7 @@ pub fn return_invoice(
     invoice_like.lines = Vec::new();
     invoice_like.shipping_fee = Yen::ZERO;
     invoice_like.payment_fee = Yen::ZERO;
+    invoice_like.discount = Yen::ZERO;
     invoice_like.refers_to = Some(refers_to);
     invoice_like
 }
@@ -83,12 +85,14 @@ mod tests {
                 reduced: false,
                 total: Yen(standard),
                 tax: Yen(standard / 11),
+                discount: Yen::ZERO,
             },
             RateLine {
                 rate_percent: 8,
                 reduced: true,
                 total: Yen(reduced),
                 tax: Yen(reduced * 8 / 108),
+                discount: Yen::ZERO,
             },
         ]
     }

@@ -210,6 +210,9 @@ fn items(c: &mut Canvas<'_>, doc: &DocumentContent) {
 fn totals(c: &mut Canvas<'_>, doc: &DocumentContent) {
     let items: i64 = doc.lines.iter().map(|l| l.amount.0).sum();
     let mut rows = vec![("商品合計", Yen(items), false)];
+    if doc.discount.0 != 0 {
+        rows.push(("クーポン値引", Yen(-doc.discount.0), false));
+    }
     rows.push(("送料", doc.shipping_fee, false));
     if doc.payment_fee.0 != 0 {
         rows.push(("手数料", doc.payment_fee, false));
@@ -227,8 +230,9 @@ fn totals(c: &mut Canvas<'_>, doc: &DocumentContent) {
         }
     }
     c.y += 10.0;
-    // The tax per rate, computed once per rate (JP-INV-2).
-    let columns = [
+    // The tax per rate, computed once per rate (JP-INV-2), and with a coupon the share of the
+    // discount each rate's amount is already reduced by.
+    let mut columns = vec![
         Column {
             title: "税率区分",
             width: 160.0,
@@ -245,10 +249,24 @@ fn totals(c: &mut Canvas<'_>, doc: &DocumentContent) {
             align: Align::Right,
         },
     ];
+    let discounted = doc.discount.0 != 0;
+    if discounted {
+        columns.push(Column {
+            title: "値引の配分",
+            width: 110.0,
+            align: Align::Right,
+        });
+    }
     let rows: Vec<Vec<String>> = doc
         .rates
         .iter()
-        .map(|r| vec![rate_label(r), r.total.display(), r.tax.display()])
+        .map(|r| {
+            let mut row = vec![rate_label(r), r.total.display(), r.tax.display()];
+            if discounted {
+                row.push(format!("値引 -{} 反映後", r.discount.display()));
+            }
+            row
+        })
         .collect();
     c.table(&columns, &rows, 9.0);
     if doc.has_reduced() {

@@ -112,6 +112,15 @@ pub(crate) fn rates_block(c: &mut Canvas<'_>, doc: &DocumentContent) {
             false,
             &format!("(内消費税 {})", r.tax.display()),
         );
+        if r.discount.0 != 0 {
+            c.text(
+                LEFT + 410.0,
+                c.y + 10.0,
+                8.5,
+                false,
+                &format!("値引 -{} 反映後", r.discount.display()),
+            );
+        }
         c.y += 15.0;
     }
     if doc.has_reduced() {

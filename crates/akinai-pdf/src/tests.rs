@@ -42,6 +42,7 @@ pub(crate) fn invoice(lines: usize) -> DocumentContent {
             })
             .collect(),
         shipping_fee: Yen(880),
+        discount: Yen::ZERO,
         payment_fee: Yen(0),
         grand_total: Yen(2_160 * lines as i64 + 880),
         rates: vec![
@@ -50,12 +51,14 @@ pub(crate) fn invoice(lines: usize) -> DocumentContent {
                 reduced: false,
                 total: Yen(1_080 * lines as i64 + 880),
                 tax: Yen(178),
+                discount: Yen::ZERO,
             },
             RateLine {
                 rate_percent: 8,
                 reduced: true,
                 total: Yen(1_080 * lines as i64),
                 tax: Yen(80),
+                discount: Yen::ZERO,
             },
         ],
         show_prices: true,

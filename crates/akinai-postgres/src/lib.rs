@@ -10,6 +10,7 @@ mod cart;
 mod catalog;
 mod catalog_admin;
 mod copy;
+mod coupons;
 mod customers;
 mod documents;
 mod fulfilment;

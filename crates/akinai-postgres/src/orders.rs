@@ -16,15 +16,17 @@ use crate::{map_err, PgStore};
 
 akinai_sql::order_store!(PgStore);
 
-/// Everything of one order in one statement, committed on its own. The lines and rates come as
+/// Everything of one order in one statement, committed on its own (with the coupon's use, when
+/// the order has one, counted before it in the same transaction). The lines and rates come as
 /// arrays (one prepared statement whatever their number); `$25` says whether the shop takes the
 /// payment itself. The stock guard is the table's `CHECK (stock >= 0)`: a decrement below zero
 /// fails the statement, and with it every row of the order; so does a SKU deleted meanwhile
 /// (the lines' foreign key).
 const PLACE_ORDER: &str = "WITH o AS (\
      INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
-     items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason, address_key) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id), \
+     items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason, address_key, \
+     discount_total, coupon_code) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $33, $34) RETURNING id), \
    l AS (SELECT * FROM UNNEST($15::BIGINT[], $16::BIGINT[], $17::TEXT[], $18::TEXT[], $19::TEXT[], \
      $20::BIGINT[], $21::BIGINT[], $22::TEXT[], $23::BIGINT[]) WITH ORDINALITY \
      AS l(sku_id, product_id, product_name, option_label, sku_code, unit_price, quantity, tax_category, line_total, line_no)), \
@@ -36,8 +38,9 @@ const PLACE_ORDER: &str = "WITH o AS (\
      l.unit_price, l.quantity, l.tax_category, l.line_total FROM o, l), \
    p AS (INSERT INTO payments (order_id, provider, method, amount, status, created_at, updated_at, checked_at) \
      SELECT o.id, $24, $4, $10, 'open', $11, $11, $11 FROM o WHERE $25), \
-   t AS (INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax) \
-     SELECT o.id, r.c, r.p, r.t, r.x FROM o, UNNEST($26::TEXT[], $27::BIGINT[], $28::BIGINT[], $29::BIGINT[]) AS r(c, p, t, x)), \
+   t AS (INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax, discount) \
+     SELECT o.id, r.c, r.p, r.t, r.x, r.d FROM o, \
+     UNNEST($26::TEXT[], $27::BIGINT[], $28::BIGINT[], $29::BIGINT[], $35::BIGINT[]) AS r(c, p, t, x, d)), \
    j AS (INSERT INTO jobs (kind, payload, order_id, run_at, created_at) \
      SELECT $30, '{\"order_id\":' || o.id || '}', o.id, $11, $11 FROM o), \
    we AS (SELECT id FROM webhook_endpoints WHERE removed_at IS NULL AND disabled_at IS NULL \
@@ -59,60 +62,81 @@ const PLACE_ORDER: &str = "WITH o AS (\
      SELECT lv.id, wl.id, $11 FROM lv, wl) \
    SELECT id FROM o";
 
+type PlaceQuery<'q> =
+    sqlx::query::QueryScalar<'q, sqlx::Postgres, i64, sqlx::postgres::PgArguments>;
+
+/// [`PLACE_ORDER`] with the order's values bound.
+fn place_query(order: &NewOrder) -> Result<PlaceQuery<'_>, PlaceOrderError> {
+    let details = serde_json::to_string(&order.details).map_err(akinai_sql::corrupt)?;
+    let t = &order.totals;
+    let lines = &order.lines;
+    let column = |f: fn(&PricedLine) -> i64| -> Vec<i64> { lines.iter().map(f).collect() };
+    let text = |f: fn(&PricedLine) -> &str| -> Vec<String> {
+        lines.iter().map(|l| f(l).to_string()).collect()
+    };
+    Ok(sqlx::query_scalar(PLACE_ORDER)
+        .bind(order.cart_id.0)
+        .bind(&order.status_token.0)
+        .bind(OrderStatus::Placed.as_str())
+        .bind(order.details.payment_method.as_str())
+        .bind(order.details.email.as_str())
+        .bind(details)
+        .bind(t.items_total.0)
+        .bind(t.shipping_fee.0)
+        .bind(t.payment_fee.0)
+        .bind(t.grand_total.0)
+        .bind(order.placed_at)
+        .bind(order.customer_id.map(|c| c.0))
+        .bind(order.review_reason.as_deref())
+        .bind(order.address_key.as_str())
+        .bind(column(|l| l.sku_id.0))
+        .bind(column(|l| l.product_id.0))
+        .bind(text(|l| &l.product_name))
+        .bind(text(|l| &l.option_label))
+        .bind(text(|l| &l.sku_code))
+        .bind(column(|l| l.unit_price.0))
+        .bind(column(|l| i64::from(l.quantity)))
+        .bind(text(|l| l.tax_category.as_str()))
+        .bind(column(|l| l.line_total.0))
+        .bind(akinai_store::payments::SHOP_PROVIDER)
+        .bind(!order.details.payment_method.through_provider())
+        .bind(
+            t.rates
+                .iter()
+                .map(|r| r.tax_category.as_str().to_string())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            t.rates
+                .iter()
+                .map(|r| i64::from(r.rate_percent))
+                .collect::<Vec<_>>(),
+        )
+        .bind(t.rates.iter().map(|r| r.total.0).collect::<Vec<_>>())
+        .bind(t.rates.iter().map(|r| r.tax.0).collect::<Vec<_>>())
+        .bind(JOB_ORDER_CONFIRMATION)
+        .bind(akinai_sql::event_time(order.placed_at))
+        .bind(akinai_domain::webhook::LOW_STOCK)
+        .bind(t.discount.0)
+        .bind(order.coupon.as_ref().map(|c| c.code.as_str().to_string()))
+        .bind(t.rates.iter().map(|r| r.discount.0).collect::<Vec<_>>()))
+}
+
 impl PgStore {
     async fn place_new_order(&self, order: &NewOrder) -> Result<PlacedOrder, PlaceOrderError> {
-        let details = serde_json::to_string(&order.details).map_err(akinai_sql::corrupt)?;
-        let t = &order.totals;
-        let lines = &order.lines;
-        let column = |f: fn(&PricedLine) -> i64| -> Vec<i64> { lines.iter().map(f).collect() };
-        let text = |f: fn(&PricedLine) -> &str| -> Vec<String> {
-            lines.iter().map(|l| f(l).to_string()).collect()
+        let placed = match &order.coupon {
+            None => place_query(order)?.fetch_one(&self.pool).await,
+            Some(coupon) => {
+                // The coupon's row lock makes racing orders with the same coupon queue here;
+                // a refused order drops the transaction, which rolls the count back.
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                Sql::<PgStore>::count_coupon_use(&mut tx, coupon).await?;
+                match place_query(order)?.fetch_one(&mut *tx).await {
+                    Ok(id) => tx.commit().await.map(|()| id),
+                    Err(e) => Err(e),
+                }
+            }
         };
-        let placed: Result<i64, sqlx::Error> = sqlx::query_scalar(PLACE_ORDER)
-            .bind(order.cart_id.0)
-            .bind(&order.status_token.0)
-            .bind(OrderStatus::Placed.as_str())
-            .bind(order.details.payment_method.as_str())
-            .bind(order.details.email.as_str())
-            .bind(details)
-            .bind(t.items_total.0)
-            .bind(t.shipping_fee.0)
-            .bind(t.payment_fee.0)
-            .bind(t.grand_total.0)
-            .bind(order.placed_at)
-            .bind(order.customer_id.map(|c| c.0))
-            .bind(order.review_reason.as_deref())
-            .bind(order.address_key.as_str())
-            .bind(column(|l| l.sku_id.0))
-            .bind(column(|l| l.product_id.0))
-            .bind(text(|l| &l.product_name))
-            .bind(text(|l| &l.option_label))
-            .bind(text(|l| &l.sku_code))
-            .bind(column(|l| l.unit_price.0))
-            .bind(column(|l| i64::from(l.quantity)))
-            .bind(text(|l| l.tax_category.as_str()))
-            .bind(column(|l| l.line_total.0))
-            .bind(akinai_store::payments::SHOP_PROVIDER)
-            .bind(!order.details.payment_method.through_provider())
-            .bind(
-                t.rates
-                    .iter()
-                    .map(|r| r.tax_category.as_str().to_string())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                t.rates
-                    .iter()
-                    .map(|r| i64::from(r.rate_percent))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(t.rates.iter().map(|r| r.total.0).collect::<Vec<_>>())
-            .bind(t.rates.iter().map(|r| r.tax.0).collect::<Vec<_>>())
-            .bind(JOB_ORDER_CONFIRMATION)
-            .bind(akinai_sql::event_time(order.placed_at))
-            .bind(akinai_domain::webhook::LOW_STOCK)
-            .fetch_one(&self.pool)
-            .await;
         match placed {
             Ok(id) => Ok(PlacedOrder {
                 id: OrderId(id),
@@ -126,7 +150,9 @@ impl PgStore {
                 if (db.is_check_violation() && db.table() == Some("skus"))
                     || (db.is_foreign_key_violation() && db.table() == Some("order_lines")) =>
             {
-                Err(PlaceOrderError::OutOfStock(self.short_line(lines).await?))
+                Err(PlaceOrderError::OutOfStock(
+                    self.short_line(&order.lines).await?,
+                ))
             }
             Err(e) => Err(map_err(e).into()),
         }

@@ -16,6 +16,7 @@ mod browse;
 mod cart;
 mod catalog;
 mod catalog_admin;
+mod coupons;
 mod customers;
 mod dialect;
 mod documents;
@@ -230,6 +231,7 @@ pub fn cart(r: &impl Columns) -> StoreResult<Cart> {
             .opt_text("checkout")?
             .map(|c| serde_json::from_str(&c).map_err(corrupt))
             .transpose()?,
+        coupon: r.opt_text("coupon_code")?,
     })
 }
 
@@ -266,18 +268,19 @@ pub fn priced_line(r: &impl Columns) -> StoreResult<PricedLine> {
     })
 }
 
-/// `tax_category, rate_percent, total, tax`.
+/// `tax_category, rate_percent, total, tax, discount`.
 pub fn rate_total(r: &impl Columns) -> StoreResult<RateTotal> {
     Ok(RateTotal {
         tax_category: tax(&r.text("tax_category")?)?,
         rate_percent: u32_of(r.int("rate_percent")?)?,
         total: Yen(r.int("total")?),
         tax: Yen(r.int("tax")?),
+        discount: Yen(r.int("discount")?),
     })
 }
 
 /// The order columns `id, cart_id, status, payment_method, details, items_total, shipping_fee,
-/// payment_fee, grand_total` with its lines, rates and the backend-decoded times.
+/// payment_fee, grand_total, discount_total, coupon_code` with its lines, rates and the backend-decoded times.
 pub fn order(
     r: &impl Columns,
     lines: Vec<PricedLine>,
@@ -302,6 +305,7 @@ pub fn order(
             shipping_fee: Yen(r.int("shipping_fee")?),
             payment_fee: Yen(r.int("payment_fee")?),
             grand_total: Yen(r.int("grand_total")?),
+            discount: Yen(r.int("discount_total")?),
             rates,
         },
         placed_at,
@@ -309,6 +313,7 @@ pub fn order(
         review_reason: r.opt_text("review_reason")?,
         review_pending: r.int("review_pending")? != 0,
         shipment: shipment(r)?,
+        coupon_code: r.opt_text("coupon_code")?,
     })
 }
 

@@ -15,6 +15,7 @@ use akinai_domain::ids::{CustomerId, OrderId};
 use akinai_domain::order::OrderStatus;
 use akinai_domain::pricing::PricedLine;
 use akinai_domain::webhook::{EventType, LOW_STOCK};
+use akinai_store::coupons::CouponUse;
 use akinai_store::{
     NewOrder, Order, OrderSummary, PlaceOrderError, PlacedOrder, StoreResult, TokenHash,
     JOB_ORDER_CONFIRMATION,
@@ -28,7 +29,7 @@ const INSERT_CHUNK: usize = 500;
 
 const ORDER_SELECT: &str =
     "SELECT id, cart_id, customer_id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
-     grand_total, placed_at, confirmation_sent_at, review_reason, carrier, tracking_number, \
+     grand_total, discount_total, coupon_code, placed_at, confirmation_sent_at, review_reason, carrier, tracking_number, \
      CAST(CASE WHEN review_reason IS NOT NULL AND reviewed_at IS NULL THEN 1 ELSE 0 END AS BIGINT) \
      AS review_pending FROM orders";
 
@@ -65,8 +66,9 @@ where
         let t = &order.totals;
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
-             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason, address_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason, address_key, \
+             discount_total, coupon_code) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
         )
         .bind(order.cart_id.0)
         .bind(order.status_token.0.clone())
@@ -82,6 +84,8 @@ where
         .bind(order.customer_id.map(|c| c.0))
         .bind(order.review_reason.as_deref())
         .bind(order.address_key.as_str())
+        .bind(t.discount.0)
+        .bind(order.coupon.as_ref().map(|c| c.code.as_str()))
         .fetch_one(&mut *conn)
         .await;
         let id = match inserted {
@@ -89,6 +93,9 @@ where
             Err(e) if is_unique_violation(&e) => return Ok(None),
             Err(e) => return Err(map_err(e).into()),
         };
+        if let Some(coupon) = &order.coupon {
+            Self::count_coupon_use(&mut *conn, coupon).await?;
+        }
         let mut low = Vec::new();
         for line in &order.lines {
             let left: Option<i64> = sqlx::query_scalar(
@@ -121,14 +128,15 @@ where
         }
         for r in &t.rates {
             sqlx::query(
-                "INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO order_tax_rates (order_id, tax_category, rate_percent, total, tax, discount) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(id)
             .bind(r.tax_category.as_str())
             .bind(i64::from(r.rate_percent))
             .bind(r.total.0)
             .bind(r.tax.0)
+            .bind(r.discount.0)
             .execute(&mut *conn)
             .await
             .map_err(map_err)?;
@@ -160,6 +168,43 @@ where
             id: OrderId(id),
             newly_placed: true,
         }))
+    }
+
+    /// Counts one use of the order's coupon inside the order's transaction: the coupon's count
+    /// moves only while below its `max_uses`, the shopper's only while below `per_customer`;
+    /// otherwise [`PlaceOrderError::CouponUsedUp`] and the caller rolls the order back. The
+    /// first UPDATE locks the coupon's row, so racing orders queue on it.
+    pub async fn count_coupon_use(
+        conn: &mut <D::Db as Database>::Connection,
+        coupon: &CouponUse,
+    ) -> Result<(), PlaceOrderError> {
+        let counted = sqlx::query(
+            "UPDATE coupons SET used = used + 1 \
+             WHERE id = $1 AND NOT disabled AND (max_uses IS NULL OR used < max_uses)",
+        )
+        .bind(coupon.coupon_id.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
+        if D::rows_affected(&counted) != 1 {
+            return Err(PlaceOrderError::CouponUsedUp);
+        }
+        let limit = coupon.per_customer.map(i64::from).unwrap_or(i64::MAX);
+        let mine: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO coupon_uses (coupon_id, shopper, uses) VALUES ($1, $2, 1) \
+             ON CONFLICT (coupon_id, shopper) DO UPDATE SET uses = coupon_uses.uses + 1 \
+             WHERE coupon_uses.uses < $3 RETURNING uses",
+        )
+        .bind(coupon.coupon_id.0)
+        .bind(coupon.shopper.clone())
+        .bind(limit)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_err)?;
+        match mine {
+            Some(n) if n <= limit => Ok(()),
+            _ => Err(PlaceOrderError::CouponUsedUp),
+        }
     }
 
     /// The order already placed from this order's cart, after placing it met the unique
@@ -234,7 +279,7 @@ where
         .map(crate::priced_line)
         .collect::<StoreResult<Vec<_>>>()?;
         let rates = sqlx::query(
-            "SELECT tax_category, rate_percent, total, tax FROM order_tax_rates WHERE order_id = $1",
+            "SELECT tax_category, rate_percent, total, tax, discount FROM order_tax_rates WHERE order_id = $1",
         )
         .bind(id)
         .fetch_all(self.0.reader())

@@ -15,6 +15,7 @@ mod cart;
 mod catalog;
 mod catalog_admin;
 mod copy;
+mod coupons;
 mod customers;
 mod documents;
 mod fulfilment;

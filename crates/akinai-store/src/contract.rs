@@ -13,6 +13,7 @@ mod audit;
 mod browse;
 mod catalog;
 mod catalog_admin;
+mod coupons;
 mod customers;
 mod documents;
 mod events;
@@ -37,7 +38,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use akinai_domain::address::{Address, Email, Kana, Phone, PostalCode, Prefecture};
 use akinai_domain::catalog::{NewProduct, NewSku, Quantity};
 use akinai_domain::checkout::CheckoutDetails;
-use akinai_domain::ids::{CategoryId, ProductId, SkuId};
+use akinai_domain::ids::{CategoryId, CouponId, ProductId, SkuId};
 use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::pricing::{totals, PricedLine};
 use akinai_domain::rich_text::SafeHtml;
@@ -64,6 +65,9 @@ macro_rules! cases {
 }
 
 cases!(
+    coupons::coupons_round_trip_with_unique_codes_and_cart_codes,
+    coupons::an_order_keeps_its_discount_per_rate_and_counts_its_use,
+    coupons::racing_orders_never_use_a_coupon_more_than_allowed,
     api_tokens::api_tokens_are_found_by_hash_revoked_once_and_record_their_use,
     documents::jp_inv_4_an_order_keeps_one_original_invoice_as_issued,
     documents::jp_inv_4_logo_versions_are_kept_by_their_hash,
@@ -226,6 +230,7 @@ pub(super) async fn new_order(
         totals,
         review_reason: None,
         address_key: akinai_domain::hold::address_key(&details().address),
+        coupon: None,
     }
 }
 

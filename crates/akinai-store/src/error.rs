@@ -24,6 +24,10 @@ pub enum PlaceOrderError {
     /// Not enough stock for this SKU; nothing was written.
     #[error("sku {0} is out of stock")]
     OutOfStock(SkuId),
+    /// The order's coupon has been used as often as allowed (in all or by this shopper)
+    /// meanwhile; nothing was written.
+    #[error("the coupon has been used up")]
+    CouponUsedUp,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

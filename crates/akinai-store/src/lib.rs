@@ -13,6 +13,7 @@ pub mod catalog_admin;
 #[cfg(feature = "contract")]
 pub mod contract;
 pub mod copy;
+pub mod coupons;
 pub mod customers;
 pub mod documents;
 mod error;
@@ -548,6 +549,7 @@ pub trait Store:
     + operations::OperationsStore
     + incidents::IncidentStore
     + security_tasks::SecurityTaskStore
+    + coupons::CouponStore
     + documents::DocumentStore
     + api_tokens::ApiTokenStore
     + transfer::TransferStore

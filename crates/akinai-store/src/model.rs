@@ -55,6 +55,8 @@ pub struct Cart {
     pub order_id: Option<OrderId>,
     /// Details entered at checkout, kept while the shopper confirms.
     pub checkout: Option<CheckoutDetails>,
+    /// The coupon code entered on the cart (checked again whenever the cart is priced).
+    pub coupon: Option<String>,
 }
 
 /// An order to record.
@@ -73,6 +75,8 @@ pub struct NewOrder {
     /// The delivery address's key for the hold rules (`akinai_domain::hold::address_key`),
     /// computed by the caller and kept with the order.
     pub address_key: String,
+    /// The coupon the order uses, counted when it is placed.
+    pub coupon: Option<crate::coupons::CouponUse>,
 }
 
 /// The result of placing an order.
@@ -103,6 +107,9 @@ pub struct Order {
     pub review_pending: bool,
     /// Carrier and tracking number once shipped.
     pub shipment: Option<akinai_domain::fulfilment::Shipment>,
+    /// The coupon code used (its discount is `totals.discount`).
+    #[serde(default)]
+    pub coupon_code: Option<String>,
 }
 
 impl Order {
@@ -320,6 +327,8 @@ pub mod throttle {
     pub const SIGNUP: &str = "signup";
     /// A password-reset request for the address in `key`.
     pub const RESET: &str = "reset_request";
+    /// An unknown coupon code tried from the source address in `key` (IPA-C-7).
+    pub const COUPON_FAIL: &str = "coupon_fail";
 }
 
 /// A member's passkey (WebAuthn credential); binary values in base64url.

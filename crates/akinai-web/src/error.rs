@@ -119,6 +119,9 @@ impl WebError {
                 "errorpage.please_check_your_order",
                 "",
             ),
+            WebError::Core(CoreError::Coupon(_)) => {
+                (StatusCode::CONFLICT, "errorpage.coupon_refused", "")
+            }
             WebError::Core(CoreError::CheckoutClosed) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "errorpage.checkout_closed",

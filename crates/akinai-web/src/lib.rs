@@ -252,6 +252,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             post(cart::cart_remove_post),
         ),
         route(
+            "/cart/coupon",
+            Policy::PublicForm,
+            FORM,
+            post(cart::cart_coupon_post),
+        ),
+        route(
+            "/cart/coupon/remove",
+            Policy::PublicForm,
+            FORM,
+            post(cart::cart_coupon_remove_post),
+        ),
+        route(
             "/checkout",
             Policy::PublicForm,
             FORM,

@@ -7,6 +7,7 @@ pub mod api;
 pub mod audit_cli;
 pub mod backup;
 pub mod config;
+pub mod coupons;
 pub mod documents;
 pub mod files;
 pub mod golive;

@@ -150,6 +150,12 @@ enum Command {
         #[command(subcommand)]
         command: akinai::golive::GoliveCommand,
     },
+    /// Coupons: `coupons create --code CODE (--percent N | --amount YEN) … --by NAME` and
+    /// `coupons list`.
+    Coupons {
+        #[command(subcommand)]
+        command: akinai::coupons::CouponsCommand,
+    },
     /// Reports: `report security --month YYYY-MM` (the monthly security report, PDF or HTML).
     Report {
         #[command(subcommand)]
@@ -527,6 +533,7 @@ fn main() -> ExitCode {
             }
             Command::Export(cli) => akinai::transfer::export_command(&config, cli).await,
             Command::Report { command } => akinai::report::run(&config, command).await,
+            Command::Coupons { command } => akinai::coupons::run(&config, command).await,
             Command::Selfcheck(args) => {
                 return akinai::selfcheck::run(&config, args).await.map(exit_status)
             }

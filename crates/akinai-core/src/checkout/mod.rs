@@ -16,9 +16,10 @@ use akinai_domain::checkout::{quote, CheckoutDetails, CheckoutInput};
 use akinai_domain::ids::AddressId;
 use akinai_domain::pricing::{PricedLine, Totals};
 use akinai_domain::settings::ShopSettings;
+use akinai_store::coupons::CouponUse;
 use akinai_store::{Cart, CartStore, OrderStore, SavedAddress};
 
-use crate::{Accounts, Base, CoreError, Integrity, Payments, Profiles, Storefront};
+use crate::{Accounts, Base, CoreError, Coupons, Integrity, Payments, Profiles, Storefront};
 
 pub use place::{NextStep, Placed, PlacedOrderRef};
 
@@ -28,7 +29,9 @@ pub struct Confirmation {
     pub lines: Vec<PricedLine>,
     pub totals: Totals,
     pub settings: ShopSettings,
-    /// Hex SHA-256 over details, lines and totals; echoed back by the order form.
+    /// The coupon the order uses (its discount is in `totals`), counted when it is placed.
+    pub coupon: Option<CouponUse>,
+    /// Hex SHA-256 over details, lines, totals and coupon; echoed back by the order form.
     pub fingerprint: String,
 }
 
@@ -56,8 +59,15 @@ pub struct CheckoutForm {
     pub book: Vec<SavedAddress>,
 }
 
-fn fingerprint(details: &CheckoutDetails, lines: &[PricedLine], totals: &Totals) -> String {
-    let doc = serde_json::json!({ "details": details, "lines": lines, "totals": totals });
+fn fingerprint(
+    details: &CheckoutDetails,
+    lines: &[PricedLine],
+    totals: &Totals,
+    coupon: Option<&CouponUse>,
+) -> String {
+    let code = coupon.map(|c| c.code.as_str());
+    let doc =
+        serde_json::json!({ "details": details, "lines": lines, "totals": totals, "coupon": code });
     hex::encode(Sha256::digest(doc.to_string().as_bytes()))
 }
 
@@ -65,6 +75,7 @@ fn fingerprint(details: &CheckoutDetails, lines: &[PricedLine], totals: &Totals)
 #[derive(Clone)]
 pub struct Checkout {
     pub(crate) base: Base,
+    pub(crate) coupons: Coupons,
     pub(crate) cart_store: Arc<dyn CartStore>,
     pub(crate) order_store: Arc<dyn OrderStore>,
     pub(crate) accounts: Accounts,
@@ -175,13 +186,28 @@ impl Checkout {
             .parse(&settings, self.base.clock.today_jst())
             .map_err(CoreError::InvalidFields)?;
         let lines: Vec<PricedLine> = view.lines.into_iter().map(|l| l.line).collect();
-        let totals = quote(&lines, &details, &settings)?;
-        let fingerprint = fingerprint(&details, &lines, &totals);
+        // A coupon that no longer applies stops here; the cart page says why.
+        let coupon = match cart {
+            Some(c) => {
+                self.coupons
+                    .for_order(c, &lines, details.email.as_str())
+                    .await?
+            }
+            None => None,
+        };
+        let discount = coupon
+            .as_ref()
+            .map(|c| c.discount.clone())
+            .unwrap_or_default();
+        let totals = quote(&lines, &details, &settings, &discount)?;
+        let coupon = coupon.map(|c| c.counted);
+        let fingerprint = fingerprint(&details, &lines, &totals, coupon.as_ref());
         Ok(Confirmation {
             details,
             lines,
             totals,
             settings,
+            coupon,
             fingerprint,
         })
     }

@@ -108,6 +108,7 @@ impl Checkout {
                 totals: c.totals,
                 review_reason,
                 address_key,
+                coupon: c.coupon,
             })
             .await?;
         if placed.newly_placed {

@@ -87,6 +87,7 @@ impl Storefront {
                 id,
                 order_id: None,
                 checkout: None,
+                coupon: None,
             },
             new_secret: Some(token.secret),
         })

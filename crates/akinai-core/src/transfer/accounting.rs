@@ -45,6 +45,7 @@ fn order_rates(order: &Order) -> Vec<RateLine> {
             reduced: r.tax_category.is_reduced(),
             total: r.total,
             tax: r.tax,
+            discount: r.discount,
         })
         .collect()
 }

@@ -40,6 +40,7 @@ mod audit;
 mod catalog;
 mod catalog_new;
 mod categories;
+mod coupons;
 mod customers;
 mod dashboard;
 mod documents;

@@ -252,6 +252,8 @@ pub(super) struct DetailPage {
     contact: Option<(String, String)>,
     lines: Vec<LineRow>,
     items_total: String,
+    /// The coupon and what it took off, when one was used.
+    coupon: Option<(String, String)>,
     shipping_fee: String,
     payment_fee: String,
     grand_total: String,
@@ -355,6 +357,10 @@ pub(super) fn detail_page(
             })
             .collect(),
         items_total: o.totals.items_total.display(),
+        coupon: o
+            .coupon_code
+            .clone()
+            .map(|code| (code, akinai_domain::Yen(-o.totals.discount.0).display())),
         shipping_fee: o.totals.shipping_fee.display(),
         payment_fee: o.totals.payment_fee.display(),
         grand_total: o.totals.grand_total.display(),

@@ -309,6 +309,20 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             get(catalog::list_get),
         ),
         r(
+            "/admin/coupons",
+            catalog,
+            catalog,
+            f,
+            get(coupons::coupons_get).post(coupons::coupons_post),
+        ),
+        r(
+            "/admin/coupons/{id}/switch",
+            None,
+            catalog,
+            f,
+            post(coupons::switch_post),
+        ),
+        r(
             "/admin/products/csv",
             catalog,
             catalog,

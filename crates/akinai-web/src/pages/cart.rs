@@ -10,7 +10,10 @@ use serde::Deserialize;
 use akinai_core::storefront::cart::CartView;
 use akinai_core::CoreError;
 use akinai_domain::catalog::QuantityError;
+use akinai_domain::coupon::Refusal;
 use akinai_domain::ids::SkuId;
+use akinai_domain::pricing::PricedLine;
+use akinai_domain::Yen;
 
 use crate::error::WebError;
 use crate::form::CsrfForm;
@@ -25,6 +28,33 @@ pub struct CartPage {
     pub l: Layout,
     pub cart: CartView,
     pub error: Option<String>,
+    pub coupon: CouponBox,
+}
+
+/// The cart's coupon box: the code applied and what it takes off, or why it does not apply now,
+/// or the form to enter one (with the typed code and its error after a refusal).
+#[derive(Default)]
+pub struct CouponBox {
+    pub code: Option<String>,
+    pub discount: Option<Yen>,
+    pub after: Option<Yen>,
+    pub message: Option<String>,
+    pub typed: String,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CouponForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// The shopper's words for why a coupon does not apply.
+pub fn refusal_text(t: Tr, why: Refusal) -> String {
+    match why {
+        Refusal::BelowMinimum(min) => t.fmt(why.key(), &[("amount", &min.display())]),
+        _ => t.get(why.key()).to_string(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -80,8 +110,34 @@ async fn render_cart(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    render_cart_with(state, ctx, error, CouponBox::default(), status).await
+}
+
+async fn render_cart_with(
+    state: &AppState,
+    ctx: &Ctx,
+    error: Option<String>,
+    mut coupon: CouponBox,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let cart = state.shop.storefront().find_cart(ctx.cart()).await?;
     let view = state.shop.storefront().tidy_cart(cart.as_ref()).await?;
+    let lines: Vec<PricedLine> = view.lines.iter().map(|l| l.line.clone()).collect();
+    if let Some(applied) = state.shop.coupons().on_cart(cart.as_ref(), &lines).await? {
+        match applied.outcome {
+            Ok(d) => {
+                coupon.discount = Some(d.total);
+                coupon.after = Some(Yen(view.items_total.0 - d.total.0));
+            }
+            Err(why) => {
+                coupon.message = Some(ctx.t.fmt(
+                    "coupon.not_applied",
+                    &[("code", &applied.code), ("why", &refusal_text(ctx.t, why))],
+                ));
+            }
+        }
+        coupon.code = Some(applied.code);
+    }
     let l = ctx.layout(state).await?;
     ctx.page(
         status,
@@ -89,6 +145,7 @@ async fn render_cart(
             l,
             cart: view,
             error,
+            coupon,
         },
     )
 }
@@ -155,5 +212,47 @@ pub async fn cart_remove_post(
         .storefront()
         .remove_cart_line(ctx.cart(), parse_sku(&form.sku)?)
         .await?;
+    Ok(ctx.redirect("/cart"))
+}
+
+/// `POST /cart/coupon`: applies the typed code to the cart, or shows the cart again saying why
+/// not (unknown codes are throttled per source address, IPA-C-7).
+pub async fn cart_coupon_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<CouponForm>,
+) -> Result<Response, WebError> {
+    match state
+        .shop
+        .coupons()
+        .apply_to_cart(ctx.cart(), &form.code, ctx.client.ip)
+        .await
+    {
+        Ok(()) => Ok(ctx.redirect("/cart")),
+        Err(CoreError::Coupon(why)) => {
+            let status = if why == Refusal::Unknown {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::CONFLICT
+            };
+            let coupon = CouponBox {
+                typed: form.code.chars().take(64).collect(),
+                error: Some(refusal_text(ctx.t, why)),
+                ..CouponBox::default()
+            };
+            render_cart_with(&state, &ctx, None, coupon, status).await
+        }
+        Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /cart/coupon/remove`: takes the coupon off the cart.
+pub async fn cart_coupon_remove_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(_): CsrfForm<CouponForm>,
+) -> Result<Response, WebError> {
+    state.shop.coupons().remove_from_cart(ctx.cart()).await?;
     Ok(ctx.redirect("/cart"))
 }

@@ -419,7 +419,8 @@ pub async fn confirm_get(
         Err(CoreError::CheckoutMissing | CoreError::InvalidFields(_)) => {
             return Ok(ctx.redirect("/checkout"))
         }
-        Err(CoreError::EmptyCart | CoreError::InsufficientStock { .. }) => {
+        // The cart page says what is short, or why the coupon no longer applies.
+        Err(CoreError::EmptyCart | CoreError::InsufficientStock { .. } | CoreError::Coupon(_)) => {
             return Ok(ctx.redirect("/cart"))
         }
         Err(e) => return Err(e.into()),
@@ -486,7 +487,9 @@ pub async fn confirm_post(
         }),
         Err(CoreError::CartChanged) => Ok(ctx.redirect("/checkout/confirm?changed=1")),
         Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),
-        Err(CoreError::InsufficientStock { .. }) => Ok(ctx.redirect("/cart")),
+        Err(CoreError::InsufficientStock { .. } | CoreError::Coupon(_)) => {
+            Ok(ctx.redirect("/cart"))
+        }
         Err(CoreError::CheckoutMissing | CoreError::InvalidFields(_)) => {
             Ok(ctx.redirect("/checkout"))
         }

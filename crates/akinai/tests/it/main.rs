@@ -36,6 +36,7 @@ mod card_data;
 mod card_testing;
 mod checkout;
 mod concurrency;
+mod coupons;
 mod delivery;
 mod documents;
 mod documents_corrections;

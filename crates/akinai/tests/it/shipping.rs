@@ -501,6 +501,7 @@ async fn copies(app: &TestApp, order: &akinai_store::Order, n: usize) {
             totals: order.totals.clone(),
             review_reason: None,
             address_key: format!("copy-{i}"),
+            coupon: None,
         };
         let id = app.store.place_order(&copy).await.unwrap().id;
         paid(app, id).await;
