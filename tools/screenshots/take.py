@@ -139,8 +139,13 @@ class Browser:
 
     def submit_form(self, css: str) -> None:
         """Submits the form the way its main button does (requestSubmit keeps validation)."""
-        self.js("document.querySelector(arguments[0]).requestSubmit()", css)
-        time.sleep(0.3)
+        # Mark this document, submit, and wait until another one has loaded: without the wait
+        # the next navigation could cancel the form's request (a race when no shot is taken).
+        self.js("window.__akinaiOld = true; document.querySelector(arguments[0]).requestSubmit()", css)
+        for _ in range(200):
+            if not self.js("return window.__akinaiOld === true"):
+                break
+            time.sleep(0.05)
         self.wait_ready()
 
     def wait_ready(self) -> None:
@@ -273,6 +278,8 @@ def main() -> None:
         b.submit_form("form.place")
         take("order-status")
         status_url = b.js("return location.href")
+        b.go(status_url + "/reorder")
+        take("reorder")
         b.go(f"{shop}/legal/tokushoho")
         take("tokushoho")
         b.go(f"{shop}/no-such-page")

@@ -134,6 +134,15 @@ impl Plan {
     }
 }
 
+/// The lines of an earlier order as quick-order text (「もう一度注文する」): one `code<TAB>quantity`
+/// line per product, to be checked against today's catalog like any other quick order.
+pub fn reorder_text(lines: &[crate::pricing::PricedLine]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("{}\t{}\n", l.sku_code, l.quantity))
+        .collect()
+}
+
 /// Matches the entries with `found` (the SKUs for sale, by code) and the cart's current
 /// quantities. Lines for the same code are added together; when the sum (with the cart's) is
 /// more than the stock, every line of that code is refused, so nothing is bought short.

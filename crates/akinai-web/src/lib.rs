@@ -318,6 +318,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(order::receipt_get),
         ),
         route(
+            "/order/{token}/reorder",
+            Policy::Public,
+            NONE,
+            get(quick_order::reorder_get),
+        ),
+        route(
             "/legal/tokushoho",
             Policy::Public,
             NONE,

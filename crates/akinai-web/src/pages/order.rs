@@ -38,6 +38,8 @@ pub struct OrderPage {
     pub delivery_date: String,
     pub is_bank_transfer: bool,
     pub receipt_path: String,
+    /// 「もう一度注文する」: the order's lines in the quick-order form.
+    pub reorder_path: String,
     /// The invoice PDF, unless the order was cancelled before one was issued.
     pub invoice_path: Option<String>,
     /// The receipt (領収書) once the money is received: its form, or its reissue.
@@ -156,6 +158,7 @@ pub async fn order_get(
             .unwrap_or_else(|| t.get("checkout.no_preference").to_string()),
         is_bank_transfer: order.payment_method == PaymentMethod::BankTransfer,
         receipt_path: format!("/order/{token}/receipt"),
+        reorder_path: format!("/order/{token}/reorder"),
         invoice_path: akinai_domain::documents::may_issue_invoice(order.status)
             .then(|| format!("/order/{token}/invoice.pdf")),
         receipt_pdf,

@@ -38,6 +38,8 @@ pub struct QuickOrderPage {
     /// Items just added to the cart.
     pub added: Option<usize>,
     pub error: Option<String>,
+    /// 「もう一度注文する」: the order the lines come from.
+    pub reorder_of: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +67,7 @@ struct Shown {
     checked: bool,
     added: Option<usize>,
     error: Option<String>,
+    reorder_of: Option<String>,
 }
 
 async fn render(
@@ -93,6 +96,7 @@ async fn render(
         checked: shown.checked,
         added: shown.added,
         error: shown.error,
+        reorder_of: shown.reorder_of,
     };
     ctx.page(status, &page)
 }
@@ -108,6 +112,7 @@ pub async fn quick_order_get(
         checked: false,
         added: None,
         error: None,
+        reorder_of: None,
     };
     render(&state, &ctx, StatusCode::OK, shown).await
 }
@@ -127,6 +132,7 @@ pub async fn quick_order_post(
             checked: false,
             added: None,
             error: Some(ctx.t.get("quick_order.empty").to_string()),
+            reorder_of: None,
         };
         return render(&state, &ctx, StatusCode::BAD_REQUEST, shown).await;
     }
@@ -166,6 +172,7 @@ pub async fn quick_order_post(
         order,
         added: added.filter(|n| *n > 0),
         error,
+        reorder_of: None,
     };
     render(&state, &ctx, status, shown).await
 }
@@ -213,6 +220,7 @@ pub async fn quick_order_upload_post(
             checked: false,
             added: None,
             error: Some(ctx.t.get("quick_order.unreadable").to_string()),
+            reorder_of: None,
         };
         return render(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
     };
@@ -235,6 +243,32 @@ pub async fn quick_order_upload_post(
         checked: true,
         added: None,
         error,
+        reorder_of: None,
     };
     render(&state, &ctx, status, shown).await
+}
+
+/// `GET /order/{token}/reorder` (「もう一度注文する」): the order's lines in the form, checked
+/// against today's catalog, prices and stock; nothing goes into the cart until 「カートに入れる」.
+pub async fn reorder_get(
+    axum::extract::Path(token): axum::extract::Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, WebError> {
+    let order = state.shop.orders().order_by_status_secret(&token).await?;
+    let text = akinai_domain::quick_order::reorder_text(&order.lines);
+    let checked = state
+        .shop
+        .storefront()
+        .check_quick_order(ctx.cart(), &text)
+        .await?;
+    let shown = Shown {
+        text,
+        order: checked,
+        checked: true,
+        added: None,
+        error: None,
+        reorder_of: Some(order.number()),
+    };
+    render(&state, &ctx, StatusCode::OK, shown).await
 }

@@ -12,6 +12,17 @@ use akinai_domain::ids::SkuId;
 
 use crate::support::TestApp;
 
+/// 「カートに入れる」 with `text` in the form.
+async fn add_lines(shopper: &crate::support::Shopper, text: &str) -> crate::support::Page {
+    let csrf = shopper.csrf().await;
+    shopper
+        .post(
+            "/quick-order",
+            &[("csrf", &csrf), ("lines", text), ("action", "add")],
+        )
+        .await
+}
+
 /// Every SKU for sale, by id.
 async fn skus(app: &TestApp, up_to: i64) -> Vec<SkuForSale> {
     let ids: Vec<SkuId> = (1..=up_to).map(SkuId).collect();
@@ -178,13 +189,7 @@ async fn five_thousand_lines_reach_one_order() {
     assert_eq!(chosen.len(), 5_000);
     let text: String = chosen.iter().map(|s| format!("{}\t1\n", s.code)).collect();
     let shopper = app.shopper();
-    let csrf = shopper.csrf().await;
-    let added = shopper
-        .post(
-            "/quick-order",
-            &[("csrf", &csrf), ("lines", &text), ("action", "add")],
-        )
-        .await;
+    let added = add_lines(&shopper, &text).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     assert_eq!(cart(&app, &shopper).await.len(), 5_000);
     let details = shopper.submit_details(&[]).await;
@@ -198,4 +203,46 @@ async fn five_thousand_lines_reach_one_order() {
         .unwrap()
         .expect("the order was placed");
     assert_eq!(order.lines.len(), 5_000);
+}
+
+/// 「もう一度注文する」 on the status page: the order's lines in the quick-order form, checked at
+/// today's stock, and into a new cart with 「カートに入れる」; an unknown status link finds nothing.
+#[tokio::test]
+async fn an_earlier_order_is_ordered_again_from_its_status_page() {
+    let app = TestApp::demo().await;
+    let shopper = app.shopper();
+    let tea = app.sku_named("静岡煎茶 100g").await;
+    let belt = app.sku_named("本革ベルト").await;
+    shopper.add(tea, "2").await;
+    shopper.add(belt, "1").await;
+    shopper.submit_details(&[]).await;
+    let status_path = shopper.place().await.location().to_string();
+    let reorder = format!("{status_path}/reorder");
+    assert!(shopper.get(&status_path).await.body.contains(&reorder));
+    let order = app.newest_order().await;
+    let page = shopper.get(&reorder).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&order.number()));
+    for l in &order.lines {
+        assert!(
+            page.body
+                .contains(&format!("{}\t{}", l.sku_code, l.quantity)),
+            "{} in the form",
+            l.sku_code
+        );
+    }
+    let text: String = order
+        .lines
+        .iter()
+        .map(|l| format!("{}\t{}\n", l.sku_code, l.quantity))
+        .collect();
+    let added = add_lines(&shopper, &text).await;
+    assert_eq!(
+        (added.status, added.location()),
+        (StatusCode::SEE_OTHER, "/cart")
+    );
+    let now = cart(&app, &shopper).await;
+    assert_eq!((now[&tea], now[&belt]), (2, 1));
+    let missing = shopper.get("/order/0000/reorder").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
