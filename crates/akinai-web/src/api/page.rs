@@ -113,7 +113,10 @@ pub(crate) fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Er
     n.as_i64()
         .or_else(|| {
             n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() <= 1e15)
+                // Any integral value in i64's range: a large one (an id that does not exist)
+                // then answers as the same integer written without `.0` would (schemathesis
+                // found `1517821059902071.0` refused with 400).
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
                 .map(|f| f as i64)
         })
         .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
@@ -129,5 +132,30 @@ pub(crate) fn whole_or_none<'de, D: serde::Deserializer<'de>>(
         Some(n) => whole(serde_json::Value::Number(n))
             .map(Some)
             .map_err(serde::de::Error::custom),
+    }
+}
+
+#[cfg(test)]
+mod whole_tests {
+    #[derive(serde::Deserialize)]
+    struct N {
+        #[serde(deserialize_with = "super::whole")]
+        n: i64,
+    }
+
+    fn read(json: &str) -> Option<i64> {
+        serde_json::from_str::<N>(json).ok().map(|x| x.n)
+    }
+
+    #[test]
+    fn integral_floats_read_as_the_integer_and_fractions_are_refused() {
+        assert_eq!(read(r#"{"n": 120.0}"#), Some(120));
+        assert_eq!(
+            read(r#"{"n": 1517821059902071.0}"#),
+            Some(1_517_821_059_902_071)
+        );
+        assert_eq!(read(r#"{"n": 7}"#), Some(7));
+        assert_eq!(read(r#"{"n": 1.5}"#), None);
+        assert_eq!(read(r#"{"n": 1e300}"#), None);
     }
 }
