@@ -183,11 +183,7 @@ impl Coupons {
             .find_cart(cart_secret)
             .await?
             .ok_or(CoreError::EmptyCart)?;
-        let found = match CouponCode::parse(raw_code) {
-            Some(code) => self.coupon_store.coupon_by_code(&code).await?,
-            None => None,
-        };
-        let Some(coupon) = found else {
+        let Some(coupon) = self.find(raw_code).await? else {
             self.account_store
                 .record_throttle_event(throttle::COUPON_FAIL, &key, None, now)
                 .await?;
@@ -221,9 +217,9 @@ impl Coupons {
         };
         let email = cart.checkout.as_ref().map(|d| d.email.as_str().to_string());
         let outcome = match self.find(&code).await? {
-            Err(why) => Err(why),
-            Ok(coupon) => match self.check(&coupon, lines, email.as_deref()).await {
-                Ok((d, _)) => Ok(d),
+            None => Err(Refusal::Unknown),
+            Some(coupon) => match self.check(&coupon, lines, email.as_deref()).await {
+                Ok(d) => Ok(d),
                 Err(CoreError::Coupon(why)) => Err(why),
                 Err(e) => return Err(e),
             },
@@ -242,29 +238,25 @@ impl Coupons {
         let Some(code) = &cart.coupon else {
             return Ok(None);
         };
-        let coupon = self.find(code).await?.map_err(CoreError::Coupon)?;
-        let (discount, shopper) = self.check(&coupon, lines, Some(email)).await?;
+        let coupon = self.find(code).await?.ok_or(Refusal::Unknown)?;
+        let discount = self.check(&coupon, lines, Some(email)).await?;
         Ok(Some(OrderCoupon {
             discount,
             counted: CouponUse {
                 coupon_id: coupon.id,
                 code: coupon.code.clone(),
-                shopper: shopper.unwrap_or_else(|| coupon_shopper(email)),
+                shopper: coupon_shopper(email),
                 per_customer: coupon.rule.per_customer,
             },
         }))
     }
 
-    async fn find(&self, code: &str) -> Result<Result<Coupon, Refusal>, CoreError> {
-        let found = match CouponCode::parse(code) {
-            Some(c) => self.coupon_store.coupon_by_code(&c).await?,
-            None => None,
-        };
-        Ok(match found {
-            Some(c) if c.disabled => Err(Refusal::Disabled),
-            Some(c) => Ok(c),
-            None => Err(Refusal::Unknown),
-        })
+    /// The coupon with this code as typed; `None` when the code is malformed or unknown.
+    async fn find(&self, code: &str) -> Result<Option<Coupon>, CoreError> {
+        match CouponCode::parse(code) {
+            Some(c) => Ok(self.coupon_store.coupon_by_code(&c).await?),
+            None => Ok(None),
+        }
     }
 
     /// Whether `coupon` applies to `lines` for the shopper with `email` (when known yet).
@@ -273,25 +265,26 @@ impl Coupons {
         coupon: &Coupon,
         lines: &[PricedLine],
         email: Option<&str>,
-    ) -> Result<(Discount, Option<String>), CoreError> {
+    ) -> Result<Discount, CoreError> {
         if coupon.disabled {
             return Err(Refusal::Disabled.into());
         }
-        let shopper = email.map(coupon_shopper);
         let mut usage = Usage {
             used: coupon.used,
             ..Usage::default()
         };
-        if let (Some(s), Some(email)) = (&shopper, email) {
+        if let Some(email) = email {
             if coupon.rule.per_customer.is_some() {
-                usage.used_by_shopper = self.coupon_store.coupon_uses_by(coupon.id, s).await?;
+                usage.used_by_shopper = self
+                    .coupon_store
+                    .coupon_uses_by(coupon.id, &coupon_shopper(email))
+                    .await?;
             }
             if coupon.rule.first_order_only {
                 usage.shopper_orders = self.coupon_store.orders_by_email(email, 1).await?;
             }
         }
-        let discount = apply(&coupon.rule, lines, usage, self.base.clock.now())?;
-        Ok((discount, shopper))
+        Ok(apply(&coupon.rule, lines, usage, self.base.clock.now())?)
     }
 
     async fn lines(&self, cart: &Cart) -> Result<Vec<PricedLine>, CoreError> {
