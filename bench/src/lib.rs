@@ -70,6 +70,7 @@ pub async fn template_order(
         placed_at: at,
         address_key: akinai_domain::hold::address_key(&details.address),
         coupon: None,
+        points: Default::default(),
         details,
         lines: vec![line],
         totals: t,

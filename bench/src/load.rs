@@ -236,7 +236,7 @@ pub async fn orders(
         store.save_checkout(cart, &details, chrono_now()).await?;
         let fingerprint = shop
             .checkout()
-            .confirmation(Some(&token.secret))
+            .confirmation(Some(&token.secret), None)
             .await?
             .fingerprint;
         carts.push((token.secret, fingerprint));

@@ -185,6 +185,62 @@ class Browser:
             pass
 
 
+MEMBER = "member@example.jp"
+MEMBER_PASSWORD = "sora umi kaze yama 2026"
+
+
+def mail_link(data: str, path: str) -> str:
+    """The newest link to `path` in the shop's mail files (the demo writes mail to files)."""
+    for _ in range(100):
+        files = sorted(Path(data, "mail").glob("*"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for f in files:
+            found = re.search(r"https?://\S*" + re.escape(path) + r"\S*", f.read_text(errors="replace"))
+            if found:
+                return found.group(0)
+        time.sleep(0.2)
+    raise SystemExit(f"no mail with a link to {path}")
+
+
+def member_points(b, take, shop: str, admin: str, data: str) -> None:
+    b.go(f"{shop}/account/register")
+    b.type("input[name=email]", MEMBER)
+    b.type("input[name=name]", "山田 太郎")
+    b.type("input[name=password]", MEMBER_PASSWORD)
+    b.submit_form("form.account")
+    b.go(mail_link(data, "/account/verify?t="))
+    b.submit_form("form.account")
+    b.go(f"{shop}/account/login")
+    b.type("input[name=email]", MEMBER)
+    b.type("input[name=password]", MEMBER_PASSWORD)
+    b.submit_form("form.account")
+    b.go(f"{admin}/admin/customers?email=" + urllib.parse.quote(MEMBER))
+    b.go(b.js("return document.querySelector('table a[href^=\"/admin/customers/\"]').href"))
+    b.type("form[action$='/points'] input[name=points]", "500")
+    b.type("form[action$='/points'] input[name=reason]", "開店記念のプレゼント")
+    b.submit_form("form[action$='/points']")
+    take("admin-customer-points")
+    for name in ("本みりん", "本革ベルト"):
+        b.go(f"{shop}/search?q=" + urllib.parse.quote(name))
+        b.go(b.js("return document.querySelector('ul.grid li.card a').href"))
+        b.submit_form("form[action='/cart/add']")
+    b.type("input[name=points]", "300")
+    b.submit_form("form[action='/cart/points']")
+    take("cart-points")
+    b.go(f"{shop}/checkout")
+    b.type("input[name=postal_code]", "1500001")
+    b.click("button[name=autofill]")
+    b.wait_ready()
+    for field, value in [("name", "山田 太郎"), ("name_kana", "やまだ たろう"),
+                         ("phone", "090-1234-5678"), ("line1", "神宮前1-2-3")]:
+        b.type(f"input[name={field}]", value)
+    b.click("input[name=payment_method][value=bank_transfer]")
+    b.submit_form("form.checkout")
+    take("confirm-points")
+    b.submit_form("form.place")
+    b.go(f"{shop}/account/points")
+    take("account-points")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--binary", default=str(ROOT / "target" / "debug" / "akinai"))
@@ -432,6 +488,11 @@ def main() -> None:
                            ("admin-orders-export", "/admin/orders/export")]:
             b.go(f"{admin}{path}")
             take(name)
+        # A member: registered, e-mail confirmed and signed in; the owner adds points on the
+        # customer's page (ポイント調整), and the member uses them on a cart of both rates.
+        if not args.only or set(args.only) & {"admin-customer-points", "cart-points",
+                                               "confirm-points", "account-points"}:
+            member_points(b, take, shop, admin, data)
         # The storefront closed for maintenance (every node sees it within 2 s).
         subprocess.run([args.binary, "maintenance", "on", "--message",
                         "12月3日 15時ごろ再開の予定です。", "--by", "店長", "--data-dir", data],

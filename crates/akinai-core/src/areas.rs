@@ -13,6 +13,9 @@ impl Shop {
     pub fn coupons(&self) -> &crate::Coupons {
         &self.areas.coupons
     }
+    pub fn points(&self) -> &crate::Points {
+        &self.areas.points
+    }
     pub fn orders(&self) -> &Orders {
         &self.areas.orders
     }

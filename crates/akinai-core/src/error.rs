@@ -65,6 +65,9 @@ pub enum CoreError {
     /// The cart's coupon does not apply (the shopper is told why on the cart page).
     #[error("coupon refused: {0}")]
     Coupon(#[from] akinai_domain::coupon::Refusal),
+    /// The points chosen cannot be used (too many, a guest); the cart page says why.
+    #[error("points refused: {0}")]
+    Points(#[from] akinai_domain::points::PointsRefusal),
     #[error("the payment provider could not be reached: {0}")]
     PaymentUnavailable(#[from] crate::payments::GatewayError),
     #[error("this order takes no (further) payment")]
@@ -92,6 +95,9 @@ impl From<PlaceOrderError> for CoreError {
             PlaceOrderError::OutOfStock(sku) => CoreError::InsufficientStock { sku, available: 0 },
             PlaceOrderError::CouponUsedUp => {
                 CoreError::Coupon(akinai_domain::coupon::Refusal::UsedUp)
+            }
+            PlaceOrderError::PointsShort => {
+                CoreError::Points(akinai_domain::points::PointsRefusal::MoreThanBalance(0))
             }
             PlaceOrderError::Store(s) => CoreError::Store(s),
         }

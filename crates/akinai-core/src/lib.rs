@@ -33,6 +33,7 @@ pub mod mail;
 pub mod operations;
 pub mod orders;
 pub mod payments;
+pub mod points;
 pub mod security;
 pub mod security_report;
 pub mod security_tasks;
@@ -75,6 +76,7 @@ pub use mail::{FileMailer, Mailer, SmtpMailer};
 pub use operations::Operations;
 pub use orders::Orders;
 pub use payments::{PaymentGateway, Payments};
+pub use points::Points;
 pub use security_report::SecurityReports;
 pub use security_tasks::SecurityTasks;
 pub use selfcheck::SelfCheck;
@@ -157,6 +159,7 @@ struct Areas {
     storefront: Storefront,
     checkout: Checkout,
     coupons: Coupons,
+    points: Points,
     orders: Orders,
     accounts: Accounts,
     factors: Factors,
@@ -345,8 +348,16 @@ impl Shop {
             audit: audit.clone(),
             storefront: storefront.clone(),
         };
+        let points = Points {
+            base: base.clone(),
+            point_store: store.clone(),
+            accounts: accounts.clone(),
+            storefront: storefront.clone(),
+            coupons: coupons.clone(),
+        };
         let checkout = Checkout {
             coupons: coupons.clone(),
+            points: points.clone(),
             base: base.clone(),
             cart_store: store.clone(),
             order_store: store.clone(),
@@ -418,6 +429,7 @@ impl Shop {
             api_tokens: api_tokens.clone(),
             task_store: store.clone(),
             security_tasks: security_tasks.clone(),
+            points: points.clone(),
             node: tokens::generate().secret[..16].into(),
             beat: Arc::default(),
         };
@@ -495,6 +507,7 @@ impl Shop {
             storefront,
             checkout,
             coupons,
+            points,
             orders,
             accounts,
             factors,

@@ -383,6 +383,9 @@ fn confirmation_body(order: &Order, status_url: &str, s: &ShopSettings, lang: La
         };
         line(format!("  {label}: -{}", t.discount));
     }
+    if t.points.0 != 0 {
+        line(format!("  {}: -{}", tr.get("summary.points"), t.points));
+    }
     line(format!(
         "  {}: {}",
         tr.get("summary.shipping"),
@@ -420,6 +423,10 @@ fn confirmation_body(order: &Order, status_url: &str, s: &ShopSettings, lang: La
                 discount_note(tr, r.discount)
             ),
         });
+    }
+    if order.points_earned > 0 {
+        let n = order.points_earned.to_string();
+        line(format!("  {}", tr.fmt("points.earn_note", &[("n", &n)])));
     }
     line(String::new());
     line(tr.get("mail.payment").to_string());

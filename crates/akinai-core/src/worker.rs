@@ -83,6 +83,7 @@ pub struct Jobs {
     pub(crate) api_tokens: crate::api::ApiTokens,
     pub(crate) task_store: Arc<dyn akinai_store::leases::TaskLeaseStore>,
     pub(crate) security_tasks: crate::SecurityTasks,
+    pub(crate) points: crate::Points,
     /// This process among the nodes (random, new at every start), for task leases.
     pub(crate) node: Arc<str>,
     /// When this process's worker loop last came round (`None`: no worker runs here).
@@ -337,6 +338,13 @@ impl Jobs {
                     Err(e) => tracing::error!(error = %e, "could not publish scheduled products"),
                 }
                 self.reconcile_once_a_minute().await;
+                match self.points.settle().await {
+                    Ok(s) if s.orders + s.lapsed > 0 => {
+                        tracing::info!(orders = s.orders, lapsed = s.lapsed, "points settled")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "could not settle points"),
+                }
                 if let Err(e) = self.remind_overdue_tasks().await {
                     tracing::error!(error = %e, "could not remind of overdue security tasks");
                 }

@@ -143,6 +143,9 @@ impl Refusal {
 pub struct Discount {
     pub total: Yen,
     pub per_rate: BTreeMap<TaxCategory, Yen>,
+    /// The part of `total` that is points used (see `points::combine`); zero for a coupon's.
+    #[serde(default)]
+    pub points: Yen,
 }
 
 impl Discount {
@@ -229,6 +232,7 @@ pub fn allocate(total: Yen, base: &BTreeMap<TaxCategory, i64>) -> Discount {
         shares[i].1 += 1;
     }
     Discount {
+        points: Yen::ZERO,
         total: Yen(d as i64),
         per_rate: shares
             .into_iter()
@@ -240,4 +244,4 @@ pub fn allocate(total: Yen, base: &BTreeMap<TaxCategory, i64>) -> Discount {
 
 #[cfg(test)]
 #[path = "coupon_tests.rs"]
-mod tests;
+pub(crate) mod tests;

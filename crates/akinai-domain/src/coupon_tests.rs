@@ -5,7 +5,8 @@ use crate::tax::{tax_included_in, RoundingMode};
 use chrono::TimeZone;
 use proptest::prelude::*;
 
-fn line(id: i64, total: i64, tax: TaxCategory) -> PricedLine {
+/// One unit of product `id` costing `total` at `tax` (shared with the points tests).
+pub(crate) fn line(id: i64, total: i64, tax: TaxCategory) -> PricedLine {
     PricedLine {
         sku_id: SkuId(id),
         product_id: ProductId(id),

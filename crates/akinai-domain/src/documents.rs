@@ -121,7 +121,8 @@ pub struct RateLine {
     pub total: Yen,
     /// The tax contained in `total`, rounded once for the rate.
     pub tax: Yen,
-    /// The part of a coupon's discount taken off this rate (already out of `total`).
+    /// The part of a coupon's discount and the points used taken off this rate (already out of
+    /// `total`).
     #[serde(default)]
     pub discount: Yen,
 }
@@ -152,6 +153,10 @@ pub struct DocumentContent {
     /// A coupon's discount off the items (documents kept before coupons read as none).
     #[serde(default)]
     pub discount: Yen,
+    /// Points used, taken off the items like a discount (documents kept before points read as
+    /// none).
+    #[serde(default)]
+    pub points: Yen,
     pub grand_total: Yen,
     pub rates: Vec<RateLine>,
     /// Prices are printed (not on a gift's delivery slip).
@@ -284,6 +289,7 @@ impl DocumentContent {
             shipping_fee: order.totals.shipping_fee,
             payment_fee: order.totals.payment_fee,
             discount: order.totals.discount,
+            points: order.totals.points,
             grand_total: order.totals.grand_total,
             rates: order
                 .totals

@@ -36,6 +36,7 @@ pub mod order;
 pub mod payment;
 pub mod payment_timing;
 pub mod picking;
+pub mod points;
 pub mod postal;
 pub mod pricing;
 pub mod quick_order;

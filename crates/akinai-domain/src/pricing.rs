@@ -52,7 +52,8 @@ pub struct RateTotal {
     pub rate_percent: u32,
     pub total: Yen,
     pub tax: Yen,
-    /// The part of a coupon's discount taken off this rate (already out of `total`).
+    /// The part of a coupon's discount and of the points used taken off this rate (already
+    /// out of `total`).
     #[serde(default)]
     pub discount: Yen,
 }
@@ -67,6 +68,9 @@ pub struct Totals {
     /// A coupon's discount, taken off the items before tax (split across the rates).
     #[serde(default)]
     pub discount: Yen,
+    /// Points used (one point one yen), taken off the items like a discount (ADR 046).
+    #[serde(default)]
+    pub points: Yen,
     /// Per-rate totals in the order standard, reduced, non-taxable; rates without amounts left out.
     pub rates: Vec<RateTotal>,
 }
@@ -135,7 +139,8 @@ pub fn totals_after(
         shipping_fee,
         payment_fee,
         grand_total,
-        discount: discount.total,
+        discount: Yen(discount.total.0 - discount.points.0),
+        points: discount.points,
         rates,
     })
 }

@@ -69,6 +69,7 @@ pub fn return_invoice(
     invoice_like.shipping_fee = Yen::ZERO;
     invoice_like.payment_fee = Yen::ZERO;
     invoice_like.discount = Yen::ZERO;
+    invoice_like.points = Yen::ZERO;
     invoice_like.refers_to = Some(refers_to);
     invoice_like
 }

@@ -167,6 +167,10 @@ pub struct ShopSettings {
     /// The logo printed on 帳票: the SHA-256 of a kept logo version (none uploaded: `None`).
     #[serde(default)]
     pub logo: Option<String>,
+    /// Points for members (issue #23, item 6); settings saved before points existed read as
+    /// points off.
+    #[serde(default)]
+    pub points: crate::points::PointsPolicy,
 }
 
 /// When the money of a card payment is taken (payments issue, item 1).
@@ -405,6 +409,12 @@ impl ShopSettings {
             card_capture: CardCapture::OnPayment,
             search_synonyms: crate::search::default_synonyms(),
             logo: None,
+            // 1 point per 100 yen, lapsing a year after the last earning or spending (the
+            // common practice of Japanese shops; EC-CUBE ships 1% too).
+            points: crate::points::PointsPolicy {
+                earn_percent: 1,
+                expiry_days: 365,
+            },
         }
     }
 }

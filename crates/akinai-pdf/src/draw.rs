@@ -213,6 +213,9 @@ fn totals(c: &mut Canvas<'_>, doc: &DocumentContent) {
     if doc.discount.0 != 0 {
         rows.push(("クーポン値引", Yen(-doc.discount.0), false));
     }
+    if doc.points.0 != 0 {
+        rows.push(("ポイント値引", Yen(-doc.points.0), false));
+    }
     rows.push(("送料", doc.shipping_fee, false));
     if doc.payment_fee.0 != 0 {
         rows.push(("手数料", doc.payment_fee, false));
@@ -249,7 +252,7 @@ fn totals(c: &mut Canvas<'_>, doc: &DocumentContent) {
             align: Align::Right,
         },
     ];
-    let discounted = doc.discount.0 != 0;
+    let discounted = doc.discount.0 != 0 || doc.points.0 != 0;
     if discounted {
         columns.push(Column {
             title: "値引の配分",

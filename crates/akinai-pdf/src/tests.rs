@@ -43,6 +43,7 @@ pub(crate) fn invoice(lines: usize) -> DocumentContent {
             .collect(),
         shipping_fee: Yen(880),
         discount: Yen::ZERO,
+        points: Yen::ZERO,
         payment_fee: Yen(0),
         grand_total: Yen(2_160 * lines as i64 + 880),
         rates: vec![

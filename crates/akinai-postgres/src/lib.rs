@@ -24,6 +24,7 @@ mod member;
 mod operations;
 mod orders;
 mod payments;
+mod points;
 mod reports;
 mod scratch;
 mod security;

@@ -17,7 +17,8 @@ use crate::{map_err, PgStore};
 akinai_sql::order_store!(PgStore);
 
 /// Everything of one order in one statement, committed on its own (with the coupon's use, when
-/// the order has one, counted before it in the same transaction). The lines and rates come as
+/// the order has one, counted before it and the member's points, when it uses some, taken after
+/// it in the same transaction). The lines and rates come as
 /// arrays (one prepared statement whatever their number); `$25` says whether the shop takes the
 /// payment itself. The stock guard is the table's `CHECK (stock >= 0)`: a decrement below zero
 /// fails the statement, and with it every row of the order; so does a SKU deleted meanwhile
@@ -25,8 +26,8 @@ akinai_sql::order_store!(PgStore);
 const PLACE_ORDER: &str = "WITH o AS (\
      INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
      items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason, address_key, \
-     discount_total, coupon_code) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $33, $34) RETURNING id), \
+     discount_total, coupon_code, points_used, points_earned, points_state) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $33, $34, $36, $37, $38) RETURNING id), \
    l AS (SELECT * FROM UNNEST($15::BIGINT[], $16::BIGINT[], $17::TEXT[], $18::TEXT[], $19::TEXT[], \
      $20::BIGINT[], $21::BIGINT[], $22::TEXT[], $23::BIGINT[]) WITH ORDINALITY \
      AS l(sku_id, product_id, product_name, option_label, sku_code, unit_price, quantity, tax_category, line_total, line_no)), \
@@ -119,22 +120,35 @@ fn place_query(order: &NewOrder) -> Result<PlaceQuery<'_>, PlaceOrderError> {
         .bind(akinai_domain::webhook::LOW_STOCK)
         .bind(t.discount.0)
         .bind(order.coupon.as_ref().map(|c| c.code.as_str().to_string()))
-        .bind(t.rates.iter().map(|r| r.discount.0).collect::<Vec<_>>()))
+        .bind(t.rates.iter().map(|r| r.discount.0).collect::<Vec<_>>())
+        .bind(order.points.used)
+        .bind(order.points.earned)
+        .bind(order.points_state().as_str()))
 }
 
 impl PgStore {
     async fn place_new_order(&self, order: &NewOrder) -> Result<PlacedOrder, PlaceOrderError> {
-        let placed = match &order.coupon {
-            None => place_query(order)?.fetch_one(&self.pool).await,
-            Some(coupon) => {
-                // The coupon's row lock makes racing orders with the same coupon queue here;
-                // a refused order drops the transaction, which rolls the count back.
-                let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let spender = order.spends_points()?;
+        let placed = if order.coupon.is_none() && spender.is_none() {
+            place_query(order)?.fetch_one(&self.pool).await
+        } else {
+            // The coupon's and the member's row locks make racing orders with the same coupon
+            // or the same member's points queue here; a refused order drops the transaction,
+            // which rolls the count and the spending back.
+            let mut tx = self.pool.begin().await.map_err(map_err)?;
+            if let Some(coupon) = &order.coupon {
                 Sql::<PgStore>::count_coupon_use(&mut tx, coupon).await?;
-                match place_query(order)?.fetch_one(&mut *tx).await {
-                    Ok(id) => tx.commit().await.map(|()| id),
-                    Err(e) => Err(e),
+            }
+            match place_query(order)?.fetch_one(&mut *tx).await {
+                Ok(id) => {
+                    if let Some(customer) = spender {
+                        let (used, at) = (order.points.used, order.placed_at);
+                        Sql::<PgStore>::spend_points(&mut tx, customer, OrderId(id), used, at)
+                            .await?;
+                    }
+                    tx.commit().await.map(|()| id)
                 }
+                Err(e) => Err(e),
             }
         };
         match placed {

@@ -42,7 +42,7 @@ where
 
     pub async fn cart_by_token(&self, token: &TokenHash) -> StoreResult<Option<Cart>> {
         let row = sqlx::query(
-            "SELECT c.id, c.checkout, c.coupon_code, o.id AS order_id FROM carts c LEFT JOIN orders o ON o.cart_id = c.id WHERE c.token_hash = $1",
+            "SELECT c.id, c.checkout, c.coupon_code, c.points_to_use, o.id AS order_id FROM carts c LEFT JOIN orders o ON o.cart_id = c.id WHERE c.token_hash = $1",
         )
         .bind(token.0.clone())
         .fetch_optional(self.0.reader())

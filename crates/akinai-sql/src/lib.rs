@@ -30,6 +30,7 @@ mod member;
 mod operations;
 mod orders;
 mod payments;
+mod points;
 mod refunds;
 mod reports;
 mod search;
@@ -52,6 +53,7 @@ use akinai_domain::fulfilment::{Carrier, Shipment, TrackingNumber};
 use akinai_domain::ids::{CartId, CategoryId, JobId, OrderId, ProductId, SkuId};
 use akinai_domain::ids::{CustomerId, SessionId};
 use akinai_domain::order::{OrderStatus, PaymentMethod};
+use akinai_domain::points::PointsState;
 use akinai_domain::pricing::{PricedLine, RateTotal};
 use akinai_domain::tax::TaxCategory;
 use akinai_domain::Yen;
@@ -222,7 +224,7 @@ pub fn sku_for_sale(r: &impl Columns) -> StoreResult<SkuForSale> {
     })
 }
 
-/// `id, checkout, order_id`.
+/// `id, checkout, coupon_code, points_to_use, order_id`.
 pub fn cart(r: &impl Columns) -> StoreResult<Cart> {
     Ok(Cart {
         id: CartId(r.int("id")?),
@@ -232,6 +234,7 @@ pub fn cart(r: &impl Columns) -> StoreResult<Cart> {
             .map(|c| serde_json::from_str(&c).map_err(corrupt))
             .transpose()?,
         coupon: r.opt_text("coupon_code")?,
+        points: r.int("points_to_use")?,
     })
 }
 
@@ -280,7 +283,8 @@ pub fn rate_total(r: &impl Columns) -> StoreResult<RateTotal> {
 }
 
 /// The order columns `id, cart_id, status, payment_method, details, items_total, shipping_fee,
-/// payment_fee, grand_total, discount_total, coupon_code` with its lines, rates and the backend-decoded times.
+/// payment_fee, grand_total, discount_total, coupon_code, points_used, points_earned,
+/// points_state` with its lines, rates and the backend-decoded times.
 pub fn order(
     r: &impl Columns,
     lines: Vec<PricedLine>,
@@ -306,6 +310,7 @@ pub fn order(
             payment_fee: Yen(r.int("payment_fee")?),
             grand_total: Yen(r.int("grand_total")?),
             discount: Yen(r.int("discount_total")?),
+            points: Yen(r.int("points_used")?),
             rates,
         },
         placed_at,
@@ -314,6 +319,11 @@ pub fn order(
         review_pending: r.int("review_pending")? != 0,
         shipment: shipment(r)?,
         coupon_code: r.opt_text("coupon_code")?,
+        points_earned: r.int("points_earned")?,
+        points_state: {
+            let s = r.text("points_state")?;
+            PointsState::parse(&s).ok_or_else(|| corrupt(format!("points state {s}")))?
+        },
     })
 }
 

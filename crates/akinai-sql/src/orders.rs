@@ -29,7 +29,7 @@ const INSERT_CHUNK: usize = 500;
 
 const ORDER_SELECT: &str =
     "SELECT id, cart_id, customer_id, status, payment_method, details, items_total, shipping_fee, payment_fee, \
-     grand_total, discount_total, coupon_code, placed_at, confirmation_sent_at, review_reason, carrier, tracking_number, \
+     grand_total, discount_total, coupon_code, points_used, points_earned, points_state, placed_at, confirmation_sent_at, review_reason, carrier, tracking_number, \
      CAST(CASE WHEN review_reason IS NOT NULL AND reviewed_at IS NULL THEN 1 ELSE 0 END AS BIGINT) \
      AS review_pending FROM orders";
 
@@ -67,8 +67,8 @@ where
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO orders (cart_id, status_token_hash, status, payment_method, email, details, \
              items_total, shipping_fee, payment_fee, grand_total, placed_at, customer_id, review_reason, address_key, \
-             discount_total, coupon_code) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+             discount_total, coupon_code, points_used, points_earned, points_state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
         )
         .bind(order.cart_id.0)
         .bind(order.status_token.0.clone())
@@ -86,6 +86,9 @@ where
         .bind(order.address_key.as_str())
         .bind(t.discount.0)
         .bind(order.coupon.as_ref().map(|c| c.code.as_str()))
+        .bind(order.points.used)
+        .bind(order.points.earned)
+        .bind(order.points_state().as_str())
         .fetch_one(&mut *conn)
         .await;
         let id = match inserted {
@@ -95,6 +98,16 @@ where
         };
         if let Some(coupon) = &order.coupon {
             Self::count_coupon_use(&mut *conn, coupon).await?;
+        }
+        if let Some(customer) = order.spends_points()? {
+            Self::spend_points(
+                &mut *conn,
+                customer,
+                OrderId(id),
+                order.points.used,
+                order.placed_at,
+            )
+            .await?;
         }
         let mut low = Vec::new();
         for line in &order.lines {

@@ -30,6 +30,7 @@ mod member;
 mod operations;
 mod orders;
 mod payments;
+mod points;
 mod reports;
 mod security;
 mod security_tasks;

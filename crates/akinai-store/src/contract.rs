@@ -23,6 +23,7 @@ mod member;
 mod operations;
 mod orders;
 mod payments;
+mod points;
 mod reports;
 mod search;
 mod security_tasks;
@@ -68,6 +69,9 @@ cases!(
     coupons::coupons_round_trip_with_unique_codes_and_cart_codes,
     coupons::an_order_keeps_its_discount_per_rate_and_counts_its_use,
     coupons::racing_orders_never_use_a_coupon_more_than_allowed,
+    points::points_are_granted_once_spent_with_the_order_and_given_back,
+    points::racing_orders_never_spend_the_same_points_twice,
+    points::unused_balances_lapse_whole_once,
     api_tokens::api_tokens_are_found_by_hash_revoked_once_and_record_their_use,
     documents::jp_inv_4_an_order_keeps_one_original_invoice_as_issued,
     documents::jp_inv_4_logo_versions_are_kept_by_their_hash,
@@ -231,7 +235,33 @@ pub(super) async fn new_order(
         review_reason: None,
         address_key: akinai_domain::hold::address_key(&details().address),
         coupon: None,
+        points: Default::default(),
     }
+}
+
+/// Places `orders` all at once; the numbers placed and refused as `expected` says (any other
+/// refusal fails the case).
+pub(super) async fn race(
+    store: &Arc<dyn Store>,
+    orders: Vec<NewOrder>,
+    expected: fn(&PlaceOrderError) -> bool,
+) -> (usize, usize) {
+    let tasks: Vec<_> = orders
+        .into_iter()
+        .map(|o| {
+            let store = store.clone();
+            tokio::spawn(async move { store.place_order(&o).await })
+        })
+        .collect();
+    let (mut placed, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => placed += 1,
+            Err(e) if expected(&e) => refused += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    (placed, refused)
 }
 
 pub(super) async fn stock_of(store: &dyn Store, sku: SkuId) -> i64 {

@@ -28,6 +28,10 @@ pub enum PlaceOrderError {
     /// meanwhile; nothing was written.
     #[error("the coupon has been used up")]
     CouponUsedUp,
+    /// The member no longer holds the points the order uses (spent on another order
+    /// meanwhile); nothing was written.
+    #[error("the member holds fewer points than the order uses")]
+    PointsShort,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

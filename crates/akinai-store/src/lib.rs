@@ -25,6 +25,7 @@ pub mod leases;
 mod model;
 pub mod operations;
 pub mod payments;
+pub mod points;
 pub mod reports;
 pub mod security_tasks;
 pub mod transfer;
@@ -550,6 +551,7 @@ pub trait Store:
     + incidents::IncidentStore
     + security_tasks::SecurityTaskStore
     + coupons::CouponStore
+    + points::PointStore
     + documents::DocumentStore
     + api_tokens::ApiTokenStore
     + transfer::TransferStore

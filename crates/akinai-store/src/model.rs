@@ -57,6 +57,8 @@ pub struct Cart {
     pub checkout: Option<CheckoutDetails>,
     /// The coupon code entered on the cart (checked again whenever the cart is priced).
     pub coupon: Option<String>,
+    /// Points the member chose to use on the cart (checked again at confirmation).
+    pub points: i64,
 }
 
 /// An order to record.
@@ -77,6 +79,9 @@ pub struct NewOrder {
     pub address_key: String,
     /// The coupon the order uses, counted when it is placed.
     pub coupon: Option<crate::coupons::CouponUse>,
+    /// Points the member uses (`totals.points`, taken from the balance when the order is
+    /// placed) and earns on delivery; both zero for a guest.
+    pub points: crate::points::OrderPoints,
 }
 
 /// The result of placing an order.
@@ -110,6 +115,32 @@ pub struct Order {
     /// The coupon code used (its discount is `totals.discount`).
     #[serde(default)]
     pub coupon_code: Option<String>,
+    /// Points earned on delivery (used points are `totals.points`) and where they stand.
+    #[serde(default)]
+    pub points_earned: i64,
+    #[serde(default = "no_points")]
+    pub points_state: akinai_domain::points::PointsState,
+}
+
+impl NewOrder {
+    /// Where the order's points stand as it is placed.
+    pub fn points_state(&self) -> akinai_domain::points::PointsState {
+        akinai_domain::points::PointsState::at_placement(self.points.used, self.points.earned)
+    }
+
+    /// The member whose points the order uses, if it uses any; points without a member are
+    /// refused (`PointsShort`: there is no balance to take them from).
+    pub fn spends_points(&self) -> Result<Option<CustomerId>, crate::PlaceOrderError> {
+        match (self.points.used > 0, self.customer_id) {
+            (false, _) => Ok(None),
+            (true, Some(c)) => Ok(Some(c)),
+            (true, None) => Err(crate::PlaceOrderError::PointsShort),
+        }
+    }
+}
+
+fn no_points() -> akinai_domain::points::PointsState {
+    akinai_domain::points::PointsState::None
 }
 
 impl Order {

@@ -122,6 +122,9 @@ impl WebError {
             WebError::Core(CoreError::Coupon(_)) => {
                 (StatusCode::CONFLICT, "errorpage.coupon_refused", "")
             }
+            WebError::Core(CoreError::Points(_)) => {
+                (StatusCode::CONFLICT, "errorpage.points_refused", "")
+            }
             WebError::Core(CoreError::CheckoutClosed) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "errorpage.checkout_closed",

@@ -264,6 +264,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             post(cart::cart_coupon_remove_post),
         ),
         route(
+            "/cart/points",
+            Policy::PublicForm,
+            FORM,
+            post(cart::cart_points_post),
+        ),
+        route(
             "/checkout",
             Policy::PublicForm,
             FORM,
@@ -483,6 +489,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(account::reset_get).post(account::reset_post),
         ),
         route("/account", Policy::Member, NONE, get(account::account_get)),
+        route(
+            "/account/points",
+            Policy::Member,
+            NONE,
+            get(account::points_get),
+        ),
         route(
             "/account/orders/{id}",
             Policy::Member,

@@ -8,6 +8,7 @@
 //! and after (IPA-C-12).
 
 use crate::Settings;
+use akinai_domain::points::PointsPolicy;
 use serde_json::{json, Map, Value};
 
 use akinai_domain::address::{parse_text, Email, Prefecture};
@@ -47,6 +48,8 @@ pub enum SettingsSection {
     Holds(Vec<(String, String)>),
     /// Search synonyms (`synonyms`: one group per line, e.g. 「革 レザー leather」).
     Search(Vec<(String, String)>),
+    /// Points (`earn_percent` 0–20, 0 off; `expiry_days` 0–3650, 0 never).
+    Points(Vec<(String, String)>),
     /// The order status whose mail this is, and its fields (`subject`, `body`; both empty to
     /// go back to the built-in text).
     MailTemplate(String, Vec<(String, String)>),
@@ -318,6 +321,16 @@ fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreErro
             }
             f.done()?;
             s.search_synonyms = groups.unwrap_or_default();
+        }
+        SettingsSection::Points(p) => {
+            let mut f = Fields::new(p);
+            match PointsPolicy::parse(f.raw("earn_percent"), f.raw("expiry_days")) {
+                Ok(policy) => s.points = policy,
+                Err(bad) => f
+                    .errors
+                    .extend(bad.into_iter().map(|b| (b, "error.invalid"))),
+            }
+            f.done()?;
         }
         SettingsSection::MailTemplate(status, p) => {
             let f = Fields::new(p);

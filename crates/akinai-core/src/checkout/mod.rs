@@ -13,6 +13,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use akinai_domain::checkout::{quote, CheckoutDetails, CheckoutInput};
+use akinai_domain::coupon::Discount;
 use akinai_domain::ids::AddressId;
 use akinai_domain::pricing::{PricedLine, Totals};
 use akinai_domain::settings::ShopSettings;
@@ -31,7 +32,10 @@ pub struct Confirmation {
     pub settings: ShopSettings,
     /// The coupon the order uses (its discount is in `totals`), counted when it is placed.
     pub coupon: Option<CouponUse>,
-    /// Hex SHA-256 over details, lines, totals and coupon; echoed back by the order form.
+    /// Points used (their reduction is in `totals`) and earned on delivery.
+    pub points: crate::points::OrderPoints,
+    /// Hex SHA-256 over details, lines, totals, coupon and points; echoed back by the order
+    /// form.
     pub fingerprint: String,
 }
 
@@ -64,10 +68,11 @@ fn fingerprint(
     lines: &[PricedLine],
     totals: &Totals,
     coupon: Option<&CouponUse>,
+    points: &crate::points::OrderPoints,
 ) -> String {
     let code = coupon.map(|c| c.code.as_str());
-    let doc =
-        serde_json::json!({ "details": details, "lines": lines, "totals": totals, "coupon": code });
+    let doc = serde_json::json!({ "details": details, "lines": lines, "totals": totals,
+        "coupon": code, "points": [points.used, points.earned] });
     hex::encode(Sha256::digest(doc.to_string().as_bytes()))
 }
 
@@ -76,6 +81,7 @@ fn fingerprint(
 pub struct Checkout {
     pub(crate) base: Base,
     pub(crate) coupons: Coupons,
+    pub(crate) points: crate::Points,
     pub(crate) cart_store: Arc<dyn CartStore>,
     pub(crate) order_store: Arc<dyn OrderStore>,
     pub(crate) accounts: Accounts,
@@ -158,14 +164,24 @@ impl Checkout {
         Ok(())
     }
 
-    /// Everything the final confirmation screen must show, computed now.
-    pub async fn confirmation(&self, secret: Option<&str>) -> Result<Confirmation, CoreError> {
+    /// Everything the final confirmation screen must show, computed now, for the member signed
+    /// in with `session_secret` (points) or a guest.
+    pub async fn confirmation(
+        &self,
+        secret: Option<&str>,
+        session_secret: Option<&str>,
+    ) -> Result<Confirmation, CoreError> {
         let cart = self.storefront.find_cart(secret).await?;
-        self.confirmation_of(cart.as_ref()).await
+        let member = self.accounts.member(session_secret).await?;
+        self.confirmation_of(cart.as_ref(), member.as_ref()).await
     }
 
     /// The confirmation for a cart already read.
-    async fn confirmation_of(&self, cart: Option<&Cart>) -> Result<Confirmation, CoreError> {
+    async fn confirmation_of(
+        &self,
+        cart: Option<&Cart>,
+        member: Option<&crate::accounts::Member>,
+    ) -> Result<Confirmation, CoreError> {
         self.integrity.ensure_checkout_open().await?;
         let view = self.storefront.view_cart(cart).await?;
         let details = cart
@@ -195,19 +211,30 @@ impl Checkout {
             }
             None => None,
         };
-        let discount = coupon
+        let coupon_discount = coupon
             .as_ref()
             .map(|c| c.discount.clone())
             .unwrap_or_default();
+        // Points chosen on the cart that no longer fit stop here too.
+        let (used, points) = match cart {
+            Some(c) => {
+                self.points
+                    .for_order(c, member, &lines, &coupon_discount)
+                    .await?
+            }
+            None => (Discount::none(), crate::points::OrderPoints::default()),
+        };
+        let discount = akinai_domain::points::combine(&coupon_discount, &used);
         let totals = quote(&lines, &details, &settings, &discount)?;
         let coupon = coupon.map(|c| c.counted);
-        let fingerprint = fingerprint(&details, &lines, &totals, coupon.as_ref());
+        let fingerprint = fingerprint(&details, &lines, &totals, coupon.as_ref(), &points);
         Ok(Confirmation {
             details,
             lines,
             totals,
             settings,
             coupon,
+            points,
             fingerprint,
         })
     }

@@ -78,7 +78,7 @@ impl Checkout {
                 payment_method: None,
             });
         }
-        let c = self.confirmation_of(Some(&cart)).await?;
+        let c = self.confirmation_of(Some(&cart), member).await?;
         if c.fingerprint != shown_fingerprint {
             return Err(CoreError::CartChanged);
         }
@@ -109,6 +109,7 @@ impl Checkout {
                 review_reason,
                 address_key,
                 coupon: c.coupon,
+                points: c.points,
             })
             .await?;
         if placed.newly_placed {

@@ -88,6 +88,7 @@ impl Storefront {
                 order_id: None,
                 checkout: None,
                 coupon: None,
+                points: 0,
             },
             new_secret: Some(token.secret),
         })

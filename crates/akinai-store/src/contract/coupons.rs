@@ -160,22 +160,8 @@ pub(super) async fn racing_orders_never_use_a_coupon_more_than_allowed(store: Ar
         let o = new_order(store.as_ref(), 100 + buyer, &[(ids[0].1, 1)]).await;
         orders.push(with_coupon(o, &c, &format!("buyer{buyer}@example.jp")));
     }
-    let tasks: Vec<_> = orders
-        .into_iter()
-        .map(|o| {
-            let store = store.clone();
-            tokio::spawn(async move { store.place_order(&o).await })
-        })
-        .collect();
-    let (mut placed, mut refused) = (0, 0);
-    for t in tasks {
-        match t.await.unwrap() {
-            Ok(_) => placed += 1,
-            Err(PlaceOrderError::CouponUsedUp) => refused += 1,
-            Err(e) => panic!("unexpected error: {e}"),
-        }
-    }
-    assert_eq!((placed, refused), (10, 40));
+    let refused = |e: &PlaceOrderError| matches!(e, PlaceOrderError::CouponUsedUp);
+    assert_eq!(race(&store, orders, refused).await, (10, 40));
     assert_eq!(
         store.coupon_by_code(&c.code).await.unwrap().unwrap().used,
         10

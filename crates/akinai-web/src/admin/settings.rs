@@ -71,6 +71,7 @@ struct SettingsPage {
     hold_blocked: String,
     /// The search synonyms, one group per line.
     synonyms: String,
+    points: akinai_domain::points::PointsPolicy,
     bank_transfer: bool,
     cash_on_delivery: bool,
     card: bool,
@@ -218,6 +219,7 @@ pub(super) async fn page(
         hold_per_address: s.holds.orders_per_address_per_day,
         hold_blocked: s.holds.blocked.join("\n"),
         synonyms: s.search_synonyms.join("\n"),
+        points: s.points,
         bank_transfer: s.payment_methods.contains(&PaymentMethod::BankTransfer),
         cash_on_delivery: s.payment_methods.contains(&PaymentMethod::CashOnDelivery),
         card: s.payment_methods.contains(&PaymentMethod::Card),
@@ -340,6 +342,7 @@ pub(super) async fn section_post(
         "payments" => SettingsSection::Payments(fields),
         "holds" => SettingsSection::Holds(fields),
         "search" => SettingsSection::Search(fields),
+        "points" => SettingsSection::Points(fields),
         "mail" => SettingsSection::MailTemplate(code, fields),
         _ => return Err(WebError::NotFound),
     };

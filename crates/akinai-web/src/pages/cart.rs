@@ -10,8 +10,9 @@ use serde::Deserialize;
 use akinai_core::storefront::cart::CartView;
 use akinai_core::CoreError;
 use akinai_domain::catalog::QuantityError;
-use akinai_domain::coupon::Refusal;
+use akinai_domain::coupon::{Discount, Refusal};
 use akinai_domain::ids::SkuId;
+use akinai_domain::points::PointsRefusal;
 use akinai_domain::pricing::PricedLine;
 use akinai_domain::Yen;
 
@@ -29,6 +30,35 @@ pub struct CartPage {
     pub cart: CartView,
     pub error: Option<String>,
     pub coupon: CouponBox,
+    /// For a member who holds points or chose some.
+    pub points: Option<PointsBox>,
+}
+
+/// The cart's points box: the balance, the points chosen and what they take off, or why they
+/// cannot be used as chosen (with the typed number and its error after a refusal).
+#[derive(Default)]
+pub struct PointsBox {
+    pub balance: i64,
+    pub chosen: i64,
+    pub amount: Option<Yen>,
+    pub message: Option<String>,
+    pub typed: String,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct PointsForm {
+    #[serde(default)]
+    points: String,
+}
+
+/// The shopper's words for why points cannot be used.
+pub fn points_refusal_text(t: Tr, why: PointsRefusal) -> String {
+    match why {
+        PointsRefusal::MoreThanBalance(n) => t.fmt(why.key(), &[("n", &n.to_string())]),
+        PointsRefusal::MoreThanItems(a) => t.fmt(why.key(), &[("amount", &a.display())]),
+        PointsRefusal::MembersOnly => t.get(why.key()).to_string(),
+    }
 }
 
 /// The cart's coupon box: the code applied and what it takes off, or why it does not apply now,
@@ -110,7 +140,7 @@ async fn render_cart(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    render_cart_with(state, ctx, error, CouponBox::default(), status).await
+    render_cart_with(state, ctx, error, CouponBox::default(), None, status).await
 }
 
 async fn render_cart_with(
@@ -118,16 +148,19 @@ async fn render_cart_with(
     ctx: &Ctx,
     error: Option<String>,
     mut coupon: CouponBox,
+    refused_points: Option<PointsBox>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let cart = state.shop.storefront().find_cart(ctx.cart()).await?;
     let view = state.shop.storefront().tidy_cart(cart.as_ref()).await?;
     let lines: Vec<PricedLine> = view.lines.iter().map(|l| l.line.clone()).collect();
+    let mut coupon_discount = Discount::none();
     if let Some(applied) = state.shop.coupons().on_cart(cart.as_ref(), &lines).await? {
         match applied.outcome {
             Ok(d) => {
                 coupon.discount = Some(d.total);
                 coupon.after = Some(Yen(view.items_total.0 - d.total.0));
+                coupon_discount = d;
             }
             Err(why) => {
                 coupon.message = Some(ctx.t.fmt(
@@ -138,6 +171,38 @@ async fn render_cart_with(
         }
         coupon.code = Some(applied.code);
     }
+    let held = state
+        .shop
+        .points()
+        .on_cart(
+            cart.as_ref(),
+            ctx.session_secret.as_deref(),
+            &lines,
+            &coupon_discount,
+        )
+        .await?;
+    // A refusal is shown even to a shopper without points (a guest who tried).
+    let points = match held {
+        None => refused_points,
+        Some(p) => {
+            let mut b = refused_points.unwrap_or_default();
+            (b.balance, b.chosen) = (p.balance, p.chosen);
+            match p.outcome {
+                Ok(d) if d.total.0 > 0 => b.amount = Some(d.total),
+                Ok(_) => {}
+                Err(why) => {
+                    b.message = Some(ctx.t.fmt(
+                        "points.not_applied",
+                        &[
+                            ("n", &p.chosen.to_string()),
+                            ("why", &points_refusal_text(ctx.t, why)),
+                        ],
+                    ))
+                }
+            }
+            Some(b)
+        }
+    };
     let l = ctx.layout(state).await?;
     ctx.page(
         status,
@@ -146,6 +211,7 @@ async fn render_cart_with(
             cart: view,
             error,
             coupon,
+            points,
         },
     )
 }
@@ -240,7 +306,7 @@ pub async fn cart_coupon_post(
                 error: Some(refusal_text(ctx.t, why)),
                 ..CouponBox::default()
             };
-            render_cart_with(&state, &ctx, None, coupon, status).await
+            render_cart_with(&state, &ctx, None, coupon, None, status).await
         }
         Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),
         Err(e) => Err(e.into()),
@@ -255,4 +321,35 @@ pub async fn cart_coupon_remove_post(
 ) -> Result<Response, WebError> {
     state.shop.coupons().remove_from_cart(ctx.cart()).await?;
     Ok(ctx.redirect("/cart"))
+}
+
+/// `POST /cart/points`: keeps how many points to use, or shows the cart again saying why not.
+pub async fn cart_points_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<PointsForm>,
+) -> Result<Response, WebError> {
+    let refused = |error: String| PointsBox {
+        typed: form.points.chars().take(16).collect(),
+        error: Some(error),
+        ..PointsBox::default()
+    };
+    let outcome = state
+        .shop
+        .points()
+        .choose_on_cart(ctx.cart(), ctx.session_secret.as_deref(), &form.points)
+        .await;
+    let (b, status) = match outcome {
+        Ok(()) | Err(CoreError::EmptyCart) => return Ok(ctx.redirect("/cart")),
+        Err(CoreError::Points(why)) => (
+            refused(points_refusal_text(ctx.t, why)),
+            StatusCode::CONFLICT,
+        ),
+        Err(CoreError::InvalidForm(_)) => (
+            refused(ctx.t.get("points.not_a_number").to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    render_cart_with(&state, &ctx, None, CouponBox::default(), Some(b), status).await
 }

@@ -414,15 +414,23 @@ pub async fn confirm_get(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, WebError> {
-    let c = match state.shop.checkout().confirmation(ctx.cart()).await {
+    let c = match state
+        .shop
+        .checkout()
+        .confirmation(ctx.cart(), ctx.session_secret.as_deref())
+        .await
+    {
         Ok(c) => c,
         Err(CoreError::CheckoutMissing | CoreError::InvalidFields(_)) => {
             return Ok(ctx.redirect("/checkout"))
         }
         // The cart page says what is short, or why the coupon no longer applies.
-        Err(CoreError::EmptyCart | CoreError::InsufficientStock { .. } | CoreError::Coupon(_)) => {
-            return Ok(ctx.redirect("/cart"))
-        }
+        Err(
+            CoreError::EmptyCart
+            | CoreError::InsufficientStock { .. }
+            | CoreError::Coupon(_)
+            | CoreError::Points(_),
+        ) => return Ok(ctx.redirect("/cart")),
         Err(e) => return Err(e.into()),
     };
     let t = ctx.t;
@@ -487,7 +495,7 @@ pub async fn confirm_post(
         }),
         Err(CoreError::CartChanged) => Ok(ctx.redirect("/checkout/confirm?changed=1")),
         Err(CoreError::EmptyCart) => Ok(ctx.redirect("/cart")),
-        Err(CoreError::InsufficientStock { .. } | CoreError::Coupon(_)) => {
+        Err(CoreError::InsufficientStock { .. } | CoreError::Coupon(_) | CoreError::Points(_)) => {
             Ok(ctx.redirect("/cart"))
         }
         Err(CoreError::CheckoutMissing | CoreError::InvalidFields(_)) => {

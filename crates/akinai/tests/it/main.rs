@@ -56,6 +56,7 @@ mod payments_admin;
 mod payments_capture;
 mod payments_shop;
 mod picking;
+mod points;
 mod postgres;
 mod quick_order;
 mod security_report;

@@ -502,6 +502,7 @@ async fn copies(app: &TestApp, order: &akinai_store::Order, n: usize) {
             review_reason: None,
             address_key: format!("copy-{i}"),
             coupon: None,
+            points: Default::default(),
         };
         let id = app.store.place_order(&copy).await.unwrap().id;
         paid(app, id).await;

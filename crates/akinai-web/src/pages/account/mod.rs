@@ -243,12 +243,14 @@ async fn message(
 mod details;
 mod login;
 mod passkey;
+mod points;
 mod profile;
 mod signup;
 
 pub use details::*;
 pub use login::*;
 pub use passkey::*;
+pub use points::*;
 pub use profile::*;
 pub use signup::*;
 

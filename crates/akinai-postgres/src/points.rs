@@ -1,0 +1,3 @@
+//! Points: the shared statements (`akinai_sql`, ADR 020).
+
+akinai_sql::point_store!(crate::PgStore);
