@@ -15,6 +15,8 @@ downloaded.
 """
 import argparse
 import base64
+import email
+import email.policy
 import hashlib
 import hmac
 import json
@@ -194,7 +196,10 @@ def mail_link(data: str, path: str) -> str:
     for _ in range(100):
         files = sorted(Path(data, "mail").glob("*"), key=lambda f: f.stat().st_mtime, reverse=True)
         for f in files:
-            found = re.search(r"https?://\S*" + re.escape(path) + r"\S*", f.read_text(errors="replace"))
+            message = email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+            texts = [part.get_content() for part in message.walk()
+                     if part.get_content_type() == "text/plain"]
+            found = re.search(r"https?://\S*" + re.escape(path) + r"\S*", "\n".join(texts))
             if found:
                 return found.group(0)
         time.sleep(0.2)

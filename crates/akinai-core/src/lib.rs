@@ -354,6 +354,8 @@ impl Shop {
             accounts: accounts.clone(),
             storefront: storefront.clone(),
             coupons: coupons.clone(),
+            audit: audit.clone(),
+            account_store: store.clone(),
         };
         let checkout = Checkout {
             coupons: coupons.clone(),

@@ -16,7 +16,11 @@ use akinai_store::points::PointStore;
 pub use akinai_store::points::{OrderPoints, PointBalance, PointEntry};
 use akinai_store::Cart;
 
+use akinai_domain::admin::{ManageCustomers, ViewCustomers};
+use akinai_domain::ids::CustomerId;
+
 use crate::accounts::Member;
+use crate::admin::Authorized;
 use crate::{Accounts, Base, CoreError, Storefront};
 
 /// Orders settled and balances lapsed in one round of the worker, at most.
@@ -57,7 +61,12 @@ pub struct Points {
     pub(crate) accounts: Accounts,
     pub(crate) storefront: Storefront,
     pub(crate) coupons: crate::Coupons,
+    pub(crate) audit: crate::Audit,
+    pub(crate) account_store: Arc<dyn akinai_store::AccountStore>,
 }
+
+/// The audit action of the shop's adjustment of a member's points.
+pub const POINTS_ADJUST: &str = "points.adjust";
 
 impl Points {
     /// The member whose points count: signed in with a verified e-mail address (only such
@@ -179,6 +188,68 @@ impl Points {
             lapses_on,
             entries: self.point_store.point_entries(id, HISTORY_LIMIT).await?,
         })
+    }
+
+    /// A member's balance and newest movements, for the back office's customer page.
+    pub async fn of_customer(
+        &self,
+        _by: &Authorized<ViewCustomers>,
+        customer: CustomerId,
+    ) -> Result<(PointBalance, Vec<PointEntry>), CoreError> {
+        Ok((
+            self.point_store.point_balance(customer).await?,
+            self.point_store.point_entries(customer, 10).await?,
+        ))
+    }
+
+    /// `POST /admin/customers/{id}/points`: adds (or, negative, takes) points with a reason,
+    /// audited as `points.adjust`; refused when the member is gone, the number is not a whole
+    /// number of at most a million either way, the reason is missing, or it would take the
+    /// balance below zero. The new balance.
+    pub async fn adjust(
+        &self,
+        by: &Authorized<ManageCustomers>,
+        customer: CustomerId,
+        typed: &str,
+        reason: &str,
+        client: &crate::accounts::Client,
+    ) -> Result<i64, CoreError> {
+        let c = self
+            .account_store
+            .customer(customer)
+            .await?
+            .filter(|c| c.deleted_at.is_none())
+            .ok_or(CoreError::NotFound)?;
+        let max = points::MAX_ADJUSTMENT;
+        let n = akinai_domain::catalog::parse_whole(typed, -max..=max).filter(|n| *n != 0);
+        let reason = reason.trim();
+        let mut bad = Vec::new();
+        if n.is_none() {
+            bad.push(("points", "points.adjust_number"));
+        }
+        if reason.is_empty() || reason.chars().count() > 200 {
+            bad.push(("reason", "points.adjust_reason"));
+        }
+        let Some(n) = n.filter(|_| bad.is_empty()) else {
+            return Err(CoreError::InvalidForm(bad));
+        };
+        let balance = self
+            .point_store
+            .adjust_points(c.id, n, self.base.clock.now())
+            .await?
+            .ok_or(CoreError::InvalidForm(vec![(
+                "points",
+                "points.adjust_below_zero",
+            )]))?;
+        self.audit
+            .record(
+                &by.principal().audit_context(client),
+                POINTS_ADJUST,
+                &format!("customer:{}", c.id.0),
+                serde_json::json!({ "points": n, "reason": reason, "balance_after": balance }),
+            )
+            .await?;
+        Ok(balance)
     }
 
     /// One round of the worker: settles the orders whose points are due (delivered: granted;

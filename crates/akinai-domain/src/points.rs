@@ -21,6 +21,9 @@ use crate::pricing::PricedLine;
 use crate::tax::TaxCategory;
 use crate::Yen;
 
+/// Most points one adjustment by the shop may add or take.
+pub const MAX_ADJUSTMENT: i64 = 1_000_000;
+
 /// Highest earn rate a shop may set (percent of the yen paid for the items).
 pub const MAX_EARN_PERCENT: u32 = 20;
 /// Longest expiry period (days since the last earning or spending), ten years.
@@ -203,15 +206,19 @@ pub enum EntryKind {
     Revoke,
     /// The balance lapsed after the expiry period.
     Expire,
+    /// Added or taken by the shop (an apology, a correction, points carried over), with a
+    /// reason in the audit trail.
+    Adjust,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 5] = [
+    pub const ALL: [EntryKind; 6] = [
         EntryKind::Earn,
         EntryKind::Spend,
         EntryKind::Return,
         EntryKind::Revoke,
         EntryKind::Expire,
+        EntryKind::Adjust,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -221,6 +228,7 @@ impl EntryKind {
             EntryKind::Return => "return",
             EntryKind::Revoke => "revoke",
             EntryKind::Expire => "expire",
+            EntryKind::Adjust => "adjust",
         }
     }
 
@@ -236,12 +244,13 @@ impl EntryKind {
             EntryKind::Return => "利用の取消(返還)",
             EntryKind::Revoke => "獲得の取消",
             EntryKind::Expire => "有効期限切れ",
+            EntryKind::Adjust => "ショップによる調整",
         }
     }
 
     /// Whether it counts as the member's activity (restarts the expiry period).
     pub fn is_activity(self) -> bool {
-        matches!(self, EntryKind::Earn | EntryKind::Spend)
+        matches!(self, EntryKind::Earn | EntryKind::Spend | EntryKind::Adjust)
     }
 }
 

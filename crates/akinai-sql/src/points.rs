@@ -231,6 +231,45 @@ where
         Ok(())
     }
 
+    pub async fn adjust_points(
+        &self,
+        customer: CustomerId,
+        points: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>> {
+        let mut tx = self.begin_write().await?;
+        let balance = if points >= 0 {
+            Self::move_points(&mut *tx, customer, None, EntryKind::Adjust, points, now).await?
+        } else {
+            let left: Option<i64> = sqlx::query_scalar(
+                "UPDATE point_accounts SET balance = balance + $1, last_activity_at = $2 \
+                 WHERE customer_id = $3 AND balance + $1 >= 0 RETURNING balance",
+            )
+            .bind(points)
+            .bind(D::time(now))
+            .bind(customer.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            let Some(left) = left else {
+                return Ok(None);
+            };
+            Self::record_entry(
+                &mut *tx,
+                customer,
+                None,
+                EntryKind::Adjust,
+                points,
+                left,
+                now,
+            )
+            .await?;
+            left
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(Some(balance))
+    }
+
     pub async fn lapse_points(
         &self,
         cutoff: DateTime<Utc>,
@@ -316,6 +355,14 @@ macro_rules! point_store {
                     now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
                     $crate::Sql(self).settle_points(due, to, moves, now).await
+                }
+                async fn adjust_points(
+                    &self,
+                    customer: CustomerId,
+                    points: i64,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Option<i64>> {
+                    $crate::Sql(self).adjust_points(customer, points, now).await
                 }
                 async fn lapse_points(
                     &self,

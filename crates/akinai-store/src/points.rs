@@ -78,6 +78,14 @@ pub trait PointStore: Send + Sync {
         moves: &[(EntryKind, i64)],
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Adds `points` (signed) to the member's balance as the shop's adjustment; `None` (and
+    /// nothing done) when it would take the balance below zero.
+    async fn adjust_points(
+        &self,
+        customer: CustomerId,
+        points: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>>;
     /// Lapses the positive balances last earned on or spent from before `cutoff` (up to
     /// `limit` members), each with an `expire` entry; the members and points lapsed.
     async fn lapse_points(

@@ -157,6 +157,24 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         b.goto(&format!("{base}{path}")).await;
         check(violations(&b, &axe, name).await);
     }
+    // With points: the history and the cart's points box.
+    let customer = app
+        .store
+        .customer_by_email("a11y@example.jp")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let now = akinai_core::Clock::now(app.clock.as_ref());
+    app.store.adjust_points(customer, 500, now).await.unwrap();
+    b.goto(&format!("{base}/account/points")).await;
+    check(violations(&b, &axe, "points").await);
+    b.goto(&format!("{base}/product/{}", product.0)).await;
+    b.click("form[action='/cart/add'] button[type=submit]")
+        .await;
+    b.wait_for_url("/cart").await;
+    b.wait_for_text("points-to-use").await;
+    check(violations(&b, &axe, "cart with points").await);
 
     // The back office, signed in as the owner.
     let admin = format!("http://{}", app.admin_addr);
@@ -183,6 +201,7 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         .unwrap();
     for (name, path) in [
         ("dashboard", "/admin".to_string()),
+        ("customer", format!("/admin/customers/{}", customer.0)),
         ("orders", "/admin/orders".to_string()),
         ("order", format!("/admin/orders/{}", order.0)),
         ("products", "/admin/products".to_string()),

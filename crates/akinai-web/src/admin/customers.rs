@@ -126,8 +126,11 @@ struct DetailPage {
     deleted: bool,
     can_manage: bool,
     error: Option<&'static str>,
-    /// The last change went through (lock, unlock, erasure).
+    /// The last change went through (lock, unlock, erasure, points).
     done: bool,
+    points: i64,
+    /// The newest point movements: when, what, points (signed), balance after.
+    point_entries: Vec<(String, &'static str, String, i64)>,
 }
 
 async fn detail(
@@ -144,6 +147,7 @@ async fn detail(
         .customers()
         .admin_customer(&proof, id, &ctx.client)
         .await?;
+    let (balance, entries) = state.shop.points().of_customer(&proof, id).await?;
     let locked = d.view.customer.locked_at.is_some();
     let deleted = d.view.customer.deleted_at.is_some();
     let phone = d.view.phone.clone().unwrap_or_default();
@@ -171,6 +175,18 @@ async fn detail(
         can_manage: a.holds::<ManageCustomers>(),
         done: done && error.is_none(),
         error,
+        points: balance.balance,
+        point_entries: entries
+            .iter()
+            .map(|e| {
+                (
+                    local_time(e.created_at),
+                    e.kind.label_ja(),
+                    format!("{:+}", e.points),
+                    e.balance_after,
+                )
+            })
+            .collect(),
     };
     ctx.page(status, &page)
 }
@@ -288,4 +304,41 @@ pub(super) async fn erase_post(
         .erase_customer_on_request(&proof, id, &f.note, &reauth, &ctx.client)
         .await;
     answer(&state, &ctx, &a, id, outcome).await
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct PointsForm {
+    #[serde(default)]
+    points: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /admin/customers/{id}/points`: the shop's adjustment of a member's points, audited.
+pub(super) async fn points_post(
+    Path(raw): Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminExt(a): AdminExt,
+    CsrfForm(f): CsrfForm<PointsForm>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&raw)?;
+    let proof = a.authorize::<ManageCustomers>()?;
+    let outcome = state
+        .shop
+        .points()
+        .adjust(&proof, id, &f.points, &f.reason, &ctx.client)
+        .await;
+    match outcome {
+        Ok(_) => Ok(ctx.redirect(&format!("/admin/customers/{}?done=1", id.0))),
+        Err(CoreError::InvalidForm(fields)) => {
+            let text = fields
+                .first()
+                .map(|(_, key)| ctx.t.lookup(key))
+                .unwrap_or("入力内容を確認してください。");
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            detail(&state, &ctx, &a, id, status, (Some(text), false)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

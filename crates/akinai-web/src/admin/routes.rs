@@ -519,6 +519,13 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(customers::unlock_post),
         ),
         r(
+            "/admin/customers/{id}/points",
+            None,
+            Some(Cap(Gate::of::<ManageCustomers>())),
+            f,
+            post(customers::points_post),
+        ),
+        r(
             "/admin/customers/{id}/erase",
             None,
             Some(Cap(Gate::of::<ManageCustomers>())),

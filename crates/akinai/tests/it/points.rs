@@ -291,3 +291,69 @@ async fn an_unused_balance_lapses_after_the_period_and_the_owner_sets_the_rules(
         .body
         .contains("100 円につき 5 ポイント"));
 }
+
+#[tokio::test]
+async fn sws_11_the_shop_adjusts_points_with_a_reason_and_staff_cannot() {
+    let app = TestApp::demo().await;
+    let member = app.member("saburo@example.jp").await;
+    let id = app
+        .store
+        .customer_by_email("saburo@example.jp")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let path = format!("/admin/customers/{}", id.0);
+    let manager = crate::admin_orders::signed_in(&app, AdminRole::Manager).await;
+    let page = manager.get(&path).await;
+    assert!(page
+        .body
+        .contains("保有ポイント: <strong class=\"points-balance\">0 pt"));
+    let csrf = page.hidden("csrf");
+    let adjust = |n: &'static str, reason: &'static str| {
+        let (manager, csrf, path) = (&manager, csrf.clone(), path.clone());
+        async move {
+            manager
+                .post(
+                    &format!("{path}/points"),
+                    &[("csrf", csrf.as_str()), ("points", n), ("reason", reason)],
+                )
+                .await
+        }
+    };
+    let added = adjust("５００", "配送遅延のお詫び").await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let too_many = adjust("-501", "修正").await;
+    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_many
+        .body
+        .contains("残高より多くのポイントは削除できません"));
+    let no_reason = adjust("100", " ").await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason
+        .body
+        .contains("理由を 200 文字以内で入力してください"));
+    assert_eq!(
+        adjust("-200", "二重付与の修正").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.store.point_balance(id).await.unwrap().balance, 300);
+    let audit = app.audit_actions().await;
+    assert_eq!(audit.iter().filter(|a| *a == "points.adjust").count(), 2);
+    let mine = member.get("/account/points").await;
+    assert!(mine.body.contains("保有ポイント 300 pt"));
+    assert!(mine.body.contains("ショップによる調整"));
+    // Staff see the customer but may not change points (SWS-11: capability checked).
+    let staff = crate::admin_orders::signed_in(&app, AdminRole::Staff).await;
+    let seen = staff.get(&path).await;
+    assert!(seen.body.contains("300 pt") && !seen.body.contains("ポイントを調整する"));
+    let csrf = staff.get("/admin").await.hidden("csrf");
+    let refused = staff
+        .post(
+            &format!("{path}/points"),
+            &[("csrf", csrf.as_str()), ("points", "1000"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.store.point_balance(id).await.unwrap().balance, 300);
+}
