@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use akinai_domain::coupon::{apply, CouponCode, Discount, Refusal, Usage};
+use akinai_domain::coupon::{apply_in, CouponCode, Discount, Refusal, Usage};
 use akinai_domain::coupon_input::CouponInput;
 use akinai_domain::pricing::PricedLine;
 pub use akinai_store::coupons::Coupon;
@@ -19,7 +19,8 @@ use akinai_store::coupons::{coupon_shopper, CouponStore, CouponUse};
 use akinai_store::{throttle, AccountStore, Cart};
 
 use akinai_domain::admin::ManageCatalog;
-use akinai_domain::ids::CouponId;
+use akinai_domain::ids::{CategoryId, CouponId, ProductId};
+use std::collections::BTreeSet;
 
 use crate::accounts::Client;
 use crate::admin::{Authorized, Principal};
@@ -86,6 +87,22 @@ impl Coupons {
         by: &str,
     ) -> Result<Coupon, CoreError> {
         let (code, rule) = input.parse().map_err(CoreError::InvalidFields)?;
+        if !rule.categories.is_empty() {
+            let known = self.storefront.categories().await?;
+            if let Some(c) = rule
+                .categories
+                .iter()
+                .find(|c| !known.iter().any(|k| k.id == **c))
+            {
+                return Err(CoreError::Refused(vec![(
+                    "categories",
+                    format!(
+                        "カテゴリ ID {} はありません。カテゴリの画面で ID を確かめてください。",
+                        c.0
+                    ),
+                )]));
+            }
+        }
         let id = self
             .coupon_store
             .create_coupon(&code, &rule, by, self.base.clock.now())
@@ -284,7 +301,35 @@ impl Coupons {
                 usage.shopper_orders = self.coupon_store.orders_by_email(email, 1).await?;
             }
         }
-        Ok(apply(&coupon.rule, lines, usage, self.base.clock.now())?)
+        let in_categories = self.in_categories(&coupon.rule.categories, lines).await?;
+        let now = self.base.clock.now();
+        Ok(apply_in(&coupon.rule, lines, &in_categories, usage, now)?)
+    }
+
+    /// The products of `lines` that lie in `categories` or their subcategories (no query for a
+    /// coupon without categories).
+    async fn in_categories(
+        &self,
+        categories: &[CategoryId],
+        lines: &[PricedLine],
+    ) -> Result<BTreeSet<ProductId>, CoreError> {
+        if categories.is_empty() || lines.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let all = self.storefront.categories().await?;
+        let targets: BTreeSet<CategoryId> = categories
+            .iter()
+            .flat_map(|c| crate::storefront::catalog::descendants(&all, *c))
+            .collect();
+        let products: Vec<ProductId> = lines.iter().map(|l| l.product_id).collect();
+        Ok(self
+            .coupon_store
+            .product_categories(&products)
+            .await?
+            .into_iter()
+            .filter(|(_, c)| targets.contains(c))
+            .map(|(p, _)| p)
+            .collect())
     }
 
     async fn lines(&self, cart: &Cart) -> Result<Vec<PricedLine>, CoreError> {

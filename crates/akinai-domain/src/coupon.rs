@@ -8,12 +8,12 @@
 //! once on the reduced total (JP-INV-2). Everything here is pure; the use counts come from the
 //! store, which also enforces the limits again when the order is placed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::ProductId;
+use crate::ids::{CategoryId, ProductId};
 use crate::pricing::PricedLine;
 use crate::tax::TaxCategory;
 use crate::Yen;
@@ -83,8 +83,12 @@ pub struct CouponRule {
     pub valid_until: Option<DateTime<Utc>>,
     /// Only for a shopper's first order.
     pub first_order_only: bool,
-    /// The products it applies to; empty for every product.
+    /// The products it applies to; with `categories` both empty, every product.
     pub products: Vec<ProductId>,
+    /// The categories (with their subcategories) whose products it applies to besides
+    /// `products` (coupons made before categories read as none).
+    #[serde(default)]
+    pub categories: Vec<CategoryId>,
 }
 
 /// How far a coupon has been used, as far as the shopper at hand is concerned.
@@ -160,10 +164,24 @@ impl Discount {
     }
 }
 
-/// The discount `rule` gives on `lines` at `now`, or why it does not apply.
+/// The discount `rule` gives on `lines` at `now`, or why it does not apply, for a rule without
+/// target categories (see [`apply_in`]).
 pub fn apply(
     rule: &CouponRule,
     lines: &[PricedLine],
+    usage: Usage,
+    now: DateTime<Utc>,
+) -> Result<Discount, Refusal> {
+    apply_in(rule, lines, &BTreeSet::new(), usage, now)
+}
+
+/// The discount `rule` gives on `lines` at `now`, where `in_categories` are the lines' products
+/// that lie in the rule's target categories (or their subcategories; the caller knows the
+/// catalog), or why it does not apply.
+pub fn apply_in(
+    rule: &CouponRule,
+    lines: &[PricedLine],
+    in_categories: &BTreeSet<ProductId>,
     usage: Usage,
     now: DateTime<Utc>,
 ) -> Result<Discount, Refusal> {
@@ -190,10 +208,10 @@ pub fn apply(
         return Err(Refusal::BelowMinimum(rule.min_purchase));
     }
     let mut base: BTreeMap<TaxCategory, i64> = BTreeMap::new();
-    for l in lines
-        .iter()
-        .filter(|l| rule.products.is_empty() || rule.products.contains(&l.product_id))
-    {
+    let everything = rule.products.is_empty() && rule.categories.is_empty();
+    for l in lines.iter().filter(|l| {
+        everything || rule.products.contains(&l.product_id) || in_categories.contains(&l.product_id)
+    }) {
         *base.entry(l.tax_category).or_default() += l.line_total.0;
     }
     let eligible: i64 = base.values().sum();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::address::FieldError;
 use crate::checkout::FieldErrors;
 use crate::coupon::{CouponCode, CouponRule, Off};
-use crate::ids::ProductId;
+use crate::ids::{CategoryId, ProductId};
 use crate::Yen;
 
 /// Largest amount or minimum a coupon may name (¥10,000,000).
@@ -33,8 +33,10 @@ pub struct CouponInput {
     pub valid_until: String,
     /// `1` when ticked.
     pub first_order_only: String,
-    /// Product IDs, separated by commas or spaces; empty for every product.
+    /// Product IDs, separated by commas or spaces; with `categories` empty, every product.
     pub products: String,
+    /// Category IDs (their subcategories included), separated like `products`.
+    pub categories: String,
 }
 
 impl CouponInput {
@@ -69,20 +71,8 @@ impl CouponInput {
                 errors.push(("valid_until", FieldError::Invalid));
             }
         }
-        let mut products = Vec::new();
-        for part in self
-            .products
-            .split([',', ' ', '、', '\n'])
-            .filter(|p| !p.trim().is_empty())
-        {
-            match part.trim().parse::<i64>() {
-                Ok(id) if id > 0 => products.push(ProductId(id)),
-                _ => {
-                    errors.push(("products", FieldError::Invalid));
-                    break;
-                }
-            }
-        }
+        let products = ids(&mut errors, "products", &self.products, ProductId);
+        let categories = ids(&mut errors, "categories", &self.categories, CategoryId);
         match (code, off, min, uses, per, from, until) {
             (Some(code), Some(off), Some(min), Some(uses), Some(per), Some(from), Some(until))
                 if errors.is_empty() =>
@@ -101,12 +91,32 @@ impl CouponInput {
                             "1" | "on" | "true"
                         ),
                         products,
+                        categories,
                     },
                 ))
             }
             _ => Err(errors),
         }
     }
+}
+
+/// IDs separated by commas, spaces or 「、」 (full width too); the field is refused at the first
+/// that is not a positive whole number.
+fn ids<T>(errors: &mut FieldErrors, field: &'static str, raw: &str, id: fn(i64) -> T) -> Vec<T> {
+    let mut out = Vec::new();
+    for part in raw
+        .split([',', ' ', '、', '\n', '，', '　'])
+        .filter(|p| !p.trim().is_empty())
+    {
+        match crate::catalog::parse_whole(part, 1..=i64::MAX) {
+            Some(n) => out.push(id(n)),
+            None => {
+                errors.push((field, FieldError::Invalid));
+                break;
+            }
+        }
+    }
+    out
 }
 
 fn required_or(raw: &str, e: FieldError) -> FieldError {
@@ -191,6 +201,7 @@ mod tests {
             valid_until: "2026-12-31".into(),
             first_order_only: "1".into(),
             products: "3, 5".into(),
+            categories: "７，8".into(),
         }
     }
 
@@ -204,6 +215,7 @@ mod tests {
         assert_eq!(rule.per_customer, Some(1));
         assert!(rule.first_order_only);
         assert_eq!(rule.products, vec![ProductId(3), ProductId(5)]);
+        assert_eq!(rule.categories, vec![CategoryId(7), CategoryId(8)]);
         // 2026-12-01 00:00 JST = 2026-11-30 15:00 UTC; the 31st counts whole.
         assert_eq!(
             rule.valid_from.unwrap().to_rfc3339(),
@@ -225,12 +237,20 @@ mod tests {
             valid_from: "2026-12-31".into(),
             valid_until: "2026-12-01".into(),
             products: "abc".into(),
+            categories: "0".into(),
             ..input()
         };
         let names: Vec<&str> = bad.parse().unwrap_err().iter().map(|e| e.0).collect();
         assert_eq!(
             names,
-            vec!["code", "value", "max_uses", "valid_until", "products"]
+            vec![
+                "code",
+                "value",
+                "max_uses",
+                "valid_until",
+                "products",
+                "categories"
+            ]
         );
         let none = CouponInput::default().parse().unwrap_err();
         assert!(none.contains(&("code", FieldError::Required)));

@@ -30,6 +30,7 @@ fn rule(off: Off) -> CouponRule {
         valid_until: None,
         first_order_only: false,
         products: Vec::new(),
+        categories: vec![],
     }
 }
 
@@ -246,4 +247,31 @@ proptest! {
             prop_assert_eq!(r.tax, tax_included_in(r.total, r.rate_percent, mode));
         }
     }
+}
+
+#[test]
+fn a_category_coupon_takes_off_only_the_products_in_its_categories() {
+    let lines = [
+        line(1, 3_000, TaxCategory::Reduced),
+        line(2, 2_000, TaxCategory::Standard),
+    ];
+    let r = CouponRule {
+        categories: vec![crate::ids::CategoryId(9)],
+        ..rule(Off::Percent(10))
+    };
+    let in_cat: BTreeSet<ProductId> = [ProductId(2)].into();
+    let d = apply_in(&r, &lines, &in_cat, Usage::default(), now()).unwrap();
+    assert_eq!((d.total, d.of(TaxCategory::Standard)), (Yen(200), Yen(200)));
+    // None of the cart's products in the categories: nothing is covered (not everything).
+    assert_eq!(
+        apply_in(&r, &lines, &BTreeSet::new(), Usage::default(), now()),
+        Err(Refusal::NoTargetItems)
+    );
+    // Products and categories together: either covers a line.
+    let both = CouponRule {
+        products: vec![ProductId(1)],
+        ..r
+    };
+    let d = apply_in(&both, &lines, &in_cat, Usage::default(), now()).unwrap();
+    assert_eq!(d.total, Yen(500));
 }

@@ -54,6 +54,7 @@ fn points_split_across_the_rates_after_the_coupon() {
         valid_until: None,
         first_order_only: false,
         products: vec![ProductId(2)],
+        categories: vec![],
     };
     let coupon = apply(&rule, &lines, Usage::default(), at(0)).unwrap();
     let points = spend(1_000, 1_200, &lines, &coupon).unwrap();
@@ -178,7 +179,7 @@ proptest! {
         let rule = CouponRule {
             off: Off::Amount(Yen(coupon_off.max(1))), min_purchase: Yen::ZERO, max_uses: None,
             per_customer: None, valid_from: None, valid_until: None,
-            first_order_only: false, products: vec![],
+            first_order_only: false, products: vec![], categories: vec![],
         };
         let coupon = apply(&rule, &lines, Usage::default(), at(0)).unwrap();
         let items_total: i64 = items.iter().map(|i| i.0).sum();

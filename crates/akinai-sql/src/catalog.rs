@@ -12,7 +12,7 @@ use akinai_domain::search::{normalize, searchable_html};
 use akinai_domain::settings::ShopSettings;
 use akinai_store::{NewCategory, Page, StoreResult};
 
-use crate::{corrupt, map_err, Arg, Dialect, Filter, Sql};
+use crate::{corrupt, map_err, Arg, Columns, Dialect, Filter, Sql};
 
 /// Columns of a product summary; the query must join `skus s` and group by `p.id`.
 pub(crate) const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.tax_category, p.image_hue, \
@@ -130,6 +130,26 @@ where
         q.push(") ORDER BY s.id");
         let rows = self.fetch_all(&q).await?;
         rows.iter().map(crate::sku_for_sale).collect()
+    }
+
+    /// The category of each of `products` that exists (coupons targeting categories), in chunks
+    /// of 500, so a 5,000-line cart is a handful of indexed reads.
+    pub async fn product_categories(
+        &self,
+        products: &[ProductId],
+    ) -> StoreResult<Vec<(ProductId, CategoryId)>> {
+        let mut out = Vec::with_capacity(products.len());
+        for chunk in products.chunks(500) {
+            let mut q = Filter::new("SELECT id, category_id FROM products WHERE id IN (");
+            for (n, id) in chunk.iter().enumerate() {
+                q.bind(if n == 0 { "" } else { ", " }, Arg::Int(id.0));
+            }
+            q.push(")");
+            for r in self.fetch_all(&q).await? {
+                out.push((ProductId(r.int("id")?), CategoryId(r.int("category_id")?)));
+            }
+        }
+        Ok(out)
     }
 
     /// The SKUs for sale among `codes` (quick order): in chunks, so 5,000 codes are a handful of

@@ -175,6 +175,17 @@ macro_rules! coupon_store {
                 async fn orders_by_email(&self, email: &str, cap: u32) -> StoreResult<u32> {
                     $crate::Sql(self).orders_by_email(email, cap).await
                 }
+                async fn product_categories(
+                    &self,
+                    products: &[akinai_domain::ids::ProductId],
+                ) -> StoreResult<
+                    Vec<(
+                        akinai_domain::ids::ProductId,
+                        akinai_domain::ids::CategoryId,
+                    )>,
+                > {
+                    $crate::Sql(self).product_categories(products).await
+                }
                 async fn set_cart_coupon(
                     &self,
                     cart: CartId,

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use akinai_domain::coupon::{CouponCode, CouponRule};
-use akinai_domain::ids::{CartId, CouponId};
+use akinai_domain::ids::{CartId, CategoryId, CouponId, ProductId};
 
 use crate::StoreResult;
 
@@ -65,4 +65,9 @@ pub trait CouponStore: Send + Sync {
     async fn orders_by_email(&self, email: &str, cap: u32) -> StoreResult<u32>;
     /// Keeps the code the shopper entered on the cart, or forgets it.
     async fn set_cart_coupon(&self, cart: CartId, code: Option<&CouponCode>) -> StoreResult<()>;
+    /// The category of each of `products` that exists (for coupons that target categories).
+    async fn product_categories(
+        &self,
+        products: &[ProductId],
+    ) -> StoreResult<Vec<(ProductId, CategoryId)>>;
 }

@@ -57,6 +57,9 @@ pub struct CreateArgs {
     /// Only for these product IDs (comma-separated).
     #[arg(long, value_name = "IDS")]
     products: Option<String>,
+    /// Only for products in these category IDs and their subcategories (comma-separated).
+    #[arg(long, value_name = "IDS")]
+    categories: Option<String>,
     /// Who makes it (recorded in the audit trail as cli:NAME).
     #[arg(long, value_name = "NAME")]
     by: String,
@@ -85,6 +88,7 @@ impl CreateArgs {
             valid_until: s(&self.until),
             first_order_only: if self.first_order_only { "1" } else { "" }.into(),
             products: s(&self.products),
+            categories: s(&self.categories),
         }
     }
 
@@ -100,6 +104,7 @@ impl CreateArgs {
             "valid_from" => "--from",
             "valid_until" => "--until",
             "products" => "--products",
+            "categories" => "--categories",
             _ => "--by",
         }
     }
@@ -113,6 +118,7 @@ fn why(option: &str) -> &'static str {
         "--amount" => "1 円以上の整数(円)にしてください",
         "--from" | "--until" => "YYYY-MM-DD の日付にしてください(--until は --from より後)",
         "--products" => "商品 ID をカンマ区切りで指定してください",
+        "--categories" => "カテゴリ ID をカンマ区切りで指定してください",
         _ => "0 以上の整数にしてください",
     }
 }
@@ -133,7 +139,7 @@ fn describe(c: &Coupon) -> String {
         })
     };
     format!(
-        "{}\t{}\t最低 {}\t利用 {}/{}\t1人 {}\t期間 {}〜{}{}{}{}",
+        "{}\t{}\t最低 {}\t利用 {}/{}\t1人 {}\t期間 {}〜{}{}{}{}{}",
         c.code,
         off,
         r.min_purchase.display(),
@@ -158,6 +164,12 @@ fn describe(c: &Coupon) -> String {
                     .collect::<Vec<_>>()
                     .join(",")
             )
+        },
+        if r.categories.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<String> = r.categories.iter().map(|c| c.0.to_string()).collect();
+            format!("\t対象カテゴリ {}", ids.join(","))
         },
         if c.disabled { "\t停止中" } else { "" },
     )

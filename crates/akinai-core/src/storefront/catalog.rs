@@ -56,7 +56,7 @@ pub struct SearchResults {
 }
 
 /// `id` and all categories below it.
-fn descendants(all: &[Category], id: CategoryId) -> Vec<CategoryId> {
+pub(crate) fn descendants(all: &[Category], id: CategoryId) -> Vec<CategoryId> {
     let mut out = vec![id];
     let mut i = 0;
     while i < out.len() {

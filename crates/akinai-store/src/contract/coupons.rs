@@ -15,6 +15,7 @@ fn rule(max_uses: Option<u32>, per_customer: Option<u32>) -> CouponRule {
         valid_until: None,
         first_order_only: false,
         products: Vec::new(),
+        categories: vec![],
     }
 }
 
@@ -145,7 +146,15 @@ pub(super) async fn an_order_keeps_its_discount_per_rate_and_counts_its_use(stor
 
 /// A coupon with 10 uses and 50 racing checkouts of different shoppers: 10 orders placed.
 pub(super) async fn racing_orders_never_use_a_coupon_more_than_allowed(store: Arc<dyn Store>) {
-    let (_, ids) = seed(store.as_ref(), &[("福袋", "", 3000, 100)]).await;
+    let (cat, ids) = seed(store.as_ref(), &[("福袋", "", 3000, 100)]).await;
+    // The categories of a cart's products, for coupons that target categories.
+    assert_eq!(
+        store
+            .product_categories(&[ids[0].0, ProductId(999_999)])
+            .await
+            .unwrap(),
+        vec![(ids[0].0, cat)]
+    );
     store
         .create_coupon(&code("LIMITED10"), &rule(Some(10), None), "owner", t0())
         .await

@@ -42,6 +42,8 @@ struct CouponsPage {
     error: Option<String>,
     done: Option<&'static str>,
     csrf: String,
+    /// The shop's categories with their IDs, for the targets field.
+    categories: Vec<(i64, String)>,
 }
 
 impl CouponsPage {
@@ -74,6 +76,10 @@ fn field_message(field: &str) -> (&'static str, &'static str) {
             "valid_until",
             "日付を YYYY-MM-DD で、開始日より後にしてください。",
         ),
+        "categories" => (
+            "categories",
+            "カテゴリ ID をカンマ区切りで入力してください。",
+        ),
         _ => ("products", "商品 ID をカンマ区切りで入力してください。"),
     }
 }
@@ -101,6 +107,13 @@ fn row(c: &Coupon) -> Row {
     if !r.products.is_empty() {
         let ids: Vec<String> = r.products.iter().map(|p| p.0.to_string()).collect();
         conditions.push(format!("対象商品 ID {}", ids.join(", ")));
+    }
+    if !r.categories.is_empty() {
+        let ids: Vec<String> = r.categories.iter().map(|c| c.0.to_string()).collect();
+        conditions.push(format!(
+            "対象カテゴリ ID {}(下位カテゴリを含む)",
+            ids.join(", ")
+        ));
     }
     let (from, until) = (day(r.valid_from, 0), day(r.valid_until, 1));
     Row {
@@ -135,7 +148,16 @@ async fn page(
     done: Option<&'static str>,
 ) -> Result<Response, WebError> {
     let coupons = state.shop.coupons().list(200).await?;
+    let categories = state
+        .shop
+        .storefront()
+        .categories()
+        .await?
+        .into_iter()
+        .map(|c| (c.id.0, c.name))
+        .collect();
     let page = CouponsPage {
+        categories,
         rows: coupons.iter().map(row).collect(),
         typed,
         errors,

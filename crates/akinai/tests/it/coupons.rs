@@ -417,3 +417,81 @@ async fn staff_make_stop_and_resume_coupons_in_the_back_office() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_category_coupon_covers_its_subcategories_products_only() {
+    let app = TestApp::demo().await;
+    let all = app.store.categories().await.unwrap();
+    let food = all.iter().find(|c| c.slug == "food").unwrap().id;
+    let out = create(
+        &app,
+        &[
+            "--code",
+            "FOOD10",
+            "--percent",
+            "10",
+            "--categories",
+            &food.0.to_string(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let unknown = create(
+        &app,
+        &[
+            "--code",
+            "NOCAT",
+            "--percent",
+            "10",
+            "--categories",
+            "99999",
+        ],
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("カテゴリ ID 99999 はありません"));
+    let bad = create(
+        &app,
+        &["--code", "BADCAT", "--percent", "10", "--categories", "x"],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--categories"));
+
+    let shopper = app.shopper();
+    let tea = app.sku_named("静岡煎茶 100g").await; // 食品 > お茶
+    let belt = app.sku_named("本革ベルト").await; // ファッション
+    let product = app.store.skus_for_sale(&[tea]).await.unwrap()[0].product_id;
+    let tea_category = app
+        .store
+        .product(product)
+        .await
+        .unwrap()
+        .unwrap()
+        .category_id;
+    assert_ne!(tea_category, food, "the tea lies in a subcategory of 食品");
+    let price = app.store.skus_for_sale(&[tea]).await.unwrap()[0].price.0;
+    shopper.add(tea, "2").await;
+    shopper.add(belt, "1").await;
+    assert_eq!(
+        apply(&shopper, "food10").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let off = 2 * price / 10;
+    let cart = shopper.get("/cart").await;
+    assert!(
+        cart.body.contains(&format!(
+            "クーポン「FOOD10」を適用しました: -{}",
+            Yen(off).display()
+        )),
+        "{}",
+        cart.body
+    );
+    shopper.submit_details(&[]).await;
+    let confirm = shopper.get("/checkout/confirm").await;
+    assert!(confirm
+        .body
+        .contains(&format!("(値引 -{} 反映後)", Yen(off).display())));
+    // Only the 8% part is reduced: the belt's 10% line carries no share.
+    assert_eq!(confirm.body.matches("反映後").count(), 1);
+}
