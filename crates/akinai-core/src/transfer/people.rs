@@ -45,7 +45,7 @@ pub const CUSTOMER_HEADER: [&str; 16] = [
 ];
 
 /// The orders export's columns (one row per order line).
-pub const ORDER_HEADER: [&str; 31] = [
+pub const ORDER_HEADER: [&str; 34] = [
     "注文番号",
     "受注日",
     "対応状況",
@@ -74,6 +74,9 @@ pub const ORDER_HEADER: [&str; 31] = [
     "商品合計",
     "送料",
     "手数料",
+    "値引き",
+    "使用ポイント",
+    "加算ポイント",
     "税金(10%)",
     "税金(8%)",
     "合計",
@@ -132,6 +135,9 @@ fn order_rows(o: &Order, tr: &Tr) -> Vec<Vec<String>> {
         o.totals.items_total.0.to_string(),
         o.totals.shipping_fee.0.to_string(),
         o.totals.payment_fee.0.to_string(),
+        o.totals.discount.0.to_string(),
+        o.totals.points.0.to_string(),
+        o.points_earned.to_string(),
         tax_of(TaxCategory::Standard),
         tax_of(TaxCategory::Reduced),
         o.totals.grand_total.0.to_string(),

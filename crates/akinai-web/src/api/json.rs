@@ -181,8 +181,11 @@ pub struct OrderLine {
 pub struct RateTotal {
     pub tax_category: String,
     pub rate_percent: u32,
+    /// Everything at this rate after its share of the discount and points (fees in the 10%).
     pub total: i64,
     pub tax: i64,
+    /// This rate's share of the coupon's discount and the points used (already out of `total`).
+    pub discount: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -190,6 +193,15 @@ pub struct Totals {
     pub items_total: i64,
     pub shipping_fee: i64,
     pub payment_fee: i64,
+    /// The coupon's discount off the items.
+    pub discount: i64,
+    /// The coupon's code, when one was used.
+    pub coupon_code: Option<String>,
+    /// Points used (one point one yen), taken off the items like a discount.
+    pub points_used: i64,
+    /// Points the member earns when the order is delivered.
+    pub points_earned: i64,
+    /// items_total − discount − points_used + shipping_fee + payment_fee.
     pub grand_total: i64,
     pub rates: Vec<RateTotal>,
 }
@@ -281,6 +293,10 @@ impl From<OrderDetail> for Order {
                 items_total: o.totals.items_total.0,
                 shipping_fee: o.totals.shipping_fee.0,
                 payment_fee: o.totals.payment_fee.0,
+                discount: o.totals.discount.0,
+                coupon_code: o.coupon_code.clone(),
+                points_used: o.totals.points.0,
+                points_earned: o.points_earned,
                 grand_total: o.totals.grand_total.0,
                 rates: o
                     .totals
@@ -291,6 +307,7 @@ impl From<OrderDetail> for Order {
                         rate_percent: r.rate_percent,
                         total: r.total.0,
                         tax: r.tax.0,
+                        discount: r.discount.0,
                     })
                     .collect(),
             },

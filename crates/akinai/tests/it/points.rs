@@ -165,6 +165,39 @@ async fn points_are_earned_used_on_both_rates_and_given_back() {
         (Yen(std_total), Yen(std_share))
     );
     assert_eq!(app.shop.points().settle().await.unwrap().orders, 0);
+    // The API's order says the same, so an integration's sums add up.
+    let made = app
+        .shop
+        .api_tokens()
+        .create(
+            &akinai_core::audit::AuditContext::cli("test"),
+            &akinai_core::api::TokenRequest {
+                name: "会計ソフト".into(),
+                scopes: "orders:read".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let api = app.shopper();
+    let json: serde_json::Value = api
+        .client
+        .get(format!("{}/api/v1/orders/{}", api.base, second.id.0))
+        .header("authorization", format!("Bearer {}", made.secret))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t = &json["totals"];
+    assert_eq!(t["points_used"], earned);
+    assert_eq!(
+        t["items_total"].as_i64().unwrap() - t["discount"].as_i64().unwrap() - earned
+            + t["shipping_fee"].as_i64().unwrap()
+            + t["payment_fee"].as_i64().unwrap(),
+        t["grand_total"].as_i64().unwrap()
+    );
     app.shop.jobs().run_due_jobs().await.unwrap();
     let mail = app.mails().join("\n");
     assert!(
