@@ -38,6 +38,7 @@ pub mod payment_timing;
 pub mod picking;
 pub mod points;
 pub mod postal;
+pub mod price_rules;
 pub mod pricing;
 pub mod quick_order;
 pub mod receipts;
