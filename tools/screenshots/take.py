@@ -320,6 +320,14 @@ def main() -> None:
         b.click("button[value=check]")
         b.wait_ready()
         take("quick-order-checked")
+        # The same lines checked as they are typed (the page's script), without pressing a button.
+        b.go(f"{shop}/quick-order")
+        b.type("textarea[name=lines]", f"{code} 3\nNO-SUCH-CODE 1\n")
+        for _ in range(100):
+            if "入る行" in b.js("return document.getElementById('quick-summary').textContent"):
+                break
+            time.sleep(0.1)
+        take("quick-order-live")
         b.go(f"{shop}/checkout")
         take("checkout")
         b.type("input[name=postal_code]", "1500001")

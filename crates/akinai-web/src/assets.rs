@@ -51,12 +51,13 @@ pub struct Script {
 }
 
 /// The page scripts: the bot challenge's proof of work, the passkey ceremonies, the address
-/// book's postal-code autofill and the search box's suggestions.
-const SCRIPTS: [(&str, &str); 4] = [
+/// book's postal-code autofill, the search box's suggestions and quick order's live check.
+const SCRIPTS: [(&str, &str); 5] = [
     ("pow", include_str!("../assets/pow.js")),
     ("passkey", include_str!("../assets/passkey.js")),
     ("postal", include_str!("../assets/postal.js")),
     ("suggest", include_str!("../assets/suggest.js")),
+    ("quick_order", include_str!("../assets/quick_order.js")),
 ];
 
 struct Embedded {
@@ -111,6 +112,11 @@ pub fn postal_script() -> Script {
 /// The search box's suggestion script (every page that may run script).
 pub fn suggest_script() -> Script {
     script(3)
+}
+
+/// Quick order's check as the buyer types.
+pub fn quick_order_script() -> Script {
+    script(4)
 }
 
 pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {

@@ -228,6 +228,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(quick_order::quick_order_get).post(quick_order::quick_order_post),
         ),
         route(
+            "/quick-order/preview",
+            Policy::PublicForm,
+            QUICK_ORDER,
+            post(quick_order::quick_order_preview_post),
+        ),
+        route(
             "/quick-order/upload",
             Policy::PublicForm,
             QUICK_ORDER,

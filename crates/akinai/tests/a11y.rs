@@ -126,6 +126,11 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         b.goto(&format!("{base}{path}")).await;
         check(violations(&b, &axe, name).await);
     }
+    // Quick order checks the lines as they are typed (its script runs under the CSP and SRI).
+    b.goto(&format!("{base}/quick-order")).await;
+    b.type_into("#lines", "NO-SUCH-CODE 1").await;
+    b.wait_for_text("入る行 0 件、直す行 1 件").await;
+    check(violations(&b, &axe, "quick order, checked as typed").await);
     // The purchase: cart, checkout empty and with errors, confirmation, status.
     b.goto(&format!("{base}/product/{}", product.0)).await;
     b.click("form[action='/cart/add'] button[type=submit]")

@@ -40,6 +40,8 @@ pub struct QuickOrderPage {
     pub error: Option<String>,
     /// 「もう一度注文する」: the order the lines come from.
     pub reorder_of: Option<String>,
+    /// The check as the buyer types (progressive: the page works without it).
+    pub script: crate::assets::Script,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +99,7 @@ async fn render(
         added: shown.added,
         error: shown.error,
         reorder_of: shown.reorder_of,
+        script: crate::assets::quick_order_script(),
     };
     ctx.page(status, &page)
 }
@@ -271,4 +274,95 @@ pub async fn reorder_get(
         reorder_of: Some(order.number()),
     };
     render(&state, &ctx, StatusCode::OK, shown).await
+}
+
+/// Rows the live check shows at most (the summary counts them all).
+const PREVIEW_ROWS: usize = 200;
+
+/// One row of the live check: a SKU to go in, or a line that cannot, with why.
+#[derive(serde::Serialize)]
+struct PreviewRow {
+    line: String,
+    code: String,
+    product: String,
+    price: String,
+    quantity: String,
+    stock: String,
+    error: bool,
+}
+
+/// `POST /quick-order/preview` (`lines`): the check of 「内容を確認する」 as JSON, for the script
+/// that shows it as the buyer types. Changes nothing.
+pub async fn quick_order_preview_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<QuickOrderForm>,
+) -> Result<Response, WebError> {
+    use axum::response::IntoResponse;
+    let t = ctx.t;
+    let order = state
+        .shop
+        .storefront()
+        .check_quick_order(ctx.cart(), &form.lines)
+        .await?;
+    let p = &order.plan;
+    let mut rows: Vec<PreviewRow> = p
+        .refused
+        .iter()
+        .map(|r| PreviewRow {
+            line: r.entry.line.to_string(),
+            code: r.entry.code.clone(),
+            product: why(t, r.problem),
+            price: String::new(),
+            quantity: r.entry.quantity.clone(),
+            stock: String::new(),
+            error: true,
+        })
+        .collect();
+    rows.extend(p.planned.iter().map(|s| {
+        PreviewRow {
+            line: s
+                .lines
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            code: s.sku.code.clone(),
+            product: if s.sku.option_label.is_empty() {
+                s.sku.product_name.clone()
+            } else {
+                format!("{} ({})", s.sku.product_name, s.sku.option_label)
+            },
+            price: s.sku.price.display(),
+            quantity: s.adding.to_string(),
+            stock: s.sku.stock.to_string(),
+            error: false,
+        }
+    }));
+    rows.truncate(PREVIEW_ROWS);
+    let summary = match order.too_many {
+        Some(n) => t.fmt("quick_order.too_many", &[("n", &n.to_string())]),
+        None => t.fmt(
+            "quick_order.live_summary",
+            &[
+                ("ok", &p.planned.len().to_string()),
+                ("refused", &p.refused.len().to_string()),
+            ],
+        ),
+    };
+    let columns = [
+        "quick_order.line",
+        "quick_order.code",
+        "quick_order.product",
+        "quick_order.price",
+        "quick_order.quantity",
+        "quick_order.stock",
+    ]
+    .map(|k| t.get(k));
+    Ok(axum::Json(serde_json::json!({
+        "summary": summary,
+        "columns": columns,
+        "rows": rows,
+    }))
+    .into_response())
 }

@@ -246,3 +246,50 @@ async fn an_earlier_order_is_ordered_again_from_its_status_page() {
     let missing = shopper.get("/order/0000/reorder").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_lines_are_checked_as_the_buyer_types_without_touching_the_cart() {
+    let app = TestApp::demo().await;
+    let all = skus(&app, 400).await;
+    let a = all.iter().find(|s| s.stock >= 5).unwrap();
+    let shopper = app.shopper();
+    let page = shopper.get("/quick-order").await;
+    assert!(
+        page.body.contains("/assets/quick_order-"),
+        "the page loads the script"
+    );
+    assert!(
+        !page.body.contains("&lt;script"),
+        "in the body, not the title"
+    );
+    assert!(page
+        .body
+        .contains("id=\"quick-summary\" class=\"hint\" role=\"status\""));
+    let csrf = page.hidden("csrf");
+    let text = format!("{}\t2\nNO-SUCH-CODE 1", a.code);
+    let answer = shopper
+        .post("/quick-order/preview", &[("csrf", &csrf), ("lines", &text)])
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    assert!(json["summary"]
+        .as_str()
+        .unwrap()
+        .contains("入る行 1 件、直す行 1 件"));
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0]["line"].as_str(), rows[0]["error"].as_bool()),
+        (Some("2"), Some(true))
+    );
+    assert_eq!(rows[1]["code"], a.code.as_str());
+    assert_eq!(rows[1]["quantity"], "2");
+    assert_eq!(rows[1]["stock"], a.stock.to_string());
+    assert_eq!(rows[1]["price"], a.price.display());
+    assert!(cart(&app, &shopper).await.is_empty(), "nothing was added");
+    // Like every form: without the token, refused.
+    let forged = shopper
+        .post("/quick-order/preview", &[("lines", &text)])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
