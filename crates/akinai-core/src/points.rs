@@ -159,14 +159,11 @@ impl Points {
         let policy = self.base.settings().await?.points;
         let items: i64 = lines.iter().map(|l| l.line_total.0).sum();
         let paid_items = Yen(items - coupon.total.0 - used.total.0);
-        let earned = policy.earned_on(paid_items);
-        Ok((
-            used.clone(),
-            OrderPoints {
-                used: used.total.0,
-                earned,
-            },
-        ))
+        let order = OrderPoints {
+            used: used.total.0,
+            earned: policy.earned_on(paid_items),
+        };
+        Ok((used, order))
     }
 
     /// The member's balance, the shop's rules and the newest movements.
