@@ -224,6 +224,13 @@ def member_points(b, take, shop: str, admin: str, data: str) -> None:
     b.type("form[action$='/points'] input[name=reason]", "開店記念のプレゼント")
     b.submit_form("form[action$='/points']")
     take("admin-customer-points")
+    # Into the 法人 group (when the price screenshots made it): group prices, tax excluded.
+    if b.js("return document.querySelectorAll('#group-select option').length") > 1:
+        b.js("document.querySelector('#group-select').selectedIndex = 1;")
+        b.submit_form("form[action$='/group']")
+        b.go(f"{shop}/search?q=" + urllib.parse.quote("本革ベルト"))
+        b.go(b.js("return document.querySelector('ul.grid li.card a').href"))
+        take("product-group")
     for name in ("本みりん", "本革ベルト"):
         b.go(f"{shop}/search?q=" + urllib.parse.quote(name))
         b.go(b.js("return document.querySelector('ul.grid li.card a').href"))
@@ -400,6 +407,33 @@ def main() -> None:
         if product:
             b.go(product)
             take("admin-product")
+            # Price rules: a 法人 group (10% off, tax-exclusive display), then the first SKU's
+            # tiers, case multiple and group price; the storefront's product page and a cart at
+            # the 10-unit tier.
+            b.go(f"{admin}/admin/customer-groups")
+            b.type("input[name=name]", "法人")
+            b.type("input[name=discount_percent]", "10")
+            b.click("form[action='/admin/customer-groups'] input[name=tax_exclusive]")
+            b.submit_form("form[action='/admin/customer-groups']")
+            take("admin-customer-groups")
+            b.go(product)
+            b.type("form[action$='/stock'] input[name=delta]", "+50")
+            b.submit_form("form[action$='/stock']")
+            b.go(product + "/prices")
+            price = b.js("return parseInt(document.querySelector('section.panel h2')"
+                         ".textContent.split('通常価格')[1].replace(/[^0-9]/g, ''))")
+            for field, value in [("tier_qty_1", "10"), ("tier_price_1", str(price * 9 // 10)),
+                                 ("tier_qty_2", "50"), ("tier_price_2", str(price * 8 // 10)),
+                                 ("multiple", "2")]:
+                b.type(f"section.panel input[name={field}]", value)
+            b.type("section.panel input[name^=group_]", str(price * 85 // 100))
+            b.submit_form("section.panel form")
+            take("admin-product-prices")
+            b.go(f"{shop}/product/" + product.rstrip("/").rsplit("/", 1)[1])
+            take("product-tiers")
+            b.js("document.querySelector('input[name=quantity]').value = '10';")
+            b.submit_form("form[action='/cart/add']")
+            take("cart-tiers")
         b.go(f"{admin}/admin/orders")
         order = b.js("var a = document.querySelector('table a[href^=\"/admin/orders/\"]');"
                      "return a && a.href")
@@ -504,7 +538,8 @@ def main() -> None:
         # A member: registered, e-mail confirmed and signed in; the owner adds points on the
         # customer's page (ポイント調整), and the member uses them on a cart of both rates.
         if not args.only or set(args.only) & {"admin-customer-points", "cart-points",
-                                               "confirm-points", "account-points"}:
+                                               "confirm-points", "account-points",
+                                               "product-group"}:
             member_points(b, take, shop, admin, data)
         # The storefront closed for maintenance (every node sees it within 2 s).
         subprocess.run([args.binary, "maintenance", "on", "--message",

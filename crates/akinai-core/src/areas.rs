@@ -13,6 +13,9 @@ impl Shop {
     pub fn coupons(&self) -> &crate::Coupons {
         &self.areas.coupons
     }
+    pub fn prices(&self) -> &crate::Prices {
+        &self.areas.prices
+    }
     pub fn points(&self) -> &crate::Points {
         &self.areas.points
     }

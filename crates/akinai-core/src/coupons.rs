@@ -25,6 +25,7 @@ use std::collections::BTreeSet;
 use crate::accounts::Client;
 use crate::admin::{Authorized, Principal};
 use crate::audit::AuditContext;
+use crate::storefront::prices::Pricing;
 use crate::{Audit, Base, CoreError, Storefront};
 
 /// Unknown codes one source address may try within [`GUESS_WINDOW`].
@@ -182,6 +183,7 @@ impl Coupons {
     pub async fn apply_to_cart(
         &self,
         cart_secret: Option<&str>,
+        pricing: &Pricing,
         raw_code: &str,
         source: IpAddr,
     ) -> Result<(), CoreError> {
@@ -206,7 +208,7 @@ impl Coupons {
                 .await?;
             return Err(Refusal::Unknown.into());
         };
-        let lines = self.lines(&cart).await?;
+        let lines = self.lines(&cart, pricing).await?;
         let email = cart.checkout.as_ref().map(|d| d.email.as_str().to_string());
         self.check(&coupon, &lines, email.as_deref()).await?;
         self.coupon_store
@@ -332,8 +334,8 @@ impl Coupons {
             .collect())
     }
 
-    async fn lines(&self, cart: &Cart) -> Result<Vec<PricedLine>, CoreError> {
-        let view = self.storefront.view_cart(Some(cart)).await?;
+    async fn lines(&self, cart: &Cart, pricing: &Pricing) -> Result<Vec<PricedLine>, CoreError> {
+        let view = self.storefront.view_cart(Some(cart), pricing).await?;
         Ok(view.lines.into_iter().map(|l| l.line).collect())
     }
 }

@@ -17,6 +17,12 @@ pub enum CoreError {
     UnknownSku,
     #[error("only {available} left of sku {sku}")]
     InsufficientStock { sku: SkuId, available: i64 },
+    /// The SKU is not sold in this quantity (below its minimum, not a case multiple).
+    #[error("sku {sku}: {why}")]
+    QuantityRule {
+        sku: SkuId,
+        why: akinai_domain::price_rules::QuantityRefusal,
+    },
     #[error("the cart is empty")]
     EmptyCart,
     #[error("checkout details are missing")]

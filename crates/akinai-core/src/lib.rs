@@ -34,6 +34,7 @@ pub mod operations;
 pub mod orders;
 pub mod payments;
 pub mod points;
+pub mod prices;
 pub mod security;
 pub mod security_report;
 pub mod security_tasks;
@@ -77,6 +78,7 @@ pub use operations::Operations;
 pub use orders::Orders;
 pub use payments::{PaymentGateway, Payments};
 pub use points::Points;
+pub use prices::Prices;
 pub use security_report::SecurityReports;
 pub use security_tasks::SecurityTasks;
 pub use selfcheck::SelfCheck;
@@ -159,6 +161,7 @@ struct Areas {
     storefront: Storefront,
     checkout: Checkout,
     coupons: Coupons,
+    prices: Prices,
     points: Points,
     orders: Orders,
     accounts: Accounts,
@@ -266,6 +269,7 @@ impl Shop {
             base: base.clone(),
             cart_store: store.clone(),
             catalog_store: store.clone(),
+            price_store: store.clone(),
             visits: visits.clone(),
         };
         let admin_accounts = AdminAccounts {
@@ -347,6 +351,12 @@ impl Shop {
             account_store: store.clone(),
             audit: audit.clone(),
             storefront: storefront.clone(),
+        };
+        let prices = Prices {
+            base: base.clone(),
+            price_store: store.clone(),
+            catalog_admin_store: store.clone(),
+            audit: audit.clone(),
         };
         let points = Points {
             base: base.clone(),
@@ -509,6 +519,7 @@ impl Shop {
             storefront,
             checkout,
             coupons,
+            prices,
             points,
             orders,
             accounts,

@@ -102,7 +102,8 @@ impl Points {
                 CoreError::InvalidForm(vec![("points", "points.not_a_number")]),
             )?,
         };
-        let view = self.storefront.view_cart(Some(&cart)).await?;
+        let pricing = self.storefront.pricing(Some(&member)).await?;
+        let view = self.storefront.view_cart(Some(&cart), &pricing).await?;
         let lines: Vec<PricedLine> = view.lines.into_iter().map(|l| l.line).collect();
         let coupon = match self.coupons.on_cart(Some(&cart), &lines).await? {
             Some(crate::coupons::CartCoupon { outcome: Ok(d), .. }) => d,

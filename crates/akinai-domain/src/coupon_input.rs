@@ -129,7 +129,7 @@ fn required_or(raw: &str, e: FieldError) -> FieldError {
 
 /// A whole number of yen or uses typed with or without commas and in full width; `Some(None)`
 /// when left empty (and not `required`), `None` after recording the error.
-fn number(
+pub(crate) fn number(
     errors: &mut FieldErrors,
     name: &'static str,
     raw: &str,
@@ -161,7 +161,7 @@ fn number(
 }
 
 /// 00:00 in Japan of the typed day plus `days_after`; `Some(None)` when left empty.
-fn day(
+pub(crate) fn day(
     errors: &mut FieldErrors,
     name: &'static str,
     raw: &str,

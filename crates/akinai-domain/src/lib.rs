@@ -39,6 +39,7 @@ pub mod picking;
 pub mod points;
 pub mod postal;
 pub mod price_rules;
+pub mod price_rules_input;
 pub mod pricing;
 pub mod quick_order;
 pub mod receipts;

@@ -30,17 +30,27 @@ pub struct PricedLine {
 }
 
 impl PricedLine {
+    /// The line at the SKU's list price.
     pub fn new(sku: &SkuForSale, quantity: Quantity) -> Result<PricedLine, MoneyOverflow> {
+        PricedLine::at(sku, quantity, sku.price)
+    }
+
+    /// The line at `unit_price` (what the price rules say this buyer pays, ADR 047).
+    pub fn at(
+        sku: &SkuForSale,
+        quantity: Quantity,
+        unit_price: Yen,
+    ) -> Result<PricedLine, MoneyOverflow> {
         Ok(PricedLine {
             sku_id: sku.sku_id,
             product_id: sku.product_id,
             product_name: sku.product_name.clone(),
             option_label: sku.option_label.clone(),
             sku_code: sku.code.clone(),
-            unit_price: sku.price,
+            unit_price,
             quantity: quantity.get(),
             tax_category: sku.tax_category,
-            line_total: sku.price.checked_mul(quantity.get())?,
+            line_total: unit_price.checked_mul(quantity.get())?,
         })
     }
 }

@@ -95,6 +95,8 @@ pub enum Problem {
     BadQuantity(QuantityError),
     /// With what the cart holds already, more than the stock (or than one line may hold).
     ShortOfStock { available: i64 },
+    /// The SKU is not sold in this quantity (its minimum or case multiple; ADR 047).
+    QuantityRule(crate::price_rules::QuantityRefusal),
 }
 
 /// A line that does not go into the cart.
@@ -131,6 +133,37 @@ impl Plan {
             .iter()
             .map(|r| format!("{}\t{}\n", r.entry.code, r.entry.quantity))
             .collect()
+    }
+}
+
+/// Moves every planned SKU whose quantity in the cart would break its quantity rules (`rules`,
+/// by SKU; ADR 047) to the refused lines, each of its lines with the reason; refused lines stay
+/// in line order.
+pub fn refuse_quantities(
+    plan: &mut Plan,
+    entries: &[Entry],
+    rules: &HashMap<SkuId, crate::price_rules::PriceRules>,
+) {
+    let by_line: HashMap<usize, &Entry> = entries.iter().map(|e| (e.line, e)).collect();
+    let mut moved = false;
+    plan.planned.retain(|p| {
+        let why = rules
+            .get(&p.sku.sku_id)
+            .and_then(|r| crate::price_rules::check_quantity(r, p.quantity.get()).err());
+        let Some(why) = why else {
+            return true;
+        };
+        moved = true;
+        plan.refused.extend(p.lines.iter().filter_map(|l| {
+            by_line.get(l).map(|e| Refused {
+                entry: (*e).clone(),
+                problem: Problem::QuantityRule(why),
+            })
+        }));
+        false
+    });
+    if moved {
+        plan.refused.sort_by_key(|r| r.entry.line);
     }
 }
 

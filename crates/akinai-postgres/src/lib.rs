@@ -25,6 +25,7 @@ mod operations;
 mod orders;
 mod payments;
 mod points;
+mod price_rules;
 mod reports;
 mod scratch;
 mod security;

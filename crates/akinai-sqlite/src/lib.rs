@@ -31,6 +31,7 @@ mod operations;
 mod orders;
 mod payments;
 mod points;
+mod price_rules;
 mod reports;
 mod security;
 mod security_tasks;

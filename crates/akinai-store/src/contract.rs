@@ -24,6 +24,7 @@ mod operations;
 mod orders;
 mod payments;
 mod points;
+mod price_rules;
 mod reports;
 mod search;
 mod security_tasks;
@@ -72,6 +73,8 @@ cases!(
     points::points_are_granted_once_spent_with_the_order_and_given_back,
     points::racing_orders_never_spend_the_same_points_twice,
     points::unused_balances_lapse_whole_once,
+    price_rules::groups_are_unique_by_name_and_hold_members,
+    price_rules::sku_rules_are_replaced_whole_and_read_in_chunks,
     api_tokens::api_tokens_are_found_by_hash_revoked_once_and_record_their_use,
     documents::jp_inv_4_an_order_keeps_one_original_invoice_as_issued,
     documents::jp_inv_4_logo_versions_are_kept_by_their_hash,

@@ -26,6 +26,7 @@ mod model;
 pub mod operations;
 pub mod payments;
 pub mod points;
+pub mod price_rules;
 pub mod reports;
 pub mod security_tasks;
 pub mod transfer;
@@ -552,6 +553,7 @@ pub trait Store:
     + security_tasks::SecurityTaskStore
     + coupons::CouponStore
     + points::PointStore
+    + price_rules::PriceRuleStore
     + documents::DocumentStore
     + api_tokens::ApiTokenStore
     + transfer::TransferStore

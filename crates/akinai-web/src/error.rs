@@ -111,6 +111,9 @@ impl WebError {
             WebError::Core(CoreError::InsufficientStock { .. }) => {
                 (StatusCode::CONFLICT, "errorpage.not_enough_stock", "")
             }
+            WebError::Core(CoreError::QuantityRule { .. }) => {
+                (StatusCode::CONFLICT, "errorpage.quantity_rule", "")
+            }
             WebError::Core(
                 CoreError::EmptyCart | CoreError::CheckoutMissing | CoreError::CartChanged,
             ) => (StatusCode::CONFLICT, "errorpage.please_check_your_cart", ""),

@@ -187,7 +187,7 @@ impl Ctx {
         }
         let storefront = state.shop.storefront();
         let cart = storefront.find_cart(self.cart()).await?;
-        Ok(storefront.view_cart(cart.as_ref()).await?.item_count())
+        Ok(storefront.item_count(cart.as_ref()).await?)
     }
 
     fn signed_in(&self) -> bool {

@@ -204,8 +204,25 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         .for_customer(&placed, akinai_domain::documents::DocumentKind::Invoice)
         .await
         .unwrap();
+    // A customer group, so the groups page lists one and the price page has a group price field.
+    {
+        let group = akinai_domain::price_rules_input::NewGroup {
+            name: "法人".into(),
+            discount_percent: 5,
+            tax_exclusive: true,
+        };
+        app.store
+            .save_customer_group(None, &group, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
     for (name, path) in [
         ("dashboard", "/admin".to_string()),
+        ("customer groups", "/admin/customer-groups".to_string()),
+        (
+            "product prices",
+            format!("/admin/products/{}/prices", product.0),
+        ),
         ("customer", format!("/admin/customers/{}", customer.0)),
         ("orders", "/admin/orders".to_string()),
         ("order", format!("/admin/orders/{}", order.0)),

@@ -113,7 +113,13 @@ impl Checkout {
             }
         }
         let cart = self.storefront.find_cart(cart_secret).await?;
-        if self.storefront.view_cart(cart.as_ref()).await?.is_empty() {
+        let consumer = crate::storefront::prices::Pricing::consumer();
+        if self
+            .storefront
+            .view_cart(cart.as_ref(), &consumer)
+            .await?
+            .is_empty()
+        {
             return Ok(CheckoutStart::EmptyCart);
         }
         let book = match &member {
@@ -164,6 +170,16 @@ impl Checkout {
         Ok(())
     }
 
+    /// Whom the shopper signed in with `session_secret` is priced as (their customer group, or a
+    /// consumer; ADR 047).
+    pub async fn pricing(
+        &self,
+        session_secret: Option<&str>,
+    ) -> Result<crate::storefront::prices::Pricing, CoreError> {
+        let member = self.accounts.member(session_secret).await?;
+        self.storefront.pricing(member.as_ref()).await
+    }
+
     /// Everything the final confirmation screen must show, computed now, for the member signed
     /// in with `session_secret` (points) or a guest.
     pub async fn confirmation(
@@ -183,7 +199,8 @@ impl Checkout {
         member: Option<&crate::accounts::Member>,
     ) -> Result<Confirmation, CoreError> {
         self.integrity.ensure_checkout_open().await?;
-        let view = self.storefront.view_cart(cart).await?;
+        let pricing = self.storefront.pricing(member).await?;
+        let view = self.storefront.view_cart(cart, &pricing).await?;
         let details = cart
             .and_then(|c| c.checkout.clone())
             .ok_or(CoreError::CheckoutMissing)?;
@@ -194,6 +211,16 @@ impl Checkout {
             return Err(CoreError::InsufficientStock {
                 sku: short.line.sku_id,
                 available: short.available,
+            });
+        }
+        if let Some((line, why)) = view
+            .lines
+            .iter()
+            .find_map(|l| l.quantity_refusal().map(|why| (l, why)))
+        {
+            return Err(CoreError::QuantityRule {
+                sku: line.line.sku_id,
+                why,
             });
         }
         let settings = self.base.settings().await?;

@@ -5,10 +5,12 @@
 use crate::Storefront;
 use akinai_domain::catalog::{Quantity, SkuForSale};
 use akinai_domain::ids::SkuId;
+use akinai_domain::price_rules::QuantityRefusal;
 use akinai_domain::pricing::{items_total, PricedLine};
 use akinai_domain::Yen;
 use akinai_store::Cart;
 
+use crate::storefront::prices::{price_line, LinePrice, Pricing};
 use crate::tokens;
 use crate::CoreError;
 
@@ -18,11 +20,19 @@ pub struct CartLineView {
     pub line: PricedLine,
     /// Units in stock now.
     pub available: i64,
+    /// The unit price's source and list price, and whether the quantity breaks the SKU's
+    /// quantity rules (ADR 047).
+    pub price: LinePrice,
 }
 
 impl CartLineView {
     pub fn short_of_stock(&self) -> bool {
         i64::from(self.line.quantity) > self.available
+    }
+
+    /// Why the line cannot be ordered as it is, other than stock.
+    pub fn quantity_refusal(&self) -> Option<QuantityRefusal> {
+        self.price.refusal
     }
 }
 
@@ -46,7 +56,11 @@ impl CartView {
     }
 
     pub fn can_check_out(&self) -> bool {
-        !self.is_empty() && !self.lines.iter().any(CartLineView::short_of_stock)
+        !self.is_empty()
+            && !self
+                .lines
+                .iter()
+                .any(|l| l.short_of_stock() || l.quantity_refusal().is_some())
     }
 }
 
@@ -94,21 +108,35 @@ impl Storefront {
         })
     }
 
-    /// The cart's lines priced at today's prices, dropping SKUs that are no longer sold.
-    pub async fn view_cart(&self, cart: Option<&Cart>) -> Result<CartView, CoreError> {
+    /// The cart's lines priced now for `pricing`'s buyer by the price rules (ADR 047),
+    /// dropping SKUs that are no longer sold.
+    pub async fn view_cart(
+        &self,
+        cart: Option<&Cart>,
+        pricing: &Pricing,
+    ) -> Result<CartView, CoreError> {
         let Some(cart) = cart else {
             return Ok(CartView::default());
         };
         let lines = self.cart_store.cart_contents(cart.id).await?;
+        let for_sale: Vec<(SkuId, Yen)> = lines
+            .iter()
+            .filter_map(|l| l.2.as_ref().map(|s| (s.sku_id, s.price)))
+            .collect();
+        let rules = self.rules_of(&for_sale).await?;
+        let (buyer, now) = (pricing.buyer(), self.base.clock.now());
         let mut view = Vec::with_capacity(lines.len());
         let mut withdrawn = Vec::new();
         for (sku_id, qty, for_sale) in lines {
             match for_sale {
-                Some(sku) => view.push(CartLineView {
-                    line: PricedLine::new(&sku, qty)
-                        .map_err(akinai_domain::checkout::QuoteError::from)?,
-                    available: sku.stock,
-                }),
+                Some(sku) => {
+                    let (line, price) = price_line(&sku, qty, rules.get(&sku_id), &buyer, now)?;
+                    view.push(CartLineView {
+                        line,
+                        available: sku.stock,
+                        price,
+                    })
+                }
                 None => withdrawn.push(sku_id),
             }
         }
@@ -121,10 +149,29 @@ impl Storefront {
         })
     }
 
+    /// The units in the cart that are for sale (the header's count; nothing priced).
+    pub async fn item_count(&self, cart: Option<&Cart>) -> Result<u32, CoreError> {
+        let Some(cart) = cart else {
+            return Ok(0);
+        };
+        Ok(self
+            .cart_store
+            .cart_contents(cart.id)
+            .await?
+            .iter()
+            .filter(|l| l.2.is_some())
+            .map(|l| l.1.get())
+            .sum())
+    }
+
     /// The cart page's view: lines whose product is no longer for sale are taken out of the
     /// cart (so the page can say once what was removed and why) and listed in `withdrawn`.
-    pub async fn tidy_cart(&self, cart: Option<&Cart>) -> Result<CartView, CoreError> {
-        let view = self.view_cart(cart).await?;
+    pub async fn tidy_cart(
+        &self,
+        cart: Option<&Cart>,
+        pricing: &Pricing,
+    ) -> Result<CartView, CoreError> {
+        let view = self.view_cart(cart, pricing).await?;
         if let Some(cart) = cart {
             for sku in &view.withdrawn {
                 self.cart_store
@@ -168,6 +215,7 @@ impl Storefront {
                 available: item.stock,
             });
         }
+        self.check_quantity(&item, total).await?;
         self.cart_store
             .set_cart_line(open.cart.id, sku, Some(total), self.base.clock.now())
             .await?;
@@ -196,6 +244,7 @@ impl Storefront {
                 available: item.stock,
             });
         }
+        self.check_quantity(&item, qty).await?;
         self.cart_store
             .set_cart_line(cart.id, sku, Some(qty), self.base.clock.now())
             .await?;

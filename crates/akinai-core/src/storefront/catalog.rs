@@ -6,6 +6,7 @@ use crate::Storefront;
 use akinai_domain::browse::{Browse, Filters, OptionValue, Sort};
 use akinai_domain::catalog::{Category, Product, ProductSummary};
 use akinai_domain::ids::{CategoryId, ProductId, SkuId};
+use akinai_domain::price_rules::PriceRules;
 use akinai_domain::search::{SearchQuery, SearchTotal, Synonyms, COUNT_CAP};
 use akinai_store::Listing;
 
@@ -44,6 +45,10 @@ pub struct CategoryPage {
 pub struct ProductPage {
     pub product: Product,
     pub path: Vec<Category>,
+    /// Each SKU's price rules (tiers, sale, quantities, group prices; ADR 047).
+    pub rules: HashMap<SkuId, PriceRules>,
+    /// When the page was priced (a sale runs or not).
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// One page of search results.
@@ -192,8 +197,11 @@ impl Storefront {
             }
         };
         let all = self.categories().await?;
+        let skus: Vec<_> = product.skus.iter().map(|s| (s.id, s.price)).collect();
         Ok(ProductPage {
             path: path_to(&all, product.category_id),
+            rules: self.rules_of(&skus).await?,
+            at: self.base.clock.now(),
             product,
         })
     }

@@ -5,10 +5,12 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod prices;
 pub mod quick_order;
 
 use std::sync::Arc;
 
+use akinai_store::price_rules::PriceRuleStore;
 use akinai_store::{CartStore, CatalogStore};
 
 use crate::{Base, CoreError, VisitCounter};
@@ -19,6 +21,7 @@ pub struct Storefront {
     pub(crate) base: Base,
     pub(crate) cart_store: Arc<dyn CartStore>,
     pub(crate) catalog_store: Arc<dyn CatalogStore>,
+    pub(crate) price_store: Arc<dyn PriceRuleStore>,
     pub(crate) visits: VisitCounter,
 }
 

@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use akinai_domain::quick_order::{parse, plan, Plan};
+use akinai_domain::ids::SkuId;
+use akinai_domain::quick_order::{parse, plan, refuse_quantities, Plan};
+use akinai_domain::Yen;
 
 use crate::storefront::cart::OpenCart;
 use crate::{CoreError, Storefront};
@@ -61,8 +63,16 @@ impl Storefront {
             .into_iter()
             .map(|s| (s.code.clone(), s))
             .collect();
+        let mut plan = plan(&entries, &found, &in_cart);
+        let skus: Vec<(SkuId, Yen)> = plan
+            .planned
+            .iter()
+            .map(|p| (p.sku.sku_id, p.sku.price))
+            .collect();
+        let rules = self.rules_of(&skus).await?;
+        refuse_quantities(&mut plan, &entries, &rules);
         Ok(QuickOrder {
-            plan: plan(&entries, &found, &in_cart),
+            plan,
             too_many: None,
         })
     }

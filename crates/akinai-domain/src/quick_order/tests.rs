@@ -107,3 +107,47 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn quantities_a_sku_is_not_sold_in_are_refused_on_each_of_its_lines() {
+    use crate::price_rules::{PriceRules, QuantityRefusal};
+    let found = catalog(&[sku(1, "CASE", 100), sku(2, "MIN", 100), sku(3, "ANY", 100)]);
+    let entries = parse("CASE 4\nMIN 2\nCASE 3\nANY 1\nMIN 8\n").unwrap();
+    let mut p = plan(&entries, &found, &HashMap::new());
+    let rules: HashMap<SkuId, PriceRules> = [
+        (
+            SkuId(1),
+            PriceRules {
+                multiple: 6,
+                ..PriceRules::default()
+            },
+        ),
+        (
+            SkuId(2),
+            PriceRules {
+                min_quantity: 12,
+                ..PriceRules::default()
+            },
+        ),
+    ]
+    .into_iter()
+    .collect();
+    refuse_quantities(&mut p, &entries, &rules);
+    // CASE 4 + 3 = 7 is no multiple of 6; MIN 2 + 8 = 10 is below 12; ANY has no rules.
+    let refused: Vec<(usize, Problem)> = p
+        .refused
+        .iter()
+        .map(|r| (r.entry.line, r.problem))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (1, Problem::QuantityRule(QuantityRefusal::NotAMultiple(6))),
+            (2, Problem::QuantityRule(QuantityRefusal::BelowMinimum(12))),
+            (3, Problem::QuantityRule(QuantityRefusal::NotAMultiple(6))),
+            (5, Problem::QuantityRule(QuantityRefusal::BelowMinimum(12))),
+        ]
+    );
+    let planned: Vec<SkuId> = p.planned.iter().map(|x| x.sku.sku_id).collect();
+    assert_eq!(planned, [SkuId(3)]);
+}

@@ -84,7 +84,8 @@ fn field_message(field: &str) -> (&'static str, &'static str) {
     }
 }
 
-fn day(t: Option<chrono::DateTime<chrono::Utc>>, back_days: i64) -> String {
+/// A stored period bound as the form's day in Japan (`back_days` 1 for an exclusive end).
+pub(super) fn day(t: Option<chrono::DateTime<chrono::Utc>>, back_days: i64) -> String {
     t.map_or_else(String::new, |t| {
         (t.with_timezone(&akinai_core::clock::jst()) - chrono::Duration::days(back_days))
             .format("%Y-%m-%d")

@@ -131,6 +131,9 @@ struct DetailPage {
     points: i64,
     /// The newest point movements: when, what, points (signed), balance after.
     point_entries: Vec<(String, &'static str, String, i64)>,
+    /// The customer's group (0 for none) and the shop's groups to choose from (ADR 047).
+    group: i64,
+    groups: Vec<(i64, String)>,
 }
 
 async fn detail(
@@ -148,6 +151,14 @@ async fn detail(
         .admin_customer(&proof, id, &ctx.client)
         .await?;
     let (balance, entries) = state.shop.points().of_customer(&proof, id).await?;
+    let prices = state.shop.prices();
+    let group = prices.group_of(&proof, id).await?.map_or(0, |g| g.id.0);
+    let groups = prices
+        .groups()
+        .await?
+        .into_iter()
+        .map(|g| (g.id.0, g.name))
+        .collect();
     let locked = d.view.customer.locked_at.is_some();
     let deleted = d.view.customer.deleted_at.is_some();
     let phone = d.view.phone.clone().unwrap_or_default();
@@ -187,6 +198,8 @@ async fn detail(
                 )
             })
             .collect(),
+        group,
+        groups,
     };
     ctx.page(status, &page)
 }

@@ -55,6 +55,7 @@ mod order_desk;
 mod order_payment;
 mod order_words;
 mod orders;
+mod prices;
 mod routes;
 pub mod security_report;
 mod security_tasks;

@@ -21,6 +21,7 @@ use crate::form::CsrfForm;
 use crate::i18n::Tr;
 use crate::layout::{Ctx, Layout};
 use crate::pages::catalog::render_product;
+use crate::pages::prices::{quantity_rule_text, PriceText};
 use crate::AppState;
 
 #[derive(Template)]
@@ -32,6 +33,7 @@ pub struct CartPage {
     pub coupon: CouponBox,
     /// For a member who holds points or chose some.
     pub points: Option<PointsBox>,
+    pub prices: PriceText,
 }
 
 /// The cart's points box: the balance, the points chosen and what they take off, or why they
@@ -129,6 +131,9 @@ fn user_error(t: Tr, e: &CoreError) -> Option<(String, StatusCode)> {
             ))
         }
         CoreError::UnknownSku => t.get("error.unknown_sku").to_string(),
+        CoreError::QuantityRule { why, .. } => {
+            return Some((quantity_rule_text(t, *why), StatusCode::CONFLICT))
+        }
         _ => return None,
     };
     Some((msg, StatusCode::BAD_REQUEST))
@@ -152,7 +157,16 @@ async fn render_cart_with(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let cart = state.shop.storefront().find_cart(ctx.cart()).await?;
-    let view = state.shop.storefront().tidy_cart(cart.as_ref()).await?;
+    let pricing = state
+        .shop
+        .checkout()
+        .pricing(ctx.session_secret.as_deref())
+        .await?;
+    let view = state
+        .shop
+        .storefront()
+        .tidy_cart(cart.as_ref(), &pricing)
+        .await?;
     let lines: Vec<PricedLine> = view.lines.iter().map(|l| l.line.clone()).collect();
     let mut coupon_discount = Discount::none();
     if let Some(applied) = state.shop.coupons().on_cart(cart.as_ref(), &lines).await? {
@@ -212,6 +226,7 @@ async fn render_cart_with(
             error,
             coupon,
             points,
+            prices: PriceText { t: ctx.t, pricing },
         },
     )
 }
@@ -288,10 +303,15 @@ pub async fn cart_coupon_post(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<CouponForm>,
 ) -> Result<Response, WebError> {
+    let pricing = state
+        .shop
+        .checkout()
+        .pricing(ctx.session_secret.as_deref())
+        .await?;
     match state
         .shop
         .coupons()
-        .apply_to_cart(ctx.cart(), &form.code, ctx.client.ip)
+        .apply_to_cart(ctx.cart(), &pricing, &form.code, ctx.client.ip)
         .await
     {
         Ok(()) => Ok(ctx.redirect("/cart")),

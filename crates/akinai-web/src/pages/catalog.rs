@@ -8,15 +8,22 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
 use akinai_core::storefront::catalog::SearchResults;
+use akinai_core::storefront::prices::Pricing;
 use akinai_domain::browse::Browse;
-use akinai_domain::catalog::{Category, Product, ProductSummary};
+use akinai_domain::catalog::{Category, Product, ProductSummary, Sku};
 use akinai_domain::ids::ProductId;
+use akinai_domain::ids::SkuId;
+use akinai_domain::price_rules::PriceRules;
 use akinai_domain::search::SearchTotal;
+use chrono::{DateTime, Utc};
 
 use crate::error::WebError;
 use crate::layout::{Ctx, Layout};
 use crate::pages::listing::{listing_query, ListingQuery, ListingTools};
+use crate::pages::prices::{PriceText, SkuPrice};
 use crate::AppState;
 
 #[derive(Template)]
@@ -95,11 +102,31 @@ pub struct ProductPage {
     pub path: Vec<Category>,
     /// A problem with the last add-to-cart attempt, already translated.
     pub error: Option<String>,
+    pub rules: HashMap<SkuId, PriceRules>,
+    pub at: DateTime<Utc>,
+    pub prices: PriceText,
 }
 
 impl ProductPage {
     pub fn in_stock(&self) -> bool {
         self.product.skus.iter().any(|s| s.stock > 0)
+    }
+
+    /// How a SKU's price reads for this shopper (tiers, sale, group price; ADR 047).
+    pub fn sku_price(&self, sku: &Sku) -> SkuPrice {
+        self.prices.sku_price(
+            sku,
+            self.product.tax_category,
+            self.rules.get(&sku.id),
+            self.at,
+        )
+    }
+
+    /// The quantity the form starts with: what the default SKU is first sold in.
+    pub fn start_quantity(&self) -> u32 {
+        self.rules
+            .get(&SkuId(self.default_sku()))
+            .map_or(1, |r| r.min_quantity.max(r.multiple).max(1))
     }
 
     /// The SKU selected when the page opens: the first one in stock.
@@ -128,19 +155,36 @@ pub async fn render_product(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    let pricing = state
+        .shop
+        .checkout()
+        .pricing(ctx.session_secret.as_deref())
+        .await?;
     let page = state.shop.storefront().product_page(id).await?;
     let l = ctx.layout(state).await?;
-    ctx.page(
-        status,
-        &ProductPage {
-            l,
-            product: page.product,
-            path: page.path,
-            error,
-        },
-    )
+    ctx.page(status, &product_view(l, ctx, page, pricing, error))
 }
 
+fn product_view(
+    l: Layout,
+    ctx: &Ctx,
+    page: akinai_core::storefront::catalog::ProductPage,
+    pricing: Pricing,
+    error: Option<String>,
+) -> ProductPage {
+    ProductPage {
+        l,
+        product: page.product,
+        path: page.path,
+        error,
+        rules: page.rules,
+        at: page.at,
+        prices: PriceText { t: ctx.t, pricing },
+    }
+}
+
+/// `GET /product/{id}`: from the page cache, but for a member of a customer group, whose
+/// prices are their own (ADR 047).
 pub async fn product_get(
     Path(id): Path<String>,
     State(state): State<AppState>,
@@ -148,14 +192,20 @@ pub async fn product_get(
 ) -> Result<Response, WebError> {
     let id = parse_product_id(&id)?;
     let state = &state;
+    if ctx.session_secret.is_some() {
+        let pricing = state
+            .shop
+            .checkout()
+            .pricing(ctx.session_secret.as_deref())
+            .await?;
+        if pricing.group.is_some() {
+            return render_product(state, &ctx, id, None, StatusCode::OK).await;
+        }
+    }
+    let ctx_ref = &ctx;
     ctx.cached_page(state, move |l| async move {
         let page = state.shop.storefront().product_page(id).await?;
-        Ok(ProductPage {
-            l,
-            product: page.product,
-            path: page.path,
-            error: None,
-        })
+        Ok(product_view(l, ctx_ref, page, Pricing::consumer(), None))
     })
     .await
 }

@@ -11,4 +11,5 @@ pub mod listing;
 pub mod order;
 pub mod payment;
 pub mod postal;
+pub mod prices;
 pub mod quick_order;

@@ -57,6 +57,7 @@ fn why(t: Tr, p: Problem) -> String {
     match p {
         Problem::UnknownCode => t.get("quick_order.unknown").to_string(),
         Problem::BadQuantity(_) => t.get("quick_order.bad_quantity").to_string(),
+        Problem::QuantityRule(why) => crate::pages::prices::quantity_rule_text(t, why),
         Problem::ShortOfStock { available } => {
             t.fmt("quick_order.short", &[("n", &available.to_string())])
         }

@@ -21,6 +21,7 @@ fn concrete(path: &str, order: i64, product: i64, customer: i64) -> String {
     };
     path.replace("{id}", &id.to_string())
         .replace("{section}", "profile")
+        .replace("{sku}", "1")
         .replace("{name}", &format!("{}.jpg", "0".repeat(32)))
 }
 

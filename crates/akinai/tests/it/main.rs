@@ -58,6 +58,7 @@ mod payments_shop;
 mod picking;
 mod points;
 mod postgres;
+mod price_rules;
 mod quick_order;
 mod security_report;
 mod shipping;

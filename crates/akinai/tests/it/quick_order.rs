@@ -40,7 +40,10 @@ async fn cart(app: &TestApp, shopper: &crate::support::Shopper) -> HashMap<SkuId
     let view = app
         .shop
         .storefront()
-        .view_cart(cart.as_ref())
+        .view_cart(
+            cart.as_ref(),
+            &akinai_core::storefront::prices::Pricing::consumer(),
+        )
         .await
         .unwrap();
     view.lines
