@@ -231,6 +231,15 @@ def member_points(b, take, shop: str, admin: str, data: str) -> None:
         b.go(f"{shop}/search?q=" + urllib.parse.quote("本革ベルト"))
         b.go(b.js("return document.querySelector('ul.grid li.card a').href"))
         take("product-group")
+    # A business application on my page, waiting in the back office.
+    b.go(f"{shop}/account/business")
+    b.type("input[name=company]", "株式会社あきない商事")
+    b.type("input[name=department]", "購買部")
+    b.type("input[name=invoice_number]", "T1234567890123")
+    b.submit_form("form[action='/account/business']")
+    take("account-business")
+    b.go(f"{admin}/admin/business")
+    take("admin-business")
     for name in ("本みりん", "本革ベルト"):
         b.go(f"{shop}/search?q=" + urllib.parse.quote(name))
         b.go(b.js("return document.querySelector('ul.grid li.card a').href"))
@@ -539,7 +548,8 @@ def main() -> None:
         # customer's page (ポイント調整), and the member uses them on a cart of both rates.
         if not args.only or set(args.only) & {"admin-customer-points", "cart-points",
                                                "confirm-points", "account-points",
-                                               "product-group"}:
+                                               "product-group", "account-business",
+                                               "admin-business"}:
             member_points(b, take, shop, admin, data)
         # The storefront closed for maintenance (every node sees it within 2 s).
         subprocess.run([args.binary, "maintenance", "on", "--message",

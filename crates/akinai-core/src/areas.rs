@@ -13,6 +13,9 @@ impl Shop {
     pub fn coupons(&self) -> &crate::Coupons {
         &self.areas.coupons
     }
+    pub fn business(&self) -> &crate::Business {
+        &self.areas.business
+    }
     pub fn prices(&self) -> &crate::Prices {
         &self.areas.prices
     }

@@ -69,6 +69,19 @@ impl AuditContext {
         }
     }
 
+    /// A signed-in member acting on their own account from `client` (e.g. a business
+    /// application).
+    pub fn customer(
+        id: akinai_domain::ids::CustomerId,
+        client: &crate::accounts::Client,
+    ) -> AuditContext {
+        AuditContext {
+            actor: format!("customer:{}", id.0),
+            ip: Some(client.ip),
+            request_id: None,
+        }
+    }
+
     /// akinai itself, e.g. `system:scheduler` publishing a scheduled product.
     pub fn system(part: &str) -> AuditContext {
         AuditContext {

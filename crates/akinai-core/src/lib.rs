@@ -17,6 +17,7 @@ pub mod alert;
 pub mod api;
 pub mod audit;
 mod base;
+pub mod business;
 pub mod cache;
 pub mod checkout;
 pub mod clock;
@@ -65,6 +66,7 @@ pub use alert::Alerts;
 pub use audit::Audit;
 pub(crate) use base::Base;
 pub use base::VisitCounter;
+pub use business::Business;
 pub use checkout::Checkout;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use coupons::Coupons;
@@ -162,6 +164,7 @@ struct Areas {
     checkout: Checkout,
     coupons: Coupons,
     prices: Prices,
+    business: Business,
     points: Points,
     orders: Orders,
     accounts: Accounts,
@@ -358,6 +361,12 @@ impl Shop {
             catalog_admin_store: store.clone(),
             audit: audit.clone(),
         };
+        let business = Business {
+            base: base.clone(),
+            business_store: store.clone(),
+            price_store: store.clone(),
+            audit: audit.clone(),
+        };
         let points = Points {
             base: base.clone(),
             point_store: store.clone(),
@@ -458,6 +467,7 @@ impl Shop {
             audit: audit.clone(),
             catalog_admin: catalog_admin.clone(),
             settings: settings.clone(),
+            business: business.clone(),
         };
         let api = api::ApiResources {
             catalog_admin_store: store.clone(),
@@ -520,6 +530,7 @@ impl Shop {
             checkout,
             coupons,
             prices,
+            business: business.clone(),
             points,
             orders,
             accounts,

@@ -189,3 +189,7 @@ int_id!(
     /// A coupon code and its rule.
     CouponId
 );
+int_id!(
+    /// A business customer's company (法人アカウント).
+    CompanyId
+);

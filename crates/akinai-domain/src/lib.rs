@@ -15,6 +15,7 @@ pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod browse;
+pub mod business;
 pub mod card;
 pub mod card_testing;
 pub mod catalog;

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod api_tokens;
 mod audit;
+mod business;
 mod cart;
 mod catalog;
 mod catalog_admin;

@@ -13,6 +13,7 @@ mod admin;
 mod api_tokens;
 mod audit;
 mod browse;
+mod business;
 mod cart;
 mod catalog;
 mod catalog_admin;

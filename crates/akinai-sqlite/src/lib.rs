@@ -11,6 +11,7 @@ mod accounts;
 mod admin;
 mod api_tokens;
 mod audit;
+mod business;
 mod cart;
 mod catalog;
 mod catalog_admin;

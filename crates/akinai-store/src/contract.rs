@@ -11,6 +11,7 @@ mod admin;
 mod api_tokens;
 mod audit;
 mod browse;
+mod business;
 mod catalog;
 mod catalog_admin;
 mod coupons;
@@ -74,6 +75,7 @@ cases!(
     points::racing_orders_never_spend_the_same_points_twice,
     points::unused_balances_lapse_whole_once,
     price_rules::groups_are_unique_by_name_and_hold_members,
+    business::business_applications_are_one_at_a_time_and_decided_once,
     price_rules::sku_rules_are_replaced_whole_and_read_in_chunks,
     api_tokens::api_tokens_are_found_by_hash_revoked_once_and_record_their_use,
     documents::jp_inv_4_an_order_keeps_one_original_invoice_as_issued,

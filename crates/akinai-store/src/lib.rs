@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod api_tokens;
+pub mod business;
 pub mod catalog_admin;
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -554,6 +555,7 @@ pub trait Store:
     + coupons::CouponStore
     + points::PointStore
     + price_rules::PriceRuleStore
+    + business::BusinessStore
     + documents::DocumentStore
     + api_tokens::ApiTokenStore
     + transfer::TransferStore

@@ -496,6 +496,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
         ),
         route("/account", Policy::Member, NONE, get(account::account_get)),
         route(
+            "/account/business",
+            Policy::MemberForm,
+            FORM,
+            get(account::business_get).post(account::business_post),
+        ),
+        route(
             "/account/points",
             Policy::Member,
             NONE,

@@ -158,10 +158,18 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         ("addresses", "/account/addresses"),
         ("new address", "/account/addresses/new"),
         ("profile", "/account/profile"),
+        ("business account", "/account/business"),
     ] {
         b.goto(&format!("{base}{path}")).await;
         check(violations(&b, &axe, name).await);
     }
+    // A business application, so the back office lists one waiting.
+    b.goto(&format!("{base}/account/business")).await;
+    b.type_into("input[name=company]", "株式会社あきない").await;
+    b.click("form[action='/account/business'] button[type=submit]")
+        .await;
+    b.wait_for_text("business-status").await;
+    check(violations(&b, &axe, "business account applied").await);
     // With points: the history and the cart's points box.
     let customer = app
         .store
@@ -219,6 +227,7 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
     for (name, path) in [
         ("dashboard", "/admin".to_string()),
         ("customer groups", "/admin/customer-groups".to_string()),
+        ("business accounts", "/admin/business".to_string()),
         (
             "product prices",
             format!("/admin/products/{}/prices", product.0),

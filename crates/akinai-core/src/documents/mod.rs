@@ -55,6 +55,8 @@ pub struct Documents {
     pub(crate) catalog_admin: crate::CatalogAdmin,
     /// Where the current logo is named (saved and audited like any setting).
     pub(crate) settings: crate::Settings,
+    /// A business customer's company, the addressee of their documents.
+    pub(crate) business: crate::Business,
 }
 
 impl Documents {
@@ -223,13 +225,15 @@ impl Documents {
             prefecture: order.details.address.prefecture.name_ja(),
             shipping_method: &shipping_method,
         };
-        Ok(DocumentContent::for_order(
-            kind,
-            None,
-            &facts,
-            &settings,
-            self.base.today(),
-        ))
+        let mut content =
+            DocumentContent::for_order(kind, None, &facts, &settings, self.base.today());
+        // A business customer's documents are addressed to the company (item 2 of #23).
+        if let Some(customer) = order.customer_id {
+            if let Some(company) = self.business.addressee_of(customer).await? {
+                content.buyer = format!("{company} {}", content.buyer);
+            }
+        }
+        Ok(content)
     }
 }
 

@@ -37,6 +37,7 @@ pub const SESSION: &str = "asid";
 
 mod api_tokens;
 mod audit;
+mod business;
 mod catalog;
 mod catalog_new;
 mod categories;

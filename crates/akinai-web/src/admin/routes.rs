@@ -330,6 +330,20 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(prices::sku_prices_post),
         ),
         r(
+            "/admin/business",
+            Some(Cap(Gate::of::<ViewCustomers>())),
+            None,
+            none,
+            get(business::business_get),
+        ),
+        r(
+            "/admin/business/{id}/decide",
+            None,
+            customers,
+            f,
+            post(business::decide_post),
+        ),
+        r(
             "/admin/customer-groups",
             customers,
             customers,

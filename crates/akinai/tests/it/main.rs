@@ -32,6 +32,7 @@ mod audit_chain;
 mod backups;
 mod bad_input;
 mod browse;
+mod business;
 mod card_data;
 mod card_testing;
 mod checkout;

@@ -240,6 +240,7 @@ async fn message(
     ctx.page(status, &page)
 }
 
+mod business;
 mod details;
 mod login;
 mod passkey;
@@ -247,6 +248,7 @@ mod points;
 mod profile;
 mod signup;
 
+pub use business::*;
 pub use details::*;
 pub use login::*;
 pub use passkey::*;
