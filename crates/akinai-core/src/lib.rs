@@ -476,6 +476,8 @@ impl Shop {
             customers: customers.clone(),
             audit: audit.clone(),
             inventory_store: store.clone(),
+            price_store: store.clone(),
+            coupon_store: store.clone(),
             base: base.clone(),
         };
         let shipping = Shipping {

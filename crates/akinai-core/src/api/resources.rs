@@ -12,7 +12,7 @@ use serde_json::json;
 use akinai_domain::admin::{ViewCustomers, ViewOrders, ViewPersonalData};
 use akinai_domain::api::Scope;
 use akinai_domain::catalog::Category;
-use akinai_domain::ids::{CustomerId, OrderId, ProductId};
+use akinai_domain::ids::{CustomerId, OrderId, ProductId, SkuId};
 use akinai_store::catalog_admin::{AdminProduct, CatalogAdminStore};
 use akinai_store::CatalogStore;
 
@@ -56,6 +56,8 @@ pub struct ApiResources {
     pub(crate) customers: Customers,
     pub(crate) audit: Audit,
     pub(crate) inventory_store: Arc<dyn akinai_store::inventory::InventoryStore>,
+    pub(crate) price_store: Arc<dyn akinai_store::price_rules::PriceRuleStore>,
+    pub(crate) coupon_store: Arc<dyn akinai_store::coupons::CouponStore>,
     pub(crate) base: crate::Base,
 }
 
@@ -97,6 +99,50 @@ impl ApiResources {
     pub async fn categories(&self, caller: &ApiCaller) -> Result<Vec<Category>, CoreError> {
         caller.require(Scope::ProductsRead)?;
         Ok(self.catalog_store.categories().await?)
+    }
+
+    /// The shop's customer groups (issue #23, item 7).
+    pub async fn customer_groups(
+        &self,
+        caller: &ApiCaller,
+    ) -> Result<Vec<akinai_domain::price_rules_input::CustomerGroup>, CoreError> {
+        caller.require(Scope::ProductsRead)?;
+        Ok(self.price_store.customer_groups().await?)
+    }
+
+    /// Each variant of a product with its price rules (list price filled in; ADR 047).
+    pub async fn price_rules(
+        &self,
+        caller: &ApiCaller,
+        id: ProductId,
+    ) -> Result<Vec<(SkuId, akinai_domain::price_rules::PriceRules)>, CoreError> {
+        caller.require(Scope::ProductsRead)?;
+        let product = self
+            .catalog_admin_store
+            .admin_product(id)
+            .await?
+            .ok_or(CoreError::NotFound)?
+            .product;
+        let ids: Vec<SkuId> = product.skus.iter().map(|s| s.id).collect();
+        let mut found = self.price_store.sku_price_rules(&ids).await?;
+        Ok(product
+            .skus
+            .iter()
+            .map(|s| {
+                let mut r = found.remove(&s.id).unwrap_or_default();
+                r.list_price = s.price;
+                (s.id, r)
+            })
+            .collect())
+    }
+
+    /// The shop's coupons, newest first (at most 500).
+    pub async fn coupons(
+        &self,
+        caller: &ApiCaller,
+    ) -> Result<Vec<akinai_store::coupons::Coupon>, CoreError> {
+        caller.require(Scope::ProductsRead)?;
+        Ok(self.coupon_store.coupons(500).await?)
     }
 
     /// A page of orders, newest first; recipients unmasked (and the page audited) only with

@@ -13,6 +13,7 @@ mod json;
 pub mod openapi;
 mod orders;
 mod page;
+mod pricing;
 mod problem;
 mod products;
 mod shop;
@@ -34,6 +35,7 @@ pub(crate) use catalog::{categories_get, product_get, products_get};
 pub(crate) use customers::{customer_get, customers_get};
 pub(crate) use openapi::openapi_get;
 pub(crate) use orders::{order_get, orders_get};
+pub(crate) use pricing::{coupons_get, customer_groups_get, price_rules_get};
 pub use problem::Problem;
 pub(crate) use shop::shop_get;
 pub(crate) use webhooks::{
@@ -205,6 +207,19 @@ pub(crate) fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             axum::routing::patch(products::variant_patch),
         ),
         route("/api/v1/categories", Policy::Api, NONE, get(categories_get)),
+        route(
+            "/api/v1/customer-groups",
+            Policy::Api,
+            NONE,
+            get(customer_groups_get),
+        ),
+        route(
+            "/api/v1/products/{id}/price-rules",
+            Policy::Api,
+            NONE,
+            get(price_rules_get),
+        ),
+        route("/api/v1/coupons", Policy::Api, NONE, get(coupons_get)),
         route("/api/v1/orders", Policy::Api, NONE, get(orders_get)),
         route("/api/v1/orders/{id}", Policy::Api, NONE, get(order_get)),
         route(

@@ -109,6 +109,9 @@ impl Modify for BearerAuth {
         super::products::variants_post,
         super::products::variant_patch,
         super::catalog::categories_get,
+        super::pricing::customer_groups_get,
+        super::pricing::price_rules_get,
+        super::pricing::coupons_get,
         super::orders::orders_get,
         super::orders::order_get,
         super::steps::order_events_post,
@@ -129,7 +132,7 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     tags(
         (name = "shop", description = "The shop itself"),
-        (name = "products", description = "Products, variants, categories (products:read); creating and changing products, publication, inventory (products:write)"),
+        (name = "products", description = "Products, variants, categories, price rules, customer groups and coupons (products:read); creating and changing products, publication, inventory (products:write)"),
         (name = "orders", description = "Orders (orders:read); steps (orders:write); refunds through the provider (orders:write and orders:refund)"),
         (name = "customers", description = "Customers' personal data (customers:read, every read audited)"),
         (name = "webhooks", description = "Outgoing webhook endpoints (webhooks:read, webhooks:write)"),

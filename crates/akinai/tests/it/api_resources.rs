@@ -20,7 +20,7 @@ use akinai_domain::tax::TaxCategory;
 use crate::support::TestApp;
 
 /// A token with `scopes`, as the CLI makes one.
-async fn token(app: &TestApp, scopes: &str) -> String {
+pub(crate) async fn token(app: &TestApp, scopes: &str) -> String {
     let made = app
         .shop
         .api_tokens()
@@ -37,13 +37,13 @@ async fn token(app: &TestApp, scopes: &str) -> String {
     made.secret
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: Value,
 }
 
-async fn call(app: &TestApp, method: &str, path: &str, secret: &str) -> Answer {
+pub(crate) async fn call(app: &TestApp, method: &str, path: &str, secret: &str) -> Answer {
     let shopper = app.shopper();
     let response = shopper
         .client
@@ -66,7 +66,7 @@ async fn call(app: &TestApp, method: &str, path: &str, secret: &str) -> Answer {
     }
 }
 
-fn problem(a: &Answer, status: StatusCode, kind: &str) {
+pub(crate) fn problem(a: &Answer, status: StatusCode, kind: &str) {
     assert_eq!(a.status, status, "{:?}", a.body);
     assert_eq!(a.headers["content-type"], "application/problem+json");
     assert_eq!(a.body["status"], status.as_u16());

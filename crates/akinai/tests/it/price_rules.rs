@@ -313,3 +313,100 @@ async fn sws_11_a_group_price_reaches_the_groups_members_only() {
         .await;
     assert!(!buyer.get(&path).await.body.contains("法人価格"));
 }
+
+#[tokio::test]
+async fn the_api_reads_groups_price_rules_and_coupons_with_products_read_only() {
+    use crate::api_resources::{call, problem, token};
+    let app = TestApp::demo().await;
+    let tea = app.sku_named("静岡煎茶 100g").await;
+    let list = list_price(&app, tea).await;
+    let owner = crate::admin_orders::signed_in(&app, AdminRole::Owner).await;
+    let csrf = owner.get("/admin/customer-groups").await.hidden("csrf");
+    owner
+        .post(
+            "/admin/customer-groups",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "卸"),
+                ("discount_percent", "15"),
+            ],
+        )
+        .await;
+    let group = app.store.customer_groups().await.unwrap()[0].id;
+    let g = format!("group_{}", group.0);
+    let (ten, wholesale) = ((list * 9 / 10).to_string(), (list * 7 / 10).to_string());
+    let saved = save_rules(
+        &owner,
+        &app,
+        tea,
+        &[
+            ("tier_qty_1", "10"),
+            ("tier_price_1", &ten),
+            ("multiple", "5"),
+            (g.as_str(), wholesale.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let csrf = owner.get("/admin/coupons").await.hidden("csrf");
+    let coupon = owner
+        .post(
+            "/admin/coupons",
+            &[
+                ("csrf", csrf.as_str()),
+                ("code", "OROSHI10"),
+                ("kind", "percent"),
+                ("value", "10"),
+                ("max_uses", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(coupon.status, StatusCode::SEE_OTHER, "{}", coupon.body);
+
+    let reader = token(&app, "products:read").await;
+    let groups = call(&app, "GET", "/api/v1/customer-groups", &reader).await;
+    assert_eq!(groups.status, StatusCode::OK, "{:?}", groups.body);
+    assert_eq!(groups.body[0]["name"], "卸");
+    assert_eq!(groups.body[0]["discount_percent"], 15);
+    let product = app.store.skus_for_sale(&[tea]).await.unwrap()[0].product_id;
+    let path = format!("/api/v1/products/{}/price-rules", product.0);
+    let rules = call(&app, "GET", &path, &reader).await;
+    assert_eq!(rules.status, StatusCode::OK, "{:?}", rules.body);
+    let variant = rules
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["variant_id"] == tea.0)
+        .unwrap();
+    assert_eq!(variant["list_price"], list);
+    assert_eq!(variant["tiers"][0]["min_quantity"], 10);
+    assert_eq!(variant["tiers"][0]["price"], list * 9 / 10);
+    assert_eq!(variant["multiple"], 5);
+    assert_eq!(variant["group_prices"][0]["group_id"], group.0);
+    assert_eq!(variant["group_prices"][0]["price"], list * 7 / 10);
+    assert!(variant["sale"].is_null());
+    let coupons = call(&app, "GET", "/api/v1/coupons", &reader).await;
+    assert_eq!(coupons.status, StatusCode::OK);
+    let c = &coupons.body[0];
+    assert_eq!(
+        (c["code"].as_str(), c["kind"].as_str()),
+        (Some("OROSHI10"), Some("percent"))
+    );
+    assert_eq!(
+        (c["value"].as_i64(), c["max_uses"].as_i64()),
+        (Some(10), Some(100))
+    );
+
+    // Without products:read, each is refused; an unknown product is 404.
+    let orders_only = token(&app, "orders:read").await;
+    for path in ["/api/v1/customer-groups", path.as_str(), "/api/v1/coupons"] {
+        problem(
+            &call(&app, "GET", path, &orders_only).await,
+            StatusCode::FORBIDDEN,
+            "insufficient-scope",
+        );
+    }
+    let missing = call(&app, "GET", "/api/v1/products/999999/price-rules", &reader).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
