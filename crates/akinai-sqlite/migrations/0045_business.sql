@@ -17,4 +17,7 @@ CREATE TABLE companies (
 CREATE UNIQUE INDEX companies_open_by_applicant ON companies (applicant_id)
     WHERE status IN ('pending', 'approved');
 CREATE INDEX companies_by_status ON companies (status, id);
-ALTER TABLE customers ADD COLUMN company_id BIGINT REFERENCES companies(id);
+-- No foreign key back to companies: companies already refers to customers, and a reference each
+-- way would be a circle `akinai store copy` cannot order (ADR 041). The approval sets it in the
+-- same transaction that approves the company.
+ALTER TABLE customers ADD COLUMN company_id BIGINT;
