@@ -71,6 +71,8 @@ pub async fn template_order(
         address_key: akinai_domain::hold::address_key(&details.address),
         coupon: None,
         points: Default::default(),
+        quote: None,
+        quote_day: String::new(),
         details,
         lines: vec![line],
         totals: t,

@@ -260,6 +260,30 @@ def member_points(b, take, shop: str, admin: str, data: str) -> None:
     b.submit_form("form.place")
     b.go(f"{shop}/account/points")
     take("account-points")
+    # A quote: asked for on the cart, priced and sent in the back office, read by the link.
+    for name in ("本みりん", "本革ベルト"):
+        b.go(f"{shop}/search?q=" + urllib.parse.quote(name))
+        b.go(b.js("return document.querySelector('ul.grid li.card a').href"))
+        b.submit_form("form[action='/cart/add']")
+    b.go(f"{shop}/quote-request")
+    b.type("input[name=company]", "株式会社あきない商事 購買部")
+    b.type("input[name=phone]", "03-1234-5678")
+    b.type("textarea[name=note]", "毎月 20 本ほど注文予定です。納期は月末希望です。")
+    take("quote-request")
+    b.submit_form("form[action='/quote-request']")
+    take("quote-requested")
+    b.go(f"{admin}/admin/quotes")
+    take("admin-quotes")
+    b.go(b.js("return document.querySelector('table a[href^=\"/admin/quotes/\"]').href"))
+    b.js("document.querySelectorAll('input[name^=qty_]').forEach(i => i.value = '20');")
+    b.js("document.querySelector('#shipping_fee').value = '0';")
+    b.type("#message", "20 本以上のご注文のため、単価を勉強させていただきました。送料はサービスいたします。")
+    b.submit_form("form[action$='/send']")
+    take("admin-quote")
+    b.go(mail_link(data, "/quotes/"))
+    take("quote")
+    b.go(f"{shop}/account/quotes")
+    take("account-quotes")
 
 
 def main() -> None:
@@ -549,7 +573,9 @@ def main() -> None:
         if not args.only or set(args.only) & {"admin-customer-points", "cart-points",
                                                "confirm-points", "account-points",
                                                "product-group", "account-business",
-                                               "admin-business"}:
+                                               "admin-business", "quote-request",
+                                               "quote-requested", "admin-quotes",
+                                               "admin-quote", "quote", "account-quotes"}:
             member_points(b, take, shop, admin, data)
         # The storefront closed for maintenance (every node sees it within 2 s).
         subprocess.run([args.binary, "maintenance", "on", "--message",

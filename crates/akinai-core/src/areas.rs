@@ -16,6 +16,9 @@ impl Shop {
     pub fn business(&self) -> &crate::Business {
         &self.areas.business
     }
+    pub fn quotes(&self) -> &crate::Quotes {
+        &self.areas.quotes
+    }
     pub fn prices(&self) -> &crate::Prices {
         &self.areas.prices
     }

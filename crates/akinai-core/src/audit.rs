@@ -82,6 +82,15 @@ impl AuditContext {
         }
     }
 
+    /// A guest (not signed in) from `client`, e.g. asking for a quote.
+    pub fn guest(client: &crate::accounts::Client) -> AuditContext {
+        AuditContext {
+            actor: "guest".to_string(),
+            ip: Some(client.ip),
+            request_id: None,
+        }
+    }
+
     /// akinai itself, e.g. `system:scheduler` publishing a scheduled product.
     pub fn system(part: &str) -> AuditContext {
         AuditContext {

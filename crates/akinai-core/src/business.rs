@@ -120,6 +120,20 @@ impl Business {
         Ok(())
     }
 
+    /// The name (and department) of a customer's approved company, if any (a quote request is
+    /// filled with it).
+    pub(crate) async fn company_name_of(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Option<String>, CoreError> {
+        Ok(self
+            .business_store
+            .company_of(customer)
+            .await?
+            .filter(|c| c.status == CompanyStatus::Approved)
+            .map(|c| format!("{} {}", c.name, c.department).trim().to_string()))
+    }
+
     /// The addressee of a customer's documents: their approved company, if any.
     pub(crate) async fn addressee_of(
         &self,

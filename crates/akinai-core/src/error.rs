@@ -76,6 +76,10 @@ pub enum CoreError {
     Points(#[from] akinai_domain::points::PointsRefusal),
     #[error("the payment provider could not be reached: {0}")]
     PaymentUnavailable(#[from] crate::payments::GatewayError),
+    /// The quote cannot be ordered (any more): ordered already, withdrawn or past its last
+    /// valid day.
+    #[error("the quote can no longer be ordered")]
+    QuoteClosed,
     #[error("this order takes no (further) payment")]
     PaymentClosed,
     /// Card payments refused for this shopper now (card testing defence or a pause); the
@@ -105,6 +109,7 @@ impl From<PlaceOrderError> for CoreError {
             PlaceOrderError::PointsShort => {
                 CoreError::Points(akinai_domain::points::PointsRefusal::MoreThanBalance(0))
             }
+            PlaceOrderError::QuoteClosed => CoreError::QuoteClosed,
             PlaceOrderError::Store(s) => CoreError::Store(s),
         }
     }

@@ -36,6 +36,7 @@ pub mod orders;
 pub mod payments;
 pub mod points;
 pub mod prices;
+pub mod quotes;
 pub mod security;
 pub mod security_report;
 pub mod security_tasks;
@@ -81,6 +82,7 @@ pub use orders::Orders;
 pub use payments::{PaymentGateway, Payments};
 pub use points::Points;
 pub use prices::Prices;
+pub use quotes::Quotes;
 pub use security_report::SecurityReports;
 pub use security_tasks::SecurityTasks;
 pub use selfcheck::SelfCheck;
@@ -165,6 +167,7 @@ struct Areas {
     coupons: Coupons,
     prices: Prices,
     business: Business,
+    quotes: Quotes,
     points: Points,
     orders: Orders,
     accounts: Accounts,
@@ -273,6 +276,7 @@ impl Shop {
             cart_store: store.clone(),
             catalog_store: store.clone(),
             price_store: store.clone(),
+            quote_store: store.clone(),
             visits: visits.clone(),
         };
         let admin_accounts = AdminAccounts {
@@ -432,6 +436,27 @@ impl Shop {
             admin_store: store.clone(),
             audit: audit.clone(),
         };
+        let documents = Documents {
+            base: base.clone(),
+            document_store: store.clone(),
+            order_store: store.clone(),
+            payment_store: store.clone(),
+            audit: audit.clone(),
+            catalog_admin: catalog_admin.clone(),
+            settings: settings.clone(),
+            business: business.clone(),
+        };
+        let quotes = Quotes {
+            base: base.clone(),
+            quote_store: store.clone(),
+            job_store: store.clone(),
+            storefront: storefront.clone(),
+            accounts: accounts.clone(),
+            business: business.clone(),
+            documents: documents.clone(),
+            audit: audit.clone(),
+            mailer: mailer.clone(),
+        };
         let jobs = Jobs {
             base: base.clone(),
             job_store: store.clone(),
@@ -451,6 +476,7 @@ impl Shop {
             task_store: store.clone(),
             security_tasks: security_tasks.clone(),
             points: points.clone(),
+            quotes: quotes.clone(),
             node: tokens::generate().secret[..16].into(),
             beat: Arc::default(),
         };
@@ -458,16 +484,6 @@ impl Shop {
             base: base.clone(),
             incident_store: store.clone(),
             audit: audit.clone(),
-        };
-        let documents = Documents {
-            base: base.clone(),
-            document_store: store.clone(),
-            order_store: store.clone(),
-            payment_store: store.clone(),
-            audit: audit.clone(),
-            catalog_admin: catalog_admin.clone(),
-            settings: settings.clone(),
-            business: business.clone(),
         };
         let api = api::ApiResources {
             catalog_admin_store: store.clone(),
@@ -533,6 +549,7 @@ impl Shop {
             coupons,
             prices,
             business: business.clone(),
+            quotes,
             points,
             orders,
             accounts,

@@ -281,18 +281,33 @@ fn order_message(
     settings: &ShopSettings,
     config: &ShopConfig,
 ) -> Result<Message, MailError> {
+    shop_message(
+        (order.details.email.as_str(), &order.details.name),
+        &format!("order-{}.{kind}", order.id.0),
+        (date, subject),
+        body,
+        settings,
+        config,
+    )
+}
+
+/// A plain-text mail from the shop to `to` (address, name); `id` is the Message-ID's local part,
+/// stable for what the mail is about, so a retried job sends the same message.
+pub(crate) fn shop_message(
+    to: (&str, &str),
+    id: &str,
+    (date, subject): (DateTime<Utc>, &str),
+    body: String,
+    settings: &ShopSettings,
+    config: &ShopConfig,
+) -> Result<Message, MailError> {
     let build = |e: &dyn std::fmt::Display| MailError::Build(e.to_string());
     let from: Mailbox = config.mail_from.parse().map_err(|e| build(&e))?;
     let from = Mailbox::new(Some(display_name(&settings.shop_name)), from.email);
-    let to_addr = order
-        .details
-        .email
-        .as_str()
-        .parse()
-        .map_err(|e| build(&e))?;
+    let to_addr = to.0.parse().map_err(|e| build(&e))?;
     let to = Mailbox::new(
         Some(display_name(
-            &Tr::new(Lang::Ja).fmt("mail.greeting", &[("name", &order.details.name)]),
+            &Tr::new(Lang::Ja).fmt("mail.greeting", &[("name", to.1)]),
         )),
         to_addr,
     );
@@ -300,11 +315,7 @@ fn order_message(
         .from(from)
         .to(to)
         .subject(display_name(subject))
-        .message_id(Some(format!(
-            "<order-{}.{kind}@{}>",
-            order.id.0,
-            mail_domain(config)
-        )))
+        .message_id(Some(format!("<{id}@{}>", mail_domain(config))))
         .date(date.into())
         .singlepart(
             SinglePart::builder()

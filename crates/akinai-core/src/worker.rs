@@ -84,6 +84,7 @@ pub struct Jobs {
     pub(crate) task_store: Arc<dyn akinai_store::leases::TaskLeaseStore>,
     pub(crate) security_tasks: crate::SecurityTasks,
     pub(crate) points: crate::Points,
+    pub(crate) quotes: crate::Quotes,
     /// This process among the nodes (random, new at every start), for task leases.
     pub(crate) node: Arc<str>,
     /// When this process's worker loop last came round (`None`: no worker runs here).
@@ -146,6 +147,7 @@ impl Jobs {
             JOB_ALERT_MAIL => self.alerts.send_alert(&job).await,
             JOB_ACCOUNT_MAIL => self.common.send_account_mail(&job).await,
             JOB_TRANSFER => self.transfer.run_transfer_job(&job).await,
+            crate::quotes::JOB_QUOTE_MAIL => self.quotes.send_quote_mail(&job).await,
             other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
         };
         let done_at = self.base.clock.now();

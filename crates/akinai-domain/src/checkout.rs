@@ -235,6 +235,18 @@ pub fn quote(
     settings: &ShopSettings,
     discount: &Discount,
 ) -> Result<Totals, QuoteError> {
+    quote_shipped(lines, details, settings, discount, None)
+}
+
+/// [`quote`] with the shipping fee fixed (`Some`) by a quote the shop sent (見積, ADR 049)
+/// instead of the shipping method's fee.
+pub fn quote_shipped(
+    lines: &[PricedLine],
+    details: &CheckoutDetails,
+    settings: &ShopSettings,
+    discount: &Discount,
+    shipping_fee: Option<Yen>,
+) -> Result<Totals, QuoteError> {
     if lines.is_empty() {
         return Err(QuoteError::EmptyCart);
     }
@@ -248,7 +260,7 @@ pub fn quote(
         .0
         .checked_sub(discount.total.0)
         .ok_or(MoneyOverflow)?);
-    let shipping = method.fee(details.address.prefecture, items);
+    let shipping = shipping_fee.unwrap_or_else(|| method.fee(details.address.prefecture, items));
     let payment_fee = match details.payment_method {
         PaymentMethod::BankTransfer | PaymentMethod::Card | PaymentMethod::Konbini => Yen::ZERO,
         PaymentMethod::CashOnDelivery => settings

@@ -36,6 +36,10 @@ pub enum DocumentKind {
     /// 適格返還請求書 for a refund (JP-INV-3): numbered and kept; a further refund is a new one
     /// that corrects the last ([`crate::returns`]).
     ReturnInvoice,
+    /// 御見積書 of a quote's revision (issue #23 item 4): drawn whenever asked, never kept here
+    /// (the revision is kept with the quote). Not one of [`DocumentKind::ALL`], the kinds of an
+    /// order.
+    Quote,
 }
 
 impl DocumentKind {
@@ -52,6 +56,7 @@ impl DocumentKind {
             DocumentKind::DeliverySlip => "delivery_slip",
             DocumentKind::Receipt => "receipt",
             DocumentKind::ReturnInvoice => "return_invoice",
+            DocumentKind::Quote => "quote",
         }
     }
 
@@ -74,6 +79,7 @@ impl DocumentKind {
             DocumentKind::DeliverySlip => "DLV",
             DocumentKind::Receipt => "RCT",
             DocumentKind::ReturnInvoice => "RTN",
+            DocumentKind::Quote => "Q",
         };
         format!("{prefix}-{n:08}")
     }
@@ -85,6 +91,7 @@ impl DocumentKind {
             DocumentKind::DeliverySlip => format!("delivery-slip-{order_number}.pdf"),
             DocumentKind::Receipt => format!("receipt-{order_number}.pdf"),
             DocumentKind::ReturnInvoice => format!("return-invoice-{order_number}.pdf"),
+            DocumentKind::Quote => format!("quote-{order_number}.pdf"),
         }
     }
 }
@@ -176,6 +183,12 @@ pub struct DocumentContent {
     /// A corrected invoice: which invoice it replaces and why, as printed.
     #[serde(default)]
     pub replaces: Option<String>,
+    /// A quote's last valid day (御見積書).
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// The shop's message printed under the totals (備考 of a quote).
+    #[serde(default)]
+    pub remarks: Option<String>,
     /// A later copy of a kept receipt: printed 「再発行」 (never stored as true).
     #[serde(default, skip_serializing)]
     pub reissue: bool,
@@ -199,6 +212,33 @@ pub struct OrderFacts<'a> {
     pub prefecture: &'a str,
     /// Shipping method's name as the shop calls it.
     pub shipping_method: &'a str,
+}
+
+/// An order's or a quote's line as printed: the name with its option, ※ for the reduced rate.
+pub(crate) fn document_line(l: &PricedLine) -> DocumentLine {
+    DocumentLine {
+        name: if l.option_label.is_empty() {
+            l.product_name.clone()
+        } else {
+            format!("{} ({})", l.product_name, l.option_label)
+        },
+        code: l.sku_code.clone(),
+        quantity: l.quantity,
+        unit_price: l.unit_price,
+        amount: l.line_total,
+        reduced: l.tax_category == TaxCategory::Reduced,
+    }
+}
+
+/// A rate's total and tax as printed (JP-INV-1/2).
+pub(crate) fn rate_line(r: &crate::pricing::RateTotal) -> RateLine {
+    RateLine {
+        rate_percent: r.rate_percent,
+        reduced: r.tax_category == TaxCategory::Reduced,
+        total: r.total,
+        tax: r.tax,
+        discount: r.discount,
+    }
 }
 
 /// The Japanese name of a payment method as printed on documents.
@@ -270,39 +310,13 @@ impl DocumentContent {
             }),
             delivery: delivery.map(|x| format!("{} {x}", order.shipping_method)),
             payment_method: payment_method_ja(d.payment_method).to_string(),
-            lines: order
-                .lines
-                .iter()
-                .map(|l| DocumentLine {
-                    name: if l.option_label.is_empty() {
-                        l.product_name.clone()
-                    } else {
-                        format!("{} ({})", l.product_name, l.option_label)
-                    },
-                    code: l.sku_code.clone(),
-                    quantity: l.quantity,
-                    unit_price: l.unit_price,
-                    amount: l.line_total,
-                    reduced: l.tax_category == TaxCategory::Reduced,
-                })
-                .collect(),
+            lines: order.lines.iter().map(document_line).collect(),
             shipping_fee: order.totals.shipping_fee,
             payment_fee: order.totals.payment_fee,
             discount: order.totals.discount,
             points: order.totals.points,
             grand_total: order.totals.grand_total,
-            rates: order
-                .totals
-                .rates
-                .iter()
-                .map(|r| RateLine {
-                    rate_percent: r.rate_percent,
-                    reduced: r.tax_category == TaxCategory::Reduced,
-                    total: r.total,
-                    tax: r.tax,
-                    discount: r.discount,
-                })
-                .collect(),
+            rates: order.totals.rates.iter().map(rate_line).collect(),
             show_prices: !(kind == DocumentKind::DeliverySlip && d.gift),
             purpose: (kind == DocumentKind::Receipt).then(|| DEFAULT_RECEIPT_PURPOSE.to_string()),
             stamp: (kind == DocumentKind::Receipt)
@@ -314,6 +328,8 @@ impl DocumentContent {
             refers_to: None,
             logo: settings.logo.clone(),
             replaces: None,
+            valid_until: None,
+            remarks: None,
             reissue: false,
         }
     }
@@ -326,6 +342,7 @@ impl DocumentContent {
             DocumentKind::Receipt => "領収書",
             DocumentKind::ReturnInvoice if self.registration_number.is_some() => "適格返還請求書",
             DocumentKind::ReturnInvoice => "返還請求書",
+            DocumentKind::Quote => "御見積書",
         }
     }
 

@@ -193,3 +193,7 @@ int_id!(
     /// A business customer's company (法人アカウント).
     CompanyId
 );
+int_id!(
+    /// A quote (見積, issue #23 item 4).
+    QuoteId
+);

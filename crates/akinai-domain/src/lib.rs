@@ -43,6 +43,7 @@ pub mod price_rules;
 pub mod price_rules_input;
 pub mod pricing;
 pub mod quick_order;
+pub mod quote;
 pub mod receipts;
 pub mod retention;
 pub mod returns;

@@ -76,6 +76,9 @@ pub enum PriceSource {
     Tier,
     Group,
     GroupDiscount,
+    /// The price of a quote the cart was filled from (見積, ADR 049); never chosen by
+    /// [`unit_price`].
+    Quote,
 }
 
 /// A unit price and why it applies.

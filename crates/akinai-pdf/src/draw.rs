@@ -37,6 +37,7 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
         DocumentKind::Receipt => format!("領収書番号 {}", doc.number),
         DocumentKind::ReturnInvoice => format!("返還請求書番号 {}", doc.number),
         DocumentKind::DeliverySlip => format!("ご注文番号 {}", doc.order_number),
+        DocumentKind::Quote => format!("見積番号 {}", doc.number),
     };
     let date = format!("発行日 {}", date_ja(doc.issued_on));
     heading(c, doc.title(), 20.0, &number_label, date);
@@ -67,7 +68,12 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
             c.paragraph(LEFT, 280.0, 14.0, true, &format!("{} 様", doc.buyer));
             c.rule(LEFT, c.y, LEFT + 280.0, c.y, 0.8);
             c.y += 8.0;
-            c.paragraph(LEFT, 280.0, 9.0, false, "下記のとおりご請求申し上げます。");
+            let words = if doc.kind == DocumentKind::Quote {
+                "下記のとおりお見積り申し上げます。"
+            } else {
+                "下記のとおりご請求申し上げます。"
+            };
+            c.paragraph(LEFT, 280.0, 9.0, false, words);
         }
     }
     let left_end = c.y;
@@ -87,7 +93,9 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
         false,
         &format!("TEL {}", doc.issuer.phone),
     );
-    if let (Some(n), DocumentKind::Invoice) = (&doc.registration_number, doc.kind) {
+    if let (Some(n), DocumentKind::Invoice | DocumentKind::Quote) =
+        (&doc.registration_number, doc.kind)
+    {
         c.paragraph(
             ISSUER_X,
             RIGHT - ISSUER_X,
@@ -98,12 +106,15 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
     }
     c.y = c.y.max(left_end) + 10.0;
 
-    // Order facts.
-    let mut facts = vec![
-        ("ご注文番号", doc.order_number.clone()),
-        ("ご注文日(取引日)", date_ja(doc.transaction_date)),
-        ("お支払方法", doc.payment_method.clone()),
-    ];
+    // Order facts (a quote's validity).
+    let mut facts = match doc.kind {
+        DocumentKind::Quote => vec![("有効期限", doc.valid_until.map(date_ja).unwrap_or_default())],
+        _ => vec![
+            ("ご注文番号", doc.order_number.clone()),
+            ("ご注文日(取引日)", date_ja(doc.transaction_date)),
+            ("お支払方法", doc.payment_method.clone()),
+        ],
+    };
     if let Some(d) = &doc.delivery {
         facts.push(("お届け希望", d.clone()));
     }
@@ -120,13 +131,25 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
         c.y += 6.0;
     }
 
-    if doc.show_prices && doc.kind == DocumentKind::Invoice {
-        amount_box(c, "ご請求金額(税込)", doc.grand_total);
+    match doc.kind {
+        DocumentKind::Invoice if doc.show_prices => {
+            amount_box(c, "ご請求金額(税込)", doc.grand_total)
+        }
+        DocumentKind::Quote => amount_box(c, "御見積金額(税込)", doc.grand_total),
+        _ => {}
     }
 
     items(c, doc);
     if doc.show_prices {
         totals(c, doc);
+    }
+    if let Some(remarks) = &doc.remarks {
+        c.y += 8.0;
+        c.text(LEFT, c.y + 9.0, 9.0, true, "備考");
+        c.y += 14.0;
+        for line in remarks.lines() {
+            c.paragraph(LEFT, RIGHT - LEFT, 9.0, false, line);
+        }
     }
 }
 

@@ -68,6 +68,8 @@ pub(crate) fn invoice(lines: usize) -> DocumentContent {
         refers_to: None,
         logo: None,
         replaces: None,
+        valid_until: None,
+        remarks: None,
         reissue: false,
     }
 }
@@ -385,4 +387,39 @@ fn jp_inv_4_a_corrected_invoice_says_which_invoice_it_replaces_and_why() {
     ] {
         assert!(text.contains(needle), "{needle} missing in:\n{text}");
     }
+}
+
+#[test]
+fn a_quote_reads_back_with_its_validity_amount_tax_per_rate_and_remarks() {
+    let mut doc = invoice(2);
+    doc.kind = DocumentKind::Quote;
+    doc.number = "Q-00000003-2".into();
+    doc.order_number = doc.number.clone();
+    doc.valid_until = NaiveDate::from_ymd_opt(2026, 12, 31);
+    doc.remarks = Some("送料はサービスいたします。\n納期はご注文から 5 営業日です。".into());
+    let pdf = render(&doc, None).unwrap();
+    if let Some(path) = std::env::var_os("AKINAI_KEEP_PDF") {
+        std::fs::write(path, &pdf).unwrap();
+    }
+    let Some(text) = pdftotext(&pdf) else { return };
+    for expected in [
+        "御見積書",
+        "見積番号 Q-00000003-2",
+        "下記のとおりお見積り申し上げます。",
+        "登録番号 T1234567890123",
+        "有効期限",
+        "2026年12月31日",
+        "御見積金額(税込)",
+        &doc.grand_total.display(),
+        "内消費税",
+        "備考",
+        "送料はサービスいたします。",
+        "納期はご注文から 5 営業日です。",
+    ] {
+        assert!(text.contains(expected), "{expected} missing in:\n{text}");
+    }
+    assert!(
+        !text.contains("ご注文番号"),
+        "a quote is not an order:\n{text}"
+    );
 }

@@ -27,6 +27,7 @@ mod orders;
 mod payments;
 mod points;
 mod price_rules;
+mod quotes;
 mod reports;
 mod scratch;
 mod security;

@@ -129,7 +129,7 @@ fn place_query(order: &NewOrder) -> Result<PlaceQuery<'_>, PlaceOrderError> {
 impl PgStore {
     async fn place_new_order(&self, order: &NewOrder) -> Result<PlacedOrder, PlaceOrderError> {
         let spender = order.spends_points()?;
-        let placed = if order.coupon.is_none() && spender.is_none() {
+        let placed = if order.coupon.is_none() && spender.is_none() && order.quote.is_none() {
             place_query(order)?.fetch_one(&self.pool).await
         } else {
             // The coupon's and the member's row locks make racing orders with the same coupon
@@ -141,6 +141,10 @@ impl PgStore {
             }
             match place_query(order)?.fetch_one(&mut *tx).await {
                 Ok(id) => {
+                    if let Some(quote) = order.quote {
+                        Sql::<PgStore>::claim_quote(&mut tx, quote, OrderId(id), &order.quote_day)
+                            .await?;
+                    }
                     if let Some(customer) = spender {
                         let (used, at) = (order.points.used, order.placed_at);
                         Sql::<PgStore>::spend_points(&mut tx, customer, OrderId(id), used, at)

@@ -42,7 +42,7 @@ where
 
     pub async fn cart_by_token(&self, token: &TokenHash) -> StoreResult<Option<Cart>> {
         let row = sqlx::query(
-            "SELECT c.id, c.checkout, c.coupon_code, c.points_to_use, o.id AS order_id FROM carts c LEFT JOIN orders o ON o.cart_id = c.id WHERE c.token_hash = $1",
+            "SELECT c.id, c.checkout, c.coupon_code, c.points_to_use, c.quote_id, o.id AS order_id FROM carts c LEFT JOIN orders o ON o.cart_id = c.id WHERE c.token_hash = $1",
         )
         .bind(token.0.clone())
         .fetch_optional(self.0.reader())
@@ -126,6 +126,18 @@ where
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
+        Self::put_cart_lines(&mut tx, cart, lines, now).await?;
+        Self::touch_and_commit(tx, cart, now).await
+    }
+
+    /// Writes `lines` into the cart (a line already there takes the new quantity) inside
+    /// `conn`'s transaction, in multi-row statements of 200.
+    pub(crate) async fn put_cart_lines(
+        conn: &mut <D::Db as Database>::Connection,
+        cart: CartId,
+        lines: &[(SkuId, Quantity)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         for chunk in lines.chunks(200) {
             let mut q = crate::Filter::new(
                 "INSERT INTO cart_lines (cart_id, sku_id, quantity, added_at) VALUES ",
@@ -138,9 +150,9 @@ where
                 q.bind(", ", Arg::Time(now));
             }
             q.push(") ON CONFLICT (cart_id, sku_id) DO UPDATE SET quantity = excluded.quantity");
-            Self::bound(&q).execute(&mut *tx).await.map_err(map_err)?;
+            Self::bound(&q).execute(&mut *conn).await.map_err(map_err)?;
         }
-        Self::touch_and_commit(tx, cart, now).await
+        Ok(())
     }
 
     /// Marks the cart changed and commits its transaction.

@@ -33,6 +33,7 @@ mod orders;
 mod payments;
 mod points;
 mod price_rules;
+mod quotes;
 mod refunds;
 mod reports;
 mod search;
@@ -226,7 +227,7 @@ pub fn sku_for_sale(r: &impl Columns) -> StoreResult<SkuForSale> {
     })
 }
 
-/// `id, checkout, coupon_code, points_to_use, order_id`.
+/// `id, checkout, coupon_code, points_to_use, quote_id, order_id`.
 pub fn cart(r: &impl Columns) -> StoreResult<Cart> {
     Ok(Cart {
         id: CartId(r.int("id")?),
@@ -237,6 +238,7 @@ pub fn cart(r: &impl Columns) -> StoreResult<Cart> {
             .transpose()?,
         coupon: r.opt_text("coupon_code")?,
         points: r.int("points_to_use")?,
+        quote: r.opt_int("quote_id")?.map(akinai_domain::ids::QuoteId),
     })
 }
 

@@ -99,6 +99,9 @@ where
         if let Some(coupon) = &order.coupon {
             Self::count_coupon_use(&mut *conn, coupon).await?;
         }
+        if let Some(quote) = order.quote {
+            Self::claim_quote(&mut *conn, quote, OrderId(id), &order.quote_day).await?;
+        }
         if let Some(customer) = order.spends_points()? {
             Self::spend_points(
                 &mut *conn,

@@ -33,6 +33,7 @@ mod orders;
 mod payments;
 mod points;
 mod price_rules;
+mod quotes;
 mod reports;
 mod security;
 mod security_tasks;

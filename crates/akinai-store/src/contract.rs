@@ -26,6 +26,7 @@ mod orders;
 mod payments;
 mod points;
 mod price_rules;
+mod quotes;
 mod reports;
 mod search;
 mod security_tasks;
@@ -76,6 +77,7 @@ cases!(
     points::unused_balances_lapse_whole_once,
     price_rules::groups_are_unique_by_name_and_hold_members,
     business::business_applications_are_one_at_a_time_and_decided_once,
+    quotes::quotes_are_sent_as_revisions_and_ordered_once_while_valid,
     price_rules::sku_rules_are_replaced_whole_and_read_in_chunks,
     api_tokens::api_tokens_are_found_by_hash_revoked_once_and_record_their_use,
     documents::jp_inv_4_an_order_keeps_one_original_invoice_as_issued,
@@ -241,6 +243,8 @@ pub(super) async fn new_order(
         address_key: akinai_domain::hold::address_key(&details().address),
         coupon: None,
         points: Default::default(),
+        quote: None,
+        quote_day: String::new(),
     }
 }
 

@@ -32,6 +32,10 @@ pub enum PlaceOrderError {
     /// meanwhile); nothing was written.
     #[error("the member holds fewer points than the order uses")]
     PointsShort,
+    /// The order's quote is no longer open (ordered already, withdrawn or past its last valid
+    /// day); nothing was written.
+    #[error("the quote is no longer open")]
+    QuoteClosed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -28,6 +28,7 @@ pub mod operations;
 pub mod payments;
 pub mod points;
 pub mod price_rules;
+pub mod quotes;
 pub mod reports;
 pub mod security_tasks;
 pub mod transfer;
@@ -556,6 +557,7 @@ pub trait Store:
     + points::PointStore
     + price_rules::PriceRuleStore
     + business::BusinessStore
+    + quotes::QuoteStore
     + documents::DocumentStore
     + api_tokens::ApiTokenStore
     + transfer::TransferStore

@@ -59,6 +59,8 @@ pub struct Cart {
     pub coupon: Option<String>,
     /// Points the member chose to use on the cart (checked again at confirmation).
     pub points: i64,
+    /// The quote the cart was filled from (ordered at its prices while the lines match).
+    pub quote: Option<akinai_domain::ids::QuoteId>,
 }
 
 /// An order to record.
@@ -82,6 +84,10 @@ pub struct NewOrder {
     /// Points the member uses (`totals.points`, taken from the balance when the order is
     /// placed) and earns on delivery; both zero for a guest.
     pub points: crate::points::OrderPoints,
+    /// The quote the order is placed from (claimed once, valid on `quote_day`).
+    pub quote: Option<akinai_domain::ids::QuoteId>,
+    /// Today in Japan, `YYYY-MM-DD`: the quote must be valid through it.
+    pub quote_day: String,
 }
 
 /// The result of placing an order.

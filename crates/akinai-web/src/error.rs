@@ -189,6 +189,9 @@ impl WebError {
             WebError::Core(CoreError::PaymentRefused) => {
                 (StatusCode::FORBIDDEN, "errorpage.payment_refused", "")
             }
+            WebError::Core(CoreError::QuoteClosed) => {
+                (StatusCode::CONFLICT, "errorpage.quote_closed", "")
+            }
             WebError::Core(CoreError::PaymentClosed) => {
                 (StatusCode::CONFLICT, "errorpage.payment_closed", "")
             }

@@ -197,7 +197,7 @@ pub(crate) fn route(
 fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
     use body_limit::{FORM, NONE, QUICK_ORDER, REPORT, WEBHOOK};
     use pages::{
-        account, cart, catalog, checkout, home, legal, order, payment, postal, quick_order,
+        account, cart, catalog, checkout, home, legal, order, payment, postal, quick_order, quotes,
     };
     let mut all = vec![
         route("/", Policy::Public, NONE, get(home::home_get)),
@@ -221,6 +221,30 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(catalog::suggest_get),
         ),
         route("/cart", Policy::Public, NONE, get(cart::cart_get)),
+        route(
+            "/quote-request",
+            Policy::PublicForm,
+            FORM,
+            get(quotes::request_get).post(quotes::request_post),
+        ),
+        route(
+            "/quotes/{secret}",
+            Policy::Public,
+            NONE,
+            get(quotes::quote_get),
+        ),
+        route(
+            "/quotes/{secret}/pdf",
+            Policy::Public,
+            NONE,
+            get(quotes::quote_pdf_get),
+        ),
+        route(
+            "/quotes/{secret}/order",
+            Policy::PublicForm,
+            FORM,
+            post(quotes::quote_order_post),
+        ),
         route(
             "/quick-order",
             Policy::PublicForm,
@@ -500,6 +524,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             Policy::MemberForm,
             FORM,
             get(account::business_get).post(account::business_post),
+        ),
+        route(
+            "/account/quotes",
+            Policy::Member,
+            NONE,
+            get(quotes::my_quotes_get),
         ),
         route(
             "/account/points",

@@ -188,6 +188,16 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
     b.wait_for_url("/cart").await;
     b.wait_for_text("points-to-use").await;
     check(violations(&b, &axe, "cart with points").await);
+    // A quote asked for on the cart: the form, then its page by the private link.
+    b.goto(&format!("{base}/quote-request")).await;
+    check(violations(&b, &axe, "quote request").await);
+    b.type_into("input[name=phone]", "03-1234-5678").await;
+    b.click("form[action='/quote-request'] button[type=submit]")
+        .await;
+    b.wait_for_url("/quotes/").await;
+    check(violations(&b, &axe, "quote").await);
+    b.goto(&format!("{base}/account/quotes")).await;
+    check(violations(&b, &axe, "my quotes").await);
 
     // The back office, signed in as the owner.
     let admin = format!("http://{}", app.admin_addr);
@@ -228,6 +238,8 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         ("dashboard", "/admin".to_string()),
         ("customer groups", "/admin/customer-groups".to_string()),
         ("business accounts", "/admin/business".to_string()),
+        ("quotes", "/admin/quotes".to_string()),
+        ("quote", "/admin/quotes/1".to_string()),
         (
             "product prices",
             format!("/admin/products/{}/prices", product.0),

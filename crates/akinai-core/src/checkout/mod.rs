@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use akinai_domain::checkout::{quote, CheckoutDetails, CheckoutInput};
+use akinai_domain::checkout::{quote_shipped, CheckoutDetails, CheckoutInput};
 use akinai_domain::coupon::Discount;
 use akinai_domain::ids::AddressId;
 use akinai_domain::pricing::{PricedLine, Totals};
@@ -34,6 +34,8 @@ pub struct Confirmation {
     pub coupon: Option<CouponUse>,
     /// Points used (their reduction is in `totals`) and earned on delivery.
     pub points: crate::points::OrderPoints,
+    /// The quote the order is placed from (its prices and shipping fee are in `totals`).
+    pub quote: Option<crate::storefront::QuoteApplied>,
     /// Hex SHA-256 over details, lines, totals, coupon and points; echoed back by the order
     /// form.
     pub fingerprint: String,
@@ -69,10 +71,11 @@ fn fingerprint(
     totals: &Totals,
     coupon: Option<&CouponUse>,
     points: &crate::points::OrderPoints,
+    quote: Option<&crate::storefront::QuoteApplied>,
 ) -> String {
     let code = coupon.map(|c| c.code.as_str());
     let doc = serde_json::json!({ "details": details, "lines": lines, "totals": totals,
-        "coupon": code, "points": [points.used, points.earned] });
+        "coupon": code, "points": [points.used, points.earned], "quote": quote.map(|q| q.id.0) });
     hex::encode(Sha256::digest(doc.to_string().as_bytes()))
 }
 
@@ -228,6 +231,7 @@ impl Checkout {
         let details = CheckoutInput::from(&details)
             .parse(&settings, self.base.clock.today_jst())
             .map_err(CoreError::InvalidFields)?;
+        let quoted = view.quote;
         let lines: Vec<PricedLine> = view.lines.into_iter().map(|l| l.line).collect();
         // A coupon that no longer applies stops here; the cart page says why.
         let coupon = match cart {
@@ -252,9 +256,17 @@ impl Checkout {
             None => (Discount::none(), crate::points::OrderPoints::default()),
         };
         let discount = akinai_domain::points::combine(&coupon_discount, &used);
-        let totals = quote(&lines, &details, &settings, &discount)?;
+        let shipping = quoted.as_ref().map(|q| q.shipping_fee);
+        let totals = quote_shipped(&lines, &details, &settings, &discount, shipping)?;
         let coupon = coupon.map(|c| c.counted);
-        let fingerprint = fingerprint(&details, &lines, &totals, coupon.as_ref(), &points);
+        let fingerprint = fingerprint(
+            &details,
+            &lines,
+            &totals,
+            coupon.as_ref(),
+            &points,
+            quoted.as_ref(),
+        );
         Ok(Confirmation {
             details,
             lines,
@@ -262,6 +274,7 @@ impl Checkout {
             settings,
             coupon,
             points,
+            quote: quoted,
             fingerprint,
         })
     }

@@ -110,6 +110,8 @@ impl Checkout {
                 address_key,
                 coupon: c.coupon,
                 points: c.points,
+                quote: c.quote.map(|q| q.id),
+                quote_day: self.base.today().format("%Y-%m-%d").to_string(),
             })
             .await?;
         if placed.newly_placed {

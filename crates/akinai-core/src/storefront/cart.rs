@@ -44,6 +44,17 @@ pub struct CartView {
     /// Lines of the cart whose product is no longer for sale (unpublished or deleted): not
     /// shown, not priced, not ordered.
     pub withdrawn: Vec<SkuId>,
+    /// The quote whose prices the lines carry (the cart holds exactly its lines and it is valid
+    /// today; ADR 049).
+    pub quote: Option<QuoteApplied>,
+}
+
+/// A quote applied to the cart: ordered at its prices and shipping fee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteApplied {
+    pub id: akinai_domain::ids::QuoteId,
+    pub number: String,
+    pub shipping_fee: Yen,
 }
 
 impl CartView {
@@ -103,6 +114,7 @@ impl Storefront {
                 checkout: None,
                 coupon: None,
                 points: 0,
+                quote: None,
             },
             new_secret: Some(token.secret),
         })
@@ -125,12 +137,21 @@ impl Storefront {
             .collect();
         let rules = self.rules_of(&for_sale).await?;
         let (buyer, now) = (pricing.buyer(), self.base.clock.now());
+        let quote = self.quote_for(cart, &lines).await?;
         let mut view = Vec::with_capacity(lines.len());
         let mut withdrawn = Vec::new();
         for (sku_id, qty, for_sale) in lines {
             match for_sale {
                 Some(sku) => {
-                    let (line, price) = price_line(&sku, qty, rules.get(&sku_id), &buyer, now)?;
+                    let (mut line, mut price) =
+                        price_line(&sku, qty, rules.get(&sku_id), &buyer, now)?;
+                    if let Some(unit) = quote.as_ref().and_then(|q| q.unit_price(sku_id)) {
+                        line = PricedLine::at(&sku, qty, unit)
+                            .map_err(akinai_domain::checkout::QuoteError::from)?;
+                        price.unit = unit;
+                        price.source = akinai_domain::price_rules::PriceSource::Quote;
+                        price.refusal = None;
+                    }
                     view.push(CartLineView {
                         line,
                         available: sku.stock,
@@ -146,7 +167,31 @@ impl Storefront {
             lines: view,
             items_total: total,
             withdrawn,
+            quote: quote.map(|q| QuoteApplied {
+                id: q.id,
+                number: q.number(),
+                shipping_fee: q.shipping_fee.unwrap_or(Yen::ZERO),
+            }),
         })
+    }
+
+    /// The quote the cart was filled from, when it is open today and the cart holds exactly its
+    /// lines (all still for sale); otherwise the cart is priced as usual.
+    async fn quote_for(
+        &self,
+        cart: &Cart,
+        lines: &[(SkuId, Quantity, Option<SkuForSale>)],
+    ) -> Result<Option<akinai_domain::quote::Quote>, CoreError> {
+        let Some(id) = cart.quote else {
+            return Ok(None);
+        };
+        if lines.iter().any(|l| l.2.is_none()) {
+            return Ok(None);
+        }
+        let held: Vec<(SkuId, u32)> = lines.iter().map(|l| (l.0, l.1.get())).collect();
+        Ok(self.quote_store.quote(id).await?.filter(|q| {
+            q.state(self.base.today()) == akinai_domain::quote::QuoteState::Open && q.matches(&held)
+        }))
     }
 
     /// The units in the cart that are for sale (the header's count; nothing priced).

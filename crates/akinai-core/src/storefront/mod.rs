@@ -8,6 +8,8 @@ pub mod catalog;
 pub mod prices;
 pub mod quick_order;
 
+pub use cart::QuoteApplied;
+
 use std::sync::Arc;
 
 use akinai_store::price_rules::PriceRuleStore;
@@ -22,6 +24,7 @@ pub struct Storefront {
     pub(crate) cart_store: Arc<dyn CartStore>,
     pub(crate) catalog_store: Arc<dyn CatalogStore>,
     pub(crate) price_store: Arc<dyn PriceRuleStore>,
+    pub(crate) quote_store: Arc<dyn akinai_store::quotes::QuoteStore>,
     pub(crate) visits: VisitCounter,
 }
 

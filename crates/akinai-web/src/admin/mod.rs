@@ -57,6 +57,7 @@ mod order_payment;
 mod order_words;
 mod orders;
 mod prices;
+mod quotes;
 mod routes;
 pub mod security_report;
 mod security_tasks;

@@ -40,7 +40,7 @@ pub fn route_table() -> Vec<AdminRoute> {
 pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     use akinai_domain::admin::{
         ManageAdmins, ManageCatalog, ManageCustomers, ManageShop, ProcessOrders, ReviewOrders,
-        ViewCustomers, ViewOrders,
+        ViewCustomers, ViewOrders, ViewPersonalData,
     };
     use Needs::{Capability as Cap, Nothing, SignedIn};
     let r = |path, get, post, body_limit, handlers| {
@@ -328,6 +328,41 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             catalog,
             f,
             post(prices::sku_prices_post),
+        ),
+        r(
+            "/admin/quotes",
+            Some(Cap(Gate::of::<ViewPersonalData>())),
+            None,
+            none,
+            get(quotes::quotes_get),
+        ),
+        r(
+            "/admin/quotes/{id}",
+            Some(Cap(Gate::of::<ViewPersonalData>())),
+            None,
+            none,
+            get(quotes::quote_get),
+        ),
+        r(
+            "/admin/quotes/{id}/pdf",
+            Some(Cap(Gate::of::<ViewPersonalData>())),
+            None,
+            none,
+            get(quotes::quote_pdf_get),
+        ),
+        r(
+            "/admin/quotes/{id}/send",
+            None,
+            customers,
+            f,
+            post(quotes::send_post),
+        ),
+        r(
+            "/admin/quotes/{id}/withdraw",
+            None,
+            customers,
+            f,
+            post(quotes::withdraw_post),
         ),
         r(
             "/admin/business",

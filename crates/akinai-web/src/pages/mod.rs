@@ -13,3 +13,4 @@ pub mod payment;
 pub mod postal;
 pub mod prices;
 pub mod quick_order;
+pub mod quotes;

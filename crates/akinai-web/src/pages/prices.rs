@@ -51,6 +51,7 @@ pub fn source_text(t: Tr, pricing: &Pricing, source: PriceSource) -> Option<Stri
         PriceSource::List => None,
         PriceSource::Sale => Some(t.get("price.source_sale").to_string()),
         PriceSource::Tier => Some(t.get("price.source_tier").to_string()),
+        PriceSource::Quote => Some(t.get("price.source_quote").to_string()),
         PriceSource::Group | PriceSource::GroupDiscount => {
             Some(t.fmt("price.source_group", &[("group", group)]))
         }

@@ -61,6 +61,7 @@ mod points;
 mod postgres;
 mod price_rules;
 mod quick_order;
+mod quotes;
 mod security_report;
 mod shipping;
 mod store_copy;

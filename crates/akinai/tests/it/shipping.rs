@@ -503,6 +503,8 @@ async fn copies(app: &TestApp, order: &akinai_store::Order, n: usize) {
             address_key: format!("copy-{i}"),
             coupon: None,
             points: Default::default(),
+            quote: None,
+            quote_day: String::new(),
         };
         let id = app.store.place_order(&copy).await.unwrap().id;
         paid(app, id).await;
