@@ -139,11 +139,14 @@ class Browser:
     def click(self, css: str) -> None:
         self.call("POST", f"/element/{self.element(css)}/click", {})
 
-    def submit_form(self, css: str) -> None:
-        """Submits the form the way its main button does (requestSubmit keeps validation)."""
+    def submit_form(self, css: str, button: str = "") -> None:
+        """Submits the form the way its main button (or the `button` inside it) does
+        (requestSubmit keeps validation)."""
         # Mark this document, submit, and wait until another one has loaded: without the wait
         # the next navigation could cancel the form's request (a race when no shot is taken).
-        self.js("window.__akinaiOld = true; document.querySelector(arguments[0]).requestSubmit()", css)
+        self.js("window.__akinaiOld = true; const f = document.querySelector(arguments[0]);"
+                " f.requestSubmit(arguments[1] ? f.querySelector(arguments[1]) : undefined)",
+                css, button)
         for _ in range(200):
             if not self.js("return window.__akinaiOld === true"):
                 break
@@ -240,6 +243,14 @@ def member_points(b, take, shop: str, admin: str, data: str) -> None:
     take("account-business")
     b.go(f"{admin}/admin/business")
     take("admin-business")
+    # Approved, with invoice terms (締め日・支払日・与信限度額) shown on my page.
+    b.submit_form("form[action$='/decide']", "button[value=approve]")
+    b.type("form.terms input[name=closing]", "20")
+    b.type("form.terms input[name=credit_limit]", "500000")
+    b.submit_form("form.terms")
+    take("admin-business-terms")
+    b.go(f"{shop}/account/business")
+    take("account-business-terms")
     for name in ("本みりん", "本革ベルト"):
         b.go(f"{shop}/search?q=" + urllib.parse.quote(name))
         b.go(b.js("return document.querySelector('ul.grid li.card a').href"))
@@ -573,7 +584,8 @@ def main() -> None:
         if not args.only or set(args.only) & {"admin-customer-points", "cart-points",
                                                "confirm-points", "account-points",
                                                "product-group", "account-business",
-                                               "admin-business", "quote-request",
+                                               "admin-business", "admin-business-terms",
+                                               "account-business-terms", "quote-request",
                                                "quote-requested", "admin-quotes",
                                                "admin-quote", "quote", "account-quotes"}:
             member_points(b, take, shop, admin, data)

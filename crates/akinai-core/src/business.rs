@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use akinai_domain::admin::{ManageCustomers, ViewCustomers};
+use akinai_domain::admin::{mask_email, ManageCustomers, ViewCustomers, ViewPersonalData};
 use akinai_domain::business::{BusinessInput, Company, CompanyStatus};
 use akinai_domain::ids::{CompanyId, CustomerId};
 use akinai_domain::price_rules::GroupId;
+use akinai_domain::receivables::TermsInput;
 use akinai_store::business::BusinessStore;
 use akinai_store::price_rules::PriceRuleStore;
 
@@ -22,6 +23,8 @@ use crate::{Audit, Base, CoreError};
 pub const BUSINESS_APPLY: &str = "business.apply";
 pub const BUSINESS_APPROVE: &str = "business.approve";
 pub const BUSINESS_REJECT: &str = "business.reject";
+/// Payment terms and credit limit set for a company (掛け払い, ADR 050).
+pub const BUSINESS_TERMS: &str = "business.terms";
 
 #[derive(Clone)]
 pub struct Business {
@@ -70,9 +73,16 @@ impl Business {
         Ok(id)
     }
 
-    /// Applications (pending first) and companies, for the back office.
-    pub async fn list(&self, _by: &Authorized<ViewCustomers>) -> Result<Vec<Company>, CoreError> {
-        Ok(self.business_store.companies(500).await?)
+    /// Applications (pending first) and companies, for the back office; the applicants' e-mail
+    /// addresses masked for those who may not see personal data (IPA-C-8).
+    pub async fn list(&self, by: &Authorized<ViewCustomers>) -> Result<Vec<Company>, CoreError> {
+        let mut companies = self.business_store.companies(500).await?;
+        if !by.principal().holds::<ViewPersonalData>() {
+            for c in &mut companies {
+                c.applicant_email = mask_email(&c.applicant_email);
+            }
+        }
+        Ok(companies)
     }
 
     /// Approves a pending application, putting its member into `group` (which must exist), or
@@ -115,6 +125,31 @@ impl Business {
                 action,
                 &format!("company:{}", id.0),
                 json!({ "group": group.map(|g| g.0) }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the payment terms (締め日・支払日) and the credit limit of an approved company;
+    /// every wrong field is refused at once; audited. `NotFound` unless approved.
+    pub async fn set_terms(
+        &self,
+        by: &Authorized<ManageCustomers>,
+        client: &Client,
+        id: CompanyId,
+        input: &TermsInput,
+    ) -> Result<(), CoreError> {
+        let terms = input.parse().map_err(CoreError::InvalidFields)?;
+        if !self.business_store.set_company_terms(id, &terms).await? {
+            return Err(CoreError::NotFound);
+        }
+        self.audit
+            .record(
+                &by.principal().audit_context(client),
+                BUSINESS_TERMS,
+                &format!("company:{}", id.0),
+                json!({ "terms": terms.terms.label_ja(),
+                    "credit_limit": terms.credit_limit.map(|l| l.0) }),
             )
             .await?;
         Ok(())

@@ -9,8 +9,10 @@ use serde_json::json;
 
 use akinai_domain::admin::{ManageCatalog, ManageCustomers, ViewCustomers};
 use akinai_domain::ids::{CustomerId, ProductId, SkuId};
+use akinai_domain::price_rules::CustomerGroup;
 use akinai_domain::price_rules::{GroupId, PriceRules};
-use akinai_domain::price_rules_input::{CustomerGroup, GroupInput, RulesInput};
+use akinai_domain::price_rules_input::{GroupInput, RulesInput};
+use akinai_domain::Yen;
 use akinai_store::catalog_admin::CatalogAdminStore;
 use akinai_store::price_rules::PriceRuleStore;
 
@@ -133,16 +135,13 @@ impl Prices {
             .await?
             .ok_or(CoreError::NotFound)?
             .product;
-        let ids: Vec<SkuId> = p.skus.iter().map(|s| s.id).collect();
-        let mut found = self.price_store.sku_price_rules(&ids).await?;
+        let listed: Vec<(SkuId, Yen)> = p.skus.iter().map(|s| (s.id, s.price)).collect();
+        let found = self.price_store.rules_at_list(&listed).await?;
         let rules = p
             .skus
             .iter()
-            .map(|s| {
-                let mut r = found.remove(&s.id).unwrap_or_default();
-                r.list_price = s.price;
-                (s.clone(), r)
-            })
+            .cloned()
+            .zip(found.into_iter().map(|(_, r)| r))
             .collect();
         Ok(ProductPrices {
             product: p,

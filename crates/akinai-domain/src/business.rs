@@ -115,11 +115,17 @@ pub struct Company {
     pub status: CompanyStatus,
     /// The member who applied (the company's first buyer).
     pub applicant: CustomerId,
+    /// The applicant's e-mail address (how staff recognise the member).
+    pub applicant_email: String,
     /// The customer group its buyers were put into when approved.
     pub group: Option<GroupId>,
     pub applied_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by: Option<String>,
+    /// 締め日・支払日 agreed for invoice payment (掛け払い, ADR 050).
+    pub terms: Option<crate::receivables::PaymentTerms>,
+    /// The credit limit; `None`: invoice payment not offered.
+    pub credit_limit: Option<crate::Yen>,
 }
 
 impl Company {
@@ -182,10 +188,13 @@ mod tests {
             invoice_number: None,
             status: CompanyStatus::Approved,
             applicant: CustomerId(1),
+            applicant_email: "kobayashi@example.co.jp".into(),
             group: None,
             applied_at: DateTime::<Utc>::MIN_UTC,
             decided_at: None,
             decided_by: None,
+            terms: None,
+            credit_limit: None,
         };
         assert_eq!(c.addressee(), "株式会社あきない 購買部");
         c.department.clear();

@@ -135,15 +135,7 @@ pub(crate) fn number(
     raw: &str,
     required: bool,
 ) -> Option<Option<i64>> {
-    let folded: String = raw
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ',' | '，' | '¥' | '￥' | '円' | '%' | '％'))
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect();
+    let folded = crate::money::fold_typed_number(raw);
     if folded.is_empty() {
         if required {
             errors.push((name, FieldError::Required));

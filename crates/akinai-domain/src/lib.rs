@@ -45,6 +45,7 @@ pub mod pricing;
 pub mod quick_order;
 pub mod quote;
 pub mod receipts;
+pub mod receivables;
 pub mod retention;
 pub mod returns;
 pub mod rich_text;

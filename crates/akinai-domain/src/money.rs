@@ -49,6 +49,19 @@ pub fn grouped(n: impl std::borrow::Borrow<u64>) -> String {
     out
 }
 
+/// A number as staff type it into an amount field: separators (`,` `，`), yen marks (`¥` `￥`
+/// `円`) and percent signs dropped, full-width digits made ASCII (`５００,０００円` → `500000`).
+pub fn fold_typed_number(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，' | '¥' | '￥' | '円' | '%' | '％'))
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
 impl std::fmt::Display for Yen {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.display())

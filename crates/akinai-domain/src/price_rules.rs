@@ -67,6 +67,28 @@ pub struct Buyer {
     pub group_discount_percent: u32,
 }
 
+/// A customer group as the shop keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerGroup {
+    pub id: GroupId,
+    pub name: String,
+    /// Off the list price for the group's members, in percent (0 for none).
+    pub discount_percent: u32,
+    /// Whether the group's members see prices without tax, the tax beside them (business
+    /// buyers; consumers always see tax-included prices, JP-TAX-1).
+    pub tax_exclusive: bool,
+}
+
+impl CustomerGroup {
+    /// The buyer the price engine prices for a member of this group.
+    pub fn buyer(&self) -> Buyer {
+        Buyer {
+            group: Some(self.id),
+            group_discount_percent: self.discount_percent,
+        }
+    }
+}
+
 /// Why a price applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -21,28 +21,6 @@ pub const MAX_TIERS: usize = 5;
 /// The largest minimum quantity or case multiple (a cart line holds at most this many).
 pub const MAX_QUANTITY: i64 = 9_999;
 
-/// A customer group as the shop keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerGroup {
-    pub id: GroupId,
-    pub name: String,
-    /// Off the list price for the group's members, in percent (0 for none).
-    pub discount_percent: u32,
-    /// Whether the group's members see prices without tax, the tax beside them (business
-    /// buyers; consumers always see tax-included prices, JP-TAX-1).
-    pub tax_exclusive: bool,
-}
-
-impl CustomerGroup {
-    /// The buyer the price engine prices for a member of this group.
-    pub fn buyer(&self) -> crate::price_rules::Buyer {
-        crate::price_rules::Buyer {
-            group: Some(self.id),
-            group_discount_percent: self.discount_percent,
-        }
-    }
-}
-
 /// A group's fields, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewGroup {

@@ -338,16 +338,7 @@ pub struct QuoteEdit {
 pub const MAX_QUOTE_QUANTITY: u32 = 99_999;
 
 fn whole(raw: &str) -> Option<i64> {
-    let folded: String = raw
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ',' | '，' | '¥' | '￥' | '円'))
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect();
-    folded.parse::<i64>().ok()
+    crate::money::fold_typed_number(raw).parse::<i64>().ok()
 }
 
 impl QuoteEditInput {

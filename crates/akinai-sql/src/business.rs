@@ -7,12 +7,14 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type}
 use akinai_domain::business::{Company, CompanyStatus, NewCompany};
 use akinai_domain::ids::{CompanyId, CustomerId};
 use akinai_domain::price_rules::GroupId;
+use akinai_domain::receivables::CreditTerms;
 use akinai_store::StoreResult;
 
 use crate::{corrupt, is_unique_violation, map_err, Columns, Dialect, Sql};
 
 const COMPANY_SELECT: &str = "SELECT id, name, department, invoice_number, status, applicant_id, \
-     group_id, applied_at, decided_at, decided_by FROM companies";
+     (SELECT email FROM customers u WHERE u.id = companies.applicant_id) AS applicant_email, \
+     group_id, applied_at, decided_at, decided_by, payment_terms, credit_limit FROM companies";
 
 impl<D> Sql<'_, D>
 where
@@ -37,10 +39,16 @@ where
             status: CompanyStatus::parse(&status)
                 .ok_or_else(|| corrupt(format!("company status {status}")))?,
             applicant: CustomerId(r.int("applicant_id")?),
+            applicant_email: r.text("applicant_email")?,
             group: r.opt_int("group_id")?.map(GroupId),
             applied_at: D::at(r, "applied_at")?,
             decided_at: D::read_time(r, "decided_at")?,
             decided_by: r.opt_text("decided_by")?,
+            terms: r
+                .opt_text("payment_terms")?
+                .map(|t| serde_json::from_str(&t).map_err(corrupt))
+                .transpose()?,
+            credit_limit: r.opt_int("credit_limit")?.map(akinai_domain::Yen),
         })
     }
 
@@ -146,6 +154,31 @@ where
     }
 }
 
+impl<D> Sql<'_, D>
+where
+    D: Dialect,
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+    for<'q> <D::Db as Database>::Arguments<'q>: IntoArguments<'q, D::Db>,
+    for<'q> i64: Encode<'q, D::Db> + Type<D::Db>,
+    for<'q> Option<i64>: Encode<'q, D::Db> + Type<D::Db>,
+    for<'q> String: Encode<'q, D::Db> + Type<D::Db>,
+{
+    pub async fn set_company_terms(&self, id: CompanyId, terms: &CreditTerms) -> StoreResult<bool> {
+        let json = serde_json::to_string(&terms.terms).map_err(corrupt)?;
+        let done = sqlx::query(
+            "UPDATE companies SET payment_terms = $1, credit_limit = $2 \
+             WHERE id = $3 AND status = 'approved'",
+        )
+        .bind(json)
+        .bind(terms.credit_limit.map(|l| l.0))
+        .bind(id.0)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+}
+
 /// Implements `BusinessStore` for a backend with the shared statements.
 #[macro_export]
 macro_rules! business_store {
@@ -188,6 +221,13 @@ macro_rules! business_store {
                     $crate::Sql(self)
                         .decide_company(id, approve, group, by, now)
                         .await
+                }
+                async fn set_company_terms(
+                    &self,
+                    id: CompanyId,
+                    terms: &akinai_domain::receivables::CreditTerms,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self).set_company_terms(id, terms).await
                 }
             }
         };

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row, Type};
 
 use akinai_domain::ids::{CustomerId, SkuId};
+use akinai_domain::price_rules::CustomerGroup;
 use akinai_domain::price_rules::{GroupId, PriceRules, Sale, Tier};
-use akinai_domain::price_rules_input::{CustomerGroup, NewGroup};
+use akinai_domain::price_rules_input::NewGroup;
 use akinai_domain::Yen;
 use akinai_store::StoreResult;
 
@@ -235,8 +236,9 @@ macro_rules! price_rule_store {
     ($store:ty) => {
         const _: () = {
             use akinai_domain::ids::{CustomerId, SkuId};
+            use akinai_domain::price_rules::CustomerGroup;
             use akinai_domain::price_rules::{GroupId, PriceRules};
-            use akinai_domain::price_rules_input::{CustomerGroup, NewGroup};
+            use akinai_domain::price_rules_input::NewGroup;
             use akinai_store::StoreResult;
             use chrono::{DateTime, Utc};
             #[async_trait::async_trait]

@@ -34,4 +34,11 @@ pub trait BusinessStore: Send + Sync {
         by: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Sets the payment terms and credit limit of an approved company (ADR 050); false when it
+    /// is not approved or unknown.
+    async fn set_company_terms(
+        &self,
+        id: CompanyId,
+        terms: &akinai_domain::receivables::CreditTerms,
+    ) -> StoreResult<bool>;
 }

@@ -8,8 +8,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use akinai_domain::ids::{CustomerId, SkuId};
+use akinai_domain::price_rules::CustomerGroup;
 use akinai_domain::price_rules::{GroupId, PriceRules};
-use akinai_domain::price_rules_input::{CustomerGroup, NewGroup};
+use akinai_domain::price_rules_input::NewGroup;
+use akinai_domain::Yen;
 
 use crate::StoreResult;
 
@@ -37,6 +39,20 @@ pub trait PriceRuleStore: Send + Sync {
     /// The rules of those of `skus` that have any, with `list_price` left 0 (the caller knows
     /// the SKU's price). Chunked, so a 5,000-line cart is a handful of indexed reads.
     async fn sku_price_rules(&self, skus: &[SkuId]) -> StoreResult<HashMap<SkuId, PriceRules>>;
+    /// The rules of SKUs given with their list prices, in the order given, each with its list
+    /// price filled in (a SKU without rules: its list price alone).
+    async fn rules_at_list(&self, skus: &[(SkuId, Yen)]) -> StoreResult<Vec<(SkuId, PriceRules)>> {
+        let ids: Vec<SkuId> = skus.iter().map(|s| s.0).collect();
+        let mut found = self.sku_price_rules(&ids).await?;
+        Ok(skus
+            .iter()
+            .map(|(id, list)| {
+                let mut rules = found.remove(id).unwrap_or_default();
+                rules.list_price = *list;
+                (*id, rules)
+            })
+            .collect())
+    }
     /// Replaces a SKU's rules (the list price is not touched) in one transaction.
     async fn set_sku_price_rules(&self, sku: SkuId, rules: &PriceRules) -> StoreResult<()>;
 }

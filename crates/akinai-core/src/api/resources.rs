@@ -13,6 +13,7 @@ use akinai_domain::admin::{ViewCustomers, ViewOrders, ViewPersonalData};
 use akinai_domain::api::Scope;
 use akinai_domain::catalog::Category;
 use akinai_domain::ids::{CustomerId, OrderId, ProductId, SkuId};
+use akinai_domain::Yen;
 use akinai_store::catalog_admin::{AdminProduct, CatalogAdminStore};
 use akinai_store::CatalogStore;
 
@@ -105,7 +106,7 @@ impl ApiResources {
     pub async fn customer_groups(
         &self,
         caller: &ApiCaller,
-    ) -> Result<Vec<akinai_domain::price_rules_input::CustomerGroup>, CoreError> {
+    ) -> Result<Vec<akinai_domain::price_rules::CustomerGroup>, CoreError> {
         caller.require(Scope::ProductsRead)?;
         Ok(self.price_store.customer_groups().await?)
     }
@@ -123,17 +124,8 @@ impl ApiResources {
             .await?
             .ok_or(CoreError::NotFound)?
             .product;
-        let ids: Vec<SkuId> = product.skus.iter().map(|s| s.id).collect();
-        let mut found = self.price_store.sku_price_rules(&ids).await?;
-        Ok(product
-            .skus
-            .iter()
-            .map(|s| {
-                let mut r = found.remove(&s.id).unwrap_or_default();
-                r.list_price = s.price;
-                (s.id, r)
-            })
-            .collect())
+        let listed: Vec<(SkuId, Yen)> = product.skus.iter().map(|s| (s.id, s.price)).collect();
+        Ok(self.price_store.rules_at_list(&listed).await?)
     }
 
     /// The shop's coupons, newest first (at most 500).

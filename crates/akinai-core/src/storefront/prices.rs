@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use akinai_domain::catalog::{Quantity, SkuForSale};
 use akinai_domain::ids::SkuId;
+use akinai_domain::price_rules::CustomerGroup;
 use akinai_domain::price_rules::{self, Buyer, PriceRules, PriceSource, QuantityRefusal};
-use akinai_domain::price_rules_input::CustomerGroup;
 use akinai_domain::pricing::PricedLine;
 use akinai_domain::Yen;
 
@@ -66,15 +66,11 @@ impl Storefront {
         &self,
         skus: &[(SkuId, Yen)],
     ) -> Result<HashMap<SkuId, PriceRules>, CoreError> {
-        let ids: Vec<SkuId> = skus.iter().map(|s| s.0).collect();
-        let mut found = self.price_store.sku_price_rules(&ids).await?;
-        Ok(skus
-            .iter()
-            .map(|(id, list)| {
-                let mut rules = found.remove(id).unwrap_or_default();
-                rules.list_price = *list;
-                (*id, rules)
-            })
+        Ok(self
+            .price_store
+            .rules_at_list(skus)
+            .await?
+            .into_iter()
             .collect())
     }
 

@@ -106,4 +106,34 @@ pub(super) async fn business_applications_are_one_at_a_time_and_decided_once(
     assert_eq!(s.company_of(jiro).await.unwrap().unwrap().id, again);
     // Pending first in the list.
     assert_eq!(s.companies(10).await.unwrap()[0].id, again);
+    assert_eq!(
+        s.companies(10).await.unwrap()[0].applicant_email,
+        "jiro@example.jp"
+    );
+
+    // Invoice terms and a credit limit only for an approved company (ADR 050).
+    let terms = akinai_domain::receivables::CreditTerms {
+        terms: akinai_domain::receivables::PaymentTerms {
+            closing: akinai_domain::receivables::MonthDay::Day(20),
+            months_after: 1,
+            pay_day: akinai_domain::receivables::MonthDay::EndOfMonth,
+        },
+        credit_limit: Some(Yen(500_000)),
+    };
+    assert!(
+        !s.set_company_terms(again, &terms).await.unwrap(),
+        "pending"
+    );
+    assert!(s.set_company_terms(first, &terms).await.unwrap());
+    let c = s.company(first).await.unwrap().unwrap();
+    assert_eq!(
+        (c.terms, c.credit_limit),
+        (Some(terms.terms), Some(Yen(500_000)))
+    );
+    let off = akinai_domain::receivables::CreditTerms {
+        credit_limit: None,
+        ..terms
+    };
+    assert!(s.set_company_terms(first, &off).await.unwrap());
+    assert_eq!(s.company(first).await.unwrap().unwrap().credit_limit, None);
 }

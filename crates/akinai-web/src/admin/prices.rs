@@ -15,8 +15,9 @@ use akinai_core::prices::ProductPrices;
 use akinai_core::CoreError;
 use akinai_domain::admin::{ManageCatalog, ManageCustomers};
 use akinai_domain::ids::{CustomerId, ProductId, SkuId};
+use akinai_domain::price_rules::CustomerGroup;
 use akinai_domain::price_rules::GroupId;
-use akinai_domain::price_rules_input::{CustomerGroup, GroupInput, RulesInput, MAX_TIERS};
+use akinai_domain::price_rules_input::{GroupInput, RulesInput, MAX_TIERS};
 
 use super::coupons::day;
 use super::AdminExt;

@@ -379,6 +379,13 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             post(business::decide_post),
         ),
         r(
+            "/admin/business/{id}/terms",
+            None,
+            customers,
+            f,
+            post(business::terms_post),
+        ),
+        r(
             "/admin/customer-groups",
             customers,
             customers,

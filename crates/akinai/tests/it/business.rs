@@ -80,6 +80,14 @@ async fn sws_11_a_member_applies_staff_cannot_decide_an_owner_approves_and_invoi
     let decide = format!("/admin/business/{}/decide", company.0);
     let staff = crate::admin_orders::signed_in(&app, AdminRole::Staff).await;
     let csrf = staff.get("/admin").await.hidden("csrf");
+    // IPA-C-8: staff see the applicant's address masked.
+    let masked = staff.get("/admin/business").await;
+    assert!(
+        masked.body.contains("k＊＊＊@example.co.jp"),
+        "{}",
+        masked.body
+    );
+    assert!(!masked.body.contains("kobayashi@example.co.jp"));
     let refused = staff
         .post(
             &decide,
@@ -96,6 +104,7 @@ async fn sws_11_a_member_applies_staff_cannot_decide_an_owner_approves_and_invoi
     let list = owner.get("/admin/business").await;
     assert!(list.body.contains("株式会社あきない 購買部"));
     assert!(list.body.contains("T1234567890123"));
+    assert!(list.body.contains("kobayashi@example.co.jp"));
     let csrf = list.hidden("csrf");
     let approved = owner
         .post(
@@ -119,7 +128,59 @@ async fn sws_11_a_member_applies_staff_cannot_decide_an_owner_approves_and_invoi
             "no {action} in the audit"
         );
     }
+    // Invoice terms: staff may not set them; bad terms are refused whole; good ones are shown
+    // on my page (ADR 050).
+    let terms = format!("/admin/business/{}/terms", company.0);
+    let staff_terms = staff
+        .post(
+            &terms,
+            &[("csrf", staff.get("/admin").await.hidden("csrf").as_str())],
+        )
+        .await;
+    assert_eq!(staff_terms.status, StatusCode::FORBIDDEN);
+    let bad = owner
+        .post(
+            &terms,
+            &[
+                ("csrf", csrf.as_str()),
+                ("closing", "30"),
+                ("months_after", "1"),
+                ("pay_day", "末"),
+                ("credit_limit", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("締め日・支払日は 1〜28 か「末」"));
+    assert!(bad.body.contains("与信限度額は"));
+    assert_eq!(
+        app.store.company(company).await.unwrap().unwrap().terms,
+        None
+    );
+    let set = owner
+        .post(
+            &terms,
+            &[
+                ("csrf", csrf.as_str()),
+                ("closing", "20"),
+                ("months_after", "1"),
+                ("pay_day", "末"),
+                ("credit_limit", "500,000"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    assert!(app
+        .audit_actions()
+        .await
+        .iter()
+        .any(|a| a == "business.terms"));
     let mine = member.get("/account/business").await;
+    assert!(
+        mine.body.contains("20日締め翌月末払い・限度額 ¥500,000"),
+        "{}",
+        mine.body
+    );
     assert!(mine.body.contains("承認済み"));
     assert!(mine
         .body

@@ -26,6 +26,16 @@ pub struct BusinessPage {
 }
 
 impl BusinessPage {
+    /// 「末締め翌月末払い・限度額 ¥500,000」 when invoice payment is agreed with the company.
+    pub fn terms_text(&self) -> Option<String> {
+        let c = self.company.as_ref()?;
+        Some(format!(
+            "{}・限度額 {}",
+            c.terms?.label_ja(),
+            c.credit_limit?.display()
+        ))
+    }
+
     /// Whether the member may apply (none yet, or the last one turned down).
     pub fn may_apply(&self) -> bool {
         self.company
