@@ -73,6 +73,7 @@ pub async fn template_order(
         points: Default::default(),
         quote: None,
         quote_day: String::new(),
+        billed_to: None,
         details,
         lines: vec![line],
         totals: t,

@@ -34,6 +34,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import month_end  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = {"phone": (375, 812), "desktop": (1280, 900)}
 # What README.md shows (docs/screenshots/): the storefront on a phone, the back office on a desktop.
@@ -295,6 +298,17 @@ def member_points(b, take, shop: str, admin: str, data: str) -> None:
     take("quote")
     b.go(f"{shop}/account/quotes")
     take("account-quotes")
+    # Paid by invoice (請求書払い): the company's terms and what is left of its limit.
+    for name in ("本みりん", "本革ベルト"):
+        b.go(f"{shop}/search?q=" + urllib.parse.quote(name))
+        b.go(b.js("return document.querySelector('ul.grid li.card a').href"))
+        b.submit_form("form[action='/cart/add']")
+    b.go(f"{shop}/checkout")
+    b.click("input[name=payment_method][value=invoice]")
+    take("checkout-invoice")
+    b.submit_form("form.checkout")
+    take("confirm-invoice")
+    b.submit_form("form.place")
 
 
 def main() -> None:
@@ -316,9 +330,9 @@ def main() -> None:
     data = tempfile.mkdtemp(prefix="akinai-shots-")
     env = dict(os.environ, AKINAI__BASE_URL=shop, AKINAI__ADMIN_LISTEN=f"127.0.0.1:{admin_port}",
                AKINAI__ADMIN_BASE_URL=admin, RUST_LOG="warn")
-    server = subprocess.Popen([args.binary, "serve", "--demo", "--data-dir", data,
-                               "--listen", f"127.0.0.1:{port}"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    serve = [args.binary, "serve", "--demo", "--data-dir", data, "--listen", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     driver = subprocess.Popen(["chromedriver", f"--port={driver_port}"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     b = None
@@ -587,8 +601,17 @@ def main() -> None:
                                                "admin-business", "admin-business-terms",
                                                "account-business-terms", "quote-request",
                                                "quote-requested", "admin-quotes",
-                                               "admin-quote", "quote", "account-quotes"}:
+                                               "admin-quote", "quote", "account-quotes",
+                                               "checkout-invoice", "confirm-invoice"} | month_end.NAMES:
             member_points(b, take, shop, admin, data)
+            # A month later (the shop restarted under faketime): the statement, its payment.
+            if (not args.only or set(args.only) & month_end.NAMES) and shutil.which("faketime"):
+                server.terminate()
+                server.wait(timeout=10)
+                server = month_end.restarted(serve, env)
+                wait_http(f"{shop}/healthz")
+                month_end.shots(b, take, totp, shop, admin, (EMAIL, PASSWORD, secret),
+                                (MEMBER, MEMBER_PASSWORD))
         # The storefront closed for maintenance (every node sees it within 2 s).
         subprocess.run([args.binary, "maintenance", "on", "--message",
                         "12月3日 15時ごろ再開の予定です。", "--by", "店長", "--data-dir", data],

@@ -19,6 +19,9 @@ impl Shop {
     pub fn quotes(&self) -> &crate::Quotes {
         &self.areas.quotes
     }
+    pub fn receivables(&self) -> &crate::Receivables {
+        &self.areas.receivables
+    }
     pub fn prices(&self) -> &crate::Prices {
         &self.areas.prices
     }

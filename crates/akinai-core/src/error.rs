@@ -80,6 +80,10 @@ pub enum CoreError {
     /// valid day.
     #[error("the quote can no longer be ordered")]
     QuoteClosed,
+    /// Paid by invoice, the order would take what the company owes past its credit limit;
+    /// `available` is what is left (ADR 050).
+    #[error("over the credit limit ({available} left)")]
+    OverCreditLimit { available: akinai_domain::Yen },
     #[error("this order takes no (further) payment")]
     PaymentClosed,
     /// Card payments refused for this shopper now (card testing defence or a pause); the
@@ -110,6 +114,9 @@ impl From<PlaceOrderError> for CoreError {
                 CoreError::Points(akinai_domain::points::PointsRefusal::MoreThanBalance(0))
             }
             PlaceOrderError::QuoteClosed => CoreError::QuoteClosed,
+            PlaceOrderError::OverCreditLimit { available } => {
+                CoreError::OverCreditLimit { available }
+            }
             PlaceOrderError::Store(s) => CoreError::Store(s),
         }
     }

@@ -37,6 +37,7 @@ pub mod payments;
 pub mod points;
 pub mod prices;
 pub mod quotes;
+pub mod receivables;
 pub mod security;
 pub mod security_report;
 pub mod security_tasks;
@@ -83,6 +84,7 @@ pub use payments::{PaymentGateway, Payments};
 pub use points::Points;
 pub use prices::Prices;
 pub use quotes::Quotes;
+pub use receivables::Receivables;
 pub use security_report::SecurityReports;
 pub use security_tasks::SecurityTasks;
 pub use selfcheck::SelfCheck;
@@ -168,6 +170,7 @@ struct Areas {
     prices: Prices,
     business: Business,
     quotes: Quotes,
+    receivables: Receivables,
     points: Points,
     orders: Orders,
     accounts: Accounts,
@@ -380,6 +383,25 @@ impl Shop {
             audit: audit.clone(),
             account_store: store.clone(),
         };
+        let documents = Documents {
+            base: base.clone(),
+            document_store: store.clone(),
+            order_store: store.clone(),
+            payment_store: store.clone(),
+            audit: audit.clone(),
+            catalog_admin: catalog_admin.clone(),
+            settings: settings.clone(),
+            business: business.clone(),
+        };
+        let receivables = Receivables {
+            base: base.clone(),
+            receivable_store: store.clone(),
+            business_store: store.clone(),
+            job_store: store.clone(),
+            documents: documents.clone(),
+            audit: audit.clone(),
+            mailer: mailer.clone(),
+        };
         let checkout = Checkout {
             coupons: coupons.clone(),
             points: points.clone(),
@@ -391,6 +413,7 @@ impl Shop {
             payments: payments.clone(),
             profiles: profiles.clone(),
             storefront: storefront.clone(),
+            receivables: receivables.clone(),
         };
         let dashboard = Dashboard {
             base: base.clone(),
@@ -436,16 +459,6 @@ impl Shop {
             admin_store: store.clone(),
             audit: audit.clone(),
         };
-        let documents = Documents {
-            base: base.clone(),
-            document_store: store.clone(),
-            order_store: store.clone(),
-            payment_store: store.clone(),
-            audit: audit.clone(),
-            catalog_admin: catalog_admin.clone(),
-            settings: settings.clone(),
-            business: business.clone(),
-        };
         let quotes = Quotes {
             base: base.clone(),
             quote_store: store.clone(),
@@ -477,6 +490,7 @@ impl Shop {
             security_tasks: security_tasks.clone(),
             points: points.clone(),
             quotes: quotes.clone(),
+            receivables: receivables.clone(),
             node: tokens::generate().secret[..16].into(),
             beat: Arc::default(),
         };
@@ -550,6 +564,7 @@ impl Shop {
             prices,
             business: business.clone(),
             quotes,
+            receivables,
             points,
             orders,
             accounts,

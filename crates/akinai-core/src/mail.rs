@@ -301,6 +301,50 @@ pub(crate) fn shop_message(
     settings: &ShopSettings,
     config: &ShopConfig,
 ) -> Result<Message, MailError> {
+    shop_headers(to, id, (date, subject), settings, config)?
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(Body::new(body)),
+        )
+        .map_err(|e| MailError::Build(e.to_string()))
+}
+
+/// [`shop_message`] with a PDF attached (`file_name`, `bytes`): a statement mailed to the
+/// company it bills.
+pub(crate) fn shop_message_with_pdf(
+    to: (&str, &str),
+    id: &str,
+    (date, subject): (DateTime<Utc>, &str),
+    body: String,
+    (settings, config): (&ShopSettings, &ShopConfig),
+    (file_name, bytes): (&str, Vec<u8>),
+) -> Result<Message, MailError> {
+    use lettre::message::{Attachment, MultiPart};
+    let build = |e: &dyn std::fmt::Display| MailError::Build(e.to_string());
+    let pdf = ContentType::parse("application/pdf").map_err(|e| build(&e))?;
+    shop_headers(to, id, (date, subject), settings, config)?
+        .multipart(
+            MultiPart::mixed()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(Body::new(body)),
+                )
+                .singlepart(Attachment::new(file_name.to_string()).body(bytes, pdf)),
+        )
+        .map_err(|e| build(&e))
+}
+
+/// The headers of a mail from the shop: From (the shop's name), To (「name 様」), Subject, a
+/// stable Message-ID and the date.
+fn shop_headers(
+    to: (&str, &str),
+    id: &str,
+    (date, subject): (DateTime<Utc>, &str),
+    settings: &ShopSettings,
+    config: &ShopConfig,
+) -> Result<lettre::message::MessageBuilder, MailError> {
     let build = |e: &dyn std::fmt::Display| MailError::Build(e.to_string());
     let from: Mailbox = config.mail_from.parse().map_err(|e| build(&e))?;
     let from = Mailbox::new(Some(display_name(&settings.shop_name)), from.email);
@@ -311,18 +355,12 @@ pub(crate) fn shop_message(
         )),
         to_addr,
     );
-    Message::builder()
+    Ok(Message::builder()
         .from(from)
         .to(to)
         .subject(display_name(subject))
         .message_id(Some(format!("<{id}@{}>", mail_domain(config))))
-        .date(date.into())
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(Body::new(body)),
-        )
-        .map_err(|e| build(&e))
+        .date(date.into()))
 }
 
 /// The mail's text in `lang`; every fixed phrase comes from the message catalogue.
@@ -464,6 +502,10 @@ fn confirmation_body(order: &Order, status_url: &str, s: &ShopSettings, lang: La
         PaymentMethod::Card => {
             line(format!("  {}", tr.get("payment.card")));
             line(format!("  {}", tr.get("order.card_note")));
+        }
+        PaymentMethod::Invoice => {
+            line(format!("  {}", tr.get("payment.invoice")));
+            line(format!("  {}", tr.get("order.invoice_note")));
         }
         PaymentMethod::Konbini => {
             line(format!("  {}", tr.get("payment.konbini")));

@@ -82,6 +82,7 @@ pub struct Jobs {
     pub(crate) webhooks: crate::Webhooks,
     pub(crate) api_tokens: crate::api::ApiTokens,
     pub(crate) task_store: Arc<dyn akinai_store::leases::TaskLeaseStore>,
+    pub(crate) receivables: crate::Receivables,
     pub(crate) security_tasks: crate::SecurityTasks,
     pub(crate) points: crate::Points,
     pub(crate) quotes: crate::Quotes,
@@ -148,6 +149,9 @@ impl Jobs {
             JOB_ACCOUNT_MAIL => self.common.send_account_mail(&job).await,
             JOB_TRANSFER => self.transfer.run_transfer_job(&job).await,
             crate::quotes::JOB_QUOTE_MAIL => self.quotes.send_quote_mail(&job).await,
+            crate::receivables::JOB_STATEMENT_MAIL => {
+                self.receivables.send_statement_mail(&job).await
+            }
             other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
         };
         let done_at = self.base.clock.now();
@@ -284,6 +288,34 @@ impl Jobs {
         }
     }
 
+    /// 締め処理 and overdue reminders once an hour across all nodes (ADR 050): the node that
+    /// takes the hour's lease issues the statements of periods closed and mails reminders.
+    async fn close_statements_once_an_hour(&self) {
+        let slot = self.base.clock.now().format("%Y-%m-%dT%H").to_string();
+        let task = crate::receivables::STATEMENTS_TASK;
+        match self
+            .take_task(task, &slot, chrono::Duration::hours(1))
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "could not take the statements lease");
+                return;
+            }
+        }
+        match self.receivables.close_and_remind().await {
+            Ok((issued, reminded)) if issued + reminded > 0 => {
+                tracing::info!(issued, reminded, "statements issued and reminded")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "could not close the billing periods"),
+        }
+        if let Err(e) = self.finish_task(task, &slot).await {
+            tracing::error!(error = %e, "could not record the statements round");
+        }
+    }
+
     /// What a node without the worker (`serve --role web`) still does for itself: its visit
     /// counts, kept in its memory, are stored every flush interval and at shutdown (the
     /// worker does this on the other nodes).
@@ -350,6 +382,7 @@ impl Jobs {
                 if let Err(e) = self.remind_overdue_tasks().await {
                     tracing::error!(error = %e, "could not remind of overdue security tasks");
                 }
+                self.close_statements_once_an_hour().await;
             }
             if let Err(e) = self.run_due_jobs().await {
                 tracing::error!(error = %e, "worker could not run jobs");

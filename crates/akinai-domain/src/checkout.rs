@@ -262,7 +262,10 @@ pub fn quote_shipped(
         .ok_or(MoneyOverflow)?);
     let shipping = shipping_fee.unwrap_or_else(|| method.fee(details.address.prefecture, items));
     let payment_fee = match details.payment_method {
-        PaymentMethod::BankTransfer | PaymentMethod::Card | PaymentMethod::Konbini => Yen::ZERO,
+        PaymentMethod::BankTransfer
+        | PaymentMethod::Card
+        | PaymentMethod::Konbini
+        | PaymentMethod::Invoice => Yen::ZERO,
         PaymentMethod::CashOnDelivery => settings
             .cod_fee(items.checked_add(shipping)?)
             .ok_or(QuoteError::CodLimitExceeded)?,

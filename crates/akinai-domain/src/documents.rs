@@ -40,6 +40,10 @@ pub enum DocumentKind {
     /// (the revision is kept with the quote). Not one of [`DocumentKind::ALL`], the kinds of an
     /// order.
     Quote,
+    /// 請求書 of a company paying by invoice (issue #23 item 5): one qualified invoice for a
+    /// billing period's orders, kept with the statement as issued (JP-INV-4). Not one of
+    /// [`DocumentKind::ALL`] either.
+    Statement,
 }
 
 impl DocumentKind {
@@ -57,6 +61,7 @@ impl DocumentKind {
             DocumentKind::Receipt => "receipt",
             DocumentKind::ReturnInvoice => "return_invoice",
             DocumentKind::Quote => "quote",
+            DocumentKind::Statement => "statement",
         }
     }
 
@@ -80,6 +85,7 @@ impl DocumentKind {
             DocumentKind::Receipt => "RCT",
             DocumentKind::ReturnInvoice => "RTN",
             DocumentKind::Quote => "Q",
+            DocumentKind::Statement => "STM",
         };
         format!("{prefix}-{n:08}")
     }
@@ -92,6 +98,7 @@ impl DocumentKind {
             DocumentKind::Receipt => format!("receipt-{order_number}.pdf"),
             DocumentKind::ReturnInvoice => format!("return-invoice-{order_number}.pdf"),
             DocumentKind::Quote => format!("quote-{order_number}.pdf"),
+            DocumentKind::Statement => format!("statement-{order_number}.pdf"),
         }
     }
 }
@@ -186,9 +193,15 @@ pub struct DocumentContent {
     /// A quote's last valid day (御見積書).
     #[serde(default)]
     pub valid_until: Option<NaiveDate>,
-    /// The shop's message printed under the totals (備考 of a quote).
+    /// The shop's message printed under the totals (備考 of a quote; 振込先 of a statement).
     #[serde(default)]
     pub remarks: Option<String>,
+    /// A statement's billing period, first and closing day (ご請求期間).
+    #[serde(default)]
+    pub period: Option<(NaiveDate, NaiveDate)>,
+    /// When a statement is to be paid (お支払期日).
+    #[serde(default)]
+    pub due_on: Option<NaiveDate>,
     /// A later copy of a kept receipt: printed 「再発行」 (never stored as true).
     #[serde(default, skip_serializing)]
     pub reissue: bool,
@@ -199,6 +212,16 @@ pub struct DocumentContent {
 pub fn may_issue_invoice(status: crate::order::OrderStatus) -> bool {
     use crate::order::OrderStatus;
     !matches!(status, OrderStatus::Cancelled | OrderStatus::Refunded)
+}
+
+/// Whether the order's own invoice (請求書) may be issued: as [`may_issue_invoice`], and not
+/// for an order paid by invoice, whose qualified invoice is the company's monthly statement
+/// (ADR 050; two invoices for one sale would bill it twice).
+pub fn may_issue_order_invoice(
+    status: crate::order::OrderStatus,
+    method: crate::order::PaymentMethod,
+) -> bool {
+    may_issue_invoice(status) && method != crate::order::PaymentMethod::Invoice
 }
 
 /// What an order contributes to its documents.
@@ -248,6 +271,7 @@ pub fn payment_method_ja(m: PaymentMethod) -> &'static str {
         PaymentMethod::CashOnDelivery => "代金引換",
         PaymentMethod::Card => "クレジットカード",
         PaymentMethod::Konbini => "コンビニ払い",
+        PaymentMethod::Invoice => "請求書払い",
     }
 }
 
@@ -330,6 +354,8 @@ impl DocumentContent {
             replaces: None,
             valid_until: None,
             remarks: None,
+            period: None,
+            due_on: None,
             reissue: false,
         }
     }
@@ -337,7 +363,7 @@ impl DocumentContent {
     /// The title printed at the top.
     pub fn title(&self) -> &'static str {
         match self.kind {
-            DocumentKind::Invoice => "請求書",
+            DocumentKind::Invoice | DocumentKind::Statement => "請求書",
             DocumentKind::DeliverySlip => "納品書",
             DocumentKind::Receipt => "領収書",
             DocumentKind::ReturnInvoice if self.registration_number.is_some() => "適格返還請求書",
@@ -348,7 +374,8 @@ impl DocumentContent {
 
     /// Whether this is a qualified invoice (適格請求書): an invoice of a registered issuer.
     pub fn is_qualified_invoice(&self) -> bool {
-        self.kind == DocumentKind::Invoice && self.registration_number.is_some()
+        matches!(self.kind, DocumentKind::Invoice | DocumentKind::Statement)
+            && self.registration_number.is_some()
     }
 
     /// Whether any line is at the reduced rate (the ※ note is printed).
@@ -524,6 +551,14 @@ mod tests {
         assert!(may_issue_invoice(OrderStatus::Placed) && may_issue_invoice(OrderStatus::Shipped));
         assert!(!may_issue_invoice(OrderStatus::Cancelled));
         assert!(!may_issue_invoice(OrderStatus::Refunded));
+        assert!(may_issue_order_invoice(
+            OrderStatus::Shipped,
+            PaymentMethod::BankTransfer
+        ));
+        assert!(!may_issue_order_invoice(
+            OrderStatus::Shipped,
+            PaymentMethod::Invoice
+        ));
         assert_eq!(
             DocumentKind::DeliverySlip.file_name("AK00000001"),
             "delivery-slip-AK00000001.pdf"

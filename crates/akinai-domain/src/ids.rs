@@ -197,3 +197,7 @@ int_id!(
     /// A quote (見積, issue #23 item 4).
     QuoteId
 );
+int_id!(
+    /// A monthly statement (請求書) of a company paying by invoice (issue #23 item 5).
+    StatementId
+);

@@ -2,11 +2,12 @@
 //!
 //! ```text
 //!  placed ──pay──▶ paid ──ship──▶ shipped ──deliver──▶ delivered
-//!    │  └──────────ship (cash on delivery only)──▶ ▲
+//!    │  └───ship (cash on delivery, invoice)───▶ ▲
 //!    └─cancel─▶ cancelled          paid | shipped | delivered ──refund──▶ refunded
 //! ```
-//! Cash-on-delivery orders are paid to the carrier, so they ship from `placed` and their refund is
-//! possible only once delivered (when the money was received). Cancelled and refunded are final.
+//! Cash-on-delivery orders are paid to the carrier, and invoice orders (請求書払い) on the
+//! company's monthly statement, so both ship from `placed` and their refund is possible only
+//! once delivered. Cancelled and refunded are final.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,14 +25,19 @@ pub enum PaymentMethod {
     /// コンビニ払い: the provider issues a payment number; the shopper pays at a store before
     /// the deadline.
     Konbini,
+    /// 請求書払い (掛け払い): an approved business customer's order, shipped before payment and
+    /// paid on the company's monthly statement (ADR 050). Offered only to buyers of a company
+    /// with a credit limit, never shop-wide.
+    Invoice,
 }
 
 impl PaymentMethod {
-    pub const ALL: [PaymentMethod; 4] = [
+    pub const ALL: [PaymentMethod; 5] = [
         PaymentMethod::BankTransfer,
         PaymentMethod::CashOnDelivery,
         PaymentMethod::Card,
         PaymentMethod::Konbini,
+        PaymentMethod::Invoice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,7 +46,29 @@ impl PaymentMethod {
             PaymentMethod::CashOnDelivery => "cash_on_delivery",
             PaymentMethod::Card => "card",
             PaymentMethod::Konbini => "konbini",
+            PaymentMethod::Invoice => "invoice",
         }
+    }
+
+    /// A method the shop may offer to every shopper (its settings); invoice payment is agreed
+    /// per company instead.
+    pub fn shop_wide(self) -> bool {
+        self != PaymentMethod::Invoice
+    }
+
+    /// Shipped before the money is in: paid to the carrier on delivery, or on the monthly
+    /// statement.
+    pub fn ships_before_payment(self) -> bool {
+        matches!(self, PaymentMethod::CashOnDelivery | PaymentMethod::Invoice)
+    }
+
+    /// Paid per order with a payment record the shop confirms itself (bank transfer, cash on
+    /// delivery); invoice orders are paid per statement, provider methods by the provider.
+    pub fn shop_confirms(self) -> bool {
+        matches!(
+            self,
+            PaymentMethod::BankTransfer | PaymentMethod::CashOnDelivery
+        )
     }
 
     /// Paid through the payment provider, which reports the payment; the shop never marks
@@ -162,7 +190,7 @@ impl OrderStatus {
     ) -> Result<OrderStatus, InvalidTransition> {
         use OrderEvent as E;
         use OrderStatus as S;
-        let cod = payment == PaymentMethod::CashOnDelivery;
+        let cod = payment.ships_before_payment();
         let next = match (self, event) {
             (S::Placed, E::Pay) if !cod => Some(S::Paid),
             (S::Placed, E::Ship) if cod => Some(S::Shipped),
@@ -212,6 +240,20 @@ mod tests {
             .apply(OrderEvent::Ship, PaymentMethod::BankTransfer)
             .unwrap_err();
         assert_eq!(err.from, OrderStatus::Placed);
+    }
+
+    #[test]
+    fn invoice_orders_ship_unpaid_and_are_never_marked_paid_per_order() {
+        let p = PaymentMethod::Invoice;
+        assert!(OrderStatus::Placed.apply(OrderEvent::Pay, p).is_err());
+        let shipped = OrderStatus::Placed.apply(OrderEvent::Ship, p).unwrap();
+        assert!(shipped.apply(OrderEvent::Refund, p).is_err());
+        assert_eq!(
+            shipped.apply(OrderEvent::Deliver, p),
+            Ok(OrderStatus::Delivered)
+        );
+        assert!(!p.shop_wide() && !p.shop_confirms() && !p.through_provider());
+        assert_eq!(PaymentMethod::parse("invoice"), Some(p));
     }
 
     #[test]

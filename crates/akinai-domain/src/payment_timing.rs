@@ -28,6 +28,8 @@ impl PaymentTimings {
             PaymentMethod::CashOnDelivery => &self.cash_on_delivery,
             PaymentMethod::Card => &self.card,
             PaymentMethod::Konbini => &self.konbini,
+            // Agreed with each company (its terms), not worded shop-wide.
+            PaymentMethod::Invoice => "",
         }
     }
 
@@ -53,6 +55,9 @@ pub fn default_timing(method: PaymentMethod, capture: CardCapture) -> &'static s
         }
         (PaymentMethod::Card, CardCapture::AtShipping) => {
             "ご注文時にカードの利用枠を確保(与信)し、商品の発送時に決済(売上確定)します。キャンセルの場合は請求されません。"
+        }
+        (PaymentMethod::Invoice, _) => {
+            "請求書払いです。締め日までのご注文をまとめた請求書をメールでお送りしますので、お取引条件の支払日までにお振り込みください。商品はご入金前に発送します。"
         }
         (PaymentMethod::Konbini, _) => {
             "ご注文後に表示されるお支払い番号で、お支払い期限までにコンビニ店頭でお支払いください(期限はご注文後の画面と確認メールでお知らせします)。期限を過ぎるとご注文はキャンセルされます。"

@@ -235,6 +235,8 @@ impl Quote {
             replaces: None,
             valid_until: self.valid_until,
             remarks: (!self.message.is_empty()).then(|| self.message.clone()),
+            period: None,
+            due_on: None,
             reissue: false,
         })
     }

@@ -78,9 +78,13 @@ impl ReceiptChoice {
 pub const DEFAULT_RECEIPT_PURPOSE: &str = "お品代として";
 
 /// Whether a receipt may be issued: the money was received (paid, or delivered when the
-/// carrier collected it on delivery).
+/// carrier collected it on delivery). Invoice orders are paid per monthly statement, not per
+/// order, so they get none.
 pub fn may_issue_receipt(status: crate::order::OrderStatus, method: PaymentMethod) -> bool {
     use crate::order::OrderStatus;
+    if method == PaymentMethod::Invoice {
+        return false;
+    }
     match status {
         OrderStatus::Paid | OrderStatus::Delivered => true,
         OrderStatus::Shipped => method != PaymentMethod::CashOnDelivery,

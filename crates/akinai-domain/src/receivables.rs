@@ -91,11 +91,11 @@ impl PaymentTerms {
             2 => "翌々月".to_string(),
             n => format!("{n}か月後の"),
         };
-        format!(
-            "{}締め{when}{}払い",
-            self.closing.label_ja(),
-            self.pay_day.label_ja()
-        )
+        let closing = match self.closing {
+            MonthDay::EndOfMonth => "月末".to_string(),
+            day => day.label_ja(),
+        };
+        format!("{closing}締め{when}{}払い", self.pay_day.label_ja())
     }
 
     /// The closing day of the month of `year`/`month`.
@@ -269,6 +269,100 @@ pub fn statement_totals(
         })
         .collect();
     Ok((rates, total))
+}
+
+/// What a statement is drawn from: the shop, the company billed, the period, the orders.
+pub struct StatementFacts<'a> {
+    pub settings: &'a crate::settings::ShopSettings,
+    /// 「株式会社あきない 購買部」.
+    pub addressee: String,
+    pub period: Period,
+    pub due_on: NaiveDate,
+    pub issued_on: NaiveDate,
+    pub orders: &'a [StatementOrder],
+}
+
+/// How a rate is named on a statement's order line.
+fn rate_short(rate: TaxCategory) -> &'static str {
+    match rate {
+        TaxCategory::Standard => "10%",
+        TaxCategory::Reduced => "※8%",
+        TaxCategory::NonTaxable => "非課税",
+    }
+}
+
+/// The statement as a document (請求書, a qualified invoice when the shop is registered): one
+/// line per order and rate, the rates' totals with each rate's tax rounded once on the whole
+/// statement (JP-INV-2), the due date and where to pay. Its number is the kept row's
+/// ([`crate::documents::DocumentKind::Statement`]), filled in when it is read.
+pub fn statement_document(
+    f: &StatementFacts<'_>,
+) -> Result<crate::documents::DocumentContent, MoneyOverflow> {
+    use crate::documents::{rate_line, DocumentContent, DocumentKind, DocumentLine, Party};
+    let (rates, total) = statement_totals(f.orders, f.settings.rounding)?;
+    let lines = f
+        .orders
+        .iter()
+        .flat_map(|o| {
+            o.rates.iter().map(move |(rate, amount)| DocumentLine {
+                name: format!(
+                    "{} ご注文 {}",
+                    o.placed_on.format("%Y年%m月%d日"),
+                    o.order_number
+                ),
+                code: rate_short(*rate).to_string(),
+                quantity: 1,
+                unit_price: *amount,
+                amount: *amount,
+                reduced: rate.is_reduced(),
+            })
+        })
+        .collect();
+    let a = &f.settings.bank_account;
+    let pay_to = format!(
+        "お振込先: {} {} {} {} {}\nお振込手数料はご負担くださいますようお願いいたします。",
+        a.bank, a.branch, a.account_type, a.number, a.holder
+    );
+    Ok(DocumentContent {
+        kind: DocumentKind::Statement,
+        number: String::new(),
+        issued_on: f.issued_on,
+        order_number: String::new(),
+        transaction_date: f.period.closing,
+        issuer: Party {
+            name: f.settings.legal.seller_name.clone(),
+            address: f.settings.legal.address.clone(),
+            phone: f.settings.legal.phone.clone(),
+        },
+        registration_number: f
+            .settings
+            .invoice_number
+            .as_ref()
+            .map(|n| n.as_str().to_string()),
+        buyer: f.addressee.clone(),
+        ship_to: None,
+        delivery: None,
+        payment_method: crate::documents::payment_method_ja(crate::order::PaymentMethod::Invoice)
+            .to_string(),
+        lines,
+        shipping_fee: Yen::ZERO,
+        payment_fee: Yen::ZERO,
+        discount: Yen::ZERO,
+        points: Yen::ZERO,
+        grand_total: total,
+        rates: rates.iter().map(rate_line).collect(),
+        show_prices: true,
+        purpose: None,
+        stamp: None,
+        refers_to: None,
+        logo: f.settings.logo.clone(),
+        replaces: None,
+        valid_until: None,
+        remarks: Some(pay_to),
+        period: Some((f.period.first, f.period.closing)),
+        due_on: Some(f.due_on),
+        reissue: false,
+    })
 }
 
 /// Where a statement stands on `today`.

@@ -9,7 +9,7 @@ fn day(s: &str) -> NaiveDate {
 #[test]
 fn month_end_closing_bills_the_calendar_month_and_is_due_at_the_next_months_end() {
     let terms = PaymentTerms::default();
-    assert_eq!(terms.label_ja(), "末締め翌月末払い");
+    assert_eq!(terms.label_ja(), "月末締め翌月末払い");
     let p = terms.period_of(day("2027-02-10")).unwrap();
     assert_eq!((p.first, p.closing), (day("2027-02-01"), day("2027-02-28")));
     assert_eq!(terms.due_date(p.closing), Some(day("2027-03-31")));
@@ -137,6 +137,52 @@ fn jp_inv_2_a_statement_rounds_each_rates_tax_once_on_its_whole_total() {
     assert_eq!(total, Yen(315));
     assert_eq!(rates.len(), 1);
     assert_eq!(rates[0].tax, Yen(23));
+}
+
+#[test]
+fn jp_inv_2_a_statement_document_lists_each_order_per_rate_and_totals_once() {
+    let settings = crate::settings::ShopSettings::starter("あきない商店");
+    let orders = [
+        StatementOrder {
+            order_number: "AK00000001".into(),
+            placed_on: day("2026-11-03"),
+            rates: vec![
+                (TaxCategory::Standard, Yen(11_000)),
+                (TaxCategory::Reduced, Yen(1_080)),
+            ],
+        },
+        StatementOrder {
+            order_number: "AK00000002".into(),
+            placed_on: day("2026-11-20"),
+            rates: vec![(TaxCategory::Reduced, Yen(2_161))],
+        },
+    ];
+    let period = Period {
+        first: day("2026-11-01"),
+        closing: day("2026-11-30"),
+    };
+    let doc = statement_document(&StatementFacts {
+        settings: &settings,
+        addressee: "株式会社あきない 購買部".into(),
+        period,
+        due_on: day("2026-12-31"),
+        issued_on: day("2026-12-01"),
+        orders: &orders,
+    })
+    .unwrap();
+    assert_eq!(doc.kind, crate::documents::DocumentKind::Statement);
+    assert_eq!(doc.lines.len(), 3);
+    assert_eq!(doc.lines[2].name, "2026年11月20日 ご注文 AK00000002");
+    assert!(doc.lines[2].reduced);
+    assert_eq!(doc.grand_total, Yen(14_241));
+    // 8 %: ¥3,241 holds ¥240 (not ¥80 + ¥160 = ¥240 by chance: rounded once on the sum).
+    let reduced = doc.rates.iter().find(|r| r.rate_percent == 8).unwrap();
+    assert_eq!((reduced.total, reduced.tax), (Yen(3_241), Yen(240)));
+    let standard = doc.rates.iter().find(|r| r.rate_percent == 10).unwrap();
+    assert_eq!((standard.total, standard.tax), (Yen(11_000), Yen(1_000)));
+    assert_eq!(doc.period, Some((period.first, period.closing)));
+    assert_eq!(doc.due_on, Some(day("2026-12-31")));
+    assert!(doc.remarks.unwrap().contains("お振込先"));
 }
 
 proptest! {

@@ -33,7 +33,7 @@ pub(crate) fn amount_box(c: &mut Canvas<'_>, label: &str, amount: akinai_domain:
 /// Lays out one document onto `c`.
 pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
     let number_label = match doc.kind {
-        DocumentKind::Invoice => format!("請求書番号 {}", doc.number),
+        DocumentKind::Invoice | DocumentKind::Statement => format!("請求書番号 {}", doc.number),
         DocumentKind::Receipt => format!("領収書番号 {}", doc.number),
         DocumentKind::ReturnInvoice => format!("返還請求書番号 {}", doc.number),
         DocumentKind::DeliverySlip => format!("ご注文番号 {}", doc.order_number),
@@ -65,7 +65,19 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
             );
         }
         _ => {
-            c.paragraph(LEFT, 280.0, 14.0, true, &format!("{} 様", doc.buyer));
+            // A statement is addressed to the company itself (御中).
+            let honorific = if doc.kind == DocumentKind::Statement {
+                "御中"
+            } else {
+                "様"
+            };
+            c.paragraph(
+                LEFT,
+                280.0,
+                14.0,
+                true,
+                &format!("{} {honorific}", doc.buyer),
+            );
             c.rule(LEFT, c.y, LEFT + 280.0, c.y, 0.8);
             c.y += 8.0;
             let words = if doc.kind == DocumentKind::Quote {
@@ -93,7 +105,7 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
         false,
         &format!("TEL {}", doc.issuer.phone),
     );
-    if let (Some(n), DocumentKind::Invoice | DocumentKind::Quote) =
+    if let (Some(n), DocumentKind::Invoice | DocumentKind::Quote | DocumentKind::Statement) =
         (&doc.registration_number, doc.kind)
     {
         c.paragraph(
@@ -109,6 +121,16 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
     // Order facts (a quote's validity).
     let mut facts = match doc.kind {
         DocumentKind::Quote => vec![("有効期限", doc.valid_until.map(date_ja).unwrap_or_default())],
+        DocumentKind::Statement => vec![
+            (
+                "ご請求期間",
+                doc.period
+                    .map(|(from, to)| format!("{} 〜 {}", date_ja(from), date_ja(to)))
+                    .unwrap_or_default(),
+            ),
+            ("お支払期日", doc.due_on.map(date_ja).unwrap_or_default()),
+            ("お支払方法", doc.payment_method.clone()),
+        ],
         _ => vec![
             ("ご注文番号", doc.order_number.clone()),
             ("ご注文日(取引日)", date_ja(doc.transaction_date)),
@@ -132,7 +154,7 @@ pub fn document(c: &mut Canvas<'_>, doc: &DocumentContent) {
     }
 
     match doc.kind {
-        DocumentKind::Invoice if doc.show_prices => {
+        DocumentKind::Invoice | DocumentKind::Statement if doc.show_prices => {
             amount_box(c, "ご請求金額(税込)", doc.grand_total)
         }
         DocumentKind::Quote => amount_box(c, "御見積金額(税込)", doc.grand_total),
@@ -161,7 +183,32 @@ fn items(c: &mut Canvas<'_>, doc: &DocumentContent) {
             l.name.clone()
         }
     };
-    if doc.show_prices {
+    if doc.kind == DocumentKind::Statement {
+        // One line per order and rate: the statement's detail (取引の明細).
+        let columns = [
+            Column {
+                title: "ご注文日・ご注文番号",
+                width: 300.0,
+                align: Align::Left,
+            },
+            Column {
+                title: "税率",
+                width: 80.0,
+                align: Align::Right,
+            },
+            Column {
+                title: "金額(税込)",
+                width: RIGHT - LEFT - 380.0,
+                align: Align::Right,
+            },
+        ];
+        let rows: Vec<Vec<String>> = doc
+            .lines
+            .iter()
+            .map(|l| vec![l.name.clone(), l.code.clone(), l.amount.display()])
+            .collect();
+        c.table(&columns, &rows, 9.0);
+    } else if doc.show_prices {
         let columns = [
             Column {
                 title: "品名",
@@ -233,13 +280,19 @@ fn items(c: &mut Canvas<'_>, doc: &DocumentContent) {
 fn totals(c: &mut Canvas<'_>, doc: &DocumentContent) {
     let items: i64 = doc.lines.iter().map(|l| l.amount.0).sum();
     let mut rows = vec![("商品合計", Yen(items), false)];
+    if doc.kind == DocumentKind::Statement {
+        // The orders' amounts already hold their shipping and fees.
+        rows.clear();
+    }
     if doc.discount.0 != 0 {
         rows.push(("クーポン値引", Yen(-doc.discount.0), false));
     }
     if doc.points.0 != 0 {
         rows.push(("ポイント値引", Yen(-doc.points.0), false));
     }
-    rows.push(("送料", doc.shipping_fee, false));
+    if doc.kind != DocumentKind::Statement {
+        rows.push(("送料", doc.shipping_fee, false));
+    }
     if doc.payment_fee.0 != 0 {
         rows.push(("手数料", doc.payment_fee, false));
     }

@@ -70,6 +70,8 @@ pub(crate) fn invoice(lines: usize) -> DocumentContent {
         replaces: None,
         valid_until: None,
         remarks: None,
+        period: None,
+        due_on: None,
         reissue: false,
     }
 }
@@ -421,5 +423,73 @@ fn a_quote_reads_back_with_its_validity_amount_tax_per_rate_and_remarks() {
     assert!(
         !text.contains("ご注文番号"),
         "a quote is not an order:\n{text}"
+    );
+}
+
+#[test]
+fn jp_inv_2_a_statement_reads_back_as_a_qualified_invoice_with_its_period_due_date_and_orders() {
+    use akinai_domain::receivables::{statement_document, Period, StatementFacts, StatementOrder};
+    use akinai_domain::tax::TaxCategory;
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let mut settings = akinai_domain::settings::ShopSettings::starter("あきない商店");
+    settings.invoice_number =
+        akinai_domain::invoice::RegistrationNumber::parse("T1234567890123").ok();
+    let orders = [
+        StatementOrder {
+            order_number: "AK00000001".into(),
+            placed_on: day("2026-11-03"),
+            rates: vec![
+                (TaxCategory::Standard, Yen(11_000)),
+                (TaxCategory::Reduced, Yen(1_080)),
+            ],
+        },
+        StatementOrder {
+            order_number: "AK00000002".into(),
+            placed_on: day("2026-11-20"),
+            rates: vec![(TaxCategory::Reduced, Yen(2_161))],
+        },
+    ];
+    let mut doc = statement_document(&StatementFacts {
+        settings: &settings,
+        addressee: "株式会社あきない 購買部".into(),
+        period: Period {
+            first: day("2026-11-01"),
+            closing: day("2026-11-30"),
+        },
+        due_on: day("2026-12-31"),
+        issued_on: day("2026-12-01"),
+        orders: &orders,
+    })
+    .unwrap();
+    doc.number = "STM-00000001".into();
+    let pdf = render(&doc, None).unwrap();
+    if let Some(path) = std::env::var_os("AKINAI_KEEP_PDF") {
+        std::fs::write(path, &pdf).unwrap();
+    }
+    let Some(text) = pdftotext(&pdf) else { return };
+    for expected in [
+        "請求書",
+        "(適格請求書)",
+        "請求書番号 STM-00000001",
+        "株式会社あきない 購買部 御中",
+        "登録番号 T1234567890123",
+        "ご請求期間",
+        "2026年11月01日 〜 2026年11月30日",
+        "お支払期日",
+        "2026年12月31日",
+        "請求書払い",
+        "ご請求金額(税込)",
+        "¥14,241",
+        "2026年11月20日 ご注文 AK00000002",
+        "※8%",
+        "¥240",
+        "¥1,000",
+        "お振込先",
+    ] {
+        assert!(text.contains(expected), "{expected} missing in:\n{text}");
+    }
+    assert!(
+        !text.contains("送料"),
+        "the orders hold their shipping:\n{text}"
     );
 }

@@ -28,6 +28,7 @@ mod payments;
 mod points;
 mod price_rules;
 mod quotes;
+mod receivables;
 mod reports;
 mod scratch;
 mod security;

@@ -100,7 +100,7 @@ fn place_query(order: &NewOrder) -> Result<PlaceQuery<'_>, PlaceOrderError> {
         .bind(text(|l| l.tax_category.as_str()))
         .bind(column(|l| l.line_total.0))
         .bind(akinai_store::payments::SHOP_PROVIDER)
-        .bind(!order.details.payment_method.through_provider())
+        .bind(order.details.payment_method.shop_confirms())
         .bind(
             t.rates
                 .iter()
@@ -129,11 +129,15 @@ fn place_query(order: &NewOrder) -> Result<PlaceQuery<'_>, PlaceOrderError> {
 impl PgStore {
     async fn place_new_order(&self, order: &NewOrder) -> Result<PlacedOrder, PlaceOrderError> {
         let spender = order.spends_points()?;
-        let placed = if order.coupon.is_none() && spender.is_none() && order.quote.is_none() {
+        let placed = if order.coupon.is_none()
+            && spender.is_none()
+            && order.quote.is_none()
+            && order.billed_to.is_none()
+        {
             place_query(order)?.fetch_one(&self.pool).await
         } else {
-            // The coupon's and the member's row locks make racing orders with the same coupon
-            // or the same member's points queue here; a refused order drops the transaction,
+            // The coupon's, the member's and the billed company's row locks make racing orders
+            // with the same coupon, points or credit limit queue here; a refused order drops the transaction,
             // which rolls the count and the spending back.
             let mut tx = self.pool.begin().await.map_err(map_err)?;
             if let Some(coupon) = &order.coupon {
@@ -143,6 +147,11 @@ impl PgStore {
                 Ok(id) => {
                     if let Some(quote) = order.quote {
                         Sql::<PgStore>::claim_quote(&mut tx, quote, OrderId(id), &order.quote_day)
+                            .await?;
+                    }
+                    if let Some(company) = order.billed_to {
+                        let amount = order.totals.grand_total;
+                        Sql::<PgStore>::charge_credit(&mut tx, company, OrderId(id), amount)
                             .await?;
                     }
                     if let Some(customer) = spender {

@@ -34,6 +34,7 @@ mod payments;
 mod points;
 mod price_rules;
 mod quotes;
+mod receivables;
 mod refunds;
 mod reports;
 mod search;

@@ -102,6 +102,9 @@ where
         if let Some(quote) = order.quote {
             Self::claim_quote(&mut *conn, quote, OrderId(id), &order.quote_day).await?;
         }
+        if let Some(company) = order.billed_to {
+            Self::charge_credit(&mut *conn, company, OrderId(id), t.grand_total).await?;
+        }
         if let Some(customer) = order.spends_points()? {
             Self::spend_points(
                 &mut *conn,
@@ -131,7 +134,7 @@ where
             }
         }
         Self::insert_lines(&mut *conn, id, &order.lines).await?;
-        if !order.details.payment_method.through_provider() {
+        if order.details.payment_method.shop_confirms() {
             sqlx::query(INSERT_SHOP_PAYMENT)
                 .bind(id)
                 .bind(akinai_store::payments::SHOP_PROVIDER)

@@ -34,6 +34,7 @@ mod payments;
 mod points;
 mod price_rules;
 mod quotes;
+mod receivables;
 mod reports;
 mod security;
 mod security_tasks;

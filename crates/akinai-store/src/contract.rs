@@ -27,6 +27,7 @@ mod payments;
 mod points;
 mod price_rules;
 mod quotes;
+mod receivables;
 mod reports;
 mod search;
 mod security_tasks;
@@ -78,6 +79,8 @@ cases!(
     price_rules::groups_are_unique_by_name_and_hold_members,
     business::business_applications_are_one_at_a_time_and_decided_once,
     quotes::quotes_are_sent_as_revisions_and_ordered_once_while_valid,
+    receivables::invoice_orders_stay_within_the_limit_and_are_billed_once,
+    receivables::racing_invoice_orders_never_pass_the_credit_limit,
     price_rules::sku_rules_are_replaced_whole_and_read_in_chunks,
     api_tokens::api_tokens_are_found_by_hash_revoked_once_and_record_their_use,
     documents::jp_inv_4_an_order_keeps_one_original_invoice_as_issued,
@@ -245,6 +248,7 @@ pub(super) async fn new_order(
         points: Default::default(),
         quote: None,
         quote_day: String::new(),
+        billed_to: None,
     }
 }
 

@@ -36,6 +36,10 @@ pub enum PlaceOrderError {
     /// day); nothing was written.
     #[error("the quote is no longer open")]
     QuoteClosed,
+    /// Paid by invoice, the order would take what the company owes past its credit limit (or
+    /// invoice payment is no longer agreed); `available` is what was left. Nothing was written.
+    #[error("over the credit limit ({available} left)")]
+    OverCreditLimit { available: akinai_domain::Yen },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

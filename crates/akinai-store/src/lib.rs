@@ -29,6 +29,7 @@ pub mod payments;
 pub mod points;
 pub mod price_rules;
 pub mod quotes;
+pub mod receivables;
 pub mod reports;
 pub mod security_tasks;
 pub mod transfer;
@@ -558,6 +559,7 @@ pub trait Store:
     + price_rules::PriceRuleStore
     + business::BusinessStore
     + quotes::QuoteStore
+    + receivables::ReceivableStore
     + documents::DocumentStore
     + api_tokens::ApiTokenStore
     + transfer::TransferStore

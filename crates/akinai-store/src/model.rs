@@ -88,6 +88,9 @@ pub struct NewOrder {
     pub quote: Option<akinai_domain::ids::QuoteId>,
     /// Today in Japan, `YYYY-MM-DD`: the quote must be valid through it.
     pub quote_day: String,
+    /// The company an invoice order (請求書払い) is billed to; its credit limit is checked again
+    /// in the order's transaction (ADR 050).
+    pub billed_to: Option<akinai_domain::ids::CompanyId>,
 }
 
 /// The result of placing an order.

@@ -189,6 +189,9 @@ impl WebError {
             WebError::Core(CoreError::PaymentRefused) => {
                 (StatusCode::FORBIDDEN, "errorpage.payment_refused", "")
             }
+            WebError::Core(CoreError::OverCreditLimit { .. }) => {
+                (StatusCode::CONFLICT, "errorpage.over_credit_limit", "")
+            }
             WebError::Core(CoreError::QuoteClosed) => {
                 (StatusCode::CONFLICT, "errorpage.quote_closed", "")
             }

@@ -198,6 +198,7 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
     use body_limit::{FORM, NONE, QUICK_ORDER, REPORT, WEBHOOK};
     use pages::{
         account, cart, catalog, checkout, home, legal, order, payment, postal, quick_order, quotes,
+        statements,
     };
     let mut all = vec![
         route("/", Policy::Public, NONE, get(home::home_get)),
@@ -530,6 +531,18 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             Policy::Member,
             NONE,
             get(quotes::my_quotes_get),
+        ),
+        route(
+            "/account/statements",
+            Policy::Member,
+            NONE,
+            get(statements::my_statements_get),
+        ),
+        route(
+            "/account/statements/{id}/pdf",
+            Policy::Member,
+            NONE,
+            get(statements::my_statement_pdf_get),
         ),
         route(
             "/account/points",

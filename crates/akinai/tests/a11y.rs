@@ -198,6 +198,60 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
     check(violations(&b, &axe, "quote").await);
     b.goto(&format!("{base}/account/quotes")).await;
     check(violations(&b, &axe, "my quotes").await);
+    // The member's company approved with invoice terms, and a statement issued to it.
+    let company = app.store.companies(1).await.unwrap()[0].id;
+    let now = akinai_core::Clock::now(app.clock.as_ref());
+    app.store
+        .decide_company(company, true, None, "admin:1", now)
+        .await
+        .unwrap();
+    let terms = akinai_domain::receivables::CreditTerms {
+        terms: Default::default(),
+        credit_limit: Some(akinai_domain::Yen(100_000)),
+    };
+    app.store.set_company_terms(company, &terms).await.unwrap();
+    let settings = app.store.settings().await.unwrap().unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let orders = [akinai_domain::receivables::StatementOrder {
+        order_number: "AK00000001".into(),
+        placed_on: day("2026-11-03"),
+        rates: vec![(
+            akinai_domain::tax::TaxCategory::Reduced,
+            akinai_domain::Yen(2_160),
+        )],
+    }];
+    let period = akinai_domain::receivables::Period {
+        first: day("2026-11-01"),
+        closing: day("2026-11-30"),
+    };
+    let doc = akinai_domain::receivables::statement_document(
+        &akinai_domain::receivables::StatementFacts {
+            settings: &settings,
+            addressee: "株式会社あきない".into(),
+            period,
+            due_on: day("2026-12-31"),
+            issued_on: day("2026-12-01"),
+            orders: &orders,
+        },
+    )
+    .unwrap();
+    app.store
+        .issue_statement(&akinai_store::receivables::NewStatement {
+            company,
+            period_from: period.first,
+            period_to: period.closing,
+            due_on: day("2026-12-31"),
+            total: doc.grand_total,
+            content: serde_json::to_string(&doc).unwrap(),
+            issued_at: now,
+            issued_by: "system".into(),
+            orders: Vec::new(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    b.goto(&format!("{base}/account/statements")).await;
+    check(violations(&b, &axe, "my statements").await);
 
     // The back office, signed in as the owner.
     let admin = format!("http://{}", app.admin_addr);
@@ -240,6 +294,8 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         ("business accounts", "/admin/business".to_string()),
         ("quotes", "/admin/quotes".to_string()),
         ("quote", "/admin/quotes/1".to_string()),
+        ("receivables", "/admin/receivables".to_string()),
+        ("statement", "/admin/receivables/1".to_string()),
         (
             "product prices",
             format!("/admin/products/{}/prices", product.0),

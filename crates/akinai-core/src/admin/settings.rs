@@ -263,7 +263,7 @@ fn apply(s: &mut ShopSettings, section: &SettingsSection) -> Result<(), CoreErro
             let mut f = Fields::new(p);
             let methods: Vec<PaymentMethod> = PaymentMethod::ALL
                 .into_iter()
-                .filter(|m| f.raw(m.as_str()) == "1")
+                .filter(|m| m.shop_wide() && f.raw(m.as_str()) == "1")
                 .collect();
             if methods.is_empty() {
                 f.errors.push(("payment_methods", "error.required"));

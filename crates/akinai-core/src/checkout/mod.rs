@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use akinai_domain::checkout::{quote_shipped, CheckoutDetails, CheckoutInput};
 use akinai_domain::coupon::Discount;
 use akinai_domain::ids::AddressId;
+use akinai_domain::order::PaymentMethod;
 use akinai_domain::pricing::{PricedLine, Totals};
 use akinai_domain::settings::ShopSettings;
 use akinai_store::coupons::CouponUse;
@@ -36,6 +37,8 @@ pub struct Confirmation {
     pub points: crate::points::OrderPoints,
     /// The quote the order is placed from (its prices and shipping fee are in `totals`).
     pub quote: Option<crate::storefront::QuoteApplied>,
+    /// Paid by invoice: the company billed, its terms and what is left of its limit.
+    pub invoice: Option<crate::receivables::InvoiceAccount>,
     /// Hex SHA-256 over details, lines, totals, coupon and points; echoed back by the order
     /// form.
     pub fingerprint: String,
@@ -63,6 +66,8 @@ pub struct CheckoutForm {
     pub today: chrono::NaiveDate,
     /// The member's address book; empty for a guest.
     pub book: Vec<SavedAddress>,
+    /// Invoice payment the member's company may use (offered among the methods).
+    pub invoice: Option<crate::receivables::InvoiceAccount>,
 }
 
 fn fingerprint(
@@ -92,6 +97,7 @@ pub struct Checkout {
     pub(crate) payments: Payments,
     pub(crate) profiles: Profiles,
     pub(crate) storefront: Storefront,
+    pub(crate) receivables: crate::Receivables,
 }
 
 impl Checkout {
@@ -104,9 +110,9 @@ impl Checkout {
         saved_address: Option<AddressId>,
     ) -> Result<CheckoutStart, CoreError> {
         self.integrity.ensure_checkout_open().await?;
-        let settings = self.payments.checkout_settings().await?;
         // Without a session cookie this is no query at all.
         let member = self.accounts.member(session_secret).await?;
+        let (settings, invoice) = self.offered(member.as_ref()).await?;
         if !settings.guest_checkout && member.is_none() {
             return Ok(CheckoutStart::SignInFirst);
         }
@@ -143,18 +149,43 @@ impl Checkout {
             settings,
             today: self.base.today(),
             book,
+            invoice,
         })))
     }
 
-    /// What the details form offers, to show it again with the errors of a refused form.
-    pub async fn form_options(&self) -> Result<(ShopSettings, chrono::NaiveDate), CoreError> {
-        Ok((self.payments.checkout_settings().await?, self.base.today()))
+    /// The settings as checkout offers them to `member` (card and konbini only with a
+    /// provider; invoice payment to a buyer of a company with a credit limit), and that
+    /// company's invoice account.
+    async fn offered(
+        &self,
+        member: Option<&crate::accounts::Member>,
+    ) -> Result<(ShopSettings, Option<crate::receivables::InvoiceAccount>), CoreError> {
+        let mut settings = self.payments.checkout_settings().await?;
+        let invoice = match member {
+            Some(m) => self.receivables.invoice_account(m).await?,
+            None => None,
+        };
+        if invoice.is_some() {
+            settings.payment_methods.push(PaymentMethod::Invoice);
+        }
+        Ok((settings, invoice))
+    }
+
+    /// What the details form offers the shopper signed in with `session_secret`, to show it
+    /// again with the errors of a refused form.
+    pub async fn form_options(
+        &self,
+        session_secret: Option<&str>,
+    ) -> Result<(ShopSettings, chrono::NaiveDate), CoreError> {
+        let member = self.accounts.member(session_secret).await?;
+        Ok((self.offered(member.as_ref()).await?.0, self.base.today()))
     }
 
     /// Validates and keeps the checkout form on the cart.
     pub async fn save_checkout(
         &self,
         secret: Option<&str>,
+        session_secret: Option<&str>,
         input: &CheckoutInput,
     ) -> Result<(), CoreError> {
         self.integrity.ensure_checkout_open().await?;
@@ -163,7 +194,8 @@ impl Checkout {
             .find_cart(secret)
             .await?
             .ok_or(CoreError::EmptyCart)?;
-        let settings = self.payments.checkout_settings().await?;
+        let member = self.accounts.member(session_secret).await?;
+        let (settings, _) = self.offered(member.as_ref()).await?;
         let details = input
             .parse(&settings, self.base.clock.today_jst())
             .map_err(CoreError::InvalidFields)?;
@@ -226,7 +258,17 @@ impl Checkout {
                 why,
             });
         }
-        let settings = self.base.settings().await?;
+        let mut settings = self.base.settings().await?;
+        // Invoice payment only while the member's company may still use it.
+        let invoice = match member {
+            Some(m) if details.payment_method == PaymentMethod::Invoice => {
+                self.receivables.invoice_account(m).await?
+            }
+            _ => None,
+        };
+        if invoice.is_some() {
+            settings.payment_methods.push(PaymentMethod::Invoice);
+        }
         // Delivery dates move with the calendar: re-check what was chosen earlier.
         let details = CheckoutInput::from(&details)
             .parse(&settings, self.base.clock.today_jst())
@@ -258,6 +300,17 @@ impl Checkout {
         let discount = akinai_domain::points::combine(&coupon_discount, &used);
         let shipping = quoted.as_ref().map(|q| q.shipping_fee);
         let totals = quote_shipped(&lines, &details, &settings, &discount, shipping)?;
+        if let Some(account) = &invoice {
+            // Checked again when the order is placed, in its transaction.
+            akinai_domain::receivables::check_credit(
+                Some(account.limit),
+                account.outstanding,
+                totals.grand_total,
+            )
+            .map_err(|_| CoreError::OverCreditLimit {
+                available: account.available(),
+            })?;
+        }
         let coupon = coupon.map(|c| c.counted);
         let fingerprint = fingerprint(
             &details,
@@ -275,6 +328,7 @@ impl Checkout {
             coupon,
             points,
             quote: quoted,
+            invoice,
             fingerprint,
         })
     }

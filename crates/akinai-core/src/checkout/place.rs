@@ -96,6 +96,12 @@ impl Checkout {
         reasons.extend(self.hold_reasons(&settings.holds, &c, &address_key).await?);
         let review_reason = (!reasons.is_empty()).then(|| reasons.join(","));
         let payment_method = c.details.payment_method;
+        // Only a verified member's order is billed to the company (a guest order is not).
+        let billed_to = match (&c.invoice, customer_id) {
+            (Some(account), Some(_)) => Some(account.company.id),
+            (Some(_), None) => return Err(CoreError::MembersOnly),
+            (None, _) => None,
+        };
         let placed = self
             .order_store
             .place_order(&NewOrder {
@@ -112,6 +118,7 @@ impl Checkout {
                 points: c.points,
                 quote: c.quote.map(|q| q.id),
                 quote_day: self.base.today().format("%Y-%m-%d").to_string(),
+                billed_to,
             })
             .await?;
         if placed.newly_placed {

@@ -19,7 +19,8 @@ use serde_json::json;
 
 use akinai_domain::admin::ViewPersonalData;
 use akinai_domain::documents::{
-    may_issue_invoice, may_issue_receipt, DocumentContent, DocumentKind, OrderFacts, ReceiptChoice,
+    may_issue_invoice, may_issue_order_invoice, may_issue_receipt, DocumentContent, DocumentKind,
+    OrderFacts, ReceiptChoice,
 };
 use akinai_domain::ids::OrderId;
 use akinai_store::documents::{DocumentStore, NewDocument};
@@ -176,6 +177,9 @@ impl Documents {
             None => {
                 let allowed = match kind {
                     DocumentKind::Receipt => may_issue_receipt(order.status, order.payment_method),
+                    DocumentKind::Invoice => {
+                        may_issue_order_invoice(order.status, order.payment_method)
+                    }
                     _ => may_issue_invoice(order.status),
                 };
                 if !allowed {

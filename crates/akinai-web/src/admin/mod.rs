@@ -58,6 +58,7 @@ mod order_words;
 mod orders;
 mod prices;
 mod quotes;
+mod receivables;
 mod routes;
 pub mod security_report;
 mod security_tasks;

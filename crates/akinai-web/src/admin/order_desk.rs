@@ -330,7 +330,7 @@ pub(super) fn detail_page(
         status: status_label(o.status),
         status_code: o.status.as_str(),
         documents: a.holds::<akinai_domain::admin::ViewPersonalData>(),
-        may_invoice: akinai_domain::documents::may_issue_invoice(o.status),
+        may_invoice: akinai_domain::documents::may_issue_order_invoice(o.status, o.payment_method),
         may_receipt: akinai_domain::documents::may_issue_receipt(o.status, o.payment_method),
         refunded: d.payment.as_ref().is_some_and(|p| p.refunded.0 > 0),
         payment: payment_label(o.payment_method),

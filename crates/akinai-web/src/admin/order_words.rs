@@ -23,12 +23,7 @@ pub(super) fn event_label(e: OrderEvent) -> &'static str {
 
 /// The back office's (Japanese) name of a payment method.
 pub(super) fn payment_label(p: PaymentMethod) -> &'static str {
-    match p {
-        PaymentMethod::BankTransfer => "銀行振込",
-        PaymentMethod::CashOnDelivery => "代金引換",
-        PaymentMethod::Card => "クレジットカード",
-        PaymentMethod::Konbini => "コンビニ払い",
-    }
+    akinai_domain::documents::payment_method_ja(p)
 }
 
 /// One step button of the order page. A step that cannot be undone (cancel, refund) carries what

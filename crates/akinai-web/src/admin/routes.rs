@@ -40,7 +40,7 @@ pub fn route_table() -> Vec<AdminRoute> {
 pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
     use akinai_domain::admin::{
         ManageAdmins, ManageCatalog, ManageCustomers, ManageShop, ProcessOrders, ReviewOrders,
-        ViewCustomers, ViewOrders, ViewPersonalData,
+        ViewCustomers, ViewOrders, ViewPersonalData, ViewSales,
     };
     use Needs::{Capability as Cap, Nothing, SignedIn};
     let r = |path, get, post, body_limit, handlers| {
@@ -363,6 +363,41 @@ pub(super) fn routes() -> Vec<(AdminRoute, MethodRouter<AppState>)> {
             customers,
             f,
             post(quotes::withdraw_post),
+        ),
+        r(
+            "/admin/receivables",
+            Some(Cap(Gate::of::<ViewSales>())),
+            None,
+            none,
+            get(receivables::receivables_get),
+        ),
+        r(
+            "/admin/receivables/close",
+            None,
+            customers,
+            f,
+            post(receivables::close_post),
+        ),
+        r(
+            "/admin/receivables/{id}",
+            Some(Cap(Gate::of::<ViewSales>())),
+            None,
+            none,
+            get(receivables::receivable_get),
+        ),
+        r(
+            "/admin/receivables/{id}/pdf",
+            Some(Cap(Gate::of::<ViewSales>())),
+            None,
+            none,
+            get(receivables::receivable_pdf_get),
+        ),
+        r(
+            "/admin/receivables/{id}/payments",
+            None,
+            customers,
+            f,
+            post(receivables::payment_post),
         ),
         r(
             "/admin/business",

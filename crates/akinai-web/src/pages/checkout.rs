@@ -60,6 +60,8 @@ pub struct CheckoutPage {
     pub postal_notice: Option<String>,
     /// 「ギフト(金額を記載しない)」 is ticked.
     pub gift: bool,
+    /// Invoice payment offered: the company's terms and what is left of its limit.
+    pub invoice_note: Option<String>,
 }
 
 impl FieldView {
@@ -104,12 +106,25 @@ fn method_label(t: Tr, m: &akinai_domain::settings::ShippingMethod) -> String {
     format!("{} — {fee}{free}", m.name)
 }
 
+/// 「請求書払い(掛け払い): 株式会社あきない 購買部・20日締め翌月末払い・ご利用限度額の残り: ¥450,000」.
+fn invoice_note(t: Tr, a: &akinai_core::receivables::InvoiceAccount) -> String {
+    let available = a.available().display();
+    format!(
+        "{}: {}・{}・{}",
+        t.get("payment.invoice"),
+        a.company.addressee(),
+        a.terms.label_ja(),
+        t.fmt("order.credit_note", &[("available", &available)])
+    )
+}
+
 pub fn payment_label(t: Tr, m: PaymentMethod) -> &'static str {
     match m {
         PaymentMethod::BankTransfer => t.get("payment.bank_transfer"),
         PaymentMethod::CashOnDelivery => t.get("payment.cash_on_delivery"),
         PaymentMethod::Card => t.get("payment.card"),
         PaymentMethod::Konbini => t.get("payment.konbini"),
+        PaymentMethod::Invoice => t.get("payment.invoice"),
     }
 }
 
@@ -296,6 +311,7 @@ fn checkout_page(
         book: Vec::new(),
         postal_notice: None,
         gift: input.gift.trim() == "1",
+        invoice_note: None,
     }
 }
 
@@ -335,6 +351,7 @@ pub async fn checkout_get(
     };
     let l = ctx.layout(&state).await?;
     let mut page = checkout_page(l, ctx.t, &form.input, &[], &form.settings, form.today);
+    page.invoice_note = form.invoice.as_ref().map(|a| invoice_note(ctx.t, a));
     page.book = form
         .book
         .iter()
@@ -364,7 +381,11 @@ pub async fn checkout_post(
 ) -> Result<Response, WebError> {
     if form.autofill.is_some() {
         let notice = super::postal::autofill(ctx.t, form.input.address_fields());
-        let (settings, today) = state.shop.checkout().form_options().await?;
+        let (settings, today) = state
+            .shop
+            .checkout()
+            .form_options(ctx.session_secret.as_deref())
+            .await?;
         let l = ctx.layout(&state).await?;
         let mut page = checkout_page(l, ctx.t, &form.input, &[], &settings, today);
         page.postal_notice = Some(notice);
@@ -373,12 +394,16 @@ pub async fn checkout_post(
     match state
         .shop
         .checkout()
-        .save_checkout(ctx.cart(), &form.input)
+        .save_checkout(ctx.cart(), ctx.session_secret.as_deref(), &form.input)
         .await
     {
         Ok(()) => Ok(ctx.redirect("/checkout/confirm")),
         Err(CoreError::InvalidFields(errors)) => {
-            let (settings, today) = state.shop.checkout().form_options().await?;
+            let (settings, today) = state
+                .shop
+                .checkout()
+                .form_options(ctx.session_secret.as_deref())
+                .await?;
             let l = ctx.layout(&state).await?;
             let page = checkout_page(l, ctx.t, &form.input, &errors, &settings, today);
             ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page)
@@ -437,11 +462,22 @@ pub async fn confirm_get(
     let d = &c.details;
     let page = ConfirmPage {
         payment: payment_label(t, d.payment_method),
-        payment_timing: c
-            .settings
-            .legal
-            .payment_timings
-            .text(d.payment_method, c.settings.card_capture),
+        payment_timing: match &c.invoice {
+            // The company's own terms come first on the 特商法 final screen.
+            Some(a) => format!(
+                "{}。{}",
+                a.terms.label_ja(),
+                akinai_domain::payment_timing::default_timing(
+                    PaymentMethod::Invoice,
+                    c.settings.card_capture
+                )
+            ),
+            None => c
+                .settings
+                .legal
+                .payment_timings
+                .text(d.payment_method, c.settings.card_capture),
+        },
         card_at_shipping: d.payment_method == PaymentMethod::Card
             && c.settings.card_capture == akinai_domain::settings::CardCapture::AtShipping,
         shipping_method: c

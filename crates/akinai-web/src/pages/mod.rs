@@ -14,3 +14,4 @@ pub mod postal;
 pub mod prices;
 pub mod quick_order;
 pub mod quotes;
+pub mod statements;

@@ -159,8 +159,11 @@ pub async fn order_get(
         is_bank_transfer: order.payment_method == PaymentMethod::BankTransfer,
         receipt_path: format!("/order/{token}/receipt"),
         reorder_path: format!("/order/{token}/reorder"),
-        invoice_path: akinai_domain::documents::may_issue_invoice(order.status)
-            .then(|| format!("/order/{token}/invoice.pdf")),
+        invoice_path: akinai_domain::documents::may_issue_order_invoice(
+            order.status,
+            order.payment_method,
+        )
+        .then(|| format!("/order/{token}/invoice.pdf")),
         receipt_pdf,
         return_invoice_path,
         checking: q.paid.is_some() && provider.as_ref().is_some_and(|p| p.can_pay),

@@ -62,6 +62,7 @@ mod postgres;
 mod price_rules;
 mod quick_order;
 mod quotes;
+mod receivables;
 mod security_report;
 mod shipping;
 mod store_copy;

@@ -505,6 +505,7 @@ async fn copies(app: &TestApp, order: &akinai_store::Order, n: usize) {
             points: Default::default(),
             quote: None,
             quote_day: String::new(),
+            billed_to: None,
         };
         let id = app.store.place_order(&copy).await.unwrap().id;
         paid(app, id).await;

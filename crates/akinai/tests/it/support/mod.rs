@@ -327,6 +327,28 @@ pub fn read_mails(dir: &std::path::Path) -> Vec<String> {
         .map(|p| {
             let raw = std::fs::read_to_string(p).unwrap();
             let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+            // A mail with an attachment: its text part, decoded, then the parts as sent.
+            if head.contains("multipart/") {
+                let text = body
+                    .split_once("Content-Type: text/plain")
+                    .and_then(|(_, part)| part.split_once("\r\n\r\n"))
+                    .map(|(part_head, rest)| {
+                        let part = rest.split("\r\n--").next().unwrap_or_default();
+                        if part_head.contains("base64") {
+                            let compact: String = part.split_whitespace().collect();
+                            String::from_utf8(
+                                base64::engine::general_purpose::STANDARD
+                                    .decode(compact)
+                                    .unwrap(),
+                            )
+                            .unwrap()
+                        } else {
+                            part.to_string()
+                        }
+                    })
+                    .unwrap_or_default();
+                return format!("{head}\n\n{text}\n\n{body}");
+            }
             let text = if head.contains("Content-Transfer-Encoding: base64") {
                 let compact: String = body.split_whitespace().collect();
                 String::from_utf8(
