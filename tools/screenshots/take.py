@@ -35,6 +35,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import company  # noqa: E402
 import month_end  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -309,6 +310,9 @@ def member_points(b, take, shop: str, admin: str, data: str) -> None:
     b.submit_form("form.checkout")
     take("confirm-invoice")
     b.submit_form("form.place")
+    # Several buyers: the approval rule, an invitation, a buyer's order held for approval.
+    company.shots(b, take, shop, (MEMBER, MEMBER_PASSWORD), MEMBER_PASSWORD,
+                  lambda path: mail_link(data, path))
 
 
 def main() -> None:
@@ -595,14 +599,15 @@ def main() -> None:
             take(name)
         # A member: registered, e-mail confirmed and signed in; the owner adds points on the
         # customer's page (ポイント調整), and the member uses them on a cart of both rates.
-        if not args.only or set(args.only) & {"admin-customer-points", "cart-points",
+        if not args.only or set(args.only) & ({"admin-customer-points", "cart-points",
                                                "confirm-points", "account-points",
                                                "product-group", "account-business",
                                                "admin-business", "admin-business-terms",
                                                "account-business-terms", "quote-request",
                                                "quote-requested", "admin-quotes",
                                                "admin-quote", "quote", "account-quotes",
-                                               "checkout-invoice", "confirm-invoice"} | month_end.NAMES:
+                                               "checkout-invoice", "confirm-invoice"}
+                                              | month_end.NAMES | company.NAMES):
             member_points(b, take, shop, admin, data)
             # A month later (the shop restarted under faketime): the statement, its payment.
             if (not args.only or set(args.only) & month_end.NAMES) and shutil.which("faketime"):

@@ -372,7 +372,11 @@ impl Shop {
             base: base.clone(),
             business_store: store.clone(),
             price_store: store.clone(),
+            order_store: store.clone(),
+            fulfilment_store: store.clone(),
+            job_store: store.clone(),
             audit: audit.clone(),
+            mailer: mailer.clone(),
         };
         let points = Points {
             base: base.clone(),
@@ -414,6 +418,7 @@ impl Shop {
             profiles: profiles.clone(),
             storefront: storefront.clone(),
             receivables: receivables.clone(),
+            business: business.clone(),
         };
         let dashboard = Dashboard {
             base: base.clone(),
@@ -491,6 +496,7 @@ impl Shop {
             points: points.clone(),
             quotes: quotes.clone(),
             receivables: receivables.clone(),
+            business: business.clone(),
             node: tokens::generate().secret[..16].into(),
             beat: Arc::default(),
         };

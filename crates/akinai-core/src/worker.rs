@@ -83,6 +83,7 @@ pub struct Jobs {
     pub(crate) api_tokens: crate::api::ApiTokens,
     pub(crate) task_store: Arc<dyn akinai_store::leases::TaskLeaseStore>,
     pub(crate) receivables: crate::Receivables,
+    pub(crate) business: crate::Business,
     pub(crate) security_tasks: crate::SecurityTasks,
     pub(crate) points: crate::Points,
     pub(crate) quotes: crate::Quotes,
@@ -149,6 +150,7 @@ impl Jobs {
             JOB_ACCOUNT_MAIL => self.common.send_account_mail(&job).await,
             JOB_TRANSFER => self.transfer.run_transfer_job(&job).await,
             crate::quotes::JOB_QUOTE_MAIL => self.quotes.send_quote_mail(&job).await,
+            crate::business::JOB_INVITE_MAIL => self.business.send_invite_mail(&job).await,
             crate::receivables::JOB_STATEMENT_MAIL => {
                 self.receivables.send_statement_mail(&job).await
             }

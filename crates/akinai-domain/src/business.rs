@@ -126,6 +126,8 @@ pub struct Company {
     pub terms: Option<crate::receivables::PaymentTerms>,
     /// The credit limit; `None`: invoice payment not offered.
     pub credit_limit: Option<crate::Yen>,
+    /// A buyer's order over this amount (tax included) waits for an approver; `None`: no rule.
+    pub approval_over: Option<crate::Yen>,
 }
 
 impl Company {
@@ -139,9 +141,168 @@ impl Company {
     }
 }
 
+/// A member's part in their company (issue #23 item 2, ADR 051).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompanyRole {
+    /// The member who applied: invites members, sets the approval rule, approves.
+    Admin,
+    /// Approves buyers' orders over the company's amount.
+    Approver,
+    /// Orders for the company.
+    Buyer,
+}
+
+impl CompanyRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompanyRole::Admin => "admin",
+            CompanyRole::Approver => "approver",
+            CompanyRole::Buyer => "buyer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CompanyRole> {
+        [
+            CompanyRole::Admin,
+            CompanyRole::Approver,
+            CompanyRole::Buyer,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            CompanyRole::Admin => "管理者",
+            CompanyRole::Approver => "承認者",
+            CompanyRole::Buyer => "購入担当者",
+        }
+    }
+
+    /// Approves orders (and is never held for approval itself).
+    pub fn approves(self) -> bool {
+        matches!(self, CompanyRole::Admin | CompanyRole::Approver)
+    }
+}
+
+/// The review reason of an order waiting for the company's approver.
+pub const REVIEW_COMPANY_APPROVAL: &str = "company_approval";
+
+/// Whether an order of `total` by a member in `role` waits for an approver under the company's
+/// `approval_over` (strictly over the amount; approvers are not held).
+pub fn needs_approval(
+    role: CompanyRole,
+    approval_over: Option<crate::Yen>,
+    total: crate::Yen,
+) -> bool {
+    !role.approves() && approval_over.is_some_and(|limit| total.0 > limit.0)
+}
+
+/// Days an invitation's link stays valid.
+pub const INVITE_DAYS: i64 = 7;
+
+/// The invitation form: whom (e-mail address) and as what (approver or buyer).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InviteInput {
+    pub email: String,
+    pub role: String,
+}
+
+impl InviteInput {
+    /// The address (lower case) and the role, or every field that is wrong; an invitation
+    /// never makes another admin.
+    pub fn parse(&self) -> Result<(String, CompanyRole), FieldErrors> {
+        let mut errors: FieldErrors = Vec::new();
+        let email = crate::address::Email::parse(&self.email)
+            .map(|e| e.as_str().to_lowercase())
+            .map_err(|e| errors.push(("email", e)))
+            .ok();
+        let role = CompanyRole::parse(self.role.trim()).filter(|r| *r != CompanyRole::Admin);
+        if role.is_none() {
+            errors.push(("role", FieldError::Invalid));
+        }
+        match (email, role) {
+            (Some(email), Some(role)) if errors.is_empty() => Ok((email, role)),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The approval rule's form: an amount in yen, or empty for none.
+pub fn parse_approval_over(raw: &str) -> Result<Option<crate::Yen>, FieldErrors> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    crate::catalog::parse_whole(raw, 0..=100_000_000)
+        .map(|n| Some(crate::Yen(n)))
+        .ok_or_else(|| vec![("approval_over", FieldError::Invalid)])
+}
+
+/// A member of a company as its admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyMember {
+    pub customer: CustomerId,
+    pub name: String,
+    pub email: String,
+    pub role: CompanyRole,
+}
+
+/// An invitation to join a company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyInvite {
+    pub id: i64,
+    pub company: CompanyId,
+    pub link_nonce: String,
+    pub email: String,
+    pub role: CompanyRole,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buyers_over_the_amount_wait_for_an_approver_and_invites_never_make_admins() {
+        use crate::Yen;
+        assert!(needs_approval(
+            CompanyRole::Buyer,
+            Some(Yen(100_000)),
+            Yen(100_001)
+        ));
+        assert!(!needs_approval(
+            CompanyRole::Buyer,
+            Some(Yen(100_000)),
+            Yen(100_000)
+        ));
+        assert!(!needs_approval(CompanyRole::Approver, Some(Yen(0)), Yen(1)));
+        assert!(!needs_approval(CompanyRole::Buyer, None, Yen(1_000_000)));
+        let ok = InviteInput {
+            email: " Buyer@Example.JP ".into(),
+            role: "buyer".into(),
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(ok, ("buyer@example.jp".to_string(), CompanyRole::Buyer));
+        let bad = InviteInput {
+            email: "not-an-address".into(),
+            role: "admin".into(),
+        }
+        .parse()
+        .unwrap_err();
+        let fields: Vec<&str> = bad.iter().map(|e| e.0).collect();
+        assert_eq!(fields, ["email", "role"]);
+        assert_eq!(
+            parse_approval_over("１００,０００").unwrap(),
+            Some(Yen(100_000))
+        );
+        assert_eq!(parse_approval_over(" ").unwrap(), None);
+        assert!(parse_approval_over("abc").is_err());
+    }
 
     #[test]
     fn an_application_needs_a_name_and_a_well_formed_registration_number() {
@@ -195,6 +356,7 @@ mod tests {
             decided_by: None,
             terms: None,
             credit_limit: None,
+            approval_over: None,
         };
         assert_eq!(c.addressee(), "株式会社あきない 購買部");
         c.department.clear();

@@ -4,17 +4,28 @@
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
-use akinai_domain::business::{Company, CompanyStatus, NewCompany};
-use akinai_domain::ids::{CompanyId, CustomerId};
+use akinai_domain::business::{
+    Company, CompanyInvite, CompanyMember, CompanyRole, CompanyStatus, NewCompany,
+    REVIEW_COMPANY_APPROVAL,
+};
+use akinai_domain::ids::{AddressId, CompanyId, CustomerId, OrderId};
 use akinai_domain::price_rules::GroupId;
 use akinai_domain::receivables::CreditTerms;
-use akinai_store::StoreResult;
+use akinai_store::business::NewInvite;
+use akinai_store::{SavedAddress, StoreResult, TokenHash};
+
+/// One value bound to a lookup's `$1`.
+enum Bound<'a> {
+    Int(i64),
+    Text(&'a str),
+}
 
 use crate::{corrupt, is_unique_violation, map_err, Columns, Dialect, Sql};
 
 const COMPANY_SELECT: &str = "SELECT id, name, department, invoice_number, status, applicant_id, \
      (SELECT email FROM customers u WHERE u.id = companies.applicant_id) AS applicant_email, \
-     group_id, applied_at, decided_at, decided_by, payment_terms, credit_limit FROM companies";
+     group_id, applied_at, decided_at, decided_by, payment_terms, credit_limit, approval_over \
+     FROM companies";
 
 impl<D> Sql<'_, D>
 where
@@ -49,6 +60,7 @@ where
                 .map(|t| serde_json::from_str(&t).map_err(corrupt))
                 .transpose()?,
             credit_limit: r.opt_int("credit_limit")?.map(akinai_domain::Yen),
+            approval_over: r.opt_int("approval_over")?.map(akinai_domain::Yen),
         })
     }
 
@@ -140,7 +152,8 @@ where
         };
         if approve {
             sqlx::query(
-                "UPDATE customers SET company_id = $1, group_id = COALESCE($2, group_id) WHERE id = $3",
+                "UPDATE customers SET company_id = $1, company_role = 'admin', \
+                 group_id = COALESCE($2, group_id) WHERE id = $3",
             )
             .bind(id.0)
             .bind(group.map(|g| g.0))
@@ -151,6 +164,202 @@ where
         }
         tx.commit().await.map_err(map_err)?;
         Ok(true)
+    }
+
+    fn read_invite(r: &<D::Db as Database>::Row) -> StoreResult<CompanyInvite> {
+        let role = r.text("role")?;
+        Ok(CompanyInvite {
+            id: r.int("id")?,
+            company: CompanyId(r.int("company_id")?),
+            link_nonce: r.text("link_nonce")?,
+            email: r.text("email")?,
+            role: CompanyRole::parse(&role)
+                .ok_or_else(|| corrupt(format!("company role {role}")))?,
+            created_at: D::at(r, "created_at")?,
+            expires_at: D::at(r, "expires_at")?,
+            accepted_at: D::read_time(r, "accepted_at")?,
+        })
+    }
+
+    pub async fn membership(
+        &self,
+        customer: CustomerId,
+    ) -> StoreResult<Option<(Company, CompanyRole)>> {
+        let row = sqlx::query(&format!(
+            "{COMPANY_SELECT} WHERE id = (SELECT company_id FROM customers WHERE id = $1) \
+             AND status = 'approved'"
+        ))
+        .bind(customer.0)
+        .fetch_optional(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        let Some(company) = row.as_ref().map(Self::read_company).transpose()? else {
+            return Ok(None);
+        };
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT company_role FROM customers WHERE id = $1")
+                .bind(customer.0)
+                .fetch_one(self.0.reader())
+                .await
+                .map_err(map_err)?;
+        // A member from before roles (none recorded) is the company's admin.
+        let role = role
+            .as_deref()
+            .and_then(CompanyRole::parse)
+            .unwrap_or(CompanyRole::Admin);
+        Ok(Some((company, role)))
+    }
+
+    pub async fn company_members(&self, company: CompanyId) -> StoreResult<Vec<CompanyMember>> {
+        let rows = sqlx::query(
+            "SELECT id, name, email, company_role FROM customers \
+             WHERE company_id = $1 AND deleted_at IS NULL \
+             ORDER BY CASE WHEN company_role = 'admin' THEN 0 ELSE 1 END, id",
+        )
+        .bind(company.0)
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(CompanyMember {
+                    customer: CustomerId(r.int("id")?),
+                    name: r.opt_text("name")?.unwrap_or_default(),
+                    email: r.opt_text("email")?.unwrap_or_default(),
+                    role: r
+                        .opt_text("company_role")?
+                        .as_deref()
+                        .and_then(CompanyRole::parse)
+                        .unwrap_or(CompanyRole::Admin),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn create_invite(&self, i: &NewInvite) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO company_invites (company_id, token_hash, link_nonce, email, role, \
+             invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(i.company.0)
+        .bind(i.token.0.as_str())
+        .bind(i.link_nonce.as_str())
+        .bind(i.email.as_str())
+        .bind(i.role.as_str())
+        .bind(i.invited_by.0)
+        .bind(D::time(i.created_at))
+        .bind(D::time(i.expires_at))
+        .fetch_one(self.0.writer())
+        .await
+        .map_err(map_err)
+    }
+
+    async fn invite_where(&self, clause: &str, bind: Bound<'_>) -> StoreResult<Vec<CompanyInvite>> {
+        let sql = format!(
+            "SELECT id, company_id, link_nonce, email, role, created_at, expires_at, accepted_at \
+             FROM company_invites WHERE {clause}"
+        );
+        let q = sqlx::query(&sql);
+        let q = match bind {
+            Bound::Int(n) => q.bind(n),
+            Bound::Text(t) => q.bind(t),
+        };
+        let rows = q.fetch_all(self.0.reader()).await.map_err(map_err)?;
+        rows.iter().map(Self::read_invite).collect()
+    }
+
+    pub async fn invite(&self, id: i64) -> StoreResult<Option<CompanyInvite>> {
+        Ok(self.invite_where("id = $1", Bound::Int(id)).await?.pop())
+    }
+
+    pub async fn invite_by_token(&self, token: &TokenHash) -> StoreResult<Option<CompanyInvite>> {
+        Ok(self
+            .invite_where("token_hash = $1", Bound::Text(&token.0))
+            .await?
+            .pop())
+    }
+
+    pub async fn company_invites(&self, company: CompanyId) -> StoreResult<Vec<CompanyInvite>> {
+        self.invite_where(
+            "company_id = $1 ORDER BY id DESC LIMIT 50",
+            Bound::Int(company.0),
+        )
+        .await
+    }
+
+    pub async fn accept_invite(
+        &self,
+        token: &TokenHash,
+        customer: CustomerId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let taken: Option<(i64, String)> = sqlx::query_as(
+            "UPDATE company_invites SET accepted_by = $1, accepted_at = $2 \
+             WHERE token_hash = $3 AND accepted_at IS NULL AND expires_at > $2 \
+             RETURNING company_id, role",
+        )
+        .bind(customer.0)
+        .bind(D::time(now))
+        .bind(token.0.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let Some((company, role)) = taken else {
+            return Ok(false);
+        };
+        let joined = sqlx::query(
+            "UPDATE customers SET company_id = $1, company_role = $2, \
+             group_id = COALESCE((SELECT group_id FROM companies WHERE id = $1), group_id) \
+             WHERE id = $3 AND company_id IS NULL AND deleted_at IS NULL",
+        )
+        .bind(company)
+        .bind(role)
+        .bind(customer.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if D::rows_affected(&joined) != 1 {
+            // In a company already: dropping `tx` leaves the invitation open.
+            return Ok(false);
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    pub async fn orders_awaiting_approval(&self, company: CompanyId) -> StoreResult<Vec<OrderId>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT o.id FROM orders o JOIN customers u ON u.id = o.customer_id \
+             WHERE u.company_id = $1 AND o.status = 'placed' AND o.reviewed_at IS NULL \
+             AND o.review_reason LIKE $2 ORDER BY o.id LIMIT 200",
+        )
+        .bind(company.0)
+        .bind(format!("%{REVIEW_COMPANY_APPROVAL}%"))
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        Ok(ids.into_iter().map(OrderId).collect())
+    }
+
+    pub async fn shared_addresses(
+        &self,
+        company: CompanyId,
+        except: CustomerId,
+    ) -> StoreResult<Vec<SavedAddress>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.customer_id, a.recipient, a.created_at, a.changed_at, a.shared \
+             FROM customer_addresses a JOIN customers u ON u.id = a.customer_id \
+             WHERE u.company_id = $1 AND a.customer_id <> $2 AND a.shared = 1 \
+             AND u.deleted_at IS NULL ORDER BY a.id",
+        )
+        .bind(company.0)
+        .bind(except.0)
+        .fetch_all(self.0.reader())
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|r| crate::saved_address(r, &|c| D::read_time(r, c)))
+            .collect()
     }
 }
 
@@ -172,6 +381,40 @@ where
         .bind(json)
         .bind(terms.credit_limit.map(|l| l.0))
         .bind(id.0)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn set_approval_over(
+        &self,
+        company: CompanyId,
+        amount: Option<akinai_domain::Yen>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE companies SET approval_over = $1 WHERE id = $2 AND status = 'approved'",
+        )
+        .bind(amount.map(|a| a.0))
+        .bind(company.0)
+        .execute(self.0.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    pub async fn share_address(
+        &self,
+        customer: CustomerId,
+        id: AddressId,
+        shared: bool,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE customer_addresses SET shared = $1 WHERE id = $2 AND customer_id = $3",
+        )
+        .bind(i64::from(shared))
+        .bind(id.0)
+        .bind(customer.0)
         .execute(self.0.writer())
         .await
         .map_err(map_err)?;
@@ -228,6 +471,78 @@ macro_rules! business_store {
                     terms: &akinai_domain::receivables::CreditTerms,
                 ) -> StoreResult<bool> {
                     $crate::Sql(self).set_company_terms(id, terms).await
+                }
+                async fn membership(
+                    &self,
+                    customer: CustomerId,
+                ) -> StoreResult<Option<(Company, akinai_domain::business::CompanyRole)>> {
+                    $crate::Sql(self).membership(customer).await
+                }
+                async fn company_members(
+                    &self,
+                    company: CompanyId,
+                ) -> StoreResult<Vec<akinai_domain::business::CompanyMember>> {
+                    $crate::Sql(self).company_members(company).await
+                }
+                async fn create_invite(
+                    &self,
+                    invite: &akinai_store::business::NewInvite,
+                ) -> StoreResult<i64> {
+                    $crate::Sql(self).create_invite(invite).await
+                }
+                async fn invite(
+                    &self,
+                    id: i64,
+                ) -> StoreResult<Option<akinai_domain::business::CompanyInvite>> {
+                    $crate::Sql(self).invite(id).await
+                }
+                async fn invite_by_token(
+                    &self,
+                    token: &akinai_store::TokenHash,
+                ) -> StoreResult<Option<akinai_domain::business::CompanyInvite>> {
+                    $crate::Sql(self).invite_by_token(token).await
+                }
+                async fn company_invites(
+                    &self,
+                    company: CompanyId,
+                ) -> StoreResult<Vec<akinai_domain::business::CompanyInvite>> {
+                    $crate::Sql(self).company_invites(company).await
+                }
+                async fn accept_invite(
+                    &self,
+                    token: &akinai_store::TokenHash,
+                    customer: CustomerId,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self).accept_invite(token, customer, now).await
+                }
+                async fn set_approval_over(
+                    &self,
+                    company: CompanyId,
+                    amount: Option<akinai_domain::Yen>,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self).set_approval_over(company, amount).await
+                }
+                async fn orders_awaiting_approval(
+                    &self,
+                    company: CompanyId,
+                ) -> StoreResult<Vec<akinai_domain::ids::OrderId>> {
+                    $crate::Sql(self).orders_awaiting_approval(company).await
+                }
+                async fn shared_addresses(
+                    &self,
+                    company: CompanyId,
+                    except: CustomerId,
+                ) -> StoreResult<Vec<akinai_store::SavedAddress>> {
+                    $crate::Sql(self).shared_addresses(company, except).await
+                }
+                async fn share_address(
+                    &self,
+                    customer: CustomerId,
+                    id: akinai_domain::ids::AddressId,
+                    shared: bool,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self).share_address(customer, id, shared).await
                 }
             }
         };

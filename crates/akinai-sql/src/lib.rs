@@ -523,7 +523,7 @@ pub fn passkey(r: &impl Columns, time: TimeColumn<'_>) -> StoreResult<akinai_sto
     })
 }
 
-/// `id, customer_id, recipient, created_at, changed_at`.
+/// `id, customer_id, recipient, created_at, changed_at, shared`.
 pub fn saved_address(
     r: &impl Columns,
     time: TimeColumn<'_>,
@@ -534,6 +534,7 @@ pub fn saved_address(
         recipient: serde_json::from_str(&r.text("recipient")?).map_err(corrupt)?,
         created_at: required(time, "created_at")?,
         changed_at: required(time, "changed_at")?,
+        shared: r.int("shared")? != 0,
     })
 }
 

@@ -12,7 +12,7 @@ use crate::{map_err, Dialect, Sql};
 
 const PASSKEY: &str = "SELECT id, customer_id, credential_id, public_key, user_handle, sign_count, name, created_at, last_used_at FROM passkeys";
 const ADDRESS: &str =
-    "SELECT id, customer_id, recipient, created_at, changed_at FROM customer_addresses";
+    "SELECT id, customer_id, recipient, created_at, changed_at, shared FROM customer_addresses";
 
 impl<D> Sql<'_, D>
 where

@@ -14,6 +14,7 @@ mod browse;
 mod business;
 mod catalog;
 mod catalog_admin;
+mod company_members;
 mod coupons;
 mod customers;
 mod documents;
@@ -78,6 +79,7 @@ cases!(
     points::unused_balances_lapse_whole_once,
     price_rules::groups_are_unique_by_name_and_hold_members,
     business::business_applications_are_one_at_a_time_and_decided_once,
+    company_members::sws_11_members_join_by_invitation_once_and_see_their_company_only,
     quotes::quotes_are_sent_as_revisions_and_ordered_once_while_valid,
     receivables::invoice_orders_stay_within_the_limit_and_are_billed_once,
     receivables::racing_invoice_orders_never_pass_the_credit_limit,

@@ -407,6 +407,8 @@ pub struct SavedAddress {
     pub created_at: DateTime<Utc>,
     /// When it was added or last edited (the review rule counts from here).
     pub changed_at: DateTime<Utc>,
+    /// Shared with the member's company: its other members may ship to it (ADR 051).
+    pub shared: bool,
 }
 
 /// What saving an address did.

@@ -527,6 +527,42 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(account::business_get).post(account::business_post),
         ),
         route(
+            "/account/business/invite",
+            Policy::MemberForm,
+            FORM,
+            post(account::invite_post),
+        ),
+        route(
+            "/account/business/approval",
+            Policy::MemberForm,
+            FORM,
+            post(account::approval_post),
+        ),
+        route(
+            "/account/business/join",
+            Policy::MemberForm,
+            FORM,
+            get(account::join_get).post(account::join_post),
+        ),
+        route(
+            "/account/business/orders/{id}/approve",
+            Policy::MemberForm,
+            FORM,
+            post(account::order_approve_post),
+        ),
+        route(
+            "/account/business/orders/{id}/reject",
+            Policy::MemberForm,
+            FORM,
+            post(account::order_reject_post),
+        ),
+        route(
+            "/account/addresses/{id}/share",
+            Policy::MemberForm,
+            FORM,
+            post(account::share_post),
+        ),
+        route(
             "/account/quotes",
             Policy::Member,
             NONE,

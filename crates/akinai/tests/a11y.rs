@@ -252,6 +252,45 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         .unwrap();
     b.goto(&format!("{base}/account/statements")).await;
     check(violations(&b, &axe, "my statements").await);
+    // The approved company's page for its admin (members, invitation, approval rule), and an
+    // invitation's page.
+    b.goto(&format!("{base}/account/business")).await;
+    check(violations(&b, &axe, "company admin").await);
+    let invite = akinai_core::tokens::generate();
+    app.store
+        .create_invite(&akinai_store::business::NewInvite {
+            company,
+            token: invite.hash,
+            link_nonce: "a11y".into(),
+            email: "colleague@example.jp".into(),
+            role: akinai_domain::business::CompanyRole::Buyer,
+            invited_by: customer,
+            created_at: now,
+            expires_at: now + chrono::Duration::days(7),
+        })
+        .await
+        .unwrap();
+    b.goto(&format!("{base}/account/business/join?t={}", invite.secret))
+        .await;
+    check(violations(&b, &axe, "company invitation").await);
+    let recipient = akinai_domain::address_book::RecipientInput {
+        name: "山田 花子".into(),
+        name_kana: "ヤマダ ハナコ".into(),
+        phone: "090-1234-5678".into(),
+        postal_code: "150-0001".into(),
+        prefecture: "13".into(),
+        city: "渋谷区".into(),
+        line1: "神宮前1-2-3".into(),
+        line2: String::new(),
+    }
+    .parse()
+    .unwrap();
+    app.store
+        .save_address(customer, None, &recipient, now, 10)
+        .await
+        .unwrap();
+    b.goto(&format!("{base}/account/addresses")).await;
+    check(violations(&b, &axe, "addresses with sharing").await);
 
     // The back office, signed in as the owner.
     let admin = format!("http://{}", app.admin_addr);

@@ -39,6 +39,8 @@ pub struct Confirmation {
     pub quote: Option<crate::storefront::QuoteApplied>,
     /// Paid by invoice: the company billed, its terms and what is left of its limit.
     pub invoice: Option<crate::receivables::InvoiceAccount>,
+    /// The order will wait for the company's approver before it ships (ADR 051).
+    pub company_approval: bool,
     /// Hex SHA-256 over details, lines, totals, coupon and points; echoed back by the order
     /// form.
     pub fingerprint: String,
@@ -98,6 +100,7 @@ pub struct Checkout {
     pub(crate) profiles: Profiles,
     pub(crate) storefront: Storefront,
     pub(crate) receivables: crate::Receivables,
+    pub(crate) business: crate::Business,
 }
 
 impl Checkout {
@@ -132,7 +135,12 @@ impl Checkout {
             return Ok(CheckoutStart::EmptyCart);
         }
         let book = match &member {
-            Some(m) => self.profiles.member_addresses(m).await?,
+            Some(m) => {
+                let mut book = self.profiles.member_addresses(m).await?;
+                // SWS-11: colleagues' shared addresses of the member's own company only.
+                book.extend(self.business.shared_addresses(m).await?);
+                book
+            }
             None => Vec::new(),
         };
         let mut input = match (cart.and_then(|c| c.checkout), &member) {
@@ -312,6 +320,14 @@ impl Checkout {
             })?;
         }
         let coupon = coupon.map(|c| c.counted);
+        let company_approval = match member {
+            Some(m) if m.customer.email_verified_at.is_some() => {
+                self.business
+                    .approval_needed(m.customer.id, totals.grand_total)
+                    .await?
+            }
+            _ => false,
+        };
         let fingerprint = fingerprint(
             &details,
             &lines,
@@ -329,6 +345,7 @@ impl Checkout {
             points,
             quote: quoted,
             invoice,
+            company_approval,
             fingerprint,
         })
     }

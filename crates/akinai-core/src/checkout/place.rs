@@ -94,6 +94,10 @@ impl Checkout {
         // Computed once here: the store keeps it with the order for the next orders' counts.
         let address_key = akinai_domain::hold::address_key(&c.details.address);
         reasons.extend(self.hold_reasons(&settings.holds, &c, &address_key).await?);
+        // Over the company's amount, a buyer's order waits for an approver (ADR 051).
+        if c.company_approval {
+            reasons.push(akinai_domain::business::REVIEW_COMPANY_APPROVAL.to_string());
+        }
         let review_reason = (!reasons.is_empty()).then(|| reasons.join(","));
         let payment_method = c.details.payment_method;
         // Only a verified member's order is billed to the company (a guest order is not).

@@ -137,7 +137,7 @@ impl Quotes {
             input.phone = m.customer.phone.clone().unwrap_or_default();
             input.company = self
                 .business
-                .company_name_of(m.customer.id)
+                .addressee_of(m.customer.id)
                 .await?
                 .unwrap_or_default();
         }

@@ -20,7 +20,7 @@ fn passkey(customer: CustomerId, credential: &str) -> NewPasskey {
     }
 }
 
-fn recipient(line1: &str) -> Recipient {
+pub(super) fn recipient(line1: &str) -> Recipient {
     let d = details();
     Recipient {
         address: Address {

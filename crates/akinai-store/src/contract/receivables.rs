@@ -5,33 +5,12 @@
 use super::*;
 use crate::fulfilment::OrderStep;
 use crate::receivables::{NewStatement, StatementPayment};
-use akinai_domain::business::NewCompany;
 use akinai_domain::ids::{CompanyId, CustomerId};
 use akinai_domain::receivables::{CreditTerms, PaymentTerms};
 
 async fn company_with_limit(s: &dyn Store, limit: i64) -> (CustomerId, CompanyId) {
-    let buyer = s
-        .create_customer(&accounts::new_customer("buyer@example.jp"))
-        .await
-        .unwrap()
-        .unwrap();
-    let company = s
-        .apply_business(
-            buyer,
-            &NewCompany {
-                name: "株式会社あきない".into(),
-                department: "購買部".into(),
-                invoice_number: None,
-            },
-            t0(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(s
-        .decide_company(company, true, None, "admin:1", t0())
-        .await
-        .unwrap());
+    let (buyer, company) =
+        super::company_members::approved(s, "buyer@example.jp", "株式会社あきない").await;
     let terms = CreditTerms {
         terms: PaymentTerms::default(),
         credit_limit: Some(Yen(limit)),

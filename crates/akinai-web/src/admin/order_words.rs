@@ -73,6 +73,7 @@ pub(super) fn problem_text(p: StepProblem) -> &'static str {
 pub(super) fn reason_explanation(code: &str, rules: &HoldRules) -> String {
     match code {
         "address_recently_changed" => "会員がお届け先を追加・変更した直後の注文です(乗っ取られたアカウントからの不正注文によくある形です)。".to_string(),
+        "company_approval" => "法人のお客様の社内承認待ちです。会社の承認者がマイページで承認すると確認済みになります(承認しなかった場合は注文メモに記録されます)。".to_string(),
         "high_amount" => format!(
             "合計が{}以上の注文です。",
             rules.amount_at_least.map_or_else(|| "設定額".to_string(), |y| y.display())

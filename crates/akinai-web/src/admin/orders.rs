@@ -41,6 +41,7 @@ struct FlaggedPage {
 fn reason_label(code: &str) -> &'static str {
     match code {
         "address_recently_changed" => "お届け先の変更直後",
+        "company_approval" => "法人の社内承認待ち",
         "high_amount" => "高額の注文",
         "many_orders_to_address" => "同じお届け先への注文が多い",
         "blocked_list" => "要注意リストに該当",

@@ -36,6 +36,7 @@ mod business;
 mod card_data;
 mod card_testing;
 mod checkout;
+mod company_members;
 mod concurrency;
 mod coupons;
 mod delivery;

@@ -36,7 +36,7 @@ async fn customer_id(app: &TestApp, email: &str) -> akinai_domain::ids::Customer
         .id
 }
 
-fn recipient(line1: &str) -> Recipient {
+pub(crate) fn recipient(line1: &str) -> Recipient {
     RecipientInput {
         name: "山田 花子".into(),
         name_kana: "ヤマダ ハナコ".into(),

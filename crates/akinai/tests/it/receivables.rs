@@ -10,7 +10,6 @@ use chrono::Duration;
 use reqwest::StatusCode;
 
 use akinai_domain::admin::AdminRole;
-use akinai_domain::business::NewCompany;
 use akinai_domain::order::{OrderStatus, PaymentMethod};
 use akinai_domain::receivables::{CreditTerms, MonthDay, PaymentTerms};
 use akinai_domain::tax::{tax_included_in, RoundingMode};
@@ -23,27 +22,9 @@ const LIMIT: i64 = 30_000;
 
 /// An approved company of `email`'s member, 月末締め翌月末払い with a ¥30,000 limit.
 async fn invoice_buyer(app: &TestApp, email: &str) -> Shopper {
-    let member = app.member(email).await;
+    let member = crate::company_members::company_admin(app, email, "株式会社あきない").await;
     let customer = app.store.customer_by_email(email).await.unwrap().unwrap();
-    let company = app
-        .store
-        .apply_business(
-            customer.id,
-            &NewCompany {
-                name: "株式会社あきない".into(),
-                department: "購買部".into(),
-                invoice_number: None,
-            },
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(app
-        .store
-        .decide_company(company, true, None, "admin:1", chrono::Utc::now())
-        .await
-        .unwrap());
+    let company = app.store.company_of(customer.id).await.unwrap().unwrap().id;
     let terms = CreditTerms {
         terms: PaymentTerms {
             closing: MonthDay::EndOfMonth,

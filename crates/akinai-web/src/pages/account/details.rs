@@ -108,6 +108,7 @@ pub async fn profile_post(
 pub struct AddressView {
     pub id: AddressId,
     pub lines: Vec<String>,
+    pub shared: bool,
 }
 
 #[derive(Template)]
@@ -117,6 +118,8 @@ pub struct AddressesPage {
     pub addresses: Vec<AddressView>,
     pub full: bool,
     pub error: Option<&'static str>,
+    /// The member's company, when they buy for one (addresses can be shared with it).
+    pub company: Option<String>,
 }
 
 #[derive(Template)]
@@ -186,13 +189,21 @@ async fn addresses_page(
         .map(|a| AddressView {
             id: a.id,
             lines: recipient_lines(ctx.t, &a.recipient),
+            shared: a.shared,
         })
         .collect();
+    let company = state
+        .shop
+        .business()
+        .membership(m)
+        .await?
+        .map(|ms| ms.company.addressee());
     let page = AddressesPage {
         l: ctx.layout(state).await?,
         full: addresses.len() >= akinai_domain::address_book::MAX_ADDRESSES,
         addresses,
         error,
+        company,
     };
     ctx.page(status, &page)
 }

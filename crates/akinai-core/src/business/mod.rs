@@ -3,6 +3,8 @@
 //! the member into a customer group, e.g. 法人, whose prices then apply) or turn it down; the
 //! approved company is the addressee of the member's invoices. Every decision is audited.
 
+mod members;
+
 use std::sync::Arc;
 
 use serde_json::json;
@@ -19,6 +21,8 @@ use crate::accounts::{Client, Member};
 use crate::admin::Authorized;
 use crate::{Audit, Base, CoreError};
 
+pub use members::{CompanyView, InviteView, Membership, JOB_INVITE_MAIL};
+
 /// The audit actions of business accounts.
 pub const BUSINESS_APPLY: &str = "business.apply";
 pub const BUSINESS_APPROVE: &str = "business.approve";
@@ -31,7 +35,11 @@ pub struct Business {
     pub(crate) base: Base,
     pub(crate) business_store: Arc<dyn BusinessStore>,
     pub(crate) price_store: Arc<dyn PriceRuleStore>,
+    pub(crate) order_store: Arc<dyn akinai_store::OrderStore>,
+    pub(crate) fulfilment_store: Arc<dyn akinai_store::fulfilment::FulfilmentStore>,
+    pub(crate) job_store: Arc<dyn akinai_store::JobStore>,
     pub(crate) audit: Audit,
+    pub(crate) mailer: Arc<dyn crate::mail::Mailer>,
 }
 
 impl Business {
@@ -155,21 +163,8 @@ impl Business {
         Ok(())
     }
 
-    /// The name (and department) of a customer's approved company, if any (a quote request is
-    /// filled with it).
-    pub(crate) async fn company_name_of(
-        &self,
-        customer: CustomerId,
-    ) -> Result<Option<String>, CoreError> {
-        Ok(self
-            .business_store
-            .company_of(customer)
-            .await?
-            .filter(|c| c.status == CompanyStatus::Approved)
-            .map(|c| format!("{} {}", c.name, c.department).trim().to_string()))
-    }
-
-    /// The addressee of a customer's documents: their approved company, if any.
+    /// The addressee of a customer's documents (and the company a quote request is filled
+    /// with): their approved company's name and department, if any.
     pub(crate) async fn addressee_of(
         &self,
         customer: CustomerId,
