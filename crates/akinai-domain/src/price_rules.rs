@@ -151,6 +151,21 @@ pub fn tiers_descend(tiers: &[Tier]) -> bool {
         .all(|w| w[0].min_quantity < w[1].min_quantity && w[0].price > w[1].price)
 }
 
+/// The lowest of the SKUs' prices for one unit for `buyer` at `now` (a listing's 「¥…〜」), and
+/// whether they differ; `None` for no SKUs.
+pub fn lowest_unit_price(
+    skus: &[PriceRules],
+    buyer: &Buyer,
+    now: DateTime<Utc>,
+) -> Option<(Yen, bool)> {
+    let prices: Vec<Yen> = skus
+        .iter()
+        .map(|r| unit_price(r, r.min_quantity.max(1), buyer, now).price)
+        .collect();
+    let lowest = prices.iter().min().copied()?;
+    Some((lowest, prices.iter().any(|p| *p != lowest)))
+}
+
 /// What `buyer` pays per unit for `quantity` of the SKU at `now`: the lowest applicable price.
 pub fn unit_price(
     rules: &PriceRules,

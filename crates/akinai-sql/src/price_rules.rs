@@ -135,6 +135,37 @@ where
         Ok(out)
     }
 
+    /// The SKUs of `products` with their list prices (listings price a group's members with
+    /// them), chunked like the rules.
+    pub async fn product_skus(
+        &self,
+        products: &[akinai_domain::ids::ProductId],
+    ) -> StoreResult<Vec<(akinai_domain::ids::ProductId, SkuId, Yen)>> {
+        let mut out = Vec::new();
+        for chunk in products.chunks(SKUS_PER_STATEMENT) {
+            let mut q = Filter::new("SELECT product_id, id, price FROM skus");
+            for (n, id) in chunk.iter().enumerate() {
+                q.bind(
+                    if n == 0 {
+                        " WHERE product_id IN ("
+                    } else {
+                        ", "
+                    },
+                    Arg::Int(id.0),
+                );
+            }
+            q.push(") ORDER BY product_id, id");
+            for r in self.fetch_all(&q).await? {
+                out.push((
+                    akinai_domain::ids::ProductId(r.int("product_id")?),
+                    SkuId(r.int("id")?),
+                    Yen(r.int("price")?),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn sku_price_rules(&self, skus: &[SkuId]) -> StoreResult<HashMap<SkuId, PriceRules>> {
         let mut out: HashMap<SkuId, PriceRules> = HashMap::new();
         if skus.is_empty() {
@@ -272,6 +303,13 @@ macro_rules! price_rule_store {
                     skus: &[SkuId],
                 ) -> StoreResult<std::collections::HashMap<SkuId, PriceRules>> {
                     $crate::Sql(self).sku_price_rules(skus).await
+                }
+                async fn product_skus(
+                    &self,
+                    products: &[akinai_domain::ids::ProductId],
+                ) -> StoreResult<Vec<(akinai_domain::ids::ProductId, SkuId, akinai_domain::Yen)>>
+                {
+                    $crate::Sql(self).product_skus(products).await
                 }
                 async fn set_sku_price_rules(
                     &self,

@@ -39,6 +39,11 @@ pub trait PriceRuleStore: Send + Sync {
     /// The rules of those of `skus` that have any, with `list_price` left 0 (the caller knows
     /// the SKU's price). Chunked, so a 5,000-line cart is a handful of indexed reads.
     async fn sku_price_rules(&self, skus: &[SkuId]) -> StoreResult<HashMap<SkuId, PriceRules>>;
+    /// The SKUs of `products` with their list prices, by product then SKU.
+    async fn product_skus(
+        &self,
+        products: &[akinai_domain::ids::ProductId],
+    ) -> StoreResult<Vec<(akinai_domain::ids::ProductId, SkuId, Yen)>>;
     /// The rules of SKUs given with their list prices, in the order given, each with its list
     /// price filled in (a SKU without rules: its list price alone).
     async fn rules_at_list(&self, skus: &[(SkuId, Yen)]) -> StoreResult<Vec<(SkuId, PriceRules)>> {

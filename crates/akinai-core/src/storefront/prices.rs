@@ -61,6 +61,38 @@ impl Storefront {
         })
     }
 
+    /// A listing's prices as a customer group's member pays them: each product's lowest price
+    /// for its smallest order under the engine (group price or discount, sale, tiers). A
+    /// consumer's listing is left as it is: list prices, from the shared page cache.
+    pub async fn price_listing(
+        &self,
+        products: &mut [akinai_domain::catalog::ProductSummary],
+        pricing: &Pricing,
+    ) -> Result<(), CoreError> {
+        if pricing.group.is_none() || products.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<_> = products.iter().map(|p| p.id).collect();
+        let skus = self.price_store.product_skus(&ids).await?;
+        let listed: Vec<(SkuId, Yen)> = skus.iter().map(|(_, s, p)| (*s, *p)).collect();
+        let mut by_product: HashMap<_, Vec<PriceRules>> = HashMap::new();
+        for ((product, _, _), (_, rules)) in skus
+            .iter()
+            .zip(self.price_store.rules_at_list(&listed).await?)
+        {
+            by_product.entry(*product).or_default().push(rules);
+        }
+        let (buyer, now) = (pricing.buyer(), self.base.clock.now());
+        for p in products.iter_mut() {
+            let rules = by_product.get(&p.id).map(Vec::as_slice).unwrap_or_default();
+            if let Some((lowest, varies)) = price_rules::lowest_unit_price(rules, &buyer, now) {
+                p.price_from = lowest;
+                p.price_varies = varies;
+            }
+        }
+        Ok(())
+    }
+
     /// The rules of SKUs given with their list prices (filled in), read in chunks.
     pub(crate) async fn rules_of(
         &self,

@@ -20,6 +20,19 @@ pub struct QuickOrder {
     pub plan: Plan,
     /// More lines than `quick_order::MAX_LINES`: how many (nothing was read).
     pub too_many: Option<usize>,
+    /// What the shopper pays per unit for each planned SKU at the cart's new quantity (tiers,
+    /// sale, their customer group's price; ADR 047).
+    pub unit_prices: HashMap<SkuId, Yen>,
+}
+
+impl QuickOrder {
+    /// The unit price shown for a planned line (its list price if none was computed).
+    pub fn unit_price(&self, p: &akinai_domain::quick_order::Planned) -> Yen {
+        self.unit_prices
+            .get(&p.sku.sku_id)
+            .copied()
+            .unwrap_or(p.sku.price)
+    }
 }
 
 /// An uploaded CSV (code, quantity) as text: UTF-8 (with or without a byte-order mark) or
@@ -37,6 +50,7 @@ impl Storefront {
     pub async fn check_quick_order(
         &self,
         secret: Option<&str>,
+        pricing: &super::prices::Pricing,
         text: &str,
     ) -> Result<QuickOrder, CoreError> {
         let in_cart = match self.find_cart(secret).await? {
@@ -50,6 +64,7 @@ impl Storefront {
                 return Ok(QuickOrder {
                     plan: Plan::default(),
                     too_many: Some(too_many.0),
+                    unit_prices: HashMap::new(),
                 })
             }
         };
@@ -71,9 +86,21 @@ impl Storefront {
             .collect();
         let rules = self.rules_of(&skus).await?;
         refuse_quantities(&mut plan, &entries, &rules);
+        let (buyer, now) = (pricing.buyer(), self.base.clock.now());
+        let unit_prices = plan
+            .planned
+            .iter()
+            .filter_map(|p| {
+                let r = rules.get(&p.sku.sku_id)?;
+                let price =
+                    akinai_domain::price_rules::unit_price(r, p.quantity.get(), &buyer, now);
+                Some((p.sku.sku_id, price.price))
+            })
+            .collect();
         Ok(QuickOrder {
             plan,
             too_many: None,
+            unit_prices,
         })
     }
 
@@ -82,9 +109,10 @@ impl Storefront {
     pub async fn quick_order(
         &self,
         secret: Option<&str>,
+        pricing: &super::prices::Pricing,
         text: &str,
     ) -> Result<(Option<OpenCart>, QuickOrder), CoreError> {
-        let order = self.check_quick_order(secret, text).await?;
+        let order = self.check_quick_order(secret, pricing, text).await?;
         if order.plan.planned.is_empty() {
             return Ok((None, order));
         }

@@ -49,49 +49,81 @@ pub async fn category_get(
 ) -> Result<Response, WebError> {
     let (browse, bad_price) = q.browse()?;
     let state = &state;
+    // A customer group's member sees the group's prices, rendered for them alone (ADR 047).
+    if let Some(pricing) = group_pricing(state, &ctx).await? {
+        let l = ctx.layout(state).await?;
+        let page = category_view(state, l, &slug, browse, bad_price, &pricing).await?;
+        return ctx.page(StatusCode::OK, &page);
+    }
     ctx.cached_page(state, move |l| async move {
-        let page = state
-            .shop
-            .storefront()
-            .category_page(&slug, &browse)
-            .await?;
-        let next = page.products.next.map(|after| {
-            listing_query(&Browse {
-                after: Some(after),
-                ..browse.clone()
-            })
-        });
-        let kept = listing_query(&Browse {
-            after: None,
-            ..browse.clone()
-        });
-        let children = page
-            .children
-            .into_iter()
-            .map(|(c, n)| {
-                let href = format!("/category/{}{kept}", c.slug);
-                (c, href, n)
-            })
-            .collect();
-        let mut tools = ListingTools::new(
-            format!("/category/{}", page.category.slug),
-            browse,
-            bad_price,
-        );
-        tools.in_stock = Some(page.in_stock);
-        tools.options = page.options;
-        Ok(CategoryPage {
-            l,
-            tools,
-            category: page.category,
-            path: page.path,
-            children,
-            products: page.products.products,
-            total: page.total,
-            next,
-        })
+        category_view(state, l, &slug, browse, bad_price, &Pricing::consumer()).await
     })
     .await
+}
+
+/// The pricing of a signed-in member of a customer group; `None` for everyone else (whose
+/// listings come from the shared page cache).
+async fn group_pricing(state: &AppState, ctx: &Ctx) -> Result<Option<Pricing>, WebError> {
+    if ctx.session_secret.is_none() {
+        return Ok(None);
+    }
+    let pricing = state
+        .shop
+        .checkout()
+        .pricing(ctx.session_secret.as_deref())
+        .await?;
+    Ok(pricing.group.is_some().then_some(pricing))
+}
+
+async fn category_view(
+    state: &AppState,
+    l: Layout,
+    slug: &str,
+    browse: Browse,
+    bad_price: bool,
+    pricing: &Pricing,
+) -> Result<CategoryPage, WebError> {
+    let mut page = state.shop.storefront().category_page(slug, &browse).await?;
+    state
+        .shop
+        .storefront()
+        .price_listing(&mut page.products.products, pricing)
+        .await?;
+    let next = page.products.next.map(|after| {
+        listing_query(&Browse {
+            after: Some(after),
+            ..browse.clone()
+        })
+    });
+    let kept = listing_query(&Browse {
+        after: None,
+        ..browse.clone()
+    });
+    let children = page
+        .children
+        .into_iter()
+        .map(|(c, n)| {
+            let href = format!("/category/{}{kept}", c.slug);
+            (c, href, n)
+        })
+        .collect();
+    let mut tools = ListingTools::new(
+        format!("/category/{}", page.category.slug),
+        browse,
+        bad_price,
+    );
+    tools.in_stock = Some(page.in_stock);
+    tools.options = page.options;
+    Ok(CategoryPage {
+        l,
+        tools,
+        category: page.category,
+        path: page.path,
+        children,
+        products: page.products.products,
+        total: page.total,
+        next,
+    })
 }
 
 #[derive(Template)]
@@ -268,24 +300,43 @@ pub async fn search_get(
     // The search page offers no option filter (its matches are arranged by their keys alone).
     browse.filters.option = None;
     let state = &state;
+    if let Some(pricing) = group_pricing(state, &ctx).await? {
+        let l = ctx.layout(state).await?;
+        let page = search_view(state, l, q, browse, bad_price, page, &pricing).await?;
+        return ctx.page(StatusCode::OK, &page);
+    }
     // Kept like a category page, in the searches' own smaller cache (ADR 030 decision 8).
-    ctx.cached_page_in(state, &state.searches, move |mut l| async move {
-        let results = state
-            .shop
-            .storefront()
-            .search(&q, browse.sort, &browse.filters, page)
-            .await?;
-        l.query = q.clone();
-        let encoded = percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC);
-        let base = format!("/search?q={encoded}");
-        let mut tools = ListingTools::new(base, browse, bad_price);
-        tools.hidden.push(("q", q.clone()));
-        Ok(SearchPage {
-            l,
-            q,
-            results,
-            tools,
-        })
+    ctx.cached_page_in(state, &state.searches, move |l| async move {
+        search_view(state, l, q, browse, bad_price, page, &Pricing::consumer()).await
     })
     .await
+}
+
+async fn search_view(
+    state: &AppState,
+    mut l: Layout,
+    q: String,
+    browse: Browse,
+    bad_price: bool,
+    page: u32,
+    pricing: &Pricing,
+) -> Result<SearchPage, WebError> {
+    let storefront = state.shop.storefront();
+    let mut results = storefront
+        .search(&q, browse.sort, &browse.filters, page)
+        .await?;
+    if let Some(r) = results.as_mut() {
+        storefront.price_listing(&mut r.products, pricing).await?;
+    }
+    l.query = q.clone();
+    let encoded = percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC);
+    let base = format!("/search?q={encoded}");
+    let mut tools = ListingTools::new(base, browse, bad_price);
+    tools.hidden.push(("q", q.clone()));
+    Ok(SearchPage {
+        l,
+        q,
+        results,
+        tools,
+    })
 }

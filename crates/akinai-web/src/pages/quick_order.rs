@@ -141,7 +141,9 @@ pub async fn quick_order_post(
         return render(&state, &ctx, StatusCode::BAD_REQUEST, shown).await;
     }
     let (order, added, text) = if form.action == "add" {
-        let (open, order) = storefront.quick_order(ctx.cart(), &text).await?;
+        let (open, order) = storefront
+            .quick_order(ctx.cart(), &pricing(&state, &ctx).await?, &text)
+            .await?;
         if let Some(open) = open {
             ctx.set_cart(open.new_secret);
         }
@@ -157,7 +159,9 @@ pub async fn quick_order_post(
         (order, Some(added), left)
     } else {
         (
-            storefront.check_quick_order(ctx.cart(), &text).await?,
+            storefront
+                .check_quick_order(ctx.cart(), &pricing(&state, &ctx).await?, &text)
+                .await?,
             None,
             text,
         )
@@ -231,7 +235,7 @@ pub async fn quick_order_upload_post(
     let order = state
         .shop
         .storefront()
-        .check_quick_order(ctx.cart(), &text)
+        .check_quick_order(ctx.cart(), &pricing(&state, &ctx).await?, &text)
         .await?;
     let error = order
         .too_many
@@ -264,7 +268,7 @@ pub async fn reorder_get(
     let checked = state
         .shop
         .storefront()
-        .check_quick_order(ctx.cart(), &text)
+        .check_quick_order(ctx.cart(), &pricing(&state, &ctx).await?, &text)
         .await?;
     let shown = Shown {
         text,
@@ -304,7 +308,7 @@ pub async fn quick_order_preview_post(
     let order = state
         .shop
         .storefront()
-        .check_quick_order(ctx.cart(), &form.lines)
+        .check_quick_order(ctx.cart(), &pricing(&state, &ctx).await?, &form.lines)
         .await?;
     let p = &order.plan;
     let mut rows: Vec<PreviewRow> = p
@@ -334,7 +338,7 @@ pub async fn quick_order_preview_post(
             } else {
                 format!("{} ({})", s.sku.product_name, s.sku.option_label)
             },
-            price: s.sku.price.display(),
+            price: order.unit_price(s).display(),
             quantity: s.adding.to_string(),
             stock: s.sku.stock.to_string(),
             error: false,
@@ -366,4 +370,16 @@ pub async fn quick_order_preview_post(
         "rows": rows,
     }))
     .into_response())
+}
+
+/// Whom the lines are priced for: the signed-in member's customer group, or a consumer.
+async fn pricing(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<akinai_core::storefront::prices::Pricing, WebError> {
+    Ok(state
+        .shop
+        .checkout()
+        .pricing(ctx.session_secret.as_deref())
+        .await?)
 }

@@ -291,6 +291,39 @@ async fn sws_11_a_group_price_reaches_the_groups_members_only() {
     assert!(!theirs.body.contains(&Yen(group_price).display()));
     assert!(!guest.get(&path).await.body.contains("法人価格"));
 
+    // Listings too: the member's search shows the group price; a guest's (twice, so from the
+    // cache) and the other member's do not.
+    let search = format!("/search?q={}", "本革ベルト");
+    let shown = Yen(group_price).display();
+    assert!(
+        buyer.get(&search).await.body.contains(&shown),
+        "the group price on the member's listing"
+    );
+    for _ in 0..2 {
+        assert!(!guest.get(&search).await.body.contains(&shown));
+    }
+    assert!(!other.get(&search).await.body.contains(&shown));
+    // And the quick order's check shows the price the member will pay.
+    let code = app.store.skus_for_sale(&[belt]).await.unwrap()[0]
+        .code
+        .clone();
+    let lines = format!("{code} 1");
+    let checked = buyer
+        .submit(
+            "/quick-order",
+            &[("lines", lines.as_str()), ("action", "check")],
+        )
+        .await;
+    assert!(checked.body.contains(&shown), "{}", checked.body);
+    let checked = other
+        .submit(
+            "/quick-order",
+            &[("lines", lines.as_str()), ("action", "check")],
+        )
+        .await;
+    assert!(!checked.body.contains(&shown));
+    assert!(checked.body.contains(&Yen(list).display()));
+
     // The group member's order is placed at the group price; the other member's at list.
     buyer.add(belt, "2").await;
     buyer.submit_details(&[]).await;
