@@ -168,6 +168,13 @@ impl Quote {
         )
     }
 
+    /// The quoted total shown beside a quote in lists and mails: its lines and shipping fee, tax
+    /// included (what [`Quote::totals`] adds up, without the per-rate breakdown).
+    pub fn quoted_total(&self) -> Yen {
+        let items: i64 = self.lines.iter().map(|l| l.line.line_total.0).sum();
+        Yen(items + self.shipping_fee.map_or(0, |f| f.0))
+    }
+
     /// Whether a cart holding `lines` (SKU and quantity) is exactly this quote's lines, so it
     /// is ordered at the quoted prices.
     pub fn matches(&self, lines: &[(SkuId, u32)]) -> bool {

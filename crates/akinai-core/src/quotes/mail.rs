@@ -47,7 +47,7 @@ impl Quotes {
                     .to_string(),
             )
         } else {
-            let total = super::quoted_total(&quote).display();
+            let total = quote.quoted_total().display();
             let until = quote
                 .valid_until
                 .map(|d| d.format("%Y年%m月%d日").to_string())

@@ -19,7 +19,6 @@ use akinai_domain::ids::QuoteId;
 use akinai_domain::quote::{
     Quote, QuoteEditInput, QuoteLine, QuoteRequestInput, QuoteState, QuoteStatus,
 };
-use akinai_domain::Yen;
 use akinai_store::quotes::{NewQuote, QuoteRevision, QuoteSending, QuoteStore};
 use akinai_store::{JobStore, NewJob};
 
@@ -304,8 +303,8 @@ impl Quotes {
             .await?
             .into_iter()
             .map(|q| {
-                let link = self.link_path(&q);
-                (q.clone(), q.state(today), link)
+                let (link, state) = (self.link_path(&q), q.state(today));
+                (q, state, link)
             })
             .collect())
     }
@@ -474,10 +473,4 @@ impl Quotes {
             .await?;
         Ok(())
     }
-}
-
-/// The quoted total shown beside a quote in lists (items and shipping, tax included).
-pub fn quoted_total(q: &Quote) -> Yen {
-    let items: i64 = q.lines.iter().map(|l| l.line.line_total.0).sum();
-    Yen(items + q.shipping_fee.map_or(0, |f| f.0))
 }

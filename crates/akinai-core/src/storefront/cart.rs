@@ -131,27 +131,38 @@ impl Storefront {
             return Ok(CartView::default());
         };
         let lines = self.cart_store.cart_contents(cart.id).await?;
-        let for_sale: Vec<(SkuId, Yen)> = lines
-            .iter()
-            .filter_map(|l| l.2.as_ref().map(|s| (s.sku_id, s.price)))
-            .collect();
-        let rules = self.rules_of(&for_sale).await?;
-        let (buyer, now) = (pricing.buyer(), self.base.clock.now());
         let quote = self.quote_for(cart, &lines).await?;
+        // A quoted cart is priced at the quote alone: no rules to read.
+        let rules = match quote {
+            Some(_) => Default::default(),
+            None => {
+                let for_sale: Vec<(SkuId, Yen)> = lines
+                    .iter()
+                    .filter_map(|l| l.2.as_ref().map(|s| (s.sku_id, s.price)))
+                    .collect();
+                self.rules_of(&for_sale).await?
+            }
+        };
+        let (buyer, now) = (pricing.buyer(), self.base.clock.now());
         let mut view = Vec::with_capacity(lines.len());
         let mut withdrawn = Vec::new();
         for (sku_id, qty, for_sale) in lines {
             match for_sale {
                 Some(sku) => {
-                    let (mut line, mut price) =
-                        price_line(&sku, qty, rules.get(&sku_id), &buyer, now)?;
-                    if let Some(unit) = quote.as_ref().and_then(|q| q.unit_price(sku_id)) {
-                        line = PricedLine::at(&sku, qty, unit)
-                            .map_err(akinai_domain::checkout::QuoteError::from)?;
-                        price.unit = unit;
-                        price.source = akinai_domain::price_rules::PriceSource::Quote;
-                        price.refusal = None;
-                    }
+                    let quoted = quote.as_ref().and_then(|q| q.unit_price(sku_id));
+                    let (line, price) = match quoted {
+                        Some(unit) => (
+                            PricedLine::at(&sku, qty, unit)
+                                .map_err(akinai_domain::checkout::QuoteError::from)?,
+                            LinePrice {
+                                unit,
+                                list: sku.price,
+                                source: akinai_domain::price_rules::PriceSource::Quote,
+                                refusal: None,
+                            },
+                        ),
+                        None => price_line(&sku, qty, rules.get(&sku_id), &buyer, now)?,
+                    };
                     view.push(CartLineView {
                         line,
                         available: sku.stock,

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use akinai_core::quotes::{quoted_total, QuoteDetail};
+use akinai_core::quotes::QuoteDetail;
 use akinai_core::CoreError;
 use akinai_domain::admin::{ManageCustomers, ViewPersonalData};
 use akinai_domain::ids::SkuId;
@@ -31,7 +31,7 @@ struct ListPage {
 
 impl ListPage {
     fn total(&self, q: &Quote) -> String {
-        quoted_total(q).display()
+        q.quoted_total().display()
     }
     fn when(&self, q: &Quote) -> String {
         local_time(q.requested_at)

@@ -248,7 +248,7 @@ pub async fn my_quotes_get(
                 .valid_until
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .unwrap_or_default();
-            let total = akinai_core::quotes::quoted_total(&q).display();
+            let total = q.quoted_total().display();
             (q.number(), s.label_ja(), total, until, link)
         })
         .collect();

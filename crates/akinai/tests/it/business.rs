@@ -80,14 +80,6 @@ async fn sws_11_a_member_applies_staff_cannot_decide_an_owner_approves_and_invoi
     let decide = format!("/admin/business/{}/decide", company.0);
     let staff = crate::admin_orders::signed_in(&app, AdminRole::Staff).await;
     let csrf = staff.get("/admin").await.hidden("csrf");
-    // IPA-C-8: staff see the applicant's address masked.
-    let masked = staff.get("/admin/business").await;
-    assert!(
-        masked.body.contains("k＊＊＊@example.co.jp"),
-        "{}",
-        masked.body
-    );
-    assert!(!masked.body.contains("kobayashi@example.co.jp"));
     let refused = staff
         .post(
             &decide,
@@ -203,4 +195,44 @@ async fn sws_11_a_member_applies_staff_cannot_decide_an_owner_approves_and_invoi
     if let Some(text) = crate::documents::pdf_text(&pdf.bytes) {
         assert!(text.contains("株式会社あきない 購買部"), "{text}");
     }
+}
+
+#[tokio::test]
+async fn ipa_c_8_staff_see_business_applicants_addresses_masked_and_managers_in_full() {
+    let app = TestApp::demo().await;
+    app.member("kobayashi@example.co.jp").await;
+    let customer = app
+        .store
+        .customer_by_email("kobayashi@example.co.jp")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .apply_business(
+            customer.id,
+            &akinai_domain::business::NewCompany {
+                name: "株式会社あきない".into(),
+                department: String::new(),
+                invoice_number: None,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let staff = crate::admin_orders::signed_in(&app, AdminRole::Staff).await;
+    let masked = staff.get("/admin/business").await;
+    assert_eq!(masked.status, StatusCode::OK);
+    assert!(
+        masked.body.contains("k＊＊＊@example.co.jp"),
+        "{}",
+        masked.body
+    );
+    assert!(!masked.body.contains("kobayashi@example.co.jp"));
+    let manager = crate::admin_orders::signed_in(&app, AdminRole::Manager).await;
+    assert!(manager
+        .get("/admin/business")
+        .await
+        .body
+        .contains("kobayashi@example.co.jp"));
 }
