@@ -251,7 +251,8 @@ async fn an_earlier_order_is_ordered_again_from_its_status_page() {
 }
 
 #[tokio::test]
-async fn the_lines_are_checked_as_the_buyer_types_without_touching_the_cart() {
+async fn sws_6_the_lines_are_checked_as_the_buyer_types_without_touching_the_cart_and_a_forged_check_is_refused(
+) {
     let app = TestApp::demo().await;
     let all = skus(&app, 400).await;
     let a = all.iter().find(|s| s.stock >= 5).unwrap();

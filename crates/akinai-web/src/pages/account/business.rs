@@ -245,13 +245,18 @@ pub async fn join_get(
     ctx: Ctx,
     MemberExt(m): MemberExt,
 ) -> Result<Response, WebError> {
-    let v = state.shop.business().invite_view(&m, &q.t).await?;
+    // An unknown or mistyped link says it cannot be used, like a used one.
+    let (company, role, acceptable) = match state.shop.business().invite_view(&m, &q.t).await {
+        Ok(v) => (v.company, v.role.label_ja(), v.acceptable),
+        Err(CoreError::NotFound) => (String::new(), "", false),
+        Err(e) => return Err(e.into()),
+    };
     let l = ctx.layout(&state).await?;
     let page = JoinPage {
         l,
-        company: v.company,
-        role: v.role.label_ja(),
-        acceptable: v.acceptable,
+        company,
+        role,
+        acceptable,
         token: q.t,
     };
     ctx.page(StatusCode::OK, &page)
