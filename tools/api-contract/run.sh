@@ -32,7 +32,8 @@ curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null
 TOKEN="$("$BIN" --data-dir "$DATA" api token create --name contract \
   --scopes products:read,products:write,orders:read,orders:write,orders:refund,customers:read,webhooks:read,webhooks:write --by ci 2>/dev/null)"
 contract() {
-  "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+  "$VENV/bin/schemathesis" --config-file "$(dirname "$0")/schemathesis.toml" \
+    run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
     --url "http://127.0.0.1:$PORT" \
     --header "Authorization: Bearer $TOKEN" \
     --checks all \

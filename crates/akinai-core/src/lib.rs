@@ -514,6 +514,7 @@ impl Shop {
             inventory_store: store.clone(),
             price_store: store.clone(),
             coupon_store: store.clone(),
+            prices: prices.clone(),
             base: base.clone(),
         };
         let shipping = Shipping {

@@ -2,8 +2,9 @@
 //! chooses on the cart how many points to use, the confirmation screen shows them taken off
 //! per tax rate with the points the order will earn, and the order takes them from the balance
 //! as it is placed (in its own transaction). The worker settles orders afterwards — points
-//! earned are granted on delivery, and cancellation or refund gives back the points used and
-//! takes back those granted — and lapses balances left unused for the shop's expiry period.
+//! earned are granted on delivery, a partial refund takes back the points earned on the refunded
+//! part, and cancellation or refund gives back the points used and takes back those granted —
+//! and lapses balances left unused for the shop's expiry period.
 //! Members see their balance and every movement on 「ポイント」 of my page.
 
 use std::sync::Arc;
@@ -257,10 +258,10 @@ impl Points {
         let now = self.base.clock.now();
         let mut done = Settled::default();
         for due in self.point_store.points_due(SETTLE_BATCH).await? {
-            if let Some((to, moves)) = points::settle(due.state, due.status, due.used, due.earned) {
+            if let Some(settlement) = points::settle(&due.points) {
                 if self
                     .point_store
-                    .settle_points(&due, to, &moves, now)
+                    .settle_points(&due, &settlement, now)
                     .await?
                 {
                     done.orders += 1;

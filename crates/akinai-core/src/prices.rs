@@ -18,6 +18,7 @@ use akinai_store::price_rules::PriceRuleStore;
 
 use crate::accounts::Client;
 use crate::admin::Authorized;
+use crate::audit::AuditContext;
 use crate::{Audit, Base, CoreError};
 
 /// The audit actions of price-rule changes.
@@ -63,6 +64,18 @@ impl Prices {
         id: Option<GroupId>,
         input: &GroupInput,
     ) -> Result<GroupId, CoreError> {
+        self.save_group_as(&by.principal().audit_context(client), id, input)
+            .await
+    }
+
+    /// [`Self::save_group`] for a caller already allowed (an API token with `products:write`,
+    /// ADR 047 addendum), audited as `who`.
+    pub(crate) async fn save_group_as(
+        &self,
+        who: &AuditContext,
+        id: Option<GroupId>,
+        input: &GroupInput,
+    ) -> Result<GroupId, CoreError> {
         let group = input.parse().map_err(CoreError::InvalidFields)?;
         let saved = self
             .price_store
@@ -81,7 +94,7 @@ impl Prices {
         };
         self.audit
             .record(
-                &by.principal().audit_context(client),
+                who,
                 GROUP_SAVE,
                 &format!("customer_group:{}", saved.0),
                 json!({
@@ -160,28 +173,49 @@ impl Prices {
         sku: SkuId,
         input: &RulesInput,
     ) -> Result<(), CoreError> {
+        self.set_product_rules(by, client, product, &[(sku, input.clone())])
+            .await
+    }
+
+    /// Replaces the rules of several SKUs of a product (the API's `PUT …/price-rules`): every
+    /// SKU must be the product's and every group known (else not found), and every SKU's input
+    /// is checked before any is saved, so a refused field saves nothing. Each SKU's change is
+    /// audited with its rules before and after.
+    pub async fn set_product_rules(
+        &self,
+        by: &Authorized<ManageCatalog>,
+        client: &Client,
+        product: ProductId,
+        inputs: &[(SkuId, RulesInput)],
+    ) -> Result<(), CoreError> {
         let page = self.product_prices(by, product).await?;
-        let (_, before) = page
-            .rules
-            .iter()
-            .find(|(s, _)| s.id == sku)
-            .ok_or(CoreError::NotFound)?;
         let known: Vec<GroupId> = page.groups.iter().map(|g| g.id).collect();
-        if input.group_prices.iter().any(|(g, _)| !known.contains(g)) {
-            return Err(CoreError::NotFound);
+        let mut checked = Vec::with_capacity(inputs.len());
+        for (sku, input) in inputs {
+            let (_, before) = page
+                .rules
+                .iter()
+                .find(|(s, _)| s.id == *sku)
+                .ok_or(CoreError::NotFound)?;
+            if input.group_prices.iter().any(|(g, _)| !known.contains(g)) {
+                return Err(CoreError::NotFound);
+            }
+            let rules = input
+                .parse(before.list_price)
+                .map_err(CoreError::InvalidFields)?;
+            checked.push((*sku, before, rules));
         }
-        let rules = input
-            .parse(before.list_price)
-            .map_err(CoreError::InvalidFields)?;
-        self.price_store.set_sku_price_rules(sku, &rules).await?;
-        self.audit
-            .record(
-                &by.principal().audit_context(client),
-                SKU_PRICES,
-                &format!("sku:{}", sku.0),
-                json!({ "before": before, "after": rules }),
-            )
-            .await?;
+        for (sku, before, rules) in checked {
+            self.price_store.set_sku_price_rules(sku, &rules).await?;
+            self.audit
+                .record(
+                    &by.principal().audit_context(client),
+                    SKU_PRICES,
+                    &format!("sku:{}", sku.0),
+                    json!({ "before": before, "after": rules }),
+                )
+                .await?;
+        }
         Ok(())
     }
 }

@@ -186,6 +186,35 @@ impl CompanyRole {
     }
 }
 
+/// What the company's admin does to a member (issue #23 item 2): give them another part, or take
+/// them out of the company. The admin's own part is never changed this way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Approver or buyer (never admin: a company has one).
+    Role(CompanyRole),
+    /// Out of the company: its prices, invoice payment and shared addresses no longer apply.
+    Remove,
+}
+
+impl MemberChange {
+    /// The form's value: `approver`, `buyer` or `remove`.
+    pub fn parse(s: &str) -> Option<MemberChange> {
+        match s {
+            "remove" => Some(MemberChange::Remove),
+            other => CompanyRole::parse(other)
+                .filter(|r| *r != CompanyRole::Admin)
+                .map(MemberChange::Role),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberChange::Role(r) => r.as_str(),
+            MemberChange::Remove => "remove",
+        }
+    }
+}
+
 /// The review reason of an order waiting for the company's approver.
 pub const REVIEW_COMPANY_APPROVAL: &str = "company_approval";
 

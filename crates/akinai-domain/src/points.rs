@@ -6,9 +6,10 @@
 //! proportion to what is left of each rate's items after a coupon, the same way as a coupon's
 //! discount; each rate's tax is then computed once on the reduced total (JP-INV-2). Points are
 //! earned on what the shopper pays for the items (coupon and points taken off, shipping and
-//! fees not counted), granted when the order is delivered, and taken back — with the points
-//! used returned — when it is cancelled or refunded ([`settle`]). A balance not earned on or
-//! spent from for the shop's expiry period lapses whole ([`lapsed`]). Everything here is pure.
+//! fees not counted), granted when the order is delivered, taken back — with the points used
+//! returned — when it is cancelled or refunded, and taken back in proportion when part of it is
+//! refunded ([`settle`]). A balance not earned on or spent from for the shop's expiry period
+//! lapses whole ([`lapsed`]). Everything here is pure.
 
 use std::collections::BTreeMap;
 
@@ -204,6 +205,9 @@ pub enum EntryKind {
     Return,
     /// Points earned on an order later refunded, taken back.
     Revoke,
+    /// The share of the points earned on the part of an order refunded, taken back (one entry
+    /// per partial refund).
+    RevokePart,
     /// The balance lapsed after the expiry period.
     Expire,
     /// Added or taken by the shop (an apology, a correction, points carried over), with a
@@ -212,11 +216,12 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 6] = [
+    pub const ALL: [EntryKind; 7] = [
         EntryKind::Earn,
         EntryKind::Spend,
         EntryKind::Return,
         EntryKind::Revoke,
+        EntryKind::RevokePart,
         EntryKind::Expire,
         EntryKind::Adjust,
     ];
@@ -227,6 +232,7 @@ impl EntryKind {
             EntryKind::Spend => "spend",
             EntryKind::Return => "return",
             EntryKind::Revoke => "revoke",
+            EntryKind::RevokePart => "revoke_part",
             EntryKind::Expire => "expire",
             EntryKind::Adjust => "adjust",
         }
@@ -243,6 +249,7 @@ impl EntryKind {
             EntryKind::Spend => "利用",
             EntryKind::Return => "利用の取消(返還)",
             EntryKind::Revoke => "獲得の取消",
+            EntryKind::RevokePart => "一部返金による獲得の取消",
             EntryKind::Expire => "有効期限切れ",
             EntryKind::Adjust => "ショップによる調整",
         }
@@ -254,34 +261,92 @@ impl EntryKind {
     }
 }
 
-/// What settling an order's points does: the state it moves to and the movements it makes
-/// (signed points), or `None` when nothing is due in its status.
-pub fn settle(
-    state: PointsState,
-    status: OrderStatus,
-    used: i64,
-    earned: i64,
-) -> Option<(PointsState, Vec<(EntryKind, i64)>)> {
-    match (state, status) {
-        (PointsState::Pending, OrderStatus::Delivered) => Some((
-            PointsState::Granted,
-            (earned > 0)
-                .then_some((EntryKind::Earn, earned))
+/// An order's points as the worker finds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderPointsNow {
+    pub state: PointsState,
+    pub status: OrderStatus,
+    /// Points the order used (taken at placement).
+    pub used: i64,
+    /// Points the order earns when delivered, as computed at placement.
+    pub earned: i64,
+    /// Points of `earned` not granted or taken back so far because of partial refunds.
+    pub revoked: i64,
+    /// What the shopper paid for the order (its grand total).
+    pub total: i64,
+    /// Yen refunded on the order so far.
+    pub refunded: i64,
+}
+
+/// What settling an order's points does: the state it moves to, the points of `earned` not
+/// granted or taken back after it, and the movements it makes (signed points).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    pub to: PointsState,
+    pub revoked: i64,
+    pub moves: Vec<(EntryKind, i64)>,
+}
+
+/// The points of `earned` an order keeps when `refunded` of its `total` yen has been paid back:
+/// in proportion to what is still paid, rounded down (ADR 046 addendum). Nothing refunded keeps
+/// everything; everything refunded keeps nothing.
+pub fn kept_after_refund(earned: i64, total: i64, refunded: i64) -> i64 {
+    if refunded <= 0 || earned <= 0 {
+        return earned.max(0);
+    }
+    if total <= 0 || refunded >= total {
+        return 0;
+    }
+    let kept = i128::from(earned) * i128::from(total - refunded) / i128::from(total);
+    i64::try_from(kept).unwrap_or(0)
+}
+
+/// What settling an order's points does now, or `None` when nothing is due:
+/// - delivered: the points earned are granted, less the share of any part already refunded;
+/// - delivered and granted, then partly refunded: the refunded part's share is taken back
+///   (`RevokePart`); the points used stay spent — the refund is money, and the shop may return
+///   points by hand (「ポイント調整」);
+/// - cancelled or wholly refunded: the points used come back and what is still granted goes.
+pub fn settle(o: &OrderPointsNow) -> Option<Settlement> {
+    let kept = kept_after_refund(o.earned, o.total, o.refunded);
+    match (o.state, o.status) {
+        (PointsState::Pending, OrderStatus::Delivered) => Some(Settlement {
+            to: PointsState::Granted,
+            revoked: o.earned - kept,
+            moves: (kept > 0)
+                .then_some((EntryKind::Earn, kept))
                 .into_iter()
                 .collect(),
-        )),
+        }),
+        (PointsState::Granted, OrderStatus::Delivered) => {
+            let granted = o.earned - o.revoked;
+            let back = granted - kept;
+            Some(Settlement {
+                to: PointsState::Granted,
+                revoked: o.revoked + back.max(0),
+                moves: (back > 0)
+                    .then_some((EntryKind::RevokePart, -back))
+                    .into_iter()
+                    .collect(),
+            })
+        }
         (
             PointsState::Pending | PointsState::Granted,
             OrderStatus::Cancelled | OrderStatus::Refunded,
         ) => {
             let mut moves = Vec::new();
-            if used > 0 {
-                moves.push((EntryKind::Return, used));
+            if o.used > 0 {
+                moves.push((EntryKind::Return, o.used));
             }
-            if state == PointsState::Granted && earned > 0 {
-                moves.push((EntryKind::Revoke, -earned));
+            let granted = o.earned - o.revoked;
+            if o.state == PointsState::Granted && granted > 0 {
+                moves.push((EntryKind::Revoke, -granted));
             }
-            Some((PointsState::Reversed, moves))
+            Some(Settlement {
+                to: PointsState::Reversed,
+                revoked: o.revoked,
+                moves,
+            })
         }
         _ => None,
     }

@@ -88,35 +88,113 @@ fn points_beyond_the_balance_or_the_items_are_refused() {
     assert_eq!(spend(0, 0, &lines, &Discount::none()), Ok(Discount::none()));
 }
 
+fn now(state: PointsState, status: OrderStatus, used: i64, earned: i64) -> OrderPointsNow {
+    OrderPointsNow {
+        state,
+        status,
+        used,
+        earned,
+        revoked: 0,
+        total: 10_000,
+        refunded: 0,
+    }
+}
+
+fn settled(to: PointsState, revoked: i64, moves: Vec<(EntryKind, i64)>) -> Option<Settlement> {
+    Some(Settlement { to, revoked, moves })
+}
+
 #[test]
 fn an_order_earns_on_delivery_and_gives_everything_back_on_refund() {
+    use OrderStatus::*;
+    use PointsState::*;
     assert_eq!(PointsState::at_placement(0, 0), PointsState::None);
     assert_eq!(
-        settle(PointsState::Pending, OrderStatus::Delivered, 300, 40),
-        Some((PointsState::Granted, vec![(EntryKind::Earn, 40)]))
+        settle(&now(Pending, Delivered, 300, 40)),
+        settled(Granted, 0, vec![(EntryKind::Earn, 40)])
     );
+    assert_eq!(settle(&now(Pending, Shipped, 300, 40)), Option::None);
     assert_eq!(
-        settle(PointsState::Pending, OrderStatus::Shipped, 300, 40),
-        None
-    );
-    assert_eq!(
-        settle(PointsState::Granted, OrderStatus::Delivered, 300, 40),
-        None
-    );
-    assert_eq!(
-        settle(PointsState::Granted, OrderStatus::Refunded, 300, 40),
-        Some((
-            PointsState::Reversed,
+        settle(&now(Granted, Refunded, 300, 40)),
+        settled(
+            Reversed,
+            0,
             vec![(EntryKind::Return, 300), (EntryKind::Revoke, -40)]
-        ))
+        )
     );
     assert_eq!(
-        settle(PointsState::Pending, OrderStatus::Cancelled, 300, 40),
-        Some((PointsState::Reversed, vec![(EntryKind::Return, 300)]))
+        settle(&now(Pending, Cancelled, 300, 40)),
+        settled(Reversed, 0, vec![(EntryKind::Return, 300)])
     );
+    assert_eq!(settle(&now(Reversed, Refunded, 300, 40)), Option::None);
+}
+
+#[test]
+fn a_partial_refund_takes_back_the_points_earned_on_the_refunded_part() {
+    use OrderStatus::*;
+    use PointsState::*;
+    assert_eq!(kept_after_refund(40, 10_000, 0), 40);
+    assert_eq!(kept_after_refund(40, 10_000, 2_500), 30);
+    assert_eq!(kept_after_refund(40, 10_000, 2_501), 29, "rounded down");
+    assert_eq!(kept_after_refund(40, 10_000, 10_000), 0);
+    assert_eq!(kept_after_refund(40, 0, 1), 0);
+    // Granted, then a quarter refunded: 10 of 40 taken back, the points used stay spent.
+    let granted = OrderPointsNow {
+        refunded: 2_500,
+        ..now(Granted, Delivered, 300, 40)
+    };
     assert_eq!(
-        settle(PointsState::Reversed, OrderStatus::Refunded, 300, 40),
-        None
+        settle(&granted),
+        settled(Granted, 10, vec![(EntryKind::RevokePart, -10)])
+    );
+    // A second refund takes back only what the first did not.
+    let again = OrderPointsNow {
+        revoked: 10,
+        refunded: 5_000,
+        ..granted
+    };
+    assert_eq!(
+        settle(&again),
+        settled(Granted, 20, vec![(EntryKind::RevokePart, -10)])
+    );
+    // A refund too small to move a point moves none (but is seen).
+    let first = OrderPointsNow {
+        refunded: 2_400,
+        ..granted
+    };
+    assert_eq!(
+        settle(&first),
+        settled(Granted, 10, vec![(EntryKind::RevokePart, -10)])
+    );
+    let tiny = OrderPointsNow {
+        revoked: 10,
+        refunded: 2_450,
+        ..granted
+    };
+    assert_eq!(settle(&tiny), settled(Granted, 10, vec![]));
+    // Refunded before delivery: only the rest is granted.
+    let early = OrderPointsNow {
+        refunded: 5_000,
+        ..now(Pending, Delivered, 0, 40)
+    };
+    assert_eq!(
+        settle(&early),
+        settled(Granted, 20, vec![(EntryKind::Earn, 20)])
+    );
+    // Then wholly refunded: the points used come back, what is still granted goes.
+    let whole = OrderPointsNow {
+        status: Refunded,
+        revoked: 20,
+        refunded: 10_000,
+        ..granted
+    };
+    assert_eq!(
+        settle(&whole),
+        settled(
+            Reversed,
+            20,
+            vec![(EntryKind::Return, 300), (EntryKind::Revoke, -20)]
+        )
     );
 }
 
@@ -150,21 +228,39 @@ proptest! {
     /// the points used come back and the points granted go again.
     #[test]
     fn a_reversed_order_leaves_the_balance_as_it_was(
-        used in 0i64..10_000, earned in 0i64..1_000, delivered in any::<bool>(), refund in any::<bool>()
+        used in 0i64..10_000, earned in 0i64..1_000, delivered in any::<bool>(), refund in any::<bool>(),
+        parts in proptest::collection::vec(1i64..4_000, 0..4)
     ) {
+        let total = 10_000;
         let mut balance = -used;
-        let mut state = PointsState::at_placement(used, earned);
+        let mut o = OrderPointsNow {
+            state: PointsState::at_placement(used, earned),
+            status: OrderStatus::Placed, used, earned, revoked: 0, total, refunded: 0,
+        };
         let mut steps = Vec::new();
-        if delivered { steps.push(OrderStatus::Delivered); }
-        steps.push(if refund || delivered { OrderStatus::Refunded } else { OrderStatus::Cancelled });
-        for status in steps {
-            if let Some((next, moves)) = settle(state, status, used, earned) {
-                balance += moves.iter().map(|m| m.1).sum::<i64>();
-                state = next;
+        if delivered { steps.push((OrderStatus::Delivered, 0)); }
+        // Partial refunds after delivery, each settled, never more than the total.
+        for p in &parts {
+            if delivered { steps.push((OrderStatus::Delivered, *p)); }
+        }
+        steps.push((if refund || delivered { OrderStatus::Refunded } else { OrderStatus::Cancelled }, total));
+        for (status, back) in steps {
+            o.status = status;
+            o.refunded = (o.refunded + back).min(total);
+            if let Some(s) = settle(&o) {
+                balance += s.moves.iter().map(|m| m.1).sum::<i64>();
+                // Never more taken back than granted.
+                prop_assert!(s.revoked >= o.revoked && s.revoked <= earned);
+                o.state = s.to;
+                o.revoked = s.revoked;
+            }
+            if o.state == PointsState::Granted {
+                prop_assert_eq!(balance + used, earned - o.revoked);
+                prop_assert_eq!(earned - o.revoked, kept_after_refund(earned, total, o.refunded));
             }
         }
         prop_assert_eq!(balance, 0);
-        prop_assert!(state == PointsState::Reversed || state == PointsState::None);
+        prop_assert!(o.state == PointsState::Reversed || o.state == PointsState::None);
     }
 
     /// Coupon and points together: Σ per-rate totals equals the grand total, each rate's tax is

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 
 use akinai_domain::business::{
-    Company, CompanyInvite, CompanyMember, CompanyRole, CompanyStatus, NewCompany,
+    Company, CompanyInvite, CompanyMember, CompanyRole, CompanyStatus, MemberChange, NewCompany,
     REVIEW_COMPANY_APPROVAL,
 };
 use akinai_domain::ids::{AddressId, CompanyId, CustomerId, OrderId};
@@ -403,6 +403,48 @@ where
         Ok(D::rows_affected(&done) == 1)
     }
 
+    pub async fn change_company_member(
+        &self,
+        company: CompanyId,
+        customer: CustomerId,
+        change: MemberChange,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = match change {
+            MemberChange::Role(role) => sqlx::query(
+                "UPDATE customers SET company_role = $1 \
+                 WHERE id = $2 AND company_id = $3 AND company_role <> 'admin'",
+            )
+            .bind(role.as_str().to_string())
+            .bind(customer.0)
+            .bind(company.0),
+            MemberChange::Remove => sqlx::query(
+                "UPDATE customers SET company_id = NULL, company_role = NULL, \
+                 group_id = CASE WHEN group_id = (SELECT group_id FROM companies WHERE id = $1) \
+                 THEN NULL ELSE group_id END \
+                 WHERE id = $2 AND company_id = $1 AND company_role <> 'admin'",
+            )
+            .bind(company.0)
+            .bind(customer.0),
+        }
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if D::rows_affected(&done) != 1 {
+            return Ok(false);
+        }
+        if change == MemberChange::Remove {
+            sqlx::query("UPDATE customer_addresses SET shared = $1 WHERE customer_id = $2")
+                .bind(0i64)
+                .bind(customer.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
     pub async fn share_address(
         &self,
         customer: CustomerId,
@@ -535,6 +577,16 @@ macro_rules! business_store {
                     except: CustomerId,
                 ) -> StoreResult<Vec<akinai_store::SavedAddress>> {
                     $crate::Sql(self).shared_addresses(company, except).await
+                }
+                async fn change_company_member(
+                    &self,
+                    company: CompanyId,
+                    customer: CustomerId,
+                    change: akinai_domain::business::MemberChange,
+                ) -> StoreResult<bool> {
+                    $crate::Sql(self)
+                        .change_company_member(company, customer, change)
+                        .await
                 }
                 async fn share_address(
                     &self,

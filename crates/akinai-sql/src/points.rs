@@ -7,7 +7,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type}
 
 use akinai_domain::ids::{CartId, CustomerId, OrderId};
 use akinai_domain::order::OrderStatus;
-use akinai_domain::points::{EntryKind, PointsState};
+use akinai_domain::points::{EntryKind, OrderPointsNow, PointsState, Settlement};
 use akinai_store::points::{PointBalance, PointEntry, PointsDue};
 use akinai_store::{PlaceOrderError, StoreResult};
 
@@ -84,10 +84,23 @@ where
     }
 
     pub async fn points_due(&self, limit: u32) -> StoreResult<Vec<PointsDue>> {
+        // Three small sets, each found by an index: pending orders that have come to an end,
+        // granted ones cancelled or refunded, and granted ones refunded in part since they were
+        // last settled (driven by the refund ledger, which holds few rows).
         let rows = sqlx::query(
-            "SELECT id, customer_id, status, points_state, points_used, points_earned FROM orders \
-             WHERE points_state IN ('pending', 'granted') AND customer_id IS NOT NULL \
-             AND status IN ('delivered', 'cancelled', 'refunded') ORDER BY id LIMIT $1",
+            "SELECT o.id, o.customer_id, o.status, o.points_state, o.points_used, o.points_earned, \
+             o.points_revoked, o.points_refund_seen, o.grand_total, \
+             CAST(COALESCE((SELECT SUM(r.amount) FROM refunds r WHERE r.order_id = o.id), 0) AS BIGINT) \
+             AS refunded \
+             FROM orders o WHERE o.customer_id IS NOT NULL AND o.id IN ( \
+             SELECT id FROM orders WHERE points_state = 'pending' \
+             AND status IN ('delivered', 'cancelled', 'refunded') \
+             UNION SELECT id FROM orders WHERE points_state = 'granted' \
+             AND status IN ('cancelled', 'refunded') \
+             UNION SELECT g.id FROM orders g JOIN refunds r ON r.order_id = g.id \
+             WHERE g.points_state = 'granted' AND g.status = 'delivered' \
+             GROUP BY g.id, g.points_refund_seen HAVING SUM(r.amount) > g.points_refund_seen) \
+             ORDER BY o.id LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(self.0.reader())
@@ -99,12 +112,18 @@ where
                 Ok(PointsDue {
                     order_id: OrderId(r.int("id")?),
                     customer_id: CustomerId(r.int("customer_id")?),
-                    status: OrderStatus::parse(&status)
-                        .ok_or_else(|| corrupt(format!("status {status}")))?,
-                    state: PointsState::parse(&state)
-                        .ok_or_else(|| corrupt(format!("points state {state}")))?,
-                    used: r.int("points_used")?,
-                    earned: r.int("points_earned")?,
+                    points: OrderPointsNow {
+                        status: OrderStatus::parse(&status)
+                            .ok_or_else(|| corrupt(format!("status {status}")))?,
+                        state: PointsState::parse(&state)
+                            .ok_or_else(|| corrupt(format!("points state {state}")))?,
+                        used: r.int("points_used")?,
+                        earned: r.int("points_earned")?,
+                        revoked: r.int("points_revoked")?,
+                        total: r.int("grand_total")?,
+                        refunded: r.int("refunded")?,
+                    },
+                    refund_seen: r.int("points_refund_seen")?,
                 })
             })
             .collect()
@@ -113,23 +132,29 @@ where
     pub async fn settle_points(
         &self,
         due: &PointsDue,
-        to: PointsState,
-        moves: &[(EntryKind, i64)],
+        settlement: &Settlement,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
-        let moved =
-            sqlx::query("UPDATE orders SET points_state = $1 WHERE id = $2 AND points_state = $3")
-                .bind(to.as_str())
-                .bind(due.order_id.0)
-                .bind(due.state.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+        let moved = sqlx::query(
+            "UPDATE orders SET points_state = $1, points_revoked = $2, points_refund_seen = $3 \
+             WHERE id = $4 AND points_state = $5 AND points_revoked = $6 \
+             AND points_refund_seen = $7",
+        )
+        .bind(settlement.to.as_str())
+        .bind(settlement.revoked)
+        .bind(due.points.refunded)
+        .bind(due.order_id.0)
+        .bind(due.points.state.as_str())
+        .bind(due.points.revoked)
+        .bind(due.refund_seen)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         if D::rows_affected(&moved) != 1 {
             return Ok(false);
         }
-        for (kind, points) in moves {
+        for (kind, points) in &settlement.moves {
             Self::move_points(
                 &mut *tx,
                 due.customer_id,
@@ -325,7 +350,7 @@ macro_rules! point_store {
     ($store:ty) => {
         const _: () = {
             use akinai_domain::ids::{CartId, CustomerId};
-            use akinai_domain::points::{EntryKind, PointsState};
+            use akinai_domain::points::{EntryKind, OrderPointsNow, PointsState, Settlement};
             use akinai_store::points::{PointBalance, PointEntry, PointsDue};
             use akinai_store::StoreResult;
             use chrono::{DateTime, Utc};
@@ -350,11 +375,10 @@ macro_rules! point_store {
                 async fn settle_points(
                     &self,
                     due: &PointsDue,
-                    to: PointsState,
-                    moves: &[(EntryKind, i64)],
+                    settlement: &Settlement,
                     now: DateTime<Utc>,
                 ) -> StoreResult<bool> {
-                    $crate::Sql(self).settle_points(due, to, moves, now).await
+                    $crate::Sql(self).settle_points(due, settlement, now).await
                 }
                 async fn adjust_points(
                     &self,

@@ -80,6 +80,16 @@ pub trait BusinessStore: Send + Sync {
         company: CompanyId,
         amount: Option<akinai_domain::Yen>,
     ) -> StoreResult<bool>;
+    /// Gives a member of the company another part, or takes them out of it (company and role
+    /// cleared, the company's customer group left, their addresses no longer shared), in one
+    /// transaction; never the company's admin. False (nothing written) when `customer` is not a
+    /// non-admin member of `company`.
+    async fn change_company_member(
+        &self,
+        company: CompanyId,
+        customer: CustomerId,
+        change: akinai_domain::business::MemberChange,
+    ) -> StoreResult<bool>;
     /// Orders of the company's members still waiting for the company's approval, oldest first.
     async fn orders_awaiting_approval(&self, company: CompanyId) -> StoreResult<Vec<OrderId>>;
     /// Addresses the company's other members share with it.

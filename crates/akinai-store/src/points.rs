@@ -13,8 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use akinai_domain::ids::{CartId, CustomerId, OrderId};
-use akinai_domain::order::OrderStatus;
-use akinai_domain::points::{EntryKind, PointsState};
+use akinai_domain::points::{EntryKind, OrderPointsNow, Settlement};
 
 use crate::StoreResult;
 
@@ -51,10 +50,10 @@ pub struct PointEntry {
 pub struct PointsDue {
     pub order_id: OrderId,
     pub customer_id: CustomerId,
-    pub status: OrderStatus,
-    pub state: PointsState,
-    pub used: i64,
-    pub earned: i64,
+    /// The order's points, status and refunds now.
+    pub points: OrderPointsNow,
+    /// The yen refunded that the order's points already reflect.
+    pub refund_seen: i64,
 }
 
 #[async_trait]
@@ -65,17 +64,18 @@ pub trait PointStore: Send + Sync {
         -> StoreResult<Vec<PointEntry>>;
     /// Keeps the points the shopper chose to use on the cart (0 for none).
     async fn set_cart_points(&self, cart: CartId, points: i64) -> StoreResult<()>;
-    /// Orders of members whose points are still open (`pending` or `granted`) and whose status
-    /// may settle them (delivered, cancelled, refunded), oldest first.
+    /// Orders of members whose points are due to be settled, oldest first: pending ones now
+    /// delivered, cancelled or refunded; granted ones now cancelled or refunded, or refunded in
+    /// part beyond what their points reflect. An order settled and not refunded since is not
+    /// among them, so the batch never fills with orders that have nothing due.
     async fn points_due(&self, limit: u32) -> StoreResult<Vec<PointsDue>>;
-    /// Moves the order from `due.state` to `to` and records `moves` against the member's
-    /// balance, in one transaction; false (and nothing done) when the order has moved on
-    /// meanwhile.
+    /// Moves the order to `settlement` (state, points revoked, the refunds seen) and records its
+    /// movements against the member's balance, in one transaction; false (and nothing done)
+    /// when the order has moved on since `due` was read.
     async fn settle_points(
         &self,
         due: &PointsDue,
-        to: PointsState,
-        moves: &[(EntryKind, i64)],
+        settlement: &Settlement,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// Adds `points` (signed) to the member's balance as the shop's adjustment; `None` (and

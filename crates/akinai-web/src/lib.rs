@@ -545,6 +545,12 @@ fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
             get(account::join_get).post(account::join_post),
         ),
         route(
+            "/account/business/members/{id}",
+            Policy::MemberForm,
+            FORM,
+            post(account::member_post),
+        ),
+        route(
             "/account/business/orders/{id}/approve",
             Policy::MemberForm,
             FORM,

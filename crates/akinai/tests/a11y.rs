@@ -252,24 +252,50 @@ async fn the_storefront_and_the_back_office_have_no_axe_violations_at_phone_and_
         .unwrap();
     b.goto(&format!("{base}/account/statements")).await;
     check(violations(&b, &axe, "my statements").await);
-    // The approved company's page for its admin (members, invitation, approval rule), and an
-    // invitation's page.
-    b.goto(&format!("{base}/account/business")).await;
-    check(violations(&b, &axe, "company admin").await);
-    let invite = akinai_core::tokens::generate();
-    app.store
-        .create_invite(&akinai_store::business::NewInvite {
-            company,
-            token: invite.hash,
-            link_nonce: "a11y".into(),
-            email: "colleague@example.jp".into(),
-            role: akinai_domain::business::CompanyRole::Buyer,
-            invited_by: customer,
+    // The approved company's page for its admin (members with a buyer's role and removal
+    // forms, invitation, approval rule), and an invitation's page.
+    let colleague = app
+        .store
+        .create_customer(&akinai_store::NewCustomer {
+            email: "buyer@example.jp".into(),
+            name: "佐藤 次郎".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
             created_at: now,
-            expires_at: now + chrono::Duration::days(7),
         })
         .await
+        .unwrap()
         .unwrap();
+    // An invitation to the company for `email`; its link's secret.
+    let invite = |email: &'static str| {
+        let app = &app;
+        async move {
+            let token = akinai_core::tokens::generate();
+            app.store
+                .create_invite(&akinai_store::business::NewInvite {
+                    company,
+                    token: token.hash.clone(),
+                    link_nonce: format!("a11y-{email}"),
+                    email: email.into(),
+                    role: akinai_domain::business::CompanyRole::Buyer,
+                    invited_by: customer,
+                    created_at: now,
+                    expires_at: now + chrono::Duration::days(7),
+                })
+                .await
+                .unwrap();
+            token
+        }
+    };
+    let joined = invite("buyer@example.jp").await;
+    assert!(app
+        .store
+        .accept_invite(&joined.hash, colleague, now)
+        .await
+        .unwrap());
+    b.goto(&format!("{base}/account/business")).await;
+    b.wait_for_text("会社から外す").await;
+    check(violations(&b, &axe, "company admin").await);
+    let invite = invite("colleague@example.jp").await;
     b.goto(&format!("{base}/account/business/join?t={}", invite.secret))
         .await;
     check(violations(&b, &axe, "company invitation").await);

@@ -59,6 +59,7 @@ pub struct ApiResources {
     pub(crate) inventory_store: Arc<dyn akinai_store::inventory::InventoryStore>,
     pub(crate) price_store: Arc<dyn akinai_store::price_rules::PriceRuleStore>,
     pub(crate) coupon_store: Arc<dyn akinai_store::coupons::CouponStore>,
+    pub(crate) prices: crate::Prices,
     pub(crate) base: crate::Base,
 }
 
@@ -109,6 +110,28 @@ impl ApiResources {
     ) -> Result<Vec<akinai_domain::price_rules::CustomerGroup>, CoreError> {
         caller.require(Scope::ProductsRead)?;
         Ok(self.price_store.customer_groups().await?)
+    }
+
+    /// Creates (`id` `None`) or changes a customer group (`products:write`: a group's discount
+    /// and tax display are pricing; putting members into groups stays in the back office, and no
+    /// token is ever given `manage_customers` — ADR 047 addendum). Audited with the token as
+    /// the actor; the group as saved.
+    pub async fn save_customer_group(
+        &self,
+        caller: &ApiCaller,
+        client: &Client,
+        id: Option<akinai_domain::price_rules::GroupId>,
+        input: &akinai_domain::price_rules_input::GroupInput,
+    ) -> Result<akinai_domain::price_rules::CustomerGroup, CoreError> {
+        caller.require(Scope::ProductsWrite)?;
+        let who = crate::admin::Principal::Token(caller.clone()).audit_context(client);
+        let saved = self.prices.save_group_as(&who, id, input).await?;
+        self.price_store
+            .customer_groups()
+            .await?
+            .into_iter()
+            .find(|g| g.id == saved)
+            .ok_or(CoreError::NotFound)
     }
 
     /// Each variant of a product with its price rules (list price filled in; ADR 047).

@@ -5,8 +5,9 @@
 use super::*;
 use crate::business::NewInvite;
 use crate::AddressSaved;
-use akinai_domain::business::{CompanyRole, NewCompany};
+use akinai_domain::business::{CompanyRole, MemberChange, NewCompany};
 use akinai_domain::ids::{CompanyId, CustomerId};
+use akinai_domain::price_rules_input::NewGroup;
 
 pub(super) async fn approved(s: &dyn Store, email: &str, name: &str) -> (CustomerId, CompanyId) {
     let admin = s
@@ -167,4 +168,140 @@ pub(super) async fn sws_11_members_join_by_invitation_once_and_see_their_company
         .is_empty());
     assert!(s.share_address(admin, address, false).await.unwrap());
     assert!(s.shared_addresses(company, buyer).await.unwrap().is_empty());
+}
+
+/// The admin changes a member's part and takes them out of the company: only a non-admin member of
+/// its own company; removal clears the company, the role and the company's group (another group
+/// stays) and unshares the member's addresses.
+pub(super) async fn sws_11_an_admin_changes_and_removes_its_own_members_only(
+    store: Arc<dyn Store>,
+) {
+    let s = store.as_ref();
+    let group = NewGroup {
+        name: "法人".into(),
+        discount_percent: 10,
+        tax_exclusive: false,
+    };
+    let houjin = s
+        .save_customer_group(None, &group, t0())
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = s
+        .create_customer(&accounts::new_customer("admin@akinai.example"))
+        .await
+        .unwrap()
+        .unwrap();
+    let new_company = NewCompany {
+        name: "株式会社あきない".into(),
+        department: String::new(),
+        invoice_number: None,
+    };
+    let company = s
+        .apply_business(admin, &new_company, t0())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(s
+        .decide_company(company, true, Some(houjin), "admin:1", t0())
+        .await
+        .unwrap());
+    let (other_admin, other) = approved(s, "admin@other.example", "他社").await;
+    let buyer = s
+        .create_customer(&accounts::new_customer("buyer1@example.jp"))
+        .await
+        .unwrap()
+        .unwrap();
+    s.create_invite(&invite(company, admin, 1, CompanyRole::Buyer))
+        .await
+        .unwrap();
+    assert!(s.accept_invite(&token(9_001), buyer, t0()).await.unwrap());
+    assert_eq!(s.group_of(buyer).await.unwrap().unwrap().id, houjin);
+
+    let approver = MemberChange::Role(CompanyRole::Approver);
+    assert!(
+        !s.change_company_member(other, buyer, approver)
+            .await
+            .unwrap(),
+        "another company's member"
+    );
+    for change in [MemberChange::Role(CompanyRole::Buyer), MemberChange::Remove] {
+        assert!(
+            !s.change_company_member(company, admin, change)
+                .await
+                .unwrap(),
+            "never the admin"
+        );
+    }
+    assert!(!s
+        .change_company_member(other, other_admin, MemberChange::Remove)
+        .await
+        .unwrap());
+    assert!(s
+        .change_company_member(company, buyer, approver)
+        .await
+        .unwrap());
+    assert_eq!(
+        s.membership(buyer).await.unwrap().unwrap().1,
+        CompanyRole::Approver
+    );
+
+    let address = match s
+        .save_address(buyer, None, &member::recipient("4-5-6"), t0(), 10)
+        .await
+        .unwrap()
+    {
+        AddressSaved::Saved(id) => id,
+        other => panic!("{other:?}"),
+    };
+    assert!(s.share_address(buyer, address, true).await.unwrap());
+    assert_eq!(s.shared_addresses(company, admin).await.unwrap().len(), 1);
+    assert!(s
+        .change_company_member(company, buyer, MemberChange::Remove)
+        .await
+        .unwrap());
+    assert_eq!(s.membership(buyer).await.unwrap(), None);
+    assert_eq!(
+        s.group_of(buyer).await.unwrap(),
+        None,
+        "the company's group left"
+    );
+    assert!(s.shared_addresses(company, admin).await.unwrap().is_empty());
+    assert!(
+        !s.change_company_member(company, buyer, MemberChange::Remove)
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert_eq!(s.company_members(company).await.unwrap().len(), 1);
+    assert_eq!(
+        s.membership(admin).await.unwrap().unwrap().1,
+        CompanyRole::Admin
+    );
+
+    // A member of another group keeps it when taken out (only the company's group is left).
+    let oroshi = NewGroup {
+        name: "卸".into(),
+        ..group
+    };
+    let oroshi = s
+        .save_customer_group(None, &oroshi, t0())
+        .await
+        .unwrap()
+        .unwrap();
+    let second = s
+        .create_customer(&accounts::new_customer("buyer2@example.jp"))
+        .await
+        .unwrap()
+        .unwrap();
+    s.create_invite(&invite(company, admin, 2, CompanyRole::Buyer))
+        .await
+        .unwrap();
+    assert!(s.accept_invite(&token(9_002), second, t0()).await.unwrap());
+    assert!(s.set_customer_group(second, Some(oroshi)).await.unwrap());
+    assert!(s
+        .change_company_member(company, second, MemberChange::Remove)
+        .await
+        .unwrap());
+    assert_eq!(s.group_of(second).await.unwrap().unwrap().id, oroshi);
 }

@@ -3,9 +3,12 @@
 
 use super::*;
 use crate::fulfilment::OrderStep;
+use crate::payments::{NewPayment, PaymentUpdate, UpdateOutcome};
 use crate::points::{OrderPoints, PointsDue};
 use akinai_domain::coupon::Discount;
 use akinai_domain::ids::CustomerId;
+use akinai_domain::order::PaymentMethod;
+use akinai_domain::payment::PaymentStatus;
 use akinai_domain::points::{self, EntryKind, PointsState};
 use akinai_domain::pricing::totals_after;
 
@@ -39,8 +42,8 @@ async fn settle_all(store: &dyn Store) -> usize {
     let due: Vec<PointsDue> = store.points_due(100).await.unwrap();
     let mut n = 0;
     for d in due {
-        if let Some((to, moves)) = points::settle(d.state, d.status, d.used, d.earned) {
-            if store.settle_points(&d, to, &moves, t0()).await.unwrap() {
+        if let Some(settlement) = points::settle(&d.points) {
+            if store.settle_points(&d, &settlement, t0()).await.unwrap() {
                 n += 1;
             }
         }
@@ -182,4 +185,94 @@ pub(super) async fn unused_balances_lapse_whole_once(store: Arc<dyn Store>) {
         (e.kind, e.points, e.balance_after, e.order_id),
         (EntryKind::Expire, -50, 0, None)
     );
+}
+
+/// Records a refund raising the order's refunded total to `total`, as a provider's report does.
+async fn refund_to(store: &dyn Store, order: akinai_domain::ids::OrderId, total: i64) {
+    let p = store.payment_of_order(order).await.unwrap().unwrap();
+    let update = PaymentUpdate {
+        payment: p.id,
+        version: p.version,
+        status: PaymentStatus::Succeeded,
+        refunded: Yen(total),
+        payment_ref: None,
+        instructions: None,
+        at: t0(),
+        event: None,
+        flag: None,
+        step: None,
+    };
+    assert_eq!(
+        store.update_payment(&update).await.unwrap(),
+        UpdateOutcome::Applied
+    );
+}
+
+/// A delivered order granted 100 points on ¥10,000: ¥2,450 refunded takes back 25, once; a
+/// refund too small to move a point is seen and moves none; the rest refunded takes back what is
+/// still granted. An order settled and not refunded since is never due again (so a batch of due
+/// orders cannot fill with orders that have nothing to do).
+pub(super) async fn partial_refunds_take_back_their_share_once_and_settled_orders_rest(
+    store: Arc<dyn Store>,
+) {
+    let s = store.as_ref();
+    let (_, ids) = seed(s, &[("器", "", 9200, 100)]).await;
+    let mika = member(s, "mika@example.jp").await;
+    let order = with_points(new_order(s, 1, &[(ids[0].1, 1)]).await, mika, 0, 100);
+    let total = order.totals.grand_total;
+    assert_eq!(total, Yen(10_000));
+    let order = s.place_order(&order).await.unwrap().id;
+    s.create_payment(&NewPayment {
+        order,
+        provider: "stripe".into(),
+        method: PaymentMethod::Card,
+        amount: total,
+        at: t0(),
+    })
+    .await
+    .unwrap();
+    use OrderStatus::*;
+    step(s, order, &[Placed, Paid, Shipped, Delivered]).await;
+    assert_eq!(settle_all(s).await, 1);
+    assert!(
+        s.points_due(100).await.unwrap().is_empty(),
+        "granted, nothing due"
+    );
+
+    refund_to(s, order, 2_450).await;
+    assert_eq!(s.points_due(100).await.unwrap().len(), 1);
+    assert_eq!(settle_all(s).await, 1);
+    assert_eq!(settle_all(s).await, 0, "taken back once");
+    assert_eq!(s.point_balance(mika).await.unwrap().balance, 75);
+
+    refund_to(s, order, 2_480).await;
+    assert_eq!(settle_all(s).await, 1, "seen");
+    assert_eq!(s.point_balance(mika).await.unwrap().balance, 75);
+    assert!(s.points_due(100).await.unwrap().is_empty());
+
+    refund_to(s, order, 5_000).await;
+    assert_eq!(settle_all(s).await, 1);
+    assert_eq!(s.point_balance(mika).await.unwrap().balance, 50);
+
+    step(s, order, &[Delivered, Refunded]).await;
+    assert_eq!(settle_all(s).await, 1);
+    assert_eq!(s.point_balance(mika).await.unwrap().balance, 0);
+    let moves: Vec<(EntryKind, i64)> = s
+        .point_entries(mika, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| (e.kind, e.points))
+        .collect();
+    assert_eq!(
+        moves,
+        vec![
+            (EntryKind::Revoke, -50),
+            (EntryKind::RevokePart, -25),
+            (EntryKind::RevokePart, -25),
+            (EntryKind::Earn, 100),
+        ]
+    );
+    let o = s.order(order).await.unwrap().unwrap();
+    assert_eq!(o.points_state, PointsState::Reversed);
 }

@@ -14,6 +14,7 @@ pub mod openapi;
 mod orders;
 mod page;
 mod pricing;
+mod pricing_write;
 mod problem;
 mod products;
 mod shop;
@@ -210,16 +211,33 @@ pub(crate) fn routes() -> Vec<(RouteInfo, MethodRouter<AppState>)> {
         route(
             "/api/v1/customer-groups",
             Policy::Api,
-            NONE,
-            get(customer_groups_get),
+            API_BODY,
+            get(customer_groups_get).post(pricing_write::customer_groups_post),
+        ),
+        route(
+            "/api/v1/customer-groups/{id}",
+            Policy::Api,
+            API_BODY,
+            axum::routing::put(pricing_write::customer_group_put),
         ),
         route(
             "/api/v1/products/{id}/price-rules",
             Policy::Api,
-            NONE,
-            get(price_rules_get),
+            API_BODY,
+            get(price_rules_get).put(pricing_write::price_rules_put),
         ),
-        route("/api/v1/coupons", Policy::Api, NONE, get(coupons_get)),
+        route(
+            "/api/v1/coupons",
+            Policy::Api,
+            API_BODY,
+            get(coupons_get).post(pricing_write::coupons_post),
+        ),
+        route(
+            "/api/v1/coupons/{id}",
+            Policy::Api,
+            API_BODY,
+            axum::routing::patch(pricing_write::coupon_patch),
+        ),
         route("/api/v1/orders", Policy::Api, NONE, get(orders_get)),
         route("/api/v1/orders/{id}", Policy::Api, NONE, get(order_get)),
         route(

@@ -135,6 +135,15 @@ pub(crate) fn whole_or_none<'de, D: serde::Deserializer<'de>>(
     }
 }
 
+/// A list of [`whole`] numbers (ids), absent for none.
+pub(crate) fn whole_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    use serde::Deserialize;
+    Vec::<serde_json::Number>::deserialize(d)?
+        .into_iter()
+        .map(|n| whole(serde_json::Value::Number(n)).map_err(serde::de::Error::custom))
+        .collect()
+}
+
 #[cfg(test)]
 mod whole_tests {
     #[derive(serde::Deserialize)]

@@ -135,38 +135,46 @@ pub(crate) async fn price_rules_get(
         .api()
         .price_rules(&caller.0, ProductId(id))
         .await?;
-    Ok(Json(
-        rules
-            .into_iter()
-            .map(|(sku, r)| PriceRulesJson {
-                variant_id: sku.0,
-                list_price: r.list_price.0,
-                tiers: r
-                    .tiers
-                    .iter()
-                    .map(|t| TierJson {
-                        min_quantity: t.min_quantity,
-                        price: t.price.0,
-                    })
-                    .collect(),
-                sale: r.sale.map(|s| SaleJson {
-                    price: s.price.0,
-                    from: s.from.map(jst),
-                    until: s.until.map(jst),
-                }),
-                group_prices: r
-                    .group_prices
-                    .iter()
-                    .map(|(g, p)| GroupPriceJson {
-                        group_id: g.0,
-                        price: p.0,
-                    })
-                    .collect(),
-                min_quantity: r.min_quantity,
-                multiple: r.multiple,
-            })
-            .collect(),
-    ))
+    Ok(Json(rules_json(rules)))
+}
+
+/// Variants' rules as the API shows them.
+pub(super) fn rules_json(
+    rules: Vec<(
+        akinai_domain::ids::SkuId,
+        akinai_domain::price_rules::PriceRules,
+    )>,
+) -> Vec<PriceRulesJson> {
+    rules
+        .into_iter()
+        .map(|(sku, r)| PriceRulesJson {
+            variant_id: sku.0,
+            list_price: r.list_price.0,
+            tiers: r
+                .tiers
+                .iter()
+                .map(|t| TierJson {
+                    min_quantity: t.min_quantity,
+                    price: t.price.0,
+                })
+                .collect(),
+            sale: r.sale.map(|s| SaleJson {
+                price: s.price.0,
+                from: s.from.map(jst),
+                until: s.until.map(jst),
+            }),
+            group_prices: r
+                .group_prices
+                .iter()
+                .map(|(g, p)| GroupPriceJson {
+                    group_id: g.0,
+                    price: p.0,
+                })
+                .collect(),
+            min_quantity: r.min_quantity,
+            multiple: r.multiple,
+        })
+        .collect()
 }
 
 /// The shop's coupons, newest first (at most 500).
@@ -182,31 +190,29 @@ pub(crate) async fn coupons_get(
     caller: Caller,
 ) -> Result<Json<Vec<CouponJson>>, Problem> {
     let coupons = state.shop.api().coupons(&caller.0).await?;
-    Ok(Json(
-        coupons
-            .into_iter()
-            .map(|c| {
-                let (kind, value) = match c.rule.off {
-                    Off::Percent(p) => ("percent", i64::from(p)),
-                    Off::Amount(a) => ("amount", a.0),
-                };
-                CouponJson {
-                    id: c.id.0,
-                    code: c.code.to_string(),
-                    kind: kind.into(),
-                    value,
-                    min_purchase: c.rule.min_purchase.0,
-                    max_uses: c.rule.max_uses,
-                    per_customer: c.rule.per_customer,
-                    used: c.used,
-                    valid_from: c.rule.valid_from.map(jst),
-                    valid_until: c.rule.valid_until.map(jst),
-                    first_order_only: c.rule.first_order_only,
-                    product_ids: c.rule.products.iter().map(|p| p.0).collect(),
-                    category_ids: c.rule.categories.iter().map(|c| c.0).collect(),
-                    disabled: c.disabled,
-                }
-            })
-            .collect(),
-    ))
+    Ok(Json(coupons.into_iter().map(coupon_json).collect()))
+}
+
+/// A coupon as the API shows it.
+pub(super) fn coupon_json(c: akinai_core::coupons::Coupon) -> CouponJson {
+    let (kind, value) = match c.rule.off {
+        Off::Percent(p) => ("percent", i64::from(p)),
+        Off::Amount(a) => ("amount", a.0),
+    };
+    CouponJson {
+        id: c.id.0,
+        code: c.code.to_string(),
+        kind: kind.into(),
+        value,
+        min_purchase: c.rule.min_purchase.0,
+        max_uses: c.rule.max_uses,
+        per_customer: c.rule.per_customer,
+        used: c.used,
+        valid_from: c.rule.valid_from.map(jst),
+        valid_until: c.rule.valid_until.map(jst),
+        first_order_only: c.rule.first_order_only,
+        product_ids: c.rule.products.iter().map(|p| p.0).collect(),
+        category_ids: c.rule.categories.iter().map(|c| c.0).collect(),
+        disabled: c.disabled,
+    }
 }

@@ -225,6 +225,42 @@ impl From<akinai_core::CoreError> for Problem {
                     })
                     .collect(),
             ),
+            // Well-formed, but the shop's rules refuse some fields (rules JSON Schema cannot
+            // state, e.g. a sale's last day before its first): 422 naming them.
+            akinai_core::CoreError::InvalidFields(fields) => {
+                let mut p = Problem::new(
+                    "unprocessable-request",
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Unprocessable request",
+                    "The request is well-formed, but the shop's rules refuse some fields; see \
+                     `errors`."
+                        .into(),
+                );
+                p.errors = fields
+                    .into_iter()
+                    .map(|(field, e)| FieldProblem {
+                        field: field.to_string(),
+                        message: explain(e.message_key()).to_string(),
+                    })
+                    .collect();
+                p
+            }
+            // The shop's state refuses it (a name or code taken, a category that does not
+            // exist): a conflict naming the fields.
+            akinai_core::CoreError::Refused(fields) => {
+                let mut p = Problem::conflict(
+                    "the request conflicts with the shop's data (a name or code already taken, \
+                     or an id that does not exist); see `errors`",
+                );
+                p.errors = fields
+                    .into_iter()
+                    .map(|(field, _)| FieldProblem {
+                        field: field.to_string(),
+                        message: "already taken, or refers to something that does not exist".into(),
+                    })
+                    .collect();
+                p
+            }
             other => Problem::internal(&other),
         }
     }

@@ -15,7 +15,7 @@ use crate::support::{TestApp, MEMBER_PASSWORD};
 
 use crate::support::admin::ADMIN_PASSWORD as PASSWORD;
 
-async fn customer_id(app: &TestApp, email: &str) -> i64 {
+pub(crate) async fn customer_id(app: &TestApp, email: &str) -> i64 {
     app.store
         .customer_by_email(email)
         .await

@@ -313,9 +313,12 @@ async fn every_route_refuses_a_body_over_its_declared_limit() {
         let over = format!("{fits}a");
         let path = crate::support::concrete_path(route.path);
         if matches!(route.policy, Policy::Api) {
-            // The route's write method, as its OpenAPI document says (POST, or PATCH).
-            let method = if document["paths"][route.path]["post"].is_object() {
+            // The route's write method, as its OpenAPI document says (POST, PUT or PATCH).
+            let item = &document["paths"][route.path];
+            let method = if item["post"].is_object() {
                 reqwest::Method::POST
+            } else if item["put"].is_object() {
+                reqwest::Method::PUT
             } else {
                 reqwest::Method::PATCH
             };

@@ -272,3 +272,105 @@ async fn sws_11_a_company_invites_a_buyer_whose_large_orders_wait_for_its_approv
         assert!(audit.iter().any(|a| a == action), "no {action}");
     }
 }
+
+/// `email` invited by `admin` as `role` and joined with their own login.
+async fn joined(app: &TestApp, admin: &Shopper, email: &str, role: &str) -> Shopper {
+    let sent = admin
+        .submit(
+            "/account/business/invite",
+            &[("email", email), ("role", role)],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    app.shop.jobs().run_due_jobs().await.unwrap();
+    let link = join_link(app);
+    let token = link.rsplit_once("t=").unwrap().1.to_string();
+    let member = app.member(email).await;
+    let joined = member
+        .submit("/account/business/join", &[("t", &token)])
+        .await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.body);
+    member
+}
+
+#[tokio::test]
+async fn sws_11_the_company_admin_changes_a_members_role_and_removes_them() {
+    let app = TestApp::demo().await;
+    let admin = company_admin(&app, "kobayashi@example.co.jp", "株式会社あきない").await;
+    let rival = company_admin(&app, "rival@example.jp", "他社商事").await;
+    let buyer = joined(&app, &admin, "buyer@example.jp", "buyer").await;
+    let id = |email| crate::admin_customers::customer_id(&app, email);
+    let (buyer_id, admin_id) = (
+        id("buyer@example.jp").await,
+        id("kobayashi@example.co.jp").await,
+    );
+    let change = format!("/account/business/members/{buyer_id}");
+
+    // The admin's page lists the member with the forms; the buyer's page has none.
+    let page = admin.get("/account/business").await;
+    assert!(
+        page.body.contains(&format!("action=\"{change}\"")),
+        "{}",
+        page.body
+    );
+    assert!(!buyer
+        .get("/account/business")
+        .await
+        .body
+        .contains("会社から外す"));
+
+    // Nobody but the company's admin changes anything; the admin's own part never changes.
+    for (who, target, what) in [
+        (&rival, buyer_id, "approver"),
+        (&buyer, buyer_id, "approver"),
+        (&buyer, admin_id, "remove"),
+        (&admin, admin_id, "buyer"),
+        (&admin, admin_id, "remove"),
+    ] {
+        let tried = who
+            .submit(
+                &format!("/account/business/members/{target}"),
+                &[("change", what)],
+            )
+            .await;
+        assert_eq!(tried.status, StatusCode::NOT_FOUND, "{target} {what}");
+    }
+    let bad = admin.submit(&change, &[("change", "admin")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("変更の内容が正しくありません"),
+        "{}",
+        bad.body
+    );
+    let bad = admin
+        .submit("/account/business/members/x", &[("change", "buyer")])
+        .await;
+    assert_eq!(bad.status, StatusCode::NOT_FOUND);
+
+    // Buyer → approver: the member now decides the company's held orders.
+    let made = admin.submit(&change, &[("change", "approver")]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let page = buyer.get("/account/business").await;
+    assert!(page.body.contains("承認待ちの注文"), "{}", page.body);
+
+    // Removed: no company on the member's page (they may apply again), not among the members.
+    let removed = admin.submit(&change, &[("change", "remove")]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    let page = buyer.get("/account/business").await;
+    assert!(!page.body.contains("株式会社あきない"), "{}", page.body);
+    assert!(page.body.contains("法人アカウントを申し込む"));
+    assert!(!admin
+        .get("/account/business")
+        .await
+        .body
+        .contains(&format!("action=\"{change}\"")));
+    assert_eq!(
+        admin.submit(&change, &[("change", "buyer")]).await.status,
+        StatusCode::NOT_FOUND,
+        "no longer a member"
+    );
+    let audit = app.audit_actions().await;
+    for action in ["business.member_role", "business.member_remove"] {
+        assert!(audit.iter().any(|a| a == action), "no {action}");
+    }
+}

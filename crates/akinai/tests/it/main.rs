@@ -22,6 +22,7 @@ mod admin_settings;
 mod admin_transfer;
 mod api_inventory;
 mod api_orders_write;
+mod api_pricing;
 mod api_products;
 mod api_refunds;
 mod api_resources;

@@ -33,7 +33,7 @@ async fn manager(app: &TestApp) -> (Shopper, String) {
     (browser, secret)
 }
 
-async fn refund(
+pub(crate) async fn refund(
     app: &TestApp,
     admin: &Shopper,
     secret: &str,

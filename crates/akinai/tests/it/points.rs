@@ -390,3 +390,64 @@ async fn sws_11_the_shop_adjusts_points_with_a_reason_and_staff_cannot() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(app.store.point_balance(id).await.unwrap().balance, 300);
 }
+
+/// A member's card order, delivered and granted its points, refunded by a quarter and then the
+/// rest through the provider from the back office: the worker takes back the quarter's share of
+/// the points (the history says so), then what is still granted when the whole is refunded.
+#[tokio::test]
+async fn a_partial_refund_takes_back_the_points_earned_on_the_refunded_part() {
+    use akinai_domain::points::kept_after_refund;
+    use akinai_fakepsp::{CardOutcome, CARD_SUCCESS};
+    use OrderStatus::*;
+    let (app, fake) = TestApp::with_stripe().await;
+    let member = app.member("hanako@example.jp").await;
+    member.add(app.sku_named("本みりん").await, "4").await;
+    member.submit_details(&[("payment_method", "card")]).await;
+    let placed = member.place().await;
+    let session = placed.location().rsplit('/').next().unwrap().to_string();
+    assert_eq!(
+        fake.pay_card(&session, CARD_SUCCESS).await,
+        CardOutcome::Succeeded
+    );
+    let order = app.newest_order().await;
+    let (earned, total) = (order.points_earned, order.totals.grand_total.0);
+    assert_eq!(order.status, Paid);
+    assert!(earned > 4, "earns points: {earned}");
+    step(&app, order.id, &[Paid, Shipped, Delivered]).await;
+    assert_eq!(app.shop.points().settle().await.unwrap().orders, 1);
+
+    let (admin, secret) =
+        crate::support::admin::signed_in(&app, "manager@example.jp", AdminRole::Manager).await;
+    let quarter = total / 4;
+    let password = crate::support::admin::ADMIN_PASSWORD;
+    let part = crate::payments_admin::refund(
+        &app,
+        &admin,
+        &secret,
+        order.id.0,
+        &quarter.to_string(),
+        password,
+    )
+    .await;
+    assert_eq!(part.status, StatusCode::SEE_OTHER, "{}", part.body);
+    assert_eq!(app.shop.points().settle().await.unwrap().orders, 1);
+    assert_eq!(app.shop.points().settle().await.unwrap().orders, 0, "once");
+    let kept = kept_after_refund(earned, total, quarter);
+    assert!(kept < earned);
+    let page = member.get("/account/points").await;
+    assert!(
+        page.body.contains(&format!("保有ポイント {kept} pt")),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("<td data-label=\"内容\">一部返金による獲得の取消</td>"));
+
+    let rest = crate::payments_admin::refund(&app, &admin, &secret, order.id.0, "", password).await;
+    assert_eq!(rest.status, StatusCode::SEE_OTHER, "{}", rest.body);
+    assert_eq!(app.newest_order().await.status, Refunded);
+    assert_eq!(app.shop.points().settle().await.unwrap().orders, 1);
+    let page = member.get("/account/points").await;
+    assert!(page.body.contains("保有ポイント 0 pt"), "{}", page.body);
+}

@@ -12,7 +12,7 @@ use akinai_core::accounts::Member;
 use akinai_core::business::CompanyView;
 use akinai_core::CoreError;
 use akinai_domain::business::{BusinessInput, Company, CompanyRole, InviteInput};
-use akinai_domain::ids::{AddressId, OrderId};
+use akinai_domain::ids::{AddressId, CustomerId, OrderId};
 
 use super::MemberExt;
 use crate::error::WebError;
@@ -105,6 +105,7 @@ fn field_words(
             let key = match *f {
                 "email" => "business.error_invite_email",
                 "role" => "business.error_invite_role",
+                "change" => "business.error_member_change",
                 _ => "business.error_approval_over",
             };
             ctx.t.get(key).to_string()
@@ -119,12 +120,25 @@ pub async fn invite_post(
     MemberExt(m): MemberExt,
     CsrfForm(input): CsrfForm<InviteInput>,
 ) -> Result<Response, WebError> {
-    match state.shop.business().invite(&m, &ctx.client, &input).await {
-        Ok(()) => Ok(ctx.redirect("/account/business?invited=1")),
+    let outcome = state.shop.business().invite(&m, &ctx.client, &input).await;
+    after_form(&state, &ctx, &m, outcome, "/account/business?invited=1").await
+}
+
+/// The company page after one of the admin's forms: back to `done` when it went through; the
+/// refused fields said on the page (422) when not.
+async fn after_form<T>(
+    state: &AppState,
+    ctx: &Ctx,
+    m: &Member,
+    outcome: Result<T, CoreError>,
+    done: &str,
+) -> Result<Response, WebError> {
+    match outcome {
+        Ok(_) => Ok(ctx.redirect(done)),
         Err(CoreError::InvalidFields(fields)) => {
-            let errors = field_words(&ctx, &fields);
+            let errors = field_words(ctx, &fields);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            page(&state, &ctx, &m, status, BusinessInput::default(), errors).await
+            page(state, ctx, m, status, BusinessInput::default(), errors).await
         }
         Err(e) => Err(e.into()),
     }
@@ -143,19 +157,35 @@ pub async fn approval_post(
     MemberExt(m): MemberExt,
     CsrfForm(form): CsrfForm<ApprovalForm>,
 ) -> Result<Response, WebError> {
-    let business = state.shop.business();
-    match business
+    let outcome = state
+        .shop
+        .business()
         .set_approval_rule(&m, &ctx.client, &form.approval_over)
-        .await
-    {
-        Ok(_) => Ok(ctx.redirect("/account/business")),
-        Err(CoreError::InvalidFields(fields)) => {
-            let errors = field_words(&ctx, &fields);
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            page(&state, &ctx, &m, status, BusinessInput::default(), errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    after_form(&state, &ctx, &m, outcome, "/account/business").await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct MemberForm {
+    change: String,
+}
+
+/// `POST /account/business/members/{id}`: the admin changes a member's role or removes them.
+pub async fn member_post(
+    Path(raw): Path<String>,
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MemberExt(m): MemberExt,
+    CsrfForm(form): CsrfForm<MemberForm>,
+) -> Result<Response, WebError> {
+    let id = CustomerId(raw.parse().map_err(|_| WebError::NotFound)?);
+    let outcome = state
+        .shop
+        .business()
+        .change_member(&m, &ctx.client, id, &form.change)
+        .await;
+    after_form(&state, &ctx, &m, outcome, "/account/business").await
 }
 
 /// An approver's decision on a held order of their company.
