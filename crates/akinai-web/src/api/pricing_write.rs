@@ -253,6 +253,32 @@ pub struct CouponChanges {
     pub disabled: bool,
 }
 
+/// The back office form's field names of price rules, as this API's JSON names them.
+const RULE_FIELDS: [(&str, &str); 3] = [
+    ("sale_price", "sale.price"),
+    ("sale_from", "sale.first_day"),
+    ("sale_until", "sale.last_day"),
+];
+
+/// The coupon form's field names, as this API's JSON names them.
+const COUPON_FIELDS: [(&str, &str); 4] = [
+    ("valid_from", "first_day"),
+    ("valid_until", "last_day"),
+    ("products", "product_ids"),
+    ("categories", "category_ids"),
+];
+
+/// A use case's refusal with its fields named as the request's JSON names them.
+fn renamed(e: akinai_core::CoreError, names: &[(&str, &str)]) -> Problem {
+    let mut p = Problem::from(e);
+    for f in &mut p.errors {
+        if let Some((_, json)) = names.iter().find(|(form, _)| *form == f.field) {
+            f.field = (*json).to_string();
+        }
+    }
+    p
+}
+
 fn group_json(g: akinai_domain::price_rules::CustomerGroup) -> CustomerGroupJson {
     CustomerGroupJson {
         id: g.id.0,
@@ -347,7 +373,8 @@ pub(crate) async fn price_rules_put(
         .shop
         .prices()
         .set_product_rules(&proof, &caller.1, id, &inputs)
-        .await?;
+        .await
+        .map_err(|e| renamed(e, &RULE_FIELDS))?;
     let saved = state
         .shop
         .prices()
@@ -383,7 +410,8 @@ pub(crate) async fn coupons_post(
         .shop
         .coupons()
         .create_as(&proof, &caller.1, &c.input())
-        .await?;
+        .await
+        .map_err(|e| renamed(e, &COUPON_FIELDS))?;
     Ok((StatusCode::CREATED, Json(coupon_json(coupon))))
 }
 

@@ -154,6 +154,15 @@ async fn pricing_writes_work(app: &TestApp) {
     let bad_day = json!([{ "variant_id": sku.0, "sale": { "price": 1, "last_day": "" } }]);
     let (status, problem) = send(app, put.clone(), &path, &writer, bad_day).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let backwards = json!([{ "variant_id": sku.0, "sale": {
+        "price": 1, "first_day": "2027-01-31", "last_day": "2027-01-01" } }]);
+    let (status, problem) = send(app, put.clone(), &path, &writer, backwards).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        ["sale.last_day"],
+        "named as the JSON names it"
+    );
     let rules = app.store.sku_price_rules(&[sku]).await.unwrap();
     assert_eq!(rules[&sku].tiers.len(), 2, "unchanged");
 
