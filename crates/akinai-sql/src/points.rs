@@ -350,7 +350,7 @@ macro_rules! point_store {
     ($store:ty) => {
         const _: () = {
             use akinai_domain::ids::{CartId, CustomerId};
-            use akinai_domain::points::{EntryKind, OrderPointsNow, PointsState, Settlement};
+            use akinai_domain::points::Settlement;
             use akinai_store::points::{PointBalance, PointEntry, PointsDue};
             use akinai_store::StoreResult;
             use chrono::{DateTime, Utc};
