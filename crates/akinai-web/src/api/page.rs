@@ -115,8 +115,10 @@ pub(crate) fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Er
             n.as_f64()
                 // Any integral value in i64's range: a large one (an id that does not exist)
                 // then answers as the same integer written without `.0` would (schemathesis
-                // found `1517821059902071.0` refused with 400).
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                // found `1517821059902071.0` refused with 400). i64::MAX written as a float
+                // reads as 2^63, which the cast saturates to i64::MAX (schemathesis sent
+                // `9223372036854775807.0` for an int64 id).
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 2f64.powi(63))
                 .map(|f| f as i64)
         })
         .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
@@ -166,5 +168,8 @@ mod whole_tests {
         assert_eq!(read(r#"{"n": 7}"#), Some(7));
         assert_eq!(read(r#"{"n": 1.5}"#), None);
         assert_eq!(read(r#"{"n": 1e300}"#), None);
+        assert_eq!(read(r#"{"n": 9223372036854775807.0}"#), Some(i64::MAX));
+        assert_eq!(read(r#"{"n": -9223372036854775808.0}"#), Some(i64::MIN));
+        assert_eq!(read(r#"{"n": 9.3e18}"#), None);
     }
 }
