@@ -175,19 +175,21 @@ impl Prices {
     ) -> Result<(), CoreError> {
         self.set_product_rules(by, client, product, &[(sku, input.clone())])
             .await
+            .map(|_| ())
     }
 
     /// Replaces the rules of several SKUs of a product (the API's `PUT …/price-rules`): every
     /// SKU must be the product's and every group known (else not found), and every SKU's input
     /// is checked before any is saved, so a refused field saves nothing. Each SKU's change is
-    /// audited with its rules before and after.
+    /// audited with its rules before and after. Every SKU of the product with its rules as they
+    /// now stand (list price filled in), without reading them again.
     pub async fn set_product_rules(
         &self,
         by: &Authorized<ManageCatalog>,
         client: &Client,
         product: ProductId,
         inputs: &[(SkuId, RulesInput)],
-    ) -> Result<(), CoreError> {
+    ) -> Result<Vec<(SkuId, PriceRules)>, CoreError> {
         let page = self.product_prices(by, product).await?;
         let known: Vec<GroupId> = page.groups.iter().map(|g| g.id).collect();
         let mut checked = Vec::with_capacity(inputs.len());
@@ -205,6 +207,7 @@ impl Prices {
                 .map_err(CoreError::InvalidFields)?;
             checked.push((*sku, before, rules));
         }
+        let mut saved = std::collections::HashMap::new();
         for (sku, before, rules) in checked {
             self.price_store.set_sku_price_rules(sku, &rules).await?;
             self.audit
@@ -215,7 +218,12 @@ impl Prices {
                     json!({ "before": before, "after": rules }),
                 )
                 .await?;
+            saved.insert(sku, rules);
         }
-        Ok(())
+        Ok(page
+            .rules
+            .iter()
+            .map(|(s, r)| (s.id, saved.remove(&s.id).unwrap_or_else(|| r.clone())))
+            .collect())
     }
 }

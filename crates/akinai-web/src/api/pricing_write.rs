@@ -369,21 +369,12 @@ pub(crate) async fn price_rules_put(
         .iter()
         .map(|r| (SkuId(r.variant_id), r.input()))
         .collect();
-    state
+    let saved = state
         .shop
         .prices()
         .set_product_rules(&proof, &caller.1, id, &inputs)
         .await
         .map_err(|e| renamed(e, &RULE_FIELDS))?;
-    let saved = state
-        .shop
-        .prices()
-        .product_prices(&proof, id)
-        .await?
-        .rules
-        .into_iter()
-        .map(|(sku, r)| (sku.id, r))
-        .collect();
     Ok(Json(rules_json(saved)))
 }
 

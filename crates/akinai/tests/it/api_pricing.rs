@@ -1,9 +1,9 @@
 //! Price writes through the API (issue #23, item 7) on both backends, with `products:write`:
-//! customer groups are created (a taken name 409, bad fields 400 naming them) and saved whole;
+//! customer groups are created (a taken name 409, refused fields 422 naming them) and saved whole;
 //! a product's variants get tiers, a sale, a case multiple and a group price in one `PUT`
 //! (tiers that rise, an unknown variant or group: refused, nothing saved); coupons are made as
-//! the CLI makes them and stopped; `products:read` alone is refused (403); every change is
-//! audited.
+//! the CLI makes them and stopped; `products:read` alone is refused (403, SWS-11); every change
+//! is audited.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -210,13 +210,13 @@ async fn pricing_writes_work(app: &TestApp) {
 }
 
 #[tokio::test]
-async fn a_token_writes_groups_price_rules_and_coupons_on_sqlite() {
+async fn sws_11_a_products_write_token_writes_groups_price_rules_and_coupons_on_sqlite() {
     let app = TestApp::demo().await;
     pricing_writes_work(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_writes_groups_price_rules_and_coupons_on_postgresql() {
+async fn sws_11_a_products_write_token_writes_groups_price_rules_and_coupons_on_postgresql() {
     let Some((app, db)) = TestApp::postgres().await else {
         return;
     };
