@@ -454,7 +454,10 @@ async fn serve_node(shop: Shop) -> anyhow::Result<std::net::SocketAddr> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     // The production server loop, as `akinai serve` runs it.
-    let limits = akinai_web::server::ServerLimits::default();
+    let limits = akinai_web::server::ServerLimits {
+        threads: akinai_web::server::threads_per_core(),
+        ..Default::default()
+    };
     tokio::spawn(akinai_web::server::serve(
         listener,
         app,

@@ -16,11 +16,21 @@ pub struct NewToken {
 }
 
 pub fn generate() -> NewToken {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let secret = hex::encode(bytes);
+    let secret = new_secret();
     let hash = hash(&secret);
     NewToken { secret, hash }
+}
+
+/// A fresh secret alone (256 random bits in hex), for a token never stored, as the CSRF
+/// cookie's: every new visitor's first page makes one.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let mut text = [0u8; 64];
+    match hex::encode_to_slice(bytes, &mut text) {
+        Ok(()) => String::from_utf8_lossy(&text).into_owned(),
+        Err(_) => hex::encode(bytes),
+    }
 }
 
 /// The stored form of a token; `None` for anything that is not a well-formed token, so garbage
@@ -106,6 +116,16 @@ mod tests {
         assert!(!same_secret("abc", "abd"));
         assert!(!same_secret("abc", "abcd"));
         assert!(same_secret("", ""));
+    }
+
+    #[test]
+    fn sws_4_new_secrets_are_256_random_bits_in_lowercase_hex() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_ne!(a, b);
+        assert!(parse(&a).is_some(), "{a}");
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
     }
 
     #[test]

@@ -47,13 +47,23 @@ pub fn same_token(cookie: Option<&str>, submitted: &str) -> bool {
 /// reflects what a visitor typed cannot leak the token through its length (BREACH); the cookie
 /// keeps the token itself. A token that is not 64 hex characters is returned as it is.
 pub fn masked_token(token: &str) -> String {
-    let Ok(raw) = hex::decode(token) else {
+    // On the stack and hex-encoded in place: every page a new visitor opens runs this.
+    let mut raw = [0u8; 32];
+    if hex::decode_to_slice(token, &mut raw).is_err() {
         return token.to_string();
-    };
-    let mut pad = vec![0u8; raw.len()];
+    }
+    let mut pad = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut pad);
-    let xored: Vec<u8> = raw.iter().zip(&pad).map(|(t, p)| t ^ p).collect();
-    format!("{}{}", hex::encode(&pad), hex::encode(xored))
+    let mut xored = [0u8; 32];
+    for (x, (t, p)) in xored.iter_mut().zip(raw.iter().zip(&pad)) {
+        *x = t ^ p;
+    }
+    let mut out = [0u8; 128];
+    let (left, right) = out.split_at_mut(64);
+    if hex::encode_to_slice(pad, left).is_err() || hex::encode_to_slice(xored, right).is_err() {
+        return token.to_string();
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The token inside a masked form value; `None` when the value is not one.

@@ -95,7 +95,7 @@ impl FromRequestParts<AppState> for Ctx {
             cookies::get(&parts.headers, cookies::CSRF).filter(|c| tokens::parse(c).is_some());
         let (csrf, csrf_from_cookie) = match existing {
             Some(c) => (c.to_string(), true),
-            None => (tokens::generate().secret, false),
+            None => (tokens::new_secret(), false),
         };
         let ip = crate::proxy::request_ip(parts, &state.config.trusted_proxies);
         let user_agent = parts
@@ -147,7 +147,7 @@ impl Ctx {
     pub fn start_session(&mut self, secret: String, new_device: Option<String>) {
         self.new_session = Some(secret);
         self.new_device = new_device;
-        self.csrf_token = tokens::generate().secret;
+        self.csrf_token = tokens::new_secret();
         self.csrf = crate::form::masked_token(&self.csrf_token);
         self.csrf_from_cookie = false;
     }

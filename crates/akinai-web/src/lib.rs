@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod api;
+mod around;
 mod assets;
 mod cookies;
 pub mod error;
@@ -696,8 +697,12 @@ pub fn router(state: AppState) -> Router {
 
 /// The storefront routes with the rate limit but without [`harden`]'s layers, for callers that
 /// add routes of their own (tests) before hardening.
+///
+/// Each route has one layer of its own (route template, body limit, compression where
+/// [`compressible`]); the front door wraps the routes' router as a whole rather than each route
+/// (`Router::layer` would wrap every route, and each wrapping is cloned on every request).
 pub fn unhardened_router(state: AppState) -> Router {
-    routes()
+    let routes = routes()
         .into_iter()
         .fold(Router::new(), |r, (info, handlers)| {
             let handlers = if info.policy == Policy::Api {
@@ -714,11 +719,13 @@ pub fn unhardened_router(state: AppState) -> Router {
             } else {
                 handlers
             };
-            let handlers = handlers.layer(DefaultBodyLimit::max(info.body_limit));
+            let each = tower::ServiceBuilder::new()
+                .layer(around::AroundLayer(metrics::MarkRoute))
+                .layer(DefaultBodyLimit::max(info.body_limit));
             let handlers = if compressible(info.path) {
-                handlers.layer(compression())
+                handlers.layer(each.layer(compression()))
             } else {
-                handlers
+                handlers.layer(each)
             };
             let handlers = if info.policy.needs_member() {
                 handlers.layer(axum::middleware::from_fn_with_state(
@@ -730,13 +737,16 @@ pub fn unhardened_router(state: AppState) -> Router {
             };
             r.route(info.path, handlers)
         })
-        .route_layer(axum::middleware::from_fn(metrics::mark_route))
         .fallback(pages::home::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            front_door::front_door,
-        ))
-        .with_state(state)
+        .with_state(state.clone());
+    Router::new().fallback_service(
+        tower::ServiceBuilder::new()
+            .layer(axum::middleware::from_fn_with_state(
+                state,
+                front_door::front_door,
+            ))
+            .service(routes),
+    )
 }
 
 /// The middleware every akinai router gets: body limit, panic catching, security headers.
@@ -753,13 +763,16 @@ pub fn harden(routes: Router, https: bool) -> Router {
 /// [`harden`] with the full header policy (the storefront's, which may allow the payment
 /// provider as a form target).
 pub fn harden_with(routes: Router, policy: security::HeaderPolicy) -> Router {
-    routes
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            security::panic_response,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            std::sync::Arc::new(policy),
-            security::headers,
-        ))
+    // Around the router as a whole, not around each of its routes (see `unhardened_router`).
+    Router::new().fallback_service(
+        tower::ServiceBuilder::new()
+            .layer(around::AroundLayer(security::HeaderWork(
+                std::sync::Arc::new(policy),
+            )))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                security::panic_response,
+            ))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .service(routes),
+    )
 }

@@ -200,11 +200,21 @@ impl Metrics {
 }
 
 /// Inner layer (matched routes only): notes the route template for [`measure`].
-pub async fn mark_route(path: MatchedPath, request: Request, next: Next) -> Response {
-    let template = RouteTemplate(path);
-    let mut response = next.run(request).await;
-    response.extensions_mut().insert(template);
-    response
+#[derive(Debug, Clone, Copy)]
+pub struct MarkRoute;
+
+impl crate::around::Work for MarkRoute {
+    type Carry = Option<MatchedPath>;
+
+    fn before(&self, request: &mut Request) -> (Option<MatchedPath>, Option<Response>) {
+        (request.extensions().get::<MatchedPath>().cloned(), None)
+    }
+
+    fn after(path: Option<MatchedPath>, response: &mut Response) {
+        if let Some(path) = path {
+            response.extensions_mut().insert(RouteTemplate(path));
+        }
+    }
 }
 
 /// Outer layer of the admin: [`measured`] around the rest of the stack.
@@ -222,7 +232,6 @@ where
     F: FnOnce(Request) -> Fut,
     Fut: std::future::Future<Output = Response>,
 {
-    use tracing::Instrument;
     let started = Instant::now();
     let id = crate::error::new_request_id();
     let method = request.method().clone();
@@ -232,9 +241,9 @@ where
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
     let ip = crate::proxy::client_ip(peer, request.headers(), &state.config.trusted_proxies);
-    let span = tracing::info_span!("request", request_id = %id);
+    // Every line logged while the request runs names it (the log formatter reads the id).
     let mut response = crate::error::REQUEST_ID
-        .scope(id.clone(), inner(request).instrument(span))
+        .scope(id.clone(), inner(request))
         .await;
     let route = response
         .extensions_mut()

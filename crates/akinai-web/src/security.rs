@@ -13,7 +13,6 @@ use axum::http::header::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderName, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 
 /// The policy's fixed part: nothing by default; first-party styles and images; no framing, no
@@ -79,48 +78,59 @@ pub fn csp(path: &str, nonce: &CspNonce, payment_origin: Option<&str>) -> String
 /// HSTS for a year, sent only when the shop is served over HTTPS.
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 
-/// Middleware of every router ([`crate::harden`]): a fresh CSP nonce for the request, a query
-/// carrying card data refused before routing, and the security headers on every response,
-/// refusals and errors included.
-pub async fn headers(
-    State(policy): State<std::sync::Arc<HeaderPolicy>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let https = policy.https;
-    let nonce = CspNonce::generate();
-    let policy = csp(
-        request.uri().path(),
-        &nonce,
-        policy.payment_origin.as_deref(),
-    );
-    request.extensions_mut().insert(nonce);
-    let mut response = match card_data_in_query(&request) {
-        Some(refused) => refused,
-        None => next.run(request).await,
-    };
-    let h = response.headers_mut();
-    if https {
+/// Middleware of every router ([`crate::harden`]), as a [`crate::around::Work`]: a fresh CSP
+/// nonce for the request, a query carrying card data refused before routing, and the security
+/// headers on every response, refusals and errors included.
+#[derive(Debug, Clone)]
+pub struct HeaderWork(pub std::sync::Arc<HeaderPolicy>);
+
+/// What the headers need after the request: its policy, and whether it came over HTTPS.
+pub struct Policies {
+    csp: String,
+    https: bool,
+}
+
+impl crate::around::Work for HeaderWork {
+    type Carry = Policies;
+
+    fn before(&self, request: &mut Request) -> (Policies, Option<Response>) {
+        let nonce = CspNonce::generate();
+        let csp = csp(
+            request.uri().path(),
+            &nonce,
+            self.0.payment_origin.as_deref(),
+        );
+        request.extensions_mut().insert(nonce);
+        let policies = Policies {
+            csp,
+            https: self.0.https,
+        };
+        (policies, card_data_in_query(request))
+    }
+
+    fn after(policies: Policies, response: &mut Response) {
+        let h = response.headers_mut();
+        if policies.https {
+            h.insert(
+                axum::http::header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(HSTS),
+            );
+        }
+        if let Ok(v) = HeaderValue::from_str(&policies.csp) {
+            h.insert(CONTENT_SECURITY_POLICY, v);
+        }
+        h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
         h.insert(
-            axum::http::header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static(HSTS),
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        );
+        h.insert(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
         );
     }
-    if let Ok(v) = HeaderValue::from_str(&policy) {
-        h.insert(CONTENT_SECURITY_POLICY, v);
-    }
-    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert(
-        HeaderName::from_static("cross-origin-opener-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(
-        HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
-    );
-    response
 }
 
 /// `POST /csp-report`: a browser reports a blocked script, style or frame. Stored as a security
@@ -158,7 +168,7 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 
 /// CCSG-P-1: a query string with card data (`?card_number=…`, or a card number in any
 /// parameter, e.g. typed into the search box) is refused before routing, like such a form:
-/// the `400` for it, `None` for any other request. Checked inside [`headers`].
+/// the `400` for it, `None` for any other request. Checked by [`HeaderWork`].
 fn card_data_in_query(request: &Request) -> Option<Response> {
     let api = request.uri().path().starts_with("/api/");
     let holds = request.uri().query().is_some_and(|q| {

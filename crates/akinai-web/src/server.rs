@@ -5,6 +5,13 @@
 //! [`crate::tls`]); the TLS handshake must also finish within the header deadline, and a client
 //! that chose HTTP/2 by ALPN is served HTTP/2 (at most [`H2_STREAMS`] requests at a time per
 //! connection, the same header size limit), anyone else HTTP/1.1.
+//!
+//! With [`ServerLimits::threads`] set (the storefront's listener), connections are served by
+//! that many threads, each running a single-threaded runtime of its own, as nginx runs one
+//! process per core: the accepting task hands each new connection to the thread serving the
+//! fewest, and a connection then stays on its thread, so requests never wake another thread
+//! or move between threads (ADR 052). Without it, connections are served on the caller's
+//! runtime (the admin, metrics and redirect listeners).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -17,8 +24,9 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 use crate::tls::CertStore;
@@ -37,6 +45,13 @@ pub struct ServerLimits {
     pub max_header_bytes: usize,
     /// How long shutdown waits for open requests.
     pub shutdown_grace: Duration,
+    /// Threads of their own serving the connections; 0: the caller's runtime serves them.
+    pub threads: usize,
+}
+
+/// Threads for the storefront's connections: one per core the process may use.
+pub fn threads_per_core() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
 }
 
 impl Default for ServerLimits {
@@ -46,6 +61,7 @@ impl Default for ServerLimits {
             header_read_timeout: Duration::from_secs(10),
             max_header_bytes: 32 * 1024,
             shutdown_grace: Duration::from_secs(10),
+            threads: 0,
         }
     }
 }
@@ -93,8 +109,15 @@ async fn serve_with(
     tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let mut threads = Vec::new();
+    for n in 0..limits.threads {
+        match Worker::start(n, app.clone(), limits, tls.clone()) {
+            Ok(worker) => threads.push(worker),
+            Err(e) => tracing::error!(error = %e, "cannot start a connection thread"),
+        }
+    }
+    let here = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -112,16 +135,57 @@ async fn serve_with(
             drop(stream);
             continue;
         };
-        let service = tower::ServiceExt::map_request(
-            app.clone(),
-            move |mut req: hyper::Request<Incoming>| {
+        let accepted = Accepted { peer, slot };
+        let least_busy = threads
+            .iter()
+            .min_by_key(|w| w.open.load(Ordering::Relaxed));
+        match least_busy {
+            Some(worker) => worker.hand_over(stream, accepted),
+            None => {
+                tokio::spawn(accepted.serve(stream, app.clone(), limits, tls.clone(), &here));
+            }
+        }
+    }
+    let done: Vec<_> = threads.into_iter().map(Worker::finish).collect();
+    let everything = async {
+        here.shutdown().await;
+        for d in done {
+            let _ = d.await;
+        }
+    };
+    tokio::select! {
+        () = everything => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => tracing::warn!("shutdown grace period over; closing open connections"),
+    }
+}
+
+/// An accepted connection: who sent it and its place among the open connections.
+struct Accepted {
+    peer: SocketAddr,
+    slot: OwnedSemaphorePermit,
+}
+
+impl Accepted {
+    /// Serves the connection on the current runtime (TLS first, if the listener has it).
+    fn serve<S>(
+        self,
+        stream: S,
+        app: Router,
+        limits: ServerLimits,
+        tls: Option<TlsAcceptor>,
+        graceful: &GracefulShutdown,
+    ) -> impl Future<Output = ()> + Send + 'static
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Accepted { peer, slot } = self;
+        let service =
+            tower::ServiceExt::map_request(app, move |mut req: hyper::Request<Incoming>| {
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                 req
-            },
-        );
-        let tls = tls.clone();
+            });
         let watcher = graceful.watcher();
-        tokio::spawn(async move {
+        async move {
             let result = match tls {
                 None => connection(stream, service, &limits, watcher, false).await,
                 Some(acceptor) => {
@@ -138,11 +202,84 @@ async fn serve_with(
                 tracing::debug!(client = %peer, error = %e, "connection ended with an error");
             }
             drop(slot);
-        });
+        }
     }
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(limits.shutdown_grace) => tracing::warn!("shutdown grace period over; closing open connections"),
+}
+
+/// A thread serving connections on a single-threaded runtime of its own.
+struct Worker {
+    queue: tokio::sync::mpsc::UnboundedSender<(std::net::TcpStream, Accepted)>,
+    /// Connections this thread serves now.
+    open: Arc<AtomicUsize>,
+    /// Completes when the thread has shut down its connections.
+    done: tokio::sync::oneshot::Receiver<()>,
+}
+
+impl Worker {
+    fn start(
+        n: usize,
+        app: Router,
+        limits: ServerLimits,
+        tls: Option<TlsAcceptor>,
+    ) -> std::io::Result<Worker> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (queue, mut arrivals) =
+            tokio::sync::mpsc::unbounded_channel::<(std::net::TcpStream, Accepted)>();
+        let (finished, done) = tokio::sync::oneshot::channel();
+        let open = Arc::new(AtomicUsize::new(0));
+        let counted = open.clone();
+        std::thread::Builder::new()
+            .name(format!("akinai-http-{n}"))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let graceful = GracefulShutdown::new();
+                    // Ends when the accepting task stops handing over connections (shutdown).
+                    while let Some((stream, accepted)) = arrivals.recv().await {
+                        let stream = match tokio::net::TcpStream::from_std(stream) {
+                            Ok(s) => s,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "cannot take over a connection");
+                                counted.fetch_sub(1, Ordering::Relaxed);
+                                continue;
+                            }
+                        };
+                        let serving =
+                            accepted.serve(stream, app.clone(), limits, tls.clone(), &graceful);
+                        let counted = counted.clone();
+                        tokio::spawn(async move {
+                            serving.await;
+                            counted.fetch_sub(1, Ordering::Relaxed);
+                        });
+                    }
+                    graceful.shutdown().await;
+                });
+                let _ = finished.send(());
+            })?;
+        Ok(Worker { queue, open, done })
+    }
+
+    /// Gives the thread a connection to serve.
+    fn hand_over(&self, stream: tokio::net::TcpStream, accepted: Accepted) {
+        // Taken off this runtime's reactor; the thread registers it with its own.
+        match stream.into_std() {
+            Ok(stream) => {
+                self.open.fetch_add(1, Ordering::Relaxed);
+                if self.queue.send((stream, accepted)).is_err() {
+                    self.open.fetch_sub(1, Ordering::Relaxed);
+                    tracing::warn!("a connection thread has stopped; connection closed");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot hand over a connection"),
+        }
+    }
+
+    /// Stops handing over connections; the returned receiver completes when the thread's open
+    /// connections have ended.
+    fn finish(self) -> tokio::sync::oneshot::Receiver<()> {
+        drop(self.queue);
+        self.done
     }
 }
 

@@ -13,6 +13,7 @@ pub mod files;
 pub mod golive;
 pub mod logfiles;
 pub mod logging;
+pub mod logline;
 pub mod ops;
 pub mod origin;
 pub mod payments;
@@ -37,8 +38,6 @@ use akinai_web::{AppState, WebConfig};
 
 use config::{Config, MailTransport};
 
-/// Installs the logger the configuration describes (`log`, `[logs]`); `serve` logs to standard
-/// output, the operator commands to standard error.
 /// Who runs a command when it does not say (`--by`): the login name, else `operator`.
 pub fn login_name() -> String {
     ["USER", "LOGNAME"]
@@ -47,12 +46,15 @@ pub fn login_name() -> String {
         .unwrap_or_else(|| "operator".to_string())
 }
 
-pub fn init_logging(config: &Config, serving: bool) {
+/// Installs the logger the configuration describes (`log`, `[logs]`); `serve` logs to standard
+/// output through background writers kept while the guard lives, the operator commands to
+/// standard error.
+pub fn init_logging(config: &Config, serving: bool) -> logging::LogGuard {
     let format = config.logs.format.unwrap_or(match config.mode {
         config::Mode::Production => logfiles::LogFormat::Json,
         config::Mode::Development => logfiles::LogFormat::Text,
     });
-    logging::init(&config.log, format, config.logs.dir.as_deref(), !serving);
+    logging::init(&config.log, format, config.logs.dir.as_deref(), !serving)
 }
 
 /// Opens and migrates the configured store.
@@ -470,6 +472,7 @@ async fn serve_shop(
     let limits = akinai_web::server::ServerLimits {
         max_connections: config.max_connections,
         header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),
+        threads: akinai_web::server::threads_per_core(),
         ..Default::default()
     };
     match certs {

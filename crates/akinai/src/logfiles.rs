@@ -144,6 +144,12 @@ impl DailyFile {
 /// A handle writing to a [`DailyFile`].
 pub struct DailyWriter(DailyFile);
 
+impl From<DailyFile> for DailyWriter {
+    fn from(file: DailyFile) -> DailyWriter {
+        DailyWriter(file)
+    }
+}
+
 impl Write for DailyWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.0.write_line(bytes)?;

@@ -109,7 +109,7 @@ pub fn router(state: AppState, allow: AllowList, base_url: &str) -> Router {
         require_admin,
     ));
     open.merge(signed_in)
-        .route_layer(axum::middleware::from_fn(crate::metrics::mark_route))
+        .route_layer(crate::around::AroundLayer(crate::metrics::MarkRoute))
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
