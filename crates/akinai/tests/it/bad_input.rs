@@ -419,6 +419,11 @@ async fn limited_server(
     let state = akinai_web::AppState::new(app.shop.clone(), akinai_web::WebConfig::new(false));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    // Connections served by threads of their own, as the shop's listener serves them (ADR 052).
+    let limits = akinai_web::server::ServerLimits {
+        threads: 2,
+        ..limits
+    };
     tokio::spawn(akinai_web::server::serve(
         listener,
         akinai_web::router(state),
