@@ -26,11 +26,19 @@ pub fn generate() -> NewToken {
 pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let mut text = [0u8; 64];
-    match hex::encode_to_slice(bytes, &mut text) {
-        Ok(()) => String::from_utf8_lossy(&text).into_owned(),
-        Err(_) => hex::encode(bytes),
+    to_hex(&bytes)
+}
+
+/// `bytes` in lowercase hex, written into one string of the right size (`hex::encode` goes
+/// character by character; the CSRF token and its mask are made on every new visitor's page).
+pub fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        text.push(char::from(DIGITS[usize::from(b >> 4)]));
+        text.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
+    text
 }
 
 /// The stored form of a token; `None` for anything that is not a well-formed token, so garbage
@@ -116,6 +124,12 @@ mod tests {
         assert!(!same_secret("abc", "abd"));
         assert!(!same_secret("abc", "abcd"));
         assert!(same_secret("", ""));
+    }
+
+    #[test]
+    fn hex_is_the_hex_crates_lowercase() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(to_hex(&bytes), hex::encode(&bytes));
     }
 
     #[test]

@@ -212,7 +212,7 @@ mod tests {
     proptest::proptest! {
         /// CCSG-P-1: the quick look before the full scan never passes over a card number.
         #[test]
-        fn the_quick_look_misses_no_card_number(text in "[0-9０-９ \\-　－a-z]{0,40}") {
+        fn ccsg_p_1_the_quick_look_misses_no_card_number(text in "[0-9０-９ \\-　－a-z]{0,40}") {
             if !card_runs(&text).is_empty() {
                 proptest::prop_assert!(may_hold_card_number(text.as_bytes()));
             }

@@ -52,18 +52,14 @@ pub fn masked_token(token: &str) -> String {
     if hex::decode_to_slice(token, &mut raw).is_err() {
         return token.to_string();
     }
-    let mut pad = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut pad);
-    let mut xored = [0u8; 32];
-    for (x, (t, p)) in xored.iter_mut().zip(raw.iter().zip(&pad)) {
+    // The pad, then the token XORed with it.
+    let mut masked = [0u8; 64];
+    let (pad, xored) = masked.split_at_mut(32);
+    rand::RngCore::fill_bytes(&mut rand::rng(), pad);
+    for (x, (t, p)) in xored.iter_mut().zip(raw.iter().zip(pad.iter())) {
         *x = t ^ p;
     }
-    let mut out = [0u8; 128];
-    let (left, right) = out.split_at_mut(64);
-    if hex::encode_to_slice(pad, left).is_err() || hex::encode_to_slice(xored, right).is_err() {
-        return token.to_string();
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    akinai_core::tokens::to_hex(&masked)
 }
 
 /// The token inside a masked form value; `None` when the value is not one.
