@@ -72,8 +72,13 @@ fn ipa_c_12_requests_are_logged_to_daily_json_files_scrubbed_and_found_by_reques
     assert_eq!(home_id.len(), 16, "every response names its request id");
     let (status, probe_id) = get(port, "/probe-4242424242424242");
     assert!(status.contains("404"), "{status}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // Stopped as systemd stops it (SIGTERM): the log writers empty their queue before exit.
+    let stopped = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert!(child.wait().unwrap().success(), "a graceful stop exits 0");
 
     let files: Vec<String> = std::fs::read_dir(&logs)
         .unwrap()

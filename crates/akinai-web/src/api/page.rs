@@ -172,4 +172,28 @@ mod whole_tests {
         assert_eq!(read(r#"{"n": -9223372036854775808.0}"#), Some(i64::MIN));
         assert_eq!(read(r#"{"n": 9.3e18}"#), None);
     }
+
+    /// Schemathesis sent `3738103735346190.0` as a group id: serde_json's default float parser
+    /// read it as `…190.5` (not correctly rounded) and the API answered 400 to a valid body. The
+    /// workspace turns on serde_json's `float_roundtrip`; this reads the body as the handler does.
+    #[test]
+    fn integral_floats_near_two_to_the_52nd_read_exactly_in_a_request_body() {
+        for (written, id) in [
+            ("3738103735346190.0", 3_738_103_735_346_190),
+            ("3.7381037353461900e15", 3_738_103_735_346_190),
+            ("37381037353461900e-1", 3_738_103_735_346_190),
+            ("4503599627370497.0", 4_503_599_627_370_497),
+        ] {
+            let body = format!(
+                r#"[{{"variant_id": 1, "group_prices": [{{"group_id": {written}, "price": 1}}]}}]"#
+            );
+            let read = axum::Json::<Vec<crate::api::pricing_write::PriceRulesRequest>>::from_bytes(
+                body.as_bytes(),
+            )
+            .map(|axum::Json(rules)| rules[0].group_prices[0].group_id)
+            .map_err(|e| e.body_text());
+            assert_eq!(read, Ok(id), "{written}");
+        }
+        assert_eq!(read(r#"{"n": 3738103735346190.5}"#), None);
+    }
 }
