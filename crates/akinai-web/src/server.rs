@@ -47,6 +47,16 @@ pub struct ServerLimits {
     pub shutdown_grace: Duration,
     /// Threads of their own serving the connections; 0: the caller's runtime serves them.
     pub threads: usize,
+    /// Called on each of those threads as it starts and whenever it has nothing to do (about to
+    /// sleep) or ends (the log gathers a thread's lines in between, ADR 053).
+    pub thread_hooks: Option<ThreadHooks>,
+}
+
+/// What a connection thread calls at its start and when it is idle or ends.
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadHooks {
+    pub start: fn(),
+    pub idle: fn(),
 }
 
 /// Threads for the storefront's connections: one per core the process may use.
@@ -62,6 +72,7 @@ impl Default for ServerLimits {
             max_header_bytes: 32 * 1024,
             shutdown_grace: Duration::from_secs(10),
             threads: 0,
+            thread_hooks: None,
         }
     }
 }
@@ -222,9 +233,12 @@ impl Worker {
         limits: ServerLimits,
         tls: Option<TlsAcceptor>,
     ) -> std::io::Result<Worker> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let mut builder = tokio::runtime::Builder::new_current_thread();
+        builder.enable_all();
+        if let Some(hooks) = limits.thread_hooks {
+            builder.on_thread_park(hooks.idle);
+        }
+        let runtime = builder.build()?;
         let (queue, mut arrivals) =
             tokio::sync::mpsc::unbounded_channel::<(std::net::TcpStream, Accepted)>();
         let (finished, done) = tokio::sync::oneshot::channel();
@@ -233,6 +247,9 @@ impl Worker {
         std::thread::Builder::new()
             .name(format!("akinai-http-{n}"))
             .spawn(move || {
+                if let Some(hooks) = limits.thread_hooks {
+                    (hooks.start)();
+                }
                 runtime.block_on(async move {
                     let graceful = GracefulShutdown::new();
                     // Ends when the accepting task stops handing over connections (shutdown).
@@ -255,6 +272,9 @@ impl Worker {
                     }
                     graceful.shutdown().await;
                 });
+                if let Some(hooks) = limits.thread_hooks {
+                    (hooks.idle)();
+                }
                 let _ = finished.send(());
             })?;
         Ok(Worker { queue, open, done })

@@ -11,6 +11,7 @@ pub mod coupons;
 pub mod documents;
 pub mod files;
 pub mod golive;
+pub mod logbatch;
 pub mod logfiles;
 pub mod logging;
 pub mod logline;
@@ -47,9 +48,8 @@ pub fn login_name() -> String {
 }
 
 /// Installs the logger the configuration describes (`log`, `[logs]`); `serve` logs to standard
-/// output through background writers kept while the guard lives, the operator commands to
-/// standard error.
-pub fn init_logging(config: &Config, serving: bool) -> logging::LogGuard {
+/// output, the operator commands to standard error.
+pub fn init_logging(config: &Config, serving: bool) {
     let format = config.logs.format.unwrap_or(match config.mode {
         config::Mode::Production => logfiles::LogFormat::Json,
         config::Mode::Development => logfiles::LogFormat::Text,
@@ -473,6 +473,11 @@ async fn serve_shop(
         max_connections: config.max_connections,
         header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),
         threads: akinai_web::server::threads_per_core(),
+        // Connection threads gather their log lines and hand them over when idle (ADR 053).
+        thread_hooks: Some(akinai_web::server::ThreadHooks {
+            start: logbatch::batch_this_thread,
+            idle: logbatch::flush_thread,
+        }),
         ..Default::default()
     };
     match certs {

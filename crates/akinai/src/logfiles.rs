@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use tracing_subscriber::fmt::MakeWriter;
 
 /// The `[logs]` section of the configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,31 +140,10 @@ impl DailyFile {
     }
 }
 
-/// A handle writing to a [`DailyFile`].
-pub struct DailyWriter(DailyFile);
-
-impl From<DailyFile> for DailyWriter {
-    fn from(file: DailyFile) -> DailyWriter {
-        DailyWriter(file)
-    }
-}
-
-impl Write for DailyWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.write_line(bytes)?;
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for DailyFile {
-    type Writer = DailyWriter;
-
-    fn make_writer(&'a self) -> DailyWriter {
-        DailyWriter(self.clone())
+/// Lines gathered at the turn of the day (ADR 053) go to the file of the day they are written.
+impl crate::logbatch::LineSink for DailyFile {
+    fn write_lines(&self, lines: &[u8]) -> std::io::Result<()> {
+        self.write_line(lines)
     }
 }
 

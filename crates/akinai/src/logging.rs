@@ -6,6 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::logbatch::Batched;
 use crate::logfiles::LogFormat;
 use akinai_domain::card;
 
@@ -62,84 +63,38 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Scrubbing<M> {
     }
 }
 
-/// Keeps the background log writers running; dropping it writes out what is still queued
-/// (`main` holds it until the command returns).
-#[must_use = "dropping the guard stops the log writers"]
-pub struct LogGuard {
-    _writers: Vec<tracing_appender::non_blocking::WorkerGuard>,
-}
-
-/// Lines a sink may have queued before a logging request thread waits for its writer: nothing
-/// is ever dropped (the access and security logs are evidence, IPA-C-12), a flood only slows down.
-const QUEUED_LINES: usize = 64 * 1024;
-
-/// A writer of its own thread for `sink`: request threads hand over whole, scrubbed lines and go
-/// on; the thread writes what has queued up in one go (one system call for many lines rather
-/// than one per line) and flushes whenever the queue is empty, so a line reaches its file within
-/// moments. ADR 052.
-fn background<W: Write + Send + 'static>(
-    name: &str,
-    sink: W,
-    guards: &mut Vec<tracing_appender::non_blocking::WorkerGuard>,
-) -> tracing_appender::non_blocking::NonBlocking {
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .buffered_lines_limit(QUEUED_LINES)
-        .thread_name(name)
-        .finish(std::io::BufWriter::with_capacity(64 * 1024, sink));
-    guards.push(guard);
-    writer
-}
-
-/// Installs the process's logger: `filter` in `tracing` syntax; standard output as JSON lines or
-/// text; and, with a directory, the day's `app`, `access` and `security` files
-/// ([`crate::logfiles`]). Every sink is scrubbed of card numbers.
-/// Operator commands (everything but `serve`) log to standard error (`to_stderr`), written at
-/// once; the server writes through background writers ([`background`]) and keeps them running
-/// while the returned guard lives. Lines are formatted by [`crate::logline`].
-pub fn init(filter: &str, format: LogFormat, dir: Option<&Path>, to_stderr: bool) -> LogGuard {
+/// Installs the process's logger: `filter` in `tracing` syntax; standard output (`serve`) or
+/// standard error (operator commands, `to_stderr`) as JSON lines or text; and, with a directory,
+/// the day's `app`, `access` and `security` files ([`crate::logfiles`]). Every sink is scrubbed of
+/// card numbers. Lines are formatted by [`crate::logline`] and written by the thread that logs
+/// them, the storefront's connection threads gathering theirs first ([`crate::logbatch`]).
+pub fn init(filter: &str, format: LogFormat, dir: Option<&Path>, to_stderr: bool) {
     use tracing_subscriber::prelude::*;
     use tracing_subscriber::{fmt, Layer, Registry};
     type Boxed = Box<dyn Layer<Registry> + Send + Sync>;
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let mut guards = Vec::new();
     let line = crate::logline::LineFormat {
         json: format == LogFormat::Json,
     };
-    let console: Boxed = if to_stderr {
-        fmt::layer()
-            .event_format(line)
-            .with_writer(Scrubbing(std::io::stderr))
-            .boxed()
+    let console = if to_stderr {
+        Batched::new(std::io::stderr())
     } else {
-        let out = background("akinai-log-stdout", std::io::stdout(), &mut guards);
-        fmt::layer()
-            .event_format(line)
-            .with_writer(Scrubbing(out))
-            .boxed()
+        Batched::new(std::io::stdout())
     };
-    let mut layers: Vec<Boxed> = vec![console];
+    let mut layers: Vec<Boxed> = vec![fmt::layer()
+        .event_format(line)
+        .with_writer(Scrubbing(console))
+        .boxed()];
     if let Some(dir) = dir {
         match crate::files::ensure_data_dir(dir) {
             Ok(()) => {
                 for stream in crate::logfiles::STREAMS {
-                    let file = crate::logfiles::DailyFile::new(dir, stream);
-                    let out = if to_stderr {
-                        tracing_subscriber::fmt::writer::BoxMakeWriter::new(file)
-                    } else {
-                        let name = format!("akinai-log-{stream}");
-                        let line = crate::logfiles::DailyWriter::from(file);
-                        tracing_subscriber::fmt::writer::BoxMakeWriter::new(background(
-                            &name,
-                            line,
-                            &mut guards,
-                        ))
-                    };
+                    let file = Batched::new(crate::logfiles::DailyFile::new(dir, stream));
                     layers.push(
                         fmt::layer()
                             .event_format(crate::logline::LineFormat { json: true })
-                            .with_writer(Scrubbing(out))
+                            .with_writer(Scrubbing(file))
                             .with_filter(tracing_subscriber::filter::filter_fn(move |m| {
                                 crate::logfiles::stream_of(m.target()) == stream
                             }))
@@ -154,7 +109,6 @@ pub fn init(filter: &str, format: LogFormat, dir: Option<&Path>, to_stderr: bool
         .with(layers)
         .with(filter)
         .try_init();
-    LogGuard { _writers: guards }
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let now = Timestamp(chrono::Utc::now());
         let meta = event.metadata();
         // An event naming its request itself (the access line, a failed request) keeps its own.
         let request_id = match meta.fields().field("request_id") {
@@ -73,6 +73,34 @@ where
             fields.result?;
             writer.write_str("\n")
         }
+    }
+}
+
+/// A line's time in RFC 3339, UTC, with microseconds (`2026-12-07T16:25:31.123456Z`), as
+/// `to_rfc3339_opts(Micros, true)` writes it; the date and time of day are formatted once per
+/// second per thread, the microseconds for every line.
+struct Timestamp(chrono::DateTime<chrono::Utc>);
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        thread_local! {
+            static SECOND: std::cell::RefCell<(i64, String)> =
+                const { std::cell::RefCell::new((i64::MIN, String::new())) };
+        }
+        let micros = self.0.timestamp_subsec_micros();
+        if micros >= 1_000_000 {
+            // A leap second: chrono writes it as :60.
+            return f.write_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        }
+        let secs = self.0.timestamp();
+        SECOND.with(|second| {
+            let mut second = second.borrow_mut();
+            if second.0 != secs {
+                *second = (secs, self.0.format("%Y-%m-%dT%H:%M:%S").to_string());
+            }
+            f.write_str(&second.1)
+        })?;
+        write!(f, ".{micros:06}Z")
     }
 }
 
@@ -339,6 +367,20 @@ mod tests {
                     got[0]
                 );
             }
+        }
+    }
+
+    #[test]
+    fn timestamps_read_as_chrono_writes_them_within_and_across_seconds() {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-12-31T23:59:58.999998Z")
+            .unwrap()
+            .to_utc();
+        for micros in [0, 1, 2, 3, 1_000_001, 1_500_000, 2_000_003, 86_400_000_000] {
+            let t = start + chrono::Duration::microseconds(micros);
+            assert_eq!(
+                Timestamp(t).to_string(),
+                t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            );
         }
     }
 

@@ -393,7 +393,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _logs = akinai::init_logging(&config, matches!(cli.command, Command::Serve { .. }));
+    akinai::init_logging(&config, matches!(cli.command, Command::Serve { .. }));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
