@@ -295,8 +295,9 @@ fn start_nginx(bin: &Path, dir: &Path, port: u16, nodes: &[Node]) -> Child {
         })
         .collect();
     let d = dir.display();
+    // One process (no master): killing it at the end leaves no worker behind holding the port.
     let conf = format!(
-        "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\ndaemon off;\n\
+        "master_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\ndaemon off;\n\
          events {{ worker_connections 1024; }}\n\
          http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
          \x20 fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
