@@ -185,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn a_batching_thread_writes_its_lines_together_and_others_line_by_line() {
+    fn ipa_c_12_a_batching_thread_writes_its_lines_together_and_at_its_end_others_line_by_line() {
         let (batched, got) = sink();
         let other = batched.clone();
         std::thread::spawn(move || {
@@ -232,7 +232,7 @@ mod tests {
     }
 
     #[test]
-    fn a_busy_thread_writes_its_lines_once_they_fill_a_batch() {
+    fn ipa_c_12_a_busy_thread_writes_its_lines_once_they_fill_a_batch_and_loses_none() {
         let (batched, got) = sink();
         let line = [b'x'; 99].iter().chain(b"\n").copied().collect::<Vec<u8>>();
         let lines = BATCH_BYTES / line.len() + 1;

@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
@@ -100,11 +100,10 @@ struct Open {
 }
 
 /// One stream's file for the current Japan day, reopened when the day changes.
-#[derive(Clone)]
 pub struct DailyFile {
     dir: PathBuf,
     stream: &'static str,
-    open: Arc<Mutex<Option<Open>>>,
+    open: Mutex<Option<Open>>,
 }
 
 impl DailyFile {
@@ -112,11 +111,14 @@ impl DailyFile {
         DailyFile {
             dir: dir.to_path_buf(),
             stream,
-            open: Arc::default(),
+            open: Mutex::default(),
         }
     }
+}
 
-    fn write_line(&self, bytes: &[u8]) -> std::io::Result<()> {
+/// Lines gathered at the turn of the day (ADR 053) go to the file of the day they are written.
+impl crate::logbatch::LineSink for DailyFile {
+    fn write_lines(&self, lines: &[u8]) -> std::io::Result<()> {
         let mut slot = self
             .open
             .lock()
@@ -134,16 +136,9 @@ impl DailyFile {
             *slot = Some(Open { day, file });
         }
         match slot.as_mut() {
-            Some(o) => o.file.write_all(bytes),
+            Some(o) => o.file.write_all(lines),
             None => Ok(()),
         }
-    }
-}
-
-/// Lines gathered at the turn of the day (ADR 053) go to the file of the day they are written.
-impl crate::logbatch::LineSink for DailyFile {
-    fn write_lines(&self, lines: &[u8]) -> std::io::Result<()> {
-        self.write_line(lines)
     }
 }
 
