@@ -24,20 +24,34 @@ pub fn generate() -> NewToken {
 /// A fresh secret alone (256 random bits in hex), for a token never stored, as the CSRF
 /// cookie's: every new visitor's first page makes one.
 pub fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    to_hex(&bytes)
+    to_hex(&new_secret_bytes())
 }
 
-/// `bytes` in lowercase hex, written pairwise into a buffer of the right size (`hex::encode`
-/// and `String::push` go character by character, checking room for each; the CSRF token and its
-/// mask are made on every new visitor's page).
+/// A fresh secret's 256 random bits, for a caller that needs them raw as well as in hex (the
+/// CSRF token is masked from its bytes).
+pub fn new_secret_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+/// `bytes` in lowercase hex, each byte's pair of digits looked up at once and written into a
+/// buffer of the right size (`hex::encode` and `String::push` go character by character,
+/// checking room for each; the CSRF token and its mask are made on every new visitor's page).
 pub fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    const PAIRS: [[u8; 2]; 256] = {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut pairs = [[0u8; 2]; 256];
+        let mut b = 0;
+        while b < 256 {
+            pairs[b] = [DIGITS[b >> 4], DIGITS[b & 0x0f]];
+            b += 1;
+        }
+        pairs
+    };
     let mut text = vec![0u8; bytes.len() * 2];
     for (pair, b) in text.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 0x0f)];
+        pair.copy_from_slice(&PAIRS[usize::from(*b)]);
     }
     // Only ASCII digits and letters were written.
     String::from_utf8(text).unwrap_or_default()

@@ -29,15 +29,59 @@ pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.trim())
 }
 
+/// The storefront's cookies as a request sent them, read in one pass over its `Cookie`
+/// headers (every page reads all of them); the first of a repeated name counts, as in [`get`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sent<'a> {
+    pub cart: Option<&'a str>,
+    pub csrf: Option<&'a str>,
+    pub lang: Option<&'a str>,
+    pub session: Option<&'a str>,
+    pub second_step: Option<&'a str>,
+    pub device: Option<&'a str>,
+}
+
+/// The storefront's cookies in `headers`.
+pub fn sent(headers: &HeaderMap) -> Sent<'_> {
+    let mut sent = Sent::default();
+    let pairs = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='));
+    for (name, value) in pairs {
+        let slot = match name {
+            CART => &mut sent.cart,
+            CSRF => &mut sent.csrf,
+            LANG => &mut sent.lang,
+            SESSION => &mut sent.session,
+            SECOND_STEP => &mut sent.second_step,
+            DEVICE => &mut sent.device,
+            _ => continue,
+        };
+        slot.get_or_insert(value.trim());
+    }
+    sent
+}
+
 /// Adds a `Set-Cookie` header. Values are tokens or fixed words chosen by the server, never
 /// request data, so they need no escaping; anything else is refused by `HeaderValue`.
 pub fn set(headers: &mut HeaderMap, name: &str, value: &str, max_age_days: u32, secure: bool) {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!(
-        "{name}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
-        u64::from(max_age_days) * 86_400
-    );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+    // Written piece by piece rather than with `format!`: a new visitor's every page sets one.
+    let mut cookie = String::with_capacity(name.len() + value.len() + 64);
+    for part in [
+        name,
+        "=",
+        value,
+        "; Path=/; Max-Age=",
+        itoa::Buffer::new().format(u64::from(max_age_days) * 86_400),
+        "; HttpOnly; SameSite=Lax",
+        if secure { "; Secure" } else { "" },
+    ] {
+        cookie.push_str(part);
+    }
+    if let Ok(v) = HeaderValue::try_from(cookie) {
         headers.append(SET_COOKIE, v);
     }
 }
@@ -64,6 +108,33 @@ mod tests {
             }
             let _ = get(&h, "cart");
         }
+    }
+
+    #[test]
+    fn all_cookies_are_read_in_one_pass_as_one_by_one() {
+        let mut h = HeaderMap::new();
+        h.append(
+            COOKIE,
+            HeaderValue::from_static("a=1; cart=abc ; lang=en; csrf=t1"),
+        );
+        h.append(
+            COOKIE,
+            HeaderValue::from_static("sid=s; csrf=t2; mfa=; dev=d"),
+        );
+        let sent = sent(&h);
+        for (name, value) in [
+            (CART, sent.cart),
+            (CSRF, sent.csrf),
+            (LANG, sent.lang),
+            (SESSION, sent.session),
+            (SECOND_STEP, sent.second_step),
+            (DEVICE, sent.device),
+        ] {
+            assert_eq!(value, get(&h, name), "{name}");
+        }
+        assert_eq!(sent.csrf, Some("t1"), "the first of a repeated name");
+        assert_eq!(sent.second_step, Some(""));
+        assert!(super::sent(&HeaderMap::new()).cart.is_none());
     }
 
     #[test]

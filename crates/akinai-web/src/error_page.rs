@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::header::{self, HeaderName, CONTENT_LENGTH};
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 
 use crate::error::ErrorShown;
@@ -40,32 +41,55 @@ const KEPT_HEADERS: [HeaderName; 5] = [
 
 /// What the page context is read from, kept from the request: its URI, the headers it reads,
 /// peer address and CSP nonce. The context itself is read only for an error, so pages that
-/// succeed (the hot path) pay for a few header copies and not for a new CSRF token each.
-pub fn keep(request: &Request) -> Request<()> {
-    let mut kept = Request::new(());
-    *kept.uri_mut() = request.uri().clone();
+/// succeed (the hot path) pay for a few header copies and not for a new CSRF token each; the
+/// request to read it from is put together only then.
+pub struct Kept {
+    uri: Uri,
+    headers: HeaderMap,
+    peer: Option<ConnectInfo<SocketAddr>>,
+    nonce: Option<CspNonce>,
+}
+
+/// Keeps what an error page would need of `request`.
+pub fn keep(request: &Request) -> Kept {
+    let mut headers = HeaderMap::new();
     for name in KEPT_HEADERS {
         for value in request.headers().get_all(&name) {
-            kept.headers_mut().append(name.clone(), value.clone());
+            headers.append(name.clone(), value.clone());
         }
     }
     let extensions = request.extensions();
-    if let Some(peer) = extensions.get::<ConnectInfo<SocketAddr>>() {
-        kept.extensions_mut().insert(*peer);
+    Kept {
+        uri: request.uri().clone(),
+        headers,
+        peer: extensions.get::<ConnectInfo<SocketAddr>>().copied(),
+        nonce: extensions.get::<CspNonce>().copied(),
     }
-    if let Some(nonce) = extensions.get::<CspNonce>() {
-        kept.extensions_mut().insert(nonce.clone());
+}
+
+impl Kept {
+    /// The request parts a page context is read from.
+    fn into_parts(self) -> axum::http::request::Parts {
+        let mut request = Request::new(());
+        *request.uri_mut() = self.uri;
+        *request.headers_mut() = self.headers;
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(peer);
+        }
+        if let Some(nonce) = self.nonce {
+            request.extensions_mut().insert(nonce);
+        }
+        request.into_parts().0
     }
-    kept
 }
 
 /// An error response of the storefront shown again inside the shop's layout, read from `kept`
 /// (the request as [`keep`] kept it); any other response as it is.
-pub async fn in_shop_layout(state: &AppState, kept: Request<()>, response: Response) -> Response {
+pub async fn in_shop_layout(state: &AppState, kept: Kept, response: Response) -> Response {
     let Some(shown) = response.extensions().get::<ErrorShown>().cloned() else {
         return response;
     };
-    let (mut parts, ()) = kept.into_parts();
+    let mut parts = kept.into_parts();
     let Ok(ctx) = Ctx::from_request_parts(&mut parts, state).await else {
         return response;
     };

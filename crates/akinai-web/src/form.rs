@@ -47,11 +47,16 @@ pub fn same_token(cookie: Option<&str>, submitted: &str) -> bool {
 /// reflects what a visitor typed cannot leak the token through its length (BREACH); the cookie
 /// keeps the token itself. A token that is not 64 hex characters is returned as it is.
 pub fn masked_token(token: &str) -> String {
-    // On the stack and hex-encoded in place: every page a new visitor opens runs this.
     let mut raw = [0u8; 32];
     if hex::decode_to_slice(token, &mut raw).is_err() {
         return token.to_string();
     }
+    masked_token_of(&raw)
+}
+
+/// [`masked_token`] of a token given as its bytes (a new visitor's, just made): on the stack
+/// and hex-encoded in place, since every page a new visitor opens runs this.
+pub fn masked_token_of(raw: &[u8; 32]) -> String {
     // The pad, then the token XORed with it.
     let mut masked = [0u8; 64];
     let (pad, xored) = masked.split_at_mut(32);

@@ -8,11 +8,12 @@ use axum::http::HeaderMap;
 
 pub use akinai_core::i18n::{Lang, Tr};
 
-use crate::cookies;
-
-/// The shopper's language: cookie, then `Accept-Language`, then Japanese.
-pub fn negotiate(headers: &HeaderMap) -> Lang {
-    if let Some(lang) = cookies::get(headers, cookies::LANG).and_then(Lang::parse) {
+/// The shopper's language, given the `lang` cookie the request sent (`cookie`, read with the
+/// others by [`crate::cookies::sent`]): the cookie's language if it names one, else the best of
+/// `Accept-Language`, else Japanese. Reads the header in place, without allocating: every page
+/// asks.
+pub fn choose(cookie: Option<&str>, headers: &HeaderMap) -> Lang {
+    if let Some(lang) = cookie.and_then(Lang::parse) {
         return lang;
     }
     let accept = headers
@@ -20,18 +21,21 @@ pub fn negotiate(headers: &HeaderMap) -> Lang {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let mut best: Option<(f32, Lang)> = None;
-    for part in accept.split(',') {
+    for part in accept.split(',').filter(|p| !p.trim().is_empty()) {
         let mut pieces = part.trim().split(';');
-        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let tag = pieces.next().unwrap_or("").trim();
+        let primary = tag.split('-').next().unwrap_or("");
+        let lang = if primary.eq_ignore_ascii_case("ja") {
+            Lang::Ja
+        } else if primary.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            continue;
+        };
         let q = pieces
             .find_map(|p| p.trim().strip_prefix("q="))
             .and_then(|q| q.parse::<f32>().ok())
             .unwrap_or(1.0);
-        let lang = match tag.split('-').next() {
-            Some("ja") => Lang::Ja,
-            Some("en") => Lang::En,
-            _ => continue,
-        };
         if best.is_none_or(|(bq, _)| q > bq) {
             best = Some((q, lang));
         }
@@ -42,6 +46,10 @@ pub fn negotiate(headers: &HeaderMap) -> Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn negotiate(headers: &HeaderMap) -> Lang {
+        choose(crate::cookies::get(headers, crate::cookies::LANG), headers)
+    }
     use akinai_core::i18n::{parse_catalog, JA_SOURCE};
     use axum::http::HeaderValue;
 
@@ -105,6 +113,9 @@ mod tests {
             HeaderValue::from_static("fr, ja;q=0.5, en;q=0.4"),
         );
         assert_eq!(negotiate(&h), Lang::Ja);
+        // Tags are case-insensitive (RFC 4647).
+        h.insert(ACCEPT_LANGUAGE, HeaderValue::from_static("EN-gb, JA;q=0.2"));
+        assert_eq!(negotiate(&h), Lang::En);
         h.insert(
             axum::http::header::COOKIE,
             HeaderValue::from_static("lang=en"),

@@ -89,13 +89,17 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, WebError> {
-        let lang = crate::i18n::negotiate(&parts.headers);
-        let cart_secret = cookies::get(&parts.headers, cookies::CART).map(str::to_string);
-        let existing =
-            cookies::get(&parts.headers, cookies::CSRF).filter(|c| tokens::parse(c).is_some());
-        let (csrf, csrf_from_cookie) = match existing {
-            Some(c) => (c.to_string(), true),
-            None => (tokens::new_secret(), false),
+        let sent = cookies::sent(&parts.headers);
+        let lang = crate::i18n::choose(sent.lang, &parts.headers);
+        let cart_secret = sent.cart.map(str::to_string);
+        let existing = sent.csrf.filter(|c| tokens::parse(c).is_some());
+        let (csrf_token, csrf, csrf_from_cookie) = match existing {
+            Some(c) => (c.to_string(), crate::form::masked_token(c), true),
+            None => {
+                let raw = tokens::new_secret_bytes();
+                let masked = crate::form::masked_token_of(&raw);
+                (tokens::to_hex(&raw), masked, false)
+            }
         };
         let ip = crate::proxy::request_ip(parts, &state.config.trusted_proxies);
         let user_agent = parts
@@ -108,24 +112,25 @@ impl FromRequestParts<AppState> for Ctx {
             lang,
             t: Tr::new(lang),
             cart_secret,
-            csrf: crate::form::masked_token(&csrf),
-            csrf_token: csrf,
+            csrf,
+            csrf_token,
             csrf_from_cookie,
             new_cart: None,
-            session_secret: cookies::get(&parts.headers, cookies::SESSION).map(str::to_string),
+            session_secret: sent.session.map(str::to_string),
             new_session: None,
             end_session: false,
             client: akinai_core::accounts::Client::new(ip, user_agent),
-            device: cookies::get(&parts.headers, cookies::DEVICE).map(str::to_string),
+            device: sent.device.map(str::to_string),
             new_device: None,
-            second_step: cookies::get(&parts.headers, cookies::SECOND_STEP)
+            second_step: sent
+                .second_step
                 .filter(|v| !v.is_empty())
                 .map(str::to_string),
             set_second_step: None,
             nonce: parts
                 .extensions
                 .get::<crate::security::CspNonce>()
-                .map(|n| n.0.clone())
+                .map(|n| n.as_str().to_string())
                 .unwrap_or_default(),
             here: parts
                 .uri
@@ -264,17 +269,21 @@ impl Ctx {
             lang: self.lang,
             signed_in: self.signed_in(),
         };
+        // The render runs only when the page is not kept: boxed, so the future of every request
+        // that finds it (moved between the layers on each request) does not carry its state.
         let rendered = pages
-            .get_or_render(key, || async {
-                let frame = self
-                    .frame(
-                        state,
-                        pages.placeholder(Hole::CartCount),
-                        pages.placeholder(Hole::Csrf),
-                        pages.placeholder(Hole::Nonce),
-                    )
-                    .await?;
-                Ok::<_, WebError>(render(frame).await?.render()?)
+            .get_or_render(key, || {
+                Box::pin(async {
+                    let frame = self
+                        .frame(
+                            state,
+                            pages.placeholder(Hole::CartCount),
+                            pages.placeholder(Hole::Csrf),
+                            pages.placeholder(Hole::Nonce),
+                        )
+                        .await?;
+                    Ok::<_, WebError>(render(frame).await?.render()?)
+                })
             })
             .await?;
         let body = rendered.fill(&Fill {
@@ -318,8 +327,12 @@ impl Ctx {
     }
 
     fn respond(&self, status: StatusCode, body: String) -> Response {
-        let mut response = (status, body).into_response();
+        let mut response = Response::new(axum::body::Body::from(body));
+        *response.status_mut() = status;
         let headers = response.headers_mut();
+        // Room for every header a page gets on its way out (security headers, request id,
+        // cookies), so the map is not grown twice.
+        headers.reserve(16);
         headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod api;
 mod around;
 mod assets;
+pub mod compress;
 mod cookies;
 pub mod error;
 mod error_page;
@@ -657,52 +658,24 @@ pub fn route_table() -> Vec<RouteInfo> {
     routes().into_iter().map(|(info, _)| info).collect()
 }
 
-/// Pages and files sent compressed (gzip or brotli, as the browser accepts): the catalog, the
-/// legal pages, the postal lookup and the stylesheet and scripts — what a phone loads most. Pages
-/// that show a shopper's own data (cart, checkout, order, account) are never compressed, so no
-/// reflected input can be used to guess them from sizes (BREACH); the CSRF token every form
-/// carries is masked afresh on each response for the same reason (`form::masked_token`).
-pub fn compressible(path: &str) -> bool {
-    matches!(
-        path,
-        "/" | "/category/{slug}"
-            | "/product/{id}"
-            | "/search"
-            | "/search/suggest"
-            | "/legal/tokushoho"
-            | "/legal/privacy"
-            | "/accessibility"
-            | "/postal-code/{code}"
-            | "/assets/{name}"
-            | "/theme/{name}"
-            | "/placeholder/{hue}"
-    )
-}
-
-fn compression() -> tower_http::compression::CompressionLayer {
-    tower_http::compression::CompressionLayer::new()
-        .gzip(true)
-        .br(true)
-        .quality(tower_http::compression::CompressionLevel::Fastest)
-}
-
 /// The storefront router with its middleware.
 pub fn router(state: AppState) -> Router {
     let policy = security::HeaderPolicy {
         https: state.config.secure_cookies,
         payment_origin: state.shop.payments().gateway().map(|g| g.checkout_origin()),
     };
-    harden_with(unhardened_router(state), policy)
+    shop_front(storefront_routes(state.clone()), state, policy)
 }
 
-/// The storefront routes with the rate limit but without [`harden`]'s layers, for callers that
-/// add routes of their own (tests) before hardening.
+/// The storefront's routes without the middleware around them all, for callers that add routes
+/// of their own (tests) before [`shop_front`].
 ///
 /// Each route has one layer of its own (route template, body limit, compression where
-/// [`compressible`]); the front door wraps the routes' router as a whole rather than each route
-/// (`Router::layer` would wrap every route, and each wrapping is cloned on every request).
-pub fn unhardened_router(state: AppState) -> Router {
-    let routes = routes()
+/// [`compress::compressible`]); the middleware of every request wraps the routes' router as a whole
+/// rather than each route (`Router::layer` would wrap every route, and each wrapping is cloned
+/// on every request).
+pub fn storefront_routes(state: AppState) -> Router {
+    routes()
         .into_iter()
         .fold(Router::new(), |r, (info, handlers)| {
             let handlers = if info.policy == Policy::Api {
@@ -722,8 +695,8 @@ pub fn unhardened_router(state: AppState) -> Router {
             let each = tower::ServiceBuilder::new()
                 .layer(around::AroundLayer(metrics::MarkRoute))
                 .layer(DefaultBodyLimit::max(info.body_limit));
-            let handlers = if compressible(info.path) {
-                handlers.layer(each.layer(compression()))
+            let handlers = if compress::compressible(info.path) {
+                handlers.layer(each.layer(compress::layer()))
             } else {
                 handlers.layer(each)
             };
@@ -738,9 +711,23 @@ pub fn unhardened_router(state: AppState) -> Router {
             r.route(info.path, handlers)
         })
         .fallback(pages::home::not_found)
-        .with_state(state.clone());
+        .with_state(state)
+}
+
+/// The storefront's `routes` behind everything a request to the shop passes through, in one
+/// stack under one router (each router in between would clone a boxed service and box a
+/// future on every request): the security headers and panic catching of [`harden_with`] with
+/// `policy`, then the front door ([`front_door::front_door`]).
+pub fn shop_front(routes: Router, state: AppState, policy: security::HeaderPolicy) -> Router {
     Router::new().fallback_service(
         tower::ServiceBuilder::new()
+            .layer(around::AroundLayer(security::HeaderWork(
+                std::sync::Arc::new(policy),
+            )))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                security::panic_response,
+            ))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(axum::middleware::from_fn_with_state(
                 state,
                 front_door::front_door,
@@ -763,7 +750,7 @@ pub fn harden(routes: Router, https: bool) -> Router {
 /// [`harden`] with the full header policy (the storefront's, which may allow the payment
 /// provider as a form target).
 pub fn harden_with(routes: Router, policy: security::HeaderPolicy) -> Router {
-    // Around the router as a whole, not around each of its routes (see `unhardened_router`).
+    // Around the router as a whole, not around each of its routes (see `storefront_routes`).
     Router::new().fallback_service(
         tower::ServiceBuilder::new()
             .layer(around::AroundLayer(security::HeaderWork(

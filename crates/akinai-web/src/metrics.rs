@@ -256,10 +256,10 @@ where
     let logged_path = route.as_ref().map_or(path.as_str(), |r| r.as_str());
     tracing::info!(
         target: "akinai::access",
-        request_id = %id,
-        %ip,
-        method = %method,
-        path = %logged_path,
+        request_id = id.as_str(),
+        ip = crate::proxy::IpText::new(ip).as_str(),
+        method = method.as_str(),
+        path = logged_path,
         status = status.as_u16(),
         ms = (seconds * 1000.0).round() as u64,
         "access"

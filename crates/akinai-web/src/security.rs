@@ -36,11 +36,12 @@ fn pays(path: &str) -> bool {
     path == "/checkout/confirm" || path.starts_with("/order/")
 }
 
-/// The per-request CSP nonce (128 random bits, base64). A page that needs an inline or
-/// first-party script marks it with this nonce; nothing else can run, since an injected script
-/// cannot know it. Handlers read it from the request extensions.
-#[derive(Debug, Clone)]
-pub struct CspNonce(pub String);
+/// The per-request CSP nonce (128 random bits, base64: 24 characters). A page that needs an
+/// inline or first-party script marks it with this nonce; nothing else can run, since an
+/// injected script cannot know it. Handlers read it from the request extensions. Kept inline
+/// (no allocation), as every request gets one.
+#[derive(Debug, Clone, Copy)]
+pub struct CspNonce([u8; 24]);
 
 impl CspNonce {
     fn generate() -> CspNonce {
@@ -48,7 +49,16 @@ impl CspNonce {
         use rand::RngCore;
         let mut b = [0u8; 16];
         rand::rng().fill_bytes(&mut b);
-        CspNonce(base64::engine::general_purpose::STANDARD.encode(b))
+        let mut text = [0u8; 24];
+        // 16 bytes are always 24 base64 characters (with padding).
+        let _ = base64::engine::general_purpose::STANDARD.encode_slice(b, &mut text);
+        CspNonce(text)
+    }
+
+    /// The nonce as the page and the policy write it.
+    pub fn as_str(&self) -> &str {
+        // Base64 is ASCII.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
@@ -58,21 +68,23 @@ pub(crate) fn scriptless(path: &str) -> bool {
     path == "/checkout" || path.starts_with("/checkout/")
 }
 
-/// The Content-Security-Policy for a request to `path` with `nonce`.
+/// The Content-Security-Policy for a request to `path` with `nonce`, written piece by piece
+/// (every response carries one).
 pub fn csp(path: &str, nonce: &CspNonce, payment_origin: Option<&str>) -> String {
-    let form_action = match payment_origin.filter(|_| pays(path)) {
-        Some(origin) => format!("form-action 'self' {origin}"),
-        None => "form-action 'self'".to_string(),
-    };
-    if scriptless(path) {
-        format!("{CSP_BASE}; {form_action}")
-    } else {
-        // Scripts may call this origin only (the address book's postal-code lookup).
-        format!(
-            "{CSP_BASE}; {form_action}; script-src 'nonce-{}'; connect-src 'self'",
-            nonce.0
-        )
+    let mut policy = String::with_capacity(CSP_BASE.len() + 128);
+    policy.push_str(CSP_BASE);
+    policy.push_str("; form-action 'self'");
+    if let Some(origin) = payment_origin.filter(|_| pays(path)) {
+        policy.push(' ');
+        policy.push_str(origin);
     }
+    if !scriptless(path) {
+        // Scripts may call this origin only (the address book's postal-code lookup).
+        policy.push_str("; script-src 'nonce-");
+        policy.push_str(nonce.as_str());
+        policy.push_str("'; connect-src 'self'");
+    }
+    policy
 }
 
 /// HSTS for a year, sent only when the shop is served over HTTPS.
@@ -83,6 +95,21 @@ pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// headers on every response, refusals and errors included.
 #[derive(Debug, Clone)]
 pub struct HeaderWork(pub std::sync::Arc<HeaderPolicy>);
+
+/// The headers every response gets as they are (built once, at compile time).
+const FIXED: [(HeaderName, HeaderValue); 5] = [
+    (X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+    (REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
+    (
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    ),
+];
 
 /// What the headers need after the request: its policy, and whether it came over HTTPS.
 pub struct Policies {
@@ -116,20 +143,12 @@ impl crate::around::Work for HeaderWork {
                 HeaderValue::from_static(HSTS),
             );
         }
-        if let Ok(v) = HeaderValue::from_str(&policies.csp) {
+        if let Ok(v) = HeaderValue::try_from(policies.csp) {
             h.insert(CONTENT_SECURITY_POLICY, v);
         }
-        h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-        h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-        h.insert(
-            HeaderName::from_static("cross-origin-opener-policy"),
-            HeaderValue::from_static("same-origin"),
-        );
-        h.insert(
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
-        );
+        for (name, value) in FIXED {
+            h.insert(name, value);
+        }
     }
 }
 

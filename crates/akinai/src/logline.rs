@@ -42,11 +42,11 @@ where
             None => akinai_web::error::REQUEST_ID.try_with(Clone::clone).ok(),
         };
         if self.json {
-            write!(
-                writer,
-                "{{\"timestamp\":\"{now}\",\"level\":\"{}\",\"fields\":{{",
-                meta.level()
-            )?;
+            writer.write_str("{\"timestamp\":\"")?;
+            now.write_to(&mut writer)?;
+            writer.write_str("\",\"level\":\"")?;
+            writer.write_str(meta.level().as_str())?;
+            writer.write_str("\",\"fields\":{")?;
             let mut fields = JsonFields {
                 out: &mut writer,
                 first: true,
@@ -61,14 +61,20 @@ where
             json_string(&mut writer, meta.target())?;
             writer.write_str("}\n")
         } else {
-            write!(writer, "{now} {:>5} ", meta.level())?;
+            now.write_to(&mut writer)?;
+            // The level right-aligned in five columns, as `{:>5}` would.
+            let level = meta.level().as_str();
+            let pad = 6usize.saturating_sub(level.len()).max(1);
+            writer.write_str("      ".get(..pad).unwrap_or(" "))?;
+            writer.write_str(level)?;
+            writer.write_char(' ')?;
             let mut fields = TextFields {
                 out: &mut writer,
                 result: Ok(()),
             };
             event.record(&mut fields);
             if let Some(id) = &request_id {
-                fields.pair("request_id", format_args!("{id}"));
+                fields.pair_str("request_id", id);
             }
             fields.result?;
             writer.write_str("\n")
@@ -83,6 +89,13 @@ struct Timestamp(chrono::DateTime<chrono::Utc>);
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
+    }
+}
+
+impl Timestamp {
+    /// Writes the time straight into `f`, without the formatting machinery.
+    fn write_to(&self, f: &mut impl Write) -> fmt::Result {
         thread_local! {
             static SECOND: std::cell::RefCell<(i64, String)> =
                 const { std::cell::RefCell::new((i64::MIN, String::new())) };
@@ -100,7 +113,14 @@ impl fmt::Display for Timestamp {
             }
             f.write_str(&second.1)
         })?;
-        write!(f, ".{micros:06}Z")
+        let mut fraction = *b".000000Z";
+        let mut rest = micros;
+        for digit in fraction[1..7].iter_mut().rev() {
+            // `rest % 10` is a single decimal digit.
+            *digit = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        f.write_str(std::str::from_utf8(&fraction).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -169,6 +189,14 @@ impl<W: Write> JsonFields<'_, W> {
         }
     }
 
+    /// A member whose value is written as it is (a number in decimal).
+    fn number(&mut self, name: &str, digits: &str) {
+        self.key(name);
+        if self.result.is_ok() {
+            self.result = self.out.write_str(digits);
+        }
+    }
+
     fn raw(&mut self, name: &str, value: fmt::Arguments<'_>) {
         self.key(name);
         if self.result.is_ok() {
@@ -183,11 +211,11 @@ impl<W: Write> Visit for JsonFields<'_, W> {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.raw(field.name(), format_args!("{value}"));
+        self.number(field.name(), itoa::Buffer::new().format(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.raw(field.name(), format_args!("{value}"));
+        self.number(field.name(), itoa::Buffer::new().format(value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
@@ -243,6 +271,23 @@ struct TextFields<'a, W: Write> {
 }
 
 impl<W: Write> TextFields<'_, W> {
+    /// `key=value` (the message alone) with `value` written straight through the escaper: the
+    /// access line's fields are strings and integers, written without `core::fmt`.
+    fn pair_str(&mut self, name: &str, value: &str) {
+        if self.result.is_ok() {
+            if name != "message" {
+                self.result = self
+                    .out
+                    .write_char(' ')
+                    .and_then(|()| self.out.write_str(name))
+                    .and_then(|()| self.out.write_char('='));
+            }
+            if self.result.is_ok() {
+                self.result = TextEscaped(self.out).write_str(value);
+            }
+        }
+    }
+
     fn pair(&mut self, name: &str, value: fmt::Arguments<'_>) {
         if self.result.is_ok() {
             self.result = if name == "message" {
@@ -256,7 +301,15 @@ impl<W: Write> TextFields<'_, W> {
 
 impl<W: Write> Visit for TextFields<'_, W> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.pair(field.name(), format_args!("{value}"));
+        self.pair_str(field.name(), value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.pair_str(field.name(), itoa::Buffer::new().format(value));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.pair_str(field.name(), itoa::Buffer::new().format(value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -368,6 +421,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn text_lines_right_align_the_level_and_write_numbers_and_strings_as_given() {
+        let got = lines(false, || {
+            tracing::info!(status = 200u16, late = -3i64, path = "/p/{id}", "access");
+            tracing::error!("failed");
+            tracing::warn!("slow");
+        });
+        let after_time = |line: &str| {
+            let (time, rest) = line.split_at(27);
+            assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{line}");
+            rest.to_string()
+        };
+        assert_eq!(
+            after_time(&got[0]),
+            "  INFO access status=200 late=-3 path=/p/{id}"
+        );
+        assert_eq!(after_time(&got[1]), " ERROR failed");
+        assert_eq!(after_time(&got[2]), "  WARN slow");
     }
 
     #[test]

@@ -201,7 +201,7 @@ async fn an_injected_script_is_blocked_and_reported() {
     let app = TestApp::empty().await;
     // A page carrying the storefront's headers and an "injected" skimmer script.
     let state = akinai_web::AppState::new(app.shop.clone(), akinai_web::WebConfig::new(false));
-    let probe = akinai_web::unhardened_router(state).route(
+    let probe = akinai_web::storefront_routes(state.clone()).route(
         "/injected",
         axum::routing::get(|| async {
             axum::response::Html("<!doctype html><p>checkout</p><script>alert('skimmer')</script>")
@@ -224,7 +224,7 @@ async fn an_injected_script_is_blocked_and_reported() {
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app_service = akinai_web::harden(probe, false)
+    let app_service = akinai_web::shop_front(probe, state, Default::default())
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app_service).await });
     b.goto(&format!("http://{addr}/injected")).await;

@@ -50,9 +50,13 @@ pub async fn category_get(
     let (browse, bad_price) = q.browse()?;
     let state = &state;
     // A customer group's member sees the group's prices, rendered for them alone (ADR 047).
-    if let Some(pricing) = group_pricing(state, &ctx).await? {
-        let l = ctx.layout(state).await?;
-        let page = category_view(state, l, &slug, browse, bad_price, &pricing).await?;
+    // Boxed, so that it does not enlarge the future of the cached page everyone else gets.
+    if let Some(pricing) = Box::pin(group_pricing(state, &ctx)).await? {
+        let page = Box::pin(async {
+            let l = ctx.layout(state).await?;
+            category_view(state, l, &slug, browse, bad_price, &pricing).await
+        })
+        .await?;
         return ctx.page(StatusCode::OK, &page);
     }
     ctx.cached_page(state, move |l| async move {
@@ -225,13 +229,12 @@ pub async fn product_get(
     let id = parse_product_id(&id)?;
     let state = &state;
     if ctx.session_secret.is_some() {
-        let pricing = state
-            .shop
-            .checkout()
-            .pricing(ctx.session_secret.as_deref())
-            .await?;
+        // A signed-in visitor's path, boxed so that it does not enlarge the future of the
+        // cached page every other visitor gets.
+        let pricing =
+            Box::pin(state.shop.checkout().pricing(ctx.session_secret.as_deref())).await?;
         if pricing.group.is_some() {
-            return render_product(state, &ctx, id, None, StatusCode::OK).await;
+            return Box::pin(render_product(state, &ctx, id, None, StatusCode::OK)).await;
         }
     }
     let ctx_ref = &ctx;
