@@ -19,14 +19,18 @@ pub const DEVICE: &str = "dev";
 
 /// The value of cookie `name`, if sent.
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    pairs(headers).find(|(k, _)| *k == name).map(|(_, v)| v)
+}
+
+/// Every `name=value` pair of the request's `Cookie` headers, in order, trimmed.
+fn pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim())
+        .map(|(k, v)| (k, v.trim()))
 }
 
 /// The storefront's cookies as a request sent them, read in one pass over its `Cookie`
@@ -44,13 +48,7 @@ pub struct Sent<'a> {
 /// The storefront's cookies in `headers`.
 pub fn sent(headers: &HeaderMap) -> Sent<'_> {
     let mut sent = Sent::default();
-    let pairs = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='));
-    for (name, value) in pairs {
+    for (name, value) in pairs(headers) {
         let slot = match name {
             CART => &mut sent.cart,
             CSRF => &mut sent.csrf,
@@ -60,7 +58,7 @@ pub fn sent(headers: &HeaderMap) -> Sent<'_> {
             DEVICE => &mut sent.device,
             _ => continue,
         };
-        slot.get_or_insert(value.trim());
+        slot.get_or_insert(value);
     }
     sent
 }

@@ -62,10 +62,9 @@ where
             writer.write_str("}\n")
         } else {
             now.write_to(&mut writer)?;
-            // The level right-aligned in five columns, as `{:>5}` would.
+            // The level right-aligned in five columns, as `{:>5}` would (INFO and WARN have four).
             let level = meta.level().as_str();
-            let pad = 6usize.saturating_sub(level.len()).max(1);
-            writer.write_str("      ".get(..pad).unwrap_or(" "))?;
+            writer.write_str(if level.len() < 5 { "  " } else { " " })?;
             writer.write_str(level)?;
             writer.write_char(' ')?;
             let mut fields = TextFields {
@@ -271,30 +270,30 @@ struct TextFields<'a, W: Write> {
 }
 
 impl<W: Write> TextFields<'_, W> {
-    /// `key=value` (the message alone) with `value` written straight through the escaper: the
-    /// access line's fields are strings and integers, written without `core::fmt`.
+    /// ` key=` before a value (nothing before the message).
+    fn key(&mut self, name: &str) {
+        if self.result.is_ok() && name != "message" {
+            self.result = self
+                .out
+                .write_char(' ')
+                .and_then(|()| self.out.write_str(name))
+                .and_then(|()| self.out.write_char('='));
+        }
+    }
+
+    /// `key=value` with `value` written straight through the escaper: the access line's fields
+    /// are strings and integers, written without `core::fmt`.
     fn pair_str(&mut self, name: &str, value: &str) {
+        self.key(name);
         if self.result.is_ok() {
-            if name != "message" {
-                self.result = self
-                    .out
-                    .write_char(' ')
-                    .and_then(|()| self.out.write_str(name))
-                    .and_then(|()| self.out.write_char('='));
-            }
-            if self.result.is_ok() {
-                self.result = TextEscaped(self.out).write_str(value);
-            }
+            self.result = TextEscaped(self.out).write_str(value);
         }
     }
 
     fn pair(&mut self, name: &str, value: fmt::Arguments<'_>) {
+        self.key(name);
         if self.result.is_ok() {
-            self.result = if name == "message" {
-                TextEscaped(self.out).write_fmt(value)
-            } else {
-                write!(self.out, " {name}=").and_then(|()| TextEscaped(self.out).write_fmt(value))
-            };
+            self.result = TextEscaped(self.out).write_fmt(value);
         }
     }
 }

@@ -228,14 +228,10 @@ pub async fn product_get(
 ) -> Result<Response, WebError> {
     let id = parse_product_id(&id)?;
     let state = &state;
-    if ctx.session_secret.is_some() {
-        // A signed-in visitor's path, boxed so that it does not enlarge the future of the
-        // cached page every other visitor gets.
-        let pricing =
-            Box::pin(state.shop.checkout().pricing(ctx.session_secret.as_deref())).await?;
-        if pricing.group.is_some() {
-            return Box::pin(render_product(state, &ctx, id, None, StatusCode::OK)).await;
-        }
+    // A customer group's member sees the group's prices, rendered for them alone (ADR 047);
+    // boxed, so that it does not enlarge the future of the cached page everyone else gets.
+    if Box::pin(group_pricing(state, &ctx)).await?.is_some() {
+        return Box::pin(render_product(state, &ctx, id, None, StatusCode::OK)).await;
     }
     let ctx_ref = &ctx;
     ctx.cached_page(state, move |l| async move {
