@@ -80,44 +80,72 @@ fn card_runs(text: &str) -> Vec<std::ops::Range<usize>> {
 
 /// Whether `text` may hold a card number: a run of at least 14 digits (ASCII or full-width)
 /// with at most single separators between them. A superset of the runs [`card_numbers`]
-/// reports, found in one pass over the bytes without allocating or decoding, so a log line can
-/// be checked before it is even known to be UTF-8.
+/// reports, found without allocating or decoding, so a log line can be checked before it is
+/// even known to be UTF-8.
 pub fn may_hold_card_number(text: &[u8]) -> bool {
-    // Every log line passes here, and most are ASCII: one table lookup per byte. The first byte
-    // of a full-width digit, hyphen or ideographic space hands the line to the full scan.
+    // Every log line passes here. Such a run is a stretch of at least RUN bytes each of which is
+    // a digit, a separator or part of a multi-byte character, so probing every RUN-th byte finds
+    // every stretch that could hold one; most probes of a log line land on a letter and the
+    // bytes between them are never looked at. A stretch the probe finds is read whole: ASCII by
+    // the exact scan below, anything else hands the line to the full scan.
+    const RUN: usize = 14;
     const DIGIT: u8 = 1;
     const SEPARATOR: u8 = 2;
-    const WIDE: u8 = 3;
+    const HIGH: u8 = 3;
     const CLASS: [u8; 256] = {
         let mut class = [0u8; 256];
-        let mut b = b'0';
-        while b <= b'9' {
-            class[b as usize] = DIGIT;
+        let mut b = 0;
+        while b < 256 {
+            class[b] = match b as u8 {
+                b'0'..=b'9' => DIGIT,
+                b' ' | b'-' => SEPARATOR,
+                0x80..=0xFF => HIGH,
+                _ => 0,
+            };
             b += 1;
         }
-        class[b' ' as usize] = SEPARATOR;
-        class[b'-' as usize] = SEPARATOR;
-        class[0xE3] = WIDE;
-        class[0xEF] = WIDE;
         class
     };
-    let (mut digits, mut after_separator) = (0u32, false);
-    for &b in text {
-        match CLASS[usize::from(b)] {
-            DIGIT => {
-                digits += 1;
-                after_separator = false;
-                if digits >= 14 {
-                    return true;
+    let in_stretch = |b: u8| CLASS[usize::from(b)] != 0;
+    let mut probe = RUN - 1;
+    while let Some(&b) = text.get(probe) {
+        if !in_stretch(b) {
+            probe += RUN;
+            continue;
+        }
+        // The previous probe (if any) fell outside a stretch, so this walk back stops before it.
+        let mut start = probe;
+        while start > 0 && in_stretch(text[start - 1]) {
+            start -= 1;
+        }
+        let mut end = probe + 1;
+        while end < text.len() && in_stretch(text[end]) {
+            end += 1;
+        }
+        let stretch = &text[start..end];
+        if stretch.len() >= RUN {
+            if !stretch.is_ascii() {
+                return may_hold_wide_card_number(text);
+            }
+            // The exact scan: digits counted, single separators between them allowed.
+            let (mut digits, mut after_separator) = (0u32, false);
+            for &b in stretch {
+                if CLASS[usize::from(b)] == DIGIT {
+                    digits += 1;
+                    after_separator = false;
+                    if digits >= 14 {
+                        return true;
+                    }
+                } else if digits > 0 && !after_separator {
+                    after_separator = true;
+                } else {
+                    digits = 0;
+                    after_separator = false;
                 }
             }
-            SEPARATOR if digits > 0 && !after_separator => after_separator = true,
-            WIDE => return may_hold_wide_card_number(text),
-            _ => {
-                digits = 0;
-                after_separator = false;
-            }
         }
+        // The next stretch begins after `end`; any RUN bytes in a row from there hold a probe.
+        probe = end + RUN;
     }
     false
 }
@@ -251,11 +279,45 @@ mod tests {
         }
     }
 
+    /// CCSG-P-1: a run of exactly 14 digits is found wherever it starts relative to the probes,
+    /// also right after a stretch of digits the probe has already read; 13 digits never count.
+    #[test]
+    fn ccsg_p_1_the_probing_scan_finds_a_shortest_run_at_every_offset() {
+        for prefix in 0..30 {
+            for before in ["", "7", "12 3", "2026-12-07", "1 2 3 4 5 6 7 8 9 0 1 2 3"] {
+                for gap in ["x", "x=", "..."] {
+                    for (run, expected) in [
+                        ("41111111111111", true),
+                        ("4111-1111-1111-11", true),
+                        ("4111111111111", false),
+                    ] {
+                        let line = format!("{}{before}{gap}{run}.", "a".repeat(prefix));
+                        assert_eq!(may_hold_card_number(line.as_bytes()), expected, "{line}");
+                        assert_eq!(
+                            may_hold_wide_card_number(line.as_bytes()),
+                            expected,
+                            "{line}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
-        /// CCSG-P-1: the table scan of ASCII lines answers as the full scan does, whatever the
-        /// line holds.
+        /// CCSG-P-1: the probing scan answers as the full scan does, whatever the line holds.
         #[test]
-        fn ccsg_p_1_the_ascii_scan_agrees_with_the_full_scan(text in "[0-9０-９ \\-　－a-zA-Z:.=/{}あ-ん]{0,80}") {
+        fn ccsg_p_1_the_probing_scan_agrees_with_the_full_scan(text in "[0-9０-９ \\-　－a-zA-Z:.=/{}あ-ん]{0,80}") {
+            proptest::prop_assert_eq!(
+                may_hold_card_number(text.as_bytes()),
+                may_hold_wide_card_number(text.as_bytes())
+            );
+        }
+
+        /// CCSG-P-1: the same over long lines mostly of digits and separators, where runs start
+        /// and end at every offset from the probes and stretches lie next to each other.
+        #[test]
+        fn ccsg_p_1_the_probing_scan_agrees_over_long_digit_lines(text in "([0-9]{1,16}[ \\-]{0,2}|[a-z:=.]{1,3}|０|－|　){0,40}") {
             proptest::prop_assert_eq!(
                 may_hold_card_number(text.as_bytes()),
                 may_hold_wide_card_number(text.as_bytes())

@@ -1,7 +1,17 @@
 //! Compression of what a phone loads most (issue #18 item 4, IPA-C-8): which routes are
 //! compressed, with which encodings, and which responses of theirs — text only.
 
-use axum::http::header::CONTENT_TYPE;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, VARY};
+use axum::http::HeaderValue;
+use axum::response::Response;
+use tower::Service;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
 
@@ -27,13 +37,141 @@ pub fn compressible(path: &str) -> bool {
     )
 }
 
-/// The compression layer of the [`compressible`] routes.
-pub fn layer() -> CompressionLayer<Text> {
+/// The compression layer of the [`compressible`] routes (see [`Compress`]).
+pub fn layer() -> Layer {
+    Layer
+}
+
+/// tower-http's compression as the [`compressible`] routes use it: gzip or brotli, fastest
+/// level, [`Text`] only.
+fn compression() -> CompressionLayer<Text> {
     CompressionLayer::new()
         .gzip(true)
         .br(true)
         .quality(tower_http::compression::CompressionLevel::Fastest)
         .compress_when(Text)
+}
+
+/// Makes [`Compress`] services.
+#[derive(Debug, Clone, Copy)]
+pub struct Layer;
+
+impl<S> tower::Layer<S> for Layer {
+    type Service = Compress<S>;
+
+    fn layer(&self, inner: S) -> Compress<S> {
+        Compress { inner }
+    }
+}
+
+/// Compresses a response when the request asks for an encoding (`Accept-Encoding`), through
+/// tower-http. A request that asks for none is answered by the inner service directly, with only
+/// the `Vary: Accept-Encoding` tower-http would add, so the response is the same byte for byte:
+/// tower-http's response type holds the state of every encoder inline (some 5.8 KB), and
+/// moving it between the layers cost every such request about 1,700 instructions (ADR 055).
+#[derive(Debug, Clone)]
+pub struct Compress<S> {
+    inner: S,
+}
+
+type Answer = Result<Response, Infallible>;
+
+impl<S> Service<Request> for Compress<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = CompressFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        if !request.headers().contains_key(ACCEPT_ENCODING) {
+            return CompressFuture::Plain {
+                inner: self.inner.call(request),
+            };
+        }
+        // The service made ready by `poll_ready` serves this request; a clone stays for the next.
+        let clone = self.inner.clone();
+        let ready = std::mem::replace(&mut self.inner, clone);
+        let compressing = tower::Layer::layer(&compression(), ready).call(request);
+        CompressFuture::Compressing {
+            inner: Box::pin(async move {
+                let Ok(response) = compressing.await;
+                Ok(response.map(Body::new))
+            }),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response of [`Compress`]: the inner one marked, or one being compressed.
+    #[project = Projected]
+    pub enum CompressFuture<F> {
+        Plain { #[pin] inner: F },
+        Compressing { inner: Pin<Box<dyn Future<Output = Answer> + Send>> },
+    }
+}
+
+impl<F: Future<Output = Answer>> Future for CompressFuture<F> {
+    type Output = Answer;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Answer> {
+        match self.project() {
+            Projected::Plain { inner } => inner.poll(cx).map_ok(|mut response| {
+                mark_vary(&mut response);
+                response
+            }),
+            Projected::Compressing { inner } => inner.as_mut().poll(cx),
+        }
+    }
+}
+
+/// What tower-http does to a response it would compress for a request that asked for no
+/// encoding: `Vary: Accept-Encoding` (once), so a cache keeps the compressed and the plain
+/// copies apart.
+fn mark_vary(response: &mut Response) {
+    let would_compress = !response.headers().contains_key(CONTENT_ENCODING)
+        && !response.headers().contains_key(CONTENT_RANGE)
+        && Text.should_compress(response);
+    let marked = response.headers().get_all(VARY).iter().any(|v| {
+        v.as_bytes()
+            .windows(ACCEPT_ENCODING.as_str().len())
+            .any(|w| w.eq_ignore_ascii_case(ACCEPT_ENCODING.as_str().as_bytes()))
+    });
+    if would_compress && !marked {
+        response
+            .headers_mut()
+            .append(VARY, HeaderValue::from_static("accept-encoding"));
+    }
+}
+
+/// Whether a request's `Accept-Encoding` takes gzip: `gzip` (or `x-gzip`) with a weight above
+/// zero, or else `*` with one (RFC 9110 §12.5.3). No header takes none here, as tower-http
+/// reads it.
+pub fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    let (mut gzip, mut any) = (None, None);
+    for value in headers.get_all(ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut params = item.split(';');
+            let coding = params.next().unwrap_or_default().trim();
+            let weight = params
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+                .map_or(1.0, |(_, q)| q.trim().parse::<f32>().unwrap_or(0.0));
+            if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+                gzip = Some(gzip.map_or(weight, |w: f32| w.max(weight)));
+            } else if coding == "*" {
+                any = Some(weight);
+            }
+        }
+    }
+    gzip.or(any).is_some_and(|w| w > 0.0)
 }
 
 /// What is compressed: text of 32 bytes or more — HTML, CSS, JavaScript, JSON, SVG; never
@@ -115,5 +253,128 @@ mod tests {
         assert!(!Text.should_compress(&response("<p>short</p>", Some("text/html"))));
         assert!(!Text.should_compress(&response(long, None)));
         assert!(!Text.should_compress(&response(long, Some("image/png"))));
+    }
+
+    /// A request with `accept` (if any) through [`Compress`] and through tower-http's layer
+    /// itself, around a service answering `body` as `content_type` with `vary` (if any).
+    async fn both_ways(
+        accept: Option<&'static str>,
+        content_type: &'static str,
+        body: &str,
+        vary: Option<&'static str>,
+    ) -> [(axum::http::HeaderMap, Vec<u8>); 2] {
+        use tower::ServiceExt;
+        let body = axum::body::Bytes::from(body.to_owned());
+        let answer = tower::service_fn(move |_: Request| {
+            let body = body.clone();
+            async move {
+                let mut response = Response::new(Body::from(body));
+                response
+                    .headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+                if let Some(v) = vary {
+                    response
+                        .headers_mut()
+                        .insert(VARY, HeaderValue::from_static(v));
+                }
+                Ok::<_, Infallible>(response)
+            }
+        });
+        let request = || {
+            let mut r = Request::new(Body::empty());
+            if let Some(a) = accept {
+                r.headers_mut()
+                    .insert(ACCEPT_ENCODING, HeaderValue::from_static(a));
+            }
+            r
+        };
+        let ours = tower::Layer::layer(&layer(), answer.clone())
+            .oneshot(request())
+            .await
+            .unwrap();
+        let theirs = tower::Layer::layer(&compression(), answer)
+            .oneshot(request())
+            .await
+            .unwrap()
+            .map(Body::new);
+        let mut out = Vec::new();
+        for r in [ours, theirs] {
+            let (parts, body) = r.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            out.push((parts.headers, bytes.to_vec()));
+        }
+        [out.remove(0), out.remove(0)]
+    }
+
+    #[tokio::test]
+    async fn a_request_asking_for_no_encoding_gets_what_tower_http_would_send() {
+        let page = "<p>商い</p>".repeat(20);
+        for (content_type, body, vary) in [
+            ("text/html; charset=utf-8", page.as_str(), None),
+            ("text/html; charset=utf-8", &page, Some("Accept-Encoding")),
+            ("text/html; charset=utf-8", &page, Some("origin")),
+            ("text/html; charset=utf-8", "<p>short</p>", None),
+            ("image/png", &page, None),
+        ] {
+            let [ours, theirs] = both_ways(None, content_type, body, vary).await;
+            assert_eq!(ours, theirs, "{content_type} {vary:?}");
+            assert_eq!(ours.1, body.as_bytes());
+        }
+        let [ours, _] = both_ways(None, "text/html", &page, None).await;
+        assert_eq!(ours.0.get(VARY).unwrap(), "accept-encoding");
+    }
+
+    #[tokio::test]
+    async fn a_request_asking_for_an_encoding_is_compressed_by_tower_http() {
+        let page = "<p>商い</p>".repeat(20);
+        for (accept, encoding) in [
+            ("gzip", Some("gzip")),
+            ("br;q=1, gzip;q=0.5", Some("br")),
+            ("identity", None),
+            ("gzip;q=0", None),
+        ] {
+            let [ours, theirs] = both_ways(Some(accept), "text/html", &page, None).await;
+            assert_eq!(ours, theirs, "{accept}");
+            assert_eq!(
+                ours.0.get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()),
+                encoding,
+                "{accept}"
+            );
+            assert_eq!(ours.0.get(VARY).unwrap(), "accept-encoding");
+        }
+    }
+
+    #[test]
+    fn gzip_is_taken_when_listed_with_a_weight_or_under_a_star() {
+        let headers = |values: &[&'static str]| {
+            let mut h = axum::http::HeaderMap::new();
+            for v in values {
+                h.append(ACCEPT_ENCODING, HeaderValue::from_static(v));
+            }
+            h
+        };
+        for yes in [
+            &["gzip"][..],
+            &["gzip, deflate, br, zstd"],
+            &["br;q=1.0, GZIP;q=0.5"],
+            &["x-gzip"],
+            &["*"],
+            &["br", "gzip"],
+            &["gzip;q=0, gzip;q=0.3"],
+        ] {
+            assert!(accepts_gzip(&headers(yes)), "{yes:?}");
+        }
+        for no in [
+            &[][..],
+            &["br"],
+            &["identity"],
+            &["gzip;q=0"],
+            &["gzip; q=0.000"],
+            &["*;q=0"],
+            &["gzip;q=0, *"],
+            &["gzipped"],
+        ] {
+            assert!(!accepts_gzip(&headers(no)), "{no:?}");
+        }
     }
 }

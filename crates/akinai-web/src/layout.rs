@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::extract::FromRequestParts;
-use axum::http::header::{CONTENT_TYPE, LOCATION};
+use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE, LOCATION, VARY};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -83,6 +83,8 @@ pub struct Ctx {
     set_second_step: Option<String>,
     /// Counts a new visitor when their first page is served (the dashboard's funnel).
     visits: akinai_core::VisitCounter,
+    /// The browser takes gzip: a kept page is sent as one (ADR 056).
+    gzip: bool,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -138,6 +140,7 @@ impl FromRequestParts<AppState> for Ctx {
                 .map_or("/", |p| p.as_str())
                 .to_string(),
             secure: state.config.secure_cookies,
+            gzip: crate::compress::accepts_gzip(&parts.headers),
         })
     }
 }
@@ -286,12 +289,21 @@ impl Ctx {
                 })
             })
             .await?;
-        let body = rendered.fill(&Fill {
+        let fill = Fill {
             nonce: &self.nonce,
             csrf: &self.csrf,
             cart_count: self.cart_count(state).await?,
-        });
-        Ok(self.respond(StatusCode::OK, body))
+        };
+        if !self.gzip {
+            return Ok(self.respond(StatusCode::OK, rendered.fill(&fill)));
+        }
+        // Put together from the parts compressed when the page was kept; the compression
+        // layer leaves a response with `Content-Encoding` as it is.
+        let mut response = self.respond_with(StatusCode::OK, rendered.fill_gzip(&fill).into());
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
+        Ok(response)
     }
 
     fn cookies(&self, headers: &mut HeaderMap) {
@@ -327,7 +339,11 @@ impl Ctx {
     }
 
     fn respond(&self, status: StatusCode, body: String) -> Response {
-        let mut response = Response::new(axum::body::Body::from(body));
+        self.respond_with(status, body.into())
+    }
+
+    fn respond_with(&self, status: StatusCode, body: axum::body::Body) -> Response {
+        let mut response = Response::new(body);
         *response.status_mut() = status;
         let headers = response.headers_mut();
         // Room for every header a page gets on its way out (security headers, request id,

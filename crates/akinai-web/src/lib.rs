@@ -17,6 +17,7 @@ pub mod error;
 mod error_page;
 mod form;
 mod front_door;
+mod gzip_parts;
 pub mod hints;
 mod i18n;
 mod layout;

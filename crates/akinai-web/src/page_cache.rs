@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use akinai_core::cache::{Lookup, TtlCache};
 
+use crate::gzip_parts::{self, GzipStream};
 use crate::i18n::Lang;
 
 /// Most pages kept per process (about 10–40 KB each).
@@ -51,8 +52,11 @@ pub struct PageKey {
 #[derive(Debug)]
 pub struct Rendered {
     text: Vec<String>,
+    /// Each of `text` compressed once, for gzip responses (`gzip_parts`).
+    deflated: Vec<Vec<u8>>,
     holes: Vec<Hole>,
     len: usize,
+    deflated_len: usize,
 }
 
 /// A visitor's values for the holes.
@@ -65,20 +69,43 @@ pub struct Fill<'a> {
 impl Rendered {
     /// The page with `fill`'s values in its holes.
     pub fn fill(&self, fill: &Fill<'_>) -> String {
-        let count = fill.cart_count.to_string();
+        let mut count = itoa::Buffer::new();
         let mut out = String::with_capacity(self.len + 256);
         for (n, text) in self.text.iter().enumerate() {
             out.push_str(text);
             if let Some(hole) = self.holes.get(n) {
-                let value = match hole {
-                    Hole::Nonce => fill.nonce,
-                    Hole::Csrf => fill.csrf,
-                    Hole::CartCount => &count,
-                };
-                escape_into(&mut out, value);
+                escape_into(&mut out, fill.value(*hole, &mut count));
             }
         }
         out
+    }
+
+    /// [`Rendered::fill`] as a gzip stream: the fixed parts as compressed when the page was
+    /// kept, the holes' values stored uncompressed between them (ADR 056).
+    pub fn fill_gzip(&self, fill: &Fill<'_>) -> Vec<u8> {
+        let mut count = itoa::Buffer::new();
+        let mut value = String::with_capacity(64);
+        let mut gz = GzipStream::with_capacity(self.deflated_len + 256);
+        for (n, (text, deflated)) in self.text.iter().zip(&self.deflated).enumerate() {
+            gz.part(text.as_bytes(), deflated);
+            if let Some(hole) = self.holes.get(n) {
+                value.clear();
+                escape_into(&mut value, fill.value(*hole, &mut count));
+                gz.stored(value.as_bytes());
+            }
+        }
+        gz.finish()
+    }
+}
+
+impl Fill<'_> {
+    /// The value of `hole` (the cart count written into `count`).
+    fn value<'a>(&'a self, hole: Hole, count: &'a mut itoa::Buffer) -> &'a str {
+        match hole {
+            Hole::Nonce => self.nonce,
+            Hole::Csrf => self.csrf,
+            Hole::CartCount => count.format(self.cart_count),
+        }
     }
 }
 
@@ -230,7 +257,13 @@ impl PageCache {
         }
         current.push_str(rest);
         text.push(current);
+        let deflated: Vec<Vec<u8>> = text
+            .iter()
+            .map(|t| gzip_parts::deflate_part(t.as_bytes()))
+            .collect();
         Rendered {
+            deflated_len: deflated.iter().map(Vec::len).sum(),
+            deflated,
             text,
             holes,
             len: body.len(),
@@ -278,6 +311,46 @@ mod tests {
         assert!(b.contains("nonce=\"&quot;&gt;&lt;x&gt;\""), "{b}");
         assert!(b.contains("value=\"bb\"") && b.contains("<span>0</span>"));
         assert!(!b.contains(&cache.marker));
+    }
+
+    /// ADR 056: the gzip stream of a kept page decompresses to the page as filled for the same
+    /// visitor, whatever the values (escaped alike); the fixed parts are compressed, the values
+    /// are not (BREACH).
+    #[test]
+    fn a_gzip_page_is_the_filled_page_compressed_and_its_values_stored_as_they_are() {
+        use std::io::Read;
+        let cache = PageCache::new(Duration::from_secs(60));
+        let text = "<p>商いの品</p>".repeat(200);
+        let body = format!(
+            "{}{text}<script nonce=\"{}\"></script><input value=\"{}\">{text}<b>{}</b>",
+            cache.placeholder(Hole::Csrf),
+            cache.placeholder(Hole::Nonce),
+            cache.placeholder(Hole::Csrf),
+            cache.placeholder(Hole::CartCount),
+        );
+        let page = cache.put(key("/product/1"), &body);
+        for (nonce, csrf, cart_count) in [("n+1/=", "0123abcd", 3), ("\"><x>", "", 1_000_000)] {
+            let fill = Fill {
+                nonce,
+                csrf,
+                cart_count,
+            };
+            let gz = page.fill_gzip(&fill);
+            let mut plain = String::new();
+            flate2::read::GzDecoder::new(&gz[..])
+                .read_to_string(&mut plain)
+                .unwrap();
+            assert_eq!(plain, page.fill(&fill));
+            assert!(
+                gz.len() < plain.len() / 4,
+                "{} of {}",
+                gz.len(),
+                plain.len()
+            );
+            if !csrf.is_empty() {
+                assert!(gz.windows(csrf.len()).any(|w| w == csrf.as_bytes()));
+            }
+        }
     }
 
     #[tokio::test]

@@ -76,6 +76,79 @@ async fn ipa_c_8_the_catalog_is_compressed_and_a_shoppers_own_pages_are_not() {
     }
 }
 
+/// `body` with the values that differ per response (CSP nonce, masked CSRF token) blanked.
+fn blank_per_response_values(body: &str) -> String {
+    let mut out = body.to_string();
+    for before in ["nonce=\"", "name=\"csrf\" value=\""] {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(before) {
+            let start = from + at + before.len();
+            let end = start + out[start..].find('"').unwrap();
+            out.replace_range(start..end, "…");
+            from = start;
+        }
+    }
+    out
+}
+
+/// ADR 056 (IPA-C-8, SWS-6): a browser asking for gzip gets a kept page as a gzip stream put
+/// together from parts compressed once; it decompresses to the page an uncompressed response
+/// carries, with the response's own nonce and token, and the next visitor gets theirs.
+#[tokio::test]
+async fn ipa_c_8_a_kept_page_goes_to_a_browser_as_gzip_with_its_own_values() {
+    use std::io::Read;
+    let app = TestApp::demo().await;
+    let product = product_path(&app).await;
+    let mut pages = Vec::new();
+    for _ in 0..2 {
+        let response = reqwest::Client::new()
+            .get(format!("http://{}{product}", app.addr))
+            .header(ACCEPT_ENCODING, "gzip, deflate, br, zstd")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers().clone();
+        assert_eq!(headers[CONTENT_ENCODING], "gzip");
+        assert_eq!(headers[reqwest::header::VARY], "accept-encoding");
+        let csp = headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let gz = response.bytes().await.unwrap();
+        let mut page = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut page)
+            .unwrap();
+        assert!(page.contains("レザージャケット"), "{page}");
+        let nonce = page
+            .split("nonce=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(csp.contains(&format!("'nonce-{nonce}'")), "{csp}");
+        pages.push(page);
+    }
+    let token =
+        |page: &str| page.split("name=\"csrf\" value=\"").nth(1).unwrap()[..128].to_string();
+    assert_ne!(
+        token(&pages[0]),
+        token(&pages[1]),
+        "each visitor their own token"
+    );
+    let (_, coding, plain) = fetch(&app, &product, "identity").await;
+    assert_eq!(coding, None);
+    let plain = String::from_utf8(plain).unwrap();
+    for page in &pages {
+        assert_eq!(
+            blank_per_response_values(page),
+            blank_per_response_values(&plain)
+        );
+    }
+}
+
 #[tokio::test]
 async fn sws_6_the_csrf_token_differs_on_every_page_and_every_copy_works() {
     let app = TestApp::demo().await;
