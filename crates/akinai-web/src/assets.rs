@@ -7,9 +7,11 @@ use std::sync::OnceLock;
 
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use crate::conditional;
 use crate::error::WebError;
 
 const CSS: &str = include_str!("../assets/app.css");
@@ -119,7 +121,9 @@ pub fn quick_order_script() -> Script {
     script(4)
 }
 
-pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {
+/// `/assets/{name}`: the stylesheet or a script, under a name holding its content's hash (so
+/// kept for a year, and its tag is the name).
+pub async fn asset_get(Path(name): Path<String>, request: HeaderMap) -> Result<Response, WebError> {
     let path = format!("/assets/{name}");
     let (content_type, body) = if path == css_path() {
         ("text/css; charset=utf-8", CSS)
@@ -128,14 +132,19 @@ pub async fn asset_get(Path(name): Path<String>) -> Result<Response, WebError> {
     } else {
         return Err(WebError::NotFound);
     };
-    Ok((
+    let response = (
         [
             (CONTENT_TYPE, content_type),
             (CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         body,
     )
-        .into_response())
+        .into_response();
+    Ok(conditional::answer(
+        &request,
+        &conditional::tag_named(&name),
+        response,
+    ))
 }
 
 /// The approved theme stylesheet's URL (versioned by its hash) and SRI value.
@@ -165,6 +174,7 @@ impl AsRef<[u8]> for ThemeBytes {
 pub async fn theme_get(
     State(state): State<crate::AppState>,
     Path(name): Path<String>,
+    request: HeaderMap,
 ) -> Result<Response, WebError> {
     let file = state
         .shop
@@ -172,14 +182,18 @@ pub async fn theme_get(
         .theme_file(&name)
         .ok_or(WebError::NotFound)?;
     let content_type = file.content_type;
-    Ok((
+    // The approved file's digest names its bytes: a browser revalidating after five minutes gets
+    // a 304 until the owner approves a change.
+    let tag = conditional::tag_named(&hex::encode(&file.sha256[..16]));
+    let response = (
         [
             (CONTENT_TYPE, content_type),
             (CACHE_CONTROL, "public, max-age=300"),
         ],
         axum::body::Bytes::from_owner(ThemeBytes(file)),
     )
-        .into_response())
+        .into_response();
+    Ok(conditional::answer(&request, &tag, response))
 }
 
 /// `/media/{name}`: an uploaded product image, re-encoded by the upload pipeline and kept in the
@@ -188,9 +202,10 @@ pub async fn theme_get(
 pub async fn media_get(
     State(state): State<crate::AppState>,
     Path(name): Path<String>,
+    request: HeaderMap,
 ) -> Result<Response, WebError> {
     let (content_type, bytes) = state.shop.catalog_admin().product_image(&name).await?;
-    Ok((
+    let response = (
         [
             (CONTENT_TYPE, content_type),
             (
@@ -200,7 +215,12 @@ pub async fn media_get(
         ],
         bytes,
     )
-        .into_response())
+        .into_response();
+    Ok(conditional::answer(
+        &request,
+        &conditional::tag_named(&name),
+        response,
+    ))
 }
 
 /// The `srcset` of a product image: the widths it is also served at, then the original (at most

@@ -12,6 +12,7 @@ pub mod api;
 mod around;
 mod assets;
 pub mod compress;
+mod conditional;
 mod cookies;
 pub mod error;
 mod error_page;

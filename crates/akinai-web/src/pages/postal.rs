@@ -4,8 +4,8 @@
 //! every form works without JavaScript).
 
 use axum::extract::Path;
-use axum::http::header::CACHE_CONTROL;
-use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -29,7 +29,7 @@ struct Problem {
 /// The towns of a postal code: 200 with a list (several for some codes), 404 with an empty
 /// list for a code Japan Post does not know, 400 for anything but seven digits. Cached a day:
 /// the data changes monthly.
-pub async fn postal_code_get(Path(code): Path<String>) -> Response {
+pub async fn postal_code_get(Path(code): Path<String>, request: HeaderMap) -> Response {
     let digits = code.len() == 7 && code.bytes().all(|b| b.is_ascii_digit());
     let Some(code) = PostalCode::parse(&code).ok().filter(|_| digits) else {
         let body = Problem {
@@ -47,12 +47,21 @@ pub async fn postal_code_get(Path(code): Path<String>) -> Response {
         postal_code: code.as_str().to_string(),
         places,
     };
-    (
+    let Ok(body) = serde_json::to_vec(&answer) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    // The tag of the answer itself: it changes only with the embedded postal data.
+    let tag = crate::conditional::tag_of(&body);
+    let response = (
         status,
-        [(CACHE_CONTROL, "public, max-age=86400")],
-        Json(answer),
+        [
+            (CACHE_CONTROL, "public, max-age=86400"),
+            (CONTENT_TYPE, "application/json"),
+        ],
+        body,
     )
-        .into_response()
+        .into_response();
+    crate::conditional::answer(&request, &tag, response)
 }
 
 /// Fills the form's address from its postal code and says what happened, in the shopper's

@@ -149,6 +149,49 @@ async fn ipa_c_8_a_kept_page_goes_to_a_browser_as_gzip_with_its_own_values() {
     }
 }
 
+/// Issue #18 item 4 (ADR 057): what is the same for every visitor carries a tag, and a browser
+/// that holds it gets `304 Not Modified` without the body; pages, with their own nonce and
+/// token each, never do.
+#[tokio::test]
+async fn files_and_lookups_are_revalidated_with_a_304_and_pages_never_are() {
+    let app = TestApp::demo().await;
+    let get = |path: String, tag: Option<String>| {
+        let addr = app.addr;
+        async move {
+            let mut request = reqwest::Client::new().get(format!("http://{addr}{path}"));
+            if let Some(tag) = tag {
+                request = request.header(reqwest::header::IF_NONE_MATCH, tag);
+            }
+            let response = request.send().await.unwrap();
+            let headers = response.headers().clone();
+            (response.status(), headers, response.bytes().await.unwrap())
+        }
+    };
+    let css = app.shopper().get("/").await.attr("rel=\"stylesheet\" href");
+    for path in [css, "/postal-code/1500001".to_string()] {
+        let (status, headers, body) = get(path.clone(), None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let tag = headers[reqwest::header::ETAG].to_str().unwrap().to_string();
+        assert!(tag.starts_with("W/\"") && !body.is_empty(), "{path}: {tag}");
+        let (status, again, body) = get(path.clone(), Some(tag.clone())).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{path}");
+        assert!(body.is_empty(), "{path}");
+        assert_eq!(again[reqwest::header::ETAG], tag.as_str());
+        assert_eq!(
+            again[reqwest::header::CACHE_CONTROL],
+            headers[reqwest::header::CACHE_CONTROL]
+        );
+        let (status, _, body) = get(path.clone(), Some("W/\"other\"".into())).await;
+        assert_eq!(status, StatusCode::OK, "{path}: another tag gets the body");
+        assert!(!body.is_empty());
+    }
+    let product = product_path(&app).await;
+    let (status, headers, body) = get(product, Some("*".into())).await;
+    assert_eq!(status, StatusCode::OK, "a page is never answered 304");
+    assert!(headers.get(reqwest::header::ETAG).is_none() && !body.is_empty());
+    assert_eq!(headers[reqwest::header::CACHE_CONTROL], "no-store");
+}
+
 #[tokio::test]
 async fn sws_6_the_csrf_token_differs_on_every_page_and_every_copy_works() {
     let app = TestApp::demo().await;
