@@ -157,13 +157,9 @@ pub fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
     let (mut gzip, mut any) = (None, None);
     for value in headers.get_all(ACCEPT_ENCODING) {
         let Ok(value) = value.to_str() else { continue };
-        for item in value.split(',') {
-            let mut params = item.split(';');
-            let coding = params.next().unwrap_or_default().trim();
-            let weight = params
-                .filter_map(|p| p.trim().split_once('='))
-                .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
-                .map_or(1.0, |(_, q)| q.trim().parse::<f32>().unwrap_or(0.0));
+        for (coding, weight) in crate::accept::weighted(value) {
+            // A weight that does not parse takes nothing.
+            let weight = weight.unwrap_or(0.0);
             if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
                 gzip = Some(gzip.map_or(weight, |w: f32| w.max(weight)));
             } else if coding == "*" {

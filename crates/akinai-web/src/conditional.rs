@@ -29,7 +29,10 @@ pub fn tag_named(name: &str) -> String {
 
 /// Whether the request's `If-None-Match` holds `tag` (weak comparison) or is `*`.
 pub fn held(request: &HeaderMap, tag: &str) -> bool {
-    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    fn opaque(t: &str) -> &str {
+        let t = t.trim();
+        t.strip_prefix("W/").unwrap_or(t)
+    }
     let wanted = opaque(tag);
     request
         .get_all(IF_NONE_MATCH)

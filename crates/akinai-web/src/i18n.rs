@@ -21,9 +21,7 @@ pub fn choose(cookie: Option<&str>, headers: &HeaderMap) -> Lang {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let mut best: Option<(f32, Lang)> = None;
-    for part in accept.split(',').filter(|p| !p.trim().is_empty()) {
-        let mut pieces = part.trim().split(';');
-        let tag = pieces.next().unwrap_or("").trim();
+    for (tag, q) in crate::accept::weighted(accept) {
         let primary = tag.split('-').next().unwrap_or("");
         let lang = if primary.eq_ignore_ascii_case("ja") {
             Lang::Ja
@@ -32,10 +30,7 @@ pub fn choose(cookie: Option<&str>, headers: &HeaderMap) -> Lang {
         } else {
             continue;
         };
-        let q = pieces
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .and_then(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
+        let q = q.unwrap_or(1.0);
         if best.is_none_or(|(bq, _)| q > bq) {
             best = Some((q, lang));
         }

@@ -7,6 +7,7 @@
 //! no asset comes from a third party.
 #![forbid(unsafe_code)]
 
+mod accept;
 pub mod admin;
 pub mod api;
 mod around;

@@ -313,11 +313,11 @@ mod tests {
         assert!(!b.contains(&cache.marker));
     }
 
-    /// ADR 056: the gzip stream of a kept page decompresses to the page as filled for the same
+    /// SWS-6, ADR 056: the gzip stream of a kept page decompresses to the page as filled for the same
     /// visitor, whatever the values (escaped alike); the fixed parts are compressed, the values
     /// are not (BREACH).
     #[test]
-    fn a_gzip_page_is_the_filled_page_compressed_and_its_values_stored_as_they_are() {
+    fn sws_6_a_gzip_page_is_the_filled_page_compressed_and_its_values_stored_as_they_are() {
         use std::io::Read;
         let cache = PageCache::new(Duration::from_secs(60));
         let text = "<p>商いの品</p>".repeat(200);
